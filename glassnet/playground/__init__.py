@@ -1,0 +1,11 @@
+"""A live playground in the browser, driven by the real engine.
+
+``glassnet playground`` starts :func:`glassnet.playground.server.serve`; the page (plain
+HTML/JS in ``static/``) talks to it over a WebSocket (:mod:`glassnet.playground.protocol`),
+and each page's network trains on the server in a :class:`~glassnet.playground.session.Session`.
+Needs the ``playground`` extra (aiohttp) for the server; the session and protocol do not.
+"""
+
+from glassnet.playground.limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["DEFAULT_LIMITS", "Limits"]

@@ -1,0 +1,401 @@
+"""The playground's WebSocket protocol: message shapes, setup validation, CSV parsing.
+
+Every message is one JSON object with a ``"type"`` key.
+
+From the page to the server:
+
+``{"type": "config", "config": {...}}``
+    Build the data and a fresh network from a setup (keys: see :data:`DEFAULT_CONFIG`); the
+    server answers ``ready`` (data points, the setup as understood) and a first ``frame``.
+``{"type": "upload", "name": str, "csv": str}``
+    A CSV file's text; kept in the session's memory as the data set ``"csv"``. The server
+    answers ``uploaded`` or ``error``. Nothing the page sends is ever used as a path.
+``{"type": "play"}``, ``{"type": "pause"}``, ``{"type": "step", "epochs": int}``,
+``{"type": "reset"}``
+    Start or stop training, train a fixed number of epochs, rebuild the network from its seed.
+
+From the server to the page:
+
+``hello`` (limits and choices), ``ready``, ``uploaded``, ``frame`` (a snapshot of training:
+epoch, new loss points, boundary grid, unit maps, weights, gradients, gradient norms, notes),
+``state`` (running or not, and why it stopped) and ``error`` (``message`` and, when a setting
+is at fault, ``field``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassnet.playground.limits import Limits
+
+DATASETS: dict[str, str] = {
+    "xor": "XOR (four quadrants)",
+    "circles": "Circles",
+    "moons": "Two moons",
+    "spirals": "Spirals",
+    "blobs": "Blobs (3 classes)",
+    "paper": "The paper's 4 cases",
+    "csv": "Your CSV (upload)",
+}
+HIDDEN_ACTIVATIONS = (
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "gelu",
+    "silu",
+    "identity",
+)
+OUTPUT_ACTIVATIONS = ("sigmoid", "tanh01", "softmax", "identity", "tanh")
+LOSSES = ("mse", "sse", "bce", "cross_entropy", "mae", "huber")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+INITS = (
+    "xavier",
+    "xavier_uniform",
+    "xavier_normal",
+    "he",
+    "he_uniform",
+    "he_normal",
+    "lecun",
+    "uniform",
+    "normal",
+    "paper",
+)
+BIASES = ("neuron", "layer", "none")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "dataset": "xor",
+    "n": 200,
+    "noise": 0.05,
+    "split": 0.3,
+    "layers": [4, 4],
+    "act": ["tanh", "tanh"],
+    "out": "sigmoid",
+    "loss": "bce",
+    "opt": "adam",
+    "lr": 0.03,
+    "batch": 16,
+    "l2": 0.0,
+    "init": "xavier",
+    "bias": "neuron",
+    "seed": 0,
+    "rate": 10.0,
+}
+
+
+class ProtocolError(ValueError):
+    """A message or setting the server refuses; ``field`` names the setting at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Config:
+    """A validated playground setup (see :data:`DEFAULT_CONFIG` for the keys)."""
+
+    dataset: str
+    n: int
+    noise: float
+    split: float
+    layers: list[int]
+    act: list[str]
+    out: str
+    loss: str
+    opt: str
+    lr: float
+    batch: int
+    l2: float
+    init: str
+    bias: str
+    seed: int
+    rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the setup as a JSON-ready dict."""
+        return {
+            "dataset": self.dataset,
+            "n": self.n,
+            "noise": self.noise,
+            "split": self.split,
+            "layers": list(self.layers),
+            "act": list(self.act),
+            "out": self.out,
+            "loss": self.loss,
+            "opt": self.opt,
+            "lr": self.lr,
+            "batch": self.batch,
+            "l2": self.l2,
+            "init": self.init,
+            "bias": self.bias,
+            "seed": self.seed,
+            "rate": self.rate,
+        }
+
+
+def _number(raw: dict[str, Any], key: str, kind: type, lo: float, hi: float, what: str) -> Any:
+    value = raw.get(key, DEFAULT_CONFIG[key])
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ProtocolError(f"{what}: expected a number, got {value!r}", key)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ProtocolError(f"{what}: expected a number, got {value!r}", key) from None
+    if not math.isfinite(number):
+        raise ProtocolError(f"{what}: expected a finite number, got {value!r}", key)
+    if kind is int:
+        if number != int(number):
+            raise ProtocolError(f"{what}: expected a whole number, got {value!r}", key)
+        number = int(number)
+    if number < lo or number > hi:
+        raise ProtocolError(f"{what}: must be between {lo:g} and {hi:g}, got {value}", key)
+    return number
+
+
+def _choice(
+    raw: dict[str, Any], key: str, choices: tuple[str, ...] | dict[str, str], what: str
+) -> str:
+    value = raw.get(key, DEFAULT_CONFIG[key])
+    if not isinstance(value, str) or value not in choices:
+        names = ", ".join(choices)
+        raise ProtocolError(f"{what}: expected one of {names}; got {value!r}", key)
+    return value
+
+
+def _int_list(value: Any, key: str) -> list[Any]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if not isinstance(value, list | tuple):
+        raise ProtocolError(f"{key}: expected a list, got {value!r}", key)
+    return list(value)
+
+
+def parse_config(raw: Any, limits: Limits) -> Config:
+    """Validate a setup sent by the page.
+
+    Parameters
+    ----------
+    raw : dict
+        The setup; missing keys take their :data:`DEFAULT_CONFIG` value. Lists may also be
+        given as comma-separated strings (as they appear in the page address).
+    limits : Limits
+        The caps to enforce.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ProtocolError
+        Naming the setting, what was expected and what came, for the first bad setting.
+    """
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"config: expected an object, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(DEFAULT_CONFIG))
+    if unknown:
+        raise ProtocolError(f"config: unknown setting {unknown[0]!r}", unknown[0])
+    dataset = _choice(raw, "dataset", DATASETS, "dataset")
+    n = _number(raw, "n", int, 4, float("inf"), "samples")
+    if n > limits.max_samples:
+        raise ProtocolError(
+            f"Too many samples: at most {limits.max_samples} are allowed, got {n}", "n"
+        )
+    layers_raw = _int_list(raw.get("layers", DEFAULT_CONFIG["layers"]), "layers")
+    if len(layers_raw) > limits.max_layers:
+        raise ProtocolError(
+            f"Too many hidden layers: at most {limits.max_layers} are allowed, "
+            f"got {len(layers_raw)}",
+            "layers",
+        )
+    layers = []
+    for i, units in enumerate(layers_raw):
+        try:
+            u = _number({"layers": units}, "layers", int, 1, float("inf"), f"layer {i + 1} units")
+        except ProtocolError as exc:
+            raise ProtocolError(str(exc), "layers") from None
+        if u > limits.max_units:
+            raise ProtocolError(
+                f"Too many units in hidden layer {i + 1}: at most {limits.max_units} "
+                f"are allowed, got {u}",
+                "layers",
+            )
+        layers.append(u)
+    act_raw = raw.get("act", DEFAULT_CONFIG["act"])
+    acts = (
+        [act_raw] if isinstance(act_raw, str) and "," not in act_raw else _int_list(act_raw, "act")
+    )
+    if len(acts) == 1 and len(layers) != 1:
+        acts = acts * len(layers)
+    if len(acts) != len(layers):
+        raise ProtocolError(
+            f"act: expected one activation per hidden layer ({len(layers)}), got {len(acts)}",
+            "act",
+        )
+    for a in acts:
+        if a not in HIDDEN_ACTIVATIONS:
+            raise ProtocolError(
+                f"act: expected one of {', '.join(HIDDEN_ACTIVATIONS)}; got {a!r}", "act"
+            )
+    rate = _number(raw, "rate", float, 0.5, float("inf"), "update rate")
+    if rate > limits.max_rate:
+        raise ProtocolError(
+            f"Update rate too high: at most {limits.max_rate:g} updates per second, got {rate:g}",
+            "rate",
+        )
+    return Config(
+        dataset=dataset,
+        n=n,
+        noise=_number(raw, "noise", float, 0.0, 1.0, "noise"),
+        split=_number(raw, "split", float, 0.0, 0.9, "test fraction"),
+        layers=layers,
+        act=[str(a) for a in acts],
+        out=_choice(raw, "out", OUTPUT_ACTIVATIONS, "output activation"),
+        loss=_choice(raw, "loss", LOSSES, "loss"),
+        opt=_choice(raw, "opt", OPTIMIZERS, "optimizer"),
+        lr=_number(raw, "lr", float, 1e-6, 10.0, "learning rate"),
+        batch=_number(raw, "batch", int, 0, limits.max_samples, "batch size"),
+        l2=_number(raw, "l2", float, 0.0, 1.0, "L2"),
+        init=_choice(raw, "init", INITS, "initializer"),
+        bias=_choice(raw, "bias", BIASES, "bias"),
+        seed=_number(raw, "seed", int, 0, 2**31 - 1, "seed"),
+        rate=rate,
+    )
+
+
+@dataclass
+class Table:
+    """Data parsed from an uploaded CSV: two feature columns and a target.
+
+    Attributes
+    ----------
+    X : ndarray, shape (N, 2)
+    y : ndarray, shape (N, 1) (0/1 or real values) or (N, k) one-hot
+    kind : {"binary", "multiclass", "regression"}
+    columns : list of str
+        Feature names, then the target's name.
+    classes : list
+        The target's original values for a classification (index = class), else empty.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    kind: str
+    columns: list[str]
+    classes: list[Any] = field(default_factory=list)
+
+
+TARGET_NAMES = ("label", "target", "y", "class")
+
+
+def parse_csv(text: Any, limits: Limits) -> Table:
+    """Parse an uploaded CSV file held in memory.
+
+    The file has two numeric feature columns and one target column, separated by commas,
+    semicolons or tabs, with or without a header row. The target is the column named
+    ``label``, ``target``, ``y`` or ``class`` if there is one, else the last column. A target of
+    at most 10 distinct whole numbers is a classification (2 values: binary, 0/1 in sorted
+    order; more: one-hot); anything else is a regression.
+
+    Parameters
+    ----------
+    text : str
+        The file's content.
+    limits : Limits
+        ``max_upload_bytes`` caps the text's size, ``max_samples`` the number of rows.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    ProtocolError
+        Saying what is wrong and where (row numbers count from 1, the header included).
+    """
+    if not isinstance(text, str):
+        raise ProtocolError(f"csv: expected the file's text, got {type(text).__name__}", "csv")
+    size = len(text.encode("utf-8"))
+    if size > limits.max_upload_bytes:
+        raise ProtocolError(
+            f"File too large: uploads are limited to {limits.max_upload_bytes // 1000} kB, "
+            f"got {size / 1000:.1f} kB",
+            "csv",
+        )
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ProtocolError("CSV file is empty", "csv")
+    first = lines[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    header: list[str] | None = None
+
+    def numeric(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    if not all(numeric(c) for c in rows[0]):
+        header = [c.strip() for c in rows[0]]
+        rows = rows[1:]
+    width = len(header) if header is not None else len(rows[0]) if rows else 0
+    if width != 3:
+        raise ProtocolError(
+            f"CSV needs exactly 3 columns (two features and a target), got {width}", "csv"
+        )
+    if len(rows) < 4:
+        raise ProtocolError(f"CSV needs at least 4 data rows, got {len(rows)}", "csv")
+    if len(rows) > limits.max_samples:
+        raise ProtocolError(
+            f"Too many rows: at most {limits.max_samples} samples are allowed, got {len(rows)}",
+            "csv",
+        )
+    offset = 2 if header is not None else 1
+    values = np.empty((len(rows), 3))
+    for i, row in enumerate(rows):
+        if len(row) != 3:
+            raise ProtocolError(f"CSV row {i + offset}: expected 3 values, got {len(row)}", "csv")
+        for j, cell in enumerate(row):
+            try:
+                v = float(cell)
+            except ValueError:
+                raise ProtocolError(
+                    f"CSV row {i + offset}, column {j + 1}: expected a number, got {cell!r}", "csv"
+                ) from None
+            if not math.isfinite(v):
+                raise ProtocolError(
+                    f"CSV row {i + offset}, column {j + 1}: expected a finite number, got {cell!r}",
+                    "csv",
+                )
+            values[i, j] = v
+    names = header if header is not None else ["x1", "x2", "y"]
+    target = 2
+    for j, name in enumerate(names):
+        if name.lower() in TARGET_NAMES:
+            target = j
+            break
+    feats = [j for j in range(3) if j != target]
+    X = values[:, feats]
+    t = values[:, target]
+    distinct = np.unique(t)
+    columns = [names[j] for j in feats] + [names[target]]
+    if len(distinct) < 2:
+        raise ProtocolError("CSV target has a single value; nothing to learn", "csv")
+    if len(distinct) <= 10 and np.all(distinct == np.round(distinct)):
+        index = np.searchsorted(distinct, t)
+        classes = [int(c) for c in distinct]
+        if len(distinct) == 2:
+            return Table(X, index[:, None].astype(float), "binary", columns, classes)
+        return Table(X, np.eye(len(distinct))[index], "multiclass", columns, classes)
+    return Table(X, t[:, None].copy(), "regression", columns, [])

@@ -1,0 +1,372 @@
+"""The playground's web server: static page, WebSocket protocol, training loop driver.
+
+Built on aiohttp. The server only serves the files shipped in ``glassnet/playground/static``
+(looked up by name in a table made at start-up, never by a path from the request), speaks the
+protocol of :mod:`glassnet.playground.protocol` over ``/ws``, and binds a loopback address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import mimetypes
+import socket
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from glassnet.playground.limits import DEFAULT_LIMITS, Limits
+from glassnet.playground.protocol import (
+    BIASES,
+    DATASETS,
+    DEFAULT_CONFIG,
+    HIDDEN_ACTIVATIONS,
+    INITS,
+    LOSSES,
+    OPTIMIZERS,
+    OUTPUT_ACTIVATIONS,
+    ProtocolError,
+    parse_config,
+    parse_csv,
+)
+from glassnet.playground.session import Session
+
+LIMITS_KEY = web.AppKey("limits", Limits)
+STATIC_KEY = web.AppKey("static", dict)
+SESSIONS_KEY = web.AppKey("sessions", set)
+
+
+def load_static() -> dict[str, tuple[bytes, str]]:
+    """Read the shipped page files into memory: name -> (content, content type)."""
+    files: dict[str, tuple[bytes, str]] = {}
+    root = resources.files("glassnet.playground").joinpath("static")
+    for entry in root.iterdir():
+        if entry.is_file() and not entry.name.startswith("."):
+            ctype = mimetypes.guess_type(entry.name)[0] or "application/octet-stream"
+            if entry.name.endswith(".js"):
+                ctype = "text/javascript"
+            files[entry.name] = (entry.read_bytes(), ctype)
+    return files
+
+
+def hello_message(limits: Limits) -> dict[str, Any]:
+    """The first message of a connection: the limits and every choice the page offers."""
+    return {
+        "type": "hello",
+        "limits": limits.to_dict(),
+        "defaults": DEFAULT_CONFIG,
+        "choices": {
+            "dataset": DATASETS,
+            "act": HIDDEN_ACTIVATIONS,
+            "out": OUTPUT_ACTIVATIONS,
+            "loss": LOSSES,
+            "opt": OPTIMIZERS,
+            "init": INITS,
+            "bias": BIASES,
+        },
+    }
+
+
+class Connection:
+    """One page's WebSocket: its session and the task that trains while "play" is on."""
+
+    def __init__(self, ws: web.WebSocketResponse, limits: Limits) -> None:
+        self.ws = ws
+        self.limits = limits
+        self.session = Session(limits)
+        self.lock = asyncio.Lock()
+        self.task: asyncio.Task[None] | None = None
+        self.running = False
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            await self.ws.send_str(json.dumps(message, allow_nan=False))
+
+    async def error(self, message: str, field: str | None = None) -> None:
+        await self.send({"type": "error", "message": message, "field": field})
+
+    async def state(self, reason: str = "") -> None:
+        await self.send(
+            {
+                "type": "state",
+                "running": self.running,
+                "epoch": self.session.epoch,
+                "reason": reason,
+            }
+        )
+
+    async def compute(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    async def handle(self, text: str) -> None:
+        """Answer one message from the page."""
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            await self.error("Message is not valid JSON")
+            return
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+            await self.error('Message must be an object with a "type"')
+            return
+        kind = msg["type"]
+        handler = getattr(self, f"on_{kind}", None) if kind.isidentifier() else None
+        if handler is None:
+            await self.error(f"Unknown message type {kind!r}")
+            return
+        try:
+            await handler(msg)
+        except ProtocolError as exc:
+            await self.error(str(exc), exc.field)
+
+    async def on_config(self, msg: dict[str, Any]) -> None:
+        await self.stop()
+        config = parse_config(msg.get("config"), self.limits)
+        async with self.lock:
+            await self.compute(self.session.configure, config)
+            ready = self.session.data_message()
+            frame = await self.compute(self.session.frame)
+        await self.send(ready)
+        await self.send(frame)
+        await self.state()
+
+    async def on_upload(self, msg: dict[str, Any]) -> None:
+        table = await self.compute(parse_csv, msg.get("csv"), self.limits)
+        name = msg.get("name") if isinstance(msg.get("name"), str) else ""
+        self.session.upload(table, name)
+        await self.send(
+            {
+                "type": "uploaded",
+                "name": self.session.table_name,
+                "rows": len(table.X),
+                "columns": table.columns,
+                "kind": table.kind,
+                "classes": table.classes,
+            }
+        )
+
+    async def on_play(self, msg: dict[str, Any]) -> None:
+        cfg, _ = self.session._ready()
+        if self.session.net is None:
+            raise ProtocolError("No network: send a valid config first")
+        if self.session.stopped:
+            raise ProtocolError(self._stopped_text())
+        if not self.running:
+            self.running = True
+            self.task = asyncio.create_task(self._run(cfg.rate))
+            await self.state()
+
+    async def on_pause(self, msg: dict[str, Any]) -> None:
+        await self.stop()
+        await self.state()
+
+    async def on_step(self, msg: dict[str, Any]) -> None:
+        epochs = msg.get("epochs", 1)
+        cap = self.limits.max_step_epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ProtocolError(f"step: epochs must be a positive whole number, got {epochs!r}")
+        if epochs > cap:
+            raise ProtocolError(f"Too many epochs in one step: at most {cap}, got {epochs}")
+        await self.stop()
+        self.session._ready()
+        if self.session.stopped:
+            raise ProtocolError(self._stopped_text())
+        async with self.lock:
+            await self.compute(self.session.train, epochs)
+            frame = await self.compute(self.session.frame)
+        await self.send(frame)
+        await self.state(self.session.stopped)
+
+    async def on_reset(self, msg: dict[str, Any]) -> None:
+        await self.stop()
+        self.session._ready()
+        async with self.lock:
+            await self.compute(self.session.reset)
+            frame = await self.compute(self.session.frame)
+        await self.send(self.session.data_message())
+        await self.send(frame)
+        await self.state()
+
+    def _stopped_text(self) -> str:
+        if self.session.stopped == "diverged":
+            return "Training diverged (the loss is not finite): lower the learning rate and reset"
+        return f"This run reached the limit of {self.limits.max_epochs} epochs: reset to go on"
+
+    async def _run(self, rate: float) -> None:
+        """Train in slices of one update period, sending one frame per period at most."""
+        loop = asyncio.get_running_loop()
+        period = 1.0 / min(rate, self.limits.max_rate)
+        session = self.session
+        try:
+            while self.running and not self.ws.closed:
+                start = loop.time()
+                async with self.lock:
+                    await self.compute(session.train, self.limits.max_step_epochs, 0.7 * period)
+                    frame = await self.compute(session.frame)
+                await self.send(frame)
+                if session.stopped:
+                    self.running = False
+                    await self.state(session.stopped)
+                    break
+                await asyncio.sleep(max(0.0, period - (loop.time() - start)))
+        except (ConnectionResetError, RuntimeError):
+            self.running = False
+
+    async def stop(self) -> None:
+        """Stop the training task (if any) and wait for it."""
+        self.running = False
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            self.task = None
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    host = request.headers.get("Host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """The ``/ws`` endpoint."""
+    if not _same_origin(request):
+        raise web.HTTPForbidden(text="cross-origin WebSocket refused")
+    limits = request.app[LIMITS_KEY]
+    sessions = request.app[SESSIONS_KEY]
+    ws = web.WebSocketResponse(max_msg_size=limits.max_message_bytes, heartbeat=30)
+    await ws.prepare(request)
+    if len(sessions) >= limits.max_sessions:
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "error",
+                    "message": f"Too many open pages: at most {limits.max_sessions} at a time",
+                    "field": None,
+                }
+            )
+        )
+        await ws.close()
+        return ws
+    conn = Connection(ws, limits)
+    sessions.add(conn)
+    try:
+        await conn.send(hello_message(limits))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await conn.handle(msg.data)
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        await conn.stop()
+        sessions.discard(conn)
+    return ws
+
+
+async def static_file(request: web.Request) -> web.Response:
+    """Serve a shipped page file by name (``/`` is ``index.html``)."""
+    name = request.match_info.get("name") or "index.html"
+    found = request.app[STATIC_KEY].get(name)
+    if found is None:
+        raise web.HTTPNotFound()
+    body, ctype = found
+    return web.Response(body=body, content_type=ctype, headers={"Cache-Control": "no-cache"})
+
+
+def create_app(limits: Limits = DEFAULT_LIMITS) -> web.Application:
+    """Make the playground's aiohttp application.
+
+    Parameters
+    ----------
+    limits : Limits
+        Caps enforced on every session.
+
+    Returns
+    -------
+    aiohttp.web.Application
+    """
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits: expected a Limits, got {type(limits).__name__}")
+    app = web.Application(client_max_size=limits.max_message_bytes)
+    app[LIMITS_KEY] = limits
+    app[STATIC_KEY] = load_static()
+    app[SESSIONS_KEY] = set()
+    app.router.add_get("/ws", websocket)
+    app.router.add_get("/", static_file)
+    app.router.add_get("/{name}", static_file)
+    return app
+
+
+def check_host(host: str) -> str:
+    """Return ``host`` if it is a loopback address, else raise ``ValueError``."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            "host: the playground binds only to a loopback address (127.0.0.1, ::1 or "
+            f"localhost), got {host!r}"
+        )
+    return host
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """Open the listening socket (``port`` 0 picks a free one)."""
+    host = check_host(host)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port: expected an int in [0, 65535], got {port!r}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ValueError(f"port: cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    """The page's address for a listening socket."""
+    host, port = sock.getsockname()[:2]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+async def serve(
+    sock: socket.socket,
+    limits: Limits = DEFAULT_LIMITS,
+    ready: Callable[[str], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve the playground on an open socket until ``stop`` is set (or forever).
+
+    Parameters
+    ----------
+    sock : socket.socket
+        From :func:`bind`.
+    limits : Limits
+    ready : callable, optional
+        Called with the page's address once the server accepts connections.
+    stop : asyncio.Event, optional
+    """
+    runner = web.AppRunner(create_app(limits), handle_signals=False)
+    await runner.setup()
+    site = web.SockSite(runner, sock, shutdown_timeout=1.0)
+    await site.start()
+    try:
+        if ready is not None:
+            ready(url_of(sock))
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await runner.cleanup()

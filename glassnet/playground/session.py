@@ -1,0 +1,486 @@
+"""One playground session: its data, its network, and the training loop that feeds the page.
+
+A :class:`Session` is plain synchronous code (the server runs its heavy calls in a worker
+thread). Training uses the engine directly: ``net.gradients`` on each mini-batch, an optimizer
+from :mod:`glassnet.optimizers` whose steps are added to the parameters, and ``net.loss`` for
+the curves; the pictures come from ``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import glassnet as gn
+from glassnet.playground.grid import Extent, plane_activations, plane_extent
+from glassnet.playground.limits import Limits
+from glassnet.playground.protocol import Config, ProtocolError, Table
+
+BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
+
+
+@dataclass
+class Data:
+    """The data of a session, as the network sees it and as the page draws it."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    kind: str  # "binary" | "multiclass" | "regression"
+    columns: list[str]
+    extent: Extent
+    fill: list[float]
+    mean: np.ndarray
+    scale: np.ndarray
+    note: str = ""
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Return ``X`` as the network sees it: ``(X - mean) / scale``."""
+        return (X - self.mean) / self.scale
+
+
+def _b64(values: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=np.uint8).tobytes()).decode()
+
+
+def _u8(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    span = hi - lo if hi > lo else 1.0
+    scaled = np.clip((np.nan_to_num(values, nan=lo) - lo) / span, 0.0, 1.0)
+    return np.round(scaled * 255).astype(np.uint8)
+
+
+def _round(values: Any, digits: int = 4) -> Any:
+    arr = np.asarray(values, dtype=float)
+    arr = np.where(np.isfinite(arr), arr, 0.0)
+    return [float(f"{v:.{digits}g}") for v in arr.ravel()] if arr.ndim else float(arr)
+
+
+def _matrix(values: np.ndarray) -> list[list[float]]:
+    arr = np.atleast_2d(np.asarray(values, dtype=float))
+    return [_round(row) for row in arr]
+
+
+def load_builtin(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Load a built-in data set through :func:`glassnet.datasets.load`."""
+    if name == "paper":
+        return gn.datasets.load("paper")
+    if name == "xor":
+        try:
+            return gn.datasets.load("xor", n_samples=n, noise=noise, seed=seed)
+        except TypeError:
+            return gn.datasets.load("xor")
+    return gn.datasets.load(name, n_samples=n, noise=noise, seed=seed)
+
+
+def build_data(config: Config, table: Table | None) -> Data:
+    """Make the session's data from a setup (and the uploaded table for ``"csv"``)."""
+    note = ""
+    if config.dataset == "csv":
+        if table is None:
+            raise ProtocolError("No CSV uploaded yet: upload a file first", "dataset")
+        X, y, kind, columns = table.X, table.y, table.kind, list(table.columns)
+        mean = X.mean(axis=0)
+        scale = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+        note = "Features are standardized (mean 0, standard deviation 1) before training."
+    else:
+        X, y = load_builtin(config.dataset, config.n, config.noise, config.seed)
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 1:
+            y = y[:, None]
+        kind = "multiclass" if y.shape[1] > 1 else "binary"
+        columns = [f"x{i + 1}" for i in range(X.shape[1])] + ["y"]
+        mean = np.zeros(X.shape[1])
+        scale = np.ones(X.shape[1])
+        if X.shape[1] > 2:
+            note = (
+                f"This data has {X.shape[1]} inputs; the pictures show the plane of the first "
+                "two, the others held at their mean."
+            )
+    fill = [float(v) for v in X[:, 2:].mean(axis=0)]
+    split = config.split if config.dataset != "paper" else 0.0
+    n_test = round(len(X) * split)
+    if split > 0 and n_test >= 1 and len(X) - n_test >= 2:
+        X_tr, X_te, y_tr, y_te = gn.datasets.train_test_split(
+            X, y, test_size=split, seed=config.seed
+        )
+    else:
+        X_tr, y_tr = X, y
+        X_te, y_te = X[:0], y[:0]
+        if config.dataset == "paper":
+            note = (note + " The paper's 4 cases are all used for training (no test set).").strip()
+    return Data(
+        X_train=np.asarray(X_tr, dtype=float),
+        y_train=np.asarray(y_tr, dtype=float),
+        X_test=np.asarray(X_te, dtype=float),
+        y_test=np.asarray(y_te, dtype=float),
+        kind=kind,
+        columns=columns,
+        extent=plane_extent(X),
+        fill=fill,
+        mean=mean,
+        scale=scale,
+        note=note,
+    )
+
+
+def _finite(x: float) -> bool:
+    return bool(np.isfinite(x))
+
+
+class Session:
+    """The state of one page: data, network, optimizer and the history shown on the page.
+
+    Parameters
+    ----------
+    limits : Limits
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.table: Table | None = None
+        self.table_name = ""
+        self.config: Config | None = None
+        self.data: Data | None = None
+        self.net: Any = None
+        self.epoch = 0
+        self.stopped = ""  # why training stopped by itself ("" = it did not)
+
+    # -- setup -------------------------------------------------------------------------------
+    def upload(self, table: Table, name: str = "") -> None:
+        """Keep an uploaded table (in memory) as the data set ``"csv"``."""
+        self.table = table
+        self.table_name = str(name)[:100]
+
+    def configure(self, config: Config) -> None:
+        """Build the data and a fresh network for ``config``.
+
+        Raises
+        ------
+        ProtocolError
+            When the engine refuses the setup (its ``ValueError``/``TypeError`` message is kept).
+        """
+        data = build_data(config, self.table)
+        self.config = config
+        self.data = data
+        self.reset()
+
+    def reset(self) -> None:
+        """Rebuild the network from the setup's seed and clear the history."""
+        cfg, data = self._ready()
+        n_in = data.X_train.shape[1]
+        n_out = data.y_train.shape[1]
+        try:
+            self.net = gn.Network(
+                [n_in, *cfg.layers, n_out],
+                activation=list(cfg.act) if cfg.layers else cfg.act,
+                output=cfg.out,
+                bias=cfg.bias,
+                init=cfg.init,
+                seed=cfg.seed,
+            )
+            self.optimizer = gn.optimizers.get(cfg.opt, lr=cfg.lr)
+            self.opt_state = self.optimizer.init(self.net.params)
+            self.Xn_train = data.transform(data.X_train)
+            self.Xn_test = data.transform(data.X_test)
+            first = self._losses()
+        except (ValueError, TypeError) as exc:
+            self.net = None
+            raise ProtocolError(f"The engine refused this setup: {exc}") from None
+        self.rng = np.random.default_rng(cfg.seed)
+        self.epoch = 0
+        self.stopped = ""
+        self.loss_epochs: list[int] = [0]
+        self.train_loss: list[float] = [first[0]]
+        self.test_loss: list[float] = [first[1]]
+        self.norm_epochs: list[int] = []
+        self.norm_history: list[list[float]] = []
+        self.sent_upto = 0  # index into the loss lists already sent to the page
+
+    def _ready(self) -> tuple[Config, Data]:
+        if self.config is None or self.data is None:
+            raise ProtocolError("No setup yet: send a config first")
+        return self.config, self.data
+
+    # -- training ----------------------------------------------------------------------------
+    def _losses(self) -> tuple[float, float]:
+        cfg, data = self._ready()
+        train = float(self.net.loss(self.Xn_train, data.y_train, loss=cfg.loss))
+        test = (
+            float(self.net.loss(self.Xn_test, data.y_test, loss=cfg.loss))
+            if len(data.X_test)
+            else math.nan
+        )
+        return train, test
+
+    def _apply(self, steps: list[dict[str, np.ndarray]]) -> None:
+        for layer, step in zip(self.net.layers, steps, strict=True):
+            for key, value in step.items():
+                param = getattr(layer, key)
+                param += value  # in place: the layer's arrays are writable views
+
+    def train_epoch(self) -> None:
+        """Run one epoch (mini-batches in a shuffled order) and record its losses."""
+        cfg, data = self._ready()
+        n = len(self.Xn_train)
+        batch = cfg.batch if 0 < cfg.batch < n else n
+        order = self.rng.permutation(n) if batch < n else np.arange(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            grads = self.net.gradients(self.Xn_train[idx], data.y_train[idx], loss=cfg.loss)
+            if cfg.l2 > 0:
+                for g, p in zip(grads, self.net.params, strict=True):
+                    g["W"] = g["W"] + cfg.l2 * p["W"]
+            steps, self.opt_state = self.optimizer.update(grads, self.opt_state)
+            self._apply(steps)
+        self.epoch += 1
+        train, test = self._losses()
+        self.loss_epochs.append(self.epoch)
+        self.train_loss.append(train)
+        self.test_loss.append(test)
+        if not _finite(train):
+            self.stopped = "diverged"
+        elif self.epoch >= self.limits.max_epochs:
+            self.stopped = "max_epochs"
+
+    def train(self, epochs: int, seconds: float | None = None) -> int:
+        """Train up to ``epochs`` epochs, or until ``seconds`` have passed; return how many ran.
+
+        Training stops early (and :attr:`stopped` says why) when the loss diverges or the run
+        reaches ``limits.max_epochs``.
+        """
+        self._ready()
+        if self.net is None:
+            return 0
+        start = time.perf_counter()
+        done = 0
+        while done < epochs and not self.stopped:
+            self.train_epoch()
+            done += 1
+            if seconds is not None and time.perf_counter() - start >= seconds:
+                break
+        return done
+
+    # -- what the page sees ------------------------------------------------------------------
+    def data_message(self) -> dict[str, Any]:
+        """The ``ready`` message: the setup as understood and the points to draw."""
+        cfg, data = self._ready()
+        return {
+            "type": "ready",
+            "config": cfg.to_dict(),
+            "kind": data.kind,
+            "columns": data.columns,
+            "extent": list(data.extent),
+            "n_outputs": int(data.y_train.shape[1]),
+            "train": self._points(data.X_train, data.y_train, data.kind),
+            "test": self._points(data.X_test, data.y_test, data.kind),
+            "note": data.note,
+            "sizes": [int(data.X_train.shape[1]), *cfg.layers, int(data.y_train.shape[1])],
+        }
+
+    @staticmethod
+    def _points(X: np.ndarray, y: np.ndarray, kind: str) -> dict[str, list[float]]:
+        label = np.argmax(y, axis=1) if kind == "multiclass" else y[:, 0]
+        return {"x": _round(X[:, 0], 5), "y": _round(X[:, 1], 5), "label": _round(label, 5)}
+
+    def layer_stats(self) -> dict[str, Any]:
+        """Per-layer gradient norms (full batch) and hidden-unit health on the training data.
+
+        Returns
+        -------
+        dict
+            ``grad_norm``: ``||dC/dW^(l)||_F`` for l = 1..L; ``saturated``: fraction of
+            hidden outputs near the flat ends of a sigmoid/tanh (|tanh| > 0.95, sigmoid outside
+            [0.025, 0.975]; None for other activations); ``dead``: hidden ReLU units whose
+            output is 0 for every training point (None for other activations); ``grads``: the
+            gradients themselves.
+        """
+        cfg, data = self._ready()
+        grads = self.net.gradients(self.Xn_train, data.y_train, loss=cfg.loss)
+        fwd = self.net.forward(self.Xn_train)
+        saturated: list[float | None] = []
+        dead: list[int | None] = []
+        for act, a in zip(cfg.act, fwd.a[1:-1], strict=False):
+            a = np.asarray(a)
+            if act == "tanh":
+                saturated.append(float(np.mean(np.abs(a) > 0.95)))
+            elif act == "sigmoid":
+                saturated.append(float(np.mean((a < 0.025) | (a > 0.975))))
+            else:
+                saturated.append(None)
+            dead.append(int(np.sum(np.all(a <= 0, axis=0))) if act == "relu" else None)
+        norms = [float(np.linalg.norm(g["W"])) for g in grads]
+        return {"grad_norm": norms, "saturated": saturated, "dead": dead, "grads": grads}
+
+    def notes(self, stats: dict[str, Any]) -> list[dict[str, str]]:
+        """Plain-language notes on trouble seen in the run so far."""
+        cfg, _ = self._ready()
+        out: list[dict[str, str]] = []
+        loss = np.asarray(self.train_loss)
+        if self.stopped == "diverged":
+            out.append(
+                {
+                    "kind": "diverged",
+                    "text": f"The loss blew up (became infinite or NaN) at epoch {self.epoch}: "
+                    f"the learning rate {cfg.lr:g} is far too high. Lower it and reset.",
+                }
+            )
+            return out
+        if len(loss) >= 21:
+            last = float(np.mean(loss[-10:]))
+            prev = float(np.mean(loss[-20:-10]))
+            best = float(np.min(loss))
+            if last > 1.05 * prev and last > 1.2 * best:
+                out.append(
+                    {
+                        "kind": "rising",
+                        "text": f"The training loss is rising ({prev:.3g} → {last:.3g} over the "
+                        f"last 20 epochs): the learning rate {cfg.lr:g} is probably too high, "
+                        "so the steps overshoot the minimum. Try a smaller one.",
+                    }
+                )
+        test = np.asarray(self.test_loss)
+        if len(test) >= 41 and np.isfinite(test).all():
+            t_last = float(np.mean(test[-10:]))
+            t_best = float(np.min(test))
+            if t_last > 1.25 * t_best + 0.01 and float(np.mean(loss[-10:])) < float(
+                np.mean(loss[-40:-30])
+            ):
+                out.append(
+                    {
+                        "kind": "overfitting",
+                        "text": f"The test loss is rising ({t_best:.3g} at best, {t_last:.3g} now) "
+                        "while the training loss falls: the network is overfitting. Try L2, "
+                        "fewer units or more data.",
+                    }
+                )
+        for i, (act, frac) in enumerate(zip(cfg.act, stats["saturated"], strict=True)):
+            if frac is not None and frac > 0.5:
+                ends = "±1" if act == "tanh" else "0 or 1"
+                out.append(
+                    {
+                        "kind": "saturated",
+                        "text": f"Hidden layer {i + 1}: {frac:.0%} of its {act} outputs sit near "
+                        f"{ends} (saturated), where f'(z) ≈ 0, so little gradient flows "
+                        "through. Try a smaller learning rate, smaller initial weights "
+                        "(xavier) or relu.",
+                    }
+                )
+        for i, (units, d) in enumerate(zip(cfg.layers, stats["dead"], strict=True)):
+            if d:
+                out.append(
+                    {
+                        "kind": "dead_relu",
+                        "text": f"Hidden layer {i + 1}: {d} of {units} ReLU units are dead (output "
+                        "0 for every training point), so they no longer learn. Try leaky_relu, "
+                        "a smaller learning rate or he initialization.",
+                    }
+                )
+        norms = stats["grad_norm"]
+        if len(norms) >= 3 and norms[-1] > 1e-8 and loss[-1] > 1e-3:
+            ratio = norms[0] / norms[-1]
+            if ratio < 1e-2:
+                out.append(
+                    {
+                        "kind": "vanishing",
+                        "text": f"Gradients vanish toward the input: layer 1's gradient is "
+                        f"{ratio:.1e} times the output layer's, so the early layers barely learn. "
+                        "Try tanh or relu instead of sigmoid, fewer layers, or xavier/he init.",
+                    }
+                )
+        return out
+
+    def accuracy(self, Xn: np.ndarray, y: np.ndarray) -> float | None:
+        """Fraction of points classified right (None for a regression or no points)."""
+        _, data = self._ready()
+        if data.kind == "regression" or len(Xn) == 0:
+            return None
+        p = np.asarray(self.net.predict(Xn))
+        if data.kind == "multiclass":
+            return float(np.mean(np.argmax(p, axis=1) == np.argmax(y, axis=1)))
+        return float(np.mean((p[:, 0] > 0.5) == (y[:, 0] > 0.5)))
+
+    def frame(self) -> dict[str, Any]:
+        """A snapshot for the page: new loss points, pictures, weights, gradients, notes."""
+        cfg, data = self._ready()
+        lim = self.limits
+        acts = plane_activations(self.net, data.extent, lim.grid, data.fill, data.transform)
+        out = acts[-1]
+        boundary: dict[str, Any] = {"res": lim.grid, "kind": data.kind}
+        if data.kind == "multiclass":
+            boundary["cls"] = _b64(np.argmax(out, axis=2))
+            boundary["data"] = _b64(_u8(np.max(out, axis=2), 0.0, 1.0))
+            boundary["lo"], boundary["hi"] = 0.0, 1.0
+        elif data.kind == "regression":
+            lo, hi = float(data.y_train.min()), float(data.y_train.max())
+            boundary["data"] = _b64(_u8(out[:, :, 0], lo, hi))
+            boundary["lo"], boundary["hi"] = lo, hi
+        else:
+            boundary["data"] = _b64(_u8(out[:, :, 0], 0.0, 1.0))
+            boundary["lo"], boundary["hi"] = 0.0, 1.0
+        unit_acts = plane_activations(
+            self.net, data.extent, lim.unit_grid, data.fill, data.transform
+        )[:-1]
+        units = []
+        for act, a in zip(cfg.act, unit_acts, strict=True):
+            maps = []
+            for j in range(a.shape[2]):
+                m = np.nan_to_num(a[:, :, j])
+                if act in BOUNDED:
+                    lo, hi = BOUNDED[act]
+                    mid = (lo + hi) / 2
+                else:
+                    lo = min(0.0, float(m.min()))
+                    hi = max(float(m.max()), lo + 1e-9)
+                    mid = 0.0
+                maps.append({"data": _b64(_u8(m, lo, hi)), "lo": lo, "hi": hi, "mid": mid})
+            units.append(maps)
+        stats = self.layer_stats()
+        self.norm_epochs.append(self.epoch)
+        self.norm_history.append(stats["grad_norm"])
+        # loss points not sent yet, thinned to at most MAX_LOSS_POINTS (the last one always kept)
+        new = range(self.sent_upto, len(self.loss_epochs))
+        stride = max(1, math.ceil(len(new) / MAX_LOSS_POINTS))
+        picked = list(new)[::-1][::stride][::-1]
+        self.sent_upto = len(self.loss_epochs)
+
+        def finite_or_none(v: float) -> float | None:
+            return float(f"{v:.5g}") if _finite(v) else None
+
+        weights = []
+        grads = []
+        for p, g in zip(self.net.params, stats["grads"], strict=True):
+            weights.append({"W": _matrix(p["W"]), "b": _round(p["b"]) if "b" in p else None})
+            grads.append({"W": _matrix(g["W"]), "b": _round(g["b"]) if "b" in g else None})
+        return {
+            "type": "frame",
+            "epoch": self.epoch,
+            "loss": {
+                "epochs": [self.loss_epochs[i] for i in picked],
+                "train": [finite_or_none(self.train_loss[i]) for i in picked],
+                "test": [finite_or_none(self.test_loss[i]) for i in picked],
+            },
+            "train_loss": finite_or_none(self.train_loss[-1]),
+            "test_loss": finite_or_none(self.test_loss[-1]),
+            "accuracy": {
+                "train": self.accuracy(self.Xn_train, data.y_train),
+                "test": self.accuracy(self.Xn_test, data.y_test),
+            },
+            "boundary": boundary,
+            "unit_res": lim.unit_grid,
+            "units": units,
+            "weights": weights,
+            "grads": grads,
+            "grad_norm": [finite_or_none(v) for v in stats["grad_norm"]],
+            "saturated": stats["saturated"],
+            "dead": stats["dead"],
+            "notes": self.notes(stats),
+            "stopped": self.stopped,
+        }

@@ -57,7 +57,7 @@ import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -306,6 +306,8 @@ def labels(y: ArrayLike) -> NDArray[np.int64]:
     ndarray of int64, shape (N,)
     """
     arr = np.asarray(y)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"y: expected numeric targets or predictions, got dtype {arr.dtype}")
     if arr.ndim == 1:
         if arr.size and not np.all(np.mod(arr, 1) == 0):
             raise ValueError("y: a 1-D y must hold integer class labels, got fractional values")
@@ -532,7 +534,7 @@ def _spirals(
     idx = np.repeat(np.arange(k), counts)
     t = rng.uniform(0.0, 1.0, n)
     theta = 2.0 * np.pi * (idx / k + tr * t)
-    X = np.column_stack([t * np.cos(theta), t * np.sin(theta)])
+    X: FloatArray = np.column_stack([t * np.cos(theta), t * np.sin(theta)])
     X = X + s * rng.standard_normal(X.shape)
     X, idx = _shuffled(rng, X, idx)
     return _classes(X, idx, k, "spirals", f"{k} interleaved spiral arms")
@@ -571,7 +573,7 @@ def _blobs(
     n = _check_int(n_samples, "n_samples", k)
     rng = _rng(seed)
     idx = np.repeat(np.arange(k), _class_counts(n, k))
-    X = C[idx] + s * rng.standard_normal((n, 2))
+    X: FloatArray = C[idx] + s * rng.standard_normal((n, 2))
     X, idx = _shuffled(rng, X, idx)
     return _classes(X, idx, k, "blobs", f"{k} Gaussian clusters", {"centers": C})
 
@@ -801,6 +803,22 @@ def _cast(ds: Dataset, dtype: DTypeLike) -> Dataset:
     )
 
 
+@overload
+def load(
+    name: str,
+    *,
+    dtype: DTypeLike = ...,
+    return_info: Literal[False] = ...,
+    **kwargs: Any,
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def load(
+    name: str, *, dtype: DTypeLike = ..., return_info: Literal[True], **kwargs: Any
+) -> Dataset: ...
+@overload
+def load(
+    name: str, *, dtype: DTypeLike = ..., return_info: bool, **kwargs: Any
+) -> tuple[FloatArray, FloatArray] | Dataset: ...
 def load(
     name: str,
     *,
@@ -865,6 +883,10 @@ def load(
     return ds.X, ds.y
 
 
+@overload
+def info(name: None = None) -> list[DatasetInfo]: ...
+@overload
+def info(name: str) -> DatasetInfo: ...
 def info(name: str | None = None) -> DatasetInfo | list[DatasetInfo]:
     """Shape and task of the built-in datasets at their default options.
 
@@ -910,9 +932,9 @@ def describe(name: str | None = None) -> str:
     str
         One header line and one line per dataset (nothing is printed).
     """
-    items = info() if name is None else [info(name)]
+    items = [_info_one(n) for n in (_REGISTRY if name is None else [name])]
     rows = [("name", "X", "y", "task", "options")]
-    for it in items:  # type: ignore[union-attr]
+    for it in items:
         task = it.task if it.n_classes is None else f"{it.task} ({it.n_classes} classes)"
         opts = ", ".join(f"{k}={v!r}" for k, v in it.options.items()) or "-"
         rows.append(
@@ -966,6 +988,39 @@ def _resolve_column(target: Any, header: list[str], path: str) -> int:
     raise TypeError(f"target: expected a column name (str) or index (int), got {target!r}")
 
 
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: Literal[False] = ...,
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: Literal[True],
+) -> Dataset: ...
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: bool,
+) -> tuple[FloatArray, FloatArray] | Dataset: ...
 def load_csv(
     path: str | os.PathLike[str],
     target: str | int | Sequence[str | int] = -1,
@@ -1319,22 +1374,25 @@ class Standardizer:
         self.scale = np.where(std > 0, std, 1.0)
         return self
 
-    def _check(self, X: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
-        if self.mean is None or self.scale is None:
+    def _check(
+        self, X: ArrayLike, name: str
+    ) -> tuple[FloatArray, np.dtype[Any], FloatArray, FloatArray]:
+        mean, scale = self.mean, self.scale
+        if mean is None or scale is None:
             raise ValueError("Standardizer: not fitted; call fit(X_train) first")
         src = np.asarray(X)
         out_dt = src.dtype if src.dtype in (np.float32, np.float64) else np.dtype(np.float64)
         arr = _as_2d_float(src, name)
-        if arr.shape[1] != self.mean.shape[0]:
+        if arr.shape[1] != mean.shape[0]:
             raise ValueError(
-                f"{name}: expected {self.mean.shape[0]} columns (as fitted), got {arr.shape[1]}"
+                f"{name}: expected {mean.shape[0]} columns (as fitted), got {arr.shape[1]}"
             )
-        return arr, out_dt
+        return arr, out_dt, mean, scale
 
     def transform(self, X: ArrayLike) -> FloatArray:
         """Return ``(X - mean) / scale``, shape (N, d), in X's float dtype (float64 default)."""
-        arr, dt = self._check(X, "X")
-        return ((arr - self.mean) / self.scale).astype(dt, copy=False)
+        arr, dt, mean, scale = self._check(X, "X")
+        return ((arr - mean) / scale).astype(dt, copy=False)
 
     def fit_transform(self, X: ArrayLike) -> FloatArray:
         """``fit(X)`` then ``transform(X)``."""
@@ -1342,8 +1400,8 @@ class Standardizer:
 
     def inverse_transform(self, Z: ArrayLike) -> FloatArray:
         """Undo :meth:`transform`: ``Z * scale + mean``, shape (N, d)."""
-        arr, dt = self._check(Z, "Z")
-        return (arr * self.scale + self.mean).astype(dt, copy=False)
+        arr, dt, mean, scale = self._check(Z, "Z")
+        return (arr * scale + mean).astype(dt, copy=False)
 
     def __repr__(self) -> str:
         d = None if self.mean is None else self.mean.shape[0]

@@ -478,6 +478,10 @@ def test_label_helper_errors():
         ds.encode_labels(["a", "a"])
     with pytest.raises(ValueError, match="y: expected shape"):
         ds.labels(np.zeros((2, 2, 2)))
+    with pytest.raises(TypeError, match="y: expected numeric"):
+        ds.labels(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="integer class labels"):
+        ds.labels(np.array([0.5, 1.0]))
 
 
 @pytest.mark.parametrize(

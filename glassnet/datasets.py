@@ -13,23 +13,18 @@ Target conventions (shared by every loader)
 ``X`` always has shape ``(N, d)``. Both arrays are float64 unless ``dtype="float32"`` is asked.
 
 Built-in datasets (``load(name, **kwargs)``)
--------------------------------------------
-========== ================= ============================================================
-name       X, y (defaults)   what it is
-========== ================= ============================================================
-paper      (4, 3), (4, 1)    the paper's four cases; y equals the first input column
-xor        (4, 2), (4, 1)    the four binary cases of two inputs, y = x1 XOR x2
-and        (4, 2), (4, 1)    y = x1 AND x2
-or         (4, 2), (4, 1)    y = x1 OR x2
-moons      (200, 2), (200,1) two interleaving half circles
-circles    (200, 2), (200,1) a small circle inside a large one
-spirals    (200, 2), (200,1) ``n_classes`` interleaved spiral arms (one-hot when k > 2)
-blobs      (200, 2), (200,3) ``n_classes`` Gaussian clusters (one-hot)
-digits     (1797, 64), ...   scikit-learn's 8x8 digits, pixels in [0, 1];
-                             ``classes="all"`` (10 classes) or ``"three"`` (3 vs not 3)
-diabetes   (442, 10), (442,1) scikit-learn's diabetes regression set
-meals      (500, 11), (500,1) synthetic: portions to cook from students, meal and weekday
-========== ================= ============================================================
+--------------------------------------------
+* ``paper``: X (4, 3), y (4, 1), the paper's four cases; y equals the first input column.
+* ``xor``, ``and``, ``or``: X (4, 2), y (4, 1), the four binary input pairs and the gate.
+* ``moons``: X (200, 2), y (200, 1), two interleaving half circles.
+* ``circles``: X (200, 2), y (200, 1), a small circle inside a large one.
+* ``spirals``: X (200, 2), y (200, 1), ``n_classes`` interleaved arms (one-hot when k > 2).
+* ``blobs``: X (200, 2), y (200, 3), ``n_classes`` Gaussian clusters.
+* ``digits``: X (1797, 64), scikit-learn's 8x8 digits with pixels in [0, 1];
+  ``classes="all"``: y (1797, 10) one-hot; ``classes="three"``: y (1797, 1), 3 vs not 3.
+* ``diabetes``: X (442, 10), y (442, 1), scikit-learn's diabetes regression set.
+* ``meals``: X (500, 11), y (500, 1), synthetic: portions to cook from students, meal and
+  weekday.
 
 The 2-D sets (moons, circles, spirals, blobs) and meals take ``n_samples``, ``noise`` and
 ``seed``; the same seed always gives the same numbers.

@@ -1,0 +1,55 @@
+"""glassnet: a neural network you can see through.
+
+The engine reads like the math: ``z = a W + b``, ``a = f(z)``, ``delta = dC/dz``,
+``dC/dW = a^T delta``, ``W <- W - eta dC/dW``; every gradient is exact and checked, and one code
+path trains one network or thousands at once.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from glassnet import (
+    activations,
+    convergence,
+    datasets,
+    initializers,
+    losses,
+    metrics,
+    optimizers,
+)
+from glassnet.gradcheck import GradCheckResult, gradient_check
+from glassnet.modelfile import load
+from glassnet.network import Forward, Layer, Network
+from glassnet.training import (
+    Callback,
+    DivergenceWarning,
+    EarlyStopping,
+    History,
+    StopOnConvergence,
+)
+
+try:
+    __version__ = version("glassnet")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Callback",
+    "DivergenceWarning",
+    "EarlyStopping",
+    "Forward",
+    "GradCheckResult",
+    "History",
+    "Layer",
+    "Network",
+    "StopOnConvergence",
+    "__version__",
+    "activations",
+    "convergence",
+    "datasets",
+    "gradient_check",
+    "initializers",
+    "load",
+    "losses",
+    "metrics",
+    "optimizers",
+]

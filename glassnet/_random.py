@@ -1,0 +1,34 @@
+"""Where seeds become generators: the one place randomness is made.
+
+A seed is a non-negative integer. The same seed always gives the same numbers. Different uses
+of one seed (initial weights, mini-batch shuffling, mutation) draw from independent streams,
+so that, say, changing the batch size never changes the initial weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet._validation import describe
+
+_STREAMS = {"init": None, "shuffle": 1, "evolution": 2, "landscape": 3, "data": 4}
+
+
+def check_seed(seed: Any, argument: str = "seed") -> int:
+    """Return ``seed`` as an int, checking it is a non-negative integer."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"{argument}: expected a non-negative integer, got {describe(seed)}")
+    return int(seed)
+
+
+def generator(seed: int, stream: str = "init") -> np.random.Generator:
+    """The generator for ``seed`` and ``stream`` (``"init"`` is ``default_rng(seed)``)."""
+    key = _STREAMS[stream]
+    return np.random.default_rng(seed if key is None else [seed, key])
+
+
+def legacy(seed: int) -> np.random.RandomState:
+    """NumPy's legacy generator, as the paper used: ``np.random.RandomState(seed)``."""
+    return np.random.RandomState(seed)

@@ -1,0 +1,200 @@
+r"""Activation functions: each one small object holding its value and its derivative.
+
+An activation maps a layer's pre-activation ``z`` to its output ``a = f(z)``. Backpropagation
+needs the derivative with respect to ``z``, ``f'(z)``; it is always taken at ``z`` (the paper's
+code took it at the output ``a``, one of its errors). Because ``a = f(z)`` is already known when
+the derivative is needed, ``derivative(z, a)`` receives both and may use whichever is cheaper
+(``sigmoid'(z) = a (1 - a)``) -- the result is the derivative at ``z`` all the same.
+
+Every activation is registered once by name in :data:`REGISTRY`; :func:`get` looks it up and
+:func:`register` adds a user's own (value and derivative), which :func:`glassnet.gradient_check`
+then verifies like any built-in.
+
+All built-ins are numerically stable: finite values, and no overflow or invalid-value warnings,
+for ``|z|`` up to ``1e4`` in float32 and float64.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from glassnet._validation import unknown_name
+
+Array = np.ndarray
+
+__all__ = ["REGISTRY", "Activation", "get", "names", "register"]
+
+
+@dataclass(frozen=True)
+class Activation:
+    r"""One activation function, its derivative, and what backpropagation needs to know.
+
+    Parameters
+    ----------
+    name : str
+        The registered name.
+    value : callable
+        ``value(z) -> a``, elementwise ``a = f(z)``; shape preserved.
+    derivative : callable
+        ``derivative(z, a) -> f'(z)``, elementwise, given ``z`` and ``a = f(z)``.
+    derivative_max : float
+        ``max |f'|``; a unit counts as *saturated* when ``|f'(z)| < 0.01 * derivative_max``.
+    output_only : bool
+        True for activations that couple the units of a layer (softmax).
+    vjp : callable, optional
+        For activations that are not elementwise: ``vjp(z, a, g) -> g J``, the product of the
+        upstream gradient ``g = dC/da`` with the Jacobian ``da/dz`` (softmax).
+    """
+
+    name: str
+    value: Callable[[Array], Array]
+    derivative: Callable[[Array, Array], Array]
+    derivative_max: float = 1.0
+    output_only: bool = False
+    vjp: Callable[[Array, Array, Array], Array] | None = None
+
+    def backprop(self, z: Array, a: Array, g: Array) -> Array:
+        r"""``delta = dC/dz`` from ``g = dC/da``: ``delta = g * f'(z)`` (elementwise case)."""
+        if self.vjp is not None:
+            return self.vjp(z, a, g)
+        return g * self.derivative(z, a)
+
+    def __call__(self, z: Array) -> Array:
+        return self.value(z)
+
+
+REGISTRY: dict[str, Activation] = {}
+
+
+def register(
+    name: str | Activation,
+    value: Callable[[Array], Array] | None = None,
+    derivative: Callable[..., Array] | None = None,
+    *,
+    derivative_max: float = 1.0,
+    overwrite: bool = False,
+) -> Activation:
+    """Register an activation by name, or register a ready :class:`Activation`.
+
+    Parameters
+    ----------
+    name : str or Activation
+        The name to register under (or a complete :class:`Activation`).
+    value : callable
+        ``value(z) -> f(z)``, elementwise.
+    derivative : callable
+        ``derivative(z) -> f'(z)`` or ``derivative(z, a) -> f'(z)``, elementwise.
+    derivative_max : float
+        ``max |f'|``, used for the saturated-unit statistic.
+    overwrite : bool
+        Allow replacing an existing name.
+
+    Returns
+    -------
+    Activation
+    """
+    if isinstance(name, Activation):
+        act = name
+    else:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name: expected a non-empty string, got {name!r}")
+        if not callable(value) or not callable(derivative):
+            raise TypeError("value and derivative: expected two callables f(z) and f'(z)")
+        deriv = derivative
+        if len(inspect.signature(derivative).parameters) == 1:
+
+            def deriv(z: Array, a: Array, _d: Callable[[Array], Array] = derivative) -> Array:
+                return _d(z)
+
+        act = Activation(name, value, deriv, derivative_max=derivative_max)
+    if act.name in REGISTRY and not overwrite:
+        raise ValueError(f"name: activation {act.name!r} is already registered")
+    REGISTRY[act.name] = act
+    return act
+
+
+def get(name: str | Activation) -> Activation:
+    """Look up an activation by name (an :class:`Activation` is returned as is)."""
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"activation: expected a name or an Activation, got {name!r}")
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise unknown_name("activation", "activation", name, REGISTRY) from None
+
+
+def names() -> list[str]:
+    """The registered activation names."""
+    return sorted(REGISTRY)
+
+
+# --- built-ins -------------------------------------------------------------------------------
+
+
+def _sigmoid(z: Array) -> Array:
+    # expit is the stable s(z) = 1 / (1 + e^-z): it never overflows for large |z|.
+    return special.expit(z)
+
+
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_vjp(z: Array, a: Array, g: Array) -> Array:
+    # J = diag(a) - a a^T, so g J = a * (g - <g, a>) per row.
+    return a * (g - (g * a).sum(axis=-1, keepdims=True))
+
+
+def _elu(z: Array) -> Array:
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+def _gelu_derivative(z: Array, a: Array) -> Array:
+    # d/dz [z Phi(z)] = Phi(z) + z phi(z); phi underflows to 0 quietly for large |z|.
+    return special.ndtr(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+
+def _silu_derivative(z: Array, a: Array) -> Array:
+    s = special.expit(z)
+    return s * (1 + z * (1 - s))
+
+
+for _act in (
+    # s(z) = 1/(1+e^-z);  s'(z) = s(z)(1 - s(z))
+    Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), derivative_max=0.25),
+    # tanh'(z) = 1 - tanh(z)^2
+    Activation("tanh", np.tanh, lambda z, a: 1 - a * a),
+    # (tanh(z) + 1)/2, the paper's tanh on (0, 1); derivative (1 - tanh^2)/2 = 2a(1 - a)
+    Activation("tanh01", lambda z: (np.tanh(z) + 1) / 2, lambda z, a: 2 * a * (1 - a), 0.5),
+    Activation("relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype)),
+    Activation(
+        "leaky_relu",
+        lambda z: np.where(z > 0, z, 0.01 * z),
+        lambda z, a: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
+    ),
+    # elu(z) = z for z > 0, e^z - 1 otherwise (alpha = 1); elu'(z) = 1 or e^z = a + 1
+    Activation("elu", _elu, lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype)),
+    # softplus(z) = log(1 + e^z), computed as logaddexp(0, z); softplus' = s(z)
+    Activation("softplus", lambda z: np.logaddexp(0, z), lambda z, a: special.expit(z)),
+    # gelu(z) = z Phi(z), exact (Phi the standard normal CDF); max |gelu'| ~ 1.129
+    Activation("gelu", lambda z: z * special.ndtr(z), _gelu_derivative, 1.1289),
+    # silu(z) = z s(z); max |silu'| ~ 1.0998
+    Activation("silu", lambda z: z * special.expit(z), _silu_derivative, 1.0998),
+    Activation("identity", lambda z: z, lambda z, a: np.ones_like(z)),
+    # softmax couples a layer's units; used on the output layer (fused with cross-entropy,
+    # see glassnet.losses). derivative() gives the Jacobian's diagonal a(1 - a), used for the
+    # saturation statistic; backprop uses the full Jacobian through vjp.
+    Activation(
+        "softmax", _softmax, lambda z, a: a * (1 - a), 0.25, output_only=True, vjp=_softmax_vjp
+    ),
+):
+    register(_act)

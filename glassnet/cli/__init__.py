@@ -1,0 +1,73 @@
+"""The ``glassnet`` command line.
+
+Every sub-command lives in its own module under :mod:`glassnet.cli` and is imported only
+when it is invoked, so ``glassnet --help`` stays fast and a face's heavy imports (matplotlib,
+aiohttp, dask) are paid only by the command that needs them.
+
+Errors from bad input (``ValueError``, ``TypeError``, ``FileNotFoundError``, click's usage
+errors) are printed as one line on standard error and the process exits with status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+# name -> "module:attribute"; one line per command, each command owned by its module.
+COMMANDS: dict[str, str] = {
+    "train": "glassnet.cli.train:train",
+    "gradcheck": "glassnet.cli.train:gradcheck",
+    "datasets": "glassnet.cli.train:datasets_cmd",
+    "paper": "glassnet.cli.paper:paper",
+    "inspect": "glassnet.cli.inspect:inspect_cmd",
+    "plot": "glassnet.cli.plot:plot",
+    "study": "glassnet.cli.study:study",
+    "playground": "glassnet.cli.playground:playground",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None  # command not built yet
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="glassnet")
+def cli() -> None:
+    """glassnet: a neural network you can see through."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the CLI, turning bad input into one line and exit status 2."""
+    try:
+        return cli.main(args=argv, prog_name="glassnet", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,163 @@
+r"""Gradient check: backpropagation against central finite differences.
+
+For every parameter ``theta``, the numerical derivative is
+
+    dC/dtheta ~ (C(theta + h) - C(theta - h)) / (2 h)
+
+computed in float64. The relative error of a layer's ``W`` (or ``b``) is
+``||g_backprop - g_numeric|| / max(||g_backprop|| + ||g_numeric||, 1e-12)``; backprop is right
+when every relative error is small (below ``1e-6`` is the usual bar in float64).
+
+For a population every member is checked at once: perturbing entry ``(i, j)`` of every member's
+``W`` together changes each member's own cost only, so one pair of forward passes per entry
+gives the derivative for all members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from glassnet import losses as _losses
+from glassnet.network import Network
+
+__all__ = ["GradCheckResult", "gradient_check"]
+
+
+@dataclass
+class GradCheckResult:
+    """The outcome of :func:`gradient_check`.
+
+    Attributes
+    ----------
+    relative_errors : list of dict
+        Per layer (0-based list, layer ``l + 1``), ``{"W": err, "b": err}``; for a population
+        the worst member's error.
+    max_rel_error : float
+    worst_layer : int
+        1-based index of the layer with the largest error.
+    worst_param : str
+        ``"W"`` or ``"b"``.
+    tolerance : float
+    passed : bool
+    backprop, numeric : list of dict
+        The two gradients, shaped like the network's parameters.
+    """
+
+    relative_errors: list[dict[str, float]]
+    max_rel_error: float
+    worst_layer: int
+    worst_param: str
+    tolerance: float
+    passed: bool
+    backprop: list[dict[str, np.ndarray]]
+    numeric: list[dict[str, np.ndarray]]
+
+    @property
+    def per_layer(self) -> list[dict[str, float]]:
+        """Alias of :attr:`relative_errors`."""
+        return self.relative_errors
+
+    def summary(self) -> str:
+        """One line per layer and a verdict naming the worst layer."""
+        lines = []
+        for l, errs in enumerate(self.relative_errors, start=1):
+            parts = ", ".join(f"d{k}: {v:.2e}" for k, v in errs.items())
+            lines.append(f"layer {l}: relative error {parts}")
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines.append(
+            f"{verdict}: max relative error {self.max_rel_error:.2e} "
+            f"(tolerance {self.tolerance:.0e}) in layer {self.worst_layer} d{self.worst_param}"
+        )
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def _rel(a: np.ndarray, b: np.ndarray, member_axis: bool) -> float:
+    axes = tuple(range(1, a.ndim)) if member_axis else None
+    num = np.sqrt(((a - b) ** 2).sum(axis=axes))
+    den = np.maximum(np.sqrt((a * a).sum(axis=axes)) + np.sqrt((b * b).sum(axis=axes)), 1e-12)
+    return float(np.max(num / den))
+
+
+def gradient_check(
+    net: Network,
+    X: Any,
+    y: Any,
+    loss: str | _losses.Loss = "mse",
+    *,
+    h: float = 1e-5,
+    tolerance: float = 1e-6,
+) -> GradCheckResult:
+    """Compare backpropagation with central finite differences for every parameter.
+
+    Parameters
+    ----------
+    net : Network
+        Checked on a float64 copy; the network itself is not changed.
+    X : array, shape (n_samples, n_inputs)
+    y : array, shape (n_samples, n_outputs)
+    loss : str or Loss
+    h : float
+        Finite-difference step.
+    tolerance : float
+        The largest relative error that passes.
+
+    Returns
+    -------
+    GradCheckResult
+    """
+    loss = _losses.get(loss)
+    check = net.copy()
+    if check.dtype != np.float64:
+        check.dtype = np.dtype("float64")
+        check.params = [
+            {k: v.astype(np.float64, order="K") for k, v in p.items()} for p in check.params
+        ]
+    X = check._inputs(X)
+    y = check._targets(y, loss, X.shape[0])
+    params = check.params
+    backprop = check._backward(check._forward(X, params), y, loss, params)[0]
+
+    def cost() -> np.ndarray:
+        return check._loss_value(check._forward(X, params), y, loss)
+
+    pop = check.population is not None
+    numeric: list[dict[str, np.ndarray]] = []
+    for layer in params:
+        g_layer = {}
+        for k, p in layer.items():
+            g = np.zeros_like(p)
+            view = p if not pop else np.moveaxis(p, 0, -1)  # (..., P): one entry for all members
+            gview = g if not pop else np.moveaxis(g, 0, -1)
+            for idx in np.ndindex(view.shape[:-1] if pop else view.shape):
+                old = view[idx].copy()
+                view[idx] = old + h
+                up = cost()
+                view[idx] = old - h
+                down = cost()
+                view[idx] = old
+                gview[idx] = (up - down) / (2 * h)
+            g_layer[k] = g
+        numeric.append(g_layer)
+
+    errors = [{k: _rel(b[k], n[k], pop) for k in b} for b, n in zip(backprop, numeric, strict=True)]
+    worst_layer, worst_param, worst = 1, "W", -1.0
+    for l, errs in enumerate(errors, start=1):
+        for k, v in errs.items():
+            if not v <= worst:  # NaN counts as worst
+                worst_layer, worst_param, worst = l, k, v
+    return GradCheckResult(
+        relative_errors=errors,
+        max_rel_error=float(worst),
+        worst_layer=worst_layer,
+        worst_param=worst_param,
+        tolerance=tolerance,
+        passed=bool(worst <= tolerance),
+        backprop=backprop,
+        numeric=numeric,
+    )

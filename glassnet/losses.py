@@ -1,0 +1,234 @@
+r"""Loss functions: one signature for the whole family.
+
+Every loss has ``value(y_hat, y)`` (the cost ``C``) and ``gradient(y_hat, y)`` (``dC/dy_hat``),
+both taking arrays of shape ``(n_samples, n_outputs)`` -- or ``(P, n_samples, n_outputs)`` for a
+population, in which case ``value`` returns one cost per member, shape ``(P,)``. An optional
+``weight`` of shape ``(n_samples, 1)`` weights the samples.
+
+Fused pairs
+-----------
+Two losses are *fused* with the output activation that makes them simple and stable:
+
+* ``bce`` with a ``sigmoid`` output: ``C = mean(softplus(z) - y z)`` is computed from the
+  logit ``z`` (no ``log(0)`` however large ``|z|``), and ``delta = dC/dz = (a - y) / n``.
+* ``cross_entropy`` with a ``softmax`` output: ``C = mean(logsumexp(z) - sum_k y_k z_k)`` and
+  ``delta = (a - y) / n_samples``.
+
+With any other output activation the same losses are computed from ``y_hat`` and chained through
+the activation's derivative as usual; the two routes give the same numbers wherever both are
+finite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from glassnet._validation import unknown_name
+
+Array = np.ndarray
+
+__all__ = ["REGISTRY", "Fused", "Loss", "get", "names"]
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A loss computed together with its natural output activation (see module docstring).
+
+    ``value(z, y, weight)`` is the cost from the logits ``z``; ``delta(z, a, y, weight)`` is
+    ``dC/dz`` directly.
+    """
+
+    activation: str
+    value: Callable[[Array, Array, Array | None], Array]
+    delta: Callable[[Array, Array, Array, Array | None], Array]
+
+
+@dataclass(frozen=True)
+class Loss:
+    r"""A cost ``C(y_hat, y)`` and its gradient ``dC/dy_hat``.
+
+    Parameters
+    ----------
+    name : str
+    value : callable
+        ``value(y_hat, y, weight=None)``: cost, reduced over the last two axes.
+    gradient : callable
+        ``gradient(y_hat, y, weight=None)``: ``dC/dy_hat``, the shape of ``y_hat``.
+    fused : Fused, optional
+        The fused form with its natural output activation.
+    targets : str
+        What ``y`` must hold: ``"real"``, ``"unit"`` (in [0, 1]) or ``"distribution"``
+        (rows in [0, 1] summing to 1).
+    summed : bool
+        True if the cost is a sum over samples (``sse``) rather than a mean: an epoch of
+        mini-batches then adds the batch costs instead of averaging them.
+    """
+
+    name: str
+    value: Callable[..., Array]
+    gradient: Callable[..., Array]
+    fused: Fused | None = None
+    targets: str = "real"
+    summed: bool = False
+
+    def check_targets(self, y: Array, argument: str = "y") -> None:
+        """Raise ``ValueError`` if ``y`` holds values this loss cannot take."""
+        if self.targets in ("unit", "distribution") and ((y < 0).any() or (y > 1).any()):
+            raise ValueError(
+                f"{argument}: the {self.name} loss expects targets in [0, 1], "
+                f"got values from {y.min():g} to {y.max():g}"
+            )
+        if self.targets == "distribution" and y.shape[-1] > 1:
+            sums = y.sum(axis=-1)
+            if not np.allclose(sums, 1.0, atol=1e-6):
+                raise ValueError(
+                    f"{argument}: the {self.name} loss expects one-hot rows (or class labels) "
+                    f"summing to 1, got row sums from {sums.min():g} to {sums.max():g}"
+                )
+
+
+def _weighted(e: Array, weight: Array | None) -> Array:
+    return e if weight is None else e * weight
+
+
+def _mean(e: Array, weight: Array | None) -> Array:
+    # mean over samples and outputs; for a population the leading axis is kept
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _eps(x: Array) -> float:
+    return float(np.finfo(x.dtype).eps)
+
+
+def _clip_unit(y_hat: Array) -> Array:
+    eps = _eps(y_hat)
+    return np.clip(y_hat, eps, 1 - eps)
+
+
+def _n(y_hat: Array) -> int:
+    return y_hat.shape[-2] * y_hat.shape[-1]
+
+
+# mse: C = (1 / (n m)) sum (y_hat - y)^2
+def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    r = y_hat - y
+    return _mean(r * r, weight)
+
+
+def _mse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(2 * (y_hat - y), weight) / _n(y_hat)
+
+
+# sse: C = sum (y_hat - y)^2, the paper's C_0 summed over the training cases
+def _sse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    r = y_hat - y
+    return _weighted(r * r, weight).sum(axis=(-2, -1))
+
+
+def _sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(2 * (y_hat - y), weight)
+
+
+# bce: C = -(1 / (n m)) sum [y log y_hat + (1 - y) log(1 - y_hat)]
+def _bce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    p = _clip_unit(y_hat)
+    return _mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)), weight)
+
+
+def _bce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # the paper's erratum 5: the true derivative is (y_hat - y) / (y_hat (1 - y_hat))
+    p = _clip_unit(y_hat)
+    return _weighted((p - y) / (p * (1 - p)), weight) / _n(y_hat)
+
+
+def _bce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    # -[y log s(z) + (1-y) log(1-s(z))] = softplus(z) - y z
+    return _mean(np.logaddexp(0, z) - y * z, weight)
+
+
+def _bce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(a - y, weight) / _n(a)
+
+
+# cross_entropy: C = -(1/n) sum_samples sum_k y_k log y_hat_k
+def _ce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    e = -(y * np.log(_clip_unit(y_hat))).sum(axis=-1, keepdims=True)
+    return _mean(e, weight)
+
+
+def _ce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(-y / _clip_unit(y_hat), weight) / y_hat.shape[-2]
+
+
+def _ce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    e = special.logsumexp(z, axis=-1, keepdims=True) - (y * z).sum(axis=-1, keepdims=True)
+    return _mean(e, weight)
+
+
+def _ce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(a - y, weight) / a.shape[-2]
+
+
+# mae: C = (1 / (n m)) sum |y_hat - y|; its gradient at 0 is taken as 0
+def _mae_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _mean(np.abs(y_hat - y), weight)
+
+
+def _mae_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(np.sign(y_hat - y), weight) / _n(y_hat)
+
+
+# huber (delta = 1): r^2 / 2 for |r| <= 1, |r| - 1/2 beyond, averaged
+def _huber_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    r = np.abs(y_hat - y)
+    return _mean(np.where(r <= 1, 0.5 * r * r, r - 0.5), weight)
+
+
+def _huber_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(np.clip(y_hat - y, -1, 1), weight) / _n(y_hat)
+
+
+REGISTRY: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", _mse_value, _mse_gradient),
+        Loss("sse", _sse_value, _sse_gradient, summed=True),
+        Loss(
+            "bce",
+            _bce_value,
+            _bce_gradient,
+            Fused("sigmoid", _bce_fused_value, _bce_fused_delta),
+            targets="unit",
+        ),
+        Loss(
+            "cross_entropy",
+            _ce_value,
+            _ce_gradient,
+            Fused("softmax", _ce_fused_value, _ce_fused_delta),
+            targets="distribution",
+        ),
+        Loss("mae", _mae_value, _mae_gradient),
+        Loss("huber", _huber_value, _huber_gradient),
+    )
+}
+
+
+def get(name: str | Loss) -> Loss:
+    """Look up a loss by name (a :class:`Loss` is returned as is)."""
+    if isinstance(name, Loss):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"loss: expected a name or a Loss, got {name!r}")
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise unknown_name("loss", "loss", name, REGISTRY) from None
+
+
+def names() -> list[str]:
+    """The registered loss names."""
+    return sorted(REGISTRY)

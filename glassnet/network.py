@@ -1,0 +1,455 @@
+r"""The feed-forward network: forward pass, backpropagation, and the population axis.
+
+Notation (the paper's, in matrix form; rows are training cases)::
+
+    a^(0) = X                                   (n_samples, n_0)
+    z^(l) = a^(l-1) W^(l) + b^(l)               (n_samples, n_l),  W^(l): (n_{l-1}, n_l)
+    a^(l) = f_l(z^(l))
+    delta^(L)   = dC/dz^(L) = dC/da^(L) * f_L'(z^(L))        (or a fused loss, see losses)
+    dC/dW^(l)   = a^(l-1)^T delta^(l)                         (n_{l-1}, n_l)
+    dC/db^(l)   = sum over samples of delta^(l)               (per neuron), or over all (per layer)
+    delta^(l-1) = (delta^(l) W^(l)^T) * f_{l-1}'(z^(l-1))
+
+A population of ``P`` networks of one architecture puts a member axis in front of every array:
+``W^(l)`` is ``(P, n_{l-1}, n_l)``, ``z^(l)`` is ``(P, n_samples, n_l)``, and the formulas above
+hold unchanged, batched. The same functions run one network or many; only the kernel of the
+matrix product differs (see :func:`matmul`). A single network has no member axis at all.
+
+Memory layout: a population's parameters are stored with the member axis *last* in memory
+(each array is a ``(P, ...)`` view of a ``(..., P)`` buffer). Every elementwise operation then
+runs over long contiguous runs of members instead of over tiny matrices, which makes 1000 tiny
+networks train about 2.7x faster than with ``(P, ...)`` storage and batched ``matmul`` (measured
+on the paper's 3-2-1 network, 1000 members, 1000 epochs: 0.13 s against 0.34 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from glassnet import activations as _activations
+from glassnet import initializers as _initializers
+from glassnet import losses as _losses
+from glassnet._random import check_seed
+from glassnet._validation import describe, finite_matrix, positive_int
+
+if TYPE_CHECKING:
+    from glassnet.training import History
+
+Array = np.ndarray
+Params = list[dict[str, Array]]
+
+__all__ = ["BIAS_MODES", "Forward", "Layer", "Network", "matmul"]
+
+BIAS_MODES = ("neuron", "layer", "none")
+
+# Below this many multiply-adds per member, a population's matrix product is computed by
+# broadcasting over the contiguous member axis; above it, by BLAS matmul per member.
+_BROADCAST_MAX = 2048
+
+
+def matmul(A: Array, B: Array) -> Array:
+    """``A @ B`` over the last two axes, broadcasting any leading (member) axis.
+
+    For populations of small matrices the product is computed as a broadcast multiply and sum,
+    which runs over the contiguous member axis; otherwise it is ``np.matmul``. Both give the
+    same numbers up to rounding.
+    """
+    if (A.ndim > 2 or B.ndim > 2) and A.shape[-2] * A.shape[-1] * B.shape[-1] <= _BROADCAST_MAX:
+        return (A[..., :, :, None] * B[..., None, :, :]).sum(axis=-2)
+    return A @ B
+
+
+def _T(A: Array) -> Array:
+    return A.swapaxes(-1, -2)
+
+
+class Forward(NamedTuple):
+    """What a forward pass computed, and all that backpropagation needs.
+
+    ``a[0]`` is the input ``X``; for layer ``l >= 1``, ``z[l]`` is its pre-activation and
+    ``a[l] = f_l(z[l])`` its output (``z[0]`` is ``None``). ``a[-1]`` is the prediction.
+    """
+
+    a: list[Array]
+    z: list[Array | None]
+
+    @property
+    def output(self) -> Array:
+        return self.a[-1]
+
+
+class Layer:
+    """A view of one layer of a :class:`Network`: its parameters and activation.
+
+    ``W`` is ``(n_in, n_out)`` (``(P, n_in, n_out)`` for a population); ``b`` is ``(1, n_out)``
+    with ``bias="neuron"``, ``(1, 1)`` with ``bias="layer"`` (one scalar per layer, the paper's)
+    and ``None`` with ``bias="none"``; a population adds the leading ``P``. Both are the
+    network's own arrays: writing into them changes the network. Assigning ``layer.W = value``
+    copies ``value`` into the existing array (its shape must match).
+    """
+
+    def __init__(self, net: Network, index: int) -> None:
+        self._net = net
+        self.index = index
+
+    @property
+    def W(self) -> Array:
+        return self._net.params[self.index]["W"]
+
+    @W.setter
+    def W(self, value: Any) -> None:
+        self._assign("W", value)
+
+    @property
+    def b(self) -> Array | None:
+        return self._net.params[self.index].get("b")
+
+    @b.setter
+    def b(self, value: Any) -> None:
+        if self.b is None:
+            raise ValueError("b: this network has bias='none', so its layers have no bias")
+        self._assign("b", value)
+
+    def _assign(self, key: str, value: Any) -> None:
+        target = self._net.params[self.index][key]
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(
+                f"{key}: expected shape {target.shape} for layer {self.index + 1}, got {value.shape}"
+            )
+        target[...] = value
+
+    @property
+    def activation(self) -> _activations.Activation:
+        return self._net.activations[self.index]
+
+    @property
+    def n_in(self) -> int:
+        return self._net.sizes[self.index]
+
+    @property
+    def n_out(self) -> int:
+        return self._net.sizes[self.index + 1]
+
+    def __repr__(self) -> str:
+        return (
+            f"Layer({self.index + 1}: {self.n_in} -> {self.n_out}, {self.activation.name}, "
+            f"bias={self._net.bias})"
+        )
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype("float64"), np.dtype("float32")):
+        raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
+    return dt
+
+
+def _member_last(stack: list[Array], dtype: np.dtype) -> Array:
+    """Stack per-member arrays into a ``(P, ...)`` view of a member-last buffer."""
+    return np.moveaxis(np.stack(stack, axis=-1).astype(dtype, copy=False), -1, 0)
+
+
+class Network:
+    r"""A fully-connected feed-forward network, or a population of them.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first: ``[3, 2, 1]`` is the paper's 3-2-1 network.
+    activation : str or sequence of str
+        Hidden activation, or one per hidden layer. See :mod:`glassnet.activations`.
+    output : str
+        Output activation.
+    bias : {"neuron", "layer", "none"}
+        One bias per unit, one scalar per layer (the paper's), or none.
+    init : str or Initializer
+        Initial weights, see :mod:`glassnet.initializers`.
+    seed : int or sequence of int
+        One seed makes one network. A sequence of ``P`` seeds makes a population of ``P``
+        networks trained in lockstep, member ``k`` initialized from ``seed[k]``; member ``k``
+        then computes exactly what a single network with seed ``seed[k]`` would.
+    dtype : {"float64", "float32"}
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> X, y = gn.datasets.load("paper")
+    >>> net = gn.Network([3, 2, 1], activation="tanh", output="sigmoid", seed=0)
+    >>> net.predict(X).shape
+    (4, 1)
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "sigmoid",
+        output: str = "sigmoid",
+        bias: str = "neuron",
+        init: str | _initializers.Initializer = "xavier",
+        seed: int | Sequence[int] = 0,
+        dtype: Any = "float64",
+    ) -> None:
+        if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+            raise TypeError(f"sizes: expected a sequence of layer sizes, got {describe(sizes)}")
+        if len(sizes) < 2:
+            raise ValueError(
+                f"sizes: expected at least an input and an output size, got {list(sizes)}"
+            )
+        self.sizes = [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        n_hidden = len(self.sizes) - 2
+        if isinstance(activation, str | _activations.Activation):
+            hidden = [activation] * n_hidden
+        else:
+            hidden = list(activation)
+            if len(hidden) != n_hidden:
+                raise ValueError(
+                    f"activation: expected one name or {n_hidden} (one per hidden layer), "
+                    f"got {len(hidden)}"
+                )
+        self.activations = [_activations.get(a) for a in hidden] + [_activations.get(output)]
+        for act in self.activations[:-1]:
+            if act.output_only:
+                raise ValueError(f"activation: {act.name} can only be the output activation")
+        if self.activations[-1].output_only and self.sizes[-1] < 2:
+            raise ValueError(
+                f"output: {self.activations[-1].name} needs at least 2 output units, "
+                f"got {self.sizes[-1]}"
+            )
+        if bias not in BIAS_MODES:
+            raise ValueError(f"bias: expected one of {', '.join(BIAS_MODES)}, got {bias!r}")
+        self.bias = bias
+        self.init = _initializers.get(init)
+        self.dtype = _dtype(dtype)
+
+        if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str):
+            seeds = [check_seed(s, f"seed[{k}]") for k, s in enumerate(seed)]
+            if not seeds:
+                raise ValueError("seed: expected at least one seed for a population, got none")
+            self.seeds: list[int] = seeds
+            self.population: int | None = len(seeds)
+        else:
+            self.seeds = [check_seed(seed)]
+            self.population = None
+
+        weight_shapes = [(i, o) for i, o in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
+        bias_shapes = [self._bias_shape(o) for o in self.sizes[1:]]
+        drawn = [self.init.draw(s, weight_shapes, bias_shapes) for s in self.seeds]
+        self.params: Params = []
+        for l in range(len(weight_shapes)):
+            layer = {"W": self._stack([w[l] for w, _ in drawn])}
+            if bias_shapes[l] is not None:
+                layer["b"] = self._stack([b[l] for _, b in drawn])
+            self.params.append(layer)
+        self.layers = [Layer(self, l) for l in range(len(self.params))]
+
+    # --- structure -----------------------------------------------------------------------
+
+    def _bias_shape(self, n_out: int) -> tuple[int, int] | None:
+        return {"neuron": (1, n_out), "layer": (1, 1), "none": None}[self.bias]
+
+    def _stack(self, arrays: list[Array]) -> Array:
+        if self.population is None:
+            return np.ascontiguousarray(arrays[0], dtype=self.dtype)
+        return _member_last(arrays, self.dtype)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.params)
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters of one member."""
+        per = [p.size for layer in self.params for p in layer.values()]
+        return sum(per) // (self.population or 1)
+
+    def config(self) -> dict[str, Any]:
+        """The architecture as plain data (what a model file stores)."""
+        return {
+            "sizes": list(self.sizes),
+            "activation": [a.name for a in self.activations[:-1]],
+            "output": self.activations[-1].name,
+            "bias": self.bias,
+            "init": self.init.name,
+            "seed": self.seeds if self.population is not None else self.seeds[0],
+            "dtype": self.dtype.name,
+        }
+
+    def copy(self) -> Network:
+        """An independent copy (same layout, same numbers)."""
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        new.params = [{k: _copy_like(v) for k, v in layer.items()} for layer in self.params]
+        new.layers = [Layer(new, l) for l in range(len(new.params))]
+        return new
+
+    def member(self, k: int) -> Network:
+        """Member ``k`` of a population, as an independent single network."""
+        if self.population is None:
+            raise ValueError("member: this is a single network, not a population")
+        if not -self.population <= k < self.population:
+            raise ValueError(f"k: expected a member index below {self.population}, got {k}")
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        new.population = None
+        new.seeds = [self.seeds[k]]
+        new.params = [{n: np.array(v[k]) for n, v in layer.items()} for layer in self.params]
+        new.layers = [Layer(new, l) for l in range(len(new.params))]
+        return new
+
+    # --- checking what comes in ----------------------------------------------------------
+
+    def _inputs(self, X: Any, argument: str = "X") -> Array:
+        X = finite_matrix(X, argument, columns=self.sizes[0])
+        return X.astype(self.dtype, copy=False)
+
+    def _targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
+        """Check ``y`` against the output layer and the loss.
+
+        ``y`` has the output's shape ``(n_samples, n_out)``. With more than one output unit,
+        integer class labels of shape ``(n_samples,)`` are accepted and become one-hot rows.
+        """
+        y = np.asarray(y)
+        n_out = self.sizes[-1]
+        if y.ndim == 1 and n_out > 1 and y.dtype.kind in "iub":
+            if y.size and (y.min() < 0 or y.max() >= n_out):
+                raise ValueError(
+                    f"{argument}: class labels must be in 0..{n_out - 1} for {n_out} outputs, "
+                    f"got {y.min()}..{y.max()}"
+                )
+            y = np.eye(n_out, dtype=self.dtype)[y]
+        y = finite_matrix(y, argument, columns=n_out).astype(self.dtype, copy=False)
+        if y.shape[0] != n_rows:
+            raise ValueError(f"{argument}: expected {n_rows} rows to match X, got {y.shape[0]}")
+        loss.check_targets(y, argument)
+        return y
+
+    # --- the math ------------------------------------------------------------------------
+
+    def _forward(self, X: Array, params: Params) -> Forward:
+        a: list[Array] = [X]
+        z: list[Array | None] = [None]
+        for act, p in zip(self.activations, params, strict=True):
+            zl = matmul(a[-1], p["W"])  # z = a_prev W + b
+            if "b" in p:
+                zl += p["b"]
+            z.append(zl)
+            a.append(act.value(zl))  # a = f(z)
+        return Forward(a, z)
+
+    def _loss_value(self, fwd: Forward, y: Array, loss: _losses.Loss, weight=None) -> Array:
+        fused = loss.fused
+        if fused is not None and fused.activation == self.activations[-1].name:
+            return fused.value(fwd.z[-1], y, weight)
+        return loss.value(fwd.a[-1], y, weight)
+
+    def _backward(
+        self, fwd: Forward, y: Array, loss: _losses.Loss, params: Params, weight=None
+    ) -> tuple[Params, list[Array | None]]:
+        a, z = fwd.a, fwd.z
+        out = self.activations[-1]
+        fused = loss.fused
+        if fused is not None and fused.activation == out.name:
+            delta = fused.delta(z[-1], a[-1], y, weight)
+        else:  # delta^(L) = dC/da^(L) * f'(z^(L))
+            delta = out.backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
+        L = len(params)
+        grads: Params = [{} for _ in range(L)]
+        deltas: list[Array | None] = [None] * (L + 1)
+        for l in range(L, 0, -1):
+            deltas[l] = delta
+            g = grads[l - 1]
+            g["W"] = matmul(_T(a[l - 1]), delta)  # dC/dW = a_prev^T delta
+            if self.bias == "neuron":
+                g["b"] = delta.sum(axis=-2, keepdims=True)  # dC/db = sum over samples
+            elif self.bias == "layer":
+                g["b"] = delta.sum(axis=(-2, -1), keepdims=True)  # ... and over units
+            if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
+                act = self.activations[l - 2]
+                delta = act.backprop(z[l - 1], a[l - 1], matmul(delta, _T(params[l - 1]["W"])))
+        return grads, deltas
+
+    # --- public face ---------------------------------------------------------------------
+
+    def forward(self, X: Any) -> Forward:
+        """Run the forward pass and keep every ``z`` and ``a`` (see :class:`Forward`).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_inputs)
+        """
+        return self._forward(self._inputs(X), self.params)
+
+    def backward(
+        self, fwd: Forward, y: Any, loss: str | _losses.Loss = "mse"
+    ) -> tuple[Params, list[Array | None]]:
+        """Backpropagate from a forward pass.
+
+        Returns
+        -------
+        grads : list of dict
+            ``dC/dW`` and ``dC/db`` per layer, shaped like :attr:`params`.
+        deltas : list
+            ``deltas[l] = dC/dz^(l)``, shape ``(n_samples, n_l)`` (``(P, ...)`` for a
+            population); ``deltas[0]`` is ``None``.
+        """
+        loss = _losses.get(loss)
+        y = self._targets(y, loss, fwd.a[0].shape[-2])
+        return self._backward(fwd, y, loss, self.params)
+
+    def predict(self, X: Any) -> Array:
+        """The network's output ``a^(L)``, shape ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``."""
+        return self.forward(X).a[-1]
+
+    def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
+        """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
+        loss = _losses.get(loss)
+        X = self._inputs(X)
+        y = self._targets(y, loss, X.shape[0])
+        value = self._loss_value(self._forward(X, self.params), y, loss)
+        return float(value) if self.population is None else value
+
+    def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
+        """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
+        loss = _losses.get(loss)
+        X = self._inputs(X)
+        y = self._targets(y, loss, X.shape[0])
+        return self._backward(self._forward(X, self.params), y, loss, self.params)[0]
+
+    def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
+        """Train in place and return the :class:`~glassnet.training.History`.
+
+        See :func:`glassnet.training.fit` for the arguments.
+        """
+        from glassnet.training import fit
+
+        return fit(self, X, y, **kwargs)
+
+    def trace(self, X: Any, y: Any, **kwargs: Any) -> Any:
+        """Every number of one forward and backward pass; see :func:`glassnet.trace.trace`."""
+        from glassnet.trace import trace
+
+        return trace(self, X, y, **kwargs)
+
+    def save(self, path: Any) -> None:
+        """Write a model file; see :func:`glassnet.modelfile.save`."""
+        from glassnet.modelfile import save
+
+        save(self, path)
+
+    def __repr__(self) -> str:
+        acts = ", ".join(a.name for a in self.activations)
+        pop = "" if self.population is None else f", population={self.population}"
+        return f"Network({self.sizes}, activations=[{acts}], bias={self.bias!r}{pop})"
+
+
+def _copy_like(a: Array) -> Array:
+    """A copy that keeps ``a``'s memory layout (member axis last stays last)."""
+    return np.copy(a, order="K")

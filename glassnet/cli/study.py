@@ -1,0 +1,202 @@
+"""``glassnet study``: run, inspect, report and export grids of training runs.
+
+::
+
+    glassnet study run SPEC.toml --out DIR [--jobs N | --scheduler tcp://HOST:PORT]
+    glassnet study status DIR
+    glassnet study report DIR [--out REPORT_DIR]
+    glassnet study export DIR --format csv|parquet [--out FILE]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "-:--:--"
+    s = max(0, round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@click.group("study")
+def study() -> None:
+    """Sweeps of many runs (a TOML spec, every list a grid axis) that survive interruption.
+
+    Runs sharing everything but their seed and learning rate train together as one
+    population. Results go to DIR/study.sqlite, committed group by group: kill a run at any
+    moment and `study run` on the same DIR resumes with the missing runs only.
+    """
+
+
+@study.command("run")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Study directory (created, or resumed if it holds this spec's study).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes [default: all cores].",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Run the groups on this Dask scheduler (needs glassnet[dask]).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Extra attempts of a group whose worker died or which failed.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def run_cmd(
+    spec: Path, out: Path, jobs: int | None, scheduler: str | None, retries: int, quiet: bool
+) -> None:
+    """Run (or resume) the study described by SPEC into --out DIR."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    import glassnet.study as gs
+
+    spec_obj = gs.load_spec(spec)  # every problem of the spec, before anything runs
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
+        TextColumn("{task.fields[left]} left"),
+        TextColumn("elapsed {task.fields[elapsed]}"),
+        TextColumn("ETA {task.fields[eta]}"),
+    )
+    bar = Progress(*columns, console=console, disable=quiet, transient=False)
+    state: dict[str, Any] = {}
+
+    def on_progress(p: gs.Progress) -> None:
+        if "task" not in state:
+            state["task"] = bar.add_task(
+                spec_obj.name,
+                total=p.runs_total,
+                completed=p.runs_done,
+                left=p.runs_left,
+                elapsed="0:00:00",
+                eta=_fmt_seconds(p.eta),
+            )
+        if p.event == "start" and not quiet:
+            already = p.runs_done
+            where = f"Dask scheduler {scheduler}" if scheduler else f"{jobs or 'all'} local jobs"
+            console.print(
+                f"study {spec_obj.name!r}: {p.runs_total} runs, {already} already stored, "
+                f"{p.groups_total} group(s) to train on {where}"
+            )
+        if p.event == "retry" and not quiet:
+            console.print(f"[yellow]{p.message}")
+        bar.update(
+            state["task"],
+            completed=p.runs_done,
+            left=p.runs_left,
+            elapsed=_fmt_seconds(p.elapsed),
+            eta=_fmt_seconds(p.eta),
+        )
+
+    with bar:
+        try:
+            result = gs.run(
+                spec_obj,
+                out,
+                jobs=jobs,
+                scheduler=scheduler,
+                retries=retries,
+                progress=on_progress,
+            )
+        except gs.StudyIncompleteError as exc:
+            bar.stop()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    st = result.status()
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(st["status"].items()))
+    click.echo(f"{out}: {st['runs_done']}/{st['runs_total']} runs stored ({counts})")
+
+
+@study.command("status")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def status_cmd(directory: Path) -> None:
+    """Runs done and missing, and their outcomes, of the study in DIRECTORY."""
+    import glassnet.study as gs
+
+    st = gs.open(directory).status()
+    click.echo(f"study:    {st['name']} ({directory})")
+    click.echo(
+        f"runs:     {st['runs_done']}/{st['runs_total']} done, {st['runs_missing']} missing "
+        f"({st['groups_missing']} group(s) to train)"
+    )
+    total = max(st["runs_done"], 1)
+    for status in ("converged", "not_converged", "diverged"):
+        n = st["status"].get(status, 0)
+        click.echo(f"  {status:<14}{n:>8}  ({100 * n / total:.1f}%)")
+    click.echo(f"cpu time: {_fmt_seconds(st['wall_time'])} (sum over groups)")
+    if st["runs_missing"]:
+        click.echo("state:    incomplete; `glassnet study run SPEC --out DIR` resumes it")
+    else:
+        click.echo("state:    complete")
+
+
+@study.command("report")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Report directory [default: DIR/report].",
+)
+def report_cmd(directory: Path, out: Path | None) -> None:
+    """Write the HTML report of the study in DIRECTORY (works on incomplete studies too)."""
+    import glassnet.study as gs
+
+    path = gs.open(directory).report(out)
+    click.echo(str(path))
+
+
+@study.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="File format (parquet needs glassnet[parquet]).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file [default: DIR/results.csv or DIR/results.parquet].",
+)
+def export_cmd(directory: Path, fmt: str, out: Path | None) -> None:
+    """Export one row per run (config, outcome, loss curve) of the study in DIRECTORY."""
+    import glassnet.study as gs
+
+    st = gs.open(directory)
+    path = st.export(out if out is not None else directory / f"results.{fmt}", fmt)
+    click.echo(str(path))

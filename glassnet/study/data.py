@@ -1,0 +1,69 @@
+"""Data sets of a study: loaded once per data set entry, in the process that runs the study."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = ["load_dataset", "split_dataset"]
+
+
+@lru_cache(maxsize=32)
+def _load(entry_json: str) -> tuple[np.ndarray, np.ndarray]:
+    import glassnet as gn
+
+    entry = json.loads(entry_json)
+    if "csv" in entry:
+        params = {k: v for k, v in entry.items() if k != "csv"}
+        X, y = gn.datasets.load_csv(entry["csv"], **params)
+    else:
+        params = {k: v for k, v in entry.items() if k != "name"}
+        X, y = gn.datasets.load(entry["name"], **params)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return X, y
+
+
+def load_dataset(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Load a data set entry of a spec.
+
+    Parameters
+    ----------
+    entry : mapping
+        ``{"name": <gn.datasets name>, **kwargs}`` or ``{"csv": <path>, "target": ..., ...}``.
+
+    Returns
+    -------
+    X : ndarray, shape (N, n_features)
+    y : ndarray, shape (N, n_targets)
+        Read-only float64 arrays (cached: the same entry gives the same arrays).
+    """
+    return _load(json.dumps(dict(entry), sort_keys=True))
+
+
+def split_dataset(
+    entry: Mapping[str, Any], validation: float, split_seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Load ``entry`` and hold out a fraction ``validation`` of it.
+
+    Returns
+    -------
+    X_train, y_train, X_val, y_val
+        ``X_val`` and ``y_val`` are None when ``validation`` is 0. The split is
+        ``gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)``.
+    """
+    X, y = load_dataset(entry)
+    if not validation:
+        return X, y, None, None
+    import glassnet as gn
+
+    Xtr, Xva, ytr, yva = gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)
+    return Xtr, ytr, Xva, yva

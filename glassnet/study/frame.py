@@ -1,0 +1,204 @@
+"""Stored runs as a pandas DataFrame, and its CSV / Parquet export."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from glassnet.study.spec import dataset_label, resolve_output
+
+__all__ = ["export_frame", "read_export", "results_frame"]
+
+# column -> pandas dtype (curves and config handled separately)
+COLUMNS: dict[str, str] = {
+    "run_id": "int64",
+    "config_hash": "string",
+    "group_key": "string",
+    "dataset": "string",
+    "hidden": "string",
+    "depth": "int64",
+    "activation": "string",
+    "output": "string",
+    "bias": "string",
+    "init": "string",
+    "loss": "string",
+    "optimizer": "string",
+    "schedule": "string",
+    "l2": "float64",
+    "batch_size": "Int64",
+    "epochs": "int64",
+    "lr": "float64",
+    "seed": "int64",
+    "status": "string",
+    "converged": "bool",
+    "diverged": "bool",
+    "epoch_threshold": "int64",
+    "epoch_paper": "int64",
+    "diverged_epoch": "int64",
+    "epochs_run": "int64",
+    "final_loss": "float64",
+    "final_accuracy": "float64",
+    "final_val_loss": "float64",
+    "final_val_accuracy": "float64",
+    "wall_time": "float64",
+    "group_wall_time": "float64",
+    "group_size": "int64",
+    "worker": "string",
+    "finished_at": "string",
+    "config": "string",
+}
+CURVES = ("loss_curve", "val_loss_curve")
+
+
+def hidden_label(hidden: Sequence[int]) -> str:
+    """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
+    return "-".join(str(w) for w in hidden) if hidden else "none"
+
+
+def activation_label(act: str | Sequence[str]) -> str:
+    """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
+    return act if isinstance(act, str) else ",".join(act)
+
+
+def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Build the results DataFrame from :meth:`Store.rows` records."""
+    recs = []
+    for r in rows:
+        c = r["config"]
+        rec: dict[str, Any] = {
+            "run_id": r["run_id"],
+            "config_hash": r["config_hash"],
+            "group_key": r["group_key"],
+            "dataset": dataset_label(c["dataset"]),
+            "hidden": hidden_label(c["hidden"]),
+            "depth": len(c["hidden"]),
+            "activation": activation_label(c["activation"]),
+            "output": resolve_output(c["output"], c["activation"]),
+            "bias": c["bias"],
+            "init": c["init"],
+            "loss": c["loss"],
+            "optimizer": c["optimizer"],
+            "schedule": c["schedule"],
+            "l2": c["l2"],
+            "batch_size": c["batch_size"],
+            "epochs": c["epochs"],
+            "lr": c["lr"],
+            "seed": c["seed"],
+            "status": r["status"],
+            "converged": r["status"] == "converged",
+            "diverged": r["status"] == "diverged",
+        }
+        for key in (
+            "epoch_threshold",
+            "epoch_paper",
+            "diverged_epoch",
+            "epochs_run",
+            "final_loss",
+            "final_accuracy",
+            "final_val_loss",
+            "final_val_accuracy",
+            "wall_time",
+            "group_wall_time",
+            "group_size",
+            "worker",
+            "finished_at",
+        ):
+            rec[key] = r[key]
+        rec["config"] = json.dumps(c, sort_keys=True)
+        rec["loss_curve"] = r["loss_curve"]
+        rec["val_loss_curve"] = r["val_loss_curve"]
+        recs.append(rec)
+    df = pd.DataFrame.from_records(recs, columns=[*COLUMNS, *CURVES])
+    return _typed(df)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col, dtype in COLUMNS.items():
+        if dtype in ("float64",):
+            out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+        else:
+            out[col] = out[col].astype(dtype)
+    for col in CURVES:
+        out[col] = pd.Series(
+            [None if v is None else np.asarray(v, dtype=np.float64) for v in out[col]],
+            index=out.index,
+            dtype=object,
+        )
+    return out.reset_index(drop=True)
+
+
+def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "csv") -> Path:
+    """Write a results DataFrame to ``path``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        From :func:`results_frame`.
+    path : path
+        The output file.
+    format : {"csv", "parquet"}
+        CSV stores loss curves as JSON lists (exact: shortest round-trip floats); Parquet
+        (needs ``glassnet[parquet]``, i.e. pyarrow) stores them as lists of float64.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    p = Path(path)
+    if format not in ("csv", "parquet"):
+        raise ValueError(f"format: expected 'csv' or 'parquet', got {format!r}")
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    out = df.copy()
+    if format == "csv":
+        for col in CURVES:
+            out[col] = [None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]]
+        out.to_csv(p, index=False)
+        return p
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
+        ) from exc
+    for col in CURVES:
+        out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
+    out.to_parquet(p, index=False, engine="pyarrow")
+    return p
+
+
+def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV or Parquet file written by :func:`export_frame` (by its suffix) back into
+    the DataFrame of :func:`results_frame`."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"path: no such file {str(p)!r}")
+    if p.suffix.lower() == ".parquet":
+        df = pd.read_parquet(p, engine="pyarrow")
+        for col in CURVES:
+            df[col] = [None if v is None else np.asarray(v, np.float64) for v in df[col]]
+    else:
+        df = pd.read_csv(
+            p,
+            float_precision="round_trip",
+            dtype={c: "string" for c, t in COLUMNS.items() if t == "string"},
+            keep_default_na=False,
+            na_values={c: [""] for c, t in COLUMNS.items() if t in ("float64", "Int64")},
+        )
+        for col in CURVES:
+            df[col] = [
+                None if not isinstance(v, str) or not v else np.asarray(json.loads(v), np.float64)
+                for v in df[col]
+            ]
+    missing = [c for c in (*COLUMNS, *CURVES) if c not in df.columns]
+    if missing:
+        raise ValueError(f"path: {str(p)!r} is not a study export (missing {missing})")
+    return _typed(df[[*COLUMNS, *CURVES]])

@@ -1,0 +1,850 @@
+"""Study specifications: a TOML file whose every list is a grid axis.
+
+A spec names the data sets, architectures, activations, initialisers, losses, optimisers,
+learning rates, epochs and seeds of a study. Every list is an axis of the grid; the study is
+the Cartesian product of all axes, one *run* per point. Runs that differ only in their seed and
+learning rate form a *group*, trained together as one population of
+``P = n_seeds * n_learning_rates`` networks.
+
+Example::
+
+    [study]
+    name = "paper-at-scale"
+
+    [data]
+    dataset = ["paper", "xor"]
+
+    [model]
+    hidden = [[2], [4]]            # hidden layer sizes; an int w means [w]
+    activation = ["sigmoid", "tanh"]
+    output = "same"                # the hidden activation (tanh -> tanh01), as in the paper
+    bias = "layer"
+    init = "uniform"
+
+    [train]
+    loss = "mse"
+    optimizer = "gd"
+    lr = [0.1, 0.5, 1.0]
+    epochs = 300
+    seeds = 50                     # an int n means seeds 0..n-1; a list names them
+
+    [convergence]
+    threshold = 0.05
+
+The whole spec is checked before anything runs; every problem is reported at once with the
+file and the key (:class:`SpecError`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AXES",
+    "POPULATION_AXES",
+    "Group",
+    "Spec",
+    "SpecError",
+    "config_hash",
+    "group_key",
+    "load_spec",
+    "parse_spec",
+]
+
+#: Axes of a run's configuration, in grid order (the last varies fastest).
+AXES: tuple[str, ...] = (
+    "dataset",
+    "hidden",
+    "activation",
+    "output",
+    "bias",
+    "init",
+    "loss",
+    "optimizer",
+    "schedule",
+    "l2",
+    "batch_size",
+    "epochs",
+    "lr",
+    "seed",
+)
+
+#: Axes that vary *inside* a group (one population member per combination).
+POPULATION_AXES: tuple[str, ...] = ("lr", "seed")
+
+# Names of the engine's building blocks, used when the engine cannot list its own.
+_FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
+    "activation": (
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softplus",
+        "gelu",
+        "silu",
+        "identity",
+        "softmax",
+        "tanh01",
+    ),
+    "loss": ("mse", "sse", "bce", "cross_entropy", "mae", "huber"),
+    "optimizer": ("gd", "momentum", "nesterov", "rmsprop", "adam", "adamw"),
+    "init": (
+        "paper",
+        "uniform",
+        "xavier",
+        "xavier_uniform",
+        "xavier_normal",
+        "glorot",
+        "glorot_uniform",
+        "glorot_normal",
+        "he",
+        "he_uniform",
+        "he_normal",
+        "kaiming",
+        "kaiming_uniform",
+        "kaiming_normal",
+        "lecun",
+        "normal",
+    ),
+    "schedule": ("constant", "step", "exponential", "cosine"),
+    "dataset": (
+        "paper",
+        "xor",
+        "and",
+        "or",
+        "moons",
+        "circles",
+        "spirals",
+        "blobs",
+        "digits",
+        "diabetes",
+        "meals",
+    ),
+}
+_BIASES = ("neuron", "layer", "none")
+_DTYPES = ("float64", "float32")
+# Outputs whose values lie in (0, 1): the only ones binary cross-entropy accepts.
+_UNIT_OUTPUTS = ("sigmoid", "tanh01", "softmax")
+
+# section -> key -> description (used for "unknown key" suggestions and docs)
+_KEYS: dict[str, tuple[str, ...]] = {
+    "study": ("name", "description"),
+    "data": ("dataset", "validation", "split_seed"),
+    "model": ("hidden", "width", "depth", "activation", "output", "bias", "init", "dtype"),
+    "train": (
+        "loss",
+        "optimizer",
+        "lr",
+        "epochs",
+        "batch_size",
+        "l2",
+        "schedule",
+        "seeds",
+    ),
+    "convergence": ("threshold", "paper_tol", "paper_slope_tol", "paper_window"),
+    "run": ("max_population",),
+}
+
+
+class SpecError(ValueError):
+    """A study spec with one or more problems.
+
+    Attributes
+    ----------
+    problems : list of str
+        One line per problem, each of the form ``"<file>: <key>: <what is wrong>"``.
+    """
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{source}: {n} problem{'s' if n != 1 else ''} in the study spec"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+def _canonical(obj: Any) -> str:
+    """Canonical JSON text of ``obj``: sorted keys, no spaces, exact float repr."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """Stable hash of one run's configuration.
+
+    Parameters
+    ----------
+    config : mapping
+        A run configuration (JSON-serialisable: str, int, float, bool, None, lists, dicts).
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of SHA-256 of the canonical JSON text of ``config``
+        (sorted keys, no whitespace, shortest round-trip floats), so it does not depend on
+        dict order, the Python version or the machine.
+    """
+    return hashlib.sha256(_canonical(dict(config)).encode()).hexdigest()[:16]
+
+
+def group_key(config: Mapping[str, Any]) -> str:
+    """Hash of the part of ``config`` shared by a population (everything but lr and seed)."""
+    return config_hash({k: v for k, v in config.items() if k not in POPULATION_AXES})
+
+
+@dataclass(frozen=True)
+class Group:
+    """Runs trained together as one population.
+
+    Attributes
+    ----------
+    key : str
+        :func:`group_key` of every member.
+    shared : dict
+        The configuration shared by the members (without ``lr`` and ``seed``).
+    configs : list of dict
+        One full configuration per member; member ``k`` trains with ``configs[k]["seed"]``
+        and ``configs[k]["lr"]``.
+    """
+
+    key: str
+    shared: dict[str, Any]
+    configs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """Number of members, ``P``."""
+        return len(self.configs)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated study spec.
+
+    Attributes
+    ----------
+    source : str
+        Where the spec came from (a file name, or ``"<string>"``).
+    text : str
+        The TOML text as written.
+    name, description : str
+        From the ``[study]`` table.
+    axes : dict
+        Axis name -> list of normalised values, for every name in :data:`AXES`.
+    fixed : dict
+        The non-axis settings: ``validation``, ``split_seed``, ``dtype``, ``threshold``,
+        ``paper`` (keyword arguments of ``gn.convergence.paper_epoch``) and
+        ``max_population``.
+    """
+
+    source: str
+    text: str
+    name: str
+    description: str
+    axes: dict[str, list[Any]]
+    fixed: dict[str, Any]
+
+    @property
+    def normalized(self) -> dict[str, Any]:
+        """Everything that determines the study's results, as plain JSON data."""
+        return {"name": self.name, "axes": self.axes, "fixed": self.fixed}
+
+    @property
+    def hash(self) -> str:
+        """:func:`config_hash` of :attr:`normalized`: equal specs have equal hashes,
+        whatever their comments, key order or formatting."""
+        return config_hash(self.normalized)
+
+    @property
+    def varying_axes(self) -> list[str]:
+        """Axes with more than one value, in grid order (``seed`` excluded)."""
+        return [a for a in AXES if a != "seed" and len(self.axes[a]) > 1]
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs in the grid."""
+        return math.prod(len(v) for v in self.axes.values())
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run's configuration, in grid order (the seed varies fastest).
+
+        Returns
+        -------
+        list of dict
+            Each dict has one key per axis plus the fixed settings that affect the run's
+            recorded numbers (``validation``, ``split_seed``, ``dtype``, ``threshold``,
+            ``paper``).
+        """
+        shared = {k: self.fixed[k] for k in ("validation", "split_seed", "dtype", "threshold")}
+        shared["paper"] = self.fixed["paper"]
+        out = []
+        for values in itertools.product(*(self.axes[a] for a in AXES)):
+            cfg = dict(zip(AXES, values, strict=True))
+            cfg.update(shared)
+            out.append(cfg)
+        return out
+
+    def groups(self, configs: Iterable[Mapping[str, Any]] | None = None) -> list[Group]:
+        """Split runs into populations.
+
+        Parameters
+        ----------
+        configs : iterable of mapping, optional
+            The runs to group (default: :meth:`runs`), e.g. only the runs still missing.
+
+        Returns
+        -------
+        list of Group
+            Runs sharing everything but ``lr`` and ``seed`` in one group, in order of first
+            appearance; a group larger than ``max_population`` (when positive) is split into
+            consecutive chunks of at most that many members.
+        """
+        if configs is None:
+            configs = self.runs()
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for cfg in configs:
+            by_key.setdefault(group_key(cfg), []).append(dict(cfg))
+        cap = int(self.fixed["max_population"]) or None
+        groups = []
+        for key, members in by_key.items():
+            shared = {k: v for k, v in members[0].items() if k not in POPULATION_AXES}
+            step = cap or len(members)
+            for i in range(0, len(members), step):
+                groups.append(Group(key=key, shared=shared, configs=members[i : i + step]))
+        return groups
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing and validation
+
+
+def _engine_names(kind: str) -> tuple[str, ...]:
+    """Names the engine knows for ``kind``, or the documented list if it cannot say."""
+    import importlib
+
+    module_name = {
+        "dataset": "datasets",
+        "activation": "activations",
+        "loss": "losses",
+        "optimizer": "optimizers",
+        "init": "initializers",
+        "schedule": "optimizers",
+    }[kind]
+    try:
+        module = importlib.import_module(f"glassnet.{module_name}")
+        names = module.SCHEDULES if kind == "schedule" else module.names()
+        return tuple(str(n) for n in names)
+    except (ImportError, AttributeError):  # pragma: no cover - engine not installed
+        return _FALLBACK_NAMES[kind]
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Checker:
+    """Collects problems while normalising a parsed TOML document."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def bad(self, key: str, msg: str) -> None:
+        self.problems.append(f"{self.source}: {key}: {msg}")
+
+    # -- generic value checks; each returns the normalised value or None when bad
+
+    def axis(
+        self,
+        table: Mapping[str, Any],
+        section: str,
+        key: str,
+        default: Any,
+        check: Callable[[str, Any], Any],
+    ) -> list[Any]:
+        """A grid axis: a list of values (each checked) or one value (an axis of length 1)."""
+        full = f"{section}.{key}"
+        if key not in table:
+            if default is _REQUIRED:
+                self.bad(full, "missing (required)")
+                return []
+            return [default]
+        raw = table[key]
+        if isinstance(raw, list):
+            if not raw:
+                self.bad(full, "empty list: an axis needs at least one value")
+                return []
+            items = [(f"{full}[{i}]", v) for i, v in enumerate(raw)]
+        else:
+            items = [(full, raw)]
+        values = []
+        for k, v in items:
+            before = len(self.problems)
+            out = check(k, v)
+            if len(self.problems) == before:
+                values.append(out)
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            c = _canonical(v)
+            if c in seen:
+                self.bad(f"{full}[{i}]", f"duplicate value {v!r}: the same runs would train twice")
+            seen.add(c)
+        return values
+
+    def name(self, kind: str, choices: Sequence[str]) -> Callable[[str, Any], Any]:
+        def check(key: str, v: Any) -> Any:
+            if not isinstance(v, str):
+                self.bad(key, f"expected a {kind} name (a string), got {v!r}")
+                return None
+            low = v.lower()
+            if low not in choices:
+                self.bad(key, f"unknown {kind} {v!r}{_suggest(low, choices)}")
+                return None
+            return low
+
+        return check
+
+    def number(
+        self, lo: float | None = None, lo_open: bool = False, hi: float | None = None
+    ) -> Callable[[str, Any], Any]:
+        def check(key: str, v: Any) -> Any:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                self.bad(key, f"expected a finite number, got {v!r}")
+                return None
+            if lo is not None and (v <= lo if lo_open else v < lo):
+                self.bad(key, f"expected a number {'>' if lo_open else '>='} {lo}, got {v!r}")
+                return None
+            if hi is not None and v > hi:
+                self.bad(key, f"expected a number <= {hi}, got {v!r}")
+                return None
+            return float(v)
+
+        return check
+
+    def integer(self, lo: int) -> Callable[[str, Any], Any]:
+        def check(key: str, v: Any) -> Any:
+            if isinstance(v, bool) or not isinstance(v, int):
+                self.bad(key, f"expected an integer, got {v!r}")
+                return None
+            if v < lo:
+                self.bad(key, f"expected an integer >= {lo}, got {v!r}")
+                return None
+            return int(v)
+
+        return check
+
+
+_REQUIRED = object()
+
+
+def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]:
+    raw = doc.get(section, {})
+    if not isinstance(raw, dict):
+        ck.bad(section, f"expected a table [{section}], got {type(raw).__name__}")
+        return {}
+    for key in raw:
+        if key not in _KEYS[section]:
+            ck.bad(f"{section}.{key}", "unknown key" + _suggest(key, _KEYS[section]))
+    return raw
+
+
+def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None = None) -> Spec:
+    """Parse and validate a study spec.
+
+    Parameters
+    ----------
+    text : str
+        TOML text.
+    source : str
+        Name used in problem messages (usually the file name).
+    base_dir : str or Path, optional
+        Directory against which relative CSV data set paths are resolved (default: the
+        current directory).
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        With every problem found (unknown names and keys, empty axes, wrong types,
+        impossible combinations), each naming ``source`` and the key.
+    """
+    ck = _Checker(source)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(source, [f"{source}: invalid TOML: {exc}"]) from None
+    for section in doc:
+        if section not in _KEYS:
+            ck.bad(section, "unknown table" + _suggest(section, _KEYS))
+    study = _table(ck, doc, "study")
+    data = _table(ck, doc, "data")
+    model = _table(ck, doc, "model")
+    train = _table(ck, doc, "train")
+    conv = _table(ck, doc, "convergence")
+    run = _table(ck, doc, "run")
+
+    name = study.get("name", Path(source).stem if source != "<string>" else "study")
+    if not isinstance(name, str) or not name:
+        ck.bad("study.name", f"expected a non-empty string, got {name!r}")
+        name = "study"
+    description = study.get("description", "")
+    if not isinstance(description, str):
+        ck.bad("study.description", f"expected a string, got {description!r}")
+        description = ""
+
+    axes: dict[str, list[Any]] = {}
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    axes["dataset"] = ck.axis(data, "data", "dataset", _REQUIRED, _dataset_check(ck, base))
+    axes["hidden"] = _hidden_axis(ck, model)
+    axes["activation"] = ck.axis(model, "model", "activation", "sigmoid", _activation_check(ck))
+    activations = _engine_names("activation")
+    axes["output"] = ck.axis(
+        model, "model", "output", "sigmoid", ck.name("output activation", (*activations, "same"))
+    )
+    axes["bias"] = ck.axis(model, "model", "bias", "neuron", ck.name("bias", _BIASES))
+    axes["init"] = ck.axis(model, "model", "init", "xavier", _init_check(ck))
+    axes["loss"] = ck.axis(train, "train", "loss", "mse", ck.name("loss", _engine_names("loss")))
+    axes["optimizer"] = ck.axis(
+        train, "train", "optimizer", "gd", ck.name("optimizer", _engine_names("optimizer"))
+    )
+    axes["schedule"] = ck.axis(
+        train, "train", "schedule", "constant", ck.name("schedule", _engine_names("schedule"))
+    )
+    axes["l2"] = ck.axis(train, "train", "l2", 0.0, ck.number(lo=0.0))
+    axes["batch_size"] = ck.axis(train, "train", "batch_size", None, _batch_check(ck))
+    axes["epochs"] = ck.axis(train, "train", "epochs", _REQUIRED, ck.integer(1))
+    axes["lr"] = ck.axis(train, "train", "lr", _REQUIRED, ck.number(lo=0.0, lo_open=True))
+    axes["seed"] = _seed_axis(ck, train)
+
+    fixed: dict[str, Any] = {}
+    v = data.get("validation", 0.0)
+    fixed["validation"] = ck.number(lo=0.0, hi=0.9)("data.validation", v) if v else 0.0
+    fixed["split_seed"] = ck.integer(0)("data.split_seed", data.get("split_seed", 0))
+    dtype = model.get("dtype", "float64")
+    fixed["dtype"] = ck.name("dtype", _DTYPES)("model.dtype", dtype)
+    thr = conv.get("threshold", 0.01)
+    fixed["threshold"] = ck.number(lo=0.0, lo_open=True)("convergence.threshold", thr)
+    paper: dict[str, Any] = {}
+    for key, kw, chk in (
+        ("paper_tol", "tol", ck.number(lo=0.0, lo_open=True)),
+        ("paper_slope_tol", "slope_tol", ck.number(lo=0.0, lo_open=True)),
+        ("paper_window", "window", ck.integer(1)),
+    ):
+        if key in conv:
+            paper[kw] = chk(f"convergence.{key}", conv[key])
+    fixed["paper"] = paper
+    fixed["max_population"] = ck.integer(0)("run.max_population", run.get("max_population", 0))
+
+    for key in ("validation", "split_seed", "threshold"):
+        val = fixed[key]
+        if isinstance(val, list):  # pragma: no cover - number() never returns lists
+            ck.bad(key, "must be a single value")
+
+    if not ck.problems:
+        _check_combinations(ck, axes, fixed, data)
+    if ck.problems:
+        raise SpecError(source, ck.problems)
+    return Spec(
+        source=source,
+        text=text,
+        name=name,
+        description=description,
+        axes=axes,
+        fixed=fixed,
+    )
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate the spec file ``path`` (see :func:`parse_spec`).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    SpecError
+        If the spec has problems (all of them are reported).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"spec: no such file {str(p)!r}")
+    return parse_spec(p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent)
+
+
+# -- axis-specific checks ------------------------------------------------------------------------
+
+
+def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
+    names = _engine_names("dataset")
+
+    def check(key: str, v: Any) -> Any:
+        if isinstance(v, str):
+            v = {"name": v}
+        if not isinstance(v, dict):
+            ck.bad(key, f"expected a data set name or a table {{name = ..., ...}}, got {v!r}")
+            return None
+        out = dict(v)
+        if "csv" in out:
+            if "name" in out:
+                ck.bad(key, "give either name or csv, not both")
+                return None
+            if not isinstance(out["csv"], str):
+                ck.bad(f"{key}.csv", f"expected a file path, got {out['csv']!r}")
+                return None
+            path = Path(out["csv"])
+            path = path if path.is_absolute() else (base / path)
+            if not path.is_file():
+                ck.bad(f"{key}.csv", f"no such file {str(path)!r}")
+                return None
+            out["csv"] = str(path.resolve())
+            if "target" not in out:
+                ck.bad(key, "a csv data set needs target = <column>")
+                return None
+            return out
+        name = out.get("name")
+        if not isinstance(name, str):
+            ck.bad(key, f"expected name = <data set name>, got {name!r}")
+            return None
+        if name.lower() not in names:
+            ck.bad(key, f"unknown data set {name!r}{_suggest(name.lower(), names)}")
+            return None
+        out["name"] = name.lower()
+        return out
+
+    return check
+
+
+def _activation_check(ck: _Checker) -> Callable[[str, Any], Any]:
+    names = _engine_names("activation")
+    one = ck.name("activation", names)
+
+    def check(key: str, v: Any) -> Any:
+        if isinstance(v, list):
+            if not v:
+                ck.bad(key, "empty list of per-layer activations")
+                return None
+            vals = [one(f"{key}[{i}]", a) for i, a in enumerate(v)]
+            if any(a is None for a in vals):
+                return None
+            for i, a in enumerate(vals):
+                if _output_only(a):
+                    ck.bad(f"{key}[{i}]", "softmax is an output activation only")
+                    return None
+            return vals
+        a = one(key, v)
+        if a is not None and _output_only(a):
+            ck.bad(key, "softmax is an output activation only")
+            return None
+        return a
+
+    return check
+
+
+def _output_only(name: str) -> bool:
+    """True for activations that can only be the output (softmax)."""
+    try:
+        from glassnet import activations
+
+        return bool(activations.get(name).output_only)
+    except (ImportError, AttributeError, ValueError):  # pragma: no cover - engine missing
+        return name == "softmax"
+
+
+def _init_check(ck: _Checker) -> Callable[[str, Any], Any]:
+    names = _engine_names("init")
+
+    def check(key: str, v: Any) -> Any:
+        if not isinstance(v, str):
+            ck.bad(key, f"expected an initializer name (a string), got {v!r}")
+            return None
+        if v in names:
+            return v
+        try:
+            from glassnet import initializers
+
+            initializers.get(v)  # e.g. "normal(0.5)"
+            return v
+        except (ImportError, ValueError, TypeError):
+            ck.bad(key, f"unknown initializer {v!r}{_suggest(v, names)}")
+            return None
+
+    return check
+
+
+def _hidden_value(ck: _Checker, key: str, v: Any) -> Any:
+    if isinstance(v, bool):
+        ck.bad(key, f"expected a layer width or a list of widths, got {v!r}")
+        return None
+    if isinstance(v, int):
+        v = [v]
+    if not isinstance(v, list) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in v
+    ):
+        ck.bad(key, f"expected a layer width or a list of widths, got {v!r}")
+        return None
+    if any(w < 1 for w in v):
+        ck.bad(key, f"layer widths must be >= 1, got {v!r}")
+        return None
+    return [int(w) for w in v]
+
+
+def _hidden_axis(ck: _Checker, model: Mapping[str, Any]) -> list[Any]:
+    has_hidden = "hidden" in model
+    has_wd = "width" in model or "depth" in model
+    if has_hidden and has_wd:
+        ck.bad("model.hidden", "give either hidden or width and depth, not both")
+        return []
+    if has_wd:
+        widths = ck.axis(model, "model", "width", _REQUIRED, ck.integer(1))
+        depths = ck.axis(model, "model", "depth", _REQUIRED, ck.integer(0))
+        return [[w] * d for d in depths for w in widths] if widths and depths else []
+    hidden = model.get("hidden", [[2]])
+    if isinstance(hidden, list) and hidden and all(isinstance(h, int) for h in hidden):
+        # hidden = [2, 4] is an axis of one-layer widths
+        return ck.axis(
+            {"hidden": hidden}, "model", "hidden", _REQUIRED, lambda k, v: _hidden_value(ck, k, v)
+        )
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = [[hidden]]
+    return ck.axis(
+        {"hidden": hidden}, "model", "hidden", _REQUIRED, lambda k, v: _hidden_value(ck, k, v)
+    )
+
+
+def _batch_check(ck: _Checker) -> Callable[[str, Any], Any]:
+    def check(key: str, v: Any) -> Any:
+        if isinstance(v, str) and v.lower() == "full":
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            ck.bad(key, f'expected "full" or a batch size >= 1, got {v!r}')
+            return None
+        return None if v == 0 else int(v)
+
+    return check
+
+
+def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
+    raw = train.get("seeds", 1)
+    if isinstance(raw, bool):
+        ck.bad("train.seeds", f"expected a count or a list of seeds, got {raw!r}")
+        return []
+    if isinstance(raw, int):
+        if raw < 1:
+            ck.bad("train.seeds", f"expected a count >= 1 or a list of seeds, got {raw!r}")
+            return []
+        return list(range(raw))
+    return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
+
+
+def _dataset_shape(ds: Mapping[str, Any]) -> tuple[int, int, int, bool]:
+    """(n_samples, n_features, n_targets, is_classification) of a data set entry."""
+    from glassnet.study.data import load_dataset
+
+    X, y = load_dataset(ds)
+    return X.shape[0], X.shape[1], y.shape[1], _is_classification(y)
+
+
+def _is_classification(y: Any) -> bool:
+    import numpy as np
+
+    y = np.asarray(y)
+    if not np.all((y == 0) | (y == 1)):
+        return False
+    return y.shape[1] == 1 or bool(np.all(y.sum(axis=1) == 1))
+
+
+def _check_combinations(
+    ck: _Checker, axes: Mapping[str, list[Any]], fixed: Mapping[str, Any], data: Mapping[str, Any]
+) -> None:
+    """Impossible combinations, found once every single value is known to be valid."""
+    shapes: dict[str, tuple[int, int, int, bool]] = {}
+    for i, ds in enumerate(axes["dataset"]):
+        key = f"data.dataset[{i}]" if isinstance(data.get("dataset"), list) else "data.dataset"
+        try:
+            shapes[_canonical(ds)] = _dataset_shape(ds)
+        except (ValueError, TypeError, KeyError, OSError) as exc:
+            ck.bad(key, f"cannot load data set {_label(ds)}: {exc}")
+    hidden_key = "model.hidden"
+    for i, act in enumerate(axes["activation"]):
+        if isinstance(act, list):
+            for h in axes["hidden"]:
+                if len(act) != len(h):
+                    ck.bad(
+                        f"model.activation[{i}]",
+                        f"{len(act)} per-layer activations cannot go with hidden layers {h} "
+                        f"({len(h)} layers); {hidden_key} and model.activation clash",
+                    )
+    for i, out in enumerate(axes["output"]):
+        key = f"model.output[{i}]" if len(axes["output"]) > 1 else "model.output"
+        outs = _resolved_outputs(out, axes["activation"])
+        for ds_key, (_, _, k, _) in shapes.items():
+            label = _label(json.loads(ds_key))
+            for o in sorted(outs):
+                if _output_only(o) and k < 2:
+                    ck.bad(key, f"{o} output needs >= 2 target columns; {label} has {k}")
+        for j, loss in enumerate(axes["loss"]):
+            lkey = f"train.loss[{j}]" if len(axes["loss"]) > 1 else "train.loss"
+            bad_outs = sorted(o for o in outs if o not in _UNIT_OUTPUTS)
+            if loss in ("bce", "cross_entropy") and bad_outs:
+                ck.bad(
+                    lkey,
+                    f"{loss} needs outputs in (0, 1) (sigmoid, tanh01, softmax); "
+                    f"{key} gives {', '.join(bad_outs)}",
+                )
+            if loss == "cross_entropy" and "softmax" not in outs:
+                ck.bad(lkey, f"cross_entropy needs a softmax output; {key} gives {out}")
+    for ds_key, (n, _, _, cls) in shapes.items():
+        label = _label(json.loads(ds_key))
+        n_train = n - math.ceil(n * fixed["validation"]) if fixed["validation"] else n
+        if fixed["validation"] and (n_train < 1 or n - n_train < 1):
+            ck.bad(
+                "data.validation",
+                f"{fixed['validation']} of {label}'s {n} samples leaves an empty split",
+            )
+        for i, bs in enumerate(axes["batch_size"]):
+            if bs is not None and bs > n_train:
+                key = (
+                    f"train.batch_size[{i}]" if len(axes["batch_size"]) > 1 else "train.batch_size"
+                )
+                ck.bad(key, f"batch size {bs} exceeds the {n_train} training samples of {label}")
+        if ("bce" in axes["loss"] or "cross_entropy" in axes["loss"]) and not cls:
+            ck.bad(
+                "train.loss",
+                f"{label} is a regression data set; bce/cross_entropy need 0/1 targets",
+            )
+
+
+def resolve_output(output: str, activation: str | list[str]) -> str:
+    """The output activation of a run: ``"same"`` means the (last) hidden activation, with
+    tanh mapped onto (0, 1) as ``tanh01`` (the paper's choice)."""
+    if output != "same":
+        return output
+    last = activation[-1] if isinstance(activation, list) else activation
+    return "tanh01" if last == "tanh" else last
+
+
+def _resolved_outputs(output: str, activations: Sequence[Any]) -> set[str]:
+    return {resolve_output(output, a) for a in activations}
+
+
+def _label(ds: Mapping[str, Any]) -> str:
+    """Short label of a data set entry: ``moons(noise=0.2)``, ``csv:file.csv``."""
+    if "csv" in ds:
+        return f"csv:{Path(ds['csv']).name}"
+    extra = ", ".join(f"{k}={v!r}" for k, v in sorted(ds.items()) if k != "name")
+    return f"{ds['name']}({extra})" if extra else str(ds["name"])
+
+
+dataset_label = _label

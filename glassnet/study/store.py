@@ -1,0 +1,299 @@
+"""The results store of a study: one SQLite database in the study directory.
+
+Layout (``<dir>/study.sqlite``, WAL mode)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)    spec text, normalised spec JSON and hash, ...
+    runs(config_hash TEXT PRIMARY KEY, run_id, group_key, config JSON, status, epochs to
+         converge (threshold, paper), final losses and accuracies, wall time, worker,
+         loss curves as float64 blobs)
+
+Only finished runs have a row. Rows of one group are inserted in one transaction, so after a
+crash (even ``kill -9``) the database holds whole groups only; SQLite's write-ahead log keeps it
+consistent. Only the process driving the study writes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store"]
+
+DB_NAME = "study.sqlite"
+SCHEMA_VERSION = 1
+
+_RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("status", "TEXT NOT NULL"),
+    ("epoch_threshold", "INTEGER NOT NULL"),
+    ("epoch_paper", "INTEGER NOT NULL"),
+    ("diverged_epoch", "INTEGER NOT NULL"),
+    ("epochs_run", "INTEGER NOT NULL"),
+    ("final_loss", "REAL"),
+    ("final_accuracy", "REAL"),
+    ("final_val_loss", "REAL"),
+    ("final_val_accuracy", "REAL"),
+    ("wall_time", "REAL"),
+    ("group_wall_time", "REAL"),
+    ("group_size", "INTEGER"),
+    ("worker", "TEXT"),
+    ("finished_at", "TEXT"),
+    ("loss_curve", "BLOB NOT NULL"),
+    ("val_loss_curve", "BLOB"),
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    config_hash TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL UNIQUE,
+    group_key TEXT NOT NULL,
+    config TEXT NOT NULL,
+    {", ".join(f"{name} {decl}" for name, decl in _RESULT_COLUMNS)}
+);
+"""
+
+
+class SpecMismatchError(ValueError):
+    """A study directory was created from a different spec."""
+
+
+def _blob(a: np.ndarray | None) -> bytes | None:
+    if a is None:
+        return None
+    return np.ascontiguousarray(a, dtype="<f8").tobytes()
+
+
+def _unblob(b: bytes | None) -> np.ndarray | None:
+    if b is None:
+        return None
+    return np.frombuffer(b, dtype="<f8").copy()
+
+
+def _num(x: float) -> float | None:
+    """SQLite stores NaN as NULL; keep that explicit."""
+    return None if x is None or np.isnan(x) else float(x)
+
+
+class Store:
+    """The SQLite database of one study directory.
+
+    Use :meth:`create` (new or matching study) or :meth:`open` (existing study).
+    """
+
+    def __init__(self, directory: str | Path, conn: sqlite3.Connection) -> None:
+        self.directory = Path(directory)
+        self.conn = conn
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @classmethod
+    def create(cls, directory: str | Path, spec: Any) -> Store:
+        """Open the study in ``directory`` for ``spec``, creating it if needed.
+
+        Parameters
+        ----------
+        directory : str or Path
+            The study directory (created if missing).
+        spec : Spec
+            The validated spec.
+
+        Raises
+        ------
+        SpecMismatchError
+            If ``directory`` already holds a study made from a different spec.
+        """
+        d = Path(directory)
+        if d.exists() and not d.is_dir():
+            raise ValueError(f"out: expected a directory, got the file {str(d)!r}")
+        d.mkdir(parents=True, exist_ok=True)
+        conn = cls._connect(d / DB_NAME)
+        conn.executescript(_SCHEMA)
+        store = cls(d, conn)
+        meta = store.meta()
+        if "spec_hash" in meta:
+            if meta["spec_hash"] != spec.hash:
+                conn.close()
+                old = json.loads(meta["spec_json"])
+                raise SpecMismatchError(
+                    f"out: {str(d)!r} holds the study {old.get('name')!r} made from a different "
+                    f"spec ({_diff(old, spec.normalized)}); refusing to mix results: use another "
+                    f"--out directory, or delete {str(d)!r} to start over"
+                )
+            return store
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        from glassnet.study import __version__ as version
+
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("spec_text", spec.text),
+                    ("spec_source", spec.source),
+                    ("spec_description", spec.description),
+                    ("spec_json", json.dumps(spec.normalized, sort_keys=True)),
+                    ("spec_hash", spec.hash),
+                    ("created", now),
+                    ("glassnet_version", version),
+                ],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        (d / "spec.toml").write_text(spec.text, encoding="utf-8")
+        return store
+
+    @classmethod
+    def open(cls, directory: str | Path) -> Store:
+        """Open an existing study directory.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``directory`` holds no study database.
+        """
+        d = Path(directory)
+        path = d / DB_NAME
+        if not path.is_file():
+            raise FileNotFoundError(f"dir: no study in {str(d)!r} (no {DB_NAME})")
+        conn = cls._connect(path)
+        store = cls(d, conn)
+        if "spec_hash" not in store.meta():
+            conn.close()
+            raise ValueError(f"dir: {str(path)!r} is not a complete study database")
+        return store
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        """The ``meta`` table as a dict."""
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def done_hashes(self) -> set[str]:
+        """Config hashes of every run already stored."""
+        return {h for (h,) in self.conn.execute("SELECT config_hash FROM runs")}
+
+    def count(self) -> int:
+        """Number of stored runs."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def status_counts(self) -> dict[str, int]:
+        """Stored runs per status."""
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status")
+        return {s: int(n) for s, n in rows}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every stored run, by ``run_id``, with decoded config and curves."""
+        cur = self.conn.execute("SELECT * FROM runs ORDER BY run_id")
+        names = [c[0] for c in cur.description]
+        out = []
+        for row in cur:
+            rec = dict(zip(names, row, strict=True))
+            rec["config"] = json.loads(rec["config"])
+            rec["loss_curve"] = _unblob(rec["loss_curve"])
+            rec["val_loss_curve"] = _unblob(rec["val_loss_curve"])
+            out.append(rec)
+        return out
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write_group(
+        self,
+        entries: Sequence[tuple[int, str, str, Mapping[str, Any]]],
+        results: Sequence[Mapping[str, Any]],
+        wall_time: float,
+        worker: str,
+    ) -> None:
+        """Insert the runs of one finished group in one transaction.
+
+        Parameters
+        ----------
+        entries : sequence of (run_id, config_hash, group_key, config)
+            The members, in order.
+        results : sequence of dict
+            One result per member (see :func:`glassnet.study.worker.run_group`).
+        wall_time : float
+            Seconds the group took; each run records ``wall_time / P``.
+        worker : str
+            ``host:pid`` of the process that trained the group.
+        """
+        if len(entries) != len(results):
+            raise ValueError(
+                f"results: expected {len(entries)} results (one per member), got {len(results)}"
+            )
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        P = len(entries)
+        rows = []
+        for (run_id, h, gkey, cfg), r in zip(entries, results, strict=True):
+            rows.append(
+                (
+                    h,
+                    int(run_id),
+                    gkey,
+                    json.dumps(cfg, sort_keys=True),
+                    r["status"],
+                    int(r["epoch_threshold"]),
+                    int(r["epoch_paper"]),
+                    int(r["diverged_epoch"]),
+                    int(r["epochs_run"]),
+                    _num(r["final_loss"]),
+                    _num(r["final_accuracy"]),
+                    _num(r["final_val_loss"]),
+                    _num(r["final_val_accuracy"]),
+                    wall_time / P,
+                    wall_time,
+                    P,
+                    worker,
+                    now,
+                    _blob(r["loss_curve"]),
+                    _blob(r.get("val_loss_curve")),
+                )
+            )
+        cols = "config_hash, run_id, group_key, config, " + ", ".join(n for n, _ in _RESULT_COLUMNS)
+        marks = ", ".join("?" * (4 + len(_RESULT_COLUMNS)))
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(f"INSERT INTO runs({cols}) VALUES ({marks})", rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+
+def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """Human summary of which parts of two normalised specs differ."""
+    keys: list[str] = []
+    if old.get("name") != new.get("name"):
+        keys.append("name")
+    for part in ("axes", "fixed"):
+        a, b = old.get(part, {}), new.get(part, {})
+        for k in sorted(set(a) | set(b)):
+            if json.dumps(a.get(k), sort_keys=True) != json.dumps(b.get(k), sort_keys=True):
+                keys.append(k)
+    return "differs in " + ", ".join(keys) if keys else "different spec"

@@ -1,0 +1,141 @@
+"""Training one group of a study: the function worker processes (local or Dask) run.
+
+:func:`run_group` is a pure function of its task: it builds one population
+(``gn.Network(sizes, ..., seed=[...])``), trains it with one learning rate per member
+(``net.fit(..., lr=[...])``) and returns one result per member. A member's numbers depend only on
+its own configuration (the engine guarantees that member ``k`` of a population computes exactly
+what the single network with that seed would), so a study gives the same numbers however its
+runs are grouped, scheduled or resumed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["run_group"]
+
+
+def _accuracy(net: Any, X: np.ndarray, y: np.ndarray, P: int) -> np.ndarray:
+    """Accuracy of each member after training (``gn.metrics.accuracy``), NaN for a member
+    whose predictions are not finite (diverged)."""
+    from glassnet import metrics
+
+    pred = np.asarray(net.predict(X), dtype=np.float64).reshape(P, X.shape[0], -1)
+    acc = np.asarray(metrics.accuracy(pred, np.asarray(y)), dtype=np.float64).reshape(P).copy()
+    acc[~np.isfinite(pred).all(axis=(1, 2))] = np.nan
+    return acc
+
+
+def run_group(task: dict[str, Any]) -> dict[str, Any]:
+    """Train one group of runs as a single population.
+
+    Parameters
+    ----------
+    task : dict
+        ``{"shared": dict, "configs": list of dict, "data": (X, y, X_val, y_val)}``:
+        the settings shared by the group, one full configuration per member (member ``k``
+        trains with ``configs[k]["seed"]`` and ``configs[k]["lr"]``), and the training data
+        ``X (N, n_in)``, ``y (N, n_out)`` with an optional validation split (or None).
+
+    Returns
+    -------
+    dict
+        ``{"runs": list of dict, "wall_time": float, "worker": str}``; one dict per member,
+        in the order of ``configs``, with ``status`` (``"converged"`` if the loss fell below
+        the threshold, ``"diverged"`` if training blew up, else ``"not_converged"``),
+        ``epoch_threshold`` (first epoch with loss < threshold, -1 if never),
+        ``epoch_paper`` (``convergence.paper_epoch``, -1 if never), ``diverged_epoch``,
+        ``epochs_run``, ``final_loss`` (loss after the last step), ``final_accuracy``,
+        ``final_val_loss``, ``final_val_accuracy`` (NaN when not applicable) and
+        ``loss_curve`` / ``val_loss_curve`` (float64 arrays, shape (epochs_run,); the loss of
+        each epoch's forward pass, before its step).
+    """
+    from glassnet import convergence, metrics
+    from glassnet.network import Network
+    from glassnet.study.spec import resolve_output
+
+    t0 = time.perf_counter()
+    shared = task["shared"]
+    configs = task["configs"]
+    X, y, Xv, yv = task["data"]
+    P = len(configs)
+    sizes = [X.shape[1], *shared["hidden"], y.shape[1]]
+    output = resolve_output(shared["output"], shared["activation"])
+    net = Network(
+        sizes,
+        activation=shared["activation"],
+        output=output,
+        bias=shared["bias"],
+        init=shared["init"],
+        seed=[int(c["seed"]) for c in configs],
+        dtype=shared["dtype"],
+    )
+    validation = (Xv, yv) if Xv is not None else None
+    hist = net.fit(
+        X,
+        y,
+        loss=shared["loss"],
+        optimizer=shared["optimizer"],
+        lr=[float(c["lr"]) for c in configs],
+        epochs=int(shared["epochs"]),
+        batch_size=shared["batch_size"],
+        validation=validation,
+        l2=float(shared["l2"]),
+        schedule=shared["schedule"],
+        stats_every=0,
+    )
+    loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)
+    val_loss = (
+        None if hist.val_loss is None else np.asarray(hist.val_loss, np.float64).reshape(P, -1)
+    )
+    diverged = np.asarray(hist.diverged, dtype=bool).reshape(P)
+    diverged_epoch = np.asarray(hist.diverged_epoch, dtype=np.int64).reshape(P)
+    # A diverged member's curve ends at its divergence, as a single network's training would;
+    # how long the rest of its population went on must not show in its numbers.
+    n_epochs = np.where(diverged, diverged_epoch + 1, loss.shape[1])
+    thr = convergence.threshold_epoch(loss, shared["threshold"])
+    paper = convergence.paper_epoch(loss, **shared["paper"])
+    thr = np.asarray(thr, dtype=np.int64).reshape(P)
+    paper = np.asarray(paper, dtype=np.int64).reshape(P)
+
+    with np.errstate(all="ignore"):
+        final = np.asarray(net.loss(X, y, loss=shared["loss"]), np.float64).reshape(P)
+        classification = metrics.is_classification(np.asarray(y))
+        acc = _accuracy(net, X, y, P) if classification else np.full(P, np.nan)
+        if validation is not None:
+            final_val = np.asarray(net.loss(Xv, yv, loss=shared["loss"]), np.float64).reshape(P)
+            val_acc = _accuracy(net, Xv, yv, P) if classification else np.full(P, np.nan)
+        else:
+            final_val = np.full(P, np.nan)
+            val_acc = np.full(P, np.nan)
+
+    runs = []
+    for k in range(P):
+        status = "diverged" if diverged[k] else ("converged" if thr[k] >= 0 else "not_converged")
+        runs.append(
+            {
+                "status": status,
+                "epoch_threshold": int(thr[k]),
+                "epoch_paper": int(paper[k]),
+                "diverged_epoch": int(diverged_epoch[k]),
+                "epochs_run": int(n_epochs[k]),
+                "final_loss": float(final[k]),
+                "final_accuracy": float(acc[k]),
+                "final_val_loss": float(final_val[k]),
+                "final_val_accuracy": float(val_acc[k]),
+                "loss_curve": np.ascontiguousarray(loss[k, : n_epochs[k]]),
+                "val_loss_curve": (
+                    None if val_loss is None else np.ascontiguousarray(val_loss[k, : n_epochs[k]])
+                ),
+            }
+        )
+    return {
+        "runs": runs,
+        "wall_time": time.perf_counter() - t0,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }

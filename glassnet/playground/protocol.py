@@ -35,12 +35,15 @@ import numpy as np
 from glassnet.playground.limits import Limits
 
 DATASETS: dict[str, str] = {
-    "xor": "XOR (four quadrants)",
+    "xor": "XOR (4 cases)",
+    "quadrants": "XOR quadrants",
     "circles": "Circles",
     "moons": "Two moons",
     "spirals": "Spirals",
     "blobs": "Blobs (3 classes)",
     "paper": "The paper's 4 cases",
+    "and": "AND (4 cases)",
+    "or": "OR (4 cases)",
     "csv": "Your CSV (upload)",
 }
 HIDDEN_ACTIVATIONS = (
@@ -72,7 +75,7 @@ INITS = (
 BIASES = ("neuron", "layer", "none")
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": "xor",
+    "dataset": "circles",
     "n": 200,
     "noise": 0.05,
     "split": 0.3,

@@ -22,6 +22,7 @@ from glassnet.playground.limits import Limits
 from glassnet.playground.protocol import Config, ProtocolError, Table
 
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+SATURATING = ("sigmoid", "tanh", "softplus", "elu", "gelu", "silu")
 MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
 
 
@@ -67,15 +68,28 @@ def _matrix(values: np.ndarray) -> list[list[float]]:
     return [_round(row) for row in arr]
 
 
+SMALL_SETS = ("paper", "xor", "and", "or")  # a few fixed cases: all used for training
+
+
+def quadrants(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """TensorFlow Playground's XOR: points in [-1, 1]^2, class 1 where x1 * x2 > 0.
+
+    Points are drawn uniformly with ``numpy.random.default_rng(seed)`` and kept at least
+    0.05 from both axes; Gaussian noise of standard deviation ``noise`` is added afterwards.
+    X (n, 2), y (n, 1).
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.05, 1.0, (n, 2)) * rng.choice([-1.0, 1.0], (n, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)[:, None]
+    return X + noise * rng.standard_normal(X.shape), y
+
+
 def load_builtin(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Load a built-in data set through :func:`glassnet.datasets.load`."""
-    if name == "paper":
-        return gn.datasets.load("paper")
-    if name == "xor":
-        try:
-            return gn.datasets.load("xor", n_samples=n, noise=noise, seed=seed)
-        except TypeError:
-            return gn.datasets.load("xor")
+    """Load a data set: the engine's (:func:`glassnet.datasets.load`) or ``quadrants``."""
+    if name == "quadrants":
+        return quadrants(n, noise, seed)
+    if name in SMALL_SETS:
+        return gn.datasets.load(name)
     return gn.datasets.load(name, n_samples=n, noise=noise, seed=seed)
 
 
@@ -105,7 +119,7 @@ def build_data(config: Config, table: Table | None) -> Data:
                 "two, the others held at their mean."
             )
     fill = [float(v) for v in X[:, 2:].mean(axis=0)]
-    split = config.split if config.dataset != "paper" else 0.0
+    split = 0.0 if config.dataset in SMALL_SETS else config.split
     n_test = round(len(X) * split)
     if split > 0 and n_test >= 1 and len(X) - n_test >= 2:
         X_tr, X_te, y_tr, y_te = gn.datasets.train_test_split(
@@ -114,8 +128,8 @@ def build_data(config: Config, table: Table | None) -> Data:
     else:
         X_tr, y_tr = X, y
         X_te, y_te = X[:0], y[:0]
-        if config.dataset == "paper":
-            note = (note + " The paper's 4 cases are all used for training (no test set).").strip()
+        if config.dataset in SMALL_SETS:
+            note = (note + f" All {len(X)} cases are used for training (no test set).").strip()
     return Data(
         X_train=np.asarray(X_tr, dtype=float),
         y_train=np.asarray(y_tr, dtype=float),
@@ -238,7 +252,7 @@ class Session:
             if cfg.l2 > 0:
                 for g, p in zip(grads, self.net.params, strict=True):
                     g["W"] = g["W"] + cfg.l2 * p["W"]
-            steps, self.opt_state = self.optimizer.update(grads, self.opt_state)
+            steps, self.opt_state = self.optimizer.update(grads, self.opt_state, self.net.params)
             self._apply(steps)
         self.epoch += 1
         train, test = self._losses()
@@ -297,8 +311,8 @@ class Session:
         -------
         dict
             ``grad_norm``: ``||dC/dW^(l)||_F`` for l = 1..L; ``saturated``: fraction of
-            hidden outputs near the flat ends of a sigmoid/tanh (|tanh| > 0.95, sigmoid outside
-            [0.025, 0.975]; None for other activations); ``dead``: hidden ReLU units whose
+            hidden outputs where the activation is flat, ``|f'(z)| < 0.01 max|f'|`` (the engine's
+            definition; for sigmoid, tanh, softplus, elu, gelu, silu, else None); ``dead``: hidden ReLU units whose
             output is 0 for every training point (None for other activations); ``grads``: the
             gradients themselves.
         """
@@ -307,15 +321,14 @@ class Session:
         fwd = self.net.forward(self.Xn_train)
         saturated: list[float | None] = []
         dead: list[int | None] = []
-        for act, a in zip(cfg.act, fwd.a[1:-1], strict=False):
-            a = np.asarray(a)
-            if act == "tanh":
-                saturated.append(float(np.mean(np.abs(a) > 0.95)))
-            elif act == "sigmoid":
-                saturated.append(float(np.mean((a < 0.025) | (a > 0.975))))
+        for name, z, a in zip(cfg.act, fwd.z[1:-1], fwd.a[1:-1], strict=True):
+            act = gn.activations.get(name)
+            if name in SATURATING:
+                flat = np.abs(act.derivative(z, a)) < 0.01 * act.derivative_max
+                saturated.append(float(np.mean(flat)))
             else:
                 saturated.append(None)
-            dead.append(int(np.sum(np.all(a <= 0, axis=0))) if act == "relu" else None)
+            dead.append(int(np.sum(np.all(np.asarray(a) <= 0, axis=0))) if name == "relu" else None)
         norms = [float(np.linalg.norm(g["W"])) for g in grads]
         return {"grad_norm": norms, "saturated": saturated, "dead": dead, "grads": grads}
 
@@ -361,9 +374,13 @@ class Session:
                         "fewer units or more data.",
                     }
                 )
+        # a trained classifier saturates on purpose (confident outputs): warn only while it
+        # still gets training points wrong, or for a regression
+        acc = self.accuracy(self.Xn_train, self.data.y_train) if self.data else None
+        learning = acc is None or acc < 0.97
         for i, (act, frac) in enumerate(zip(cfg.act, stats["saturated"], strict=True)):
-            if frac is not None and frac > 0.5:
-                ends = "±1" if act == "tanh" else "0 or 1"
+            if learning and frac is not None and frac > 0.3:
+                ends = {"tanh": "±1", "sigmoid": "0 or 1"}.get(act, "its flat end")
                 out.append(
                     {
                         "kind": "saturated",

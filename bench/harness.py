@@ -1,0 +1,286 @@
+"""Timing harness shared by every workload.
+
+A workload is a list of :class:`Peer` objects. :func:`measure` runs them *side by side*: one
+untimed warm-up each, then ``repeats`` rounds in which every available peer runs once, the order
+rotated each round so no peer always runs first (or last) on a noisy, shared machine. Each peer's
+``prepare()`` builds fresh state (network, weights, optimizer) outside the timed region and
+returns the callable that is timed; the callable may return a dict of metrics (final loss,
+test accuracy, ...). The garbage collector is disabled inside the timed region for every peer
+alike, as :mod:`timeit` does.
+
+Reported figures are medians over the rounds; a ratio is ``peer median / glassnet median``, so
+a ratio above 1 means glassnet was faster.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+Metrics = dict[str, Any]
+Timed = Callable[[], Metrics | None]
+
+
+@dataclass
+class Peer:
+    """One implementation of a workload.
+
+    Parameters
+    ----------
+    name : str
+        Row label in the table.
+    prepare : callable or None
+        ``prepare(round) -> timed``; builds fresh state (not timed) and returns the zero-argument
+        callable that is timed. ``round`` is -1 for the warm-up, else 0..repeats-1.
+        ``None`` when the peer is unavailable.
+    reason : str
+        Why the peer is unavailable ("not installed", "glassnet engine missing", ...).
+    scale : float
+        Multiplies every measured time: a Python loop timed over a subset of the population and
+        extrapolated to all of it uses ``P / subset``.
+    note : str
+        Shown under the table (how the peer was written, extrapolation, dtype choices).
+    dtype : str
+    """
+
+    name: str
+    prepare: Callable[[int], Timed] | None
+    reason: str = ""
+    scale: float = 1.0
+    note: str = ""
+    dtype: str = ""
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = self.name
+
+
+@dataclass
+class PeerResult:
+    name: str
+    key: str
+    status: str  # "ok" | "not installed" | "missing" | "error"
+    dtype: str = ""
+    note: str = ""
+    scale: float = 1.0
+    times_s: list[float] = field(default_factory=list)
+    metrics: list[Metrics] = field(default_factory=list)
+    warmup: Metrics = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(self.times_s) if self.times_s else None
+
+    @property
+    def min_s(self) -> float | None:
+        return min(self.times_s) if self.times_s else None
+
+    def metric(self, name: str) -> Any:
+        """Median of a numeric metric over the rounds (None if never reported)."""
+        values = [m[name] for m in self.metrics if m and m.get(name) is not None]
+        if not values:
+            return None
+        if all(isinstance(v, int | float) for v in values):
+            return statistics.median(values)
+        return values[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "status": self.status,
+            "dtype": self.dtype,
+            "note": self.note,
+            "scale": self.scale,
+            "times_s": self.times_s,
+            "median_s": self.median_s,
+            "min_s": self.min_s,
+        }
+        keys = sorted({k for m in self.metrics if m for k in m})
+        out["metrics"] = {k: self.metric(k) for k in keys}
+        out["metrics_per_round"] = self.metrics
+        out["warmup"] = self.warmup
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _run_once(peer: Peer, rnd: int) -> tuple[float, Metrics | None]:
+    assert peer.prepare is not None
+    timed = peer.prepare(rnd)
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        metrics = timed()
+        t1 = time.perf_counter()
+    finally:
+        gc.enable()
+    return (t1 - t0) * peer.scale, metrics
+
+
+def measure(peers: list[Peer], repeats: int, log: Callable[[str], None]) -> dict[str, PeerResult]:
+    """Warm up every peer once, then run ``repeats`` alternating rounds; return results by key."""
+    results: dict[str, PeerResult] = {}
+    live: list[Peer] = []
+    for p in peers:
+        if p.prepare is None:
+            status = "missing" if "missing" in p.reason else "not installed"
+            results[p.key] = PeerResult(p.name, p.key, status, p.dtype, p.note or p.reason, p.scale)
+        else:
+            results[p.key] = PeerResult(p.name, p.key, "ok", p.dtype, p.note, p.scale)
+            live.append(p)
+
+    for p in list(live):  # warm-up: imports, caches, JIT compilation
+        try:
+            t, m = _run_once(p, -1)
+            results[p.key].warmup = {"warmup_s": t, **(m or {})}
+            log(f"    warm-up {p.name}: {t:.3f} s")
+        except Exception as exc:  # a broken peer must not take the suite down
+            results[p.key].status = "error"
+            results[p.key].error = f"{type(exc).__name__}: {exc}"
+            log(f"    {p.name} FAILED: {results[p.key].error}")
+            log(traceback.format_exc(limit=4))
+            live.remove(p)
+
+    for r in range(repeats):
+        if not live:
+            break
+        k = r % len(live)
+        order = live[k:] + live[:k]
+        for p in order:
+            if results[p.key].status != "ok":
+                continue
+            try:
+                t, m = _run_once(p, r)
+            except Exception as exc:
+                results[p.key].status = "error"
+                results[p.key].error = f"{type(exc).__name__}: {exc}"
+                log(f"    {p.name} FAILED: {results[p.key].error}")
+                continue
+            results[p.key].times_s.append(t)
+            results[p.key].metrics.append(m or {})
+        log(
+            f"    round {r + 1}/{repeats}: "
+            + ", ".join(
+                f"{p.name} {results[p.key].times_s[-1]:.3f}s"
+                for p in order
+                if results[p.key].times_s
+            )
+        )
+    return results
+
+
+# ----------------------------------------------------------------------------- environment
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cpu_flags() -> list[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                return sorted(f for f in flags if f.startswith(("avx", "fma", "sse4")))
+    except OSError:
+        pass
+    return []
+
+
+def _version(module: str) -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version(module)
+    except Exception:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Everything that explains the numbers: machine, BLAS, thread pools, versions, env vars."""
+    import numpy  # noqa: F401 - load the BLAS so threadpoolctl can see it
+
+    env_keys = [
+        k
+        for k in os.environ
+        if k.startswith(("OPENBLAS", "OMP_", "MKL_", "GOTO", "BLIS", "XLA_", "JAX_", "TORCH"))
+    ]
+    info: dict[str, Any] = {
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "nproc": os.cpu_count(),
+        "sched_affinity": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else None,
+        "cpu_model": cpu_model(),
+        "cpu_flags": cpu_flags(),
+        "loadavg_start": os.getloadavg(),
+        "env": {k: os.environ[k] for k in sorted(env_keys)},
+        "versions": {
+            name: _version(name)
+            for name in ("numpy", "scipy", "scikit-learn", "torch", "jax", "jaxlib", "glassnet")
+        },
+    }
+    try:
+        import threadpoolctl
+
+        info["threadpoolctl"] = threadpoolctl.threadpool_info()
+    except Exception as exc:
+        info["threadpoolctl"] = f"unavailable: {exc}"
+    try:
+        info["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "glassnet"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        info["glassnet_worktree_dirty"] = bool(dirty)
+    except OSError:
+        pass
+    return info
+
+
+def glassnet_or_reason() -> tuple[Any, str]:
+    """Import glassnet; return ``(module, "")`` or ``(None, why it cannot be benchmarked)``."""
+    try:
+        import glassnet as gn
+    except Exception as exc:
+        return None, f"glassnet missing (import failed: {exc})"
+    if not hasattr(gn, "Network"):
+        return None, "glassnet missing (engine not landed: no gn.Network)"
+    return gn, ""
+
+
+def optional(module: str) -> tuple[Any, str]:
+    """Import an optional peer library; ``(None, "not installed")`` when absent."""
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return None, f"{module} not installed"
+    return mod, ""

@@ -1,0 +1,249 @@
+"""Run glassnet's benchmark suite: ``python -m bench`` (or ``python bench/run.py``).
+
+Every workload of issue 4 runs with all of its peers in the same process, side by side
+(alternating order, several rounds, medians); the table shows each peer's median time and its
+ratio to glassnet, and the targets are judged from those ratios. All figures, the machine and
+its BLAS/thread configuration go to a JSON file (``bench/results.json`` by default).
+
+Options: ``--quick`` (a short smoke run: fewer epochs/samples and 2 rounds), ``--only NAME``
+(repeatable: tiny, population, digits, large), ``--repeats N``, ``--output PATH``,
+``--skip-memory`` (no subprocess memory probes), ``--native-blas`` (also re-run the large
+workload in a subprocess with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, for information; the
+targets are always judged in the environment as given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # ``python bench/run.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness, report
+
+WORKLOADS = ("tiny", "population", "digits", "large")
+
+METRIC_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "tiny": [("final_loss", "final loss")],
+    "population": [("median_final_loss", "median final loss")],
+    "digits": [("test_acc", "test acc"), ("final_loss", "final loss")],
+    "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of peak"), ("final_loss", "epoch loss")],
+}
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, harness.PeerResult):
+        return obj.to_json()
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        return obj.item()
+    return obj
+
+
+def run_workload(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    import importlib
+
+    mod = importlib.import_module(f"bench.workloads.{name}")
+    t0 = time.perf_counter()
+    if name == "large":
+        res = mod.run(args.quick, args.repeats, _log, skip_memory=args.skip_memory)
+    else:
+        res = mod.run(args.quick, args.repeats, _log)
+    res["wall_s"] = time.perf_counter() - t0
+    res["targets"] = mod.targets(res)
+    return res
+
+
+def native_blas_large(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The large workload again, in a child with the OpenBLAS overrides unset (informational)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
+    if env.keys() == os.environ.keys():
+        return None  # nothing was overridden: the main run already is native
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "native.json"
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench",
+            "--only",
+            "large",
+            "--skip-memory",
+            "--output",
+            str(out),
+        ]
+        if args.quick:
+            cmd.append("--quick")
+        if args.repeats:
+            cmd += ["--repeats", str(args.repeats)]
+        _log("large (native BLAS kernel, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset in a child):")
+        proc = subprocess.run(
+            cmd, cwd=harness.REPO, env=env, capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0 or not out.exists():
+            return {"error": proc.stderr.strip().splitlines()[-1:] or ["failed"]}
+        doc = json.loads(out.read_text())
+    return {"environment": doc["environment"], "large": doc["workloads"]["large"]}
+
+
+def print_workload(name: str, res: dict[str, Any]) -> None:
+    _log("")
+    _log(f"== {res['title']}")
+    for line in report.table(res, METRIC_COLUMNS[name]):
+        _log("  " + line)
+    notes = [(r.name, r.dtype, r.note) for r in res["results"].values() if r.note]
+    for pname, dtype, note in notes:
+        _log(f"   * {pname} [{dtype}]: {note}")
+    for r in res["results"].values():
+        if r.error:
+            _log(f"   ! {r.name}: {r.error}")
+    if name == "large":
+        ex = res["extra"]
+        _log(
+            f"   matmul peak (float32 n=4096 A@B): {ex['matmul_peak_gflops']:.1f} GFLOP/s; "
+            f"only the matmuls of the epoch: {ex['matmul_only_epoch_s']:.3f} s "
+            f"({ex['matmul_only_gflops']:.1f} GFLOP/s); {ex['flops_per_epoch'] / 1e9:.1f} GFLOP "
+            "per epoch"
+        )
+        mem = ex.get("memory")
+        if mem:
+            for which, row in mem.items():
+                if "error" in row:
+                    _log(f"   memory {which}: {row['error']}")
+                    continue
+                traced = row.get("traced_peak_mb")
+                _log(
+                    f"   memory {which}: peak RSS {row['rss_peak_mb']:.0f} MB "
+                    f"(before the epoch {row['rss_base_mb']:.0f} MB, epoch added "
+                    f"{row['rss_epoch_mb']:.0f} MB)"
+                    + (f"; tracemalloc peak during the epoch {traced:.1f} MB" if traced else "")
+                    + f"; data {row['data_mb']:.0f} MB"
+                )
+    _log("  ratio = peer median / glassnet median (>1: glassnet faster)")
+    for line in report.target_lines(res["targets"]):
+        _log(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run")
+    parser.add_argument("--only", action="append", choices=WORKLOADS, help="run only this workload")
+    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per workload")
+    parser.add_argument(
+        "--output", default=str(harness.REPO / "bench" / "results.json"), help="JSON output path"
+    )
+    parser.add_argument("--skip-memory", action="store_true", help="skip the memory probes")
+    parser.add_argument(
+        "--native-blas",
+        action="store_true",
+        help="also run 'large' with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (informational)",
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+    names = [w for w in WORKLOADS if not args.only or w in args.only]
+    env = harness.environment()
+    gn, reason = harness.glassnet_or_reason()
+    _log(
+        f"glassnet benchmark ({'quick' if args.quick else 'full'}) on {env['cpu_model']}, "
+        f"{env['nproc']} CPUs; BLAS {_blas_summary(env)}"
+    )
+    if gn is None:
+        _log(f"!! {reason}: the glassnet column is marked missing")
+    _log(f"   env: {env['env']}")
+
+    doc: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "argv": sys.argv[1:] if argv is None else argv,
+        "environment": env,
+        "glassnet_available": gn is not None,
+        "glassnet_missing_reason": reason,
+        "workloads": {},
+    }
+    all_targets: list[dict[str, Any]] = []
+    for name in names:
+        res = run_workload(name, args)
+        doc["workloads"][name] = res
+        all_targets += res["targets"]
+        print_workload(name, res)
+        _write(args.output, doc)  # keep what is done if a later workload dies
+
+    if args.native_blas and "large" in names:
+        doc["large_native_blas"] = native_blas_large(args)
+        nb = doc["large_native_blas"]
+        if nb and "large" in nb:
+            lg = nb["large"]
+            _log(
+                f"   native-kernel run: BLAS {_blas_summary(nb['environment'])}, "
+                f"matmul peak {lg['extra']['matmul_peak_gflops']:.1f} GFLOP/s"
+            )
+            for _key, r in lg["results"].items():
+                if r["median_s"]:
+                    _log(
+                        f"     {r['name']:<22} {r['median_s']:.3f} s  "
+                        f"{r['metrics'].get('gflops', 0):.1f} GFLOP/s "
+                        f"({r['metrics'].get('pct_peak', 0):.0f}% of that peak)"
+                    )
+            for line in report.target_lines(lg["targets"]):
+                _log("   " + line)
+        elif nb:
+            _log(f"   native-kernel run failed: {nb}")
+
+    doc["environment"]["loadavg_end"] = os.getloadavg()
+    try:  # every library that a peer loaded is in memory now (torch's MKL/OpenMP, ...)
+        import threadpoolctl
+
+        doc["environment"]["threadpoolctl"] = threadpoolctl.threadpool_info()
+    except ImportError:
+        pass
+    doc["targets"] = all_targets
+    _write(args.output, doc)
+    _log("")
+    _log("targets:")
+    for line in report.target_lines(all_targets):
+        _log(line)
+    met = sum(1 for t in all_targets if t["met"] is True)
+    missed = sum(1 for t in all_targets if t["met"] is False)
+    na = sum(1 for t in all_targets if t["met"] is None)
+    _log(f"{met} met, {missed} not met, {na} not measured; figures in {args.output}")
+    return 0
+
+
+def _blas_summary(env: dict[str, Any]) -> str:
+    info = env.get("threadpoolctl")
+    if not isinstance(info, list):
+        return "unknown"
+    parts = [
+        f"{d.get('internal_api')} {d.get('version')} {d.get('architecture', '')} "
+        f"x{d.get('num_threads')}".strip()
+        for d in info
+    ]
+    return "; ".join(parts) or "none loaded"
+
+
+def _write(path: str, doc: dict[str, Any]) -> None:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    tmp.write_text(json.dumps(_jsonable(doc), indent=1, default=str) + "\n")
+    tmp.replace(p)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

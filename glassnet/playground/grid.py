@@ -24,8 +24,8 @@ def plane_extent(X: np.ndarray, pad: float = 0.1) -> Extent:
     ----------
     X : ndarray, shape (N, d), d >= 2
     pad : float
-        Margin added on each side, as a fraction of the data's range (at least 0.5 when all
-        points share a coordinate).
+        Margin added on each side, as a fraction of the data's range (0.5 when all points
+        share that coordinate).
 
     Returns
     -------
@@ -36,9 +36,9 @@ def plane_extent(X: np.ndarray, pad: float = 0.1) -> Extent:
         raise ValueError(f"X: expected an array of shape (N, d>=2), got shape {X.shape}")
     lo = X[:, :2].min(axis=0)
     hi = X[:, :2].max(axis=0)
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    lo = lo - pad * span
-    hi = hi + pad * span
+    margin = np.where(hi > lo, pad * (hi - lo), 0.5)
+    lo = lo - margin
+    hi = hi + margin
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 

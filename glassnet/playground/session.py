@@ -403,7 +403,7 @@ class Session:
         norms = stats["grad_norm"]
         if len(norms) >= 3 and norms[-1] > 1e-8 and loss[-1] > 1e-3:
             ratio = norms[0] / norms[-1]
-            if ratio < 1e-2:
+            if ratio < 0.05:
                 out.append(
                     {
                         "kind": "vanishing",

@@ -1,0 +1,221 @@
+"""The trace: every number of one pass, checked by hand and against what training uses."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.trace import Trace, formula, json_safe, trace
+
+X_PAPER = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=float)
+Y_PAPER = np.array([[0], [1], [1], [0]], dtype=float)
+
+
+def paper_net() -> gn.Network:
+    return gn.Network(
+        [3, 2, 1], activation="sigmoid", output="sigmoid", bias="layer", init="paper", seed=1
+    )
+
+
+def by_hand() -> dict[str, np.ndarray]:
+    """The first epoch of PAPER.md's experiment, written out from its formulas (exact gradients)."""
+    rs = np.random.RandomState(1)
+    S0 = 2 * rs.rand(3, 2) - 1  # synapse 0
+    S1 = 2 * rs.rand(2, 1) - 1  # synapse 1
+    b0 = rs.uniform(-1, 1)
+    b1 = rs.uniform(-1, 1)
+
+    def s(x):
+        return 1 / (1 + np.exp(-x))
+
+    def s_prime(x):  # the true derivative, at z
+        return s(x) * (1 - s(x))
+
+    z1 = X_PAPER @ S0 + b0
+    layer1 = s(z1)
+    z2 = layer1 @ S1 + b1
+    layer2 = s(z2)
+    cost = np.sum((layer2 - Y_PAPER) ** 2)  # C = sum over cases of C_0
+    delta2 = 2 * (layer2 - Y_PAPER) * s_prime(z2)
+    dS1 = layer1.T @ delta2
+    db1 = delta2.sum()
+    delta1 = (delta2 @ S1.T) * s_prime(z1)
+    dS0 = X_PAPER.T @ delta1
+    db0 = delta1.sum()
+    return dict(
+        S0=S0, S1=S1, b0=b0, b1=b1, z1=z1, layer1=layer1, z2=z2, layer2=layer2, cost=cost,
+        delta2=delta2, dS1=dS1, db1=db1, delta1=delta1, dS0=dS0, db0=db0,
+        fp1=s_prime(z1), fp2=s_prime(z2),
+    )  # fmt: skip
+
+
+def test_paper_network_trace_equals_the_hand_computation():
+    h = by_hand()
+    t = paper_net().trace(X_PAPER, Y_PAPER, loss="sse", lr=0.5)
+    l1, l2 = t.layers
+    np.testing.assert_allclose(l1.W, h["S0"], rtol=1e-14)
+    np.testing.assert_allclose(l2.W, h["S1"], rtol=1e-14)
+    np.testing.assert_allclose(l1.b, [[h["b0"]]], rtol=1e-14)
+    np.testing.assert_allclose(l2.b, [[h["b1"]]], rtol=1e-14)
+    np.testing.assert_allclose(l1.a_prev, X_PAPER)
+    np.testing.assert_allclose(l1.z, h["z1"], rtol=1e-12)
+    np.testing.assert_allclose(l1.a, h["layer1"], rtol=1e-12)
+    np.testing.assert_allclose(l1.fprime, h["fp1"], rtol=1e-12)
+    np.testing.assert_allclose(l2.a_prev, h["layer1"], rtol=1e-12)
+    np.testing.assert_allclose(l2.z, h["z2"], rtol=1e-12)
+    np.testing.assert_allclose(l2.a, h["layer2"], rtol=1e-12)
+    np.testing.assert_allclose(l2.fprime, h["fp2"], rtol=1e-12)
+    np.testing.assert_allclose(t.cost, h["cost"], rtol=1e-12)
+    np.testing.assert_allclose(t.dC_da, 2 * (h["layer2"] - Y_PAPER), rtol=1e-12)
+    np.testing.assert_allclose(l2.delta, h["delta2"], rtol=1e-12)
+    np.testing.assert_allclose(l2.dW, h["dS1"], rtol=1e-12)
+    np.testing.assert_allclose(l2.db, [[h["db1"]]], rtol=1e-12)
+    np.testing.assert_allclose(l1.delta, h["delta1"], rtol=1e-12)
+    np.testing.assert_allclose(l1.dW, h["dS0"], rtol=1e-12)
+    np.testing.assert_allclose(l1.db, [[h["db0"]]], rtol=1e-12)
+    # gradient descent with eta = 0.5: w <- w - eta dC/dw
+    np.testing.assert_allclose(l1.step_W, -0.5 * h["dS0"], rtol=1e-12)
+    np.testing.assert_allclose(l2.step_W, -0.5 * h["dS1"], rtol=1e-12)
+    np.testing.assert_allclose(l1.step_b, [[-0.5 * h["db0"]]], rtol=1e-12)
+    np.testing.assert_allclose(l2.step_b, [[-0.5 * h["db1"]]], rtol=1e-12)
+    # a few printed digits a student can compare with their own working
+    assert round(t.cost, 6) == 1.010441
+    assert np.round(t.output[:, 0], 6).tolist() == [0.454172, 0.480849, 0.45206, 0.484162]
+    assert t.loss == "sse" and t.optimizer == "gd" and t.lr == 0.5 and not t.fused
+
+
+CONFIGS = [
+    dict(sizes=[3, 2, 1], activation="tanh", output="sigmoid", bias="neuron", loss="mse"),
+    dict(sizes=[3, 4, 3, 1], activation=["relu", "tanh"], output="sigmoid", bias="layer",
+         loss="bce"),
+    dict(sizes=[3, 5, 3], activation="gelu", output="softmax", bias="none",
+         loss="cross_entropy"),
+    dict(sizes=[3, 3, 2], activation="elu", output="identity", bias="neuron", loss="huber"),
+]  # fmt: skip
+
+
+def _data(sizes, loss, n=7, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, sizes[0]))
+    if loss == "cross_entropy":
+        y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    elif loss == "bce":
+        y = rng.integers(0, 2, (n, sizes[-1])).astype(float)
+    else:
+        y = rng.normal(size=(n, sizes[-1]))
+    return X, y
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_trace_equals_engine_gradients_and_the_first_fit_step(cfg):
+    cfg = dict(cfg)
+    sizes, loss = cfg.pop("sizes"), cfg.pop("loss")
+    X, y = _data(sizes, loss)
+    net = gn.Network(sizes, seed=3, **cfg)
+    t = trace(net, X, y, loss=loss, lr=0.3)
+    grads = net.gradients(X, y, loss=loss)
+    for tl, g, p in zip(t.layers, grads, net.params, strict=True):
+        np.testing.assert_array_equal(tl.dW, g["W"])
+        np.testing.assert_array_equal(tl.W, p["W"])
+        if "b" in g:
+            np.testing.assert_array_equal(tl.db, g["b"])
+        else:
+            assert tl.db is None and tl.b is None and tl.step_b is None
+    fwd = net.forward(X)
+    for l, tl in enumerate(t.layers, start=1):
+        np.testing.assert_array_equal(tl.z, fwd.z[l])
+        np.testing.assert_array_equal(tl.a, fwd.a[l])
+    assert t.fused == (loss in ("bce", "cross_entropy") and cfg["output"] in ("sigmoid", "softmax"))
+
+    before = [{k: v.copy() for k, v in p.items()} for p in net.params]
+    net.fit(X, y, loss=loss, optimizer="gd", lr=0.3, epochs=1, stats_every=0)
+    for tl, b0, p in zip(t.layers, before, net.params, strict=True):
+        np.testing.assert_allclose(p["W"] - b0["W"], tl.step_W, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(tl.step_W, -0.3 * tl.dW, rtol=1e-15)
+        if "b" in p:
+            np.testing.assert_allclose(p["b"] - b0["b"], tl.step_b, rtol=1e-9, atol=1e-15)
+
+
+def test_step_of_another_optimizer_is_its_first_update():
+    X, y = _data([3, 4, 1], "mse")
+    net = gn.Network([3, 4, 1], activation="tanh", output="identity", seed=2)
+    t = trace(net, X, y, optimizer="adam", lr=0.01)
+    before = [p["W"].copy() for p in net.params]
+    net.fit(X, y, optimizer="adam", lr=0.01, epochs=1, stats_every=0)
+    for tl, w0, p in zip(t.layers, before, net.params, strict=True):
+        np.testing.assert_allclose(p["W"] - w0, tl.step_W, rtol=1e-9)
+        # Adam's first step is -eta * sign(g) (up to its epsilon)
+        np.testing.assert_allclose(tl.step_W, -0.01 * np.sign(tl.dW), rtol=1e-5)
+    assert t.optimizer == "adam" and t.lr == 0.01
+
+
+def test_samples_trace_only_the_chosen_rows():
+    net = paper_net()
+    t = net.trace(X_PAPER, Y_PAPER, loss="sse", samples=[2, 0])
+    ref = net.trace(X_PAPER[[2, 0]], Y_PAPER[[2, 0]], loss="sse")
+    assert t.samples == [2, 0]
+    np.testing.assert_array_equal(t.X, X_PAPER[[2, 0]])
+    for a, b in zip(t.layers, ref.layers, strict=True):
+        np.testing.assert_array_equal(a.dW, b.dW)
+        np.testing.assert_array_equal(a.delta, b.delta)
+    one = net.trace(X_PAPER, Y_PAPER, loss="sse", samples=-1)
+    assert one.samples == [3] and one.layers[0].z.shape == (1, 2)
+
+
+def test_population_trace_and_member():
+    pop = gn.Network([3, 2, 1], activation="tanh", seed=[0, 1, 2], bias="layer")
+    t = pop.trace(X_PAPER, Y_PAPER, lr=[0.1, 0.2, 0.3])
+    assert t.population == 3 and t.layers[0].z.shape == (3, 4, 2)
+    assert t.layers[0].dW.shape == (3, 3, 2) and np.shape(t.cost) == (3,)
+    one = pop.trace(X_PAPER, Y_PAPER, lr=[0.1, 0.2, 0.3], member=1)
+    single = gn.Network([3, 2, 1], activation="tanh", seed=1, bias="layer").trace(
+        X_PAPER, Y_PAPER, lr=0.2
+    )
+    assert one.member == 1 and one.population is None and one.lr == 0.2
+    for a, b, c in zip(one.layers, single.layers, t.layers, strict=True):
+        np.testing.assert_allclose(a.dW, b.dW, rtol=1e-12)
+        np.testing.assert_allclose(a.step_W, b.step_W, rtol=1e-12)
+        np.testing.assert_allclose(c.dW[1], b.dW, rtol=1e-12)
+        np.testing.assert_allclose(c.step_W[1], b.step_W, rtol=1e-12)
+
+
+def test_to_dict_is_json_with_shapes_and_null_for_non_finite():
+    t = paper_net().trace(X_PAPER, Y_PAPER, loss="sse")
+    d = json.loads(json.dumps(t.to_dict(), allow_nan=False))
+    assert d["sizes"] == [3, 2, 1] and d["loss"] == "sse"
+    assert d["layers"][0]["shapes"]["W"] == [3, 2]
+    assert d["layers"][0]["shapes"]["b"] == [1, 1]
+    assert d["layers"][1]["dW"] == t.layers[1].dW.tolist()
+    assert json_safe(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
+    assert isinstance(t, Trace) and t.layer(2) is t.layers[1]
+
+
+def test_formulas_in_the_papers_notation():
+    assert formula("z", 1, 2) == "z^(1) = a^(0) W^(1) + b^(1)"
+    assert formula("z", 2, 2, latex=True) == "z^{(2)} = a^{(1)} W^{(2)} + b^{(2)}"
+    assert formula("delta", 1, 2) == "delta^(1) = (delta^(2) W^(2)^T) * f'(z^(1))"
+    assert formula("delta", 2, 2, activation="sigmoid") == (
+        "delta^(2) = dC/da^(2) * sigmoid'(z^(2))"
+    )
+    assert formula("dW", 1, 2, latex=True) == (
+        r"\frac{\partial C}{\partial W^{(1)}} = {a^{(0)}}^{\top} \delta^{(1)}"
+    )
+
+
+def test_bad_arguments_name_themselves():
+    net = paper_net()
+    with pytest.raises(ValueError, match="samples"):
+        net.trace(X_PAPER, Y_PAPER, samples=[7])
+    with pytest.raises(TypeError, match="samples"):
+        net.trace(X_PAPER, Y_PAPER, samples="all")
+    with pytest.raises(ValueError, match="lr"):
+        net.trace(X_PAPER, Y_PAPER, lr=-1.0)
+    with pytest.raises(ValueError, match="member"):
+        net.trace(X_PAPER, Y_PAPER, member=0)
+    with pytest.raises(ValueError, match="l:"):
+        net.trace(X_PAPER, Y_PAPER).layer(3)
+    with pytest.raises(ValueError, match="name"):
+        formula("w", 1, 2)

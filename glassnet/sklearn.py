@@ -1,0 +1,1088 @@
+r"""scikit-learn estimators: :class:`GlassnetClassifier` and :class:`GlassnetRegressor`.
+
+They are drop-in replacements for :class:`~sklearn.neural_network.MLPClassifier` and
+:class:`~sklearn.neural_network.MLPRegressor`: every parameter whose concept is the same has the
+same name, default and meaning, so they fit into ``Pipeline``, ``GridSearchCV`` and
+``cross_val_score`` unchanged. Training runs through glassnet's one engine
+(:func:`glassnet.training.fit`); the fitted network is ``network_``, a plain
+:class:`glassnet.Network` (save it, trace it, check its gradients).
+
+The objective matches scikit-learn's, term by term, for a batch of ``n_b`` samples::
+
+    classifier, binary      C = -(1/n_b) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
+    classifier, multiclass  C = -(1/n_b) sum_i sum_k y_ik log p_ik           (softmax output)
+    regressor               C = (1/n_b) sum_i (1/2) ||y_hat_i - y_i||^2     ("squared_error")
+    L2 penalty              + alpha / (2 n_b) sum_l ||W^(l)||^2             (weights only)
+
+so the engine's ``l2`` is ``alpha / n_b`` with ``n_b`` the batch size (``batch_size="auto"`` is
+``min(200, n_samples)``, full batch for small sets). The solvers map onto glassnet optimizers:
+``"sgd"`` is ``gd`` (``momentum=0``), ``momentum`` or ``nesterov`` (``nesterovs_momentum``),
+``"adam"`` is ``adam`` with ``beta_1``, ``beta_2``, ``epsilon``; glassnet's own names (``gd``,
+``momentum``, ``nesterov``, ``rmsprop``, ``adam``, ``adamw``) are accepted too.
+
+Differences from scikit-learn, all deliberate and small:
+
+* ``solver="lbfgs"`` is not available: glassnet trains by gradient steps only.
+* ``loss_curve_`` of a multi-output regressor is ``(1/n) sum_i (1/2) ||y_hat_i - y_i||^2``, the
+  objective whose gradient is followed; scikit-learn reports that divided by ``n_outputs`` (its
+  gradient is the same). For one output the two agree. ``loss="mse"`` (glassnet's
+  ``(1/(n m)) sum (y_hat - y)^2``) is twice that objective per output: its gradient is twice as
+  large, so with ``"sgd"`` it behaves like a doubled ``learning_rate_init``.
+* The L2 term uses one batch size for every batch; scikit-learn divides by each batch's own size,
+  so only the last, shorter batch of an epoch differs.
+* ``sample_weight`` is normalized to mean 1 over the training set and each batch's cost is the
+  weighted *mean* over its samples; scikit-learn divides each batch by that batch's weight sum.
+  For full-batch training the two are identical.
+* The initial weights follow scikit-learn's draw exactly (``init="sklearn"``, the default): with
+  an integer ``random_state`` the starting network is the very one ``MLPClassifier`` would
+  start from. The shuffling of mini-batches uses glassnet's generator, so mini-batch runs differ
+  from scikit-learn's in their random order only.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from glassnet import activations as _activations
+from glassnet import initializers as _initializers
+from glassnet import losses as _losses
+from glassnet import optimizers as _optimizers
+from glassnet._random import legacy
+from glassnet.network import BIAS_MODES, Network
+from glassnet.training import Callback, DivergenceWarning, History
+from glassnet.training import fit as _train
+
+__all__ = ["SQUARED_ERROR", "GlassnetClassifier", "GlassnetRegressor", "sklearn_init"]
+
+Array = np.ndarray
+
+# scikit-learn's activation names that differ from glassnet's
+_ACTIVATION_ALIASES = {"logistic": "sigmoid"}
+_SGD_FAMILY = ("sgd", "gd", "momentum", "nesterov")
+_SCHEDULES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
+
+
+# --- the pieces scikit-learn has and the engine does not name -------------------------------
+
+
+def _half_sse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2
+    r = y_hat - y
+    e = 0.5 * (r * r).sum(axis=-1, keepdims=True)
+    if weight is not None:
+        e = e * weight
+    return e.mean(axis=(-2, -1))
+
+
+def _half_sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # dC/dy_hat = (y_hat - y) / n
+    g = y_hat - y
+    if weight is not None:
+        g = g * weight
+    return g / y_hat.shape[-2]
+
+
+SQUARED_ERROR = _losses.Loss("squared_error", _half_sse_value, _half_sse_gradient)
+"""scikit-learn's regression loss: ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``."""
+
+
+def sklearn_init(activation: str = "relu") -> _initializers.Initializer:
+    r"""scikit-learn's MLP initializer, draw for draw.
+
+    Per layer, from ``np.random.RandomState(seed)``: ``W ~ U(-r, r)`` of shape
+    ``(n_in, n_out)``, then the bias ``b ~ U(-r, r)`` (``n_out`` numbers, or one for
+    ``bias="layer"``), with ``r = sqrt(f / (n_in + n_out))``, ``f = 2`` for a sigmoid hidden
+    activation and ``6`` otherwise (Glorot and Bengio). With the same integer seed as
+    ``random_state`` it gives exactly the starting weights of ``MLPClassifier``.
+    """
+    factor = 2.0 if activation == "sigmoid" else 6.0
+
+    def draw(seed: int, weight_shapes: Sequence[tuple[int, ...]], bias_shapes: Sequence[Any]):
+        rs = legacy(seed)
+        weights: list[Array] = []
+        biases: list[Array | None] = []
+        for (n_in, n_out), b_shape in zip(weight_shapes, bias_shapes, strict=True):
+            bound = math.sqrt(factor / (n_in + n_out))
+            weights.append(rs.uniform(-bound, bound, (n_in, n_out)))
+            if b_shape is None:
+                biases.append(None)
+            else:
+                biases.append(rs.uniform(-bound, bound, int(np.prod(b_shape))).reshape(b_shape))
+        return weights, biases
+
+    return _initializers.Initializer("sklearn", draw)
+
+
+class _Rate:
+    """A learning-rate factor the stopping callback changes between epochs (a schedule)."""
+
+    def __init__(self, inner: Any = None) -> None:
+        self.factor = 1.0
+        self.inner = inner  # a glassnet schedule of the update count, or None
+
+    def __call__(self, count: int) -> float:
+        return self.factor if self.inner is None else self.factor * self.inner(count)
+
+
+class _KeepState:
+    """Wraps an optimizer so its state outlives one call of ``fit`` (for ``partial_fit``)."""
+
+    def __init__(self, opt: _optimizers.Optimizer, state: Any) -> None:
+        self.opt, self.state = opt, state
+
+    def optimizer(self) -> _optimizers.Optimizer:
+        def init(params: Any) -> Any:
+            if self.state is None:
+                self.state = self.opt.init(params)
+            return self.state
+
+        def update(grads: Any, state: Any, params: Any = None) -> Any:
+            steps, self.state = self.opt.update(grads, state, params)
+            return steps, self.state
+
+        return _optimizers.Optimizer(self.opt.name, init, update)
+
+
+class _SklearnStopping(Callback):
+    """scikit-learn's end-of-epoch bookkeeping: loss curve, ``tol`` / ``n_iter_no_change``
+    stopping, early stopping on a validation score, and the ``invscaling`` / ``adaptive``
+    learning rates."""
+
+    def __init__(self, est: _GlassnetBase, rate: _Rate, lr0: float, n_train: int, log: Any):
+        self.est, self.rate, self.lr0, self.n_train, self.log = est, rate, lr0, n_train, log
+        self.val: tuple[Array, Array, Array | None] | None = None
+        self.schedule = "constant"
+        self.incremental = False
+        self.best_params: list[dict[str, Array]] | None = None
+
+    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
+        est = self.est
+        loss = float(history.loss[epoch])
+        est.loss_curve_.append(loss)
+        est.loss_ = loss
+        est.n_iter_ += 1
+        est.t_ += self.n_train
+        if self.val is not None:
+            score = est._score_outputs(net.predict(self.val[0]), self.val[1], self.val[2])
+            est.validation_scores_.append(score)
+            if self.log is not None:
+                self.log(f"Validation score: {score:f}")
+            if score < est.best_validation_score_ + est.tol:
+                est._no_improvement_count += 1
+            else:
+                est._no_improvement_count = 0
+            if score > est.best_validation_score_:
+                est.best_validation_score_ = score
+                self.best_params = [{k: v.copy() for k, v in p.items()} for p in net.params]
+        else:
+            if loss > est.best_loss_ - est.tol:
+                est._no_improvement_count += 1
+            else:
+                est._no_improvement_count = 0
+            est.best_loss_ = min(est.best_loss_, loss)
+        if self.schedule == "invscaling":  # eta = eta_0 / (t + 1)^power_t, t = samples seen
+            self.rate.factor = 1.0 / (est.t_ + 1) ** est.power_t
+        if est._no_improvement_count > est.n_iter_no_change:
+            what = "Validation score" if self.val is not None else "Training loss"
+            msg = (
+                f"{what} did not improve more than tol={est.tol:f} for "
+                f"{est.n_iter_no_change} consecutive epochs."
+            )
+            if self.schedule != "adaptive":
+                if self.log is not None:
+                    self.log(msg + " Stopping.")
+                return True
+            if self.lr0 * self.rate.factor <= 1e-6:
+                if self.log is not None:
+                    self.log(msg + " Learning rate too small. Stopping.")
+                return True
+            self.rate.factor /= 5.0
+            est._no_improvement_count = 0
+            if self.log is not None:
+                self.log(msg + f" Setting learning rate to {self.lr0 * self.rate.factor:f}")
+        return self.incremental  # partial_fit: one epoch
+
+
+class _ProgressBar(Callback):
+    """A rich progress bar on stderr, one step per epoch, showing the training loss."""
+
+    def __init__(self, total: int, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        )
+        self.task = self.progress.add_task(label, total=total, loss="-")
+        self.progress.start()
+
+    def log(self, message: str) -> None:
+        self.progress.console.print(message)
+
+    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
+        self.progress.update(self.task, advance=1, loss=f"{history.loss[epoch]:.6f}")
+        return False
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+# --- the shared estimator -------------------------------------------------------------------
+
+
+class _GlassnetBase(BaseEstimator):
+    """What the classifier and the regressor share; see their docstrings."""
+
+    _estimator_kind = "regressor"
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        output: str | None = None,
+        loss: Any = None,
+        init: Any = "sklearn",
+        bias: str = "neuron",
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.output = output
+        self.loss = loss
+        self.init = init
+        self.bias = bias
+
+    # --- checking the parameters (in fit, as scikit-learn does) ---------------------------
+
+    def _check_params(self) -> dict[str, Any]:
+        hidden = self.hidden_layer_sizes
+        if isinstance(hidden, numbers.Integral):
+            hidden = [hidden]
+        try:
+            hidden = list(hidden)
+        except TypeError:
+            hidden = [None]
+        if not all(
+            isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden
+        ):
+            raise ValueError(
+                "hidden_layer_sizes: expected positive integers (one per hidden layer), "
+                f"got {self.hidden_layer_sizes!r}"
+            )
+        hidden = [int(h) for h in hidden]
+        acts = self.activation
+        names = [acts] * len(hidden) if isinstance(acts, str) else list(acts)
+        if len(names) != len(hidden) or not all(isinstance(a, str) for a in names):
+            raise ValueError(
+                f"activation: expected a name or {len(hidden)} names (one per hidden layer), "
+                f"got {acts!r}"
+            )
+        names = [_ACTIVATION_ALIASES.get(a, a) for a in names]
+        for a in names:
+            if _activations.get(a).output_only:
+                raise ValueError(f"activation: {a} can only be the output activation")
+        solver = self.solver
+        if solver == "lbfgs":
+            raise ValueError(
+                "solver: 'lbfgs' is not available in glassnet, which trains by gradient steps; "
+                "use 'adam', 'sgd' or a glassnet optimizer name"
+            )
+        valid = ("sgd", "adam", *_optimizers.names())
+        if solver not in valid:
+            raise ValueError(f"solver: expected one of {', '.join(valid)}, got {solver!r}")
+        if self.learning_rate not in _SCHEDULES:
+            raise ValueError(
+                f"learning_rate: expected one of {', '.join(_SCHEDULES)}, "
+                f"got {self.learning_rate!r}"
+            )
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            if isinstance(self.batch_size, bool) or not isinstance(
+                self.batch_size, numbers.Integral
+            ):
+                raise ValueError(
+                    f"batch_size: expected 'auto' or a positive integer, got {self.batch_size!r}"
+                )
+            if self.batch_size < 1:
+                raise ValueError(f"batch_size: expected a positive integer, got {self.batch_size}")
+        _number(self.alpha, "alpha", low=0.0)
+        _number(self.learning_rate_init, "learning_rate_init", low=0.0, strict=True)
+        _number(self.power_t, "power_t", low=0.0)
+        _number(self.tol, "tol", low=0.0)
+        _number(self.momentum, "momentum", low=0.0, high=1.0)
+        _number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, strict=True)
+        _number(self.beta_1, "beta_1", low=0.0, high=1.0, open_high=True)
+        _number(self.beta_2, "beta_2", low=0.0, high=1.0, open_high=True)
+        _number(self.epsilon, "epsilon", low=0.0, strict=True)
+        for name in ("max_iter", "n_iter_no_change"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+        if self.bias not in BIAS_MODES:
+            raise ValueError(f"bias: expected one of {', '.join(BIAS_MODES)}, got {self.bias!r}")
+        if self.output is not None:
+            _activations.get(_ACTIVATION_ALIASES.get(self.output, self.output))
+        if not (isinstance(self.init, str) and self.init == "sklearn"):
+            _initializers.get(self.init)
+        return {"hidden": hidden, "activations": names, "solver": solver}
+
+    def _optimizer(self, solver: str, rate: _Rate) -> _optimizers.Optimizer:
+        lr = float(self.learning_rate_init)
+        if solver == "sgd":
+            if self.momentum == 0:
+                solver = "gd"
+            else:
+                solver = "nesterov" if self.nesterovs_momentum else "momentum"
+        if solver in ("momentum", "nesterov"):
+            return _optimizers.get(solver, lr, beta=float(self.momentum), schedule=rate)
+        if solver in ("adam", "adamw"):
+            return _optimizers.get(
+                solver,
+                lr,
+                beta1=float(self.beta_1),
+                beta2=float(self.beta_2),
+                eps=float(self.epsilon),
+                schedule=rate,
+            )
+        if solver == "rmsprop":
+            return _optimizers.get(solver, lr, eps=float(self.epsilon), schedule=rate)
+        return _optimizers.get(solver, lr, schedule=rate)
+
+    def _seed(self) -> int:
+        rs = self.random_state
+        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and rs >= 0:
+            return int(rs)
+        return int(check_random_state(rs).randint(0, np.iinfo(np.int32).max))
+
+    # --- subclass hooks -------------------------------------------------------------------
+
+    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
+        raise NotImplementedError
+
+    def _default_head(self) -> tuple[str, Any, int]:
+        raise NotImplementedError
+
+    def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
+        raise NotImplementedError
+
+    # --- training --------------------------------------------------------------------------
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
+        cfg = self._check_params()
+        fitted = hasattr(self, "network_")
+        first = not fitted or (not self.warm_start and not incremental)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=np.float64,
+            y_numeric=self._estimator_kind == "regressor",
+            reset=first,
+        )
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+            if sample_weight.sum() <= 0:
+                raise ValueError("sample_weight: expected weights with a positive sum")
+        Y = self._validate_targets(y, first=first, incremental=incremental)
+        if self.early_stopping and incremental:
+            raise ValueError("early_stopping: partial_fit does not support early_stopping=True")
+
+        output, loss, n_out = self._default_head()
+        acts = cfg["activations"]
+        seed = self._seed()
+        if first:
+            init = (
+                sklearn_init(acts[0] if acts else "relu") if self.init == "sklearn" else self.init
+            )
+            self.network_ = Network(
+                [X.shape[1], *cfg["hidden"], n_out],
+                activation=acts,
+                output=output,
+                bias=self.bias,
+                init=init,
+                seed=seed,
+            )
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.loss_curve_: list[float] = []
+            self._no_improvement_count = 0
+            self._optimizer_state = None
+            self._rate_factor = 1.0
+            if self.early_stopping:
+                self.validation_scores_: list[float] | None = []
+                self.best_validation_score_: float | None = -np.inf
+                self.best_loss_: float | None = None
+            else:
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+                self.best_loss_ = np.inf
+        else:
+            self._check_warm_network(cfg, output, n_out)
+            if self.early_stopping and self.validation_scores_ is None:
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            if not self.early_stopping and self.best_loss_ is None:
+                self.best_loss_ = np.inf
+        self.n_outputs_ = n_out
+        self.n_layers_ = len(cfg["hidden"]) + 2
+        self.out_activation_ = output
+
+        # hold out the validation set for early stopping (stratified for one-label targets)
+        X_train, Y_train, sw_train = X, Y, sample_weight
+        val = None
+        if self.early_stopping:
+            stratify = None
+            if self._estimator_kind == "classifier" and self._binarizer.y_type_ != (
+                "multilabel-indicator"
+            ):
+                stratify = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+            arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+            split = {"random_state": seed, "test_size": self.validation_fraction}
+            try:
+                parts = train_test_split(*arrays, stratify=stratify, **split)
+            except ValueError:  # a class too small to stratify: split without it
+                parts = train_test_split(*arrays, **split)
+            X_train, X_val, Y_train, Y_val = parts[:4]
+            sw_val = None
+            if sample_weight is not None:
+                sw_train, sw_val = parts[4], parts[5]
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "validation_fraction: the validation set is too small "
+                    f"({X_val.shape[0]} sample); increase validation_fraction or the data"
+                )
+            val = (X_val, Y_val, sw_val)
+        n_train = X_train.shape[0]
+
+        if self.batch_size == "auto":
+            batch = min(200, n_train)
+        else:
+            if self.batch_size > n_train:
+                warnings.warn(
+                    f"batch_size: {self.batch_size} is larger than the {n_train} training "
+                    "samples; it is clipped to that",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            batch = min(int(self.batch_size), n_train)
+        steps_per_epoch = math.ceil(n_train / batch)
+
+        solver = cfg["solver"]
+        schedule = self.learning_rate if solver in _SGD_FAMILY else "constant"
+        inner = None
+        if schedule in ("step", "exponential", "cosine"):
+            inner = _optimizers.schedule(
+                schedule, epochs=int(self.max_iter), steps_per_epoch=steps_per_epoch
+            )
+        rate = _Rate(inner)
+        keep = _KeepState(self._optimizer(solver, rate), None)
+        if incremental:  # partial_fit keeps the optimizer's state and the rate's factor
+            keep.state = self._optimizer_state
+            rate.factor = self._rate_factor
+
+        bar = (
+            _ProgressBar(1 if incremental else int(self.max_iter), type(self).__name__)
+            if (self.verbose)
+            else None
+        )
+        stopper = _SklearnStopping(
+            self, rate, float(self.learning_rate_init), n_train, None if bar is None else bar.log
+        )
+        stopper.val = val
+        stopper.schedule = schedule
+        stopper.incremental = incremental
+        if not incremental:
+            self.n_iter_ = 0
+            self._no_improvement_count = 0
+        callbacks: list[Callback] = [stopper] if bar is None else [stopper, bar]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DivergenceWarning)
+                history = _train(
+                    self.network_,
+                    X_train,
+                    Y_train,
+                    loss=loss,
+                    optimizer=keep.optimizer(),
+                    epochs=1 if incremental else int(self.max_iter),
+                    batch_size=batch,
+                    shuffle=bool(self.shuffle),
+                    seed=(seed + self.t_) % (2**32) if incremental else seed,
+                    l2=float(self.alpha) / batch,
+                    callbacks=callbacks,
+                    sample_weight=sw_train,
+                )
+        finally:
+            if bar is not None:
+                bar.close()
+        self.history_ = history
+        self._optimizer_state = keep.state
+        self._rate_factor = rate.factor
+        if incremental:
+            self.n_iter_ = 1
+        if history.diverged or not all(
+            np.isfinite(p).all() for layer in self.network_.params for p in layer.values()
+        ):
+            raise ValueError(
+                "Solver produced non-finite parameter weights (the training loss became "
+                f"{history.loss[-1]}); the input may hold large values and need scaling, or "
+                f"learning_rate_init={self.learning_rate_init} is too large"
+            )
+        if stopper.best_params is not None:  # early stopping: keep the best epoch's weights
+            for layer, best in zip(self.network_.params, stopper.best_params, strict=True):
+                for k in layer:
+                    layer[k][...] = best[k]
+        self._expose()
+        if not incremental and history.stopped_by is None and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _check_warm_network(self, cfg: dict[str, Any], output: str, n_out: int) -> None:
+        net = self.network_
+        want = [net.sizes[0], *cfg["hidden"], n_out]
+        if net.sizes != want or net.activations[-1].name != output:
+            raise ValueError(
+                "warm_start: the fitted network has layers "
+                f"{net.sizes} ({net.activations[-1].name} output), the parameters now ask for "
+                f"{want} ({output} output); set warm_start=False to start over"
+            )
+
+    def _expose(self) -> None:
+        """``coefs_`` and ``intercepts_``: views of the network's own parameters."""
+        net = self.network_
+        self.coefs_ = [p["W"] for p in net.params]
+        if net.bias == "neuron":
+            self.intercepts_ = [p["b"][0] for p in net.params]
+        elif net.bias == "layer":  # one scalar per layer, shown per unit (read-only copies)
+            self.intercepts_ = [np.full(p["W"].shape[1], p["b"][0, 0]) for p in net.params]
+        else:
+            self.intercepts_ = [np.zeros(p["W"].shape[1]) for p in net.params]
+
+    def _forward(self, X: Any) -> Array:
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return self.network_.predict(X)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Sparse input is densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the cost, ``C = (1/n) sum_i w_i c_i`` with ``w``
+            normalized to mean 1.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    # --- pickling: the network is stored as plain configuration + arrays ------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state = dict(state)
+        net = state.pop("network_", None)
+        state.pop("coefs_", None)
+        state.pop("intercepts_", None)
+        if net is not None:
+            cfg = net.config()
+            state["_network_state"] = (
+                cfg,
+                [{k: np.array(v) for k, v in layer.items()} for layer in net.params],
+            )
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        stored = state.pop("_network_state", None)
+        super().__setstate__(state)
+        if stored is not None:
+            cfg, params = stored
+            net = Network(
+                cfg["sizes"],
+                activation=cfg["activation"],
+                output=cfg["output"],
+                bias=cfg["bias"],
+                init="uniform",  # replaced by the stored parameters just below
+                seed=cfg["seed"],
+                dtype=cfg["dtype"],
+            )
+            for layer, saved in zip(net.params, params, strict=True):
+                for k in layer:
+                    layer[k][...] = saved[k]
+            self.network_ = net
+            self._expose()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _number(
+    value: Any,
+    name: str,
+    *,
+    low: float,
+    high: float | None = None,
+    strict: bool = False,
+    open_high: bool = False,
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    bad = value <= low if strict else value < low
+    if high is not None:
+        bad = bad or (value >= high if open_high else value > high)
+    if bad:
+        lo = f"> {low:g}" if strict else f">= {low:g}"
+        hi = "" if high is None else (f" and < {high:g}" if open_high else f" and <= {high:g}")
+        raise ValueError(f"{name}: expected a number {lo}{hi}, got {value!r}")
+
+
+# --- the two faces ---------------------------------------------------------------------------
+
+
+class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
+    r"""A multi-layer perceptron classifier trained by glassnet, drop-in for ``MLPClassifier``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units of each hidden layer.
+    activation : str or sequence of str, default="relu"
+        Hidden activation: scikit-learn's ``"identity"``, ``"logistic"`` (glassnet's
+        ``"sigmoid"``), ``"tanh"``, ``"relu"``, or any glassnet activation (``"leaky_relu"``,
+        ``"elu"``, ``"gelu"``, ``"silu"``, ``"softplus"``, ``"tanh01"``, ...); a sequence gives
+        one per hidden layer.
+    solver : str, default="adam"
+        ``"adam"``; ``"sgd"`` (gradient descent, with ``momentum`` and Nesterov's variant per
+        ``nesterovs_momentum``); or a glassnet optimizer name (``"gd"``, ``"momentum"``,
+        ``"nesterov"``, ``"rmsprop"``, ``"adamw"``). ``"lbfgs"`` is not available.
+    alpha : float, default=1e-4
+        L2 penalty ``alpha / (2 n_b) sum ||W||^2`` on the weights (``n_b``: the batch size).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : str, default="constant"
+        For the gradient-descent solvers: ``"constant"``; ``"invscaling"``,
+        ``eta_t = learning_rate_init / (t + 1)^power_t`` with ``t`` the samples seen (updated
+        after each epoch, as scikit-learn); ``"adaptive"``, ``eta / 5`` whenever the loss (or
+        the validation score) fails to improve by ``tol`` for ``n_iter_no_change`` epochs,
+        stopping once ``eta <= 1e-6``; or a glassnet schedule over ``max_iter`` epochs
+        (``"step"``, ``"exponential"``, ``"cosine"``). Ignored by adam, as by scikit-learn.
+    learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
+    max_iter : int, default=200
+        Epochs (passes over the data).
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the shuffling and the validation split. An integer gives
+        the same initial weights as scikit-learn's MLP with that ``random_state``.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+        Show a progress bar per epoch with the loss (on stderr).
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified) and stop when its accuracy
+        does not improve by ``tol`` for ``n_iter_no_change`` epochs; the best epoch's weights
+        are kept.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float
+        Adam's moment decay rates and its ``epsilon``.
+    n_iter_no_change : int, default=10
+    output : str or None, default=None
+        Output activation; ``None`` picks ``"sigmoid"`` for two classes (one unit) and for
+        multilabel targets, ``"softmax"`` for several classes (one unit per class).
+    loss : str or None, default=None
+        ``None`` or ``"log_loss"``: ``"bce"`` with a sigmoid output, ``"cross_entropy"``
+        otherwise; or any glassnet loss name (``"mse"``, ``"bce"``, ...).
+    init : str, default="sklearn"
+        ``"sklearn"`` (scikit-learn's draw, see :func:`sklearn_init`) or any glassnet
+        initializer (``"xavier"``, ``"he"``, ``"paper"``, ...).
+    bias : {"neuron", "layer", "none"}, default="neuron"
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    network_ : glassnet.Network
+        The fitted network.
+    coefs_ : list of ndarray
+        ``coefs_[l]``, shape ``(n_{l}, n_{l+1})``: the weights (views of ``network_``'s).
+    intercepts_ : list of ndarray
+        ``intercepts_[l]``, shape ``(n_{l+1},)``.
+    loss_curve_ : list of float
+        Training cost per epoch (including the L2 term), as scikit-learn's.
+    loss_ : float
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with ``early_stopping``.
+    best_validation_score_ : float or None
+    n_iter_ : int
+    t_ : int
+        Training samples seen.
+    n_features_in_ : int
+    n_outputs_ : int
+    n_layers_ : int
+    out_activation_ : str
+    history_ : glassnet.History
+        The engine's record of the last call (per-layer gradient and weight norms, ...).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from glassnet.sklearn import GlassnetClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = GlassnetClassifier((10,), max_iter=300, learning_rate_init=0.01, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _estimator_kind = "classifier"
+
+    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
+        y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first and not incremental:
+            binarizer = LabelBinarizer()
+            binarizer.fit(y)
+            self._set_classes(binarizer)
+        elif incremental and not hasattr(self, "classes_"):
+            raise ValueError("classes: must be passed on the first call to partial_fit")
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the "
+                        f"previous call to fit. Previously got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"y: has classes not in classes_ {self.classes_}; got {classes}")
+        return self._binarizer.transform(y).astype(np.float64)
+
+    def _set_classes(self, binarizer: LabelBinarizer) -> None:
+        if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
+            raise ValueError(
+                f"y: a classifier needs at least 2 classes, got 1 class ({binarizer.classes_[0]!r})"
+            )
+        self._binarizer = binarizer
+        self.classes_ = binarizer.classes_
+
+    def _default_head(self) -> tuple[str, Any, int]:
+        kind = self._binarizer.y_type_
+        n_classes = len(self.classes_)
+        if kind == "multilabel-indicator":
+            output = "sigmoid"
+        elif n_classes == 2:
+            output = "sigmoid"
+        else:
+            output = "softmax"
+        if self.output is not None:
+            output = _ACTIVATION_ALIASES.get(self.output, self.output)
+        if kind == "binary" and output == "softmax":
+            raise ValueError(
+                "output: 'softmax' needs several output units; two classes use one unit "
+                "(output='sigmoid' or None)"
+            )
+        n_out = 1 if kind == "binary" else n_classes
+        if self.loss is None or self.loss == "log_loss":
+            loss = "bce" if output != "softmax" else "cross_entropy"
+        else:
+            loss = _losses.get(self.loss)
+        return output, loss, n_out
+
+    def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
+        return float(accuracy_score(self._decide(out), Y.astype(int), sample_weight=sample_weight))
+
+    def _decide(self, out: Array) -> Array:
+        """0/1 indicator rows (binary: one column) from the network's outputs."""
+        if self._binarizer.y_type_ == "multiclass":
+            return np.eye(out.shape[1], dtype=int)[out.argmax(axis=1)]
+        return (out > 0.5).astype(int)
+
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> GlassnetClassifier:
+        """One epoch over ``(X, y)``, continuing from the current state (optimizer included).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array of shape (n_classes,), default=None
+            Every class label; required on the first call, ignored afterwards.
+
+        Returns
+        -------
+        self
+        """
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError("classes: must be passed on the first call to partial_fit")
+            binarizer = LabelBinarizer()
+            binarizer.fit(np.asarray(classes))
+            self._set_classes(binarizer)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: Any) -> Array:
+        """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets)."""
+        out = self._forward(X)
+        decided = self._decide(out)
+        if self._binarizer.y_type_ == "multilabel-indicator":
+            return decided
+        return self._binarizer.inverse_transform(decided)
+
+    def predict_proba(self, X: Any) -> Array:
+        """Class probabilities, shape ``(n_samples, n_classes)``.
+
+        With two classes the network's one output ``p`` gives ``[1 - p, p]``; with a softmax
+        output the outputs are the probabilities; other outputs are clipped at 0 and their
+        rows normalized to sum to 1 (multilabel: each column clipped to [0, 1]).
+        """
+        out = self._forward(X)
+        if self._binarizer.y_type_ == "multilabel-indicator":
+            return np.clip(out, 0.0, 1.0)
+        if out.shape[1] == 1:
+            p = np.clip(out, 0.0, 1.0)
+            return np.hstack([1 - p, p])
+        if self.out_activation_ == "softmax":
+            return out
+        p = np.clip(out, 0.0, None)
+        s = p.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(s > 0, p / np.where(s > 0, s, 1), 1.0 / out.shape[1])
+
+    def predict_log_proba(self, X: Any) -> Array:
+        """``log(predict_proba(X))``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class GlassnetRegressor(RegressorMixin, _GlassnetBase):
+    r"""A multi-layer perceptron regressor trained by glassnet, drop-in for ``MLPRegressor``.
+
+    Parameters
+    ----------
+    loss : str, default="squared_error"
+        ``"squared_error"``, scikit-learn's ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``,
+        or a glassnet loss (``"mse"``, ``"mae"``, ``"huber"``, ...).
+    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
+    learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
+    momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
+    epsilon, n_iter_no_change, init, bias
+        As for :class:`GlassnetClassifier`; early stopping monitors the validation R^2.
+    output : str, default="identity"
+        Output activation.
+
+    Attributes
+    ----------
+    network_, coefs_, intercepts_, loss_curve_, loss_, best_loss_, validation_scores_,
+    best_validation_score_, n_iter_, t_, n_features_in_, n_outputs_, n_layers_,
+    out_activation_, history_
+        As for :class:`GlassnetClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from glassnet.sklearn import GlassnetRegressor
+    >>> X = np.linspace(-1, 1, 50)[:, None]
+    >>> reg = GlassnetRegressor((16,), activation="tanh", learning_rate_init=0.01,
+    ...                         max_iter=500, random_state=0).fit(X, X[:, 0] ** 2)
+    >>> reg.score(X, X[:, 0] ** 2) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        loss: Any = "squared_error",
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        output: str | None = "identity",
+        init: Any = "sklearn",
+        bias: str = "neuron",
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            output=output,
+            loss=loss,
+            init=init,
+            bias=bias,
+        )
+
+    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 1:
+            y = y[:, None]
+        if not first and y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y: expected {self.n_outputs_} target columns as in the previous fit, "
+                f"got {y.shape[1]}"
+            )
+        self._n_targets = y.shape[1]
+        return y
+
+    def _default_head(self) -> tuple[str, Any, int]:
+        output = "identity" if self.output is None else self.output
+        output = _ACTIVATION_ALIASES.get(output, output)
+        loss = SQUARED_ERROR if self.loss == "squared_error" else _losses.get(self.loss)
+        return output, loss, self._n_targets
+
+    def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
+        return float(r2_score(Y, out, sample_weight=sample_weight))
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> GlassnetRegressor:
+        """One epoch over ``(X, y)``, continuing from the current state (optimizer included).
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: Any) -> Array:
+        """Predictions, shape ``(n_samples,)`` for one target, else ``(n_samples, n_outputs)``."""
+        out = self._forward(X)
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

@@ -360,9 +360,9 @@ async def serve(
         Called with the page's address once the server accepts connections.
     stop : asyncio.Event, optional
     """
-    runner = web.AppRunner(create_app(limits), handle_signals=False)
+    runner = web.AppRunner(create_app(limits), handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.SockSite(runner, sock, shutdown_timeout=1.0)
+    site = web.SockSite(runner, sock)
     await site.start()
     try:
         if ready is not None:

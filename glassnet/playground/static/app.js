@@ -132,6 +132,7 @@
   }
   function onReady(msg) {
     clearMessage();
+    if (state.pendingInfo) { showMessage(state.pendingInfo, "info"); state.pendingInfo = null; }
     state.data = msg;
     state.config = msg.config;
     state.loss = { epochs: [], train: [], test: [] };
@@ -188,8 +189,8 @@
     state.upload = msg;
     $("upload-info").textContent = `${msg.name || "file"}: ${msg.rows} rows, ${msg.kind} (${msg.columns.join(", ")})`;
     state.config.dataset = "csv";
+    state.pendingInfo = `Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`;
     apply();
-    showMessage(`Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`, "info");
   }
 
   // ---- drawing ----------------------------------------------------------------------------

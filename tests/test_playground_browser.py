@@ -1,0 +1,214 @@
+"""End-to-end tests of the playground page in headless Chromium (Playwright for Python).
+
+They drive Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``); without it
+they are skipped. A real server runs on 127.0.0.1 at a free port in a background thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; "
+        ".ci/run installs it)",
+        allow_module_level=True,
+    )
+pytest.importorskip("aiohttp")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from glassnet.playground import server as pg_server  # noqa: E402
+from glassnet.playground.limits import Limits  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT = 20_000  # ms: upper bound for anything to show up (never a timing assertion)
+CSV = "x1,x2,label\n" + "\n".join(
+    f"{x},{y},{int(x * y > 0)}"
+    for x, y in [(-1, -1), (-1, 1), (1, -1), (1, 1), (-0.5, -0.4), (0.6, -0.5), (0.4, 0.7)]
+)
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    """A playground server on 127.0.0.1 (free port) in a background thread."""
+    sock = pg_server.bind("127.0.0.1", 0)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    started = threading.Event()
+    address: list[str] = []
+
+    def ready(u: str) -> None:
+        address.append(u)
+        started.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(
+                pg_server.serve(sock, Limits(max_upload_bytes=2000), ready, stop)
+            )
+        finally:
+            loop.close()
+            started.set()  # never leave the fixture waiting
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    started.wait(30)
+    assert address, "server did not start"
+    yield address[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(30)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url)
+    pg.wait_for_function("window.playground && window.playground.frame !== null", timeout=WAIT)
+    yield pg
+    context.close()
+    assert errors == []
+
+
+def _boundary(pg: Any) -> str:
+    return pg.eval_on_selector("#boundary", "c => c.toDataURL()")
+
+
+def _frame(pg: Any) -> dict:
+    return pg.evaluate("window.playground.frame")
+
+
+def test_train_xor_with_tanh(page: Any) -> None:
+    page.select_option("#dataset", "quadrants")
+    page.wait_for_function("window.playground.data.config.dataset === 'quadrants'", timeout=WAIT)
+    for i in range(2):
+        page.select_option(f"#act-{i}", "tanh")
+    page.wait_for_function(
+        "window.playground.data.config.act.join() === 'tanh,tanh'"
+        " && window.playground.frame.epoch === 0",
+        timeout=WAIT,
+    )
+    start = _frame(page)["train_loss"]
+    before = _boundary(page)
+    page.click("#play")
+    page.wait_for_function(
+        "window.playground.frame.train_loss !== null && window.playground.frame.train_loss < 0.05",
+        timeout=WAIT,
+    )
+    page.click("#play")  # pause
+    page.wait_for_function("!window.playground.running", timeout=WAIT)
+    frame = _frame(page)
+    assert frame["train_loss"] < 0.05 < start
+    assert frame["accuracy"]["train"] > 0.95
+    assert float(page.inner_text("#train-loss")) < 0.05
+    assert _boundary(page) != before
+    assert page.inner_text("#epoch").replace(",", "") == str(frame["epoch"])
+    # the diagram can show gradients instead of weights
+    page.click("#edge-mode button[data-mode=grads]")
+    assert page.inner_text("#network + .legend") != ""
+    assert page.evaluate("window.playground.edgeMode") == "grads"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground-trained.png"), full_page=True)
+
+
+def test_setting_shows_in_the_address_and_a_link_reproduces_it(page: Any, url: str) -> None:
+    page.fill("#lr", "0.2")
+    page.dispatch_event("#lr", "change")
+    page.click("#add-layer")
+    page.wait_for_function("location.hash.includes('layers=4,4,4')", timeout=WAIT)
+    link = page.url
+    assert "lr=0.2" in link and "act=tanh,tanh,tanh" in link
+    other = page.context.new_page()
+    other.goto(link)
+    other.wait_for_function("window.playground && window.playground.data !== null", timeout=WAIT)
+    assert other.input_value("#lr") == "0.2"
+    assert other.evaluate("window.playground.data.sizes") == [2, 4, 4, 4, 1]
+    other.close()
+
+
+def test_upload_a_csv(page: Any) -> None:
+    page.set_input_files(
+        "#csv-file", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
+    )
+    page.wait_for_function(
+        "window.playground.data.kind && window.playground.data.config.dataset === 'csv'",
+        timeout=WAIT,
+    )
+    assert "mine.csv: 7 rows, binary" in page.inner_text("#upload-info")
+    assert page.input_value("#dataset") == "csv"
+    assert "Loaded mine.csv" in page.inner_text("#message")
+    data = page.evaluate("window.playground.data")
+    assert len(data["train"]["x"]) + len(data["test"]["x"]) == 7
+
+
+def test_limits_are_refused_with_a_message(page: Any) -> None:
+    page.fill("#units-0", "99")
+    page.dispatch_event("#units-0", "change")
+    page.wait_for_selector("#message.show", timeout=WAIT)
+    text = page.inner_text("#message")
+    assert "Too many units in hidden layer 1: at most 16 are allowed, got 99" in text
+    page.fill("#units-0", "3")
+    page.dispatch_event("#units-0", "change")
+    page.wait_for_function("window.playground.data.sizes.join() === '2,3,4,1'", timeout=WAIT)
+    assert not page.is_visible("#message")
+    big = "1,2,0\n" * 500  # 3000 bytes > the test server's 2000-byte cap
+    page.set_input_files(
+        "#csv-file", files=[{"name": "big.csv", "mimeType": "text/csv", "buffer": big.encode()}]
+    )
+    page.wait_for_selector("#message.show", timeout=WAIT)
+    assert "File too large: uploads are limited to 2 kB, got 3.0 kB" in page.inner_text("#message")
+
+
+def test_save_run_replays_offline(page: Any, tmp_path: Path) -> None:
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 2", timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#save")
+    saved = tmp_path / "run.html"
+    info.value.save_as(saved)
+    html = saved.read_text()
+    assert "window.RUN" in html and "timeline" in html
+    assert "http://" not in html.split("window.RUN")[0]  # no CDN: everything inline
+    replay = page.context.new_page()
+    errors: list[str] = []
+    replay.on("pageerror", lambda exc: errors.append(str(exc)))
+    replay.route("http*://**", lambda route: route.abort())  # offline
+    replay.goto(saved.as_uri())
+    replay.wait_for_selector("#timeline", timeout=WAIT)
+    assert replay.inner_text("#timeline-label") == "epoch 2 (3/3)"
+    replay.fill("#timeline", "0")
+    replay.dispatch_event("#timeline", "input")
+    assert replay.inner_text("#timeline-label") == "epoch 0 (1/3)"
+    replay.close()
+    assert errors == []

@@ -1,0 +1,233 @@
+"""Training by selection (glassnet.evolution)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.evolution import EvolutionHistory, fit_evolution
+
+# The settings of the gradient-vs-evolution comparison (glassnet.experiments.evolution).
+SETTINGS = dict(survivors=20, mutation_scale=2.0, adapt="decay", decay=0.99)
+P = 100
+BUDGET = 300  # generations, i.e. at most 30 000 loss evaluations
+
+
+def population(sizes, s, n=P, **kw):
+    return gn.Network(
+        sizes, activation="tanh", output="sigmoid", seed=[s * 1000 + i for i in range(n)], **kw
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "sizes", "min_rate"),
+    [("paper", [3, 2, 1], 1.0), ("xor", [2, 2, 1], 0.8)],
+)
+def test_solves_paper_and_xor_on_most_seeds(name, sizes, min_rate):
+    # Budget: 300 generations of 100 networks; success: best mse below 0.01.
+    X, y = gn.datasets.load(name)
+    solved = []
+    for s in range(10):
+        net = population(sizes, s)
+        h = fit_evolution(
+            net,
+            X,
+            y,
+            generations=BUDGET,
+            seed=s,
+            callbacks=[gn.StopOnConvergence(0.01)],
+            **SETTINGS,
+        )
+        solved.append(h.converged_epoch(0.01) >= 0)
+        if solved[-1]:
+            assert h.stopped_by == "StopOnConvergence"
+            assert net.member(0).loss(X, y) < 0.01
+    assert np.mean(solved) >= min_rate, solved
+
+
+def test_population_never_grows_or_shrinks_and_keeps_its_memory():
+    X, y = gn.datasets.load("xor")
+    net = population([2, 3, 1], 0, n=30)
+    before = [(name, p) for layer in net.params for name, p in layer.items()]
+    shapes = [p.shape for _, p in before]
+    fit_evolution(net, X, y, generations=20, survivors=5, crossover="uniform", seed=1)
+    after = [p for layer in net.params for p in layer.values()]
+    assert [p.shape for p in after] == shapes
+    assert all(p.shape[0] == 30 for p in after)
+    for (_, old), new in zip(before, after, strict=True):
+        assert new is old  # written in place, not replaced
+        assert new.strides[0] == new.itemsize  # member axis still last in memory
+    assert net.population == 30
+    assert net.predict(X).shape == (30, 4, 1)
+
+
+@pytest.mark.parametrize("crossover", [None, "uniform", "arithmetic"])
+@pytest.mark.parametrize("adapt", ["constant", "decay", "one_fifth"])
+def test_elitism_best_loss_never_gets_worse(crossover, adapt):
+    X, y = gn.datasets.load("xor")
+    net = population([2, 2, 1], 3, n=24)
+    h = fit_evolution(
+        net, X, y, generations=60, survivors=4, mutation_scale=0.7, adapt=adapt, crossover=crossover
+    )
+    assert h.loss.shape == (60,)
+    assert np.all(np.diff(h.loss) <= 0)
+    assert h.loss[-1] < h.loss[0]
+    assert np.all(h.median_loss >= h.loss)
+
+
+def test_history_fields_and_final_order():
+    X, y = gn.datasets.load("paper")
+    net = population([3, 2, 1], 0, n=40)
+    start = net.loss(X, y)
+    h = fit_evolution(net, X, y, generations=15, survivors=8, seed=2)
+    assert isinstance(h, EvolutionHistory) and isinstance(h, gn.History)
+    assert h.epochs_run == 15 and h.population is None
+    assert h.loss[0] == pytest.approx(start.min())
+    assert h.median_loss[0] == pytest.approx(np.median(start))
+    np.testing.assert_array_equal(h.evaluations, 40 * np.arange(1, 16))
+    assert np.isnan(h.success_rate[0]) and np.all(
+        (h.success_rate[1:] >= 0) & (h.success_rate[1:] <= 1)
+    )
+    assert h.settings["population"] == 40 and h.settings["survivors"] == 8
+    assert h.settings["trainer"] == "evolution"
+    # the population ends sorted by its last measured loss, best first
+    final = net.loss(X, y)
+    assert final[0] == h.loss[-1]
+    assert np.all(np.diff(final) >= 0)
+    assert h.final_loss == h.loss[-1]
+    g = h.converged_epoch(0.05)
+    assert h.converged_evaluations(0.05) == (40 * (g + 1) if g >= 0 else -1)
+    with pytest.raises(ValueError, match="member"):
+        h.member(0)
+
+
+def test_decay_and_one_fifth_schedules():
+    X, y = gn.datasets.load("xor")
+    h = fit_evolution(
+        population([2, 2, 1], 0, n=20),
+        X,
+        y,
+        generations=10,
+        survivors=4,
+        mutation_scale=0.5,
+        adapt="decay",
+        decay=0.9,
+    )
+    np.testing.assert_allclose(h.mutation_scale, 0.5 * 0.9 ** np.arange(10))
+    h = fit_evolution(
+        population([2, 2, 1], 0, n=20),
+        X,
+        y,
+        generations=40,
+        survivors=4,
+        mutation_scale=0.5,
+        adapt="one_fifth",
+        adapt_factor=1.5,
+    )
+    ratio = h.mutation_scale[1:] / h.mutation_scale[:-1]
+    s = h.success_rate[1:]
+    expected = np.where(s > 0.2, 1.5, np.where(s < 0.2, 1 / 1.5, 1.0))
+    np.testing.assert_allclose(ratio, expected)
+    h = fit_evolution(
+        population([2, 2, 1], 0, n=20),
+        X,
+        y,
+        generations=5,
+        survivors=4,
+        mutation_scale=0.5,
+        adapt="constant",
+    )
+    np.testing.assert_array_equal(h.mutation_scale, 0.5)
+
+
+def test_reproducible_given_a_seed():
+    X, y = gn.datasets.load("xor")
+    runs = []
+    for seed in (5, 5, 6):
+        net = population([2, 2, 1], 1, n=16)
+        h = fit_evolution(net, X, y, generations=25, survivors=4, crossover="arithmetic", seed=seed)
+        runs.append((h, [p.copy() for layer in net.params for p in layer.values()]))
+    (h1, p1), (h2, p2), (h3, _) = runs
+    np.testing.assert_array_equal(h1.loss, h2.loss)
+    np.testing.assert_array_equal(h1.mutation_scale, h2.mutation_scale)
+    for a, b in zip(p1, p2, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(h1.loss, h3.loss)
+    # the default seed is the network's first seed
+    net = population([2, 2, 1], 1, n=16)
+    h4 = fit_evolution(net, X, y, generations=25, survivors=4, crossover="arithmetic")
+    h5 = fit_evolution(
+        population([2, 2, 1], 1, n=16),
+        X,
+        y,
+        generations=25,
+        survivors=4,
+        crossover="arithmetic",
+        seed=1000,
+    )
+    np.testing.assert_array_equal(h4.loss, h5.loss)
+
+
+def test_callbacks_stop_and_float32():
+    X, y = gn.datasets.load("paper")
+    net = population([3, 2, 1], 0, n=50, dtype="float32")
+    h = fit_evolution(
+        net,
+        X,
+        y,
+        generations=200,
+        survivors=10,
+        mutation_scale=1.0,
+        callbacks=[gn.StopOnConvergence(0.05)],
+    )
+    assert h.stopped_by == "StopOnConvergence"
+    assert h.epochs_run < 200 and h.loss.shape == (h.epochs_run,)
+    assert h.loss[-1] < 0.05 <= h.loss[:-1].min()
+    assert net.params[0]["W"].dtype == np.float32
+    assert float(net.loss(X, y)[0]) == pytest.approx(h.loss[-1], rel=1e-6)
+
+
+def test_all_members_non_finite_is_divergence():
+    X, y = gn.datasets.load("paper")
+    net = population([3, 2, 1], 0, n=10)
+    net.params[0]["W"][...] = np.nan
+    h = fit_evolution(net, X, y, generations=10, survivors=2)
+    assert h.diverged and h.diverged_epoch == 0 and h.stopped_by == "diverged"
+    assert h.epochs_run == 1 and "NaN" in h.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        (dict(survivors=10), "survivors"),
+        (dict(survivors=11), "survivors"),
+        (dict(survivors=0), "survivors"),
+        (dict(mutation_scale=0.0), "mutation_scale"),
+        (dict(mutation_scale=-1.0), "mutation_scale"),
+        (dict(mutation_scale=float("nan")), "mutation_scale"),
+        (dict(generations=0), "generations"),
+        (dict(adapt="sometimes"), "adapt"),
+        (dict(decay=0.0), "decay"),
+        (dict(decay=1.5), "decay"),
+        (dict(adapt_factor=1.0), "adapt_factor"),
+        (dict(crossover="blend"), "crossover"),
+        (dict(crossover="uniform", survivors=1), "crossover"),
+        (dict(seed=-1), "seed"),
+        (dict(loss="nope"), "loss"),
+    ],
+)
+def test_bad_settings_name_the_argument(kwargs, argument):
+    X, y = gn.datasets.load("paper")
+    with pytest.raises(ValueError, match=argument):
+        fit_evolution(population([3, 2, 1], 0, n=10), X, y, **kwargs)
+
+
+def test_needs_a_population():
+    X, y = gn.datasets.load("paper")
+    with pytest.raises(ValueError, match="net: evolution needs a population"):
+        fit_evolution(gn.Network([3, 2, 1], seed=0), X, y)
+    with pytest.raises(ValueError, match="net"):
+        fit_evolution(gn.Network([3, 2, 1], seed=[0]), X, y)
+    with pytest.raises(TypeError, match="net"):
+        fit_evolution("network", X, y)

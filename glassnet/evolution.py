@@ -18,7 +18,8 @@ engine's population axis. One generation ``g``::
                 and the noise is added to that.
 
 The population size ``P`` never changes; new members are written in place into the network's
-own parameter arrays (``param[...] = ...``), keeping their member-last memory layout. Because the
+own parameter arrays (``param[...] = ...``), so the arrays and their memory layout stay the
+engine's. Because the
 ``k`` survivors are copied unchanged, the best loss never gets worse from one generation to the
 next.
 
@@ -333,7 +334,7 @@ def fit_evolution(
                         child = a * child + (1 - a) * p[second]
                     child = child + sigma * rng.standard_normal(shape)
                     survivors_now = p[elite]
-                    p[:k] = survivors_now  # written in place: the member-last layout stays
+                    p[:k] = survivors_now  # written in place: same arrays, same layout
                     p[k:] = child
             if adapt == "decay":
                 sigma *= decay

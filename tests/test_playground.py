@@ -240,7 +240,7 @@ def test_trouble_notes():
     assert stats["dead"] == [8]
     notes = s.notes(stats)
     assert notes[0]["kind"] == "dead_relu" and "8 of 8 ReLU units are dead" in notes[0]["text"]
-    s.train_loss = [1.0] * 10 + [0.5] * 10 + [0.9] * 10  # made-up history: loss rising
+    s.train_loss = [1.0] * 20 + [0.2] * 20 + [0.9] * 20  # made-up history: loss rising
     assert "rising" in [n["kind"] for n in s.notes(stats)]
     sat = _session(dataset="moons", layers=[8], act="tanh")
     sat.net.layers[0].W[...] *= 200.0

@@ -296,6 +296,8 @@ class Session:
             "train": self._points(data.X_train, data.y_train, data.kind),
             "test": self._points(data.X_test, data.y_test, data.kind),
             "note": data.note,
+            "classes": list(self.table.classes) if cfg.dataset == "csv" and self.table else [],
+            "y_range": [float(data.y_train.min()), float(data.y_train.max())],
             "sizes": [int(data.X_train.shape[1]), *cfg.layers, int(data.y_train.shape[1])],
         }
 
@@ -346,16 +348,16 @@ class Session:
                 }
             )
             return out
-        if len(loss) >= 21:
-            last = float(np.mean(loss[-10:]))
-            prev = float(np.mean(loss[-20:-10]))
+        if len(loss) >= 41:  # medians of 20-epoch windows: robust to mini-batch noise
+            last = float(np.median(loss[-20:]))
+            prev = float(np.median(loss[-40:-20]))
             best = float(np.min(loss))
-            if last > 1.05 * prev and last > 1.2 * best:
+            if last > 1.5 * prev and last > 2.0 * best:
                 out.append(
                     {
                         "kind": "rising",
                         "text": f"The training loss is rising ({prev:.3g} → {last:.3g} over the "
-                        f"last 20 epochs): the learning rate {cfg.lr:g} is probably too high, "
+                        f"last 40 epochs): the learning rate {cfg.lr:g} is probably too high, "
                         "so the steps overshoot the minimum. Try a smaller one.",
                     }
                 )

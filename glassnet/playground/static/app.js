@@ -108,6 +108,14 @@
       state.config[k] = typeof state.hello.defaults[k] === "number" ? (v === "" ? v : +v) : v;
     });
   }
+  // a sensible output and loss for the kind of target (the user can still change them)
+  function suitOutput(kind) {
+    const c = state.config;
+    if (kind === "multiclass" && c.out !== "softmax") { c.out = "softmax"; c.loss = "cross_entropy"; }
+    if (kind === "binary" && c.out === "softmax") { c.out = "sigmoid"; c.loss = "bce"; }
+    if (kind === "binary" && c.out === "identity") { c.out = "sigmoid"; c.loss = "bce"; }
+    if (kind === "regression" && c.out !== "identity") { c.out = "identity"; c.loss = "mse"; }
+  }
   function apply() {
     clearMessage();
     history.replaceState(null, "", toHash(state.config));
@@ -141,8 +149,17 @@
     history.replaceState(null, "", toHash(state.config));
     showControls();
     $("data-note").textContent = msg.note || "";
-    $("scale-lo").textContent = msg.kind === "regression" ? "low" : "class 0";
-    $("scale-hi").textContent = msg.kind === "regression" ? "high" : "class 1";
+    const names = msg.classes && msg.classes.length ? msg.classes : null;
+    $("scale-lo").textContent = msg.kind === "regression" ? "low" : `class ${names ? names[0] : 0}`;
+    $("scale-hi").textContent = msg.kind === "regression" ? "high" : `class ${names ? names[1] : 1}`;
+    $("scale-lo").parentElement.style.display = msg.kind === "multiclass" ? "none" : "";
+    const k = msg.kind === "multiclass" ? msg.n_outputs : msg.kind === "binary" ? 2 : 0;
+    let legend = "";
+    for (let c = 0; c < k; c++) {
+      legend += `<span><i style="background:${GN.css(GN.PALETTE[c])}"></i>class ${names ? names[c] : c}</span>`;
+    }
+    if (msg.kind === "regression") legend += `<span>colour = target, from ${msg.y_range[0]} to ${msg.y_range[1]}</span>`;
+    $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
   }
   function onFrame(f) {
     state.frame = f;
@@ -189,6 +206,7 @@
     state.upload = msg;
     $("upload-info").textContent = `${msg.name || "file"}: ${msg.rows} rows, ${msg.kind} (${msg.columns.join(", ")})`;
     state.config.dataset = "csv";
+    suitOutput(msg.kind);
     state.pendingInfo = `Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`;
     apply();
   }
@@ -258,7 +276,12 @@
   }
 
   document.querySelectorAll("[data-key]").forEach((el) => {
-    el.addEventListener("change", () => { readControls(); apply(); });
+    el.addEventListener("change", () => {
+      readControls();
+      if (el.id === "dataset" && el.value !== "csv") suitOutput(el.value === "blobs" ? "multiclass" : "binary");
+      if (el.id === "dataset" && el.value === "csv" && state.upload) suitOutput(state.upload.kind);
+      apply();
+    });
     if (el.type === "range") el.addEventListener("input", () => {
       $(el.id + "-val").textContent = el.id === "split" ? Math.round(el.value * 100) + "%" : (+el.value).toFixed(2);
     });

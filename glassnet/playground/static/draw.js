@@ -171,6 +171,14 @@
         } else if (l === L - 1 && frame.boundary && sizes[l] === 1) {
           ctx.drawImage(boundaryImage(frame.boundary), x - s / 2, y - s / 2, s, s);
           ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+        } else if (l === 0 && j < 2) { // the input plane itself: x1 left to right, x2 bottom to top
+          const g = j === 0 ? ctx.createLinearGradient(x - s / 2, 0, x + s / 2, 0) : ctx.createLinearGradient(0, y + s / 2, 0, y - s / 2);
+          g.addColorStop(0, css(mix(NEG, 0.85))); g.addColorStop(0.5, "#fff"); g.addColorStop(1, css(mix(POS, 0.85)));
+          ctx.fillStyle = g; ctx.fillRect(x - s / 2, y - s / 2, s, s);
+          ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+          ctx.fillStyle = "#1d2330"; ctx.textAlign = "right";
+          ctx.fillText(((opts && opts.columns) || [])[j] || `x${j + 1}`, x - s / 2 - 4, y + 4);
+          ctx.textAlign = "center"; ctx.fillStyle = "#69707d";
         } else {
           ctx.beginPath(); ctx.arc(x, y, s / 3, 0, 2 * Math.PI);
           ctx.fillStyle = l === L - 1 ? css(PALETTE[j % PALETTE.length]) : "#fff";
@@ -179,13 +187,14 @@
             ctx.fillStyle = "#1d2330";
             const names = (opts && opts.columns) || [];
             ctx.textAlign = "right";
-            ctx.fillText(names[j] || `x${j + 1}`, x - s / 2 - 2, y + 4);
+            ctx.fillText(names[j] || `x${j + 1}`, x - s / 3 - 4, y + 4);
             ctx.textAlign = "center"; ctx.fillStyle = "#69707d";
           }
         }
       }
     }
     ctx.textAlign = "right";
+    ctx.fillStyle = "#69707d";
     ctx.fillText(`max |${mode === "grads" ? "dC/dW" : "W"}| = ${maxAbs.toPrecision(3)}`, w - 4, h - 4);
   }
 
@@ -228,16 +237,18 @@
     const Y = (v) => T + (1 - (tr(v) - ymin) / (ymax - ymin)) * (h - T - B);
     ctx.font = "10px system-ui, sans-serif"; ctx.fillStyle = "#69707d";
     ctx.textAlign = "right";
-    const yt = log
-      ? niceTicks(Math.floor(ymin), Math.ceil(ymax), 5).filter((t) => t >= ymin - 1e-9 && t <= ymax + 1e-9 && Number.isInteger(Math.round(t * 1e6) / 1e6))
-      : niceTicks(ymin, ymax, 4);
+    let yt;
+    if (!log) yt = niceTicks(ymin, ymax, 4);
+    else if (ymax - ymin >= 1) yt = niceTicks(Math.floor(ymin), Math.ceil(ymax), 5).filter((t) => t >= ymin - 1e-9 && t <= ymax + 1e-9 && Math.abs(t - Math.round(t)) < 1e-9);
+    else yt = niceTicks(Math.pow(10, ymin), Math.pow(10, ymax), 3).filter((t) => t > 0).map(Math.log10);
     for (const t of yt) {
       const yy = T + (1 - (t - ymin) / (ymax - ymin)) * (h - T - B);
       ctx.strokeStyle = "#f0f2f5"; ctx.beginPath(); ctx.moveTo(L, yy); ctx.lineTo(w - R, yy); ctx.stroke();
       ctx.fillText(log ? fmt(Math.pow(10, t)) : fmt(t), L - 4, yy + 3);
     }
     ctx.textAlign = "center";
-    for (const t of niceTicks(xmin, xmax, 5)) ctx.fillText(fmt(Math.round(t)), X(t), h - 6);
+    const fmtX = (v) => (v >= 1000 ? +(v / 1000).toPrecision(3) + "k" : String(Math.round(v)));
+    for (const t of niceTicks(xmin, xmax, 5)) if (Number.isInteger(t)) ctx.fillText(fmtX(t), X(t), h - 6);
     for (const s of series) {
       ctx.beginPath();
       let pen = false;
@@ -264,5 +275,5 @@
     return notes.map((n) => `<li class="${esc(n.kind)}">${esc(n.text)}</li>`).join("");
   }
 
-  root.GN = { decode, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
+  root.GN = { PALETTE, css, decode, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
 })(window);

@@ -23,7 +23,13 @@ from glassnet.playground.protocol import Config, ProtocolError, Table
 
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATING = ("sigmoid", "tanh", "softplus", "elu", "gelu", "silu")
-MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
+MAX_LOSS_POINTS = 200
+QUIET = {
+    "over": "ignore",
+    "invalid": "ignore",
+    "divide": "ignore",
+    "under": "ignore",
+}  # loss points per frame (older epochs are thinned out)
 
 
 @dataclass
@@ -275,11 +281,12 @@ class Session:
             return 0
         start = time.perf_counter()
         done = 0
-        while done < epochs and not self.stopped:
-            self.train_epoch()
-            done += 1
-            if seconds is not None and time.perf_counter() - start >= seconds:
-                break
+        with np.errstate(**QUIET):  # a diverging run is reported, not warned about
+            while done < epochs and not self.stopped:
+                self.train_epoch()
+                done += 1
+                if seconds is not None and time.perf_counter() - start >= seconds:
+                    break
         return done
 
     # -- what the page sees ------------------------------------------------------------------
@@ -428,6 +435,10 @@ class Session:
 
     def frame(self) -> dict[str, Any]:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes."""
+        with np.errstate(**QUIET):
+            return self._frame()
+
+    def _frame(self) -> dict[str, Any]:
         cfg, data = self._ready()
         lim = self.limits
         acts = plane_activations(self.net, data.extent, lim.grid, data.fill, data.transform)

@@ -82,7 +82,7 @@
       card.className = "layer-card";
       card.innerHTML = `<div class="title">Hidden ${i + 1}</div>
         <div class="units"><button class="small-btn" data-d="-1">&minus;</button>
-        <input type="number" min="1" id="units-${i}" value="${units}">
+        <input type="number" min="1" id="units-${i}" value="${units}" title="1 to ${state.hello.limits.max_units} units">
         <button class="small-btn" data-d="1">+</button></div>
         <select id="act-${i}"></select>`;
       const sel = card.querySelector("select");
@@ -133,7 +133,11 @@
     fillSelect($("opt"), ch.opt);
     fillSelect($("init"), ch.init);
     fillSelect($("bias"), ch.bias);
-    $("rate").max = msg.limits.max_rate;
+    const lim = msg.limits;
+    $("rate").max = lim.max_rate;
+    $("n").max = lim.max_samples;
+    $("limits-line").textContent = `Limits of this server: ${lim.max_layers} hidden layers of up to ${lim.max_units} units, ` +
+      `${lim.max_samples} samples, ${Math.floor(lim.max_upload_bytes / 1000)} kB uploads, ${lim.max_rate} updates per second.`;
     state.config = fromHash();
     showControls();
     send({ type: "config", config: state.config });

@@ -3,7 +3,7 @@
 A model file is one ``.npz`` archive written and read with ``allow_pickle=False``. It holds the
 arrays ``layer1.W``, ``layer1.b``, ... and ``metadata.json``, a JSON document (as bytes) with the
 format name and version, the architecture (sizes, activations, bias mode, initializer, seeds,
-dtype) and a SHA-256 digest of the arrays, so a changed byte is detected. A corrupt, truncated
+dtype) and a SHA-256 digest of the architecture and the arrays, so a changed byte is detected. A corrupt, truncated
 or tampered file raises ``ValueError`` naming the file and what is wrong.
 """
 
@@ -27,8 +27,9 @@ FORMAT = "glassnet-model"
 VERSION = 1
 
 
-def _digest(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
+def _digest(arrays: dict[str, np.ndarray], config: Any) -> str:
+    """SHA-256 over the architecture and every array, so either changing is detected."""
+    h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(name.encode())
@@ -54,7 +55,7 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
         "version": VERSION,
         "config": net.config(),
         "population": net.population,
-        "sha256": _digest(arrays),
+        "sha256": _digest(arrays, net.config()),
         "extra": extra or {},
     }
     arrays["metadata.json"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -83,7 +84,8 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if path.is_dir():
         raise ValueError(f"{name}: is a directory, not a model file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # our own handle, so a failed read cannot leak it
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
         raise ValueError(
@@ -102,8 +104,11 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             f"{name}: model file format version {meta.get('version')!r} is not supported "
             f"(this glassnet reads version {VERSION})"
         )
-    if meta.get("sha256") != _digest(arrays):
-        raise ValueError(f"{name}: checksum mismatch: the parameters were changed after saving")
+    if meta.get("sha256") != _digest(arrays, meta.get("config")):
+        raise ValueError(
+            f"{name}: checksum mismatch: the parameters or the architecture were changed "
+            "after saving"
+        )
     return meta, arrays
 
 

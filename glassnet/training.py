@@ -301,7 +301,7 @@ def fit(
     l2: float = 0.0,
     schedule: Any = None,
     callbacks: Sequence[Callback] = (),
-    stats_every: int | None = 10,
+    stats_every: int | str | None = "auto",
     sample_weight: Any = None,
     optimizer_options: dict[str, Any] | None = None,
 ) -> History:
@@ -337,10 +337,11 @@ def fit(
         ``"constant"``, ``"step"``, ``"exponential"``, ``"cosine"`` (per epoch), or a callable
         of the update count returning a factor; see :func:`glassnet.optimizers.schedule`.
     callbacks : sequence of Callback
-    stats_every : int or None
-        Record the per-layer statistics every this many epochs (and at the last epoch);
-        ``None`` or 0 turns them off. They cost about as much as a forward pass, so the default
-        of 10 keeps them cheap for small networks.
+    stats_every : int, "auto" or None
+        Record the per-layer statistics every this many epochs (and at the first and last);
+        ``None`` or 0 turns them off. They cost about as much as a forward pass; ``"auto"``
+        records about 100 points per run (every ``ceil(epochs / 100)`` epochs), so their cost
+        stays bounded however long the run, and small-network epochs stay cheap.
     sample_weight : array, shape (n_samples,), optional
         Per-sample weights, normalized to mean 1.
     optimizer_options : dict, optional
@@ -358,6 +359,8 @@ def fit(
     l2 = positive_float(l2, "l2", allow_zero=True)
     if stats_every is None or stats_every == 0:
         stats_every = 0
+    elif stats_every == "auto":
+        stats_every = math.ceil(epochs / 100)
     else:
         stats_every = positive_int(stats_every, "stats_every")
     if batch_size is None:

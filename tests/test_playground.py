@@ -328,6 +328,35 @@ def test_protocol_config_step_and_errors():
     _serve(test)
 
 
+def test_protocol_live_settings_keep_the_network():
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            cfg = {**DEFAULT_CONFIG, "dataset": "moons", "n": 60}
+            await ws.send_json({"type": "config", "config": cfg})
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "step", "epochs": 10})
+            before, _ = await _recv_until(ws, "frame")
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "config", "config": {**cfg, "lr": 0.001, "opt": "gd"}})
+            retuned = await ws.receive_json()
+            assert retuned == {"type": "retuned", "config": {**cfg, "lr": 0.001, "opt": "gd"}}
+            state = await ws.receive_json()
+            assert state["epoch"] == 10 and state["running"] is False
+            await ws.send_json({"type": "step", "epochs": 1})
+            after, _ = await _recv_until(ws, "frame")
+            assert after["epoch"] == 11 and after["loss"]["epochs"] == [11]
+            # a tiny plain-gd step barely moves the weights: the same network goes on
+            w0, w1 = np.array(before["weights"][0]["W"]), np.array(after["weights"][0]["W"])
+            assert np.abs(w1 - w0).max() < 1e-3
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "config", "config": {**cfg, "layers": [3], "act": "relu"}})
+            ready = await ws.receive_json()
+            assert ready["type"] == "ready" and ready["sizes"] == [2, 3, 1]
+
+    _serve(test)
+
+
 def test_protocol_play_and_pause():
     async def test(client: TestClient) -> None:
         async with client.ws_connect("/ws") as ws:
@@ -440,3 +469,17 @@ def test_cli_refuses_a_public_host(capsys):
         main(["playground", "--host", "0.0.0.0", "--no-browser"])
     assert exc.value.code == 2
     assert "loopback" in capsys.readouterr().err
+
+
+def test_retune_keeps_the_optimizer_state_for_a_new_learning_rate():
+    s = _session(dataset="moons", n=60, opt="adam")
+    s.train(3)
+    count = s.opt_state.count
+    assert count > 0
+    s.retune(parse_config({**s.config.to_dict(), "lr": 0.001}, LIMITS))
+    assert s.opt_state.count == count and s.config.lr == 0.001 and s.epoch == 3
+    s.retune(parse_config({**s.config.to_dict(), "opt": "rmsprop"}, LIMITS))
+    assert s.opt_state.count == 0
+    assert not s.can_retune(parse_config({**s.config.to_dict(), "seed": 5}, LIMITS))
+    with pytest.raises(ProtocolError, match="only lr, l2, batch, opt and rate"):
+        s.retune(parse_config({**s.config.to_dict(), "layers": [2], "act": "tanh"}, LIMITS))

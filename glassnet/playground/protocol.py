@@ -7,6 +7,8 @@ From the page to the server:
 ``{"type": "config", "config": {...}}``
     Build the data and a fresh network from a setup (keys: see :data:`DEFAULT_CONFIG`); the
     server answers ``ready`` (data points, the setup as understood) and a first ``frame``.
+    When only the learning rate, L2, batch size, optimizer or update rate changed, the same
+    network goes on training (still running if it was) and the answer is ``retuned``.
 ``{"type": "upload", "name": str, "csv": str}``
     A CSV file's text; kept in the session's memory as the data set ``"csv"``. The server
     answers ``uploaded`` or ``error``. Nothing the page sends is ever used as a path.
@@ -16,7 +18,7 @@ From the page to the server:
 
 From the server to the page:
 
-``hello`` (limits and choices), ``ready``, ``uploaded``, ``frame`` (a snapshot of training:
+``hello`` (limits and choices), ``ready``, ``retuned``, ``uploaded``, ``frame`` (a snapshot of training:
 epoch, new loss points, boundary grid, unit maps, weights, gradients, gradient norms, notes),
 ``state`` (running or not, and why it stopped) and ``error`` (``message`` and, when a setting
 is at fault, ``field``).

@@ -123,8 +123,18 @@ class Connection:
             await self.error(str(exc), exc.field)
 
     async def on_config(self, msg: dict[str, Any]) -> None:
-        await self.stop()
         config = parse_config(msg.get("config"), self.limits)
+        was_running = self.running
+        await self.stop()
+        if self.session.can_retune(config):  # same network, new lr/l2/batch/opt/rate
+            async with self.lock:
+                self.session.retune(config)
+            await self.send({"type": "retuned", "config": config.to_dict()})
+            if was_running:
+                await self.on_play({})
+            else:
+                await self.state()
+            return
         async with self.lock:
             await self.compute(self.session.configure, config)
             ready = self.session.data_message()

@@ -74,6 +74,7 @@ def _matrix(values: np.ndarray) -> list[list[float]]:
     return [_round(row) for row in arr]
 
 
+LIVE = ("lr", "l2", "batch", "opt", "rate")  # settings that change without a new network
 SMALL_SETS = ("paper", "xor", "and", "or")  # a few fixed cases: all used for training
 
 
@@ -191,6 +192,30 @@ class Session:
         self.config = config
         self.data = data
         self.reset()
+
+    def can_retune(self, config: Config) -> bool:
+        """Whether ``config`` differs from the current setup only in :data:`LIVE` settings
+        (so training can go on with the same network) and the run has not stopped."""
+        if self.config is None or self.net is None or self.stopped:
+            return False
+        old, new = self.config.to_dict(), config.to_dict()
+        return all(old[k] == new[k] for k in old if k not in LIVE)
+
+    def retune(self, config: Config) -> None:
+        """Go on training the same network under new :data:`LIVE` settings.
+
+        A new learning rate keeps the optimizer's state (moments, step count); a new optimizer
+        starts from a fresh state.
+        """
+        if not self.can_retune(config):
+            raise ProtocolError("retune: only lr, l2, batch, opt and rate can change mid-run")
+        old = self.config
+        assert old is not None
+        if (config.opt, config.lr) != (old.opt, old.lr):
+            self.optimizer = gn.optimizers.get(config.opt, lr=config.lr)
+            if config.opt != old.opt:
+                self.opt_state = self.optimizer.init(self.net.params)
+        self.config = config
 
     def reset(self) -> None:
         """Rebuild the network from the setup's seed and clear the history."""

@@ -165,6 +165,13 @@
     if (msg.kind === "regression") legend += `<span>colour = target, from ${msg.y_range[0]} to ${msg.y_range[1]}</span>`;
     $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
   }
+  function onRetuned(msg) {
+    clearMessage();
+    state.config = msg.config;
+    if (state.data) state.data.config = msg.config;
+    history.replaceState(null, "", toHash(state.config));
+    showControls();
+  }
   function onFrame(f) {
     state.frame = f;
     state.frames += 1;
@@ -270,7 +277,7 @@
     state.ws = ws;
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
-      ({ hello: onHello, ready: onReady, frame: onFrame, state: onState, error: onError, uploaded: onUploaded }[msg.type] || (() => {}))(msg);
+      ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded }[msg.type] || (() => {}))(msg);
     };
     ws.onclose = () => {
       state.running = false;

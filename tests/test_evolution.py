@@ -232,3 +232,69 @@ def test_needs_a_population():
         fit_evolution(gn.Network([3, 2, 1], seed=[0]), X, y)
     with pytest.raises(TypeError, match="net"):
         fit_evolution("network", X, y)
+
+
+# ---------------------------------------------------------------- the comparison experiment
+def test_comparison_experiment_section(tmp_path):
+    pytest.importorskip("matplotlib")
+    from glassnet.experiments import evolution as experiment
+    from glassnet.report import Report
+
+    cfg = experiment.make_config(
+        seeds=3, gd_epochs=60, generations=15, population=12, survivors=3, activations=("tanh",)
+    )
+    seen = []
+    res = experiment.run(cfg, progress=lambda stage, done, total: seen.append((done, total)))
+    assert seen[-1] == (4, 4)  # 2 datasets x 1 activation x 2 trainers
+    for ds in ("paper", "xor"):
+        gd = res.runs[ds]["tanh"]["gd"]
+        ev = res.runs[ds]["tanh"]["evolution"]
+        assert gd["curves"].shape == (3, 60) and ev["curves"].shape == (3, 15)
+        np.testing.assert_array_equal(ev["x"], 12 * np.arange(1, 16))
+        for r, step in ((gd, 1), (ev, 12)):
+            ok = r["converged"]
+            assert np.all(r["evaluations"][ok] % step == 0) and np.all(r["evaluations"][~ok] == -1)
+            assert np.all(np.isfinite(r["seconds"][ok])) and np.all(np.isnan(r["seconds"][~ok]))
+        # elitism: every selection curve is non-increasing
+        assert np.all(np.diff(ev["curves"], axis=1) <= 0)
+        assert np.all(ev["gradients"][ev["converged"]] == 0)
+    # the paper's data is easy for both (the target is the first input column)
+    assert res.runs["paper"]["tanh"]["gd"]["converged"].all()
+    assert res.runs["paper"]["tanh"]["evolution"]["converged"].all()
+    assert len(res.summary) == 4
+
+    rep = Report("test")
+    sec = experiment.add_section(rep, res, title="6. Selection", anchor="evolution")
+    assert sec.title == "6. Selection"
+    out = rep.write(tmp_path / "rep")
+    names = sorted(p.name for p in (out / "data").iterdir())
+    assert names == [
+        "evolution_curves.csv",
+        "evolution_runs.csv",
+        "evolution_settings.json",
+        "evolution_summary.csv",
+    ]
+    assert (out / "figures" / "evolution_curves.png").exists()
+    html = (out / "report.html").read_text()
+    assert "gradient descent" in html and "selection" in html
+    runs = (out / "data" / "evolution_runs.csv").read_text().splitlines()
+    assert len(runs) == 1 + 2 * 2 * 3  # header + datasets x trainers x seeds
+
+
+def test_comparison_config_checks():
+    from glassnet.experiments.evolution import make_config
+
+    assert make_config(quick=True).seeds == 10
+    assert make_config(seeds=7).seeds == 7
+    for kwargs, argument in [
+        (dict(seeds=0), "seeds"),
+        (dict(threshold=0), "threshold"),
+        (dict(population=10, survivors=10), "survivors"),
+        (dict(datasets=("moons",)), "datasets"),
+        (dict(activations=("relu",)), "activations"),
+        (dict(adapt="never"), "adapt"),
+        (dict(crossover="blend"), "crossover"),
+        (dict(colour="red"), "colour"),
+    ]:
+        with pytest.raises(ValueError, match=argument):
+            make_config(**kwargs)

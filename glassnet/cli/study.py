@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,9 @@ def run_cmd(
     import glassnet.study as gs
 
     spec_obj = gs.load_spec(spec)  # every problem of the spec, before anything runs
+    gs.Store.create(out, spec_obj).close()  # refuse another spec's directory before the bar
     console = Console(stderr=True)
+    live = console.is_terminal and not quiet
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -84,11 +87,25 @@ def run_cmd(
         TextColumn("elapsed {task.fields[elapsed]}"),
         TextColumn("ETA {task.fields[eta]}"),
     )
-    bar = Progress(*columns, console=console, disable=quiet, transient=False)
-    state: dict[str, Any] = {}
+    bar = Progress(*columns, console=console, disable=not live, transient=False)
+    state: dict[str, Any] = {"last_line": 0.0}
+
+    def line(p: gs.Progress) -> str:
+        return (
+            f"{p.runs_done}/{p.runs_total} runs, {p.runs_left} left, "
+            f"elapsed {_fmt_seconds(p.elapsed)}, ETA {_fmt_seconds(p.eta)}"
+        )
 
     def on_progress(p: gs.Progress) -> None:
-        if "task" not in state:
+        if quiet:
+            return
+        if p.event == "start":
+            where = f"Dask scheduler {scheduler}" if scheduler else f"{jobs or 'all'} local jobs"
+            console.print(
+                f"study {spec_obj.name!r}: {p.runs_total} runs, {p.runs_done} already stored, "
+                f"{p.groups_total} group(s) to train on {where}",
+                highlight=False,
+            )
             state["task"] = bar.add_task(
                 spec_obj.name,
                 total=p.runs_total,
@@ -97,22 +114,20 @@ def run_cmd(
                 elapsed="0:00:00",
                 eta=_fmt_seconds(p.eta),
             )
-        if p.event == "start" and not quiet:
-            already = p.runs_done
-            where = f"Dask scheduler {scheduler}" if scheduler else f"{jobs or 'all'} local jobs"
-            console.print(
-                f"study {spec_obj.name!r}: {p.runs_total} runs, {already} already stored, "
-                f"{p.groups_total} group(s) to train on {where}"
+        elif p.event == "retry":
+            console.print(p.message, style="yellow", highlight=False)
+        if live:
+            bar.update(
+                state["task"],
+                completed=p.runs_done,
+                left=p.runs_left,
+                elapsed=_fmt_seconds(p.elapsed),
+                eta=_fmt_seconds(p.eta),
             )
-        if p.event == "retry" and not quiet:
-            console.print(f"[yellow]{p.message}")
-        bar.update(
-            state["task"],
-            completed=p.runs_done,
-            left=p.runs_left,
-            elapsed=_fmt_seconds(p.elapsed),
-            eta=_fmt_seconds(p.eta),
-        )
+        elif p.event == "group" and time.monotonic() - state["last_line"] >= 10.0:
+            # not a terminal (a log file, a batch job): a plain line every 10 s at most
+            state["last_line"] = time.monotonic()
+            console.print(line(p), highlight=False)
 
     with bar:
         try:

@@ -188,7 +188,6 @@ def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
     else:
         df = pd.read_csv(
             p,
-            float_precision="round_trip",
             dtype={c: "string" for c, t in COLUMNS.items() if t == "string"},
             keep_default_na=False,
             na_values={c: [""] for c, t in COLUMNS.items() if t in ("float64", "Int64")},

@@ -209,49 +209,65 @@ def _run_serial(driver: _Driver, fn: GroupFn, retries: int) -> None:
             break
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker once the process driving the study is gone (killed,
+    even with SIGKILL), instead of lingering as an orphan waiting for work."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="glassnet-study-parent-watch", daemon=True).start()
+
+
 def _pool(jobs: int) -> cf.ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    # spawn: fresh interpreters whose parent is this process, which _exit_with_parent watches
+    return cf.ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
-    """At most ``jobs`` groups in flight, one per worker process; a dead worker breaks the
-    pool, so the groups in flight are charged one attempt and resubmitted to a new pool."""
+    """At most ``jobs`` groups in flight, one per worker process. A worker that dies breaks
+    the whole pool: every group in flight is charged one attempt and resubmitted to a new
+    pool (groups already stored are kept)."""
     queue = list(driver.tasks)
     pool = _pool(jobs)
     inflight: dict[cf.Future[dict[str, Any]], _Task] = {}
+
+    def settle(fut: cf.Future[dict[str, Any]], task: _Task) -> bool:
+        """Store or requeue a finished future; True if it failed by a broken pool."""
+        try:
+            result = fut.result()
+        except Exception as exc:
+            if driver.failed_attempt(task, exc, retries):
+                queue.insert(0, task)
+            return isinstance(exc, BrokenProcessPool)
+        driver.finished(task, result)
+        return False
+
     try:
         while queue or inflight:
-            while queue and len(inflight) < jobs:
-                task = queue.pop(0)
-                inflight[pool.submit(fn, task.payload)] = task
-            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
-            broken: BaseException | None = None
-            for fut in done:
-                task = inflight.pop(fut)
-                try:
-                    result = fut.result()
-                except BrokenProcessPool as exc:
-                    broken = exc
-                    if driver.failed_attempt(task, exc, retries):
-                        queue.insert(0, task)
-                    continue
-                except Exception as exc:
-                    if driver.failed_attempt(task, exc, retries):
-                        queue.insert(0, task)
-                    continue
-                driver.finished(task, result)
-            if broken is not None:
-                # every other group in flight died with the pool: charge and requeue them
+            broken = False
+            try:
+                while queue and len(inflight) < jobs:
+                    fut = pool.submit(fn, queue[0].payload)
+                    inflight[fut] = queue.pop(0)
+            except BrokenProcessPool:
+                broken = True  # the pool broke since the last wait; the task stays queued
+            if not broken:
+                done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    broken |= settle(fut, inflight.pop(fut))
+            if broken:
+                # the other groups in flight died with the pool (or finish right now)
                 for fut, task in list(inflight.items()):
-                    try:
-                        result = fut.result()
-                    except Exception as exc:
-                        if driver.failed_attempt(task, exc, retries):
-                            queue.insert(0, task)
-                    else:
-                        driver.finished(task, result)
+                    settle(fut, task)
                 inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _pool(jobs)

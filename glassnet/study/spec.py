@@ -358,6 +358,12 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[str] = []
+        self.where: dict[str, list[str]] = {}  # axis -> key of each accepted value
+
+    def key(self, axis: str, i: int) -> str:
+        """The spec key of value ``i`` of ``axis`` (e.g. ``model.activation[2]``)."""
+        keys = self.where.get(axis, [])
+        return keys[i] if i < len(keys) else axis
 
     def bad(self, key: str, msg: str) -> None:
         self.problems.append(f"{self.source}: {key}: {msg}")
@@ -387,18 +393,22 @@ class _Checker:
             items = [(f"{full}[{i}]", v) for i, v in enumerate(raw)]
         else:
             items = [(full, raw)]
-        values = []
+        values: list[Any] = []
+        keys: list[str] = []
+        seen: set[str] = set()
         for k, v in items:
             before = len(self.problems)
             out = check(k, v)
-            if len(self.problems) == before:
-                values.append(out)
-        seen: set[str] = set()
-        for i, v in enumerate(values):
-            c = _canonical(v)
+            if len(self.problems) != before:
+                continue
+            c = _canonical(out)
             if c in seen:
-                self.bad(f"{full}[{i}]", f"duplicate value {v!r}: the same runs would train twice")
+                self.bad(k, f"duplicate value {v!r}: the same runs would train twice")
+                continue
             seen.add(c)
+            values.append(out)
+            keys.append(k)
+        self.where[full] = keys
         return values
 
     def name(self, kind: str, choices: Sequence[str]) -> Callable[[str, Any], Any]:
@@ -553,8 +563,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         if isinstance(val, list):  # pragma: no cover - number() never returns lists
             ck.bad(key, "must be a single value")
 
-    if not ck.problems:
-        _check_combinations(ck, axes, fixed, data)
+    _check_combinations(ck, axes, fixed)
     if ck.problems:
         raise SpecError(source, ck.problems)
     return Spec(
@@ -766,64 +775,64 @@ def _is_classification(y: Any) -> bool:
 
 
 def _check_combinations(
-    ck: _Checker, axes: Mapping[str, list[Any]], fixed: Mapping[str, Any], data: Mapping[str, Any]
+    ck: _Checker, axes: Mapping[str, list[Any]], fixed: Mapping[str, Any]
 ) -> None:
-    """Impossible combinations, found once every single value is known to be valid."""
+    """Impossible combinations among the values that are valid on their own."""
     shapes: dict[str, tuple[int, int, int, bool]] = {}
     for i, ds in enumerate(axes["dataset"]):
-        key = f"data.dataset[{i}]" if isinstance(data.get("dataset"), list) else "data.dataset"
         try:
             shapes[_canonical(ds)] = _dataset_shape(ds)
         except (ValueError, TypeError, KeyError, OSError) as exc:
-            ck.bad(key, f"cannot load data set {_label(ds)}: {exc}")
-    hidden_key = "model.hidden"
+            ck.bad(ck.key("data.dataset", i), f"cannot load data set {_label(ds)}: {exc}")
     for i, act in enumerate(axes["activation"]):
-        if isinstance(act, list):
-            for h in axes["hidden"]:
-                if len(act) != len(h):
-                    ck.bad(
-                        f"model.activation[{i}]",
-                        f"{len(act)} per-layer activations cannot go with hidden layers {h} "
-                        f"({len(h)} layers); {hidden_key} and model.activation clash",
-                    )
+        if not isinstance(act, list):
+            continue
+        for j, h in enumerate(axes["hidden"]):
+            if len(act) != len(h):
+                ck.bad(
+                    ck.key("model.activation", i),
+                    f"{len(act)} per-layer activations cannot go with the {len(h)} hidden "
+                    f"layers {h} of {ck.key('model.hidden', j)}",
+                )
     for i, out in enumerate(axes["output"]):
-        key = f"model.output[{i}]" if len(axes["output"]) > 1 else "model.output"
+        okey = ck.key("model.output", i)
         outs = _resolved_outputs(out, axes["activation"])
         for ds_key, (_, _, k, _) in shapes.items():
-            label = _label(json.loads(ds_key))
             for o in sorted(outs):
                 if _output_only(o) and k < 2:
-                    ck.bad(key, f"{o} output needs >= 2 target columns; {label} has {k}")
+                    ck.bad(
+                        okey,
+                        f"a {o} output needs >= 2 target columns; "
+                        f"{_label(json.loads(ds_key))} has {k}",
+                    )
+        bad_outs = sorted(o for o in outs if o not in _UNIT_OUTPUTS)
         for j, loss in enumerate(axes["loss"]):
-            lkey = f"train.loss[{j}]" if len(axes["loss"]) > 1 else "train.loss"
-            bad_outs = sorted(o for o in outs if o not in _UNIT_OUTPUTS)
             if loss in ("bce", "cross_entropy") and bad_outs:
                 ck.bad(
-                    lkey,
+                    ck.key("train.loss", j),
                     f"{loss} needs outputs in (0, 1) (sigmoid, tanh01, softmax); "
-                    f"{key} gives {', '.join(bad_outs)}",
+                    f"{okey} = {out!r} gives {', '.join(bad_outs)}",
                 )
-            if loss == "cross_entropy" and "softmax" not in outs:
-                ck.bad(lkey, f"cross_entropy needs a softmax output; {key} gives {out}")
+    validation = fixed.get("validation") or 0.0
     for ds_key, (n, _, _, cls) in shapes.items():
         label = _label(json.loads(ds_key))
-        n_train = n - math.ceil(n * fixed["validation"]) if fixed["validation"] else n
-        if fixed["validation"] and (n_train < 1 or n - n_train < 1):
+        n_train = n - math.ceil(n * validation) if validation else n
+        if validation and (n_train < 1 or n - n_train < 1):
             ck.bad(
-                "data.validation",
-                f"{fixed['validation']} of {label}'s {n} samples leaves an empty split",
+                "data.validation", f"{validation} of {label}'s {n} samples leaves an empty split"
             )
         for i, bs in enumerate(axes["batch_size"]):
             if bs is not None and bs > n_train:
-                key = (
-                    f"train.batch_size[{i}]" if len(axes["batch_size"]) > 1 else "train.batch_size"
+                ck.bad(
+                    ck.key("train.batch_size", i),
+                    f"batch size {bs} exceeds the {n_train} training samples of {label}",
                 )
-                ck.bad(key, f"batch size {bs} exceeds the {n_train} training samples of {label}")
-        if ("bce" in axes["loss"] or "cross_entropy" in axes["loss"]) and not cls:
-            ck.bad(
-                "train.loss",
-                f"{label} is a regression data set; bce/cross_entropy need 0/1 targets",
-            )
+        for j, loss in enumerate(axes["loss"]):
+            if loss in ("bce", "cross_entropy") and not cls:
+                ck.bad(
+                    ck.key("train.loss", j),
+                    f"{loss} needs 0/1 or one-hot targets; {label} is a regression data set",
+                )
 
 
 def resolve_output(output: str, activation: str | list[str]) -> str:

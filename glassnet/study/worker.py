@@ -51,7 +51,8 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         ``epoch_threshold`` (first epoch with loss < threshold, -1 if never),
         ``epoch_paper`` (``convergence.paper_epoch``, -1 if never), ``diverged_epoch``,
         ``epochs_run``, ``final_loss`` (loss after the last step), ``final_accuracy``,
-        ``final_val_loss``, ``final_val_accuracy`` (NaN when not applicable) and
+        ``final_val_loss``, ``final_val_accuracy`` (NaN when not applicable; accuracies are NaN
+        for diverged members) and
         ``loss_curve`` / ``val_loss_curve`` (float64 arrays, shape (epochs_run,); the loss of
         each epoch's forward pass, before its step).
     """
@@ -98,8 +99,9 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     # A diverged member's curve ends at its divergence, as a single network's training would;
     # how long the rest of its population went on must not show in its numbers.
     n_epochs = np.where(diverged, diverged_epoch + 1, loss.shape[1])
-    thr = convergence.threshold_epoch(loss, shared["threshold"])
-    paper = convergence.paper_epoch(loss, **shared["paper"])
+    with np.errstate(all="ignore"):  # inf - inf in the slope of a diverged curve
+        thr = convergence.threshold_epoch(loss, shared["threshold"])
+        paper = convergence.paper_epoch(loss, **shared["paper"])
     thr = np.asarray(thr, dtype=np.int64).reshape(P)
     paper = np.asarray(paper, dtype=np.int64).reshape(P)
 
@@ -113,6 +115,9 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         else:
             final_val = np.full(P, np.nan)
             val_acc = np.full(P, np.nan)
+    # a diverged network's accuracy means nothing (its outputs are huge or not numbers)
+    acc[diverged] = np.nan
+    val_acc[diverged] = np.nan
 
     runs = []
     for k in range(P):

@@ -1,0 +1,316 @@
+"""Running studies: exact numbers, the store, resume after SIGKILL, refusal, parallel runs, export."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import glassnet as gn
+import glassnet.study as gs
+from glassnet.cli import cli
+from glassnet.study.worker import run_group
+
+SPEC = """
+[study]
+name = "small"
+
+[data]
+dataset = ["xor", "paper"]
+
+[model]
+hidden = [[3], [4]]
+activation = ["sigmoid", "tanh"]
+output = "identity"
+bias = "neuron"
+init = "xavier"
+
+[train]
+loss = "mse"
+optimizer = "gd"
+lr = [0.5, 2.0, 500.0]
+epochs = 60
+seeds = 2
+
+[convergence]
+threshold = 0.2
+"""
+
+# Slow enough that a kill lands while groups remain: 12 groups of 6 runs, 1500 epochs each.
+KILL_SPEC = SPEC.replace("hidden = [[3], [4]]", "hidden = [[3], [4], [5]]").replace(
+    "epochs = 60", "epochs = 1500"
+)
+
+CLI = [sys.executable, "-c", "from glassnet.cli import main; main()"]
+VOLATILE = ["wall_time", "group_wall_time", "worker", "finished_at", "group_size"]
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def assert_same_results(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Every number equal (bit for bit), except timings and where it ran."""
+    keep = [c for c in a.columns if c not in (*VOLATILE, "loss_curve", "val_loss_curve")]
+    pd.testing.assert_frame_equal(a[keep], b[keep])
+    for x, y in zip(a["loss_curve"], b["loss_curve"], strict=True):
+        assert np.array_equal(x, y, equal_nan=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The small study, run in one go in this process."""
+    out = tmp_path_factory.mktemp("ref") / "study"
+    spec = gs.parse_spec(SPEC, "small.toml")
+    gs.run(spec, out, jobs=1)
+    return gs.open(out).results()
+
+
+def test_each_run_equals_its_own_training(reference):
+    """Row k holds what training its configuration alone gives: bit for bit as a population
+    of one, and as a single network up to rounding (population products sum in another order).
+    """
+    df = reference
+    assert len(df) == 2 * 2 * 2 * 3 * 2 == 48
+    assert df["run_id"].tolist() == list(range(48))
+    assert df["config_hash"].is_unique
+    assert df["status"].value_counts().to_dict() == {
+        "not_converged": 22,
+        "converged": 10,
+        "diverged": 16,
+    }
+    X, y = gn.datasets.load("xor")
+    for _, row in df[(df["dataset"] == "xor") & (df["hidden"] == "4")].iterrows():
+        kw = {
+            "activation": row["activation"],
+            "output": "identity",
+            "bias": "neuron",
+            "init": "xavier",
+        }
+        fit = {"loss": "mse", "optimizer": "gd", "epochs": 60, "stats_every": 0}
+        one = gn.Network([2, 4, 1], seed=[int(row["seed"])], **kw)
+        hist = one.fit(X, y, lr=[row["lr"]], **fit)
+        end = hist.diverged_epoch[0] + 1 if hist.diverged[0] else 60
+        assert np.array_equal(hist.loss[0, :end], row["loss_curve"], equal_nan=True)
+        assert row["diverged"] == bool(hist.diverged[0])
+        assert row["diverged_epoch"] == hist.diverged_epoch[0]
+        assert row["epochs_run"] == end == len(row["loss_curve"])
+        assert row["epoch_threshold"] == gn.convergence.threshold_epoch(hist.loss[0], 0.2)
+        assert row["converged"] == (row["epoch_threshold"] >= 0 and not row["diverged"])
+        if row["diverged"]:
+            assert not np.isfinite(row["final_loss"]) and np.isnan(row["final_accuracy"])
+            continue
+        assert row["epoch_paper"] == gn.convergence.paper_epoch(hist.loss[0])
+        assert row["final_loss"] == one.loss(X, y, loss="mse")[0]
+        assert row["final_accuracy"] == gn.metrics.accuracy(one.predict(X), y)[0]
+        single = gn.Network([2, 4, 1], seed=int(row["seed"]), **kw)
+        np.testing.assert_allclose(
+            single.fit(X, y, lr=row["lr"], **fit).loss, row["loss_curve"], rtol=1e-9
+        )
+
+
+def test_store_layout_and_status(tmp_path, reference):
+    out = tmp_path / "s"
+    study = gs.run(gs.parse_spec(SPEC, "small.toml"), out, jobs=1)
+    assert (out / "study.sqlite").is_file()
+    assert (out / "spec.toml").read_text() == SPEC
+    with sqlite3.connect(out / "study.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 48
+        (blob,) = db.execute("SELECT loss_curve FROM runs WHERE run_id = 5").fetchone()
+    assert np.array_equal(np.frombuffer(blob, "<f8"), reference["loss_curve"][5], equal_nan=True)
+    st = study.status()
+    assert st["runs_total"] == st["runs_done"] == 48
+    assert st["runs_missing"] == st["groups_missing"] == 0
+    assert sum(st["status"].values()) == 48
+    assert st["status"] == reference["status"].value_counts().to_dict()
+
+
+def test_progress_callback_counts_runs(tmp_path):
+    events = []
+    gs.run(gs.parse_spec(SPEC, "small.toml"), tmp_path / "p", jobs=1, progress=events.append)
+    assert [e.event for e in events] == ["start"] + ["group"] * 8 + ["done"]
+    assert [e.runs_done for e in events] == [0, 6, 12, 18, 24, 30, 36, 42, 48, 48]
+    assert [e.runs_left for e in events][-1] == 0
+    assert events[0].eta is None and events[-1].eta == 0.0
+    assert events[-1].groups_done == events[-1].groups_total == 8
+
+
+def test_different_spec_is_refused(tmp_path):
+    out = tmp_path / "s"
+    gs.run(gs.parse_spec(SPEC, "small.toml"), out, jobs=1)
+    other = gs.parse_spec(SPEC.replace("epochs = 60", "epochs = 61"), "other.toml")
+    with pytest.raises(gs.SpecMismatchError, match=r"different spec \(differs in epochs\)"):
+        gs.run(other, out, jobs=1)
+    # the CLI: one line, exit status 2, and the store is untouched
+    path = write(tmp_path, SPEC.replace("lr = [0.5, 2.0, 500.0]", "lr = [0.5]"))
+    proc = subprocess.run(
+        [*CLI, "study", "run", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "differs in lr" in proc.stderr
+    assert proc.stderr.startswith("error: out: ")
+    assert gs.open(out).status()["runs_done"] == 48
+
+
+def test_same_spec_rerun_trains_nothing(tmp_path):
+    out = tmp_path / "s"
+    spec = gs.parse_spec(SPEC, "small.toml")
+    gs.run(spec, out, jobs=1)
+    before = gs.open(out).results()
+    events = []
+    gs.run(
+        gs.parse_spec("# same study\n" + SPEC, "again.toml"), out, jobs=1, progress=events.append
+    )
+    assert [e.event for e in events] == ["start", "done"]
+    assert events[0].groups_total == 0
+    after = gs.open(out).results()
+    pd.testing.assert_frame_equal(
+        before.drop(columns=["loss_curve", "val_loss_curve"]),
+        after.drop(columns=["loss_curve", "val_loss_curve"]),
+    )
+
+
+def test_resume_trains_only_missing_runs(tmp_path, reference):
+    out = tmp_path / "s"
+    spec = gs.parse_spec(SPEC, "small.toml")
+    gs.run(spec, out, jobs=1)
+    with sqlite3.connect(out / "study.sqlite") as db:  # lose three groups
+        keys = [k for (k,) in db.execute("SELECT DISTINCT group_key FROM runs LIMIT 3")]
+        db.executemany("DELETE FROM runs WHERE group_key = ?", [(k,) for k in keys])
+    st = gs.open(out).status()
+    assert (st["runs_done"], st["runs_missing"], st["groups_missing"]) == (30, 18, 3)
+    trained = []
+    gs.run(spec, out, jobs=1, group_fn=lambda t: trained.append(t) or run_group(t))
+    assert sorted({c["seed"] for t in trained for c in t["configs"]}) == [0, 1]
+    assert len(trained) == 3 and all(len(t["configs"]) == 6 for t in trained)
+    assert_same_results(reference, gs.open(out).results())
+
+
+def test_resume_after_sigkill_of_the_cli(tmp_path):
+    spec_path = write(tmp_path, KILL_SPEC)
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    gs.run(gs.load_spec(spec_path), whole, jobs=1)
+    n_runs = 2 * 3 * 2 * 3 * 2
+
+    cmd = [*CLI, "study", "run", str(spec_path), "--out", str(killed), "--jobs", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = 0
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            done = _count(killed)
+            if done >= 12:  # at least two groups committed
+                break
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    at_kill = _count(killed)
+    assert 12 <= at_kill < n_runs and at_kill % 6 == 0  # whole groups only
+    with sqlite3.connect(killed / "study.sqlite") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    result = CliRunner().invoke(
+        cli, ["study", "run", str(spec_path), "--out", str(killed), "--jobs", "1", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{n_runs}/{n_runs} runs stored" in result.output
+    df = gs.open(killed).results()
+    assert len(df) == n_runs and df["config_hash"].is_unique
+    assert df["run_id"].tolist() == list(range(n_runs))
+    assert_same_results(gs.open(whole).results(), df)
+
+
+def _count(out: Path) -> int:
+    db_path = out / "study.sqlite"
+    if not db_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:  # created but not initialised yet
+        return 0
+
+
+def test_parallel_workers_give_the_same_numbers(tmp_path, reference):
+    out = tmp_path / "par"
+    gs.run(gs.parse_spec(SPEC + "\n[run]\nmax_population = 4\n", "small.toml"), out, jobs=2)
+    df = gs.open(out).results()
+    assert sorted(set(df["group_size"])) == [2, 4]  # groups of 6 cut into 4 + 2
+    assert len(set(df["worker"])) >= 1
+    assert_same_results(reference, df)
+
+
+MARKER_ENV = "GLASSNET_TEST_KILL_MARKER"
+
+
+def die_once(task):
+    """Kill this worker process (SIGKILL) the first time a group arrives, then train normally."""
+    marker = Path(os.environ[MARKER_ENV])
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return run_group(task)
+    os.close(fd)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def test_a_killed_local_worker_costs_only_a_retry(tmp_path, reference, monkeypatch):
+    out = tmp_path / "s"
+    monkeypatch.setenv(MARKER_ENV, str(tmp_path / "killed-once"))
+    events = []
+    gs.run(
+        gs.parse_spec(SPEC, "small.toml"), out, jobs=2, group_fn=die_once, progress=events.append
+    )
+    assert (tmp_path / "killed-once").is_file()
+    retries = [e for e in events if e.event == "retry"]
+    assert 1 <= len(retries) <= 2  # the group that died, and the one in flight beside it
+    assert all("BrokenProcessPool" in e.message for e in retries)
+    assert events[-1].event == "done" and events[-1].runs_done == 48
+    assert_same_results(reference, gs.open(out).results())
+
+
+def test_export_round_trip_csv_and_parquet(tmp_path, reference):
+    out = tmp_path / "s"
+    gs.run(gs.parse_spec(SPEC, "small.toml"), out, jobs=1)
+    study = gs.open(out)
+    for fmt in ("csv", "parquet"):
+        path = study.export(tmp_path / f"r.{fmt}", fmt)
+        back = gs.read_export(path)
+        assert_same_results(reference, back)
+        pd.testing.assert_series_equal(back["wall_time"], study.results()["wall_time"])
+    raw = pd.read_csv(tmp_path / "r.csv")
+    assert len(raw) == 48 and "loss_curve" in raw.columns
+    result = CliRunner().invoke(cli, ["study", "export", str(out), "--format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(out / "results.parquet")
+    assert_same_results(reference, gs.read_export(out / "results.parquet"))
+
+
+def test_cli_status(tmp_path):
+    out = tmp_path / "s"
+    gs.run(gs.parse_spec(SPEC, "small.toml"), out, jobs=1)
+    result = CliRunner().invoke(cli, ["study", "status", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "48/48 done, 0 missing" in result.output
+    assert "state:    complete" in result.output
+    missing = CliRunner().invoke(cli, ["study", "status", str(tmp_path / "nothing")])
+    assert missing.exit_code != 0
+    assert isinstance(missing.exception, FileNotFoundError)

@@ -145,7 +145,8 @@ class Connection:
 
     async def on_upload(self, msg: dict[str, Any]) -> None:
         table = await self.compute(parse_csv, msg.get("csv"), self.limits)
-        name = msg.get("name") if isinstance(msg.get("name"), str) else ""
+        raw_name = msg.get("name")
+        name = raw_name if isinstance(raw_name, str) else ""
         self.session.upload(table, name)
         await self.send(
             {

@@ -306,7 +306,7 @@ class Session:
             return 0
         start = time.perf_counter()
         done = 0
-        with np.errstate(**QUIET):  # a diverging run is reported, not warned about
+        with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
             while done < epochs and not self.stopped:
                 self.train_epoch()
                 done += 1
@@ -460,7 +460,7 @@ class Session:
 
     def frame(self) -> dict[str, Any]:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes."""
-        with np.errstate(**QUIET):
+        with np.errstate(all="ignore"):
             return self._frame()
 
     def _frame(self) -> dict[str, Any]:

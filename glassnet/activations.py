@@ -50,6 +50,9 @@ class Activation:
     vjp : callable, optional
         For activations that are not elementwise: ``vjp(z, a, g) -> g J``, the product of the
         upstream gradient ``g = dC/da`` with the Jacobian ``da/dz`` (softmax).
+    kinks : tuple of float
+        Points where ``f`` has no derivative (relu at 0); backprop uses the right-hand value
+        there, and the gradient check reports pre-activations that sit on one.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Activation:
     derivative_max: float = 1.0
     output_only: bool = False
     vjp: Callable[[Array, Array, Array], Array] | None = None
+    kinks: tuple[float, ...] = ()
 
     def backprop(self, z: Array, a: Array, g: Array) -> Array:
         r"""``delta = dC/dz`` from ``g = dC/da``: ``delta = g * f'(z)`` (elementwise case)."""
@@ -175,11 +179,15 @@ for _act in (
     Activation("tanh", np.tanh, lambda z, a: 1 - a * a),
     # (tanh(z) + 1)/2, the paper's tanh on (0, 1); derivative (1 - tanh^2)/2 = 2a(1 - a)
     Activation("tanh01", lambda z: (np.tanh(z) + 1) / 2, lambda z, a: 2 * a * (1 - a), 0.5),
-    Activation("relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype)),
+    # relu'(0) is taken as 0 and leaky_relu'(0) as 0.01: neither has a derivative at 0
+    Activation(
+        "relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype), kinks=(0.0,)
+    ),
     Activation(
         "leaky_relu",
         lambda z: np.where(z > 0, z, 0.01 * z),
         lambda z, a: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
+        kinks=(0.0,),
     ),
     # elu(z) = z for z > 0, e^z - 1 otherwise (alpha = 1); elu'(z) = 1 or e^z = a + 1
     Activation("elu", _elu, lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype)),

@@ -47,6 +47,10 @@ class GradCheckResult:
     passed : bool
     backprop, numeric : list of dict
         The two gradients, shaped like the network's parameters.
+    kinks : list of str
+        Layers whose pre-activations sit within the finite-difference step of a point where
+        their activation has no derivative (relu at 0): there the two methods cannot agree,
+        whatever backprop does, and a failure in or before such a layer says nothing about it.
     """
 
     relative_errors: list[dict[str, float]]
@@ -57,6 +61,7 @@ class GradCheckResult:
     passed: bool
     backprop: list[dict[str, np.ndarray]]
     numeric: list[dict[str, np.ndarray]]
+    kinks: list[str]
 
     @property
     def per_layer(self) -> list[dict[str, float]]:
@@ -69,6 +74,8 @@ class GradCheckResult:
         for l, errs in enumerate(self.relative_errors, start=1):
             parts = ", ".join(f"d{k}: {v:.2e}" for k, v in errs.items())
             lines.append(f"layer {l}: relative error {parts}")
+        for note in self.kinks:
+            lines.append(f"note: {note}")
         verdict = "PASSED" if self.passed else "FAILED"
         lines.append(
             f"{verdict}: max relative error {self.max_rel_error:.2e} "
@@ -161,6 +168,17 @@ def gradient_check(
         for k, v in errs.items():
             if not v <= worst:  # NaN counts as worst
                 worst_layer, worst_param, worst = l, k, v
+    kinks = []
+    fwd = check._forward(X, params)
+    for l, act in enumerate(check.activations, start=1):
+        z = fwd.z[l]
+        for k in act.kinks:
+            near = int((np.abs(z - k) <= 10 * h * (1 + np.abs(fwd.a[l - 1]).max())).sum())
+            if near:
+                kinks.append(
+                    f"layer {l}: {near} pre-activation(s) within the step h of {act.name}'s kink "
+                    f"at z = {k:g}, where no derivative exists (finite differences straddle it)"
+                )
     return GradCheckResult(
         relative_errors=errors,
         max_rel_error=float(worst),
@@ -170,4 +188,5 @@ def gradient_check(
         passed=bool(worst <= tolerance),
         backprop=backprop,
         numeric=numeric,
+        kinks=kinks,
     )

@@ -1,0 +1,5 @@
+"""``python -m glassnet`` runs the command line."""
+
+from glassnet.cli import main
+
+main()

@@ -538,6 +538,8 @@ class _GlassnetBase(BaseEstimator):
                 )
             batch = min(int(self.batch_size), n_train)
         steps_per_epoch = math.ceil(n_train / batch)
+        # scikit-learn divides the penalty by the batch's weight sum: its mean is batch * w_mean
+        w_mean = 1.0 if sw_train is None else float(np.mean(sw_train))
 
         solver = cfg["solver"]
         schedule = self.learning_rate if solver in _SGD_FAMILY else "constant"
@@ -580,7 +582,7 @@ class _GlassnetBase(BaseEstimator):
                     batch_size=batch,
                     shuffle=bool(self.shuffle),
                     seed=(seed + self.t_) % (2**32) if incremental else seed,
-                    l2=float(self.alpha) / batch,
+                    l2=float(self.alpha) / (batch * w_mean),
                     callbacks=callbacks,
                     sample_weight=sw_train,
                 )

@@ -1051,6 +1051,12 @@ def _summary(res: PaperResults) -> dict:
 
 
 # ----------------------------------------------------------------------------- report
+def _legend(ax: Any, **kw: Any) -> None:
+    """A legend, only when something is labelled (no warning on empty axes)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 def _new_fig(ncols: int = 1, width: float = 4.2, height: float = 3.2) -> tuple[Any, Any]:
     from matplotlib.figure import Figure
 
@@ -1068,7 +1074,7 @@ def _fig_mode(curves: dict, mode: str) -> Any:
     for act in ACTS:
         ax[2].plot(ep, curves[act], color=COLORS[act], label=act)
     ax[2].set_title(f"both ({mode})")
-    ax[2].legend()
+    _legend(ax[2])
     for a in ax:
         a.set_xlabel("epoch")
         a.set_ylabel("loss (mean squared error)")
@@ -1088,7 +1094,7 @@ def _fig_derivatives(d: dict) -> Any:
     ax[0].plot(d["x"], d["tanh_prime"], color=COLORS["tanh"], label="tanh'(x), max 1")
     ax[0].set_xlabel("x")
     ax[0].set_ylabel("derivative")
-    ax[0].legend()
+    _legend(ax[0])
     ax[0].grid(alpha=0.3)
     return fig
 
@@ -1123,7 +1129,7 @@ def _fig_seeds(sd: dict, cfg: PaperConfig) -> Any:
         a.set_ylabel("fraction of seeds")
         a.set_ylim(0, 1.02)
     for a in ax:
-        a.legend()
+        _legend(a)
         a.grid(alpha=0.3)
     return fig
 
@@ -1147,7 +1153,7 @@ def _fig_band(sd: dict, cfg: PaperConfig) -> Any:
     ax[0].set_xscale("symlog", linthresh=10)
     ax[0].set_xlabel("epoch")
     ax[0].set_ylabel("loss (mean squared error)")
-    ax[0].legend(fontsize=8)
+    _legend(ax[0], fontsize=8)
     ax[0].grid(alpha=0.3)
     return fig
 
@@ -1196,7 +1202,7 @@ def _fig_sweep(per_act: dict, grid: Sequence[float], cfg: PaperConfig, title: st
     ax[1].set_title("outcomes (dotted: overshoot starts; dash-dot: 2/lambda_max)")
     ax[1].title.set_fontsize(8)
     for a in ax:
-        a.legend(fontsize=7)
+        _legend(a, fontsize=7)
         a.grid(alpha=0.3)
     return fig
 
@@ -1227,7 +1233,7 @@ def _fig_digits(dg: dict) -> Any:
     ax[1].set_xlabel("epoch")
     ax[1].set_ylabel("training loss (median over seeds)")
     for a in ax:
-        a.legend(fontsize=8)
+        _legend(a, fontsize=8)
         a.grid(alpha=0.3)
     return fig
 
@@ -1255,7 +1261,7 @@ def _fig_depth_init(dd: dict) -> Any:
         ax[i].set_xlabel("layer (1 = first hidden)")
         ax[i].set_ylabel("||dC/dW|| at init (median)")
         ax[i].grid(alpha=0.3)
-    ax[2].legend(fontsize=7)
+    _legend(ax[2], fontsize=7)
     return fig
 
 
@@ -1283,7 +1289,7 @@ def _fig_depth_training(dd: dict) -> Any:
         ax[i].set_xlabel("epoch")
         ax[i].set_ylabel("||dC/dW|| (median over seeds)")
         ax[i].grid(alpha=0.3)
-    ax[2].legend(fontsize=6, ncol=2)
+    _legend(ax[2], fontsize=6, ncol=2)
     return fig
 
 
@@ -1317,7 +1323,7 @@ def _fig_depth_epochs(dd: dict, cfg: PaperConfig) -> Any:
     ax[1].set_ylabel(f"fraction converged in {cfg.epochs} epochs")
     ax[1].set_ylim(-0.02, 1.02)
     for a in ax:
-        a.legend(fontsize=8)
+        _legend(a, fontsize=8)
         a.grid(alpha=0.3)
     return fig
 

@@ -244,6 +244,12 @@ def test_trouble_notes():
     assert notes[0]["kind"] == "dead_relu" and "8 of 8 ReLU units are dead" in notes[0]["text"]
     s.train_loss = [1.0] * 20 + [0.2] * 20 + [0.9] * 20  # made-up history: loss rising
     assert "rising" in [n["kind"] for n in s.notes(stats)]
+    s.test_loss = [1.0] * 20 + [0.3] * 20 + [0.6] * 21  # test loss up, training loss down
+    s.train_loss = list(np.linspace(1.0, 0.1, 61))
+    assert "overfitting" in [n["kind"] for n in s.notes(stats)]
+    s.test_loss[25] = 1e-4  # one lucky dip is not a best
+    s.test_loss[-20:] = [0.33] * 20
+    assert "overfitting" not in [n["kind"] for n in s.notes(stats)]
     rng = np.random.default_rng(0)  # noisy mini-batch losses that do not trend up: no note
     s.train_loss = list(0.01 * np.exp(rng.normal(0, 0.8, 60)))
     assert "rising" not in [n["kind"] for n in s.notes(stats)]

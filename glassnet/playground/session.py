@@ -394,18 +394,19 @@ class Session:
                     }
                 )
         test = np.asarray(self.test_loss)
-        if len(test) >= 41 and np.isfinite(test).all():
-            t_last = float(np.mean(test[-10:]))
-            t_best = float(np.min(test))
-            if t_last > 1.25 * t_best + 0.01 and float(np.mean(loss[-10:])) < float(
-                np.mean(loss[-40:-30])
-            ):
+        chunks = (len(test) - 1) // 20  # medians of 20-epoch chunks: robust to single dips
+        if chunks >= 3 and np.isfinite(test).all():
+            t_med = np.median(test[-chunks * 20 :].reshape(chunks, 20), axis=1)
+            l_med = np.median(loss[-chunks * 20 :].reshape(chunks, 20), axis=1)
+            best = int(np.argmin(t_med))
+            t_best, t_now = float(t_med[best]), float(t_med[-1])
+            if t_now > 1.25 * t_best + 0.005 and l_med[-1] < 0.9 * l_med[best]:
                 out.append(
                     {
                         "kind": "overfitting",
-                        "text": f"The test loss is rising ({t_best:.3g} at best, {t_last:.3g} now) "
-                        "while the training loss falls: the network is overfitting. Try L2, "
-                        "fewer units or more data.",
+                        "text": f"The test loss is rising ({t_best:.3g} at best, {t_now:.3g} now) "
+                        "while the training loss keeps falling: the network is overfitting. "
+                        "Try L2, fewer units or more data.",
                     }
                 )
         # a trained classifier saturates on purpose (confident outputs): warn only while it

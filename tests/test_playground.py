@@ -450,6 +450,12 @@ def test_static_files_only_by_name_and_same_origin_websocket():
             assert (await client.get(path)).status == 404, path
         bad = await client.get("/ws", headers={"Origin": "http://evil.example"})
         assert bad.status == 403
+        # DNS rebinding: a foreign name that resolves to 127.0.0.1 is refused
+        port = client.port
+        rebound = await client.get("/", headers={"Host": f"evil.example:{port}"})
+        assert rebound.status == 403
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+            assert (await client.get("/", headers={"Host": host})).status == 200, host
 
     _serve(test)
 

@@ -235,6 +235,27 @@ class Connection:
             self.task = None
 
 
+def _loopback_name(host: str) -> bool:
+    """Whether a Host header names this machine's loopback (``127.x.x.x``, ``::1``, localhost)."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    name = name.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@web.middleware
+async def loopback_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Refuse requests addressed to another host name (a DNS-rebinding page's, for one)."""
+    if not _loopback_name(request.headers.get("Host", "")):
+        raise web.HTTPForbidden(text="the playground answers only to a loopback address")
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
 def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
@@ -302,7 +323,7 @@ def create_app(limits: Limits = DEFAULT_LIMITS) -> web.Application:
     """
     if not isinstance(limits, Limits):
         raise TypeError(f"limits: expected a Limits, got {type(limits).__name__}")
-    app = web.Application(client_max_size=limits.max_message_bytes)
+    app = web.Application(client_max_size=limits.max_message_bytes, middlewares=[loopback_only])
     app[LIMITS_KEY] = limits
     app[STATIC_KEY] = load_static()
     app[SESSIONS_KEY] = set()

@@ -417,17 +417,21 @@ def figure_curves(res: EvolutionResults) -> Any:
     fig = Figure(figsize=(4.6 * len(cfg.datasets), 3.6), layout="constrained")
     axes = fig.subplots(1, len(cfg.datasets), squeeze=False)[0]
     for ax, ds in zip(axes, cfg.datasets, strict=True):
+        top = cfg.threshold
         for act in cfg.activations:
             for trainer in TRAINERS:
                 r = res.runs[ds][act][trainer]
                 lo, med, hi = _quantiles(r["curves"], [0.25, 0.5, 0.75])
+                if np.isfinite(hi).any():
+                    top = max(top, float(np.nanmax(hi)))
                 label = f"{TRAINER_LABEL[trainer]}, {act}"
                 ax.plot(r["x"], med, STYLES[trainer], color=COLORS[act], label=label)
                 ax.fill_between(r["x"], lo, hi, color=COLORS[act], alpha=0.12, lw=0)
         ax.axhline(cfg.threshold, color="k", ls=":", lw=1, label=f"threshold {cfg.threshold:g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_ylim(bottom=cfg.threshold * 1e-4)  # selection can drive the loss to 1e-100
+        # selection can drive the loss down to 1e-100 and beyond: show down to threshold / 1e4
+        ax.set_ylim(cfg.threshold * 1e-4, top * 2)
         ax.set_xlabel("loss evaluations (forward passes of one network)")
         ax.set_ylabel("loss (mean squared error)")
         ax.set_title(f"{ds} data")

@@ -152,6 +152,11 @@ def test_setting_shows_in_the_address_and_a_link_reproduces_it(page: Any, url: s
     other.wait_for_function("window.playground && window.playground.data !== null", timeout=WAIT)
     assert other.input_value("#lr") == "0.2"
     assert other.evaluate("window.playground.data.sizes") == [2, 4, 4, 4, 1]
+    # a ready-made setup is just an address
+    other.select_option("#preset", label="The paper: 3-2-1, tanh")
+    other.wait_for_function("window.playground.data.config.dataset === 'paper'", timeout=WAIT)
+    assert other.evaluate("window.playground.data.sizes") == [3, 2, 1]
+    assert "act=tanh&out=tanh01" in other.url and "bias=layer" in other.url
     other.close()
 
 

@@ -297,6 +297,11 @@
       $(el.id + "-val").textContent = el.id === "split" ? Math.round(el.value * 100) + "%" : (+el.value).toFixed(2);
     });
   });
+  $("preset").addEventListener("change", () => {
+    const v = $("preset").value;
+    $("preset").value = "";
+    if (v) location.hash = "#" + v; // the hashchange handler applies it
+  });
   $("add-layer").addEventListener("click", () => {
     const c = state.config;
     c.layers.push(c.layers.length ? c.layers[c.layers.length - 1] : 4);

@@ -495,3 +495,18 @@ def test_retune_keeps_the_optimizer_state_for_a_new_learning_rate():
     assert not s.can_retune(parse_config({**s.config.to_dict(), "seed": 5}, LIMITS))
     with pytest.raises(ProtocolError, match="only lr, l2, batch, opt and rate"):
         s.retune(parse_config({**s.config.to_dict(), "layers": [2], "act": "tanh"}, LIMITS))
+
+
+def test_cli_port_in_use_is_one_line_and_status_2(capsys):
+    from glassnet.cli import main
+
+    busy = pg_server.bind("127.0.0.1", 0)
+    port = busy.getsockname()[1]
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(["playground", "--port", str(port), "--no-browser"])
+    finally:
+        busy.close()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: port: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1

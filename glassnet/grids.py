@@ -1,0 +1,429 @@
+r"""What a network computes over a grid: the input plane, and planes in parameter space.
+
+NumPy only (no figures); :mod:`glassnet.plots` and the playground draw from these.
+
+Input plane
+-----------
+For 2-D data, every layer's activations over a ``res x res`` grid of the plane of the first two
+features (other features held fixed, by default at their mean over the data). Grids are laid
+out as images: row 0 is the top of the plane (largest second feature), column 0 its left edge
+(smallest first feature) -- the layout of :mod:`glassnet.playground.grid`, whose
+``plane_extent``, ``plane_inputs`` and ``plane_activations`` these generalize to populations.
+
+Loss landscape
+--------------
+The cost around parameters ``theta`` along directions ``d1`` (and ``d2``)::
+
+    C(alpha)        = C(theta + alpha d1)
+    C(alpha, beta)  = C(theta + alpha d1 + beta d2)
+
+Random directions are *filter-normalized* (Li et al., 2018, "Visualizing the Loss Landscape of
+Neural Nets"): drawn from N(0, 1) with the shapes of the weights, then each unit's incoming
+column ``d[:, j]`` of layer ``l`` is rescaled to the norm of ``W^(l)[:, j]``, so a step of 1
+changes every unit's weights by as much as they weigh. Bias directions are zero. The costs of
+all grid points are computed in one batched forward pass (the grid points are a population).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassnet import losses as _losses
+from glassnet._validation import describe
+
+if TYPE_CHECKING:
+    from glassnet.network import Network
+
+Array = np.ndarray
+Extent = tuple[float, float, float, float]
+
+__all__ = [
+    "LossSurface",
+    "PlaneGrid",
+    "filter_normalized_direction",
+    "flatten",
+    "loss_surface",
+    "pca_directions",
+    "plane_activations",
+    "plane_extent",
+    "plane_grid",
+    "plane_inputs",
+    "unflatten",
+]
+
+
+# --- the input plane -----------------------------------------------------------------------
+
+
+def plane_extent(X: Any, pad: float = 0.1) -> Extent:
+    """The box around the first two features of ``X``, with a margin.
+
+    Parameters
+    ----------
+    X : array, shape (N, d), d >= 2
+    pad : float
+        Margin on each side as a fraction of the data's range (0.5 when all points share
+        that coordinate).
+
+    Returns
+    -------
+    (x_min, x_max, y_min, y_max) : tuple of float
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] < 2 or X.shape[0] < 1:
+        raise ValueError(f"X: expected an array of shape (N, d>=2), got shape {X.shape}")
+    lo = X[:, :2].min(axis=0)
+    hi = X[:, :2].max(axis=0)
+    margin = np.where(hi > lo, pad * (hi - lo), 0.5)
+    lo, hi = lo - margin, hi + margin
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
+    """The inputs at the centres of a ``res x res`` grid over the plane.
+
+    Returns
+    -------
+    array, shape (res * res, 2 + len(fill))
+        Row ``r * res + c`` is the cell in image row ``r`` (top first), column ``c``.
+    """
+    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 1:
+        raise ValueError(f"res: expected a positive int, got {describe(res)}")
+    x0, x1, y0, y1 = extent
+    xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
+    ys = y1 - (np.arange(res) + 0.5) * (y1 - y0) / res
+    gx, gy = np.meshgrid(xs, ys)
+    cols = [gx.ravel(), gy.ravel()] + [np.full(res * res, float(v)) for v in fill]
+    return np.stack(cols, axis=1)
+
+
+@dataclass
+class PlaneGrid:
+    """Every layer's activations over the input plane.
+
+    Attributes
+    ----------
+    extent : (x_min, x_max, y_min, y_max)
+    res : int
+    fill : list of float
+        The values of features 3.. held fixed.
+    layers : list of array
+        ``layers[l - 1]`` is ``a^(l)`` over the plane, shape ``(res, res, n_l)`` (a population:
+        ``(P, res, res, n_l)``); the last is the output (decision boundary or regression
+        surface).
+    """
+
+    extent: Extent
+    res: int
+    fill: list[float]
+    layers: list[Array]
+
+    @property
+    def output(self) -> Array:
+        return self.layers[-1]
+
+
+def plane_grid(
+    net: Network,
+    X: Any = None,
+    *,
+    extent: Extent | None = None,
+    res: int = 64,
+    fill: Sequence[float] | None = None,
+    transform: Callable[[Array], Array] | None = None,
+) -> PlaneGrid:
+    """Run the network's forward pass over the plane of its first two inputs.
+
+    Parameters
+    ----------
+    net : Network
+        One network or a population (the activations then have a leading ``P``).
+    X : array (N, d), optional
+        The data; gives the default ``extent`` (:func:`plane_extent`) and the default ``fill``
+        (the mean of features 3..).
+    extent : (x_min, x_max, y_min, y_max), optional
+    res : int
+        Cells per side.
+    fill : sequence of float, optional
+        Values of features 3.. (``d - 2`` of them).
+    transform : callable, optional
+        Applied to the grid inputs before the forward pass (e.g. a standardization).
+
+    Returns
+    -------
+    PlaneGrid
+    """
+    d = net.sizes[0]
+    if d < 2:
+        raise ValueError(f"net: the input plane needs at least 2 inputs, this network has {d}")
+    if X is not None:
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != d:
+            raise ValueError(f"X: expected shape (N, {d}) for this network, got {X.shape}")
+    if extent is None:
+        if X is None:
+            raise ValueError("extent: give the plane's extent or the data X")
+        extent = plane_extent(X)
+    if fill is None:
+        fill = (
+            [] if d == 2 else (X[:, 2:].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2))
+        )
+    fill = [float(v) for v in fill]
+    if len(fill) != d - 2:
+        raise ValueError(f"fill: expected {d - 2} values for features 3..{d}, got {len(fill)}")
+    grid = plane_inputs(extent, res, fill)
+    if transform is not None:
+        grid = transform(grid)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        fwd = net.forward(grid)
+    lead = () if net.population is None else (net.population,)
+    layers = [np.asarray(a).reshape(*lead, res, res, -1) for a in fwd.a[1:]]
+    return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers)  # type: ignore[arg-type]
+
+
+def plane_activations(
+    net: Network,
+    extent: Extent,
+    res: int,
+    fill: Sequence[float] = (),
+    transform: Callable[[Array], Array] | None = None,
+) -> list[Array]:
+    """Every layer's activations over the plane, as images (the playground's signature)."""
+    return plane_grid(net, extent=extent, res=res, fill=fill, transform=transform).layers
+
+
+# --- parameter space -----------------------------------------------------------------------
+
+
+def flatten(params: list[dict[str, Array]]) -> Array:
+    """All parameters of one network as one vector (layer by layer, ``W`` then ``b``).
+
+    For a population's parameters (leading ``P``) the result is ``(P, n_params)``.
+    """
+    first = params[0]["W"]
+    single = first.ndim == 2
+    parts = []
+    for layer in params:
+        for k in ("W", "b"):
+            if k in layer:
+                a = layer[k]
+                parts.append(a.ravel() if single else a.reshape(a.shape[0], -1))
+    return np.concatenate(parts, axis=-1)
+
+
+def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]]:
+    """The inverse of :func:`flatten` for one network; a leading batch axis is kept.
+
+    ``vec`` of shape ``(n_params,)`` gives arrays shaped like ``like``; ``(K, n_params)``
+    gives arrays with a leading ``K`` (a population of ``K`` parameter sets).
+    """
+    vec = np.asarray(vec)
+    lead = vec.shape[:-1]
+    out, i = [], 0
+    for layer in like:
+        new = {}
+        for k in ("W", "b"):
+            if k in layer:
+                shape = layer[k].shape[-2:]
+                n = shape[0] * shape[1]
+                new[k] = vec[..., i : i + n].reshape(*lead, *shape)
+                i += n
+        out.append(new)
+    if i != vec.shape[-1]:
+        raise ValueError(f"vec: expected {i} parameters, got {vec.shape[-1]}")
+    return out
+
+
+def filter_normalized_direction(
+    params: list[dict[str, Array]], seed: int | np.random.Generator = 0
+) -> Array:
+    """A random direction, filter-normalized to ``params`` (one network), as a flat vector.
+
+    ``d ~ N(0, 1)`` shaped like each ``W``; column ``j`` of layer ``l`` is rescaled to
+    ``||W^(l)[:, j]||``; biases get 0.
+    """
+    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    direction = []
+    for layer in params:
+        W = layer["W"]
+        if W.ndim != 2:
+            raise ValueError("params: expected one network's parameters, not a population's")
+        d = rng.standard_normal(W.shape)
+        d *= np.linalg.norm(W, axis=0, keepdims=True) / np.maximum(
+            np.linalg.norm(d, axis=0, keepdims=True), 1e-300
+        )
+        new = {"W": d}
+        if "b" in layer:
+            new["b"] = np.zeros(layer["b"].shape)
+        direction.append(new)
+    return flatten(direction)
+
+
+def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array]:
+    """The ``k`` principal directions of a parameter path around ``center``.
+
+    Returns the unit directions ``(k, n)`` and the fraction of the path's variance each
+    explains. This is the plane in which an optimizer's path is best seen.
+    """
+    M = np.asarray(path, dtype=float) - np.asarray(center, dtype=float)
+    if M.ndim != 2 or M.shape[0] < 2:
+        raise ValueError(f"path: expected at least 2 points of shape (T, n), got {M.shape}")
+    _, s, vt = np.linalg.svd(M, full_matrices=False)
+    var = s**2 / max(float((s**2).sum()), 1e-300)
+    k = min(k, vt.shape[0])
+    return vt[:k], var[:k]
+
+
+@dataclass
+class LossSurface:
+    r"""The cost on a line or a plane through ``center`` in parameter space.
+
+    Attributes
+    ----------
+    center : array (n,)
+        ``theta``, the flat parameters the slice goes through.
+    directions : array (k, n)
+        ``d1`` (and ``d2``), ``k`` = 1 or 2.
+    alphas, betas : array
+        Coordinates along ``d1`` and ``d2`` (``betas`` is None for a line).
+    loss : array
+        ``(len(alphas),)`` for a line; ``(len(betas), len(alphas))`` for a plane (row ``i`` is
+        ``beta_i``).
+    path : array (T, k) or None
+        A parameter path projected on the directions (least squares, relative to ``center``).
+    path_loss : array (T,) or None
+        The true cost at each point of the path.
+    """
+
+    center: Array
+    directions: Array
+    alphas: Array
+    betas: Array | None
+    loss: Array
+    path: Array | None = None
+    path_loss: Array | None = None
+    explained: Array | None = None
+
+
+def _batched_cost(net: Network, Xa: Array, ya: Array, loss: _losses.Loss, thetas: Array,
+                  like: list[dict[str, Array]], chunk: int = 256) -> Array:  # fmt: skip
+    out = np.empty(thetas.shape[0])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for s in range(0, thetas.shape[0], chunk):
+            params = unflatten(thetas[s : s + chunk].astype(net.dtype), like)
+            fwd = net._forward(Xa, params)
+            out[s : s + chunk] = net._loss_value(fwd, ya, loss)
+    return out
+
+
+def loss_surface(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | _losses.Loss = "mse",
+    dims: int = 2,
+    directions: str | Array = "random",
+    path: Any = None,
+    span: float | None = None,
+    res: int = 31,
+    seed: int = 0,
+) -> LossSurface:
+    r"""The cost on a line (``dims=1``) or plane (``dims=2``) around the network's parameters.
+
+    Parameters
+    ----------
+    net : Network
+        A single network (take ``pop.member(k)`` for a population's member).
+    X, y : arrays
+    loss : str or Loss
+    dims : {1, 2}
+    directions : {"random", "pca"} or array (dims, n_params)
+        ``"random"``: filter-normalized random directions (seeded by ``seed``); ``"pca"``: the
+        principal directions of ``path`` (needs a path); or explicit flat directions.
+    path : array (T, n_params), optional
+        Parameter vectors visited during training (e.g. :class:`glassnet.plots.PathRecorder`'s
+        ``path``), projected on the directions.
+    span : float, optional
+        The slice covers ``[-span, span]`` in units of the directions. Default: 1 for random
+        directions, widened to contain the projected path; for PCA, the path's extent plus
+        25%.
+    res : int
+        Points per axis.
+    seed : int
+
+    Returns
+    -------
+    LossSurface
+    """
+    if net.population is not None:
+        raise ValueError("net: expected a single network; use net.member(k) for a population")
+    if dims not in (1, 2):
+        raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
+    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
+        raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
+    loss_fn = _losses.get(loss)
+    Xa = net._inputs(X)
+    ya = net._targets(y, loss_fn, Xa.shape[0])
+    like = net.params
+    center = flatten(like).astype(float)
+    n = center.size
+    P = None
+    if path is not None:
+        P = np.asarray(path, dtype=float)
+        if P.ndim != 2 or P.shape[1] != n:
+            raise ValueError(f"path: expected shape (T, {n}), got {P.shape}")
+
+    explained = None
+    if isinstance(directions, str):
+        if directions == "random":
+            rng = np.random.default_rng(seed)
+            D = np.stack([filter_normalized_direction(like, rng) for _ in range(dims)])
+        elif directions == "pca":
+            if P is None:
+                raise ValueError("directions: 'pca' needs a parameter path (path=...)")
+            D, explained = pca_directions(P, center, dims)
+            if D.shape[0] < dims:
+                raise ValueError("path: too few distinct points for a 2-D PCA plane")
+        else:
+            raise ValueError(
+                f"directions: expected 'random', 'pca' or an array, got {directions!r}"
+            )
+    else:
+        D = np.atleast_2d(np.asarray(directions, dtype=float))
+        if D.shape != (dims, n):
+            raise ValueError(f"directions: expected shape ({dims}, {n}), got {D.shape}")
+    if not np.isfinite(D).all() or (np.linalg.norm(D, axis=1) == 0).any():
+        raise ValueError("directions: expected finite, non-zero directions")
+
+    proj = None
+    if P is not None:
+        proj = np.linalg.lstsq(D.T, (P - center).T, rcond=None)[0].T  # (T, dims)
+    if span is None:
+        if isinstance(directions, str) and directions == "pca":
+            assert proj is not None
+            span = 1.25 * float(np.abs(proj).max()) or 1.0
+        else:
+            span = 1.0
+            if proj is not None:
+                span = max(span, 1.1 * float(np.abs(proj).max()))
+    span = float(span)
+    if not np.isfinite(span) or span <= 0:
+        raise ValueError(f"span: expected a finite number > 0, got {span}")
+
+    alphas = np.linspace(-span, span, res)
+    betas = None
+    if dims == 1:
+        thetas = center + alphas[:, None] * D[0]
+        surface = _batched_cost(net, Xa, ya, loss_fn, thetas, like)
+    else:
+        betas = np.linspace(-span, span, res)
+        A, B = np.meshgrid(alphas, betas)
+        thetas = center + A.reshape(-1, 1) * D[0] + B.reshape(-1, 1) * D[1]
+        surface = _batched_cost(net, Xa, ya, loss_fn, thetas, like).reshape(res, res)
+    path_loss = None if P is None else _batched_cost(net, Xa, ya, loss_fn, P, like)
+    return LossSurface(center, D, alphas, betas, surface, proj, path_loss, explained)

@@ -1,0 +1,1106 @@
+r"""Figures of what a network does: its diagram, its decision boundary and hidden units, its
+training as an animation, its loss landscape and its gradient flow.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it
+works headless and never changes the user's backend); :func:`to_png` and :func:`save` write it.
+The saved image is exactly ``figsize * dpi`` pixels. matplotlib is imported inside the
+functions only.
+
+Colours follow TensorFlow Playground: blue for positive values (weights, activations, class 1),
+orange for negative ones (class 0), near-white around zero (or 0.5 for outputs in (0, 1)).
+
+Populations: every figure of a network or History takes ``member``: ``None`` draws member 0,
+an int draws that member, a list of ints (or ``"all"``, at most 16) draws small multiples.
+
+Typical use::
+
+    import glassnet as gn
+    from glassnet import plots
+    X, y = gn.datasets.load("moons")
+    net = gn.Network([2, 8, 8, 1], activation="tanh", seed=0)
+    rec = plots.ParamRecorder(stride=5)
+    hist = net.fit(X, y, loss="bce", lr=0.5, epochs=300, callbacks=[rec], stats_every=5)
+    plots.save(plots.decision_boundary(net, X, y), "boundary.png")
+    plots.save(plots.loss_landscape(net, X, y, loss="bce", path=rec), "landscape.png")
+    plots.save(plots.gradient_flow(hist), "gradients.png")
+    plots.animate_training(net.copy(), X, y, "training.gif", loss="bce", lr=0.5, epochs=200)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassnet import grids
+from glassnet._validation import describe, positive_int
+from glassnet.training import Callback
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from glassnet.network import Network
+    from glassnet.training import History
+
+Array = np.ndarray
+
+__all__ = [
+    "ParamRecorder",
+    "animate_training",
+    "decision_boundary",
+    "gradient_flow",
+    "history_figure",
+    "history_html",
+    "history_png",
+    "loss_curve",
+    "loss_landscape",
+    "network_diagram",
+    "network_html",
+    "network_png",
+    "render_animation",
+    "save",
+    "to_png",
+]
+
+POS, NEG, MID = "#0877bd", "#f59322", "#e8eaeb"
+UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0),
+              "tanh": (-1.0, 1.0)}  # fmt: skip
+MAX_MULTIPLES = 16
+LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
+
+
+# --- plumbing ------------------------------------------------------------------------------
+
+
+def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if (
+        not isinstance(figsize, Sequence)
+        or len(figsize) != 2
+        or not all(isinstance(v, int | float) and v > 0 for v in figsize)
+    ):
+        raise ValueError(f"figsize: expected (width, height) in inches > 0, got {figsize!r}")
+    if not isinstance(dpi, int | float) or isinstance(dpi, bool) or dpi <= 0:
+        raise ValueError(f"dpi: expected a number > 0, got {describe(dpi)}")
+    fig = Figure(figsize=tuple(float(v) for v in figsize), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _tight(fig: Figure) -> None:
+    """``tight_layout``, quietly giving up on figures too small for their labels."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*not compatible with tight_layout")
+        fig.tight_layout()
+
+
+def _cmap():
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    return buf.getvalue()
+
+
+def save(fig: Figure, path: str | os.PathLike[str]) -> None:
+    """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
+    fig.savefig(os.fspath(path), dpi=fig.dpi)
+
+
+def _member_list(population: int | None, member: Any) -> list[int | None]:
+    """Which members to draw: ``[None]`` for a single network."""
+    if population is None:
+        if member not in (None, 0):
+            raise ValueError(f"member: this is a single network, got member={member!r}")
+        return [None]
+    if member is None:
+        return [0]
+    if isinstance(member, str):
+        if member != "all":
+            raise ValueError(f"member: expected an index, a list of them or 'all', got {member!r}")
+        return list(range(min(population, MAX_MULTIPLES)))
+    items = [member] if isinstance(member, int | np.integer) else list(member)
+    if not items or len(items) > MAX_MULTIPLES:
+        raise ValueError(f"member: expected 1 to {MAX_MULTIPLES} members, got {len(items)}")
+    out: list[int | None] = []
+    for k in items:
+        if isinstance(k, bool) or not isinstance(k, int | np.integer):
+            raise TypeError(f"member: expected member indices, got {describe(k)}")
+        if not -population <= k < population:
+            raise ValueError(f"member: expected indices below {population}, got {k}")
+        out.append(int(k) % population)
+    return out
+
+
+def _single(net: Network, k: int | None) -> Network:
+    return net if k is None else net.member(k)
+
+
+def _grid_axes(fig: Figure, n: int) -> list[Axes]:
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    return [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
+
+
+def _unit_norm(name: str, values: Array):
+    """Colour scale of a layer's activations: the activation's range, or symmetric."""
+    from matplotlib.colors import Normalize
+
+    if name in UNIT_RANGE:
+        return Normalize(*UNIT_RANGE[name])
+    finite = np.asarray(values)[np.isfinite(values)]
+    m = float(np.abs(finite).max()) if finite.size else 1.0
+    m = m if m > 0 else 1.0
+    return Normalize(-m, m)
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return str(v)
+    if v != 0 and (abs(v) < 0.01 or abs(v) >= 1000):
+        return f"{v:.1e}"
+    return f"{v:.2f}"
+
+
+# --- network diagram -----------------------------------------------------------------------
+
+EDGE_MODES = ("weights", "gradients", "update")
+
+
+def network_diagram(
+    net: Network,
+    X: Any = None,
+    y: Any = None,
+    *,
+    sample: int = 0,
+    edges: str = "weights",
+    loss: str = "mse",
+    optimizer: str = "gd",
+    lr: float = 0.5,
+    steps: list[dict[str, Array]] | None = None,
+    member: Any = None,
+    max_nodes: int = 12,
+    labels: bool | None = None,
+    figsize: tuple[float, float] = (6.4, 4.0),
+    dpi: float = 100,
+) -> Figure:
+    r"""The network as nodes and edges.
+
+    Nodes are coloured by their activation ``a^(l)_j`` on input row ``sample`` of ``X`` (grey
+    without ``X``). Edges show, by colour the sign (blue > 0, orange < 0) and by width the
+    magnitude of:
+
+    * ``edges="weights"``: ``W^(l)`` (and the biases, from the square bias nodes);
+    * ``edges="gradients"``: ``dC/dW^(l)`` on ``(X, y)`` (needs ``y``);
+    * ``edges="update"``: the step the optimizer takes from here on ``(X, y)``
+      (``-lr dC/dW`` for gradient descent), or the given ``steps`` (e.g. the difference of
+      two recorded parameter sets: the last update).
+
+    Widths are scaled by the largest magnitude in the whole network, so layers can be
+    compared (vanishing gradients show as hairlines). Layers wider than ``max_nodes`` show
+    their first ``max_nodes - 1`` units.
+
+    Parameters
+    ----------
+    net : Network
+    X, y : arrays, optional
+    sample : int
+        The row of ``X`` whose activations colour the nodes.
+    edges : {"weights", "gradients", "update"}
+    loss, optimizer, lr
+        For gradients and updates (see :func:`glassnet.trace.trace`).
+    steps : list of dict, optional
+        Explicit updates for ``edges="update"``, shaped like ``net.params``.
+    member : int, list of int or "all", optional
+    max_nodes : int
+    labels : bool, optional
+        Write the values on edges and nodes (default: when the network is small).
+    figsize, dpi
+    """
+    if edges not in EDGE_MODES:
+        raise ValueError(f"edges: expected one of {', '.join(EDGE_MODES)}, got {edges!r}")
+    max_nodes = positive_int(max_nodes, "max_nodes", minimum=2)
+    if edges != "weights" and steps is None and (X is None or y is None):
+        raise ValueError(f"X, y: edges={edges!r} needs the data (X and y) to compute gradients")
+    members = _member_list(net.population, member)
+    fig = _figure(figsize, dpi)
+    axes = [fig.add_subplot(1, 1, 1)] if len(members) == 1 else _grid_axes(fig, len(members))
+    for ax, k in zip(axes, members, strict=True):
+        one = _single(net, k)
+        step_k = steps
+        if steps is not None and k is not None:
+            step_k = [{n: np.asarray(v)[k] for n, v in s.items()} for s in steps]
+        _draw_network(ax, one, X, y, sample, edges, loss, optimizer, lr, step_k, max_nodes,
+                      labels if len(members) == 1 else False)  # fmt: skip
+        if k is not None:
+            ax.set_title(f"member {k} of {net.population}", fontsize=8)
+    if len(members) == 1:
+        what = {"weights": "weights W and biases b", "gradients": "gradients dC/dW, dC/db",
+                "update": "update (step) of each parameter"}[edges]  # fmt: skip
+        node = f"activations on sample {sample}" if X is not None else "no input given"
+        axes[0].set_title(
+            f"{what}: blue > 0, orange < 0, width ~ |value|\nnodes: {node}", fontsize=8
+        )
+    _tight(fig)
+    return fig
+
+
+def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes, labels):
+    sizes = net.sizes
+    L = len(sizes) - 1
+    acts: list[Array | None] = [None] * (L + 1)
+    if X is not None:
+        Xa = net._inputs(X)
+        if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+            raise TypeError(f"sample: expected a row index, got {describe(sample)}")
+        if not -Xa.shape[0] <= sample < Xa.shape[0]:
+            raise ValueError(f"sample: expected a row below {Xa.shape[0]}, got {sample}")
+        fwd = net.forward(Xa[[sample]])
+        acts = [np.asarray(a)[0] for a in fwd.a]
+    values: list[dict[str, Array]]
+    if edges == "weights":
+        values = net.params
+    elif steps is not None:
+        values = steps
+    else:
+        t = net.trace(X, y, loss=loss, optimizer=optimizer, lr=lr)
+        values = t.gradients if edges == "gradients" else t.steps
+    shown = [list(range(n)) if n <= max_nodes else list(range(max_nodes - 1)) for n in sizes]
+    height = max(len(s) for s in shown)
+    has_bias = any("b" in v for v in values)
+
+    def ypos(i: int, r: int) -> float:
+        return (len(shown[i]) - 1) / 2 - r
+
+    bias_y = -(height - 1) / 2 - 1.0
+    vmax = max(float(np.nanmax(np.abs(v[key]))) for v in values for key in v) or 1.0
+    n_edges = sum(len(shown[i]) * len(shown[i + 1]) for i in range(L))
+    if labels is None:
+        labels = n_edges <= 24 and height <= 6
+
+    for i in range(L):
+        V = np.asarray(values[i]["W"])
+        for a_idx, r in enumerate(shown[i]):
+            for b_idx, c in enumerate(shown[i + 1]):
+                t = 0.5 if len(shown[i + 1]) == 1 else 0.22 + 0.56 * b_idx / (len(shown[i + 1]) - 1)
+                _edge(ax, (i, ypos(i, a_idx)), (i + 1, ypos(i + 1, b_idx)), float(V[r, c]), vmax,
+                      labels, t=t)  # fmt: skip
+        if "b" in values[i]:
+            bvals = np.broadcast_to(np.asarray(values[i]["b"]), (1, sizes[i + 1]))[0]
+            for b_idx, c in enumerate(shown[i + 1]):
+                _edge(ax, (i + 0.35, bias_y), (i + 1, ypos(i + 1, b_idx)), float(bvals[c]), vmax,
+                      labels and net.bias == "neuron", dashed=True)  # fmt: skip
+            ax.scatter([i + 0.35], [bias_y], marker="s", s=120, c="white", edgecolors="0.3",
+                       zorder=3)  # fmt: skip
+            label = "b" if net.bias == "neuron" else f"b={_fmt(float(bvals[0]))}"
+            ax.annotate(label, (i + 0.35, bias_y), xytext=(0, -11), textcoords="offset points",
+                        ha="center", va="top", fontsize=7)  # fmt: skip
+
+    size = max(120.0, 900.0 / max(height / 3, 1))
+    for i, rows in enumerate(shown):
+        xs = [i] * len(rows)
+        ys = [ypos(i, r) for r in range(len(rows))]
+        a = acts[i]
+        if a is not None:
+            name = "input" if i == 0 else net.activations[i - 1].name
+            norm = _unit_norm(name, a)
+            colours = [_cmap()(norm(a[r])) for r in rows]
+        else:
+            colours = ["0.85"] * len(rows)
+        ax.scatter(xs, ys, s=size, c=colours, edgecolors="0.2", linewidths=0.8, zorder=4)
+        if a is not None and (labels or height <= 8):
+            for x0, y0, r in zip(xs, ys, rows, strict=True):
+                ax.annotate(_fmt(float(a[r])), (x0, y0), ha="center", va="center",
+                            fontsize=6 if height > 4 else 7, zorder=5)  # fmt: skip
+        if len(rows) < sizes[i]:
+            ax.annotate(f"+{sizes[i] - len(rows)} more", (i, ypos(i, len(rows) - 1) - 0.6),
+                        ha="center", va="top", fontsize=7, color="0.3")  # fmt: skip
+        kind = "input" if i == 0 else ("output" if i == L else "hidden")
+        act = "" if i == 0 else f"\n{net.activations[i - 1].name}"
+        ax.annotate(f"layer {i} ({kind}){act}", (i, (height - 1) / 2 + 0.55), ha="center",
+                    va="bottom", fontsize=7)  # fmt: skip
+    ax.set_xlim(-0.45, L + 0.45)
+    top = (height - 1) / 2 + 1.3
+    bottom = (bias_y - 0.7) if has_bias else -(height - 1) / 2 - 0.7
+    ax.set_ylim(bottom, top)
+    ax.set_axis_off()
+
+
+def _edge(ax, p, q, v, vmax, label, dashed=False, t=0.5):
+    m = abs(v) / vmax if np.isfinite(v) else 1.0
+    colour = POS if v > 0 else NEG
+    ax.plot([p[0], q[0]], [p[1], q[1]], color=colour, lw=0.4 + 5.0 * m, alpha=0.35 + 0.6 * m,
+            ls="--" if dashed else "-", solid_capstyle="round", zorder=1)  # fmt: skip
+    if label:
+        # t is staggered by receiving unit, so labels of edges into different units never meet
+        ax.annotate(_fmt(v), (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])), ha="center",
+                    va="center", fontsize=6, zorder=2,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))  # fmt: skip
+
+
+# --- decision boundary and hidden-unit maps ----------------------------------------------
+
+
+def _target_kind(net: Network, y: Array) -> str:
+    from glassnet.metrics import is_classification
+
+    if is_classification(y):
+        return "binary" if y.shape[1] == 1 else "multiclass"
+    return "regression"
+
+
+def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool = True):
+    from matplotlib.colors import ListedColormap, Normalize
+
+    extent = grid.extent
+    out = grid.output
+    x0, x1, y0, y1 = extent
+    if kind == "binary":
+        ax.imshow(out[..., 0], extent=extent, cmap=_cmap(), vmin=0, vmax=1, origin="upper",
+                  aspect="auto", interpolation="bilinear", alpha=0.7)  # fmt: skip
+        xs = np.linspace(x0, x1, grid.res)
+        ys = np.linspace(y0, y1, grid.res)
+        if np.nanmin(out) < 0.5 < np.nanmax(out):
+            ax.contour(xs, ys, out[::-1, :, 0], levels=[0.5], colors="k", linewidths=1.2)
+        if points:
+            cls = y[:, 0] > 0.5
+            ax.scatter(X[~cls, 0], X[~cls, 1], c=NEG, edgecolors="k", s=22, lw=0.5,
+                       label="class 0")  # fmt: skip
+            ax.scatter(X[cls, 0], X[cls, 1], c=POS, edgecolors="k", s=22, lw=0.5,
+                       label="class 1")  # fmt: skip
+    elif kind == "multiclass":
+        n = out.shape[-1]
+        colours = [f"C{c % 10}" for c in range(n)]
+        cm = ListedColormap(colours)
+        ax.imshow(out.argmax(axis=-1), extent=extent, cmap=cm, vmin=-0.5, vmax=n - 0.5,
+                  origin="upper", aspect="auto", alpha=0.45, interpolation="nearest")  # fmt: skip
+        if points:
+            ax.scatter(X[:, 0], X[:, 1], c=y.argmax(axis=1), cmap=cm, vmin=-0.5, vmax=n - 0.5,
+                       edgecolors="k", s=22, lw=0.5)  # fmt: skip
+    else:
+        vals = np.concatenate([out[..., 0].ravel(), y[:, 0]])
+        vals = vals[np.isfinite(vals)]
+        norm = Normalize(float(vals.min()), float(vals.max())) if vals.size else None
+        im = ax.imshow(out[..., 0], extent=extent, cmap="viridis", norm=norm, origin="upper",
+                       aspect="auto", interpolation="bilinear")  # fmt: skip
+        if points:
+            ax.scatter(X[:, 0], X[:, 1], c=y[:, 0], cmap="viridis", norm=norm, edgecolors="k",
+                       s=22, lw=0.5)  # fmt: skip
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.tick_params(labelsize=7)
+
+
+def decision_boundary(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    member: Any = None,
+    units: bool = True,
+    res: int = 80,
+    unit_res: int = 32,
+    max_units: int = 8,
+    fill: Sequence[float] | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    r"""The output over the plane of the first two inputs, with the data; and every hidden
+    unit's own map (TensorFlow Playground style).
+
+    Binary targets: ``a^(L)`` in (0, 1), orange to blue, the boundary ``a^(L) = 0.5`` in black.
+    One-hot targets: the ``argmax`` class. Real targets: the regression surface with a colour
+    bar. With more than two inputs, the others are held at ``fill`` (default: their mean).
+
+    The small maps show ``a^(l)_j`` for every hidden layer ``l`` (rows) and unit ``j``
+    (columns, at most ``max_units``), on the activation's own scale.
+
+    Parameters
+    ----------
+    net : Network
+    X : array (N, d), d >= 2
+    y : array (N, n_out)
+    member : int, list of int or "all", optional
+        For a population; a list draws small multiples of the output (no unit maps).
+    units : bool
+        Draw the hidden-unit maps.
+    res, unit_res : int
+        Grid cells per side for the output and for the unit maps.
+    max_units : int
+    fill : sequence of float, optional
+    figsize : (width, height), optional
+        Default: 4 x 4 inches plus 0.9 inch per unit-map column.
+    dpi : float
+    """
+    from matplotlib.gridspec import GridSpec
+
+    Xa = net._inputs(X)
+    if Xa.shape[1] < 2:
+        raise ValueError(
+            f"X: the decision boundary needs at least 2 input features, got {Xa.shape[1]}"
+        )
+    ya = np.asarray(y, dtype=float)
+    if ya.ndim != 2 or ya.shape[0] != Xa.shape[0]:
+        raise ValueError(f"y: expected shape ({Xa.shape[0]}, n_out), got {ya.shape}")
+    max_units = positive_int(max_units, "max_units")
+    kind = _target_kind(net, ya)
+    members = _member_list(net.population, member)
+    extent = grids.plane_extent(Xa)
+    n_hidden = len(net.sizes) - 2
+    show_units = units and n_hidden > 0 and len(members) == 1
+    cols = min(max(net.sizes[1:-1], default=0), max_units) if show_units else 0
+    if figsize is None:
+        if len(members) > 1:
+            c = math.ceil(math.sqrt(len(members)))
+            figsize = (2.6 * c, 2.6 * math.ceil(len(members) / c))
+        else:
+            figsize = (4.2 + 0.95 * cols, max(4.0, 0.95 * n_hidden + 0.6) if show_units else 4.0)
+    fig = _figure(figsize, dpi)
+
+    if len(members) > 1:
+        grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill)
+        for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
+            one = grids.PlaneGrid(grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers])
+            _draw_output(ax, net, one, Xa, ya, kind)
+            ax.set_title(f"member {k}", fontsize=8)
+        _tight(fig)
+        return fig
+
+    one = _single(net, members[0])
+    grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill)
+    if show_units:
+        outer = GridSpec(1, 2, figure=fig, width_ratios=[4.0, 0.95 * cols], wspace=0.12)
+        gs = outer[0, 1].subgridspec(n_hidden, cols, wspace=0.08, hspace=0.35)
+        main = fig.add_subplot(outer[0, 0])
+    else:
+        main = fig.add_subplot(1, 1, 1)
+    _draw_output(main, one, grid, Xa, ya, kind)
+    title = {"binary": f"output $a^{{({len(net.sizes) - 1})}}$ (black line: 0.5)",
+             "multiclass": "predicted class (argmax of the output)",
+             "regression": "output (regression surface)"}[kind]  # fmt: skip
+    if members[0] is not None:
+        title += f", member {members[0]}"
+    if Xa.shape[1] > 2:
+        held = ", ".join(f"{v:.3g}" for v in grid.fill)
+        name = "feature 3" if Xa.shape[1] == 3 else f"features 3..{Xa.shape[1]}"
+        title += f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held fixed"
+    main.set_title(title, fontsize=8)
+    if show_units:
+        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill)
+        for l in range(1, n_hidden + 1):
+            a = ugrid.layers[l - 1]
+            name = one.activations[l - 1].name
+            norm = _unit_norm(name, a)
+            for j in range(min(a.shape[-1], cols)):
+                ax = fig.add_subplot(gs[l - 1, j])
+                ax.imshow(a[..., j], extent=ugrid.extent, cmap=_cmap(), norm=norm,
+                          origin="upper", aspect="auto", interpolation="bilinear")  # fmt: skip
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_box_aspect(1)
+                ax.set_title(f"$a^{{({l})}}_{{{j + 1}}}$", fontsize=7, pad=2)
+                if j == 0:
+                    ax.set_ylabel(f"layer {l}\n{name}", fontsize=6)
+            if a.shape[-1] > cols:
+                ax.annotate(f"+{a.shape[-1] - cols}", (1.02, 0.5), xycoords="axes fraction",
+                            fontsize=6, va="center")  # fmt: skip
+        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.08)
+    else:
+        _tight(fig)
+    return fig
+
+
+# --- recording parameters during training ------------------------------------------------
+
+
+class ParamRecorder(Callback):
+    """A callback that keeps the parameters every ``stride`` epochs.
+
+    Records the parameters before training (``epochs[0] = 0``) and after every ``stride``-th
+    epoch (``epochs`` counts the updates made: after epoch ``e`` it is ``e + 1``), and after
+    the last epoch when ``last`` is true. With ``epochs=E`` and ``stride=s`` that is
+    ``1 + E // s`` frames (plus one when ``E`` is not a multiple of ``s`` and ``last``).
+
+    Attributes
+    ----------
+    frames : list of list of dict
+        Copies of ``net.params``.
+    epochs : list of int
+    history : History
+        The training record (filled in as training runs).
+    """
+
+    def __init__(self, stride: int = 1, last: bool = True) -> None:
+        self.stride = positive_int(stride, "stride")
+        self.last = last
+        self.frames: list[list[dict[str, Array]]] = []
+        self.epochs: list[int] = []
+        self.history: History | None = None
+        self.net: Network | None = None
+
+    def _keep(self, net: Network, epoch: int) -> None:
+        self.frames.append([{k: np.array(v) for k, v in layer.items()} for layer in net.params])
+        self.epochs.append(epoch)
+
+    def on_train_begin(self, net: Network, history: History) -> None:
+        self.net, self.history = net, history
+        if not self.frames:
+            self._keep(net, 0)
+
+    def on_epoch_end(self, epoch: int, history: History, net: Network) -> None:
+        if (epoch + 1) % self.stride == 0:
+            self._keep(net, epoch + 1)
+
+    def on_train_end(self, net: Network, history: History) -> None:
+        self.history = history
+        if self.last and self.epochs[-1] != history.epochs_run:
+            self._keep(net, history.epochs_run)
+
+    @property
+    def path(self) -> Array:
+        """The flat parameters of every frame: ``(T, n_params)`` or ``(T, P, n_params)``."""
+        if not self.frames:
+            raise ValueError("path: nothing recorded yet (pass the recorder to fit's callbacks)")
+        return np.stack([grids.flatten(f) for f in self.frames])
+
+
+# --- training animation ---------------------------------------------------------------------
+
+
+def render_animation(
+    recorder: ParamRecorder,
+    X: Any,
+    y: Any,
+    path: str | os.PathLike[str],
+    *,
+    net: Network | None = None,
+    member: int | None = None,
+    fps: float = 6,
+    res: int = 50,
+    max_weights: int = 40,
+    figsize: tuple[float, float] = (10.0, 3.4),
+    dpi: float = 80,
+) -> str:
+    r"""Write the recorded training as an animation: GIF (Pillow), or MP4 when ``path`` ends in
+    ``.mp4`` (needs ffmpeg on PATH).
+
+    Each frame shows, after ``t`` updates: the decision boundary (the output over the input
+    plane, 2-D data; otherwise each sample's output against its target), the loss curve up
+    to ``t`` and every weight's trajectory up to ``t``. One frame per recorded parameter set.
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    from matplotlib import animation
+
+    if not recorder.frames or recorder.net is None:
+        raise ValueError("recorder: nothing recorded (pass it to fit's callbacks first)")
+    net = net if net is not None else recorder.net
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".mp4":
+        if shutil.which("ffmpeg") is None:
+            raise ValueError(f"path: writing {path} (MP4) needs ffmpeg on PATH; use a .gif path")
+        writer: Any = animation.FFMpegWriter(fps=fps)
+    elif ext == ".gif":
+        writer = animation.PillowWriter(fps=fps)
+    else:
+        raise ValueError(f"path: expected a .gif or .mp4 file name, got {path!r}")
+    (k,) = _member_list(net.population, member)
+    frames = recorder.frames
+    if k is not None:
+        frames = [[{n: v[k] for n, v in layer.items()} for layer in f] for f in frames]
+    work = net.member(k) if k is not None else net.copy()
+    Xa = work._inputs(X)
+    ya = np.asarray(y, dtype=float)
+    hist = recorder.history
+    loss_name = hist.settings.get("loss", "mse") if hist is not None else "mse"
+    kind = _target_kind(work, ya)
+    plane = Xa.shape[1] >= 2
+    extent = grids.plane_extent(Xa) if plane else None
+
+    # everything the frames need, computed once
+    costs, weights = [], []
+    for f in frames:
+        for layer, src in zip(work.params, f, strict=True):
+            for n in layer:
+                layer[n][...] = src[n]
+        costs.append(float(work.loss(Xa, ya, loss_name)))
+        weights.append(np.concatenate([layer["W"].ravel() for layer in f]))
+    W = np.stack(weights)  # (T, n_weights)
+    owner = np.concatenate([np.full(layer["W"].size, l) for l, layer in enumerate(frames[0])])
+    pick = np.linspace(0, W.shape[1] - 1, min(W.shape[1], max_weights)).round().astype(int)
+    pick = np.unique(pick)
+    epochs = np.asarray(recorder.epochs)
+    full_loss = None
+    if hist is not None:
+        full_loss = np.asarray(hist.loss if k is None else hist.loss[k], dtype=float)
+
+    fig = _figure(figsize, dpi)
+    ax_b, ax_l, ax_w = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
+    with writer.saving(fig, path, dpi):
+        for t, f in enumerate(frames):
+            for layer, src in zip(work.params, f, strict=True):
+                for n in layer:
+                    layer[n][...] = src[n]
+            for ax in (ax_b, ax_l, ax_w):
+                ax.clear()
+            if plane:
+                grid = grids.plane_grid(work, Xa, extent=extent, res=res)
+                _draw_output(ax_b, work, grid, Xa, ya, kind) if kind != "regression" else (
+                    _draw_regression_frame(ax_b, grid, Xa, ya)
+                )
+                ax_b.set_title(f"after {epochs[t]} updates", fontsize=9)
+            else:
+                out = work.predict(Xa)[:, 0]
+                ax_b.scatter(ya[:, 0], out, s=10, c=POS)
+                lo, hi = float(min(ya.min(), out.min())), float(max(ya.max(), out.max()))
+                ax_b.plot([lo, hi], [lo, hi], color="0.5", lw=0.8)
+                ax_b.set_xlabel("target", fontsize=8)
+                ax_b.set_ylabel("output", fontsize=8)
+                ax_b.set_title(f"after {epochs[t]} updates", fontsize=9)
+            if full_loss is not None and full_loss.size:
+                ax_l.plot(np.arange(full_loss.size), full_loss, color="0.8", lw=1)
+            ax_l.plot(epochs[: t + 1], costs[: t + 1], color=POS, lw=1.5, marker="o", ms=3)
+            ax_l.set_yscale("log" if min(costs) > 0 else "linear")
+            ax_l.set_title(f"loss ({loss_name}) = {costs[t]:.4g}", fontsize=9)
+            ax_l.set_xlabel("epoch", fontsize=8)
+            ax_l.set_xlim(0, max(int(epochs[-1]), 1))
+            for j in pick:
+                ax_w.plot(epochs[: t + 1], W[: t + 1, j], color=LAYER_COLOURS[owner[j] % 6], lw=0.9)
+            for l in range(len(frames[0])):
+                ax_w.plot([], [], color=LAYER_COLOURS[l % 6], label=f"$W^{{({l + 1})}}$")
+            ax_w.legend(fontsize=6, loc="upper left")
+            ax_w.set_xlim(0, max(int(epochs[-1]), 1))
+            lim = float(np.nanmax(np.abs(W[:, pick]))) if np.isfinite(W).any() else 1.0
+            ax_w.set_ylim(-1.05 * lim, 1.05 * lim)
+            ax_w.set_title("every weight over the epochs", fontsize=9)
+            ax_w.set_xlabel("epoch", fontsize=8)
+            for ax in (ax_b, ax_l, ax_w):
+                ax.tick_params(labelsize=7)
+            if t == 0:
+                _tight(fig)
+            writer.grab_frame()
+    return path
+
+
+def _draw_regression_frame(ax, grid, X, y):
+    from matplotlib.colors import Normalize
+
+    vals = np.concatenate([grid.output[..., 0].ravel(), y[:, 0]])
+    norm = Normalize(float(np.nanmin(vals)), float(np.nanmax(vals)))
+    ax.imshow(grid.output[..., 0], extent=grid.extent, cmap="viridis", norm=norm, origin="upper",
+              aspect="auto")  # fmt: skip
+    ax.scatter(X[:, 0], X[:, 1], c=y[:, 0], cmap="viridis", norm=norm, edgecolors="k", s=18, lw=0.5)
+
+
+def animate_training(
+    net: Network,
+    X: Any,
+    y: Any,
+    path: str | os.PathLike[str],
+    *,
+    epochs: int = 100,
+    stride: int = 5,
+    fps: float = 6,
+    member: int | None = None,
+    res: int = 50,
+    figsize: tuple[float, float] = (10.0, 3.4),
+    dpi: float = 80,
+    callbacks: Sequence[Callback] = (),
+    **fit_kwargs: Any,
+) -> History:
+    r"""Train ``net`` (in place) while recording a frame every ``stride`` epochs, then write the
+    animation to ``path`` (see :func:`render_animation`).
+
+    With ``epochs = E`` the animation has ``1 + ceil(E / stride)`` frames: the start, every
+    ``stride``-th epoch, and the end. Other keyword arguments go to
+    :func:`glassnet.training.fit`.
+
+    Returns
+    -------
+    History
+    """
+    rec = ParamRecorder(stride)
+    hist = net.fit(X, y, epochs=epochs, callbacks=[*callbacks, rec], **fit_kwargs)
+    render_animation(rec, X, y, path, net=net, member=member, fps=fps, res=res, figsize=figsize,
+                     dpi=dpi)  # fmt: skip
+    return hist
+
+
+# --- loss landscape -------------------------------------------------------------------------
+
+LANDSCAPE_KINDS = ("both", "1d", "2d")
+
+
+def _path_array(path: Any, k: int | None) -> Array | None:
+    if path is None:
+        return None
+    P = path.path if isinstance(path, ParamRecorder) else np.asarray(path, dtype=float)
+    if P.ndim == 3:
+        if k is None:
+            raise ValueError("path: a population's path needs the network's population too")
+        P = P[:, k]
+    return P
+
+
+def loss_landscape(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    loss: str = "mse",
+    path: Any = None,
+    kind: str = "both",
+    directions: str = "random",
+    span: float | None = None,
+    res: int = 31,
+    seed: int = 0,
+    member: Any = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    r"""The cost around the network's (trained) parameters, with the optimizer's path.
+
+    ``C(theta + alpha d1)`` (1-D slice) and ``C(theta + alpha d1 + beta d2)`` (2-D slice), along
+    filter-normalized random directions (``directions="random"``) or the two principal
+    directions of the recorded path (``"pca"``, the plane where the path is best seen); the
+    path (a :class:`ParamRecorder` or an array ``(T, n_params)``) is projected on them, shown
+    on the 1-D slice at its true cost. See :func:`glassnet.grids.loss_surface`.
+
+    Parameters
+    ----------
+    net : Network
+    X, y : arrays
+    loss : str
+    path : ParamRecorder or array, optional
+    kind : {"both", "1d", "2d"}
+    directions : {"random", "pca"}
+    span : float, optional
+    res : int
+    seed : int
+    member : int, list of int or "all", optional
+        For a population; a list draws small multiples of the 2-D slice.
+    figsize, dpi
+    """
+    if kind not in LANDSCAPE_KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(LANDSCAPE_KINDS)}, got {kind!r}")
+    members = _member_list(net.population, member)
+    if len(members) > 1:
+        c = math.ceil(math.sqrt(len(members)))
+        fig = _figure(figsize or (3.0 * c, 2.7 * math.ceil(len(members) / c)), dpi)
+        for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
+            one = _single(net, k)
+            s = grids.loss_surface(one, X, y, loss=loss, dims=2, directions=directions,
+                                   path=_path_array(path, k), span=span, res=res, seed=seed)  # fmt: skip
+            _draw_landscape_2d(ax, s, colorbar=False)
+            ax.set_title(f"member {k}", fontsize=8)
+        _tight(fig)
+        return fig
+    k = members[0]
+    one = _single(net, k)
+    P = _path_array(path, k)
+    n_ax = 2 if kind == "both" else 1
+    fig = _figure(figsize or (5.0 * n_ax, 4.0), dpi)
+    axes = [fig.add_subplot(1, n_ax, i + 1) for i in range(n_ax)]
+    what = "filter-normalized random" if directions == "random" else "PCA-of-the-path"
+    if kind in ("both", "1d"):
+        s1 = grids.loss_surface(one, X, y, loss=loss, dims=1, directions=directions, path=P,
+                                span=span, res=max(res, 41), seed=seed)  # fmt: skip
+        times = np.asarray(path.epochs) if isinstance(path, ParamRecorder) else None
+        _draw_landscape_1d(axes[0], s1, times)
+        axes[0].set_title(f"1-D slice along a {what} direction", fontsize=9)
+    if kind in ("both", "2d"):
+        s2 = grids.loss_surface(one, X, y, loss=loss, dims=2, directions=directions, path=P,
+                                span=span, res=res, seed=seed)  # fmt: skip
+        ax = axes[-1]
+        _draw_landscape_2d(ax, s2)
+        extra = ""
+        if s2.explained is not None:
+            extra = f" ({100 * s2.explained[0]:.0f}% + {100 * s2.explained[1]:.0f}% of the path)"
+        ax.set_title(f"2-D slice, {what} directions{extra}", fontsize=9)
+    if k is not None:
+        fig.suptitle(f"member {k} of {net.population}", fontsize=9)
+    _tight(fig)
+    return fig
+
+
+def _draw_landscape_1d(ax, s: grids.LossSurface, times: Array | None = None) -> None:
+    positive = bool(np.all(s.loss[np.isfinite(s.loss)] > 0))
+    ax.plot(s.alphas, s.loss, color="0.2", lw=1.5, label="C(theta + alpha d)")
+    ax.axvline(0, color="0.6", lw=0.8, ls=":")
+    if s.path is not None and s.path_loss is not None:
+        t = np.arange(len(s.path)) if times is None else times
+        ax.plot(s.path[:, 0], s.path_loss, color=NEG, lw=0.8, alpha=0.7)
+        sc = ax.scatter(s.path[:, 0], s.path_loss, c=t, cmap="viridis", s=14, zorder=3,
+                        label="optimizer path (true cost)")  # fmt: skip
+        cb = ax.figure.colorbar(sc, ax=ax, fraction=0.046, pad=0.02)
+        cb.set_label("frame" if times is None else "epoch", fontsize=7)
+        cb.ax.tick_params(labelsize=6)
+    if positive:
+        ax.set_yscale("log")
+    ax.set_xlabel("alpha (distance along d, 0 = these weights)", fontsize=8)
+    ax.set_ylabel("cost", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper center")
+
+
+def _draw_landscape_2d(ax, s: grids.LossSurface, colorbar: bool = True) -> None:
+    Z = np.asarray(s.loss, dtype=float)
+    finite = Z[np.isfinite(Z)]
+    positive = finite.size and bool((finite > 0).all())
+    if positive:
+        Z = np.log10(Z)
+    cs = ax.contourf(s.alphas, s.betas, Z, levels=24, cmap="viridis")
+    ax.contour(s.alphas, s.betas, Z, levels=12, colors="white", linewidths=0.4, alpha=0.5)
+    if colorbar:
+        cb = ax.figure.colorbar(cs, ax=ax, fraction=0.046, pad=0.02)
+        cb.set_label("log10 cost" if positive else "cost", fontsize=7)
+        cb.ax.tick_params(labelsize=6)
+    ax.plot([0], [0], marker="*", ms=11, color="white", mec="k", zorder=4, label="these weights")
+    if s.path is not None:
+        ax.plot(s.path[:, 0], s.path[:, 1], color=NEG, lw=1.2, marker="o", ms=2.5, zorder=3,
+                label="optimizer path")  # fmt: skip
+        ax.plot(s.path[0, 0], s.path[0, 1], marker="o", ms=6, color="white", mec=NEG, zorder=4,
+                label="start")  # fmt: skip
+        ax.legend(fontsize=6, loc="upper right")
+    ax.set_xlabel("alpha (d1)", fontsize=8)
+    ax.set_ylabel("beta (d2)", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+# --- curves from a History --------------------------------------------------------------------
+
+_LOG_STATS = ("grad_norm", "weight_norm", "update_ratio")
+
+
+def _history_members(history: History, member: Any) -> list[int | None]:
+    return _member_list(history.population, member)
+
+
+def _draw_gradient_flow(ax, history: History, stat: str, k: int | None) -> None:
+    from matplotlib import colormaps
+
+    values = np.asarray(history.layer_stats[stat], dtype=float)
+    if k is not None:
+        values = values[k]
+    epochs = np.asarray(history.stats_epochs)
+    L = values.shape[-1]
+    cmap = colormaps["viridis"]
+    log = stat in _LOG_STATS
+    for l in range(L):
+        v = values[:, l].copy()
+        if log:
+            v[v <= 0] = np.nan
+        role = "output" if l == L - 1 else ("first hidden" if l == 0 else "hidden")
+        ax.plot(epochs, v, color=cmap(l / max(L - 1, 1) * 0.9), lw=1.5, marker="o", ms=2.5,
+                label=f"layer {l + 1} ({role})")  # fmt: skip
+    if log and np.isfinite(values[values > 0]).any():
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def gradient_flow(
+    history: History,
+    *,
+    stat: str = "grad_norm",
+    member: Any = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    r"""Per-layer statistics over epochs, from ``History.layer_stats``: by default the gradient
+    norm ``||dC/dW^(l)||`` of every layer on a log scale -- the vanishing-gradient picture
+    (layers near the input get much smaller gradients than the output layer).
+
+    Parameters
+    ----------
+    history : History
+        From ``fit(..., stats_every=k)`` (``k >= 1``).
+    stat : {"grad_norm", "weight_norm", "update_ratio", "saturated", "dead_relu"}
+    member : int, list of int or "all", optional
+    figsize, dpi
+    """
+    from glassnet.training import LAYER_STATS
+
+    if stat not in LAYER_STATS:
+        raise ValueError(f"stat: expected one of {', '.join(LAYER_STATS)}, got {stat!r}")
+    if not history.layer_stats or np.size(history.stats_epochs) == 0:
+        raise ValueError(
+            "history: no per-layer statistics were recorded; train with stats_every >= 1"
+        )
+    members = _history_members(history, member)
+    label = {"grad_norm": "||dC/dW|| per layer", "weight_norm": "||W|| per layer",
+             "update_ratio": "||step W|| / ||W||", "saturated": "fraction of saturated units",
+             "dead_relu": "fraction of dead ReLU units"}[stat]  # fmt: skip
+    if len(members) > 1:
+        c = math.ceil(math.sqrt(len(members)))
+        fig = _figure(figsize or (3.0 * c, 2.5 * math.ceil(len(members) / c)), dpi)
+        axes = _grid_axes(fig, len(members))
+        for ax, k in zip(axes, members, strict=True):
+            _draw_gradient_flow(ax, history, stat, k)
+            ax.set_title(f"member {k}", fontsize=8)
+        axes[0].legend(fontsize=6)
+        fig.suptitle(label, fontsize=9)
+        _tight(fig)
+        return fig
+    fig = _figure(figsize or (6.0, 4.0), dpi)
+    ax = fig.add_subplot(1, 1, 1)
+    _draw_gradient_flow(ax, history, stat, members[0])
+    ax.set_ylabel(label, fontsize=8)
+    title = f"{label} over training"
+    if members[0] is not None:
+        title += f" (member {members[0]} of {history.population})"
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    _tight(fig)
+    return fig
+
+
+def _draw_loss(ax, history: History, k: int | None, log: bool) -> None:
+    loss = np.asarray(history.loss, dtype=float)
+    name = history.settings.get("loss", "loss")
+    epochs = np.arange(loss.shape[-1])
+    if loss.ndim == 2 and k is None:
+        for row in loss:
+            ax.plot(epochs, row, color=POS, lw=0.6, alpha=max(0.05, min(0.5, 8 / len(loss))))
+        ax.plot(epochs, np.nanmedian(loss, axis=0), color="k", lw=1.5, label="median")
+    else:
+        curve = loss if k is None else loss[k]
+        ax.plot(epochs, curve, color=POS, lw=1.5, label=f"training ({name})")
+        if history.val_loss is not None:
+            val = np.asarray(history.val_loss if k is None else history.val_loss[k])
+            ax.plot(epochs, val, color=NEG, lw=1.2, label="validation")
+    finite = loss[np.isfinite(loss)]
+    if log and finite.size and (finite > 0).all():
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch", fontsize=8)
+    ax.set_ylabel(f"cost ({name})", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7)
+
+
+def loss_curve(
+    history: History,
+    *,
+    member: Any = "all",
+    log: bool = True,
+    figsize: tuple[float, float] = (6.0, 4.0),
+    dpi: float = 100,
+) -> Figure:
+    r"""The training (and validation) cost per epoch, before each epoch's step.
+
+    For a population, ``member="all"`` (the default) draws every member thinly with the median
+    in black; an index draws that member alone.
+    """
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot(1, 1, 1)
+    if history.population is None or member == "all":
+        k = None
+        if history.population is None and member not in ("all", None, 0):
+            raise ValueError(f"member: this History is of a single network, got {member!r}")
+    else:
+        (k,) = _member_list(history.population, member)
+    _draw_loss(ax, history, k, log)
+    title = "loss per epoch"
+    if history.population is not None:
+        title += f" ({history.population} members)" if k is None else f" (member {k})"
+    ax.set_title(title, fontsize=9)
+    _tight(fig)
+    return fig
+
+
+def history_figure(
+    history: History, *, figsize: tuple[float, float] | None = None, dpi: float = 80
+) -> Figure:
+    """The loss curve, and the gradient flow when per-layer statistics were recorded."""
+    has_stats = bool(history.layer_stats) and np.size(history.stats_epochs) > 0
+    fig = _figure(figsize or ((9.0, 3.4) if has_stats else (5.0, 3.4)), dpi)
+    ax = fig.add_subplot(1, 2 if has_stats else 1, 1)
+    _draw_loss(ax, history, None, True)
+    ax.set_title("loss per epoch", fontsize=9)
+    if has_stats:
+        ax2 = fig.add_subplot(1, 2, 2)
+        k = None if history.population is None else 0
+        _draw_gradient_flow(ax2, history, "grad_norm", k)
+        ax2.set_title("||dC/dW|| per layer" + ("" if k is None else " (member 0)"), fontsize=9)
+        ax2.legend(fontsize=6)
+    _tight(fig)
+    return fig
+
+
+# --- Jupyter ----------------------------------------------------------------------------------
+
+
+def network_png(net: Network, **kwargs: Any) -> bytes:
+    """The network diagram as PNG bytes (for ``Network._repr_png_``)."""
+    kwargs.setdefault("figsize", (5.0, 3.2))
+    kwargs.setdefault("dpi", 80)
+    return to_png(network_diagram(net, **kwargs))
+
+
+def history_png(history: History, **kwargs: Any) -> bytes:
+    """The loss curve (and gradient flow) as PNG bytes (for ``History._repr_png_``)."""
+    return to_png(history_figure(history, **kwargs))
+
+
+def _img(png: bytes) -> str:
+    return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
+
+
+def network_html(net: Network) -> str:
+    """An HTML summary: architecture, a table of the layers, and the diagram."""
+    rows = []
+    for layer in net.layers:
+        W = np.asarray(layer.W)
+        rows.append(
+            f"<tr><td>{layer.index + 1}</td><td>{layer.n_in} &rarr; {layer.n_out}</td>"
+            f"<td>{html.escape(layer.activation.name)}</td>"
+            f"<td>{'x'.join(map(str, W.shape))}</td>"
+            f"<td>{float(np.sqrt((W * W).sum() / (net.population or 1))):.3g}</td></tr>"
+        )
+    pop = "" if net.population is None else f", population of {net.population}"
+    return (
+        f"<div><b>{html.escape(repr(net))}</b><br/>{net.n_params} parameters{pop}, "
+        f"bias {html.escape(net.bias)}, init {html.escape(net.init.name)}"
+        "<table><tr><th>layer</th><th>units</th><th>activation</th><th>W shape</th>"
+        "<th>||W||</th></tr>" + "".join(rows) + "</table>" + _img(network_png(net)) + "</div>"
+    )
+
+
+def history_html(history: History) -> str:
+    """An HTML summary: epochs, final loss, divergence and notes, and the curves."""
+    final = history.final_loss
+    final_text = (
+        f"{final:.4g}" if np.ndim(final) == 0 else
+        f"median {np.nanmedian(final):.4g} (min {np.nanmin(final):.4g}, max {np.nanmax(final):.4g})"
+    )  # fmt: skip
+    notes = "".join(f"<li>{html.escape(m)}</li>" for m in history.messages)
+    return (
+        f"<div><b>History</b>: {history.epochs_run} epochs, final loss {final_text}, "
+        f"diverged: {html.escape(str(np.sum(history.diverged)))}"
+        + (f"<ul>{notes}</ul>" if notes else "<br/>")
+        + _img(history_png(history))
+        + "</div>"
+    )

@@ -136,6 +136,13 @@ def test_train_xor_with_tanh(page: Any) -> None:
     page.click("#edge-mode button[data-mode=grads]")
     assert page.inner_text("#network + .legend") != ""
     assert page.evaluate("window.playground.edgeMode") == "grads"
+    # hovering a hidden unit tells what feeds it
+    x, y = page.evaluate("window.playground.layout.pos[1][0]")
+    box = page.locator("#network").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = page.inner_text("#unit-tip")
+    assert tip.startswith("hidden 1 unit 1 (tanh)") and "incoming weights" in tip
+    page.mouse.move(0, 0)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground-trained.png"), full_page=True)
 

@@ -233,7 +233,7 @@
     const acc = f.accuracy;
     $("accuracy").textContent = acc.train === null ? "–" : `${Math.round(acc.train * 100)}%` + (acc.test === null ? "" : ` / ${Math.round(acc.test * 100)}%`);
     GN.drawBoundary($("boundary"), f, d, { showTest: $("show-test").checked });
-    GN.drawNetwork($("network"), d.sizes, f, { mode: state.edgeMode, columns: d.columns });
+    state.layout = GN.drawNetwork($("network"), d.sizes, f, { mode: state.edgeMode, columns: d.columns });
     GN.drawChart($("loss-chart"), [
       { x: state.loss.epochs, y: state.loss.train, color: "#1d2330" },
       { x: state.loss.epochs, y: state.loss.test, color: "#e8871e", dash: true },
@@ -326,6 +326,32 @@
     $("edge-mode").querySelectorAll("button").forEach((o) => o.classList.toggle("on", o === b));
     render();
   }));
+  // hovering a unit says what it is and what feeds it
+  $("network").addEventListener("mousemove", (ev) => {
+    const tip = $("unit-tip");
+    const r = $("network").getBoundingClientRect();
+    const hit = GN.nodeAt(state.layout, ev.clientX - r.left, ev.clientY - r.top);
+    if (!hit || !state.frame || !state.data) { tip.style.display = "none"; return; }
+    const [l, j] = hit, f = state.frame, d = state.data, L = d.sizes.length - 1;
+    let text;
+    if (l === 0) text = `input ${d.columns[j] || "x" + (j + 1)}`;
+    else {
+      const W = f.weights[l - 1].W.map((row) => row[j]);
+      const G = f.grads[l - 1].W.map((row) => row[j]);
+      const b = f.weights[l - 1].b;
+      const act = l === L ? d.config.out : d.config.act[l - 1];
+      const norm = (v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0)).toPrecision(3);
+      text = `${l === L ? "output" : "hidden " + l} unit ${j + 1} (${act})\n` +
+        `incoming weights: ${W.map((v) => v.toPrecision(3)).join(", ")}\n` +
+        (b ? `bias: ${(b.length > j ? b[j] : b[0]).toPrecision(3)}\n` : "") +
+        `‖dC/dw‖ = ${norm(G)}`;
+    }
+    tip.textContent = text;
+    tip.style.display = "block";
+    tip.style.left = ev.pageX + 14 + "px";
+    tip.style.top = ev.pageY + 10 + "px";
+  });
+  $("network").addEventListener("mouseleave", () => { $("unit-tip").style.display = "none"; });
   $("show-test").addEventListener("change", render);
   $("log-loss").addEventListener("change", render);
   $("csv-file").addEventListener("change", () => {

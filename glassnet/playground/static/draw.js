@@ -196,6 +196,19 @@
     ctx.textAlign = "right";
     ctx.fillStyle = "#69707d";
     ctx.fillText(`max |${mode === "grads" ? "dC/dW" : "W"}| = ${maxAbs.toPrecision(3)}`, w - 4, h - 4);
+    return { pos, node };
+  }
+
+  /** Which node of a drawn diagram is at (x, y) (CSS pixels): [layer, unit] or null. */
+  function nodeAt(layout, x, y) {
+    if (!layout) return null;
+    for (let l = 0; l < layout.pos.length; l++) {
+      for (let j = 0; j < layout.pos[l].length; j++) {
+        const [nx, ny] = layout.pos[l][j];
+        if (Math.abs(x - nx) <= layout.node / 2 + 2 && Math.abs(y - ny) <= layout.node / 2 + 2) return [l, j];
+      }
+    }
+    return null;
   }
 
   function niceTicks(lo, hi, n) {
@@ -275,5 +288,5 @@
     return notes.map((n) => `<li class="${esc(n.kind)}">${esc(n.text)}</li>`).join("");
   }
 
-  root.GN = { PALETTE, css, decode, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
+  root.GN = { PALETTE, css, decode, nodeAt, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
 })(window);

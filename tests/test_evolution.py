@@ -245,7 +245,7 @@ def test_comparison_experiment_section(tmp_path):
     )
     seen = []
     res = experiment.run(cfg, progress=lambda stage, done, total: seen.append((done, total)))
-    assert seen[-1] == (4, 4)  # 2 datasets x 1 activation x 2 trainers
+    assert seen[-1] == (2, 2) == (2, experiment.stage_count(cfg))  # 2 datasets x 1 activation
     for ds in ("paper", "xor"):
         gd = res.runs[ds]["tanh"]["gd"]
         ev = res.runs[ds]["tanh"]["evolution"]

@@ -120,7 +120,7 @@ def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 
 
 def _mse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(2 * (y_hat - y), weight) / _n(y_hat)
+    return _weighted((y_hat - y) * (2 / _n(y_hat)), weight)
 
 
 # sse: C = sum (y_hat - y)^2, the paper's C_0 summed over the training cases

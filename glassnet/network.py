@@ -12,8 +12,9 @@ Notation (the paper's, in matrix form; rows are training cases)::
 
 A population of ``P`` networks of one architecture puts a member axis in front of every array:
 ``W^(l)`` is ``(P, n_{l-1}, n_l)``, ``z^(l)`` is ``(P, n_samples, n_l)``, and the formulas above
-hold unchanged, batched. The same functions run one network or many; only the kernel of the
-matrix product differs (see :func:`matmul`). A single network has no member axis at all.
+hold unchanged, batched: the same code runs one network or many (``@`` and ``.mT``, the
+transpose of the last two axes, broadcast over the member axis). A single network has no member
+axis at all.
 
 Memory layout: a population's arrays are ordinary C-contiguous ``(P, ...)`` stacks, each
 member's matrix contiguous, and every product is one batched ``np.matmul``. NumPy then calls the
@@ -44,18 +45,9 @@ if TYPE_CHECKING:
 Array = np.ndarray
 Params = list[dict[str, Array]]
 
-__all__ = ["BIAS_MODES", "Forward", "Layer", "Network", "matmul"]
+__all__ = ["BIAS_MODES", "Forward", "Layer", "Network"]
 
 BIAS_MODES = ("neuron", "layer", "none")
-
-
-def matmul(A: Array, B: Array) -> Array:
-    """``A @ B`` over the last two axes, broadcasting a leading member axis."""
-    return A @ B
-
-
-def _T(A: Array) -> Array:
-    return A.swapaxes(-1, -2)
 
 
 class Forward(NamedTuple):
@@ -324,7 +316,7 @@ class Network:
         a: list[Array] = [X]
         z: list[Array | None] = [None]
         for act, p in zip(self.activations, params, strict=True):
-            zl = matmul(a[-1], p["W"])  # z = a_prev W + b
+            zl = a[-1] @ p["W"]  # z = a_prev W + b
             if "b" in p:
                 zl += p["b"]
             z.append(zl)
@@ -353,14 +345,14 @@ class Network:
         for l in range(L, 0, -1):
             deltas[l] = delta
             g = grads[l - 1]
-            g["W"] = matmul(_T(a[l - 1]), delta)  # dC/dW = a_prev^T delta
+            g["W"] = a[l - 1].mT @ delta  # dC/dW = a_prev^T delta
             if self.bias == "neuron":
                 g["b"] = delta.sum(axis=-2, keepdims=True)  # dC/db = sum over samples
             elif self.bias == "layer":
                 g["b"] = delta.sum(axis=(-2, -1), keepdims=True)  # ... and over units
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
-                delta = act.backprop(z[l - 1], a[l - 1], matmul(delta, _T(params[l - 1]["W"])))
+                delta = act.backprop(z[l - 1], a[l - 1], delta @ params[l - 1]["W"].mT)
         return grads, deltas
 
     # --- public face ---------------------------------------------------------------------

@@ -81,6 +81,11 @@ class History:
         Why training stopped before ``epochs`` (a callback's name or ``"diverged"``).
     messages : list of str
         Plain-language notes (divergence, early stopping).
+    settings : dict
+        The loss, optimizer, epochs, batch size, L2 and schedule of the fit.
+    optimizer_state : NamedTuple
+        The optimizer's state after the last step: ``fit(..., resume=history)`` continues from
+        it (momentum, Adam's moments and step count), as if training had not stopped.
     """
 
     loss: Array
@@ -96,6 +101,7 @@ class History:
     stopped_by: str | None = None
     messages: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    optimizer_state: Any = field(default=None, repr=False)
 
     @property
     def final_loss(self) -> Any:
@@ -304,6 +310,7 @@ def fit(
     stats_every: int | str | None = "auto",
     sample_weight: Any = None,
     optimizer_options: dict[str, Any] | None = None,
+    resume: History | None = None,
 ) -> History:
     r"""Train ``net`` in place.
 
@@ -346,6 +353,11 @@ def fit(
         Per-sample weights, normalized to mean 1.
     optimizer_options : dict, optional
         Extra arguments of the optimizer (``beta``, ``beta1``, ``weight_decay``, ...).
+    resume : History, optional
+        The History of an earlier fit of this network with the same optimizer: training
+        continues from its optimizer state, so ``fit(epochs=a)`` then
+        ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)`` (full batch,
+        no schedule; mini-batches reshuffle from the seed).
 
     Returns
     -------
@@ -439,7 +451,20 @@ def fit(
     eps = float(np.finfo(net.dtype).tiny)
 
     params = net.params
-    state = opt.init(params)
+    by_epoch = history.loss.T  # (epochs, [P]): one row per epoch, a view
+    if resume is not None:
+        if not isinstance(resume, History) or resume.optimizer_state is None:
+            raise TypeError(
+                f"resume: expected the History of an earlier fit, got {describe(resume)}"
+            )
+        if resume.settings.get("optimizer") != opt.name:
+            raise ValueError(
+                f"resume: the earlier fit used {resume.settings.get('optimizer')!r}, "
+                f"this one {opt.name!r}"
+            )
+        state = resume.optimizer_state
+    else:
+        state = opt.init(params)
     frozen: Array | None = None  # (P, 1, 1) mask of diverged members, once any diverge
     for cb in callbacks:
         cb.on_train_begin(net, history)
@@ -475,7 +500,7 @@ def fit(
                     total = cost
                 else:  # the epoch's cost: sample-weighted mean of batch costs (sum for sse)
                     total = total + (cost if loss.summed else cost * (yb.shape[-2] / n))
-            history.loss[..., epoch] = total
+            by_epoch[epoch] = total
 
             if stats_every and (epoch % stats_every == 0 or epoch == epochs - 1):
                 for name, v in _layer_stats(net, fwd, grads, steps, eps).items():
@@ -503,6 +528,8 @@ def fit(
                         history.stopped_by = "diverged"
                         history.messages.append(f"every member diverged by epoch {epoch}")
                         break
+            if not callbacks:
+                continue
             stoppers = [
                 type(cb).__name__ for cb in callbacks if cb.on_epoch_end(epoch, history, net)
             ]
@@ -512,6 +539,7 @@ def fit(
                 break
 
     history.epochs_run = epoch + 1
+    history.optimizer_state = state
     run = history.epochs_run
     history.loss = history.loss[..., :run]
     if history.val_loss is not None:

@@ -265,3 +265,16 @@ def test_l2_penalty_shrinks_weights(paper_data):
     hb = b.fit(X, y, lr=0.5, epochs=200, l2=0.1)
     assert np.linalg.norm(b.layers[0].W) < np.linalg.norm(a.layers[0].W)
     assert math.isfinite(hb.final_loss) and hb.final_loss > ha.final_loss
+
+
+def test_resume_continues_the_optimizer_state(paper_data):
+    X, y = paper_data
+    whole = gn.Network([3, 2, 1], seed=0)
+    h_whole = whole.fit(X, y, optimizer="adam", lr=0.05, epochs=30)
+    parts = gn.Network([3, 2, 1], seed=0)
+    h1 = parts.fit(X, y, optimizer="adam", lr=0.05, epochs=10)
+    h2 = parts.fit(X, y, optimizer="adam", lr=0.05, epochs=20, resume=h1)
+    np.testing.assert_array_equal(np.concatenate([h1.loss, h2.loss]), h_whole.loss)
+    np.testing.assert_array_equal(parts.layers[0].W, whole.layers[0].W)
+    with pytest.raises(ValueError, match="resume: the earlier fit used 'adam', this one 'gd'"):
+        parts.fit(X, y, optimizer="gd", epochs=1, resume=h2)

@@ -273,3 +273,58 @@ def test_engine_and_trace_do_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- glassnet plot ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, size",
+    [
+        (["network", "--sample", "1", "--edges", "gradients"], (90, 60)),
+        (["boundary", "--dataset", "xor", "--epochs", "3", "--res", "8"], (90, 60)),
+        (["landscape", "--epochs", "5", "--res", "5", "--kind", "2d"], (90, 60)),
+        (["gradients", "--population", "3", "--member", "all", "--epochs", "4"], (90, 60)),
+        (["loss", "--population", "3", "--epochs", "4"], (90, 60)),
+    ],
+)
+def test_plot_cli_writes_figures(tmp_path, args, size):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    out = tmp_path / "fig.png"
+    result = CliRunner().invoke(
+        cli, ["plot", *args, "--out", str(out), "--width", "3", "--height", "2", "--dpi", "30"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    with Image.open(out) as img:
+        assert img.size == size
+
+
+def test_plot_cli_animation_and_errors(tmp_path, capsys):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli, main
+
+    out = tmp_path / "a.gif"
+    result = CliRunner().invoke(
+        cli, ["plot", "animation", "--epochs", "4", "--stride", "2", "--res", "6", "--out",
+              str(out), "--width", "3", "--height", "1", "--dpi", "30"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3
+    for bad in (
+        ["plot", "loss", "--member", "x", "--out", str(tmp_path / "b.png")],
+        ["plot", "boundary", "--dataset", "nope", "--out", str(tmp_path / "b.png")],
+        ["plot", "animation", "--out", str(tmp_path / "b.avi"), "--epochs", "1"],
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(bad)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and err.count("\n") == 1

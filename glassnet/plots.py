@@ -211,8 +211,8 @@ def network_diagram(
     * ``edges="weights"``: ``W^(l)`` (and the biases, from the square bias nodes);
     * ``edges="gradients"``: ``dC/dW^(l)`` on ``(X, y)`` (needs ``y``);
     * ``edges="update"``: the step the optimizer takes from here on ``(X, y)``
-      (``-lr dC/dW`` for gradient descent), or the given ``steps`` (e.g. the difference of
-      two recorded parameter sets: the last update).
+      (``-lr dC/dW`` for gradient descent), or the given ``steps`` -- e.g. the last update
+      of a training run, :meth:`ParamRecorder.last_update`.
 
     Widths are scaled by the largest magnitude in the whole network, so layers can be
     compared (vanishing gradients show as hairlines). Layers wider than ``max_nodes`` show
@@ -574,6 +574,17 @@ class ParamRecorder(Callback):
         self.history = history
         if self.last and self.epochs[-1] != history.epochs_run:
             self._keep(net, history.epochs_run)
+
+    def last_update(self) -> list[dict[str, Array]]:
+        """The change of every parameter between the last two frames, shaped like the params.
+
+        With ``stride=1`` this is the optimizer's last update (draw it with
+        ``network_diagram(net, steps=rec.last_update(), edges="update")``).
+        """
+        if len(self.frames) < 2:
+            raise ValueError("last_update: needs at least two recorded frames (train first)")
+        a, b = self.frames[-2], self.frames[-1]
+        return [{k: lb[k] - la[k] for k in lb} for la, lb in zip(a, b, strict=True)]
 
     @property
     def path(self) -> Array:

@@ -328,3 +328,20 @@ def test_plot_cli_animation_and_errors(tmp_path, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("error:") and err.count("\n") == 1
+
+
+def test_last_update_is_the_optimizers_last_step(moons, tmp_path):
+    X, y = moons
+    net = gn.Network([2, 3, 1], activation="tanh", seed=4)
+    rec = plots.ParamRecorder(stride=1)
+    net.fit(X, y, loss="bce", lr=0.3, epochs=3, callbacks=[rec])
+    before = net.copy()
+    for layer, frame in zip(before.params, rec.frames[-2], strict=True):
+        for k in layer:
+            layer[k][...] = frame[k]
+    expected = before.trace(X, y, loss="bce", lr=0.3).steps
+    for got, want in zip(rec.last_update(), expected, strict=True):
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-15)
+    fig = plots.network_diagram(net, X, y, edges="update", steps=rec.last_update(), **SMALL)
+    assert png_size(fig) == (120, 80)

@@ -136,15 +136,22 @@ def plot() -> None:
               help="What the edges show: W, dC/dW, or the optimizer's step.")  # fmt: skip
 @click.option("--epochs", type=int, default=0, show_default=True, help="Train first.")
 def network_cmd(sample: int, edges: str, epochs: int, **kw: Any) -> None:
-    """The network diagram: nodes coloured by activation, edges by sign and magnitude."""
+    """The network diagram: nodes coloured by activation, edges by sign and magnitude.
+
+    With --edges update, the edges show the optimizer's last update when --epochs trains the
+    network first, and the step it would take next otherwise.
+    """
     from glassnet import plots
 
     s = _Setup(kw)
+    steps = None
     if epochs:
         s.train(epochs, stats_every=0)
+        if edges == "update":
+            steps = s.recorder.last_update()
     fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, loss=kw["loss"],
                                 optimizer=kw["optimizer"], lr=kw["lr"], member=s.member,
-                                **s.size(6.4, 4.0))  # fmt: skip
+                                steps=steps, **s.size(6.4, 4.0))  # fmt: skip
     s.write(fig)
 
 

@@ -172,12 +172,12 @@ def gradient_check(
     fwd = check._forward(X, params)
     for l, act in enumerate(check.activations, start=1):
         z = fwd.z[l]
-        for k in act.kinks:
-            near = int((np.abs(z - k) <= 10 * h * (1 + np.abs(fwd.a[l - 1]).max())).sum())
+        for kink in act.kinks:
+            near = int((np.abs(z - kink) <= 10 * h * (1 + np.abs(fwd.a[l - 1]).max())).sum())
             if near:
                 kinks.append(
                     f"layer {l}: {near} pre-activation(s) within the step h of {act.name}'s kink "
-                    f"at z = {k:g}, where no derivative exists (finite differences straddle it)"
+                    f"at z = {kink:g}, where no derivative exists (finite differences straddle it)"
                 )
     return GradCheckResult(
         relative_errors=errors,

@@ -65,7 +65,7 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -58,7 +58,7 @@ class Forward(NamedTuple):
     """
 
     a: list[Array]
-    z: list[Array | None]
+    z: list[Any]  # z[0] is None: the input has no pre-activation
 
     @property
     def output(self) -> Array:
@@ -314,7 +314,7 @@ class Network:
 
     def _forward(self, X: Array, params: Params) -> Forward:
         a: list[Array] = [X]
-        z: list[Array | None] = [None]
+        z: list[Any] = [None]
         for act, p in zip(self.activations, params, strict=True):
             zl = a[-1] @ p["W"]  # z = a_prev W + b
             if "b" in p:

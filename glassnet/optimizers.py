@@ -66,21 +66,21 @@ class Optimizer(NamedTuple):
 
 
 class GDState(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]  # optax's name; shadows tuple.count
 
 
 class MomentumState(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]
     velocity: Tree
 
 
 class RMSPropState(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]
     mean_square: Tree
 
 
 class AdamState(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]
     m: Tree
     v: Tree
 

@@ -452,6 +452,8 @@ def fit(
 
     params = net.params
     by_epoch = history.loss.T  # (epochs, [P]): one row per epoch, a view
+    val_by_epoch = None if history.val_loss is None else history.val_loss.T
+    acc_by_epoch = None if history.val_accuracy is None else history.val_accuracy.T
     if resume is not None:
         if not isinstance(resume, History) or resume.optimizer_state is None:
             raise TypeError(
@@ -472,11 +474,11 @@ def fit(
     epoch = -1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
-            if val is not None:
+            if val is not None and val_by_epoch is not None:
                 fv = net._forward(val[0], params)
-                history.val_loss[..., epoch] = net._loss_value(fv, val[1], loss)
-                if history.val_accuracy is not None:
-                    history.val_accuracy[..., epoch] = accuracy(fv.a[-1], val[1])
+                val_by_epoch[epoch] = net._loss_value(fv, val[1], loss)
+                if acc_by_epoch is not None:
+                    acc_by_epoch[epoch] = accuracy(fv.a[-1], val[1])
             if full_batch:
                 batches: Any = ((Xa, ya, weight),)
             else:

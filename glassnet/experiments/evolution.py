@@ -207,17 +207,22 @@ class EvolutionResults:
         ``converged`` (bool), ``evaluations`` (loss evaluations until success, ``-1`` never),
         ``gradients`` (gradient evaluations until success: epochs for gradient descent, 0 for
         selection, ``-1`` never), ``seconds`` (wall time until success, ``nan`` never),
-        ``total_seconds`` (the whole budget), ``paper_converged`` (the paper's definition),
+        ``total_seconds`` (the whole budget), ``step_seconds`` (the run's median time per epoch
+        or generation, robust to the machine's other work), ``paper_converged`` (the paper's definition),
         ``final_loss``, ``max_weight`` (the largest ``|w|`` of the final network, the best
         member for selection); plus ``x`` (loss evaluations at each recorded step, shape ``(T,)``) and
         ``curves`` (mean squared error per step, shape ``(seeds, T)``).
     summary : list of dict
         One row per dataset, activation and trainer (what the report's table shows).
+    load_average : tuple of float
+        The machine's 1-minute load average before and after the runs (empty where the system
+        does not tell): wall times from a busy machine are longer and noisier.
     """
 
     config: EvolutionConfig
     runs: dict = field(default_factory=dict)
     summary: list = field(default_factory=list)
+    load_average: tuple = ()
 
 
 class _Clock(Callback):
@@ -294,6 +299,7 @@ def _one_run(cfg: EvolutionConfig, dataset: str, activation: str, trainer: str, 
         "gradients": (e + 1 if trainer == "gd" else 0) if e >= 0 else -1,
         "seconds": float(t[e]) if e >= 0 else float("nan"),
         "total_seconds": float(t[-1]) if t.size else float("nan"),
+        "step_seconds": float(np.median(np.diff(t, prepend=0.0))) if t.size else float("nan"),
         "paper_converged": pe >= 0,
         "final_loss": float(mse[-1]),
         "max_weight": max(float(np.abs(layer["W"]).max()) for layer in final.params),
@@ -347,6 +353,7 @@ def run(
     res = EvolutionResults(cfg)
     total = stage_count(cfg)
     done = 0
+    load = [_load()]
     _warm_up(cfg)
     for ds in cfg.datasets:
         res.runs[ds] = {}
@@ -370,7 +377,16 @@ def run(
             done += 1
             if progress is not None:
                 progress(f"{ds}: {act}", done, total)
+    load.append(_load())
+    res.load_average = tuple(v for v in load if v is not None)
     return res
+
+
+def _load() -> float | None:
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # pragma: no cover - not on every system
+        return None
 
 
 def stage_count(config: EvolutionConfig) -> int:
@@ -404,6 +420,7 @@ def _summary_row(cfg: EvolutionConfig, ds: str, act: str, trainer: str, r: dict)
             sec.value * 1e3, sec.lo * 1e3, sec.hi * 1e3, sec.n, sec.level
         ),
         "wall time of the whole budget (ms)": float(np.median(r["total_seconds"]) * 1e3),
+        "time per epoch or generation (µs)": float(np.median(r["step_seconds"]) * 1e6),
         "largest |weight| at the end (median)": float(np.median(r["max_weight"])),
     }
 
@@ -607,6 +624,13 @@ def add_section(
         "Wilson intervals. The paper's definition of convergence additionally asks the loss "
         "to be flat (slope below 1e-4 over 10 steps: epochs, or generations).",
     )
+    if res.load_average:
+        sec.text(
+            f"Wall times depend on the machine and on what else it is doing: its load average "
+            f"was {' then '.join(f'{v:.1f}' for v in res.load_average)} on "
+            f"{os.cpu_count() or '?'} cores during these runs. The time per epoch or generation "
+            "is each run's median step, the figure least disturbed by other work."
+        )
     sec.bullets(_speedups(res))
     sec.table(_table(res), caption="Gradient descent against selection", digits=3)
     sec.figure(
@@ -635,7 +659,9 @@ def add_section(
     report.add_data(f"{prefix}summary.csv", _summary_data(res))
     report.add_data(f"{prefix}runs.csv", _runs_table(res))
     report.add_data(f"{prefix}curves.csv", _curves_table(res))
-    report.add_data(f"{prefix}settings.json", cfg.to_dict())
+    report.add_data(
+        f"{prefix}settings.json", {**cfg.to_dict(), "load_average": list(res.load_average)}
+    )
     return sec
 
 
@@ -661,6 +687,7 @@ _RUN_FIELDS = (
     "gradients",
     "seconds",
     "total_seconds",
+    "step_seconds",
     "paper_converged",
     "final_loss",
     "max_weight",

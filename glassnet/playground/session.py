@@ -272,7 +272,11 @@ class Session:
                 param += value  # in place: the layer's arrays are writable views
 
     def train_epoch(self) -> None:
-        """Run one epoch (mini-batches in a shuffled order) and record its losses."""
+        """Run one epoch (mini-batches in a shuffled order) and record the losses after it.
+
+        The curves start at epoch 0 (the initial network); epoch ``k`` is the loss after ``k``
+        epochs of steps, on the training and the test data.
+        """
         cfg, data = self._ready()
         n = len(self.Xn_train)
         batch = cfg.batch if 0 < cfg.batch < n else n

@@ -132,6 +132,12 @@ def sklearn_init(activation: str = "relu") -> _initializers.Initializer:
     return _initializers.Initializer("sklearn", draw)
 
 
+def _initializer(init: Any, activations: Sequence[str]) -> Any:
+    if isinstance(init, str) and init == "sklearn":
+        return sklearn_init(activations[0] if activations else "relu")
+    return _initializers.get(init)
+
+
 class _Rate:
     """A learning-rate factor the stopping callback changes between epochs (a schedule)."""
 
@@ -379,7 +385,7 @@ class _GlassnetBase(BaseEstimator):
         _number(self.power_t, "power_t", low=0.0)
         _number(self.tol, "tol", low=0.0)
         _number(self.momentum, "momentum", low=0.0, high=1.0)
-        _number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, strict=True)
+        _number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, open_high=True)
         _number(self.beta_1, "beta_1", low=0.0, high=1.0, open_high=True)
         _number(self.beta_2, "beta_2", low=0.0, high=1.0, open_high=True)
         _number(self.epsilon, "epsilon", low=0.0, strict=True)
@@ -464,9 +470,7 @@ class _GlassnetBase(BaseEstimator):
         acts = cfg["activations"]
         seed = self._seed()
         if first:
-            init = (
-                sklearn_init(acts[0] if acts else "relu") if self.init == "sklearn" else self.init
-            )
+            init = _initializer(self.init, acts)
             self.network_ = Network(
                 [X.shape[1], *cfg["hidden"], n_out],
                 activation=acts,
@@ -693,6 +697,10 @@ class _GlassnetBase(BaseEstimator):
                 seed=cfg["seed"],
                 dtype=cfg["dtype"],
             )
+            try:  # the initializer is only a label once trained; keep the right one
+                net.init = _initializer(cfg["init"], cfg["activation"])
+            except ValueError:
+                pass
             for layer, saved in zip(net.params, params, strict=True):
                 for k in layer:
                     layer[k][...] = saved[k]

@@ -54,6 +54,7 @@ from glassnet import convergence
 from glassnet import losses as _losses
 from glassnet._random import check_seed, generator
 from glassnet._validation import describe, positive_float, positive_int
+from glassnet.metrics import accuracy, is_classification
 from glassnet.training import Callback, History
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def fit_evolution(
     adapt_factor: float = 1.22,
     crossover: str | None = None,
     seed: int | None = None,
+    validation: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
 ) -> EvolutionHistory:
     r"""Train a population of networks in place by selection and mutation.
@@ -183,6 +185,9 @@ def fit_evolution(
         Mix two survivors before mutating; needs ``survivors >= 2``.
     seed : int, optional
         Seed of the ``"evolution"`` random stream; default: the network's first seed.
+    validation : (X_val, y_val), optional
+        Held-out data: ``history.val_loss`` (and ``val_accuracy`` for 0/1 or one-hot targets)
+        then records, per generation, the best member's cost on it. Selection never sees it.
     callbacks : sequence of Callback
         Called like in gradient training, ``on_epoch_end(generation, history, net)`` after each
         evaluation (``net`` holds the population just evaluated); returning True stops.
@@ -246,6 +251,15 @@ def fit_evolution(
             f"crossover: {crossover!r} crossover mixes two survivors, but survivors is {k}; "
             "use survivors >= 2 or crossover=None"
         )
+    val = None
+    if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise TypeError(
+                f"validation: expected a pair (X_val, y_val), got {describe(validation)}"
+            )
+        Xv = net._inputs(validation[0], "validation X")
+        yv = net._targets(validation[1], loss, Xv.shape[0], "validation y")
+        val = (Xv, yv, is_classification(yv))
     seed = net.seeds[0] if seed is None else check_seed(seed)
     rng = generator(seed, "evolution")
 
@@ -256,6 +270,8 @@ def fit_evolution(
         evaluations=np.zeros(generations, dtype=np.int64),
         mutation_scale=np.full(generations, np.nan),
         success_rate=np.full(generations, np.nan),
+        val_loss=None if val is None else np.full(generations, np.nan),
+        val_accuracy=None if val is None or not val[2] else np.full(generations, np.nan),
         population=None,
         settings={
             "trainer": "evolution",
@@ -294,6 +310,13 @@ def fit_evolution(
                 elif adapt == "one_fifth" and success < _ONE_FIFTH:
                     sigma /= adapt_factor
             history.mutation_scale[g] = sigma
+            if val is not None:  # the best member alone, as a population of one
+                best = int(order[0])
+                one = [{n: v[best : best + 1] for n, v in layer.items()} for layer in params]
+                fv = net._forward(val[0], one)
+                history.val_loss[g] = net._loss_value(fv, val[1], loss)[0]
+                if history.val_accuracy is not None:
+                    history.val_accuracy[g] = accuracy(fv.a[-1], val[1])[0]
             if not np.isfinite(fitness[order[0]]):
                 history.diverged, history.diverged_epoch = True, g
                 history.stopped_by = "diverged"
@@ -352,6 +375,10 @@ def fit_evolution(
     history.evaluations = history.evaluations[:run]
     history.mutation_scale = history.mutation_scale[:run]
     history.success_rate = history.success_rate[:run]
+    if history.val_loss is not None:
+        history.val_loss = history.val_loss[:run]
+    if history.val_accuracy is not None:
+        history.val_accuracy = history.val_accuracy[:run]
     for cb in callbacks:
         cb.on_train_end(net, history)
     return history

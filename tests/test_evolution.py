@@ -298,3 +298,16 @@ def test_comparison_config_checks():
     ]:
         with pytest.raises(ValueError, match=argument):
             make_config(**kwargs)
+
+
+def test_validation_records_the_best_member():
+    X, y = gn.datasets.load("moons", n_samples=80, seed=0)
+    Xt, Xv, yt, yv = gn.datasets.train_test_split(X, y, test_size=0.25, seed=0)
+    net = gn.Network([2, 4, 1], activation="tanh", seed=list(range(20)))
+    h = fit_evolution(net, Xt, yt, generations=12, survivors=4, validation=(Xv, yv))
+    assert h.val_loss.shape == (12,) and h.val_accuracy.shape == (12,)
+    best = net.member(0)
+    assert h.val_loss[-1] == pytest.approx(best.loss(Xv, yv))
+    assert h.val_accuracy[-1] == pytest.approx(gn.metrics.accuracy(best.predict(Xv), yv))
+    with pytest.raises(TypeError, match="validation"):
+        fit_evolution(net, Xt, yt, validation=Xv)

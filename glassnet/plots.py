@@ -338,7 +338,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         ax.annotate(f"layer {i} ({kind}){act}", (i, (height - 1) / 2 + 0.55), ha="center",
                     va="bottom", fontsize=7)  # fmt: skip
     ax.set_xlim(-0.45, L + 0.45)
-    top = (height - 1) / 2 + 1.3
+    top = (height - 1) / 2 + 1.6
     bottom = (bias_y - 0.7) if has_bias else -(height - 1) / 2 - 0.7
     ax.set_ylim(bottom, top)
     ax.set_axis_off()

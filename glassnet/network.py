@@ -423,6 +423,19 @@ class Network:
 
         save(self, path)
 
+    # Jupyter's display hooks. They are the engine's only reference to a face, made lazily
+    # when a notebook asks to show the object, so importing the engine never imports
+    # matplotlib.
+    def _repr_png_(self) -> bytes:
+        from glassnet.plots import network_png
+
+        return network_png(self)
+
+    def _repr_html_(self) -> str:
+        from glassnet.plots import network_html
+
+        return network_html(self)
+
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)
         pop = "" if self.population is None else f", population={self.population}"

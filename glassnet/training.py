@@ -140,6 +140,17 @@ class History:
             settings=dict(self.settings),
         )
 
+    # Jupyter's display hooks, importing the plotting face only when a notebook asks
+    def _repr_png_(self) -> bytes:
+        from glassnet.plots import history_png
+
+        return history_png(self)
+
+    def _repr_html_(self) -> str:
+        from glassnet.plots import history_html
+
+        return history_html(self)
+
     def __repr__(self) -> str:
         pop = "" if self.population is None else f", population={self.population}"
         return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"

@@ -179,3 +179,13 @@ def test_string_data_is_a_type_error():
     net = gn.Network([3, 2, 1], seed=0)
     with pytest.raises(TypeError, match="X: expected a numeric array"):
         net.predict(np.array([["a", "b", "c"]]))
+
+
+def test_jupyter_shows_a_network_and_a_history(paper_data):
+    X, y = paper_data
+    net = gn.Network([3, 2, 1], seed=0)
+    hist = net.fit(X, y, epochs=5)
+    for obj in (net, hist):
+        png = obj._repr_png_()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+        assert "<img" in obj._repr_html_()

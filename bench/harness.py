@@ -6,7 +6,8 @@ rotated each round so no peer always runs first (or last) on a noisy, shared mac
 ``prepare()`` builds fresh state (network, weights, optimizer) outside the timed region and
 returns the callable that is timed; the callable may return a dict of metrics (final loss,
 test accuracy, ...). The garbage collector is disabled inside the timed region for every peer
-alike, as :mod:`timeit` does.
+alike, as :mod:`timeit` does, and every timed run starts after a short pause (``SETTLE_S``) so
+that the thread pools of the peer that ran before it (OpenBLAS, OpenMP) have gone idle.
 
 Reported figures are medians over the rounds; a ratio is ``peer median / glassnet median``, so
 a ratio above 1 means glassnet was faster.
@@ -30,6 +31,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 Metrics = dict[str, Any]
+
+# OpenBLAS worker threads spin for ~0.1 s after a call and PyTorch's OpenMP threads do the
+# same; on 2 cores a peer started right after another runs up to 2x slower (measured: digits
+# PyTorch 0.050 s right after NumPy, 0.026 s after a 0.1 s pause). Every timed run waits this
+# long first.
+SETTLE_S = 0.25
 Timed = Callable[[], Metrics | None]
 
 
@@ -79,6 +86,7 @@ class PeerResult:
     times_s: list[float] = field(default_factory=list)
     metrics: list[Metrics] = field(default_factory=list)
     warmup: Metrics = field(default_factory=dict)
+    others_cpu: list[float] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -113,23 +121,63 @@ class PeerResult:
         out["metrics"] = {k: self.metric(k) for k in keys}
         out["metrics_per_round"] = self.metrics
         out["warmup"] = self.warmup
+        # share of the machine's CPUs used by other processes during each timed run
+        out["others_cpu_share"] = self.others_cpu
         if self.error:
             out["error"] = self.error
         return out
 
 
-def _run_once(peer: Peer, rnd: int) -> tuple[float, Metrics | None]:
+def _cpu_snapshot() -> tuple[float, float]:
+    """(CPU seconds used by the whole machine, CPU seconds used by this process)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+        busy = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        busy = float("nan")
+    t = os.times()
+    return busy, t.user + t.system
+
+
+def others_cpu_share(t0: tuple[float, float], t1: tuple[float, float], wall: float) -> float:
+    """Fraction of the machine's CPU capacity used by *other* processes over ``wall`` seconds."""
+    ncpu = os.cpu_count() or 1
+    other = (t1[0] - t0[0]) - (t1[1] - t0[1])
+    return max(0.0, other / (wall * ncpu)) if wall > 0 else float("nan")
+
+
+def wait_quiet(max_wait_s: float, log: Callable[[str], None], busy_limit: float = 0.25) -> float:
+    """Wait (at most ``max_wait_s``) until other processes use < ``busy_limit`` of the CPUs
+    over a 2-second window; return the last measured share."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        a = _cpu_snapshot()
+        time.sleep(2.0)
+        share = others_cpu_share(a, _cpu_snapshot(), 2.0)
+        if share < busy_limit or time.monotonic() >= deadline:
+            if share >= busy_limit:
+                log(f"    machine still busy ({share:.0%} of the CPUs used by others); going on")
+            return share
+        log(f"    waiting for a quieter machine ({share:.0%} of the CPUs used by others)")
+
+
+def _run_once(peer: Peer, rnd: int) -> tuple[float, Metrics | None, float]:
     assert peer.prepare is not None
     timed = peer.prepare(rnd)
     gc.collect()
+    time.sleep(SETTLE_S)  # let the previous peer's spinning BLAS/OpenMP threads go idle
     gc.disable()
     try:
+        c0 = _cpu_snapshot()
         t0 = time.perf_counter()
         metrics = timed()
         t1 = time.perf_counter()
+        c1 = _cpu_snapshot()
     finally:
         gc.enable()
-    return (t1 - t0) * peer.scale, metrics
+    return (t1 - t0) * peer.scale, metrics, others_cpu_share(c0, c1, t1 - t0)
 
 
 def measure(peers: list[Peer], repeats: int, log: Callable[[str], None]) -> dict[str, PeerResult]:
@@ -146,7 +194,7 @@ def measure(peers: list[Peer], repeats: int, log: Callable[[str], None]) -> dict
 
     for p in list(live):  # warm-up: imports, caches, JIT compilation
         try:
-            t, m = _run_once(p, -1)
+            t, m, _ = _run_once(p, -1)
             results[p.key].warmup = {"warmup_s": t, **(m or {})}
             log(f"    warm-up {p.name}: {t:.3f} s")
         except Exception as exc:  # a broken peer must not take the suite down
@@ -165,13 +213,14 @@ def measure(peers: list[Peer], repeats: int, log: Callable[[str], None]) -> dict
             if results[p.key].status != "ok":
                 continue
             try:
-                t, m = _run_once(p, r)
+                t, m, busy = _run_once(p, r)
             except Exception as exc:
                 results[p.key].status = "error"
                 results[p.key].error = f"{type(exc).__name__}: {exc}"
                 log(f"    {p.name} FAILED: {results[p.key].error}")
                 continue
             results[p.key].times_s.append(t)
+            results[p.key].others_cpu.append(busy)
             results[p.key].metrics.append(m or {})
         log(
             f"    round {r + 1}/{repeats}: "

@@ -1,7 +1,7 @@
 """Peak memory of one large-workload epoch, measured in a fresh process.
 
 ``python -m bench.memprobe {glassnet,numpy,torch} N {rss,tracemalloc}`` makes the data, notes the
-peak resident set size so far (``ru_maxrss``: interpreter, libraries and the dataset), runs one
+peak resident set size so far (``VmHWM``: interpreter, libraries and the dataset), runs one
 epoch and prints one JSON line with
 
 * ``rss``: ``rss_base_mb`` (before the epoch), ``rss_peak_mb`` (after; the process's peak) and
@@ -22,6 +22,19 @@ import tracemalloc
 
 
 def _maxrss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB.
+
+    ``VmHWM`` from ``/proc/self/status``: ``ru_maxrss`` is no good here because Linux carries
+    it across fork + exec, so a child of the (large) benchmark process would report the
+    parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 

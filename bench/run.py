@@ -7,7 +7,8 @@ its BLAS/thread configuration go to a JSON file (``bench/results.json`` by defau
 
 Options: ``--quick`` (a short smoke run: fewer epochs/samples and 2 rounds), ``--only NAME``
 (repeatable: tiny, population, digits, large), ``--repeats N``, ``--output PATH``,
-``--skip-memory`` (no subprocess memory probes), ``--native-blas`` (also re-run the large
+``--skip-memory`` (no subprocess memory probes), ``--wait-quiet SECONDS`` (before each
+workload, wait up to SECONDS for other processes to leave the CPUs), ``--native-blas`` (also re-run the large
 workload in a subprocess with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, for information; the
 targets are always judged in the environment as given).
 """
@@ -59,12 +60,21 @@ def run_workload(name: str, args: argparse.Namespace) -> dict[str, Any]:
     import importlib
 
     mod = importlib.import_module(f"bench.workloads.{name}")
+    quiet = harness.wait_quiet(args.wait_quiet, _log) if args.wait_quiet else None
+    load0 = os.getloadavg()
     t0 = time.perf_counter()
     if name == "large":
         res = mod.run(args.quick, args.repeats, _log, skip_memory=args.skip_memory)
     else:
         res = mod.run(args.quick, args.repeats, _log)
     res["wall_s"] = time.perf_counter() - t0
+    res["loadavg"] = {"start": load0, "end": os.getloadavg()}
+    if quiet is not None:
+        res["others_cpu_share_before"] = quiet
+    shares = [s for r in res["results"].values() for s in r.others_cpu]
+    if shares:
+        shares.sort()
+        res["others_cpu_share"] = {"median": shares[len(shares) // 2], "max": shares[-1]}
     res["targets"] = mod.targets(res)
     return res
 
@@ -92,6 +102,8 @@ def native_blas_large(args: argparse.Namespace) -> dict[str, Any] | None:
             cmd.append("--quick")
         if args.repeats:
             cmd += ["--repeats", str(args.repeats)]
+        if args.wait_quiet:
+            cmd += ["--wait-quiet", str(args.wait_quiet)]
         _log("large (native BLAS kernel, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset in a child):")
         proc = subprocess.run(
             cmd, cwd=harness.REPO, env=env, capture_output=True, text=True, check=False
@@ -136,6 +148,13 @@ def print_workload(name: str, res: dict[str, Any]) -> None:
                     + f"; data {row['data_mb']:.0f} MB"
                 )
     _log("  ratio = peer median / glassnet median (>1: glassnet faster)")
+    oc = res.get("others_cpu_share")
+    if oc:
+        warn = "  !! a busy machine: treat these numbers with care" if oc["median"] > 0.2 else ""
+        _log(
+            f"  other processes used {oc['median']:.0%} of the CPUs during the timed runs "
+            f"(median; max {oc['max']:.0%}){warn}"
+        )
     for line in report.target_lines(res["targets"]):
         _log(line)
 
@@ -153,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         "--native-blas",
         action="store_true",
         help="also run 'large' with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (informational)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each workload wait up to SECONDS for other processes to leave the CPUs",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("JAX_PLATFORMS", "cpu")

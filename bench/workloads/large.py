@@ -12,7 +12,7 @@ times just the matmuls of one training step at the workload's shapes, which is t
 any implementation that calls NumPy's BLAS.
 
 Peak memory is measured apart (see :mod:`bench.memprobe`): each implementation runs in a fresh
-subprocess that reports its peak resident set size (``ru_maxrss``) and tracemalloc's peak of
+subprocess that reports its peak resident set size (``VmHWM``) and tracemalloc's peak of
 the allocations made during the epoch (NumPy reports its buffers to tracemalloc).
 """
 
@@ -217,7 +217,7 @@ def peers(n: int) -> list[Peer]:
 
 
 def memory(n: int, log) -> dict[str, Any]:
-    """Run every implementation in its own subprocess; collect ru_maxrss / tracemalloc peaks."""
+    """Run every implementation in its own subprocess; collect peak RSS / tracemalloc peaks."""
     out: dict[str, Any] = {}
     for which in ("glassnet", "numpy", "torch"):
         row: dict[str, Any] = {}

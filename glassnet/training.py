@@ -43,6 +43,7 @@ __all__ = [
     "History",
     "StopOnConvergence",
     "fit",
+    "layer_stats",
 ]
 
 LAYER_STATS = ("grad_norm", "weight_norm", "update_ratio", "saturated", "dead_relu")
@@ -261,8 +262,17 @@ def _norm(a: Array) -> Array:
     return np.sqrt((a * a).sum(axis=(-2, -1)))
 
 
-def _layer_stats(net: Network, fwd: Any, grads: list, steps: list, eps: float) -> dict[str, Array]:
-    """The per-layer statistics, each of shape (n_layers,) or (P, n_layers)."""
+def layer_stats(
+    net: Network, fwd: Any, grads: list, steps: list, eps: float = 1e-300
+) -> dict[str, Array]:
+    """The per-layer statistics of one pass, each of shape ``(n_layers,)`` or ``(P, n_layers)``.
+
+    From a forward pass ``fwd``, its gradients and the optimizer's steps: ``grad_norm``
+    ``||dC/dW||``, ``weight_norm`` ``||W||``, ``update_ratio`` ``||step W|| / ||W||``,
+    ``saturated`` (fraction of unit-sample pairs with ``|f'(z)|`` below 1% of its maximum) and
+    ``dead_relu`` (fraction of ReLU units with ``z <= 0`` for every sample; 0 for other
+    activations). :func:`fit` records these in ``History.layer_stats``.
+    """
     out: dict[str, list[Array]] = {name: [] for name in LAYER_STATS}
     for l, (act, p, g, s) in enumerate(zip(net.activations, net.params, grads, steps, strict=True)):
         w_norm = _norm(p["W"])
@@ -516,7 +526,7 @@ def fit(
             by_epoch[epoch] = total
 
             if stats_every and (epoch % stats_every == 0 or epoch == epochs - 1):
-                for name, v in _layer_stats(net, fwd, grads, steps, eps).items():
+                for name, v in layer_stats(net, fwd, grads, steps, eps).items():
                     stats[name].append(v)
                 stats_epochs.append(epoch)
 

@@ -86,7 +86,8 @@ class History:
         The loss, optimizer, epochs, batch size, L2 and schedule of the fit.
     optimizer_state : NamedTuple
         The optimizer's state after the last step: ``fit(..., resume=history)`` continues from
-        it (momentum, Adam's moments and step count), as if training had not stopped.
+        it (momentum, Adam's moments and step count) and from :attr:`shuffle_generators`, as if
+        training had not stopped.
     """
 
     loss: Array
@@ -103,6 +104,7 @@ class History:
     messages: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     optimizer_state: Any = field(default=None, repr=False)
+    shuffle_generators: Any = field(default=None, repr=False)
 
     @property
     def final_loss(self) -> Any:
@@ -376,9 +378,9 @@ def fit(
         Extra arguments of the optimizer (``beta``, ``beta1``, ``weight_decay``, ...).
     resume : History, optional
         The History of an earlier fit of this network with the same optimizer: training
-        continues from its optimizer state, so ``fit(epochs=a)`` then
-        ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)`` (full batch,
-        no schedule; mini-batches reshuffle from the seed).
+        continues from its optimizer state and its shuffling generators, so ``fit(epochs=a)``
+        then ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)``
+        (schedules excepted: they are laid out over each call's own epochs).
 
     Returns
     -------
@@ -486,6 +488,8 @@ def fit(
                 f"this one {opt.name!r}"
             )
         state = resume.optimizer_state
+        if resume.shuffle_generators is not None and seed is None:
+            rngs = resume.shuffle_generators
     else:
         state = opt.init(params)
     frozen: Array | None = None  # (P, 1, 1) mask of diverged members, once any diverge
@@ -563,6 +567,7 @@ def fit(
 
     history.epochs_run = epoch + 1
     history.optimizer_state = state
+    history.shuffle_generators = rngs
     run = history.epochs_run
     history.loss = history.loss[..., :run]
     if history.val_loss is not None:

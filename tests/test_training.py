@@ -267,14 +267,16 @@ def test_l2_penalty_shrinks_weights(paper_data):
     assert math.isfinite(hb.final_loss) and hb.final_loss > ha.final_loss
 
 
-def test_resume_continues_the_optimizer_state(paper_data):
-    X, y = paper_data
-    whole = gn.Network([3, 2, 1], seed=0)
-    h_whole = whole.fit(X, y, optimizer="adam", lr=0.05, epochs=30)
-    parts = gn.Network([3, 2, 1], seed=0)
-    h1 = parts.fit(X, y, optimizer="adam", lr=0.05, epochs=10)
-    h2 = parts.fit(X, y, optimizer="adam", lr=0.05, epochs=20, resume=h1)
-    np.testing.assert_array_equal(np.concatenate([h1.loss, h2.loss]), h_whole.loss)
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_resume_continues_the_optimizer_state(batch_size):
+    X, y = gn.datasets.load("moons", n_samples=10, seed=3)
+    kw = dict(optimizer="adam", lr=0.05, batch_size=batch_size)
+    whole = gn.Network([2, 3, 1], seed=[0, 1])
+    h_whole = whole.fit(X, y, epochs=30, **kw)
+    parts = gn.Network([2, 3, 1], seed=[0, 1])
+    h1 = parts.fit(X, y, epochs=10, **kw)
+    h2 = parts.fit(X, y, epochs=20, resume=h1, **kw)
+    np.testing.assert_array_equal(np.concatenate([h1.loss, h2.loss], axis=-1), h_whole.loss)
     np.testing.assert_array_equal(parts.layers[0].W, whole.layers[0].W)
     with pytest.raises(ValueError, match="resume: the earlier fit used 'adam', this one 'gd'"):
         parts.fit(X, y, optimizer="gd", epochs=1, resume=h2)

@@ -112,7 +112,7 @@ class PaperConfig:
     digits_seeds: int = 4
     digits_epochs: int = 300
     digits_lrs: tuple[float, ...] = (0.3, 1.0, 3.0)
-    digits_hidden: int = 16
+    digits_hidden: int = 8
     depths: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8)
     depth_width: int = 4
     depth_seeds: int = 20
@@ -643,6 +643,14 @@ def _section3(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
         out["mw_best"] = stats.mann_whitney(_epochs_inf(et), _epochs_inf(es))
     else:
         out["mw_best"] = None
+    # at equal learning rates, rate by rate
+    per_lr = []
+    for g, lr in enumerate(cfg.lr_grid):
+        es = np.where(s["outcome"]["converged"][g], s["epochs"][g], -1)
+        et = np.where(t["outcome"]["converged"][g], t["epochs"][g], -1)
+        mw = stats.mann_whitney(_epochs_inf(et), _epochs_inf(es))
+        per_lr.append({"lr": float(lr), "test": mw, "faster": _faster(mw)})
+    out["per_lr"] = per_lr
     return out
 
 
@@ -829,7 +837,7 @@ def _findings(res: PaperResults) -> list[dict]:
         add(
             f"Each at its own best learning rate of the grid ({len(sw['grid'])} rates, "
             f"{cfg.sweep_seeds} seeds each): sigmoid at lr {bs['lr']:g} needs a median of "
-            f"{bs['median']} epochs (converged {bs['converged']}), tanh at lr {bt['lr']:g} "
+            f"{bs['median']} epochs (converged {bs['converged']}), tanh at lr {bt['lr']:g} needs "
             f"{bt['median']} (converged {bt['converged']}); ratio {ratio:.2g}, "
             f"{_p(sw['mw_best'])}.",
             "tanh converges much faster",
@@ -848,6 +856,21 @@ def _findings(res: PaperResults) -> list[dict]:
             "tanh converges much faster",
             "undecided",
         )
+    groups: dict[str, list[str]] = {"tanh": [], "sigmoid": [], "neither": []}
+    for r in sw["per_lr"]:
+        groups[r["faster"]].append(f"{r['lr']:g}")
+    add(
+        f"Rate by rate ({cfg.sweep_seeds} seeds each, Mann-Whitney p < 0.05, runs that never "
+        f"converge counted as slowest): tanh was faster at {len(groups['tanh'])} of "
+        f"{len(sw['per_lr'])} learning rates ({_list(groups['tanh'])}), sigmoid at "
+        f"{len(groups['sigmoid'])} ({_list(groups['sigmoid'])}), neither at "
+        f"{len(groups['neither'])} ({_list(groups['neither'])}).",
+        "tanh converges much faster (at the paper's single rate)",
+        "agrees at every rate of the grid"
+        if len(groups["tanh"]) == len(sw["per_lr"])
+        else "not at every learning rate"
+        + (": sigmoid is faster at some" if groups["sigmoid"] else ""),
+    )
     os_, ot = ss["overshoot_lr"], st["overshoot_lr"]
     stab_s, stab_t = ss["stable_lr_median"], st["stable_lr_median"]
     if os_ is not None or ot is not None:
@@ -893,9 +916,7 @@ def _findings(res: PaperResults) -> list[dict]:
         f"best rate: test accuracy {_range(acc_s)} for sigmoid (lr {ds['best_lr']:g}) and "
         f"{_range(acc_t)} for tanh (lr {dt['best_lr']:g}), over {cfg.digits_seeds} seed(s).",
         "tanh converges much faster",
-        "tanh ahead"
-        if np.median(acc_t) > np.median(acc_s)
-        else ("sigmoid ahead" if np.median(acc_s) > np.median(acc_t) else "tie"),
+        _digits_verdict(acc_s, acc_t),
     )
     # 5. depth
     dd = res.depth
@@ -936,6 +957,15 @@ def _findings(res: PaperResults) -> list[dict]:
     return F
 
 
+def _digits_verdict(acc_s: np.ndarray, acc_t: np.ndarray) -> str:
+    """Who is ahead on test accuracy, only if the seeds' ranges do not overlap."""
+    if np.min(acc_t) > np.max(acc_s):
+        return "tanh ahead (ranges do not overlap)"
+    if np.min(acc_s) > np.max(acc_t):
+        return "sigmoid ahead (ranges do not overlap)"
+    return "no clear difference (ranges overlap)"
+
+
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
@@ -945,6 +975,10 @@ def _lr05_ratio(res: PaperResults) -> float:
     s = res.seeds["per_act"]["sigmoid"]["median"].value
     t = res.seeds["per_act"]["tanh"]["median"].value
     return s / t if t > 0 else math.inf
+
+
+def _list(items: list[str]) -> str:
+    return "lr " + ", ".join(items) if items else "none"
 
 
 def _lr(v: float | None) -> str:
@@ -999,6 +1033,10 @@ def _summary(res: PaperResults) -> dict:
             "stable_lr_2_over_lambda_max": a["stable_lr_median"].to_dict(),
         }
     sweep["mann_whitney_best"] = res.sweep["mw_best"].to_dict() if res.sweep["mw_best"] else None
+    sweep["equal_lr"] = [
+        {"lr": r["lr"], "faster": r["faster"], "mann_whitney": r["test"].to_dict()}
+        for r in res.sweep["per_lr"]
+    ]
     xor = {
         act: {
             "best_lr": res.tasks["xor"]["per_act"][act]["best_lr"],
@@ -1642,6 +1680,19 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
     sec.table(best, caption="Each activation at its own best learning rate")
     if sw["mw_best"] is not None:
         sec.text(f"tanh vs sigmoid at their best rates: {sw['mw_best']}.")
+    sec.table(
+        [
+            {
+                "lr": r["lr"],
+                "faster (p < 0.05)": r["faster"],
+                "P(tanh faster)": r["test"].effect,
+                "Mann-Whitney": str(r["test"]),
+            }
+            for r in sw["per_lr"]
+        ],
+        caption="tanh vs sigmoid at equal learning rates (epochs to converge; never = slowest)",
+        digits=3,
+    )
 
     # ---- section 4
     tk = res.tasks

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import glassnet.study as gs
+from glassnet.study.store import ARRAYS
 from glassnet.study.worker import run_group
 
 distributed = pytest.importorskip("distributed")
@@ -76,10 +77,11 @@ def local(tmp_path_factory):
 
 
 def assert_same_results(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    keep = [c for c in a.columns if c not in (*VOLATILE, "loss_curve", "val_loss_curve")]
+    keep = [c for c in a.columns if c not in (*VOLATILE, *ARRAYS)]
     pd.testing.assert_frame_equal(a[keep], b[keep])
-    for x, y in zip(a["loss_curve"], b["loss_curve"], strict=True):
-        assert np.array_equal(x, y, equal_nan=True)
+    for col in ("loss_curve", "grad_norm_init", "saturated_init"):
+        for x, y in zip(a[col], b[col], strict=True):
+            assert np.array_equal(x, y, equal_nan=True)
 
 
 def test_cluster_run_equals_local_run(cluster, local, tmp_path):

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import glassnet as gn
 import glassnet.study as gs
 from glassnet.cli import cli
+from glassnet.study.store import ARRAYS
 from glassnet.study.worker import run_group
 
 SPEC = """
@@ -62,10 +63,11 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
 
 def assert_same_results(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """Every number equal (bit for bit), except timings and where it ran."""
-    keep = [c for c in a.columns if c not in (*VOLATILE, "loss_curve", "val_loss_curve")]
+    keep = [c for c in a.columns if c not in (*VOLATILE, *ARRAYS)]
     pd.testing.assert_frame_equal(a[keep], b[keep])
-    for x, y in zip(a["loss_curve"], b["loss_curve"], strict=True):
-        assert np.array_equal(x, y, equal_nan=True)
+    for col in ("loss_curve", "grad_norm_init", "saturated_init"):
+        for x, y in zip(a[col], b[col], strict=True):
+            assert np.array_equal(x, y, equal_nan=True)
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +100,11 @@ def test_each_run_equals_its_own_training(reference):
             "bias": "neuron",
             "init": "xavier",
         }
-        fit = {"loss": "mse", "optimizer": "gd", "epochs": 60, "stats_every": 0}
+        fit = {"loss": "mse", "optimizer": "gd", "epochs": 60}
         one = gn.Network([2, 4, 1], seed=[int(row["seed"])], **kw)
-        hist = one.fit(X, y, lr=[row["lr"]], **fit)
+        hist = one.fit(X, y, lr=[row["lr"]], stats_every=60, **fit)
+        assert np.array_equal(row["grad_norm_init"], hist.layer_stats["grad_norm"][0, 0])
+        assert np.array_equal(row["saturated_init"], hist.layer_stats["saturated"][0, 0])
         end = hist.diverged_epoch[0] + 1 if hist.diverged[0] else 60
         assert np.array_equal(hist.loss[0, :end], row["loss_curve"], equal_nan=True)
         assert row["diverged"] == bool(hist.diverged[0])
@@ -116,7 +120,7 @@ def test_each_run_equals_its_own_training(reference):
         assert row["final_accuracy"] == gn.metrics.accuracy(one.predict(X), y)[0]
         single = gn.Network([2, 4, 1], seed=int(row["seed"]), **kw)
         np.testing.assert_allclose(
-            single.fit(X, y, lr=row["lr"], **fit).loss, row["loss_curve"], rtol=1e-9
+            single.fit(X, y, lr=row["lr"], stats_every=0, **fit).loss, row["loss_curve"], rtol=1e-9
         )
 
 
@@ -179,10 +183,7 @@ def test_same_spec_rerun_trains_nothing(tmp_path):
     assert [e.event for e in events] == ["start", "done"]
     assert events[0].groups_total == 0
     after = gs.open(out).results()
-    pd.testing.assert_frame_equal(
-        before.drop(columns=["loss_curve", "val_loss_curve"]),
-        after.drop(columns=["loss_curve", "val_loss_curve"]),
-    )
+    pd.testing.assert_frame_equal(before.drop(columns=[*ARRAYS]), after.drop(columns=[*ARRAYS]))
 
 
 def test_resume_trains_only_missing_runs(tmp_path, reference):

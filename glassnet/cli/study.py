@@ -164,7 +164,7 @@ def status_cmd(directory: Path) -> None:
     for status in ("converged", "not_converged", "diverged"):
         n = st["status"].get(status, 0)
         click.echo(f"  {status:<14}{n:>8}  ({100 * n / total:.1f}%)")
-    click.echo(f"cpu time: {_fmt_seconds(st['wall_time'])} (sum over groups)")
+    click.echo(f"training: {_fmt_seconds(st['wall_time'])} (sum of the groups' wall times)")
     if st["runs_missing"]:
         click.echo("state:    incomplete; `glassnet study run SPEC --out DIR` resumes it")
     else:

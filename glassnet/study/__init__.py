@@ -129,8 +129,10 @@ class Study:
             ``final_loss``, ``final_accuracy``, ``final_val_loss``, ``final_val_accuracy``
             (NaN where not applicable), ``wall_time`` (the group's seconds / its size),
             ``group_wall_time``, ``group_size``, ``worker``, ``finished_at``, ``config``
-            (the full configuration as JSON) and ``loss_curve`` / ``val_loss_curve``
-            (float64 arrays of shape (epochs_run,), or None).
+            (the full configuration as JSON), ``loss_curve`` / ``val_loss_curve``
+            (float64 arrays of shape (epochs_run,), or None) and ``grad_norm_init`` /
+            ``saturated_init`` (shape (n_layers,), input layer first: each layer's weight
+            gradient norm and saturated fraction at epoch 0).
         """
         from glassnet.study.frame import results_frame
 

@@ -53,7 +53,7 @@ COLUMNS: dict[str, str] = {
     "finished_at": "string",
     "config": "string",
 }
-CURVES = ("loss_curve", "val_loss_curve")
+CURVES = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
 
 
 def hidden_label(hidden: Sequence[int]) -> str:
@@ -113,6 +113,8 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         rec["config"] = json.dumps(c, sort_keys=True)
         rec["loss_curve"] = r["loss_curve"]
         rec["val_loss_curve"] = r["val_loss_curve"]
+        rec["grad_norm_init"] = r["grad_norm_init"]
+        rec["saturated_init"] = r["saturated_init"]
         recs.append(rec)
     df = pd.DataFrame.from_records(recs, columns=[*COLUMNS, *CURVES])
     return _typed(df)

@@ -295,6 +295,76 @@ def heatmap_figure(table: dict[str, Any]) -> Figure:
     return fig
 
 
+def gradient_table(df: pd.DataFrame, group: Sequence[str]) -> list[dict[str, Any]]:
+    """Gradient flow at initialization, per combination of the ``group`` columns.
+
+    For each run, ``ratio = ||dC/dW_1|| / ||dC/dW_L||``: the weight-gradient norm of the first
+    layer over that of the output layer at epoch 0 (vanishing gradients make it small,
+    exploding ones large).
+
+    Returns
+    -------
+    list of dict
+        The ``group`` values, ``runs``, ``median_ratio``, ``median_first`` (first layer's
+        gradient norm), ``median_last`` and ``mean_saturated`` (fraction of saturated hidden
+        units, averaged over hidden layers and runs).
+    """
+    rows = []
+    for key, sub in df.groupby(list(group), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = [np.asarray(v, np.float64) for v in sub["grad_norm_init"]]
+        sat = [np.asarray(v, np.float64)[:-1] for v in sub["saturated_init"]]
+        first = np.array([v[0] for v in g])
+        last = np.array([v[-1] for v in g])
+        with np.errstate(all="ignore"):
+            ratio = first / last
+            ok = np.isfinite(ratio)
+            sat_mean = [float(v.mean()) for v in sat if v.size]
+        rows.append(
+            {
+                **{
+                    c: (int(k) if c == "depth" else _label(k))
+                    for c, k in zip(group, key, strict=True)
+                },
+                "runs": len(sub),
+                "median_ratio": float(np.median(ratio[ok])) if ok.any() else math.nan,
+                "median_first": float(np.median(first)),
+                "median_last": float(np.median(last)),
+                "mean_saturated": float(np.mean(sat_mean)) if sat_mean else math.nan,
+            }
+        )
+    return rows
+
+
+def gradient_figure(rows: list[dict[str, Any]], panels: str, lines: str | None) -> Figure:
+    """Median first/output layer gradient ratio at initialization against depth: one panel
+    per value of ``panels`` (e.g. activation), one line per value of ``lines`` (e.g. init)."""
+    pv = list(dict.fromkeys(r[panels] for r in rows))
+    fig = _figure(min(4.0 * len(pv), 14.0), 3.6)
+    for i, p in enumerate(pv):
+        ax = fig.add_subplot(1, len(pv), i + 1)
+        mine = [r for r in rows if r[panels] == p]
+        lv = list(dict.fromkeys(r[lines] for r in mine)) if lines else [None]
+        for v in lv:
+            pts = sorted(
+                (r["depth"], r["median_ratio"]) for r in mine if lines is None or r[lines] == v
+            )
+            x = [d for d, _ in pts]
+            y = [q if q > 0 else np.nan for _, q in pts]
+            ax.plot(x, y, marker="o", lw=1.5, label=str(v) if v is not None else None)
+        ax.set_yscale("log")
+        ax.axhline(1.0, color="0.6", lw=0.8, ls="--")
+        ax.set_title(f"{panels} = {p}", fontsize=10)
+        ax.set_xlabel("hidden layers")
+        if i == 0:
+            ax.set_ylabel("||dC/dW first|| / ||dC/dW output||")
+        ax.grid(alpha=0.3)
+        if lines:
+            ax.legend(fontsize=8, title=lines, title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -454,7 +524,41 @@ def write_report(
     )
     rep.add_data("heatmap_lr_activation.json", table)
 
-    runs = df.drop(columns=["loss_curve", "val_loss_curve", "config"])
+    if "hidden" in spec.varying_axes:
+        gs_ = rep.section("Gradients at initialization", anchor="gradients")
+        panels = "activation"
+        lines = "init" if "init" in spec.varying_axes else None
+        group = [panels, *([lines] if lines else []), "depth"]
+        grows = gradient_table(df, group)
+        gs_.text(
+            "Vanishing gradients, measured before the first step: the norm of the first "
+            "layer's weight gradient over the output layer's, median over seeds and learning "
+            "rates. Far below 1, the first layers barely learn; far above, gradients explode."
+        )
+        gs_.figure(
+            "gradients_init",
+            gradient_figure(grows, panels, lines),
+            caption="First/output layer gradient-norm ratio at epoch 0 against depth.",
+        )
+        gs_.table(
+            grows,
+            caption="Gradient norms and saturated fraction of hidden units at "
+            "epoch 0. Data: `data/gradients_init.csv`.",
+        )
+        rep.add_data("gradients_init", grows)
+        if lines == "init":
+            second = heatmap_table(df, "hidden", "init")
+            gs_.figure(
+                "heatmap_hidden_init",
+                heatmap_figure(second),
+                caption="Median epochs to converge and converged fraction for each "
+                "architecture and initializer, pooled over every other axis.",
+            )
+            rep.add_data("heatmap_hidden_init.json", second)
+
+    runs = df.drop(
+        columns=["loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init", "config"]
+    )
     rep.add_data("runs", runs)
     if all_summaries:
         rep.add_data("summary", all_summaries)

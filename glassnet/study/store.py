@@ -26,6 +26,8 @@ import numpy as np
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store"]
 
 DB_NAME = "study.sqlite"
+#: array columns, stored as little-endian float64 blobs
+ARRAYS = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
 SCHEMA_VERSION = 1
 
 _RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -45,6 +47,8 @@ _RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("finished_at", "TEXT"),
     ("loss_curve", "BLOB NOT NULL"),
     ("val_loss_curve", "BLOB"),
+    ("grad_norm_init", "BLOB"),
+    ("saturated_init", "BLOB"),
 )
 
 _SCHEMA = f"""
@@ -216,8 +220,8 @@ class Store:
         for row in cur:
             rec = dict(zip(names, row, strict=True))
             rec["config"] = json.loads(rec["config"])
-            rec["loss_curve"] = _unblob(rec["loss_curve"])
-            rec["val_loss_curve"] = _unblob(rec["val_loss_curve"])
+            for key in ARRAYS:
+                rec[key] = _unblob(rec[key])
             out.append(rec)
         return out
 
@@ -273,6 +277,8 @@ class Store:
                     now,
                     _blob(r["loss_curve"]),
                     _blob(r.get("val_loss_curve")),
+                    _blob(r.get("grad_norm_init")),
+                    _blob(r.get("saturated_init")),
                 )
             )
         cols = "config_hash, run_id, group_key, config, " + ", ".join(n for n, _ in _RESULT_COLUMNS)

@@ -54,7 +54,9 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         ``final_val_loss``, ``final_val_accuracy`` (NaN when not applicable; accuracies are NaN
         for diverged members) and
         ``loss_curve`` / ``val_loss_curve`` (float64 arrays, shape (epochs_run,); the loss of
-        each epoch's forward pass, before its step).
+        each epoch's forward pass, before its step), ``grad_norm_init`` and
+        ``saturated_init`` (shape (n_layers,), input layer first: the Frobenius norm of each
+        layer's weight gradient, and the fraction of saturated units, at epoch 0).
     """
     from glassnet import convergence, metrics
     from glassnet.network import Network
@@ -88,9 +90,12 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         validation=validation,
         l2=float(shared["l2"]),
         schedule=shared["schedule"],
-        stats_every=0,
+        stats_every=int(shared["epochs"]),  # per-layer statistics at epoch 0 (and the last)
     )
     loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)
+    n_layers = len(sizes) - 1
+    grad0 = np.asarray(hist.layer_stats["grad_norm"], np.float64).reshape(P, -1, n_layers)[:, 0]
+    sat0 = np.asarray(hist.layer_stats["saturated"], np.float64).reshape(P, -1, n_layers)[:, 0]
     val_loss = (
         None if hist.val_loss is None else np.asarray(hist.val_loss, np.float64).reshape(P, -1)
     )
@@ -137,6 +142,8 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
                 "val_loss_curve": (
                     None if val_loss is None else np.ascontiguousarray(val_loss[k, : n_epochs[k]])
                 ),
+                "grad_norm_init": np.ascontiguousarray(grad0[k]),
+                "saturated_init": np.ascontiguousarray(sat0[k]),
             }
         )
     return {

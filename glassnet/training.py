@@ -461,6 +461,7 @@ def fit(
         lr=recorded_lr,
         population=P,
         settings={
+            "trainer": "gd",
             "loss": loss.name,
             "optimizer": opt.name,
             "epochs": epochs,

@@ -224,3 +224,15 @@ def test_datasets_with_options_and_softmax_needs_classes():
         {"name": "blobs", "n_samples": 60},
         {"name": "blobs", "n_samples": 90},
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "runs", "groups"),
+    [("paper_at_scale.toml", 2800, 4), ("vanishing_gradients.toml", 576, 36)],
+)
+def test_example_specs_are_valid(name, runs, groups):
+    from pathlib import Path
+
+    spec = load_spec(Path(__file__).parent.parent / "examples" / name)
+    assert spec.n_runs == runs
+    assert len(spec.groups()) == groups

@@ -204,21 +204,28 @@ def _padded(curves: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def curves_figure(df: pd.DataFrame, column: str, title: str) -> tuple[Figure, dict[str, Any]]:
-    """Mean training loss per epoch for each value of ``column``, with 95% bands."""
+    """Mean training loss per epoch for each value of ``column``, with 95% bands, over the
+    runs that did not diverge (a diverging run's last finite losses are astronomically large
+    and would swamp the mean)."""
     from glassnet import stats
 
     fig = _figure(7.0, 4.0)
     ax = fig.add_subplot(1, 1, 1)
     data: dict[str, Any] = {}
     positive = True
+    top = -np.inf
     for v in _values(df, column):
         sub = df[df[column].isna()] if _label(v) == "full" else df[df[column] == v]
-        curves = _padded(list(sub["loss_curve"]))
+        kept = sub[~sub["diverged"].to_numpy(bool)]
+        curves = _padded(list(kept["loss_curve"]))
         if curves.size == 0:
             continue
-        band = stats.mean_band(curves)
+        with np.errstate(all="ignore"):
+            band = stats.mean_band(curves)
+        n_div = len(sub) - len(kept)
+        label = f"{_label(v)} (n={len(kept)}" + (f", {n_div} diverged left out)" if n_div else ")")
         x = np.arange(curves.shape[1])
-        (line,) = ax.plot(x, band.mean, lw=1.6, label=f"{_label(v)} (n={len(sub)})")
+        (line,) = ax.plot(x, band.mean, lw=1.6, label=label)
         ok = np.isfinite(band.lo) & np.isfinite(band.hi)
         ax.fill_between(
             x,
@@ -228,11 +235,22 @@ def curves_figure(df: pd.DataFrame, column: str, title: str) -> tuple[Figure, di
             alpha=0.2,
             lw=0,
         )
+        fin = band.mean[np.isfinite(band.mean)]
         with np.errstate(invalid="ignore"):
-            positive &= bool(np.all(band.mean[np.isfinite(band.mean)] > 0))
-        data[_label(v)] = {"mean": band.mean, "lo": band.lo, "hi": band.hi, "n": band.n}
+            positive &= bool(np.all(fin > 0))
+        if fin.size:
+            top = max(top, float(fin.max()))
+        data[_label(v)] = {
+            "mean": band.mean,
+            "lo": band.lo,
+            "hi": band.hi,
+            "n": band.n,
+            "diverged_left_out": n_div,
+        }
     if positive and data:
         ax.set_yscale("log")
+    if np.isfinite(top):  # bands of a few wild runs must not hide the means
+        ax.set_ylim(top=top * (2.0 if positive else 1.1) if top > 0 else None)
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (mean, 95% CI band)")
     ax.set_title(title)
@@ -508,8 +526,7 @@ def write_report(
             f"curves_{a}",
             fig,
             caption=f"Mean training loss per epoch by {title.lower()}, "
-            "with the 95% confidence band of the mean over runs (a diverged run leaves the "
-            "mean at its divergence).",
+            "with the 95% confidence band of the mean, over the runs that did not diverge.",
         )
         rep.add_data(f"curves_{a}.json", data)
 

@@ -257,3 +257,20 @@ def test_hessian_lambda_max_of_a_linear_model():
     before = single.layers[0].W.copy()
     assert paper.hessian_lambda_max(single, X, y, iters=60)[0] == pytest.approx(expect, rel=1e-6)
     assert np.array_equal(single.layers[0].W, before)
+
+
+def test_rerun_command_round_trips():
+    import shlex
+
+    cfg = paper.make_config(seeds=17, epochs=123, lr_grid="0.0123456789,0.5,3", threshold=0.02)
+    argv = shlex.split(paper.rerun_command(cfg, "some dir"))
+    assert argv[:2] == ["glassnet", "paper"]
+    opts = dict(zip(argv[2::2], argv[3::2], strict=False))
+    assert opts["--out"] == "some dir"
+    again = paper.make_config(
+        seeds=int(opts["--seeds"]),
+        epochs=int(opts["--epochs"]),
+        lr_grid=opts["--lr-grid"],
+        threshold=float(opts["--threshold"]),
+    )
+    assert again == cfg

@@ -72,7 +72,7 @@ def paper(
     sections 2-5 test the claim over seeds, learning rates, tasks and depths; section 6 states
     the findings with their confidence intervals.
     """
-    from glassnet.experiments.paper import make_config, run_paper
+    from glassnet.experiments.paper import make_config, n_steps, run_paper
     from glassnet.report import check_out_dir
 
     try:
@@ -97,10 +97,10 @@ def paper(
             console=Console(stderr=True),
             transient=True,
         ) as bar:
-            task = bar.add_task("starting", total=None)
+            task = bar.add_task("starting", total=n_steps(cfg))
 
             def progress(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=stage, completed=done, total=total)
+                bar.update(task, description=f"done: {stage}", completed=done, total=total)
 
             res, path = run_paper(out, cfg, progress=progress, command=command)
     else:

@@ -46,6 +46,7 @@ __all__ = [
     "build_report",
     "hessian_lambda_max",
     "make_config",
+    "n_steps",
     "parse_lr_grid",
     "run",
     "run_paper",
@@ -457,6 +458,11 @@ class PaperResults:
 
 def _stage_count(cfg: PaperConfig) -> int:
     return 2 + 2 + 4 + 4 + 3 * len(cfg.depths)
+
+
+def n_steps(cfg: PaperConfig) -> int:
+    """Number of progress steps :func:`run_paper` reports for these settings."""
+    return _stage_count(cfg) + 2
 
 
 def run(config: PaperConfig | None = None, progress: Progress | None = None) -> PaperResults:
@@ -1463,7 +1469,7 @@ def rerun_command(cfg: PaperConfig, out: str) -> str:
     """
     import shlex
 
-    grid = ",".join(f"{v:g}" for v in cfg.lr_grid)
+    grid = ",".join(repr(float(v)) for v in cfg.lr_grid)
     parts = [
         "glassnet",
         "paper",
@@ -1476,7 +1482,7 @@ def rerun_command(cfg: PaperConfig, out: str) -> str:
         "--lr-grid",
         grid,
         "--threshold",
-        f"{cfg.threshold:g}",
+        repr(float(cfg.threshold)),
     ]
     if cfg.quick:
         parts.append("--quick")
@@ -1941,7 +1947,7 @@ def run_paper(
     """
     check_out_dir(out)
     cfg = config or make_config()
-    total = _stage_count(cfg) + 2
+    total = n_steps(cfg)
 
     def prog(stage: str, done: int, _total: int) -> None:
         if progress is not None:

@@ -106,13 +106,19 @@ def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
 
 def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
     run_ids = {config_hash(c): i for i, c in enumerate(spec.runs())}
+    datasets: dict[str, tuple[Any, ...]] = {}
     tasks = []
     for i, g in enumerate(groups):
         entries = []
         for c in g.configs:
             h = config_hash(c)
             entries.append((run_ids[h], h, group_key(c), c))
-        data = split_dataset(g.shared["dataset"], g.shared["validation"], g.shared["split_seed"])
+        dkey = config_hash({k: g.shared[k] for k in ("dataset", "validation", "split_seed")})
+        if dkey not in datasets:
+            datasets[dkey] = split_dataset(
+                g.shared["dataset"], g.shared["validation"], g.shared["split_seed"]
+            )
+        data = datasets[dkey]
         n_params = sum(
             (a + 1) * b
             for a, b in zip(
@@ -275,6 +281,10 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _identity(x: Any) -> Any:
+    return x
+
+
 def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> None:
     """Submit every group to a Dask cluster; results come back here and only here are stored.
 
@@ -293,8 +303,15 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
     client = Client(scheduler, timeout="30s") if own else scheduler
     try:
         futures = {}
+        # Each data set goes to the cluster once, as the result of a task (not scattered): if
+        # the worker holding it dies, the scheduler recomputes it instead of losing it.
+        shared_data: dict[int, Any] = {}
         for task in driver.tasks:
-            fut = client.submit(fn, task.payload, pure=False, retries=retries)
+            data = task.payload["data"]
+            if id(data) not in shared_data:
+                shared_data[id(data)] = client.submit(_identity, data, pure=False)
+            payload = {**task.payload, "data": shared_data[id(data)]}
+            fut = client.submit(fn, payload, pure=False, retries=retries)
             futures[fut] = task
         for fut in as_completed(list(futures)):
             task = futures[fut]

@@ -404,13 +404,13 @@ def _nanmedian(a: Any, axis: Any = None) -> Any:
 
 def _plain_log_ticks(fig: Any) -> None:
     """Plain-number tick labels on log axes (no mathtext: faster, and readable)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import LogFormatter
 
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() in ("log", "symlog"):
-                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-                axis.set_minor_formatter(NullFormatter())
+                axis.set_major_formatter(LogFormatter())
+                axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
 
 
 def _version() -> str:
@@ -1165,8 +1165,8 @@ def _fig_seeds(sd: dict, cfg: PaperConfig) -> Any:
     ax[0].set_xlabel(f"epochs until loss < {cfg.threshold:g}")
     ax[0].set_ylabel("seeds")
     ax[0].set_title("distribution (converged runs)")
-    ax[1].set_title(f"converged by epoch: loss < {cfg.threshold:g}")
-    ax[2].set_title("converged by epoch: paper's definition")
+    ax[1].set_title(f"converged: loss < {cfg.threshold:g}")
+    ax[2].set_title("converged: paper's definition")
     for a in ax[1:]:
         a.set_xscale("symlog", linthresh=10)
         a.set_xlabel("epoch")
@@ -1291,10 +1291,10 @@ def _fig_depth_init(dd: dict) -> Any:
     for i, act in enumerate(("sigmoid", "tanh", "relu")):
         for depth in dd["depths"]:
             g0 = dd["per_act"][act][depth]["grad_init"]
-            med = _nanmedian(np.where(g0 > 0, g0, np.nan), axis=0)
+            med = _nanmedian(np.where(np.isfinite(g0), g0, np.nan), axis=0)
             ax[i].plot(
                 np.arange(1, len(med) + 1),
-                med,
+                np.where(med > 0, med, np.nan),
                 marker="o",
                 ms=3,
                 color=cmap((depth - 1) / max(D - 1, 1)),
@@ -1762,7 +1762,8 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         sec,
         "depth_grad_init",
         _fig_depth_init(dd),
-        "Per-layer gradient norm at initialization, one line per depth (median over seeds).",
+        "Per-layer gradient norm at initialization, one line per depth (median over seeds; "
+        "a median of 0, a dead ReLU layer, cannot be drawn on the log scale).",
     )
     _add_fig(
         sec,

@@ -18,11 +18,20 @@ so the engine's ``l2`` is ``alpha / n_b`` with ``n_b`` the batch size (``batch_s
 ``min(200, n_samples)``, full batch for small sets). The solvers map onto glassnet optimizers:
 ``"sgd"`` is ``gd`` (``momentum=0``), ``momentum`` or ``nesterov`` (``nesterovs_momentum``),
 ``"adam"`` is ``adam`` with ``beta_1``, ``beta_2``, ``epsilon``; glassnet's own names (``gd``,
-``momentum``, ``nesterov``, ``rmsprop``, ``adam``, ``adamw``) are accepted too.
+``momentum``, ``nesterov``, ``rmsprop``, ``adam``, ``adamw``) are accepted too. ``"lbfgs"``
+minimizes the full-batch objective with SciPy's L-BFGS-B on the engine's loss and gradients.
+
+How close to scikit-learn: with an integer ``random_state`` the initial weights are the very
+ones scikit-learn draws (``init="sklearn"``, the default). Full-batch training (``batch_size``
+at least the number of samples, the default below 200 samples) with ``"sgd"`` in all its
+variants (momentum, Nesterov, ``invscaling``, ``adaptive``), and ``"lbfgs"``, then reproduce
+``MLPClassifier`` / ``MLPRegressor`` to rounding, loss curve, stopping epoch and weights
+included; ``"adam"`` agrees to about 1e-5 (its ``epsilon`` sits outside the bias correction
+in glassnet, inside in scikit-learn). Mini-batch runs differ only in the random order of the
+batches, which glassnet draws from its own generator.
 
 Differences from scikit-learn, all deliberate and small:
 
-* ``solver="lbfgs"`` is not available: glassnet trains by gradient steps only.
 * ``loss_curve_`` of a multi-output regressor is ``(1/n) sum_i (1/2) ||y_hat_i - y_i||^2``, the
   objective whose gradient is followed; scikit-learn reports that divided by ``n_outputs`` (its
   gradient is the same). For one output the two agree. ``loss="mse"`` (glassnet's
@@ -33,10 +42,11 @@ Differences from scikit-learn, all deliberate and small:
 * ``sample_weight`` is normalized to mean 1 over the training set and each batch's cost is the
   weighted *mean* over its samples; scikit-learn divides each batch by that batch's weight sum.
   For full-batch training the two are identical.
-* The initial weights follow scikit-learn's draw exactly (``init="sklearn"``, the default): with
-  an integer ``random_state`` the starting network is the very one ``MLPClassifier`` would
-  start from. The shuffling of mini-batches uses glassnet's generator, so mini-batch runs differ
-  from scikit-learn's in their random order only.
+* Early stopping holds out a stratified split for several classes too (scikit-learn
+  stratifies binary targets only), seeded by ``random_state``.
+* ``"lbfgs"`` records ``loss_curve_`` (the objective after each iteration) and ``history_``;
+  scikit-learn keeps neither for it.
+* Sparse input is accepted and densified.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -296,6 +307,7 @@ class _GlassnetBase(BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         output: str | None = None,
         loss: Any = None,
         init: Any = "sklearn",
@@ -323,6 +335,7 @@ class _GlassnetBase(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.output = output
         self.loss = loss
         self.init = init
@@ -339,7 +352,8 @@ class _GlassnetBase(BaseEstimator):
         except TypeError:
             hidden = [None]
         if not all(
-            isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden
+            isinstance(h, numbers.Integral) and not isinstance(h, bool) and int(h) > 0
+            for h in hidden
         ):
             raise ValueError(
                 "hidden_layer_sizes: expected positive integers (one per hidden layer), "
@@ -358,12 +372,7 @@ class _GlassnetBase(BaseEstimator):
             if _activations.get(a).output_only:
                 raise ValueError(f"activation: {a} can only be the output activation")
         solver = self.solver
-        if solver == "lbfgs":
-            raise ValueError(
-                "solver: 'lbfgs' is not available in glassnet, which trains by gradient steps; "
-                "use 'adam', 'sgd' or a glassnet optimizer name"
-            )
-        valid = ("sgd", "adam", *_optimizers.names())
+        valid = ("lbfgs", "sgd", "adam", *_optimizers.names())
         if solver not in valid:
             raise ValueError(f"solver: expected one of {', '.join(valid)}, got {solver!r}")
         if self.learning_rate not in _SCHEDULES:
@@ -389,7 +398,7 @@ class _GlassnetBase(BaseEstimator):
         _number(self.beta_1, "beta_1", low=0.0, high=1.0, open_high=True)
         _number(self.beta_2, "beta_2", low=0.0, high=1.0, open_high=True)
         _number(self.epsilon, "epsilon", low=0.0, strict=True)
-        for name in ("max_iter", "n_iter_no_change"):
+        for name in ("max_iter", "n_iter_no_change", "max_fun"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
@@ -425,7 +434,7 @@ class _GlassnetBase(BaseEstimator):
 
     def _seed(self) -> int:
         rs = self.random_state
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and rs >= 0:
+        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and int(rs) >= 0:
             return int(rs)
         return int(check_random_state(rs).randint(0, np.iinfo(np.int32).max))
 
@@ -486,9 +495,9 @@ class _GlassnetBase(BaseEstimator):
             self._optimizer_state = None
             self._rate_factor = 1.0
             if self.early_stopping:
-                self.validation_scores_: list[float] | None = []
-                self.best_validation_score_: float | None = -np.inf
-                self.best_loss_: float | None = None
+                self.validation_scores_: Any = []
+                self.best_validation_score_: Any = -np.inf
+                self.best_loss_: Any = None
             else:
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
@@ -502,6 +511,9 @@ class _GlassnetBase(BaseEstimator):
         self.n_outputs_ = n_out
         self.n_layers_ = len(cfg["hidden"]) + 2
         self.out_activation_ = output
+        if cfg["solver"] == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight, loss)
+            return self
 
         # hold out the validation set for early stopping (stratified for one-label targets)
         X_train, Y_train, sw_train = X, Y, sample_weight
@@ -620,6 +632,103 @@ class _GlassnetBase(BaseEstimator):
             )
         return self
 
+    def _fit_lbfgs(self, X: Array, Y: Array, sample_weight: Array | None, loss: Any) -> None:
+        r"""Full-batch L-BFGS-B (scipy) on the engine's loss and gradients, as scikit-learn's.
+
+        Minimizes ``C(theta) = (1/sum w) sum_i w_i c_i + alpha / (2 sum w) sum_l ||W^(l)||^2``
+        over every weight and bias, with ``maxiter=max_iter``, ``maxfun=max_fun`` and
+        ``gtol=tol``; ``loss_curve_`` holds ``C`` after each L-BFGS iteration.
+        """
+        from scipy.optimize import minimize
+
+        net = self.network_
+        loss = _losses.get(loss)
+        Y = net._targets(Y, loss, X.shape[0])
+        w_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
+        weight = None if sample_weight is None else (sample_weight / w_mean)[:, None]
+        l2 = float(self.alpha) / (X.shape[0] * w_mean)
+        keys = [(l, k) for l, layer in enumerate(net.params) for k in layer]
+
+        def unpack(theta: Array) -> None:
+            start = 0
+            for l, k in keys:
+                target = net.params[l][k]
+                target[...] = theta[start : start + target.size].reshape(target.shape)
+                start += target.size
+
+        def objective(theta: Array) -> tuple[float, Array]:
+            unpack(theta)
+            fwd = net._forward(X, net.params)
+            value = float(net._loss_value(fwd, Y, loss, weight))
+            value += 0.5 * l2 * sum(float((p["W"] * p["W"]).sum()) for p in net.params)
+            grads, _ = net._backward(fwd, Y, loss, net.params, weight)
+            flat = [
+                (grads[l][k] + l2 * net.params[l][k] if k == "W" else grads[l][k]).ravel()
+                for l, k in keys
+            ]
+            return value, np.concatenate(flat)
+
+        curve: list[float] = []
+        bar = _ProgressBar(int(self.max_iter), type(self).__name__) if self.verbose else None
+
+        def step(intermediate_result: Any) -> None:
+            curve.append(float(intermediate_result.fun))
+            if bar is not None:
+                bar.progress.update(bar.task, advance=1, loss=f"{curve[-1]:.6f}")
+
+        theta0 = np.concatenate([net.params[l][k].ravel() for l, k in keys])
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                result = minimize(
+                    objective,
+                    theta0,
+                    method="L-BFGS-B",
+                    jac=True,
+                    callback=step,
+                    options={
+                        "maxfun": int(self.max_fun),
+                        "maxiter": int(self.max_iter),
+                        "gtol": float(self.tol),
+                    },
+                )
+        finally:
+            if bar is not None:
+                bar.close()
+        unpack(result.x)
+        self.n_iter_ = min(int(result.nit), int(self.max_iter))
+        self.loss_ = float(result.fun)
+        self.loss_curve_ = curve
+        self.best_loss_ = min(curve) if curve else self.loss_
+        self.validation_scores_ = self.best_validation_score_ = None
+        self.t_ = getattr(self, "t_", 0) + X.shape[0] * self.n_iter_
+        self.history_ = History(
+            loss=np.asarray(curve),
+            epochs_run=len(curve),
+            settings={"loss": loss.name, "optimizer": "lbfgs", "epochs": int(self.max_iter),
+                      "batch_size": None, "l2": l2},
+        )  # fmt: skip
+        if not all(np.isfinite(p).all() for layer in net.params for p in layer.values()):
+            raise ValueError(
+                "Solver produced non-finite parameter weights; the input may hold large values "
+                "and need scaling"
+            )
+        self._expose()
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase the number of "
+                "iterations (max_iter) or scale the data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _check_solver(self) -> bool:
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers; lbfgs is not stochastic"
+            )
+        return True
+
     def _check_warm_network(self, cfg: dict[str, Any], output: str, n_out: int) -> None:
         net = self.network_
         want = [net.sizes[0], *cfg["hidden"], n_out]
@@ -724,9 +833,10 @@ def _number(
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    bad = value <= low if strict else value < low
+    x = float(value)
+    bad = x <= low if strict else x < low
     if high is not None:
-        bad = bad or (value >= high if open_high else value > high)
+        bad = bad or (x >= high if open_high else x > high)
     if bad:
         lo = f"> {low:g}" if strict else f">= {low:g}"
         hi = "" if high is None else (f" and < {high:g}" if open_high else f" and <= {high:g}")
@@ -751,7 +861,8 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     solver : str, default="adam"
         ``"adam"``; ``"sgd"`` (gradient descent, with ``momentum`` and Nesterov's variant per
         ``nesterovs_momentum``); or a glassnet optimizer name (``"gd"``, ``"momentum"``,
-        ``"nesterov"``, ``"rmsprop"``, ``"adamw"``). ``"lbfgs"`` is not available.
+        ``"nesterov"``, ``"rmsprop"``, ``"adamw"``); or ``"lbfgs"`` (SciPy's L-BFGS-B on the
+        full-batch objective; no ``partial_fit``).
     alpha : float, default=1e-4
         L2 penalty ``alpha / (2 n_b) sum ||W||^2`` on the weights (``n_b``: the batch size).
     batch_size : int or "auto", default="auto"
@@ -787,6 +898,8 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     beta_1, beta_2, epsilon : float
         Adam's moment decay rates and its ``epsilon``.
     n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+        ``"lbfgs"`` only: the most loss evaluations.
     output : str or None, default=None
         Output activation; ``None`` picks ``"sigmoid"`` for two classes (one unit) and for
         multilabel targets, ``"softmax"`` for several classes (one unit per class).
@@ -884,6 +997,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
                 "(output='sigmoid' or None)"
             )
         n_out = 1 if kind == "binary" else n_classes
+        loss: Any
         if self.loss is None or self.loss == "log_loss":
             loss = "bce" if output != "softmax" else "cross_entropy"
         else:
@@ -899,6 +1013,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             return np.eye(out.shape[1], dtype=int)[out.argmax(axis=1)]
         return (out > 0.5).astype(int)
 
+    @available_if(_GlassnetBase._check_solver)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> GlassnetClassifier:
@@ -974,7 +1089,7 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
     momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-    epsilon, n_iter_no_change, init, bias
+    epsilon, n_iter_no_change, max_fun, init, bias
         As for :class:`GlassnetClassifier`; early stopping monitors the validation R^2.
     output : str, default="identity"
         Output activation.
@@ -1023,6 +1138,7 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         output: str | None = "identity",
         init: Any = "sklearn",
         bias: str = "neuron",
@@ -1050,6 +1166,7 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
             beta_2=beta_2,
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
             output=output,
             loss=loss,
             init=init,
@@ -1077,6 +1194,7 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
         return float(r2_score(Y, out, sample_weight=sample_weight))
 
+    @available_if(_GlassnetBase._check_solver)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> GlassnetRegressor:
         """One epoch over ``(X, y)``, continuing from the current state (optimizer included).
 

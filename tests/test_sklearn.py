@@ -46,10 +46,11 @@ def diabetes():
 
 # --- scikit-learn's own estimator checks ----------------------------------------------------
 
-# Small networks and few epochs keep the ~250 checks quick. No check is expected to fail, so
+# Small networks and few epochs keep the ~300 checks quick. No check is expected to fail, so
 # no expected_failed_checks are declared. Two instances exercise glassnet's own choices.
 CHECKED = [
     GlassnetClassifier((10,), learning_rate_init=0.01, max_iter=100, random_state=0),
+    GlassnetClassifier((10,), solver="lbfgs", max_iter=50, random_state=0),
     GlassnetRegressor(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=100, random_state=0),
     GlassnetClassifier(
         (8, 6),
@@ -113,6 +114,35 @@ def test_full_batch_sgd_equals_mlpregressor(diabetes, extra):
     ):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"max_iter": 50}, {"max_iter": 200, "alpha": 0.1}, {"max_iter": 30, "activation": "tanh"}],
+)
+@no_convergence_warning
+def test_lbfgs_equals_mlpclassifier(iris, extra):
+    X, y = iris
+    kw = {"hidden_layer_sizes": (6,), "solver": "lbfgs", "random_state": 0, **extra}
+    ours, theirs = GlassnetClassifier(**kw).fit(X, y), MLPClassifier(**kw).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == len(ours.loss_curve_)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    assert ours.loss_curve_[-1] == ours.loss_
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-8)
+    assert not hasattr(ours, "partial_fit")  # as scikit-learn: only for stochastic solvers
+
+
+@no_convergence_warning
+def test_lbfgs_weighted_regression_equals_mlpregressor(diabetes):
+    # (long L-BFGS runs drift apart by rounding: the comparison stops at 40 iterations)
+    Xd, yd = diabetes
+    kw = {"hidden_layer_sizes": (6,), "solver": "lbfgs", "random_state": 0, "max_iter": 40,
+          "alpha": 1.0}  # fmt: skip
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, len(yd))
+    ours = GlassnetRegressor(**kw).fit(Xd, yd, sample_weight=sw)
+    theirs = MLPRegressor(**kw).fit(Xd, yd, sample_weight=sw)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict(Xd), theirs.predict(Xd), atol=1e-8)
 
 
 @no_convergence_warning
@@ -406,7 +436,7 @@ def test_verbose_progress_bar_on_stderr_only_when_asked(iris, capsys):
         ({"hidden_layer_sizes": "ten"}, "hidden_layer_sizes"),
         ({"activation": "swishy"}, "activation"),
         ({"activation": "softmax"}, "activation"),
-        ({"solver": "lbfgs"}, "solver"),
+        ({"solver": "newton"}, "solver"),
         ({"learning_rate": "warmup"}, "learning_rate"),
         ({"batch_size": 0}, "batch_size"),
         ({"alpha": -1.0}, "alpha"),

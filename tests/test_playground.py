@@ -217,17 +217,102 @@ def test_reset_reproduces_the_run():
     assert s.train_loss == first
 
 
-def test_divergence_stops_training_with_a_note():
+@pytest.mark.parametrize("batch", [16, 0])  # mini-batches, full batch
+def test_divergence_stops_training_with_a_note(batch):
     s = _session(
-        dataset="moons", layers=[8], act="relu", opt="gd", lr=10, loss="mse", out="identity"
+        dataset="moons",
+        layers=[8],
+        act="relu",
+        opt="gd",
+        lr=10,
+        loss="mse",
+        out="identity",
+        batch=batch,
     )
-    ran = s.train(200)  # no RuntimeWarning escapes (warnings are errors here)
+    ran = s.train(200)  # no DivergenceWarning/RuntimeWarning escapes (warnings are errors here)
     frame = s.frame()
     notes = frame["notes"]
     json.dumps(frame, allow_nan=False)  # still valid JSON for the page
     assert frame["train_loss"] is None and frame["stopped"] == "diverged"
-    assert s.stopped == "diverged" and ran < 200
+    assert s.stopped == "diverged" and ran < 200 and s.train(5) == 0
+    first = int(np.argmax(~np.isfinite(s.train_loss)))  # the first non-finite point
+    assert np.isfinite(s.train_loss[:first]).all() and first <= s.epoch
     assert notes[0]["kind"] == "diverged" and "learning rate 10" in notes[0]["text"]
+    assert f"at epoch {first}:" in notes[0]["text"]
+
+
+def _replay(s: Session, epochs: int) -> tuple[list[float], list[float], list[np.ndarray]]:
+    """The curves of ``s``'s setup measured independently: a fresh network, one resumed fit
+    per epoch, ``net.loss`` on all the training and test data after each."""
+    cfg = s.config
+    net = gn.Network(
+        [2, *cfg.layers, 1], activation=list(cfg.act), output=cfg.out, init=cfg.init, seed=cfg.seed
+    )
+    batch = cfg.batch or None
+    train = [net.loss(s.Xn_train, s.data.y_train, loss=cfg.loss)]
+    test = [net.loss(s.Xn_test, s.data.y_test, loss=cfg.loss)]
+    hist = None
+    for _ in range(epochs):
+        hist = net.fit(
+            s.Xn_train,
+            s.data.y_train,
+            loss=cfg.loss,
+            optimizer=cfg.opt,
+            lr=cfg.lr,
+            epochs=1,
+            batch_size=batch,
+            l2=cfg.l2,
+            resume=hist,
+        )
+        train.append(net.loss(s.Xn_train, s.data.y_train, loss=cfg.loss))
+        test.append(net.loss(s.Xn_test, s.data.y_test, loss=cfg.loss))
+    return train, test, [p["W"] for p in net.params]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"batch": 0},  # full batch: the curve is the fit's own record, shifted by one
+        {"batch": 16},  # mini-batches: measured after each epoch
+        {"batch": 0, "l2": 0.01},  # L2: the curve leaves the penalty out
+    ],
+)
+def test_curves_are_the_loss_after_each_epoch_and_slices_equal_one_run(change):
+    s = _session(dataset="moons", n=60, split=0.3, layers=[5], act=["tanh"], **change)
+    assert s.train(3) == 3 and s.train(4) == 4  # two fits, the second resuming the first
+    train, test, weights = _replay(s, 7)
+    assert s.loss_epochs == list(range(8))
+    np.testing.assert_allclose(s.train_loss, train, rtol=1e-12)
+    np.testing.assert_allclose(s.test_loss, test, rtol=1e-12)
+    for layer, W in zip(s.net.layers, weights, strict=True):
+        np.testing.assert_array_equal(layer.W, W)  # bit for bit: the slices stepped as one run
+    one = _session(dataset="moons", n=60, split=0.3, layers=[5], act=["tanh"], **change)
+    one.train(7)
+    assert one.train_loss == s.train_loss and one.test_loss == s.test_loss
+
+
+def test_time_budget_and_epoch_limit_stop_a_slice():
+    s = _session(dataset="moons", n=60)
+    assert s.train(100, seconds=0.0) == 1  # the budget is checked after each epoch
+    assert s.epoch == 1 and len(s.train_loss) == 2 and not s.stopped
+    capped = Session(Limits(max_epochs=5))
+    capped.configure(parse_config({**DEFAULT_CONFIG, "dataset": "moons", "n": 60}, LIMITS))
+    assert capped.train(3) == 3 and capped.train(10) == 2
+    assert capped.epoch == 5 and capped.stopped == "max_epochs" and capped.train(1) == 0
+
+
+def test_layer_stats_are_the_engines_on_the_full_batch():
+    s = _session(dataset="moons", n=60, layers=[6, 4], act=["tanh", "relu"], opt="gd", lr=0.5)
+    s.train(2)
+    stats = s.layer_stats()
+    fwd = s.net.forward(s.Xn_train)
+    grads, _ = s.net.backward(fwd, s.data.y_train, loss="bce")
+    steps = [{k: -0.5 * g for k, g in layer.items()} for layer in grads]
+    engine = gn.training.layer_stats(s.net, fwd, grads, steps)
+    np.testing.assert_allclose(stats["grad_norm"], engine["grad_norm"], rtol=1e-12)
+    np.testing.assert_allclose(stats["update_ratio"], engine["update_ratio"], rtol=1e-12)
+    assert stats["saturated"] == [pytest.approx(engine["saturated"][0]), None]
+    assert stats["dead"] == [None, round(4 * engine["dead_relu"][1])]
 
 
 def test_trouble_notes():
@@ -490,6 +575,10 @@ def test_retune_keeps_the_optimizer_state_for_a_new_learning_rate():
     assert count > 0
     s.retune(parse_config({**s.config.to_dict(), "lr": 0.001}, LIMITS))
     assert s.opt_state.count == count and s.config.lr == 0.001 and s.epoch == 3
+    moments = s.opt_state.m[0]["W"].copy()
+    s.train(1)  # the next fit resumes Adam's moments and count, at the new rate
+    assert s.opt_state.count == count + count // 3
+    assert not np.array_equal(s.opt_state.m[0]["W"], moments)
     s.retune(parse_config({**s.config.to_dict(), "opt": "rmsprop"}, LIMITS))
     assert s.opt_state.count == 0
     assert not s.can_retune(parse_config({**s.config.to_dict(), "seed": 5}, LIMITS))

@@ -1,9 +1,11 @@
 """One playground session: its data, its network, and the training loop that feeds the page.
 
 A :class:`Session` is plain synchronous code (the server runs its heavy calls in a worker
-thread). Training uses the engine directly: ``net.gradients`` on each mini-batch, an optimizer
-from :mod:`glassnet.optimizers` whose steps are added to the parameters, and ``net.loss`` for
-the curves; the pictures come from ``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
+thread). Training is the engine's own loop: one ``net.fit(..., resume=history)`` per slice of
+epochs, which continues the previous slice's optimizer state and shuffling, so a run cut into
+slices steps exactly like one long fit. The per-layer statistics are the engine's
+(:func:`glassnet.training.layer_stats`) on a full-batch pass; the pictures come from
+``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,16 +23,11 @@ import glassnet as gn
 from glassnet.playground.grid import Extent, plane_activations, plane_extent
 from glassnet.playground.limits import Limits
 from glassnet.playground.protocol import Config, ProtocolError, Table
+from glassnet.training import Callback, DivergenceWarning, History, layer_stats
 
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATING = ("sigmoid", "tanh", "softplus", "elu", "gelu", "silu")
-MAX_LOSS_POINTS = 200
-QUIET = {
-    "over": "ignore",
-    "invalid": "ignore",
-    "divide": "ignore",
-    "under": "ignore",
-}  # loss points per frame (older epochs are thinned out)
+MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
 
 
 @dataclass
@@ -156,6 +154,24 @@ def _finite(x: float) -> bool:
     return bool(np.isfinite(x))
 
 
+class _Watch(Callback):
+    """Stops a fit when its time is up or the training loss is no longer finite, and measures
+    the training loss after each epoch when the fit's own record is not that (see
+    :meth:`Session.train`)."""
+
+    def __init__(self, deadline: float | None, measure: Any) -> None:
+        self.deadline = deadline
+        self.measure = measure
+        self.after: list[float] = []
+
+    def on_epoch_end(self, epoch: int, history: History, net: Any) -> bool:
+        if self.measure is not None:
+            self.after.append(self.measure())
+            if not _finite(self.after[-1]):
+                return True
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+
 class Session:
     """The state of one page: data, network, optimizer and the history shown on the page.
 
@@ -171,6 +187,7 @@ class Session:
         self.config: Config | None = None
         self.data: Data | None = None
         self.net: Any = None
+        self.history: History | None = None  # the last fit's, resumed by the next one
         self.epoch = 0
         self.stopped = ""  # why training stopped by itself ("" = it did not)
 
@@ -204,8 +221,10 @@ class Session:
     def retune(self, config: Config) -> None:
         """Go on training the same network under new :data:`LIVE` settings.
 
-        A new learning rate keeps the optimizer's state (moments, step count); a new optimizer
-        starts from a fresh state.
+        A new learning rate keeps the optimizer's state (moments, step count): the next fit
+        gets an optimizer with the new rate and resumes from the last fit's History, whose
+        state does not depend on the rate. A new optimizer starts from a fresh state (and the
+        mini-batch shuffling starts again from the seed: the engine resumes both or neither).
         """
         if not self.can_retune(config):
             raise ProtocolError("retune: only lr, l2, batch, opt and rate can change mid-run")
@@ -214,7 +233,7 @@ class Session:
         if (config.opt, config.lr) != (old.opt, old.lr):
             self.optimizer = gn.optimizers.get(config.opt, lr=config.lr)
             if config.opt != old.opt:
-                self.opt_state = self.optimizer.init(self.net.params)
+                self.history = None
         self.config = config
 
     def reset(self) -> None:
@@ -232,14 +251,13 @@ class Session:
                 seed=cfg.seed,
             )
             self.optimizer = gn.optimizers.get(cfg.opt, lr=cfg.lr)
-            self.opt_state = self.optimizer.init(self.net.params)
+            self.history = None
             self.Xn_train = data.transform(data.X_train)
             self.Xn_test = data.transform(data.X_test)
             first = self._losses()
         except (ValueError, TypeError) as exc:
             self.net = None
             raise ProtocolError(f"The engine refused this setup: {exc}") from None
-        self.rng = np.random.default_rng(cfg.seed)
         self.epoch = 0
         self.stopped = ""
         self.loss_epochs: list[int] = [0]
@@ -265,57 +283,75 @@ class Session:
         )
         return train, test
 
-    def _apply(self, steps: list[dict[str, np.ndarray]]) -> None:
-        for layer, step in zip(self.net.layers, steps, strict=True):
-            for key, value in step.items():
-                param = getattr(layer, key)
-                param += value  # in place: the layer's arrays are writable views
-
-    def train_epoch(self) -> None:
-        """Run one epoch (mini-batches in a shuffled order) and record the losses after it.
-
-        The curves start at epoch 0 (the initial network); epoch ``k`` is the loss after ``k``
-        epochs of steps, on the training and the test data.
-        """
-        cfg, data = self._ready()
-        n = len(self.Xn_train)
-        batch = cfg.batch if 0 < cfg.batch < n else n
-        order = self.rng.permutation(n) if batch < n else np.arange(n)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            grads = self.net.gradients(self.Xn_train[idx], data.y_train[idx], loss=cfg.loss)
-            if cfg.l2 > 0:
-                for g, p in zip(grads, self.net.params, strict=True):
-                    g["W"] = g["W"] + cfg.l2 * p["W"]
-            steps, self.opt_state = self.optimizer.update(grads, self.opt_state, self.net.params)
-            self._apply(steps)
-        self.epoch += 1
-        train, test = self._losses()
-        self.loss_epochs.append(self.epoch)
-        self.train_loss.append(train)
-        self.test_loss.append(test)
-        if not _finite(train):
-            self.stopped = "diverged"
-        elif self.epoch >= self.limits.max_epochs:
-            self.stopped = "max_epochs"
+    @property
+    def opt_state(self) -> Any:
+        """The optimizer's state the next step starts from (fresh before the first fit)."""
+        if self.history is None:
+            return self.optimizer.init(self.net.params)
+        return self.history.optimizer_state
 
     def train(self, epochs: int, seconds: float | None = None) -> int:
         """Train up to ``epochs`` epochs, or until ``seconds`` have passed; return how many ran.
 
-        Training stops early (and :attr:`stopped` says why) when the loss diverges or the run
-        reaches ``limits.max_epochs``.
+        One ``net.fit(epochs=...)`` call resumes the last one (optimizer state and shuffling),
+        stopped early by a callback when ``seconds`` have passed. Training stops for good (and
+        :attr:`stopped` says why) when the loss diverges or the run reaches
+        ``limits.max_epochs``.
+
+        The curves start at epoch 0 (the initial network); epoch ``k`` is the loss after ``k``
+        epochs of steps, on all the training data and on the test data, without the L2 term.
+        The fit records each epoch's loss *before* its step, i.e. the loss after the epochs
+        before it: so the test curve is the fit's validation loss shifted by one, and so is the
+        training curve for full-batch training without L2. (With mini-batches the fit records
+        the mean of the batch costs while the weights move, and with L2 it adds the penalty;
+        then a callback measures the training loss after each epoch, as the curve shows it.)
+        The loss after the last epoch is measured once the fit returns.
         """
-        self._ready()
-        if self.net is None:
+        cfg, data = self._ready()
+        if self.net is None or self.stopped:
             return 0
-        start = time.perf_counter()
-        done = 0
-        with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
-            while done < epochs and not self.stopped:
-                self.train_epoch()
-                done += 1
-                if seconds is not None and time.perf_counter() - start >= seconds:
-                    break
+        epochs = min(epochs, self.limits.max_epochs - self.epoch)
+        n = len(self.Xn_train)
+        full_batch = not 0 < cfg.batch < n
+        exact = full_batch and cfg.l2 == 0  # the fit's loss is the curve's
+        watch = _Watch(
+            None if seconds is None else time.perf_counter() + seconds,
+            None
+            if exact
+            else (lambda: float(self.net.loss(self.Xn_train, data.y_train, cfg.loss))),
+        )
+        test = (self.Xn_test, data.y_test) if len(data.X_test) else None
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # a diverging run is reported in the page's notes, not warned about
+            warnings.simplefilter("ignore", DivergenceWarning)
+            hist = self.net.fit(
+                self.Xn_train,
+                data.y_train,
+                loss=cfg.loss,
+                optimizer=self.optimizer,
+                epochs=epochs,
+                batch_size=None if full_batch else cfg.batch,
+                validation=test,
+                l2=cfg.l2,
+                callbacks=(watch,) if watch.deadline is not None or not exact else (),
+                stats_every=None,
+                resume=self.history,
+            )
+            last_train, last_test = self._losses()
+        self.history = hist
+        done = hist.epochs_run
+        # point j of this fit's records is the loss after self.epoch + j epochs; j = 0 is on the
+        # curve already
+        before = hist.loss[1:] if exact else watch.after[: done - 1]
+        tests = hist.val_loss[1:] if hist.val_loss is not None else [math.nan] * (done - 1)
+        self.loss_epochs.extend(range(self.epoch + 1, self.epoch + done + 1))
+        self.train_loss.extend([*map(float, before), last_train])
+        self.test_loss.extend([*map(float, tests), last_test])
+        self.epoch += done
+        if not np.isfinite(self.train_loss[-done:]).all():
+            self.stopped = "diverged"
+        elif self.epoch >= self.limits.max_epochs:
+            self.stopped = "max_epochs"
         return done
 
     # -- what the page sees ------------------------------------------------------------------
@@ -343,32 +379,36 @@ class Session:
         return {"x": _round(X[:, 0], 5), "y": _round(X[:, 1], 5), "label": _round(label, 5)}
 
     def layer_stats(self) -> dict[str, Any]:
-        """Per-layer gradient norms (full batch) and hidden-unit health on the training data.
+        """The engine's per-layer statistics (:func:`glassnet.training.layer_stats`) of one
+        full-batch pass over the training data, as the page shows them.
 
         Returns
         -------
         dict
-            ``grad_norm``: ``||dC/dW^(l)||_F`` for l = 1..L; ``saturated``: fraction of
-            hidden outputs where the activation is flat, ``|f'(z)| < 0.01 max|f'|`` (the engine's
-            definition; for sigmoid, tanh, softplus, elu, gelu, silu, else None); ``dead``: hidden ReLU units whose
-            output is 0 for every training point (None for other activations); ``grads``: the
-            gradients themselves.
+            ``grad_norm``: ``||dC/dW^(l)||_F`` for l = 1..L (without the L2 term);
+            ``weight_norm``: ``||W^(l)||_F``; ``update_ratio``: ``||step W^(l)|| / ||W^(l)||``
+            for the optimizer's next full-batch step; per hidden layer, ``saturated``: the
+            fraction of unit-point pairs where the activation is flat, ``|f'(z)| < 0.01
+            max|f'|`` (for sigmoid, tanh, softplus, elu, gelu, silu, else None) and ``dead``:
+            how many ReLU units output 0 for every training point (None for other activations);
+            ``grads``: the gradients themselves.
         """
         cfg, data = self._ready()
-        grads = self.net.gradients(self.Xn_train, data.y_train, loss=cfg.loss)
         fwd = self.net.forward(self.Xn_train)
-        saturated: list[float | None] = []
-        dead: list[int | None] = []
-        for name, z, a in zip(cfg.act, fwd.z[1:-1], fwd.a[1:-1], strict=True):
-            act = gn.activations.get(name)
-            if name in SATURATING:
-                flat = np.abs(act.derivative(z, a)) < 0.01 * act.derivative_max
-                saturated.append(float(np.mean(flat)))
-            else:
-                saturated.append(None)
-            dead.append(int(np.sum(np.all(np.asarray(a) <= 0, axis=0))) if name == "relu" else None)
-        norms = [float(np.linalg.norm(g["W"])) for g in grads]
-        return {"grad_norm": norms, "saturated": saturated, "dead": dead, "grads": grads}
+        grads, _ = self.net.backward(fwd, data.y_train, loss=cfg.loss)
+        steps, _ = self.optimizer.update(grads, self.opt_state, self.net.params)
+        stats = layer_stats(self.net, fwd, grads, steps)
+        hidden = list(
+            zip(cfg.act, cfg.layers, stats["saturated"][:-1], stats["dead_relu"][:-1], strict=True)
+        )
+        return {
+            "grad_norm": stats["grad_norm"].tolist(),
+            "weight_norm": stats["weight_norm"].tolist(),
+            "update_ratio": stats["update_ratio"].tolist(),
+            "saturated": [float(s) if a in SATURATING else None for a, _, s, _ in hidden],
+            "dead": [round(d * u) if a == "relu" else None for a, u, _, d in hidden],
+            "grads": grads,
+        }
 
     def notes(self, stats: dict[str, Any]) -> list[dict[str, str]]:
         """Plain-language notes on trouble seen in the run so far."""
@@ -376,10 +416,11 @@ class Session:
         out: list[dict[str, str]] = []
         loss = np.asarray(self.train_loss)
         if self.stopped == "diverged":
+            first = self.loss_epochs[int(np.argmax(~np.isfinite(loss)))]
             out.append(
                 {
                     "kind": "diverged",
-                    "text": f"The loss blew up (became infinite or NaN) at epoch {self.epoch}: "
+                    "text": f"The loss blew up (became infinite or NaN) at epoch {first}: "
                     f"the learning rate {cfg.lr:g} is far too high. Lower it and reset.",
                 }
             )

@@ -274,3 +274,33 @@ def test_rerun_command_round_trips():
         threshold=float(opts["--threshold"]),
     )
     assert again == cfg
+
+
+def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
+    from glassnet.experiments import evolution
+
+    monkeypatch.setattr("glassnet.report.render_figure", lambda fig, dpi=110: (b"png", "<svg/>"))
+    monkeypatch.setattr(
+        paper,
+        "_evolution_config",
+        lambda cfg: evolution.make_config(
+            seeds=2,
+            gd_epochs=30,
+            generations=5,
+            population=6,
+            survivors=2,
+            datasets=("paper",),
+            activations=("tanh",),
+        ),
+    )
+    small = {"quick": True, "seeds": 4, "epochs": 20, "lr_grid": "0.5"}
+    seen = []
+    cfg = paper.make_config(**small, evolution=True)
+    out = paper.run_paper(tmp_path / "r", cfg, progress=lambda s, d, t: seen.append((d, t)))[1]
+    assert seen[-1][0] == seen[-1][1] == paper.n_steps(cfg)
+    page = (out / "report.html").read_text()
+    assert 'id="evolution"' in page and "--evolution" in page
+    assert (out / "data" / "evolution_summary.csv").exists()
+    plain = paper.run_paper(tmp_path / "p", paper.make_config(**small))[1]
+    assert 'id="evolution"' not in (plain / "report.html").read_text()
+    assert not list((plain / "data").glob("evolution_*"))

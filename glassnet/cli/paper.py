@@ -56,6 +56,12 @@ def _typed_command() -> str | None:
     help="Convergence threshold on the mean squared error [default: 0.01].",
 )
 @click.option("--quick", is_flag=True, help="A small version (seconds); seed 1 is never shrunk.")
+@click.option(
+    "--evolution",
+    is_flag=True,
+    help="Add a section comparing gradient descent with selection (slower; its wall times, "
+    "unlike every other number, differ from run to run).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def paper(
     out: str,
@@ -64,6 +70,7 @@ def paper(
     lr_grid: str | None,
     threshold: float | None,
     quick: bool,
+    evolution: bool,
     quiet: bool,
 ) -> None:
     """Reproduce the paper's sigmoid-vs-tanh experiment, then test its conclusion.
@@ -77,7 +84,12 @@ def paper(
 
     try:
         cfg = make_config(
-            seeds=seeds, epochs=epochs, lr_grid=lr_grid, threshold=threshold, quick=quick
+            seeds=seeds,
+            epochs=epochs,
+            lr_grid=lr_grid,
+            threshold=threshold,
+            quick=quick,
+            evolution=evolution,
         )
         check_out_dir(out)
     except (ValueError, PermissionError) as exc:

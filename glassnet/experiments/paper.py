@@ -101,6 +101,10 @@ class PaperConfig:
         Power-iteration steps of the Hessian estimate.
     n_boot : int
         Bootstrap resamples of every median's confidence interval.
+    evolution : bool
+        Add the comparison of gradient descent with selection
+        (:mod:`glassnet.experiments.evolution`, its own default or quick settings). Off by
+        default: it takes longer, and its wall times differ from run to run.
     """
 
     seeds: int = 200
@@ -119,6 +123,7 @@ class PaperConfig:
     depth_seeds: int = 20
     power_iters: int = 40
     n_boot: int = 2000
+    evolution: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data."""
@@ -189,6 +194,7 @@ def make_config(
     lr_grid: str | Sequence[float] | None = None,
     threshold: float | None = None,
     quick: bool = False,
+    evolution: bool = False,
 ) -> PaperConfig:
     """Build and validate the settings; ``quick`` shrinks the defaults (never section 1).
 
@@ -204,6 +210,8 @@ def make_config(
     threshold : float, optional
         Convergence threshold on the mean squared error, in (0, 1) (default 0.01).
     quick : bool
+    evolution : bool
+        Add the gradient-descent-against-selection section.
 
     Returns
     -------
@@ -247,6 +255,7 @@ def make_config(
         depth_seeds=base.depth_seeds if quick else max(2, min(20, n_seeds // 10)),
         digits_seeds=base.digits_seeds if quick else max(1, min(4, n_seeds // 50)),
         digits_epochs=min(base.digits_epochs, n_epochs),
+        evolution=bool(evolution),
     )
 
 
@@ -443,6 +452,8 @@ class PaperResults:
     summary : dict
         The headline numbers (``data/summary.json``).
     version : str
+    evolution : EvolutionResults or None
+        Gradient descent against selection, when asked for.
     """
 
     config: PaperConfig
@@ -454,10 +465,22 @@ class PaperResults:
     findings: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     version: str = ""
+    evolution: Any = None
+
+
+def _evolution_config(cfg: PaperConfig) -> Any:
+    from glassnet.experiments import evolution
+
+    return evolution.make_config(threshold=cfg.threshold, quick=cfg.quick)
 
 
 def _stage_count(cfg: PaperConfig) -> int:
-    return 2 + 2 + 4 + 4 + 3 * len(cfg.depths)
+    n = 2 + 2 + 4 + 4 + 3 * len(cfg.depths)
+    if cfg.evolution:
+        from glassnet.experiments import evolution
+
+        n += evolution.stage_count(_evolution_config(cfg))
+    return n
 
 
 def n_steps(cfg: PaperConfig) -> int:
@@ -494,6 +517,12 @@ def run(config: PaperConfig | None = None, progress: Progress | None = None) -> 
     res.sweep = _section3(cfg, tick)
     res.tasks = _section4(cfg, tick)
     res.depth = _section5(cfg, tick)
+    if cfg.evolution:
+        from glassnet.experiments import evolution
+
+        res.evolution = evolution.run(
+            _evolution_config(cfg), lambda stage, d, t: tick(f"selection: {stage}")
+        )
     res.findings = _findings(res)
     res.summary = _summary(res)
     return res
@@ -1486,6 +1515,8 @@ def rerun_command(cfg: PaperConfig, out: str) -> str:
     ]
     if cfg.quick:
         parts.append("--quick")
+    if cfg.evolution:
+        parts.append("--evolution")
     return shlex.join(parts)
 
 
@@ -1522,6 +1553,7 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
             "learning-rate grid": ", ".join(f"{v:g}" for v in cfg.lr_grid),
             "convergence threshold (MSE)": cfg.threshold,
             "quick": cfg.quick,
+            "with selection (--evolution)": cfg.evolution,
         },
     )
 
@@ -1794,6 +1826,13 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
                 }
             )
     sec.table(trows, caption="Depth sweep", digits=3)
+
+    if res.evolution is not None:
+        from glassnet.experiments import evolution
+
+        evolution.add_section(
+            rep, res.evolution, title="6. Gradient descent against selection", anchor="evolution"
+        )
 
     # ---- how to rerun
     sec = rep.section("How this report was made", "rerun")

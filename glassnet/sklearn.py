@@ -188,7 +188,6 @@ class _SklearnStopping(Callback):
         self.est, self.rate, self.lr0, self.n_train, self.log = est, rate, lr0, n_train, log
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
-        self.incremental = False
         self.best_params: list[dict[str, Array]] | None = None
 
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
@@ -236,7 +235,7 @@ class _SklearnStopping(Callback):
             est._no_improvement_count = 0
             if self.log is not None:
                 self.log(msg + f" Setting learning rate to {self.lr0 * self.rate.factor:f}")
-        return self.incremental  # partial_fit: one epoch
+        return False
 
 
 class _ProgressBar(Callback):
@@ -580,10 +579,8 @@ class _GlassnetBase(BaseEstimator):
         )
         stopper.val = val
         stopper.schedule = schedule
-        stopper.incremental = incremental
-        if not incremental:
+        if not incremental:  # as scikit-learn: the no-improvement count carries over
             self.n_iter_ = 0
-            self._no_improvement_count = 0
         callbacks: list[Callback] = [stopper] if bar is None else [stopper, bar]
         try:
             with warnings.catch_warnings():

@@ -42,6 +42,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -576,7 +577,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     )
 
 
-def load_spec(path: str | Path) -> Spec:
+def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and validate the spec file ``path`` (see :func:`parse_spec`).
 
     Raises

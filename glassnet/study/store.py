@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -90,7 +91,7 @@ class Store:
     Use :meth:`create` (new or matching study) or :meth:`open` (existing study).
     """
 
-    def __init__(self, directory: str | Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, directory: str | os.PathLike[str], conn: sqlite3.Connection) -> None:
         self.directory = Path(directory)
         self.conn = conn
 
@@ -105,7 +106,7 @@ class Store:
         return conn
 
     @classmethod
-    def create(cls, directory: str | Path, spec: Any) -> Store:
+    def create(cls, directory: str | os.PathLike[str], spec: Any) -> Store:
         """Open the study in ``directory`` for ``spec``, creating it if needed.
 
         Parameters
@@ -164,7 +165,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, directory: str | Path) -> Store:
+    def open(cls, directory: str | os.PathLike[str]) -> Store:
         """Open an existing study directory.
 
         Raises

@@ -363,7 +363,7 @@ def proportion(mask: np.ndarray | int, n: int | None = None, level: float = 0.95
         m = np.asarray(mask, dtype=bool).ravel()
         k, n = int(m.sum()), int(m.size)
     else:
-        k = int(mask)  # type: ignore[arg-type]
+        k = int(mask)
     lo, hi = wilson_ci(k, n, level)
     return Proportion(k, n, k / n if n else math.nan, lo, hi, level)
 

@@ -28,6 +28,7 @@ epoch's forward pass, before its step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -219,7 +220,7 @@ def train_original(
         )
     if init is None:
         init = paper_init(seed, X.shape[1], 2, y.shape[1])
-    p = {
+    p: dict[str, Any] = {
         "S0": np.array(init["S0"], dtype=np.float64),
         "S1": np.array(init["S1"], dtype=np.float64),
         "b0": float(init["b0"]),

@@ -619,7 +619,7 @@ def _sweep_population(
     mse = _mse(hist.loss, X.shape[0])
     ep = np.asarray(gn.convergence.threshold_epoch(mse, threshold))
     oc = _outcomes(mse, ep >= 0, np.asarray(hist.diverged, bool))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for g in range(G):
         sl = slice(g * n_seeds, (g + 1) * n_seeds)
         conv = oc["converged"][sl]
@@ -1056,7 +1056,7 @@ def _summary(res: PaperResults) -> dict:
     }
     seeds["mann_whitney_threshold"] = res.seeds["mw_threshold"].to_dict()
     seeds["mann_whitney_paper"] = res.seeds["mw_paper"].to_dict()
-    sweep = {}
+    sweep: dict[str, Any] = {}
     for act in ACTS:
         a = res.sweep["per_act"][act]
         row = a["rows"][a["best_index"]]
@@ -1926,10 +1926,10 @@ def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
                 cols["final_train_loss"].append(float(a["train_loss"][i, s, -1]))
     rep.add_data("digits.csv", cols)
     dd = res.depth
-    runs = {
+    runs: dict[str, list] = {
         k: [] for k in ("activation", "depth", "seed", "threshold_epoch", "diverged", "final_loss")
     }
-    init = {k: [] for k in ("activation", "depth", "seed", "layer", "grad_norm")}
+    init: dict[str, list] = {k: [] for k in ("activation", "depth", "seed", "layer", "grad_norm")}
     for act in ("sigmoid", "tanh", "relu"):
         for d in dd["depths"]:
             a = dd["per_act"][act][d]
@@ -1949,7 +1949,9 @@ def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
     rep.add_data("depth_runs.csv", runs)
     rep.add_data("depth_grad_norm_init.csv", init)
     D = max(dd["depths"])
-    tr = {k: [] for k in ("activation", "depth", "epoch", "layer", "median_grad_norm")}
+    tr: dict[str, list] = {
+        k: [] for k in ("activation", "depth", "epoch", "layer", "median_grad_norm")
+    }
     for act in ("sigmoid", "tanh", "relu"):
         a = dd["per_act"][act][D]
         for i, e in enumerate(a["stats_epochs"]):

@@ -171,6 +171,27 @@ def test_different_spec_is_refused(tmp_path):
     assert gs.open(out).status()["runs_done"] == 48
 
 
+def test_a_directory_that_is_not_a_study_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="non-empty directory without a study"):
+        gs.run(gs.parse_spec(SPEC, "small.toml"), tmp_path, jobs=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_one_writer_per_study(tmp_path):
+    out = tmp_path / "s"
+    spec = gs.parse_spec(SPEC, "small.toml")
+    holder = gs.Store.create(out, spec)
+    holder.lock()  # as if another `study run` were writing
+    try:
+        with pytest.raises(ValueError, match="another `glassnet study run` is writing"):
+            gs.run(spec, out, jobs=1)
+    finally:
+        holder.close()
+    gs.run(spec, out, jobs=1)  # the lock went with its holder
+    assert gs.open(out).status()["runs_done"] == 48
+
+
 def test_same_spec_rerun_trains_nothing(tmp_path):
     out = tmp_path / "s"
     spec = gs.parse_spec(SPEC, "small.toml")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -100,7 +101,8 @@ def run_cmd(
         if quiet:
             return
         if p.event == "start":
-            where = f"Dask scheduler {scheduler}" if scheduler else f"{jobs or 'all'} local jobs"
+            n = jobs or os.cpu_count() or 1
+            where = f"Dask scheduler {scheduler}" if scheduler else f"{n} local process(es)"
             console.print(
                 f"study {spec_obj.name!r}: {p.runs_total} runs, {p.runs_done} already stored, "
                 f"{p.groups_total} group(s) to train on {where}",

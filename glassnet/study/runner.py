@@ -388,6 +388,7 @@ def run(
     fn = group_fn or run_group
     store = Store.create(out, spec)
     try:
+        store.lock()  # one writer per study directory
         groups = plan(spec, store.done_hashes())
         tasks = _tasks(spec, groups)
         driver = _Driver(store, tasks, spec.n_runs, progress)

@@ -94,6 +94,7 @@ class Store:
     def __init__(self, directory: str | os.PathLike[str], conn: sqlite3.Connection) -> None:
         self.directory = Path(directory)
         self.conn = conn
+        self._lock: Any = None
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -124,6 +125,11 @@ class Store:
         d = Path(directory)
         if d.exists() and not d.is_dir():
             raise ValueError(f"out: expected a directory, got the file {str(d)!r}")
+        if d.is_dir() and not (d / DB_NAME).exists() and any(d.iterdir()):
+            raise ValueError(
+                f"out: {str(d)!r} is a non-empty directory without a study in it; "
+                "give a new or empty directory"
+            )
         d.mkdir(parents=True, exist_ok=True)
         conn = cls._connect(d / DB_NAME)
         conn.executescript(_SCHEMA)
@@ -184,9 +190,36 @@ class Store:
             raise ValueError(f"dir: {str(path)!r} is not a complete study database")
         return store
 
+    def lock(self) -> None:
+        """Take the study's writer lock (``<dir>/.lock``) for as long as this store is open.
+
+        Raises
+        ------
+        ValueError
+            If another process is running this study (it holds the lock). The operating system
+            releases the lock when its holder exits, however it exits (even ``kill -9``).
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        fh = open(self.directory / ".lock", "a+")  # held until close()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise ValueError(
+                f"out: another `glassnet study run` is writing {str(self.directory)!r}; "
+                "wait for it to finish (or stop it) before running this study again"
+            ) from None
+        self._lock = fh
+
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (and release the writer lock, if held)."""
         self.conn.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def __enter__(self) -> Store:
         return self

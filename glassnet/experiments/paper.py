@@ -1412,6 +1412,7 @@ def _sweep_table(per_act: dict) -> list[dict]:
                     "median epochs (95% CI)": str(r["median"]),
                     "converged": str(r["converged"]),
                     "diverged or oscillating": f"{r['unstable'].value:.0%}",
+                    "stuck": f"{r['stuck'].value:.0%}",
                     "overshoot": f"{r['overshoot'].value:.0%}",
                 }
             )
@@ -1687,7 +1688,8 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         "activation, a learning rate per member). A run *overshoots* if its loss ever rises "
         "from one epoch to the next; it *oscillates* if it did not converge and its loss rose "
         "in at least 20% of the last quarter's epochs; *diverged* means the loss became "
-        "infinite or NaN. The largest stable rate is estimated at initialization as "
+        "infinite or NaN; *stuck* is every other run that did not converge (typically saturated "
+        "units, the loss flat far from 0). The largest stable rate is estimated at initialization as "
         "2/lambda_max, lambda_max the largest eigenvalue of the Hessian of the summed squared "
         f"error, by {cfg.power_iters} power-iteration steps on Hessian-vector products from "
         "central finite differences of gradients (a local, quadratic estimate)."

@@ -326,6 +326,32 @@ def glassnet_or_reason() -> tuple[Any, str]:
     return gn, ""
 
 
+# PyTorch's intra-op thread pool (OpenMP) on the small workloads: its tensors there are far
+# below the size at which it splits work, and on this shared 2-core machine the default of 2
+# OpenMP threads made the digits workload 10-30x slower whenever other processes were busy
+# (measured: 5 epochs 0.28 s with 1 thread, 3.8-9.3 s with 2, same load). So the small
+# workloads run it with 1 thread -- its best setting here -- and ``large`` with its default.
+# ``python -m bench --torch-default-threads`` keeps the default everywhere.
+TORCH_SMALL_THREADS: int | None = 1
+_TORCH_DEFAULT_THREADS: list[int] = []
+
+
+def torch_note() -> str:
+    if TORCH_SMALL_THREADS:
+        return f"{TORCH_SMALL_THREADS} intra-op thread (its best setting here, see bench/README.md)"
+    return "default intra-op threads"
+
+
+def torch_threads(torch: Any, small: bool) -> int:
+    """Set PyTorch's intra-op threads for a small (1) or large (default) workload."""
+    if not _TORCH_DEFAULT_THREADS:
+        _TORCH_DEFAULT_THREADS.append(torch.get_num_threads())
+    n = TORCH_SMALL_THREADS if small and TORCH_SMALL_THREADS else _TORCH_DEFAULT_THREADS[0]
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
 def optional(module: str) -> tuple[Any, str]:
     """Import an optional peer library; ``(None, "not installed")`` when absent."""
     try:

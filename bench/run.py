@@ -180,7 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="before each workload wait up to SECONDS for other processes to leave the CPUs",
     )
+    parser.add_argument(
+        "--torch-default-threads",
+        action="store_true",
+        help="run PyTorch with its default intra-op threads on the small workloads too",
+    )
     args = parser.parse_args(argv)
+    if args.torch_default_threads:
+        harness.TORCH_SMALL_THREADS = None
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
     names = [w for w in WORKLOADS if not args.only or w in args.only]
@@ -198,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick" if args.quick else "full",
         "argv": sys.argv[1:] if argv is None else argv,
         "environment": env,
+        "torch_small_workload_threads": harness.TORCH_SMALL_THREADS,
         "glassnet_available": gn is not None,
         "glassnet_missing_reason": reason,
         "workloads": {},

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import Peer, glassnet_or_reason, measure, optional
+from bench.harness import Peer, glassnet_or_reason, measure, optional, torch_note, torch_threads
 
 HIDDEN = 128
 LR = 1e-3
@@ -152,6 +152,7 @@ def peers(epochs: int) -> list[Peer]:
         xte = torch.from_numpy(Xte.astype(np.float32))
 
         def prep_torch(rnd: int):
+            torch_threads(torch, small=True)
             torch.manual_seed(max(rnd, 0))
             model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
             criterion = nn.CrossEntropyLoss()
@@ -185,7 +186,7 @@ def peers(epochs: int) -> list[Peer]:
             dtype="float32",
             key="torch",
             note="nn.Sequential + CrossEntropyLoss + optim.Adam, randperm mini-batches, "
-            "loss.item() accumulated per batch",
+            "loss.item() accumulated per batch; " + torch_note(),
         )
     )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import REPO, Peer, glassnet_or_reason, measure, optional
+from bench.harness import REPO, Peer, glassnet_or_reason, measure, optional, torch_threads
 
 SIZES = [784, 256, 256, 10]
 BATCH = 128
@@ -200,6 +200,7 @@ def peers(n: int) -> list[Peer]:
         yt = torch.from_numpy(labels)
 
         def prep_torch(rnd: int):
+            torch_threads(torch, small=False)
             model, criterion, optimizer = torch_model(torch, max(rnd, 0))
             return lambda: {"final_loss": torch_epoch(torch, model, criterion, optimizer, xt, yt)}
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import Peer, glassnet_or_reason, measure, optional
+from bench.harness import Peer, glassnet_or_reason, measure, optional, torch_note, torch_threads
 from bench.workloads.tiny import SIZES, X, Y, numpy_train
 
 LR = 0.5
@@ -178,6 +178,7 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
     if torch is not None:
 
         def prep_torch(rnd: int):
+            torch_threads(torch, small=True)
             params = [
                 torch.tensor(a, dtype=torch.float32, requires_grad=True)
                 for pair in initial_population(P)
@@ -211,7 +212,7 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
             dtype="float32",
             key="torch",
             note="weights (P,n_in,n_out), torch.bmm, autograd on the sum of member losses, "
-            "manual SGD step",
+            "manual SGD step; " + torch_note(),
         )
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bench import paper_code
-from bench.harness import Peer, glassnet_or_reason, optional
+from bench.harness import Peer, glassnet_or_reason, optional, torch_note, torch_threads
 
 X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.float64)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -123,6 +123,7 @@ def peers(epochs: int) -> list[Peer]:
         from torch import nn
 
         def prep_torch(rnd: int):
+            torch_threads(torch, small=True)
             torch.manual_seed(0)
             model = nn.Sequential(nn.Linear(3, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
             with torch.no_grad():  # same start as glassnet
@@ -153,7 +154,8 @@ def peers(epochs: int) -> list[Peer]:
             reason=reason,
             dtype="float32",
             key="torch",
-            note="nn.Sequential + nn.MSELoss + optim.SGD, loss.item() kept each epoch",
+            note="nn.Sequential + nn.MSELoss + optim.SGD, loss.item() kept each epoch; "
+            + torch_note(),
         )
     )
 

@@ -1,0 +1,167 @@
+"""Markdown tables from a results file: ``python -m bench.summarize [bench/latest.json]``.
+
+Prints, for every workload in the file, a table of medians and ratios to glassnet, the targets
+with their verdicts, and the machine line; this is what bench/README.md quotes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "tiny": [("final_loss", "final loss")],
+    "population": [("median_final_loss", "median final loss")],
+    "digits": [("test_acc", "test accuracy")],
+    "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of matmul peak")],
+}
+
+
+def _t(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s * 1e6:.0f} us"
+
+
+def _m(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
+            return f"{v:.3g}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def workload_table(name: str, w: dict[str, Any]) -> list[str]:
+    res = w["results"]
+    unit_label, factor = w.get("unit", ["", 0.0])
+    g = res.get("glassnet", {})
+    g_med = g.get("median_s") if g.get("status") == "ok" else None
+    cols = COLUMNS.get(name, [])
+    header = ["peer", "dtype", "median time"]
+    if factor:
+        header.append(unit_label)
+    header.append("peer / glassnet")
+    header += [label for _, label in cols]
+    lines = [f"**{w['title']}**", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join(["---"] + ["--:"] * (len(header) - 1)) + "|")
+    for key, r in res.items():
+        med = r.get("median_s")
+        if r["status"] != "ok" or med is None:
+            cells = [r["name"], r["dtype"], r["status"]] + [""] * (len(header) - 3)
+        else:
+            cells = [r["name"], r["dtype"], _t(med)]
+            if factor:
+                cells.append(f"{med * factor:.1f}")
+            if g_med:
+                cells.append("1.00x" if key == "glassnet" else f"{med / g_med:.2f}x")
+            else:
+                cells.append("-")
+            cells += [_m(r["metrics"].get(k)) for k, _ in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    oc = w.get("others_cpu_share")
+    if oc:
+        lines += [
+            "",
+            f"Other processes used {oc['median']:.0%} of the CPUs during the timed runs "
+            f"(median, max {oc['max']:.0%}).",
+        ]
+    return lines
+
+
+def target_rows(targets: list[dict[str, Any]]) -> list[str]:
+    lines = ["| target | measured | needs | verdict |", "|---|--:|--:|---|"]
+    for t in targets:
+        unit = t.get("unit", "x")
+        cmp = "<=" if t["kind"] == "at_most" else ">="
+        if t["value"] is None:
+            lines.append(f"| {t['target']} | - | {cmp} {t['limit']:g}{unit} | {t['status']} |")
+            continue
+        if unit == "x":
+            val, lim = f"{t['value']:.2f}x", f"{t['limit']:g}x"
+        elif unit == "%":
+            val, lim = f"{t['value']:.1%}", f"{t['limit']:.0%}"
+        else:
+            val, lim = f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
+        verdict = "met" if t["met"] else "**not met**"
+        lines.append(f"| {t['target']} | {val} | {cmp} {lim} | {verdict} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path(__file__).with_name("latest.json")
+    doc = json.loads(path.read_text())
+    env = doc["environment"]
+    blas = env.get("threadpoolctl")
+    blas_s = (
+        "; ".join(
+            f"{d.get('internal_api')} {d.get('version')} ({d.get('architecture', '?')}, "
+            f"{d.get('num_threads')} threads)"
+            for d in blas
+        )
+        if isinstance(blas, list)
+        else "?"
+    )
+    print(
+        f"Measured {env['date_utc']} ({doc['mode']} run) on {env['cpu_model']}, "
+        f"{env['nproc']} CPUs, Python {env['python']}, NumPy {env['versions'].get('numpy')}, "
+        f"PyTorch {env['versions'].get('torch')}, JAX {env['versions'].get('jax')}, "
+        f"scikit-learn {env['versions'].get('scikit-learn')}; BLAS: {blas_s}; "
+        f"env {env.get('env')}."
+    )
+    for name, w in doc["workloads"].items():
+        print()
+        print("\n".join(workload_table(name, w)))
+        if name == "large":
+            ex = w["extra"]
+            print()
+            print(
+                f"Matmul peak (float32 4096x4096 @ 4096x4096): {ex['matmul_peak_gflops']:.0f} "
+                f"GFLOP/s; only the matmuls of one epoch at batch 128: "
+                f"{ex['matmul_only_epoch_s']:.3f} s ({ex['matmul_only_gflops']:.0f} GFLOP/s); "
+                f"{ex['flops_per_epoch'] / 1e9:.1f} GFLOP per epoch."
+            )
+            mem = ex.get("memory") or {}
+            if mem:
+                print()
+                print(
+                    "| peak memory (own process) | peak RSS | RSS before the epoch | "
+                    "added by the epoch | tracemalloc peak in the epoch |"
+                )
+                print("|---|--:|--:|--:|--:|")
+                for which, row in mem.items():
+                    if "error" in row:
+                        print(f"| {which} | {row['error']} | | | |")
+                        continue
+                    tm = row.get("traced_peak_mb")
+                    print(
+                        f"| {which} | {row['rss_peak_mb']:.0f} MB | {row['rss_base_mb']:.0f} MB | "
+                        f"{row['rss_epoch_mb']:.0f} MB | {'' if tm is None else f'{tm:.1f} MB'} |"
+                    )
+    nb = doc.get("large_native_blas")
+    if nb and "large" in nb:
+        print()
+        print(
+            "Informational: the large workload again with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE "
+            "unset (OpenBLAS picks its native kernel):"
+        )
+        print()
+        print("\n".join(workload_table("large", nb["large"])))
+        ex = nb["large"]["extra"]
+        print()
+        print(f"Matmul peak with the native kernel: {ex['matmul_peak_gflops']:.0f} GFLOP/s.")
+    print()
+    print("\n".join(target_rows(doc.get("targets", []))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

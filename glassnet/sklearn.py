@@ -569,11 +569,9 @@ class _GlassnetBase(BaseEstimator):
             keep.state = self._optimizer_state
             rate.factor = self._rate_factor
 
-        bar = (
-            _ProgressBar(1 if incremental else int(self.max_iter), type(self).__name__)
-            if (self.verbose)
-            else None
-        )
+        bar = None
+        if self.verbose:
+            bar = _ProgressBar(1 if incremental else int(self.max_iter), type(self).__name__)
         stopper = _SklearnStopping(
             self, rate, float(self.learning_rate_init), n_train, None if bar is None else bar.log
         )

@@ -265,7 +265,7 @@ def _norm(a: Array) -> Array:
 
 
 def layer_stats(
-    net: Network, fwd: Any, grads: list, steps: list, eps: float = 1e-300
+    net: Network, fwd: Any, grads: list, steps: list | None = None, eps: float = 1e-300
 ) -> dict[str, Array]:
     """The per-layer statistics of one pass, each of shape ``(n_layers,)`` or ``(P, n_layers)``.
 
@@ -273,14 +273,18 @@ def layer_stats(
     ``||dC/dW||``, ``weight_norm`` ``||W||``, ``update_ratio`` ``||step W|| / ||W||``,
     ``saturated`` (fraction of unit-sample pairs with ``|f'(z)|`` below 1% of its maximum) and
     ``dead_relu`` (fraction of ReLU units with ``z <= 0`` for every sample; 0 for other
-    activations). :func:`fit` records these in ``History.layer_stats``.
+    activations). :func:`fit` records these in ``History.layer_stats``. Without ``steps``,
+    ``update_ratio`` is NaN.
     """
     out: dict[str, list[Array]] = {name: [] for name in LAYER_STATS}
-    for l, (act, p, g, s) in enumerate(zip(net.activations, net.params, grads, steps, strict=True)):
+    for l, (act, p, g) in enumerate(zip(net.activations, net.params, grads, strict=True)):
         w_norm = _norm(p["W"])
         out["grad_norm"].append(_norm(g["W"]))
         out["weight_norm"].append(w_norm)
-        out["update_ratio"].append(_norm(s["W"]) / np.maximum(w_norm, eps))
+        if steps is None:
+            out["update_ratio"].append(np.full(np.shape(w_norm), np.nan))
+        else:
+            out["update_ratio"].append(_norm(steps[l]["W"]) / np.maximum(w_norm, eps))
         z, a = fwd.z[l + 1], fwd.a[l + 1]
         d = np.abs(act.derivative(z, a))
         out["saturated"].append((d < 0.01 * act.derivative_max).mean(axis=(-2, -1)))
@@ -334,6 +338,7 @@ def fit(
     sample_weight: Any = None,
     optimizer_options: dict[str, Any] | None = None,
     resume: History | None = None,
+    warn: bool = True,
 ) -> History:
     r"""Train ``net`` in place.
 
@@ -368,7 +373,8 @@ def fit(
         of the update count returning a factor; see :func:`glassnet.optimizers.schedule`.
     callbacks : sequence of Callback
     stats_every : int, "auto" or None
-        Record the per-layer statistics every this many epochs (and at the first and last);
+        Record the per-layer statistics every this many epochs (and at the first and at the
+        last epoch run, also when training stops early);
         ``None`` or 0 turns them off. They cost about as much as a forward pass; ``"auto"``
         records about 100 points per run (every ``ceil(epochs / 100)`` epochs), so their cost
         stays bounded however long the run, and small-network epochs stay cheap.
@@ -381,6 +387,10 @@ def fit(
         continues from its optimizer state and its shuffling generators, so ``fit(epochs=a)``
         then ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)``
         (schedules excepted: they are laid out over each call's own epochs).
+    warn : bool
+        Warn (``DivergenceWarning``) when a single network diverges; with False the divergence
+        is only recorded in the History (for servers running fits in threads, where changing
+        the process-wide warning filters is not safe).
 
     Returns
     -------
@@ -544,7 +554,8 @@ def fit(
                         f"try a smaller learning rate (lr={recorded_lr})"
                     )
                     history.messages.append(msg)
-                    warnings.warn(msg, DivergenceWarning, stacklevel=3)
+                    if warn:
+                        warnings.warn(msg, DivergenceWarning, stacklevel=3)
                     break
             else:
                 bad = ~np.isfinite(total) & ~history.diverged
@@ -566,6 +577,13 @@ def fit(
                 history.messages.append(f"{stoppers[0]} stopped training after epoch {epoch}")
                 break
 
+    if stats_every and epoch >= 0 and (not stats_epochs or stats_epochs[-1] != epoch):
+        # stopped early: the last epoch run gets its record too
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            last = layer_stats(net, fwd, grads, steps, eps)
+        for name, v in last.items():
+            stats[name].append(v)
+        stats_epochs.append(epoch)
     history.epochs_run = epoch + 1
     history.optimizer_state = state
     history.shuffle_generators = rngs

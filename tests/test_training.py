@@ -280,3 +280,21 @@ def test_resume_continues_the_optimizer_state(batch_size):
     np.testing.assert_array_equal(parts.layers[0].W, whole.layers[0].W)
     with pytest.raises(ValueError, match="resume: the earlier fit used 'adam', this one 'gd'"):
         parts.fit(X, y, optimizer="gd", epochs=1, resume=h2)
+
+
+def test_stats_recorded_at_the_last_epoch_of_an_early_stop(paper_data):
+    X, y = paper_data
+
+    class StopAt7(gn.Callback):
+        def on_epoch_end(self, epoch, history, net):
+            return epoch == 7
+
+    hist = gn.Network([3, 2, 1], seed=0).fit(X, y, epochs=50, stats_every=5, callbacks=[StopAt7()])
+    assert hist.epochs_run == 8 and list(hist.stats_epochs) == [0, 5, 7]
+
+
+def test_divergence_can_be_recorded_without_a_warning(paper_data):
+    X, y = paper_data
+    net = gn.Network([3, 8, 1], activation="identity", output="identity", seed=0)
+    hist = net.fit(X, y, lr=50.0, epochs=500, warn=False)  # warnings are errors in this suite
+    assert hist.diverged and hist.stopped_by == "diverged"

@@ -1101,9 +1101,9 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
     >>> import numpy as np
     >>> from glassnet.sklearn import GlassnetRegressor
     >>> X = np.linspace(-1, 1, 50)[:, None]
-    >>> reg = GlassnetRegressor((16,), activation="tanh", learning_rate_init=0.01,
-    ...                         max_iter=500, random_state=0).fit(X, X[:, 0] ** 2)
-    >>> reg.score(X, X[:, 0] ** 2) > 0.9
+    >>> reg = GlassnetRegressor(hidden_layer_sizes=(16,), activation="tanh", solver="lbfgs",
+    ...                         random_state=0)
+    >>> reg.fit(X, X[:, 0] ** 2).score(X, X[:, 0] ** 2) > 0.9
     True
     """
 

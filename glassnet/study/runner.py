@@ -53,8 +53,8 @@ class Progress:
     elapsed : float
         Seconds since this call started training.
     eta : float or None
-        Estimated seconds left (runs left / runs per second so far), None before the first
-        group finishes.
+        Estimated seconds left: elapsed time x (work left / work done), where a group's work
+        is members x epochs x parameters x samples; None before the first group finishes.
     message : str
         What happened, for a log line (e.g. the retried group and why).
     """
@@ -146,18 +146,23 @@ class _Driver:
         self.runs_total = runs_total
         self.progress = progress
         self.runs_done = store.count()
-        self.runs_start = self.runs_done
         self.groups_done = 0
         self.t0 = time.perf_counter()
         self.failed: list[_Task] = []
+        self.cost_total = sum(t.cost for t in tasks)
+        self.cost_done = 0.0
 
     def report(self, event: str, message: str = "") -> None:
         if self.progress is None:
             return
         elapsed = time.perf_counter() - self.t0
-        trained = self.runs_done - self.runs_start
         left = self.runs_total - self.runs_done
-        eta = elapsed / trained * left if trained else None
+        # groups differ in size (epochs x parameters x samples x members): weigh by that cost
+        eta = (
+            elapsed * (self.cost_total - self.cost_done) / self.cost_done
+            if self.cost_done > 0
+            else None
+        )
         self.progress(
             Progress(
                 event=event,
@@ -176,6 +181,7 @@ class _Driver:
         self.store.write_group(task.entries, result["runs"], result["wall_time"], result["worker"])
         self.runs_done += len(task.entries)
         self.groups_done += 1
+        self.cost_done += task.cost
         self.report("group")
 
     def failed_attempt(self, task: _Task, error: BaseException, retries: int) -> bool:

@@ -395,6 +395,18 @@ class Network:
         value = self._loss_value(self._forward(X, self.params), y, loss)
         return float(value) if self.population is None else value
 
+    def loss_and_gradients(
+        self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
+    ) -> tuple[Any, Params]:
+        """The cost and its gradients from one forward and one backward pass."""
+        loss = _losses.get(loss)
+        X = self._inputs(X)
+        y = self._targets(y, loss, X.shape[0])
+        fwd = self._forward(X, self.params)
+        value = self._loss_value(fwd, y, loss)
+        grads = self._backward(fwd, y, loss, self.params)[0]
+        return (float(value) if self.population is None else value), grads
+
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
         """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
         loss = _losses.get(loss)
@@ -422,6 +434,28 @@ class Network:
         from glassnet.modelfile import save
 
         save(self, path)
+
+    # Pickling: activations and initializers hold functions, so a pickle stores their
+    # registered names and the parameters, and looks the names up again when loaded.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config(), "population": self.population, "params": self.params}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        cfg = state["config"]
+        self.sizes = list(cfg["sizes"])
+        self.activations = [_activations.get(a) for a in [*cfg["activation"], cfg["output"]]]
+        self.bias = cfg["bias"]
+        try:
+            self.init = _initializers.get(cfg["init"])
+        except ValueError:  # an initializer that was not registered: only its name is kept
+            self.init = _initializers.Initializer(
+                cfg["init"], _initializers.REGISTRY["uniform"].draw
+            )
+        self.dtype = np.dtype(cfg["dtype"])
+        self.population = state["population"]
+        self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
+        self.params = state["params"]
+        self.layers = [Layer(self, l) for l in range(len(self.params))]
 
     # Jupyter's display hooks. They are the engine's only reference to a face, made lazily
     # when a notebook asks to show the object, so importing the engine never imports

@@ -189,3 +189,24 @@ def test_jupyter_shows_a_network_and_a_history(paper_data):
         png = obj._repr_png_()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
         assert "<img" in obj._repr_html_()
+
+
+def test_pickle_round_trip(paper_data):
+    import pickle
+
+    X, y = paper_data
+    for seed in (0, [0, 1]):
+        net = gn.Network([3, 4, 1], activation="gelu", output="sigmoid", seed=seed)
+        net.fit(X, y, epochs=3)
+        back = pickle.loads(pickle.dumps(net))
+        np.testing.assert_array_equal(back.predict(X), net.predict(X))
+        assert back.config() == net.config() and back.population == net.population
+        back.fit(X, y, epochs=2)  # and it trains
+
+
+def test_loss_and_gradients_in_one_pass(paper_data):
+    X, y = paper_data
+    net = gn.Network([3, 4, 1], seed=0)
+    value, grads = net.loss_and_gradients(X, y, loss="bce")
+    assert value == net.loss(X, y, loss="bce")
+    np.testing.assert_array_equal(grads[0]["W"], net.gradients(X, y, loss="bce")[0]["W"])

@@ -336,3 +336,42 @@ def test_cli_status(tmp_path):
     missing = CliRunner().invoke(cli, ["study", "status", str(tmp_path / "nothing")])
     assert missing.exit_code != 0
     assert isinstance(missing.exception, FileNotFoundError)
+
+
+def test_csv_data_validation_split_and_minibatches(tmp_path):
+    (tmp_path / "d.csv").write_text(
+        "a,b,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.1,0.9,1\n0.9,0.1,1\n0.2,0.1,0\n0.8,0.9,0\n"
+    )
+    spec_path = write(
+        tmp_path,
+        """
+[data]
+dataset = {csv = "d.csv", target = "y"}
+validation = 0.25
+split_seed = 3
+
+[model]
+hidden = 4
+activation = "tanh"
+
+[train]
+lr = [0.5, 1.0]
+epochs = 40
+seeds = 3
+batch_size = 2
+""",
+    )
+    df = gs.run(spec_path, tmp_path / "out", jobs=1).results()
+    assert len(df) == 6 and df["dataset"].tolist() == ["csv:d.csv"] * 6
+    assert df["batch_size"].tolist() == [2] * 6
+    X, y = gn.datasets.load_csv(tmp_path / "d.csv", target="y")
+    Xtr, Xva, ytr, yva = gn.datasets.train_test_split(X, y, test_size=0.25, seed=3)
+    row = df.iloc[4]  # lr 1.0, seed 1
+    assert (row["lr"], row["seed"]) == (1.0, 1)
+    net = gn.Network([2, 4, 1], activation="tanh", output="sigmoid", seed=[1])
+    hist = net.fit(Xtr, ytr, lr=[1.0], epochs=40, batch_size=2, validation=(Xva, yva),
+                   stats_every=0)  # fmt: skip
+    assert np.array_equal(hist.loss[0], row["loss_curve"])
+    assert np.array_equal(hist.val_loss[0], row["val_loss_curve"])
+    assert row["final_val_loss"] == net.loss(Xva, yva)[0]
+    assert row["final_val_accuracy"] == gn.metrics.accuracy(net.predict(Xva), yva)[0]

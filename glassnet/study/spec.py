@@ -31,8 +31,34 @@ Example::
     [convergence]
     threshold = 0.05
 
+Keys (a list makes an axis unless noted; defaults in brackets):
+
+=================  =============================================================================
+``[study]``        ``name`` [file stem], ``description`` [""] (not axes)
+``[data]``         ``dataset`` (required): a name of ``gn.datasets`` or a table
+                   ``{name = "moons", noise = 0.2, ...}`` (options of ``gn.datasets.load``) or
+                   ``{csv = "file.csv", target = "y"}`` (``gn.datasets.load_csv``, path relative
+                   to the spec); ``validation`` [0]: held-out fraction, ``split_seed`` [0]
+``[model]``        ``hidden`` [[2]]: hidden layer sizes (``[[8], [8, 8]]``; a flat list of ints is
+                   an axis of one-layer widths) *or* ``width`` and ``depth`` (``width`` units in
+                   each of ``depth`` layers); ``activation`` [sigmoid]: a name, or a list of
+                   per-layer names inside the axis list; ``output`` [sigmoid] (``"same"``: the
+                   hidden activation, tanh as tanh01); ``bias`` [neuron]; ``init`` [xavier];
+                   ``dtype`` [float64] (not an axis)
+``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
+                   ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
+                   a count n (seeds 0..n-1) or a list of seeds
+``[convergence]``  ``threshold`` [0.01]: converged = training loss below it;
+                   ``paper_tol``, ``paper_slope_tol``, ``paper_window``: the paper's definition
+                   (:func:`glassnet.convergence.paper_epoch`; engine defaults if absent)
+``[run]``          ``max_population`` [0 = no limit]: split larger groups into chunks
+=================  =============================================================================
+
 The whole spec is checked before anything runs; every problem is reported at once with the
-file and the key (:class:`SpecError`).
+file and the key (:class:`SpecError`): unknown keys, names and data sets (with a suggestion),
+wrong types, empty axes, duplicate values, and impossible combinations (per-layer activations
+against an architecture of another depth, bce with outputs outside (0, 1), softmax on one
+target column, a batch larger than the data, bce on a regression data set, ...).
 """
 
 from __future__ import annotations

@@ -327,10 +327,11 @@ def glassnet_or_reason() -> tuple[Any, str]:
 
 
 # PyTorch's intra-op thread pool (OpenMP) on the small workloads: its tensors there are far
-# below the size at which it splits work, and on this shared 2-core machine the default of 2
-# OpenMP threads made the digits workload 10-30x slower whenever other processes were busy
-# (measured: 5 epochs 0.28 s with 1 thread, 3.8-9.3 s with 2, same load). So the small
-# workloads run it with 1 thread -- its best setting here -- and ``large`` with its default.
+# below the size at which it splits work. On a quiet machine 1 and 2 threads time the same
+# (digits, 20 epochs: 0.19-0.20 s either way), but whenever other processes were busy on this
+# shared 2-core machine its 2 spinning OpenMP threads made digits 10-30x slower (5 epochs:
+# 0.28 s with 1 thread, 3.8-9.3 s with 2, same load). So the small workloads run it with 1
+# thread -- its best setting here -- and ``large`` with its default.
 # ``python -m bench --torch-default-threads`` keeps the default everywhere.
 TORCH_SMALL_THREADS: int | None = 1
 _TORCH_DEFAULT_THREADS: list[int] = []

@@ -52,6 +52,9 @@ def target_ratio(
         return verdict(description, None, kind, limit, why_a or why_b)
     out = verdict(description, a / b, kind, limit)
     out["ratio"] = f"{num}/{den}"
+    ra, rb = res["results"][num], res["results"][den]
+    if ra.min_s and rb.min_s:  # the same ratio from each side's fastest round, for noisy runs
+        out["ratio_of_minimums"] = ra.min_s / rb.min_s
     return out
 
 

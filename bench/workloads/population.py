@@ -309,6 +309,6 @@ def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
     return {
         "title": f"population: {P} seeds x {epochs} epochs of the 3-2-1 sigmoid network",
         "params": {"P": P, "epochs": epochs, "loop_subset": subset, "repeats": reps, "lr": LR},
-        "unit": ("us/member-epoch", 1e6 / (P * epochs)),
+        "unit": ("ns/member-epoch", 1e9 / (P * epochs)),
         "results": results,
     }

@@ -375,3 +375,52 @@ batch_size = 2
     assert np.array_equal(hist.val_loss[0], row["val_loss_curve"])
     assert row["final_val_loss"] == net.loss(Xva, yva)[0]
     assert row["final_val_accuracy"] == gn.metrics.accuracy(net.predict(Xva), yva)[0]
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Pids of the pool worker processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"spawn_main" in cmd:
+            out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigkill_of_the_cli_also_ends_its_worker_processes(tmp_path):
+    spec_path = write(tmp_path, KILL_SPEC)
+    out = tmp_path / "out"
+    cmd = [*CLI, "study", "run", str(spec_path), "--out", str(out), "--jobs", "2", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and _count(out) < 6:
+            time.sleep(0.01)
+        workers = _workers_of(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.communicate()
+    assert len(workers) == 2
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in workers)
+    with sqlite3.connect(out / "study.sqlite") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

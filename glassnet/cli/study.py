@@ -77,6 +77,10 @@ def run_cmd(
     import glassnet.study as gs
 
     spec_obj = gs.load_spec(spec)  # every problem of the spec, before anything runs
+    if scheduler is not None and "://" not in scheduler:
+        raise click.BadParameter(
+            f"expected an address like tcp://HOST:PORT, got {scheduler!r}", param_hint="--scheduler"
+        )
     gs.Store.create(out, spec_obj).close()  # refuse another spec's directory before the bar
     console = Console(stderr=True)
     live = console.is_terminal and not quiet
@@ -145,6 +149,10 @@ def run_cmd(
             bar.stop()
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except ImportError as exc:  # --scheduler without glassnet[dask]
+            bar.stop()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
     st = result.status()
     counts = ", ".join(f"{n} {s}" for s, n in sorted(st["status"].items()))
     click.echo(f"{out}: {st['runs_done']}/{st['runs_total']} runs stored ({counts})")
@@ -215,5 +223,9 @@ def export_cmd(directory: Path, fmt: str, out: Path | None) -> None:
     import glassnet.study as gs
 
     st = gs.open(directory)
-    path = st.export(out if out is not None else directory / f"results.{fmt}", fmt)
+    try:
+        path = st.export(out if out is not None else directory / f"results.{fmt}", fmt)
+    except ImportError as exc:  # parquet without glassnet[parquet]
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     click.echo(str(path))

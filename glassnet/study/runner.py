@@ -306,7 +306,15 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
         ) from exc
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler, timeout="30s") if own else scheduler
+    if own:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise ValueError(
+                f"scheduler: cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from exc
+    else:
+        client = scheduler
     try:
         futures = {}
         # Each data set goes to the cluster once, as the result of a task (not scattered): if
@@ -391,6 +399,13 @@ def run(
         jobs = os.cpu_count() or 1
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
+    if scheduler is not None and not (
+        (isinstance(scheduler, str) and "://" in scheduler) or hasattr(scheduler, "submit")
+    ):
+        raise ValueError(
+            "scheduler: expected an address like tcp://HOST:PORT or a distributed.Client, "
+            f"got {scheduler!r}"
+        )
     fn = group_fn or run_group
     store = Store.create(out, spec)
     try:

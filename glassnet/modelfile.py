@@ -126,6 +126,7 @@ def load(path: str | os.PathLike[str]) -> Network:
             init="uniform",  # replaced below by the stored parameters
             seed=cfg["seed"],
             dtype=cfg["dtype"],
+            kernel=cfg.get("kernel", "blas"),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise ValueError(f"{path}: metadata does not describe a valid network ({exc})") from None

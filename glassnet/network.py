@@ -24,10 +24,16 @@ optimizer and however long the training. (Storing members last and multiplying b
 broadcasting over them trains 1000 tiny 3-2-1 networks about 2.6x faster -- 0.13 s against
 0.34 s for 1000 epochs here -- but rounds differently from BLAS, and those last-bit differences
 grow past 1e-12 within a few hundred epochs of momentum training.)
+
+``kernel="broadcast"`` chooses that faster way for populations of small networks: parameters
+stored member-last, products by broadcasting over the contiguous member axis. Members then
+still equal single networks built with the same kernel, but not BLAS-computed ones bit for bit
+(see :func:`broadcast_matmul`).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -45,9 +51,22 @@ if TYPE_CHECKING:
 Array = np.ndarray
 Params = list[dict[str, Array]]
 
-__all__ = ["BIAS_MODES", "Forward", "Layer", "Network"]
+__all__ = ["BIAS_MODES", "KERNELS", "Forward", "Layer", "Network", "broadcast_matmul"]
 
 BIAS_MODES = ("neuron", "layer", "none")
+
+
+def broadcast_matmul(A: Array, B: Array) -> Array:
+    """``A @ B`` as a broadcast multiply and a sum over the shared axis.
+
+    Each product ``A[n, i] * B[i, j]`` is rounded, then summed over ``i`` in order: the same
+    arithmetic for every member, whatever the population's size, but not the fused
+    multiply-adds of BLAS. On member-last arrays it runs over long contiguous runs of members.
+    """
+    return (A[..., :, :, None] * B[..., None, :, :]).sum(axis=-2)
+
+
+KERNELS = {"blas": operator.matmul, "broadcast": broadcast_matmul}
 
 
 class Forward(NamedTuple):
@@ -155,6 +174,10 @@ class Network:
         networks trained in lockstep, member ``k`` initialized from ``seed[k]``; member ``k``
         then computes exactly what a single network with seed ``seed[k]`` would.
     dtype : {"float64", "float32"}
+    kernel : {"blas", "broadcast"}
+        How products are computed. ``"blas"`` (default): ``np.matmul``, members bit-identical
+        to single networks. ``"broadcast"``: for populations of small networks, about 2.5x
+        faster (members stored member-last); members equal single networks of the same kernel.
 
     Examples
     --------
@@ -174,6 +197,7 @@ class Network:
         init: str | _initializers.Initializer = "xavier",
         seed: int | Sequence[int] = 0,
         dtype: Any = "float64",
+        kernel: str = "blas",
     ) -> None:
         if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
             raise TypeError(f"sizes: expected a sequence of layer sizes, got {describe(sizes)}")
@@ -206,6 +230,10 @@ class Network:
         self.bias = bias
         self.init = _initializers.get(init)
         self.dtype = _dtype(dtype)
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel: expected one of {', '.join(KERNELS)}, got {kernel!r}")
+        self.kernel = kernel
+        self._mm = KERNELS[kernel]
 
         if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str):
             seeds = [check_seed(s, f"seed[{k}]") for k, s in enumerate(seed)]
@@ -236,6 +264,8 @@ class Network:
     def _stack(self, arrays: list[Array]) -> Array:
         if self.population is None:
             return np.ascontiguousarray(arrays[0], dtype=self.dtype)
+        if self.kernel == "broadcast":  # (P, ...) view of a member-last buffer
+            return np.moveaxis(np.stack(arrays, axis=-1).astype(self.dtype, copy=False), -1, 0)
         return np.stack(arrays).astype(self.dtype, copy=False)
 
     @property
@@ -259,13 +289,15 @@ class Network:
             "init": self.init.name,
             "seed": self.seeds if self.population is not None else self.seeds[0],
             "dtype": self.dtype.name,
+            "kernel": self.kernel,
         }
 
     def copy(self) -> Network:
         """An independent copy."""
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
-        new.params = [{k: v.copy() for k, v in layer.items()} for layer in self.params]
+        # order="K" keeps a member-last layout member-last
+        new.params = [{k: v.copy(order="K") for k, v in layer.items()} for layer in self.params]
         new.layers = [Layer(new, l) for l in range(len(new.params))]
         return new
 
@@ -316,7 +348,7 @@ class Network:
         a: list[Array] = [X]
         z: list[Any] = [None]
         for act, p in zip(self.activations, params, strict=True):
-            zl = a[-1] @ p["W"]  # z = a_prev W + b
+            zl = self._mm(a[-1], p["W"])  # z = a_prev W + b
             if "b" in p:
                 zl += p["b"]
             z.append(zl)
@@ -345,14 +377,14 @@ class Network:
         for l in range(L, 0, -1):
             deltas[l] = delta
             g = grads[l - 1]
-            g["W"] = a[l - 1].mT @ delta  # dC/dW = a_prev^T delta
+            g["W"] = self._mm(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
             if self.bias == "neuron":
                 g["b"] = delta.sum(axis=-2, keepdims=True)  # dC/db = sum over samples
             elif self.bias == "layer":
                 g["b"] = delta.sum(axis=(-2, -1), keepdims=True)  # ... and over units
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
-                delta = act.backprop(z[l - 1], a[l - 1], delta @ params[l - 1]["W"].mT)
+                delta = act.backprop(z[l - 1], a[l - 1], self._mm(delta, params[l - 1]["W"].mT))
         return grads, deltas
 
     # --- public face ---------------------------------------------------------------------
@@ -452,6 +484,8 @@ class Network:
                 cfg["init"], _initializers.REGISTRY["uniform"].draw
             )
         self.dtype = np.dtype(cfg["dtype"])
+        self.kernel = cfg.get("kernel", "blas")
+        self._mm = KERNELS[self.kernel]
         self.population = state["population"]
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]

@@ -210,3 +210,49 @@ def test_loss_and_gradients_in_one_pass(paper_data):
     value, grads = net.loss_and_gradients(X, y, loss="bce")
     assert value == net.loss(X, y, loss="bce")
     np.testing.assert_array_equal(grads[0]["W"], net.gradients(X, y, loss="bce")[0]["W"])
+
+
+# --- the broadcast kernel ------------------------------------------------------------------
+
+
+def test_broadcast_kernel_members_equal_single_networks_of_that_kernel():
+    X, y = gn.datasets.load("moons", n_samples=40, seed=0)
+    kw = dict(activation="tanh", kernel="broadcast")
+    small = gn.Network([2, 9, 9, 1], seed=[3, 4, 5], **kw)
+    big = gn.Network([2, 9, 9, 1], seed=[9, 8, 7, 6, 5, 4, 3], **kw)
+    h_small = small.fit(
+        X, y, loss="bce", optimizer="adam", lr=[0.1, 0.2, 0.3], epochs=100, batch_size=8
+    )
+    h_big = big.fit(
+        X, y, loss="bce", optimizer="adam", lr=[0.5] * 4 + [0.3, 0.2, 0.1], epochs=100, batch_size=8
+    )
+    single = gn.Network([2, 9, 9, 1], seed=5, **kw)
+    h_single = single.fit(X, y, loss="bce", optimizer="adam", lr=0.3, epochs=100, batch_size=8)
+    # a member's numbers depend only on its own seed and rate, not on the population around it
+    np.testing.assert_array_equal(h_small.loss[2], h_big.loss[4])
+    np.testing.assert_array_equal(h_small.loss[2], h_single.loss)
+    np.testing.assert_array_equal(small.layers[0].W[2], single.layers[0].W)
+    assert small.layers[0].W.strides[0] == small.layers[0].W.itemsize  # member-last storage
+
+
+def test_broadcast_kernel_agrees_with_blas_to_rounding(paper_data):
+    X, y = paper_data
+    blas = gn.Network([3, 2, 1], seed=[0, 1, 2])
+    fast = gn.Network([3, 2, 1], seed=[0, 1, 2], kernel="broadcast")
+    hb = blas.fit(X, y, loss="sse", lr=0.5, epochs=100)
+    hf = fast.fit(X, y, loss="sse", lr=0.5, epochs=100)
+    np.testing.assert_allclose(hf.loss, hb.loss, rtol=1e-12)
+    assert gn.gradient_check(fast, X, y, loss="mse").passed
+    twin = fast.copy()
+    assert twin.layers[0].W.strides == fast.layers[0].W.strides
+    with pytest.raises(ValueError, match="kernel: expected one of blas, broadcast"):
+        gn.Network([3, 2, 1], kernel="fast")
+
+
+def test_model_file_keeps_the_kernel(tmp_path, paper_data):
+    X, _ = paper_data
+    net = gn.Network([3, 2, 1], seed=[0, 1], kernel="broadcast")
+    net.save(tmp_path / "m.npz")
+    back = gn.load(tmp_path / "m.npz")
+    assert back.kernel == "broadcast" and back.config() == net.config()
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))

@@ -54,8 +54,8 @@ from glassnet import convergence
 from glassnet import losses as _losses
 from glassnet._random import check_seed, generator
 from glassnet._validation import describe, positive_float, positive_int
-from glassnet.metrics import accuracy, is_classification
-from glassnet.training import Callback, History
+from glassnet.metrics import accuracy
+from glassnet.training import Callback, History, validation_data
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -251,15 +251,7 @@ def fit_evolution(
             f"crossover: {crossover!r} crossover mixes two survivors, but survivors is {k}; "
             "use survivors >= 2 or crossover=None"
         )
-    val = None
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise TypeError(
-                f"validation: expected a pair (X_val, y_val), got {describe(validation)}"
-            )
-        Xv = net._inputs(validation[0], "validation X")
-        yv = net._targets(validation[1], loss, Xv.shape[0], "validation y")
-        val = (Xv, yv, is_classification(yv))
+    val = validation_data(net, validation, loss)
     seed = net.seeds[0] if seed is None else check_seed(seed)
     rng = generator(seed, "evolution")
 

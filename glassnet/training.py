@@ -296,6 +296,19 @@ def layer_stats(
     return {name: np.array(v).T for name, v in out.items()}
 
 
+def validation_data(
+    net: Network, validation: Any, loss: _losses.Loss
+) -> tuple[Array, Array, bool] | None:
+    """Check ``validation = (X_val, y_val)``; return ``(X_val, y_val, is_classification)``."""
+    if validation is None:
+        return None
+    if not isinstance(validation, tuple | list) or len(validation) != 2:
+        raise TypeError(f"validation: expected a pair (X_val, y_val), got {describe(validation)}")
+    Xv = net._inputs(validation[0], "validation X")
+    yv = net._targets(validation[1], loss, Xv.shape[0], "validation y")
+    return Xv, yv, is_classification(yv)
+
+
 def _learning_rate(lr: Any, net: Network) -> tuple[Any, Any]:
     """Validate ``lr``; return (what History records, what the optimizer multiplies by)."""
     if lr is None:
@@ -425,15 +438,7 @@ def fit(
             raise ValueError("sample_weight: expected finite non-negative weights, not all zero")
         weight = (w / w.mean())[:, None]
 
-    val = None
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise TypeError(
-                f"validation: expected a pair (X_val, y_val), got {describe(validation)}"
-            )
-        Xv = net._inputs(validation[0], "validation X")
-        yv = net._targets(validation[1], loss, Xv.shape[0], "validation y")
-        val = (Xv, yv, is_classification(yv))
+    val = validation_data(net, validation, loss)
 
     recorded_lr, eta = _learning_rate(lr, net)
     sched = _optimizers.schedule(schedule, epochs=epochs, steps_per_epoch=steps_per_epoch)

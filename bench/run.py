@@ -234,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
                         f"{r['metrics'].get('gflops', 0):.1f} GFLOP/s "
                         f"({r['metrics'].get('pct_peak', 0):.0f}% of that peak)"
                     )
+            oc = lg.get("others_cpu_share")
+            if oc:
+                _log(
+                    f"     other processes used {oc['median']:.0%} of the CPUs during its timed "
+                    f"runs (median; max {oc['max']:.0%})"
+                )
             for line in report.target_lines(lg["targets"]):
                 _log("   " + line)
         elif nb:

@@ -296,7 +296,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(quick: bool, repeats: int | None, log, skip_memory: bool = False) -> dict[str, Any]:
     n = 6000 if quick else 60000
-    reps = repeats or (2 if quick else 5)
+    reps = repeats or (2 if quick else 7)
     log(f"large: {n} x 784, 784-256-256-10, batch 128, 1 epoch float32, {reps} rounds")
     peak = matmul_peak(4096)
     floor = step_matmuls_time(n)

@@ -81,7 +81,7 @@ def peers(epochs: int) -> list[Peer]:
             dtype="float64",
             key="glassnet",
             note="gn.Network([3,2,1], sigmoid).fit(loss='mse', optimizer='gd', lr=0.5), "
-            "History on its default setting (stats_every=10)",
+            "History on its default setting",
         )
     )
 

@@ -44,7 +44,8 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    each of ``depth`` layers); ``activation`` [sigmoid]: a name, or a list of
                    per-layer names inside the axis list; ``output`` [sigmoid] (``"same"``: the
                    hidden activation, tanh as tanh01); ``bias`` [neuron]; ``init`` [xavier];
-                   ``dtype`` [float64] (not an axis)
+                   ``dtype`` [float64] and ``kernel`` [blas] (not axes; ``kernel = "broadcast"``
+                   is faster for populations of small networks, equal to BLAS up to rounding)
 ``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
                    ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
                    a count n (seeds 0..n-1) or a list of seeds
@@ -167,7 +168,17 @@ _UNIT_OUTPUTS = ("sigmoid", "tanh01", "softmax")
 _KEYS: dict[str, tuple[str, ...]] = {
     "study": ("name", "description"),
     "data": ("dataset", "validation", "split_seed"),
-    "model": ("hidden", "width", "depth", "activation", "output", "bias", "init", "dtype"),
+    "model": (
+        "hidden",
+        "width",
+        "depth",
+        "activation",
+        "output",
+        "bias",
+        "init",
+        "dtype",
+        "kernel",
+    ),
     "train": (
         "loss",
         "optimizer",
@@ -311,7 +322,9 @@ class Spec:
             recorded numbers (``validation``, ``split_seed``, ``dtype``, ``threshold``,
             ``paper``).
         """
-        shared = {k: self.fixed[k] for k in ("validation", "split_seed", "dtype", "threshold")}
+        shared = {
+            k: self.fixed[k] for k in ("validation", "split_seed", "dtype", "kernel", "threshold")
+        }
         shared["paper"] = self.fixed["paper"]
         out = []
         for values in itertools.product(*(self.axes[a] for a in AXES)):
@@ -572,6 +585,8 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     fixed["split_seed"] = ck.integer(0)("data.split_seed", data.get("split_seed", 0))
     dtype = model.get("dtype", "float64")
     fixed["dtype"] = ck.name("dtype", _DTYPES)("model.dtype", dtype)
+    kernel = model.get("kernel", "blas")
+    fixed["kernel"] = ck.name("kernel", _kernels())("model.kernel", kernel)
     thr = conv.get("threshold", 0.01)
     fixed["threshold"] = ck.number(lo=0.0, lo_open=True)("convergence.threshold", thr)
     paper: dict[str, Any] = {}
@@ -686,6 +701,16 @@ def _activation_check(ck: _Checker) -> Callable[[str, Any], Any]:
         return a
 
     return check
+
+
+def _kernels() -> tuple[str, ...]:
+    """The engine's matrix-product kernels (``gn.Network(kernel=...)``)."""
+    try:
+        from glassnet.network import KERNELS
+
+        return tuple(KERNELS)
+    except ImportError:  # pragma: no cover - engine without kernels
+        return ("blas",)
 
 
 def _output_only(name: str) -> bool:

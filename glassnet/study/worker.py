@@ -77,6 +77,7 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         init=shared["init"],
         seed=[int(c["seed"]) for c in configs],
         dtype=shared["dtype"],
+        kernel=shared.get("kernel", "blas"),
     )
     validation = (Xv, yv) if Xv is not None else None
     hist = net.fit(

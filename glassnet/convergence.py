@@ -58,9 +58,10 @@ def paper_epoch(
     loss = _curves(loss)
     E = loss.shape[-1]
     slope = np.full(loss.shape, np.inf)
-    if E >= window:
-        slope[..., window - 1 :] = np.abs(loss[..., window - 1 :] - loss[..., : E - window + 1])
-        slope /= window - 1
-    with np.errstate(invalid="ignore"):
+    # a diverged curve holds inf and NaN: inf - inf is no slope, and no convergence either
+    with np.errstate(invalid="ignore", over="ignore"):
+        if E >= window:
+            slope[..., window - 1 :] = np.abs(loss[..., window - 1 :] - loss[..., : E - window + 1])
+            slope /= window - 1
         ok = np.isfinite(loss) & (loss < tol) & np.isfinite(slope) & (slope < slope_tol)
     return _first(ok)

@@ -227,8 +227,10 @@ def test_convergence_definitions():
     assert gn.convergence.paper_epoch(curve, tol=0.01, slope_tol=1e-3, window=3) == 6
     assert gn.convergence.paper_epoch(curve, tol=0.01, slope_tol=1e-6, window=3) == 8  # flat
     assert gn.convergence.paper_epoch(curve[:8], tol=0.01, slope_tol=1e-6, window=3) == -1
-    curves = np.stack([curve, curve[::-1], np.full(9, np.nan)])
-    assert gn.convergence.threshold_epoch(curves, 0.1).tolist() == [3, 0, -1]
+    curves = np.stack([curve, curve[::-1], np.full(9, np.nan), np.r_[curve[:5], [np.inf] * 4]])
+    assert gn.convergence.threshold_epoch(curves, 0.1).tolist() == [3, 0, -1, 3]
+    # diverged curves (inf, NaN) never count as converged, and raise no warning
+    assert gn.convergence.paper_epoch(curves, window=3, slope_tol=1e-3).tolist() == [6, 2, -1, -1]
 
 
 @pytest.mark.parametrize(

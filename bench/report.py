@@ -55,6 +55,11 @@ def target_ratio(
     ra, rb = res["results"][num], res["results"][den]
     if ra.min_s and rb.min_s:  # the same ratio from each side's fastest round, for noisy runs
         out["ratio_of_minimums"] = ra.min_s / rb.min_s
+    if len(ra.times_s) == len(rb.times_s) and ra.times_s:
+        # rounds alternate the peers, so round r of each is a pair measured moments apart
+        paired = sorted(x / y for x, y in zip(ra.times_s, rb.times_s, strict=True))
+        out["paired_ratio_median"] = paired[len(paired) // 2]
+        out["paired_ratios"] = paired
     return out
 
 
@@ -152,5 +157,7 @@ def target_lines(targets: list[dict[str, Any]]) -> list[str]:
             val, lim = f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
         mark = "  met   " if t["met"] else "NOT met "
         extra = f" ({t['ratio']})" if t.get("ratio") else ""
+        if t.get("paired_ratio_median") is not None:
+            extra += f"; median of per-round ratios {t['paired_ratio_median']:.2f}x"
         lines.append(f"  [{mark}] {t['target']}: {val}{extra}, needs {cmp} {lim}")
     return lines

@@ -77,12 +77,15 @@ def workload_table(name: str, w: dict[str, Any]) -> list[str]:
 
 
 def target_rows(targets: list[dict[str, Any]]) -> list[str]:
-    lines = ["| target | measured | needs | verdict |", "|---|--:|--:|---|"]
+    lines = [
+        "| target | measured (ratio of medians) | median of per-round ratios | needs | verdict |",
+        "|---|--:|--:|--:|---|",
+    ]
     for t in targets:
         unit = t.get("unit", "x")
         cmp = "<=" if t["kind"] == "at_most" else ">="
         if t["value"] is None:
-            lines.append(f"| {t['target']} | - | {cmp} {t['limit']:g}{unit} | {t['status']} |")
+            lines.append(f"| {t['target']} | - | - | {cmp} {t['limit']:g}{unit} | {t['status']} |")
             continue
         if unit == "x":
             val, lim = f"{t['value']:.2f}x", f"{t['limit']:g}x"
@@ -91,7 +94,9 @@ def target_rows(targets: list[dict[str, Any]]) -> list[str]:
         else:
             val, lim = f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
         verdict = "met" if t["met"] else "**not met**"
-        lines.append(f"| {t['target']} | {val} | {cmp} {lim} | {verdict} |")
+        pr = t.get("paired_ratio_median")
+        paired = "" if pr is None else f"{pr:.2f}x"
+        lines.append(f"| {t['target']} | {val} | {paired} | {cmp} {lim} | {verdict} |")
     return lines
 
 

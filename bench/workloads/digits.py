@@ -95,6 +95,17 @@ def numpy_predict(params: list[np.ndarray], X: np.ndarray) -> np.ndarray:
 
 
 def peers(epochs: int) -> list[Peer]:
+    if optional("sklearn")[0] is None:  # the digits data themselves come from scikit-learn
+        why = "scikit-learn not installed (it provides the digits data)"
+        return [
+            Peer(name, None, reason=why, dtype=dt, key=key)
+            for name, dt, key in (
+                ("glassnet fit", "float64", "glassnet"),
+                ("hand-written NumPy", "float64", "numpy"),
+                ("PyTorch eager", "float32", "torch"),
+                ("scikit-learn MLPClassifier", "float64", "sklearn"),
+            )
+        ]
     Xtr, Xte, ytr, yte = load()
     Ytr = one_hot(ytr)
     gn, gn_reason = glassnet_or_reason()

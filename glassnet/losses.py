@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from glassnet._validation import unknown_name
 
@@ -114,8 +113,15 @@ def _n(y_hat: Array) -> int:
 
 
 # mse: C = (1 / (n m)) sum (y_hat - y)^2
+def _sum_sq(r: Array) -> Array:
+    # sum of squares over samples and outputs, per member, in one pass
+    return np.einsum("...ij,...ij->...", r, r)
+
+
 def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     r = y_hat - y
+    if weight is None:
+        return _sum_sq(r) / _n(y_hat)
     return _mean(r * r, weight)
 
 
@@ -126,6 +132,8 @@ def _mse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 # sse: C = sum (y_hat - y)^2, the paper's C_0 summed over the training cases
 def _sse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     r = y_hat - y
+    if weight is None:
+        return _sum_sq(r)
     return _weighted(r * r, weight).sum(axis=(-2, -1))
 
 
@@ -164,8 +172,15 @@ def _ce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     return _weighted(-y / _clip_unit(y_hat), weight) / y_hat.shape[-2]
 
 
+def _logsumexp(z: Array) -> Array:
+    # log sum_k e^{z_k}, shifted by the row maximum so nothing overflows (written out: SciPy's
+    # logsumexp costs ~40 us per call in array-API dispatch, 8x this)
+    m = z.max(axis=-1, keepdims=True)
+    return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
 def _ce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
-    e = special.logsumexp(z, axis=-1, keepdims=True) - (y * z).sum(axis=-1, keepdims=True)
+    e = _logsumexp(z) - (y * z).sum(axis=-1, keepdims=True)
     return _mean(e, weight)
 
 

@@ -378,10 +378,12 @@ class Network:
             deltas[l] = delta
             g = grads[l - 1]
             g["W"] = self._mm(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
-            if self.bias == "neuron":
-                g["b"] = delta.sum(axis=-2, keepdims=True)  # dC/db = sum over samples
-            elif self.bias == "layer":
-                g["b"] = delta.sum(axis=(-2, -1), keepdims=True)  # ... and over units
+            # einsum sums the same way for one network and for each member, and is several
+            # times faster than sum(axis=-2) over a population's middle axis
+            if self.bias == "neuron":  # dC/db = sum over samples of delta
+                g["b"] = np.einsum("...nj->...j", delta)[..., None, :]
+            elif self.bias == "layer":  # ... and over the layer's units
+                g["b"] = np.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
                 delta = act.backprop(z[l - 1], a[l - 1], self._mm(delta, params[l - 1]["W"].mT))

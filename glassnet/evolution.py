@@ -302,13 +302,14 @@ def fit_evolution(
                 elif adapt == "one_fifth" and success < _ONE_FIFTH:
                     sigma /= adapt_factor
             history.mutation_scale[g] = sigma
-            if val is not None:  # the best member alone, as a population of one
+            if val is not None and history.val_loss is not None:
+                # the best member alone, as a population of one
                 best = int(order[0])
                 one = [{n: v[best : best + 1] for n, v in layer.items()} for layer in params]
                 fv = net._forward(val[0], one)
                 history.val_loss[g] = net._loss_value(fv, val[1], loss)[0]
                 if history.val_accuracy is not None:
-                    history.val_accuracy[g] = accuracy(fv.a[-1], val[1])[0]
+                    history.val_accuracy[g] = np.ravel(accuracy(fv.a[-1], val[1]))[0]
             if not np.isfinite(fitness[order[0]]):
                 history.diverged, history.diverged_epoch = True, g
                 history.stopped_by = "diverged"

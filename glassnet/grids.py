@@ -223,9 +223,10 @@ def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]
     """
     vec = np.asarray(vec)
     lead = vec.shape[:-1]
-    out, i = [], 0
+    out: list[dict[str, Array]] = []
+    i = 0
     for layer in like:
-        new = {}
+        new: dict[str, Array] = {}
         for k in ("W", "b"):
             if k in layer:
                 shape = layer[k].shape[-2:]

@@ -92,7 +92,7 @@ def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
         raise ValueError(f"figsize: expected (width, height) in inches > 0, got {figsize!r}")
     if not isinstance(dpi, int | float) or isinstance(dpi, bool) or dpi <= 0:
         raise ValueError(f"dpi: expected a number > 0, got {describe(dpi)}")
-    fig = Figure(figsize=tuple(float(v) for v in figsize), dpi=dpi)
+    fig = Figure(figsize=(float(figsize[0]), float(figsize[1])), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
 
@@ -479,8 +479,10 @@ def decision_boundary(
     if len(members) > 1:
         grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill)
         for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
-            one = grids.PlaneGrid(grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers])
-            _draw_output(ax, net, one, Xa, ya, kind)
+            member_grid = grids.PlaneGrid(
+                grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers]
+            )
+            _draw_output(ax, net, member_grid, Xa, ya, kind)
             ax.set_title(f"member {k}", fontsize=8)
         _tight(fig)
         return fig
@@ -633,9 +635,9 @@ def render_animation(
     if ext == ".mp4":
         if shutil.which("ffmpeg") is None:
             raise ValueError(f"path: writing {path} (MP4) needs ffmpeg on PATH; use a .gif path")
-        writer: Any = animation.FFMpegWriter(fps=fps)
+        writer: Any = animation.FFMpegWriter(fps=fps)  # type: ignore[arg-type]  # takes floats
     elif ext == ".gif":
-        writer = animation.PillowWriter(fps=fps)
+        writer = animation.PillowWriter(fps=fps)  # type: ignore[arg-type]
     else:
         raise ValueError(f"path: expected a .gif or .mp4 file name, got {path!r}")
     (k,) = _member_list(net.population, member)

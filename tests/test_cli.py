@@ -42,7 +42,9 @@ def test_train_csv_with_validation(tmp_path, capsys):
     X = rng.normal(size=(60, 2))
     labels = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
     csv = tmp_path / "d.csv"
-    csv.write_text("a,b,label\n" + "\n".join(f"{a},{b},{c}" for (a, b), c in zip(X, labels, strict=True)))
+    csv.write_text(
+        "a,b,label\n" + "\n".join(f"{a},{b},{c}" for (a, b), c in zip(X, labels, strict=True))
+    )
     code, out, _ = run(
         capsys, "train", "--csv", str(csv), "--target", "label", "--hidden", "4",
         "--activation", "tanh", "--optimizer", "adam", "--lr", "0.05", "--epochs", "200",
@@ -63,7 +65,9 @@ def test_train_by_evolution(tmp_path, capsys):
 
 
 def test_gradcheck_passes_and_fails(capsys):
-    code, out, _ = run(capsys, "gradcheck", "--dataset", "moons", "--hidden", "4,4", "--activation", "tanh")
+    code, out, _ = run(
+        capsys, "gradcheck", "--dataset", "moons", "--hidden", "4,4", "--activation", "tanh"
+    )
     assert code == 0 and "PASSED" in out
     gn.activations.register("wrong_square", lambda z: z * z, lambda z: z, overwrite=True)
     code, out, _ = run(capsys, "gradcheck", "--hidden", "3", "--activation", "wrong_square")

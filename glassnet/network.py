@@ -355,9 +355,16 @@ class Network:
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
 
-    def _loss_value(self, fwd: Forward, y: Array, loss: _losses.Loss, weight=None) -> Array:
+    def _fused(self, loss: _losses.Loss) -> _losses.Fused | None:
+        """The loss's fused form, when this network's output is its natural activation."""
         fused = loss.fused
-        if fused is not None and fused.activation == self.activations[-1].name:
+        return (
+            fused if fused is not None and fused.activation == self.activations[-1].name else None
+        )
+
+    def _loss_value(self, fwd: Forward, y: Array, loss: _losses.Loss, weight=None) -> Array:
+        fused = self._fused(loss)
+        if fused is not None:
             return fused.value(fwd.z[-1], y, weight)
         return loss.value(fwd.a[-1], y, weight)
 
@@ -365,12 +372,11 @@ class Network:
         self, fwd: Forward, y: Array, loss: _losses.Loss, params: Params, weight=None
     ) -> tuple[Params, list[Array | None]]:
         a, z = fwd.a, fwd.z
-        out = self.activations[-1]
-        fused = loss.fused
-        if fused is not None and fused.activation == out.name:
+        fused = self._fused(loss)
+        if fused is not None:  # delta^(L) = dC/dz^(L) directly, e.g. (a - y)/n
             delta = fused.delta(z[-1], a[-1], y, weight)
         else:  # delta^(L) = dC/da^(L) * f'(z^(L))
-            delta = out.backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
+            delta = self.activations[-1].backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
         L = len(params)
         grads: Params = [{} for _ in range(L)]
         deltas: list[Array | None] = [None] * (L + 1)

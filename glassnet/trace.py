@@ -405,7 +405,8 @@ def trace(
         cost = net._loss_value(fwd, ya, loss_fn)
         grads, deltas = net._backward(fwd, ya, loss_fn, params)
         steps, _ = opt.update(grads, opt.init(params), params)
-        dC_da = None if net._fused(loss_fn) is not None else loss_fn.gradient(fwd.a[-1], ya)
+        fused = net._fused(loss_fn) is not None
+        dC_da = None if fused else loss_fn.gradient(fwd.a[-1], ya)
         layers = []
         for l, act in enumerate(net.activations, start=1):
             z, a = fwd.z[l], fwd.a[l]

@@ -63,7 +63,8 @@ def target_ratio(
     return out
 
 
-def _fmt_time(s: float | None) -> str:
+def fmt_time(s: float | None) -> str:
+    """A time in s, ms or us, as the tables print it."""
     if s is None:
         return "-"
     if s >= 1:
@@ -73,7 +74,8 @@ def _fmt_time(s: float | None) -> str:
     return f"{s * 1e6:.0f} us"
 
 
-def _fmt_metric(v: Any) -> str:
+def fmt_metric(v: Any) -> str:
+    """A metric as the tables print it (blank when missing)."""
     if v is None:
         return ""
     if isinstance(v, float):
@@ -102,8 +104,8 @@ def table(res: dict[str, Any], metric_cols: list[tuple[str, str]]) -> list[str]:
         if med is not None and g_med:
             ratio = "1.00x" if r.key == "glassnet" else f"{med / g_med:.2f}x"
         per = f"{med * unit_factor:.1f}" if med is not None and unit_factor else ""
-        row = [r.name, r.dtype, _fmt_time(med), per, ratio, _fmt_time(r.min_s), str(len(r.times_s))]
-        row += [_fmt_metric(r.metric(k)) for k, _ in metric_cols]
+        row = [r.name, r.dtype, fmt_time(med), per, ratio, fmt_time(r.min_s), str(len(r.times_s))]
+        row += [fmt_metric(r.metric(k)) for k, _ in metric_cols]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
@@ -119,26 +121,14 @@ def table(res: dict[str, Any], metric_cols: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def markdown_table(res: dict[str, Any], metric_cols: list[tuple[str, str]]) -> list[str]:
-    unit_label, unit_factor = res.get("unit", ("", 0.0))
-    g = res["results"].get("glassnet")
-    g_med = g.median_s if g is not None and g.status == "ok" else None
-    header = ["peer", "dtype", "median", unit_label or "", "peer / glassnet"]
-    header += [label for _, label in metric_cols]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in res["results"].values():
-        if r.status != "ok":
-            cells = [r.name, r.dtype, r.status, "", ""] + [""] * len(metric_cols)
-        else:
-            med = r.median_s
-            ratio = ""
-            if med is not None and g_med:
-                ratio = "1.00x" if r.key == "glassnet" else f"{med / g_med:.2f}x"
-            per = f"{med * unit_factor:.1f}" if med is not None and unit_factor else ""
-            cells = [r.name, r.dtype, _fmt_time(med), per, ratio]
-            cells += [_fmt_metric(r.metric(k)) for k, _ in metric_cols]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+def fmt_target(t: dict[str, Any]) -> tuple[str, str]:
+    """A measured target's value and limit, in its unit (a ratio ``x``, ``%`` or another)."""
+    unit = t.get("unit", "x")
+    if unit == "x":
+        return f"{t['value']:.2f}x", f"{t['limit']:g}x"
+    if unit == "%":
+        return f"{t['value']:.1%}", f"{t['limit']:.0%}"
+    return f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
 
 
 def target_lines(targets: list[dict[str, Any]]) -> list[str]:
@@ -147,14 +137,8 @@ def target_lines(targets: list[dict[str, Any]]) -> list[str]:
         if t["value"] is None:
             lines.append(f"  [ n/a  ] {t['target']}: {t['status']}")
             continue
-        unit = t.get("unit", "x")
         cmp = "<=" if t["kind"] == "at_most" else ">="
-        if unit == "x":
-            val, lim = f"{t['value']:.2f}x", f"{t['limit']:g}x"
-        elif unit == "%":
-            val, lim = f"{t['value']:.1%}", f"{t['limit']:.0%}"
-        else:
-            val, lim = f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
+        val, lim = fmt_target(t)
         mark = "  met   " if t["met"] else "NOT met "
         extra = f" ({t['ratio']})" if t.get("ratio") else ""
         if t.get("paired_ratio_median") is not None:

@@ -11,32 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # ``python bench/summarize.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import fmt_metric, fmt_target, fmt_time
+
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
     "digits": [("test_acc", "test accuracy")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of matmul peak")],
 }
-
-
-def _t(s: float | None) -> str:
-    if s is None:
-        return "-"
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s * 1e6:.0f} us"
-
-
-def _m(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
-            return f"{v:.3g}"
-        return f"{v:.4g}"
-    return str(v)
 
 
 def workload_table(name: str, w: dict[str, Any]) -> list[str]:
@@ -57,14 +42,14 @@ def workload_table(name: str, w: dict[str, Any]) -> list[str]:
         if r["status"] != "ok" or med is None:
             cells = [r["name"], r["dtype"], r["status"]] + [""] * (len(header) - 3)
         else:
-            cells = [r["name"], r["dtype"], _t(med)]
+            cells = [r["name"], r["dtype"], fmt_time(med)]
             if factor:
                 cells.append(f"{med * factor:.1f}")
             if g_med:
                 cells.append("1.00x" if key == "glassnet" else f"{med / g_med:.2f}x")
             else:
                 cells.append("-")
-            cells += [_m(r["metrics"].get(k)) for k, _ in cols]
+            cells += [fmt_metric(r["metrics"].get(k)) for k, _ in cols]
         lines.append("| " + " | ".join(cells) + " |")
     oc = w.get("others_cpu_share")
     if oc:
@@ -87,12 +72,7 @@ def target_rows(targets: list[dict[str, Any]]) -> list[str]:
         if t["value"] is None:
             lines.append(f"| {t['target']} | - | - | {cmp} {t['limit']:g}{unit} | {t['status']} |")
             continue
-        if unit == "x":
-            val, lim = f"{t['value']:.2f}x", f"{t['limit']:g}x"
-        elif unit == "%":
-            val, lim = f"{t['value']:.1%}", f"{t['limit']:.0%}"
-        else:
-            val, lim = f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
+        val, lim = fmt_target(t)
         verdict = "met" if t["met"] else "**not met**"
         pr = t.get("paired_ratio_median")
         paired = "" if pr is None else f"{pr:.2f}x"

@@ -1231,26 +1231,34 @@ def _fig_band(sd: dict, cfg: PaperConfig) -> Any:
     return fig
 
 
+def _median_epochs_errorbar(
+    ax: Any, x: np.ndarray, rows: Sequence[dict], act: str, epochs: int
+) -> None:
+    """Median epochs to converge at each ``x`` with its confidence interval, where it is finite;
+    an interval with no finite upper end is drawn up to ``epochs``, the epochs that were run."""
+    med = np.array([r["median"].value for r in rows])
+    lo = np.array([r["median"].lo for r in rows])
+    hi = np.array([r["median"].hi for r in rows])
+    fin = np.isfinite(med)
+    if fin.any():
+        top = np.where(np.isfinite(hi), hi, epochs)
+        ax.errorbar(
+            x[fin],
+            med[fin],
+            yerr=[med[fin] - lo[fin], top[fin] - med[fin]],
+            color=COLORS[act],
+            marker="o",
+            capsize=3,
+            label=act,
+        )
+
+
 def _fig_sweep(per_act: dict, grid: Sequence[float], cfg: PaperConfig, title: str) -> Any:
     fig, ax = _new_fig(2, 4.6, 3.4)
     g = np.asarray(grid, float)
     for act in ACTS:
         rows = per_act[act]["rows"]
-        med = np.array([r["median"].value for r in rows])
-        lo = np.array([r["median"].lo for r in rows])
-        hi = np.array([r["median"].hi for r in rows])
-        fin = np.isfinite(med)
-        if fin.any():
-            top = np.where(np.isfinite(hi), hi, cfg.epochs)
-            ax[0].errorbar(
-                g[fin],
-                med[fin],
-                yerr=[med[fin] - lo[fin], top[fin] - med[fin]],
-                color=COLORS[act],
-                marker="o",
-                capsize=3,
-                label=act,
-            )
+        _median_epochs_errorbar(ax[0], g, rows, act, cfg.epochs)
         conv = [r["converged"].value for r in rows]
         unst = [r["unstable"].value for r in rows]
         ax[1].plot(g, conv, color=COLORS[act], marker="o", label=f"{act}: converged")
@@ -1371,21 +1379,7 @@ def _fig_depth_epochs(dd: dict, cfg: PaperConfig) -> Any:
     depths = np.asarray(dd["depths"])
     for act in ("sigmoid", "tanh", "relu"):
         rows = [dd["per_act"][act][d] for d in dd["depths"]]
-        med = np.array([r["median"].value for r in rows])
-        lo = np.array([r["median"].lo for r in rows])
-        hi = np.array([r["median"].hi for r in rows])
-        fin = np.isfinite(med)
-        if fin.any():
-            top = np.where(np.isfinite(hi), hi, cfg.epochs)
-            ax[0].errorbar(
-                depths[fin],
-                med[fin],
-                yerr=[med[fin] - lo[fin], top[fin] - med[fin]],
-                color=COLORS[act],
-                marker="o",
-                capsize=3,
-                label=act,
-            )
+        _median_epochs_errorbar(ax[0], depths, rows, act, cfg.epochs)
         ax[1].plot(
             depths, [r["converged"].value for r in rows], color=COLORS[act], marker="o", label=act
         )

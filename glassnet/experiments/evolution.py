@@ -452,6 +452,23 @@ def _quantiles(curves: np.ndarray, q: Sequence[float]) -> np.ndarray:
         return np.nanquantile(curves, q, axis=0)
 
 
+def _dataset_panels(cfg: EvolutionConfig, height: float) -> tuple[Any, Any]:
+    """A figure with one row of panels, one per data set."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.6 * len(cfg.datasets), height), layout="constrained")
+    return fig, fig.subplots(1, len(cfg.datasets), squeeze=False)[0]
+
+
+def _finish_panels(fig: Any, axes: Any, cfg: EvolutionConfig) -> None:
+    """Each panel's title, grid and legend, once everything is drawn; plain log ticks."""
+    for ax, ds in zip(axes, cfg.datasets, strict=True):
+        ax.set_title(f"{ds} data")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    _plain_log_ticks(fig)
+
+
 def figure_curves(res: EvolutionResults) -> Any:
     """Loss against loss evaluations, both trainers superimposed (median and quartiles).
 
@@ -463,11 +480,8 @@ def figure_curves(res: EvolutionResults) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
-
     cfg = res.config
-    fig = Figure(figsize=(4.6 * len(cfg.datasets), 3.6), layout="constrained")
-    axes = fig.subplots(1, len(cfg.datasets), squeeze=False)[0]
+    fig, axes = _dataset_panels(cfg, 3.6)
     for ax, ds in zip(axes, cfg.datasets, strict=True):
         top = cfg.threshold
         for act in cfg.activations:
@@ -486,10 +500,7 @@ def figure_curves(res: EvolutionResults) -> Any:
         ax.set_ylim(cfg.threshold * 1e-4, top * 2)
         ax.set_xlabel("loss evaluations (forward passes of one network)")
         ax.set_ylabel("loss (mean squared error)")
-        ax.set_title(f"{ds} data")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    _plain_log_ticks(fig)
+    _finish_panels(fig, axes, cfg)
     return fig
 
 
@@ -504,11 +515,8 @@ def figure_time(res: EvolutionResults) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
-
     cfg = res.config
-    fig = Figure(figsize=(4.6 * len(cfg.datasets), 3.4), layout="constrained")
-    axes = fig.subplots(1, len(cfg.datasets), squeeze=False)[0]
+    fig, axes = _dataset_panels(cfg, 3.4)
     every = [
         res.runs[d][a][t]["seconds"]
         for d in cfg.datasets
@@ -536,10 +544,7 @@ def figure_time(res: EvolutionResults) -> Any:
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("wall time (ms)")
         ax.set_ylabel("fraction of runs below the threshold")
-        ax.set_title(f"{ds} data")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    _plain_log_ticks(fig)
+    _finish_panels(fig, axes, cfg)
     return fig
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +30,6 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
-def _load_data(dataset: str | None, csv: str | None, target: str | None) -> tuple[Any, Any, bool]:
-    """(X, y, from_csv)."""
-    if csv is not None:
-        if dataset is not None:
-            raise click.UsageError("give either --dataset or --csv, not both")
-        tgt: Any = (
-            -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
-        )
-        X, y = gn.datasets.load_csv(csv, target=tgt)
-        return X, y, True
-    return (*gn.datasets.load(dataset or "paper"), False)
-
-
 def _defaults(y: np.ndarray, output: str, loss: str) -> tuple[str, str]:
     """Output activation and loss suited to the targets when not given."""
     classes = gn.metrics.is_classification(y)
@@ -57,7 +46,10 @@ def _defaults(y: np.ndarray, output: str, loss: str) -> tuple[str, str]:
 
 
 def network_options(f: Any) -> Any:
-    """Options that describe a network and its data (shared by train and gradcheck)."""
+    """Options that describe a network and its data (shared by train and gradcheck).
+
+    The command receives their values as one :class:`NetworkArgs`, its first argument.
+    """
     options = [
         click.option(
             "--dataset",
@@ -103,30 +95,64 @@ def network_options(f: Any) -> Any:
             show_default=True,
         ),
     ]
+
+    @functools.wraps(f)
+    def command(**kwargs: Any) -> Any:
+        network = NetworkArgs(
+            **{field.name: kwargs.pop(field.name) for field in fields(NetworkArgs)}
+        )
+        return f(network, **kwargs)
+
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
-def _build(
-    X: np.ndarray,
-    y: np.ndarray,
-    hidden: str,
-    activation: str,
-    output: str,
-    loss: str,
-    bias: str,
-    init: str,
-    seed: Any,
-    dtype: str,
-) -> tuple[gn.Network, str]:
-    output, loss = _defaults(y, output, loss)
-    sizes = [X.shape[1], *_hidden(hidden), y.shape[1]]
-    acts: Any = activation.split(",") if "," in activation else activation
-    net = gn.Network(
-        sizes, activation=acts, output=output, bias=bias, init=init, seed=seed, dtype=dtype
-    )
-    return net, loss
+@dataclass(frozen=True)
+class NetworkArgs:
+    """The values of :func:`network_options`: the data and the network to build on it."""
+
+    dataset: str | None
+    csv: str | None
+    target: str | None
+    hidden: str
+    activation: str
+    output: str
+    loss: str
+    bias: str
+    init: str
+    seed: int
+    dtype: str
+
+    def load_data(self) -> tuple[Any, Any, bool]:
+        """(X, y, from_csv)."""
+        if self.csv is not None:
+            if self.dataset is not None:
+                raise click.UsageError("give either --dataset or --csv, not both")
+            target = self.target
+            tgt: Any = (
+                -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
+            )
+            X, y = gn.datasets.load_csv(self.csv, target=tgt)
+            return X, y, True
+        return (*gn.datasets.load(self.dataset or "paper"), False)
+
+    def build(self, X: np.ndarray, y: np.ndarray, seed: Any) -> tuple[gn.Network, str]:
+        """The network for ``X`` and ``y`` with weights from ``seed`` (one, or a population's),
+        and the loss to train it with."""
+        output, loss = _defaults(y, self.output, self.loss)
+        sizes = [X.shape[1], *_hidden(self.hidden), y.shape[1]]
+        acts: Any = self.activation.split(",") if "," in self.activation else self.activation
+        net = gn.Network(
+            sizes,
+            activation=acts,
+            output=output,
+            bias=self.bias,
+            init=self.init,
+            seed=seed,
+            dtype=self.dtype,
+        )
+        return net, loss
 
 
 class _Progress(Callback):
@@ -229,17 +255,7 @@ def _stderr_console() -> Any:
 @click.option("--no-figure", is_flag=True, help="Do not write loss.png.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
-    dataset,
-    csv,
-    target,
-    hidden,
-    activation,
-    output,
-    loss,
-    bias,
-    init,
-    seed,
-    dtype,
+    network: NetworkArgs,
     optimizer,
     lr,
     epochs,
@@ -256,11 +272,11 @@ def train(
     quiet,
 ) -> None:
     """Train a network and save it with its loss curve."""
-    X, y, from_csv = _load_data(dataset, csv, target)
+    X, y, from_csv = network.load_data()
     validation = None
     if validation_split > 0:
         split = gn.datasets.standardized_split if from_csv else gn.datasets.train_test_split
-        parts = split(X, y, test_size=validation_split, seed=seed)
+        parts = split(X, y, test_size=validation_split, seed=network.seed)
         X, Xv, y, yv = parts[:4]  # standardized_split fits on the training part only
         validation = (Xv, yv)
     elif from_csv:
@@ -269,8 +285,9 @@ def train(
     if out_dir.exists() and not out_dir.is_dir():
         raise click.BadParameter(f"{out} exists and is not a directory", param_hint="--out")
 
+    seed = network.seed
     seeds: Any = seed if trainer == "gd" else list(range(seed, seed + population))
-    net, loss_name = _build(X, y, hidden, activation, output, loss, bias, init, seeds, dtype)
+    net, loss_name = network.build(X, y, seeds)
     callbacks = [] if quiet or not sys.stderr.isatty() else [_Progress(epochs, trainer)]
     if trainer == "gd":
         hist = net.fit(
@@ -337,25 +354,15 @@ def train(
 )
 @click.option("--tolerance", type=float, default=1e-6, show_default=True)
 def gradcheck(
-    dataset,
-    csv,
-    target,
-    hidden,
-    activation,
-    output,
-    loss,
-    bias,
-    init,
-    seed,
-    dtype,
+    network: NetworkArgs,
     samples,
     tolerance,
 ) -> None:
     """Compare backpropagation with finite differences; exit 1 if they disagree."""
-    X, y, _ = _load_data(dataset, csv, target)
+    X, y, _ = network.load_data()
     if samples is not None:
         X, y = X[:samples], y[:samples]
-    net, loss_name = _build(X, y, hidden, activation, output, loss, bias, init, seed, dtype)
+    net, loss_name = network.build(X, y, network.seed)
     result = gn.gradient_check(net, X, y, loss=loss_name, tolerance=tolerance)
     click.echo(f"gradient check of {net} with loss {loss_name} on {X.shape[0]} samples")
     click.echo(result.summary())

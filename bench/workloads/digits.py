@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bench.harness import Peer, glassnet_or_reason, measure, optional, torch_note, torch_threads
+from bench.workloads.large import torch_epoch
 
 HIDDEN = 128
 LR = 1e-3
@@ -168,24 +169,15 @@ def peers(epochs: int) -> list[Peer]:
             model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
             criterion = nn.CrossEntropyLoss()
             optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-            n = xt.shape[0]
 
             def timed():
                 model.train()
                 for _ in range(epochs):
-                    perm = torch.randperm(n)
-                    running = 0.0
-                    for start in range(0, n, BATCH):
-                        idx = perm[start : start + BATCH]
-                        optimizer.zero_grad()
-                        loss = criterion(model(xt[idx]), yt[idx])
-                        loss.backward()
-                        optimizer.step()
-                        running += loss.item() * idx.shape[0]
+                    final = torch_epoch(torch, model, criterion, optimizer, xt, yt, batch=BATCH)
                 model.eval()
                 with torch.no_grad():
                     pred = model(xte).argmax(dim=1).numpy()
-                return {"test_acc": float((pred == yte).mean()), "final_loss": running / n}
+                return {"test_acc": float((pred == yte).mean()), "final_loss": final}
 
             return timed
 

@@ -121,12 +121,13 @@ def torch_model(torch: Any, seed: int):
     return model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=LR)
 
 
-def torch_epoch(torch: Any, model, criterion, optimizer, xt, yt) -> float:
+def torch_epoch(torch: Any, model, criterion, optimizer, xt, yt, batch: int = BATCH) -> float:
+    """One epoch over ``randperm`` mini-batches; returns the mean of the batches' losses."""
     n = xt.shape[0]
     perm = torch.randperm(n)
     running = 0.0
-    for start in range(0, n, BATCH):
-        idx = perm[start : start + BATCH]
+    for start in range(0, n, batch):
+        idx = perm[start : start + batch]
         optimizer.zero_grad()
         loss = criterion(model(xt[idx]), yt[idx])
         loss.backward()

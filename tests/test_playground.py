@@ -320,6 +320,8 @@ def test_trouble_notes():
     deep.train(5)
     kinds = [n["kind"] for n in deep.frame()["notes"]]
     assert "vanishing" in kinds
+    advice = next(n["text"] for n in deep.frame()["notes"] if n["kind"] == "vanishing")
+    assert "instead of sigmoid" in advice  # the advice fits the network's activations
     s = _session(dataset="moons", layers=[8], act="relu")
     s.net.layers[0].b[...] = -100.0  # every unit off for every point: dead ReLUs
     s.net.layers[0].W[:, :3] = 0.0

@@ -489,7 +489,12 @@ class Session:
                         "kind": "vanishing",
                         "text": f"Gradients vanish toward the input: layer 1's gradient is "
                         f"{ratio:.1e} times the output layer's, so the early layers barely learn. "
-                        "Try tanh or relu instead of sigmoid, fewer layers, or xavier/he init.",
+                        + (
+                            "Try tanh or relu instead of sigmoid, fewer layers, or xavier/he init."
+                            if "sigmoid" in cfg.act
+                            else "Saturated or dead units pass no gradient: try a smaller "
+                            "learning rate, fewer layers, or xavier/he init."
+                        ),
                     }
                 )
         return out

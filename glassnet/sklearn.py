@@ -79,7 +79,7 @@ from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
 from glassnet.network import BIAS_MODES, Network
-from glassnet.training import Callback, DivergenceWarning, History
+from glassnet.training import Callback, History
 from glassnet.training import fit as _train
 
 __all__ = ["SQUARED_ERROR", "GlassnetClassifier", "GlassnetRegressor", "sklearn_init"]
@@ -581,22 +581,23 @@ class _GlassnetBase(BaseEstimator):
             self.n_iter_ = 0
         callbacks: list[Callback] = [stopper] if bar is None else [stopper, bar]
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DivergenceWarning)
-                history = _train(
-                    self.network_,
-                    X_train,
-                    Y_train,
-                    loss=loss,
-                    optimizer=keep.optimizer(),
-                    epochs=1 if incremental else int(self.max_iter),
-                    batch_size=batch,
-                    shuffle=bool(self.shuffle),
-                    seed=(seed + self.t_) % (2**32) if incremental else seed,
-                    l2=float(self.alpha) / (batch * w_mean),
-                    callbacks=callbacks,
-                    sample_weight=sw_train,
-                )
+            # divergence is reported below as scikit-learn does (a ValueError), not warned
+            # about; warn=False leaves the process-wide warning filters alone
+            history = _train(
+                self.network_,
+                X_train,
+                Y_train,
+                loss=loss,
+                optimizer=keep.optimizer(),
+                epochs=1 if incremental else int(self.max_iter),
+                batch_size=batch,
+                shuffle=bool(self.shuffle),
+                seed=(seed + self.t_) % (2**32) if incremental else seed,
+                l2=float(self.alpha) / (batch * w_mean),
+                callbacks=callbacks,
+                sample_weight=sw_train,
+                warn=False,
+            )
         finally:
             if bar is not None:
                 bar.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ import glassnet as gn
 from glassnet.playground.grid import Extent, plane_activations, plane_extent
 from glassnet.playground.limits import Limits
 from glassnet.playground.protocol import Config, ProtocolError, Table
-from glassnet.training import Callback, DivergenceWarning, History, layer_stats
+from glassnet.training import Callback, History, layer_stats
 
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATING = ("sigmoid", "tanh", "softplus", "elu", "gelu", "silu")
@@ -321,9 +320,9 @@ class Session:
             else (lambda: float(self.net.loss(self.Xn_train, data.y_train, cfg.loss))),
         )
         test = (self.Xn_test, data.y_test) if len(data.X_test) else None
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            # a diverging run is reported in the page's notes, not warned about
-            warnings.simplefilter("ignore", DivergenceWarning)
+        # a diverging run is reported in the page's notes, not warned about: warn=False, as
+        # the process-wide warning filters are not safe to change from the server's threads
+        with np.errstate(all="ignore"):
             hist = self.net.fit(
                 self.Xn_train,
                 data.y_train,
@@ -336,6 +335,7 @@ class Session:
                 callbacks=(watch,) if watch.deadline is not None or not exact else (),
                 stats_every=None,
                 resume=self.history,
+                warn=False,
             )
             last_train, last_test = self._losses()
         self.history = hist

@@ -253,7 +253,7 @@ def make_config(
         sweep_seeds=small,
         xor_seeds=small,
         depth_seeds=base.depth_seeds if quick else max(2, min(20, n_seeds // 10)),
-        digits_seeds=base.digits_seeds if quick else max(1, min(4, n_seeds // 50)),
+        digits_seeds=base.digits_seeds if quick else max(1, min(10, n_seeds // 20)),
         digits_epochs=min(base.digits_epochs, n_epochs),
         evolution=bool(evolution),
     )

@@ -179,16 +179,33 @@ def adam(
     def update(grads: Tree, state: AdamState, params: Tree | None = None):
         t = state.count + 1
         eta = _rate(lr, schedule, state.count)
-        m = tree_map(lambda m, g: beta1 * m + (1 - beta1) * g, state.m, grads)
-        v = tree_map(lambda v, g: beta2 * v + (1 - beta2) * g * g, state.v, grads)
         c1, c2 = 1 - beta1**t, 1 - beta2**t
-        steps = tree_map(lambda m, v: -eta * (m / c1) / (np.sqrt(v / c2) + eps), m, v)
+        m_tree, v_tree, steps = [], [], []
+        for g_layer, m_layer, v_layer in zip(grads, state.m, state.v, strict=True):
+            m_new, v_new, s_new = {}, {}, {}
+            for k, g in g_layer.items():
+                # one pass per array, updating fresh arrays in place: fewer temporaries
+                m = m_layer[k] * beta1
+                m += (1 - beta1) * g  # m <- b1 m + (1 - b1) g
+                g2 = g * g
+                g2 *= 1 - beta2
+                v = v_layer[k] * beta2
+                v += g2  # v <- b2 v + (1 - b2) g^2
+                den = np.sqrt(v)
+                den *= 1 / math.sqrt(c2)
+                den += eps  # sqrt(v_hat) + eps
+                step = m * (-eta / c1)
+                step /= den  # -eta m_hat / (sqrt(v_hat) + eps)
+                m_new[k], v_new[k], s_new[k] = m, v, step
+            m_tree.append(m_new)
+            v_tree.append(v_new)
+            steps.append(s_new)
         if weight_decay:
             if params is None:
                 raise ValueError("params: adamw needs the parameters to decay the weights")
-            for step, layer in zip(steps, params, strict=True):
-                step["W"] = step["W"] - eta * weight_decay * layer["W"]
-        return steps, AdamState(t, m, v)
+            for step_layer, layer in zip(steps, params, strict=True):
+                step_layer["W"] = step_layer["W"] - eta * weight_decay * layer["W"]
+        return steps, AdamState(t, m_tree, v_tree)
 
     return Optimizer(name, init, update)
 

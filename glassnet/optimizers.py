@@ -104,37 +104,34 @@ def gd(lr: float | Array = 0.1, schedule: Schedule | None = None) -> Optimizer:
     return Optimizer("gd", init, update)
 
 
-def momentum(
-    lr: float | Array = 0.1, beta: float = 0.9, schedule: Schedule | None = None
+def _heavy_ball(
+    name: str, lr: float | Array, beta: float, schedule: Schedule | None, nesterov: bool
 ) -> Optimizer:
-    r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
-
+    # momentum and nesterov share the velocity; they differ only in the step taken from it
     def init(params: Tree) -> MomentumState:
         return MomentumState(0, _zeros(params))
 
     def update(grads: Tree, state: MomentumState, params: Tree | None = None):
         eta = _rate(lr, schedule, state.count)
         v = tree_map(lambda v, g: beta * v - eta * g, state.velocity, grads)
-        return v, MomentumState(state.count + 1, v)
+        steps = tree_map(lambda v, g: beta * v - eta * g, v, grads) if nesterov else v
+        return steps, MomentumState(state.count + 1, v)
 
-    return Optimizer("momentum", init, update)
+    return Optimizer(name, init, update)
+
+
+def momentum(
+    lr: float | Array = 0.1, beta: float = 0.9, schedule: Schedule | None = None
+) -> Optimizer:
+    r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
+    return _heavy_ball("momentum", lr, beta, schedule, nesterov=False)
 
 
 def nesterov(
     lr: float | Array = 0.1, beta: float = 0.9, schedule: Schedule | None = None
 ) -> Optimizer:
     r"""Nesterov momentum: ``v <- beta v - eta g``; ``step = beta v - eta g``."""
-
-    def init(params: Tree) -> MomentumState:
-        return MomentumState(0, _zeros(params))
-
-    def update(grads: Tree, state: MomentumState, params: Tree | None = None):
-        eta = _rate(lr, schedule, state.count)
-        v = tree_map(lambda v, g: beta * v - eta * g, state.velocity, grads)
-        steps = tree_map(lambda v, g: beta * v - eta * g, v, grads)
-        return steps, MomentumState(state.count + 1, v)
-
-    return Optimizer("nesterov", init, update)
+    return _heavy_ball("nesterov", lr, beta, schedule, nesterov=True)
 
 
 def rmsprop(

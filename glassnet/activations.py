@@ -53,6 +53,12 @@ class Activation:
     kinks : tuple of float
         Points where ``f`` has no derivative (relu at 0); backprop uses the right-hand value
         there, and the gradient check reports pre-activations that sit on one.
+    saturates : bool
+        ``f'(z)`` goes to 0 as ``|z|`` grows (on at least one side): the unit *saturates* and
+        its gradient vanishes (sigmoid, tanh, softplus, ...).
+    can_die : bool
+        ``f'(z)`` is exactly 0 on a whole half-line, so a unit whose ``z`` stays there for every
+        sample gets no gradient at all and never recovers (a *dead* unit: relu).
     """
 
     name: str
@@ -62,6 +68,8 @@ class Activation:
     output_only: bool = False
     vjp: Callable[[Array, Array, Array], Array] | None = None
     kinks: tuple[float, ...] = ()
+    saturates: bool = False
+    can_die: bool = False
 
     def backprop(self, z: Array, a: Array, g: Array) -> Array:
         r"""``delta = dC/dz`` from ``g = dC/da``: ``delta = g * f'(z)`` (elementwise case)."""
@@ -82,6 +90,8 @@ def register(
     derivative: Callable[..., Array] | None = None,
     *,
     derivative_max: float = 1.0,
+    saturates: bool = False,
+    can_die: bool = False,
     overwrite: bool = False,
 ) -> Activation:
     """Register an activation by name, or register a ready :class:`Activation`.
@@ -96,6 +106,8 @@ def register(
         ``derivative(z) -> f'(z)`` or ``derivative(z, a) -> f'(z)``, elementwise.
     derivative_max : float
         ``max |f'|``, used for the saturated-unit statistic.
+    saturates, can_die : bool
+        See :class:`Activation`.
     overwrite : bool
         Allow replacing an existing name.
 
@@ -116,7 +128,14 @@ def register(
             def deriv(z: Array, a: Array, _d: Callable[[Array], Array] = derivative) -> Array:
                 return _d(z)
 
-        act = Activation(name, value, deriv, derivative_max=derivative_max)
+        act = Activation(
+            name,
+            value,
+            deriv,
+            derivative_max=derivative_max,
+            saturates=bool(saturates),
+            can_die=bool(can_die),
+        )
     if act.name in REGISTRY and not overwrite:
         raise ValueError(f"name: activation {act.name!r} is already registered")
     REGISTRY[act.name] = act
@@ -174,14 +193,24 @@ def _silu_derivative(z: Array, a: Array) -> Array:
 
 for _act in (
     # s(z) = 1/(1+e^-z);  s'(z) = s(z)(1 - s(z))
-    Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), derivative_max=0.25),
+    Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), derivative_max=0.25, saturates=True),
     # tanh'(z) = 1 - tanh(z)^2
-    Activation("tanh", np.tanh, lambda z, a: 1 - a * a),
+    Activation("tanh", np.tanh, lambda z, a: 1 - a * a, saturates=True),
     # (tanh(z) + 1)/2, the paper's tanh on (0, 1); derivative (1 - tanh^2)/2 = 2a(1 - a)
-    Activation("tanh01", lambda z: (np.tanh(z) + 1) / 2, lambda z, a: 2 * a * (1 - a), 0.5),
+    Activation(
+        "tanh01",
+        lambda z: (np.tanh(z) + 1) / 2,
+        lambda z, a: 2 * a * (1 - a),
+        0.5,
+        saturates=True,
+    ),
     # relu'(0) is taken as 0 and leaky_relu'(0) as 0.01: neither has a derivative at 0
     Activation(
-        "relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype), kinks=(0.0,)
+        "relu",
+        lambda z: np.maximum(z, 0),
+        lambda z, a: (z > 0).astype(z.dtype),
+        kinks=(0.0,),
+        can_die=True,
     ),
     Activation(
         "leaky_relu",
@@ -190,19 +219,27 @@ for _act in (
         kinks=(0.0,),
     ),
     # elu(z) = z for z > 0, e^z - 1 otherwise (alpha = 1); elu'(z) = 1 or e^z = a + 1
-    Activation("elu", _elu, lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype)),
+    Activation("elu", _elu, lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype), saturates=True),
     # softplus(z) = log(1 + e^z), computed as logaddexp(0, z); softplus' = s(z)
-    Activation("softplus", lambda z: np.logaddexp(0, z), lambda z, a: special.expit(z)),
+    Activation(
+        "softplus", lambda z: np.logaddexp(0, z), lambda z, a: special.expit(z), saturates=True
+    ),
     # gelu(z) = z Phi(z), exact (Phi the standard normal CDF); max |gelu'| ~ 1.129
-    Activation("gelu", lambda z: z * special.ndtr(z), _gelu_derivative, 1.1289),
+    Activation("gelu", lambda z: z * special.ndtr(z), _gelu_derivative, 1.1289, saturates=True),
     # silu(z) = z s(z); max |silu'| ~ 1.0998
-    Activation("silu", lambda z: z * special.expit(z), _silu_derivative, 1.0998),
+    Activation("silu", lambda z: z * special.expit(z), _silu_derivative, 1.0998, saturates=True),
     Activation("identity", lambda z: z, lambda z, a: np.ones_like(z)),
     # softmax couples a layer's units; used on the output layer (fused with cross-entropy,
     # see glassnet.losses). derivative() gives the Jacobian's diagonal a(1 - a), used for the
     # saturation statistic; backprop uses the full Jacobian through vjp.
     Activation(
-        "softmax", _softmax, lambda z, a: a * (1 - a), 0.25, output_only=True, vjp=_softmax_vjp
+        "softmax",
+        _softmax,
+        lambda z, a: a * (1 - a),
+        0.25,
+        output_only=True,
+        vjp=_softmax_vjp,
+        saturates=True,
     ),
 ):
     register(_act)

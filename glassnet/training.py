@@ -288,7 +288,7 @@ def layer_stats(
         z, a = fwd.z[l + 1], fwd.a[l + 1]
         d = np.abs(act.derivative(z, a))
         out["saturated"].append((d < 0.01 * act.derivative_max).mean(axis=(-2, -1)))
-        if act.name == "relu":
+        if act.can_die:
             out["dead_relu"].append((z <= 0).all(axis=-2).mean(axis=-1))
         else:
             out["dead_relu"].append(np.zeros(np.shape(w_norm)))
@@ -353,6 +353,8 @@ def fit(
     optimizer_options: dict[str, Any] | None = None,
     resume: History | None = None,
     warn: bool = True,
+    backend: str = "numpy",
+    chunk_epochs: int | None = None,
 ) -> History:
     r"""Train ``net`` in place.
 
@@ -406,10 +408,21 @@ def fit(
         is only recorded in the History (for servers running fits in threads, where changing
         the process-wide warning filters is not safe).
 
+    backend : {"numpy", "jax"}
+        Where the training runs: the NumPy loop (default) or one compiled XLA program
+        (``pip install 'glassnet[jax]'``).
+    chunk_epochs : int, optional
+        With ``backend="jax"`` and callbacks, the epochs compiled into one chunk between two
+        callback calls.
+
     Returns
     -------
     History
     """
+    if backend not in ("numpy", "jax"):
+        raise ValueError(f"backend: expected 'numpy' or 'jax', got {backend!r}")
+    if backend == "jax":
+        raise ValueError("backend: 'jax' is being built on this branch")  # replaced before landing
     loss = _losses.get(loss)
     Xa = net._inputs(X)
     ya = net._targets(y, loss, Xa.shape[0])

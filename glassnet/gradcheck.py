@@ -24,9 +24,17 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet._validation import Interval, describe, validate
 from glassnet.network import Network
 
 __all__ = ["GradCheckResult", "gradient_check"]
+
+# h must be a real step (0 divides by zero; beyond 1 the "derivative" is a secant over the
+# whole landscape); tolerance a relative error, so a positive number below 1
+_CONSTRAINTS = {
+    "h": [Interval(float, 0, 1, closed="right")],
+    "tolerance": [Interval(float, 0, 1, closed="neither")],
+}
 
 
 @dataclass
@@ -121,7 +129,10 @@ def gradient_check(
     -------
     GradCheckResult
     """
-    loss = _losses.get(loss)
+    if not isinstance(net, Network):
+        raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
+    h, tolerance = validate(_CONSTRAINTS, h=h, tolerance=tolerance).values()
+    loss = net._loss(loss)
     check = net.copy()
     if check.dtype != np.float64:
         check.dtype = np.dtype("float64")

@@ -317,6 +317,12 @@ class Network:
 
     # --- checking what comes in ----------------------------------------------------------
 
+    def _loss(self, loss: Any) -> _losses.Loss:
+        """The loss named by ``loss``, checked against this network's output activation."""
+        loss = _losses.get(loss)
+        _losses.check_pairing(loss, self.activations[-1])
+        return loss
+
     def _inputs(self, X: Any, argument: str = "X") -> Array:
         X = finite_matrix(X, argument, columns=self.sizes[0])
         return X.astype(self.dtype, copy=False)
@@ -419,7 +425,9 @@ class Network:
             ``deltas[l] = dC/dz^(l)``, shape ``(n_samples, n_l)`` (``(P, ...)`` for a
             population); ``deltas[0]`` is ``None``.
         """
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
+        if not isinstance(fwd, Forward):
+            raise TypeError(f"fwd: expected the Forward of net.forward(X), got {describe(fwd)}")
         y = self._targets(y, loss, fwd.a[0].shape[-2])
         return self._backward(fwd, y, loss, self.params)
 
@@ -429,7 +437,7 @@ class Network:
 
     def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
         """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         value = self._loss_value(self._forward(X, self.params), y, loss)
@@ -439,7 +447,7 @@ class Network:
         self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Any, Params]:
         """The cost and its gradients from one forward and one backward pass."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         fwd = self._forward(X, self.params)
@@ -449,7 +457,7 @@ class Network:
 
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
         """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         return self._backward(self._forward(X, self.params), y, loss, self.params)[0]

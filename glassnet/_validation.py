@@ -178,7 +178,7 @@ class Options(Constraint):
         return isinstance(value, str) and value in self.values
 
     def __str__(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values)
+        return "one of " + ", ".join(self.values)
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def numeric_array(value: Any, argument: str) -> np.ndarray:
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(
             f"{argument}: masked arrays are not supported (the mask would be ignored); "
-            "drop or fill the masked entries first, e.g. X.filled(value), got a masked array"
+            f"drop or fill the masked entries first, e.g. {argument}.filled(value)"
         )
     if isinstance(value, str | bytes | Mapping) or value is None:
         raise TypeError(f"{argument}: expected a numeric array, got {describe(value)}")

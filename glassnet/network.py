@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -43,7 +44,17 @@ from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
-from glassnet._validation import describe, finite_matrix, positive_int
+from glassnet._validation import (
+    MAX_PARAMETER_BYTES,
+    MAX_POPULATION,
+    Interval,
+    Options,
+    check,
+    describe,
+    finite_matrix,
+    numeric_array,
+    unknown_name,
+)
 
 if TYPE_CHECKING:
     from glassnet.training import History
@@ -54,6 +65,8 @@ Params = list[dict[str, Array]]
 __all__ = ["BIAS_MODES", "KERNELS", "Forward", "Layer", "Network", "broadcast_matmul"]
 
 BIAS_MODES = ("neuron", "layer", "none")
+#: The most layers (sizes, input and output included) a network may have.
+MAX_LAYERS = 1000
 
 
 def broadcast_matmul(A: Array, B: Array) -> Array:
@@ -117,13 +130,17 @@ class Layer:
         self._assign("b", value)
 
     def _assign(self, key: str, value: Any) -> None:
+        # checked before anything is written, so a refused value leaves the layer unchanged
         target = self._net.params[self.index][key]
-        value = np.asarray(value)
+        value = numeric_array(value, key)
         if value.shape != target.shape:
             raise ValueError(
                 f"{key}: expected shape {target.shape} for layer {self.index + 1}, got {value.shape}"
             )
-        target[...] = value
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused
+            cast = value.astype(target.dtype)
+        check_finite_parameter(cast, key, self.index + 1)
+        target[...] = cast
 
     @property
     def activation(self) -> _activations.Activation:
@@ -144,12 +161,40 @@ class Layer:
         )
 
 
+def check_finite_parameter(value: Array, key: str, layer: int) -> None:
+    """Refuse NaN or infinity in a parameter array (``key`` of ``layer``, 1-based)."""
+    if not np.isfinite(value).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(
+            f"{key}: expected finite values for layer {layer}, got {value[bad]} at index {bad}"
+        )
+
+
+def _activation(value: Any, argument: str) -> _activations.Activation:
+    """The activation named by ``value``; errors name ``argument`` (activation or output)."""
+    if isinstance(value, _activations.Activation):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{argument}: expected an activation name or an Activation, got {describe(value)}"
+        )
+    if value not in _activations.REGISTRY:
+        raise unknown_name("activation", argument, value, _activations.REGISTRY)
+    return _activations.REGISTRY[value]
+
+
+def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
+    """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
+    n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))
+    return n * population * itemsize
+
+
 def _dtype(dtype: Any) -> np.dtype:
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except Exception:  # np.dtype raises TypeError, ValueError or SyntaxError on junk
         dt = None
-    if dt not in (np.dtype("float64"), np.dtype("float32")):
+    if dt is None or dtype is None or dt not in (np.dtype("float64"), np.dtype("float32")):
         raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
     return dt
 
@@ -201,22 +246,39 @@ class Network:
     ) -> None:
         if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
             raise TypeError(f"sizes: expected a sequence of layer sizes, got {describe(sizes)}")
+        if isinstance(sizes, np.ndarray) and sizes.ndim != 1:
+            raise ValueError(
+                f"sizes: expected a 1-D sequence of layer sizes, got {describe(sizes)}"
+            )
         if len(sizes) < 2:
             raise ValueError(
                 f"sizes: expected at least an input and an output size, got {list(sizes)}"
             )
-        self.sizes = [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        if len(sizes) > MAX_LAYERS:
+            raise ValueError(
+                f"sizes: expected at most {MAX_LAYERS} sizes (glassnet.network.MAX_LAYERS), "
+                f"got {len(sizes)}"
+            )
+        self.sizes = [check(s, f"sizes[{i}]", Interval(int, 1, None)) for i, s in enumerate(sizes)]
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, str | _activations.Activation):
             hidden = [activation] * n_hidden
-        else:
+        elif isinstance(activation, Sequence):
             hidden = list(activation)
             if len(hidden) != n_hidden:
                 raise ValueError(
                     f"activation: expected one name or {n_hidden} (one per hidden layer), "
                     f"got {len(hidden)}"
                 )
-        self.activations = [_activations.get(a) for a in hidden] + [_activations.get(output)]
+        else:
+            raise TypeError(
+                "activation: expected an activation name, an Activation, or a list of them "
+                f"(one per hidden layer), got {describe(activation)}"
+            )
+        self.activations = [
+            _activation(a, "activation" if isinstance(activation, str) else f"activation[{i}]")
+            for i, a in enumerate(hidden)
+        ] + [_activation(output, "output")]
         for act in self.activations[:-1]:
             if act.output_only:
                 raise ValueError(f"activation: {act.name} can only be the output activation")
@@ -225,17 +287,21 @@ class Network:
                 f"output: {self.activations[-1].name} needs at least 2 output units, "
                 f"got {self.sizes[-1]}"
             )
-        if bias not in BIAS_MODES:
-            raise ValueError(f"bias: expected one of {', '.join(BIAS_MODES)}, got {bias!r}")
-        self.bias = bias
+        self.bias = check(bias, "bias", Options(BIAS_MODES))
         self.init = _initializers.get(init)
         self.dtype = _dtype(dtype)
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel: expected one of {', '.join(KERNELS)}, got {kernel!r}")
-        self.kernel = kernel
+        self.kernel = check(kernel, "kernel", Options(KERNELS))
         self._mm = KERNELS[kernel]
 
-        if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str):
+        if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str | bytes):
+            # the length first: seed=range(10**7) must not be walked before it is refused
+            if len(seed) > MAX_POPULATION:
+                raise ValueError(
+                    f"seed: expected at most {MAX_POPULATION} seeds (members of a population), "
+                    f"got {len(seed)}"
+                )
+            if isinstance(seed, np.ndarray) and seed.ndim != 1:
+                raise ValueError(f"seed: expected one seed per member, got {describe(seed)}")
             seeds = [check_seed(s, f"seed[{k}]") for k, s in enumerate(seed)]
             if not seeds:
                 raise ValueError("seed: expected at least one seed for a population, got none")
@@ -244,6 +310,14 @@ class Network:
         else:
             self.seeds = [check_seed(seed)]
             self.population = None
+        need = parameter_bytes(self.sizes, len(self.seeds), self.dtype.itemsize, self.bias)
+        if need > MAX_PARAMETER_BYTES:
+            members = f" for {len(self.seeds)} members" if self.population is not None else ""
+            raise ValueError(
+                f"sizes: the parameters of {self.sizes}{members} would take {need / 2**30:.3g} "
+                f"GiB; glassnet refuses more than {MAX_PARAMETER_BYTES / 2**30:g} GiB "
+                "(glassnet._validation.MAX_PARAMETER_BYTES)"
+            )
 
         weight_shapes = [(i, o) for i, o in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         bias_shapes = [self._bias_shape(o) for o in self.sizes[1:]]
@@ -305,8 +379,7 @@ class Network:
         """Member ``k`` of a population, as an independent single network."""
         if self.population is None:
             raise ValueError("member: this is a single network, not a population")
-        if not -self.population <= k < self.population:
-            raise ValueError(f"k: expected a member index below {self.population}, got {k}")
+        k = check(k, "k", Interval(int, -self.population, self.population - 1))
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
         new.population = None
@@ -333,9 +406,16 @@ class Network:
         ``y`` has the output's shape ``(n_samples, n_out)``. With more than one output unit,
         integer class labels of shape ``(n_samples,)`` are accepted and become one-hot rows.
         """
-        y = np.asarray(y)
+        y = numeric_array(y, argument)
         n_out = self.sizes[-1]
-        if y.ndim == 1 and n_out > 1 and y.dtype.kind in "iub":
+        if y.ndim == 1 and n_out > 1 and y.dtype.kind == "b":
+            # True/False are no class numbers: [True, True, True] would read as classes 1, 1, 1
+            # of a binary task, but this network has n_out > 1 outputs
+            raise TypeError(
+                f"{argument}: expected class labels 0..{n_out - 1} (integers) or one-hot rows "
+                f"(n_samples, {n_out}) for {n_out} outputs, got booleans"
+            )
+        if y.ndim == 1 and n_out > 1 and y.dtype.kind in "iu":
             if y.size and (y.min() < 0 or y.max() >= n_out):
                 raise ValueError(
                     f"{argument}: class labels must be in 0..{n_out - 1} for {n_out} outputs, "

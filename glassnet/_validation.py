@@ -44,6 +44,8 @@ MAX_PARAMETER_BYTES = 4 * 2**30
 MAX_POPULATION = 100_000
 #: The most samples a generated dataset may have.
 MAX_SAMPLES = 10_000_000
+#: The most classes a label encoding may have.
+MAX_CLASSES = 100_000
 #: The largest magnitude of a generator's noise or shape parameter: beyond it, the generated
 #: coordinates lose every digit of the shape they are meant to show (and overflow near 1e308).
 MAX_GENERATOR_PARAMETER = 1e6
@@ -151,6 +153,10 @@ class Interval(Constraint):
 
     def __str__(self) -> str:
         what = "an integer" if self.kind is int else "a finite number"
+
+        def fmt(v: float) -> str:
+            return str(v) if self.kind is int else f"{v:g}"
+
         left = self.closed in ("both", "left")
         right = self.closed in ("both", "right")
         if self.low is not None and self.high is not None:

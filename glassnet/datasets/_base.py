@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from glassnet._validation import MAX_GENERATOR_PARAMETER, Interval, check, numeric_array
 
 FloatArray = NDArray[np.floating[Any]]
 SeedLike = int | np.random.Generator | None
@@ -100,22 +101,29 @@ class DatasetInfo:
 # --------------------------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------------------------
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
+def _check_int(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
+    v = int(check(value, name, Interval(int, minimum, None)))
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name}: expected an integer in [{minimum}, {maximum}], got {v}")
+    return v
 
 
-def _check_float(value: Any, name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
-    relation = ">" if strict else ">="
-    expected = f"a finite number {relation} {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected {expected}, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < minimum or (strict and v == minimum):
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+def _check_float(
+    value: Any,
+    name: str,
+    *,
+    minimum: float = 0.0,
+    strict: bool = False,
+    maximum: float = MAX_GENERATOR_PARAMETER,
+) -> float:
+    closed: Literal["both", "neither"] = "neither" if strict else "both"
+    v = float(check(value, name, Interval(float, minimum, None, closed=closed)))
+    if v > maximum:
+        # beyond this the generated points lose every digit of the shape (and overflow)
+        raise ValueError(
+            f"{name}: expected a finite number {'>' if strict else '>='} {minimum:g} and at most "
+            f"{maximum:g}, got {value!r}"
+        )
     return v
 
 
@@ -144,15 +152,12 @@ def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
 
 
 def _as_2d_float(a: ArrayLike, name: str) -> FloatArray:
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a numeric array, got {type(a).__name__}") from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
+    """``a`` as a float64 (N, d) array; a 1-D array is an error, never a silent column."""
+    arr = numeric_array(a, name)
     if arr.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array (N, d), got shape {arr.shape}")
-    return arr
+        hint = f" (for one feature use {name}.reshape(-1, 1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name}: expected a 2-D array (N, d), got shape {arr.shape}{hint}")
+    return arr.astype(np.float64, copy=False)
 
 
 def _class_counts(n: int, k: int) -> list[int]:

@@ -160,17 +160,26 @@ def load_csv(
         raise ValueError(f"path: expected a CSV file, got the directory {p!r}")
 
     rows: list[tuple[int, list[str]]] = []
+    last = 0  # the line the previous row ended on: a row that fails began just after it
     try:
         with open(p, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
+            # strict: an unclosed quote is an error, not a field swallowing the rest of the file
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
             for fields in reader:
+                if any("\n" in f or "\r" in f for f in fields):
+                    raise ValueError(
+                        f"{p!r}, line {last + 1}: a quoted field runs over several lines "
+                        f"(to line {reader.line_num}); is a closing quote missing?"
+                    )
+                last = reader.line_num
                 if not fields or all(not f.strip() for f in fields):
                     continue
                 rows.append((reader.line_num, [f.strip() for f in fields]))
     except UnicodeDecodeError as exc:
         raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason})") from None
     except csv.Error as exc:
-        raise ValueError(f"{p!r}: not a readable CSV file ({exc})") from None
+        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
+        raise ValueError(f"{p!r}, line {last + 1}: not a readable CSV row ({why})") from None
 
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
@@ -285,6 +294,16 @@ def load_csv(
         target_names = tuple(cols[i] for i in t_idx)
         n_classes = None
 
+    if dt != np.float64:  # a value beyond the narrower type would become infinity
+        big = float(np.finfo(dt).max)
+        for arr, idx in ((X, f_idx), (y, t_idx if chosen == "regression" else [])):
+            over = np.argwhere(np.abs(arr) > big)
+            if over.size and idx:
+                r, c = (int(i) for i in over[0])
+                raise ValueError(
+                    f"{p!r}, line {lines[r]}, column {cols[idx[c]]!r}: {float(arr[r, c])!r} does not "
+                    f"fit dtype {dt} (largest {big:.4g}); load with dtype='float64'"
+                )
     ds = Dataset(
         np.ascontiguousarray(X, dtype=dt),
         np.ascontiguousarray(y, dtype=dt),

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._validation import MAX_CLASSES, MAX_SAMPLES
 from glassnet.datasets._base import (
     Dataset,
     FloatArray,
@@ -127,7 +128,7 @@ def _moons(n_samples: int = 200, noise: float = 0.1, seed: SeedLike = 0) -> Data
     ``t ~ U(0, pi)``, plus Gaussian noise of standard deviation ``noise`` on each coordinate.
     X (N, 2), y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 2)
+    n = _check_int(n_samples, "n_samples", 2, MAX_SAMPLES)
     s = _check_float(noise, "noise")
     rng = _rng(seed)
     n0, n1 = _class_counts(n, 2)
@@ -153,7 +154,7 @@ def _circles(
     Points at uniform random angles, plus Gaussian noise of standard deviation ``noise`` on
     each coordinate. X (N, 2), y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 2)
+    n = _check_int(n_samples, "n_samples", 2, MAX_SAMPLES)
     s = _check_float(noise, "noise")
     f = _check_float(factor, "factor", minimum=0.0, strict=True)
     if f >= 1.0:
@@ -183,8 +184,8 @@ def _spirals(
     of standard deviation ``noise`` on each coordinate. X (N, 2); y (N, 1) for 2 classes,
     one-hot (N, k) for more.
     """
-    k = _check_int(n_classes, "n_classes", 2)
-    n = _check_int(n_samples, "n_samples", k)
+    k = _check_int(n_classes, "n_classes", 2, MAX_CLASSES)
+    n = _check_int(n_samples, "n_samples", k, MAX_SAMPLES)
     s = _check_float(noise, "noise")
     tr = _check_float(turns, "turns", strict=True)
     rng = _rng(seed)
@@ -214,7 +215,7 @@ def _blobs(
     """
     s = _check_float(noise, "noise")
     if centers is None:
-        k = 3 if n_classes is None else _check_int(n_classes, "n_classes", 2)
+        k = 3 if n_classes is None else _check_int(n_classes, "n_classes", 2, MAX_CLASSES)
         ang = 2.0 * np.pi * np.arange(k) / k
         C = 3.0 * np.column_stack([np.cos(ang), np.sin(ang)])
     else:
@@ -224,11 +225,11 @@ def _blobs(
                 f"centers: expected a finite array of shape (k, 2) with k >= 2, got shape {C.shape}"
             )
         k = C.shape[0]
-        if n_classes is not None and _check_int(n_classes, "n_classes", 2) != k:
+        if n_classes is not None and _check_int(n_classes, "n_classes", 2, MAX_CLASSES) != k:
             raise ValueError(
                 f"n_classes: expected {k} (the number of centers given) or None, got {n_classes!r}"
             )
-    n = _check_int(n_samples, "n_samples", k)
+    n = _check_int(n_samples, "n_samples", k, MAX_SAMPLES)
     rng = _rng(seed)
     idx = np.repeat(np.arange(k), _class_counts(n, k))
     X: FloatArray = C[idx] + s * rng.standard_normal((n, 2))
@@ -273,7 +274,7 @@ def _meals(
     by 100, a fixed constant, so no statistics of the data leak into it); with
     ``scale=False`` they are raw counts. y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 1)
+    n = _check_int(n_samples, "n_samples", 1, MAX_SAMPLES)
     s = _check_float(noise, "noise")
     if weekday not in ("onehot", "cyclic"):
         raise ValueError(f"weekday: expected 'onehot' or 'cyclic', got {weekday!r}")

@@ -115,6 +115,16 @@ def train_test_split(
     return Xa[train], Xa[test], ya[train], ya[test]
 
 
+def _finite_result(out: FloatArray, name: str, dt: np.dtype[Any]) -> FloatArray:
+    if not np.isfinite(out).all():
+        row, col = (int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        raise ValueError(
+            f"{name}: row {row}, column {col} is too large for the fitted scale: the result "
+            f"overflows {dt} (beyond {np.finfo(dt).max:.3g})"
+        )
+    return out
+
+
 class Standardizer:
     """Z-score features with statistics of the data it was fitted on.
 
@@ -152,8 +162,19 @@ class Standardizer:
             raise ValueError("X: expected at least 1 row to fit on, got 0")
         if not np.all(np.isfinite(arr)):
             raise ValueError("X: expected finite values, got NaN or infinity")
-        std = arr.std(axis=0)
-        self.mean = arr.mean(axis=0)
+        with np.errstate(over="ignore", under="ignore"):
+            mean, std = arr.mean(axis=0), arr.std(axis=0)
+        # Squares of |x| > 1e154 overflow and of |x| < 1e-154 underflow: those columns are
+        # divided by their largest magnitude c first, std(x) = c std(x / c), which cannot
+        # overflow (|x / c| <= 1), so a column of +-1e200 is scaled, not zeroed.
+        spread = arr.max(axis=0) != arr.min(axis=0)
+        redo = ~np.isfinite(mean) | ~np.isfinite(std) | ((std == 0) & spread)
+        if redo.any():
+            c = np.abs(arr[:, redo]).max(axis=0)
+            u = arr[:, redo] / c
+            mean[redo] = u.mean(axis=0) * c
+            std[redo] = u.std(axis=0) * c
+        self.mean = mean
         self.scale = np.where(std > 0, std, 1.0)
         return self
 
@@ -175,7 +196,12 @@ class Standardizer:
     def transform(self, X: ArrayLike) -> FloatArray:
         """Return ``(X - mean) / scale``, shape (N, d), in X's float dtype (float64 default)."""
         arr, dt, mean, scale = self._check(X, "X")
-        return ((arr - mean) / scale).astype(dt, copy=False)
+        with np.errstate(over="ignore"):
+            out = (arr - mean) / scale
+            if not np.isfinite(out).all():  # x - mean overflowed: divide first
+                out = arr / scale - mean / scale
+            out = out.astype(dt, copy=False)
+        return _finite_result(out, "X", dt)
 
     def fit_transform(self, X: ArrayLike) -> FloatArray:
         """``fit(X)`` then ``transform(X)``."""
@@ -184,7 +210,9 @@ class Standardizer:
     def inverse_transform(self, Z: ArrayLike) -> FloatArray:
         """Undo :meth:`transform`: ``Z * scale + mean``, shape (N, d)."""
         arr, dt, mean, scale = self._check(Z, "Z")
-        return (arr * scale + mean).astype(dt, copy=False)
+        with np.errstate(over="ignore"):
+            out = (arr * scale + mean).astype(dt, copy=False)
+        return _finite_result(out, "Z", dt)
 
     def __repr__(self) -> str:
         d = None if self.mean is None else self.mean.shape[0]

@@ -557,11 +557,11 @@ class Network:
 
         return trace(self, X, y, **kwargs)
 
-    def save(self, path: Any) -> None:
-        """Write a model file; see :func:`glassnet.modelfile.save`."""
+    def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
+        """Write a model file (``extra``: JSON data kept with it); see :func:`glassnet.modelfile.save`."""
         from glassnet.modelfile import save
 
-        save(self, path)
+        save(self, path, extra)
 
     # Pickling: activations and initializers hold functions, so a pickle stores their
     # registered names and the parameters, and looks the names up again when loaded.

@@ -321,7 +321,7 @@ class Network:
 
         weight_shapes = [(i, o) for i, o in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         bias_shapes = [self._bias_shape(o) for o in self.sizes[1:]]
-        drawn = [self.init.draw(s, weight_shapes, bias_shapes) for s in self.seeds]
+        drawn = [self._draw(s, weight_shapes, bias_shapes) for s in self.seeds]
         self.params: Params = []
         for l in range(len(weight_shapes)):
             layer = {"W": self._stack([w[l] for w, _ in drawn])}
@@ -331,6 +331,28 @@ class Network:
         self.layers = [Layer(self, l) for l in range(len(self.params))]
 
     # --- structure -----------------------------------------------------------------------
+
+    def _draw(self, seed: int, weight_shapes: list, bias_shapes: list) -> tuple[list, list]:
+        """One member's initial parameters, checked: an initializer may be user-made."""
+        weights, biases = self.init.draw(seed, weight_shapes, bias_shapes)
+        for kind, got, want in (("W", weights, weight_shapes), ("b", biases, bias_shapes)):
+            if len(got) != len(want):
+                raise ValueError(
+                    f"init: {self.init.name} drew {len(got)} {kind} arrays, expected {len(want)}"
+                )
+            for l, (a, shape) in enumerate(zip(got, want, strict=True), start=1):
+                if shape is None:
+                    continue
+                if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype.kind not in "iuf":
+                    raise ValueError(
+                        f"init: {self.init.name} drew {describe(a)} for layer {l} {kind}, "
+                        f"expected a real array of shape {shape}"
+                    )
+                if not np.isfinite(a).all():
+                    raise ValueError(
+                        f"init: {self.init.name} drew NaN or infinity for layer {l} {kind}"
+                    )
+        return weights, biases
 
     def _bias_shape(self, n_out: int) -> tuple[int, int] | None:
         return {"neuron": (1, n_out), "layer": (1, 1), "none": None}[self.bias]

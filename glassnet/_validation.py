@@ -44,6 +44,9 @@ MAX_PARAMETER_BYTES = 4 * 2**30
 MAX_POPULATION = 100_000
 #: The most samples a generated dataset may have.
 MAX_SAMPLES = 10_000_000
+#: The most epochs (or generations) one training run may have: its record takes 8 bytes per
+#: epoch and field, so 10^7 epochs already hold hundreds of MB of history.
+MAX_EPOCHS = 10_000_000
 #: The most classes a label encoding may have.
 MAX_CLASSES = 100_000
 #: The largest magnitude of a generator's noise or shape parameter: beyond it, the generated
@@ -326,3 +329,29 @@ def check_finite(value: np.ndarray, argument: str) -> None:
             f" at index {tuple(int(i) for i in bad)}" if value.ndim != 2 else f" in row {bad[0]}"
         )
         raise ValueError(f"{argument}: expected finite values, found NaN or infinity{where}")
+
+
+# --- callables ------------------------------------------------------------------------------
+
+_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+
+
+def check_callbacks(callbacks: Any, argument: str = "callbacks") -> list[Any]:
+    """``callbacks`` as a list, checking it is a sequence of callback objects.
+
+    A callback is anything with the three hooks of :class:`glassnet.training.Callback`
+    (``on_train_begin``, ``on_epoch_end``, ``on_train_end``), so checking it needs no import
+    of the training module.
+    """
+    if isinstance(callbacks, str | bytes | Mapping) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"{argument}: expected a list of Callback objects, got {describe(callbacks)}"
+        )
+    for i, cb in enumerate(callbacks):
+        missing = [h for h in _HOOKS if not callable(getattr(cb, h, None))]
+        if missing:
+            raise TypeError(
+                f"{argument}[{i}]: expected a Callback (with {', '.join(_HOOKS)}), got "
+                f"{describe(cb)}, which lacks {', '.join(missing)}"
+            )
+    return list(callbacks)

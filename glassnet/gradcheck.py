@@ -24,14 +24,14 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
-from glassnet._validation import Interval, describe, validate
+from glassnet._validation import Constraint, Interval, describe, validate
 from glassnet.network import Network
 
 __all__ = ["GradCheckResult", "gradient_check"]
 
 # h must be a real step (0 divides by zero; beyond 1 the "derivative" is a secant over the
 # whole landscape); tolerance a relative error, so a positive number below 1
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list[Constraint]] = {
     "h": [Interval(float, 0, 1, closed="right")],
     "tolerance": [Interval(float, 0, 1, closed="neither")],
 }

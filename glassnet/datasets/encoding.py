@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES
+from glassnet._validation import MAX_CLASSES, numeric_array
 from glassnet.datasets._base import FloatArray, _check_int
 
 
@@ -32,14 +32,23 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> FloatArray:
     ndarray, shape (N, k), float64
         ``Y[i, labels[i]] = 1``, all other entries 0.
     """
-    lab = np.asarray(labels)
+    lab = numeric_array(labels, "labels")
     if lab.ndim == 2 and lab.shape[1] == 1:
         lab = lab[:, 0]
     if lab.ndim != 1:
         raise ValueError(f"labels: expected a 1-D array of class indices, got shape {lab.shape}")
     if lab.size and not np.issubdtype(lab.dtype, np.integer):
-        if not np.issubdtype(lab.dtype, np.floating) or not np.all(np.mod(lab, 1) == 0):
+        if (
+            not np.issubdtype(lab.dtype, np.floating)
+            or not np.isfinite(lab).all()
+            or not np.all(np.mod(lab, 1) == 0)
+        ):
             raise ValueError(f"labels: expected integer class indices, got dtype {lab.dtype}")
+    if lab.size and (lab.min() < 0 or lab.max() >= MAX_CLASSES):
+        raise ValueError(
+            f"labels: expected class indices in [0, {MAX_CLASSES}), got values in "
+            f"[{lab.min()}, {lab.max()}]"
+        )
     lab = lab.astype(np.int64)
     if n_classes is None:
         k = int(lab.max()) + 1 if lab.size else 0
@@ -49,7 +58,7 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> FloatArray:
         k = _check_int(n_classes, "n_classes", 1, MAX_CLASSES)
     if lab.size and (lab.min() < 0 or lab.max() >= k):
         raise ValueError(
-            f"labels: expected class indices in [0, {k}), got values in "
+            f"labels: expected class indices in [0, {k}) (n_classes={k}), got values in "
             f"[{int(lab.min())}, {int(lab.max())}]"
         )
     out = np.zeros((lab.shape[0], k), dtype=np.float64)

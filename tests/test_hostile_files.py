@@ -295,7 +295,7 @@ def test_random_bytes_and_truncations_give_value_error(tmp_path_factory, data, c
     gn.Network([2, 3, 1], seed=0).save(good)
     raw = good.read_bytes()
     cut %= len(raw)
-    for content in (data, raw[:cut] + data, raw[:cut]):
+    for content in {data, raw[:cut] + data, raw[:cut]} - {raw}:  # splicing may rebuild the file
         path = d / "x.npz"
         path.write_bytes(content)
         with pytest.raises(ValueError, match=r"x\.npz: "):

@@ -355,3 +355,37 @@ def check_callbacks(callbacks: Any, argument: str = "callbacks") -> list[Any]:
                 f"{describe(cb)}, which lacks {', '.join(missing)}"
             )
     return list(callbacks)
+
+
+# --- for training (fit calls these) ----------------------------------------------------------
+
+
+def sample_weights(value: Any, n_rows: int, argument: str = "sample_weight") -> np.ndarray:
+    """``value`` as float64 weights of shape ``(n_rows,)``: finite, >= 0 and not all zero.
+
+    Strings, complex numbers and masked arrays are a ``TypeError`` (never cast).
+    """
+    w = numeric_array(value, argument)
+    if w.shape != (n_rows,):
+        raise ValueError(f"{argument}: expected shape ({n_rows},), one per sample, got {w.shape}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise ValueError(f"{argument}: expected finite weights >= 0, not all zero")
+    return w
+
+
+def per_member(value: Any, population: int, argument: str, *constraints: Constraint) -> np.ndarray:
+    """One number per member (a population's ``lr=[...]``), each checked by ``constraints``.
+
+    The length is checked before any element, so a huge sequence costs nothing; each element
+    is named in its error (``lr[2]: expected a finite number > 0, got 'x' (str)``).
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{argument}: expected one number per member, got {describe(value)}")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{argument}: expected one number per member, got {describe(value)}")
+    if len(value) != population:
+        raise ValueError(
+            f"{argument}: expected one value per member ({population}), got {len(value)}"
+        )
+    return np.array([check(v, f"{argument}[{i}]", *constraints) for i, v in enumerate(value)])

@@ -262,6 +262,39 @@ def test_constraints_accept_and_convert():
     assert v.did_you_mean("zzz", ["moons"]) == ""
 
 
+@pytest.mark.parametrize(
+    ("call", "exc", "words"),
+    [
+        (lambda: v.sample_weights(["a", "b"], 2), TypeError, ["sample_weight"]),
+        (lambda: v.sample_weights([1.0, -1.0], 2), ValueError, ["sample_weight", ">= 0"]),
+        (lambda: v.sample_weights([0.0, 0.0], 2), ValueError, ["sample_weight"]),
+        (lambda: v.sample_weights([1.0], 2), ValueError, ["sample_weight", "(2,)"]),
+        (lambda: v.per_member(["x", 0.1], 2, "lr", v.Interval(float, 0, None)), TypeError,
+         ["lr[0]"]),
+        (lambda: v.per_member([1j, 0.1], 2, "lr", v.Interval(float, 0, None)), TypeError,
+         ["lr[0]"]),
+        (lambda: v.per_member(range(10**9), 2, "lr", v.Interval(float, 0, None)), ValueError,
+         ["lr", "(2)"]),
+        (lambda: v.check_callbacks(3), TypeError, ["callbacks"]),
+        (lambda: v.check_callbacks("abc"), TypeError, ["callbacks"]),
+        (lambda: v.positive_int(10**12, "epochs", maximum=v.MAX_EPOCHS), ValueError, ["epochs"]),
+    ],
+)  # fmt: skip
+def test_checks_for_fit(call, exc, words):
+    with pytest.raises(exc) as e:
+        call()
+    assert str(e.value).startswith(words[0])
+    for word in words[1:]:
+        assert word in str(e.value)
+
+
+def test_checks_for_fit_accept_and_convert():
+    np.testing.assert_array_equal(v.sample_weights([1, 2], 2), [1.0, 2.0])
+    rates = v.per_member((0.1, np.float32(0.5)), 2, "lr", v.Interval(float, 0, None))
+    assert rates.dtype == np.float64 and rates.tolist() == [0.1, 0.5]
+    assert v.check_callbacks([gn.EarlyStopping(patience=3)])[0].patience == 3
+
+
 # --- properties: junk for every argument -------------------------------------------------------
 
 JUNK = st.one_of(

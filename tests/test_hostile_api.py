@@ -114,6 +114,8 @@ CASES = [
     (lambda: gn.gradient_check(net(), X, Y, tolerance=math.nan), ValueError, ["tolerance"]),
     (lambda: gn.gradient_check(net(), X, Y, tolerance=0), ValueError, ["tolerance"]),
     (lambda: gn.gradient_check(net(output="tanh"), X, Y, "bce"), ValueError, ["loss", "bce"]),
+    (lambda: gn.gradient_check(gn.Network([400, 300, 1]), X, Y), ValueError,
+     ["net", "120601 parameters"]),
     # evolution
     (lambda: fit_evolution(net(seed=[0, 1]), X, Y, generations=10**12), ValueError,
      ["generations"]),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any, Literal, overload
@@ -10,6 +9,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
+from glassnet._validation import did_you_mean
 from glassnet.datasets._base import Dataset, DatasetInfo, FloatArray, _float_dtype
 from glassnet.datasets.bundled import _diabetes, _digits
 from glassnet.datasets.generators import (
@@ -57,8 +57,7 @@ def _lookup(name: Any) -> Callable[..., Dataset]:
         raise TypeError(f"name: expected a dataset name (one of {valid}), got {name!r}")
     key = name.strip().lower()
     if key not in _REGISTRY:
-        close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(key, _REGISTRY)
         raise ValueError(f"name: unknown dataset {name!r}{hint}; expected one of: {valid}")
     return _REGISTRY[key]
 

@@ -170,6 +170,21 @@ def check_finite_parameter(value: Array, key: str, layer: int) -> None:
         )
 
 
+def _narrowed(a: Array, dtype: np.dtype, argument: str) -> Array:
+    """``a`` as ``dtype``; a value beyond a float32 network's range is refused, not made inf."""
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore"):
+        out = a.astype(dtype)
+    if out.dtype.kind == "f" and not (np.isfinite(out.min()) and np.isfinite(out.max())):
+        row = int(np.argwhere(~np.isfinite(out))[0][0])
+        raise ValueError(
+            f"{argument}: row {row} holds a value beyond {dtype}'s range "
+            f"(+-{np.finfo(dtype).max:.3g}) for this {dtype} network"
+        )
+    return out
+
+
 def _activation(value: Any, argument: str) -> _activations.Activation:
     """The activation named by ``value``; errors name ``argument`` (activation or output)."""
     if isinstance(value, _activations.Activation):
@@ -420,7 +435,7 @@ class Network:
 
     def _inputs(self, X: Any, argument: str = "X") -> Array:
         X = finite_matrix(X, argument, columns=self.sizes[0])
-        return X.astype(self.dtype, copy=False)
+        return _narrowed(X, self.dtype, argument)
 
     def _targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
         """Check ``y`` against the output layer and the loss.
@@ -444,7 +459,7 @@ class Network:
                     f"got {y.min()}..{y.max()}"
                 )
             y = np.eye(n_out, dtype=self.dtype)[y]
-        y = finite_matrix(y, argument, columns=n_out).astype(self.dtype, copy=False)
+        y = _narrowed(finite_matrix(y, argument, columns=n_out), self.dtype, argument)
         if y.shape[0] != n_rows:
             raise ValueError(f"{argument}: expected {n_rows} rows to match X, got {y.shape[0]}")
         loss.check_targets(y, argument)

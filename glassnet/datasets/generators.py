@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES, MAX_SAMPLES
+from glassnet._validation import MAX_CLASSES, MAX_GENERATOR_PARAMETER, MAX_SAMPLES, numeric_array
 from glassnet.datasets._base import (
     Dataset,
     FloatArray,
@@ -219,10 +219,15 @@ def _blobs(
         ang = 2.0 * np.pi * np.arange(k) / k
         C = 3.0 * np.column_stack([np.cos(ang), np.sin(ang)])
     else:
-        C = np.asarray(centers, dtype=np.float64)
+        C = numeric_array(centers, "centers").astype(np.float64)
         if C.ndim != 2 or C.shape[1] != 2 or C.shape[0] < 2 or not np.all(np.isfinite(C)):
             raise ValueError(
                 f"centers: expected a finite array of shape (k, 2) with k >= 2, got shape {C.shape}"
+            )
+        if C.shape[0] > MAX_CLASSES or np.abs(C).max() > MAX_GENERATOR_PARAMETER:
+            raise ValueError(
+                f"centers: expected at most {MAX_CLASSES} centers with coordinates within "
+                f"+-{MAX_GENERATOR_PARAMETER:g}, got {C.shape[0]} up to {np.abs(C).max():g}"
             )
         k = C.shape[0]
         if n_classes is not None and _check_int(n_classes, "n_classes", 2, MAX_CLASSES) != k:

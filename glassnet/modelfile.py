@@ -130,9 +130,7 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"extra: expected a dict of JSON data or None, got {describe(extra)}")
     target = _target(path)
-    for l, layer in enumerate(net.params, start=1):
-        for k, v in layer.items():
-            check_finite_parameter(v, k, l)
+    net.check_params()
     arrays = {
         f"layer{l}.{k}": np.ascontiguousarray(v)
         for l, layer in enumerate(net.params, start=1)

@@ -623,6 +623,34 @@ class Network:
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]
         self.layers = [Layer(self, l) for l in range(len(self.params))]
+        self.check_params()
+
+    def check_params(self) -> None:
+        """Raise ``ValueError`` unless every parameter array has its layer's shape and dtype and
+        holds only finite numbers.
+
+        Layer's ``W`` and ``b`` setters check what they are given; this catches what was
+        written into :attr:`params` directly (``net.params[0]["W"][0, 0] = np.nan``). Saving a
+        model file and unpickling run it.
+        """
+        lead = () if self.population is None else (self.population,)
+        if not isinstance(self.params, list) or len(self.params) != len(self.sizes) - 1:
+            raise ValueError(f"params: expected {len(self.sizes) - 1} layers of parameters")
+        for l, (layer, n_in, n_out) in enumerate(
+            zip(self.params, self.sizes[:-1], self.sizes[1:], strict=True), start=1
+        ):
+            bias = self._bias_shape(n_out)
+            want = {"W": (*lead, n_in, n_out), **({} if bias is None else {"b": (*lead, *bias)})}
+            if not isinstance(layer, dict) or set(layer) != set(want):
+                raise ValueError(f"params: layer {l} must hold {sorted(want)}")
+            for key, shape in want.items():
+                a = layer[key]
+                if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != self.dtype:
+                    raise ValueError(
+                        f"params: layer {l} {key} is {describe(a)}, expected shape {shape} and "
+                        f"dtype {self.dtype}"
+                    )
+                check_finite_parameter(a, key, l)
 
     # Jupyter's display hooks. They are the engine's only reference to a face, made lazily
     # when a notebook asks to show the object, so importing the engine never imports

@@ -160,6 +160,22 @@ def test_bad_input_is_named(call, exc, words):
         assert word in message, message
 
 
+def test_pickles_are_checked_when_loaded():
+    import pickle
+
+    n = net(seed=[0, 1])
+    back = pickle.loads(pickle.dumps(n))
+    np.testing.assert_array_equal(back.params[0]["W"], n.params[0]["W"])
+    n.params[0]["W"][1, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="W: expected finite values for layer 1"):
+        pickle.loads(pickle.dumps(n))
+    n.params[0]["W"][1, 0, 0] = 0.0
+    state = n.__getstate__()
+    state["params"][1]["W"] = np.zeros((2, 5, 1))
+    with pytest.raises(ValueError, match=r"params: layer 2 W is .*expected shape \(2, 2, 1\)"):
+        gn.Network.__new__(gn.Network).__setstate__(state)
+
+
 # --- the rule for losses and outputs, against the mathematics ---------------------------------
 
 

@@ -419,3 +419,19 @@ def test_float32_csv_within_range_loads(tmp_path):
     path.write_text("a,b,y\n1,3e38,0\n3,4,1\n")
     X, _ = gn.datasets.load_csv(path, dtype="float32")
     assert X[0, 1] == np.float32(3e38)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_csv_from_a_pipe_is_refused_without_reading(tmp_path):
+    fifo = tmp_path / "d.csv"
+    os.mkfifo(fifo)  # reading it would block forever
+    with pytest.raises(ValueError, match="path: expected a regular CSV file"):
+        gn.datasets.load_csv(fifo)
+
+
+def test_oversized_csv_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n1,0\n2,1\n")
+    monkeypatch.setattr(gn.datasets.csv, "MAX_CSV_BYTES", 10)
+    with pytest.raises(ValueError, match=r"path: .*at most 0 MiB"):
+        gn.datasets.load_csv(path)

@@ -6,6 +6,7 @@ import csv
 import math
 import numbers
 import os
+import stat
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
@@ -15,6 +16,8 @@ from numpy.typing import DTypeLike
 from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
 from glassnet.datasets.encoding import _fmt_label, encode_labels
 
+#: The largest CSV file read (256 MiB).
+MAX_CSV_BYTES = 256 * 2**20
 # CSV tokens read as a missing value
 _MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
@@ -158,6 +161,15 @@ def load_csv(
         raise FileNotFoundError(f"path: no such file {p!r}")
     if os.path.isdir(p):
         raise ValueError(f"path: expected a CSV file, got the directory {p!r}")
+    info = os.stat(p)
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device could be read forever
+        raise ValueError(f"path: expected a regular CSV file, got {p!r} (a device, pipe or socket)")
+    if info.st_size > MAX_CSV_BYTES:
+        raise ValueError(
+            f"path: {p!r} holds {info.st_size / 2**20:.0f} MiB; at most "
+            f"{MAX_CSV_BYTES // 2**20} MiB of CSV are read (glassnet.datasets.csv.MAX_CSV_BYTES: "
+            "parsed as Python text, a table takes about ten times its file size)"
+        )
 
     rows: list[tuple[int, list[str]]] = []
     last = 0  # the line the previous row ended on: a row that fails began just after it

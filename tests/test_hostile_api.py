@@ -147,6 +147,7 @@ CASES = [
     (lambda: gn.datasets.Standardizer().fit(np.ma.masked_array(X)), TypeError, ["X", "masked"]),
     (lambda: gn.datasets.Standardizer().fit(X).transform(X[:, :2]), ValueError, ["X", "columns"]),
     (lambda: gn.datasets.train_test_split(X, Y, test_size="a"), TypeError, ["test_size"]),
+    (lambda: gn.datasets.train_test_split(np.ma.masked_array(X), Y), TypeError, ["X", "masked"]),
 ]  # fmt: skip
 
 

@@ -212,7 +212,7 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
 def _key(net: Network, plan: _training.Plan, chunk: int, args: Any) -> Any:
     import jax
 
-    shapes = tuple((np.shape(a), np.result_type(a).str) for a in jax.tree_util.tree_leaves(args))
+    shapes = tuple((np.shape(a), np.dtype(a.dtype).str) for a in jax.tree_util.tree_leaves(args))
     spec = (
         tuple(net.sizes),
         tuple(net.activations),
@@ -232,7 +232,7 @@ def _key(net: Network, plan: _training.Plan, chunk: int, args: Any) -> Any:
         plan.epochs,
         None if plan.validation is None else plan.validation[2],
         chunk,
-        bool(jax.config.jax_enable_x64),
+        bool(jax.config.read("jax_enable_x64")),
     )
     return spec, jax.tree_util.tree_structure(args), shapes
 
@@ -376,9 +376,7 @@ def _run(
             stop = int(host_epoch.max())
         if plan.stats_every:
             for j in range(epoch0, stop + 1):
-                if plan.records_stats(j) or j == stop:
-                    if stats_epochs and stats_epochs[-1] == j:
-                        continue
+                if plan.records_stats(j):
                     for name in stats:
                         stats[name].append(outs["stats"][name][j - epoch0])
                     stats_epochs.append(j)
@@ -402,9 +400,12 @@ def _run(
         epoch0 += n_epochs
 
     # drop records past the epochs run (a chunk may run past its stop)
-    keep = [k for k, e in enumerate(stats_epochs) if e < epochs_run]
-    stats = {name: [v[k] for k in keep] for name, v in stats.items()}
-    stats_epochs = [stats_epochs[k] for k in keep]
+    if plan.stats_every and (not stats_epochs or stats_epochs[-1] != epochs_run - 1):
+        # stopped early (diverged, or by a callback): the last epoch run gets its record too;
+        # the program records every chunk's last epoch and the epoch a run diverges at
+        for name in stats:
+            stats[name].append(outs["stats"][name][epochs_run - 1 - epoch0])
+        stats_epochs.append(epochs_run - 1)
     history.compile_seconds = compile_seconds
     history.run_seconds = run_seconds
     _training.finish(history, epochs_run, _to_host(state), rngs, stats_epochs, stats, P)

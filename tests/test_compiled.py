@@ -214,3 +214,17 @@ def test_the_numpy_engine_never_imports_jax():
         "assert 'jax' not in sys.modules, 'jax imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_info_lists_the_backends_and_devices(monkeypatch):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert f"glassnet {gn.__version__}" in out
+    assert f"jax    available: JAX {jax.__version__}, default device {jax.default_backend()}" in out
+    assert f"device {jax.devices()[0]}" in out
+    monkeypatch.setattr(compiled, "available", lambda: False)
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert "jax    not available: JAX is not installed (pip install 'glassnet[jax]')" in out

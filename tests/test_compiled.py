@@ -91,7 +91,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra"), CASES)
+@pytest.mark.parametrize(
+    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra"), CASES
+)
 def test_compiled_equals_numpy(hidden, output, loss, opt, bias, pop, batch, extra):
     n_out = 3 if output == "softmax" else 1
     kind = "classes" if output == "softmax" else ("real" if output == "identity" else "unit")
@@ -172,7 +174,7 @@ def test_early_stopping_runs_between_chunks_like_numpy():
 
 def test_float32_within_float32_tolerance():
     X, y = _data(n=20)
-    a, b, ha, hb = _both(
+    _a, b, ha, hb = _both(
         {"sizes": [3, 6, 1], "seed": [0, 1], "dtype": "float32", "activation": "tanh"},
         X,
         y,

@@ -176,7 +176,14 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
 
             first = jnp.where(first_set, first, total)
             check = (epoch % plan.check_every == 0) | (epoch == plan.epochs - 1)
-            bad = _training.diverging(total, first, params, tplan, check) & ~diverged
+            # the rule's parameter pass only runs on the epochs that check it
+            bad = _training.diverging(total, first, params, tplan, False) | lax.cond(
+                check,
+                lambda p: _training.runaway(p, limit),
+                lambda p: jnp.zeros(lead, dtype=bool),
+                params,
+            )
+            bad = bad & ~diverged
             div_epoch = jnp.where(bad, epoch, div_epoch)
             diverged = diverged | bad
 
@@ -202,6 +209,7 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
             return carry, out
 
         carry = (params, state, diverged, div_epoch, first, first_set)
+        # orders is None for full batches: the scan then hands each epoch None
         carry, outs = lax.scan(epoch_body, carry, (jnp.arange(chunk), orders))
         params, state, diverged, div_epoch, first, first_set = carry
         return params, state, diverged, div_epoch, first, first_set, outs
@@ -332,12 +340,16 @@ def _run(
     epoch0 = 0
     while epoch0 < plan.epochs:
         n_epochs = min(chunk, plan.epochs - epoch0)
-        if shuffled:
-            orders = np.stack(
-                [_training.permutations(plan, rngs, P is not None) for _ in range(n_epochs)]
-            ).astype(np.int32)
+        if plan.full_batch:
+            orders = None
+        elif shuffled:
+            orders = put(
+                np.stack(
+                    [_training.permutations(plan, rngs, P is not None) for _ in range(n_epochs)]
+                ).astype(np.int32)
+            )
         else:
-            orders = np.broadcast_to(np.arange(plan.n, dtype=np.int32), (n_epochs, plan.n))
+            orders = put(np.broadcast_to(np.arange(plan.n, dtype=np.int32), (n_epochs, plan.n)))
         args = (
             params,
             state,
@@ -346,7 +358,7 @@ def _run(
             first,
             first_set,
             data,
-            put(orders),
+            orders,
             eta,
             limit,
             put(np.asarray(epoch0, dtype=np.int32)),

@@ -72,6 +72,12 @@ __all__ = [
 
 def tree_map(f: Callable[..., Array], *trees: Tree) -> Tree:
     """Apply ``f`` leaf by leaf to trees of the parameter structure."""
+    # one and two trees written out: the NumPy loop maps a few small arrays per step, where
+    # a generic comprehension costs as much as the arithmetic
+    if len(trees) == 1:
+        return [{k: f(v) for k, v in layer.items()} for layer in trees[0]]
+    if len(trees) == 2:
+        return [{k: f(v, other[k]) for k, v in a.items()} for a, other in zip(*trees, strict=True)]
     return [{k: f(*(t[i][k] for t in trees)) for k in layer} for i, layer in enumerate(trees[0])]
 
 
@@ -200,10 +206,28 @@ def scale_by_adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -
     def update(grads: Tree, state: AdamState, params: Tree | None = None):
         t = state.count + 1
         c1, c2 = 1 - beta1**t, 1 - beta2**t
-        m = tree_map(lambda m, g: beta1 * m + (1 - beta1) * g, state.m, grads)
-        v = tree_map(lambda v, g: beta2 * v + (1 - beta2) * (g * g), state.v, grads)
-        u = tree_map(lambda m, v: (m / c1) / (namespace(v).sqrt(v / c2) + eps), m, v)
-        return u, AdamState(t, m, v)
+        m_tree, v_tree, u_tree = [], [], []
+        for g_layer, m_layer, v_layer in zip(grads, state.m, state.v, strict=True):
+            m_new, v_new, u_new = {}, {}, {}
+            for k, g in g_layer.items():
+                # Augmented assignments update the fresh arrays in place in NumPy (fewer
+                # temporaries) and make new ones in JAX, whose arrays are immutable.
+                m = beta1 * m_layer[k]
+                m += (1 - beta1) * g  # m <- b1 m + (1 - b1) g
+                g2 = g * g
+                g2 *= 1 - beta2
+                v = beta2 * v_layer[k]
+                v += g2  # v <- b2 v + (1 - b2) g^2
+                den = namespace(v).sqrt(v)
+                den *= c2**-0.5
+                den += eps  # sqrt(v_hat) + eps
+                u = m / c1
+                u /= den  # m_hat / (sqrt(v_hat) + eps)
+                m_new[k], v_new[k], u_new[k] = m, v, u
+            m_tree.append(m_new)
+            v_tree.append(v_new)
+            u_tree.append(u_new)
+        return u_tree, AdamState(t, m_tree, v_tree)
 
     return Transformation(init, update)
 

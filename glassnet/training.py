@@ -396,11 +396,20 @@ def diverging(loss: Any, first_loss: Any, params: list, plan: Plan, check_params
     keeps the loss finite). Rules 1 and 2 are checked every epoch; rule 3 every
     ``plan.check_every`` epochs (and at the last), where ``check_params`` is true.
     """
-    xp = namespace(loss)
-    bad = ~xp.isfinite(loss) | (loss > LOSS_GROWTH * xp.maximum(first_loss, 1.0))
+    if isinstance(loss, float):  # a single network in the NumPy loop: plain floats are faster
+        bad = not math.isfinite(loss) or loss > LOSS_GROWTH * max(first_loss, 1.0)
+    else:
+        xp = namespace(loss)
+        bad = ~xp.isfinite(loss) | (loss > LOSS_GROWTH * xp.maximum(first_loss, 1.0))
+    if check_params is False:  # the parameters' pass is skipped, not just masked
+        return bad
+    return bad | (runaway(params, plan.param_limit) & check_params)
+
+
+def runaway(params: list, limit: Any) -> Any:
+    """Rule 3 of :func:`diverging`: a parameter is not finite or exceeds ``limit``."""
     pmax = _param_max(params)
-    runaway = ~xp.isfinite(pmax) | (pmax > plan.param_limit)
-    return bad | (runaway & check_params)
+    return ~namespace(pmax).isfinite(pmax) | (pmax > limit)
 
 
 # --- the plan: fit's arguments, resolved once --------------------------------------------------
@@ -436,18 +445,9 @@ class Plan:
     check_every: int
     backend: str
     chunk_epochs: int | None
-
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def full_batch(self) -> bool:
-        return self.batch >= self.n
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return math.ceil(self.n / self.batch)
+    n: int  # samples
+    full_batch: bool  # batch >= n
+    steps_per_epoch: int
 
     def records_stats(self, epoch: int) -> bool:
         """Whether the layer statistics are recorded at ``epoch``."""
@@ -595,6 +595,9 @@ def plan(
         check_every=max(1, math.ceil(epochs / 100)),
         backend=backend,
         chunk_epochs=chunk_epochs,
+        n=n,
+        full_batch=batch >= n,
+        steps_per_epoch=steps_per_epoch,
     )
 
 

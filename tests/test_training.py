@@ -63,7 +63,7 @@ def test_adamw_decays_weights_not_biases():
     assert steps[0]["b"][0, 0] == 0.0
 
 
-@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize("name", optimizers.names())  # every registered optimizer
 def test_every_optimizer_learns_xor(name):
     X, y = gn.datasets.load("xor")
     net = gn.Network([2, 8, 1], activation="tanh", output="sigmoid", seed=0)

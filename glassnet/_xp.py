@@ -23,10 +23,21 @@ from scipy import special
 __all__ = ["NUMPY", "is_numpy", "jax_namespace", "namespace"]
 
 
-def _names(xp: Any, sp: Any, name: str) -> SimpleNamespace:
+def _numpy_sum_squares(r: Any) -> Any:
+    # one pass, no temporary r * r (NumPy's einsum)
+    return np.einsum("...ij,...ij->...", r, r)
+
+
+def _jax_sum_squares(r: Any) -> Any:
+    # XLA fuses the product into the reduction; an einsum would become a batched dot
+    return (r * r).sum(axis=(-2, -1))
+
+
+def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
     # the functions the engine uses; attribute access on a SimpleNamespace is one dict lookup
     return SimpleNamespace(
         name=name,
+        sum_squares=sum_squares,
         abs=xp.abs,
         clip=xp.clip,
         cos=xp.cos,
@@ -51,7 +62,7 @@ def _names(xp: Any, sp: Any, name: str) -> SimpleNamespace:
     )
 
 
-NUMPY = _names(np, special, "numpy")
+NUMPY = _names(np, special, "numpy", _numpy_sum_squares)
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int)
 
@@ -67,7 +78,7 @@ def jax_namespace() -> SimpleNamespace:
     import jax.numpy as jnp
     import jax.scipy.special as jsp
 
-    return _names(jnp, jsp, "jax")
+    return _names(jnp, jsp, "jax", _jax_sum_squares)
 
 
 def namespace(x: Any) -> SimpleNamespace:

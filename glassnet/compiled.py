@@ -108,6 +108,25 @@ def _layout(plan: _training.Plan) -> tuple[int, int]:
     return (n_full, last) if last else (n_full - 1, plan.batch)
 
 
+class _Layout:
+    """Where the layer statistics are recorded in a chunk of ``chunk`` epochs.
+
+    The chunk starts on an epoch that the schedule records (a multiple of the stride ``k``), so
+    the schedule is static: ``groups`` stretches of one recorded epoch and ``k - 1`` plain ones,
+    then a ``tail`` stretch, then the chunk's last epoch, recorded too. Plain epochs compute no
+    statistics at all (a ``lax.cond`` per epoch cost more than the statistics themselves).
+    """
+
+    def __init__(self, chunk: int, stride: int) -> None:
+        self.stride = stride
+        body = chunk - 1
+        self.groups, self.tail = divmod(body, stride) if stride else (0, 0)
+        self.positions = [g * stride for g in range(self.groups)]
+        if self.tail:
+            self.positions.append(self.groups * stride)
+        self.positions.append(chunk - 1)
+
+
 def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
     """The traced function of one chunk of ``chunk`` epochs (see the module docstring)."""
     import jax
@@ -116,6 +135,7 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
 
     P = net.population
     scanned, final = _layout(plan)
+    layout = _Layout(chunk, plan.stats_every)
     ready = plan.lr is None  # a ready Optimizer object: used as it is
     eps = float(np.finfo(net.dtype).tiny)
     lead = () if P is None else (P,)
@@ -138,9 +158,9 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
         def batch(idx: Any) -> tuple[Any, Any, Any]:
             return X[idx], y[idx], None if w is None else w[idx]
 
-        def epoch_body(carry, xs):
+        def epoch(carry: Any, i: Any, order: Any, record: bool) -> tuple[Any, dict[str, Any]]:
+            """One epoch; with ``record`` (static) it also returns its layer statistics."""
             params, state, diverged, div_epoch, first, first_set = carry
-            i, order = xs
             epoch = (epoch0 + i).astype(div_epoch.dtype)
             frozen = diverged if P is None else diverged[:, None, None]
             out: dict[str, Any] = {}
@@ -158,11 +178,8 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
                     params, state, total = c
                     Xb, yb, wb = batch(idx_b)
                     r = _training.step(net, tplan, params, state, Xb, yb, wb, frozen, opt)
-                    return (
-                        r.params,
-                        r.state,
-                        total + _training.epoch_share(tplan, r.cost, plan.batch),
-                    ), None
+                    share = _training.epoch_share(tplan, r.cost, plan.batch)
+                    return (r.params, r.state, total + share), None
 
                 (params, state, total), _ = lax.scan(batch_body, (params, state, total), idx)
             if plan.full_batch:
@@ -186,33 +203,52 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
             bad = bad & ~diverged
             div_epoch = jnp.where(bad, epoch, div_epoch)
             diverged = diverged | bad
-
-            if plan.stats_every:
-                record = (
-                    (epoch % plan.stats_every == 0)
-                    | (epoch == plan.epochs - 1)
-                    | (i == chunk - 1)
-                    | bad.any()
+            if record and plan.stats_every:
+                out["stats"] = _training.layer_stats(
+                    net, r.fwd, r.grads, r.steps, eps, params=params
                 )
+            return (params, state, diverged, div_epoch, first, jnp.asarray(True)), out
 
-                def stats(_: Any) -> dict[str, Any]:
-                    return _training.layer_stats(net, r.fwd, r.grads, r.steps, eps, params=params)
-
-                shapes = jax.eval_shape(stats, None)
-                out["stats"] = lax.cond(
-                    record,
-                    stats,
-                    lambda _: {k: jnp.full(s.shape, jnp.nan, s.dtype) for k, s in shapes.items()},
-                    None,
-                )
-            carry = (params, state, diverged, div_epoch, first, jnp.asarray(True))
-            return carry, out
+        def plain(carry: Any, xs: Any) -> tuple[Any, dict[str, Any]]:
+            return epoch(carry, xs[0], xs[1], False)
 
         carry = (params, state, diverged, div_epoch, first, first_set)
-        # orders is None for full batches: the scan then hands each epoch None
-        carry, outs = lax.scan(epoch_body, carry, (jnp.arange(chunk), orders))
+        steps = jnp.arange(chunk)
+        if not plan.stats_every:
+            carry, outs = lax.scan(plain, carry, (steps, orders))
+            return (*carry, {**outs, "stats": {}})
+
+        # Stretches of the schedule: a recorded epoch, then the plain epochs up to the next
+        # one, written into per-epoch buffers (two traced epochs in all: compile time stays low)
+        def order_at(j: Any) -> Any:
+            return None if orders is None else lax.dynamic_index_in_dim(orders, j, keepdims=False)
+
+        def write(bufs: dict[str, Any], j: Any, out: dict[str, Any]) -> dict[str, Any]:
+            return {n: lax.dynamic_update_index_in_dim(b, out[n], j, 0) for n, b in bufs.items()}
+
+        def plain_loop(j: Any, c: Any) -> Any:
+            carry, bufs = c
+            carry, out = epoch(carry, j, order_at(j), False)
+            return carry, write(bufs, j, out)
+
+        def stretch(c: Any, xs: Any) -> Any:
+            carry, bufs = c
+            start, n_plain = xs
+            carry, out = epoch(carry, start, order_at(start), True)
+            stats = out.pop("stats")
+            bufs = write(bufs, start, out)
+            carry, bufs = lax.fori_loop(start + 1, start + 1 + n_plain, plain_loop, (carry, bufs))
+            return (carry, bufs), stats
+
+        shapes = jax.eval_shape(lambda c: plain(c, (steps[0], order_at(0)))[1], carry)
+        bufs = {n: jnp.zeros((chunk, *v.shape), v.dtype) for n, v in shapes.items()}
+        starts = np.asarray(layout.positions)
+        n_plain = np.diff([*layout.positions, chunk]) - 1
+        (carry, bufs), stats = lax.scan(
+            stretch, (carry, bufs), (jnp.asarray(starts), jnp.asarray(n_plain))
+        )
         params, state, diverged, div_epoch, first, first_set = carry
-        return params, state, diverged, div_epoch, first, first_set, outs
+        return params, state, diverged, div_epoch, first, first_set, {**bufs, "stats": stats}
 
     return run
 
@@ -309,6 +345,10 @@ def _run(
     if shuffled:  # bound the host's sample orders of one chunk
         chunk = max(1, min(chunk, MAX_ORDER_BYTES // (4 * members * plan.n)))
     chunk = min(chunk, plan.epochs)
+    k = plan.stats_every
+    if k > 1 and 1 < chunk < plan.epochs:
+        # chunks start on recorded epochs, so each chunk's schedule is the same static one
+        chunk = max(k, chunk // k * k)
 
     put = jax.device_put
     data = tuple(
@@ -386,12 +426,12 @@ def _run(
             stop = int(host_epoch)
         elif P is not None and host_div.all():
             stop = int(host_epoch.max())
-        if plan.stats_every:
-            for j in range(epoch0, stop + 1):
-                if plan.records_stats(j):
-                    for name in stats:
-                        stats[name].append(outs["stats"][name][j - epoch0])
-                    stats_epochs.append(j)
+        positions = {p: n for n, p in enumerate(_Layout(n_epochs, k).positions)} if k else {}
+        for j in range(epoch0, stop + 1):
+            if plan.records_stats(j) and j - epoch0 in positions:
+                for name in stats:
+                    stats[name].append(outs["stats"][name][positions[j - epoch0]])
+                stats_epochs.append(j)
         epochs_run = stop + 1
         _write_back(net, params)
         if P is None:
@@ -411,12 +451,12 @@ def _run(
             break
         epoch0 += n_epochs
 
-    # drop records past the epochs run (a chunk may run past its stop)
-    if plan.stats_every and (not stats_epochs or stats_epochs[-1] != epochs_run - 1):
-        # stopped early (diverged, or by a callback): the last epoch run gets its record too;
-        # the program records every chunk's last epoch and the epoch a run diverges at
+    end = epochs_run - 1 - epoch0
+    if k and (not stats_epochs or stats_epochs[-1] != epochs_run - 1) and end in positions:
+        # stopped early by a callback: the chunk's last epoch, recorded, is the last run. (A
+        # run that diverges inside a chunk keeps the records of its schedule only.)
         for name in stats:
-            stats[name].append(outs["stats"][name][epochs_run - 1 - epoch0])
+            stats[name].append(outs["stats"][name][positions[end]])
         stats_epochs.append(epochs_run - 1)
     history.compile_seconds = compile_seconds
     history.run_seconds = run_seconds

@@ -115,8 +115,8 @@ def _n(y_hat: Array) -> int:
 
 # mse: C = (1 / (n m)) sum (y_hat - y)^2
 def _sum_sq(r: Array) -> Array:
-    # sum of squares over samples and outputs, per member, in one pass
-    return namespace(r).einsum("...ij,...ij->...", r, r)
+    # sum of squares over samples and outputs, per member
+    return namespace(r).sum_squares(r)
 
 
 def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:

@@ -26,6 +26,14 @@ Compiled programs are kept (up to :data:`CACHE_SIZE`) under that key, so a secon
 same shapes does not compile again. ``History.compile_seconds`` is the time spent compiling
 (0 for a cached program) and ``History.run_seconds`` the time spent running.
 
+Layer statistics
+----------------
+Recorded on ``fit``'s schedule (every ``stats_every`` epochs and at the last) and at the last
+epoch of every chunk, as in the NumPy loop. One difference: a single network (or a whole
+population) that diverges stops there in both backends, and the NumPy loop also records the
+statistics of the epoch it stopped at, while the compiled program keeps only those of its
+schedule (its epochs are compiled with or without the statistics ahead of time).
+
 Callbacks
 ---------
 Callbacks run between calls of the program, each of which runs ``chunk_epochs`` epochs:
@@ -53,7 +61,7 @@ from glassnet import training as _training
 if TYPE_CHECKING:
     from glassnet.network import Network
 
-__all__ = ["CACHE_SIZE", "available", "info", "run"]
+__all__ = ["CACHE_SIZE", "available", "evaluator", "info", "run"]
 
 CACHE_SIZE = 32
 """How many compiled programs are kept."""
@@ -461,6 +469,24 @@ def _run(
     history.compile_seconds = compile_seconds
     history.run_seconds = run_seconds
     _training.finish(history, epochs_run, _to_host(state), rngs, stats_epochs, stats, P)
+
+
+def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:
+    """``evaluate(params) -> (P,)`` float64 losses of every member, as one compiled program.
+
+    The forward pass and the loss are the engine's own (``Network._forward``,
+    ``Network._loss_value``), traced once; the data stays on the device between calls.
+    """
+    jax = _jax()
+    with _x64(net):
+        Xd, yd = jax.device_put(X), jax.device_put(y)
+        program = jax.jit(lambda params: net._loss_value(net._forward(Xd, params), yd, loss))
+
+    def evaluate(params: list[dict[str, np.ndarray]]) -> np.ndarray:
+        with _x64(net):
+            return np.asarray(program(params), dtype=float)
+
+    return evaluate
 
 
 def _write_back(net: Network, params: Any) -> None:

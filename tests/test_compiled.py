@@ -230,3 +230,29 @@ def test_info_lists_the_backends_and_devices(monkeypatch):
     monkeypatch.setattr(compiled, "available", lambda: False)
     out = CliRunner().invoke(cli, ["info"]).output
     assert "jax    not available: JAX is not installed (pip install 'glassnet[jax]')" in out
+
+
+@pytest.mark.skipif(
+    jax.default_backend() != "gpu", reason="no GPU here: JAX's default device is the CPU"
+)
+def test_a_population_on_the_gpu_matches_the_numpy_loop():
+    # runs unchanged where JAX's CUDA build sees a GPU
+    assert jax.default_backend() == "gpu"
+    a, b, ha, hb = _both(
+        {"sizes": [3, 2, 1], "seed": list(range(64))}, PAPER_X, PAPER_Y, lr=0.5, epochs=300
+    )
+    _assert_same(a, b, ha, hb)
+
+
+def test_evolution_evaluates_members_with_the_compiled_program():
+    X, y = gn.datasets.load("xor")
+    runs = []
+    for backend in ("numpy", "jax"):
+        net = gn.Network([2, 3, 1], activation="tanh", seed=list(range(20)))
+        h = gn.evolution.fit_evolution(net, X, y, generations=30, seed=0, backend=backend)
+        runs.append((net, h))
+    (a, ha), (b, hb) = runs
+    # selection is a sort of the losses: equal losses to 1e-12 pick the same members
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-12)
+    np.testing.assert_allclose(hb.median_loss, ha.median_loss, rtol=1e-12)
+    np.testing.assert_allclose(b.params[0]["W"], a.params[0]["W"], rtol=1e-12)

@@ -494,3 +494,6 @@ def _write_back(net: Network, params: Any) -> None:
     for layer, new in zip(net.params, params, strict=True):
         for k in layer:
             layer[k][...] = np.asarray(new[k])
+
+
+_training.BACKENDS["jax"] = run

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -682,7 +682,13 @@ def evaluate(net: Network, plan: Plan, params: list) -> tuple[Any, Any]:
 
 # --- fit ---------------------------------------------------------------------------------------
 
-BACKENDS = ("numpy", "jax")
+Runner = Callable[..., None]
+
+BACKENDS: dict[str, Runner] = {}
+"""Where training runs, by name: ``runner(net, plan, history, state, rngs, first_loss,
+callbacks, warn)`` trains ``net`` in place and fills ``history``. ``"numpy"`` is
+:func:`run_numpy`; :mod:`glassnet.compiled` registers ``"jax"`` when ``glassnet`` is imported
+(it imports JAX only when it runs), so this module never imports the compiled backend."""
 
 
 def fit(
@@ -846,12 +852,7 @@ def fit(
     )
     for cb in callbacks:
         cb.on_train_begin(net, history)
-    if p.backend == "jax":
-        from glassnet import compiled
-
-        compiled.run(net, p, history, state, rngs, first_loss, list(callbacks), warn)
-    else:
-        run_numpy(net, p, history, state, rngs, first_loss, list(callbacks), warn)
+    BACKENDS[p.backend](net, p, history, state, rngs, first_loss, list(callbacks), warn)
     for cb in callbacks:
         cb.on_train_end(net, history)
     return history
@@ -958,6 +959,9 @@ def run_numpy(
         stats_epochs.append(epoch)
     history.run_seconds = time.perf_counter() - start
     finish(history, epoch + 1, state, rngs, stats_epochs, stats, P)
+
+
+BACKENDS["numpy"] = run_numpy
 
 
 def run_callbacks(callbacks: list[Callback], epoch: int, history: History, net: Network) -> bool:

@@ -329,146 +329,132 @@ def run(
 ) -> None:
     """Train ``net`` in place by ``plan`` with the compiled program, filling ``history``."""
     jax = _jax()
-    with _x64(net):
-        _run(jax, net, plan, history, state, rngs, first_loss, callbacks, warn)
+    with _x64(net):  # float64 in a local context: the user's JAX configuration is kept
+        import jax.numpy as jnp
 
+        P = net.population
+        members = P or 1
+        shuffled = plan.shuffle and not plan.full_batch
+        chunk = plan.chunk_epochs or (1 if callbacks else plan.epochs)
+        if shuffled:  # bound the host's sample orders of one chunk
+            chunk = max(1, min(chunk, MAX_ORDER_BYTES // (4 * members * plan.n)))
+        chunk = min(chunk, plan.epochs)
+        k = plan.stats_every
+        if k > 1 and 1 < chunk < plan.epochs:
+            # chunks start on recorded epochs, so each chunk's schedule is the same static one
+            chunk = max(k, chunk // k * k)
 
-def _run(
-    jax: Any,
-    net: Network,
-    plan: _training.Plan,
-    history: _training.History,
-    state: Any,
-    rngs: list[np.random.Generator],
-    first_loss: Any,
-    callbacks: list[_training.Callback],
-    warn: bool,
-) -> None:
-    import jax.numpy as jnp
-
-    P = net.population
-    members = P or 1
-    shuffled = plan.shuffle and not plan.full_batch
-    chunk = plan.chunk_epochs or (1 if callbacks else plan.epochs)
-    if shuffled:  # bound the host's sample orders of one chunk
-        chunk = max(1, min(chunk, MAX_ORDER_BYTES // (4 * members * plan.n)))
-    chunk = min(chunk, plan.epochs)
-    k = plan.stats_every
-    if k > 1 and 1 < chunk < plan.epochs:
-        # chunks start on recorded epochs, so each chunk's schedule is the same static one
-        chunk = max(k, chunk // k * k)
-
-    put = jax.device_put
-    data = tuple(
-        None if a is None else put(a)
-        for a in (
-            plan.X,
-            plan.y,
-            plan.weight,
-            None if plan.validation is None else plan.validation[0],
-            None if plan.validation is None else plan.validation[1],
-        )
-    )
-    eta = put(np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=net.dtype))
-    limit = put(np.asarray(plan.param_limit, dtype=net.dtype))
-    params = jax.tree_util.tree_map(put, [dict(p) for p in net.params])
-    state = jax.tree_util.tree_map(jnp.asarray, state)
-    diverged = put(np.zeros(() if P is None else (P,), dtype=bool))
-    div_epoch = put(np.full(() if P is None else (P,), -1, dtype=np.int32))
-    lead = () if P is None else (P,)
-    first = put(
-        np.zeros(lead, net.dtype) if first_loss is None else np.asarray(first_loss, net.dtype)
-    )
-    first_set = put(np.asarray(first_loss is not None))
-
-    stats_epochs: list[int] = []
-    stats: dict[str, list[np.ndarray]] = {name: [] for name in _training.LAYER_STATS}
-    epochs_run = 0
-    compile_seconds = run_seconds = 0.0
-    epoch0 = 0
-    while epoch0 < plan.epochs:
-        n_epochs = min(chunk, plan.epochs - epoch0)
-        if plan.full_batch:
-            orders = None
-        elif shuffled:
-            orders = put(
-                np.stack(
-                    [_training.permutations(plan, rngs, P is not None) for _ in range(n_epochs)]
-                ).astype(np.int32)
+        put = jax.device_put
+        data = tuple(
+            None if a is None else put(a)
+            for a in (
+                plan.X,
+                plan.y,
+                plan.weight,
+                None if plan.validation is None else plan.validation[0],
+                None if plan.validation is None else plan.validation[1],
             )
-        else:
-            orders = put(np.broadcast_to(np.arange(plan.n, dtype=np.int32), (n_epochs, plan.n)))
-        args = (
-            params,
-            state,
-            diverged,
-            div_epoch,
-            first,
-            first_set,
-            data,
-            orders,
-            eta,
-            limit,
-            put(np.asarray(epoch0, dtype=np.int32)),
         )
-        program, seconds = _compiled(net, plan, n_epochs, args)
-        compile_seconds += seconds
-        start = time.perf_counter()
-        params, state, diverged, div_epoch, first, first_set, outs = program(*args)
-        outs = jax.tree_util.tree_map(np.asarray, outs)
-        run_seconds += time.perf_counter() - start
+        eta = put(np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=net.dtype))
+        limit = put(np.asarray(plan.param_limit, dtype=net.dtype))
+        params = jax.tree_util.tree_map(put, [dict(p) for p in net.params])
+        state = jax.tree_util.tree_map(jnp.asarray, state)
+        diverged = put(np.zeros(() if P is None else (P,), dtype=bool))
+        div_epoch = put(np.full(() if P is None else (P,), -1, dtype=np.int32))
+        lead = () if P is None else (P,)
+        first = put(
+            np.zeros(lead, net.dtype) if first_loss is None else np.asarray(first_loss, net.dtype)
+        )
+        first_set = put(np.asarray(first_loss is not None))
 
-        span = slice(epoch0, epoch0 + n_epochs)
-        history.loss[..., span] = outs["loss"].T
-        if history.val_loss is not None:
-            history.val_loss[..., span] = outs["val_loss"].T
-        if history.val_accuracy is not None:
-            history.val_accuracy[..., span] = outs["val_accuracy"].T
-        history.first_loss = np.asarray(first) if P is not None else float(first)
+        stats_epochs: list[int] = []
+        stats: dict[str, list[np.ndarray]] = {name: [] for name in _training.LAYER_STATS}
+        epochs_run = 0
+        compile_seconds = run_seconds = 0.0
+        epoch0 = 0
+        while epoch0 < plan.epochs:
+            n_epochs = min(chunk, plan.epochs - epoch0)
+            if plan.full_batch:
+                orders = None
+            elif shuffled:
+                orders = put(
+                    np.stack(
+                        [_training.permutations(plan, rngs, P is not None) for _ in range(n_epochs)]
+                    ).astype(np.int32)
+                )
+            else:
+                orders = put(np.broadcast_to(np.arange(plan.n, dtype=np.int32), (n_epochs, plan.n)))
+            args = (
+                params,
+                state,
+                diverged,
+                div_epoch,
+                first,
+                first_set,
+                data,
+                orders,
+                eta,
+                limit,
+                put(np.asarray(epoch0, dtype=np.int32)),
+            )
+            program, seconds = _compiled(net, plan, n_epochs, args)
+            compile_seconds += seconds
+            start = time.perf_counter()
+            params, state, diverged, div_epoch, first, first_set, outs = program(*args)
+            outs = jax.tree_util.tree_map(np.asarray, outs)
+            run_seconds += time.perf_counter() - start
 
-        host_div = np.asarray(diverged)
-        host_epoch = np.asarray(div_epoch).astype(np.int64)
-        last = epoch0 + n_epochs - 1
-        stop = last
-        if P is None and host_div:
-            stop = int(host_epoch)
-        elif P is not None and host_div.all():
-            stop = int(host_epoch.max())
-        positions = {p: n for n, p in enumerate(_Layout(n_epochs, k).positions)} if k else {}
-        for j in range(epoch0, stop + 1):
-            if plan.records_stats(j) and j - epoch0 in positions:
-                for name in stats:
-                    stats[name].append(outs["stats"][name][positions[j - epoch0]])
-                stats_epochs.append(j)
-        epochs_run = stop + 1
-        _write_back(net, params)
-        if P is None:
-            history.diverged, history.diverged_epoch = bool(host_div), int(host_epoch)
-            if host_div:
-                loss = float(history.loss[stop])
-                _training.stop_diverged(history, stop, loss, plan, warn)
+            span = slice(epoch0, epoch0 + n_epochs)
+            history.loss[..., span] = outs["loss"].T
+            if history.val_loss is not None:
+                history.val_loss[..., span] = outs["val_loss"].T
+            if history.val_accuracy is not None:
+                history.val_accuracy[..., span] = outs["val_accuracy"].T
+            history.first_loss = np.asarray(first) if P is not None else float(first)
+
+            host_div = np.asarray(diverged)
+            host_epoch = np.asarray(div_epoch).astype(np.int64)
+            last = epoch0 + n_epochs - 1
+            stop = last
+            if P is None and host_div:
+                stop = int(host_epoch)
+            elif P is not None and host_div.all():
+                stop = int(host_epoch.max())
+            positions = {p: n for n, p in enumerate(_Layout(n_epochs, k).positions)} if k else {}
+            for j in range(epoch0, stop + 1):
+                if plan.records_stats(j) and j - epoch0 in positions:
+                    for name in stats:
+                        stats[name].append(outs["stats"][name][positions[j - epoch0]])
+                    stats_epochs.append(j)
+            epochs_run = stop + 1
+            _write_back(net, params)
+            if P is None:
+                history.diverged, history.diverged_epoch = bool(host_div), int(host_epoch)
+                if host_div:
+                    loss = float(history.loss[stop])
+                    _training.stop_diverged(history, stop, loss, plan, warn)
+                    break
+            else:
+                history.diverged = host_div.copy()
+                history.diverged_epoch = host_epoch.copy()
+                if host_div.all():
+                    history.stopped_by = "diverged"
+                    history.messages.append(f"every member diverged by epoch {stop}")
+                    break
+            if callbacks and _training.run_callbacks(callbacks, last, history, net):
                 break
-        else:
-            history.diverged = host_div.copy()
-            history.diverged_epoch = host_epoch.copy()
-            if host_div.all():
-                history.stopped_by = "diverged"
-                history.messages.append(f"every member diverged by epoch {stop}")
-                break
-        if callbacks and _training.run_callbacks(callbacks, last, history, net):
-            break
-        epoch0 += n_epochs
+            epoch0 += n_epochs
 
-    end = epochs_run - 1 - epoch0
-    if k and (not stats_epochs or stats_epochs[-1] != epochs_run - 1) and end in positions:
-        # stopped early by a callback: the chunk's last epoch, recorded, is the last run. (A
-        # run that diverges inside a chunk keeps the records of its schedule only.)
-        for name in stats:
-            stats[name].append(outs["stats"][name][positions[end]])
-        stats_epochs.append(epochs_run - 1)
-    history.compile_seconds = compile_seconds
-    history.run_seconds = run_seconds
-    _training.finish(history, epochs_run, _to_host(state), rngs, stats_epochs, stats, P)
+        end = epochs_run - 1 - epoch0
+        if k and (not stats_epochs or stats_epochs[-1] != epochs_run - 1) and end in positions:
+            # stopped early by a callback: the chunk's last epoch, recorded, is the last run. (A
+            # run that diverges inside a chunk keeps the records of its schedule only.)
+            for name in stats:
+                stats[name].append(outs["stats"][name][positions[end]])
+            stats_epochs.append(epochs_run - 1)
+        history.compile_seconds = compile_seconds
+        history.run_seconds = run_seconds
+        _training.finish(history, epochs_run, _to_host(state), rngs, stats_epochs, stats, P)
 
 
 def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:

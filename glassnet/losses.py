@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from glassnet._xp import namespace
 
 Array = np.ndarray
 
-__all__ = ["REGISTRY", "Fused", "Loss", "get", "names"]
+__all__ = ["REGISTRY", "Fused", "Loss", "check_pairing", "get", "names"]
 
 
 @dataclass(frozen=True)
@@ -251,3 +252,77 @@ def get(name: str | Loss) -> Loss:
 def names() -> list[str]:
     """The registered loss names."""
     return sorted(REGISTRY)
+
+
+# --- which losses fit which output activations -------------------------------------------------
+
+# Probe logits for the pairing rule: zero, moderate and large values of both signs, in rows of
+# three units (a layer's units are coupled by softmax-like activations).
+_PROBE = np.array([[0.0, 1.0, -1.0], [-3.0, 4.0, 0.5], [30.0, -30.0, 2.0], [-700.0, 700.0, 0.0]])
+
+
+def _output_range(act: Any) -> tuple[bool, bool]:
+    """Whether ``act``'s outputs lie in [0, 1], and whether each row of them sums to 1."""
+    with np.errstate(all="ignore"):
+        a = np.asarray(act.value(_PROBE.copy()), dtype=np.float64)
+    if a.shape != _PROBE.shape or not np.isfinite(a).all():
+        return False, False
+    unit = bool(((a >= 0) & (a <= 1)).all())
+    return unit, unit and bool(np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12))
+
+
+def check_pairing(loss: str | Loss, output_activation: Any) -> None:
+    r"""Raise ``ValueError`` if ``loss`` is not defined on what ``output_activation`` produces.
+
+    The one rule, for the API, the CLI, studies and estimators alike:
+
+    * ``bce``, :math:`C = -\frac{1}{nm}\sum [y \log \hat y + (1 - y) \log(1 - \hat y)]`, takes
+      the log of both :math:`\hat y` and :math:`1 - \hat y`, so every output must lie in
+      (0, 1): a probability per unit (sigmoid, tanh01, or softmax, whose units are each in
+      (0, 1) too). With a tanh output, :math:`\hat y \le 0` has no logarithm: the cost is
+      clipped to a constant there, its gradient is not the cost's, a gradient check fails and
+      training drives the weights without bound.
+    * ``cross_entropy``, :math:`C = -\frac{1}{n}\sum_i \sum_k y_{ik} \log \hat y_{ik}`, is the
+      negative log-likelihood of a categorical distribution: each row of outputs must be a
+      distribution (entries in [0, 1] summing to 1), which only a softmax-like output gives.
+      On independent sigmoids nothing stops every output growing to 1, which drives the cost
+      to 0 whatever the class, so it learns nothing.
+    * every other loss (``mse``, ``sse``, ``mae``, ``huber``) is defined for any real output.
+
+    An activation's range is read from the activation itself, by evaluating it on probe
+    logits from -700 to 700 (so a newly registered activation is judged by what it computes,
+    not by its name): outputs in [0, 1] qualify for ``bce``, and rows that also sum to 1
+    qualify for ``cross_entropy``.
+
+    Parameters
+    ----------
+    loss : str or Loss
+    output_activation : str or Activation
+        The network's output activation.
+
+    Raises
+    ------
+    ValueError
+        Naming ``loss``, what output it needs, and the output that came.
+    """
+    from glassnet import activations as _activations
+
+    loss = get(loss)
+    act = _activations.get(output_activation)
+    if loss.targets not in ("unit", "distribution"):
+        return
+    unit, rows = _output_range(act)
+    needs_rows = loss.targets == "distribution"
+    if rows if needs_rows else unit:
+        return
+    if needs_rows:
+        fits = [n for n in _activations.names() if _output_range(_activations.get(n))[1]]
+        need = "each row of outputs to be a probability distribution (a softmax output)"
+    else:
+        fits = [n for n in _activations.names() if _output_range(_activations.get(n))[0]]
+        need = "every output in (0, 1)"
+    raise ValueError(
+        f"loss: {loss.name} needs {need}; the output activation {act.name!r} gives "
+        f"{'rows that do not sum to 1' if unit else 'values outside [0, 1]'}. Use an output "
+        f"of {', '.join(fits)}, or another loss (mse, huber, ...)"
+    )

@@ -30,7 +30,7 @@ from glassnet import optimizers as _optimizers
 from glassnet._random import check_seed, generator
 from glassnet._validation import describe, positive_float, positive_int
 from glassnet._xp import is_numpy, namespace
-from glassnet.metrics import accuracy, is_classification
+from glassnet.metrics import fraction_right, is_classification
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -677,7 +677,7 @@ def evaluate(net: Network, plan: Plan, params: list) -> tuple[Any, Any]:
     Xv, yv, classes = plan.validation
     fv = net._forward(Xv, params)
     value = net._loss_value(fv, yv, plan.loss)
-    return value, (accuracy(fv.a[-1], yv) if classes else None)
+    return value, (fraction_right(fv.a[-1], yv) if classes else None)
 
 
 # --- fit ---------------------------------------------------------------------------------------

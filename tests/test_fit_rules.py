@@ -129,8 +129,8 @@ def test_optimizer_options_are_checked(name, options, error, words):
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"lr": "fast"}, TypeError, "lr: expected a number"),
-        ({"lr": 1 + 2j}, TypeError, "lr: expected a number"),
+        ({"lr": "fast"}, TypeError, "lr: expected a finite number > 0, got 'fast'"),
+        ({"lr": 1 + 2j}, TypeError, "lr: expected a finite number > 0"),
         ({"lr": float("nan")}, ValueError, "lr: expected a finite number > 0"),
         ({"lr": ["a", "b"], "seed": [0, 1]}, TypeError, "lr: expected real numbers"),
         ({"lr": [1 + 1j, 2j], "seed": [0, 1]}, TypeError, "lr: expected real numbers"),

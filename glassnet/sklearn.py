@@ -10,8 +10,11 @@ same name, default and meaning, so they fit into ``Pipeline``, ``GridSearchCV`` 
 The objective matches scikit-learn's, term by term, for a batch of ``n_b`` samples::
 
     classifier, binary      C = -(1/n_b) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
+      and multilabel          (summed over the labels, one sigmoid unit each)
     classifier, multiclass  C = -(1/n_b) sum_i sum_k y_ik log p_ik           (softmax output)
     regressor               C = (1/n_b) sum_i (1/2) ||y_hat_i - y_i||^2     ("squared_error")
+    regressor, Poisson      C = (1/n_b) sum_i sum_k [y log(y / y_hat) - y + y_hat],
+                              y_hat = exp(z)                                 ("poisson")
     L2 penalty              + alpha / (2 n_b) sum_l ||W^(l)||^2             (weights only)
 
 so the engine's ``l2`` is ``alpha / n_b`` with ``n_b`` the batch size (``batch_size="auto"`` is
@@ -25,28 +28,21 @@ How close to scikit-learn: with an integer ``random_state`` the initial weights 
 ones scikit-learn draws (``init="sklearn"``, the default). Full-batch training (``batch_size``
 at least the number of samples, the default below 200 samples) with ``"sgd"`` in all its
 variants (momentum, Nesterov, ``invscaling``, ``adaptive``), and ``"lbfgs"``, then reproduce
-``MLPClassifier`` / ``MLPRegressor`` to rounding, loss curve, stopping epoch and weights
-included; ``"adam"`` agrees to about 1e-5 (its ``epsilon`` sits outside the bias correction
-in glassnet, inside in scikit-learn). Mini-batch runs differ only in the random order of the
+``MLPClassifier`` / ``MLPRegressor`` to rounding, loss curve, stopping epoch, validation split
+and weights included, ``partial_fit`` step for step; ``"adam"`` agrees to about 1e-5 (its
+``epsilon`` sits outside the bias correction in glassnet, inside in scikit-learn). Mini-batch runs differ only in the random order of the
 batches, which glassnet draws from its own generator.
 
-Differences from scikit-learn, all deliberate and small:
-
-* ``loss_curve_`` of a multi-output regressor is ``(1/n) sum_i (1/2) ||y_hat_i - y_i||^2``, the
-  objective whose gradient is followed; scikit-learn reports that divided by ``n_outputs`` (its
-  gradient is the same). For one output the two agree. ``loss="mse"`` (glassnet's
-  ``(1/(n m)) sum (y_hat - y)^2``) is twice that objective per output: its gradient is twice as
-  large, so with ``"sgd"`` it behaves like a doubled ``learning_rate_init``.
-* The L2 term uses one batch size for every batch; scikit-learn divides by each batch's own size,
-  so only the last, shorter batch of an epoch differs.
-* ``sample_weight`` is normalized to mean 1 over the training set and each batch's cost is the
-  weighted *mean* over its samples; scikit-learn divides each batch by that batch's weight sum.
-  For full-batch training the two are identical.
-* Early stopping holds out a stratified split for several classes too (scikit-learn
-  stratifies binary targets only), seeded by ``random_state``.
-* ``"lbfgs"`` records ``loss_curve_`` (the objective after each iteration) and ``history_``;
-  scikit-learn keeps neither for it.
-* Sparse input is accepted and densified.
+The rest of MLP's interface is MLP's: parameters, defaults and positions; fitted attributes
+with their shapes and dtypes (float32 input trains a float32 network); ``verbose`` lines on
+stdout; warnings of the same categories, filterable as scikit-learn's (they are attributed to
+``sklearn.neural_network._multilayer_perceptron``); the same exception types and words for the
+same conditions (parameter errors are scikit-learn's ``InvalidParameterError``). The attributes
+MLP users touch (``coefs_``, ``intercepts_``, ``loss_curve_``, ``t_``, ``best_loss_``,
+``_no_improvement_count``, ``validation_scores_``, ``best_validation_score_``) are the
+training state itself: hand-set weights are the model. ``tests/test_sklearn_parity.py`` checks
+all of this with MLP as the oracle. The remaining differences, each deliberate, are listed with
+their reasons in ``docs/sklearn-differences.md``.
 """
 
 from __future__ import annotations
@@ -780,22 +776,33 @@ class _GlassnetBase(BaseEstimator):
         self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
         # divergence is handled below as scikit-learn does, not warned about; warn=False
         # leaves the process-wide warning filters alone
-        history = _train(
-            self.network_,
-            X_train,
-            Y_train,
-            loss=loss,
-            optimizer=keep.optimizer(),
-            epochs=1 if incremental else int(self.max_iter),
-            batch_size=batch,
-            shuffle=bool(self.shuffle),
-            seed=(seed + self.t_) % (2**32) if incremental else seed,
-            l2=float(self.alpha) / (batch * w_mean),
-            callbacks=[stopper],
-            sample_weight=sw_train,
-            warn=False,
-            backend=self.backend,
-        )
+        start = len(self.loss_curve_)
+        try:
+            history = _train(
+                self.network_,
+                X_train,
+                Y_train,
+                loss=loss,
+                optimizer=keep.optimizer(),
+                epochs=1 if incremental else int(self.max_iter),
+                batch_size=batch,
+                shuffle=bool(self.shuffle),
+                seed=(seed + self.t_) % (2**32) if incremental else seed,
+                l2=float(self.alpha) / (batch * w_mean),
+                callbacks=[stopper],
+                sample_weight=sw_train,
+                warn=False,
+                backend=self.backend,
+            )
+        except KeyboardInterrupt:  # as scikit-learn: keep what was learned so far
+            _warn("Training interrupted by user.", UserWarning)
+            curve = np.asarray(self.loss_curve_[start:], dtype=np.float64)
+            history = History(
+                loss=curve,
+                epochs_run=len(curve),
+                stopped_by="KeyboardInterrupt",
+                messages=["training was interrupted by the user"],
+            )
         self.history_ = history
         self._optimizer_state = keep.state
         self._rate_factor = rate.factor
@@ -1111,31 +1118,41 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         the same initial weights as scikit-learn's MLP with that ``random_state``.
     tol : float, default=1e-4
     verbose : bool, default=False
-        Show a progress bar per epoch with the loss (on stderr).
+        Print scikit-learn's progress lines on stdout: ``Iteration N, loss = ...`` per epoch,
+        ``Validation score: ...`` with ``early_stopping``, and why training stopped. (The
+        estimator prints because MLP's users ask it to; glassnet's engine never prints.)
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     momentum : float, default=0.9
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when its accuracy
-        does not improve by ``tol`` for ``n_iter_no_change`` epochs; the best epoch's weights
-        are kept.
+        Hold out ``validation_fraction`` of the data and stop when its accuracy does not
+        improve by ``tol`` for ``n_iter_no_change`` epochs; the best epoch's weights are kept.
+        The split is MLP's: stratified for one output unit (two classes), drawn from
+        ``RandomState(random_state)`` after the initial weights. Epochs whose predictions
+        are not finite score NaN and training goes on, as in MLP.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float
         Adam's moment decay rates and its ``epsilon``.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        ``np.inf``: never stop for lack of improvement.
     max_fun : int, default=15000
         ``"lbfgs"`` only: the most loss evaluations.
     output : str or None, default=None
         Output activation; ``None`` picks ``"sigmoid"`` for two classes (one unit) and for
         multilabel targets, ``"softmax"`` for several classes (one unit per class).
-    loss : str or None, default=None
-        ``None`` or ``"log_loss"``: ``"bce"`` with a sigmoid output, ``"cross_entropy"``
-        otherwise; or any glassnet loss name (``"mse"``, ``"bce"``, ...).
+    loss : str, Loss or None, default="log_loss"
+        ``"log_loss"`` (or ``None``): MLP's, :data:`BINARY_LOG_LOSS` (binary cross-entropy
+        summed over the labels) with sigmoid outputs, ``"cross_entropy"`` with softmax; or
+        any glassnet loss name (``"mse"``, ``"bce"``, ...). MLPClassifier has this as a fixed
+        attribute, not a parameter.
     init : str, default="sklearn"
         ``"sklearn"`` (scikit-learn's draw, see :func:`sklearn_init`) or any glassnet
         initializer (``"xavier"``, ``"he"``, ``"paper"``, ...).
     bias : {"neuron", "layer", "none"}, default="neuron"
+    backend : {"numpy", "jax"}, default="numpy"
+        The engine's backend (:func:`glassnet.training.fit`); ``"jax"`` compiles the epochs
+        (the optional JAX extra). ``"lbfgs"`` always runs on NumPy.
 
     Attributes
     ----------
@@ -1148,7 +1165,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         ``intercepts_[l]``, shape ``(n_{l+1},)``.
     loss_curve_ : list of float
         Training cost per epoch (including the L2 term), as scikit-learn's.
-    loss_ : float
+    loss_ : numpy.float64
     best_loss_ : float or None
     validation_scores_ : list of float or None
         Validation accuracy per epoch with ``early_stopping``.
@@ -1160,6 +1177,8 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     n_outputs_ : int
     n_layers_ : int
     out_activation_ : str
+        scikit-learn's name of the output activation (``"logistic"``, ``"softmax"``,
+        ``"identity"``, ``"exp"``) or glassnet's for its own.
     history_ : glassnet.History
         The engine's record of the last call (per-layer gradient and weight norms, ...).
 
@@ -1316,16 +1335,18 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
 
     Parameters
     ----------
-    loss : str, default="squared_error"
-        ``"squared_error"``, scikit-learn's ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``,
-        or a glassnet loss (``"mse"``, ``"mae"``, ``"huber"``, ...).
+    loss : str or Loss, default="squared_error"
+        ``"squared_error"``, scikit-learn's ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``;
+        ``"poisson"``, half the Poisson deviance with an ``exp`` output (:data:`POISSON`;
+        ``y >= 0``); or a glassnet loss (``"mse"``, ``"mae"``, ``"huber"``, ...).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
     momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-    epsilon, n_iter_no_change, max_fun, init, bias
+    epsilon, n_iter_no_change, max_fun, init, bias, backend
         As for :class:`GlassnetClassifier`; early stopping monitors the validation R^2.
-    output : str, default="identity"
-        Output activation.
+    output : str or None, default=None
+        Output activation; ``None``: ``"identity"``, or ``"exp"`` (the log link) for
+        ``loss="poisson"``, as MLP.
 
     Attributes
     ----------

@@ -147,6 +147,44 @@ def test_fitted_attributes_have_mlps_names_shapes_and_dtypes(kind, early, solver
             assert (a.shape, a.dtype) == (b.shape, b.dtype), method
 
 
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+def test_tags_are_mlps(ours, theirs):
+    mine, mlp = ours().__sklearn_tags__(), theirs().__sklearn_tags__()
+    if ours is GlassnetRegressor:  # MLPRegressor fits several targets but does not say so
+        assert mine.target_tags.multi_output and not mlp.target_tags.multi_output
+        mlp.target_tags.multi_output = True
+    assert mine == mlp
+
+
+def test_keyboard_interrupt_keeps_the_model_like_mlp(monkeypatch):
+    X, s = _data()
+    real_record, real_update = (
+        gsk._SklearnStopping.record,
+        MLPRegressor._update_no_improvement_count,
+    )
+
+    def record(self, *args, **kwargs):
+        stop = real_record(self, *args, **kwargs)
+        if self.est.n_iter_ == 2:
+            raise KeyboardInterrupt
+        return stop
+
+    def update(self, *args):
+        real_update(self, *args)
+        if self.n_iter_ == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(gsk._SklearnStopping, "record", record)
+    monkeypatch.setattr(MLPRegressor, "_update_no_improvement_count", update)
+    g, m = _both(GlassnetRegressor, MLPRegressor, **SGD, max_iter=10)
+    for est in (g, m):
+        with pytest.warns(UserWarning, match="Training interrupted by user."):
+            est.fit(X, s)
+    assert g.n_iter_ == m.n_iter_ == 2 and g.history_.stopped_by == "KeyboardInterrupt"
+    np.testing.assert_allclose(g.loss_curve_, m.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(g.predict(X), m.predict(X), rtol=1e-10)
+
+
 # --- the numbered differences of issue 14 --------------------------------------------------
 
 

@@ -331,7 +331,7 @@ def _copy_params(net: Network) -> list[dict[str, Array]]:
 
 
 def _hidden_activation_names() -> list[str]:
-    return [n for n in _activations.names() if not _activations.get(n).output_only]
+    return sorted(n for n, a in _activations.REGISTRY.items() if not a.output_only)
 
 
 def _initializer(init: Any, activations: Sequence[str]) -> Any:

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import xlogy
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -404,12 +404,7 @@ class _SklearnStopping(Callback):
             if score is None:
                 with np.errstate(all="ignore"):
                     out = net.predict(self.val[0])
-                # as scikit-learn: a model whose predictions are not finite scores NaN
-                score = (
-                    est._score_outputs(out, self.val[1], self.val[2])
-                    if np.isfinite(out).all()
-                    else np.nan
-                )
+                score = est._score_outputs(out, self.val[1], self.val[2])
             est.validation_scores_.append(score)
             if verbose:
                 print(f"Validation score: {score:f}")
@@ -575,7 +570,8 @@ class _GlassnetBase(BaseEstimator):
         raise NotImplementedError
 
     def _check_params(self) -> dict[str, Any]:
-        self._validate_params()
+        # the constraints above were checked by _fit_context, as scikit-learn does: on fit and
+        # on the first partial_fit; what they cannot say is checked here
         hidden = self.hidden_layer_sizes
         if not hasattr(hidden, "__iter__"):
             hidden = [hidden]
@@ -813,8 +809,12 @@ class _GlassnetBase(BaseEstimator):
             # ever counts as "no improvement") until max_iter. Those epochs are recorded
             # without being computed, their outcome being known.
             stopped = stopper.record(float(history.loss[-1]), self.network_)
+            nan_score = None
+            if val is not None:  # what a network with NaN weights scores
+                nan_out = np.full((val[0].shape[0], n_out), np.nan, dtype=X.dtype)
+                nan_score = self._score_outputs(nan_out, val[1], val[2])
             while not stopped and not incremental and self.n_iter_ < self.max_iter:
-                stopped = stopper.record(np.nan, self.network_, score=np.nan)
+                stopped = stopper.record(np.nan, self.network_, score=nan_score)
         if not incremental and not stopped and self.n_iter_ == self.max_iter:
             _warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter:d}) reached and the "
@@ -1008,6 +1008,7 @@ class _GlassnetBase(BaseEstimator):
         self._adopt_attributes()
         return self.network_.predict(X)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the network to ``X`` and ``y``.
 
@@ -1244,7 +1245,11 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return [None, StrOptions({"log_loss", *_losses.names()}), _losses.Loss]
 
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
-        return float(accuracy_score(self._decide(out), Y.astype(int), sample_weight=sample_weight))
+        # non-finite outputs decide as in scikit-learn (NaN > 0.5 is False; argmax picks the
+        # first NaN), so a diverged classifier still scores its labels' accuracy
+        with np.errstate(invalid="ignore"):
+            decided = self._decide(out)
+        return float(accuracy_score(decided, Y.astype(int), sample_weight=sample_weight))
 
     def _decide(self, out: Array) -> Array:
         """0/1 indicator rows (binary: one column) from the network's outputs."""
@@ -1253,6 +1258,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return (out > 0.5).astype(int)
 
     @available_if(_GlassnetBase._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> GlassnetClassifier:
@@ -1464,9 +1470,12 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
         return [StrOptions({"squared_error", "poisson", *_losses.names()}), _losses.Loss]
 
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
+        if not np.isfinite(out).all():  # as scikit-learn: non-finite predictions score NaN
+            return np.nan
         return float(r2_score(Y, out, sample_weight=sample_weight))
 
     @available_if(_GlassnetBase._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> GlassnetRegressor:
         """One epoch over ``(X, y)``, continuing from the current state (optimizer included).
 

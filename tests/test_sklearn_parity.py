@@ -303,6 +303,22 @@ def test_divergence_under_early_stopping_goes_on_like_mlp():
         np.testing.assert_allclose(a, b, rtol=1e-9)
 
 
+def test_diverged_classifier_scores_its_labels_like_mlp():
+    # NaN outputs still decide a label (NaN > 0.5 is False, argmax takes the first NaN), so
+    # MLP keeps scoring a diverged classifier; its early stopping then ends the run
+    X, s = _data(40)
+    y = _targets("multiclass", X, s)
+    kw = dict(SGD, learning_rate_init=1e200, max_iter=15, early_stopping=True,
+              validation_fraction=0.3)  # fmt: skip
+    g, m = _both(GlassnetClassifier, MLPClassifier, **kw)
+    for est in (g, m):
+        with np.errstate(all="ignore"):
+            est.fit(X * 1e100, y)
+    assert g.n_iter_ == m.n_iter_ < 15
+    assert g.validation_scores_ == m.validation_scores_
+    assert np.isnan(g.loss_curve_[1:]).all() and np.isnan(m.loss_curve_[1:]).all()
+
+
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
 def test_poisson_regression_is_mlps(solver):
     X, s = _data()
@@ -395,6 +411,21 @@ def test_warnings_are_filterable_as_sklearns():
         est.set_params(batch_size="auto")
 
 
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+def test_a_column_vector_y_warns_like_mlp(ours, theirs):
+    X, s = _data()
+    y = (s > 0).astype(int)[:, None]
+    texts = []
+    for cls in (ours, theirs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            est = cls(**SGD, max_iter=1).fit(X, y)
+        texts.append([(w.category, str(w.message)) for w in caught])
+        assert est.predict(X).shape == (len(X),)
+    assert texts[0] == texts[1] and len(texts[0]) == 1
+
+
 def _error(cls, call, **params):
     with pytest.raises(Exception) as info:
         call(cls(**params))
@@ -420,6 +451,15 @@ CONDITIONS = {
     ),
     "unseen class": (lambda e: e.partial_fit(X0, Y0, classes=[0, 1]).partial_fit(X0, Y0 + 5), {}),
     "lbfgs partial_fit": (lambda e: e.partial_fit(X0, Y0, classes=[0, 1]), dict(solver="lbfgs")),
+    "multiclass-multioutput y": (lambda e: e.fit(X0, np.c_[Y0, Y0 + Y0 % 2 * 2]), {}),
+    "validation_fraction 0": (
+        lambda e: e.fit(X0, Y0),
+        dict(early_stopping=True, validation_fraction=0.0),
+    ),
+    "predict before fit": (lambda e: e.predict(X0), {}),
+    "fewer features": (lambda e: e.fit(X0, Y0).predict(X0[:, :2]), {}),
+    "NaN in X": (lambda e: e.fit(np.where(X0 > 1, np.nan, X0), Y0), {}),
+    "bad sample_weight": (lambda e: e.fit(X0, Y0, sample_weight=np.ones(3)), {}),
     "warm start, other classes": (
         lambda e: e.fit(X0, Y0).fit(X0, Y0 + 1),
         dict(warm_start=True, max_iter=1),
@@ -433,6 +473,15 @@ def test_errors_have_mlps_type_and_words(condition):
     call, params = CONDITIONS[condition]
     kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0) | params
     assert _error(GlassnetClassifier, call, **kw) == _error(MLPClassifier, call, **kw)
+
+
+def test_continuous_y_for_a_classifier_says_unknown_label_type():
+    # MLP's message prints the whole array as a tuple; glassnet gives scikit-learn's usual one
+    for cls in (GlassnetClassifier, MLPClassifier):
+        with pytest.raises(ValueError, match=r"^Unknown label type: "):
+            cls().fit(X0, S0)
+    with pytest.raises(ValueError, match=r"Unknown label type: continuous\. Maybe you are"):
+        GlassnetClassifier().fit(X0, S0)
 
 
 def test_glassnet_choices_fail_the_scikit_learn_way():

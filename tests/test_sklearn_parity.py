@@ -488,7 +488,7 @@ def test_glassnet_choices_fail_the_scikit_learn_way():
     X, y = X0, Y0
     for params, name in [({"activation": "swishy"}, "activation"),
                          ({"solver": "newton"}, "solver"), ({"backend": "torch"}, "backend"),
-                         ({"bias": "unit"}, "bias"), ({"output": "cube"}, "output")]:  # fmt: skip
+                         ({"bias": "unit"}, "bias"), ({"output": "no_such_unit"}, "output")]:  # fmt: skip
         with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of Glassnet"):
             GlassnetClassifier(**params).fit(X, y)
     with pytest.raises(InvalidParameterError, match="'loss' parameter of GlassnetRegressor"):

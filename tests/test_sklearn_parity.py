@@ -382,6 +382,45 @@ def test_hand_set_weights_are_the_model():
         g.predict(X)
 
 
+def test_hand_set_weights_survive_pickling():
+    import pickle
+
+    X, s = _data()
+    g = _quiet_fit(GlassnetRegressor(**SGD, max_iter=2), X, s)
+    g.coefs_ = [np.ones_like(c) for c in g.coefs_]
+    again = pickle.loads(pickle.dumps(g))
+    assert all((c == 1).all() for c in again.coefs_)
+    np.testing.assert_array_equal(again.predict(X), g.predict(X))
+
+
+def test_warm_start_with_early_stopping_and_weights_like_mlp():
+    # the second fit splits with a fresh RandomState (no initial draws), keeps the best score
+    # of the first, and weights the samples as MLP does in full batches
+    X, s = _data(50)
+    y = _targets("binary", X, s)
+    w = np.random.RandomState(3).uniform(0.5, 2.0, len(X))
+    kw = dict(SGD, early_stopping=True, validation_fraction=0.3, warm_start=True, max_iter=8,
+              n_iter_no_change=2, tol=0.0)  # fmt: skip
+    g, m = _both(GlassnetClassifier, MLPClassifier, **kw)
+    first = []
+    for est in (g, m):
+        _quiet_fit(est, X, y, sample_weight=w)
+        first.append([c.copy() for c in est.coefs_])
+        n_first = len(est.validation_scores_)
+        _quiet_fit(est, X, y, sample_weight=w)
+    assert g.validation_scores_ == m.validation_scores_
+    assert g.best_validation_score_ == m.best_validation_score_
+    np.testing.assert_allclose(g.loss_curve_, m.loss_curve_, rtol=1e-12)
+    # the second fit never beat the first one's best score, so glassnet keeps the weights
+    # that scored it; MLP's "best" weights are the very arrays the second fit trained on (it
+    # restored them by reference), so it ends with the last epoch's (a scikit-learn bug)
+    assert max(g.validation_scores_[n_first:]) <= max(g.validation_scores_[:n_first])
+    for a, b, c in zip(g.coefs_, first[0], first[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(b, c, rtol=1e-10, atol=1e-13)
+    assert not np.allclose(m.coefs_[0], first[1][0])
+
+
 def test_training_state_attributes_drive_training():
     X, s = _data()
     kw = dict(SGD, max_iter=50, tol=1e-4, n_iter_no_change=3, warm_start=True)

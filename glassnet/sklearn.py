@@ -601,7 +601,15 @@ class _GlassnetBase(BaseEstimator):
         names = [_ACTIVATION_ALIASES.get(a, a) for a in names]
         if not (isinstance(self.init, str) and self.init == "sklearn"):
             _initializers.get(self.init)
-        return {"hidden": hidden, "activations": names, "solver": self.solver}
+        # MLP's initial range follows the activation parameter, hidden layers or not
+        first = acts if isinstance(acts, str) else (names[0] if names else "relu")
+        init_activation = _ACTIVATION_ALIASES.get(first, first)
+        return {
+            "hidden": hidden,
+            "activations": names,
+            "solver": self.solver,
+            "init_activation": init_activation,
+        }
 
     def _optimizer(self, solver: str, rate: _Rate) -> _optimizers.Optimizer:
         lr = float(self.learning_rate_init)
@@ -682,7 +690,7 @@ class _GlassnetBase(BaseEstimator):
                 activation=acts,
                 output=_output_unit(output),
                 bias=self.bias,
-                init=_initializer(self.init, acts),
+                init=_initializer(self.init, [cfg["init_activation"]]),
                 seed=seed,
                 dtype=X.dtype,
             )

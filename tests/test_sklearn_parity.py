@@ -188,6 +188,17 @@ def test_keyboard_interrupt_keeps_the_model_like_mlp(monkeypatch):
 # --- the numbered differences of issue 14 --------------------------------------------------
 
 
+def test_no_hidden_layer_and_logistic_range_like_mlp():
+    # MLP's initial range sqrt(2 / (n_in + n_out)) for "logistic" holds with no hidden layer
+    X, s = _data()
+    y = (s > 0).astype(int)
+    kw = dict(SGD, hidden_layer_sizes=(), activation="logistic", max_iter=5)
+    g, m = _quiet_fit(GlassnetClassifier(**kw), X, y), _quiet_fit(MLPClassifier(**kw), X, y)
+    assert g.n_layers_ == m.n_layers_ == 2
+    np.testing.assert_allclose(g.coefs_[0], m.coefs_[0], rtol=1e-12)
+    np.testing.assert_allclose(g.loss_curve_, m.loss_curve_, rtol=1e-12)
+
+
 def test_n_iter_no_change_inf_never_stops_and_warm_starts():
     X, s = _data()
     kw = dict(SGD, n_iter_no_change=np.inf, tol=1e9, max_iter=4, warm_start=True)

@@ -1006,7 +1006,33 @@ class _GlassnetBase(BaseEstimator):
         if not untouched:
             self._expose()
 
+    def _network_from_attributes(self) -> None:
+        """Build ``network_`` from hand-set ``coefs_``, ``intercepts_`` and
+        ``out_activation_`` on an estimator never fitted, as MLP predicts from those alone."""
+        coefs = [np.asarray(c) for c in self.coefs_]
+        sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
+        acts = self.activation
+        n_hidden = len(sizes) - 2
+        names = [acts] * n_hidden if isinstance(acts, str) else list(acts)
+        output = getattr(self, "out_activation_", None)
+        if output is None:
+            raise ValueError(
+                "out_activation_: set it with coefs_ and intercepts_ (e.g. 'identity', "
+                "'logistic', 'softmax'), as MLP needs it to predict"
+            )
+        dtype = coefs[0].dtype if coefs[0].dtype in (np.float32, np.float64) else np.float64
+        self.network_ = Network(
+            sizes,
+            activation=[_ACTIVATION_ALIASES.get(a, a) for a in names],
+            output=_output_unit(_ACTIVATION_ALIASES.get(output, output)),
+            init="uniform",  # replaced by the hand-set weights in _adopt_attributes
+            seed=0,
+            dtype=dtype,
+        )
+
     def _forward(self, X: Any) -> Array:
+        if not hasattr(self, "network_") and hasattr(self, "coefs_"):
+            self._network_from_attributes()
         check_is_fitted(self, "network_")
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False

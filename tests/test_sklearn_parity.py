@@ -393,6 +393,25 @@ def test_hand_set_weights_are_the_model():
         g.predict(X)
 
 
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+def test_an_unfitted_estimator_predicts_from_hand_set_attributes(ours, theirs):
+    # the way weights saved elsewhere are loaded into an MLP: set the attributes, predict
+    X, s = _data()
+    y = _targets("multiclass", X, s) if ours is GlassnetClassifier else s
+    source = _quiet_fit(theirs(**SGD, max_iter=3), X, y)
+    names = ["coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_activation_",
+             "n_features_in_"]  # fmt: skip
+    if ours is GlassnetClassifier:
+        names += ["classes_", "_label_binarizer"]
+    g, m = ours(**SGD), theirs(**SGD)
+    for est in (g, m):
+        for name in names:
+            setattr(est, name, getattr(source, name))
+    method = "predict_proba" if ours is GlassnetClassifier else "predict"
+    np.testing.assert_allclose(getattr(g, method)(X), getattr(m, method)(X), rtol=1e-12)
+    assert (g.predict(X) == m.predict(X)).all() if ours is GlassnetClassifier else True
+
+
 def test_hand_set_weights_survive_pickling():
     import pickle
 

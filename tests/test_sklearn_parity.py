@@ -282,12 +282,16 @@ def test_partial_fit_matches_mlp_step_for_step():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 
 
-@pytest.mark.parametrize("early", [False, True])
-def test_verbose_prints_mlps_lines_on_stdout(capsys, early):
+@pytest.mark.parametrize(
+    ("early", "extra"),
+    [(False, {}), (True, {}),
+     (False, dict(learning_rate="adaptive", momentum=0.5, tol=0.05, max_iter=40))],
+)  # fmt: skip
+def test_verbose_prints_mlps_lines_on_stdout(capsys, early, extra):
     X, s = _data(60)
     y = (s > 0).astype(int)
     kw = dict(SGD, max_iter=30, verbose=True, early_stopping=early, tol=0.01,
-              n_iter_no_change=2)  # fmt: skip
+              n_iter_no_change=2) | extra  # fmt: skip
     outputs = []
     for cls in (GlassnetClassifier, MLPClassifier):
         _quiet_fit(cls(**kw), X, y)
@@ -296,7 +300,8 @@ def test_verbose_prints_mlps_lines_on_stdout(capsys, early):
     assert err == ""
     assert out == mlp_out  # full-batch sgd: the very same numbers
     assert re.match(r"Iteration 1, loss = \d\.\d{8}\n", out)
-    assert ("Validation score: " in out) == early and "consecutive epochs. Stopping." in out
+    assert ("Validation score: " in out) == early and "consecutive epochs." in out
+    assert ("Setting learning rate to" in out) == bool(extra) and out.endswith("Stopping.\n")
 
 
 def test_divergence_under_early_stopping_goes_on_like_mlp():

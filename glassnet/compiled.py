@@ -281,6 +281,7 @@ def _key(net: Network, plan: _training.Plan, chunk: int, args: Any) -> Any:
         plan.shuffle,
         plan.stats_every,
         plan.check_every,
+        plan.loss_growth,
         plan.epochs,
         None if plan.validation is None else plan.validation[2],
         chunk,

@@ -17,8 +17,16 @@ In the paper's notation (rows are training cases, layer ``l = 1..L``)::
     step W^(l)  = -eta dC/dW^(l)                             (gradient descent)
 
 With the sum-of-squares cost ``sse``, ``dC/da^(L) = 2 (a^(L) - y)``: the paper's
-``dC_0/dw_jk = a_k f'(z_j) 2 (a_j - y_j)`` summed over the cases. A population adds a leading
-member axis ``P`` to every array.
+``dC_0/dw_jk = a_k f'(z_j) 2 (a_j - y_j)`` summed over the cases.
+
+An activation that couples a layer's units (softmax) has no elementwise derivative: its
+``delta`` is the upstream gradient times the whole Jacobian ``J = da/dz`` of each row,
+``delta^(l) = dC/da^(l) J^(l)``; for softmax ``J = diag(a) - a^T a``, so
+``delta_j = a_j (dC/da_j - sum_i dC/da_i a_i)``. The trace then keeps ``J`` per row
+(:attr:`LayerTrace.jacobian`); ``fprime`` is only its diagonal.
+
+A population adds a leading member axis ``P`` to every array, the input ``a^(0)`` included
+(every member sees the same ``X``).
 """
 
 from __future__ import annotations
@@ -42,7 +50,10 @@ Array = np.ndarray
 __all__ = ["QUANTITIES", "LayerTrace", "Trace", "formula", "json_safe", "trace"]
 
 #: The per-layer quantities of a :class:`LayerTrace`, in the order a student computes them.
-QUANTITIES = ("a_prev", "W", "b", "z", "a", "fprime", "delta", "dW", "db", "step_W", "step_b")
+QUANTITIES = (
+    "a_prev", "W", "b", "z", "a", "fprime", "jacobian", "dC_da", "delta", "dW", "db", "step_W",
+    "step_b",
+)  # fmt: skip
 
 
 def json_safe(value: Any) -> Any:
@@ -68,7 +79,15 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str = "f") -> str:
+def formula(
+    name: str,
+    l: int,
+    L: int,
+    *,
+    latex: bool = False,
+    activation: str = "f",
+    coupled: bool = False,
+) -> str:
     r"""The formula of quantity ``name`` of layer ``l`` (of ``L``), in the paper's notation.
 
     Parameters
@@ -83,6 +102,10 @@ def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str =
         (``z^(1) = a^(0) W^(1) + b^(1)``).
     activation : str
         The name of ``f_l``, written into ``a = f(z)``.
+    coupled : bool
+        ``f_l`` couples the layer's units (softmax): ``delta`` is the upstream gradient times
+        the Jacobian ``J^(l)`` (``"jacobian"`` gives ``J``'s formula), not an elementwise
+        product with ``f'``.
 
     Returns
     -------
@@ -118,12 +141,18 @@ def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str =
         "step_W": f"{step}W{s(l)} = -{eta} {grad % ('W' + s(l))}",
         "step_b": f"{step}b{s(l)} = -{eta} {grad % ('b' + s(l))}",
     }
-    if l == L:
-        table["delta"] = f"{delta}{s(l)} = {dCda}{had}{fprime}(z{s(l)})"
+    upstream = dCda if l == L else f"({delta}{s(l + 1)} {tr('W', l + 1)})"
+    if coupled:
+        table["delta"] = f"{delta}{s(l)} = {upstream} J{s(l)}"
     else:
-        table["delta"] = (
-            f"{delta}{s(l)} = ({delta}{s(l + 1)} {tr('W', l + 1)}){had}{fprime}(z{s(l)})"
-        )
+        table["delta"] = f"{delta}{s(l)} = {upstream}{had}{fprime}(z{s(l)})"
+    if activation == "softmax":  # J = da/dz of one row: diag(a) - a^T a
+        diag = r"\operatorname{diag}" if latex else "diag"
+        table["jacobian"] = f"J{s(l)} = {diag}(a{s(l)}) - {tr('a', l)} a{s(l)}"
+    elif latex:
+        table["jacobian"] = rf"J{s(l)} = \partial a{s(l)} / \partial z{s(l)}"
+    else:
+        table["jacobian"] = f"J{s(l)} = da{s(l)}/dz{s(l)}"
     if name not in table:
         raise ValueError(f"name: expected one of {', '.join(sorted(table))}, got {name!r}")
     return table[name]
@@ -152,7 +181,17 @@ class LayerTrace:
     a : array (N, n_l)
         ``a^(l) = f_l(z^(l))``.
     fprime : array (N, n_l)
-        ``f_l'(z^(l))``, the derivative at ``z`` (the activation's ``derivative(z, a)``).
+        ``f_l'(z^(l))``, the derivative at ``z`` (the activation's ``derivative(z, a)``); for
+        an activation that couples the units (softmax), the diagonal of ``jacobian``.
+    jacobian : array (N, n_l, n_l) or None
+        For an activation that couples the units (softmax): ``J^(l) = da^(l)/dz^(l)`` of each
+        row, ``J[n, i, j] = da_j/dz_i`` (for softmax ``diag(a) - a^T a``), so that
+        ``delta^(l) = dC/da^(l) J^(l)``. ``None`` for elementwise activations.
+    dC_da : array (N, n_l) or None
+        ``dC/da^(l)``, the gradient arriving at the layer's output: ``dC/da^(L)`` from the cost
+        for the output layer, ``delta^(l+1) W^(l+1)^T`` below it. ``None`` for an output fused
+        with its cost (then ``delta^(L)`` comes from ``z^(L)`` directly). ``delta`` is
+        ``dC_da * fprime``, or ``dC_da J`` row by row when ``jacobian`` is given.
     delta : array (N, n_l)
         ``delta^(l) = dC/dz^(l)``.
     dW : array like ``W``
@@ -176,6 +215,13 @@ class LayerTrace:
     db: Array | None
     step_W: Array
     step_b: Array | None
+    jacobian: Array | None = None
+    dC_da: Array | None = None
+
+    @property
+    def coupled(self) -> bool:
+        """The activation couples the layer's units (softmax): ``delta`` needs ``jacobian``."""
+        return self.jacobian is not None
 
     @property
     def n_in(self) -> int:
@@ -200,6 +246,7 @@ class LayerTrace:
             "activation": self.activation,
             "n_in": self.n_in,
             "n_out": self.n_out,
+            "coupled": self.coupled,
             "shapes": {k: None if v is None else list(v) for k, v in self.shapes.items()},
         }
         for name in QUANTITIES:
@@ -236,8 +283,11 @@ class Trace:
     bias : str
         The network's bias mode.
     population : int or None
+        The population's size ``P`` when the traced network is a population (also when a
+        single member was traced), ``None`` for a single network.
     member : int or None
-        The member traced, when a single member of a population was asked for.
+        The member traced (0-based), when a single member of a population was asked for: its
+        arrays then have no member axis.
     """
 
     layers: list[LayerTrace]
@@ -259,6 +309,11 @@ class Trace:
     @property
     def n_layers(self) -> int:
         return len(self.layers)
+
+    @property
+    def stacked(self) -> bool:
+        """Every array has a leading member axis ``P`` (a whole population was traced)."""
+        return self.population is not None and self.member is None
 
     @property
     def gradients(self) -> list[dict[str, Array]]:
@@ -319,6 +374,21 @@ def _samples(samples: Any, n: int) -> list[int] | None:
     return out
 
 
+def _jacobian(act: Any, z: Array, a: Array) -> Array:
+    """``J[..., i, j] = da_j/dz_i`` of every row, from the activation's own ``vjp``.
+
+    Row ``i`` of ``J`` is ``e_i J``: the vector-Jacobian product with the ``i``-th unit vector,
+    the same function backpropagation calls, so ``g J`` here is exactly the engine's ``delta``.
+    """
+    n = z.shape[-1]
+    rows = []
+    for i in range(n):
+        e = np.zeros_like(z)
+        e[..., i] = 1.0
+        rows.append(act.vjp(z, a, e))
+    return np.stack(rows, axis=-2)
+
+
 def trace(
     net: Network,
     X: Any,
@@ -354,7 +424,8 @@ def trace(
         Trace only these rows of ``X``: the pass, the cost and the gradients are those of the
         selected cases alone, as if ``X[samples], y[samples]`` had been given.
     member : int, optional
-        For a population, trace only member ``member`` (a single network's trace).
+        For a population, trace only member ``member`` (a single network's trace, whose
+        ``population`` and ``member`` say where it came from). A single network refuses it.
     optimizer_options : dict, optional
         Extra arguments of the optimizer (``beta``, ...).
 
@@ -367,12 +438,22 @@ def trace(
     if member is not None:
         if isinstance(member, bool) or not isinstance(member, int | np.integer):
             raise TypeError(f"member: expected a member index, got {describe(member)}")
+        P = net.population
+        if P is None:
+            raise ValueError(
+                f"member: this is a single network, not a population; got member={member}"
+            )
+        if not -P <= member < P:
+            raise ValueError(
+                f"member: expected a member index from 0 to {P - 1} (or -{P} to -1), got {member}"
+            )
+        k = int(member) % P
         if isinstance(lr, Sequence | np.ndarray) and not isinstance(lr, str):
-            if net.population is None or len(lr) != net.population:
-                raise ValueError("lr: a sequence of learning rates needs one rate per member")
-            lr = float(np.asarray(lr, dtype=float)[member])
+            if len(lr) != P:
+                raise ValueError(f"lr: expected one learning rate per member ({P}), got {len(lr)}")
+            lr = float(np.asarray(lr, dtype=float)[k])
         traced = trace(
-            net.member(int(member)),
+            net.member(k),
             X,
             y,
             loss=loss,
@@ -381,7 +462,7 @@ def trace(
             samples=samples,
             optimizer_options=optimizer_options,
         )
-        traced.member = int(member) % (net.population or 1)
+        traced.population, traced.member = P, k
         return traced
 
     loss_fn = _losses.get(loss)
@@ -412,11 +493,21 @@ def trace(
             z, a = fwd.z[l], fwd.a[l]
             assert z is not None and deltas[l] is not None
             p, g, s = params[l - 1], grads[l - 1], steps[l - 1]
+            if l == len(params):
+                upstream = dC_da
+            else:  # the gradient arriving at a^(l): delta^(l+1) W^(l+1)^T, as _backward forms it
+                next_delta = deltas[l + 1]
+                assert next_delta is not None
+                upstream = net._mm(next_delta, params[l]["W"].mT)
+            a_prev = fwd.a[l - 1]
+            if l == 1 and net.population is not None:
+                # every member sees the same X: give it the member axis the other arrays have
+                a_prev = np.broadcast_to(a_prev, (net.population, *a_prev.shape))
             layers.append(
                 LayerTrace(
                     index=l,
                     activation=act.name,
-                    a_prev=np.array(fwd.a[l - 1]),
+                    a_prev=np.array(a_prev),
                     W=np.array(p["W"]),
                     b=np.array(p["b"]) if "b" in p else None,
                     z=np.array(z),
@@ -427,6 +518,8 @@ def trace(
                     db=np.array(g["b"]) if "b" in g else None,
                     step_W=np.array(s["W"]),
                     step_b=np.array(s["b"]) if "b" in s else None,
+                    jacobian=None if act.vjp is None else _jacobian(act, z, a),
+                    dC_da=None if upstream is None else np.array(upstream),
                 )
             )
     return Trace(

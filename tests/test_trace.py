@@ -174,7 +174,8 @@ def test_population_trace_and_member():
     single = gn.Network([3, 2, 1], activation="tanh", seed=1, bias="layer").trace(
         X_PAPER, Y_PAPER, lr=0.2
     )
-    assert one.member == 1 and one.population is None and one.lr == 0.2
+    assert one.member == 1 and one.population == 3 and one.lr == 0.2
+    assert not one.stacked and t.stacked and one.layers[0].a_prev.shape == (4, 3)
     for a, b, c in zip(one.layers, single.layers, t.layers, strict=True):
         np.testing.assert_allclose(a.dW, b.dW, rtol=1e-12)
         np.testing.assert_allclose(a.step_W, b.step_W, rtol=1e-12)
@@ -219,3 +220,122 @@ def test_bad_arguments_name_themselves():
         net.trace(X_PAPER, Y_PAPER).layer(3)
     with pytest.raises(ValueError, match="name"):
         formula("w", 1, 2)
+
+
+# --- the glass-box fixes of issue 15 ---------------------------------------------------------
+
+
+def _softmax_case():
+    X = np.array([[0.5, -1.0], [1.5, 0.3], [-0.7, 0.9], [0.1, 0.2]])
+    y = np.eye(3)[[0, 1, 2, 0]]
+    net = gn.Network([2, 3, 3], activation="tanh", output="softmax", seed=1)
+    return net, X, y
+
+
+def test_softmax_with_a_non_fused_loss_keeps_its_jacobian():
+    """delta^(L) = dC/da J with J = diag(a) - a^T a, written out here by hand."""
+    net, X, y = _softmax_case()
+    t = net.trace(X, y, loss="mse")
+    out = t.layers[-1]
+    W1, b1 = net.params[0]["W"], net.params[0]["b"]
+    W2, b2 = net.params[1]["W"], net.params[1]["b"]
+    h = np.tanh(X @ W1 + b1)
+    z = h @ W2 + b2
+    a = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    g = 2 * (a - y) / y.size  # d/da of mean((a - y)^2) over N n_L entries
+    J = np.array([np.diag(r) - np.outer(r, r) for r in a])
+    assert out.coupled and not t.layers[0].coupled and t.layers[0].jacobian is None
+    np.testing.assert_allclose(out.jacobian, J, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(out.dC_da, g, rtol=1e-12)
+    delta = np.array([gr @ Jr for gr, Jr in zip(g, J, strict=True)])
+    np.testing.assert_allclose(out.delta, delta, rtol=1e-10, atol=1e-16)
+    # the old printed shortcut, dC/da * diag(J), is NOT delta: the bug the issue reported
+    assert not np.allclose(out.dC_da * out.fprime, out.delta)
+    np.testing.assert_allclose(out.fprime, a * (1 - a), rtol=1e-12)
+    # the hidden layer: dC/da^(1) = delta^(2) W^(2)^T, and delta = dC/da * f'(z)
+    hid = t.layers[0]
+    np.testing.assert_allclose(hid.dC_da, delta @ W2.T, rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(hid.delta, hid.dC_da * (1 - h**2), rtol=1e-10, atol=1e-16)
+    assert formula("delta", 2, 2, activation="softmax", coupled=True) == (
+        "delta^(2) = dC/da^(2) J^(2)"
+    )
+    assert formula("jacobian", 2, 2, activation="softmax") == "J^(2) = diag(a^(2)) - a^(2)^T a^(2)"
+
+
+def _md_table_after(text: str, marker: str) -> list[list[str]]:
+    """The rows of the first Markdown table after the line containing ``marker``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if marker in line)
+    rows = []
+    for line in lines[start + 1 :]:
+        if line.startswith("|"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+        elif rows:
+            break
+    return rows
+
+
+def test_inspect_prints_softmax_columns_that_multiply_to_its_delta():
+    from glassnet.cli.inspect import render
+
+    net, X, y = _softmax_case()
+    t = net.trace(X, y, loss="mse")
+    md = render(t, "md", digits=8)
+    assert r"\delta^{(2)} = \frac{\partial C}{\partial a^{(2)}} J^{(2)}" in md
+    assert "softmax'" not in md  # no elementwise derivative is claimed for softmax
+    rows = _md_table_after(md, r"s = \sum_i")
+    head, body = rows[0], rows[2:]
+    assert head[-4] == "$s$" and len(body) == 4
+    for r in body:
+        v = [float(c) for c in r[1:]]
+        g, a, s, delta = v[0:3], v[3:6], v[6], v[7:10]
+        assert s == pytest.approx(sum(gi * ai for gi, ai in zip(g, a, strict=True)), abs=2e-8)
+        for j in range(3):
+            assert a[j] * (g[j] - s) == pytest.approx(delta[j], abs=2e-8)
+    table = render(t, "table", digits=6)
+    assert "delta^(2) = dC/da^(2) J^(2)" in table and "J^(2)_11" in table
+
+
+def test_population_trace_gives_the_input_a_member_axis():
+    pop = gn.Network([3, 2, 1], activation="tanh", seed=[0, 1, 2])
+    t = pop.trace(X_PAPER, Y_PAPER)
+    for tl in t.layers:  # every array of a stacked trace leads with P
+        for name in ("a_prev", "z", "a", "delta", "dW", "dC_da"):
+            assert getattr(tl, name).shape[0] == 3, name
+    for k in range(3):
+        np.testing.assert_array_equal(t.layers[0].a_prev[k], X_PAPER)
+    d = t.to_dict()
+    assert d["layers"][0]["shapes"]["a_prev"] == [3, 4, 3]
+    one = json.loads(json.dumps(pop.trace(X_PAPER, Y_PAPER, member=-1).to_dict()))
+    assert one["population"] == 3 and one["member"] == 2
+    assert one["layers"][0]["shapes"]["a_prev"] == [4, 3]
+
+
+def test_member_errors_name_the_argument():
+    pop = gn.Network([3, 2, 1], seed=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"^member: expected a member index from 0 to 2.*got 7"):
+        pop.trace(X_PAPER, Y_PAPER, member=7)
+    with pytest.raises(ValueError, match=r"^member: this is a single network"):
+        paper_net().trace(X_PAPER, Y_PAPER, member=0)
+    with pytest.raises(ValueError, match=r"^lr: expected one learning rate per member \(3\)"):
+        pop.trace(X_PAPER, Y_PAPER, member=0, lr=[0.1, 0.2])
+
+
+def test_inspect_member_flag_is_checked_and_never_ignored(tmp_path):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    pop_path, one_path = tmp_path / "pop.npz", tmp_path / "one.npz"
+    gn.Network([3, 2, 1], seed=[0, 1, 2]).save(pop_path)
+    paper_net().save(one_path)
+    runner = CliRunner()
+    for path, member, want in (
+        (pop_path, "7", "expected a member index from 0 to 2, got 7"),
+        (one_path, "0", "single network, not a population"),
+    ):
+        res = runner.invoke(cli, ["inspect", "--model", str(path), "--member", member])
+        assert res.exit_code == 2, res.output
+        assert "--member" in res.output and want in res.output
+    res = runner.invoke(cli, ["inspect", "--model", str(pop_path), "--member", "2"])
+    assert res.exit_code == 0 and "member 2 of a population of 3" in res.output

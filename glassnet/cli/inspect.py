@@ -231,7 +231,7 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         f"{', '.join(x.activation for x in t.layers)}, {bias_text}; cost `{t.loss}`; "
         f"optimizer `{t.optimizer}` with learning rate {lr}; {len(rows_idx)} sample(s)"
         + (f" (rows {t.samples})" if t.samples is not None else "")
-        + (f"; member {t.member} of a population" if t.member is not None else "")
+        + (f"; member {t.member} of a population of {t.population}" if t.member is not None else "")
         + ". Units are numbered from 1 as in w_jk; `#` is the row of the data."
     )
 
@@ -256,12 +256,21 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
             doc.formula(
                 formula(name, l, L, activation=f), formula(name, l, L, latex=True, activation=f)
             )
-        doc.formula(
-            f"f'^({l}) = " + formula("fprime", l, L, activation=f),
-            f"f'^{{({l})}} = " + formula("fprime", l, L, latex=True, activation=f),
-        )
+        if x.jacobian is not None:  # softmax: f' is only the Jacobian's diagonal
+            doc.formula(
+                formula("jacobian", l, L, activation=f) + "; its diagonal J_jj shown",
+                formula("jacobian", l, L, latex=True, activation=f),
+            )
+            fp_cols = [(f"J^({l})_{j + 1}{j + 1}", f"$J^{{({l})}}_{{{j + 1}{j + 1}}}$")
+                       for j in range(x.n_out)]  # fmt: skip
+        else:
+            doc.formula(
+                f"f'^({l}) = " + formula("fprime", l, L, activation=f),
+                f"f'^{{({l})}} = " + formula("fprime", l, L, latex=True, activation=f),
+            )
+            fp_cols = _cols("f'", l, x.n_out)
         cols = [("#", r"$\#$"), *_cols("a", l - 1, x.n_in), *_cols("z", l, x.n_out)]
-        cols += [*_cols("a", l, x.n_out), *_cols("f'", l, x.n_out)]
+        cols += [*_cols("a", l, x.n_out), *fp_cols]
         rows = []
         for i in range(shown):
             r = [str(rows_idx[i])]
@@ -316,16 +325,19 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
                 f"delta^({l}) = dC/dz^({l})  (fused {t.loss} + {f})",
                 rf"\delta^{{({l})}} = \frac{{\partial C}}{{\partial z^{{({l})}}}}",
             )
+        elif x.jacobian is not None and x.dC_da is not None:
+            _coupled_delta(doc, x, L, F, rows_idx, shown, note_rows)
         else:
             doc.formula(
                 formula("delta", l, L, activation=f),
                 formula("delta", l, L, latex=True, activation=f),
             )
-        doc.table(
-            [("#", r"$\#$"), *_cols("delta", l, x.n_out)],
-            [[str(rows_idx[i]), *(F(v) for v in x.delta[i])] for i in range(shown)],
-            note_rows,
-        )
+        if x.jacobian is None:
+            doc.table(
+                [("#", r"$\#$"), *_cols("delta", l, x.n_out)],
+                [[str(rows_idx[i]), *(F(v) for v in x.delta[i])] for i in range(shown)],
+                note_rows,
+            )
         doc.formula(formula("dW", l, L), formula("dW", l, L, latex=True))
         db_name = "db_layer" if t.bias == "layer" else "db"
         if x.db is not None:
@@ -358,6 +370,48 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
     return doc.markdown() if fmt == "md" else doc.rich()
 
 
+def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown: int,
+                   note_rows: str) -> None:  # fmt: skip
+    """``delta = dC/da J`` for softmax, with the columns that multiply to it.
+
+    For softmax ``J = diag(a) - a^T a``, so ``(dC/da J)_j = a_j (dC/da_j - s)`` with
+    ``s = sum_i dC/da_i a_i``: the table shows ``dC/da``, ``a``, ``s`` and ``delta``, and a
+    student can check every ``delta_j`` from the three numbers beside it.
+    """
+    from glassnet.trace import formula
+
+    l, f = x.index, x.activation
+    doc.formula(
+        formula("delta", l, L, activation=f, coupled=True),
+        formula("delta", l, L, latex=True, activation=f, coupled=True),
+    )
+    doc.formula(
+        formula("jacobian", l, L, activation=f), formula("jacobian", l, L, latex=True, activation=f)
+    )
+    g = f"dC/da^({l})" if l == L else f"g^({l})"
+    g_tex = rf"\partial C/\partial a^{{({l})}}" if l == L else f"g^{{({l})}}"
+    if f == "softmax":
+        doc.formula(
+            f"so delta^({l})_j = a^({l})_j ({g}_j - s),  s = sum_i {g}_i a^({l})_i",
+            rf"\delta^{{({l})}}_j = a^{{({l})}}_j \left({g_tex}_j - s\right),\quad "
+            rf"s = \sum_i {g_tex}_i\, a^{{({l})}}_i",
+        )
+    n = x.n_out
+    cols = [("#", r"$\#$")]
+    cols += [(f"{g}_{j + 1}", f"${g_tex}_{{{j + 1}}}$") for j in range(n)]
+    cols += _cols("a", l, n)
+    if f == "softmax":
+        cols.append(("s", "$s$"))
+    cols += _cols("delta", l, n)
+    rows = []
+    for i in range(shown):
+        r = [str(rows_idx[i])] + [F(v) for v in x.dC_da[i]] + [F(v) for v in x.a[i]]
+        if f == "softmax":
+            r.append(F(float(np.dot(x.dC_da[i], x.a[i]))))
+        rows.append(r + [F(v) for v in x.delta[i]])
+    doc.table(cols, rows, note_rows)
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 
@@ -377,8 +431,8 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
 )
 @click.option("--init", default="paper", show_default=True, help="Initializer name.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the weights.")
-@click.option("--member", type=int, default=0, show_default=True,
-              help="Which member of a population model to show.")  # fmt: skip
+@click.option("--member", type=int, default=None,
+              help="Which member of a population model to show [default: 0].")  # fmt: skip
 @click.option("--dataset", help="A built-in dataset [default: paper].")
 @click.option("--x", "xs", multiple=True, metavar="ROW",
               help='One input row, e.g. --x "0,0,1" (repeat; one --y each).')  # fmt: skip
@@ -403,7 +457,7 @@ def inspect_cmd(
     bias: str,
     init: str,
     seed: int,
-    member: int,
+    member: int | None,
     dataset: str | None,
     xs: tuple[str, ...],
     ys: tuple[str, ...],
@@ -428,8 +482,19 @@ def inspect_cmd(
                         X.shape[1], y.shape[1])  # fmt: skip
     rows = _ints(samples, "--samples") if samples else None
     kwargs: dict[str, Any] = dict(loss=loss, optimizer=optimizer, lr=lr, samples=rows)
-    if net.population is not None:
-        kwargs["member"] = member
+    if net.population is None:
+        if member is not None:
+            raise click.BadParameter(
+                f"this is a single network, not a population; got --member {member}",
+                param_hint="--member",
+            )
+    else:
+        P = net.population
+        if member is not None and not -P <= member < P:
+            raise click.BadParameter(
+                f"expected a member index from 0 to {P - 1}, got {member}", param_hint="--member"
+            )
+        kwargs["member"] = 0 if member is None else member
     t = net.trace(X, y, **kwargs)
     if fmt == "json":
         data = t.to_dict()

@@ -55,6 +55,7 @@ Array = np.ndarray
 __all__ = [
     "ParamRecorder",
     "animate_training",
+    "chain_graph",
     "decision_boundary",
     "gradient_flow",
     "history_figure",
@@ -1142,3 +1143,113 @@ def history_html(history: History) -> str:
         + _img(history_png(history))
         + "</div>"
     )
+
+
+# --- the chain rule, one scalar at a time (issue 15, the docs member's) ---------------------
+
+CHAIN_COLOURS = {"input": "#dbe9f6", "weight": "#fde3c8", "bias": "#fde3c8", "target": "#eeeeee",
+                 "product": "white", "sum": "white", "activation": "#e3f1df", "loss": "#f6d5d5"}  # fmt: skip
+
+
+def _math_label(label: str) -> str:
+    """``W^(1)_12`` as mathtext, ``$W^{(1)}_{12}$``."""
+    import re
+
+    label = re.sub(r"(\w)\^\((\d+)\)_(\d+)", r"$\1^{(\2)}_{\3}$", label)
+    label = re.sub(r"(\w)\^\((\d+)\)(?![_}])", r"$\1^{(\2)}$", label)
+    return re.sub(r"^(x|y)_(\d+)$", r"$\1_{\2}$", label)
+
+
+def _chain_levels(c: Any) -> dict[str, int]:
+    """Columns of the chain graph: each operation one step right of its furthest operand;
+    a parameter or target one step left of the operation that uses it."""
+    ins: dict[str, list[str]] = {n.id: [] for n in c.nodes}
+    for e in c.edges:
+        ins[e.target].append(e.source)
+    level: dict[str, int] = {}
+    for n in c.nodes:  # nodes come in forward order: operands first
+        level[n.id] = 0 if n.op is None else 1 + max(level[i] for i in ins[n.id])
+    for n in c.nodes:
+        if n.op is None and n.kind != "input":
+            level[n.id] = min(level[e.target] for e in c.uses(n.id)) - 1
+    return level
+
+
+def chain_graph(
+    chain: Any,
+    *,
+    locals: bool | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    r"""The chain rule of one sample as a graph (micrograd's ``draw_dot``).
+
+    Every scalar of :func:`glassnet.trace.chain` is a box with its name, the operation that
+    made it (``*``, ``+``, the activation, the cost), its value and its gradient ``dC/d(node)``;
+    arrows go from operands to results. Reading right to left is backpropagation: a box's
+    gradient is the sum over its outgoing arrows of the arrow's local derivative times the
+    gradient at the arrow's head.
+
+    Parameters
+    ----------
+    chain : glassnet.trace.Chain
+        From ``glassnet.trace.chain(net, X, y, loss=...)``.
+    locals : bool, optional
+        Write each arrow's local derivative on it (default: when there are at most 40 arrows).
+    figsize : (width, height), optional
+        Default: 1.9 inches per column and 0.62 per box of the fullest column.
+    dpi : float
+
+    Returns
+    -------
+    Figure
+    """
+    level = _chain_levels(chain)
+    columns: dict[int, list[str]] = {}
+    for n in chain.nodes:
+        columns.setdefault(level[n.id], []).append(n.id)
+    first = min(columns)
+    n_cols = max(columns) - first + 1
+    height = max(len(v) for v in columns.values())
+    if figsize is None:
+        figsize = (1.9 * n_cols + 0.4, 0.62 * height + 0.9)
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot(1, 1, 1)
+    pos: dict[str, tuple[float, float]] = {}
+    for col, ids in columns.items():
+        for r, i in enumerate(ids):
+            pos[i] = (float(col - first), (len(ids) - 1) / 2 - r)
+    if locals is None:
+        locals = len(chain.edges) <= 40
+    boxes = {}
+    for n in chain.nodes:
+        x, y = pos[n.id]
+        op = "" if n.op is None else f"  [{n.op}]"
+        grad = "" if n.grad is None else f"\ngrad {n.grad:.4g}"
+        boxes[n.id] = ax.text(
+            x, y, f"{_math_label(n.label)}{op}\ndata {n.value:.4g}{grad}", ha="center",
+            va="center", fontsize=6, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.3", fc=CHAIN_COLOURS.get(n.kind, "white"), ec="0.3",
+                      lw=0.6),
+        )  # fmt: skip
+    for e in chain.edges:  # from the right edge of the operand's box to the left of the result's
+        arrow = ax.annotate("", xy=(0.0, 0.5), xycoords=boxes[e.target], xytext=(1.0, 0.5),
+                            textcoords=boxes[e.source], zorder=1,
+                            arrowprops=dict(arrowstyle="-|>", color="0.55", lw=0.7,
+                                            shrinkA=4, shrinkB=4))  # fmt: skip
+        if locals and np.isfinite(e.local):
+            (x0, y0), (x1, y1) = pos[e.source], pos[e.target]
+            ax.annotate(f"{e.local:.3g}", (x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0)), fontsize=5,
+                        color="0.3", ha="center", va="center", zorder=2,
+                        bbox=dict(boxstyle="round,pad=0.05", fc="white", ec="none", alpha=0.85))  # fmt: skip
+        del arrow
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(-(height - 1) / 2 - 0.6, (height - 1) / 2 + 0.6)
+    ax.set_axis_off()
+    ax.set_title(
+        f"chain rule of sample {chain.sample}, cost {chain.loss} = {chain.cost:.4g}: "
+        "grad = sum over arrows out of (local derivative on the arrow x grad at its head)",
+        fontsize=7,
+    )
+    _tight(fig)
+    return fig

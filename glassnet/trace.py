@@ -47,7 +47,19 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-__all__ = ["QUANTITIES", "LayerTrace", "Trace", "formula", "json_safe", "trace"]
+__all__ = [
+    "MAX_CHAIN_WEIGHTS",
+    "QUANTITIES",
+    "Chain",
+    "ChainEdge",
+    "ChainNode",
+    "LayerTrace",
+    "Trace",
+    "chain",
+    "formula",
+    "json_safe",
+    "trace",
+]
 
 #: The per-layer quantities of a :class:`LayerTrace`, in the order a student computes them.
 QUANTITIES = (
@@ -537,4 +549,265 @@ def trace(
         bias=net.bias,
         sizes=list(net.sizes),
         population=net.population,
+    )
+
+
+# --- the chain rule, one scalar at a time ------------------------------------------------------
+
+#: The chain-rule view draws every multiply: it is for small networks.
+MAX_CHAIN_WEIGHTS = 200
+
+
+@dataclass
+class ChainNode:
+    r"""One scalar of the pass: a leaf (input, weight, bias, target) or the result of one operation.
+
+    Attributes
+    ----------
+    id : str
+        A short unique name, e.g. ``"W1_12"``, ``"m2_11"``, ``"z1_2"``, ``"C"``.
+    label : str
+        The name in the paper's notation, e.g. ``"W^(1)_12"``, ``"a^(1)_2"``; the product
+        ``a^(l-1)_k W^(l)_kj`` is ``"m^(l)_kj"``.
+    kind : str
+        ``"input"``, ``"weight"``, ``"bias"``, ``"target"`` (leaves), ``"product"``
+        (``a^(l-1)_k W^(l)_kj``), ``"sum"`` (``z^(l)_j``), ``"activation"`` (``a^(l)_j``) or
+        ``"loss"`` (``C``).
+    op : str or None
+        The operation that made it: ``"*"``, ``"+"``, the activation's name or the loss's
+        name; ``None`` for a leaf.
+    layer : int
+        ``l``: 0 for the inputs, ``L + 1`` for the cost and the targets.
+    value : float
+        Its value in the forward pass.
+    grad : float or None
+        ``dC/d(node)``; ``None`` for the targets, which are data, not something learned.
+    """
+
+    id: str
+    label: str
+    kind: str
+    op: str | None
+    layer: int
+    value: float
+    grad: float | None
+
+
+@dataclass
+class ChainEdge:
+    r"""``source`` is an input of ``target``'s operation.
+
+    Attributes
+    ----------
+    source, target : str
+        Node ids.
+    local : float
+        The local derivative ``d target / d source`` at this pass: ``W_kj`` and ``a_k`` for a
+        product, 1 for a sum, ``f'(z_j)`` for an activation (``J_ij`` for softmax),
+        ``dC/da_j`` for the cost. The chain rule is then
+        ``grad(source) = sum over its edges of local * grad(target)``.
+    """
+
+    source: str
+    target: str
+    local: float
+
+
+@dataclass
+class Chain:
+    """Every scalar operation of one sample's forward and backward pass, as a graph.
+
+    Attributes
+    ----------
+    nodes : list of ChainNode
+        In the order of the forward pass (every node after its inputs).
+    edges : list of ChainEdge
+    sizes : list of int
+    loss : str
+    cost : float
+        ``C`` on this one sample.
+    fused : bool
+        The engine computes ``delta^(L)`` from ``z^(L)`` directly (bce + sigmoid,
+        cross_entropy + softmax); the graph still shows ``a^(L)`` and ``dC/da^(L)``.
+    sample : int or None
+        The data row traced.
+    """
+
+    nodes: list[ChainNode]
+    edges: list[ChainEdge]
+    sizes: list[int]
+    loss: str
+    cost: float
+    fused: bool
+    sample: int | None = None
+
+    def node(self, id: str) -> ChainNode:
+        """The node named ``id``."""
+        for n in self.nodes:
+            if n.id == id:
+                return n
+        raise ValueError(f"id: expected a node id such as 'z1_1' or 'C', got {id!r}")
+
+    def inputs(self, id: str) -> list[ChainEdge]:
+        """The edges into node ``id`` (its operation's operands)."""
+        return [e for e in self.edges if e.target == id]
+
+    def uses(self, id: str) -> list[ChainEdge]:
+        """The edges out of node ``id`` (the operations that use it)."""
+        return [e for e in self.edges if e.source == id]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe data: nodes and edges."""
+        return {
+            "sizes": list(self.sizes),
+            "loss": self.loss,
+            "cost": json_safe(self.cost),
+            "fused": self.fused,
+            "sample": self.sample,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "label": n.label,
+                    "kind": n.kind,
+                    "op": n.op,
+                    "layer": n.layer,
+                    "value": json_safe(n.value),
+                    "grad": json_safe(n.grad),
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {"source": e.source, "target": e.target, "local": json_safe(e.local)}
+                for e in self.edges
+            ],
+        }
+
+
+def chain(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | _losses.Loss = "mse",
+    sample: int = 0,
+) -> Chain:
+    r"""The chain rule of one sample, one scalar operation at a time (micrograd's ``draw_dot``).
+
+    Every weight's product ``m^(l)_kj = a^(l-1)_k W^(l)_kj``, every sum
+    ``z^(l)_j = sum_k m^(l)_kj + b^(l)_j``, every activation ``a^(l)_j = f(z^(l)_j)`` and the
+    cost ``C`` is a node with its value and its gradient ``dC/d(node)``; every operand is an
+    edge with its local derivative. The values and the gradients of ``z``, ``a``, ``W`` and
+    ``b`` are the engine's own (a :func:`trace` of the one row); the products are
+    ``a_k W_kj`` from those numbers, whose sum plus ``b_j`` is the engine's ``z_j``.
+
+    Reading it backwards is backpropagation: a node's gradient is the sum, over the operations
+    that use it, of the local derivative times that operation's gradient.
+
+    Parameters
+    ----------
+    net : Network
+        A single network with at most :data:`MAX_CHAIN_WEIGHTS` weights.
+    X : array, shape (N, n_0) or (n_0,)
+        The data (or one input row).
+    y : array, shape (N, n_L) or (n_L,)
+        The targets (or one target row).
+    loss : str or Loss
+    sample : int
+        The row of ``X`` to follow.
+
+    Returns
+    -------
+    Chain
+    """
+    if net.population is not None:
+        raise ValueError(
+            f"net: the chain-rule view follows one network; got a population of "
+            f"{net.population} (use net.member(k))"
+        )
+    n_weights = sum(a * b for a, b in zip(net.sizes[:-1], net.sizes[1:], strict=False))
+    if n_weights > MAX_CHAIN_WEIGHTS:
+        raise ValueError(
+            f"net: the chain-rule view draws every multiply; expected at most "
+            f"{MAX_CHAIN_WEIGHTS} weights, got {n_weights} (sizes {net.sizes})"
+        )
+    Xa = np.asarray(X)
+    ya = np.asarray(y)
+    if Xa.ndim == 1:
+        Xa = Xa[None, :]
+    if ya.ndim == 1 and Xa.shape[0] == 1 and ya.shape[0] == net.sizes[-1]:
+        ya = ya[None, :]
+    t = trace(net, Xa, ya, loss=loss, samples=[sample])
+    loss_fn = _losses.get(loss)
+    L = t.n_layers
+    out = t.layers[-1]
+    # dC/da^(L): the engine's, or for a fused pair the true derivative of the cost at a^(L)
+    # (the engine skips it and computes delta^(L) from z^(L))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        dC_da_out = out.dC_da if out.dC_da is not None else loss_fn.gradient(out.a, t.y)
+
+    nodes: list[ChainNode] = []
+    edges: list[ChainEdge] = []
+
+    def add(id: str, label: str, kind: str, op: str | None, layer: int, value: Any,
+            grad: Any) -> None:  # fmt: skip
+        g = None if grad is None else float(grad)
+        nodes.append(ChainNode(id, label, kind, op, layer, float(value), g))
+
+    # dC/dx: the gradient that would arrive at the inputs, delta^(1) W^(1)^T
+    first = t.layers[0]
+    dC_dx = first.delta[0] @ first.W.T
+    for k in range(t.sizes[0]):
+        add(f"a0_{k + 1}", f"x_{k + 1}", "input", None, 0, t.X[0, k], dC_dx[k])
+    for x in t.layers:
+        l = x.index
+        a_prev = x.a_prev[0]
+        for j in range(x.n_out):
+            for k in range(x.n_in):
+                w_id, m_id = f"W{l}_{k + 1}{j + 1}", f"m{l}_{k + 1}{j + 1}"
+                add(w_id, f"W^({l})_{k + 1}{j + 1}", "weight", None, l, x.W[k, j], x.dW[k, j])
+                add(m_id, f"m^({l})_{k + 1}{j + 1}", "product", "*", l,
+                    a_prev[k] * x.W[k, j], x.delta[0, j])  # fmt: skip
+                edges.append(ChainEdge(f"a{l - 1}_{k + 1}", m_id, float(x.W[k, j])))
+                edges.append(ChainEdge(w_id, m_id, float(a_prev[k])))
+        if x.b is not None:
+            if t.bias == "layer":
+                add(f"b{l}", f"b^({l})", "bias", None, l, x.b.flat[0], x.db.flat[0])  # type: ignore[union-attr]
+            else:
+                for j in range(x.n_out):
+                    add(f"b{l}_{j + 1}", f"b^({l})_{j + 1}", "bias", None, l, x.b[0, j],
+                        x.db[0, j])  # type: ignore[index]  # fmt: skip
+        for j in range(x.n_out):
+            z_id = f"z{l}_{j + 1}"
+            add(z_id, f"z^({l})_{j + 1}", "sum", "+", l, x.z[0, j], x.delta[0, j])
+            for k in range(x.n_in):
+                edges.append(ChainEdge(f"m{l}_{k + 1}{j + 1}", z_id, 1.0))
+            if x.b is not None:
+                edges.append(
+                    ChainEdge(f"b{l}" if t.bias == "layer" else f"b{l}_{j + 1}", z_id, 1.0)
+                )
+        upstream = dC_da_out[0] if l == L else x.dC_da[0]  # type: ignore[index]
+        for j in range(x.n_out):
+            add(f"a{l}_{j + 1}", f"a^({l})_{j + 1}", "activation", x.activation, l, x.a[0, j],
+                upstream[j])  # fmt: skip
+            if x.jacobian is None:
+                edges.append(ChainEdge(f"z{l}_{j + 1}", f"a{l}_{j + 1}", float(x.fprime[0, j])))
+            else:  # softmax: every z_i moves every a_j, by J_ij = da_j/dz_i
+                for i in range(x.n_out):
+                    edges.append(
+                        ChainEdge(f"z{l}_{i + 1}", f"a{l}_{j + 1}", float(x.jacobian[0, i, j]))
+                    )
+    for j in range(t.sizes[-1]):
+        add(f"y_{j + 1}", f"y_{j + 1}", "target", None, L + 1, t.y[0, j], None)
+    add("C", "C", "loss", t.loss, L + 1, t.cost, 1.0)
+    for j in range(t.sizes[-1]):
+        edges.append(ChainEdge(f"a{L}_{j + 1}", "C", float(dC_da_out[0, j])))
+        edges.append(ChainEdge(f"y_{j + 1}", "C", float("nan")))
+    return Chain(
+        nodes=nodes,
+        edges=edges,
+        sizes=list(t.sizes),
+        loss=t.loss,
+        cost=float(t.cost),
+        fused=t.fused,
+        sample=None if t.samples is None else t.samples[0],
     )

@@ -339,3 +339,134 @@ def test_inspect_member_flag_is_checked_and_never_ignored(tmp_path):
         assert "--member" in res.output and want in res.output
     res = runner.invoke(cli, ["inspect", "--model", str(pop_path), "--member", "2"])
     assert res.exit_code == 0 and "member 2 of a population of 3" in res.output
+
+
+# --- the chain-rule view --------------------------------------------------------------------
+
+
+def test_chain_of_the_papers_network_equals_the_hand_computation():
+    """One sample (row 2 of the paper's data), every scalar written out by hand."""
+    from glassnet.trace import chain
+
+    h = by_hand()
+    c = chain(paper_net(), X_PAPER, Y_PAPER, loss="sse", sample=2)
+    x, yv = X_PAPER[2], Y_PAPER[2, 0]
+    S0, S1, b0, b1 = h["S0"], h["S1"], h["b0"], h["b1"]
+    z1 = x @ S0 + b0
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = a1 @ S1[:, 0] + b1
+    a2 = 1 / (1 + np.exp(-z2))
+    dC_da2 = 2 * (a2 - yv)
+    d2 = dC_da2 * a2 * (1 - a2)
+    dC_da1 = d2 * S1[:, 0]
+    d1 = dC_da1 * a1 * (1 - a1)
+    v = {n.id: n for n in c.nodes}
+    assert c.cost == pytest.approx((a2 - yv) ** 2, rel=1e-12)
+    assert v["C"].grad == 1.0 and v["y_1"].grad is None
+    assert v["a2_1"].value == pytest.approx(a2, rel=1e-12)
+    assert v["a2_1"].grad == pytest.approx(dC_da2, rel=1e-12)
+    assert v["z2_1"].grad == pytest.approx(d2, rel=1e-12)
+    assert v["b2"].grad == pytest.approx(d2, rel=1e-12)
+    for j in range(2):
+        assert v[f"z1_{j + 1}"].value == pytest.approx(z1[j], rel=1e-12)
+        assert v[f"a1_{j + 1}"].grad == pytest.approx(dC_da1[j], rel=1e-12)
+        assert v[f"z1_{j + 1}"].grad == pytest.approx(d1[j], rel=1e-12)
+        assert v[f"W2_{j + 1}1"].grad == pytest.approx(a1[j] * d2, rel=1e-12)
+        assert v[f"m2_{j + 1}1"].value == pytest.approx(a1[j] * S1[j, 0], rel=1e-12)
+        for k in range(3):
+            assert v[f"m1_{k + 1}{j + 1}"].value == pytest.approx(x[k] * S0[k, j], abs=1e-15)
+            assert v[f"W1_{k + 1}{j + 1}"].grad == pytest.approx(x[k] * d1[j], abs=1e-15)
+    assert v["b1"].grad == pytest.approx(d1.sum(), rel=1e-12)  # one bias shared by the layer
+    for k in range(3):
+        assert v[f"a0_{k + 1}"].grad == pytest.approx(d1 @ S0[k], rel=1e-12)
+    # the graph: every product has two operands, every sum its products and the bias
+    assert {e.source for e in c.inputs("m1_32")} == {"a0_3", "W1_32"}
+    assert {e.source for e in c.inputs("z1_2")} == {"m1_12", "m1_22", "m1_32", "b1"}
+    local = {(e.source, e.target): e.local for e in c.edges}
+    assert local[("z1_1", "a1_1")] == pytest.approx(a1[0] * (1 - a1[0]), rel=1e-12)
+    assert local[("W1_21", "m1_21")] == x[1] and local[("a0_2", "m1_21")] == S0[1, 0]
+
+
+CHAIN_CONFIGS = [
+    dict(sizes=[2, 3, 3], activation="tanh", output="softmax", bias="neuron", loss="mse"),
+    dict(sizes=[2, 3, 3], activation="relu", output="softmax", bias="layer", loss="cross_entropy"),
+    dict(sizes=[3, 2, 2, 1], activation="elu", output="sigmoid", bias="none", loss="bce"),
+    dict(sizes=[2, 2, 1], activation="gelu", output="identity", bias="neuron", loss="huber"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cfg", CHAIN_CONFIGS)
+def test_chain_rule_holds_at_every_node(cfg):
+    """grad(node) = sum over its uses of local * grad(use); sums of products rebuild z."""
+    from glassnet.trace import chain
+
+    cfg = dict(cfg)
+    sizes, loss = cfg.pop("sizes"), cfg.pop("loss")
+    X, y = _data(sizes, loss, n=3, seed=4)
+    net = gn.Network(sizes, seed=5, **cfg)
+    c = chain(net, X, y, loss=loss, sample=1)
+    grads = net.gradients(X[[1]], y[[1]], loss=loss)
+    for l, g in enumerate(grads, start=1):
+        for (k, j), want in np.ndenumerate(g["W"]):
+            assert c.node(f"W{l}_{k + 1}{j + 1}").grad == pytest.approx(want, rel=1e-9, abs=1e-15)
+    for n in c.nodes:
+        if n.kind in ("loss", "target"):
+            continue
+        total = sum(e.local * c.node(e.target).grad for e in c.uses(n.id))
+        assert n.grad == pytest.approx(total, rel=1e-9, abs=1e-15), n.id
+        if n.kind == "sum":
+            assert n.value == pytest.approx(
+                sum(c.node(e.source).value for e in c.inputs(n.id)), rel=1e-12, abs=1e-15
+            )
+    assert c.fused == (loss in ("cross_entropy", "bce"))
+    json.dumps(c.to_dict(), allow_nan=False)
+
+
+def test_chain_refuses_populations_and_large_networks():
+    from glassnet.trace import MAX_CHAIN_WEIGHTS, chain
+
+    with pytest.raises(ValueError, match=r"^net: .*population of 2"):
+        chain(gn.Network([3, 2, 1], seed=[0, 1]), X_PAPER, Y_PAPER)
+    big = gn.Network([3, 20, 20, 1], seed=0)
+    assert 3 * 20 + 20 * 20 + 20 > MAX_CHAIN_WEIGHTS
+    with pytest.raises(ValueError, match=r"^net: .*at most 200 weights, got 480"):
+        chain(big, X_PAPER, Y_PAPER)
+    with pytest.raises(ValueError, match="samples"):
+        chain(paper_net(), X_PAPER, Y_PAPER, sample=9)
+
+
+def test_inspect_chain_prints_every_operation_and_its_gradient():
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+    from glassnet.trace import chain
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["inspect", "--chain", "--samples", "2", "--format", "md"])
+    assert res.exit_code == 0, res.output
+    c = chain(paper_net(), X_PAPER, Y_PAPER, loss="sse", sample=2)
+    rows = _md_table_after(res.output, r"\frac{\partial C}{\partial v}")[2:]
+    assert [r[0] for r in rows] == [n.label for n in c.nodes]
+    by_label = {r[0]: r for r in rows}
+    assert by_label["z^(1)_2"][1] == "m^(1)_12 + m^(1)_22 + m^(1)_32 + b^(1)"
+    assert by_label["m^(1)_31"][1] == "x_3 * W^(1)_31"
+    assert by_label["a^(1)_1"][1] == "sigmoid(z^(1)_1)"
+    assert float(by_label["a^(2)_1"][3]) == pytest.approx(c.node("a2_1").grad, abs=1e-6)
+    res = runner.invoke(cli, ["inspect", "--chain", "--samples", "0,1"])
+    assert res.exit_code == 2 and "--samples" in res.output and "one sample" in res.output
+
+
+def test_chain_graph_draws_a_box_per_node_with_its_value_and_grad():
+    from glassnet import plots
+    from glassnet.trace import chain
+
+    c = chain(paper_net(), X_PAPER, Y_PAPER, loss="sse", sample=0)
+    fig = plots.chain_graph(c)
+    ax = fig.axes[0]
+    boxes = [t for t in ax.texts if t.get_bbox_patch() is not None and "data" in t.get_text()]
+    assert len(boxes) == len(c.nodes)
+    text = "\n".join(t.get_text() for t in boxes)
+    assert f"grad {c.node('W2_11').grad:.4g}" in text
+    assert f"data {c.node('z1_1').value:.4g}" in text
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == len(c.edges)

@@ -9,6 +9,7 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
     glassnet inspect --activation tanh --output tanh01 --samples 0,1
     glassnet inspect --dataset xor --sizes 2,3,1 --init xavier --seed 0 --loss bce
     glassnet inspect --model model.npz --x "0,0,1" --y 0 --x "1,1,1" --y 1
+    glassnet inspect --chain --samples 1          # the chain rule of one sample, op by op
 """
 
 from __future__ import annotations
@@ -412,6 +413,69 @@ def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown
     doc.table(cols, rows, note_rows)
 
 
+def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
+    """Render a :class:`glassnet.trace.Chain`: one line per scalar of the pass.
+
+    Each line gives the node, the operation that made it, its value, its gradient ``dC/d(node)``
+    and the chain rule that gives that gradient: the sum, over the operations that use the
+    node, of the local derivative times the gradient of the operation's result.
+    """
+    doc = _Doc()
+    F = lambda v: _fmt(float(v), digits)  # noqa: E731
+    label = {n.id: n.label for n in c.nodes}
+    doc.heading(title or "glassnet inspect --chain", 1)
+    doc.text(
+        f"Network {'-'.join(map(str, c.sizes))}, cost `{c.loss}`, sample {c.sample}: every "
+        "multiply, add, activation and the cost, in the order of the forward pass. Read the "
+        "last column upwards: that is backpropagation. "
+        + (
+            "The cost is fused with the output activation: the engine computes "
+            "delta = dC/dz from z directly; dC/da is shown for the chain rule. "
+            if c.fused
+            else ""
+        )
+    )
+    doc.formula(
+        "dC/d(node) = sum over its uses u of  d u/d(node) * dC/du",
+        r"\frac{\partial C}{\partial v} = \sum_{u \text{ uses } v} "
+        r"\frac{\partial u}{\partial v} \frac{\partial C}{\partial u}",
+    )
+    rows = []
+    for n in c.nodes:
+        ins = [e.source for e in c.inputs(n.id)]
+        if n.op is None:
+            made = "(data)" if n.kind in ("input", "target") else "(parameter)"
+        elif n.op == "*":
+            made = " * ".join(label[i] for i in ins)
+        elif n.op == "+":
+            made = " + ".join(label[i] for i in ins)
+        elif n.kind == "loss":
+            made = f"{n.op}(a, y)"
+        elif len(ins) > 1:  # softmax: every z of the layer
+            made = f"{n.op}(z)_{n.id.split('_')[1]}"
+        else:
+            made = f"{n.op}({label[ins[0]]})"
+        if n.grad is None:
+            rule = "(data)"
+        elif n.kind == "loss":
+            rule = "dC/dC = 1"
+        else:
+            uses = c.uses(n.id)
+            terms = [f"{F(e.local)} x {F(c.node(e.target).grad)}" for e in uses[:3]]
+            rule = " + ".join(terms) + (f" + ... ({len(uses)} uses)" if len(uses) > 3 else "")
+        rows.append([
+            n.label, made, F(n.value), "" if n.grad is None else F(n.grad), rule,
+        ])  # fmt: skip
+    doc.table(
+        [("node", "node"), ("computed as", "computed as"), ("value", "value"),
+         ("dC/d(node)", r"$\partial C/\partial v$"),
+         ("= sum of local x dC/d(use)", r"$= \sum \partial u/\partial v \cdot \partial C/\partial u$")],
+        rows,
+        "m^(l)_kj = a^(l-1)_k W^(l)_kj (one product per weight)",
+    )  # fmt: skip
+    return doc.markdown() if fmt == "md" else doc.rich()
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 
@@ -449,6 +513,9 @@ def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown
               help="Decimals shown (table, md).")  # fmt: skip
 @click.option("--max-rows", type=click.IntRange(min=1), default=10, show_default=True,
               help="Samples shown per table (table, md).")  # fmt: skip
+@click.option("--chain", is_flag=True,
+              help="The chain rule of one sample: every multiply, add, activation and the cost "
+                   "with its value and gradient (the first row, or the one --samples names).")  # fmt: skip
 def inspect_cmd(
     model: str | None,
     sizes: str | None,
@@ -468,6 +535,7 @@ def inspect_cmd(
     fmt: str,
     digits: int,
     max_rows: int,
+    chain: bool,
 ) -> None:
     """Print every number of one forward and backward pass, layer by layer.
 
@@ -495,6 +563,22 @@ def inspect_cmd(
                 f"expected a member index from 0 to {P - 1}, got {member}", param_hint="--member"
             )
         kwargs["member"] = 0 if member is None else member
+    if chain:
+        from glassnet.trace import chain as chain_of
+
+        if rows is not None and len(rows) != 1:
+            raise click.BadParameter(
+                f"--chain follows one sample; expected one row, got {len(rows)}",
+                param_hint="--samples",
+            )
+        one = net if net.population is None else net.member(kwargs["member"])
+        c = chain_of(one, X, y, loss=loss, sample=0 if rows is None else rows[0])
+        if fmt == "json":
+            click.echo(json.dumps({**c.to_dict(), "data": source}, allow_nan=False))
+        else:
+            title = f"glassnet inspect --chain: {source} data, sample {c.sample}"
+            click.echo(render_chain(c, fmt, digits=digits, title=title), nl=False)
+        return
     t = net.trace(X, y, **kwargs)
     if fmt == "json":
         data = t.to_dict()

@@ -1,9 +1,10 @@
-"""MkDocs hook: keep the site buildable while a page another change provides is not merged yet.
+"""MkDocs hooks: pages generated at build time.
 
-``docs/sklearn-differences.md`` is written with the scikit-learn estimators' work; until it is
-present, a one-paragraph page that says so takes its place, so ``mkdocs build --strict`` does
-not fail on the navigation entry and the links to it. Once the file exists this hook does
-nothing.
+* ``reference/cli.md``: the ``--help`` of every ``glassnet`` command, taken from the commands
+  themselves, so the page cannot fall out of date.
+* ``sklearn-differences.md`` is written with the scikit-learn estimators' work; until it is
+  present, a one-paragraph page that says so takes its place, so ``mkdocs build --strict`` does
+  not fail on the navigation entry and the links to it. Once the file exists it is used as is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,38 @@ OPTIONAL_PAGES = {
 }
 
 
+def cli_page() -> str:
+    """The command-line reference: every command's help text, as the terminal shows it."""
+    import click
+
+    from glassnet.cli import cli
+
+    out = [
+        "# Command line",
+        "",
+        "Every `glassnet` command with its `--help`, generated from the commands when this site "
+        "was built. Bad input prints one line (`error: ...`) and exits with status 2; "
+        "`gradcheck` exits 1 when backpropagation and finite differences disagree.",
+        "",
+    ]
+
+    def walk(cmd: click.Command, path: list[str], parent: click.Context | None) -> None:
+        ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=100)
+        if len(path) > 1:
+            out.extend([f"{'#' * min(len(path), 3)} `{' '.join(path)}`", ""])
+            out.extend(["```text", cmd.get_help(ctx), "```", ""])
+        if isinstance(cmd, click.Group):
+            for name in sorted(cmd.list_commands(ctx)):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    walk(sub, [*path, name], ctx)
+
+    walk(cli, ["glassnet"], None)
+    return "\n".join(out)
+
+
 def on_files(files: Files, config: Any) -> Files:
+    files.append(File.generated(config, "reference/cli.md", content=cli_page()))
     for uri, text in OPTIONAL_PAGES.items():
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=text))

@@ -94,3 +94,14 @@ def test_the_command_line_page_lists_every_command():
     for command in ("paper", "train", "inspect", "plot", "gradcheck", "study run", "playground"):
         assert f"`glassnet {command}`" in page, command
     assert "--chain" in page
+
+
+def test_readme_quickstart_runs_and_prints_what_it_says(capsys):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Quickstart") : text.index("## Where to go next")]
+    code = section[
+        section.index("```python\n") + 10 : section.index("```\n", section.index("```python"))
+    ]
+    assert len(code.strip().splitlines()) == 5
+    exec(compile(code, "README quickstart", "exec"), {})
+    assert capsys.readouterr().out.strip() == "[0. 1. 1. 0.]"

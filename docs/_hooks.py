@@ -2,6 +2,9 @@
 
 * ``reference/cli.md``: the ``--help`` of every ``glassnet`` command, taken from the commands
   themselves, so the page cannot fall out of date.
+* Docstrings are numpydoc with Sphinx roles (``:func:`glassnet.trace.trace```); in the API
+  pages each role becomes a link to that object's entry (when the reference has it) instead
+  of showing ``:func:`` as text.
 * ``sklearn-differences.md`` is written with the scikit-learn estimators' work; until it is
   present, a one-paragraph page that says so takes its place, so ``mkdocs build --strict`` does
   not fail on the navigation entry and the links to it. Once the file exists it is used as is.
@@ -9,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mkdocs.structure.files import File, Files
@@ -52,6 +56,19 @@ def cli_page() -> str:
 
     walk(cli, ["glassnet"], None)
     return "\n".join(out)
+
+
+ROLE = re.compile(r":(?:func|class|meth|mod|attr|data|obj|exc):<code>(~?)([\w.]+)</code>")
+
+
+def _role(m: re.Match[str]) -> str:
+    short, name = m.group(1), m.group(2)
+    shown = name.rsplit(".", 1)[-1] if short else name
+    return f'<autoref identifier="{name}" optional><code>{shown}</code></autoref>'
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    return ROLE.sub(_role, html)
 
 
 def on_files(files: Files, config: Any) -> Files:

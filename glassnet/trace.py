@@ -736,6 +736,10 @@ def chain(
         Xa = Xa[None, :]
     if ya.ndim == 1 and Xa.shape[0] == 1 and ya.shape[0] == net.sizes[-1]:
         ya = ya[None, :]
+    if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+        raise TypeError(f"sample: expected a row index, got {describe(sample)}")
+    if not -Xa.shape[0] <= sample < Xa.shape[0]:
+        raise ValueError(f"sample: expected a row index below {Xa.shape[0]}, got {sample}")
     t = trace(net, Xa, ya, loss=loss, samples=[sample])
     loss_fn = _losses.get(loss)
     L = t.n_layers

@@ -571,6 +571,10 @@ def inspect_cmd(
                 f"--chain follows one sample; expected one row, got {len(rows)}",
                 param_hint="--samples",
             )
+        if rows is not None and not -X.shape[0] <= rows[0] < X.shape[0]:
+            raise click.BadParameter(
+                f"expected a row index below {X.shape[0]}, got {rows[0]}", param_hint="--samples"
+            )
         one = net if net.population is None else net.member(kwargs["member"])
         c = chain_of(one, X, y, loss=loss, sample=0 if rows is None else rows[0])
         if fmt == "json":

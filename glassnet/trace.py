@@ -1,9 +1,15 @@
 r"""The glass box: every number of one forward and backward pass, and the step it leads to.
 
+:func:`trace` keeps every array of a pass; :func:`chain` splits one sample's pass into its
+scalar operations (every multiply, add, activation and the cost) with their values, gradients
+and local derivatives: the chain rule as a graph.
+
 :func:`trace` runs the engine's own forward pass (``Network._forward``), its own
 backpropagation (``Network._backward``) and the optimizer's own ``update`` -- the code ``fit``
-runs -- and keeps every intermediate array. Nothing is recomputed here except ``f'(z)``, which
-is the activation's own ``derivative(z, a)``, the factor the engine multiplies ``delta`` by.
+runs -- and keeps every intermediate array. Computed here, with the engine's own functions, are
+only ``f'(z)`` (the activation's ``derivative(z, a)``), softmax's Jacobian (from the
+activation's own ``vjp``) and the gradient arriving at a hidden layer,
+``delta^(l+1) W^(l+1)^T`` (the product ``_backward`` forms before multiplying by ``f'``).
 
 In the paper's notation (rows are training cases, layer ``l = 1..L``)::
 

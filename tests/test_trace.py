@@ -474,3 +474,20 @@ def test_chain_graph_draws_a_box_per_node_with_its_value_and_grad():
     assert f"data {c.node('z1_1').value:.4g}" in text
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
     assert len(arrows) == len(c.edges)
+
+
+def test_wide_tables_are_split_instead_of_cut(monkeypatch):
+    """`inspect --sizes 2,8,8,1 --max-rows 2` once squeezed every cell to "0..." (issue 15)."""
+    from glassnet.cli.inspect import render
+
+    monkeypatch.setenv("COLUMNS", "100")
+    X, y = gn.datasets.load("moons")
+    net = gn.Network([2, 8, 8, 1], activation="sigmoid", bias="layer", init="paper", seed=1)
+    t = net.trace(X, y, loss="sse")
+    text = render(t, "table", digits=6, max_rows=2)
+    assert "…" not in text and "..." not in text.replace("... and 198 more rows", "")
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for name in ("z", "a", "fprime"):  # every number of the widest table is printed in full
+        for v in getattr(t.layers[0], name)[0]:
+            assert f"{v:.6f}" in text, (name, v)
+    assert text.count("\n #  ") >= 3  # the forward table of layer 1 became several, each keyed by #

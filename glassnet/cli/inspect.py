@@ -181,15 +181,35 @@ class _Doc:
                     console.print(Text("  " + value[0], style="cyan"))
                 else:
                     columns, rows, note = value
-                    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-                    for plain, _ in columns:
-                        table.add_column(plain, justify="right", no_wrap=True)
-                    for r in rows:
-                        table.add_row(*r)
-                    console.print(table)
+                    # a table wider than the terminal is cut into several, each repeating the
+                    # first (row key) column, instead of squeezing every cell to "0..."
+                    for group in _column_groups(columns, rows, console.width):
+                        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+                        for i in group:
+                            table.add_column(columns[i][0], justify="right", no_wrap=True)
+                        for r in rows:
+                            table.add_row(*(r[i] for i in group))
+                        console.print(table)
                     if note:
                         console.print(Text(note, style="dim"))
         return cap.get()
+
+
+def _column_groups(
+    columns: list[tuple[str, str]], rows: list[list[str]], width: int
+) -> list[list[int]]:
+    """Split a table's columns into groups that fit ``width`` characters, each group led by
+    column 0 (the row key: ``#``, ``k`` or ``node``). One group when everything fits."""
+    need = [max([len(columns[i][0]), *(len(r[i]) for r in rows)]) + 3 for i in range(len(columns))]
+    groups: list[list[int]] = [[0]]
+    used = need[0]
+    for i in range(1, len(columns)):
+        if used + need[i] > width and len(groups[-1]) > 1:
+            groups.append([0])
+            used = need[0]
+        groups[-1].append(i)
+        used += need[i]
+    return groups
 
 
 def _sup(name: str, l: int, latex: bool) -> str:

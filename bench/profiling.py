@@ -21,12 +21,13 @@ from bench.harness import glassnet_or_reason
 
 
 def _timed(workload: str, quick: bool):
-    from bench.workloads import digits, large, population, tiny
+    from bench.workloads import classifier, digits, large, population, tiny
 
     make = {
         "tiny": lambda: tiny.peers(200 if quick else 2000),
         "population": lambda: population.peers(*((100, 100, 10) if quick else (1000, 1000, 50))),
         "digits": lambda: digits.peers(2 if quick else 20),
+        "classifier": lambda: classifier.peers(10 if quick else 200),
         "large": lambda: large.peers(6000 if quick else 60000),
     }[workload]
     peer = next(p for p in make() if p.key == "glassnet")
@@ -37,7 +38,7 @@ def _timed(workload: str, quick: bool):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
-    parser.add_argument("workload", choices=("tiny", "population", "digits", "large"))
+    parser.add_argument("workload", choices=("tiny", "population", "digits", "classifier", "large"))
     parser.add_argument("--lines", action="store_true", help="line_profiler instead of cProfile")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     args = parser.parse_args(argv)

@@ -30,12 +30,13 @@ if __package__ in (None, ""):  # ``python bench/run.py``
 
 from bench import harness, report
 
-WORKLOADS = ("tiny", "population", "digits", "large")
+WORKLOADS = ("tiny", "population", "digits", "classifier", "large")
 
 METRIC_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
     "digits": [("test_acc", "test acc"), ("final_loss", "final loss")],
+    "classifier": [("test_acc", "test acc"), ("final_loss", "final loss")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of peak"), ("final_loss", "epoch loss")],
 }
 

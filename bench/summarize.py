@@ -20,6 +20,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
     "digits": [("test_acc", "test accuracy")],
+    "classifier": [("test_acc", "test accuracy")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of matmul peak")],
 }
 

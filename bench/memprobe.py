@@ -1,9 +1,8 @@
 """Peak memory of one large-workload epoch, measured in a fresh process.
 
 ``python -m bench.memprobe {glassnet,glassnet_jax,numpy,torch} N {rss,tracemalloc}`` makes the
-data, notes the
-peak resident set size so far (``VmHWM``: interpreter, libraries and the dataset), runs one
-epoch and prints one JSON line with
+data, notes the peak resident set size so far (``VmHWM``: interpreter, libraries and the
+dataset), runs one epoch and prints one JSON line with
 
 * ``rss``: ``rss_base_mb`` (before the epoch), ``rss_peak_mb`` (after; the process's peak) and
   ``rss_epoch_mb`` (their difference: what the epoch added on top of the data);

@@ -359,6 +359,7 @@ def hand_jax(jax: Any, P: int, epochs: int, dtype: str):
 
         return timed
 
+    prepare.program = program  # type: ignore[attr-defined]  # for bench.profiling --jax
     return prepare
 
 

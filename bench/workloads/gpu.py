@@ -112,7 +112,6 @@ def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
     ok, why, found = device()
     doc["jax"] = found
     if not ok:
-        log(f"gpu: skipped ({why})")
         return {**doc, "skipped": why, "results": {}}
     log(f"gpu: {P} members x {epochs} epochs on {found.get('devices')}, {reps} rounds")
     results = measure(peers(P, epochs), reps, log)

@@ -139,7 +139,7 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
 
     gj, gj_reason = glassnet_jax_or_reason()
 
-    def prep_gj(dtype: str):
+    def prep_gj(dtype: str, **fit_options: Any):
         def prep(rnd: int):
             net = gj.Network(
                 SIZES, activation="sigmoid", output="sigmoid", seed=list(range(P)), dtype=dtype
@@ -147,7 +147,14 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
 
             def timed():
                 hist = net.fit(
-                    X, Y, loss="mse", optimizer="gd", lr=LR, epochs=epochs, backend="jax"
+                    X,
+                    Y,
+                    loss="mse",
+                    optimizer="gd",
+                    lr=LR,
+                    epochs=epochs,
+                    backend="jax",
+                    **fit_options,
                 )
                 loss = np.asarray(hist.loss)
                 return {"median_final_loss": float(np.median(loss[:, -1])), **jax_metrics(hist)}
@@ -168,6 +175,17 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
                 "timed warm (the warm-up call compiles: first call / compile shown)",
             )
         )
+    out.append(
+        Peer(
+            f"glassnet population of {P}, backend='jax', stats_every=None",
+            prep_gj("float64", stats_every=None) if gj is not None else None,
+            reason=gj_reason,
+            dtype="float64",
+            key="glassnet_jax_nostats",
+            note="informational: the same without the layer statistics (History.layer_stats), "
+            "to show what they cost in the compiled program; no target uses it",
+        )
+    )
 
     def prep_gn_loop(rnd: int):
         nets = [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -156,14 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     args = parser.parse_args(argv)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")  # as python -m bench runs the CPU workloads
     gn, reason = glassnet_or_reason()
     if gn is None:
         print(reason)
         return 1
     if args.jax:
-        import os
-
-        os.environ.setdefault("JAX_PLATFORMS", "cpu")
         return profile_jax(args.workload, args.quick, args.float32, args.repeats)
     prepare = _prepare(_peers(args.workload, args.quick), "glassnet")
     prepare(0)()  # warm-up

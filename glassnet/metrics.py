@@ -8,7 +8,7 @@ import numpy as np
 
 from glassnet._validation import Interval, check, numeric_array
 
-__all__ = ["accuracy", "is_classification"]
+__all__ = ["accuracy", "fraction_right", "is_classification"]
 
 
 def _targets(y: Any, argument: str = "y") -> np.ndarray:
@@ -41,9 +41,18 @@ def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
             f"y_hat: expected shape {y.shape} or (P, *{y.shape}) to match y, got {y_hat.shape}"
         )
     threshold = check(threshold, "threshold", Interval(float, None, None))
+    acc = fraction_right(y_hat, y, threshold)
+    return float(acc) if np.ndim(acc) == 0 else acc
+
+
+def fraction_right(y_hat: Any, y: Any, threshold: float = 0.5) -> Any:
+    """:func:`accuracy`'s formula without its checks, for arrays already checked.
+
+    Training calls it on every epoch's validation pass, with NumPy arrays in the NumPy loop and
+    with JAX arrays inside the compiled program.
+    """
     if y.shape[-1] == 1:
         right = ((y_hat > threshold) == (y > 0.5))[..., 0]
     else:
         right = y_hat.argmax(axis=-1) == y.argmax(axis=-1)
-    acc = right.mean(axis=-1)
-    return float(acc) if np.ndim(acc) == 0 else acc
+    return (right * 1.0).mean(axis=-1)  # the default float: float64 in NumPy and under x64

@@ -196,5 +196,5 @@ def test_fit_refuses_a_loss_its_output_cannot_feed():
 def test_fit_refuses_nan_written_into_the_parameters():
     net = gn.Network([3, 2, 1], seed=0)
     net.params[0]["W"][0, 0] = np.nan  # straight into the array, past Layer's own check
-    with pytest.raises(ValueError, match="NaN|finite"):
+    with pytest.raises(ValueError, match=r"NaN|finite"):
         net.fit(X, Y, epochs=1)

@@ -328,7 +328,7 @@ def test_trouble_notes():
     stats = s.layer_stats()
     assert stats["dead"] == [8]
     notes = s.notes(stats)
-    assert notes[0]["kind"] == "dead_relu" and "8 of 8 ReLU units are dead" in notes[0]["text"]
+    assert notes[0]["kind"] == "dead_relu" and "8 of 8 relu units are dead" in notes[0]["text"]
     s.train_loss = [1.0] * 20 + [0.2] * 20 + [0.9] * 20  # made-up history: loss rising
     assert "rising" in [n["kind"] for n in s.notes(stats)]
     s.test_loss = [1.0] * 20 + [0.3] * 20 + [0.6] * 21  # test loss up, training loss down
@@ -434,7 +434,8 @@ def test_protocol_live_settings_keep_the_network():
             await ws.send_json({"type": "config", "config": {**cfg, "lr": 0.001, "opt": "gd"}})
             retuned = await ws.receive_json()
             assert retuned == {"type": "retuned", "config": {**cfg, "lr": 0.001, "opt": "gd"}}
-            state = await ws.receive_json()
+            state, seen = await _recv_until(ws, "state")  # a frame first: the page redraws
+            assert [m["type"] for m in seen] == ["frame"]
             assert state["epoch"] == 10 and state["running"] is False
             await ws.send_json({"type": "step", "epochs": 1})
             after, _ = await _recv_until(ws, "frame")
@@ -603,3 +604,198 @@ def test_cli_port_in_use_is_one_line_and_status_2(capsys):
     assert (
         err.startswith(f"error: port: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1
     )
+
+
+# -- hostile and heavy messages (issue 13) ------------------------------------------------------
+def test_hostile_messages_get_an_answer_not_a_dropped_connection():
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            huge = "9" * 400
+            for key in ("lr", "n", "seed", "seeds", "layers"):
+                value = f"[{huge}]" if key == "layers" else huge
+                await ws.send_str(f'{{"type": "config", "config": {{"{key}": {value}}}}}')
+                err = await ws.receive_json()
+                assert err["type"] == "error" and err["field"] == key, err
+                assert "(400 characters)" in err["message"]
+            await ws.send_str('{"type": "step", "epochs": ' + huge + "}")
+            err = await ws.receive_json()
+            assert err["message"].startswith("Too many epochs in one step: at most 1000, got 999")
+            assert "(400 characters)" in err["message"]
+            await ws.send_str('{"type": "config", "config": {"lr": ' + "9" * 5000 + "}}")
+            err = await ws.receive_json()  # Python refuses ints of over 4300 digits
+            assert err["message"].startswith("Message is not valid JSON (")
+            await ws.send_str('{"type": "config", "config": ' + "[" * 100_000 + "]" * 100_000 + "}")
+            assert (await ws.receive_json())["message"] == "Message is nested too deeply"
+            await ws.send_bytes(b"\x00\x01binary")
+            err = await ws.receive_json()
+            assert err["message"] == "Binary messages are not understood: send JSON text"
+            await ws.send_json({"type": "config", "config": {"b": {"lr": huge}}})
+            err = await ws.receive_json()
+            assert err["field"] == "b.lr" and "expected a number" in err["message"]
+            # still answering
+            await ws.send_json(
+                {"type": "config", "config": {"dataset": "xor", "layers": [2], "act": "tanh"}}
+            )
+            ready, _ = await _recv_until(ws, "ready")
+            assert ready["sizes"] == [2, 2, 1]
+
+    _serve(test, Limits(max_message_bytes=1_000_000))
+
+
+def test_work_is_budgeted_per_epoch_and_per_step():
+    heavy = {"dataset": "moons", "n": 2000, "split": 0.3, "layers": [16] * 6, "act": "tanh"}
+    with pytest.raises(ProtocolError) as err:  # batch 1: 1400 updates of 7 layers per epoch
+        _session(**heavy, batch=1)
+    assert err.value.field == "batch"
+    assert "Too much work per epoch" in str(err.value) and "batch size of at least" in str(
+        err.value
+    )
+    s = _session(**heavy, batch=0)  # full batch: cheap epochs
+    s.check_work(1000)
+    tight = Session(Limits(max_step_seconds=0.5))
+    tight.configure(parse_config({**DEFAULT_CONFIG, **heavy, "batch": 32}, LIMITS))
+    with pytest.raises(
+        ProtocolError, match=r"Too much work in one step: 1000 epochs .* at most \d+"
+    ):
+        tight.check_work(1000)
+    # the estimate is within a small factor of the engine's real work: more samples, more
+    # parameters or more members cost proportionally more
+    from glassnet.playground.session import epoch_seconds
+
+    # by hand: 337 parameters (3*16 + 17*16 + 17*1), 1000 samples, one update of 3 layers
+    one = epoch_seconds(1000, 0, [2, 16, 16, 1], None)
+    assert one == pytest.approx(1.5e-9 * 1000 * 337 + 6e-5 * 3 * (1 + 1 / 16))
+    # batch 10: 100 updates
+    assert epoch_seconds(1000, 10, [2, 16, 16, 1], None) == pytest.approx(
+        1.5e-9 * 1000 * 337 + 6e-5 * 100 * 3 * (1 + 1 / 16)
+    )
+    assert epoch_seconds(1000, 0, [2, 16, 16, 1], 8) > 7 * 1.5e-9 * 1000 * 337
+
+
+def test_pause_and_a_closed_page_cancel_a_long_step():
+    limits = Limits(max_step_seconds=1e6)
+    cfg = {
+        **DEFAULT_CONFIG,
+        "dataset": "moons",
+        "n": 600,
+        "layers": [16] * 3,
+        "act": "tanh",
+        "batch": 4,
+    }
+
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "config", "config": cfg})
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "step", "epochs": 1000})  # about a minute of work
+            await asyncio.sleep(0.3)
+            await ws.send_json({"type": "pause"})
+            state, seen = await _recv_until(ws, "state")
+            # the pause is answered once the fit stops at the end of an epoch
+            assert state["running"] is False and 1 <= state["epoch"] < 1000
+            frames = [m for m in seen if m["type"] == "frame"]
+            assert frames and frames[-1]["epoch"] == state["epoch"]
+            await ws.send_json({"type": "step", "epochs": 1000})
+            await asyncio.sleep(0.2)
+        conns = client.app[pg_server.SESSIONS_KEY]
+        for _ in range(100):  # the closed page's work is cancelled and its session let go
+            if not conns:
+                break
+            await asyncio.sleep(0.1)
+        assert not conns
+
+    _serve(test, limits)
+
+
+def test_ctrl_c_stops_the_server_while_a_page_trains(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from glassnet.cli import main; "
+        "sys.argv = ['glassnet', 'playground', '--no-browser']; main()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "running at http://127.0.0.1:" in line, line
+        url = line.split("running at ")[1].split()[0]
+
+        async def train() -> None:
+            import aiohttp
+
+            async with aiohttp.ClientSession() as http, http.ws_connect(url + "ws") as ws:
+                await ws.receive_json()
+                cfg = {
+                    **DEFAULT_CONFIG,
+                    "dataset": "moons",
+                    "n": 600,
+                    "layers": [16] * 3,
+                    "act": "tanh",
+                }
+                await ws.send_json({"type": "config", "config": {**cfg, "batch": 4}})
+                await _recv_until(ws, "state")
+                await ws.send_json({"type": "play"})
+                await _recv_until(ws, "frame")
+                os.kill(proc.pid, signal.SIGINT)
+                with pytest.raises((asyncio.TimeoutError, aiohttp.ClientError, TypeError)):
+                    while True:  # frames until the server closes the connection
+                        await asyncio.wait_for(ws.receive_json(), 20)
+
+        asyncio.run(train())
+        out, _ = proc.communicate(timeout=30)  # a server that kept training would time out
+        assert proc.returncode == 0 and "stopped" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_choices_come_from_the_engines_registries():
+    from glassnet.playground.protocol import choices
+
+    ch = choices()
+    assert ch["opt"] == gn.optimizers.names() and ch["loss"] == gn.losses.names()
+    assert ch["init"] == gn.initializers.names() and ch["out"] == gn.activations.names()
+    assert "softmax" not in ch["act"] and set(ch["act"]) | {"softmax"} == set(ch["out"])
+    act = gn.activations.register(
+        "cube_test", lambda z: z**3, lambda z: 3 * z**2, saturates=False, can_die=False
+    )
+    try:
+        assert "cube_test" in choices()["act"]
+        cfg = parse_config({"layers": [3], "act": "cube_test"}, LIMITS)
+        s = Session(LIMITS)
+        s.configure(cfg)
+        stats = s.layer_stats()
+        assert stats["saturated"] == [None] and stats["dead"] == [None]  # from its fields
+    finally:
+        del gn.activations.REGISTRY[act.name]
+    assert "cube_test" not in choices()["act"]
+
+
+def test_a_stuck_network_is_said_to_be_stuck():
+    # the "vanishing gradients" preset: five sigmoid layers, mse, gd; the loss stays near
+    # 0.25, the loss of always answering 0.5 on balanced 0/1 targets
+    s = _session(dataset="moons", layers=[8] * 5, act="sigmoid", out="sigmoid", loss="mse",
+                 opt="gd", lr=0.1, batch=0)  # fmt: skip
+    assert s.baseline == pytest.approx(np.var(s.data.y_train))
+    s.train(300)
+    notes = s.frame()["notes"]
+    stuck = next(n["text"] for n in notes if n["kind"] == "stuck")
+    assert "no better than always answering the mean target" in stuck
+    good = _session(dataset="xor", layers=[4], act="tanh", lr=0.05, batch=0)
+    good.train(300)
+    assert "stuck" not in [n["kind"] for n in good.frame()["notes"]]
+
+
+def test_runaway_weights_get_a_note_even_with_a_finite_loss():
+    s = _session(dataset="moons", layers=[4], act="tanh", loss="mse", opt="gd", lr=0.1, batch=0)
+    s.net.layers[0].W[...] = 1e5  # what lr=1e300 leaves behind with the loss stuck at 0.5
+    kinds = [n["kind"] for n in s.notes(s.layer_stats())]
+    assert "runaway" in kinds and np.isfinite(s.train_loss[-1])

@@ -35,6 +35,14 @@ class Limits:
         Size of one WebSocket message from the page; larger messages close the connection.
     max_sessions : int
         Pages connected at the same time.
+    max_seeds : int
+        Networks trained at once in seeds mode (the population's size).
+    max_step_seconds : float
+        Estimated work one message may ask for, in seconds of this machine's reference speed
+        (see :func:`glassnet.playground.session.epoch_seconds`): a "step" over it is refused.
+    max_epoch_seconds : float
+        Estimated work of one epoch. Training is cancelled between epochs (pause, a closed
+        page, Ctrl-C), so this bounds how long a pause can wait; a setup over it is refused.
     grid : int
         Resolution of the decision-boundary grid (``grid x grid`` cells).
     unit_grid : int
@@ -50,6 +58,9 @@ class Limits:
     max_epochs: int = 100_000
     max_message_bytes: int = 1_000_000
     max_sessions: int = 4
+    max_seeds: int = 32
+    max_step_seconds: float = 10.0
+    max_epoch_seconds: float = 0.25
     grid: int = 64
     unit_grid: int = 28
 

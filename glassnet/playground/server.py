@@ -11,8 +11,11 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import logging
 import mimetypes
+import signal
 import socket
+import threading
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -21,15 +24,9 @@ from aiohttp import WSMsgType, web
 
 from glassnet.playground.limits import DEFAULT_LIMITS, Limits
 from glassnet.playground.protocol import (
-    BIASES,
-    DATASETS,
     DEFAULT_CONFIG,
-    HIDDEN_ACTIVATIONS,
-    INITS,
-    LOSSES,
-    OPTIMIZERS,
-    OUTPUT_ACTIVATIONS,
     ProtocolError,
+    choices,
     parse_config,
     parse_csv,
 )
@@ -38,6 +35,7 @@ from glassnet.playground.session import Session
 LIMITS_KEY = web.AppKey("limits", Limits)
 STATIC_KEY = web.AppKey("static", dict)
 SESSIONS_KEY = web.AppKey("sessions", set)
+log = logging.getLogger(__name__)
 
 
 def load_static() -> dict[str, tuple[bytes, str]]:
@@ -59,20 +57,18 @@ def hello_message(limits: Limits) -> dict[str, Any]:
         "type": "hello",
         "limits": limits.to_dict(),
         "defaults": DEFAULT_CONFIG,
-        "choices": {
-            "dataset": DATASETS,
-            "act": HIDDEN_ACTIVATIONS,
-            "out": OUTPUT_ACTIVATIONS,
-            "loss": LOSSES,
-            "opt": OPTIMIZERS,
-            "init": INITS,
-            "bias": BIASES,
-        },
+        "choices": choices(),
     }
 
 
 class Connection:
-    """One page's WebSocket: its session and the task that trains while "play" is on."""
+    """One page's WebSocket: its session and the task that trains (while "play" is on, or
+    for a "step").
+
+    Messages are read while training runs, so "pause" is answered at once: it sets
+    :attr:`cancel`, which the fit checks after every epoch (and one epoch is bounded by
+    ``limits.max_epoch_seconds``). A closed page and a stopping server set it too.
+    """
 
     def __init__(self, ws: web.WebSocketResponse, limits: Limits) -> None:
         self.ws = ws
@@ -81,6 +77,7 @@ class Connection:
         self.lock = asyncio.Lock()
         self.task: asyncio.Task[None] | None = None
         self.running = False
+        self.cancel = threading.Event()
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -103,11 +100,16 @@ class Connection:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
     async def handle(self, text: str) -> None:
-        """Answer one message from the page."""
+        """Answer one message from the page: every message gets an answer, a refusal an
+        ``error`` naming what is wrong (never a dropped connection)."""
         try:
             msg = json.loads(text)
-        except ValueError:
-            await self.error("Message is not valid JSON")
+        except RecursionError:
+            await self.error("Message is nested too deeply")
+            return
+        except ValueError as exc:  # also a number of more than 4300 digits
+            detail = "" if isinstance(exc, json.JSONDecodeError) else f" ({exc})"
+            await self.error(f"Message is not valid JSON{detail}")
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
             await self.error('Message must be an object with a "type"')
@@ -115,24 +117,32 @@ class Connection:
         kind = msg["type"]
         handler = getattr(self, f"on_{kind}", None) if kind.isidentifier() else None
         if handler is None:
-            await self.error(f"Unknown message type {kind!r}")
+            await self.error(f"Unknown message type {kind[:40]!r}")
             return
         try:
             await handler(msg)
         except ProtocolError as exc:
             await self.error(str(exc), exc.field)
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except RecursionError:
+            await self.error(f"{kind}: a setting is nested too deeply")
+        except Exception as exc:  # a bug must not drop the page: say what happened
+            log.exception("playground: %s message failed", kind)
+            await self.error(f"{kind}: the server could not do this ({type(exc).__name__}: {exc})")
 
     async def on_config(self, msg: dict[str, Any]) -> None:
         config = parse_config(msg.get("config"), self.limits)
         was_running = self.running
         await self.stop()
-        if self.session.can_retune(config):  # same network, new lr/l2/batch/opt/rate
+        if self.session.can_retune(config):  # same network, new lr/l2/batch/opt/rate/member
             async with self.lock:
                 self.session.retune(config)
             await self.send({"type": "retuned", "config": config.to_dict()})
             if was_running:
                 await self.on_play({})
             else:
+                await self.send(await self.compute(self.session.frame))
                 await self.state()
             return
         async with self.lock:
@@ -163,10 +173,12 @@ class Connection:
         cfg, _ = self.session._ready()
         if self.session.net is None:
             raise ProtocolError("No network: send a valid config first")
-        if self.session.stopped:
+        if self.session.halted:
             raise ProtocolError(self._stopped_text())
         if not self.running:
+            await self.stop()  # a step still running
             self.running = True
+            self.cancel = threading.Event()  # a fresh flag per task: stop() never unsets one
             self.task = asyncio.create_task(self._run(cfg.rate))
             await self.state()
 
@@ -178,18 +190,32 @@ class Connection:
         epochs = msg.get("epochs", 1)
         cap = self.limits.max_step_epochs
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ProtocolError(f"step: epochs must be a positive whole number, got {epochs!r}")
+            raise ProtocolError(
+                f"step: epochs must be a positive whole number, got {_short(epochs)}"
+            )
         if epochs > cap:
-            raise ProtocolError(f"Too many epochs in one step: at most {cap}, got {epochs}")
+            raise ProtocolError(f"Too many epochs in one step: at most {cap}, got {_short(epochs)}")
         await self.stop()
         self.session._ready()
-        if self.session.stopped:
+        if self.session.net is None:
+            raise ProtocolError("No network: send a valid config first")
+        if self.session.halted:
             raise ProtocolError(self._stopped_text())
-        async with self.lock:
-            await self.compute(self.session.train, epochs)
-            frame = await self.compute(self.session.frame)
-        await self.send(frame)
-        await self.state(self.session.stopped)
+        self.session.check_work(epochs)
+        self.cancel = threading.Event()
+        # in a task, so that "pause" (or a closed page) is read and cancels it between epochs
+        self.task = asyncio.create_task(self._step(epochs))
+
+    async def _step(self, epochs: int) -> None:
+        cancel = self.cancel
+        try:
+            async with self.lock:
+                await self.compute(self.session.train, epochs, None, cancel)
+                frame = await self.compute(self.session.frame)
+            await self.send(frame)
+            await self.state(self.session.stopped if self.session.halted else "")
+        except (ConnectionResetError, RuntimeError):
+            pass
 
     async def on_reset(self, msg: dict[str, Any]) -> None:
         await self.stop()
@@ -201,6 +227,37 @@ class Connection:
         await self.send(frame)
         await self.state()
 
+    async def on_inside(self, msg: dict[str, Any]) -> None:
+        """Every number of one unit for one sample (the engine's trace)."""
+        run = self._run_of(msg)
+        async with self.lock:
+            answer = await self.compute(
+                run.inside, msg.get("layer"), msg.get("unit"), msg.get("sample", 0)
+            )
+        answer["run"] = msg.get("run", "a")
+        await self.send(answer)
+
+    async def on_weight(self, msg: dict[str, Any]) -> None:
+        """Set one weight by hand; the answer is a new frame (boundary, loss, everything)."""
+        run = self._run_of(msg)
+        async with self.lock:
+            old = await self.compute(
+                run.set_weight, msg.get("layer"), msg.get("source"), msg.get("unit"),
+                msg.get("value"),
+            )  # fmt: skip
+            frame = await self.compute(self.session.frame)
+        await self.send(frame)
+        await self.send({"type": "weight_set", "old": old, "run": msg.get("run", "a")})
+
+    def _run_of(self, msg: dict[str, Any]) -> Session:
+        which = msg.get("run", "a")
+        self.session._ready()
+        if which == "a":
+            return self.session
+        if which == "b" and self.session.b is not None:
+            return self.session.b
+        raise ProtocolError(f"run: expected 'a' or, in compare mode, 'b'; got {_short(which)}")
+
     def _stopped_text(self) -> str:
         if self.session.stopped == "diverged":
             return "Training diverged (the loss is not finite): lower the learning rate and reset"
@@ -211,14 +268,19 @@ class Connection:
         loop = asyncio.get_running_loop()
         period = 1.0 / min(rate, self.limits.max_rate)
         session = self.session
+        cancel = self.cancel
         try:
             while self.running and not self.ws.closed:
                 start = loop.time()
                 async with self.lock:
-                    await self.compute(session.train, self.limits.max_step_epochs, 0.7 * period)
+                    await self.compute(
+                        session.train, self.limits.max_step_epochs, 0.7 * period, cancel
+                    )
                     frame = await self.compute(session.frame)
+                if not self.running:
+                    break
                 await self.send(frame)
-                if session.stopped:
+                if session.halted:
                     self.running = False
                     await self.state(session.stopped)
                     break
@@ -227,12 +289,18 @@ class Connection:
             self.running = False
 
     async def stop(self) -> None:
-        """Stop the training task (if any) and wait for it."""
+        """Stop the training task (if any): cancel the fit between two epochs and wait."""
         self.running = False
+        self.cancel.set()
         if self.task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
             self.task = None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _loopback_name(host: str) -> bool:
@@ -291,6 +359,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 await conn.handle(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await conn.error("Binary messages are not understood: send JSON text")
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:
@@ -380,8 +450,12 @@ async def serve(
     limits: Limits = DEFAULT_LIMITS,
     ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
+    signals: bool = False,
 ) -> None:
     """Serve the playground on an open socket until ``stop`` is set (or forever).
+
+    On the way out every page's training is cancelled (between two epochs), so the server
+    stops within about ``limits.max_epoch_seconds`` whatever the pages were doing.
 
     Parameters
     ----------
@@ -391,14 +465,31 @@ async def serve(
     ready : callable, optional
         Called with the page's address once the server accepts connections.
     stop : asyncio.Event, optional
+    signals : bool
+        Stop on SIGINT (Ctrl-C) and SIGTERM (for the command line; only from the main thread).
     """
-    runner = web.AppRunner(create_app(limits), handle_signals=False, shutdown_timeout=1.0)
+    stop = stop or asyncio.Event()
+    app = create_app(limits)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.SockSite(runner, sock)
     await site.start()
+    loop = asyncio.get_running_loop()
+    handled = []
+    if signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+                handled.append(sig)
     try:
         if ready is not None:
             ready(url_of(sock))
-        await (stop or asyncio.Event()).wait()
+        await stop.wait()
     finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        sessions: set[Connection] = app[SESSIONS_KEY]
+        for conn in list(sessions):
+            conn.running = False
+            conn.cancel.set()
         await runner.cleanup()

@@ -799,3 +799,130 @@ def test_runaway_weights_get_a_note_even_with_a_finite_loss():
     s.net.layers[0].W[...] = 1e5  # what lr=1e300 leaves behind with the loss stuck at 0.5
     kinds = [n["kind"] for n in s.notes(s.layer_stats())]
     assert "runaway" in kinds and np.isfinite(s.train_loss[-1])
+
+
+# -- compare and seeds modes --------------------------------------------------------------------
+def test_compare_mode_trains_two_setups_in_lockstep_on_the_same_data():
+    base = {"dataset": "moons", "n": 80, "layers": [4], "act": "tanh", "opt": "gd", "lr": 0.5}
+    s = _session(**base, mode="compare", b={"act": "sigmoid", "lr": 1.0})
+    assert s.b is not None and s.b.data is s.data  # the same points
+    assert s.b.config.act == ["sigmoid"] and s.b.config.lr == 1.0 and s.b.config.seed == 0
+    assert s.train(7) == 7 and s.b.epoch == s.epoch == 7
+    # each equals the same setup trained alone, bit for bit
+    alone_a = _session(**base)
+    alone_b = _session(**{**base, "act": "sigmoid", "lr": 1.0})
+    alone_a.train(7)
+    alone_b.train(7)
+    assert s.train_loss == alone_a.train_loss and s.b.train_loss == alone_b.train_loss
+    np.testing.assert_array_equal(s.b.net.layers[0].W, alone_b.net.layers[0].W)
+    frame = s.frame()
+    assert frame["b"]["epoch"] == 7 and frame["b"]["train_loss"] == pytest.approx(
+        alone_b.train_loss[-1], rel=1e-4
+    )
+    assert frame["b"]["boundary"]["data"] != frame["boundary"]["data"]
+    ready = s.data_message()
+    assert ready["sizes_b"] == [2, 4, 1] and ready["config_b"]["act"] == ["sigmoid"]
+    # the second setup may have other layers; data and seed settings are not its to change
+    other = parse_config({"layers": [3], "act": "tanh", "mode": "compare", "b": {"layers": [5, 2], "act": "relu"}}, LIMITS)  # fmt: skip
+    assert other.second().layers == [5, 2] and other.second().act == ["relu", "relu"]
+    for bad, field in (({"seed": 3}, "b"), ({"layers": [99]}, "b.layers"), ({"act": "x"}, "b.act")):
+        with pytest.raises(ProtocolError) as err:
+            parse_config({"mode": "compare", "b": bad}, LIMITS)
+        assert err.value.field == field
+
+
+def test_seeds_mode_is_a_population_whose_members_are_the_single_runs():
+    base = {"dataset": "xor", "layers": [2], "act": "sigmoid", "out": "sigmoid", "loss": "mse",
+            "opt": "gd", "lr": 2.0, "batch": 0, "seed": 3}  # fmt: skip
+    s = _session(**base, mode="seeds", seeds=6, member=2)
+    assert s.net.population == 6 and s.net.seeds == [3, 4, 5, 6, 7, 8]
+    s.train(150)
+    singles = []
+    for k in range(6):
+        one = _session(**{**base, "seed": 3 + k})
+        one.train(150)
+        singles.append(one.train_loss)
+    singles_arr = np.array(singles)  # (members, epochs)
+    np.testing.assert_array_equal(np.array(s.train_loss).T, singles_arr)  # bit for bit
+    frame = s.frame()
+    pop = frame["population"]
+    np.testing.assert_allclose(pop["median"], np.median(singles_arr, axis=0), rtol=1e-4)
+    np.testing.assert_allclose(pop["lo"], np.percentile(singles_arr, 10, axis=0), rtol=1e-4)
+    final = singles_arr[:, -1]
+    assert pop["converged"] == pytest.approx(np.mean(final < 0.1 * 0.25))  # baseline 0.25
+    # the drawn network is member 2, the single run with seed 5
+    assert frame["train_loss"] == pytest.approx(singles[2][-1], rel=1e-4)
+    assert frame["loss"]["train"][-1] == pytest.approx(singles[2][-1], rel=1e-4)
+    # choosing another member is live: same population, the curve is sent again from epoch 0
+    s.retune(parse_config({**s.config.to_dict(), "member": 4}, LIMITS))
+    again = s.frame()
+    assert again["loss"]["restart"] and again["loss"]["epochs"][0] == 0
+    assert again["train_loss"] == pytest.approx(singles[4][-1], rel=1e-4)
+    with pytest.raises(ProtocolError, match="at most 32 networks"):
+        parse_config({"mode": "seeds", "seeds": 33}, LIMITS)
+    with pytest.raises(ProtocolError) as err:
+        parse_config({"mode": "seeds", "seeds": 4, "member": 4}, LIMITS)
+    assert err.value.field == "member"
+
+
+# -- inside a unit, weights by hand -------------------------------------------------------------
+def test_inside_a_unit_gives_the_numbers_of_one_sample_by_hand():
+    s = _session(dataset="moons", n=40, layers=[3, 2], act=["tanh", "sigmoid"], loss="mse",
+                 out="sigmoid", batch=0)  # fmt: skip
+    s.train(3)
+    x, y = s.Xn_train[5], s.data.y_train[5]
+    W1, b1 = s.net.layers[0].W, s.net.layers[0].b
+    W2, b2 = s.net.layers[1].W, s.net.layers[1].b
+    got = s.inside(2, 1, 5)  # hidden layer 2, unit 2, sample 5
+    a1 = np.tanh(x @ W1 + b1[0])
+    z = a1 @ W2[:, 1] + b2[0, 1]
+    assert got["z"] == pytest.approx(z, rel=1e-12)
+    assert got["a"] == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-12)
+    assert got["fprime"] == pytest.approx(got["a"] * (1 - got["a"]), rel=1e-12)
+    assert [c["a_prev"] for c in got["incoming"]] == pytest.approx(a1, rel=1e-12)
+    assert [c["w"] for c in got["incoming"]] == pytest.approx(W2[:, 1], rel=1e-15)
+    # dC/dW of this one sample's cost, against central finite differences of the engine's loss
+    h = 1e-6
+    for k, c in enumerate(got["incoming"]):
+        plus, minus = s.net.copy(), s.net.copy()
+        plus.layers[1].W[k, 1] += h
+        minus.layers[1].W[k, 1] -= h
+        numeric = (plus.loss(x[None], y[None], "mse") - minus.loss(x[None], y[None], "mse")) / 2 / h
+        assert c["dW"] == pytest.approx(numeric, rel=1e-5, abs=1e-10)
+        assert c["dW"] == pytest.approx(c["a_prev"] * got["delta"], rel=1e-12)
+    f = got["formulas"]
+    assert f["z"].startswith("z^(2) = Σ_k a^(1)_k W^(2)_k2 + b^(2) = ")
+    assert f["z"].endswith(f"= {z:.6g}") and f"{got['fprime']:.6g}" in f["delta"]
+    with pytest.raises(ProtocolError, match="layer: expected a layer between 1 and 3, got 4"):
+        s.inside(4, 0, 0)
+    with pytest.raises(ProtocolError, match="sample: expected 0 to 27, got 28"):
+        s.inside(1, 0, 28)
+    with pytest.raises(ProtocolError, match="unit: expected a whole number"):
+        s.inside(1, "0", 0)
+
+
+def test_a_weight_set_by_hand_moves_the_loss_and_the_boundary():
+    s = _session(dataset="moons", n=40, layers=[3], act="tanh", batch=0)
+    s.train(2)
+    before = s.frame()
+    reference = s.net.copy()
+    reference.layers[0].W[1, 2] = 4.0
+    old = s.set_weight(1, 1, 2, 4.0)
+    assert old == pytest.approx(before["weights"][0]["W"][1][2], rel=1e-3)
+    after = s.frame()
+    assert after["weights"][0]["W"][1][2] == 4.0
+    assert after["train_loss"] == pytest.approx(
+        reference.loss(s.Xn_train, s.data.y_train, "bce"), rel=1e-4
+    )
+    assert after["loss"]["epochs"] == [2]  # the jump: a second point at the same epoch
+    assert after["boundary"]["data"] != before["boundary"]["data"]
+    for bad, match in (
+        ((3, 0, 0, 1.0), r"layer: expected a layer between 1 and 2, got 3"),
+        ((1, 0, 3, 1.0), "unit: expected 0 to 2, got 3"),
+        ((1, 0, 0, float("nan")), "finite number between -100 and 100"),
+        ((1, 0, 0, 10**400), r"value: expected a number, got 1000.*\(401 characters\)"),
+        ((1, 0, 0, "1"), "value: expected a number"),
+    ):
+        with pytest.raises(ProtocolError, match=match):
+            s.set_weight(*bad)
+    assert s.log[-1] == {"epoch": 2, "set": [1, 1, 2, 4.0], "member": 0}

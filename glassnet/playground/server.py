@@ -123,8 +123,8 @@ class Connection:
             await handler(msg)
         except ProtocolError as exc:
             await self.error(str(exc), exc.field)
-        except (ConnectionResetError, asyncio.CancelledError):
-            raise
+        except ConnectionResetError:  # the page went away while we answered: nothing to say
+            return
         except RecursionError:
             await self.error(f"{kind}: a setting is nested too deeply")
         except Exception as exc:  # a bug must not drop the page: say what happened

@@ -952,11 +952,15 @@ class Session:
         bias = None
         if t.b is not None:
             bias = float(t.b[0, unit if t.b.shape[-1] > 1 else 0])
-        terms = " + ".join(f"{c['a_prev']:.4g}·{c['w']:.4g}" for c in incoming)
+
+        def par(v: float) -> str:
+            return f"({v:.4g})" if v < 0 else f"{v:.4g}"
+
+        terms = " + ".join(f"{par(c['a_prev'])}·{par(c['w'])}" for c in incoming)
         s = f"^({layer})"
         formulas = {
             "z": f"z{s} = Σ_k a^({layer - 1})_k W{s}_k{unit + 1} + b{s} = {terms}"
-            + (f" + {bias:.4g}" if bias is not None else "")
+            + (f" + {par(bias)}" if bias is not None else "")
             + f" = {z:.6g}",
             "a": f"a{s} = {f}(z{s}) = {f}({z:.6g}) = {a:.6g}",
             "fprime": f"{f}'(z{s}) = {f}'({z:.6g}) = {fp:.6g}",
@@ -977,7 +981,7 @@ class Session:
                 f"{back:.6g} · {fp:.6g} = {d:.6g}"
             )
         formulas["dW"] = f"dC/dW{s}_k{unit + 1} = a^({layer - 1})_k · δ{s}" + "".join(
-            f"\n  k={k + 1}: {c['a_prev']:.4g} · {d:.4g} = {c['dW']:.4g}"
+            f"\n  k={k + 1}: {par(c['a_prev'])} · {par(d)} = {c['dW']:.4g}"
             for k, c in enumerate(incoming)
         )
         return {

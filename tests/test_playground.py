@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -926,3 +928,134 @@ def test_a_weight_set_by_hand_moves_the_loss_and_the_boundary():
         with pytest.raises(ProtocolError, match=match):
             s.set_weight(*bad)
     assert s.log[-1] == {"epoch": 2, "set": [1, 1, 2, 4.0], "member": 0}
+
+
+# -- take it with you ---------------------------------------------------------------------------
+def _run_script(text: str, tmp_path: Any) -> dict[str, Any]:
+    import contextlib
+    import io
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        namespace: dict[str, Any] = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(text, "playground_run.py", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return namespace
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        {"dataset": "moons", "n": 80, "batch": 16},  # made by gn.datasets, split
+        {"dataset": "quadrants", "n": 60, "batch": 0, "opt": "momentum", "lr": 0.2},  # written out
+        {"dataset": "xor", "layers": [3], "act": "tanh", "mode": "seeds", "seeds": 3, "batch": 0},
+        {"dataset": "moons", "n": 60, "layers": [3], "act": "tanh", "mode": "compare",
+         "b": {"act": "sigmoid", "opt": "gd", "lr": 0.5}},
+    ],
+)  # fmt: skip
+def test_the_script_reproduces_the_run_bit_for_bit(setup, tmp_path):
+    from glassnet.playground import export
+
+    s = _session(**setup)
+    s.train(4)
+    s.train(3)  # resumed: one fit in the script
+    s.set_weight(1, 0, 1, 1.5)
+    s.retune(parse_config({**s.config.to_dict(), "lr": 0.01}, LIMITS))
+    s.train(2)
+    text = export.script(s)
+    # B keeps its own lr (0.5): A's change does not split its run
+    assert text.count(".fit(") == (2 if s.b is None else 3)
+    ns = _run_script(text, tmp_path)
+    for run, name in ((s, "net"), (s.b, "net_b")):
+        if run is None:
+            continue
+        for mine, theirs in zip(run.net.params, ns[name].params, strict=True):
+            for key in mine:
+                np.testing.assert_array_equal(mine[key], theirs[key])
+    assert (tmp_path / "playground-model.npz").exists()
+
+
+def test_the_train_command_reproduces_a_plain_run_and_says_when_it_cannot(tmp_path):
+    from glassnet.cli import main
+    from glassnet.playground import export
+
+    s = _session(dataset="circles", n=200, noise=0.05, seed=0, layers=[3], act="tanh", batch=32,
+                 lr=0.02)  # fmt: skip
+    s.train(5)
+    s.train(4)
+    cmd, why = export.command(s)
+    assert why == "" and cmd is not None
+    assert "--epochs 9" in cmd and "--batch-size 32" in cmd and "--validation-split 0.3" in cmd
+    args = cmd.split()[1:]  # after "glassnet"
+    out = tmp_path / "run"
+    args[args.index("--out") + 1] = str(out)
+    try:
+        main([*args, "--quiet", "--no-figure"])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    net = gn.load(out / "model.npz")
+    for mine, theirs in zip(s.net.params, net.params, strict=True):
+        np.testing.assert_array_equal(mine["W"], theirs["W"])
+    s.retune(parse_config({**s.config.to_dict(), "lr": 0.5}, LIMITS))
+    s.train(1)
+    assert export.command(s) == (
+        None,
+        "settings changed during the run; the script replays each part.",
+    )
+    other = _session(dataset="moons", n=80)
+    other.train(1)
+    assert "n_samples=80" in export.command(other)[1]
+
+
+def test_a_model_file_goes_out_and_comes_back_in():
+    from glassnet.playground import export
+
+    s = _session(dataset="moons", n=60, layers=[5, 3], act=["relu", "tanh"], batch=0)
+    s.train(6)
+    content = export.model_file(s)
+    t = _session(dataset="moons", n=60)  # another network on the same data
+    cfg = export.load_model(t, content, "mine.npz")
+    assert cfg.layers == [5, 3] and cfg.act == ["relu", "tanh"] and t.epoch == 0
+    for mine, theirs in zip(s.net.params, t.net.params, strict=True):
+        np.testing.assert_array_equal(mine["W"], theirs["W"])
+    assert t.train_loss[0] == s.train_loss[-1]
+    t.train(1)  # and it trains on from there
+    assert "gn.load('mine.npz')" in export.script(t)
+    wrong = _session(dataset="blobs", out="softmax", loss="cross_entropy")  # 3 outputs
+    with pytest.raises(ProtocolError, match="does not fit this data"):
+        export.load_model(wrong, content, "mine.npz")
+    with pytest.raises(ProtocolError, match="not a glassnet model file"):
+        export.load_model(t, b"PK\x03\x04 junk", "junk.npz")
+    bomb = io.BytesIO()  # declares 30 MB of zeros in a small deflated archive
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("layer1.W.npy", b"\0" * 30_000_000)
+    with pytest.raises(ProtocolError, match="would inflate to 30 MB"):
+        export.load_model(t, bomb.getvalue(), "bomb.npz")
+
+
+def test_protocol_export_and_model_upload():
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            await ws.send_json(
+                {"type": "config", "config": {"dataset": "xor", "layers": [2], "act": "tanh"}}
+            )
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "step", "epochs": 3})
+            await _recv_until(ws, "state")
+            await ws.send_json({"type": "export"})
+            out, _ = await _recv_until(ws, "export")
+            assert out["epoch"] == 3 and "gn.Network([2, 2, 1]" in out["script"]
+            assert out["command"].startswith("glassnet train --dataset xor --hidden 2")
+            await ws.send_json({"type": "model", "name": "x.npz", "data": out["model"]})
+            ready, _ = await _recv_until(ws, "ready")
+            assert ready["loaded"] == "x.npz" and ready["sizes"] == [2, 2, 1]
+            await ws.send_json({"type": "model", "name": "x.npz", "data": "%%%"})
+            err, _ = await _recv_until(ws, "error")
+            assert err["message"] == "x.npz: the file's bytes are not valid base64"
+
+    _serve(test)

@@ -24,6 +24,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("aiohttp")
 sync_api = pytest.importorskip("playwright.sync_api")
 
+from glassnet import load as gn_load  # noqa: E402
 from glassnet.playground import server as pg_server  # noqa: E402
 from glassnet.playground.limits import Limits  # noqa: E402
 
@@ -318,5 +319,40 @@ def test_inside_a_unit_and_setting_a_weight(page: Any) -> None:
     page.click("#weight-set")
     page.wait_for_function(
         "document.getElementById('message').textContent.includes('between -100 and 100, got 150')",
+        timeout=WAIT,
+    )
+
+
+def test_take_it_with_you_and_bring_it_back(page: Any, tmp_path: Path) -> None:
+    for epoch in (1, 2):
+        page.click("#step")
+        page.wait_for_function(f"window.playground.frame.epoch === {epoch}", timeout=WAIT)
+    page.click("#export")
+    page.wait_for_selector("#export-model", timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#export-model")
+    model = tmp_path / "model.npz"
+    info.value.save_as(model)
+    net = gn_load(model)
+    frame = _frame(page)
+    assert net.sizes == [2, 4, 4, 1]
+    assert abs(net.layers[0].W[0, 0] - frame["weights"][0]["W"][0][0]) < 1e-3
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#export-script")
+    info.value.save_as(tmp_path / "run.py")
+    assert "gn.Network([2, 4, 4, 1]" in (tmp_path / "run.py").read_text()
+    # the default circles setup is what glassnet train makes by itself: a command
+    assert page.inner_text("#export-command").startswith("glassnet train --dataset circles")
+    page.select_option("#dataset", "moons")  # another network, then the file brings ours back
+    page.wait_for_function("window.playground.data.config.dataset === 'moons'", timeout=WAIT)
+    page.set_input_files("#model-file", str(model))
+    page.wait_for_function("window.playground.data.loaded === 'model.npz'", timeout=WAIT)
+    assert "Loaded model.npz" in page.inner_text("#message")
+    page.set_input_files(
+        "#model-file", files=[{"name": "bad.npz", "mimeType": "application/octet-stream",
+                               "buffer": b"not a zip"}]
+    )  # fmt: skip
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('bad.npz: not a glassnet model')",
         timeout=WAIT,
     )

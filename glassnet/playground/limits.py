@@ -25,6 +25,8 @@ class Limits:
         Samples in a data set (generated or uploaded), train and test together.
     max_upload_bytes : int
         Size of an uploaded CSV file, in bytes (UTF-8 text).
+    max_model_bytes : int
+        Size of a model file loaded into the page, in bytes.
     max_rate : float
         Updates (frames) per second the server sends while training.
     max_step_epochs : int
@@ -53,6 +55,7 @@ class Limits:
     max_units: int = 16
     max_samples: int = 2000
     max_upload_bytes: int = 200_000
+    max_model_bytes: int = 200_000
     max_rate: float = 20.0
     max_step_epochs: int = 1000
     max_epochs: int = 100_000

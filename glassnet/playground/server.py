@@ -8,6 +8,7 @@ protocol of :mod:`glassnet.playground.protocol` over ``/ws``, and binds a loopba
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ipaddress
 import json
@@ -248,6 +249,50 @@ class Connection:
             frame = await self.compute(self.session.frame)
         await self.send(frame)
         await self.send({"type": "weight_set", "old": old, "run": msg.get("run", "a")})
+
+    async def on_export(self, msg: dict[str, Any]) -> None:
+        """The trained network as a model file, a script and a command that reproduce it."""
+        from glassnet.playground import export
+
+        self.session._ready()
+        if self.session.net is None:
+            raise ProtocolError("No network: send a valid config first")
+        async with self.lock:
+            model = await self.compute(export.model_file, self.session)
+            text = await self.compute(export.script, self.session)
+            cmd, why = export.command(self.session)
+        await self.send(
+            {
+                "type": "export",
+                "model": base64.b64encode(model).decode(),
+                "script": text,
+                "command": cmd,
+                "command_note": why,
+                "epoch": self.session.epoch,
+            }
+        )
+
+    async def on_model(self, msg: dict[str, Any]) -> None:
+        """A model file from the page (base64): its network replaces the session's."""
+        from glassnet.playground import export
+
+        data, name = msg.get("data"), msg.get("name")
+        name = name[:100] if isinstance(name, str) and name else "model file"
+        if not isinstance(data, str):
+            raise ProtocolError(f"model: expected the file's bytes in base64, got {_short(data)}")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except ValueError:
+            raise ProtocolError(f"{name}: the file's bytes are not valid base64", "model") from None
+        await self.stop()
+        async with self.lock:
+            await self.compute(export.load_model, self.session, content, name)
+            ready = self.session.data_message()
+            frame = await self.compute(self.session.frame)
+        ready["loaded"] = name
+        await self.send(ready)
+        await self.send(frame)
+        await self.state()
 
     def _run_of(self, msg: dict[str, Any]) -> Session:
         which = msg.get("run", "a")

@@ -500,6 +500,7 @@ class Session:
         )
         test = (self.Xn_test, data.y_test) if len(data.X_test) else None
         use_watch = watch.deadline is not None or not exact or cancel is not None
+        resumed = self.history is not None
         # a diverging run is reported in the page's notes, not warned about: warn=False, as
         # the process-wide warning filters are not safe to change from the server's threads
         with np.errstate(all="ignore"):
@@ -542,7 +543,17 @@ class Session:
         elif self.epoch >= self.limits.max_epochs:
             self.stopped = "max_epochs"
         if done:
-            self.log.append({"epoch": self.epoch, "trained": done})
+            self.log.append(
+                {
+                    "epoch": self.epoch,
+                    "trained": done,
+                    "opt": cfg.opt,
+                    "lr": cfg.lr,
+                    "batch": None if full_batch else cfg.batch,
+                    "l2": cfg.l2,
+                    "resume": resumed,
+                }
+            )
         return done
 
     def set_weight(self, layer: int, source: int, unit: int, value: Any) -> float:

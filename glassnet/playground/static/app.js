@@ -268,7 +268,7 @@
     showMessage(msg.message);
     if (msg.field) {
       const f = msg.field;
-      const el = f === "layers" || f === "act" ? $("layers") : f === "csv" ? $("csv-file") : f.startsWith("b.") ? $("b-" + f.slice(2)) : f === "b" ? $("panel-b") : $(f);
+      const el = f === "layers" || f === "act" ? $("layers") : f === "csv" ? $("csv-file") : f === "model" ? $("model-file") : f.startsWith("b.") ? $("b-" + f.slice(2)) : f === "b" ? $("panel-b") : $(f);
       if (el) el.classList.add("field-error");
     }
   }
@@ -382,6 +382,25 @@
     showMessage(`Weight changed from ${num(m.old, 4)} to ${num(state.edge ? (state.diagramRun === "b" ? state.frame.b : state.frame).weights[state.edge.l - 1].W[state.edge.i][state.edge.j] : NaN, 4)}.`, "info");
   }
 
+  // ---- take it with you ------------------------------------------------------------------
+  function download(name, blob, id) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name; a.id = id; a.textContent = name;
+    return a;
+  }
+  function onExport(m) {
+    const out = $("export-out");
+    out.innerHTML = "";
+    const bytes = Uint8Array.from(atob(m.model), (c) => c.charCodeAt(0));
+    out.appendChild(download(`glassnet-model-epoch${m.epoch}.npz`, new Blob([bytes], { type: "application/octet-stream" }), "export-model"));
+    out.appendChild(download("playground_run.py", new Blob([m.script], { type: "text/x-python" }), "export-script"));
+    const pre = document.createElement("pre");
+    pre.id = "export-command";
+    pre.textContent = m.command ? m.command : "No equivalent glassnet train command: " + m.command_note;
+    out.appendChild(document.createTextNode(m.command ? "The same run from the command line:" : ""));
+    out.appendChild(pre);
+  }
+
   // ---- save run ---------------------------------------------------------------------------
   async function saveRun() {
     if (!state.snapshots.length) { showMessage("Nothing to save yet: train first."); return; }
@@ -412,7 +431,7 @@
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
       ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded,
-        inside: onInside, weight_set: onWeightSet }[msg.type] || (() => {}))(msg);
+        inside: onInside, weight_set: onWeightSet, export: onExport }[msg.type] || (() => {}))(msg);
     };
     ws.onclose = () => {
       state.running = false;
@@ -459,6 +478,26 @@
   $("step").addEventListener("click", () => send({ type: "step", epochs: 1 }));
   $("reset").addEventListener("click", () => { clearMessage(); send({ type: "reset" }); });
   $("save").addEventListener("click", saveRun);
+  $("export").addEventListener("click", () => { clearMessage(); send({ type: "export" }); });
+  $("model-file").addEventListener("change", () => {
+    const file = $("model-file").files[0];
+    if (!file) return;
+    const cap = state.hello.limits.max_model_bytes;
+    $("model-file").value = "";
+    if (file.size > cap) {
+      showMessage(`Model file too large: at most ${Math.floor(cap / 1000)} kB, got ${(file.size / 1000).toFixed(1)} kB`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const bytes = new Uint8Array(reader.result);
+      let bin = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      state.pendingInfo = `Loaded ${file.name}: training goes on from its weights.`;
+      send({ type: "model", name: file.name, data: btoa(bin) });
+    };
+    reader.readAsArrayBuffer(file);
+  });
   $("copy-link").addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(location.href); showMessage("Link copied: it reproduces this setup.", "info"); }
     catch (e) { showMessage("Copy this address to share the setup: " + location.href, "info"); }

@@ -1059,3 +1059,49 @@ def test_protocol_export_and_model_upload():
             assert err["message"] == "x.npz: the file's bytes are not valid base64"
 
     _serve(test)
+
+
+# -- regression sets and input features ---------------------------------------------------------
+def test_regression_sets_are_their_formulas():
+    from glassnet.playground.session import regression
+
+    X, y = regression("plane", 50, 0.0, seed=2)
+    np.testing.assert_allclose(y[:, 0], 0.6 * X[:, 0] - 0.4 * X[:, 1])
+    assert X.min() >= -1 and X.max() <= 1
+    X, y = regression("sine", 50, 0.0, seed=2)
+    np.testing.assert_allclose(y[:, 0], np.sin(X[:, 0]))
+    assert X.min() >= -3 and X.max() <= 3
+    X, y = regression("bumps", 50, 0.0, seed=2)
+    i = int(
+        np.argmax(y[:, 0])
+    )  # the highest point is near an "up" bump, (0.5, 0.5) or (-0.5, -0.5)
+    assert X[i, 0] * X[i, 1] > 0 and y[i, 0] <= 1 + 0.02
+    noisy = (
+        regression("plane", 50, 0.1, seed=2)[1][:, 0]
+        - regression("plane", 50, 0.0, seed=2)[1][:, 0]
+    )
+    assert 0.05 < noisy.std() < 0.15
+    s = _session(dataset="sine", noise=0.0, layers=[], act=[], out="identity", loss="mse", features=["sinx1"],
+                 opt="adam", lr=0.05, batch=0)  # fmt: skip
+    assert s.data.kind == "regression" and s.data_message()["inputs"] == ["x1", "x2", "sin x1"]
+    s.train(300)  # with sin x1 as an input the sine is a plane: a single layer fits it
+    assert s.train_loss[-1] < 1e-3
+
+
+def test_input_features_are_extra_inputs_shown_as_units():
+    s = _session(dataset="circles", layers=[], act=[], features="x1x2,x1sq,sinx2")
+    assert s.config.features == ["x1sq", "x1x2", "sinx2"]  # one order
+    x1, x2 = s.data.X_train[:, 0], s.data.X_train[:, 1]
+    np.testing.assert_array_equal(
+        s.Xn_train, np.column_stack([x1, x2, x1 * x1, x1 * x2, np.sin(x2)])
+    )
+    assert s.net.sizes == [5, 1]
+    frame = s.frame()
+    assert len(frame["inputs"]) == 5
+    grid = LIMITS.unit_grid
+    m = np.frombuffer(base64.b64decode(frame["inputs"][2]["data"]), np.uint8).reshape(grid, grid)
+    assert m[grid // 2, 0] > 200 and m[grid // 2, grid // 2] < 140  # x1^2: high at the sides
+    for bad in (["x3sq"], ["x1sq", "x1sq"], "x1^2"):
+        with pytest.raises(ProtocolError) as err:
+            parse_config({"features": bad}, LIMITS)
+        assert err.value.field == "features"

@@ -356,3 +356,19 @@ def test_take_it_with_you_and_bring_it_back(page: Any, tmp_path: Path) -> None:
         "document.getElementById('message').textContent.includes('bad.npz: not a glassnet model')",
         timeout=WAIT,
     )
+
+
+def test_regression_set_and_input_features(page: Any) -> None:
+    page.select_option("#dataset", "sine")  # a regression: identity output, mse, a colour scale
+    page.wait_for_function("window.playground.data.kind === 'regression'", timeout=WAIT)
+    assert page.evaluate("window.playground.data.config.out") == "identity"
+    assert page.evaluate("window.playground.data.config.loss") == "mse"
+    assert "colour = target" in page.inner_text("#class-legend")
+    page.check("#feature-sinx1")
+    page.wait_for_function("window.playground.data.sizes[0] === 3", timeout=WAIT)
+    assert "features=sinx1" in page.url
+    assert page.evaluate("window.playground.data.inputs") == ["x1", "x2", "sin x1"]
+    assert len(_frame(page)["inputs"]) == 3
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    page.screenshot(path=str(ARTIFACTS / "playground-regression.png"), full_page=True)

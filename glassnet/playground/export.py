@@ -43,7 +43,7 @@ def _arr(a: np.ndarray) -> str:
 def _data_lines(session: Session) -> list[str]:
     cfg, data = session._ready()
     lines = ["# the data, as the playground made it"]
-    if cfg.dataset in ENGINE_SETS:
+    if cfg.dataset in ENGINE_SETS and not cfg.features:
         if cfg.dataset in SMALL_SETS:
             lines.append(f'X_train, y_train = gn.datasets.load("{cfg.dataset}")')
             return lines
@@ -59,7 +59,8 @@ def _data_lines(session: Session) -> list[str]:
         else:
             lines.append("X_train, y_train = X, y")
         return lines
-    lines.append(f"# ({cfg.dataset}: the training points as the network sees them)")
+    what = " with the input features" if cfg.features else ""
+    lines.append(f"# ({cfg.dataset}: the training points as the network sees them{what})")
     lines.append(f"X_train = {_arr(session.Xn_train)}")
     lines.append(f"y_train = {_arr(data.y_train)}")
     return lines
@@ -68,7 +69,7 @@ def _data_lines(session: Session) -> list[str]:
 def _run_lines(run: Session, suffix: str) -> list[str]:
     cfg, data = run._ready()
     net, hist, opt = f"net{suffix}", f"hist{suffix}", f"opt{suffix}"
-    sizes = [data.X_train.shape[1], *cfg.layers, data.y_train.shape[1]]
+    sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
     seed: Any = list(run.net.seeds) if run.net.population else cfg.seed
     lines = [
         f"{net} = gn.Network({sizes}, activation={list(cfg.act)!r}, output={cfg.out!r}, "
@@ -154,6 +155,8 @@ def command(session: Session) -> tuple[str | None, str]:
         return None, f"{cfg.mode} mode trains several networks; the script reproduces them."
     if cfg.dataset not in ENGINE_SETS:
         return None, f"glassnet train cannot make the {cfg.dataset!r} data; the script can."
+    if cfg.features:
+        return None, "glassnet train has no input features; the script writes them out."
     if cfg.dataset not in SMALL_SETS:
         want = {"n_samples": cfg.n, "noise": cfg.noise, "seed": cfg.seed}
         params = inspect.signature(_lookup(cfg.dataset)).parameters
@@ -251,7 +254,7 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
             raise ProtocolError(f"{message}", "model") from None
     if net.population is not None:
         raise ProtocolError(f"{name}: holds a population; load a single network", "model")
-    n_in, n_out = data.X_train.shape[1], data.y_train.shape[1]
+    n_in, n_out = data.n_inputs, data.y_train.shape[1]
     if net.sizes[0] != n_in or net.sizes[-1] != n_out:
         raise ProtocolError(
             f"{name}: a {net.sizes[0]}-input, {net.sizes[-1]}-output network does not fit this "

@@ -50,7 +50,19 @@ DATASETS: dict[str, str] = {
     "paper": "The paper's 4 cases",
     "and": "AND (4 cases)",
     "or": "OR (4 cases)",
+    "plane": "Plane (regression)",
+    "bumps": "Gaussian bumps (regression)",
+    "sine": "Sine (regression)",
     "csv": "Your CSV (upload)",
+}
+REGRESSION_SETS = ("plane", "bumps", "sine")
+#: Input features the page may add to the first two inputs: name -> (label, function).
+FEATURES: dict[str, tuple[str, Any]] = {
+    "x1sq": ("x1²", lambda a, b: a * a),
+    "x2sq": ("x2²", lambda a, b: b * b),
+    "x1x2": ("x1·x2", lambda a, b: a * b),
+    "sinx1": ("sin x1", lambda a, b: np.sin(a)),
+    "sinx2": ("sin x2", lambda a, b: np.sin(b)),
 }
 
 
@@ -71,6 +83,8 @@ def choices() -> dict[str, Any]:
         "init": _initializers.names(),
         "bias": list(BIASES),
         "mode": MODES,
+        "features": {k: v[0] for k, v in FEATURES.items()},
+        "regression": list(REGRESSION_SETS),
     }
 
 
@@ -104,6 +118,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "seeds": 10,
     "member": 0,
     "b": {},
+    "features": [],
 }
 
 
@@ -145,6 +160,7 @@ class Config:
     seeds: int = 10
     member: int = 0
     b: dict[str, Any] = field(default_factory=dict)
+    features: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the setup as a JSON-ready dict."""
@@ -152,6 +168,7 @@ class Config:
         out["layers"] = list(self.layers)
         out["act"] = list(self.act)
         out["b"] = {k: list(v) if isinstance(v, list) else v for k, v in self.b.items()}
+        out["features"] = list(self.features)
         return out
 
     def second(self) -> Config:
@@ -325,8 +342,17 @@ def parse_config(raw: Any, limits: Limits) -> Config:
     if b_raw:
         second = _network({**{k: raw[k] for k in B_KEYS if k in raw}, **b_raw}, limits, "b.")
         b = {k: second[k] for k in b_raw}
+    feats = _int_list(raw.get("features", []), "features")
+    for f in feats:
+        if not isinstance(f, str) or f not in FEATURES:
+            raise ProtocolError(
+                f"features: expected some of {', '.join(FEATURES)}; got {_short(f)}", "features"
+            )
+    if len(set(feats)) != len(feats):
+        raise ProtocolError(f"features: each feature at most once, got {feats}", "features")
     return Config(
         dataset=dataset,
+        features=[f for f in FEATURES if f in feats],  # one order, whatever came
         n=n,
         noise=_number(raw, "noise", float, 0.0, 1.0, "noise"),
         split=_number(raw, "split", float, 0.0, 0.9, "test fraction"),

@@ -20,9 +20,15 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
-from glassnet.playground.grid import Extent, plane_activations, plane_extent
+from glassnet.playground.grid import Extent, plane_extent, plane_inputs
 from glassnet.playground.limits import Limits
-from glassnet.playground.protocol import Config, ProtocolError, Table
+from glassnet.playground.protocol import (
+    FEATURES,
+    REGRESSION_SETS,
+    Config,
+    ProtocolError,
+    Table,
+)
 from glassnet.training import Callback, History, layer_stats
 
 MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
@@ -80,10 +86,25 @@ class Data:
     mean: np.ndarray
     scale: np.ndarray
     note: str = ""
+    features: tuple[str, ...] = ()
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Return ``X`` as the network sees it: ``(X - mean) / scale``."""
-        return (X - self.mean) / self.scale
+        """Return ``X`` as the network sees it: ``(X - mean) / scale``, then the chosen input
+        features of its first two columns (see :data:`FEATURES`) as extra columns."""
+        Xn = (X - self.mean) / self.scale
+        if not self.features:
+            return Xn
+        extra = [FEATURES[name][1](Xn[:, 0], Xn[:, 1]) for name in self.features]
+        return np.column_stack([Xn, *extra])
+
+    @property
+    def n_inputs(self) -> int:
+        """Inputs of the network: the data's columns and the chosen features."""
+        return int(self.X_train.shape[1]) + len(self.features)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [*self.columns[:-1], *(FEATURES[name][0] for name in self.features)]
 
 
 def _b64(values: np.ndarray) -> str:
@@ -124,10 +145,39 @@ def quadrants(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X + noise * rng.standard_normal(X.shape), y
 
 
+def regression(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The playground's regression sets; points drawn uniformly with
+    ``numpy.random.default_rng(seed)``, Gaussian noise of standard deviation ``noise`` added to
+    the target. X (n, 2), y (n, 1).
+
+    * ``plane``: ``y = 0.6 x1 - 0.4 x2`` on [-1, 1]^2
+    * ``bumps``: four Gaussian bumps of width 0.25 at (+-0.5, +-0.5), up where x1 x2 > 0 and
+      down elsewhere, ``y = sum_k s_k exp(-|x - c_k|^2 / (2 0.25^2))`` on [-1, 1]^2
+    * ``sine``: ``y = sin(x1)`` on [-3, 3]^2 (the input feature sin x1 makes it a plane)
+    """
+    rng = np.random.default_rng(seed)
+    if name == "sine":
+        X = rng.uniform(-3.0, 3.0, (n, 2))
+        t = np.sin(X[:, 0])
+    else:
+        X = rng.uniform(-1.0, 1.0, (n, 2))
+        if name == "plane":
+            t = 0.6 * X[:, 0] - 0.4 * X[:, 1]
+        else:
+            t = np.zeros(n)
+            for cx, cy in ((0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5)):
+                d2 = (X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2
+                t += np.sign(cx * cy) * np.exp(-d2 / (2 * 0.25**2))
+    return X, (t + noise * rng.standard_normal(n))[:, None]
+
+
 def load_builtin(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Load a data set: the engine's (:func:`glassnet.datasets.load`) or ``quadrants``."""
+    """Load a data set: the engine's (:func:`glassnet.datasets.load`), ``quadrants`` or a
+    regression set (:func:`regression`)."""
     if name == "quadrants":
         return quadrants(n, noise, seed)
+    if name in REGRESSION_SETS:
+        return regression(name, n, noise, seed)
     if name in SMALL_SETS:
         return gn.datasets.load(name)
     return gn.datasets.load(name, n_samples=n, noise=noise, seed=seed)
@@ -149,7 +199,13 @@ def build_data(config: Config, table: Table | None) -> Data:
         y = np.asarray(y, dtype=float)
         if y.ndim == 1:
             y = y[:, None]
-        kind = "multiclass" if y.shape[1] > 1 else "binary"
+        kind = (
+            "regression"
+            if config.dataset in REGRESSION_SETS
+            else "multiclass"
+            if y.shape[1] > 1
+            else "binary"
+        )
         columns = [f"x{i + 1}" for i in range(X.shape[1])] + ["y"]
         mean = np.zeros(X.shape[1])
         scale = np.ones(X.shape[1])
@@ -182,6 +238,7 @@ def build_data(config: Config, table: Table | None) -> Data:
         mean=mean,
         scale=scale,
         note=note,
+        features=tuple(config.features),
     )
 
 
@@ -283,7 +340,7 @@ class Session:
         for run in self.runs():
             cfg, data = run._ready()
             pop = cfg.seeds if cfg.mode == "seeds" else None
-            sizes = [data.X_train.shape[1], *cfg.layers, data.y_train.shape[1]]
+            sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
             total += epoch_seconds(len(data.X_train), cfg.batch, sizes, pop)
         return total * epochs
 
@@ -383,7 +440,7 @@ class Session:
 
     def _reset(self) -> None:
         cfg, data = self._ready()
-        n_in = data.X_train.shape[1]
+        n_in = data.n_inputs
         n_out = data.y_train.shape[1]
         seed: Any = list(range(cfg.seed, cfg.seed + cfg.seeds)) if cfg.mode == "seeds" else cfg.seed
         try:
@@ -617,13 +674,14 @@ class Session:
             "note": data.note,
             "classes": list(self.table.classes) if cfg.dataset == "csv" and self.table else [],
             "y_range": [float(data.y_train.min()), float(data.y_train.max())],
-            "sizes": [int(data.X_train.shape[1]), *cfg.layers, int(data.y_train.shape[1])],
+            "sizes": [data.n_inputs, *cfg.layers, int(data.y_train.shape[1])],
+            "inputs": data.input_names,
             "baseline": self.baseline,
         }
         if self.b is not None:
             assert self.b.config is not None
             msg["sizes_b"] = [
-                int(data.X_train.shape[1]),
+                data.n_inputs,
                 *self.b.config.layers,
                 int(data.y_train.shape[1]),
             ]
@@ -830,7 +888,7 @@ class Session:
         cfg, data = self._ready()
         lim = self.limits
         net = self.view()
-        acts = plane_activations(net, data.extent, lim.grid, data.fill, data.transform)
+        acts = _plane(net, data, lim.grid)
         out = acts[-1]
         boundary: dict[str, Any] = {"res": lim.grid, "kind": data.kind}
         if data.kind == "multiclass":
@@ -844,9 +902,7 @@ class Session:
         else:
             boundary["data"] = _b64(_u8(out[:, :, 0], 0.0, 1.0))
             boundary["lo"], boundary["hi"] = 0.0, 1.0
-        unit_acts = plane_activations(net, data.extent, lim.unit_grid, data.fill, data.transform)[
-            :-1
-        ]
+        unit_acts = _plane(net, data, lim.unit_grid)[:-1]
         units = []
         for act, a in zip(cfg.act, unit_acts, strict=True):
             maps = []
@@ -862,6 +918,13 @@ class Session:
                     mid = 0.0
                 maps.append({"data": _b64(_u8(m, lo, hi)), "lo": lo, "hi": hi, "mid": mid})
             units.append(maps)
+        # the input units' own maps: each input (and input feature) over the plane
+        grid_in = data.transform(plane_inputs(data.extent, lim.unit_grid, data.fill))
+        inputs = []
+        for j in range(grid_in.shape[1]):
+            m = grid_in[:, j].reshape(lim.unit_grid, lim.unit_grid)
+            half = max(float(np.abs(m).max()), 1e-9)
+            inputs.append({"data": _b64(_u8(m, -half, half)), "lo": -half, "hi": half, "mid": 0.0})
         stats = self.layer_stats()
         self.norm_epochs.append(self.epoch)
         self.norm_history.append(stats["grad_norm"])
@@ -897,6 +960,7 @@ class Session:
             "boundary": boundary,
             "unit_res": lim.unit_grid,
             "units": units,
+            "inputs": inputs,
             "weights": weights,
             "grads": grads,
             "grad_norm": [_finite_or_none(v) for v in stats["grad_norm"]],
@@ -1012,6 +1076,15 @@ class Session:
             "formulas": formulas,
             "cost": float(tr.cost),
         }
+
+
+def _plane(net: Any, data: Data, res: int) -> list[np.ndarray]:
+    """Every layer's activations over the plane, as ``(res, res, n_l)`` images (row 0 the
+    top): the grid's points go through the data's transform (scaling and input features)
+    and then the network's own forward pass."""
+    X = data.transform(plane_inputs(data.extent, res, data.fill))
+    fwd = net.forward(X)
+    return [a.reshape(res, res, -1) for a in fwd.a[1:]]
 
 
 def _finite_or_none(v: Any) -> float | None:

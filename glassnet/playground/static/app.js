@@ -29,7 +29,7 @@
   }
 
   // ---- the setup in the page address ------------------------------------------------------
-  const LIST_KEYS = ["layers", "act"];
+  const LIST_KEYS = ["layers", "act", "features"];
   function fromHash() {
     const cfg = JSON.parse(JSON.stringify(state.hello.defaults));
     const params = new URLSearchParams(location.hash.replace(/^#/, ""));
@@ -95,6 +95,7 @@
     if (mode !== "compare") state.diagramRun = "a";
     $("seed-range").textContent = `${cfg.seed} to ${+cfg.seed + +cfg.seeds - 1}`;
     $("member").max = Math.max(0, cfg.seeds - 1);
+    $("features").querySelectorAll("input").forEach((box) => { box.checked = (cfg.features || []).includes(box.value); });
     const b = cfg.b || {};
     document.querySelectorAll("[data-b]").forEach((el) => {
       const v = b[el.dataset.b];
@@ -163,6 +164,12 @@
     fillSelect($("init"), ch.init);
     fillSelect($("bias"), ch.bias);
     fillSelect($("mode"), ch.mode);
+    $("features").innerHTML = Object.entries(ch.features).map(([k, label]) =>
+      `<label><input type="checkbox" value="${k}" id="feature-${k}"> ${label}</label>`).join("");
+    $("features").querySelectorAll("input").forEach((box) => box.addEventListener("change", () => {
+      state.config.features = [...$("features").querySelectorAll("input:checked")].map((b) => b.value);
+      apply();
+    }));
     for (const k of ["act", "out", "loss", "opt", "init"]) fillSelect($("b-" + k), ch[k], "as A");
     const lim = msg.limits;
     $("rate").max = lim.max_rate;
@@ -193,15 +200,15 @@
     showControls();
     $("data-note").textContent = msg.note || "";
     const names = msg.classes && msg.classes.length ? msg.classes : null;
-    $("scale-lo").textContent = msg.kind === "regression" ? "low" : `class ${names ? names[0] : 0}`;
-    $("scale-hi").textContent = msg.kind === "regression" ? "high" : `class ${names ? names[1] : 1}`;
+    $("scale-lo").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[0]) : `class ${names ? names[0] : 0}`;
+    $("scale-hi").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[1]) : `class ${names ? names[1] : 1}`;
     $("scale-lo").parentElement.style.display = msg.kind === "multiclass" ? "none" : "";
     const k = msg.kind === "multiclass" ? msg.n_outputs : msg.kind === "binary" ? 2 : 0;
     let legend = "";
     for (let c = 0; c < k; c++) {
       legend += `<span><i style="background:${GN.css(GN.PALETTE[c])}"></i>class ${names ? names[c] : c}</span>`;
     }
-    if (msg.kind === "regression") legend += `<span>colour = target, from ${msg.y_range[0]} to ${msg.y_range[1]}</span>`;
+    if (msg.kind === "regression") legend += `<span>colour = target, from ${GN.fmt(msg.y_range[0])} to ${GN.fmt(msg.y_range[1])}</span>`;
     $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
   }
   function onRetuned(msg) {
@@ -304,7 +311,7 @@
     }
     const runB = compare && state.diagramRun === "b";
     const shown = runB ? f.b : f;
-    state.layout = GN.drawNetwork($("network"), runB ? d.sizes_b : d.sizes, shown, { mode: state.edgeMode, columns: d.columns, selected: state.edge });
+    state.layout = GN.drawNetwork($("network"), runB ? d.sizes_b : d.sizes, shown, { mode: state.edgeMode, columns: d.inputs || d.columns, selected: state.edge });
     const lines = [
       { x: state.loss.epochs, y: state.loss.train, color: "#1d2330" },
       { x: state.loss.epochs, y: state.loss.test, color: "#e8871e", dash: true },
@@ -363,7 +370,7 @@
     const e = state.edge, f = state.diagramRun === "b" && state.frame.b ? state.frame.b : state.frame;
     if (!e || !f) return;
     const w = f.weights[e.l - 1].W[e.i][e.j], g = f.grads[e.l - 1].W[e.i][e.j];
-    const from = e.l === 1 ? (state.data.columns[e.i] || "x" + (e.i + 1)) : `hidden ${e.l - 1} unit ${e.i + 1}`;
+    const from = e.l === 1 ? ((state.data.inputs || state.data.columns)[e.i] || "x" + (e.i + 1)) : `hidden ${e.l - 1} unit ${e.i + 1}`;
     const L = (f === state.frame ? state.data.sizes : state.data.sizes_b).length - 1;
     const to = e.l === L ? `output ${e.j + 1}` : `hidden ${e.l} unit ${e.j + 1}`;
     $("inside").innerHTML = `<b>Weight W^(${e.l})<sub>${e.i + 1},${e.j + 1}</sub></b>: from ${esc(from)} to ${esc(to)}
@@ -443,7 +450,9 @@
   document.querySelectorAll("[data-key]").forEach((el) => {
     el.addEventListener("change", () => {
       readControls();
-      if (el.id === "dataset" && el.value !== "csv") suitOutput(el.value === "blobs" ? "multiclass" : "binary");
+      if (el.id === "dataset" && el.value !== "csv") {
+        suitOutput(el.value === "blobs" ? "multiclass" : state.hello.choices.regression.includes(el.value) ? "regression" : "binary");
+      }
       if (el.id === "dataset" && el.value === "csv" && state.upload) suitOutput(state.upload.kind);
       if (el.id === "mode") {
         state.config.member = 0;
@@ -516,7 +525,7 @@
     const runB = state.diagramRun === "b" && state.frame.b;
     const [l, j] = hit, f = runB ? state.frame.b : state.frame, d = state.data, L = (runB ? d.sizes_b : d.sizes).length - 1;
     let text;
-    if (l === 0) text = `input ${d.columns[j] || "x" + (j + 1)}`;
+    if (l === 0) text = `input ${(d.inputs || d.columns)[j] || "x" + (j + 1)}`;
     else {
       const W = f.weights[l - 1].W.map((row) => row[j]);
       const G = f.grads[l - 1].W.map((row) => row[j]);

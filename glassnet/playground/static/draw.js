@@ -175,6 +175,12 @@
         } else if (l === L - 1 && frame.boundary && sizes[l] === 1) {
           ctx.drawImage(boundaryImage(frame.boundary), x - s / 2, y - s / 2, s, s);
           ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+        } else if (l === 0 && frame.inputs && frame.inputs[j]) { // each input (or feature) over the plane
+          ctx.drawImage(unitImage(frame.inputs[j], res), x - s / 2, y - s / 2, s, s);
+          ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+          ctx.fillStyle = "#1d2330"; ctx.textAlign = "right";
+          ctx.fillText(((opts && opts.columns) || [])[j] || `x${j + 1}`, x - s / 2 - 4, y + 4);
+          ctx.textAlign = "center"; ctx.fillStyle = "#69707d";
         } else if (l === 0 && j < 2) { // the input plane itself: x1 left to right, x2 bottom to top
           const g = j === 0 ? ctx.createLinearGradient(x - s / 2, 0, x + s / 2, 0) : ctx.createLinearGradient(0, y + s / 2, 0, y - s / 2);
           g.addColorStop(0, css(mix(NEG, 0.85))); g.addColorStop(0.5, "#fff"); g.addColorStop(1, css(mix(POS, 0.85)));

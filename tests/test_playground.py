@@ -1105,3 +1105,47 @@ def test_input_features_are_extra_inputs_shown_as_units():
         with pytest.raises(ProtocolError) as err:
             parse_config({"features": bad}, LIMITS)
         assert err.value.field == "features"
+
+
+# -- binary frames --------------------------------------------------------------------------
+def test_binary_frames_carry_typed_arrays_and_only_what_changed():
+    from glassnet.playground.frames import Encoder, decode
+
+    s = _session(dataset="moons", n=60, layers=[4], act="tanh", features=["x1sq"])
+    enc = Encoder()
+    first_json = s.frame()
+    first = decode(enc.encode(s.frame_arrays()))
+    # the same numbers as the JSON frame: images byte for byte, weights to float32
+    assert first["boundary"]["data"].tobytes() == base64.b64decode(first_json["boundary"]["data"])
+    assert first["boundary"]["data"].shape == (LIMITS.grid, LIMITS.grid)
+    np.testing.assert_allclose(first["weights"][0]["W"], s.net.layers[0].W, rtol=1e-7)
+    assert first["weights"][0]["W"].dtype == np.float32
+    assert first["train_loss"] == first_json["train_loss"] and first["notes"] == first_json["notes"]
+    s.train(1)
+    message = enc.encode(s.frame_arrays())
+    header = message[8 : 8 + int.from_bytes(message[4:8], "little")].decode()
+    assert header.count('"$same"') == 3  # the input maps x1, x2, x1^2 did not change
+    second = decode(message, first)
+    for j in range(3):
+        assert second["inputs"][j]["data"] is first["inputs"][j]["data"]
+    assert not np.array_equal(second["weights"][0]["W"], first["weights"][0]["W"])
+    assert len(message) < 0.7 * len(json.dumps(s.frame()))
+    with pytest.raises(ValueError, match="not a glassnet binary frame"):
+        decode(b"JSON{}")
+
+
+def test_a_page_asks_for_binary_frames():
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "frames", "binary": "yes"})
+            assert "true or false" in (await ws.receive_json())["message"]
+            await ws.send_json({"type": "frames", "binary": True})
+            await ws.send_json(
+                {"type": "config", "config": {"dataset": "xor", "layers": [2], "act": "tanh"}}
+            )
+            assert (await ws.receive_json())["type"] == "ready"
+            msg = await ws.receive()
+            assert msg.type.name == "BINARY" and msg.data[:4] == b"GNF1"
+
+    _serve(test)

@@ -858,7 +858,13 @@ class Session:
 
     def frame(self) -> dict[str, Any]:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes (and
-        the second setup's in compare mode, and the population's curves in seeds mode)."""
+        the second setup's in compare mode, and the population's curves in seeds mode), as
+        JSON-ready data: maps as base64 bytes, weights and gradients as lists of rows."""
+        return _jsonable(self.frame_arrays())
+
+    def frame_arrays(self) -> dict[str, Any]:
+        """The same snapshot with its pictures as ``uint8`` arrays and its weights and
+        gradients as float arrays (for the binary frames of :mod:`glassnet.playground.frames`)."""
         with np.errstate(all="ignore"):
             out = self._frame()
             if self.b is not None:
@@ -892,39 +898,49 @@ class Session:
         out = acts[-1]
         boundary: dict[str, Any] = {"res": lim.grid, "kind": data.kind}
         if data.kind == "multiclass":
-            boundary["cls"] = _b64(np.argmax(out, axis=2))
-            boundary["data"] = _b64(_u8(np.max(out, axis=2), 0.0, 1.0))
+            boundary["cls"] = np.argmax(out, axis=2).astype(np.uint8)
+            boundary["data"] = _u8(np.max(out, axis=2), 0.0, 1.0)
             boundary["lo"], boundary["hi"] = 0.0, 1.0
         elif data.kind == "regression":
             lo, hi = float(data.y_train.min()), float(data.y_train.max())
-            boundary["data"] = _b64(_u8(out[:, :, 0], lo, hi))
+            boundary["data"] = _u8(out[:, :, 0], lo, hi)
             boundary["lo"], boundary["hi"] = lo, hi
         else:
-            boundary["data"] = _b64(_u8(out[:, :, 0], 0.0, 1.0))
+            boundary["data"] = _u8(out[:, :, 0], 0.0, 1.0)
             boundary["lo"], boundary["hi"] = 0.0, 1.0
         unit_acts = _plane(net, data, lim.unit_grid)[:-1]
         units = []
         for act, a in zip(cfg.act, unit_acts, strict=True):
-            maps = []
+            a = np.nan_to_num(a)
             ends = bounds(act)
-            for j in range(a.shape[2]):
-                m = np.nan_to_num(a[:, :, j])
-                if ends is not None:
-                    lo, hi = ends
-                    mid = (lo + hi) / 2
-                else:
-                    lo = min(0.0, float(m.min()))
-                    hi = max(float(m.max()), lo + 1e-9)
-                    mid = 0.0
-                maps.append({"data": _b64(_u8(m, lo, hi)), "lo": lo, "hi": hi, "mid": mid})
-            units.append(maps)
+            if ends is not None:  # one scale for the layer: the activation's range
+                lo_v = np.full(a.shape[2], ends[0])
+                hi_v = np.full(a.shape[2], ends[1])
+                mid_v = (lo_v + hi_v) / 2
+            else:  # each unit its own: from min(0, its least) to its largest
+                lo_v = np.minimum(0.0, a.min(axis=(0, 1)))
+                hi_v = np.maximum(a.max(axis=(0, 1)), lo_v + 1e-9)
+                mid_v = np.zeros(a.shape[2])
+            span = hi_v - lo_v
+            u8 = np.round(np.clip((a - lo_v) / span, 0.0, 1.0) * 255).astype(np.uint8)
+            units.append(
+                [
+                    {
+                        "data": np.ascontiguousarray(u8[:, :, j]),
+                        "lo": float(lo_v[j]),
+                        "hi": float(hi_v[j]),
+                        "mid": float(mid_v[j]),
+                    }
+                    for j in range(a.shape[2])
+                ]
+            )
         # the input units' own maps: each input (and input feature) over the plane
         grid_in = data.transform(plane_inputs(data.extent, lim.unit_grid, data.fill))
         inputs = []
         for j in range(grid_in.shape[1]):
             m = grid_in[:, j].reshape(lim.unit_grid, lim.unit_grid)
             half = max(float(np.abs(m).max()), 1e-9)
-            inputs.append({"data": _b64(_u8(m, -half, half)), "lo": -half, "hi": half, "mid": 0.0})
+            inputs.append({"data": _u8(m, -half, half), "lo": -half, "hi": half, "mid": 0.0})
         stats = self.layer_stats()
         self.norm_epochs.append(self.epoch)
         self.norm_history.append(stats["grad_norm"])
@@ -940,8 +956,10 @@ class Session:
         weights = []
         grads = []
         for p, g in zip(net.params, stats["grads"], strict=True):
-            weights.append({"W": _matrix(p["W"]), "b": _round(p["b"]) if "b" in p else None})
-            grads.append({"W": _matrix(g["W"]), "b": _round(g["b"]) if "b" in g else None})
+            weights.append(
+                {"W": np.array(p["W"]), "b": p["b"].ravel().copy() if "b" in p else None}
+            )
+            grads.append({"W": np.array(g["W"]), "b": g["b"].ravel().copy() if "b" in g else None})
         frame: dict[str, Any] = {
             "type": "frame",
             "epoch": self.epoch,
@@ -1076,6 +1094,20 @@ class Session:
             "formulas": formulas,
             "cost": float(tr.cost),
         }
+
+
+def _jsonable(value: Any) -> Any:
+    """A frame of :meth:`Session.frame_arrays` as JSON-ready data: ``uint8`` images as base64,
+    float arrays as (lists of) numbers with 4 significant digits."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.uint8:
+            return _b64(value)
+        return _matrix(value) if value.ndim == 2 else _round(value)
+    return value
 
 
 def _plane(net: Any, data: Data, res: int) -> list[np.ndarray]:

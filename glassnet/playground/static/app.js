@@ -178,6 +178,7 @@
       `${lim.max_samples} samples, ${Math.floor(lim.max_upload_bytes / 1000)} kB uploads, ${lim.max_rate} updates per second.`;
     state.config = fromHash();
     showControls();
+    send({ type: "frames", binary: true }); // typed arrays, and only what changed
     send({ type: "config", config: state.config });
   }
   function onReady(msg) {
@@ -416,7 +417,7 @@
       config: state.config, link: location.href, data: state.data, loss: state.loss, norms: state.norms,
       snapshots: state.snapshots, saved: new Date().toISOString(),
     };
-    const json = JSON.stringify(run).replace(/</g, "\\u003c");
+    const json = JSON.stringify(run, (k, v) => (v instanceof Uint8Array ? toB64(v) : v)).replace(/</g, "\\u003c");
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>glassnet run replay</title>
 <style>${css}</style></head><body><div id="replay"></div>
 <script>${draw.replace(/<\/script/gi, "<\\/script")}<\/script>
@@ -430,13 +431,46 @@
     setTimeout(() => URL.revokeObjectURL(a.href), 5000);
   }
 
+  // ---- binary frames (see glassnet/playground/frames.py) ----------------------------------
+  function decodeFrame(buf) {
+    const bytes = new Uint8Array(buf);
+    if (String.fromCharCode(...bytes.subarray(0, 4)) !== "GNF1") throw new Error("not a glassnet binary frame");
+    const len = new DataView(buf).getUint32(4, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
+    const start = 8 + len + ((8 - ((8 + len) % 8)) % 8);
+    const walk = (v, old) => {
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, Array.isArray(old) ? old[i] : undefined));
+      if (v === null || typeof v !== "object") return v;
+      if (v.$same) return old;
+      if (v.$b) {
+        const [offset, code, shape] = v.$b;
+        const count = shape.reduce((a, b) => a * b, 1);
+        if (code === "u1") return new Uint8Array(buf, start + offset, count);
+        const flat = new Float32Array(buf, start + offset, count);
+        if (shape.length === 2) {
+          const rows = [];
+          for (let i = 0; i < shape[0]; i++) rows.push(Array.from(flat.subarray(i * shape[1], (i + 1) * shape[1])));
+          return rows;
+        }
+        return Array.from(flat);
+      }
+      const out = {};
+      for (const k of Object.keys(v)) out[k] = walk(v[k], old && typeof old === "object" ? old[k] : undefined);
+      return out;
+    };
+    state.lastRaw = walk(header, state.lastRaw);
+    return state.lastRaw;
+  }
+  const toB64 = (u8) => { let s = ""; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000)); return btoa(s); };
+
   // ---- wiring -----------------------------------------------------------------------------
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws`);
     state.ws = ws;
+    ws.binaryType = "arraybuffer";
     ws.onmessage = (ev) => {
-      const msg = JSON.parse(ev.data);
+      const msg = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data);
       ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded,
         inside: onInside, weight_set: onWeightSet, export: onExport }[msg.type] || (() => {}))(msg);
     };

@@ -8,6 +8,7 @@
   const LAYER_COLORS = ["#1f78b4", "#e8871e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
   function decode(b64) {
+    if (b64 instanceof Uint8Array) return b64; // a binary frame's typed array already
     const s = atob(b64);
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

@@ -1149,3 +1149,51 @@ def test_a_page_asks_for_binary_frames():
             assert msg.type.name == "BINARY" and msg.data[:4] == b"GNF1"
 
     _serve(test)
+
+
+# -- the notebook widget --------------------------------------------------------------------
+def test_the_notebook_widget_trains_the_users_own_network():
+    pytest.importorskip("anywidget")
+    from glassnet.playground import widget
+
+    X, y = gn.datasets.load("moons", n_samples=60, noise=0.1, seed=1)
+    net = gn.Network([2, 5, 1], activation="tanh", output="sigmoid", seed=4)
+    twin = net.copy()
+    w = widget(net, X, y, optimizer="adam", lr=0.02, batch_size=16)
+    sent: list[dict] = []
+    w.send = lambda content, buffers=None: sent.append(content)
+    assert w.setup["sizes"] == [2, 5, 1] and w.setup["kind"] == "binary"
+    w._on_msg(w, {"type": "hello"}, [])
+    assert [m["type"] for m in sent] == ["frame", "state"] and sent[0]["epoch"] == 0
+    w._on_msg(w, {"type": "step", "epochs": 1}, [])
+    assert w.step(6) == 6 and w.epoch == 7
+    # the same object, trained exactly like one fit of 7 epochs
+    assert w.net is net and w.session.net is net
+    twin.fit(X, y, loss="bce", optimizer="adam", lr=0.02, epochs=7, batch_size=16)
+    for mine, theirs in zip(net.params, twin.params, strict=True):
+        np.testing.assert_array_equal(mine["W"], theirs["W"])
+    assert w.history.epochs_run == 6
+    w.play()  # in a background thread, until paused
+    for _ in range(200):
+        if w.epoch > 7:
+            break
+        import time
+
+        time.sleep(0.05)
+    w.pause()
+    assert (
+        w.epoch > 7
+        and not w.running
+        and sent[-1] == {"type": "state", "running": False, "epoch": w.epoch, "reason": ""}
+    )
+    w._on_msg(w, {"type": "inside", "layer": 1, "unit": 0, "sample": 2}, [])
+    assert sent[-1]["type"] == "inside" and sent[-1]["z"] == pytest.approx(
+        (X[2] @ net.layers[0].W[:, 0] + net.layers[0].b[0, 0]), rel=1e-12
+    )
+    w._on_msg(w, {"type": "step", "epochs": "many"}, [])
+    assert sent[-1]["type"] == "error" and "epochs" in sent[-1]["message"]
+    with pytest.raises(ValueError, match="X: expected 2 columns for this network, got 3"):
+        widget(net, np.zeros((5, 3)), np.zeros((5, 1)))
+    with pytest.raises(TypeError, match="net: expected a glassnet Network"):
+        widget("net", X, y)
+    w.close()

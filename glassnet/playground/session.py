@@ -444,7 +444,7 @@ class Session:
         n_out = data.y_train.shape[1]
         seed: Any = list(range(cfg.seed, cfg.seed + cfg.seeds)) if cfg.mode == "seeds" else cfg.seed
         try:
-            self.net = gn.Network(
+            net = gn.Network(
                 [n_in, *cfg.layers, n_out],
                 activation=list(cfg.act) if cfg.layers else cfg.act,
                 output=cfg.out,
@@ -452,6 +452,17 @@ class Session:
                 init=cfg.init,
                 seed=seed,
             )
+        except (ValueError, TypeError) as exc:
+            self.net = None
+            raise ProtocolError(f"The engine refused this setup: {exc}") from None
+        self.adopt(net)
+
+    def adopt(self, net: Any) -> None:
+        """Train ``net`` itself from now on (a fresh history, a fresh optimizer state): the
+        network the page shows is this very object (the notebook widget's is the user's)."""
+        cfg, data = self._ready()
+        self.net = net
+        try:
             self.optimizer = gn.optimizers.get(cfg.opt, lr=cfg.lr)
             self.history = None
             self.Xn_train = data.transform(data.X_train)

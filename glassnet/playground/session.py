@@ -97,6 +97,15 @@ class Data:
         extra = [FEATURES[name][1](Xn[:, 0], Xn[:, 1]) for name in self.features]
         return np.column_stack([Xn, *extra])
 
+    def plane(self, res: int) -> np.ndarray:
+        """The plane's ``res x res`` grid as the network sees it (made once per resolution:
+        the data never changes)."""
+        cache = self.__dict__.setdefault("_planes", {})
+        if res not in cache:
+            cache[res] = self.transform(plane_inputs(self.extent, res, self.fill))
+        grid: np.ndarray = cache[res]
+        return grid
+
     @property
     def n_inputs(self) -> int:
         """Inputs of the network: the data's columns and the chosen features."""
@@ -946,7 +955,7 @@ class Session:
                 ]
             )
         # the input units' own maps: each input (and input feature) over the plane
-        grid_in = data.transform(plane_inputs(data.extent, lim.unit_grid, data.fill))
+        grid_in = data.plane(lim.unit_grid)
         inputs = []
         for j in range(grid_in.shape[1]):
             m = grid_in[:, j].reshape(lim.unit_grid, lim.unit_grid)
@@ -1125,8 +1134,7 @@ def _plane(net: Any, data: Data, res: int) -> list[np.ndarray]:
     """Every layer's activations over the plane, as ``(res, res, n_l)`` images (row 0 the
     top): the grid's points go through the data's transform (scaling and input features)
     and then the network's own forward pass."""
-    X = data.transform(plane_inputs(data.extent, res, data.fill))
-    fwd = net.forward(X)
+    fwd = net.forward(data.plane(res))
     return [a.reshape(res, res, -1) for a in fwd.a[1:]]
 
 

@@ -1197,3 +1197,28 @@ def test_the_notebook_widget_trains_the_users_own_network():
     with pytest.raises(TypeError, match="net: expected a glassnet Network"):
         widget("net", X, y)
     w.close()
+
+
+# -- every registered name is offered and works -------------------------------------------------
+@pytest.mark.parametrize(
+    "act", [a for a in gn.activations.names() if not gn.activations.get(a).output_only]
+)
+def test_every_hidden_activation_trains_and_is_drawn(act):
+    s = _session(dataset="xor", layers=[3], act=act, batch=0, opt="gd", lr=0.1)
+    assert s.train(2) == 2
+    frame = s.frame()
+    info = gn.activations.get(act)
+    assert (frame["saturated"][0] is None) == (not info.saturates)
+    assert (frame["dead"][0] is None) == (not info.can_die)
+    lo, hi = frame["units"][0][0]["lo"], frame["units"][0][0]["hi"]
+    with np.errstate(all="ignore"):
+        ends = info.value(np.array([-1e4, 1e4]))
+    if np.all(np.abs(ends) < 1e3):  # bounded: the map's scale is the activation's range
+        assert (lo, hi) == pytest.approx((ends.min(), ends.max()), abs=1e-6)
+
+
+@pytest.mark.parametrize("opt", gn.optimizers.names())
+def test_every_optimizer_trains_in_the_playground(opt):
+    s = _session(dataset="xor", layers=[3], act="tanh", batch=0, opt=opt, lr=0.05)
+    start = s.train_loss[0]
+    assert s.train(30) == 30 and s.train_loss[-1] < start

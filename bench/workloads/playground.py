@@ -6,7 +6,8 @@ A real server (``glassnet.playground.server.serve``) runs in this process on 127
 at 20 updates per second and reads every frame for ``--seconds`` seconds, the way the browser
 page does: JSON frames decoded with ``json.loads``, or binary frames (the page's own format,
 :mod:`glassnet.playground.frames`) split into their typed arrays. It reports the epochs per
-second each page trained, the frames per second it received and their mean size.
+second each page trained, the frames per second it received, their mean size, and how long
+the slowest page waited for the answer to "pause".
 
 Not a test and not part of ``python -m bench`` (its numbers depend on the machine's load):
 
@@ -67,8 +68,15 @@ async def _page(url: str, config: dict[str, Any], seconds: float, binary: bool) 
             frames += 1
             first = frame["epoch"] if first is None else first
             last = frame["epoch"]
+        asked = time.perf_counter()  # how long a pause waits: the server's responsiveness
         await ws.send_json({"type": "pause"})
+        while True:
+            msg = await ws.receive()
+            if msg.type == aiohttp.WSMsgType.TEXT and '"state"' in msg.data[:30]:
+                break
+        pause_s = time.perf_counter() - asked
     return {
+        "pause_s": pause_s,
         "epochs_per_s": (last - first) / seconds if frames else 0.0,
         "frames_per_s": frames / seconds,
         "bytes_per_frame": size / max(frames, 1),
@@ -124,7 +132,8 @@ def main() -> None:
                     f"{fmt:6s} batch {batch or 'full':>4} pages {pages}: epochs/s per page "
                     f"{' '.join(f'{e:6.1f}' for e in eps)}  frames/s "
                     f"{sum(r['frames_per_s'] for r in result) / pages:5.1f}  "
-                    f"frame {sum(r['bytes_per_frame'] for r in result) / pages / 1000:6.1f} kB",
+                    f"frame {sum(r['bytes_per_frame'] for r in result) / pages / 1000:6.1f} kB  "
+                    f"pause answered in {max(r['pause_s'] for r in result) * 1000:5.0f} ms",
                     flush=True,
                 )
 

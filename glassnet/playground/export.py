@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import tempfile
@@ -25,7 +24,6 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
-from glassnet.datasets import _lookup
 from glassnet.playground.protocol import Config, ProtocolError
 from glassnet.playground.session import SMALL_SETS, Session
 
@@ -159,12 +157,12 @@ def command(session: Session) -> tuple[str | None, str]:
         return None, "glassnet train has no input features; the script writes them out."
     if cfg.dataset not in SMALL_SETS:
         want = {"n_samples": cfg.n, "noise": cfg.noise, "seed": cfg.seed}
-        params = inspect.signature(_lookup(cfg.dataset)).parameters
-        differ = [k for k, v in want.items() if params[k].default != v]
+        defaults = gn.datasets.info(cfg.dataset).options  # what `glassnet train` makes
+        differ = [k for k, v in want.items() if defaults[k] != v]
         if differ:
             return None, (
                 f"glassnet train makes {cfg.dataset} with its defaults "
-                + ", ".join(f"{k}={params[k].default!r}" for k in differ)
+                + ", ".join(f"{k}={defaults[k]!r}" for k in differ)
                 + "; this run used "
                 + ", ".join(f"{k}={want[k]!r}" for k in differ)
                 + ". The script reproduces it."

@@ -615,8 +615,13 @@ class Session:
         self.test_loss.extend([*tests, last_test])
         self.epoch += done
         recent = np.asarray(self.train_loss[-done:], dtype=float)
-        if not np.isfinite(recent[-1]).any():
+        # the engine's divergence rule (a non-finite loss, runaway weights or a loss that keeps
+        # growing), for every member of a population
+        if bool(np.all(hist.diverged)) or not np.isfinite(recent[-1]).any():
             self.stopped = "diverged"
+            at = np.asarray(hist.diverged_epoch)
+            at = at[at >= 0]
+            self.diverged_at = self.epoch - done + (int(at.min()) if at.size else done - 1)
         elif self.epoch >= self.limits.max_epochs:
             self.stopped = "max_epochs"
         if done:
@@ -756,11 +761,21 @@ class Session:
         out: list[dict[str, str]] = []
         loss = np.asarray(self.member_curve(self.train_loss))
         if self.stopped == "diverged" or not np.isfinite(loss[-1]):
-            first = self.loss_epochs[int(np.argmax(~np.isfinite(loss)))]
+            bad = ~np.isfinite(loss)
+            first = (
+                self.loss_epochs[int(np.argmax(bad))]
+                if bad.any()
+                else getattr(self, "diverged_at", self.epoch)
+            )
+            what = (
+                "blew up (became infinite or NaN)"
+                if bad.any()
+                else "ran away (the loss or the weights grew without bound)"
+            )
             out.append(
                 {
                     "kind": "diverged",
-                    "text": f"The loss blew up (became infinite or NaN) at epoch {first}: "
+                    "text": f"Training diverged: the run {what} at epoch {first}: "
                     f"the learning rate {cfg.lr:g} is far too high. Lower it and reset.",
                 }
             )

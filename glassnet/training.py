@@ -829,7 +829,11 @@ def fit(
         chunk_epochs=chunk_epochs,
         divergence=divergence,
     )
-    rngs = [generator(s, "shuffle") for s in p.shuffle_seeds]
+    # a generator per member, made only when the epochs draw sample orders (1000 of them cost
+    # more than a small full-batch population's whole compiled run); a later resumed fit that
+    # needs them makes them then, from the same seeds, in the same state
+    draws = p.shuffle and not p.full_batch
+    rngs = [generator(s, "shuffle") for s in p.shuffle_seeds] if draws else None
     first_loss: Any = None
     if resume is not None:
         if not isinstance(resume, History) or resume.optimizer_state is None:

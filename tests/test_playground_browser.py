@@ -24,6 +24,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("aiohttp")
 sync_api = pytest.importorskip("playwright.sync_api")
 
+from glassnet import load as gn_load  # noqa: E402
 from glassnet.playground import server as pg_server  # noqa: E402
 from glassnet.playground.limits import Limits  # noqa: E402
 
@@ -224,3 +225,150 @@ def test_save_run_replays_offline(page: Any, tmp_path: Path) -> None:
     assert replay.inner_text("#timeline-label") == "epoch 0 (1/3)"
     replay.close()
     assert errors == []
+
+
+def test_compare_mode_sigmoid_against_tanh(page: Any) -> None:
+    page.select_option("#mode", "compare")  # B starts as the other of sigmoid and tanh
+    page.wait_for_function("window.playground.data.config_b !== undefined", timeout=WAIT)
+    assert page.evaluate("window.playground.data.config_b.act") == ["sigmoid", "sigmoid"]
+    assert "mode=compare" in page.url and "b.act=sigmoid" in page.url
+    assert page.is_visible("#boundary-b") and page.is_visible("#panel-b")
+    page.select_option("#b-opt", "gd")
+    page.wait_for_function("window.playground.data.config_b.opt === 'gd'", timeout=WAIT)
+    page.fill("#b-lr", "99")  # over the cap: refused with a message naming B's setting
+    page.dispatch_event("#b-lr", "change")
+    page.wait_for_selector("#message.show", timeout=WAIT)
+    assert "learning rate: must be between 1e-06 and 10, got 99" in page.inner_text("#message")
+    assert page.evaluate("document.getElementById('b-lr').classList.contains('field-error')")
+    page.fill("#b-lr", "0.5")
+    page.dispatch_event("#b-lr", "change")
+    page.wait_for_function("window.playground.data.config_b.lr === 0.5", timeout=WAIT)
+    for epoch in (1, 2):
+        page.click("#step")
+        page.wait_for_function(f"window.playground.frame.b.epoch === {epoch}", timeout=WAIT)
+    frame = _frame(page)
+    assert frame["epoch"] == frame["b"]["epoch"] == 2
+    assert page.evaluate("window.playground.lossB.epochs") == [0, 1, 2]
+    assert " | " in page.inner_text("#train-loss")
+    page.click("#diagram-of button[data-run=b]")
+    assert page.evaluate("window.playground.diagramRun") == "b"
+    other = page.context.new_page()  # the address reproduces both setups
+    other.goto(page.url)
+    other.wait_for_function("window.playground && window.playground.data !== null", timeout=WAIT)
+    assert other.evaluate("window.playground.data.config_b.lr") == 0.5
+    other.close()
+    page.screenshot(path=str(ARTIFACTS / "playground-compare.png"), full_page=True)
+
+
+def test_seeds_mode_shows_the_median_band_and_a_member(page: Any) -> None:
+    page.goto(page.url.split("#")[0] + "#mode=seeds&seeds=6&member=1&dataset=xor&layers=2"
+              "&act=sigmoid&out=sigmoid&loss=mse&opt=gd&lr=3&batch=0")  # fmt: skip
+    page.wait_for_function(
+        "window.playground.data && window.playground.data.config.mode === 'seeds'"
+        " && window.playground.frame.population",
+        timeout=WAIT,
+    )
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    pop = _frame(page)["population"]
+    assert len(pop["final"]) == 6 and "Converged:" in page.inner_text("#population-line")
+    assert "member 1 (seed 1)" in page.inner_text("#caption-a")
+    page.fill("#member", "4")
+    page.dispatch_event("#member", "change")  # live: the same population, another member
+    page.wait_for_function("window.playground.data.config.member === 4", timeout=WAIT)
+    page.wait_for_function("document.getElementById('caption-a').textContent.includes('member 4')")
+    assert _frame(page)["epoch"] == 1
+    page.fill("#seeds", "99")
+    page.dispatch_event("#seeds", "change")
+    page.wait_for_selector("#message.show", timeout=WAIT)
+    assert "Too many seeds: at most 32 networks at once, got 99" in page.inner_text("#message")
+
+
+def test_inside_a_unit_and_setting_a_weight(page: Any) -> None:
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    box = page.locator("#network").bounding_box()
+    x, y = page.evaluate("window.playground.layout.pos[2][1]")  # hidden 2, unit 2
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector("#in-z", timeout=WAIT)
+    text = page.inner_text("#inside")
+    assert text.startswith("Hidden layer 2 unit 2 (tanh), training sample 0")
+    assert "z^(2) = Σ_k a^(1)_k W^(2)_k2 + b^(2) =" in text and "δ^(2) =" in text
+    page.fill("#sample", "3")
+    page.dispatch_event("#sample", "change")
+    page.wait_for_function("document.getElementById('inside').textContent.includes('sample 3')")
+    # an edge: the middle of the first edge drawn, input x1 -> hidden 1 unit 1
+    ex, ey = page.evaluate(
+        "(() => { const e = window.playground.layout.edges[0].p;"
+        " const t = 0.5, u = 0.5; return [u*u*u*e[0] + 3*u*u*t*e[2] + 3*u*t*t*e[2] + t*t*t*e[3],"
+        " u*u*u*e[1] + 3*u*u*t*e[1] + 3*u*t*t*e[4] + t*t*t*e[4]]; })()"
+    )
+    before = _frame(page)
+    box = page.locator("#network").bounding_box()  # filling #sample may have scrolled
+    page.mouse.click(box["x"] + ex, box["y"] + ey)
+    page.wait_for_selector("#weight-value", timeout=WAIT)
+    assert "from x1 to hidden 1 unit 1" in page.inner_text("#inside")
+    page.fill("#weight-value", "5")
+    page.click("#weight-set")
+    page.wait_for_function("window.playground.frame.weights[0].W[0][0] === 5", timeout=WAIT)
+    after = _frame(page)
+    assert after["train_loss"] != before["train_loss"]
+    assert after["boundary"]["data"] != before["boundary"]["data"]
+    assert "Weight changed from" in page.inner_text("#message")
+    page.fill("#weight-value", "150")
+    page.click("#weight-set")
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('between -100 and 100, got 150')",
+        timeout=WAIT,
+    )
+
+
+def test_take_it_with_you_and_bring_it_back(page: Any, tmp_path: Path) -> None:
+    for epoch in (1, 2):
+        page.click("#step")
+        page.wait_for_function(f"window.playground.frame.epoch === {epoch}", timeout=WAIT)
+    page.click("#export")
+    page.wait_for_selector("#export-model", timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#export-model")
+    model = tmp_path / "model.npz"
+    info.value.save_as(model)
+    net = gn_load(model)
+    frame = _frame(page)
+    assert net.sizes == [2, 4, 4, 1]
+    assert abs(net.layers[0].W[0, 0] - frame["weights"][0]["W"][0][0]) < 1e-3
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#export-script")
+    info.value.save_as(tmp_path / "run.py")
+    assert "gn.Network([2, 4, 4, 1]" in (tmp_path / "run.py").read_text()
+    # the default circles setup is what glassnet train makes by itself: a command
+    assert page.inner_text("#export-command").startswith("glassnet train --dataset circles")
+    page.select_option("#dataset", "moons")  # another network, then the file brings ours back
+    page.wait_for_function("window.playground.data.config.dataset === 'moons'", timeout=WAIT)
+    page.set_input_files("#model-file", str(model))
+    page.wait_for_function("window.playground.data.loaded === 'model.npz'", timeout=WAIT)
+    assert "Loaded model.npz" in page.inner_text("#message")
+    page.set_input_files(
+        "#model-file", files=[{"name": "bad.npz", "mimeType": "application/octet-stream",
+                               "buffer": b"not a zip"}]
+    )  # fmt: skip
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('bad.npz: not a glassnet model')",
+        timeout=WAIT,
+    )
+
+
+def test_regression_set_and_input_features(page: Any) -> None:
+    page.select_option("#dataset", "sine")  # a regression: identity output, mse, a colour scale
+    page.wait_for_function("window.playground.data.kind === 'regression'", timeout=WAIT)
+    assert page.evaluate("window.playground.data.config.out") == "identity"
+    assert page.evaluate("window.playground.data.config.loss") == "mse"
+    assert "colour = target" in page.inner_text("#class-legend")
+    page.check("#feature-sinx1")
+    page.wait_for_function("window.playground.data.sizes[0] === 3", timeout=WAIT)
+    assert "features=sinx1" in page.url
+    assert page.evaluate("window.playground.data.inputs") == ["x1", "x2", "sin x1"]
+    assert len(_frame(page)["inputs"]) == 3
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    page.screenshot(path=str(ARTIFACTS / "playground-regression.png"), full_page=True)

@@ -35,6 +35,7 @@ def playground(host: str, port: int, no_browser: bool) -> None:
             webbrowser.open(url)
 
     try:
-        asyncio.run(server.serve(sock, ready=ready))
+        asyncio.run(server.serve(sock, ready=ready, signals=True, blas_threads=1))
+        click.echo("stopped")
     except KeyboardInterrupt:
         click.echo("stopped")

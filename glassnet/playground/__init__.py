@@ -4,8 +4,19 @@
 HTML/JS in ``static/``) talks to it over a WebSocket (:mod:`glassnet.playground.protocol`),
 and each page's network trains on the server in a :class:`~glassnet.playground.session.Session`.
 Needs the ``playground`` extra (aiohttp) for the server; the session and protocol do not.
+:func:`widget` shows the same pictures in a Jupyter notebook (the ``notebook`` extra).
 """
+
+from typing import Any
 
 from glassnet.playground.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["DEFAULT_LIMITS", "Limits"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "widget"]
+
+
+def widget(net: Any, X: Any, y: Any, **kwargs: Any) -> Any:
+    """The playground in a Jupyter notebook, training ``net`` itself; see
+    :func:`glassnet.playground.notebook.widget` (needs ``pip install 'glassnet[notebook]'``)."""
+    from glassnet.playground.notebook import widget as make
+
+    return make(net, X, y, **kwargs)

@@ -25,6 +25,8 @@ class Limits:
         Samples in a data set (generated or uploaded), train and test together.
     max_upload_bytes : int
         Size of an uploaded CSV file, in bytes (UTF-8 text).
+    max_model_bytes : int
+        Size of a model file loaded into the page, in bytes.
     max_rate : float
         Updates (frames) per second the server sends while training.
     max_step_epochs : int
@@ -35,6 +37,14 @@ class Limits:
         Size of one WebSocket message from the page; larger messages close the connection.
     max_sessions : int
         Pages connected at the same time.
+    max_seeds : int
+        Networks trained at once in seeds mode (the population's size).
+    max_step_seconds : float
+        Estimated work one message may ask for, in seconds of this machine's reference speed
+        (see :func:`glassnet.playground.session.epoch_seconds`): a "step" over it is refused.
+    max_epoch_seconds : float
+        Estimated work of one epoch. Training is cancelled between epochs (pause, a closed
+        page, Ctrl-C), so this bounds how long a pause can wait; a setup over it is refused.
     grid : int
         Resolution of the decision-boundary grid (``grid x grid`` cells).
     unit_grid : int
@@ -45,11 +55,15 @@ class Limits:
     max_units: int = 16
     max_samples: int = 2000
     max_upload_bytes: int = 200_000
+    max_model_bytes: int = 200_000
     max_rate: float = 20.0
     max_step_epochs: int = 1000
     max_epochs: int = 100_000
     max_message_bytes: int = 1_000_000
     max_sessions: int = 4
+    max_seeds: int = 32
+    max_step_seconds: float = 10.0
+    max_epoch_seconds: float = 0.25
     grid: int = 64
     unit_grid: int = 28
 

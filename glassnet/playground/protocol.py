@@ -29,11 +29,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from glassnet import activations as _activations
+from glassnet import initializers as _initializers
+from glassnet import losses as _losses
+from glassnet import optimizers as _optimizers
 from glassnet.playground.limits import Limits
 
 DATASETS: dict[str, str] = {
@@ -46,35 +50,52 @@ DATASETS: dict[str, str] = {
     "paper": "The paper's 4 cases",
     "and": "AND (4 cases)",
     "or": "OR (4 cases)",
+    "plane": "Plane (regression)",
+    "bumps": "Gaussian bumps (regression)",
+    "sine": "Sine (regression)",
     "csv": "Your CSV (upload)",
 }
-HIDDEN_ACTIVATIONS = (
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "softplus",
-    "gelu",
-    "silu",
-    "identity",
-)
-OUTPUT_ACTIVATIONS = ("sigmoid", "tanh01", "softmax", "identity", "tanh")
-LOSSES = ("mse", "sse", "bce", "cross_entropy", "mae", "huber")
-OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
-INITS = (
-    "xavier",
-    "xavier_uniform",
-    "xavier_normal",
-    "he",
-    "he_uniform",
-    "he_normal",
-    "lecun",
-    "uniform",
-    "normal",
-    "paper",
-)
+REGRESSION_SETS = ("plane", "bumps", "sine")
+#: Input features the page may add to the first two inputs: name -> (label, function).
+FEATURES: dict[str, tuple[str, Any]] = {
+    "x1sq": ("x1²", lambda a, b: a * a),
+    "x2sq": ("x2²", lambda a, b: b * b),
+    "x1x2": ("x1·x2", lambda a, b: a * b),
+    "sinx1": ("sin x1", lambda a, b: np.sin(a)),
+    "sinx2": ("sin x2", lambda a, b: np.sin(b)),
+}
+
+
+def hidden_activations() -> list[str]:
+    """Activations a hidden layer may use: every registered one that is not output-only."""
+    return [n for n in _activations.names() if not _activations.REGISTRY[n].output_only]
+
+
+def choices() -> dict[str, Any]:
+    """Every choice the page offers, read from the engine's registries at call time (so an
+    activation, loss, optimizer or initializer registered by the user shows up too)."""
+    return {
+        "dataset": DATASETS,
+        "act": hidden_activations(),
+        "out": _activations.names(),
+        "loss": _losses.names(),
+        "opt": _optimizers.names(),
+        "init": _initializers.names(),
+        "bias": list(BIASES),
+        "mode": MODES,
+        "features": {k: v[0] for k, v in FEATURES.items()},
+        "regression": list(REGRESSION_SETS),
+    }
+
+
 BIASES = ("neuron", "layer", "none")
+MODES = {
+    "single": "One network",
+    "compare": "Compare two setups",
+    "seeds": "One setup over many seeds",
+}
+#: Settings the second setup of compare mode may change (the data and the seed are shared).
+B_KEYS = ("layers", "act", "out", "loss", "opt", "lr", "batch", "l2", "init", "bias")
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "dataset": "circles",
@@ -93,6 +114,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "bias": "neuron",
     "seed": 0,
     "rate": 10.0,
+    "mode": "single",
+    "seeds": 10,
+    "member": 0,
+    "b": {},
+    "features": [],
 }
 
 
@@ -106,7 +132,13 @@ class ProtocolError(ValueError):
 
 @dataclass
 class Config:
-    """A validated playground setup (see :data:`DEFAULT_CONFIG` for the keys)."""
+    """A validated playground setup (see :data:`DEFAULT_CONFIG` for the keys).
+
+    ``mode`` is ``"single"`` (one network), ``"compare"`` (a second setup, this one with the
+    overrides ``b``, trained in lockstep on the same data from the same seed) or ``"seeds"``
+    (a population of ``seeds`` networks, seeds ``seed .. seed + seeds - 1``, whose member
+    ``member`` is drawn).
+    """
 
     dataset: str
     n: int
@@ -124,55 +156,60 @@ class Config:
     bias: str
     seed: int
     rate: float
+    mode: str = "single"
+    seeds: int = 10
+    member: int = 0
+    b: dict[str, Any] = field(default_factory=dict)
+    features: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the setup as a JSON-ready dict."""
-        return {
-            "dataset": self.dataset,
-            "n": self.n,
-            "noise": self.noise,
-            "split": self.split,
-            "layers": list(self.layers),
-            "act": list(self.act),
-            "out": self.out,
-            "loss": self.loss,
-            "opt": self.opt,
-            "lr": self.lr,
-            "batch": self.batch,
-            "l2": self.l2,
-            "init": self.init,
-            "bias": self.bias,
-            "seed": self.seed,
-            "rate": self.rate,
-        }
+        out = {k: getattr(self, k) for k in DEFAULT_CONFIG}
+        out["layers"] = list(self.layers)
+        out["act"] = list(self.act)
+        out["b"] = {k: list(v) if isinstance(v, list) else v for k, v in self.b.items()}
+        out["features"] = list(self.features)
+        return out
+
+    def second(self) -> Config:
+        """The second setup of compare mode: this one with the overrides ``b``."""
+        return replace(self, mode="single", b={}, **self.b)
 
 
 def _number(raw: dict[str, Any], key: str, kind: type, lo: float, hi: float, what: str) -> Any:
     value = raw.get(key, DEFAULT_CONFIG[key])
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ProtocolError(f"{what}: expected a number, got {value!r}", key)
+        raise ProtocolError(f"{what}: expected a number, got {_short(value)}", key)
+    if isinstance(value, str) and len(value) > 40:
+        raise ProtocolError(
+            f"{what}: expected a number, got a text of {len(value)} characters", key
+        )
     try:
         number = float(value)
-    except ValueError:
-        raise ProtocolError(f"{what}: expected a number, got {value!r}", key) from None
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
+        raise ProtocolError(f"{what}: expected a number, got {_short(value)}", key) from None
     if not math.isfinite(number):
-        raise ProtocolError(f"{what}: expected a finite number, got {value!r}", key)
+        raise ProtocolError(f"{what}: expected a finite number, got {_short(value)}", key)
     if kind is int:
         if number != int(number):
-            raise ProtocolError(f"{what}: expected a whole number, got {value!r}", key)
+            raise ProtocolError(f"{what}: expected a whole number, got {_short(value)}", key)
         number = int(number)
     if number < lo or number > hi:
-        raise ProtocolError(f"{what}: must be between {lo:g} and {hi:g}, got {value}", key)
+        raise ProtocolError(f"{what}: must be between {lo:g} and {hi:g}, got {_short(value)}", key)
     return number
 
 
-def _choice(
-    raw: dict[str, Any], key: str, choices: tuple[str, ...] | dict[str, str], what: str
-) -> str:
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to a readable length (a 400-digit number is not read out)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _choice(raw: dict[str, Any], key: str, choices: Any, what: str) -> str:
     value = raw.get(key, DEFAULT_CONFIG[key])
     if not isinstance(value, str) or value not in choices:
         names = ", ".join(choices)
-        raise ProtocolError(f"{what}: expected one of {names}; got {value!r}", key)
+        raise ProtocolError(f"{what}: expected one of {names}; got {_short(value)}", key)
     return value
 
 
@@ -180,8 +217,72 @@ def _int_list(value: Any, key: str) -> list[Any]:
     if isinstance(value, str):
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list | tuple):
-        raise ProtocolError(f"{key}: expected a list, got {value!r}", key)
+        raise ProtocolError(f"{key}: expected a list, got {_short(value)}", key)
     return list(value)
+
+
+def _network(raw: dict[str, Any], limits: Limits, prefix: str = "") -> dict[str, Any]:
+    """The network and training settings of ``raw`` (what compare mode may vary), checked."""
+    layers_raw = _int_list(raw.get("layers", DEFAULT_CONFIG["layers"]), prefix + "layers")
+    if len(layers_raw) > limits.max_layers:
+        raise ProtocolError(
+            f"Too many hidden layers: at most {limits.max_layers} are allowed, "
+            f"got {len(layers_raw)}",
+            prefix + "layers",
+        )
+    layers = []
+    for i, units in enumerate(layers_raw):
+        try:
+            u = _number({"layers": units}, "layers", int, 1, float("inf"), f"layer {i + 1} units")
+        except ProtocolError as exc:
+            raise ProtocolError(str(exc), prefix + "layers") from None
+        if u > limits.max_units:
+            raise ProtocolError(
+                f"Too many units in hidden layer {i + 1}: at most {limits.max_units} "
+                f"are allowed, got {u}",
+                prefix + "layers",
+            )
+        layers.append(u)
+    act_raw = raw.get("act", DEFAULT_CONFIG["act"])
+    acts = (
+        [act_raw]
+        if isinstance(act_raw, str) and "," not in act_raw
+        else _int_list(act_raw, prefix + "act")
+    )
+    if len(acts) == 1 and len(layers) != 1:
+        acts = acts * len(layers)
+    if len(acts) != len(layers):
+        raise ProtocolError(
+            f"act: expected one activation per hidden layer ({len(layers)}), got {len(acts)}",
+            prefix + "act",
+        )
+    hidden = hidden_activations()
+    for a in acts:
+        if not isinstance(a, str) or a not in hidden:
+            raise ProtocolError(
+                f"act: expected one of {', '.join(hidden)}; got {_short(a)}", prefix + "act"
+            )
+
+    def checked(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except ProtocolError as exc:
+            raise ProtocolError(
+                str(exc), None if exc.field is None else prefix + exc.field
+            ) from None
+
+    return {
+        "layers": layers,
+        "act": [str(a) for a in acts],
+        "out": checked(_choice, raw, "out", _activations.names(), "output activation"),
+        "loss": checked(_choice, raw, "loss", _losses.names(), "loss"),
+        "opt": checked(_choice, raw, "opt", _optimizers.names(), "optimizer"),
+        "lr": checked(_number, raw, "lr", float, 1e-6, 10.0, "learning rate"),
+        "batch": checked(_number, raw, "batch", int, 0, limits.max_samples, "batch size"),
+        "l2": checked(_number, raw, "l2", float, 0.0, 1.0, "L2"),
+        "init": checked(_choice, raw, "init", _initializers.names(), "initializer"),
+        "bias": checked(_choice, raw, "bias", BIASES, "bias"),
+    }
 
 
 def parse_config(raw: Any, limits: Limits) -> Config:
@@ -206,74 +307,62 @@ def parse_config(raw: Any, limits: Limits) -> Config:
     """
     if not isinstance(raw, dict):
         raise ProtocolError(f"config: expected an object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(DEFAULT_CONFIG))
+    unknown = sorted(set(raw) - set(DEFAULT_CONFIG), key=str)
     if unknown:
-        raise ProtocolError(f"config: unknown setting {unknown[0]!r}", unknown[0])
+        raise ProtocolError(f"config: unknown setting {_short(unknown[0])}", str(unknown[0]))
     dataset = _choice(raw, "dataset", DATASETS, "dataset")
     n = _number(raw, "n", int, 4, float("inf"), "samples")
     if n > limits.max_samples:
         raise ProtocolError(
             f"Too many samples: at most {limits.max_samples} are allowed, got {n}", "n"
         )
-    layers_raw = _int_list(raw.get("layers", DEFAULT_CONFIG["layers"]), "layers")
-    if len(layers_raw) > limits.max_layers:
-        raise ProtocolError(
-            f"Too many hidden layers: at most {limits.max_layers} are allowed, "
-            f"got {len(layers_raw)}",
-            "layers",
-        )
-    layers = []
-    for i, units in enumerate(layers_raw):
-        try:
-            u = _number({"layers": units}, "layers", int, 1, float("inf"), f"layer {i + 1} units")
-        except ProtocolError as exc:
-            raise ProtocolError(str(exc), "layers") from None
-        if u > limits.max_units:
-            raise ProtocolError(
-                f"Too many units in hidden layer {i + 1}: at most {limits.max_units} "
-                f"are allowed, got {u}",
-                "layers",
-            )
-        layers.append(u)
-    act_raw = raw.get("act", DEFAULT_CONFIG["act"])
-    acts = (
-        [act_raw] if isinstance(act_raw, str) and "," not in act_raw else _int_list(act_raw, "act")
-    )
-    if len(acts) == 1 and len(layers) != 1:
-        acts = acts * len(layers)
-    if len(acts) != len(layers):
-        raise ProtocolError(
-            f"act: expected one activation per hidden layer ({len(layers)}), got {len(acts)}",
-            "act",
-        )
-    for a in acts:
-        if a not in HIDDEN_ACTIVATIONS:
-            raise ProtocolError(
-                f"act: expected one of {', '.join(HIDDEN_ACTIVATIONS)}; got {a!r}", "act"
-            )
+    net = _network(raw, limits)
     rate = _number(raw, "rate", float, 0.5, float("inf"), "update rate")
     if rate > limits.max_rate:
         raise ProtocolError(
             f"Update rate too high: at most {limits.max_rate:g} updates per second, got {rate:g}",
             "rate",
         )
+    mode = _choice(raw, "mode", MODES, "mode")
+    seeds = _number(raw, "seeds", int, 2, float("inf"), "seeds")
+    if seeds > limits.max_seeds:
+        raise ProtocolError(
+            f"Too many seeds: at most {limits.max_seeds} networks at once, got {seeds}", "seeds"
+        )
+    member = _number(raw, "member", int, 0, seeds - 1, "member")
+    b_raw = raw.get("b", {})
+    if not isinstance(b_raw, dict):
+        raise ProtocolError(f"b: expected an object of settings, got {_short(b_raw)}", "b")
+    bad = sorted((k for k in b_raw if k not in B_KEYS), key=str)
+    if bad:
+        raise ProtocolError(
+            f"b: compare mode can vary {', '.join(B_KEYS)}; got {_short(bad[0])}", "b"
+        )
+    b: dict[str, Any] = {}
+    if b_raw:
+        second = _network({**{k: raw[k] for k in B_KEYS if k in raw}, **b_raw}, limits, "b.")
+        b = {k: second[k] for k in b_raw}
+    feats = _int_list(raw.get("features", []), "features")
+    for f in feats:
+        if not isinstance(f, str) or f not in FEATURES:
+            raise ProtocolError(
+                f"features: expected some of {', '.join(FEATURES)}; got {_short(f)}", "features"
+            )
+    if len(set(feats)) != len(feats):
+        raise ProtocolError(f"features: each feature at most once, got {feats}", "features")
     return Config(
         dataset=dataset,
+        features=[f for f in FEATURES if f in feats],  # one order, whatever came
         n=n,
         noise=_number(raw, "noise", float, 0.0, 1.0, "noise"),
         split=_number(raw, "split", float, 0.0, 0.9, "test fraction"),
-        layers=layers,
-        act=[str(a) for a in acts],
-        out=_choice(raw, "out", OUTPUT_ACTIVATIONS, "output activation"),
-        loss=_choice(raw, "loss", LOSSES, "loss"),
-        opt=_choice(raw, "opt", OPTIMIZERS, "optimizer"),
-        lr=_number(raw, "lr", float, 1e-6, 10.0, "learning rate"),
-        batch=_number(raw, "batch", int, 0, limits.max_samples, "batch size"),
-        l2=_number(raw, "l2", float, 0.0, 1.0, "L2"),
-        init=_choice(raw, "init", INITS, "initializer"),
-        bias=_choice(raw, "bias", BIASES, "bias"),
         seed=_number(raw, "seed", int, 0, 2**31 - 1, "seed"),
         rate=rate,
+        mode=mode,
+        seeds=seeds,
+        member=member,
+        b=b,
+        **net,
     )
 
 

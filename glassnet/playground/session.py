@@ -11,6 +11,7 @@ slices steps exactly like one long fit. The per-layer statistics are the engine'
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -19,14 +20,55 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
-from glassnet.playground.grid import Extent, plane_activations, plane_extent
+from glassnet.playground.grid import Extent, plane_extent, plane_inputs
 from glassnet.playground.limits import Limits
-from glassnet.playground.protocol import Config, ProtocolError, Table
+from glassnet.playground.protocol import (
+    FEATURES,
+    REGRESSION_SETS,
+    Config,
+    ProtocolError,
+    Table,
+)
 from glassnet.training import Callback, History, layer_stats
 
-BOUNDED = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-SATURATING = ("sigmoid", "tanh", "softplus", "elu", "gelu", "silu")
 MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
+CONVERGED = 0.1  # a run has converged below this share of the constant predictor's loss
+STUCK = 0.9  # ... and is stuck above this share of it, after STUCK_EPOCHS epochs
+STUCK_EPOCHS = 200
+RUNAWAY = 1e4  # ||W|| per layer beyond which the weights are said to run away
+
+# Work estimates (seconds on the machine the playground was measured on; see epoch_seconds)
+SECONDS_PER_MAC = 1.5e-9  # per sample x parameter x member, forward + backward + update
+SECONDS_PER_UPDATE = 6e-5  # per update and weight layer: the Python overhead of a step
+
+
+def bounds(name: str) -> tuple[float, float] | None:
+    """The range of a bounded activation (sigmoid: (0, 1)), read off the function itself;
+    None when it is unbounded on either side."""
+    act = gn.activations.get(name)
+    with np.errstate(all="ignore"):
+        ends = act.value(np.array([[-1e4, 1e4]]))
+    lo, hi = float(np.min(ends)), float(np.max(ends))
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) > 1e3:
+        return None
+    return round(lo, 6), round(hi, 6)
+
+
+def epoch_seconds(n_train: int, batch: int, sizes: list[int], population: int | None) -> float:
+    """Estimated seconds one epoch takes: ``n_train x parameters x members`` multiply-adds
+    (forward, backward and update) plus the per-update overhead of each weight layer.
+
+    Calibrated on the 2-core machine of the benchmark suite (six 16-unit tanh layers on
+    1400 moons, Adam: full batch 2.3 ms, batch 32 18 ms, batch 1 0.50 s per epoch); the
+    estimate only has to be within a small factor to bound the work of one message.
+    """
+    params = sum((i + 1) * o for i, o in itertools.pairwise(sizes))
+    P = population or 1
+    updates = math.ceil(n_train / batch) if 0 < batch < n_train else 1
+    layers = len(sizes) - 1
+    return SECONDS_PER_MAC * n_train * params * P + SECONDS_PER_UPDATE * updates * layers * (
+        1 + P / 16
+    )
 
 
 @dataclass
@@ -44,10 +86,34 @@ class Data:
     mean: np.ndarray
     scale: np.ndarray
     note: str = ""
+    features: tuple[str, ...] = ()
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Return ``X`` as the network sees it: ``(X - mean) / scale``."""
-        return (X - self.mean) / self.scale
+        """Return ``X`` as the network sees it: ``(X - mean) / scale``, then the chosen input
+        features of its first two columns (see :data:`FEATURES`) as extra columns."""
+        Xn = (X - self.mean) / self.scale
+        if not self.features:
+            return Xn
+        extra = [FEATURES[name][1](Xn[:, 0], Xn[:, 1]) for name in self.features]
+        return np.column_stack([Xn, *extra])
+
+    def plane(self, res: int) -> np.ndarray:
+        """The plane's ``res x res`` grid as the network sees it (made once per resolution:
+        the data never changes)."""
+        cache = self.__dict__.setdefault("_planes", {})
+        if res not in cache:
+            cache[res] = self.transform(plane_inputs(self.extent, res, self.fill))
+        grid: np.ndarray = cache[res]
+        return grid
+
+    @property
+    def n_inputs(self) -> int:
+        """Inputs of the network: the data's columns and the chosen features."""
+        return int(self.X_train.shape[1]) + len(self.features)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [*self.columns[:-1], *(FEATURES[name][0] for name in self.features)]
 
 
 def _b64(values: np.ndarray) -> str:
@@ -71,7 +137,7 @@ def _matrix(values: np.ndarray) -> list[list[float]]:
     return [_round(row) for row in arr]
 
 
-LIVE = ("lr", "l2", "batch", "opt", "rate")  # settings that change without a new network
+LIVE = ("lr", "l2", "batch", "opt", "rate", "member")  # change without a new network
 SMALL_SETS = ("paper", "xor", "and", "or")  # a few fixed cases: all used for training
 
 
@@ -88,10 +154,39 @@ def quadrants(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return X + noise * rng.standard_normal(X.shape), y
 
 
+def regression(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The playground's regression sets; points drawn uniformly with
+    ``numpy.random.default_rng(seed)``, Gaussian noise of standard deviation ``noise`` added to
+    the target. X (n, 2), y (n, 1).
+
+    * ``plane``: ``y = 0.6 x1 - 0.4 x2`` on [-1, 1]^2
+    * ``bumps``: four Gaussian bumps of width 0.25 at (+-0.5, +-0.5), up where x1 x2 > 0 and
+      down elsewhere, ``y = sum_k s_k exp(-|x - c_k|^2 / (2 0.25^2))`` on [-1, 1]^2
+    * ``sine``: ``y = sin(x1)`` on [-3, 3]^2 (the input feature sin x1 makes it a plane)
+    """
+    rng = np.random.default_rng(seed)
+    if name == "sine":
+        X = rng.uniform(-3.0, 3.0, (n, 2))
+        t = np.sin(X[:, 0])
+    else:
+        X = rng.uniform(-1.0, 1.0, (n, 2))
+        if name == "plane":
+            t = 0.6 * X[:, 0] - 0.4 * X[:, 1]
+        else:
+            t = np.zeros(n)
+            for cx, cy in ((0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5)):
+                d2 = (X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2
+                t += np.sign(cx * cy) * np.exp(-d2 / (2 * 0.25**2))
+    return X, (t + noise * rng.standard_normal(n))[:, None]
+
+
 def load_builtin(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Load a data set: the engine's (:func:`glassnet.datasets.load`) or ``quadrants``."""
+    """Load a data set: the engine's (:func:`glassnet.datasets.load`), ``quadrants`` or a
+    regression set (:func:`regression`)."""
     if name == "quadrants":
         return quadrants(n, noise, seed)
+    if name in REGRESSION_SETS:
+        return regression(name, n, noise, seed)
     if name in SMALL_SETS:
         return gn.datasets.load(name)
     return gn.datasets.load(name, n_samples=n, noise=noise, seed=seed)
@@ -113,7 +208,13 @@ def build_data(config: Config, table: Table | None) -> Data:
         y = np.asarray(y, dtype=float)
         if y.ndim == 1:
             y = y[:, None]
-        kind = "multiclass" if y.shape[1] > 1 else "binary"
+        kind = (
+            "regression"
+            if config.dataset in REGRESSION_SETS
+            else "multiclass"
+            if y.shape[1] > 1
+            else "binary"
+        )
         columns = [f"x{i + 1}" for i in range(X.shape[1])] + ["y"]
         mean = np.zeros(X.shape[1])
         scale = np.ones(X.shape[1])
@@ -146,33 +247,54 @@ def build_data(config: Config, table: Table | None) -> Data:
         mean=mean,
         scale=scale,
         note=note,
+        features=tuple(config.features),
     )
 
 
-def _finite(x: float) -> bool:
-    return bool(np.isfinite(x))
+def _finite(x: Any) -> bool:
+    return bool(np.isfinite(x).all())
+
+
+def baseline_loss(loss: str, y: np.ndarray) -> float:
+    """The loss of the best constant answer, the mean target: what a network that learned
+    nothing about the inputs reaches (0.25 for mse on balanced 0/1 targets, ln 2 for bce)."""
+    fn = gn.losses.get(loss)
+    mean = np.broadcast_to(y.mean(axis=0, keepdims=True), y.shape)
+    with np.errstate(all="ignore"):
+        return float(fn.value(np.array(mean), y))
+
+
+class Cancelled(Exception):
+    """Raised out of a fit when the page paused, closed, or the server is stopping."""
 
 
 class _Watch(Callback):
-    """Stops a fit when its time is up or the training loss is no longer finite, and measures
-    the training loss after each epoch when the fit's own record is not that (see
-    :meth:`Session.train`)."""
+    """Stops a fit when its time is up, when it is cancelled, or when the training loss is no
+    longer finite (for every member), and measures the training loss after each epoch when
+    the fit's own record is not that (see :meth:`Session.train`)."""
 
-    def __init__(self, deadline: float | None, measure: Any) -> None:
+    def __init__(self, deadline: float | None, measure: Any, cancel: Any = None) -> None:
         self.deadline = deadline
         self.measure = measure
-        self.after: list[float] = []
+        self.cancel = cancel
+        self.after: list[Any] = []
 
     def on_epoch_end(self, epoch: int, history: History, net: Any) -> bool:
         if self.measure is not None:
             self.after.append(self.measure())
-            if not _finite(self.after[-1]):
+            if not np.isfinite(self.after[-1]).any():
                 return True
+        if self.cancel is not None and self.cancel.is_set():
+            return True
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
 
 class Session:
     """The state of one page: data, network, optimizer and the history shown on the page.
+
+    In compare mode the second setup is a session of its own, :attr:`b`, on the same data,
+    trained in lockstep with this one; in seeds mode :attr:`net` is a population (one member
+    per seed) and the loss lists hold one value per member and epoch.
 
     Parameters
     ----------
@@ -189,6 +311,8 @@ class Session:
         self.history: History | None = None  # the last fit's, resumed by the next one
         self.epoch = 0
         self.stopped = ""  # why training stopped by itself ("" = it did not)
+        self.b: Session | None = None  # compare mode's second setup
+        self.log: list[dict[str, Any]] = []  # what happened since the reset (see export)
 
     # -- setup -------------------------------------------------------------------------------
     def upload(self, table: Table, name: str = "") -> None:
@@ -197,22 +321,79 @@ class Session:
         self.table_name = str(name)[:100]
 
     def configure(self, config: Config) -> None:
-        """Build the data and a fresh network for ``config``.
+        """Build the data and fresh networks for ``config``.
 
         Raises
         ------
         ProtocolError
-            When the engine refuses the setup (its ``ValueError``/``TypeError`` message is kept).
+            When the engine refuses the setup (its ``ValueError``/``TypeError`` message is kept)
+            or one epoch of it is more work than ``limits.max_epoch_seconds``.
         """
         data = build_data(config, self.table)
-        self.config = config
-        self.data = data
+        b = None
+        if config.mode == "compare":
+            b = Session(self.limits)
+            b.config, b.data = config.second(), data
+        self.config, self.data, self.b = config, data, b
+        try:
+            self.check_work(1)
+        except ProtocolError:
+            self.net = None
+            raise
         self.reset()
+
+    def work(self, epochs: int) -> float:
+        """Estimated seconds ``epochs`` epochs take, every network of the session together
+        (see :func:`epoch_seconds`)."""
+        total = 0.0
+        for run in self.runs():
+            cfg, data = run._ready()
+            pop = cfg.seeds if cfg.mode == "seeds" else None
+            sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
+            total += epoch_seconds(len(data.X_train), cfg.batch, sizes, pop)
+        return total * epochs
+
+    def check_work(self, epochs: int) -> None:
+        """Refuse (``ProtocolError``) an epoch or a step over the work limits."""
+        one = self.work(1)
+        lim = self.limits
+        if one > lim.max_epoch_seconds:
+            cfg, data = self._ready()
+            n = len(data.X_train)
+            hint = (
+                f"use a batch size of at least {math.ceil(n * one / lim.max_epoch_seconds / 4)}, "
+                if 0 < cfg.batch < n
+                else ""
+            )
+            raise ProtocolError(
+                f"Too much work per epoch: one epoch of this setup is about {one:.2f} s of "
+                f"computing, over the playground's {lim.max_epoch_seconds:g} s (so that pause "
+                f"answers at once). To go on, {hint}use fewer samples, fewer or smaller "
+                "layers, or fewer seeds.",
+                "batch" if hint else "n",
+            )
+        total = one * epochs
+        if total > lim.max_step_seconds:
+            most = max(1, int(lim.max_step_seconds / one))
+            raise ProtocolError(
+                f"Too much work in one step: {epochs} epochs of this setup are about "
+                f"{_duration(total)} of computing, over the limit of {lim.max_step_seconds:g} s "
+                f"per request: ask for at most {most} epochs."
+            )
+
+    def runs(self) -> list[Session]:
+        """This session and, in compare mode, the second setup's."""
+        return [self] if self.b is None else [self, self.b]
+
+    @property
+    def halted(self) -> bool:
+        """Whether no network of the session can train any more (diverged or at the limit)."""
+        return all(run.stopped or run.net is None for run in self.runs())
 
     def can_retune(self, config: Config) -> bool:
         """Whether ``config`` differs from the current setup only in :data:`LIVE` settings
         (so training can go on with the same network) and the run has not stopped."""
-        if self.config is None or self.net is None or self.stopped:
+        if self.config is None or self.net is None or self.halted:
             return False
         old, new = self.config.to_dict(), config.to_dict()
         return all(old[k] == new[k] for k in old if k not in LIVE)
@@ -224,31 +405,73 @@ class Session:
         gets an optimizer with the new rate and resumes from the last fit's History, whose
         state does not depend on the rate. A new optimizer starts from a fresh state (and the
         mini-batch shuffling starts again from the seed: the engine resumes both or neither).
+        A new ``member`` (seeds mode) only changes which member is drawn.
         """
         if not self.can_retune(config):
             raise ProtocolError("retune: only lr, l2, batch, opt and rate can change mid-run")
+        self.check_work_of(config)
+        self._retune(config)
+        if self.b is not None:
+            self.b._retune(config.second())
+
+    def check_work_of(self, config: Config) -> None:
+        """Refuse ``config`` if one epoch of it is over the limit (the batch size changes the
+        work), keeping the current setup."""
+        old = [run.config for run in self.runs()]
+        try:
+            self.config = config
+            if self.b is not None:
+                self.b.config = config.second()
+            self.check_work(1)
+        finally:
+            self.config = old[0]
+            if self.b is not None:
+                self.b.config = old[1]
+
+    def _retune(self, config: Config) -> None:
         old = self.config
         assert old is not None
         if (config.opt, config.lr) != (old.opt, old.lr):
             self.optimizer = gn.optimizers.get(config.opt, lr=config.lr)
             if config.opt != old.opt:
                 self.history = None
+        if config.member != old.member:
+            self.sent_upto = 0  # the page draws the newly chosen member's curve from the start
+        changed = {k: v for k, v in config.to_dict().items() if old.to_dict()[k] != v}
+        if any(k in changed for k in ("lr", "l2", "batch", "opt")):
+            self.log.append({"epoch": self.epoch, "retune": changed})
         self.config = config
 
     def reset(self) -> None:
-        """Rebuild the network from the setup's seed and clear the history."""
+        """Rebuild the network(s) from the setup's seed and clear the history."""
+        for run in self.runs():
+            run._reset()
+
+    def _reset(self) -> None:
         cfg, data = self._ready()
-        n_in = data.X_train.shape[1]
+        n_in = data.n_inputs
         n_out = data.y_train.shape[1]
+        seed: Any = list(range(cfg.seed, cfg.seed + cfg.seeds)) if cfg.mode == "seeds" else cfg.seed
         try:
-            self.net = gn.Network(
+            net = gn.Network(
                 [n_in, *cfg.layers, n_out],
                 activation=list(cfg.act) if cfg.layers else cfg.act,
                 output=cfg.out,
                 bias=cfg.bias,
                 init=cfg.init,
-                seed=cfg.seed,
+                seed=seed,
             )
+        except (ValueError, TypeError) as exc:
+            self.net = None
+            raise ProtocolError(f"The engine refused this setup: {exc}") from None
+        self.adopt(net)
+
+    def adopt(self, net: Any) -> None:
+        """Train ``net`` itself from now on (a fresh history, a fresh optimizer state): the
+        network the page shows is this very object (the notebook widget's is the user's)."""
+        cfg, data = self._ready()
+        self.net = net
+        try:
             self.optimizer = gn.optimizers.get(cfg.opt, lr=cfg.lr)
             self.history = None
             self.Xn_train = data.transform(data.X_train)
@@ -260,26 +483,45 @@ class Session:
         self.epoch = 0
         self.stopped = ""
         self.loss_epochs: list[int] = [0]
-        self.train_loss: list[float] = [first[0]]
-        self.test_loss: list[float] = [first[1]]
+        self.train_loss: list[Any] = [first[0]]
+        self.test_loss: list[Any] = [first[1]]
         self.norm_epochs: list[int] = []
         self.norm_history: list[list[float]] = []
         self.sent_upto = 0  # index into the loss lists already sent to the page
+        self.baseline = baseline_loss(cfg.loss, data.y_train)
+        self.log = []
 
     def _ready(self) -> tuple[Config, Data]:
         if self.config is None or self.data is None:
             raise ProtocolError("No setup yet: send a config first")
         return self.config, self.data
 
+    @property
+    def population(self) -> int | None:
+        return None if self.net is None else self.net.population
+
+    def view(self) -> Any:
+        """The network drawn on the page: the network, or the chosen member of a population."""
+        cfg, _ = self._ready()
+        if self.net.population is None:
+            return self.net
+        return self.net.member(cfg.member)
+
+    def member_curve(self, values: list[Any]) -> list[float]:
+        """A loss list as the drawn network's curve (the chosen member's in seeds mode)."""
+        if self.population is None:
+            return [float(v) for v in values]
+        k = self.config.member if self.config else 0
+        return [float(np.asarray(v)[k]) for v in values]
+
     # -- training ----------------------------------------------------------------------------
-    def _losses(self) -> tuple[float, float]:
+    def _losses(self) -> tuple[Any, Any]:
         cfg, data = self._ready()
-        train = float(self.net.loss(self.Xn_train, data.y_train, loss=cfg.loss))
-        test = (
-            float(self.net.loss(self.Xn_test, data.y_test, loss=cfg.loss))
-            if len(data.X_test)
-            else math.nan
-        )
+        train = self.net.loss(self.Xn_train, data.y_train, loss=cfg.loss)
+        if len(data.X_test):
+            test = self.net.loss(self.Xn_test, data.y_test, loss=cfg.loss)
+        else:
+            test = math.nan if self.net.population is None else np.full(self.net.population, np.nan)
         return train, test
 
     @property
@@ -289,13 +531,28 @@ class Session:
             return self.optimizer.init(self.net.params)
         return self.history.optimizer_state
 
-    def train(self, epochs: int, seconds: float | None = None) -> int:
-        """Train up to ``epochs`` epochs, or until ``seconds`` have passed; return how many ran.
+    def train(self, epochs: int, seconds: float | None = None, cancel: Any = None) -> int:
+        """Train up to ``epochs`` epochs, or until ``seconds`` have passed or ``cancel`` (a
+        ``threading.Event``) is set; return how many ran.
+
+        In compare mode the second setup then trains exactly as many epochs (lockstep).
+        """
+        runs = [r for r in self.runs() if r.net is not None and not r.stopped]
+        if not runs:
+            return 0
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        done = runs[0]._train(epochs, deadline, cancel)
+        for run in runs[1:]:
+            run._train(done or epochs, None if done else deadline, None if done else cancel)
+        return done
+
+    def _train(self, epochs: int, deadline: float | None, cancel: Any) -> int:
+        """Train this network up to ``epochs`` epochs (see :meth:`train`).
 
         One ``net.fit(epochs=...)`` call resumes the last one (optimizer state and shuffling),
-        stopped early by a callback when ``seconds`` have passed. Training stops for good (and
-        :attr:`stopped` says why) when the loss diverges or the run reaches
-        ``limits.max_epochs``.
+        stopped early by a callback when the deadline has passed or ``cancel`` is set. Training
+        stops for good (and :attr:`stopped` says why) when the loss diverges (every member's,
+        for a population) or the run reaches ``limits.max_epochs``.
 
         The curves start at epoch 0 (the initial network); epoch ``k`` is the loss after ``k``
         epochs of steps, on all the training data and on the test data, without the L2 term.
@@ -314,12 +571,13 @@ class Session:
         full_batch = not 0 < cfg.batch < n
         exact = full_batch and cfg.l2 == 0  # the fit's loss is the curve's
         watch = _Watch(
-            None if seconds is None else time.perf_counter() + seconds,
-            None
-            if exact
-            else (lambda: float(self.net.loss(self.Xn_train, data.y_train, cfg.loss))),
+            deadline,
+            None if exact else (lambda: self.net.loss(self.Xn_train, data.y_train, cfg.loss)),
+            cancel,
         )
         test = (self.Xn_test, data.y_test) if len(data.X_test) else None
+        use_watch = watch.deadline is not None or not exact or cancel is not None
+        resumed = self.history is not None
         # a diverging run is reported in the page's notes, not warned about: warn=False, as
         # the process-wide warning filters are not safe to change from the server's threads
         with np.errstate(all="ignore"):
@@ -332,7 +590,7 @@ class Session:
                 batch_size=None if full_batch else cfg.batch,
                 validation=test,
                 l2=cfg.l2,
-                callbacks=(watch,) if watch.deadline is not None or not exact else (),
+                callbacks=(watch,) if use_watch else (),
                 stats_every=None,
                 resume=self.history,
                 warn=False,
@@ -340,25 +598,96 @@ class Session:
             last_train, last_test = self._losses()
         self.history = hist
         done = hist.epochs_run
+        pop = self.net.population
         # point j of this fit's records is the loss after self.epoch + j epochs; j = 0 is on the
         # curve already
-        before = hist.loss[1:] if exact else watch.after[: done - 1]
-        tests = hist.val_loss[1:] if hist.val_loss is not None else [math.nan] * (done - 1)
+        by_epoch = np.asarray(hist.loss).T  # (epochs,) or (epochs, P)
+        before = list(by_epoch[1:]) if exact else watch.after[: done - 1]
+        if hist.val_loss is not None:
+            tests = list(np.asarray(hist.val_loss).T[1:])
+        else:
+            tests = [math.nan if pop is None else np.full(pop, np.nan)] * (done - 1)
+        if pop is None:
+            before = [float(v) for v in before]
+            tests = [float(v) for v in tests]
         self.loss_epochs.extend(range(self.epoch + 1, self.epoch + done + 1))
-        self.train_loss.extend([*map(float, before), last_train])
-        self.test_loss.extend([*map(float, tests), last_test])
+        self.train_loss.extend([*before, last_train])
+        self.test_loss.extend([*tests, last_test])
         self.epoch += done
-        if hist.diverged or not np.isfinite(self.train_loss[-done:]).all():
+        recent = np.asarray(self.train_loss[-done:], dtype=float)
+        # the engine's divergence rule (a non-finite loss, runaway weights or a loss that keeps
+        # growing), for every member of a population
+        if bool(np.all(hist.diverged)) or not np.isfinite(recent[-1]).any():
             self.stopped = "diverged"
+            at = np.asarray(hist.diverged_epoch)
+            at = at[at >= 0]
+            self.diverged_at = self.epoch - done + (int(at.min()) if at.size else done - 1)
         elif self.epoch >= self.limits.max_epochs:
             self.stopped = "max_epochs"
+        if done:
+            self.log.append(
+                {
+                    "epoch": self.epoch,
+                    "trained": done,
+                    "opt": cfg.opt,
+                    "lr": cfg.lr,
+                    "batch": None if full_batch else cfg.batch,
+                    "l2": cfg.l2,
+                    "resume": resumed,
+                }
+            )
         return done
+
+    def set_weight(self, layer: int, source: int, unit: int, value: Any) -> float:
+        """Set ``W^(layer)[source, unit]`` of the drawn network (every member's, in seeds
+        mode, is left alone but the drawn one's) by hand; return the old value.
+
+        Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices;
+        ``source`` may be ``"b"`` for the bias.
+        """
+        cfg, _ = self._ready()
+        if self.net is None:
+            raise ProtocolError("No network: send a valid config first")
+        L = self.net.n_layers
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= L:
+            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {_short(layer)}")
+        W = self.net.params[layer - 1]["W"]
+        n_in, n_out = W.shape[-2:]
+        if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < n_out:
+            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {_short(unit)}")
+        if isinstance(source, bool) or not isinstance(source, int) or not 0 <= source < n_in:
+            raise ProtocolError(f"source: expected 0 to {n_in - 1}, got {_short(source)}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ProtocolError(f"value: expected a number, got {_short(value)}", "weight")
+        try:
+            v = float(value)
+        except OverflowError:
+            raise ProtocolError(
+                f"value: expected a number, got {_short(value)}", "weight"
+            ) from None
+        if not math.isfinite(v) or abs(v) > 100:
+            raise ProtocolError(
+                f"value: a weight must be a finite number between -100 and 100, got {_short(value)}",
+                "weight",
+            )
+        index = (cfg.member, source, unit) if self.net.population else (source, unit)
+        old = float(W[index])
+        W[index] = v
+        self.log.append(
+            {"epoch": self.epoch, "set": [layer, source, unit, v], "member": cfg.member}
+        )
+        train, test = self._losses()
+        # the curve gets the new loss as a second point at the same epoch: the jump shows
+        self.loss_epochs.append(self.epoch)
+        self.train_loss.append(train)
+        self.test_loss.append(test)
+        return old
 
     # -- what the page sees ------------------------------------------------------------------
     def data_message(self) -> dict[str, Any]:
         """The ``ready`` message: the setup as understood and the points to draw."""
         cfg, data = self._ready()
-        return {
+        msg = {
             "type": "ready",
             "config": cfg.to_dict(),
             "kind": data.kind,
@@ -370,8 +699,19 @@ class Session:
             "note": data.note,
             "classes": list(self.table.classes) if cfg.dataset == "csv" and self.table else [],
             "y_range": [float(data.y_train.min()), float(data.y_train.max())],
-            "sizes": [int(data.X_train.shape[1]), *cfg.layers, int(data.y_train.shape[1])],
+            "sizes": [data.n_inputs, *cfg.layers, int(data.y_train.shape[1])],
+            "inputs": data.input_names,
+            "baseline": self.baseline,
         }
+        if self.b is not None:
+            assert self.b.config is not None
+            msg["sizes_b"] = [
+                data.n_inputs,
+                *self.b.config.layers,
+                int(data.y_train.shape[1]),
+            ]
+            msg["config_b"] = self.b.config.to_dict()
+        return msg
 
     @staticmethod
     def _points(X: np.ndarray, y: np.ndarray, kind: str) -> dict[str, list[float]]:
@@ -380,7 +720,7 @@ class Session:
 
     def layer_stats(self) -> dict[str, Any]:
         """The engine's per-layer statistics (:func:`glassnet.training.layer_stats`) of one
-        full-batch pass over the training data, as the page shows them.
+        full-batch pass of the drawn network over the training data, as the page shows them.
 
         Returns
         -------
@@ -389,42 +729,67 @@ class Session:
             ``weight_norm``: ``||W^(l)||_F``; ``update_ratio``: ``||step W^(l)|| / ||W^(l)||``
             for the optimizer's next full-batch step; per hidden layer, ``saturated``: the
             fraction of unit-point pairs where the activation is flat, ``|f'(z)| < 0.01
-            max|f'|`` (for sigmoid, tanh, softplus, elu, gelu, silu, else None) and ``dead``:
-            how many ReLU units output 0 for every training point (None for other activations);
+            max|f'|`` (for activations that saturate, else None) and ``dead``: how many units
+            output 0 for every training point (for activations that can die, else None);
             ``grads``: the gradients themselves.
         """
         cfg, data = self._ready()
-        fwd = self.net.forward(self.Xn_train)
-        grads, _ = self.net.backward(fwd, data.y_train, loss=cfg.loss)
-        steps, _ = self.optimizer.update(grads, self.opt_state, self.net.params)
-        stats = layer_stats(self.net, fwd, grads, steps)
+        net = self.view()
+        fwd = net.forward(self.Xn_train)
+        grads, _ = net.backward(fwd, data.y_train, loss=cfg.loss)
+        state = self.opt_state
+        if self.net.population is not None:
+            state = self.optimizer.init(net.params)  # a member's own next step from fresh
+        steps, _ = self.optimizer.update(grads, state, net.params)
+        stats = layer_stats(net, fwd, grads, steps)
+        acts = net.activations[:-1]
         hidden = list(
-            zip(cfg.act, cfg.layers, stats["saturated"][:-1], stats["dead_relu"][:-1], strict=True)
+            zip(acts, cfg.layers, stats["saturated"][:-1], stats["dead_relu"][:-1], strict=True)
         )
         return {
             "grad_norm": stats["grad_norm"].tolist(),
             "weight_norm": stats["weight_norm"].tolist(),
             "update_ratio": stats["update_ratio"].tolist(),
-            "saturated": [float(s) if a in SATURATING else None for a, _, s, _ in hidden],
-            "dead": [round(d * u) if a == "relu" else None for a, u, _, d in hidden],
+            "saturated": [float(s) if a.saturates else None for a, _, s, _ in hidden],
+            "dead": [round(d * u) if a.can_die else None for a, u, _, d in hidden],
             "grads": grads,
         }
 
     def notes(self, stats: dict[str, Any]) -> list[dict[str, str]]:
-        """Plain-language notes on trouble seen in the run so far."""
+        """Plain-language notes on trouble seen in the run so far (of the drawn network)."""
         cfg, _ = self._ready()
         out: list[dict[str, str]] = []
-        loss = np.asarray(self.train_loss)
-        if self.stopped == "diverged":
-            first = self.loss_epochs[int(np.argmax(~np.isfinite(loss)))]
+        loss = np.asarray(self.member_curve(self.train_loss))
+        if self.stopped == "diverged" or not np.isfinite(loss[-1]):
+            bad = ~np.isfinite(loss)
+            first = (
+                self.loss_epochs[int(np.argmax(bad))]
+                if bad.any()
+                else getattr(self, "diverged_at", self.epoch)
+            )
+            what = (
+                "blew up (became infinite or NaN)"
+                if bad.any()
+                else "ran away (the loss or the weights grew without bound)"
+            )
             out.append(
                 {
                     "kind": "diverged",
-                    "text": f"The loss blew up (became infinite or NaN) at epoch {first}: "
+                    "text": f"Training diverged: the run {what} at epoch {first}: "
                     f"the learning rate {cfg.lr:g} is far too high. Lower it and reset.",
                 }
             )
             return out
+        big = [i + 1 for i, w in enumerate(stats["weight_norm"]) if not w < RUNAWAY]
+        if big:
+            out.append(
+                {
+                    "kind": "runaway",
+                    "text": f"The weights are running away: ||W|| of layer {big[0]} is "
+                    f"{stats['weight_norm'][big[0] - 1]:.3g}. Even where the loss stays finite "
+                    f"the steps are far too large: lower the learning rate {cfg.lr:g} and reset.",
+                }
+            )
         if len(loss) >= 41:  # medians of 20-epoch windows: robust to mini-batch noise
             last = float(np.median(loss[-20:]))
             prev = float(np.median(loss[-40:-20]))
@@ -438,7 +803,19 @@ class Session:
                         "so the steps overshoot the minimum. Try a smaller one.",
                     }
                 )
-        test = np.asarray(self.test_loss)
+        base = self.baseline
+        if self.epoch >= STUCK_EPOCHS and base > 0 and float(loss[-1]) >= STUCK * base:
+            out.append(
+                {
+                    "kind": "stuck",
+                    "text": f"Not learning: after {self.epoch} epochs the training loss "
+                    f"{float(loss[-1]):.3g} is no better than always answering the mean target "
+                    f"(loss {base:.3g}). The network has found no use for its inputs: "
+                    "gradients may vanish, the units may be saturated or dead, or the "
+                    "learning rate is too small.",
+                }
+            )
+        test = np.asarray(self.member_curve(self.test_loss))
         chunks = (len(test) - 1) // 20  # medians of 20-epoch chunks: robust to single dips
         if chunks >= 3 and np.isfinite(test).all():
             t_med = np.median(test[-chunks * 20 :].reshape(chunks, 20), axis=1)
@@ -460,24 +837,25 @@ class Session:
         learning = acc is None or acc < 0.97
         for i, (act, frac) in enumerate(zip(cfg.act, stats["saturated"], strict=True)):
             if learning and frac is not None and frac > 0.3:
-                ends = {"tanh": "±1", "sigmoid": "0 or 1"}.get(act, "its flat end")
+                ends = bounds(act)
+                where = f"{ends[0]:g} or {ends[1]:g}" if ends else "its flat end"
                 out.append(
                     {
                         "kind": "saturated",
                         "text": f"Hidden layer {i + 1}: {frac:.0%} of its {act} outputs sit near "
-                        f"{ends} (saturated), where f'(z) ≈ 0, so little gradient flows "
+                        f"{where} (saturated), where f'(z) ≈ 0, so little gradient flows "
                         "through. Try a smaller learning rate, smaller initial weights "
                         "(xavier) or relu.",
                     }
                 )
-        for i, (units, d) in enumerate(zip(cfg.layers, stats["dead"], strict=True)):
+        for i, (act, units, d) in enumerate(zip(cfg.act, cfg.layers, stats["dead"], strict=True)):
             if d:
                 out.append(
                     {
                         "kind": "dead_relu",
-                        "text": f"Hidden layer {i + 1}: {d} of {units} ReLU units are dead (output "
-                        "0 for every training point), so they no longer learn. Try leaky_relu, "
-                        "a smaller learning rate or he initialization.",
+                        "text": f"Hidden layer {i + 1}: {d} of {units} {act} units are dead "
+                        "(output 0 for every training point), so they no longer learn. Try "
+                        "leaky_relu, a smaller learning rate or he initialization.",
                     }
                 )
         norms = stats["grad_norm"]
@@ -499,94 +877,294 @@ class Session:
                 )
         return out
 
-    def accuracy(self, Xn: np.ndarray, y: np.ndarray) -> float | None:
-        """Fraction of points classified right (None for a regression or no points)."""
+    def accuracy(self, Xn: np.ndarray, y: np.ndarray, net: Any = None) -> Any:
+        """Fraction of points classified right (None for a regression or no points); one per
+        member when ``net`` is a population."""
         _, data = self._ready()
         if data.kind == "regression" or len(Xn) == 0:
             return None
-        p = np.asarray(self.net.predict(Xn))
+        net = self.view() if net is None else net
+        p = np.asarray(net.predict(Xn))
         if data.kind == "multiclass":
-            return float(np.mean(np.argmax(p, axis=1) == np.argmax(y, axis=1)))
-        return float(np.mean((p[:, 0] > 0.5) == (y[:, 0] > 0.5)))
+            right = np.argmax(p, axis=-1) == np.argmax(y, axis=-1)
+        else:
+            right = (p[..., 0] > 0.5) == (y[:, 0] > 0.5)
+        return float(np.mean(right)) if p.ndim == 2 else np.mean(right, axis=-1)
 
     def frame(self) -> dict[str, Any]:
-        """A snapshot for the page: new loss points, pictures, weights, gradients, notes."""
+        """A snapshot for the page: new loss points, pictures, weights, gradients, notes (and
+        the second setup's in compare mode, and the population's curves in seeds mode), as
+        JSON-ready data: maps as base64 bytes, weights and gradients as lists of rows."""
+        return _jsonable(self.frame_arrays())
+
+    def frame_arrays(self) -> dict[str, Any]:
+        """The same snapshot with its pictures as ``uint8`` arrays and its weights and
+        gradients as float arrays (for the binary frames of :mod:`glassnet.playground.frames`)."""
         with np.errstate(all="ignore"):
-            return self._frame()
+            out = self._frame()
+            if self.b is not None:
+                b = self.b._frame()
+                out["b"] = {k: v for k, v in b.items() if k != "type"}
+            return out
+
+    def _population(self) -> dict[str, Any]:
+        """Seeds mode: the median training loss and its 10-90% band over the members, for the
+        epochs not sent yet, and the share of members that converged (training loss below
+        CONVERGED times the constant predictor's)."""
+        values = np.asarray(self.train_loss, dtype=float)  # (epochs, P)
+        values = np.where(np.isfinite(values), values, np.inf)  # diverged members rank last
+        lo, med, hi = np.percentile(values, [10, 50, 90], axis=1)
+        final = values[-1]
+        return {
+            "median": [_finite_or_none(v) for v in med],
+            "lo": [_finite_or_none(v) for v in lo],
+            "hi": [_finite_or_none(v) for v in hi],
+            "final": [_finite_or_none(v) for v in final],
+            "converged": float(np.mean(final < CONVERGED * self.baseline)),
+            "diverged": int(np.sum(~np.isfinite(final))),
+            "threshold": CONVERGED * self.baseline,
+        }
 
     def _frame(self) -> dict[str, Any]:
         cfg, data = self._ready()
         lim = self.limits
-        acts = plane_activations(self.net, data.extent, lim.grid, data.fill, data.transform)
+        net = self.view()
+        acts = _plane(net, data, lim.grid)
         out = acts[-1]
         boundary: dict[str, Any] = {"res": lim.grid, "kind": data.kind}
         if data.kind == "multiclass":
-            boundary["cls"] = _b64(np.argmax(out, axis=2))
-            boundary["data"] = _b64(_u8(np.max(out, axis=2), 0.0, 1.0))
+            boundary["cls"] = np.argmax(out, axis=2).astype(np.uint8)
+            boundary["data"] = _u8(np.max(out, axis=2), 0.0, 1.0)
             boundary["lo"], boundary["hi"] = 0.0, 1.0
         elif data.kind == "regression":
             lo, hi = float(data.y_train.min()), float(data.y_train.max())
-            boundary["data"] = _b64(_u8(out[:, :, 0], lo, hi))
+            boundary["data"] = _u8(out[:, :, 0], lo, hi)
             boundary["lo"], boundary["hi"] = lo, hi
         else:
-            boundary["data"] = _b64(_u8(out[:, :, 0], 0.0, 1.0))
+            boundary["data"] = _u8(out[:, :, 0], 0.0, 1.0)
             boundary["lo"], boundary["hi"] = 0.0, 1.0
-        unit_acts = plane_activations(
-            self.net, data.extent, lim.unit_grid, data.fill, data.transform
-        )[:-1]
+        unit_acts = _plane(net, data, lim.unit_grid)[:-1]
         units = []
         for act, a in zip(cfg.act, unit_acts, strict=True):
-            maps = []
-            for j in range(a.shape[2]):
-                m = np.nan_to_num(a[:, :, j])
-                if act in BOUNDED:
-                    lo, hi = BOUNDED[act]
-                    mid = (lo + hi) / 2
-                else:
-                    lo = min(0.0, float(m.min()))
-                    hi = max(float(m.max()), lo + 1e-9)
-                    mid = 0.0
-                maps.append({"data": _b64(_u8(m, lo, hi)), "lo": lo, "hi": hi, "mid": mid})
-            units.append(maps)
+            a = np.nan_to_num(a)
+            ends = bounds(act)
+            if ends is not None:  # one scale for the layer: the activation's range
+                lo_v = np.full(a.shape[2], ends[0])
+                hi_v = np.full(a.shape[2], ends[1])
+                mid_v = (lo_v + hi_v) / 2
+            else:  # each unit its own: from min(0, its least) to its largest
+                lo_v = np.minimum(0.0, a.min(axis=(0, 1)))
+                hi_v = np.maximum(a.max(axis=(0, 1)), lo_v + 1e-9)
+                mid_v = np.zeros(a.shape[2])
+            span = hi_v - lo_v
+            u8 = np.round(np.clip((a - lo_v) / span, 0.0, 1.0) * 255).astype(np.uint8)
+            units.append(
+                [
+                    {
+                        "data": np.ascontiguousarray(u8[:, :, j]),
+                        "lo": float(lo_v[j]),
+                        "hi": float(hi_v[j]),
+                        "mid": float(mid_v[j]),
+                    }
+                    for j in range(a.shape[2])
+                ]
+            )
+        # the input units' own maps: each input (and input feature) over the plane
+        grid_in = data.plane(lim.unit_grid)
+        inputs = []
+        for j in range(grid_in.shape[1]):
+            m = grid_in[:, j].reshape(lim.unit_grid, lim.unit_grid)
+            half = max(float(np.abs(m).max()), 1e-9)
+            inputs.append({"data": _u8(m, -half, half), "lo": -half, "hi": half, "mid": 0.0})
         stats = self.layer_stats()
         self.norm_epochs.append(self.epoch)
         self.norm_history.append(stats["grad_norm"])
         # loss points not sent yet, thinned to at most MAX_LOSS_POINTS (the last one always kept)
+        restart = self.sent_upto == 0
         new = range(self.sent_upto, len(self.loss_epochs))
         stride = max(1, math.ceil(len(new) / MAX_LOSS_POINTS))
         picked = list(new)[::-1][::stride][::-1]
         self.sent_upto = len(self.loss_epochs)
-
-        def finite_or_none(v: float) -> float | None:
-            return float(f"{v:.5g}") if _finite(v) else None
+        train_curve = self.member_curve(self.train_loss)
+        test_curve = self.member_curve(self.test_loss)
 
         weights = []
         grads = []
-        for p, g in zip(self.net.params, stats["grads"], strict=True):
-            weights.append({"W": _matrix(p["W"]), "b": _round(p["b"]) if "b" in p else None})
-            grads.append({"W": _matrix(g["W"]), "b": _round(g["b"]) if "b" in g else None})
-        return {
+        for p, g in zip(net.params, stats["grads"], strict=True):
+            weights.append(
+                {"W": np.array(p["W"]), "b": p["b"].ravel().copy() if "b" in p else None}
+            )
+            grads.append({"W": np.array(g["W"]), "b": g["b"].ravel().copy() if "b" in g else None})
+        frame: dict[str, Any] = {
             "type": "frame",
             "epoch": self.epoch,
             "loss": {
                 "epochs": [self.loss_epochs[i] for i in picked],
-                "train": [finite_or_none(self.train_loss[i]) for i in picked],
-                "test": [finite_or_none(self.test_loss[i]) for i in picked],
+                "train": [_finite_or_none(train_curve[i]) for i in picked],
+                "test": [_finite_or_none(test_curve[i]) for i in picked],
+                "restart": restart,
             },
-            "train_loss": finite_or_none(self.train_loss[-1]),
-            "test_loss": finite_or_none(self.test_loss[-1]),
+            "train_loss": _finite_or_none(train_curve[-1]),
+            "test_loss": _finite_or_none(test_curve[-1]),
             "accuracy": {
-                "train": self.accuracy(self.Xn_train, data.y_train),
-                "test": self.accuracy(self.Xn_test, data.y_test),
+                "train": self.accuracy(self.Xn_train, data.y_train, net),
+                "test": self.accuracy(self.Xn_test, data.y_test, net),
             },
             "boundary": boundary,
             "unit_res": lim.unit_grid,
             "units": units,
+            "inputs": inputs,
             "weights": weights,
             "grads": grads,
-            "grad_norm": [finite_or_none(v) for v in stats["grad_norm"]],
+            "grad_norm": [_finite_or_none(v) for v in stats["grad_norm"]],
             "saturated": stats["saturated"],
             "dead": stats["dead"],
             "notes": self.notes(stats),
             "stopped": self.stopped,
         }
+        if self.net.population is not None:
+            pop = self._population()
+            for key in ("median", "lo", "hi"):
+                pop[key] = [pop[key][i] for i in picked]
+            frame["population"] = pop
+        return frame
+
+    # -- the glass box -----------------------------------------------------------------------
+    def inside(self, layer: int, unit: int, sample: int) -> dict[str, Any]:
+        """Every number of unit ``unit`` of layer ``layer`` (1-based) for training sample
+        ``sample``, from the engine's :func:`glassnet.trace.trace` on that one sample, with
+        the formulas filled in.
+
+        Returns
+        -------
+        dict
+            ``z``, ``a``, ``fprime``, ``delta`` of the unit; ``incoming``: for each source
+            unit ``k``, ``a_prev`` (its output), ``w`` and ``dW = a_prev * delta`` (this
+            sample's share of ``dC/dW``); ``formulas``: each written in the paper's notation
+            and with the numbers.
+        """
+        cfg, data = self._ready()
+        if self.net is None:
+            raise ProtocolError("No network: send a valid config first")
+        net = self.view()
+        L = net.n_layers
+        n_train = len(self.Xn_train)
+        for name, value in (("layer", layer), ("unit", unit), ("sample", sample)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ProtocolError(f"{name}: expected a whole number, got {_short(value)}")
+        if not 1 <= layer <= L:
+            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {layer}")
+        n_out = net.sizes[layer]
+        if not 0 <= unit < n_out:
+            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {unit}")
+        if not 0 <= sample < n_train:
+            raise ProtocolError(f"sample: expected 0 to {n_train - 1}, got {sample}")
+        with np.errstate(all="ignore"):
+            tr = net.trace(
+                self.Xn_train, data.y_train, loss=cfg.loss, optimizer="gd", lr=cfg.lr,
+                samples=[sample],
+            )  # fmt: skip
+        t = tr.layer(layer)
+        f = t.activation
+        z, a, fp, d = (float(t.z[0, unit]), float(t.a[0, unit]), float(t.fprime[0, unit]),
+                       float(t.delta[0, unit]))  # fmt: skip
+        incoming = []
+        for k in range(t.n_in):
+            incoming.append(
+                {
+                    "a_prev": float(t.a_prev[0, k]),
+                    "w": float(t.W[k, unit]),
+                    "dW": float(t.dW[k, unit]),
+                }
+            )
+        bias = None
+        if t.b is not None:
+            bias = float(t.b[0, unit if t.b.shape[-1] > 1 else 0])
+
+        def par(v: float) -> str:
+            return f"({v:.4g})" if v < 0 else f"{v:.4g}"
+
+        terms = " + ".join(f"{par(c['a_prev'])}·{par(c['w'])}" for c in incoming)
+        s = f"^({layer})"
+        formulas = {
+            "z": f"z{s} = Σ_k a^({layer - 1})_k W{s}_k{unit + 1} + b{s} = {terms}"
+            + (f" + {par(bias)}" if bias is not None else "")
+            + f" = {z:.6g}",
+            "a": f"a{s} = {f}(z{s}) = {f}({z:.6g}) = {a:.6g}",
+            "fprime": f"{f}'(z{s}) = {f}'({z:.6g}) = {fp:.6g}",
+        }
+        if layer == L:
+            if tr.fused:
+                formulas["delta"] = (
+                    f"δ{s} = dC/dz{s} (loss {cfg.loss} fused with {f}: (a − y)/n) = {d:.6g}"
+                )
+            else:
+                g = float(np.asarray(tr.dC_da)[0, unit])
+                formulas["delta"] = f"δ{s} = dC/da{s} · {f}'(z{s}) = {g:.6g} · {fp:.6g} = {d:.6g}"
+        else:
+            nxt = tr.layer(layer + 1)
+            back = float(nxt.delta[0] @ nxt.W[unit])
+            formulas["delta"] = (
+                f"δ{s} = (Σ_j δ^({layer + 1})_j W^({layer + 1})_{unit + 1}j) · {f}'(z{s}) = "
+                f"{back:.6g} · {fp:.6g} = {d:.6g}"
+            )
+        formulas["dW"] = f"dC/dW{s}_k{unit + 1} = a^({layer - 1})_k · δ{s}" + "".join(
+            f"\n  k={k + 1}: {par(c['a_prev'])} · {par(d)} = {c['dW']:.4g}"
+            for k, c in enumerate(incoming)
+        )
+        return {
+            "type": "inside",
+            "layer": layer,
+            "unit": unit,
+            "sample": sample,
+            "x": [float(v) for v in data.X_train[sample]],
+            "y": [float(v) for v in data.y_train[sample]],
+            "activation": f,
+            "z": z,
+            "a": a,
+            "fprime": fp,
+            "delta": d,
+            "bias": bias,
+            "incoming": incoming,
+            "formulas": formulas,
+            "cost": float(tr.cost),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    """A frame of :meth:`Session.frame_arrays` as JSON-ready data: ``uint8`` images as base64,
+    float arrays as (lists of) numbers with 4 significant digits."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.uint8:
+            return _b64(value)
+        return _matrix(value) if value.ndim == 2 else _round(value)
+    return value
+
+
+def _plane(net: Any, data: Data, res: int) -> list[np.ndarray]:
+    """Every layer's activations over the plane, as ``(res, res, n_l)`` images (row 0 the
+    top): the grid's points go through the data's transform (scaling and input features)
+    and then the network's own forward pass."""
+    fwd = net.forward(data.plane(res))
+    return [a.reshape(res, res, -1) for a in fwd.a[1:]]
+
+
+def _finite_or_none(v: Any) -> float | None:
+    return float(f"{float(v):.5g}") if _finite(v) else None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"

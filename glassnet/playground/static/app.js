@@ -8,6 +8,8 @@
     ws: null, hello: null, config: null, data: null, frame: null, running: false,
     loss: { epochs: [], train: [], test: [] }, norms: { epochs: [], values: [] },
     snapshots: [], edgeMode: "weights", upload: null, frames: 0,
+    lossB: { epochs: [], train: [], test: [] }, pop: { epochs: [], median: [], lo: [], hi: [] },
+    diagramRun: "a", inside: null, edge: null, sample: 0, normsB: { epochs: [], values: [] },
   };
   window.playground = state; // for tests and the curious
 
@@ -27,12 +29,19 @@
   }
 
   // ---- the setup in the page address ------------------------------------------------------
-  const LIST_KEYS = ["layers", "act"];
+  const LIST_KEYS = ["layers", "act", "features"];
   function fromHash() {
     const cfg = JSON.parse(JSON.stringify(state.hello.defaults));
     const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    cfg.b = {};
     for (const [k, v] of params) {
-      if (!(k in cfg)) continue;
+      if (k.startsWith("b.")) {
+        const key = k.slice(2);
+        if (LIST_KEYS.includes(key)) cfg.b[key] = v === "" ? [] : v.split(",").map((p) => (key === "layers" && isFinite(+p) && p !== "" ? +p : p));
+        else cfg.b[key] = typeof cfg[key] === "number" && isFinite(+v) && v !== "" ? +v : v;
+        continue;
+      }
+      if (!(k in cfg) || k === "b") continue;
       if (LIST_KEYS.includes(k)) {
         const parts = v === "" ? [] : v.split(",");
         cfg[k] = k === "layers" ? parts.map((p) => (isFinite(+p) && p !== "" ? +p : p)) : parts;
@@ -44,16 +53,21 @@
   }
   function toHash(cfg) {
     const parts = [];
+    const enc = (v) => encodeURIComponent(Array.isArray(v) ? v.join(",") : v).replace(/%2C/g, ",");
     for (const k of Object.keys(state.hello.defaults)) {
-      const v = cfg[k];
-      parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : v).replace(/%2C/g, ",")}`);
+      if (k === "b") continue;
+      // mode-only settings stay out of the address unless their mode is on
+      if ((k === "seeds" || k === "member") && cfg.mode !== "seeds") continue;
+      parts.push(`${k}=${enc(cfg[k])}`);
     }
+    if (cfg.mode === "compare") for (const [k, v] of Object.entries(cfg.b || {})) parts.push(`b.${k}=${enc(v)}`);
     return "#" + parts.join("&");
   }
 
   // ---- controls ---------------------------------------------------------------------------
-  function fillSelect(sel, choices) {
+  function fillSelect(sel, choices, first) {
     sel.innerHTML = "";
+    if (first) { const o = document.createElement("option"); o.value = ""; o.textContent = first; sel.appendChild(o); }
     const entries = Array.isArray(choices) ? choices.map((c) => [c, c]) : Object.entries(choices);
     for (const [value, label] of entries) {
       const o = document.createElement("option");
@@ -64,13 +78,29 @@
   function showControls() {
     const cfg = state.config;
     document.querySelectorAll("[data-key]").forEach((el) => {
-      el.value = cfg[el.dataset.key];
+      if (el !== document.activeElement) el.value = cfg[el.dataset.key]; // never under the typing
     });
     $("noise-val").textContent = (+cfg.noise).toFixed(2);
     $("split-val").textContent = Math.round(cfg.split * 100) + "%";
     const small = ["paper", "xor", "and", "or"].includes(cfg.dataset);
     $("n").disabled = $("noise").disabled = small || cfg.dataset === "csv";
     $("split").disabled = small;
+    const mode = cfg.mode || "single";
+    $("panel-b").hidden = mode !== "compare";
+    $("panel-seeds").hidden = mode !== "seeds";
+    $("diagram-of").hidden = mode !== "compare";
+    $("figure-b").hidden = mode !== "compare";
+    $("notes-b").hidden = mode !== "compare";
+    document.body.classList.toggle("compare", mode === "compare");
+    if (mode !== "compare") state.diagramRun = "a";
+    $("seed-range").textContent = `${cfg.seed} to ${+cfg.seed + +cfg.seeds - 1}`;
+    $("member").max = Math.max(0, cfg.seeds - 1);
+    $("features").querySelectorAll("input").forEach((box) => { box.checked = (cfg.features || []).includes(box.value); });
+    const b = cfg.b || {};
+    document.querySelectorAll("[data-b]").forEach((el) => {
+      const v = b[el.dataset.b];
+      el.value = v === undefined ? "" : Array.isArray(v) ? (el.dataset.b === "act" ? v[0] : v.join(",")) : v;
+    });
     renderLayers();
   }
   function renderLayers() {
@@ -133,6 +163,14 @@
     fillSelect($("opt"), ch.opt);
     fillSelect($("init"), ch.init);
     fillSelect($("bias"), ch.bias);
+    fillSelect($("mode"), ch.mode);
+    $("features").innerHTML = Object.entries(ch.features).map(([k, label]) =>
+      `<label><input type="checkbox" value="${k}" id="feature-${k}"> ${label}</label>`).join("");
+    $("features").querySelectorAll("input").forEach((box) => box.addEventListener("change", () => {
+      state.config.features = [...$("features").querySelectorAll("input:checked")].map((b) => b.value);
+      apply();
+    }));
+    for (const k of ["act", "out", "loss", "opt", "init"]) fillSelect($("b-" + k), ch[k], "as A");
     const lim = msg.limits;
     $("rate").max = lim.max_rate;
     $("n").max = lim.max_samples;
@@ -140,6 +178,7 @@
       `${lim.max_samples} samples, ${Math.floor(lim.max_upload_bytes / 1000)} kB uploads, ${lim.max_rate} updates per second.`;
     state.config = fromHash();
     showControls();
+    send({ type: "frames", binary: true }); // typed arrays, and only what changed
     send({ type: "config", config: state.config });
   }
   function onReady(msg) {
@@ -148,21 +187,29 @@
     state.data = msg;
     state.config = msg.config;
     state.loss = { epochs: [], train: [], test: [] };
+    state.lossB = { epochs: [], train: [], test: [] };
+    state.pop = { epochs: [], median: [], lo: [], hi: [] };
     state.norms = { epochs: [], values: [] };
+    state.normsB = { epochs: [], values: [] };
     state.snapshots = [];
+    state.inside = null; state.edge = null;
+    $("inside").innerHTML = '<span class="muted">Click a unit of the diagram to see its numbers, or an edge to set its weight.</span>';
+    $("sample").max = msg.train.x.length - 1;
+    if (state.sample > msg.train.x.length - 1) state.sample = 0;
+    $("sample").value = state.sample;
     history.replaceState(null, "", toHash(state.config));
     showControls();
     $("data-note").textContent = msg.note || "";
     const names = msg.classes && msg.classes.length ? msg.classes : null;
-    $("scale-lo").textContent = msg.kind === "regression" ? "low" : `class ${names ? names[0] : 0}`;
-    $("scale-hi").textContent = msg.kind === "regression" ? "high" : `class ${names ? names[1] : 1}`;
+    $("scale-lo").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[0]) : `class ${names ? names[0] : 0}`;
+    $("scale-hi").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[1]) : `class ${names ? names[1] : 1}`;
     $("scale-lo").parentElement.style.display = msg.kind === "multiclass" ? "none" : "";
     const k = msg.kind === "multiclass" ? msg.n_outputs : msg.kind === "binary" ? 2 : 0;
     let legend = "";
     for (let c = 0; c < k; c++) {
       legend += `<span><i style="background:${GN.css(GN.PALETTE[c])}"></i>class ${names ? names[c] : c}</span>`;
     }
-    if (msg.kind === "regression") legend += `<span>colour = target, from ${msg.y_range[0]} to ${msg.y_range[1]}</span>`;
+    if (msg.kind === "regression") legend += `<span>colour = target, from ${GN.fmt(msg.y_range[0])} to ${GN.fmt(msg.y_range[1])}</span>`;
     $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
   }
   function onRetuned(msg) {
@@ -175,29 +222,48 @@
   function onFrame(f) {
     state.frame = f;
     state.frames += 1;
-    const L = state.loss;
-    for (let i = 0; i < f.loss.epochs.length; i++) {
-      L.epochs.push(f.loss.epochs[i]); L.train.push(f.loss.train[i]); L.test.push(f.loss.test[i]);
-    }
-    if (L.epochs.length > MAX_LOSS_POINTS) { // thin out: keep every other point
-      for (const k of ["epochs", "train", "test"]) L[k] = L[k].filter((_, i) => i % 2 === 0 || i === L[k].length - 1);
-    }
-    const N = state.norms;
-    if (!N.epochs.length || N.epochs[N.epochs.length - 1] !== f.epoch) {
-      N.epochs.push(f.epoch); N.values.push(f.grad_norm);
-      if (N.epochs.length > MAX_LOSS_POINTS) {
-        N.epochs = N.epochs.filter((_, i) => i % 2 === 0); N.values = N.values.filter((_, i) => i % 2 === 0);
+    const thin = (L) => { // thin out: keep every other point
+      if (L.epochs.length <= MAX_LOSS_POINTS) return;
+      for (const k of Object.keys(L)) L[k] = L[k].filter((_, i) => i % 2 === 0 || i === L[k].length - 1);
+    };
+    const extend = (L, part) => {
+      if (part.restart) for (const k of Object.keys(L)) L[k] = [];
+      for (let i = 0; i < part.epochs.length; i++) {
+        L.epochs.push(part.epochs[i]); L.train.push(part.train[i]); L.test.push(part.test[i]);
       }
+      thin(L);
+    };
+    extend(state.loss, f.loss);
+    if (f.b) extend(state.lossB, f.b.loss);
+    if (f.population) {
+      const P = state.pop;
+      if (f.loss.restart) for (const k of Object.keys(P)) P[k] = [];
+      for (let i = 0; i < f.loss.epochs.length; i++) {
+        P.epochs.push(f.loss.epochs[i]); P.median.push(f.population.median[i]);
+        P.lo.push(f.population.lo[i]); P.hi.push(f.population.hi[i]);
+      }
+      thin(P);
     }
+    const addNorms = (N, fr) => {
+      if (!N.epochs.length || N.epochs[N.epochs.length - 1] !== fr.epoch) {
+        N.epochs.push(fr.epoch); N.values.push(fr.grad_norm);
+        if (N.epochs.length > MAX_LOSS_POINTS) {
+          N.epochs = N.epochs.filter((_, i) => i % 2 === 0); N.values = N.values.filter((_, i) => i % 2 === 0);
+        }
+      }
+    };
+    addNorms(state.norms, f);
+    if (f.b) addNorms(state.normsB, f.b);
     const snap = {
       epoch: f.epoch, boundary: f.boundary, units: f.units, unit_res: f.unit_res, weights: f.weights,
       grads: f.grads, grad_norm: f.grad_norm, notes: f.notes, train_loss: f.train_loss,
-      test_loss: f.test_loss, accuracy: f.accuracy,
+      test_loss: f.test_loss, accuracy: f.accuracy, b: f.b,
     };
     const S = state.snapshots;
     if (S.length && S[S.length - 1].epoch === f.epoch) S[S.length - 1] = snap; else S.push(snap);
     if (S.length > MAX_SNAPSHOTS) state.snapshots = S.filter((_, i) => i % 2 === 0 || i === S.length - 1);
     render();
+    if (!state.running) refreshInside();
   }
   function onState(msg) {
     state.running = msg.running;
@@ -209,7 +275,8 @@
   function onError(msg) {
     showMessage(msg.message);
     if (msg.field) {
-      const el = msg.field === "layers" ? $("layers") : msg.field === "act" ? $("layers") : msg.field === "csv" ? $("csv-file") : $(msg.field);
+      const f = msg.field;
+      const el = f === "layers" || f === "act" ? $("layers") : f === "csv" ? $("csv-file") : f === "model" ? $("model-file") : f.startsWith("b.") ? $("b-" + f.slice(2)) : f === "b" ? $("panel-b") : $(f);
       if (el) el.classList.add("field-error");
     }
   }
@@ -224,28 +291,122 @@
 
   // ---- drawing ----------------------------------------------------------------------------
   const fmtLoss = (v) => (v === null || v === undefined ? "–" : v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
+  function describeSetup(c) {
+    return `${c.layers.join("-") || "no hidden layer"} ${[...new Set(c.act)].join("/")} → ${c.out}, ${c.opt} lr ${c.lr}`;
+  }
   function render() {
     const f = state.frame, d = state.data;
     if (!f || !d) return;
+    const cfg = d.config, compare = !!f.b && !!d.sizes_b, seeds = !!f.population;
     $("epoch").textContent = f.epoch.toLocaleString("en-US");
-    $("train-loss").textContent = fmtLoss(f.train_loss);
-    $("test-loss").textContent = fmtLoss(f.test_loss);
-    const acc = f.accuracy;
-    $("accuracy").textContent = acc.train === null ? "–" : `${Math.round(acc.train * 100)}%` + (acc.test === null ? "" : ` / ${Math.round(acc.test * 100)}%`);
+    const both = (a, b, fmt) => (compare ? `${fmt(a)} | ${fmt(b)}` : fmt(a));
+    $("train-loss").textContent = both(f.train_loss, compare ? f.b.train_loss : null, fmtLoss);
+    $("test-loss").textContent = both(f.test_loss, compare ? f.b.test_loss : null, fmtLoss);
+    const pct = (acc) => (acc.train === null ? "–" : `${Math.round(acc.train * 100)}%` + (acc.test === null ? "" : ` / ${Math.round(acc.test * 100)}%`));
+    $("accuracy").textContent = both(f.accuracy, compare ? f.b.accuracy : null, (a) => pct(a));
     GN.drawBoundary($("boundary"), f, d, { showTest: $("show-test").checked });
-    state.layout = GN.drawNetwork($("network"), d.sizes, f, { mode: state.edgeMode, columns: d.columns });
-    GN.drawChart($("loss-chart"), [
+    $("caption-a").textContent = compare ? "A: " + describeSetup(cfg) : seeds ? `member ${cfg.member} (seed ${cfg.seed + cfg.member})` : "";
+    if (compare) {
+      GN.drawBoundary($("boundary-b"), f.b, d, { showTest: $("show-test").checked });
+      $("caption-b").textContent = "B: " + describeSetup(d.config_b);
+    }
+    const runB = compare && state.diagramRun === "b";
+    const shown = runB ? f.b : f;
+    state.layout = GN.drawNetwork($("network"), runB ? d.sizes_b : d.sizes, shown, { mode: state.edgeMode, columns: d.inputs || d.columns, selected: state.edge });
+    const lines = [
       { x: state.loss.epochs, y: state.loss.train, color: "#1d2330" },
       { x: state.loss.epochs, y: state.loss.test, color: "#e8871e", dash: true },
-    ], { log: $("log-loss").checked });
-    const nl = d.sizes.length - 1;
+    ];
+    let legend = '<span><i class="line" style="background:#1d2330"></i>train</span><span><i class="line" style="background:#e8871e"></i>test</span>';
+    if (compare) {
+      lines.push({ x: state.lossB.epochs, y: state.lossB.train, color: "#1f78b4" });
+      lines.push({ x: state.lossB.epochs, y: state.lossB.test, color: "#8fc1e3", dash: true });
+      legend = '<span><i class="line" style="background:#1d2330"></i>A train</span><span><i class="line" style="background:#e8871e"></i>A test</span>' +
+        '<span><i class="line" style="background:#1f78b4"></i>B train</span><span><i class="line" style="background:#8fc1e3"></i>B test</span>';
+    }
+    if (seeds) {
+      lines.unshift({ x: state.pop.epochs, y: state.pop.median, lo: state.pop.lo, hi: state.pop.hi, color: "#2ca02c", width: 2.2 });
+      legend = '<span><i class="line" style="background:#2ca02c"></i>median train loss, 10–90% band</span>' +
+        `<span><i class="line" style="background:#1d2330"></i>member ${cfg.member} train</span><span><i class="line" style="background:#e8871e"></i>member ${cfg.member} test</span>`;
+      const p = f.population, n = p.final.length;
+      $("population-line").textContent = `Converged: ${Math.round(p.converged * n)} of ${n} (${Math.round(p.converged * 100)}%) below ${GN.fmt(p.threshold)}, a tenth of the constant answer's loss` +
+        (p.diverged ? `; ${p.diverged} diverged` : "");
+    } else $("population-line").textContent = "";
+    $("loss-legend").innerHTML = legend;
+    GN.drawChart($("loss-chart"), lines, { log: $("log-loss").checked });
+    const nl = (runB ? d.sizes_b : d.sizes).length - 1;
+    const norms = runB ? state.normsB : state.norms;
     const series = [];
     for (let l = 0; l < nl; l++) {
-      series.push({ x: state.norms.epochs, y: state.norms.values.map((v) => v[l]), color: GN.LAYER_COLORS[l % 8] });
+      series.push({ x: norms.epochs, y: norms.values.map((v) => v[l]), color: GN.LAYER_COLORS[l % 8] });
     }
     GN.drawChart($("norm-chart"), series, { log: true, empty: "press play" });
-    $("norm-legend").innerHTML = series.map((s, l) => `<span><i class="line" style="background:${s.color}"></i>layer ${l + 1}${l === nl - 1 ? " (output)" : ""}: ${f.grad_norm[l] === null ? "–" : f.grad_norm[l].toExponential(2)}</span>`).join("");
-    $("notes").innerHTML = GN.notesHTML(f.notes);
+    $("norm-legend").innerHTML = series.map((s, l) => `<span><i class="line" style="background:${s.color}"></i>layer ${l + 1}${l === nl - 1 ? " (output)" : ""}: ${shown.grad_norm[l] === null ? "–" : shown.grad_norm[l].toExponential(2)}</span>`).join("");
+    $("notes").innerHTML = (compare ? "<li class=\"ok\"><b>A</b></li>" : "") + GN.notesHTML(f.notes);
+    if (compare) $("notes-b").innerHTML = '<li class="ok"><b>B</b></li>' + GN.notesHTML(f.b.notes);
+  }
+
+  // ---- inside a unit, and weights set by hand ----------------------------------------------
+  const num = (v, p) => (v === null || v === undefined ? "–" : (+v).toPrecision(p || 5));
+  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  function refreshInside() {
+    if (state.inside) state.asked = true, send({ type: "inside", layer: state.inside.layer, unit: state.inside.unit, sample: state.sample, run: state.inside.run });
+    else if (state.edge) showEdge();
+  }
+  function onInside(m) {
+    if (!state.asked) return; // an answer to a question no longer asked (an edge was clicked)
+    state.inside = { layer: m.layer, unit: m.unit, run: m.run };
+    state.edge = null;
+    const L = (m.run === "b" ? state.data.sizes_b : state.data.sizes).length - 1;
+    const where = `${m.layer === L ? "Output" : "Hidden layer " + m.layer} unit ${m.unit + 1} (${esc(m.activation)})` + (m.run === "b" ? " of setup B" : "");
+    const rows = m.incoming.map((c, k) => `<tr><td>${k + 1}</td><td>${num(c.a_prev)}</td><td>${num(c.w)}</td><td>${num(c.dW)}</td></tr>`).join("");
+    $("inside").innerHTML = `<b>${where}</b>, training sample ${m.sample} (x = ${m.x.map((v) => num(v, 4)).join(", ")}; y = ${m.y.map((v) => num(v, 4)).join(", ")})
+      <table><tr><th>z</th><th>a = f(z)</th><th>f'(z)</th><th>δ = dC/dz</th></tr>
+      <tr><td id="in-z">${num(m.z)}</td><td id="in-a">${num(m.a)}</td><td id="in-fp">${num(m.fprime)}</td><td id="in-delta">${num(m.delta)}</td></tr></table>
+      <pre>${esc(m.formulas.z)}\n${esc(m.formulas.a)}\n${esc(m.formulas.fprime)}\n${esc(m.formulas.delta)}\n${esc(m.formulas.dW)}</pre>
+      <table><tr><th>k</th><th>a_k (input)</th><th>W_kj</th><th>dC/dW_kj (this sample)</th></tr>${rows}</table>
+      <span class="muted">From the engine's trace of this one sample, as if it were the whole training set: its cost is ${num(m.cost)}. The full-batch gradient averages these over the training samples (sums them, for sse).</span>`;
+  }
+  function showEdge() {
+    const e = state.edge, f = state.diagramRun === "b" && state.frame.b ? state.frame.b : state.frame;
+    if (!e || !f) return;
+    const w = f.weights[e.l - 1].W[e.i][e.j], g = f.grads[e.l - 1].W[e.i][e.j];
+    const from = e.l === 1 ? ((state.data.inputs || state.data.columns)[e.i] || "x" + (e.i + 1)) : `hidden ${e.l - 1} unit ${e.i + 1}`;
+    const L = (f === state.frame ? state.data.sizes : state.data.sizes_b).length - 1;
+    const to = e.l === L ? `output ${e.j + 1}` : `hidden ${e.l} unit ${e.j + 1}`;
+    $("inside").innerHTML = `<b>Weight W^(${e.l})<sub>${e.i + 1},${e.j + 1}</sub></b>: from ${esc(from)} to ${esc(to)}
+      <table><tr><th>W</th><th>dC/dW (all training samples)</th></tr><tr><td id="edge-w">${num(w)}</td><td>${num(g)}</td></tr></table>
+      <div class="weight-edit">set to <input type="number" id="weight-value" step="any" value="${+(+w).toPrecision(4)}"><button class="small-btn" id="weight-set">Set</button></div>
+      <span class="muted">The boundary, the loss and every number update at once; training goes on from the changed weight.</span>`;
+    $("weight-set").addEventListener("click", setWeight);
+    $("weight-value").addEventListener("keydown", (ev) => { if (ev.key === "Enter") setWeight(); });
+  }
+  function setWeight() {
+    const e = state.edge, raw = $("weight-value").value;
+    clearMessage();
+    send({ type: "weight", layer: e.l, source: e.i, unit: e.j, value: raw === "" || !isFinite(+raw) ? raw : +raw, run: state.diagramRun });
+  }
+  function onWeightSet(m) {
+    showMessage(`Weight changed from ${num(m.old, 4)} to ${num(state.edge ? (state.diagramRun === "b" ? state.frame.b : state.frame).weights[state.edge.l - 1].W[state.edge.i][state.edge.j] : NaN, 4)}.`, "info");
+  }
+
+  // ---- take it with you ------------------------------------------------------------------
+  function download(name, blob, id) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name; a.id = id; a.textContent = name;
+    return a;
+  }
+  function onExport(m) {
+    const out = $("export-out");
+    out.innerHTML = "";
+    const bytes = Uint8Array.from(atob(m.model), (c) => c.charCodeAt(0));
+    out.appendChild(download(`glassnet-model-epoch${m.epoch}.npz`, new Blob([bytes], { type: "application/octet-stream" }), "export-model"));
+    out.appendChild(download("playground_run.py", new Blob([m.script], { type: "text/x-python" }), "export-script"));
+    const pre = document.createElement("pre");
+    pre.id = "export-command";
+    pre.textContent = m.command ? m.command : "No equivalent glassnet train command: " + m.command_note;
+    out.appendChild(document.createTextNode(m.command ? "The same run from the command line:" : ""));
+    out.appendChild(pre);
   }
 
   // ---- save run ---------------------------------------------------------------------------
@@ -256,7 +417,7 @@
       config: state.config, link: location.href, data: state.data, loss: state.loss, norms: state.norms,
       snapshots: state.snapshots, saved: new Date().toISOString(),
     };
-    const json = JSON.stringify(run).replace(/</g, "\\u003c");
+    const json = JSON.stringify(run, (k, v) => (v instanceof Uint8Array ? toB64(v) : v)).replace(/</g, "\\u003c");
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>glassnet run replay</title>
 <style>${css}</style></head><body><div id="replay"></div>
 <script>${draw.replace(/<\/script/gi, "<\\/script")}<\/script>
@@ -270,14 +431,48 @@
     setTimeout(() => URL.revokeObjectURL(a.href), 5000);
   }
 
+  // ---- binary frames (see glassnet/playground/frames.py) ----------------------------------
+  function decodeFrame(buf) {
+    const bytes = new Uint8Array(buf);
+    if (String.fromCharCode(...bytes.subarray(0, 4)) !== "GNF1") throw new Error("not a glassnet binary frame");
+    const len = new DataView(buf).getUint32(4, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
+    const start = 8 + len + ((8 - ((8 + len) % 8)) % 8);
+    const walk = (v, old) => {
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, Array.isArray(old) ? old[i] : undefined));
+      if (v === null || typeof v !== "object") return v;
+      if (v.$same) return old;
+      if (v.$b) {
+        const [offset, code, shape] = v.$b;
+        const count = shape.reduce((a, b) => a * b, 1);
+        if (code === "u1") return new Uint8Array(buf, start + offset, count);
+        const flat = new Float32Array(buf, start + offset, count);
+        if (shape.length === 2) {
+          const rows = [];
+          for (let i = 0; i < shape[0]; i++) rows.push(Array.from(flat.subarray(i * shape[1], (i + 1) * shape[1])));
+          return rows;
+        }
+        return Array.from(flat);
+      }
+      const out = {};
+      for (const k of Object.keys(v)) out[k] = walk(v[k], old && typeof old === "object" ? old[k] : undefined);
+      return out;
+    };
+    state.lastRaw = walk(header, state.lastRaw);
+    return state.lastRaw;
+  }
+  const toB64 = (u8) => { let s = ""; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000)); return btoa(s); };
+
   // ---- wiring -----------------------------------------------------------------------------
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws`);
     state.ws = ws;
+    ws.binaryType = "arraybuffer";
     ws.onmessage = (ev) => {
-      const msg = JSON.parse(ev.data);
-      ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded }[msg.type] || (() => {}))(msg);
+      const msg = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data);
+      ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded,
+        inside: onInside, weight_set: onWeightSet, export: onExport }[msg.type] || (() => {}))(msg);
     };
     ws.onclose = () => {
       state.running = false;
@@ -289,8 +484,17 @@
   document.querySelectorAll("[data-key]").forEach((el) => {
     el.addEventListener("change", () => {
       readControls();
-      if (el.id === "dataset" && el.value !== "csv") suitOutput(el.value === "blobs" ? "multiclass" : "binary");
+      if (el.id === "dataset" && el.value !== "csv") {
+        suitOutput(el.value === "blobs" ? "multiclass" : state.hello.choices.regression.includes(el.value) ? "regression" : "binary");
+      }
       if (el.id === "dataset" && el.value === "csv" && state.upload) suitOutput(state.upload.kind);
+      if (el.id === "mode") {
+        state.config.member = 0;
+        if (el.value === "compare" && !Object.keys(state.config.b || {}).length) {
+          // a first comparison to look at: the other of sigmoid and tanh
+          state.config.b = { act: state.config.act[0] === "sigmoid" ? "tanh" : "sigmoid" };
+        }
+      }
       apply();
     });
     if (el.type === "range") el.addEventListener("input", () => {
@@ -317,6 +521,26 @@
   $("step").addEventListener("click", () => send({ type: "step", epochs: 1 }));
   $("reset").addEventListener("click", () => { clearMessage(); send({ type: "reset" }); });
   $("save").addEventListener("click", saveRun);
+  $("export").addEventListener("click", () => { clearMessage(); send({ type: "export" }); });
+  $("model-file").addEventListener("change", () => {
+    const file = $("model-file").files[0];
+    if (!file) return;
+    const cap = state.hello.limits.max_model_bytes;
+    $("model-file").value = "";
+    if (file.size > cap) {
+      showMessage(`Model file too large: at most ${Math.floor(cap / 1000)} kB, got ${(file.size / 1000).toFixed(1)} kB`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const bytes = new Uint8Array(reader.result);
+      let bin = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      state.pendingInfo = `Loaded ${file.name}: training goes on from its weights.`;
+      send({ type: "model", name: file.name, data: btoa(bin) });
+    };
+    reader.readAsArrayBuffer(file);
+  });
   $("copy-link").addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(location.href); showMessage("Link copied: it reproduces this setup.", "info"); }
     catch (e) { showMessage("Copy this address to share the setup: " + location.href, "info"); }
@@ -332,14 +556,16 @@
     const r = $("network").getBoundingClientRect();
     const hit = GN.nodeAt(state.layout, ev.clientX - r.left, ev.clientY - r.top);
     if (!hit || !state.frame || !state.data) { tip.style.display = "none"; return; }
-    const [l, j] = hit, f = state.frame, d = state.data, L = d.sizes.length - 1;
+    const runB = state.diagramRun === "b" && state.frame.b;
+    const [l, j] = hit, f = runB ? state.frame.b : state.frame, d = state.data, L = (runB ? d.sizes_b : d.sizes).length - 1;
     let text;
-    if (l === 0) text = `input ${d.columns[j] || "x" + (j + 1)}`;
+    if (l === 0) text = `input ${(d.inputs || d.columns)[j] || "x" + (j + 1)}`;
     else {
       const W = f.weights[l - 1].W.map((row) => row[j]);
       const G = f.grads[l - 1].W.map((row) => row[j]);
       const b = f.weights[l - 1].b;
-      const act = l === L ? d.config.out : d.config.act[l - 1];
+      const c = runB ? d.config_b : d.config;
+      const act = l === L ? c.out : c.act[l - 1];
       const norm = (v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0)).toPrecision(3);
       text = `${l === L ? "output" : "hidden " + l} unit ${j + 1} (${act})\n` +
         `incoming weights: ${W.map((v) => v.toPrecision(3)).join(", ")}\n` +
@@ -351,6 +577,43 @@
     tip.style.left = ev.pageX + 14 + "px";
     tip.style.top = ev.pageY + 10 + "px";
   });
+  $("network").addEventListener("click", (ev) => {
+    const r = $("network").getBoundingClientRect();
+    const x = ev.clientX - r.left, y = ev.clientY - r.top;
+    const hit = GN.nodeAt(state.layout, x, y);
+    if (hit && hit[0] > 0) {
+      state.edge = null;
+      state.asked = true;
+      send({ type: "inside", layer: hit[0], unit: hit[1], sample: state.sample, run: state.diagramRun });
+      render();
+      return;
+    }
+    const e = GN.edgeAt(state.layout, x, y);
+    if (e) { state.inside = null; state.asked = false; state.edge = { l: e.l, i: e.i, j: e.j }; showEdge(); render(); }
+  });
+  $("sample").addEventListener("change", () => {
+    const n = state.data ? state.data.train.x.length : 1;
+    const v = Math.round(+$("sample").value);
+    state.sample = isFinite(v) ? Math.max(0, Math.min(n - 1, v)) : 0;
+    $("sample").value = state.sample;
+    refreshInside();
+  });
+  $("diagram-of").querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
+    state.diagramRun = b.dataset.run;
+    state.inside = null; state.edge = null;
+    $("diagram-of").querySelectorAll("button").forEach((o) => o.classList.toggle("on", o === b));
+    render();
+  }));
+  document.querySelectorAll("[data-b]").forEach((el) => el.addEventListener("change", () => {
+    const c = state.config, key = el.dataset.b, v = el.value.trim();
+    c.b = c.b || {};
+    if (v === "") delete c.b[key];
+    else if (key === "layers") c.b.layers = v.split(",").filter((p) => p.trim() !== "").map((p) => (isFinite(+p) ? +p : p));
+    else if (key === "lr" || key === "batch") c.b[key] = +v;
+    else c.b[key] = v;
+    if (c.b.layers && c.b.act === undefined && c.b.layers.length !== c.act.length) c.b.act = c.act.length ? c.act[0] : "tanh";
+    apply();
+  }));
   $("network").addEventListener("mouseleave", () => { $("unit-tip").style.display = "none"; });
   $("show-test").addEventListener("change", render);
   $("log-loss").addEventListener("change", render);

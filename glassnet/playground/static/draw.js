@@ -8,6 +8,7 @@
   const LAYER_COLORS = ["#1f78b4", "#e8871e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
   function decode(b64) {
+    if (b64 instanceof Uint8Array) return b64; // a binary frame's typed array already
     const s = atob(b64);
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -136,6 +137,8 @@
     });
     let maxAbs = 1e-12;
     for (const m of mats) for (const row of m.W) for (const v of row) maxAbs = Math.max(maxAbs, Math.abs(v));
+    const edges = [];
+    const sel = opts && opts.selected;
     for (let l = 0; l < L - 1; l++) {
       const W = mats[l].W;
       for (let i = 0; i < sizes[l]; i++) {
@@ -143,13 +146,15 @@
           const v = W[i][j];
           const t = Math.abs(v) / maxAbs;
           const [xa, ya] = pos[l][i], [xb, yb] = pos[l + 1][j];
+          const x0 = xa + node / 2, x1 = xb - node / 2, mx = (xa + xb) / 2;
+          edges.push({ l: l + 1, i, j, p: [x0, ya, mx, x1, yb] });
           ctx.beginPath();
-          ctx.moveTo(xa + node / 2, ya);
-          const mx = (xa + xb) / 2;
-          ctx.bezierCurveTo(mx, ya, mx, yb, xb - node / 2, yb);
-          ctx.strokeStyle = css(v >= 0 ? POS : NEG);
-          ctx.globalAlpha = 0.25 + 0.75 * t;
-          ctx.lineWidth = 0.4 + 5.6 * t;
+          ctx.moveTo(x0, ya);
+          ctx.bezierCurveTo(mx, ya, mx, yb, x1, yb);
+          const picked = sel && sel.l === l + 1 && sel.i === i && sel.j === j;
+          ctx.strokeStyle = picked ? "#d62728" : css(v >= 0 ? POS : NEG);
+          ctx.globalAlpha = picked ? 1 : 0.25 + 0.75 * t;
+          ctx.lineWidth = picked ? Math.max(2.5, 0.4 + 5.6 * t) : 0.4 + 5.6 * t;
           ctx.stroke();
         }
       }
@@ -171,6 +176,12 @@
         } else if (l === L - 1 && frame.boundary && sizes[l] === 1) {
           ctx.drawImage(boundaryImage(frame.boundary), x - s / 2, y - s / 2, s, s);
           ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+        } else if (l === 0 && frame.inputs && frame.inputs[j]) { // each input (or feature) over the plane
+          ctx.drawImage(unitImage(frame.inputs[j], res), x - s / 2, y - s / 2, s, s);
+          ctx.strokeStyle = "#8a919c"; ctx.lineWidth = 1; ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+          ctx.fillStyle = "#1d2330"; ctx.textAlign = "right";
+          ctx.fillText(((opts && opts.columns) || [])[j] || `x${j + 1}`, x - s / 2 - 4, y + 4);
+          ctx.textAlign = "center"; ctx.fillStyle = "#69707d";
         } else if (l === 0 && j < 2) { // the input plane itself: x1 left to right, x2 bottom to top
           const g = j === 0 ? ctx.createLinearGradient(x - s / 2, 0, x + s / 2, 0) : ctx.createLinearGradient(0, y + s / 2, 0, y - s / 2);
           g.addColorStop(0, css(mix(NEG, 0.85))); g.addColorStop(0.5, "#fff"); g.addColorStop(1, css(mix(POS, 0.85)));
@@ -196,7 +207,25 @@
     ctx.textAlign = "right";
     ctx.fillStyle = "#69707d";
     ctx.fillText(`max |${mode === "grads" ? "dC/dW" : "W"}| = ${maxAbs.toPrecision(3)}`, w - 4, h - 4);
-    return { pos, node };
+    return { pos, node, edges };
+  }
+
+  /** Which edge of a drawn diagram passes within 4 px of (x, y): {l, i, j} or null. */
+  function edgeAt(layout, x, y) {
+    if (!layout || !layout.edges) return null;
+    let best = null, bestD = 4;
+    for (const e of layout.edges) {
+      const [x0, y0, mx, x1, y1] = e.p;
+      if (x < x0 - 2 || x > x1 + 2) continue;
+      for (let k = 0; k <= 24; k++) { // the cubic Bezier drawn above, sampled
+        const t = k / 24, u = 1 - t;
+        const bx = u * u * u * x0 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * x1;
+        const by = u * u * u * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t * t * t * y1;
+        const dd = Math.hypot(bx - x, by - y);
+        if (dd < bestD) { bestD = dd; best = { l: e.l, i: e.i, j: e.j, x: bx, y: by }; }
+      }
+    }
+    return best;
   }
 
   /** Which node of a drawn diagram is at (x, y) (CSS pixels): [layer, unit] or null. */
@@ -229,11 +258,14 @@
     const tr = (v) => (log ? Math.log10(v) : v);
     let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
     for (const s of series) {
-      for (let i = 0; i < s.x.length; i++) {
-        const v = s.y[i];
-        if (v === null || !isFinite(v) || (log && v <= 0)) continue;
-        xmin = Math.min(xmin, s.x[i]); xmax = Math.max(xmax, s.x[i]);
-        ymin = Math.min(ymin, tr(v)); ymax = Math.max(ymax, tr(v));
+      for (const ys of [s.y, s.lo, s.hi]) {
+        if (!ys) continue;
+        for (let i = 0; i < s.x.length; i++) {
+          const v = ys[i];
+          if (v === null || v === undefined || !isFinite(v) || (log && v <= 0)) continue;
+          xmin = Math.min(xmin, s.x[i]); xmax = Math.max(xmax, s.x[i]);
+          ymin = Math.min(ymin, tr(v)); ymax = Math.max(ymax, tr(v));
+        }
       }
     }
     const L = 46, R = 8, T = 8, B = 20;
@@ -262,6 +294,18 @@
     ctx.textAlign = "center";
     const fmtX = (v) => (v >= 1000 ? +(v / 1000).toPrecision(3) + "k" : String(Math.round(v)));
     for (const t of niceTicks(xmin, xmax, 5)) if (Number.isInteger(t)) ctx.fillText(fmtX(t), X(t), h - 6);
+    for (const s of series) { // bands first, under the lines
+      if (!s.lo || !s.hi) continue;
+      const ok = (v) => v !== null && v !== undefined && isFinite(v) && !(log && v <= 0);
+      const idx = [];
+      for (let i = 0; i < s.x.length; i++) if (ok(s.lo[i]) && ok(s.hi[i])) idx.push(i);
+      if (idx.length < 2) continue;
+      ctx.beginPath();
+      idx.forEach((i, k) => (k ? ctx.lineTo(X(s.x[i]), Y(s.hi[i])) : ctx.moveTo(X(s.x[i]), Y(s.hi[i]))));
+      for (let k = idx.length - 1; k >= 0; k--) ctx.lineTo(X(s.x[idx[k]]), Y(s.lo[idx[k]]));
+      ctx.closePath();
+      ctx.fillStyle = s.color; ctx.globalAlpha = 0.18; ctx.fill(); ctx.globalAlpha = 1;
+    }
     for (const s of series) {
       ctx.beginPath();
       let pen = false;
@@ -288,5 +332,5 @@
     return notes.map((n) => `<li class="${esc(n.kind)}">${esc(n.text)}</li>`).join("");
   }
 
-  root.GN = { PALETTE, css, decode, nodeAt, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
+  root.GN = { PALETTE, css, decode, nodeAt, edgeAt, drawBoundary, drawNetwork, drawChart, notesHTML, LAYER_COLORS, fmt };
 })(window);

@@ -39,7 +39,7 @@
     $("test-loss").textContent = fmt(s.test_loss);
     $("timeline-label").textContent = `epoch ${s.epoch} (${i + 1}/${run.snapshots.length})`;
     GN.drawBoundary($("boundary"), s, run.data, {});
-    GN.drawNetwork($("network"), run.data.sizes, s, { mode, columns: run.data.columns });
+    GN.drawNetwork($("network"), run.data.sizes, s, { mode, columns: run.data.inputs || run.data.columns });
     GN.drawChart($("loss-chart"), [
       { x: run.loss.epochs, y: run.loss.train, color: "#1d2330" },
       { x: run.loss.epochs, y: run.loss.test, color: "#e8871e", dash: true },

@@ -437,3 +437,42 @@ def test_broadcast_kernel_option(tmp_path, reference):
         np.testing.assert_allclose(a, b, rtol=1e-6)  # equal to BLAS up to (amplified) rounding
     with pytest.raises(gs.SpecError, match=r"model\.kernel: unknown kernel 'fast'"):
         gs.parse_spec(SPEC.replace('init = "xavier"', 'init = "xavier"\nkernel = "fast"'), "k")
+
+
+def _unaligned(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``a`` at an odd byte offset, as Dask hands data to its workers."""
+    buf = np.zeros(a.nbytes + 1, np.uint8)
+    view = np.frombuffer(buf[1:].data, dtype=a.dtype, count=a.size).reshape(a.shape)
+    buf[1:] = np.frombuffer(a.tobytes(), np.uint8)
+    view.setflags(write=False)
+    assert not view.flags.aligned
+    return view
+
+
+def test_a_group_gives_the_same_bits_from_unaligned_read_only_data():
+    """NumPy's matmul leaves BLAS for unaligned arrays and sums in another order; the worker
+    must train on the same memory layout whatever it was handed."""
+    from glassnet.study.data import split_dataset
+
+    spec = gs.parse_spec(
+        """
+        [data]
+        dataset = [{name = "moons", n_samples = 40}]
+        [model]
+        hidden = [[1], [2]]
+        activation = "tanh"
+        [train]
+        lr = 0.5
+        epochs = 20
+        seeds = 2
+        """
+    )
+    for g in spec.groups():
+        data = split_dataset(g.shared["dataset"], 0.0, 0)
+        moved = tuple(None if a is None else _unaligned(a) for a in data)
+        a = run_group({"shared": g.shared, "configs": g.configs, "data": data})
+        b = run_group({"shared": g.shared, "configs": g.configs, "data": moved})
+        for ra, rb in zip(a["runs"], b["runs"], strict=True):
+            assert np.array_equal(ra["loss_curve"], rb["loss_curve"])
+            assert np.array_equal(ra["grad_norm_init"], rb["grad_norm_init"])
+            assert ra["final_loss"] == rb["final_loss"]

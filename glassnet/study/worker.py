@@ -60,12 +60,14 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """
     from glassnet import convergence, metrics
     from glassnet.network import Network
+    from glassnet.study.data import fresh_arrays
     from glassnet.study.spec import resolve_output
 
     t0 = time.perf_counter()
     shared = task["shared"]
     configs = task["configs"]
-    X, y, Xv, yv = task["data"]
+    # the same memory layout wherever the group runs (see fresh_arrays): bit-equal rows
+    X, y, Xv, yv = fresh_arrays(tuple(task["data"]))
     P = len(configs)
     sizes = [X.shape[1], *shared["hidden"], y.shape[1]]
     output = resolve_output(shared["output"], shared["activation"])

@@ -38,10 +38,11 @@ from glassnet.study.spec import (
     load_spec,
     parse_spec,
 )
-from glassnet.study.store import SpecMismatchError, Store
+from glassnet.study.store import DB_NAME, SpecMismatchError, Store
 
 __all__ = [
     "AXES",
+    "DB_NAME",
     "Group",
     "Progress",
     "Spec",

@@ -160,6 +160,14 @@ _FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
     ),
 }
 _BIASES = ("neuron", "layer", "none")
+#: Most runs one study holds: its plan, its store and its report stay at a few hundred MB.
+MAX_RUNS = 200_000
+#: Most loss-curve values (runs x epochs) one study stores: 8 bytes each, 1.6 GB at most.
+MAX_CURVE_VALUES = 200_000_000
+#: Most memory one group (population) may need while it trains, in bytes.
+MAX_GROUP_BYTES = 4 * 2**30
+#: Largest spec file read.
+MAX_SPEC_BYTES = 1_000_000
 _DTYPES = ("float64", "float32")
 # Outputs whose values lie in (0, 1): the only ones binary cross-entropy accepts.
 _UNIT_OUTPUTS = ("sigmoid", "tanh01", "softmax")
@@ -207,7 +215,10 @@ class SpecError(ValueError):
         self.source = source
         self.problems = list(problems)
         n = len(self.problems)
-        head = f"{source}: {n} problem{'s' if n != 1 else ''} in the study spec"
+        if n == 1:  # one line, naming the file (and the key)
+            super().__init__(self.problems[0])
+            return
+        head = f"{source}: {n} problems in the study spec"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
@@ -631,7 +642,22 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"spec: no such file {str(p)!r}")
-    return parse_spec(p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent)
+    size = p.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            str(p), [f"{p}: {size} bytes; a study spec is a short text file (at most {MAX_SPEC_BYTES})"]
+        )
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            str(p),
+            [f"{p}: not a text file (byte {exc.start} is not UTF-8); a study spec is TOML text"],
+        ) from None
+    if "\x00" in text:
+        raise SpecError(str(p), [f"{p}: not a text file (it holds NUL bytes); a study spec is TOML text"])
+    return parse_spec(text, source=str(p), base_dir=p.parent)
 
 
 # -- axis-specific checks ------------------------------------------------------------------------

@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from glassnet.training import Callback
 
 __all__ = ["run_group"]
 
@@ -31,6 +34,20 @@ def _accuracy(net: Any, X: np.ndarray, y: np.ndarray, P: int) -> np.ndarray:
     return acc
 
 
+class _EpochReport(Callback):
+    """Tells ``report(epochs_done, epochs)`` how far the group is, at most every 0.2 s (it
+    only reads the epoch number: the numbers trained are the same with or without it)."""
+
+    def __init__(self, report: Callable[[int, int], Any], epochs: int) -> None:
+        self.report, self.epochs, self.last = report, epochs, time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, history: Any, net: Any) -> None:
+        now = time.perf_counter()
+        if now - self.last >= 0.2:
+            self.last = now
+            self.report(epoch + 1, self.epochs)
+
+
 def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """Train one group of runs as a single population.
 
@@ -41,6 +58,8 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         the settings shared by the group, one full configuration per member (member ``k``
         trains with ``configs[k]["seed"]`` and ``configs[k]["lr"]``), and the training data
         ``X (N, n_in)``, ``y (N, n_out)`` with an optional validation split (or None).
+        An optional ``"progress"``: a callable ``(epochs_done, epochs)`` told how far the
+        training is, at most five times a second.
 
     Returns
     -------
@@ -82,6 +101,8 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         kernel=shared.get("kernel", "blas"),
     )
     validation = (Xv, yv) if Xv is not None else None
+    report = task.get("progress")
+    callbacks = [] if report is None else [_EpochReport(report, int(shared["epochs"]))]
     hist = net.fit(
         X,
         y,
@@ -94,6 +115,7 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         l2=float(shared["l2"]),
         schedule=shared["schedule"],
         stats_every=int(shared["epochs"]),  # per-layer statistics at epoch 0 (and the last)
+        callbacks=callbacks,
     )
     loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)
     n_layers = len(sizes) - 1

@@ -143,8 +143,8 @@ def test_store_layout_and_status(tmp_path, reference):
 def test_progress_callback_counts_runs(tmp_path):
     events = []
     gs.run(gs.parse_spec(SPEC, "small.toml"), tmp_path / "p", jobs=1, progress=events.append)
-    assert [e.event for e in events] == ["start"] + ["group"] * 8 + ["done"]
-    assert [e.runs_done for e in events] == [0, 6, 12, 18, 24, 30, 36, 42, 48, 48]
+    assert [e.event for e in events if e.event != "tick"] == ["start"] + ["group"] * 8 + ["done"]
+    assert [e.runs_done for e in events if e.event != "tick"] == [0, 6, 12, 18, 24, 30, 36, 42, 48, 48]
     assert [e.runs_left for e in events][-1] == 0
     assert events[0].eta is None and events[-1].eta == 0.0
     assert events[-1].groups_done == events[-1].groups_total == 8
@@ -200,7 +200,7 @@ def test_same_spec_rerun_trains_nothing(tmp_path):
     gs.run(
         gs.parse_spec("# same study\n" + SPEC, "again.toml"), out, jobs=1, progress=events.append
     )
-    assert [e.event for e in events] == ["start", "done"]
+    assert [e.event for e in events if e.event != "tick"] == ["start", "done"]
     assert events[0].groups_total == 0
     after = gs.open(out).results()
     pd.testing.assert_frame_equal(before.drop(columns=[*ARRAYS]), after.drop(columns=[*ARRAYS]))

@@ -97,7 +97,9 @@ def run_cmd(
             return "done"
         if p.groups_total == 0:
             return "nothing to train"
-        return f"training groups ({p.groups_done}/{p.groups_total} stored, {p.groups_running} running)"
+        return (
+            f"training groups ({p.groups_done}/{p.groups_total} stored, {p.groups_running} running)"
+        )
 
     def line(p: gs.Progress) -> str:
         stored = p.runs_done - state["stored_before"]
@@ -120,7 +122,7 @@ def run_cmd(
                 f"{p.groups_total} group(s) to train on {where}",
                 highlight=False,
             )
-            state["task"] = bar.add_task(spec_obj.name, total=1.0, completed=0.0, line=line(p))
+            state["task"] = bar.add_task(spec_obj.name, total=1.0, completed=0, line=line(p))
         elif p.event == "retry":
             console.print(p.message, style="yellow", highlight=False)
         if live:

@@ -70,8 +70,8 @@ def split_dataset(
 
 
 def fresh_arrays(
-    data: tuple[np.ndarray | None, ...],
-) -> tuple[np.ndarray | None, ...]:
+    data: tuple[Any, ...],
+) -> tuple[Any, ...]:
     """Copies of a task's arrays in fresh, aligned, C-contiguous, writable float64 memory.
 
     Every worker (this process, a local worker process, a Dask worker) trains on arrays built

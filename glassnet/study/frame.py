@@ -11,33 +11,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from glassnet.study.spec import dataset_label, resolve_output
+from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
-__all__ = ["export_frame", "read_export", "results_frame"]
+__all__ = [
+    "COLUMNS",
+    "activation_label",
+    "export_frame",
+    "hidden_label",
+    "read_export",
+    "results_frame",
+]
 
-# column -> pandas dtype (curves and config handled separately)
-COLUMNS: dict[str, str] = {
-    "run_id": "int64",
-    "config_hash": "string",
-    "group_key": "string",
-    "dataset": "string",
-    "hidden": "string",
-    "depth": "int64",
-    "activation": "string",
-    "output": "string",
-    "bias": "string",
-    "init": "string",
-    "loss": "string",
-    "optimizer": "string",
-    "schedule": "string",
-    "l2": "float64",
-    "batch_size": "Int64",
-    "epochs": "int64",
-    "lr": "float64",
-    "seed": "int64",
-    "status": "string",
-    "converged": "bool",
-    "diverged": "bool",
+
+# column -> pandas dtype (curves and config handled separately): the axes' columns come from
+# the axis table, each with the dtype it names; "depth" follows "hidden".
+_AXIS_COLUMNS: dict[str, str] = {}
+for _ax in AXIS_TABLE:
+    _AXIS_COLUMNS[_ax.column] = _ax.dtype
+    if _ax.name == "hidden":
+        _AXIS_COLUMNS["depth"] = "int64"
+#: outcome columns of a run (from the store)
+OUTCOMES: dict[str, str] = {
     "epoch_threshold": "int64",
     "epoch_paper": "int64",
     "diverged_epoch": "int64",
@@ -51,19 +45,19 @@ COLUMNS: dict[str, str] = {
     "group_size": "int64",
     "worker": "string",
     "finished_at": "string",
+}
+COLUMNS: dict[str, str] = {
+    "run_id": "int64",
+    "config_hash": "string",
+    "group_key": "string",
+    **_AXIS_COLUMNS,
+    "status": "string",
+    "converged": "bool",
+    "diverged": "bool",
+    **OUTCOMES,
     "config": "string",
 }
 CURVES = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
-
-
-def hidden_label(hidden: Sequence[int]) -> str:
-    """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
-    return "-".join(str(w) for w in hidden) if hidden else "none"
-
-
-def activation_label(act: str | Sequence[str]) -> str:
-    """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
-    return act if isinstance(act, str) else ",".join(act)
 
 
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -75,46 +69,18 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "run_id": r["run_id"],
             "config_hash": r["config_hash"],
             "group_key": r["group_key"],
-            "dataset": dataset_label(c["dataset"]),
-            "hidden": hidden_label(c["hidden"]),
-            "depth": len(c["hidden"]),
-            "activation": activation_label(c["activation"]),
-            "output": resolve_output(c["output"], c["activation"]),
-            "bias": c["bias"],
-            "init": c["init"],
-            "loss": c["loss"],
-            "optimizer": c["optimizer"],
-            "schedule": c["schedule"],
-            "l2": c["l2"],
-            "batch_size": c["batch_size"],
-            "epochs": c["epochs"],
-            "lr": c["lr"],
-            "seed": c["seed"],
-            "status": r["status"],
-            "converged": r["status"] == "converged",
-            "diverged": r["status"] == "diverged",
         }
-        for key in (
-            "epoch_threshold",
-            "epoch_paper",
-            "diverged_epoch",
-            "epochs_run",
-            "final_loss",
-            "final_accuracy",
-            "final_val_loss",
-            "final_val_accuracy",
-            "wall_time",
-            "group_wall_time",
-            "group_size",
-            "worker",
-            "finished_at",
-        ):
+        for ax in AXIS_TABLE:
+            rec[ax.column] = ax.value(c)
+        rec["depth"] = len(c["hidden"])
+        rec["status"] = r["status"]
+        rec["converged"] = r["status"] == "converged"
+        rec["diverged"] = r["status"] == "diverged"
+        for key in OUTCOMES:
             rec[key] = r[key]
         rec["config"] = json.dumps(c, sort_keys=True)
-        rec["loss_curve"] = r["loss_curve"]
-        rec["val_loss_curve"] = r["val_loss_curve"]
-        rec["grad_norm_init"] = r["grad_norm_init"]
-        rec["saturated_init"] = r["saturated_init"]
+        for key in CURVES:
+            rec[key] = r[key]
         recs.append(rec)
     df = pd.DataFrame.from_records(recs, columns=[*COLUMNS, *CURVES])
     return _typed(df)
@@ -199,6 +165,9 @@ def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
                 None if not isinstance(v, str) or not v else np.asarray(json.loads(v), np.float64)
                 for v in df[col]
             ]
+    for ax in AXIS_TABLE:  # exports made before an axis existed: it had its default
+        if not ax.hashed_at_default and ax.column not in df.columns:
+            df[ax.column] = ax.default
     missing = [c for c in (*COLUMNS, *CURVES) if c not in df.columns]
     if missing:
         raise ValueError(f"path: {str(p)!r} is not a study export (missing {missing})")

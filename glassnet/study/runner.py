@@ -13,14 +13,15 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from glassnet.study.data import split_dataset
-from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec
+from glassnet.study.directory import Study
+from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec, plan
 from glassnet.study.store import Store
 
 __all__ = ["Progress", "StudyIncompleteError", "plan", "run"]
@@ -96,26 +97,6 @@ class _Task:
     errors: list[str] = field(default_factory=list)
 
 
-def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
-    """The groups still to train.
-
-    Parameters
-    ----------
-    spec : Spec
-        The study spec.
-    done : iterable of str
-        Config hashes of the runs already stored.
-
-    Returns
-    -------
-    list of Group
-        Groups (see :meth:`Spec.groups`) of the runs whose hash is not in ``done``.
-    """
-    done = set(done)
-    missing = [c for c in spec.runs() if config_hash(c) not in done]
-    return spec.groups(missing)
-
-
 def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
     run_ids = {config_hash(c): i for i, c in enumerate(spec.runs())}
     datasets: dict[str, tuple[Any, ...]] = {}
@@ -139,8 +120,9 @@ def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
                 strict=True,
             )
         )
-        cost = _cost(g.size, g.shared["epochs"], len(g.shared["hidden"]) + 1, n_params,
-                     data[0].shape[0])
+        cost = _cost(
+            g.size, g.shared["epochs"], len(g.shared["hidden"]) + 1, n_params, data[0].shape[0]
+        )
         payload = {"shared": g.shared, "configs": g.configs, "data": data}
         tasks.append(_Task(i, g, entries, payload, cost))
     # longest first: better balance across workers; results do not depend on the order
@@ -510,7 +492,6 @@ def run(
         If some groups still failed after their retries (the others are stored; run again
         to retry the missing ones).
     """
-    from glassnet.study import Study
     from glassnet.study.worker import run_group
 
     if not isinstance(spec, Spec):

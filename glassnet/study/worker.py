@@ -80,7 +80,7 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     from glassnet import convergence, metrics
     from glassnet.network import Network
     from glassnet.study.data import fresh_arrays
-    from glassnet.study.spec import resolve_output
+    from glassnet.study.spec import AXIS_TABLE, resolve_output
 
     t0 = time.perf_counter()
     shared = task["shared"]
@@ -89,32 +89,39 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     X, y, Xv, yv = fresh_arrays(tuple(task["data"]))
     P = len(configs)
     sizes = [X.shape[1], *shared["hidden"], y.shape[1]]
-    output = resolve_output(shared["output"], shared["activation"])
-    net = Network(
-        sizes,
-        activation=shared["activation"],
-        output=output,
-        bias=shared["bias"],
-        init=shared["init"],
-        seed=[int(c["seed"]) for c in configs],
-        dtype=shared["dtype"],
-        kernel=shared.get("kernel", "blas"),
-    )
+    # every axis reaches the engine as the axis table says
+    network_kw: dict[str, Any] = {}
+    fit_kw: dict[str, Any] = {}
+    for ax in AXIS_TABLE:
+        value = shared.get(ax.name, ax.default)
+        if ax.reach == "network":
+            network_kw[ax.argument] = value
+        elif ax.reach == "fit":
+            fit_kw[ax.argument] = value
+        elif ax.reach == "member":
+            values = [c.get(ax.name, ax.default) for c in configs]
+            if ax.argument == "seed":
+                network_kw["seed"] = [int(v) for v in values]
+            else:
+                fit_kw[ax.argument] = [float(v) for v in values]
+    network_kw["output"] = resolve_output(shared["output"], shared["activation"])
+    fit_kw["epochs"] = int(fit_kw["epochs"])
+    fit_kw["l2"] = float(fit_kw["l2"])
+    net = Network(sizes, **network_kw, dtype=shared["dtype"], kernel=shared.get("kernel", "blas"))
     validation = (Xv, yv) if Xv is not None else None
     report = task.get("progress")
-    callbacks = [] if report is None else [_EpochReport(report, int(shared["epochs"]))]
+    # the compiled backend runs a whole group as one program: a callback would cut it up
+    callbacks = (
+        [_EpochReport(report, fit_kw["epochs"])]
+        if report is not None and fit_kw.get("backend", "numpy") == "numpy"
+        else []
+    )
     hist = net.fit(
         X,
         y,
-        loss=shared["loss"],
-        optimizer=shared["optimizer"],
-        lr=[float(c["lr"]) for c in configs],
-        epochs=int(shared["epochs"]),
-        batch_size=shared["batch_size"],
+        **fit_kw,
         validation=validation,
-        l2=float(shared["l2"]),
-        schedule=shared["schedule"],
-        stats_every=int(shared["epochs"]),  # per-layer statistics at epoch 0 (and the last)
+        stats_every=fit_kw["epochs"],  # per-layer statistics at epoch 0 (and the last)
         callbacks=callbacks,
     )
     loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)

@@ -98,14 +98,19 @@ class _Task:
 
 
 def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
-    run_ids = {config_hash(c): i for i, c in enumerate(spec.runs())}
+    run_ids: dict[str, int] = {}
     datasets: dict[str, tuple[Any, ...]] = {}
     tasks = []
     for i, g in enumerate(groups):
-        entries = []
-        for c in g.configs:
-            h = config_hash(c)
-            entries.append((run_ids[h], h, group_key(c), c))
+        if len(g.run_ids) == len(g.hashes) == g.size:  # from plan(): known already
+            entries = [
+                (r, h, g.key, c) for r, h, c in zip(g.run_ids, g.hashes, g.configs, strict=True)
+            ]
+        else:
+            if not run_ids:
+                run_ids = {h: j for j, h in enumerate(spec.index()[1])}
+            hs = [config_hash(c) for c in g.configs]
+            entries = [(run_ids[h], h, group_key(c), c) for h, c in zip(hs, g.configs, strict=True)]
         dkey = config_hash({k: g.shared[k] for k in ("dataset", "validation", "split_seed")})
         if dkey not in datasets:
             datasets[dkey] = split_dataset(

@@ -382,6 +382,9 @@ class Group:
     key: str
     shared: dict[str, Any]
     configs: list[dict[str, Any]] = field(default_factory=list)
+    #: each member's position in the grid (``run_id``) and :func:`config_hash`, when known
+    run_ids: list[int] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -476,18 +479,53 @@ class Spec:
             consecutive chunks of at most that many members.
         """
         if configs is None:
-            configs = self.runs()
-        by_key: dict[str, list[dict[str, Any]]] = {}
-        for cfg in configs:
-            by_key.setdefault(group_key(cfg), []).append(dict(cfg))
+            return plan(self)
+        configs = [dict(c) for c in configs]
+        return self._grouped(configs, [group_key(c) for c in configs], [], [])
+
+    def _grouped(
+        self,
+        configs: list[dict[str, Any]],
+        keys: list[str],
+        run_ids: list[int],
+        hashes: list[str],
+    ) -> list[Group]:
+        by_key: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            by_key.setdefault(key, []).append(i)
         cap = int(self.fixed["max_population"]) or None
         groups = []
         for key, members in by_key.items():
-            shared = {k: v for k, v in members[0].items() if k not in POPULATION_AXES}
+            shared = {k: v for k, v in configs[members[0]].items() if k not in POPULATION_AXES}
             step = cap or len(members)
             for i in range(0, len(members), step):
-                groups.append(Group(key=key, shared=shared, configs=members[i : i + step]))
+                chunk = members[i : i + step]
+                groups.append(
+                    Group(
+                        key=key,
+                        shared=shared,
+                        configs=[configs[j] for j in chunk],
+                        run_ids=[run_ids[j] for j in chunk] if run_ids else [],
+                        hashes=[hashes[j] for j in chunk] if hashes else [],
+                    )
+                )
         return groups
+
+    def index(self) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """Every run's configuration, :func:`config_hash` and :func:`group_key`, in grid
+        order (computed once per spec: each group key once per group)."""
+        cached = self.__dict__.get("_index")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        configs = self.runs()
+        hashes = [config_hash(c) for c in configs]
+        keys: list[str] = []
+        members = math.prod(len(self.axes[a]) for a in POPULATION_AXES)
+        for i in range(0, len(configs), members):  # population axes vary fastest
+            keys.extend([group_key(configs[i])] * members)
+        out = (configs, hashes, keys)
+        object.__setattr__(self, "_index", out)
+        return out
 
 
 def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
@@ -506,8 +544,14 @@ def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
         Groups (see :meth:`Spec.groups`) of the runs whose hash is not in ``done``.
     """
     done = set(done)
-    missing = [c for c in spec.runs() if config_hash(c) not in done]
-    return spec.groups(missing)
+    configs, hashes, keys = spec.index()
+    missing = [i for i, h in enumerate(hashes) if h not in done]
+    return spec._grouped(
+        [configs[i] for i in missing],
+        [keys[i] for i in missing],
+        missing,
+        [hashes[i] for i in missing],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -735,7 +779,9 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         if isinstance(val, list):  # pragma: no cover - number() never returns lists
             ck.bad(key, "must be a single value")
 
-    _check_combinations(ck, axes, fixed)
+    _check_size(ck, axes)
+    if not ck.problems:  # loading data sets only makes sense for a grid of a sane size
+        _check_combinations(ck, axes, fixed)
     if ck.problems:
         raise SpecError(source, ck.problems)
     return Spec(
@@ -987,8 +1033,73 @@ def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
         if raw < 1:
             ck.bad("train.seeds", f"expected a count >= 1 or a list of seeds, got {raw!r}")
             return []
+        if raw > MAX_RUNS:  # refused before a list of that many seeds is made
+            ck.bad(
+                "train.seeds",
+                f"{raw:,} seeds make at least {raw:,} runs, more than the {MAX_RUNS:,} one "
+                "study holds; split it into several studies",
+            )
+            return []
         return list(range(raw))
     return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
+
+
+def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> None:
+    """Refuse grids too large to plan, store or train, naming the key that makes them so,
+    before a single configuration is built."""
+    lengths = {a: len(axes.get(a, [])) for a in AXES}
+    if not all(lengths.values()):
+        return  # an empty axis was reported already
+    n_runs = math.prod(lengths.values())
+    if n_runs > MAX_RUNS:
+        big = max(AXIS_TABLE, key=lambda a: lengths[a.name])
+        ck.bad(
+            f"{big.section}.{big.key}",
+            f"the grid has {n_runs:,} runs ("
+            + " x ".join(f"{n} {a}" for a, n in lengths.items() if n > 1)
+            + f"), more than the {MAX_RUNS:,} one study holds; split it into several studies",
+        )
+        return
+    curve = n_runs // lengths["epochs"] * sum(axes["epochs"])
+    if curve > MAX_CURVE_VALUES:
+        ck.bad(
+            "train.epochs",
+            f"{n_runs:,} runs of up to {max(axes['epochs']):,} epochs store {curve:,} loss "
+            f"values ({curve * 8 / 2**30:.1f} GiB), more than the {MAX_CURVE_VALUES:,} one "
+            "study holds; fewer epochs or runs",
+        )
+
+
+def _check_group_memory(
+    ck: _Checker,
+    axes: Mapping[str, list[Any]],
+    fixed: Mapping[str, Any],
+    shapes: Mapping[str, tuple[int, int, int, bool]],
+) -> None:
+    """Refuse groups (populations) whose training would need more than MAX_GROUP_BYTES:
+    parameters, gradients and two optimizer moments, and three arrays per layer and sample
+    (activations, pre-activations, deltas) for each member."""
+    members = len(axes["lr"]) * len(axes["seed"])
+    cap = int(fixed.get("max_population") or 0)
+    P = min(members, cap) if cap else members
+    itemsize = 4 if fixed.get("dtype") == "float32" else 8
+    for ds_key, (n, n_in, n_out, _) in shapes.items():
+        for h in axes["hidden"]:
+            sizes = [n_in, *h, n_out]
+            params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+            per_member = itemsize * (4 * params + 3 * n * sum(sizes))
+            need = P * per_member
+            if need > MAX_GROUP_BYTES:
+                fits = max(1, MAX_GROUP_BYTES // per_member)
+                ck.bad(
+                    "run.max_population" if cap else "train.seeds",
+                    f"a group of {P:,} members (learning rates x seeds) on "
+                    f"{_label(json.loads(ds_key))} with hidden layers {h} needs about "
+                    f"{need / 2**30:.1f} GiB to train, more than "
+                    f"{MAX_GROUP_BYTES / 2**30:.0f} GiB; set [run] max_population = {fits:,} "
+                    "(or less) to train it in chunks",
+                )
+                return
 
 
 def _dataset_shape(ds: Mapping[str, Any]) -> tuple[int, int, int, bool]:
@@ -1018,6 +1129,7 @@ def _check_combinations(
             shapes[_canonical(ds)] = _dataset_shape(ds)
         except (ValueError, TypeError, KeyError, OSError) as exc:
             ck.bad(ck.key("data.dataset", i), f"cannot load data set {_label(ds)}: {exc}")
+    _check_group_memory(ck, axes, fixed, shapes)
     for i, act in enumerate(axes["activation"]):
         if not isinstance(act, list):
             continue

@@ -144,7 +144,18 @@ def test_progress_callback_counts_runs(tmp_path):
     events = []
     gs.run(gs.parse_spec(SPEC, "small.toml"), tmp_path / "p", jobs=1, progress=events.append)
     assert [e.event for e in events if e.event != "tick"] == ["start"] + ["group"] * 8 + ["done"]
-    assert [e.runs_done for e in events if e.event != "tick"] == [0, 6, 12, 18, 24, 30, 36, 42, 48, 48]
+    assert [e.runs_done for e in events if e.event != "tick"] == [
+        0,
+        6,
+        12,
+        18,
+        24,
+        30,
+        36,
+        42,
+        48,
+        48,
+    ]
     assert [e.runs_left for e in events][-1] == 0
     assert events[0].eta is None and events[-1].eta == 0.0
     assert events[-1].groups_done == events[-1].groups_total == 8

@@ -19,6 +19,10 @@ from typing import Any
 import click
 
 
+#: seconds between two plain progress lines when standard error is not a terminal
+LINE_EVERY = 10.0
+
+
 def _fmt_seconds(s: float | None) -> str:
     if s is None:
         return "-:--:--"
@@ -91,6 +95,8 @@ def run_cmd(
     )
     bar = Progress(*columns, console=console, disable=not live, transient=False)
     state: dict[str, Any] = {"last_line": time.monotonic(), "stored_before": 0}
+    if not quiet and spec_obj.n_runs > 20_000:  # planning takes a moment: say so first
+        console.print(f"planning {spec_obj.n_runs:,} runs ...", highlight=False)
 
     def stage(p: gs.Progress) -> str:
         if p.event == "done":
@@ -127,7 +133,7 @@ def run_cmd(
             console.print(p.message, style="yellow", highlight=False)
         if live:
             bar.update(state["task"], completed=p.work_done, line=line(p))
-        elif p.event in ("tick", "group") and time.monotonic() - state["last_line"] >= 10.0:
+        elif p.event in ("tick", "group") and time.monotonic() - state["last_line"] >= LINE_EVERY:
             # not a terminal (a log file, a batch job): a plain line every 10 s, a heartbeat
             # also while a long group trains
             state["last_line"] = time.monotonic()

@@ -15,10 +15,10 @@ import pytest
 import glassnet.study as gs
 import glassnet.study.spec as spec_mod
 from glassnet.network import Network
-from glassnet.training import fit
 from glassnet.study.frame import COLUMNS
-from glassnet.study.report import AXIS_COLUMNS, _TITLES
+from glassnet.study.report import _TITLES, AXIS_COLUMNS
 from glassnet.study.spec import _KEYS, AXIS_TABLE
+from glassnet.training import fit
 
 SPEC = """
 [data]

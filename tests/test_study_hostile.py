@@ -44,7 +44,7 @@ def test_a_binary_spec_is_one_line_naming_the_file(tmp_path, capsys):
     err = one_line_error(capsys, "study", "run", str(spec), "--out", str(tmp_path / "o"))
     assert str(spec) in err and "not a text file" in err
     assert not (tmp_path / "o").exists()
-    with pytest.raises(SpecError, match="weights.toml: not a text file"):
+    with pytest.raises(SpecError, match=r"weights\.toml: not a text file"):
         gs.load_spec(spec)
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import click
 
-
 #: seconds between two plain progress lines when standard error is not a terminal
 LINE_EVERY = 10.0
 

@@ -126,17 +126,18 @@ def run_cmd(
                 f"study {spec_obj.name!r}: {p.runs_total} runs, {p.runs_done} already stored, "
                 f"{p.groups_total} group(s) to train on {where}",
                 highlight=False,
+                soft_wrap=True,
             )
             state["task"] = bar.add_task(spec_obj.name, total=1.0, completed=0, line=line(p))
         elif p.event == "retry":
-            console.print(p.message, style="yellow", highlight=False)
+            console.print(p.message, style="yellow", highlight=False, soft_wrap=True)
         if live:
             bar.update(state["task"], completed=p.work_done, line=line(p))
         elif p.event in ("tick", "group") and time.monotonic() - state["last_line"] >= LINE_EVERY:
             # not a terminal (a log file, a batch job): a plain line every 10 s, a heartbeat
             # also while a long group trains
             state["last_line"] = time.monotonic()
-            console.print(line(p), highlight=False)
+            console.print(line(p), highlight=False, soft_wrap=True)
 
     started = time.monotonic()
     with bar:

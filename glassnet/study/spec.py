@@ -45,7 +45,9 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    per-layer names inside the axis list; ``output`` [sigmoid] (``"same"``: the
                    hidden activation, tanh as tanh01); ``bias`` [neuron]; ``init`` [xavier];
                    ``dtype`` [float64] and ``kernel`` [blas] (not axes; ``kernel = "broadcast"``
-                   is faster for populations of small networks, equal to BLAS up to rounding)
+                   is faster for populations of small networks, equal to BLAS up to rounding);
+                   ``backend`` [numpy]: ``"jax"`` trains each group as one compiled program
+                   (``pip install 'glassnet[jax]'``)
 ``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
                    ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
                    a count n (seeds 0..n-1) or a list of seeds
@@ -54,6 +56,13 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    (:func:`glassnet.convergence.paper_epoch`; engine defaults if absent)
 ``[run]``          ``max_population`` [0 = no limit]: split larger groups into chunks
 =================  =============================================================================
+
+Every axis is one entry of :data:`AXIS_TABLE`, which the spec, the worker, the results and
+the report all read.
+
+Bounds, checked before any configuration is built: at most :data:`MAX_RUNS` runs, at most
+:data:`MAX_CURVE_VALUES` stored loss values (runs x epochs) and at most
+:data:`MAX_GROUP_BYTES` of memory to train one group (else set ``[run] max_population``).
 
 The whole spec is checked before anything runs; every problem is reported at once with the
 file and the key (:class:`SpecError`): unknown keys, names and data sets (with a suggestion),
@@ -779,8 +788,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         if isinstance(val, list):  # pragma: no cover - number() never returns lists
             ck.bad(key, "must be a single value")
 
-    _check_size(ck, axes)
-    if not ck.problems:  # loading data sets only makes sense for a grid of a sane size
+    if _check_size(ck, axes):  # data sets are loaded only for a grid of a sane size
         _check_combinations(ck, axes, fixed)
     if ck.problems:
         raise SpecError(source, ck.problems)
@@ -1044,12 +1052,12 @@ def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
     return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
 
 
-def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> None:
+def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> bool:
     """Refuse grids too large to plan, store or train, naming the key that makes them so,
-    before a single configuration is built."""
+    before a single configuration is built; False if refused."""
     lengths = {a: len(axes.get(a, [])) for a in AXES}
     if not all(lengths.values()):
-        return  # an empty axis was reported already
+        return True  # an empty axis was reported already
     n_runs = math.prod(lengths.values())
     if n_runs > MAX_RUNS:
         big = max(AXIS_TABLE, key=lambda a: lengths[a.name])
@@ -1059,7 +1067,7 @@ def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> None:
             + " x ".join(f"{n} {a}" for a, n in lengths.items() if n > 1)
             + f"), more than the {MAX_RUNS:,} one study holds; split it into several studies",
         )
-        return
+        return False
     curve = n_runs // lengths["epochs"] * sum(axes["epochs"])
     if curve > MAX_CURVE_VALUES:
         ck.bad(
@@ -1068,6 +1076,8 @@ def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> None:
             f"values ({curve * 8 / 2**30:.1f} GiB), more than the {MAX_CURVE_VALUES:,} one "
             "study holds; fewer epochs or runs",
         )
+        return False
+    return True
 
 
 def _check_group_memory(

@@ -489,8 +489,8 @@ class Spec:
         """
         if configs is None:
             return plan(self)
-        configs = [dict(c) for c in configs]
-        return self._grouped(configs, [group_key(c) for c in configs], [], [])
+        copies = [dict(c) for c in configs]
+        return self._grouped(copies, [group_key(c) for c in copies], [], [])
 
     def _grouped(
         self,
@@ -525,7 +525,7 @@ class Spec:
         order (computed once per spec: each group key once per group)."""
         cached = self.__dict__.get("_index")
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         configs = self.runs()
         hashes = [config_hash(c) for c in configs]
         keys: list[str] = []

@@ -55,10 +55,10 @@ class Progress:
     elapsed : float
         Seconds since this call started training.
     eta : float or None
-        Estimated seconds left: elapsed time x (work left / work done), where a group's work
-        is its epochs x (a per-layer cost of an epoch + members x parameters x samples) and
-        the groups in flight count with the share of their epochs done; None before any work
-        is done.
+        Estimated seconds left: work left / the rate of work since work was first seen done
+        (so starting the workers does not count), where a group's work is its epochs x (a
+        per-layer cost of an epoch + members x parameters x samples) and the groups in flight
+        count with the share of their epochs done; None before any work is done.
     message : str
         What happened, for a log line (e.g. the retried group and why).
     runs_converged : int
@@ -170,12 +170,14 @@ class _Driver:
         self.tasks = tasks
         self.runs_total = runs_total
         self.progress = progress
-        self.sink = sink  # where worker processes put (task index, epochs done, epochs)
+        self.sink = sink  # where local worker processes put (task index, epochs done, epochs)
+        self.drain: Callable[[], list[Any]] | None = None  # the same, from a Dask cluster
         self.runs_done = store.count()
         self.runs_converged = store.status_counts().get("converged", 0)
         self.groups_done = 0
         self.t0 = time.perf_counter()
         self.last_report = 0.0
+        self.first: tuple[float, float] | None = None  # (elapsed, work done) when first seen
         self.failed: list[_Task] = []
         self.cost_total = sum(t.cost for t in tasks)
         self.cost_done = 0.0
@@ -205,6 +207,9 @@ class _Driver:
                 except (OSError, EOFError, ValueError):  # pragma: no cover - queue torn down
                     break
                 self.epochs(index, done, total)
+        if self.drain is not None:
+            for index, done, total in self.drain():
+                self.epochs(int(index), int(done), int(total))
         self.report("tick")
 
     def report(self, event: str, message: str = "") -> None:
@@ -220,7 +225,15 @@ class _Driver:
         done = self.cost_done + sum(
             self.by_index[i].cost * f for i, f in self.running.items() if i in self.by_index
         )
-        eta = elapsed * (self.cost_total - done) / done if done > 0 else None
+        # the rate since work was first seen done, so that starting the workers (spawning,
+        # imports, sending data) does not count as work; until then, the rate since the start
+        if done > 0 and self.first is None:
+            self.first = (elapsed, done)
+        eta: float | None = None
+        if self.first is not None and done > self.first[1]:
+            eta = (elapsed - self.first[0]) * (self.cost_total - done) / (done - self.first[1])
+        elif done > 0 and event != "tick":  # a first stored group: the rate since the start
+            eta = elapsed * (self.cost_total - done) / done
         if event == "done":
             eta = 0.0 if not self.failed else None
         self.progress(
@@ -288,6 +301,23 @@ class _ToParent:
 
 
 _SINK: Any = None  # in a local worker process: the queue to the parent (see _worker_init)
+
+
+class _ToDask:
+    """In-group progress of a group trained on a Dask worker: put on a named
+    ``distributed.Queue`` (through the scheduler; a few small messages a second). Progress
+    is best effort: a failure to report never fails the group."""
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name, self.index = name, index
+
+    def __call__(self, done: int, total: int) -> None:
+        try:
+            from distributed import Queue
+
+            Queue(self.name).put([self.index, done, total])
+        except Exception:  # pragma: no cover - scheduler gone; the result still comes back
+            pass
 
 
 def _describe(g: Group) -> str:
@@ -418,6 +448,21 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
         client = scheduler
     try:
         futures = {}
+        reporter: Callable[[int], Any] = lambda index: None  # noqa: E731
+        if driver.progress is not None:
+            from distributed import Queue
+
+            name = f"glassnet-study-{os.getpid()}-{id(driver)}"
+            queue = Queue(name, client=client)
+
+            def drain() -> list[Any]:
+                try:
+                    return list(queue.get(batch=True))
+                except Exception:  # pragma: no cover - scheduler gone: no progress, no harm
+                    return []
+
+            driver.drain = drain
+            reporter = lambda index: _ToDask(name, index)  # noqa: E731
         # Each data set goes to the cluster once, as the result of a task (not scattered): if
         # the worker holding it dies, the scheduler recomputes it instead of losing it.
         shared_data: dict[int, Any] = {}
@@ -425,7 +470,7 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
             data = task.payload["data"]
             if id(data) not in shared_data:
                 shared_data[id(data)] = client.submit(_identity, data, pure=False)
-            payload = {**driver.payload(task), "data": shared_data[id(data)]}
+            payload = {**driver.payload(task, reporter(task.index)), "data": shared_data[id(data)]}
             fut = client.submit(fn, payload, pure=False, retries=retries)
             futures[fut] = task
         pending = set(futures)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,14 @@ seeds = 2
 
 MARKER_ENV = "GLASSNET_TEST_DASK_KILL_MARKER"
 VOLATILE = ["wall_time", "group_wall_time", "worker", "finished_at"]
+
+
+def report_epochs(task):
+    """Train a group slowly enough to be seen, telling how far it is."""
+    for done in range(1, 4):
+        time.sleep(0.3)
+        task["progress"](done * 20, 60)
+    return run_group({**task, "progress": None})
 
 
 def die_once(task):
@@ -164,3 +173,22 @@ def test_cluster_rows_are_bit_equal_to_local_rows_on_real_data(cluster, tmp_path
         db.execute("DELETE FROM runs WHERE json_extract(config, '$.dataset.name') = 'digits'")
     gs.run(spec, tmp_path / "resumed", scheduler=lc.scheduler_address)
     assert_same_results(serial, gs.open(tmp_path / "resumed").results())
+
+
+def test_cluster_workers_report_progress_inside_groups(cluster, tmp_path):
+    lc, _ = cluster
+    text = SPEC.replace('dataset = ["xor", "paper"]', 'dataset = "xor"').replace(
+        "hidden = [[3], [4]]", "hidden = [[3]]"
+    )
+    events: list[gs.Progress] = []
+    gs.run(
+        gs.parse_spec(text, "t.toml"),
+        tmp_path / "t",
+        scheduler=lc.scheduler_address,
+        group_fn=report_epochs,
+        progress=events.append,
+    )
+    first = next(i for i, e in enumerate(events) if e.event == "group")
+    ticks = [e for e in events[:first] if e.event == "tick"]
+    assert 0 < max(e.work_done for e in ticks) < 1  # epochs done inside the groups in flight
+    assert events[-1].runs_done == 12

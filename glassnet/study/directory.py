@@ -73,11 +73,11 @@ class Study:
         Returns
         -------
         pandas.DataFrame
-            Columns: ``run_id``, ``config_hash``, ``group_key``, one column per axis
-            (``dataset``, ``hidden`` as ``"8-8"``, ``depth``, ``activation``, ``output`` (the
-            resolved output activation), ``bias``, ``init``, ``loss``, ``optimizer``,
-            ``schedule``, ``l2``, ``batch_size`` (<NA> = full batch), ``epochs``, ``lr``,
-            ``seed``), then ``status``, ``converged``, ``diverged``, ``epoch_threshold``,
+            Columns: ``run_id``, ``config_hash``, ``group_key``, one column per axis of
+            :data:`~glassnet.study.spec.AXIS_TABLE` (``dataset``, ``hidden`` as ``"8-8"``
+            followed by ``depth``, ``activation``, ``output`` (the resolved output
+            activation), ``bias``, ``init``, ``loss``, ``optimizer``, ``schedule``, ``l2``,
+            ``batch_size`` (<NA> = full batch), ``epochs``, ``backend``, ``lr``, ``seed``), then ``status``, ``converged``, ``diverged``, ``epoch_threshold``,
             ``epoch_paper``, ``diverged_epoch`` (-1 = never), ``epochs_run``,
             ``final_loss``, ``final_accuracy``, ``final_val_loss``, ``final_val_accuracy``
             (NaN where not applicable), ``wall_time`` (the group's seconds / its size),

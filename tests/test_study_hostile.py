@@ -136,3 +136,23 @@ def test_a_population_too_large_for_memory_suggests_max_population():
     assert f"max_population = {4 * 2**30 // per_member:,}" in problem
     capped = text + "\n[run]\nmax_population = 20\n"
     assert gs.parse_spec(capped, "mem.toml").n_runs == 2000
+
+
+def test_a_store_of_another_program_is_refused_but_a_bare_database_is_used(tmp_path, capsys):
+    import sqlite3
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY)
+    theirs, bare = tmp_path / "theirs", tmp_path / "bare"
+    theirs.mkdir()
+    bare.mkdir()
+    with sqlite3.connect(theirs / gs.DB_NAME) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('mine')")
+    before = (theirs / gs.DB_NAME).read_bytes()
+    err = one_line_error(capsys, "study", "run", str(spec), "--out", str(theirs))
+    assert "not a study's" in err and (theirs / gs.DB_NAME).read_bytes() == before
+    # a database with no table at all (a run killed while creating it) holds nothing to lose
+    sqlite3.connect(bare / gs.DB_NAME).execute("PRAGMA journal_mode=WAL").close()
+    gs.run(gs.parse_spec(TINY, "s.toml"), bare, jobs=1)
+    assert gs.open(bare).status()["runs_done"] == 4

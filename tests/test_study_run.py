@@ -304,7 +304,7 @@ def die_once(task):
     except FileExistsError:
         try:  # the first group to arrive after the killer is the one in flight beside it
             os.close(os.open(beside, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            time.sleep(1.5)  # still training when its neighbour dies
+            time.sleep(1.0)  # still training when its neighbour dies
         except FileExistsError:
             pass
         return run_group(task)
@@ -335,9 +335,9 @@ def test_a_killed_local_worker_costs_only_its_own_group_a_retry(tmp_path, refere
 
 def report_epochs(task):
     """Train a group slowly enough to be seen, telling how far it is."""
-    for done in range(1, 5):
-        time.sleep(0.3)
-        task["progress"](done * 15, 60)
+    for done in range(1, 4):
+        time.sleep(0.25)
+        task["progress"](done * 20, 60)
     return run_group({**task, "progress": None})
 
 

@@ -126,14 +126,25 @@ class Store:
                 )
         try:
             conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise ValueError(
                 f"{argument}: cannot open {str(path)!r} as a study database: {exc}"
             ) from None
         return conn
+
+    def _setup(self, argument: str) -> None:
+        """Write-ahead log and full sync: called once the file is known to be a study's (or
+        new), since switching the journal mode writes to the file's header."""
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise ValueError(
+                f"{argument}: cannot use {str(self.directory / DB_NAME)!r} as a study "
+                f"database: {exc}"
+            ) from None
 
     def _read(self, sql: str, argument: str = "dir") -> list[Any]:
         """Rows of a query; a damaged database is a ValueError naming the file."""
@@ -184,12 +195,14 @@ class Store:
         existed = path.exists()
         conn = cls._connect(path, "out")
         store = cls(d, conn)
-        if existed and "meta" not in store._tables("out"):
+        tables = store._tables("out") if existed else set()
+        if tables and "meta" not in tables:  # no tables at all: nothing to lose, start it
             conn.close()
             raise ValueError(
                 f"out: {str(path)!r} is an SQLite database but not a study's; it was left as it "
                 "is (use another --out directory)"
             )
+        store._setup("out")
         try:
             conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
@@ -253,6 +266,7 @@ class Store:
         except BaseException:
             conn.close()
             raise
+        store._setup("dir")
         return store
 
     def lock(self) -> None:

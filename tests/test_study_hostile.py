@@ -4,6 +4,7 @@ bounds checked before any work, and nothing already stored lost or touched."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,20 @@ def test_a_store_of_another_program_is_refused_but_a_bare_database_is_used(tmp_p
     sqlite3.connect(bare / gs.DB_NAME).execute("PRAGMA journal_mode=WAL").close()
     gs.run(gs.parse_spec(TINY, "s.toml"), bare, jobs=1)
     assert gs.open(bare).status()["runs_done"] == 4
+
+
+def test_export_refuses_devices_and_paths_under_a_file(tmp_path, capsys):
+    out = tmp_path / "study"
+    gs.run(gs.parse_spec(TINY, "s.toml"), out, jobs=1)
+    (tmp_path / "afile").write_text("mine")
+    for target in (tmp_path / "afile" / "r.csv", Path("/dev/null"), out):
+        err = one_line_error(capsys, "study", "export", str(out), "--out", str(target))
+        assert "--out: " in err, err
+    assert (tmp_path / "afile").read_text() == "mine"
+    assert Path("/dev/null").is_char_device()
+    kept = tmp_path / "r.csv"
+    gs.open(out).export(kept)
+    before = kept.read_bytes()
+    with pytest.raises(ValueError, match="format"):
+        gs.open(out).export(kept, "xlsx")
+    assert kept.read_bytes() == before

@@ -123,24 +123,49 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
     p = Path(path)
     if format not in ("csv", "parquet"):
         raise ValueError(f"format: expected 'csv' or 'parquet', got {format!r}")
-    if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    _check_target(p)
     out = df.copy()
-    if format == "csv":
-        for col in CURVES:
-            out[col] = [None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]]
-        out.to_csv(p, index=False)
-        return p
+    if format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
+            ) from exc
+    p.parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target and renamed over it: a failure leaves the old file whole
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        import pyarrow  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
-        ) from exc
-    for col in CURVES:
-        out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
-    out.to_parquet(p, index=False, engine="pyarrow")
+        if format == "csv":
+            for col in CURVES:
+                out[col] = [
+                    None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
+                ]
+            out.to_csv(tmp, index=False)
+        else:
+            for col in CURVES:
+                out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
+            out.to_parquet(tmp, index=False, engine="pyarrow")
+        os.replace(tmp, p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"path: cannot write {str(p)!r}: {exc.strerror or exc}") from None
     return p
+
+
+def _check_target(p: Path) -> None:
+    """Refuse, before any work, a target that is not a regular file (a directory, a device)
+    or that lies under a file."""
+    if p.exists() or p.is_symlink():
+        if not p.is_file():
+            raise ValueError(f"path: {str(p)!r} is not a regular file; refusing to replace it")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"path: cannot write under {str(parent)!r}: it is a file")
+            if not os.access(parent, os.W_OK):
+                raise PermissionError(f"path: {str(parent)!r} is not writable")
+            break
 
 
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -165,7 +165,7 @@ def test_export_refuses_devices_and_paths_under_a_file(tmp_path, capsys):
     (tmp_path / "afile").write_text("mine")
     for target in (tmp_path / "afile" / "r.csv", Path("/dev/null"), out):
         err = one_line_error(capsys, "study", "export", str(out), "--out", str(target))
-        assert "--out: " in err, err
+        assert "--out" in err, err
     assert (tmp_path / "afile").read_text() == "mine"
     assert Path("/dev/null").is_char_device()
     kept = tmp_path / "r.csv"

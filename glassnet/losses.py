@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet._validation import unknown_name
+from glassnet._xp import namespace
 
 Array = np.ndarray
 
@@ -105,7 +106,7 @@ def _eps(x: Array) -> float:
 
 def _clip_unit(y_hat: Array) -> Array:
     eps = _eps(y_hat)
-    return np.clip(y_hat, eps, 1 - eps)
+    return namespace(y_hat).clip(y_hat, eps, 1 - eps)
 
 
 def _n(y_hat: Array) -> int:
@@ -114,8 +115,8 @@ def _n(y_hat: Array) -> int:
 
 # mse: C = (1 / (n m)) sum (y_hat - y)^2
 def _sum_sq(r: Array) -> Array:
-    # sum of squares over samples and outputs, per member, in one pass
-    return np.einsum("...ij,...ij->...", r, r)
+    # sum of squares over samples and outputs, per member
+    return namespace(r).sum_squares(r)
 
 
 def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
@@ -144,7 +145,8 @@ def _sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 # bce: C = -(1 / (n m)) sum [y log y_hat + (1 - y) log(1 - y_hat)]
 def _bce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     p = _clip_unit(y_hat)
-    return _mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)), weight)
+    xp = namespace(p)
+    return _mean(-(y * xp.log(p) + (1 - y) * xp.log1p(-p)), weight)
 
 
 def _bce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
@@ -155,7 +157,7 @@ def _bce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 
 def _bce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
     # -[y log s(z) + (1-y) log(1-s(z))] = softplus(z) - y z
-    return _mean(np.logaddexp(0, z) - y * z, weight)
+    return _mean(namespace(z).logaddexp(0, z) - y * z, weight)
 
 
 def _bce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
@@ -164,7 +166,7 @@ def _bce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) 
 
 # cross_entropy: C = -(1/n) sum_samples sum_k y_k log y_hat_k
 def _ce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    e = -(y * np.log(_clip_unit(y_hat))).sum(axis=-1, keepdims=True)
+    e = -(y * namespace(y_hat).log(_clip_unit(y_hat))).sum(axis=-1, keepdims=True)
     return _mean(e, weight)
 
 
@@ -175,8 +177,9 @@ def _ce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 def _logsumexp(z: Array) -> Array:
     # log sum_k e^{z_k}, shifted by the row maximum so nothing overflows (written out: SciPy's
     # logsumexp costs ~40 us per call in array-API dispatch, 8x this)
+    xp = namespace(z)
     m = z.max(axis=-1, keepdims=True)
-    return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return m + xp.log(xp.exp(z - m).sum(axis=-1, keepdims=True))
 
 
 def _ce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
@@ -190,21 +193,22 @@ def _ce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -
 
 # mae: C = (1 / (n m)) sum |y_hat - y|; its gradient at 0 is taken as 0
 def _mae_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _mean(np.abs(y_hat - y), weight)
+    return _mean(namespace(y_hat).abs(y_hat - y), weight)
 
 
 def _mae_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(np.sign(y_hat - y), weight) / _n(y_hat)
+    return _weighted(namespace(y_hat).sign(y_hat - y), weight) / _n(y_hat)
 
 
 # huber (delta = 1): r^2 / 2 for |r| <= 1, |r| - 1/2 beyond, averaged
 def _huber_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    r = np.abs(y_hat - y)
-    return _mean(np.where(r <= 1, 0.5 * r * r, r - 0.5), weight)
+    xp = namespace(y_hat)
+    r = xp.abs(y_hat - y)
+    return _mean(xp.where(r <= 1, 0.5 * r * r, r - 0.5), weight)
 
 
 def _huber_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(np.clip(y_hat - y, -1, 1), weight) / _n(y_hat)
+    return _weighted(namespace(y_hat).clip(y_hat - y, -1, 1), weight) / _n(y_hat)
 
 
 REGISTRY: dict[str, Loss] = {

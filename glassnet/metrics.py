@@ -25,5 +25,6 @@ def accuracy(y_hat: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> np.nda
         right = ((y_hat > threshold) == (y > 0.5))[..., 0]
     else:
         right = y_hat.argmax(axis=-1) == y.argmax(axis=-1)
-    acc = right.mean(axis=-1)
-    return float(acc) if np.ndim(acc) == 0 else acc
+    acc = (right * 1.0).mean(axis=-1)  # the default float: float64 in NumPy and under x64
+    # a NumPy scalar becomes a float; a JAX array (inside the compiled program) stays one
+    return float(acc) if isinstance(acc, np.ndarray | np.generic) and acc.ndim == 0 else acc

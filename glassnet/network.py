@@ -44,6 +44,7 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
 from glassnet._validation import describe, finite_matrix, positive_int
+from glassnet._xp import namespace
 
 if TYPE_CHECKING:
     from glassnet.training import History
@@ -350,7 +351,7 @@ class Network:
         for act, p in zip(self.activations, params, strict=True):
             zl = self._mm(a[-1], p["W"])  # z = a_prev W + b
             if "b" in p:
-                zl += p["b"]
+                zl = zl + p["b"]
             z.append(zl)
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
@@ -377,6 +378,7 @@ class Network:
             delta = fused.delta(z[-1], a[-1], y, weight)
         else:  # delta^(L) = dC/da^(L) * f'(z^(L))
             delta = self.activations[-1].backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
+        xp = namespace(delta)
         L = len(params)
         grads: Params = [{} for _ in range(L)]
         deltas: list[Array | None] = [None] * (L + 1)
@@ -387,9 +389,9 @@ class Network:
             # einsum sums the same way for one network and for each member, and is several
             # times faster than sum(axis=-2) over a population's middle axis
             if self.bias == "neuron":  # dC/db = sum over samples of delta
-                g["b"] = np.einsum("...nj->...j", delta)[..., None, :]
+                g["b"] = xp.einsum("...nj->...j", delta)[..., None, :]
             elif self.bias == "layer":  # ... and over the layer's units
-                g["b"] = np.einsum("...nj->...", delta)[..., None, None]
+                g["b"] = xp.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
                 delta = act.backprop(z[l - 1], a[l - 1], self._mm(delta, params[l - 1]["W"].mT))

@@ -137,12 +137,9 @@ def test_the_study_package_has_no_import_cycles():
 
 
 def test_backend_jax_without_jax_names_the_extra(monkeypatch):
-    import importlib.util
+    from glassnet import compiled
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda n, *a: None if n == "jax" else real(n, *a)
-    )
+    monkeypatch.setattr(compiled, "available", lambda: False)
     with pytest.raises(gs.SpecError) as info:
         gs.parse_spec(SPEC.replace("[model]", '[model]\nbackend = "jax"'), "j.toml")
     assert info.value.problems == [

@@ -859,21 +859,18 @@ def _value_checks(ck: _Checker, base: Path) -> dict[str, Callable[[str, Any], An
     }
 
 
-#: Where a group can train (``Network.fit(backend=...)``).
-BACKENDS: tuple[str, ...] = ("numpy", "jax")
-
-
 def _backend_check(ck: _Checker) -> Callable[[str, Any], Any]:
-    one = ck.name("backend", BACKENDS)
+    import glassnet  # noqa: F401  (importing glassnet registers every backend)
+    from glassnet import compiled
+    from glassnet.training import BACKENDS
+
+    one = ck.name("backend", tuple(BACKENDS))
 
     def check(key: str, v: Any) -> Any:
         b = one(key, v)
-        if b == "jax":
-            import importlib.util
-
-            if importlib.util.find_spec("jax") is None:
-                ck.bad(key, "the jax backend needs JAX: pip install 'glassnet[jax]'")
-                return None
+        if b == "jax" and not compiled.available():
+            ck.bad(key, "the jax backend needs JAX: pip install 'glassnet[jax]'")
+            return None
         return b
 
     return check

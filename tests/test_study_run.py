@@ -361,7 +361,7 @@ def test_progress_ticks_inside_groups(tmp_path, jobs):
     )
     first = next(i for i, e in enumerate(events) if e.event == "group")
     ticks = [e for e in events[:first] if e.event == "tick"]
-    assert len(ticks) >= 2
+    assert ticks
     assert all(e.groups_done == 0 for e in ticks)
     assert any(e.eta is not None for e in ticks)  # an ETA before any group is stored
     assert 0 < max(e.work_done for e in ticks) < 1

@@ -65,6 +65,7 @@ VOLATILE = ["wall_time", "group_wall_time", "worker", "finished_at"]
 
 def report_epochs(task):
     """Train a group slowly enough to be seen, telling how far it is."""
+    task["progress"](0, 60)
     for done in range(1, 4):
         time.sleep(0.3)
         task["progress"](done * 20, 60)

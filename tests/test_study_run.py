@@ -336,10 +336,12 @@ def test_a_killed_local_worker_costs_only_its_own_group_a_retry(tmp_path, refere
 
 
 def report_epochs(task):
-    """Train a group slowly enough to be seen, telling how far it is."""
-    for done in range(1, 4):
+    """Train a group slowly enough to be seen, telling how far it is (from its start, as
+    the worker's fit callback does)."""
+    task["progress"](0, 60)
+    for done in range(1, 5):
         time.sleep(0.25)
-        task["progress"](done * 20, 60)
+        task["progress"](done * 15, 60)
     return run_group({**task, "progress": None})
 
 

@@ -55,10 +55,11 @@ class Progress:
     elapsed : float
         Seconds since this call started training.
     eta : float or None
-        Estimated seconds left: work left / the rate of work since work was first seen done
-        (so starting the workers does not count), where a group's work is its epochs x (a
-        per-layer cost of an epoch + members x parameters x samples) and the groups in flight
-        count with the share of their epochs done; None before any work is done.
+        Estimated seconds left: work left / the rate of work (with worker processes or a
+        cluster, the rate since a worker first began training, so that starting them does not
+        count), where a group's work is its epochs x (a per-layer cost of an epoch + members
+        x parameters x samples) and the groups in flight count with the share of their epochs
+        done; None until the rate is known.
     message : str
         What happened, for a log line (e.g. the retried group and why).
     runs_converged : int
@@ -165,6 +166,7 @@ class _Driver:
         runs_total: int,
         progress: ProgressFn | None,
         sink: Any = None,
+        warmup: bool = False,
     ) -> None:
         self.store = store
         self.tasks = tasks
@@ -177,6 +179,7 @@ class _Driver:
         self.groups_done = 0
         self.t0 = time.perf_counter()
         self.last_report = 0.0
+        self.warmup = warmup  # workers are other processes, which take a while to start
         self.first: tuple[float, float] | None = None  # (elapsed, work done) when first seen
         self.failed: list[_Task] = []
         self.cost_total = sum(t.cost for t in tasks)
@@ -189,8 +192,16 @@ class _Driver:
         self.running.setdefault(task.index, 0.0)
         return {**task.payload, "progress": reporter}
 
+    def _done(self) -> float:
+        """Work done: the stored groups, and the groups in flight by their epochs done."""
+        return self.cost_done + sum(
+            self.by_index[i].cost * f for i, f in self.running.items() if i in self.by_index
+        )
+
     def epochs(self, index: int, done: int, total: int) -> None:
         """A worker trained ``done`` of the ``total`` epochs of task ``index``."""
+        if self.first is None and self.warmup:  # training has begun: the rate counts from here
+            self.first = (time.perf_counter() - self.t0, self._done())
         if index in self.running:
             self.running[index] = min(1.0, done / max(total, 1))
 
@@ -222,17 +233,16 @@ class _Driver:
         elapsed = now - self.t0
         left = self.runs_total - self.runs_done
         # groups differ in size: weigh by their cost, the groups in flight by their epochs done
-        done = self.cost_done + sum(
-            self.by_index[i].cost * f for i, f in self.running.items() if i in self.by_index
-        )
-        # the rate since work was first seen done, so that starting the workers (spawning,
-        # imports, sending data) does not count as work; until then, the rate since the start
-        if done > 0 and self.first is None:
+        done = self._done()
+        # with worker processes, the rate since training was first seen begun, so that
+        # starting them (spawning, imports, sending data) does not count as work; until then
+        # (or in this process, where nothing needs starting), the rate since the start
+        if done > 0 and self.first is None and self.warmup:
             self.first = (elapsed, done)
         eta: float | None = None
         if self.first is not None and done > self.first[1]:
             eta = (elapsed - self.first[0]) * (self.cost_total - done) / (done - self.first[1])
-        elif done > 0 and event != "tick":  # a first stored group: the rate since the start
+        elif done > 0 and (event != "tick" or not self.warmup):
             eta = elapsed * (self.cost_total - done) / done
         if event == "done":
             eta = 0.0 if not self.failed else None
@@ -567,7 +577,9 @@ def run(
         tasks = _tasks(spec, groups)
         pooled = scheduler is None and jobs > 1 and len(tasks) > 1
         sink = _CTX.Queue() if pooled and progress is not None else None
-        driver = _Driver(store, tasks, spec.n_runs, progress, sink)
+        driver = _Driver(
+            store, tasks, spec.n_runs, progress, sink, warmup=pooled or scheduler is not None
+        )
         driver.report("start")
         try:
             if not tasks:

@@ -41,6 +41,9 @@ class _EpochReport(Callback):
     def __init__(self, report: Callable[[int, int], Any], epochs: int) -> None:
         self.report, self.epochs, self.last = report, epochs, time.perf_counter()
 
+    def on_train_begin(self, net: Any, history: Any) -> None:
+        self.report(0, self.epochs)
+
     def on_epoch_end(self, epoch: int, history: Any, net: Any) -> None:
         now = time.perf_counter()
         if now - self.last >= 0.2:

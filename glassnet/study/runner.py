@@ -242,7 +242,7 @@ class _Driver:
         eta: float | None = None
         if self.first is not None and done > self.first[1]:
             eta = (elapsed - self.first[0]) * (self.cost_total - done) / (done - self.first[1])
-        elif done > 0 and (event != "tick" or not self.warmup):
+        elif done > 0 and not self.warmup:
             eta = elapsed * (self.cost_total - done) / done
         if event == "done":
             eta = 0.0 if not self.failed else None

@@ -215,7 +215,8 @@ class _Driver:
                     index, done, total = self.sink.get_nowait()
                 except queue.Empty:
                     break
-                except (OSError, EOFError, ValueError):  # pragma: no cover - queue torn down
+                except Exception:  # pragma: no cover - torn down: go on without progress
+                    self.sink = None
                     break
                 self.epochs(index, done, total)
         if self.drain is not None:
@@ -361,6 +362,10 @@ def _worker_init(parent: int, sink: Any) -> None:
 
     global _SINK
     _SINK = sink
+    if sink is not None:
+        # progress is best effort: exiting never waits to flush it (a worker killed while
+        # writing could otherwise leave the queue's lock held and this exit waiting on it)
+        sink.cancel_join_thread()
 
     def watch() -> None:
         while os.getppid() == parent:

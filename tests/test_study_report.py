@@ -98,6 +98,7 @@ def test_report_of_an_incomplete_study_says_so(tmp_path):
         db.execute("DELETE FROM runs WHERE json_extract(config, '$.activation') = 'tanh'")
     result = CliRunner().invoke(cli, ["study", "report", str(out)])
     assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(out / "report" / "report.html")  # the file to open
     html = (out / "report" / "report.html").read_text()
     assert "Incomplete study" in html and "10 of 20 runs are still missing" in html
     assert study.status()["groups_missing"] == 1

@@ -18,6 +18,9 @@ from typing import Any
 
 import click
 
+#: seconds between two plain progress lines when standard error is not a terminal
+LINE_EVERY = 10.0
+
 
 def _fmt_seconds(s: float | None) -> str:
     if s is None:
@@ -87,17 +90,28 @@ def run_cmd(
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
-        TextColumn("{task.fields[left]} left"),
-        TextColumn("elapsed {task.fields[elapsed]}"),
-        TextColumn("ETA {task.fields[eta]}"),
+        TextColumn("{task.fields[line]}"),
     )
     bar = Progress(*columns, console=console, disable=not live, transient=False)
-    state: dict[str, Any] = {"last_line": 0.0}
+    state: dict[str, Any] = {"last_line": time.monotonic(), "stored_before": 0}
+    if not quiet and spec_obj.n_runs > 20_000:  # planning takes a moment: say so first
+        console.print(f"planning {spec_obj.n_runs:,} runs ...", highlight=False)
+
+    def stage(p: gs.Progress) -> str:
+        if p.event == "done":
+            return "done"
+        if p.groups_total == 0:
+            return "nothing to train"
+        return (
+            f"training groups ({p.groups_done}/{p.groups_total} stored, {p.groups_running} running)"
+        )
 
     def line(p: gs.Progress) -> str:
+        stored = p.runs_done - state["stored_before"]
+        share = f"{p.runs_converged / p.runs_done:.0%}" if p.runs_done else "-"
         return (
-            f"{p.runs_done}/{p.runs_total} runs, {p.runs_left} left, "
+            f"{stage(p)}: {p.runs_done}/{p.runs_total} runs, {share} converged"
+            f"{f' ({stored} new)' if stored else ''}, "
             f"elapsed {_fmt_seconds(p.elapsed)}, ETA {_fmt_seconds(p.eta)}"
         )
 
@@ -105,36 +119,27 @@ def run_cmd(
         if quiet:
             return
         if p.event == "start":
+            state["stored_before"] = p.runs_done
             n = jobs or os.cpu_count() or 1
             where = f"Dask scheduler {scheduler}" if scheduler else f"{n} local process(es)"
             console.print(
                 f"study {spec_obj.name!r}: {p.runs_total} runs, {p.runs_done} already stored, "
                 f"{p.groups_total} group(s) to train on {where}",
                 highlight=False,
+                soft_wrap=True,
             )
-            state["task"] = bar.add_task(
-                spec_obj.name,
-                total=p.runs_total,
-                completed=p.runs_done,
-                left=p.runs_left,
-                elapsed="0:00:00",
-                eta=_fmt_seconds(p.eta),
-            )
+            state["task"] = bar.add_task(spec_obj.name, total=1.0, completed=0, line=line(p))
         elif p.event == "retry":
-            console.print(p.message, style="yellow", highlight=False)
+            console.print(p.message, style="yellow", highlight=False, soft_wrap=True)
         if live:
-            bar.update(
-                state["task"],
-                completed=p.runs_done,
-                left=p.runs_left,
-                elapsed=_fmt_seconds(p.elapsed),
-                eta=_fmt_seconds(p.eta),
-            )
-        elif p.event == "group" and time.monotonic() - state["last_line"] >= 10.0:
-            # not a terminal (a log file, a batch job): a plain line every 10 s at most
+            bar.update(state["task"], completed=p.work_done, line=line(p))
+        elif p.event in ("tick", "group") and time.monotonic() - state["last_line"] >= LINE_EVERY:
+            # not a terminal (a log file, a batch job): a plain line every 10 s, a heartbeat
+            # also while a long group trains
             state["last_line"] = time.monotonic()
-            console.print(line(p), highlight=False)
+            console.print(line(p), highlight=False, soft_wrap=True)
 
+    started = time.monotonic()
     with bar:
         try:
             result = gs.run(
@@ -148,14 +153,24 @@ def run_cmd(
         except gs.StudyIncompleteError as exc:
             bar.stop()
             click.echo(f"error: {exc}", err=True)
+            click.echo(
+                f"next: glassnet study run {spec} --out {out}   (retries the missing groups)",
+                err=True,
+            )
             sys.exit(1)
         except ImportError as exc:  # --scheduler without glassnet[dask]
             bar.stop()
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     st = result.status()
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(st["status"].items()))
-    click.echo(f"{out}: {st['runs_done']}/{st['runs_total']} runs stored ({counts})")
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(st["status"].items())) or "none"
+    new = st["runs_done"] - state["stored_before"]
+    click.echo(
+        f"{out}: {st['runs_done']}/{st['runs_total']} runs stored ({counts}); "
+        f"{new} trained now in {_fmt_seconds(time.monotonic() - started)}; "
+        f"results in {out / gs.DB_NAME}"
+    )
+    click.echo(f"next: glassnet study report {out}   (or: glassnet study export {out})")
 
 
 @study.command("status")
@@ -196,7 +211,7 @@ def report_cmd(directory: Path, out: Path | None) -> None:
     import glassnet.study as gs
 
     path = gs.open(directory).report(out)
-    click.echo(str(path))
+    click.echo(str(path / "report.html"))
 
 
 @study.command("export")
@@ -228,4 +243,6 @@ def export_cmd(directory: Path, fmt: str, out: Path | None) -> None:
     except ImportError as exc:  # parquet without glassnet[parquet]
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except ValueError as exc:  # the API names its argument `path`; here it is --out
+        raise click.BadParameter(str(exc).removeprefix("path: "), param_hint="--out") from None
     click.echo(str(path))

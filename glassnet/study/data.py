@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["load_dataset", "split_dataset"]
+__all__ = ["fresh_arrays", "load_dataset", "split_dataset"]
 
 
 @lru_cache(maxsize=32)
@@ -67,3 +67,30 @@ def split_dataset(
 
     Xtr, Xva, ytr, yva = gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)
     return Xtr, ytr, Xva, yva
+
+
+def fresh_arrays(
+    data: tuple[Any, ...],
+) -> tuple[Any, ...]:
+    """Copies of a task's arrays in fresh, aligned, C-contiguous, writable float64 memory.
+
+    Every worker (this process, a local worker process, a Dask worker) trains on arrays built
+    here, so the memory layout the engine sees is the same wherever a group runs. Arrays that
+    arrive over the wire are often not: Dask hands its workers read-only views into message
+    frames at any byte offset, and for such unaligned arrays NumPy's ``matmul`` leaves BLAS for
+    its own loop, which sums in another order (e.g. ``X.T @ delta`` for a hidden layer of one
+    or two units differs in the last bit, and training amplifies it). A copy costs one pass
+    over the data; training costs epochs x that.
+
+    Parameters
+    ----------
+    data : tuple of ndarray or None
+        ``(X, y, X_val, y_val)``; None entries stay None.
+
+    Returns
+    -------
+    tuple
+        The same arrays (equal values and shapes), each a new float64 array that owns its
+        memory.
+    """
+    return tuple(None if a is None else np.array(a, dtype=np.float64, order="C") for a in data)

@@ -11,33 +11,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from glassnet.study.spec import dataset_label, resolve_output
+from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
-__all__ = ["export_frame", "read_export", "results_frame"]
+__all__ = [
+    "COLUMNS",
+    "activation_label",
+    "export_frame",
+    "hidden_label",
+    "read_export",
+    "results_frame",
+]
 
-# column -> pandas dtype (curves and config handled separately)
-COLUMNS: dict[str, str] = {
-    "run_id": "int64",
-    "config_hash": "string",
-    "group_key": "string",
-    "dataset": "string",
-    "hidden": "string",
-    "depth": "int64",
-    "activation": "string",
-    "output": "string",
-    "bias": "string",
-    "init": "string",
-    "loss": "string",
-    "optimizer": "string",
-    "schedule": "string",
-    "l2": "float64",
-    "batch_size": "Int64",
-    "epochs": "int64",
-    "lr": "float64",
-    "seed": "int64",
-    "status": "string",
-    "converged": "bool",
-    "diverged": "bool",
+
+# column -> pandas dtype (curves and config handled separately): the axes' columns come from
+# the axis table, each with the dtype it names; "depth" follows "hidden".
+_AXIS_COLUMNS: dict[str, str] = {}
+for _ax in AXIS_TABLE:
+    _AXIS_COLUMNS[_ax.column] = _ax.dtype
+    if _ax.name == "hidden":
+        _AXIS_COLUMNS["depth"] = "int64"
+#: outcome columns of a run (from the store)
+OUTCOMES: dict[str, str] = {
     "epoch_threshold": "int64",
     "epoch_paper": "int64",
     "diverged_epoch": "int64",
@@ -51,19 +45,19 @@ COLUMNS: dict[str, str] = {
     "group_size": "int64",
     "worker": "string",
     "finished_at": "string",
+}
+COLUMNS: dict[str, str] = {
+    "run_id": "int64",
+    "config_hash": "string",
+    "group_key": "string",
+    **_AXIS_COLUMNS,
+    "status": "string",
+    "converged": "bool",
+    "diverged": "bool",
+    **OUTCOMES,
     "config": "string",
 }
 CURVES = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
-
-
-def hidden_label(hidden: Sequence[int]) -> str:
-    """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
-    return "-".join(str(w) for w in hidden) if hidden else "none"
-
-
-def activation_label(act: str | Sequence[str]) -> str:
-    """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
-    return act if isinstance(act, str) else ",".join(act)
 
 
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -75,46 +69,18 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "run_id": r["run_id"],
             "config_hash": r["config_hash"],
             "group_key": r["group_key"],
-            "dataset": dataset_label(c["dataset"]),
-            "hidden": hidden_label(c["hidden"]),
-            "depth": len(c["hidden"]),
-            "activation": activation_label(c["activation"]),
-            "output": resolve_output(c["output"], c["activation"]),
-            "bias": c["bias"],
-            "init": c["init"],
-            "loss": c["loss"],
-            "optimizer": c["optimizer"],
-            "schedule": c["schedule"],
-            "l2": c["l2"],
-            "batch_size": c["batch_size"],
-            "epochs": c["epochs"],
-            "lr": c["lr"],
-            "seed": c["seed"],
-            "status": r["status"],
-            "converged": r["status"] == "converged",
-            "diverged": r["status"] == "diverged",
         }
-        for key in (
-            "epoch_threshold",
-            "epoch_paper",
-            "diverged_epoch",
-            "epochs_run",
-            "final_loss",
-            "final_accuracy",
-            "final_val_loss",
-            "final_val_accuracy",
-            "wall_time",
-            "group_wall_time",
-            "group_size",
-            "worker",
-            "finished_at",
-        ):
+        for ax in AXIS_TABLE:
+            rec[ax.column] = ax.value(c)
+        rec["depth"] = len(c["hidden"])
+        rec["status"] = r["status"]
+        rec["converged"] = r["status"] == "converged"
+        rec["diverged"] = r["status"] == "diverged"
+        for key in OUTCOMES:
             rec[key] = r[key]
         rec["config"] = json.dumps(c, sort_keys=True)
-        rec["loss_curve"] = r["loss_curve"]
-        rec["val_loss_curve"] = r["val_loss_curve"]
-        rec["grad_norm_init"] = r["grad_norm_init"]
-        rec["saturated_init"] = r["saturated_init"]
+        for key in CURVES:
+            rec[key] = r[key]
         recs.append(rec)
     df = pd.DataFrame.from_records(recs, columns=[*COLUMNS, *CURVES])
     return _typed(df)
@@ -157,24 +123,49 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
     p = Path(path)
     if format not in ("csv", "parquet"):
         raise ValueError(f"format: expected 'csv' or 'parquet', got {format!r}")
-    if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    _check_target(p)
     out = df.copy()
-    if format == "csv":
-        for col in CURVES:
-            out[col] = [None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]]
-        out.to_csv(p, index=False)
-        return p
+    if format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
+            ) from exc
+    p.parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target and renamed over it: a failure leaves the old file whole
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        import pyarrow  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
-        ) from exc
-    for col in CURVES:
-        out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
-    out.to_parquet(p, index=False, engine="pyarrow")
+        if format == "csv":
+            for col in CURVES:
+                out[col] = [
+                    None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
+                ]
+            out.to_csv(tmp, index=False)
+        else:
+            for col in CURVES:
+                out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
+            out.to_parquet(tmp, index=False, engine="pyarrow")
+        os.replace(tmp, p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"path: cannot write {str(p)!r}: {exc.strerror or exc}") from None
     return p
+
+
+def _check_target(p: Path) -> None:
+    """Refuse, before any work, a target that is not a regular file (a directory, a device)
+    or that lies under a file."""
+    if p.exists() or p.is_symlink():
+        if not p.is_file():
+            raise ValueError(f"path: {str(p)!r} is not a regular file; refusing to replace it")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"path: cannot write under {str(parent)!r}: it is a file")
+            if not os.access(parent, os.W_OK):
+                raise PermissionError(f"path: {str(parent)!r} is not writable")
+            break
 
 
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -199,6 +190,9 @@ def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
                 None if not isinstance(v, str) or not v else np.asarray(json.loads(v), np.float64)
                 for v in df[col]
             ]
+    for ax in AXIS_TABLE:  # exports made before an axis existed: it had its default
+        if not ax.hashed_at_default and ax.column not in df.columns:
+            df[ax.column] = ax.default
     missing = [c for c in (*COLUMNS, *CURVES) if c not in df.columns]
     if missing:
         raise ValueError(f"path: {str(p)!r} is not a study export (missing {missing})")

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet.study.spec import AXIS_TABLE
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -36,37 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AXIS_COLUMNS", "axis_summary", "heatmap_table", "write_report"]
 
-#: results column of each grid axis, in report order
-AXIS_COLUMNS: dict[str, str] = {
-    "dataset": "dataset",
-    "hidden": "hidden",
-    "activation": "activation",
-    "output": "output",
-    "bias": "bias",
-    "init": "init",
-    "loss": "loss",
-    "optimizer": "optimizer",
-    "schedule": "schedule",
-    "l2": "l2",
-    "batch_size": "batch_size",
-    "epochs": "epochs",
-    "lr": "lr",
-}
-_TITLES = {
-    "dataset": "Data set",
-    "hidden": "Architecture (hidden layers)",
-    "activation": "Activation",
-    "output": "Output activation",
-    "bias": "Bias",
-    "init": "Initializer",
-    "loss": "Loss",
-    "optimizer": "Optimizer",
-    "schedule": "Learning-rate schedule",
-    "l2": "L2 penalty",
-    "batch_size": "Batch size",
-    "epochs": "Epochs",
-    "lr": "Learning rate",
-}
+#: results column of each grid axis, in report order (the seed is pooled, never an axis)
+AXIS_COLUMNS: dict[str, str] = {a.name: a.column for a in AXIS_TABLE if a.name != "seed"}
+_TITLES: dict[str, str] = {a.name: a.title for a in AXIS_TABLE}
 
 
 def _epochs_inf(epochs: np.ndarray, diverged: np.ndarray) -> np.ndarray:

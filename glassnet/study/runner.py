@@ -13,14 +13,15 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from glassnet.study.data import split_dataset
-from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec
+from glassnet.study.directory import Study
+from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec, plan
 from glassnet.study.store import Store
 
 __all__ = ["Progress", "StudyIncompleteError", "plan", "run"]
@@ -39,9 +40,10 @@ class Progress:
     Attributes
     ----------
     event : str
-        ``"start"`` (before the first group), ``"group"`` (a group was stored),
-        ``"retry"`` (a group is being retried after its worker died or it raised) or
-        ``"done"``.
+        ``"start"`` (before the first group), ``"tick"`` (a heartbeat while groups train: at
+        least once a second, with the epochs done inside the groups in flight where the
+        workers can report them), ``"group"`` (a group was stored), ``"retry"`` (a group is
+        being retried after its worker died or it raised) or ``"done"``.
     runs_total : int
         Runs in the whole study.
     runs_done : int
@@ -53,10 +55,19 @@ class Progress:
     elapsed : float
         Seconds since this call started training.
     eta : float or None
-        Estimated seconds left: elapsed time x (work left / work done), where a group's work
-        is members x epochs x parameters x samples; None before the first group finishes.
+        Estimated seconds left: work left / the rate of work (with worker processes or a
+        cluster, the rate since a worker first began training, so that starting them does not
+        count), where a group's work is its epochs x (a per-layer cost of an epoch + members
+        x parameters x samples) and the groups in flight count with the share of their epochs
+        done; None until the rate is known.
     message : str
         What happened, for a log line (e.g. the retried group and why).
+    runs_converged : int
+        Stored runs whose status is ``"converged"``.
+    work_done : float
+        Share of this call's work done, from 0 to 1 (including the groups in flight).
+    groups_running : int
+        Groups in flight.
     """
 
     event: str
@@ -68,6 +79,9 @@ class Progress:
     elapsed: float
     eta: float | None
     message: str = ""
+    runs_converged: int = 0
+    work_done: float = 0.0
+    groups_running: int = 0
 
 
 ProgressFn = Callable[[Progress], Any]
@@ -84,35 +98,20 @@ class _Task:
     errors: list[str] = field(default_factory=list)
 
 
-def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
-    """The groups still to train.
-
-    Parameters
-    ----------
-    spec : Spec
-        The study spec.
-    done : iterable of str
-        Config hashes of the runs already stored.
-
-    Returns
-    -------
-    list of Group
-        Groups (see :meth:`Spec.groups`) of the runs whose hash is not in ``done``.
-    """
-    done = set(done)
-    missing = [c for c in spec.runs() if config_hash(c) not in done]
-    return spec.groups(missing)
-
-
 def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
-    run_ids = {config_hash(c): i for i, c in enumerate(spec.runs())}
+    run_ids: dict[str, int] = {}
     datasets: dict[str, tuple[Any, ...]] = {}
     tasks = []
     for i, g in enumerate(groups):
-        entries = []
-        for c in g.configs:
-            h = config_hash(c)
-            entries.append((run_ids[h], h, group_key(c), c))
+        if len(g.run_ids) == len(g.hashes) == g.size:  # from plan(): known already
+            entries = [
+                (r, h, g.key, c) for r, h, c in zip(g.run_ids, g.hashes, g.configs, strict=True)
+            ]
+        else:
+            if not run_ids:
+                run_ids = {h: j for j, h in enumerate(spec.index()[1])}
+            hs = [config_hash(c) for c in g.configs]
+            entries = [(run_ids[h], h, group_key(c), c) for h, c in zip(hs, g.configs, strict=True)]
         dkey = config_hash({k: g.shared[k] for k in ("dataset", "validation", "split_seed")})
         if dkey not in datasets:
             datasets[dkey] = split_dataset(
@@ -127,7 +126,9 @@ def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
                 strict=True,
             )
         )
-        cost = float(g.size) * g.shared["epochs"] * n_params * data[0].shape[0]
+        cost = _cost(
+            g.size, g.shared["epochs"], len(g.shared["hidden"]) + 1, n_params, data[0].shape[0]
+        )
         payload = {"shared": g.shared, "configs": g.configs, "data": data}
         tasks.append(_Task(i, g, entries, payload, cost))
     # longest first: better balance across workers; results do not depend on the order
@@ -135,34 +136,117 @@ def _tasks(spec: Spec, groups: list[Group]) -> list[_Task]:
     return tasks
 
 
+# An epoch of a small population costs NumPy's per-call overhead, about as much as this many
+# multiply-adds per layer; a group, this many more (building the network, the final metrics).
+_EPOCH_LAYER_COST = 20_000.0
+_GROUP_COST = 1_000_000.0
+#: seconds between two heartbeats of the progress report while groups train
+_HEARTBEAT = 0.5
+
+
+def _cost(members: int, epochs: int, layers: int, n_params: int, n_samples: int) -> float:
+    """Work of one group, in multiply-adds: its ETA weight.
+
+    The overhead terms matter: without them, a group of a 4-sample data set looks 100 times
+    cheaper than one of 400 samples although both take about the same time, and an ETA
+    measured on the first looks like hours.
+    """
+    return _GROUP_COST + float(epochs) * (
+        _EPOCH_LAYER_COST * layers + float(members) * n_params * n_samples
+    )
+
+
 class _Driver:
     """Writes finished groups and reports progress; owned by the calling process."""
 
     def __init__(
-        self, store: Store, tasks: list[_Task], runs_total: int, progress: ProgressFn | None
+        self,
+        store: Store,
+        tasks: list[_Task],
+        runs_total: int,
+        progress: ProgressFn | None,
+        sink: Any = None,
+        warmup: bool = False,
     ) -> None:
         self.store = store
         self.tasks = tasks
         self.runs_total = runs_total
         self.progress = progress
+        self.sink = sink  # where local worker processes put (task index, epochs done, epochs)
+        self.drain: Callable[[], list[Any]] | None = None  # the same, from a Dask cluster
         self.runs_done = store.count()
+        self.runs_converged = store.status_counts().get("converged", 0)
         self.groups_done = 0
         self.t0 = time.perf_counter()
+        self.last_report = 0.0
+        self.warmup = warmup  # workers are other processes, which take a while to start
+        self.first: tuple[float, float] | None = None  # (elapsed, work done) when first seen
         self.failed: list[_Task] = []
         self.cost_total = sum(t.cost for t in tasks)
         self.cost_done = 0.0
+        self.running: dict[int, float] = {}  # task index -> share of its epochs done
+        self.by_index = {t.index: t for t in tasks}
+
+    def payload(self, task: _Task, reporter: Any = None) -> dict[str, Any]:
+        """The task as sent to a worker, with its in-group progress reporter (if any)."""
+        self.running.setdefault(task.index, 0.0)
+        return {**task.payload, "progress": reporter}
+
+    def _done(self) -> float:
+        """Work done: the stored groups, and the groups in flight by their epochs done."""
+        return self.cost_done + sum(
+            self.by_index[i].cost * f for i, f in self.running.items() if i in self.by_index
+        )
+
+    def epochs(self, index: int, done: int, total: int) -> None:
+        """A worker trained ``done`` of the ``total`` epochs of task ``index``."""
+        if self.first is None and self.warmup:  # training has begun: the rate counts from here
+            self.first = (time.perf_counter() - self.t0, self._done())
+        if index in self.running:
+            self.running[index] = min(1.0, done / max(total, 1))
+
+    def poll(self) -> None:
+        """Take in the workers' epoch counts and send a heartbeat."""
+        if self.sink is not None:
+            import queue
+
+            while True:
+                try:
+                    index, done, total = self.sink.get_nowait()
+                except queue.Empty:
+                    break
+                except Exception:  # pragma: no cover - torn down: go on without progress
+                    self.sink = None
+                    break
+                self.epochs(index, done, total)
+        if self.drain is not None:
+            for index, done, total in self.drain():
+                self.epochs(int(index), int(done), int(total))
+        self.report("tick")
 
     def report(self, event: str, message: str = "") -> None:
         if self.progress is None:
             return
-        elapsed = time.perf_counter() - self.t0
+        now = time.perf_counter()
+        if event == "tick" and now - self.last_report < _HEARTBEAT * 0.8:
+            return
+        self.last_report = now
+        elapsed = now - self.t0
         left = self.runs_total - self.runs_done
-        # groups differ in size (epochs x parameters x samples x members): weigh by that cost
-        eta = (
-            elapsed * (self.cost_total - self.cost_done) / self.cost_done
-            if self.cost_done > 0
-            else None
-        )
+        # groups differ in size: weigh by their cost, the groups in flight by their epochs done
+        done = self._done()
+        # with worker processes, the rate since training was first seen begun, so that
+        # starting them (spawning, imports, sending data) does not count as work; until then
+        # (or in this process, where nothing needs starting), the rate since the start
+        if done > 0 and self.first is None and self.warmup:
+            self.first = (elapsed, done)
+        eta: float | None = None
+        if self.first is not None and done > self.first[1]:
+            eta = (elapsed - self.first[0]) * (self.cost_total - done) / (done - self.first[1])
+        elif done > 0 and not self.warmup:
+            eta = elapsed * (self.cost_total - done) / done
+        if event == "done":
+            eta = 0.0 if not self.failed else None
         self.progress(
             Progress(
                 event=event,
@@ -174,18 +258,24 @@ class _Driver:
                 elapsed=elapsed,
                 eta=eta,
                 message=message,
+                runs_converged=self.runs_converged,
+                work_done=done / self.cost_total if self.cost_total > 0 else 1.0,
+                groups_running=len(self.running),
             )
         )
 
     def finished(self, task: _Task, result: Mapping[str, Any]) -> None:
         self.store.write_group(task.entries, result["runs"], result["wall_time"], result["worker"])
+        self.running.pop(task.index, None)
         self.runs_done += len(task.entries)
+        self.runs_converged += sum(r["status"] == "converged" for r in result["runs"])
         self.groups_done += 1
         self.cost_done += task.cost
         self.report("group")
 
     def failed_attempt(self, task: _Task, error: BaseException, retries: int) -> bool:
         """Record a failed attempt; True if the task should be tried again."""
+        self.running.pop(task.index, None)
         task.attempts += 1
         task.errors.append(f"{type(error).__name__}: {error}")
         again = task.attempts <= retries
@@ -196,6 +286,49 @@ class _Driver:
             self.failed.append(task)
             self.report("retry", f"giving up on {what} after {task.attempts} attempts: {error!r}")
         return again
+
+
+class _InProcess:
+    """In-group progress of a group trained in this process."""
+
+    def __init__(self, driver: _Driver, index: int) -> None:
+        self.driver, self.index = driver, index
+
+    def __call__(self, done: int, total: int) -> None:
+        self.driver.epochs(self.index, done, total)
+        self.driver.report("tick")
+
+
+class _ToParent:
+    """In-group progress of a group trained in a local worker process: sent to the parent
+    through the queue the worker was started with (picklable: only the task index travels)."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, done: int, total: int) -> None:
+        if _SINK is not None:
+            _SINK.put((self.index, done, total))
+
+
+_SINK: Any = None  # in a local worker process: the queue to the parent (see _worker_init)
+
+
+class _ToDask:
+    """In-group progress of a group trained on a Dask worker: put on a named
+    ``distributed.Queue`` (through the scheduler; a few small messages a second). Progress
+    is best effort: a failure to report never fails the group."""
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name, self.index = name, index
+
+    def __call__(self, done: int, total: int) -> None:
+        try:
+            from distributed import Queue
+
+            Queue(self.name).put([self.index, done, total])
+        except Exception:  # pragma: no cover - scheduler gone; the result still comes back
+            pass
 
 
 def _describe(g: Group) -> str:
@@ -212,7 +345,7 @@ def _run_serial(driver: _Driver, fn: GroupFn, retries: int) -> None:
     for task in driver.tasks:
         while True:
             try:
-                result = fn(task.payload)
+                result = fn(driver.payload(task, _InProcess(driver, task.index)))
             except Exception as exc:
                 if driver.failed_attempt(task, exc, retries):
                     continue
@@ -221,10 +354,18 @@ def _run_serial(driver: _Driver, fn: GroupFn, retries: int) -> None:
             break
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: end this worker once the process driving the study is gone (killed,
-    even with SIGKILL), instead of lingering as an orphan waiting for work."""
+def _worker_init(parent: int, sink: Any) -> None:
+    """Pool initializer: keep the queue for in-group progress, and end this worker once the
+    process driving the study is gone (killed, even with SIGKILL), instead of lingering as an
+    orphan waiting for work."""
     import threading
+
+    global _SINK
+    _SINK = sink
+    if sink is not None:
+        # progress is best effort: exiting never waits to flush it (a worker killed while
+        # writing could otherwise leave the queue's lock held and this exit waiting on it)
+        sink.cancel_join_thread()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -234,57 +375,62 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="glassnet-study-parent-watch", daemon=True).start()
 
 
-def _pool(jobs: int) -> cf.ProcessPoolExecutor:
-    # spawn: fresh interpreters whose parent is this process, which _exit_with_parent watches
+_CTX = multiprocessing.get_context("spawn")
+
+
+def _pool(jobs: int, sink: Any = None) -> cf.ProcessPoolExecutor:
+    # spawn: fresh interpreters whose parent is this process, which _worker_init watches
     return cf.ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
+        mp_context=_CTX,
+        initializer=_worker_init,
+        initargs=(os.getpid(), sink),
     )
 
 
 def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
-    """At most ``jobs`` groups in flight, one per worker process. A worker that dies breaks
-    the whole pool: every group in flight is charged one attempt and resubmitted to a new
-    pool (groups already stored are kept)."""
-    queue = list(driver.tasks)
-    pool = _pool(jobs)
-    inflight: dict[cf.Future[dict[str, Any]], _Task] = {}
+    """At most ``jobs`` groups in flight, each in a pool of its own with one worker process.
 
-    def settle(fut: cf.Future[dict[str, Any]], task: _Task) -> bool:
-        """Store or requeue a finished future; True if it failed by a broken pool."""
-        try:
-            result = fut.result()
-        except Exception as exc:
-            if driver.failed_attempt(task, exc, retries):
-                queue.insert(0, task)
-            return isinstance(exc, BrokenProcessPool)
-        driver.finished(task, result)
-        return False
+    A worker that dies breaks only its own pool: only the group it was training is charged an
+    attempt, and that slot gets a new pool; the groups in flight beside it go on undisturbed.
+    """
+    queue = list(driver.tasks)
+    sink = driver.sink
+    idle = [_pool(1, sink) for _ in range(jobs)]
+    inflight: dict[cf.Future[dict[str, Any]], tuple[_Task, cf.ProcessPoolExecutor]] = {}
+
+    def renew(pool: cf.ProcessPoolExecutor) -> cf.ProcessPoolExecutor:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return _pool(1, sink)
 
     try:
         while queue or inflight:
-            broken = False
-            try:
-                while queue and len(inflight) < jobs:
-                    fut = pool.submit(fn, queue[0].payload)
-                    inflight[fut] = queue.pop(0)
-            except BrokenProcessPool:
-                broken = True  # the pool broke since the last wait; the task stays queued
-            if not broken:
-                done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
-                for fut in done:
-                    broken |= settle(fut, inflight.pop(fut))
-            if broken:
-                # the other groups in flight died with the pool (or finish right now)
-                for fut, task in list(inflight.items()):
-                    settle(fut, task)
-                inflight.clear()
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = _pool(jobs)
+            while queue and idle:
+                pool, task = idle.pop(), queue.pop(0)
+                try:
+                    fut = pool.submit(fn, driver.payload(task, _ToParent(task.index)))
+                except BrokenProcessPool:  # its worker died while idle: not the task's fault
+                    idle.append(renew(pool))
+                    queue.insert(0, task)
+                    continue
+                inflight[fut] = (task, pool)
+            done, _ = cf.wait(inflight, timeout=_HEARTBEAT, return_when=cf.FIRST_COMPLETED)
+            driver.poll()
+            for fut in done:
+                task, pool = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as exc:
+                    if isinstance(exc, BrokenProcessPool):
+                        pool = renew(pool)
+                    if driver.failed_attempt(task, exc, retries):
+                        queue.insert(0, task)
+                else:
+                    driver.finished(task, result)
+                idle.append(pool)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for pool in [*idle, *(p for _, p in inflight.values())]:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _identity(x: Any) -> Any:
@@ -298,7 +444,7 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
     times) and ``retries`` times more if it raised.
     """
     try:
-        from distributed import Client, as_completed
+        from distributed import Client, wait
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ImportError(
             "scheduler: running on a Dask cluster needs the dask extra: "
@@ -317,6 +463,21 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
         client = scheduler
     try:
         futures = {}
+        reporter: Callable[[int], Any] = lambda index: None  # noqa: E731
+        if driver.progress is not None:
+            from distributed import Queue
+
+            name = f"glassnet-study-{os.getpid()}-{id(driver)}"
+            queue = Queue(name, client=client)
+
+            def drain() -> list[Any]:
+                try:
+                    return list(queue.get(batch=True))
+                except Exception:  # pragma: no cover - scheduler gone: no progress, no harm
+                    return []
+
+            driver.drain = drain
+            reporter = lambda index: _ToDask(name, index)  # noqa: E731
         # Each data set goes to the cluster once, as the result of a task (not scattered): if
         # the worker holding it dies, the scheduler recomputes it instead of losing it.
         shared_data: dict[int, Any] = {}
@@ -324,19 +485,27 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
             data = task.payload["data"]
             if id(data) not in shared_data:
                 shared_data[id(data)] = client.submit(_identity, data, pure=False)
-            payload = {**task.payload, "data": shared_data[id(data)]}
+            payload = {**driver.payload(task, reporter(task.index)), "data": shared_data[id(data)]}
             fut = client.submit(fn, payload, pure=False, retries=retries)
             futures[fut] = task
-        for fut in as_completed(list(futures)):
-            task = futures[fut]
+        pending = set(futures)
+        while pending:
             try:
-                result = fut.result()
-            except Exception as exc:
-                task.attempts = retries
-                driver.failed_attempt(task, exc, retries)
-            else:
-                driver.finished(task, result)
-            fut.release()
+                wait(list(pending), timeout=_HEARTBEAT, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished: a heartbeat
+                pass
+            driver.poll()
+            for fut in [f for f in pending if f.done()]:
+                pending.discard(fut)
+                task = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:
+                    task.attempts = retries
+                    driver.failed_attempt(task, exc, retries)
+                else:
+                    driver.finished(task, result)
+                fut.release()
     finally:
         if own:
             client.close()
@@ -388,7 +557,6 @@ def run(
         If some groups still failed after their retries (the others are stored; run again
         to retry the missing ones).
     """
-    from glassnet.study import Study
     from glassnet.study.worker import run_group
 
     if not isinstance(spec, Spec):
@@ -412,15 +580,25 @@ def run(
         store.lock()  # one writer per study directory
         groups = plan(spec, store.done_hashes())
         tasks = _tasks(spec, groups)
-        driver = _Driver(store, tasks, spec.n_runs, progress)
+        pooled = scheduler is None and jobs > 1 and len(tasks) > 1
+        sink = _CTX.Queue() if pooled and progress is not None else None
+        driver = _Driver(
+            store, tasks, spec.n_runs, progress, sink, warmup=pooled or scheduler is not None
+        )
         driver.report("start")
-        if tasks:
-            if scheduler is not None:
+        try:
+            if not tasks:
+                pass
+            elif scheduler is not None:
                 _run_dask(driver, fn, scheduler, retries)
-            elif jobs == 1 or len(tasks) == 1:
-                _run_serial(driver, fn, retries)
-            else:
+            elif pooled:
                 _run_local(driver, fn, min(jobs, len(tasks)), retries)
+            else:
+                _run_serial(driver, fn, retries)
+        finally:
+            if sink is not None:
+                sink.close()
+                sink.join_thread()
         driver.report("done")
         if driver.failed:
             lines = [f"{_describe(t.group)}: {t.errors[-1]}" for t in driver.failed]

@@ -45,7 +45,9 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    per-layer names inside the axis list; ``output`` [sigmoid] (``"same"``: the
                    hidden activation, tanh as tanh01); ``bias`` [neuron]; ``init`` [xavier];
                    ``dtype`` [float64] and ``kernel`` [blas] (not axes; ``kernel = "broadcast"``
-                   is faster for populations of small networks, equal to BLAS up to rounding)
+                   is faster for populations of small networks, equal to BLAS up to rounding);
+                   ``backend`` [numpy]: ``"jax"`` trains each group as one compiled program
+                   (``pip install 'glassnet[jax]'``)
 ``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
                    ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
                    a count n (seeds 0..n-1) or a list of seeds
@@ -54,6 +56,13 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    (:func:`glassnet.convergence.paper_epoch`; engine defaults if absent)
 ``[run]``          ``max_population`` [0 = no limit]: split larger groups into chunks
 =================  =============================================================================
+
+Every axis is one entry of :data:`AXIS_TABLE`, which the spec, the worker, the results and
+the report all read.
+
+Bounds, checked before any configuration is built: at most :data:`MAX_RUNS` runs, at most
+:data:`MAX_CURVE_VALUES` stored loss values (runs x epochs) and at most
+:data:`MAX_GROUP_BYTES` of memory to train one group (else set ``[run] max_population``).
 
 The whole spec is checked before anything runs; every problem is reported at once with the
 file and the key (:class:`SpecError`): unknown keys, names and data sets (with a suggestion),
@@ -86,111 +95,229 @@ __all__ = [
     "group_key",
     "load_spec",
     "parse_spec",
+    "plan",
 ]
 
-#: Axes of a run's configuration, in grid order (the last varies fastest).
-AXES: tuple[str, ...] = (
-    "dataset",
-    "hidden",
-    "activation",
-    "output",
-    "bias",
-    "init",
-    "loss",
-    "optimizer",
-    "schedule",
-    "l2",
-    "batch_size",
-    "epochs",
-    "lr",
-    "seed",
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a study's grid, described once.
+
+    This table is the only list of the axes: the spec reads and checks them from it, a run's
+    configuration and hash are built from it, the worker passes each to the engine as it says,
+    the results frame gets one column per axis from it and the report titles its sections with
+    it. Adding an axis is one entry here (and its check).
+
+    Attributes
+    ----------
+    name : str
+        The key in a run's configuration (and its results column).
+    section, key : str
+        Where the spec gives it: ``[section] key = ...``.
+    default : Any
+        Its value when the spec leaves it out (``REQUIRED``: the spec must give it).
+    check : str
+        The name of the check of one value (a method of the spec's checker; see
+        :func:`parse_spec`).
+    dtype : str
+        The pandas dtype of its results column.
+    title : str
+        Its name in the report.
+    reach : str
+        How it reaches training: ``"data"`` (the data set), ``"sizes"`` (the hidden layers,
+        between the data's inputs and outputs), ``"network"`` (a keyword of
+        :class:`~glassnet.network.Network`), ``"fit"`` (a keyword of ``Network.fit``) or
+        ``"member"`` (one value per population member: ``seed=`` of the network or ``lr=``
+        of fit).
+    argument : str
+        The keyword it is passed as (for ``network``, ``fit`` and ``member``).
+    hashed_at_default : bool
+        True for the axes of the first study format, always part of a run's configuration
+        hash. An axis added later is left out of the hash (and out of the spec's hash) while
+        it has its default value, so studies stored before it existed still resume.
+    """
+
+    name: str
+    section: str
+    key: str
+    default: Any
+    check: str
+    dtype: str
+    title: str
+    reach: str
+    argument: str = ""
+    hashed_at_default: bool = True
+
+    @property
+    def column(self) -> str:
+        """Its column in the results frame (see :meth:`value`)."""
+        return self.name
+
+    def value(self, config: Mapping[str, Any]) -> Any:
+        """Its results-column value for the run ``config``: data sets as labels
+        (``moons(noise=0.2)``), architectures as ``"8-8"``, per-layer activations as
+        ``"tanh,relu"``, the output as resolved (``"same"`` -> the hidden activation), the
+        rest as stored (an axis absent from an older study's run has its default)."""
+        v = config.get(self.name, self.default)
+        if self.name == "dataset":
+            return _label(v)
+        if self.name == "hidden":
+            return hidden_label(v)
+        if self.name == "activation":
+            return activation_label(v)
+        if self.name == "output":
+            return resolve_output(v, config["activation"])
+        return v
+
+
+def hidden_label(hidden: Sequence[int]) -> str:
+    """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
+    return "-".join(str(w) for w in hidden) if hidden else "none"
+
+
+def activation_label(act: str | Sequence[str]) -> str:
+    """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
+    return act if isinstance(act, str) else ",".join(act)
+
+
+REQUIRED: Any = object()
+_REQUIRED = REQUIRED
+
+#: The axes of a run's configuration, in grid order (the last varies fastest).
+AXIS_TABLE: tuple[Axis, ...] = (
+    Axis("dataset", "data", "dataset", REQUIRED, "dataset", "string", "Data set", "data"),
+    Axis(
+        "hidden",
+        "model",
+        "hidden",
+        [2],
+        "hidden",
+        "string",
+        "Architecture (hidden layers)",
+        "sizes",
+    ),
+    Axis(
+        "activation",
+        "model",
+        "activation",
+        "sigmoid",
+        "activation",
+        "string",
+        "Activation",
+        "network",
+        "activation",
+    ),
+    Axis(
+        "output",
+        "model",
+        "output",
+        "sigmoid",
+        "output",
+        "string",
+        "Output activation",
+        "network",
+        "output",
+    ),
+    Axis("bias", "model", "bias", "neuron", "bias", "string", "Bias", "network", "bias"),
+    Axis("init", "model", "init", "xavier", "init", "string", "Initializer", "network", "init"),
+    Axis("loss", "train", "loss", "mse", "loss", "string", "Loss", "fit", "loss"),
+    Axis(
+        "optimizer",
+        "train",
+        "optimizer",
+        "gd",
+        "optimizer",
+        "string",
+        "Optimizer",
+        "fit",
+        "optimizer",
+    ),
+    Axis(
+        "schedule",
+        "train",
+        "schedule",
+        "constant",
+        "schedule",
+        "string",
+        "Learning-rate schedule",
+        "fit",
+        "schedule",
+    ),
+    Axis("l2", "train", "l2", 0.0, "l2", "float64", "L2 penalty", "fit", "l2"),
+    Axis(
+        "batch_size",
+        "train",
+        "batch_size",
+        None,
+        "batch_size",
+        "Int64",
+        "Batch size",
+        "fit",
+        "batch_size",
+    ),
+    Axis("epochs", "train", "epochs", REQUIRED, "epochs", "int64", "Epochs", "fit", "epochs"),
+    Axis(
+        "backend",
+        "model",
+        "backend",
+        "numpy",
+        "backend",
+        "string",
+        "Backend",
+        "fit",
+        "backend",
+        hashed_at_default=False,
+    ),
+    Axis("lr", "train", "lr", REQUIRED, "lr", "float64", "Learning rate", "member", "lr"),
+    Axis("seed", "train", "seeds", 1, "seed", "int64", "Seed", "member", "seed"),
 )
+
+#: Names of the axes, in grid order.
+AXES: tuple[str, ...] = tuple(a.name for a in AXIS_TABLE)
+
+
+def axis(name: str) -> Axis:
+    """The :class:`Axis` called ``name``."""
+    for a in AXIS_TABLE:
+        if a.name == name:
+            return a
+    raise ValueError(f"axis: unknown axis {name!r}; axes: {', '.join(AXES)}")
+
+
+def _unhashed_defaults() -> dict[str, Any]:
+    """Axes left out of a configuration's hash while they hold their default."""
+    return {a.name: a.default for a in AXIS_TABLE if not a.hashed_at_default}
+
 
 #: Axes that vary *inside* a group (one population member per combination).
 POPULATION_AXES: tuple[str, ...] = ("lr", "seed")
 
-# Names of the engine's building blocks, used when the engine cannot list its own.
-_FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
-    "activation": (
-        "sigmoid",
-        "tanh",
-        "relu",
-        "leaky_relu",
-        "elu",
-        "softplus",
-        "gelu",
-        "silu",
-        "identity",
-        "softmax",
-        "tanh01",
-    ),
-    "loss": ("mse", "sse", "bce", "cross_entropy", "mae", "huber"),
-    "optimizer": ("gd", "momentum", "nesterov", "rmsprop", "adam", "adamw"),
-    "init": (
-        "paper",
-        "uniform",
-        "xavier",
-        "xavier_uniform",
-        "xavier_normal",
-        "glorot",
-        "glorot_uniform",
-        "glorot_normal",
-        "he",
-        "he_uniform",
-        "he_normal",
-        "kaiming",
-        "kaiming_uniform",
-        "kaiming_normal",
-        "lecun",
-        "normal",
-    ),
-    "schedule": ("constant", "step", "exponential", "cosine"),
-    "dataset": (
-        "paper",
-        "xor",
-        "and",
-        "or",
-        "moons",
-        "circles",
-        "spirals",
-        "blobs",
-        "digits",
-        "diabetes",
-        "meals",
-    ),
-}
 _BIASES = ("neuron", "layer", "none")
+#: Most runs one study holds: its plan, its store and its report stay at a few hundred MB.
+MAX_RUNS = 200_000
+#: Most loss-curve values (runs x epochs) one study stores: 8 bytes each, 1.6 GB at most.
+MAX_CURVE_VALUES = 200_000_000
+#: Most memory one group (population) may need while it trains, in bytes.
+MAX_GROUP_BYTES = 4 * 2**30
+#: Largest spec file read.
+MAX_SPEC_BYTES = 1_000_000
 _DTYPES = ("float64", "float32")
 # Outputs whose values lie in (0, 1): the only ones binary cross-entropy accepts.
 _UNIT_OUTPUTS = ("sigmoid", "tanh01", "softmax")
 
-# section -> key -> description (used for "unknown key" suggestions and docs)
-_KEYS: dict[str, tuple[str, ...]] = {
+# Keys that are not axes, per table (the axes' keys come from AXIS_TABLE).
+_SETTINGS: dict[str, tuple[str, ...]] = {
     "study": ("name", "description"),
-    "data": ("dataset", "validation", "split_seed"),
-    "model": (
-        "hidden",
-        "width",
-        "depth",
-        "activation",
-        "output",
-        "bias",
-        "init",
-        "dtype",
-        "kernel",
-    ),
-    "train": (
-        "loss",
-        "optimizer",
-        "lr",
-        "epochs",
-        "batch_size",
-        "l2",
-        "schedule",
-        "seeds",
-    ),
+    "data": ("validation", "split_seed"),
+    "model": ("width", "depth", "dtype", "kernel"),
+    "train": (),
     "convergence": ("threshold", "paper_tol", "paper_slope_tol", "paper_window"),
     "run": ("max_population",),
+}
+# table -> every key it may hold (for "unknown key" suggestions)
+_KEYS: dict[str, tuple[str, ...]] = {
+    section: (*(a.key for a in AXIS_TABLE if a.section == section), *settings)
+    for section, settings in _SETTINGS.items()
 }
 
 
@@ -207,7 +334,10 @@ class SpecError(ValueError):
         self.source = source
         self.problems = list(problems)
         n = len(self.problems)
-        head = f"{source}: {n} problem{'s' if n != 1 else ''} in the study spec"
+        if n == 1:  # one line, naming the file (and the key)
+            super().__init__(self.problems[0])
+            return
+        head = f"{source}: {n} problems in the study spec"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
@@ -229,9 +359,13 @@ def config_hash(config: Mapping[str, Any]) -> str:
     str
         The first 16 hex digits of SHA-256 of the canonical JSON text of ``config``
         (sorted keys, no whitespace, shortest round-trip floats), so it does not depend on
-        dict order, the Python version or the machine.
+        dict order, the Python version or the machine. An axis added after the first study
+        format (``Axis.hashed_at_default`` False, e.g. ``backend``) counts only when it is not
+        at its default, so the runs of older studies keep their hashes.
     """
-    return hashlib.sha256(_canonical(dict(config)).encode()).hexdigest()[:16]
+    skip = _unhashed_defaults()
+    kept = {k: v for k, v in config.items() if not (k in skip and v == skip[k])}
+    return hashlib.sha256(_canonical(kept).encode()).hexdigest()[:16]
 
 
 def group_key(config: Mapping[str, Any]) -> str:
@@ -257,6 +391,9 @@ class Group:
     key: str
     shared: dict[str, Any]
     configs: list[dict[str, Any]] = field(default_factory=list)
+    #: each member's position in the grid (``run_id``) and :func:`config_hash`, when known
+    run_ids: list[int] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -294,7 +431,9 @@ class Spec:
     @property
     def normalized(self) -> dict[str, Any]:
         """Everything that determines the study's results, as plain JSON data."""
-        return {"name": self.name, "axes": self.axes, "fixed": self.fixed}
+        skip = _unhashed_defaults()
+        axes = {k: v for k, v in self.axes.items() if not (k in skip and v == [skip[k]])}
+        return {"name": self.name, "axes": axes, "fixed": self.fixed}
 
     @property
     def hash(self) -> str:
@@ -349,18 +488,79 @@ class Spec:
             consecutive chunks of at most that many members.
         """
         if configs is None:
-            configs = self.runs()
-        by_key: dict[str, list[dict[str, Any]]] = {}
-        for cfg in configs:
-            by_key.setdefault(group_key(cfg), []).append(dict(cfg))
+            return plan(self)
+        copies = [dict(c) for c in configs]
+        return self._grouped(copies, [group_key(c) for c in copies], [], [])
+
+    def _grouped(
+        self,
+        configs: list[dict[str, Any]],
+        keys: list[str],
+        run_ids: list[int],
+        hashes: list[str],
+    ) -> list[Group]:
+        by_key: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            by_key.setdefault(key, []).append(i)
         cap = int(self.fixed["max_population"]) or None
         groups = []
         for key, members in by_key.items():
-            shared = {k: v for k, v in members[0].items() if k not in POPULATION_AXES}
+            shared = {k: v for k, v in configs[members[0]].items() if k not in POPULATION_AXES}
             step = cap or len(members)
             for i in range(0, len(members), step):
-                groups.append(Group(key=key, shared=shared, configs=members[i : i + step]))
+                chunk = members[i : i + step]
+                groups.append(
+                    Group(
+                        key=key,
+                        shared=shared,
+                        configs=[configs[j] for j in chunk],
+                        run_ids=[run_ids[j] for j in chunk] if run_ids else [],
+                        hashes=[hashes[j] for j in chunk] if hashes else [],
+                    )
+                )
         return groups
+
+    def index(self) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """Every run's configuration, :func:`config_hash` and :func:`group_key`, in grid
+        order (computed once per spec: each group key once per group)."""
+        cached = self.__dict__.get("_index")
+        if cached is not None:
+            return cached
+        configs = self.runs()
+        hashes = [config_hash(c) for c in configs]
+        keys: list[str] = []
+        members = math.prod(len(self.axes[a]) for a in POPULATION_AXES)
+        for i in range(0, len(configs), members):  # population axes vary fastest
+            keys.extend([group_key(configs[i])] * members)
+        out = (configs, hashes, keys)
+        object.__setattr__(self, "_index", out)
+        return out
+
+
+def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
+    """The groups still to train.
+
+    Parameters
+    ----------
+    spec : Spec
+        The study spec.
+    done : iterable of str
+        Config hashes of the runs already stored.
+
+    Returns
+    -------
+    list of Group
+        Groups (see :meth:`Spec.groups`) of the runs whose hash is not in ``done``.
+    """
+    done = set(done)
+    configs, hashes, keys = spec.index()
+    missing = [i for i, h in enumerate(hashes) if h not in done]
+    return spec._grouped(
+        [configs[i] for i in missing],
+        [keys[i] for i in missing],
+        missing,
+        [hashes[i] for i in missing],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +568,7 @@ class Spec:
 
 
 def _engine_names(kind: str) -> tuple[str, ...]:
-    """Names the engine knows for ``kind``, or the documented list if it cannot say."""
+    """Names the engine's registry of ``kind`` holds (the registries are the only lists)."""
     import importlib
 
     module_name = {
@@ -379,12 +579,9 @@ def _engine_names(kind: str) -> tuple[str, ...]:
         "init": "initializers",
         "schedule": "optimizers",
     }[kind]
-    try:
-        module = importlib.import_module(f"glassnet.{module_name}")
-        names = module.SCHEDULES if kind == "schedule" else module.names()
-        return tuple(str(n) for n in names)
-    except (ImportError, AttributeError):  # pragma: no cover - engine not installed
-        return _FALLBACK_NAMES[kind]
+    module = importlib.import_module(f"glassnet.{module_name}")
+    names = module.SCHEDULES if kind == "schedule" else module.names()
+    return tuple(str(n) for n in names)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -494,9 +691,6 @@ class _Checker:
         return check
 
 
-_REQUIRED = object()
-
-
 def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]:
     raw = doc.get(section, {})
     if not isinstance(raw, dict):
@@ -557,27 +751,16 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
 
     axes: dict[str, list[Any]] = {}
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    axes["dataset"] = ck.axis(data, "data", "dataset", _REQUIRED, _dataset_check(ck, base))
-    axes["hidden"] = _hidden_axis(ck, model)
-    axes["activation"] = ck.axis(model, "model", "activation", "sigmoid", _activation_check(ck))
-    activations = _engine_names("activation")
-    axes["output"] = ck.axis(
-        model, "model", "output", "sigmoid", ck.name("output activation", (*activations, "same"))
-    )
-    axes["bias"] = ck.axis(model, "model", "bias", "neuron", ck.name("bias", _BIASES))
-    axes["init"] = ck.axis(model, "model", "init", "xavier", _init_check(ck))
-    axes["loss"] = ck.axis(train, "train", "loss", "mse", ck.name("loss", _engine_names("loss")))
-    axes["optimizer"] = ck.axis(
-        train, "train", "optimizer", "gd", ck.name("optimizer", _engine_names("optimizer"))
-    )
-    axes["schedule"] = ck.axis(
-        train, "train", "schedule", "constant", ck.name("schedule", _engine_names("schedule"))
-    )
-    axes["l2"] = ck.axis(train, "train", "l2", 0.0, ck.number(lo=0.0))
-    axes["batch_size"] = ck.axis(train, "train", "batch_size", None, _batch_check(ck))
-    axes["epochs"] = ck.axis(train, "train", "epochs", _REQUIRED, ck.integer(1))
-    axes["lr"] = ck.axis(train, "train", "lr", _REQUIRED, ck.number(lo=0.0, lo_open=True))
-    axes["seed"] = _seed_axis(ck, train)
+    tables = {"data": data, "model": model, "train": train}
+    checks = _value_checks(ck, base)
+    for ax in AXIS_TABLE:
+        table = tables[ax.section]
+        if ax.name == "hidden":
+            axes[ax.name] = _hidden_axis(ck, model)
+        elif ax.name == "seed":
+            axes[ax.name] = _seed_axis(ck, train)
+        else:
+            axes[ax.name] = ck.axis(table, ax.section, ax.key, ax.default, checks[ax.check])
 
     fixed: dict[str, Any] = {}
     v = data.get("validation", 0.0)
@@ -605,7 +788,8 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         if isinstance(val, list):  # pragma: no cover - number() never returns lists
             ck.bad(key, "must be a single value")
 
-    _check_combinations(ck, axes, fixed)
+    if _check_size(ck, axes):  # data sets are loaded only for a grid of a sane size
+        _check_combinations(ck, axes, fixed)
     if ck.problems:
         raise SpecError(source, ck.problems)
     return Spec(
@@ -631,10 +815,65 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"spec: no such file {str(p)!r}")
-    return parse_spec(p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent)
+    size = p.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            str(p),
+            [f"{p}: {size} bytes; a study spec is a short text file (at most {MAX_SPEC_BYTES})"],
+        )
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            str(p),
+            [f"{p}: not a text file (byte {exc.start} is not UTF-8); a study spec is TOML text"],
+        ) from None
+    if "\x00" in text:
+        raise SpecError(
+            str(p), [f"{p}: not a text file (it holds NUL bytes); a study spec is TOML text"]
+        )
+    return parse_spec(text, source=str(p), base_dir=p.parent)
 
 
 # -- axis-specific checks ------------------------------------------------------------------------
+
+
+def _value_checks(ck: _Checker, base: Path) -> dict[str, Callable[[str, Any], Any]]:
+    """The check of one value of each axis (``Axis.check`` names one), bound to ``ck``."""
+    activations = _engine_names("activation")
+    return {
+        "dataset": _dataset_check(ck, base),
+        "activation": _activation_check(ck),
+        "output": ck.name("output activation", (*activations, "same")),
+        "bias": ck.name("bias", _BIASES),
+        "init": _init_check(ck),
+        "loss": ck.name("loss", _engine_names("loss")),
+        "optimizer": ck.name("optimizer", _engine_names("optimizer")),
+        "schedule": ck.name("schedule", _engine_names("schedule")),
+        "l2": ck.number(lo=0.0),
+        "batch_size": _batch_check(ck),
+        "epochs": ck.integer(1),
+        "backend": _backend_check(ck),
+        "lr": ck.number(lo=0.0, lo_open=True),
+    }
+
+
+def _backend_check(ck: _Checker) -> Callable[[str, Any], Any]:
+    import glassnet  # noqa: F401  (importing glassnet registers every backend)
+    from glassnet import compiled
+    from glassnet.training import BACKENDS
+
+    one = ck.name("backend", tuple(BACKENDS))
+
+    def check(key: str, v: Any) -> Any:
+        b = one(key, v)
+        if b == "jax" and not compiled.available():
+            ck.bad(key, "the jax backend needs JAX: pip install 'glassnet[jax]'")
+            return None
+        return b
+
+    return check
 
 
 def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
@@ -691,12 +930,12 @@ def _activation_check(ck: _Checker) -> Callable[[str, Any], Any]:
                 return None
             for i, a in enumerate(vals):
                 if _output_only(a):
-                    ck.bad(f"{key}[{i}]", "softmax is an output activation only")
+                    ck.bad(f"{key}[{i}]", f"{a} is an output activation only")
                     return None
             return vals
         a = one(key, v)
         if a is not None and _output_only(a):
-            ck.bad(key, "softmax is an output activation only")
+            ck.bad(key, f"{a} is an output activation only")
             return None
         return a
 
@@ -705,22 +944,16 @@ def _activation_check(ck: _Checker) -> Callable[[str, Any], Any]:
 
 def _kernels() -> tuple[str, ...]:
     """The engine's matrix-product kernels (``gn.Network(kernel=...)``)."""
-    try:
-        from glassnet.network import KERNELS
+    from glassnet.network import KERNELS
 
-        return tuple(KERNELS)
-    except ImportError:  # pragma: no cover - engine without kernels
-        return ("blas",)
+    return tuple(KERNELS)
 
 
 def _output_only(name: str) -> bool:
     """True for activations that can only be the output (softmax)."""
-    try:
-        from glassnet import activations
+    from glassnet import activations
 
-        return bool(activations.get(name).output_only)
-    except (ImportError, AttributeError, ValueError):  # pragma: no cover - engine missing
-        return name == "softmax"
+    return bool(activations.get(name).output_only)
 
 
 def _init_check(ck: _Checker) -> Callable[[str, Any], Any]:
@@ -805,8 +1038,75 @@ def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
         if raw < 1:
             ck.bad("train.seeds", f"expected a count >= 1 or a list of seeds, got {raw!r}")
             return []
+        if raw > MAX_RUNS:  # refused before a list of that many seeds is made
+            ck.bad(
+                "train.seeds",
+                f"{raw:,} seeds make at least {raw:,} runs, more than the {MAX_RUNS:,} one "
+                "study holds; split it into several studies",
+            )
+            return []
         return list(range(raw))
     return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
+
+
+def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> bool:
+    """Refuse grids too large to plan, store or train, naming the key that makes them so,
+    before a single configuration is built; False if refused."""
+    lengths = {a: len(axes.get(a, [])) for a in AXES}
+    if not all(lengths.values()):
+        return True  # an empty axis was reported already
+    n_runs = math.prod(lengths.values())
+    if n_runs > MAX_RUNS:
+        big = max(AXIS_TABLE, key=lambda a: lengths[a.name])
+        ck.bad(
+            f"{big.section}.{big.key}",
+            f"the grid has {n_runs:,} runs ("
+            + " x ".join(f"{n} {a}" for a, n in lengths.items() if n > 1)
+            + f"), more than the {MAX_RUNS:,} one study holds; split it into several studies",
+        )
+        return False
+    curve = n_runs // lengths["epochs"] * sum(axes["epochs"])
+    if curve > MAX_CURVE_VALUES:
+        ck.bad(
+            "train.epochs",
+            f"{n_runs:,} runs of up to {max(axes['epochs']):,} epochs store {curve:,} loss "
+            f"values ({curve * 8 / 2**30:.1f} GiB), more than the {MAX_CURVE_VALUES:,} one "
+            "study holds; fewer epochs or runs",
+        )
+        return False
+    return True
+
+
+def _check_group_memory(
+    ck: _Checker,
+    axes: Mapping[str, list[Any]],
+    fixed: Mapping[str, Any],
+    shapes: Mapping[str, tuple[int, int, int, bool]],
+) -> None:
+    """Refuse groups (populations) whose training would need more than MAX_GROUP_BYTES:
+    parameters, gradients and two optimizer moments, and three arrays per layer and sample
+    (activations, pre-activations, deltas) for each member."""
+    members = len(axes["lr"]) * len(axes["seed"])
+    cap = int(fixed.get("max_population") or 0)
+    P = min(members, cap) if cap else members
+    itemsize = 4 if fixed.get("dtype") == "float32" else 8
+    for ds_key, (n, n_in, n_out, _) in shapes.items():
+        for h in axes["hidden"]:
+            sizes = [n_in, *h, n_out]
+            params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+            per_member = itemsize * (4 * params + 3 * n * sum(sizes))
+            need = P * per_member
+            if need > MAX_GROUP_BYTES:
+                fits = max(1, MAX_GROUP_BYTES // per_member)
+                ck.bad(
+                    "run.max_population" if cap else "train.seeds",
+                    f"a group of {P:,} members (learning rates x seeds) on "
+                    f"{_label(json.loads(ds_key))} with hidden layers {h} needs about "
+                    f"{need / 2**30:.1f} GiB to train, more than "
+                    f"{MAX_GROUP_BYTES / 2**30:.0f} GiB; set [run] max_population = {fits:,} "
+                    "(or less) to train it in chunks",
+                )
+                return
 
 
 def _dataset_shape(ds: Mapping[str, Any]) -> tuple[int, int, int, bool]:
@@ -836,6 +1136,7 @@ def _check_combinations(
             shapes[_canonical(ds)] = _dataset_shape(ds)
         except (ValueError, TypeError, KeyError, OSError) as exc:
             ck.bad(ck.key("data.dataset", i), f"cannot load data set {_label(ds)}: {exc}")
+    _check_group_memory(ck, axes, fixed, shapes)
     for i, act in enumerate(axes["activation"]):
         if not isinstance(act, list):
             continue

@@ -15,6 +15,7 @@ consistent. Only the process driving the study writes.
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.metadata as _metadata
 import json
 import os
 import sqlite3
@@ -24,7 +25,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store"]
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store", "__version__"]
+
+try:
+    __version__ = _metadata.version("glassnet")
+except _metadata.PackageNotFoundError:  # pragma: no cover - not installed
+    __version__ = "0+unknown"
 
 DB_NAME = "study.sqlite"
 #: array columns, stored as little-endian float64 blobs
@@ -99,12 +105,56 @@ class Store:
     # -- opening ----------------------------------------------------------------------------
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
+    def _connect(path: Path, argument: str) -> sqlite3.Connection:
+        """Open ``path``, refusing (ValueError naming ``argument``) anything that is not an
+        SQLite database before writing a byte to it (an existing file that is empty, or not
+        a database, is left as it was)."""
+        if path.exists():
+            if not path.is_file():
+                raise ValueError(f"{argument}: {str(path)!r} is not a file")
+            if path.stat().st_size == 0:
+                raise ValueError(
+                    f"{argument}: {str(path)!r} is an empty file, not a study database; "
+                    "it was left as it is (delete it to start this study afresh)"
+                )
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+            if head != b"SQLite format 3\x00":
+                raise ValueError(
+                    f"{argument}: {str(path)!r} is not an SQLite database (damaged, or another "
+                    "file under that name); it was left as it is"
+                )
+        try:
+            conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ValueError(
+                f"{argument}: cannot open {str(path)!r} as a study database: {exc}"
+            ) from None
         return conn
+
+    def _setup(self, argument: str) -> None:
+        """Write-ahead log and full sync: called once the file is known to be a study's (or
+        new), since switching the journal mode writes to the file's header."""
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise ValueError(
+                f"{argument}: cannot use {str(self.directory / DB_NAME)!r} as a study "
+                f"database: {exc}"
+            ) from None
+
+    def _read(self, sql: str, argument: str = "dir") -> list[Any]:
+        """Rows of a query; a damaged database is a ValueError naming the file."""
+        try:
+            return self.conn.execute(sql).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"{argument}: {str(self.directory / DB_NAME)!r} is damaged ({exc}); "
+                "it was left as it is"
+            ) from None
 
     @classmethod
     def create(cls, directory: str | os.PathLike[str], spec: Any) -> Store:
@@ -125,16 +175,42 @@ class Store:
         d = Path(directory)
         if d.exists() and not d.is_dir():
             raise ValueError(f"out: expected a directory, got the file {str(d)!r}")
+        for parent in d.parents:  # refuse `afile/sub` before creating anything
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ValueError(
+                        f"out: cannot make a study directory in {str(parent)!r}: it is a file"
+                    )
+                break
         if d.is_dir() and not (d / DB_NAME).exists() and any(d.iterdir()):
             raise ValueError(
                 f"out: {str(d)!r} is a non-empty directory without a study in it; "
                 "give a new or empty directory"
             )
-        d.mkdir(parents=True, exist_ok=True)
-        conn = cls._connect(d / DB_NAME)
-        conn.executescript(_SCHEMA)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"out: cannot create {str(d)!r}: {exc.strerror or exc}") from None
+        path = d / DB_NAME
+        existed = path.exists()
+        conn = cls._connect(path, "out")
         store = cls(d, conn)
-        meta = store.meta()
+        tables = store._tables("out") if existed else set()
+        if tables and "meta" not in tables:  # no tables at all: nothing to lose, start it
+            conn.close()
+            raise ValueError(
+                f"out: {str(path)!r} is an SQLite database but not a study's; it was left as it "
+                "is (use another --out directory)"
+            )
+        store._setup("out")
+        try:
+            conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ValueError(
+                f"out: {str(path)!r} is damaged ({exc}); it was left as it is"
+            ) from None
+        meta = store.meta("out")
         if "spec_hash" in meta:
             if meta["spec_hash"] != spec.hash:
                 conn.close()
@@ -146,8 +222,6 @@ class Store:
                 )
             return store
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-        from glassnet.study import __version__ as version
-
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
@@ -160,7 +234,7 @@ class Store:
                     ("spec_json", json.dumps(spec.normalized, sort_keys=True)),
                     ("spec_hash", spec.hash),
                     ("created", now),
-                    ("glassnet_version", version),
+                    ("glassnet_version", __version__),
                 ],
             )
             conn.execute("COMMIT")
@@ -183,11 +257,16 @@ class Store:
         path = d / DB_NAME
         if not path.is_file():
             raise FileNotFoundError(f"dir: no study in {str(d)!r} (no {DB_NAME})")
-        conn = cls._connect(path)
+        conn = cls._connect(path, "dir")
         store = cls(d, conn)
-        if "spec_hash" not in store.meta():
+        try:
+            if "meta" not in store._tables("dir") or "spec_hash" not in store.meta():
+                raise ValueError(f"dir: {str(path)!r} is not a complete study database")
+            store._read("SELECT COUNT(*) FROM runs")
+        except BaseException:
             conn.close()
-            raise ValueError(f"dir: {str(path)!r} is not a complete study database")
+            raise
+        store._setup("dir")
         return store
 
     def lock(self) -> None:
@@ -229,29 +308,43 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def meta(self) -> dict[str, str]:
+    def _tables(self, argument: str) -> set[str]:
+        rows = self._read("SELECT name FROM sqlite_master WHERE type = 'table'", argument)
+        return {name for (name,) in rows}
+
+    def meta(self, argument: str = "dir") -> dict[str, str]:
         """The ``meta`` table as a dict."""
-        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return dict(self._read("SELECT key, value FROM meta", argument))
 
     def done_hashes(self) -> set[str]:
         """Config hashes of every run already stored."""
-        return {h for (h,) in self.conn.execute("SELECT config_hash FROM runs")}
+        return {h for (h,) in self._read("SELECT config_hash FROM runs")}
 
     def count(self) -> int:
         """Number of stored runs."""
-        return int(self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
 
     def status_counts(self) -> dict[str, int]:
         """Stored runs per status."""
-        rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status")
+        rows = self._read("SELECT status, COUNT(*) FROM runs GROUP BY status")
         return {s: int(n) for s, n in rows}
+
+    def wall_time(self) -> float:
+        """Sum of the stored runs' seconds (each group's seconds once)."""
+        return float(self._read("SELECT COALESCE(SUM(wall_time), 0.0) FROM runs")[0][0])
 
     def rows(self) -> list[dict[str, Any]]:
         """Every stored run, by ``run_id``, with decoded config and curves."""
-        cur = self.conn.execute("SELECT * FROM runs ORDER BY run_id")
-        names = [c[0] for c in cur.description]
+        try:
+            cur = self.conn.execute("SELECT * FROM runs ORDER BY run_id")
+            names = [c[0] for c in cur.description]
+            fetched = cur.fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"dir: {str(self.directory / DB_NAME)!r} is damaged ({exc}); it was left as it is"
+            ) from None
         out = []
-        for row in cur:
+        for row in fetched:
             rec = dict(zip(names, row, strict=True))
             rec["config"] = json.loads(rec["config"])
             for key in ARRAYS:

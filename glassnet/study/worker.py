@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from glassnet.training import Callback
 
 __all__ = ["run_group"]
 
@@ -31,6 +34,23 @@ def _accuracy(net: Any, X: np.ndarray, y: np.ndarray, P: int) -> np.ndarray:
     return acc
 
 
+class _EpochReport(Callback):
+    """Tells ``report(epochs_done, epochs)`` how far the group is, at most every 0.2 s (it
+    only reads the epoch number: the numbers trained are the same with or without it)."""
+
+    def __init__(self, report: Callable[[int, int], Any], epochs: int) -> None:
+        self.report, self.epochs, self.last = report, epochs, time.perf_counter()
+
+    def on_train_begin(self, net: Any, history: Any) -> None:
+        self.report(0, self.epochs)
+
+    def on_epoch_end(self, epoch: int, history: Any, net: Any) -> None:
+        now = time.perf_counter()
+        if now - self.last >= 0.2:
+            self.last = now
+            self.report(epoch + 1, self.epochs)
+
+
 def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """Train one group of runs as a single population.
 
@@ -41,6 +61,8 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
         the settings shared by the group, one full configuration per member (member ``k``
         trains with ``configs[k]["seed"]`` and ``configs[k]["lr"]``), and the training data
         ``X (N, n_in)``, ``y (N, n_out)`` with an optional validation split (or None).
+        An optional ``"progress"``: a callable ``(epochs_done, epochs)`` told how far the
+        training is, at most five times a second.
 
     Returns
     -------
@@ -60,38 +82,50 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """
     from glassnet import convergence, metrics
     from glassnet.network import Network
-    from glassnet.study.spec import resolve_output
+    from glassnet.study.data import fresh_arrays
+    from glassnet.study.spec import AXIS_TABLE, resolve_output
 
     t0 = time.perf_counter()
     shared = task["shared"]
     configs = task["configs"]
-    X, y, Xv, yv = task["data"]
+    # the same memory layout wherever the group runs (see fresh_arrays): bit-equal rows
+    X, y, Xv, yv = fresh_arrays(tuple(task["data"]))
     P = len(configs)
     sizes = [X.shape[1], *shared["hidden"], y.shape[1]]
-    output = resolve_output(shared["output"], shared["activation"])
-    net = Network(
-        sizes,
-        activation=shared["activation"],
-        output=output,
-        bias=shared["bias"],
-        init=shared["init"],
-        seed=[int(c["seed"]) for c in configs],
-        dtype=shared["dtype"],
-        kernel=shared.get("kernel", "blas"),
-    )
+    # every axis reaches the engine as the axis table says
+    network_kw: dict[str, Any] = {}
+    fit_kw: dict[str, Any] = {}
+    for ax in AXIS_TABLE:
+        value = shared.get(ax.name, ax.default)
+        if ax.reach == "network":
+            network_kw[ax.argument] = value
+        elif ax.reach == "fit":
+            fit_kw[ax.argument] = value
+        elif ax.reach == "member":
+            values = [c.get(ax.name, ax.default) for c in configs]
+            if ax.argument == "seed":
+                network_kw["seed"] = [int(v) for v in values]
+            else:
+                fit_kw[ax.argument] = [float(v) for v in values]
+    network_kw["output"] = resolve_output(shared["output"], shared["activation"])
+    fit_kw["epochs"] = int(fit_kw["epochs"])
+    fit_kw["l2"] = float(fit_kw["l2"])
+    net = Network(sizes, **network_kw, dtype=shared["dtype"], kernel=shared.get("kernel", "blas"))
     validation = (Xv, yv) if Xv is not None else None
+    report = task.get("progress")
+    # the compiled backend runs a whole group as one program: a callback would cut it up
+    callbacks = (
+        [_EpochReport(report, fit_kw["epochs"])]
+        if report is not None and fit_kw.get("backend", "numpy") == "numpy"
+        else []
+    )
     hist = net.fit(
         X,
         y,
-        loss=shared["loss"],
-        optimizer=shared["optimizer"],
-        lr=[float(c["lr"]) for c in configs],
-        epochs=int(shared["epochs"]),
-        batch_size=shared["batch_size"],
+        **fit_kw,
         validation=validation,
-        l2=float(shared["l2"]),
-        schedule=shared["schedule"],
-        stats_every=int(shared["epochs"]),  # per-layer statistics at epoch 0 (and the last)
+        stats_every=fit_kw["epochs"],  # per-layer statistics at epoch 0 (and the last)
+        callbacks=callbacks,
     )
     loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)
     n_layers = len(sizes) - 1

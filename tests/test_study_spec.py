@@ -236,3 +236,27 @@ def test_example_specs_are_valid(name, runs, groups):
     spec = load_spec(Path(__file__).parent.parent / "examples" / name)
     assert spec.n_runs == runs
     assert len(spec.groups()) == groups
+
+
+def test_the_spec_refuses_a_loss_its_output_cannot_feed_by_the_engines_rule():
+    # the same rule as the API's (losses.check_pairing), named with the spec's keys
+    text = """
+[study]
+name = "x"
+[data]
+dataset = "xor"
+[model]
+hidden = [[2]]
+activation = "tanh"
+output = ["sigmoid", "tanh"]
+[train]
+loss = "bce"
+lr = 0.5
+epochs = 5
+seeds = 1
+"""
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "s.toml")
+    assert "s.toml: train.loss: model.output[1] = 'tanh' gives tanh: loss: bce needs" in str(
+        info.value
+    )

@@ -303,7 +303,6 @@ MAX_GROUP_BYTES = 4 * 2**30
 MAX_SPEC_BYTES = 1_000_000
 _DTYPES = ("float64", "float32")
 # Outputs whose values lie in (0, 1): the only ones binary cross-entropy accepts.
-_UNIT_OUTPUTS = ("sigmoid", "tanh01", "softmax")
 
 # Keys that are not axes, per table (the axes' keys come from AXIS_TABLE).
 _SETTINGS: dict[str, tuple[str, ...]] = {
@@ -1158,14 +1157,15 @@ def _check_combinations(
                         f"a {o} output needs >= 2 target columns; "
                         f"{_label(json.loads(ds_key))} has {k}",
                     )
-        bad_outs = sorted(o for o in outs if o not in _UNIT_OUTPUTS)
+        from glassnet import losses as _losses
+
         for j, loss in enumerate(axes["loss"]):
-            if loss in ("bce", "cross_entropy") and bad_outs:
-                ck.bad(
-                    ck.key("train.loss", j),
-                    f"{loss} needs outputs in (0, 1) (sigmoid, tanh01, softmax); "
-                    f"{okey} = {out!r} gives {', '.join(bad_outs)}",
-                )
+            for o in sorted(outs):
+                try:  # the engine's one rule for which losses fit which outputs
+                    _losses.check_pairing(loss, o)
+                except ValueError as exc:
+                    ck.bad(ck.key("train.loss", j), f"{okey} = {out!r} gives {o}: {exc}")
+                    break
     validation = fixed.get("validation") or 0.0
     for ds_key, (n, _, _, cls) in shapes.items():
         label = _label(json.loads(ds_key))

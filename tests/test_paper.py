@@ -193,7 +193,12 @@ def test_failure_leaves_no_report(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(paper, "_section5", boom)
+    from glassnet.experiments.paper import sections
+
+    last = paper.SECTIONS[-1]
+    monkeypatch.setattr(
+        sections, "SECTIONS", (*paper.SECTIONS[:-1], paper.Section(last.field, boom, last.steps))
+    )
     with pytest.raises(RuntimeError):
         paper.run_paper(tmp_path / "r", paper.make_config(quick=True, seeds=4, epochs=20))
     assert list(tmp_path.iterdir()) == []
@@ -281,8 +286,7 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
 
     monkeypatch.setattr("glassnet.report.render_figure", lambda fig, dpi=110: (b"png", "<svg/>"))
     monkeypatch.setattr(
-        paper,
-        "_evolution_config",
+        "glassnet.experiments.paper.sections._evolution_config",
         lambda cfg: evolution.make_config(
             seeds=2,
             gd_epochs=30,

@@ -13,6 +13,7 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from collections.abc import Sequence
@@ -156,7 +157,32 @@ class _Doc:
                     out += [f"*{note}*", ""]
         return "\n".join(out)
 
-    def rich(self) -> str:
+    def html(self) -> str:
+        """The document as an HTML fragment (for Jupyter): headings, formulas, tables."""
+        esc = html.escape
+        out: list[str] = ['<div class="glassnet-trace">']
+        for kind, value in self.parts:
+            if kind == "heading":
+                text, level = value
+                out.append(f"<h{level + 2}>{esc(text)}</h{level + 2}>")
+            elif kind == "text":
+                out.append(f"<p>{esc(value)}</p>")
+            elif kind == "formula":
+                out.append(f"<pre style='margin:.2em 0'>{esc(value[0])}</pre>")
+            else:
+                columns, rows, note = value
+                head = "".join(f"<th>{esc(plain)}</th>" for plain, _ in columns)
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows
+                )
+                out.append(f"<table><tr>{head}</tr>{body}</table>")
+                if note:
+                    out.append(f"<p><i>{esc(note)}</i></p>")
+        out.append("</div>")
+        return "\n".join(out)
+
+    def rich(self, plain: bool = False) -> str:
+        """Terminal tables; ``plain`` without colours or styles (for ``repr``)."""
         from rich import box
         from rich.console import Console
         from rich.rule import Rule
@@ -164,7 +190,12 @@ class _Doc:
         from rich.text import Text
 
         width = shutil.get_terminal_size((160, 40)).columns
-        console = Console(highlight=False, width=max(width, 100))
+        console = Console(
+            highlight=False,
+            width=max(width, 100),
+            force_jupyter=False,  # a Trace's repr in a notebook is text, not rich's own display
+            **({"color_system": None, "force_terminal": False} if plain else {}),
+        )
         with console.capture() as cap:
             for kind, value in self.parts:
                 if kind == "heading":
@@ -202,7 +233,8 @@ def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:
 
 
 def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "") -> str:
-    """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``) or Markdown (``md``).
+    """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``, or ``text`` without
+    styles), Markdown (``md``) or HTML (``html``).
 
     Sections: one per layer for the forward pass (parameters, then ``z``, ``a``, ``f'(z)`` per
     sample), the cost, and one per layer for the backward pass (``delta`` per sample, then
@@ -355,7 +387,11 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
             label = "b (shared)" if t.bias == "layer" else "b"
             rows.append([label, *(F(v) for v in db), *(F(v) for v in sb)])
         doc.table(cols, rows)
-    return doc.markdown() if fmt == "md" else doc.rich()
+    if fmt == "md":
+        return doc.markdown()
+    if fmt == "html":
+        return doc.html()
+    return doc.rich(plain=fmt == "text")
 
 
 # --- the command ---------------------------------------------------------------------------------

@@ -181,8 +181,8 @@ class _Doc:
         out.append("</div>")
         return "\n".join(out)
 
-    def rich(self, plain: bool = False) -> str:
-        """Terminal tables; ``plain`` without colours or styles (for ``repr``)."""
+    def rich(self, styled: bool = True) -> str:
+        """Terminal tables; without colours or styles unless ``styled`` (for ``repr``)."""
         from rich import box
         from rich.console import Console
         from rich.rule import Rule
@@ -194,8 +194,15 @@ class _Doc:
             highlight=False,
             width=max(width, 100),
             force_jupyter=False,  # a Trace's repr in a notebook is text, not rich's own display
-            **({"color_system": None, "force_terminal": False} if plain else {}),
         )
+        if not styled:
+            console = Console(
+                highlight=False,
+                width=max(width, 100),
+                force_jupyter=False,
+                force_terminal=False,
+                color_system=None,
+            )
         with console.capture() as cap:
             for kind, value in self.parts:
                 if kind == "heading":
@@ -391,7 +398,7 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         return doc.markdown()
     if fmt == "html":
         return doc.html()
-    return doc.rich(plain=fmt == "text")
+    return doc.rich(styled=fmt != "text")
 
 
 # --- the command ---------------------------------------------------------------------------------

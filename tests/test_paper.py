@@ -300,8 +300,11 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
     small = {"quick": True, "seeds": 4, "epochs": 20, "lr_grid": "0.5"}
     seen = []
     cfg = paper.make_config(**small, evolution=True)
-    out = paper.run_paper(tmp_path / "r", cfg, progress=lambda s, d, t: seen.append((d, t)))[1]
+    out = paper.run_paper(tmp_path / "r", cfg, progress=lambda s, d, t: seen.append((d, t, s)))[1]
     assert seen[-1][0] == seen[-1][1] == paper.n_steps(cfg)
+    # each call names the step now running, with the steps finished before it
+    assert seen[0] == (0, paper.n_steps(cfg), "seed 1: sigmoid")
+    assert [d for d, _, _ in seen] == list(range(paper.n_steps(cfg) + 1))
     page = (out / "report.html").read_text()
     assert 'id="evolution"' in page and "--evolution" in page
     assert (out / "data" / "evolution_summary.csv").exists()

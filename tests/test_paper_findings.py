@@ -63,3 +63,31 @@ def test_step_count_is_the_sections_sum():
     expected = 2 + 2 + 4 + 4 + 3 * len(cfg.depths)
     assert sum(s.steps(cfg) for s in paper.SECTIONS) == expected
     assert paper.n_steps(cfg) == expected + 2
+
+
+def test_backend_setting():
+    import pytest
+
+    assert paper.make_config(quick=True).backend == "numpy"
+    # the default leaves the settings (and so summary.json) as they were before the option
+    assert "backend" not in paper.make_config(quick=True).to_dict()
+    jax_cfg = paper.make_config(quick=True, backend="jax")
+    assert jax_cfg.to_dict()["backend"] == "jax"
+    assert paper.rerun_command(jax_cfg, "r").endswith("--quick --backend jax")
+    with pytest.raises(ValueError, match="backend: expected 'numpy' or 'jax', got 'torch'"):
+        paper.make_config(backend="torch")
+
+
+def test_jax_backend_reproduces_seed_one():
+    import pytest
+
+    pytest.importorskip("jax")
+    from glassnet.experiments.paper import sections
+
+    def curves(backend):
+        cfg = paper.make_config(quick=True, backend=backend)
+        return sections._section1(cfg, lambda stage: None)["corrected"]
+
+    want, got = curves("numpy"), curves("jax")
+    for act in ("sigmoid", "tanh"):
+        np.testing.assert_allclose(got[act], want[act], rtol=1e-9)

@@ -66,6 +66,14 @@ def _typed_command() -> str | None:
     help="Add a section comparing gradient descent with selection (slower; its wall times, "
     "unlike every other number, differ from run to run).",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["numpy", "jax"]),
+    default="numpy",
+    show_default=True,
+    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "
+    "numbers equal within floating-point tolerance).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def paper(
     out: str,
@@ -75,6 +83,7 @@ def paper(
     threshold: float | None,
     quick: bool,
     evolution: bool,
+    backend: str,
     quiet: bool,
 ) -> None:
     """Reproduce the paper's sigmoid-vs-tanh experiment, then test its conclusion.
@@ -94,6 +103,7 @@ def paper(
             threshold=threshold,
             quick=quick,
             evolution=evolution,
+            backend=backend,
         )
         check_out_dir(out)
     except (ValueError, PermissionError) as exc:

@@ -166,6 +166,8 @@ def rerun_command(cfg: PaperConfig, out: str) -> str:
         parts.append("--quick")
     if cfg.evolution:
         parts.append("--evolution")
+    if cfg.backend != "numpy":
+        parts += ["--backend", cfg.backend]
     return shlex.join(parts)
 
 

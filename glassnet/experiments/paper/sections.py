@@ -146,7 +146,14 @@ def _section1(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
             "summary": str(check.summary()),
         }
         hist = net.fit(
-            X, y, loss="sse", optimizer="gd", lr=PAPER_LR, epochs=PAPER_EPOCHS, stats_every=0
+            X,
+            y,
+            loss="sse",
+            optimizer="gd",
+            lr=PAPER_LR,
+            epochs=PAPER_EPOCHS,
+            stats_every=0,
+            backend=cfg.backend,
         )
         out["corrected"][act] = _mse(hist.loss, n)
     return out
@@ -161,7 +168,14 @@ def _section2(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
         tick(f"{cfg.seeds} seeds: {act}")
         net = _paper_net(act, seeds)
         hist = net.fit(
-            X, y, loss="sse", optimizer="gd", lr=PAPER_LR, epochs=cfg.epochs, stats_every=0
+            X,
+            y,
+            loss="sse",
+            optimizer="gd",
+            lr=PAPER_LR,
+            epochs=cfg.epochs,
+            stats_every=0,
+            backend=cfg.backend,
         )
         mse = _mse(hist.loss, n)
         thr = np.asarray(gn.convergence.threshold_epoch(mse, cfg.threshold))
@@ -201,13 +215,16 @@ def _sweep_population(
     threshold: float,
     n_boot: int,
     sizes: Sequence[int] = (3, 2, 1),
+    backend: str = "numpy",
     **net_kw: Any,
 ) -> dict:
     """Train one population holding every (learning rate, seed) pair; summarise per rate."""
     G = len(grid)
     net = _paper_net(act, list(range(n_seeds)) * G, sizes=sizes, **net_kw)
     lr = np.repeat(np.asarray(grid, dtype=float), n_seeds)
-    hist = net.fit(X, y, loss="sse", optimizer="gd", lr=lr, epochs=epochs, stats_every=0)
+    hist = net.fit(
+        X, y, loss="sse", optimizer="gd", lr=lr, epochs=epochs, stats_every=0, backend=backend
+    )
     mse = _mse(hist.loss, X.shape[0])
     ep = np.asarray(gn.convergence.threshold_epoch(mse, threshold))
     oc = _outcomes(mse, ep >= 0, np.asarray(hist.diverged, bool))
@@ -251,7 +268,15 @@ def _section3(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
     for act in ACTS:
         tick(f"learning-rate sweep: {act}")
         out["per_act"][act] = _sweep_population(
-            act, X, y, cfg.lr_grid, cfg.sweep_seeds, cfg.epochs, cfg.threshold, cfg.n_boot
+            act,
+            X,
+            y,
+            cfg.lr_grid,
+            cfg.sweep_seeds,
+            cfg.epochs,
+            cfg.threshold,
+            cfg.n_boot,
+            backend=cfg.backend,
         )
     for act in ACTS:
         tick(f"Hessian at init: {act}")
@@ -297,6 +322,7 @@ def _section4(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
             cfg.threshold,
             cfg.n_boot,
             sizes=(2, 2, 1),
+            backend=cfg.backend,
             bias="neuron",
         )
     xs, xt = out["xor"]["per_act"]["sigmoid"], out["xor"]["per_act"]["tanh"]
@@ -342,6 +368,7 @@ def _section4(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
             lr=np.repeat(lrs, S),
             epochs=cfg.digits_epochs,
             stats_every=0,
+            backend=cfg.backend,
         )
         pred = net.predict(Xte) > 0.5
         truth = yte > 0.5
@@ -369,7 +396,14 @@ def _section5(cfg: PaperConfig, tick: Callable[[str], None]) -> dict:
             sizes = [3] + [cfg.depth_width] * depth + [1]
             net = _paper_net(act, list(range(cfg.depth_seeds)), sizes=sizes)
             hist = net.fit(
-                X, y, loss="sse", optimizer="gd", lr=PAPER_LR, epochs=cfg.epochs, stats_every=1
+                X,
+                y,
+                loss="sse",
+                optimizer="gd",
+                lr=PAPER_LR,
+                epochs=cfg.epochs,
+                stats_every=1,
+                backend=cfg.backend,
             )
             mse = _mse(hist.loss, n)
             ep = np.asarray(gn.convergence.threshold_epoch(mse, cfg.threshold))

@@ -77,6 +77,9 @@ class PaperConfig:
         Power-iteration steps of the Hessian estimate.
     n_boot : int
         Bootstrap resamples of every median's confidence interval.
+    backend : {"numpy", "jax"}
+        The training engine of sections 1-5 (``fit(..., backend=)``); the Hessian estimate
+        and the selection section always run on NumPy.
     evolution : bool
         Add the comparison of gradient descent with selection
         (:mod:`glassnet.experiments.evolution`, its own default or quick settings). Off by
@@ -100,10 +103,15 @@ class PaperConfig:
     power_iters: int = 40
     n_boot: int = 2000
     evolution: bool = False
+    backend: str = "numpy"
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as plain data."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        """The settings as plain data (``backend`` only when it is not the default NumPy, so a
+        NumPy report's ``summary.json`` is the same as before the option existed)."""
+        d = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        if d["backend"] == "numpy":
+            del d["backend"]
+        return d
 
 
 def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
@@ -171,6 +179,7 @@ def make_config(
     threshold: float | None = None,
     quick: bool = False,
     evolution: bool = False,
+    backend: str = "numpy",
 ) -> PaperConfig:
     """Build and validate the settings; ``quick`` shrinks the defaults (never section 1).
 
@@ -188,6 +197,8 @@ def make_config(
     quick : bool
     evolution : bool
         Add the gradient-descent-against-selection section.
+    backend : {"numpy", "jax"}
+        The training engine (see :class:`PaperConfig`).
 
     Returns
     -------
@@ -232,4 +243,11 @@ def make_config(
         digits_seeds=base.digits_seeds if quick else max(1, min(10, n_seeds // 20)),
         digits_epochs=min(base.digits_epochs, n_epochs),
         evolution=bool(evolution),
+        backend=_backend(backend),
     )
+
+
+def _backend(value: Any) -> str:
+    if value not in ("numpy", "jax"):
+        raise ValueError(f"backend: expected 'numpy' or 'jax', got {value!r}")
+    return str(value)

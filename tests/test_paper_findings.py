@@ -91,3 +91,19 @@ def test_jax_backend_reproduces_seed_one():
     want, got = curves("numpy"), curves("jax")
     for act in ("sigmoid", "tanh"):
         np.testing.assert_allclose(got[act], want[act], rtol=1e-9)
+
+
+def test_a_zero_gradient_ratio_is_explained():
+    # relu: in 3 of 4 seeds the first layer gets no gradient at all (a dead layer above it)
+    g = {
+        "sigmoid": np.array([[1e-5, 1.0]] * 4),
+        "tanh": np.array([[0.1, 1.0]] * 4),
+        "relu": np.array([[0.0, 1.0]] * 3 + [[0.5, 1.0]]),
+    }
+    depth = {a: {1: {"grad_init": v, "converged": stats.proportion(np.ones(4, bool))}}
+             for a, v in g.items()}  # fmt: skip
+    f = findings.depth_gradients(_res(depth={"depths": [1], "per_act": depth}))
+    assert "sigmoid 1e-05, tanh 0.1, relu 0 (in 3 of 4 seeds no gradient reaches the first " in (
+        f.claim
+    )
+    assert f.verdict == "agrees for sigmoid"

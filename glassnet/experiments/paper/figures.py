@@ -23,14 +23,19 @@ from glassnet.experiments.paper.settings import (
 
 
 def _plain_log_ticks(fig: Any) -> None:
-    """Plain-number tick labels on log axes (no mathtext: faster, and readable)."""
+    """Plain-number tick labels on log axes ("0.3", "1e-05"; no mathtext: faster, and
+    readable), with matplotlib's rule for which minor ticks get a label."""
     from matplotlib.ticker import LogFormatter
+
+    class Plain(LogFormatter):
+        def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+            return f"{x:g}"
 
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() in ("log", "symlog"):
-                axis.set_major_formatter(LogFormatter())
-                axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
+                axis.set_major_formatter(Plain())
+                axis.set_minor_formatter(Plain(labelOnlyBase=False))
 
 
 def _legend(ax: Any, **kw: Any) -> None:
@@ -122,9 +127,13 @@ def _fig_band(sd: dict, cfg: PaperConfig) -> Any:
         b = sd["per_act"][act]["band"]
         t = np.arange(len(b.mean))
         ax[0].plot(t, b.mean, color=COLORS[act], label=f"{act}: mean")
+        # the mean cannot be below the smallest value averaged: a normal-approximation
+        # interval that reaches below it (or below 0) is cut there
+        lowest = np.min(np.asarray(sd["per_act"][act]["mse"], float), axis=0, initial=np.inf)
+        lowest = np.where(np.isfinite(lowest), lowest, 0.0)
         ax[0].fill_between(
             t,
-            np.maximum(b.lo, 1e-12),
+            np.maximum(b.lo, lowest),
             b.hi,
             color=COLORS[act],
             alpha=0.25,
@@ -133,6 +142,14 @@ def _fig_band(sd: dict, cfg: PaperConfig) -> Any:
     ax[0].axhline(cfg.threshold, color="k", ls=":", lw=1, label=f"threshold {cfg.threshold:g}")
     ax[0].set_yscale("log")
     ax[0].set_xscale("symlog", linthresh=10)
+    # epochs start at 0 (no empty negative half of the symlog axis); the band may reach down
+    # to the smallest loss of any seed, so the view stops a decade below the lowest mean
+    n = len(sd["per_act"][ACTS[0]]["band"].mean)
+    ax[0].set_xlim(0, max(n, 1))
+    means = np.concatenate([sd["per_act"][a]["band"].mean for a in ACTS])
+    means = means[np.isfinite(means) & (means > 0)]
+    if means.size:
+        ax[0].set_ylim(bottom=min(float(means.min()), cfg.threshold) / 10)
     ax[0].set_xlabel("epoch")
     ax[0].set_ylabel("loss (mean squared error)")
     _legend(ax[0], fontsize=8)

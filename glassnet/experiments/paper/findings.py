@@ -243,7 +243,14 @@ def depth_gradients(res: PaperResults) -> Finding:
         with np.errstate(all="ignore"):
             r = _nanmedian(_ratio(g0[:, 0], g0[:, -1]))
         ratios[act] = float(r)
-        parts.append(f"{act} {r:.2g}")
+        text = f"{act} {r:.2g}"
+        if r == 0:
+            blocked = int(np.sum(g0[:, 0] == 0))
+            text += (
+                f" (in {blocked} of {len(g0)} seeds no gradient reaches the first layer: a "
+                "layer whose ReLU units are all inactive for every case passes none back)"
+            )
+        parts.append(text)
     return Finding(
         f"With {deepest} hidden layers, the first layer's gradient norm at initialization is "
         f"this fraction of the last layer's (median over {cfg.depth_seeds} seeds): "

@@ -162,6 +162,12 @@ class History:
         pop = "" if self.population is None else f", population={self.population}"
         return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"
 
+    def __str__(self) -> str:
+        """``print(history)``: the table and notes of the notebook display, as plain text."""
+        from glassnet.display import history_text
+
+        return history_text(self)
+
 
 class Callback:
     """Base class: override what you need. ``on_epoch_end`` returning True stops training."""

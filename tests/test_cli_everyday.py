@@ -194,3 +194,9 @@ def test_train_backend_option(tmp_path, capsys):
     code, out, _ = run(capsys, "train", "--backend", "jax", "--epochs", "3", "-o",
                        str(tmp_path / "j"), "-q", "--no-figure")  # fmt: skip
     assert code == 0 and "trained      3 epochs" in out
+
+
+def test_plot_checks_its_output_path_before_training(tmp_path, capsys):
+    err = one_line_error(capsys, "plot", "loss", "--epochs", "100000000",
+                         "-o", str(tmp_path / "missing" / "l.png"))  # fmt: skip
+    assert "--out" in err and "does not exist" in err

@@ -112,3 +112,9 @@ def test_plots_is_an_attribute_and_import_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_print_shows_the_table_repr_stays_short():
+    h = _hist()
+    assert str(h) == display.history_text(h) and "||dC/dW|| L1" in str(h)
+    assert repr(h).startswith("History(epochs_run=4") and "\n" not in repr(h)

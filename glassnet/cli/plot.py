@@ -78,6 +78,7 @@ class _Setup:
         self.kw = kw
         if opts.model is not None and kw["population"] is not None:
             raise click.UsageError("--model and --population: give one or the other, not both")
+        _check_out_file(Path(kw["out"]))  # before any training: nothing computed is lost
         self.X, self.y, self.source = opts.load_data()
         seed: Any = opts.seed
         if kw["population"] is not None:
@@ -135,9 +136,10 @@ class _Setup:
 def _check_out_file(out: Path) -> None:
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise click.BadParameter(
-            f"cannot write {out}: {parent} is not a directory", param_hint="--out"
-        )
+        what = "a file" if parent.exists() else "a directory that does not exist"
+        raise click.BadParameter(f"cannot write {out}: {parent} is {what}", param_hint="--out")
+    if out.is_dir():
+        raise click.BadParameter(f"cannot write {out}: it is a directory", param_hint="--out")
 
 
 @click.group("plot")

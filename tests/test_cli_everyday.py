@@ -138,6 +138,12 @@ def test_a_model_file_is_used_as_it_is(tmp_path, capsys):
     # inspect reads the loss the model was trained with (bce), not its own default (sse)
     code, out, _ = run(capsys, "inspect", "--model", str(model), "--samples", "0", "-f", "json")
     assert code == 0 and '"loss": "bce"' in out
+    code, out, _ = run(capsys, "gradcheck", "--model", str(model), "--samples", "5")
+    assert code == 0 and "with loss bce on 5 samples" in out
+    # train --model continues with the recorded optimizer and learning rate on the same data
+    code, out, _ = run(capsys, "train", "--model", str(model), "--epochs", "2", "-q",
+                       "--no-figure", "-o", str(tmp_path / "more"))  # fmt: skip
+    assert code == 0 and "2 epochs on moons (200 samples)" in out and "gd, lr 0.5, loss bce" in out
 
 
 def test_plain_progress_lines_when_not_a_terminal(tmp_path, monkeypatch):

@@ -939,6 +939,18 @@ def _draw_gradient_flow(ax, history: History, stat: str, k: int | None) -> None:
                 label=f"layer {l + 1} ({role})")  # fmt: skip
     if log and np.isfinite(values[values > 0]).any():
         ax.set_yscale("log")
+    if log and (values == 0).any():
+        # a log axis cannot show 0, the value a dead layer leaves: mark those epochs along the
+        # bottom edge instead of letting the lines just stop
+        shown = False
+        for l in range(L):
+            zero = values[:, l] == 0
+            if zero.any():
+                ax.plot(epochs[zero], np.full(int(zero.sum()), 0.03), ls="none", marker="x",
+                        ms=4, color=cmap(l / max(L - 1, 1) * 0.9),
+                        transform=ax.get_xaxis_transform(), clip_on=False,
+                        label=None if shown else "exactly 0 (drawn at the bottom)")  # fmt: skip
+                shown = True
     ax.set_xlabel("epoch", fontsize=8)
     ax.tick_params(labelsize=7)
 

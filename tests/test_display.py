@@ -118,3 +118,12 @@ def test_print_shows_the_table_repr_stays_short():
     h = _hist()
     assert str(h) == display.history_text(h) and "||dC/dW|| L1" in str(h)
     assert repr(h).startswith("History(epochs_run=4") and "\n" not in repr(h)
+
+
+def test_gradient_flow_marks_exact_zeros_on_its_log_axis():
+    h = _hist(layer_stats={"grad_norm": np.array([[0.3, 0.1], [0.0, 0.01]])})
+    fig = gn.plots.gradient_flow(h)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    [zeros] = [line for line in ax.lines if line.get_label().startswith("exactly 0")]
+    assert list(zeros.get_xdata()) == [3]  # layer 1 at epoch 3

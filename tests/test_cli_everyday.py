@@ -206,3 +206,17 @@ def test_plot_checks_its_output_path_before_training(tmp_path, capsys):
     err = one_line_error(capsys, "plot", "loss", "--epochs", "100000000",
                          "-o", str(tmp_path / "missing" / "l.png"))  # fmt: skip
     assert "--out" in err and "does not exist" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["train", "--epochs", "1000000000000"], ("--epochs", "TiB", "loss history")),
+        (["plot", "loss", "--population", "100000000"], ("--population", "fewer members")),
+        (["plot", "landscape", "--epochs", "100000000"], ("--epochs", "--stride")),
+        (["plot", "landscape", "--epochs", "2", "--span", "1e308"], ("--span", "1000000")),
+    ],
+)
+def test_work_is_bounded_before_it_starts(tmp_path, capsys, args, words):
+    err = one_line_error(capsys, *args, "-o", str(tmp_path / ("x.png" if "plot" in args else "r")))
+    assert all(w in err for w in words), err

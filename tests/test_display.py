@@ -127,3 +127,10 @@ def test_gradient_flow_marks_exact_zeros_on_its_log_axis():
     assert ax.get_yscale() == "log"
     [zeros] = [line for line in ax.lines if line.get_label().startswith("exactly 0")]
     assert list(zeros.get_xdata()) == [3]  # layer 1 at epoch 3
+
+
+def test_landscape_span_is_bounded():
+    X, y = gn.datasets.load("xor")
+    net = gn.Network([2, 2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"span: expected a number > 0 and <= 1e\+06, got 1e\+308"):
+        gn.plots.loss_landscape(net, X, y, span=1e308, res=3)

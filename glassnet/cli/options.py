@@ -96,17 +96,32 @@ def estimate_bytes(sizes: Sequence[int], n_samples: int, members: int = 1) -> in
 
 def check_size(sizes: Sequence[int], n_samples: int, members: int = 1) -> None:
     """Refuse, with the estimate, a network whose training would need more than
-    :data:`MEMORY_LIMIT` (before anything is allocated)."""
+    :data:`MEMORY_LIMIT` (before anything is allocated), naming --population when one network
+    would fit and --hidden otherwise."""
     need = estimate_bytes(sizes, n_samples, members)
     if need > MEMORY_LIMIT:
+        hint = "--population" if estimate_bytes(sizes, n_samples) <= MEMORY_LIMIT else "--hidden"
         params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         raise click.BadParameter(
             f"a {'-'.join(map(str, sizes))} network"
             + (f" x {members} members" if members > 1 else "")
             + f" has {params * members:.3g} parameters; training it on {n_samples} samples "
             f"needs about {_fmt_bytes(need)} of memory, more than the {_fmt_bytes(MEMORY_LIMIT)} "
-            "a command may use: choose smaller layers",
-            param_hint="--hidden",
+            "a command may use: choose "
+            + ("fewer members" if hint == "--population" else "smaller layers"),
+            param_hint=hint,
+        )
+
+
+def check_epochs(epochs: int, members: int = 1, validation: bool = False) -> None:
+    """Refuse a run whose per-epoch record (the loss of every epoch and member, and the
+    validation loss and accuracy) would need more than :data:`MEMORY_LIMIT`."""
+    need = 8 * epochs * members * (3 if validation else 1)
+    if need > MEMORY_LIMIT:
+        raise click.BadParameter(
+            f"{epochs} epochs x {members} member(s) need about {_fmt_bytes(need)} for the "
+            f"loss history alone, more than the {_fmt_bytes(MEMORY_LIMIT)} a command may use",
+            param_hint="--epochs",
         )
 
 
@@ -181,9 +196,9 @@ class Options:
         return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
 
     # --- network ------------------------------------------------------------------------------
-    def build(self, X: np.ndarray, y: np.ndarray, seed: Any = None) -> Any:
-        """The model file's network, or a new one for ``X`` and ``y`` (``seed``: one, or a
-        list for a population; default ``--seed``)."""
+    def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:
+        """The model file's network, or a new one for ``X`` and ``y`` with weights from
+        ``--seed`` (a population: seeds ``seed, seed + 1, ...``), its size checked first."""
         import glassnet as gn
 
         if self.model is not None:
@@ -208,8 +223,9 @@ class Options:
                     param_hint="--sizes",
                 )
             sizes = given
-        members = len(seed) if isinstance(seed, list) else 1
-        check_size(sizes, X.shape[0], members)
+        check_size(sizes, X.shape[0], population or 1)
+        first = int(self.seed or 0)
+        seed: Any = first if population is None else list(range(first, first + population))
         act = self.activation or "sigmoid"
         acts: Any = act.split(",") if "," in act else act
         return gn.Network(
@@ -218,7 +234,7 @@ class Options:
             output=output,
             bias=self.bias or "neuron",
             init=self.init or "xavier",
-            seed=(self.seed or 0) if seed is None else seed,
+            seed=seed,
             dtype=self.dtype or "float64",
         )
 

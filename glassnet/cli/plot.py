@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from glassnet.cli.options import DEFAULTS, Options, shared_options
+from glassnet.cli.options import DEFAULTS, MEMORY_LIMIT, Options, check_epochs, shared_options
 
 
 def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,10 +80,7 @@ class _Setup:
             raise click.UsageError("--model and --population: give one or the other, not both")
         _check_out_file(Path(kw["out"]))  # before any training: nothing computed is lost
         self.X, self.y, self.source = opts.load_data()
-        seed: Any = opts.seed
-        if kw["population"] is not None:
-            seed = list(range(int(opts.seed or 0), int(opts.seed or 0) + kw["population"]))
-        self.net = opts.build(self.X, self.y, seed)
+        self.net = opts.build(self.X, self.y, kw["population"])
         _, self.loss = opts.output_and_loss(self.y, self.net)
         self.fit = opts.fit_kwargs()
         self.member = _members(kw["member"])
@@ -110,6 +107,16 @@ class _Setup:
 
     def train(self, epochs: int, stride: int = 1, stats_every: int = 1) -> None:
         from glassnet.plots import ParamRecorder
+
+        check_epochs(epochs, self.net.population or 1)
+        # the recorder keeps every stride-th set of parameters: bound it before training
+        frames = (epochs // stride + 2) * max(self.net.n_params, 1) * 8
+        if frames > MEMORY_LIMIT:
+            raise click.BadParameter(
+                f"recording the parameters every {stride} epoch(s) for {epochs} epochs needs "
+                f"about {frames / 2**30:.3g} GiB: give a larger --stride or fewer epochs",
+                param_hint="--epochs",
+            )
 
         self.recorder = ParamRecorder(stride)
         self.history = self.net.fit(
@@ -236,7 +243,9 @@ def animation_cmd(
 @click.option("--directions", type=click.Choice(["random", "pca"]), default="random",
               show_default=True,
               help="Filter-normalized random directions, or the path's principal ones.")  # fmt: skip
-@click.option("--span", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--span", type=click.FloatRange(min=0, max=1e6, min_open=True), default=None,
+              help="Half-width of the slice in units of the directions [default: from the "
+                   "path, or 1].")  # fmt: skip
 @click.option("--res", type=click.IntRange(min=3), default=31, show_default=True)
 @click.option("--direction-seed", type=int, default=0, show_default=True)
 def landscape_cmd(opts: Options, epochs: int | None, stride: int, kind: str, directions: str,

@@ -14,7 +14,7 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
-from glassnet.cli.options import DEFAULTS, Options, check_columns, shared_options
+from glassnet.cli.options import DEFAULTS, Options, check_columns, check_epochs, shared_options
 from glassnet.cli.progress import Progress
 from glassnet.training import Callback, History
 
@@ -151,8 +151,8 @@ def train(
         raise click.UsageError(
             "--model and --trainer evolution: evolution starts from new networks"
         )
-    seeds: Any = seed if trainer == "gd" else list(range(seed, seed + population))
-    net = opts.build(X, y, seeds)
+    check_epochs(epochs, 1 if trainer == "gd" else population, validation is not None)
+    net = opts.build(X, y, None if trainer == "gd" else population)
     _, loss_name = opts.output_and_loss(y, net)
     fit = opts.fit_kwargs()
     optimizer = fit["optimizer"] or "gd"

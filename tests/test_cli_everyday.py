@@ -104,6 +104,11 @@ def test_one_set_of_options_with_the_same_defaults():
     # train, gradcheck and plot share every default; inspect differs only where documented
     assert helps["train"] == helps["gradcheck"] == helps["plot boundary"]
     assert "[default: neuron]" in helps["train"]["bias"]
+    # the help's lists of names are the registries'
+    [opt] = [p for p in commands["train"].params if p.name == "optimizer"]
+    assert all(name in opt.help for name in gn.optimizers.REGISTRY)
+    [loss] = [p for p in commands["train"].params if p.name == "loss"]
+    assert all(name in loss.help for name in gn.losses.names())
     assert "[default: layer]" in helps["inspect"]["bias"]
     commands["paper"] = cli.get_command(None, "paper")
 

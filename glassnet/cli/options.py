@@ -316,9 +316,18 @@ def shared_options(
         Which of ``optimizer``, ``lr``, ``batch_size`` and ``backend`` to offer.
     """
 
+    import glassnet as gn
+
     def d(name: str) -> str:
         v = defaults.get(name)
         return f" [default: {v}]" if v is not None else ""
+
+    # the choices come from the registries, the only lists of these names
+    acts = ", ".join(n for n in gn.activations.names() if n != "softmax")
+    outs = ", ".join(gn.activations.names())
+    losses = ", ".join(gn.losses.names())
+    inits = ", ".join(gn.initializers.names())
+    optimizers = ", ".join(sorted(gn.optimizers.REGISTRY))
 
     opts = [
         click.option("--dataset", "-d", default=None,
@@ -337,16 +346,18 @@ def shared_options(
         click.option("--sizes", default=None, hidden=True,
                      help="Every layer's size, inputs to outputs (the older spelling)."),
         click.option("--activation", default=None,
-                     help="Hidden activation, or one per layer: tanh,relu" + d("activation") + "."),
+                     help=f"Hidden activation ({acts}), or one per layer: tanh,relu"
+                          + d("activation") + "."),
         click.option("--output", default=None,
-                     help="Output activation (auto: from the targets)" + d("output") + "."),
+                     help=f"Output activation ({outs}; auto: from the targets)" + d("output")
+                          + "."),
         click.option("--loss", default=None,
-                     help="Loss (auto: from the output; with --model, the one it was trained "
-                          "with)" + d("loss") + "."),
+                     help=f"Loss ({losses}; auto: from the output; with --model, the one it "
+                          "was trained with)" + d("loss") + "."),
         click.option("--bias", type=click.Choice(BIAS_MODES), default=None,
                      help="One bias per unit, one per layer (the paper's), or none"
                           + d("bias") + "."),
-        click.option("--init", default=None, help="Initializer" + d("init") + "."),
+        click.option("--init", default=None, help=f"Initializer ({inits})" + d("init") + "."),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Seed of the weights (and of the data split)" + d("seed") + "."),
         click.option("--dtype", type=click.Choice(["float64", "float32"]), default=None,
@@ -358,8 +369,7 @@ def shared_options(
                                          "settings it was trained with."))  # fmt: skip
     offered = {
         "optimizer": click.option("--optimizer", default=None,
-                                  help="gd, momentum, nesterov, rmsprop, adam, adamw"
-                                       + d("optimizer") + "."),
+                                  help=f"Optimizer ({optimizers})" + d("optimizer") + "."),
         "lr": click.option("--lr", type=float, default=None,
                            help="Learning rate" + (d("lr") if defaults.get("lr") is not None
                                                    else " [default: the optimizer's]") + "."),

@@ -225,3 +225,23 @@ def test_plot_checks_its_output_path_before_training(tmp_path, capsys):
 def test_work_is_bounded_before_it_starts(tmp_path, capsys, args, words):
     err = one_line_error(capsys, *args, "-o", str(tmp_path / ("x.png" if "plot" in args else "r")))
     assert all(w in err for w in words), err
+
+
+def test_a_csv_model_sees_new_data_scaled_as_in_training(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal([1000.0, -5.0], [100.0, 0.01], size=(40, 2))
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,y\n" + "\n".join(f"{a},{b},{int(a > 1000)}" for a, b in X))
+    run(capsys, "train", "--csv", str(csv), "--hidden", "3", "--epochs", "2", "-q",
+        "--no-figure", "-o", str(tmp_path / "r"))  # fmt: skip
+    # new data (five of the rows): scaled with the training data's numbers, not its own
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(csv.read_text().splitlines()[:6]))
+    code, out, _ = run(capsys, "inspect", "--model", str(tmp_path / "r" / "model.npz"), "--csv",
+                       str(new), "--samples", "0", "-f", "json")  # fmt: skip
+    assert code == 0
+    import json
+
+    # the standardization train fitted (mean and population standard deviation per column)
+    want = (X[0] - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(json.loads(out)["X"][0], want, rtol=1e-9)

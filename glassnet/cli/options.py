@@ -168,10 +168,14 @@ class Options:
     training: dict[str, Any] = field(default_factory=dict)
 
     # --- data ---------------------------------------------------------------------------------
-    def load_data(self) -> tuple[np.ndarray, np.ndarray, str]:
+    def load_data(self, standardize: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
         """``(X, y, source)`` from --dataset, --csv or --x/--y; with --model and none of them,
         the data set the model was trained on (when ``glassnet train`` recorded one), else the
-        paper's (a model that does not fit it is refused in :meth:`build`, naming --dataset)."""
+        paper's (a model that does not fit it is refused in :meth:`build`, naming --dataset).
+
+        CSV inputs are standardized as ``glassnet train`` does: with the means and scales a
+        model file recorded, else with the file's own (``standardize=False``: raw, for train,
+        which fits them on its training part)."""
         import glassnet as gn
 
         chosen = [n for n, v in (("--dataset", self.dataset), ("--csv", self.csv),
@@ -187,13 +191,31 @@ class Options:
                 -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
             )
             X, y = gn.datasets.load_csv(self.csv, target=tgt)
-            return np.asarray(X, float), np.asarray(y, float), self.csv
+            X, y = np.asarray(X, float), np.asarray(y, float)
+            check_columns(X, "--csv")
+            if standardize:
+                X = self._standardize(X)
+            return X, y, self.csv
         name = self.dataset
         if name is None and self.model is not None:
             name = self.training.get("dataset")
         name = name or "paper"
         X, y = gn.datasets.load(name)
         return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
+
+    def _standardize(self, X: np.ndarray) -> np.ndarray:
+        import glassnet as gn
+
+        rec = self.training.get("standardize")
+        if not rec:
+            return gn.datasets.Standardizer().fit_transform(X)
+        mean, scale = np.asarray(rec["mean"], float), np.asarray(rec["scale"], float)
+        if mean.shape != (X.shape[1],) or scale.shape != (X.shape[1],):
+            raise click.BadParameter(
+                f"the model was trained on {mean.size} input columns, the file has {X.shape[1]}",
+                param_hint="--csv",
+            )
+        return (X - mean) / scale
 
     # --- network ------------------------------------------------------------------------------
     def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:
@@ -213,9 +235,8 @@ class Options:
         output, _ = self.output_and_loss(y)
         sizes = [X.shape[1], *parse_hidden(self.hidden or "2"), y.shape[1]]
         if self.sizes is not None:
-            full = [X.shape[1], *parse_hidden(self.sizes), y.shape[1]]
             given = parse_hidden(self.sizes)
-            if len(given) < 2 or given[0] != full[0] or given[-1] != full[-1]:
+            if len(given) < 2 or given[0] != X.shape[1] or given[-1] != y.shape[1]:
                 raise click.BadParameter(
                     f"expected {X.shape[1]} inputs and {y.shape[1]} outputs for this data "
                     f"({X.shape[1]} input and {y.shape[1]} target columns), got {self.sizes!r} "
@@ -264,7 +285,7 @@ class Options:
         out = {}
         for name in ("optimizer", "lr", "batch_size", "backend"):
             value = getattr(self, name)
-            if name not in self.given and name in self.training:
+            if name not in self.given and self.training.get(name) is not None:
                 value = self.training[name]
             out[name] = value
         return out

@@ -14,7 +14,7 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
-from glassnet.cli.options import DEFAULTS, Options, check_columns, check_epochs, shared_options
+from glassnet.cli.options import DEFAULTS, Options, check_epochs, shared_options
 from glassnet.cli.progress import Progress
 from glassnet.training import Callback, History
 
@@ -134,18 +134,26 @@ def train(
     (loss, optimizer, learning rate, batch size), unless given.
     """
     out_dir = _check_out(out, force)
-    X, y, source = opts.load_data()
-    if opts.csv is not None:
-        check_columns(X, "--csv")
+    # CSV inputs are standardized with the training part's means and scales (recorded in the
+    # model file, so the commands that read it transform new data the same way)
+    X, y, source = opts.load_data(standardize=False)
     validation = None
     seed = int(opts.seed or 0)
+    scaler: Any = None
     if validation_split > 0:
-        split = gn.datasets.standardized_split if opts.csv else gn.datasets.train_test_split
-        parts = split(X, y, test_size=validation_split, seed=seed)
-        X, Xv, y, yv = parts[:4]  # standardized_split fits on the training part only
+        if opts.csv is not None:  # fits the means and scales on the training part only
+            X, Xv, y, yv, scaler = gn.datasets.standardized_split(
+                X, y, test_size=validation_split, seed=seed
+            )
+        else:
+            X, Xv, y, yv = gn.datasets.train_test_split(X, y, test_size=validation_split, seed=seed)
         validation = (Xv, yv)
     elif opts.csv is not None:
-        X = gn.datasets.Standardizer().fit_transform(X)
+        if opts.training.get("standardize"):
+            X = opts._standardize(X)  # continuing a model: its own transform
+        else:
+            scaler = gn.datasets.Standardizer().fit(X)
+            X = scaler.transform(X)
 
     if trainer == "evolution" and opts.model is not None:
         raise click.UsageError(
@@ -219,6 +227,13 @@ def train(
         "csv": opts.csv,
         "target": opts.target,
     }
+    if scaler is not None:
+        record["standardize"] = {
+            "mean": np.asarray(scaler.mean).tolist(),
+            "scale": np.asarray(scaler.scale).tolist(),
+        }
+    elif opts.training.get("standardize") and opts.csv is not None:
+        record["standardize"] = opts.training["standardize"]
     if opts.model is not None and opts.dataset is None and opts.csv is None:
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -125,22 +124,6 @@ def check_epochs(epochs: int, members: int = 1, validation: bool = False) -> Non
         )
 
 
-def check_columns(X: np.ndarray, what: str) -> None:
-    """Refuse input columns whose spread overflows float64 (standardizing them would give a
-    column of zeros or NaN, with NumPy's RuntimeWarning)."""
-    with np.errstate(all="ignore"):
-        spread = np.std(np.asarray(X, dtype=float), axis=0)
-    bad = [j for j in range(X.shape[1]) if not math.isfinite(float(spread[j]))]
-    if bad:
-        j = bad[0]
-        top = float(np.max(np.abs(X[:, j])))
-        raise click.BadParameter(
-            f"column {j} holds values up to {top:.3g}, too large to standardize (its spread "
-            "overflows float64); rescale it first",
-            param_hint=what,
-        )
-
-
 @dataclass
 class Options:
     """The values of the shared options after :func:`shared_options` resolved their defaults."""
@@ -192,7 +175,6 @@ class Options:
             )
             X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
-            check_columns(X, "--csv")
             if standardize:
                 X = self._standardize(X)
             return X, y, self.csv

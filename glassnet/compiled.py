@@ -281,6 +281,7 @@ def _key(net: Network, plan: _training.Plan, chunk: int, args: Any) -> Any:
         plan.shuffle,
         plan.stats_every,
         plan.check_every,
+        plan.loss_growth,
         plan.epochs,
         None if plan.validation is None else plan.validation[2],
         chunk,
@@ -421,10 +422,11 @@ def run(
             elif P is not None and host_div.all():
                 stop = int(host_epoch.max())
             positions = {p: n for n, p in enumerate(_Layout(n_epochs, k).positions)} if k else {}
-            for j in range(epoch0, stop + 1):
-                if plan.records_stats(j) and j - epoch0 in positions:
+            for pos, n in positions.items():  # the recorded epochs, in order
+                j = epoch0 + pos
+                if j <= stop and plan.records_stats(j):
                     for name in stats:
-                        stats[name].append(outs["stats"][name][positions[j - epoch0]])
+                        stats[name].append(outs["stats"][name][n])
                     stats_epochs.append(j)
             epochs_run = stop + 1
             _write_back(net, params)

@@ -405,12 +405,14 @@ def diverging(loss: Any, first_loss: Any, params: list, plan: Plan, check_params
     magnitude (``10^6`` for targets in [-1, 1]: runaway weights, even while a saturated output
     keeps the loss finite). Rules 1 and 2 are checked every epoch; rule 3 every
     ``plan.check_every`` epochs (and at the last), where ``check_params`` is true.
+    ``fit(..., divergence="nonfinite")`` keeps only the non-finite parts of the rules (a loss
+    or a parameter that is NaN or infinite), as scikit-learn and PyTorch see divergence.
     """
     if isinstance(loss, float):  # a single network in the NumPy loop: plain floats are faster
-        bad = not math.isfinite(loss) or loss > LOSS_GROWTH * max(first_loss, 1.0)
+        bad = not math.isfinite(loss) or loss > plan.loss_growth * max(first_loss, 1.0)
     else:
         xp = namespace(loss)
-        bad = ~xp.isfinite(loss) | (loss > LOSS_GROWTH * xp.maximum(first_loss, 1.0))
+        bad = ~xp.isfinite(loss) | (loss > plan.loss_growth * xp.maximum(first_loss, 1.0))
     if check_params is False:  # the parameters' pass is skipped, not just masked
         return bad
     return bad | (runaway(params, plan.param_limit) & check_params)
@@ -452,6 +454,7 @@ class Plan:
     validation: tuple[Array, Array, bool] | None
     shuffle_seeds: tuple[int, ...]
     param_limit: float
+    loss_growth: float
     check_every: int
     backend: str
     chunk_epochs: int | None
@@ -502,10 +505,13 @@ def plan(
     optimizer_options: dict[str, Any] | None = None,
     backend: str = "numpy",
     chunk_epochs: int | None = None,
+    divergence: str = "runaway",
 ) -> Plan:
     """Check :func:`fit`'s arguments and resolve them into a :class:`Plan` (see :func:`fit`)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if divergence not in ("runaway", "nonfinite"):
+        raise ValueError(f"divergence: expected 'runaway' or 'nonfinite', got {divergence!r}")
     loss = _losses.get(loss)
     Xa = net._inputs(X)
     ya = net._targets(y, loss, Xa.shape[0])
@@ -601,7 +607,8 @@ def plan(
         stats_every=every,
         validation=val,
         shuffle_seeds=tuple(shuffle_seeds),
-        param_limit=PARAM_LIMIT * max(1.0, y_scale),
+        param_limit=PARAM_LIMIT * max(1.0, y_scale) if divergence == "runaway" else math.inf,
+        loss_growth=LOSS_GROWTH if divergence == "runaway" else math.inf,
         check_every=max(1, math.ceil(epochs / 100)),
         backend=backend,
         chunk_epochs=chunk_epochs,
@@ -724,6 +731,7 @@ def fit(
     warn: bool = True,
     backend: str = "numpy",
     chunk_epochs: int | None = None,
+    divergence: str = "runaway",
 ) -> History:
     r"""Train ``net`` in place.
 
@@ -784,6 +792,10 @@ def fit(
         it on JAX's default device (``pip install 'glassnet[jax]'``); see
         :mod:`glassnet.compiled`. The same math runs in both: float64 loss curves agree to
         about 1e-12 relative.
+    divergence : {"runaway", "nonfinite"}
+        What counts as divergence: ``"runaway"`` (default) the rule of :func:`diverging`
+        (non-finite, a loss 10^4 times its start, or runaway parameters); ``"nonfinite"`` only a
+        NaN or infinite loss or parameter, as scikit-learn's MLP and PyTorch see it.
     chunk_epochs : int, optional
         ``backend="jax"`` only: the epochs run by one call of the compiled program. Callbacks
         run between chunks, once per chunk, at its last epoch; default 1 when there are
@@ -825,8 +837,13 @@ def fit(
         optimizer_options=optimizer_options,
         backend=backend,
         chunk_epochs=chunk_epochs,
+        divergence=divergence,
     )
-    rngs = [generator(s, "shuffle") for s in p.shuffle_seeds]
+    # a generator per member, made only when the epochs draw sample orders (1000 of them cost
+    # more than a small full-batch population's whole compiled run); a later resumed fit that
+    # needs them makes them then, from the same seeds, in the same state
+    draws = p.shuffle and not p.full_batch
+    rngs = [generator(s, "shuffle") for s in p.shuffle_seeds] if draws else None
     first_loss: Any = None
     if resume is not None:
         if not isinstance(resume, History) or resume.optimizer_state is None:
@@ -872,13 +889,17 @@ def divergence_message(history: History, epoch: int, loss: Any, plan: Plan) -> s
     """The plain-language note for a single network that diverged at ``epoch``."""
     if not math.isfinite(loss):
         what = f"the loss became {loss}"
-    elif history.first_loss is not None and loss > LOSS_GROWTH * max(history.first_loss, 1.0):
+    elif history.first_loss is not None and loss > plan.loss_growth * max(history.first_loss, 1.0):
         what = (
-            f"the loss grew to {loss:.3g}, more than {LOSS_GROWTH:.0e} times "
+            f"the loss grew to {loss:.3g}, more than {plan.loss_growth:.0e} times "
             f"max(1, its first value {history.first_loss:.3g})"
         )
     else:
-        what = f"a parameter grew beyond {plan.param_limit:.3g} (runaway weights)"
+        what = (
+            f"a parameter grew beyond {plan.param_limit:.3g} (runaway weights)"
+            if math.isfinite(plan.param_limit)
+            else "a parameter became NaN or infinite"
+        )
     return f"training diverged at epoch {epoch}: {what}; try a smaller learning rate (lr={plan.lr})"
 
 

@@ -512,7 +512,8 @@ def plan(
         raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if divergence not in ("runaway", "nonfinite"):
         raise ValueError(f"divergence: expected 'runaway' or 'nonfinite', got {divergence!r}")
-    loss = _losses.get(loss)
+    loss = net._loss(loss)  # the loss, checked against the output (losses.check_pairing)
+    net.check_params()  # NaN or inf written straight into params is refused, not trained
     Xa = net._inputs(X)
     ya = net._targets(y, loss, Xa.shape[0])
     n = Xa.shape[0]

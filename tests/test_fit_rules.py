@@ -182,3 +182,19 @@ def test_l2_and_adamw_are_the_same_decay_before_and_after_adam():
     adamw = optimizers.adamw(lr=0.1, weight_decay=0.5)
     steps, _ = adamw.update(zero, adamw.init(params), params)
     np.testing.assert_array_equal(steps[0]["W"], [[-0.1 * 0.5 * 2.0, 0.1 * 0.5 * 3.0]])
+
+
+def test_fit_refuses_a_loss_its_output_cannot_feed():
+    # bce needs outputs in (0, 1): a tanh output gives log of negatives, and its "gradient
+    # check" fails; cross_entropy needs a softmax's distributions
+    with pytest.raises(ValueError, match="loss: "):
+        gn.Network([3, 2, 1], output="tanh").fit(X, Y, loss="bce", epochs=1)
+    with pytest.raises(ValueError, match="loss: "):
+        gn.Network([3, 2, 3], output="sigmoid").fit(X, np.array([0, 1, 2, 1]), loss="cross_entropy")
+
+
+def test_fit_refuses_nan_written_into_the_parameters():
+    net = gn.Network([3, 2, 1], seed=0)
+    net.params[0]["W"][0, 0] = np.nan  # straight into the array, past Layer's own check
+    with pytest.raises(ValueError, match=r"NaN|finite"):
+        net.fit(X, Y, epochs=1)

@@ -147,6 +147,7 @@ CASES = [
     (lambda: gn.datasets.Standardizer().fit(np.ma.masked_array(X)), TypeError, ["X", "masked"]),
     (lambda: gn.datasets.Standardizer().fit(X).transform(X[:, :2]), ValueError, ["X", "columns"]),
     (lambda: gn.datasets.train_test_split(X, Y, test_size="a"), TypeError, ["test_size"]),
+    (lambda: gn.datasets.train_test_split(np.ma.masked_array(X), Y), TypeError, ["X", "masked"]),
 ]  # fmt: skip
 
 
@@ -360,21 +361,37 @@ TARGETS = {
     "one_hot": (gn.datasets.one_hot, dict(labels=[0, 1, 2], n_classes=3)),
     "accuracy": (gn.metrics.accuracy, dict(y_hat=Y, y=Y, threshold=0.5)),
     "check_pairing": (gn.losses.check_pairing, dict(loss="bce", output_activation="sigmoid")),
+    "Layer.W": (lambda W: assign(net().layers[0], "W", W), dict(W=np.zeros((3, 2)))),
+    "load_csv": (gn.datasets.load_csv, dict(path=None, target=-1, task="auto", delimiter=",",
+                 header=True, dtype="float64", return_info=False)),
+    "save": (lambda extra, path: net().save(path, extra=extra), dict(extra={}, path=None)),
 }  # fmt: skip
 CASES_BY_ARGUMENT = [
-    (name, argument) for name, (_, kwargs) in TARGETS.items() for argument in kwargs
+    (name, argument)
+    for name, (_, kwargs) in TARGETS.items()
+    for argument in kwargs
+    if (name, argument) not in {("load_csv", "path"), ("save", "path")}  # junk paths: see files
 ]
 NEEDS_NET = {"gradient_check": net, "fit_evolution": _net_population}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile")
+    (d / "d.csv").write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n")
+    return d
 
 
 @pytest.mark.parametrize(("name", "argument"), CASES_BY_ARGUMENT)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(junk=JUNK)
-def test_junk_is_refused_by_name_or_accepted(name, argument, junk):
+def test_junk_is_refused_by_name_or_accepted(files, name, argument, junk):
     fn, kwargs = TARGETS[name]
     kwargs = dict(kwargs)
     if name in NEEDS_NET:
         kwargs["net"] = NEEDS_NET[name]()
+    if "path" in kwargs:
+        kwargs["path"] = files / ("d.csv" if name == "load_csv" else "m.npz")
     kwargs[argument] = junk
     try:
         # a silent overflow into inf or NaN is a failure too (underflow to 0 is harmless)

@@ -39,6 +39,16 @@ Split first, then standardize with statistics of the training part only::
     X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
 
 (:func:`standardized_split` does these three steps in one call.)
+
+Layout
+------
+Every name above is importable from ``glassnet.datasets``; the package keeps one concern per
+module: ``catalog`` (``names``, ``load``, ``info``, ``describe``), ``generators`` (the sets made
+from formulas and a seed), ``bundled`` (digits and diabetes, from scikit-learn), ``csv``
+(``load_csv``), ``encoding`` (``one_hot``, ``labels``, ``encode_labels``), ``split``
+(``train_test_split``, ``Standardizer``, ``standardized_split``) and ``_base`` (the
+containers and argument checks they share). Every bound (samples, classes, noise, CSV size)
+is a constant of :mod:`glassnet._validation` or of the module that enforces it.
 """
 
 from __future__ import annotations

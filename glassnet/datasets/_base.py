@@ -144,7 +144,7 @@ def _rng(seed: SeedLike) -> np.random.Generator:
 def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except Exception:  # np.dtype raises TypeError, ValueError or even SyntaxError on junk
         raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}") from None
     if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")

@@ -9,7 +9,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet._validation import did_you_mean
+from glassnet._validation import Boolean, check, did_you_mean
 from glassnet.datasets._base import Dataset, DatasetInfo, FloatArray, _float_dtype
 from glassnet.datasets.bundled import _diabetes, _digits
 from glassnet.datasets.generators import (
@@ -155,6 +155,7 @@ def load(
             f"expected one of: {accepted}"
         )
     dt = _float_dtype(dtype)
+    check(return_info, "return_info", Boolean())
     ds = _cast(loader(**kwargs), dt)
     if return_info:
         return ds

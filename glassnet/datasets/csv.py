@@ -13,9 +13,14 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
+from glassnet._validation import Boolean, Constraint, describe, validate
 from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
 from glassnet.datasets.encoding import _fmt_label, encode_labels
 
+_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "header": [Boolean()],
+    "return_info": [Boolean()],
+}
 #: The largest CSV file read (256 MiB).
 MAX_CSV_BYTES = 256 * 2**20
 # CSV tokens read as a missing value
@@ -151,11 +156,20 @@ def load_csv(
         ``nan``, ``?``, ...), a non-numeric or infinite feature, an unknown target column,
         a non-numeric target with ``task="regression"``, or a single class.
     """
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
     p = os.fspath(path)
-    if task not in ("auto", "classification", "regression"):
-        raise ValueError(f"task: expected 'auto', 'classification' or 'regression', got {task!r}")
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValueError(f"delimiter: expected a single character, got {delimiter!r}")
+    if not isinstance(task, str) or task not in ("auto", "classification", "regression"):
+        error = ValueError if isinstance(task, str) else TypeError
+        raise error(
+            f"task: expected 'auto', 'classification' or 'regression', got {describe(task)}"
+        )
+    validate(_CONSTRAINTS, header=header, return_info=return_info)
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(
+            f"delimiter: expected a single character other than a quote or a line break, "
+            f"got {describe(delimiter)}"
+        )
     dt = _float_dtype(dtype)
     if not os.path.exists(p):
         raise FileNotFoundError(f"path: no such file {p!r}")
@@ -209,11 +223,13 @@ def load_csv(
     for line, fields in data:
         if len(fields) != ncol:
             raise ValueError(
-                f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)}"
+                f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
+                f"(fields split at delimiter={delimiter!r})"
             )
     if ncol < 2:
         raise ValueError(
-            f"{p!r}: only {ncol} column; expected at least one feature column and a target"
+            f"{p!r}: only {ncol} column; expected at least one feature column and a target "
+            f"(is delimiter={delimiter!r} the file's separator?)"
         )
 
     targets = list(target) if isinstance(target, (list, tuple)) else [target]
@@ -243,7 +259,12 @@ def load_csv(
                 raise ValueError(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
                     f"{fields[i]!r} (non-numeric features are not supported; encode or drop "
-                    "the column)"
+                    "the column"
+                    + (
+                        "; or is this line a header? header=False was given)"
+                        if not header and r == 0
+                        else ")"
+                    )
                 )
             if not math.isfinite(v):
                 raise ValueError(

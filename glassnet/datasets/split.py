@@ -71,6 +71,11 @@ def train_test_split(
     y_test : ndarray, shape (n_test, ...)
         Arrays keep the dtype of the inputs; rows appear in shuffled order.
     """
+    for name, a in (("X", X), ("y", y)):
+        if isinstance(a, np.ma.MaskedArray):  # np.asarray would drop the mask silently
+            raise TypeError(
+                f"{name}: masked arrays are not supported; fill or drop the masked rows"
+            )
     Xa = np.asarray(X)
     ya = np.asarray(y)
     if Xa.ndim != 2:

@@ -29,6 +29,23 @@ from glassnet.training import (
     StopOnConvergence,
 )
 
+# Faces loaded on first use: ``glassnet.plots`` works as an attribute without ``import
+# glassnet.plots``, and ``import glassnet`` still imports no matplotlib.
+_LAZY_MODULES = ("plots", "report", "trace")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"glassnet.{name}")
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY_MODULES])
+
+
 try:
     __version__ = version("glassnet")
 except PackageNotFoundError:  # running from a source tree that was not installed

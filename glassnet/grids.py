@@ -55,6 +55,8 @@ __all__ = [
     "unflatten",
 ]
 
+MAX_SPAN = 1e6  # in units of the (filter-normalized) directions
+
 
 # --- the input plane -----------------------------------------------------------------------
 
@@ -413,8 +415,9 @@ def loss_surface(
             if proj is not None:
                 span = max(span, 1.1 * float(np.abs(proj).max()))
     span = float(span)
-    if not np.isfinite(span) or span <= 0:
-        raise ValueError(f"span: expected a finite number > 0, got {span}")
+    if not np.isfinite(span) or span <= 0 or span > MAX_SPAN:
+        # beyond MAX_SPAN times the weights' own scale the losses overflow: no landscape left
+        raise ValueError(f"span: expected a number > 0 and <= {MAX_SPAN:g}, got {span:g}")
 
     alphas = np.linspace(-span, span, res)
     betas = None

@@ -654,14 +654,9 @@ class Network:
                     )
                 check_finite_parameter(a, key, l)
 
-    # Jupyter's display hooks. They are the engine's only reference to a face, made lazily
-    # when a notebook asks to show the object, so importing the engine never imports
-    # matplotlib.
-    def _repr_png_(self) -> bytes:
-        from glassnet.plots import network_png
-
-        return network_png(self)
-
+    # Jupyter's display hook (HTML with the diagram: one stored copy of the image). It is
+    # the engine's only reference to a face, made lazily when a notebook asks to show the
+    # object, so importing the engine never imports matplotlib.
     def _repr_html_(self) -> str:
         from glassnet.plots import network_html
 

@@ -1,9 +1,11 @@
 r"""Figures of what a network does: its diagram, its decision boundary and hidden units, its
 training as an animation, its loss landscape and its gradient flow.
 
-Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it
-works headless and never changes the user's backend); :func:`to_png` and :func:`save` write it.
-The saved image is exactly ``figsize * dpi`` pixels. matplotlib is imported inside the
+Every function returns a :class:`glassnet._figure.Figure`, a :class:`matplotlib.figure.Figure`
+built without ``pyplot`` (so it works headless and never changes the user's backend) that shows
+itself as an image in Jupyter with no magic and saves with one call, ``fig.save("f.png")``
+(:func:`to_png` and :func:`save` do the same for any matplotlib figure). The saved image is
+exactly ``figsize * dpi`` pixels. matplotlib is imported inside the
 functions only.
 
 Colours follow TensorFlow Playground: blue for positive values (weights, activations, class 1),
@@ -45,8 +47,9 @@ from glassnet.training import Callback
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure as MplFigure
 
+    from glassnet._figure import Figure
     from glassnet.network import Network
     from glassnet.training import History
 
@@ -75,6 +78,7 @@ POS, NEG, MID = "#0877bd", "#f59322", "#e8eaeb"
 UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0),
               "tanh": (-1.0, 1.0)}  # fmt: skip
 MAX_MULTIPLES = 16
+MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
 LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 
 
@@ -82,8 +86,7 @@ LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f
 
 
 def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from glassnet._figure import Figure
 
     if (
         not isinstance(figsize, Sequence)
@@ -93,9 +96,14 @@ def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
         raise ValueError(f"figsize: expected (width, height) in inches > 0, got {figsize!r}")
     if not isinstance(dpi, int | float) or isinstance(dpi, bool) or dpi <= 0:
         raise ValueError(f"dpi: expected a number > 0, got {describe(dpi)}")
-    fig = Figure(figsize=(float(figsize[0]), float(figsize[1])), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
+    w, h = float(figsize[0]) * dpi, float(figsize[1]) * dpi
+    if not (math.isfinite(w) and math.isfinite(h)) or max(w, h) > MAX_SIDE_PX:
+        # checked before matplotlib allocates the canvas (a 1e9 dpi figure would need exabytes)
+        raise ValueError(
+            f"dpi: expected at most {MAX_SIDE_PX} pixels per side, got dpi {dpi:g} with figsize "
+            f"{tuple(float(v) for v in figsize)} ({w:.3g} x {h:.3g} pixels)"
+        )
+    return Figure(figsize=(float(figsize[0]), float(figsize[1])), dpi=dpi)
 
 
 def _tight(fig: Figure) -> None:
@@ -114,14 +122,14 @@ def _cmap():
     return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
 
 
-def to_png(fig: Figure) -> bytes:
+def to_png(fig: MplFigure) -> bytes:
     """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
     return buf.getvalue()
 
 
-def save(fig: Figure, path: str | os.PathLike[str]) -> None:
+def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
     """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
     fig.savefig(os.fspath(path), dpi=fig.dpi)
 
@@ -957,6 +965,18 @@ def _draw_gradient_flow(ax, history: History, stat: str, k: int | None) -> None:
                 label=f"layer {l + 1} ({role})")  # fmt: skip
     if log and np.isfinite(values[values > 0]).any():
         ax.set_yscale("log")
+    if log and (values == 0).any():
+        # a log axis cannot show 0, the value a dead layer leaves: mark those epochs along the
+        # bottom edge instead of letting the lines just stop
+        shown = False
+        for l in range(L):
+            zero = values[:, l] == 0
+            if zero.any():
+                ax.plot(epochs[zero], np.full(int(zero.sum()), 0.03), ls="none", marker="x",
+                        ms=4, color=cmap(l / max(L - 1, 1) * 0.9),
+                        transform=ax.get_xaxis_transform(), clip_on=False,
+                        label=None if shown else "exactly 0 (drawn at the bottom)")  # fmt: skip
+                shown = True
     ax.set_xlabel("epoch", fontsize=8)
     ax.tick_params(labelsize=7)
 
@@ -1129,20 +1149,11 @@ def network_html(net: Network) -> str:
 
 
 def history_html(history: History) -> str:
-    """An HTML summary: epochs, final loss, divergence and notes, and the curves."""
-    final = history.final_loss
-    final_text = (
-        f"{final:.4g}" if np.ndim(final) == 0 else
-        f"median {np.nanmedian(final):.4g} (min {np.nanmin(final):.4g}, max {np.nanmax(final):.4g})"
-    )  # fmt: skip
-    notes = "".join(f"<li>{html.escape(m)}</li>" for m in history.messages)
-    return (
-        f"<div><b>History</b>: {history.epochs_run} epochs, final loss {final_text}, "
-        f"diverged: {html.escape(str(np.sum(history.diverged)))}"
-        + (f"<ul>{notes}</ul>" if notes else "<br/>")
-        + _img(history_png(history))
-        + "</div>"
-    )
+    """An HTML summary: the table of :func:`glassnet.display.history_table`, what went wrong,
+    and the curves (see :mod:`glassnet.display`)."""
+    from glassnet.display import history_html as _history_html
+
+    return _history_html(history)
 
 
 # --- the chain rule, one scalar at a time (issue 15, the docs member's) ---------------------

@@ -388,10 +388,11 @@ class Report:
                 )
             out.append("</table>")
         if len(self.sections) > 1:
-            out.append('<nav><h2>Contents</h2><ol class="toc">')
+            # an unnumbered list: section titles carry their own numbers ("1. The paper")
+            out.append('<nav><h2>Contents</h2><ul class="toc">')
             for s in self.sections:
                 out.append(f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>')
-            out.append("</ol></nav>")
+            out.append("</ul></nav>")
         n_fig = 0
         for s in self.sections:
             out.append(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>')
@@ -408,7 +409,7 @@ class Report:
                     out.append(v)
                 elif kind == "table":
                     cols, cells, caption = v
-                    out.append("<table>")
+                    out.append('<div class="scroll"><table>')
                     if caption:
                         out.append(f"<caption>{_inline(caption)}</caption>")
                     out.append(
@@ -420,7 +421,7 @@ class Report:
                         out.append(
                             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
                         )
-                    out.append("</tbody></table>")
+                    out.append("</tbody></table></div>")
                 elif kind == "figure":
                     n_fig += 1
                     out.append(_figure_html(v, n_fig))
@@ -563,6 +564,11 @@ th{background:#f3f3f3}caption{caption-side:top;text-align:left;font-weight:600;p
 table.meta th{width:12em}
 figure{margin:1.2em 0;text-align:center}figure img,figure svg{max-width:100%;height:auto}
 figcaption{font-size:.9em;color:#444;text-align:left;margin-top:.3em}
-pre{background:#f5f5f5;padding:.7em;overflow-x:auto}code{background:#f5f5f5;padding:0 .2em}
-.toc{columns:2}
+pre{background:#f5f5f5;padding:.7em;white-space:pre-wrap;overflow-wrap:anywhere}
+code{background:#f5f5f5;padding:0 .2em;overflow-wrap:anywhere}
+.toc{columns:2;list-style:none;padding-left:0}.toc li{margin:.15em 0}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{margin:0}.scroll{margin:1em 0}
+table.meta td{overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:1em .8em}.toc{columns:1}table.meta th{width:auto}
+table{font-size:.85em}th,td{padding:.2em .35em}h1{font-size:1.5em}}
 """

@@ -125,6 +125,8 @@ def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int 
     -------
     str
     """
+    if lo == hi == value:  # e.g. "never (95% CI never)", not "never to never"
+        return f"{_fmt_num(value, digits)} ({round(level * 100):d}% CI {_fmt_num(lo, digits)})"
     return (
         f"{_fmt_num(value, digits)} ({round(level * 100):d}% CI "
         f"{_fmt_num(lo, digits)} to {_fmt_num(hi, digits)})"

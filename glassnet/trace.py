@@ -372,6 +372,17 @@ class Trace:
             "layers": [t.to_dict() for t in self.layers],
         }
 
+    # Display hooks: the tables of `glassnet inspect`, drawn by the faces layer on demand.
+    def __repr__(self) -> str:
+        from glassnet.display import trace_text
+
+        return trace_text(self)
+
+    def _repr_html_(self) -> str:
+        from glassnet.display import trace_html
+
+        return trace_html(self)
+
 
 def _samples(samples: Any, n: int) -> list[int] | None:
     if samples is None:

@@ -157,20 +157,30 @@ class History:
             run_seconds=self.run_seconds,
         )
 
-    # Jupyter's display hooks, importing the plotting face only when a notebook asks
-    def _repr_png_(self) -> bytes:
-        from glassnet.plots import history_png
+    def to_dataframe(self) -> Any:
+        """Every epoch as a row of a :class:`pandas.DataFrame`: ``loss``, ``val_loss``,
+        ``val_accuracy`` and, on recorded epochs, ``grad_norm_1`` ... (statistic, layer).
+        Indexed by ``epoch``, or by ``(member, epoch)`` for a population."""
+        from glassnet.display import history_frame
 
-        return history_png(self)
+        return history_frame(self)
 
+    # Jupyter's display hook (HTML only, so the notebook stores the figure once), importing
+    # the display face only when a notebook asks
     def _repr_html_(self) -> str:
-        from glassnet.plots import history_html
+        from glassnet.display import history_html
 
         return history_html(self)
 
     def __repr__(self) -> str:
         pop = "" if self.population is None else f", population={self.population}"
         return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"
+
+    def __str__(self) -> str:
+        """``print(history)``: the table and notes of the notebook display, as plain text."""
+        from glassnet.display import history_text
+
+        return history_text(self)
 
 
 class Callback:

@@ -193,7 +193,12 @@ def test_failure_leaves_no_report(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(paper, "_section5", boom)
+    from glassnet.experiments.paper import sections
+
+    last = paper.SECTIONS[-1]
+    monkeypatch.setattr(
+        sections, "SECTIONS", (*paper.SECTIONS[:-1], paper.Section(last.field, boom, last.steps))
+    )
     with pytest.raises(RuntimeError):
         paper.run_paper(tmp_path / "r", paper.make_config(quick=True, seeds=4, epochs=20))
     assert list(tmp_path.iterdir()) == []
@@ -281,8 +286,7 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
 
     monkeypatch.setattr("glassnet.report.render_figure", lambda fig, dpi=110: (b"png", "<svg/>"))
     monkeypatch.setattr(
-        paper,
-        "_evolution_config",
+        "glassnet.experiments.paper.sections._evolution_config",
         lambda cfg: evolution.make_config(
             seeds=2,
             gd_epochs=30,
@@ -296,8 +300,11 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
     small = {"quick": True, "seeds": 4, "epochs": 20, "lr_grid": "0.5"}
     seen = []
     cfg = paper.make_config(**small, evolution=True)
-    out = paper.run_paper(tmp_path / "r", cfg, progress=lambda s, d, t: seen.append((d, t)))[1]
+    out = paper.run_paper(tmp_path / "r", cfg, progress=lambda s, d, t: seen.append((d, t, s)))[1]
     assert seen[-1][0] == seen[-1][1] == paper.n_steps(cfg)
+    # each call names the step now running, with the steps finished before it
+    assert seen[0] == (0, paper.n_steps(cfg), "seed 1: sigmoid")
+    assert [d for d, _, _ in seen] == list(range(paper.n_steps(cfg) + 1))
     page = (out / "report.html").read_text()
     assert 'id="evolution"' in page and "--evolution" in page
     assert (out / "data" / "evolution_summary.csv").exists()

@@ -72,3 +72,6 @@ def main(argv: list[str] | None = None) -> Any:
     except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except MemoryError as exc:  # a bound that was not checked up front: still one line
+        click.echo(f"error: not enough memory ({exc}); choose a smaller problem", err=True)
+        sys.exit(2)

@@ -7,37 +7,27 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
     glassnet inspect
     glassnet inspect --format md > first_epoch.md
     glassnet inspect --activation tanh --output tanh01 --samples 0,1
-    glassnet inspect --dataset xor --sizes 2,3,1 --init xavier --seed 0 --loss bce
+    glassnet inspect --dataset xor --hidden 3 --init xavier --seed 0 --loss bce
     glassnet inspect --model model.npz --x "0,0,1" --y 0 --x "1,1,1" --y 1
     glassnet inspect --chain --samples 1          # the chain rule of one sample, op by op
 """
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
-from collections.abc import Sequence
 from typing import Any
 
 import click
 import numpy as np
 
+from glassnet.cli.options import PAPER_DEFAULTS, Options, shared_options
+
 FORMATS = ("table", "md", "json")
 
 
 # --- argument parsing --------------------------------------------------------------------------
-
-
-def _numbers(text: str, argument: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated numbers, got {text!r}", param_hint=argument
-        ) from None
-    if not values:
-        raise click.BadParameter(f"expected at least one number, got {text!r}", param_hint=argument)
-    return values
 
 
 def _ints(text: str, argument: str) -> list[int]:
@@ -47,65 +37,6 @@ def _ints(text: str, argument: str) -> list[int]:
         raise click.BadParameter(
             f"expected comma-separated integers, got {text!r}", param_hint=argument
         ) from None
-
-
-def _rows(xs: Sequence[str], ys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    if len(xs) != len(ys):
-        raise click.UsageError(
-            f"--x and --y: expected one --y per --x, got {len(xs)} --x and {len(ys)} --y"
-        )
-    X = [_numbers(x, "--x") for x in xs]
-    Y = [_numbers(y, "--y") for y in ys]
-    if len({len(r) for r in X}) != 1:
-        raise click.UsageError(
-            f"--x: expected rows of equal length, got lengths {[len(r) for r in X]}"
-        )
-    if len({len(r) for r in Y}) != 1:
-        raise click.UsageError(
-            f"--y: expected rows of equal length, got lengths {[len(r) for r in Y]}"
-        )
-    return np.array(X, dtype=float), np.array(Y, dtype=float)
-
-
-def build_network(
-    model: str | None,
-    sizes: str | None,
-    activation: str,
-    output: str,
-    bias: str,
-    init: str,
-    seed: int,
-    n_in: int,
-    n_out: int,
-) -> Any:
-    """The network of ``inspect`` and ``plot``: a model file, or one built from the options.
-
-    Without ``sizes`` the network is ``n_in - 2 - n_out`` (one hidden layer of two units, the
-    paper's shape).
-    """
-    import glassnet as gn
-
-    if model is not None:
-        return gn.load(model)
-    layer_sizes = _ints(sizes, "--sizes") if sizes else [n_in, 2, n_out]
-    acts: Any = activation.split(",") if "," in activation else activation
-    return gn.Network(layer_sizes, activation=acts, output=output, bias=bias, init=init, seed=seed)
-
-
-def load_data(
-    dataset: str | None, xs: Sequence[str], ys: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Data from ``--dataset`` or from ``--x``/``--y`` rows (default: the paper's 4 cases)."""
-    import glassnet as gn
-
-    if xs or ys:
-        if dataset is not None:
-            raise click.UsageError("--dataset and --x/--y: give one or the other, not both")
-        X, y = _rows(xs, ys)
-        return X, y, "command line"
-    name = dataset or "paper"
-    X, y = gn.datasets.load(name)
-    return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
 
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -157,7 +88,32 @@ class _Doc:
                     out += [f"*{note}*", ""]
         return "\n".join(out)
 
-    def rich(self) -> str:
+    def html(self) -> str:
+        """The document as an HTML fragment (for Jupyter): headings, formulas, tables."""
+        esc = html.escape
+        out: list[str] = ['<div class="glassnet-trace">']
+        for kind, value in self.parts:
+            if kind == "heading":
+                text, level = value
+                out.append(f"<h{level + 2}>{esc(text)}</h{level + 2}>")
+            elif kind == "text":
+                out.append(f"<p>{esc(value)}</p>")
+            elif kind == "formula":
+                out.append(f"<pre style='margin:.2em 0'>{esc(value[0])}</pre>")
+            else:
+                columns, rows, note = value
+                head = "".join(f"<th>{esc(plain)}</th>" for plain, _ in columns)
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows
+                )
+                out.append(f"<table><tr>{head}</tr>{body}</table>")
+                if note:
+                    out.append(f"<p><i>{esc(note)}</i></p>")
+        out.append("</div>")
+        return "\n".join(out)
+
+    def rich(self, styled: bool = True) -> str:
+        """Terminal tables; without colours or styles unless ``styled`` (for ``repr``)."""
         from rich import box
         from rich.console import Console
         from rich.rule import Rule
@@ -165,7 +121,19 @@ class _Doc:
         from rich.text import Text
 
         width = shutil.get_terminal_size((160, 40)).columns
-        console = Console(highlight=False, width=max(width, 100))
+        console = Console(
+            highlight=False,
+            width=max(width, 100),
+            force_jupyter=False,  # a Trace's repr in a notebook is text, not rich's own display
+        )
+        if not styled:
+            console = Console(
+                highlight=False,
+                width=max(width, 100),
+                force_jupyter=False,
+                force_terminal=False,
+                color_system=None,
+            )
         with console.capture() as cap:
             for kind, value in self.parts:
                 if kind == "heading":
@@ -223,7 +191,8 @@ def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:
 
 
 def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "") -> str:
-    """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``) or Markdown (``md``).
+    """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``, or ``text`` without
+    styles), Markdown (``md``) or HTML (``html``).
 
     Sections: one per layer for the forward pass (parameters, then ``z``, ``a``, ``f'(z)`` per
     sample), the cost, and one per layer for the backward pass (``delta`` per sample, then
@@ -388,7 +357,11 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
             label = "b (shared)" if t.bias == "layer" else "b"
             rows.append([label, *(F(v) for v in db), *(F(v) for v in sb)])
         doc.table(cols, rows)
-    return doc.markdown() if fmt == "md" else doc.rich()
+    if fmt == "md":
+        return doc.markdown()
+    if fmt == "html":
+        return doc.html()
+    return doc.rich(styled=fmt != "text")
 
 
 def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown: int,
@@ -500,33 +473,12 @@ def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
 
 
 @click.command("inspect")
-@click.option("--model", type=click.Path(dir_okay=False), help="A model file (glassnet .npz).")
-@click.option("--sizes", help="Units per layer, e.g. 3,2,1 [default: inputs,2,outputs].")
-@click.option(
-    "--activation",
-    default="sigmoid",
-    show_default=True,
-    help="Hidden activation, or one per hidden layer (comma-separated).",
-)
-@click.option("--output", "output_act", default="sigmoid", show_default=True,
-              help="Output activation.")  # fmt: skip
-@click.option(
-    "--bias", type=click.Choice(["neuron", "layer", "none"]), default="layer", show_default=True
-)
-@click.option("--init", default="paper", show_default=True, help="Initializer name.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the weights.")
+@shared_options(PAPER_DEFAULTS, training=("optimizer", "lr"))
 @click.option("--member", type=int, default=None,
               help="Which member of a population model to show [default: 0].")  # fmt: skip
-@click.option("--dataset", help="A built-in dataset [default: paper].")
-@click.option("--x", "xs", multiple=True, metavar="ROW",
-              help='One input row, e.g. --x "0,0,1" (repeat; one --y each).')  # fmt: skip
-@click.option("--y", "ys", multiple=True, metavar="ROW", help="The target of the --x before.")
 @click.option("--samples", help="Trace only these data rows, e.g. 0,2 (0-based).")
-@click.option("--loss", default="sse", show_default=True, help="Cost function.")
-@click.option("--optimizer", default="gd", show_default=True, help="Whose step to show.")
-@click.option("--lr", type=float, default=0.5, show_default=True, help="Learning rate eta.")
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    "--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="Terminal tables, Markdown with LaTeX formulas, or JSON.",
 )  # fmt: skip
 @click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
@@ -537,21 +489,9 @@ def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
               help="The chain rule of one sample: every multiply, add, activation and the cost "
                    "with its value and gradient (the first row, or the one --samples names).")  # fmt: skip
 def inspect_cmd(
-    model: str | None,
-    sizes: str | None,
-    activation: str,
-    output_act: str,
-    bias: str,
-    init: str,
-    seed: int,
+    opts: Options,
     member: int | None,
-    dataset: str | None,
-    xs: tuple[str, ...],
-    ys: tuple[str, ...],
     samples: str | None,
-    loss: str,
-    optimizer: str,
-    lr: float,
     fmt: str,
     digits: int,
     max_rows: int,
@@ -562,14 +502,17 @@ def inspect_cmd(
     The defaults are the paper's experiment: its 3-2-1 sigmoid network with one bias per
     layer and its initial values (seed 1), its four cases, the summed squared error and
     gradient descent with eta = 0.5 -- so the numbers can be checked against a hand
-    computation from PAPER.md line by line. The numbers are the engine's own (the ones
-    `glassnet train` uses), not a separate calculation.
+    computation from PAPER.md line by line (the one documented exception to the defaults
+    the other commands share with `glassnet train`). The numbers are the engine's own (the
+    ones `glassnet train` uses), not a separate calculation. With --model, the model's
+    network, data set and loss as `glassnet train` recorded them.
     """
-    X, y, source = load_data(dataset, xs, ys)
-    net = build_network(model, sizes, activation, output_act, bias, init, seed,
-                        X.shape[1], y.shape[1])  # fmt: skip
+    X, y, source = opts.load_data()
+    net = opts.build(X, y)
+    _, loss = opts.output_and_loss(y, net)
+    fit = opts.fit_kwargs()
     rows = _ints(samples, "--samples") if samples else None
-    kwargs: dict[str, Any] = dict(loss=loss, optimizer=optimizer, lr=lr, samples=rows)
+    kwargs: dict[str, Any] = dict(loss=loss, optimizer=fit["optimizer"], lr=fit["lr"], samples=rows)
     if net.population is None:
         if member is not None:
             raise click.BadParameter(
@@ -609,5 +552,5 @@ def inspect_cmd(
         data["data"] = source
         click.echo(json.dumps(data, allow_nan=False))
         return
-    title = f"glassnet inspect: {source} data" + (f", model {model}" if model else "")
+    title = f"glassnet inspect: {source} data" + (f", model {opts.model}" if opts.model else "")
     click.echo(render(t, fmt, digits=digits, max_rows=max_rows, title=title), nl=False)

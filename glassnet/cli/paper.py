@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,10 +26,12 @@ def _typed_command() -> str | None:
 @click.command("paper")
 @click.option(
     "--out",
+    "-o",
     default="report",
     show_default=True,
     type=click.Path(path_type=str),
-    help="Report directory (replaced if it holds an earlier glassnet report).",
+    help="Report directory (an earlier glassnet report there is replaced, and the summary "
+    "says so; any other non-empty directory is refused).",
 )
 @click.option(
     "--seeds",
@@ -62,7 +66,15 @@ def _typed_command() -> str | None:
     help="Add a section comparing gradient descent with selection (slower; its wall times, "
     "unlike every other number, differ from run to run).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option(
+    "--backend",
+    type=click.Choice(["numpy", "jax"]),
+    default="numpy",
+    show_default=True,
+    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "
+    "numbers equal within floating-point tolerance).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def paper(
     out: str,
     seeds: int | None,
@@ -71,6 +83,7 @@ def paper(
     threshold: float | None,
     quick: bool,
     evolution: bool,
+    backend: str,
     quiet: bool,
 ) -> None:
     """Reproduce the paper's sigmoid-vs-tanh experiment, then test its conclusion.
@@ -90,38 +103,35 @@ def paper(
             threshold=threshold,
             quick=quick,
             evolution=evolution,
+            backend=backend,
         )
         check_out_dir(out)
     except (ValueError, PermissionError) as exc:
         raise click.UsageError(str(exc)) from None
 
-    show = not quiet and sys.stderr.isatty()
+    from glassnet.cli.progress import Progress, fmt_duration
+    from glassnet.report import MARKER
+
+    earlier = (Path(out) / MARKER).exists()
     command = _typed_command()
-    if show:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    started = time.perf_counter()
+    with Progress("paper", n_steps(cfg), unit="steps", enabled=not quiet) as bar:
 
-        with Progress(
-            TextColumn("[bold]paper[/bold] {task.description:<28}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("starting", total=n_steps(cfg))
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(done, stage=stage)
 
-            def progress(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=f"done: {stage}", completed=done, total=total)
-
-            res, path = run_paper(out, cfg, progress=progress, command=command)
-    else:
-        res, path = run_paper(out, cfg, command=command)
-    if not quiet:
-        _print_summary(res, path)
+        res, path = run_paper(out, cfg, progress=progress, command=command)
+    _print_summary(res, path, time.perf_counter() - started, earlier, fmt_duration)
 
 
-def _print_summary(res: Any, path: Any) -> None:
-    click.echo(f"report written to {path / 'report.html'}")
+def _print_summary(res: Any, path: Any, seconds: float, earlier: bool, fmt: Any) -> None:
+    figures = len(list((path / "figures").glob("*.png")))
+    data = len(list((path / "data").iterdir()))
+    click.echo(
+        f"report written to {path / 'report.html'} in {fmt(seconds)} ({figures} figures, "
+        f"{data} data files in {path / 'data'})"
+        + ("; it replaced the earlier report there" if earlier else "")
+    )
     for f in res.findings:
         click.echo(f"- [{f['verdict']}] {f['claim']}")
+    click.echo(f"next: open {path / 'report.html'} in a browser")

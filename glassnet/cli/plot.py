@@ -1,19 +1,21 @@
 r"""``glassnet plot``: the figures of :mod:`glassnet.plots` from the command line.
 
-The network and data options are those of ``glassnet inspect`` (default: the paper's network on
-the paper's data); figures of training (``animation``, ``landscape``, ``gradients``, ``loss``)
-train first, and the others do when ``--epochs`` is given::
+The data, network and training options are those of ``glassnet train``, with its defaults
+(see :mod:`glassnet.cli.options`). Every figure of a new network trains it first (100 epochs
+unless ``--epochs`` says otherwise). Given ``--model``, the network is the file's and is drawn
+as it is: ``network``, ``boundary`` and ``landscape`` train it only when ``--epochs`` asks, and
+the figures of training (``animation``, ``gradients``, ``loss``) need ``--epochs``; training a
+model file uses the loss, optimizer, learning rate and data it was trained with, unless given::
 
-    glassnet plot network --sample 1 --edges gradients --out diagram.png
-    glassnet plot boundary --dataset moons --sizes 2,8,8,1 --activation tanh --init xavier \
-        --loss bce --epochs 300 --out moons.png
-    glassnet plot animation --dataset moons --sizes 2,8,1 --activation tanh --init xavier \
-        --loss bce --epochs 200 --stride 10 --out training.gif
-    glassnet plot landscape --activation tanh --output tanh01 --epochs 100 --directions pca \
-        --out landscape.png
-    glassnet plot gradients --dataset moons --sizes 2,8,8,8,8,1 --init xavier --epochs 200 \
-        --out vanishing.png
-    glassnet plot loss --population 20 --epochs 100 --out losses.png
+    glassnet plot network --sample 1 --edges gradients -o diagram.png
+    glassnet plot boundary -d moons --hidden 8,8 --activation tanh --epochs 300 -o moons.png
+    glassnet plot animation -d moons --hidden 8 --activation tanh --epochs 200 --stride 10 \
+        -o training.gif
+    glassnet plot landscape --activation tanh --epochs 100 --directions pca -o landscape.png
+    glassnet plot gradients -d moons --hidden 8,8,8,8 --epochs 200 -o vanishing.png
+    glassnet plot loss --population 20 --epochs 100 -o losses.png
+    glassnet train -d moons --hidden 8 --activation tanh -o run
+    glassnet plot boundary --model run/model.npz -o boundary.png
 """
 
 from __future__ import annotations
@@ -24,33 +26,15 @@ from typing import Any
 
 import click
 
-from glassnet.cli.inspect import build_network, load_data
+from glassnet.cli.options import DEFAULTS, MEMORY_LIMIT, Options, check_epochs, shared_options
 
 
 def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--model", type=click.Path(dir_okay=False), help="A model file (.npz)."),
-        click.option("--sizes", help="Units per layer, e.g. 2,8,8,1 [default: inputs,2,outputs]."),
-        click.option("--activation", default="sigmoid", show_default=True,
-                     help="Hidden activation, or one per hidden layer (comma-separated)."),
-        click.option("--output", "output_act", default="sigmoid", show_default=True,
-                     help="Output activation."),
-        click.option("--bias", type=click.Choice(["neuron", "layer", "none"]), default="layer",
-                     show_default=True),
-        click.option("--init", default="paper", show_default=True, help="Initializer name."),
-        click.option("--seed", type=int, default=1, show_default=True, help="Seed of the weights."),
         click.option("--population", type=click.IntRange(min=1), default=None,
                      help="Train a population of this many networks (seeds seed, seed+1, ...)."),
         click.option("--member", default=None,
                      help="Population member(s) to draw: an index, a list 0,3,5 or 'all'."),
-        click.option("--dataset", help="A built-in dataset [default: paper]."),
-        click.option("--x", "xs", multiple=True, metavar="ROW", help="An input row (repeat)."),
-        click.option("--y", "ys", multiple=True, metavar="ROW", help="Its target."),
-        click.option("--loss", default="sse", show_default=True, help="Cost function."),
-        click.option("--optimizer", default="gd", show_default=True),
-        click.option("--lr", type=float, default=0.5, show_default=True, help="Learning rate."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=None,
-                     help="Mini-batch size [default: full batch]."),
         click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False),
                      help="The image file to write (png, svg, pdf; gif/mp4 for animations)."),
         click.option("--width", type=click.FloatRange(min=0.5), default=None,
@@ -61,7 +45,17 @@ def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
-    return f
+    return shared_options(DEFAULTS)(f)
+
+
+def _epochs_option(needs_training: bool) -> Callable[..., Any]:
+    what = (
+        "Epochs to train first [default: 100; with --model, 0: the model as it is]"
+        if not needs_training
+        else "Epochs to train [default: 100; with --model, give it: the model is trained further "
+        "with the settings it was trained with]"
+    )
+    return click.option("--epochs", type=click.IntRange(min=0), default=None, help=what + ".")
 
 
 def _members(text: str | None) -> Any:
@@ -79,33 +73,56 @@ def _members(text: str | None) -> Any:
 class _Setup:
     """The network, the data and (after :meth:`train`) the history and recorded path."""
 
-    def __init__(self, kw: dict[str, Any]) -> None:
+    def __init__(self, opts: Options, kw: dict[str, Any]) -> None:
+        self.opts = opts
         self.kw = kw
-        self.X, self.y, self.source = load_data(kw["dataset"], kw["xs"], kw["ys"])
-        seed: Any = kw["seed"]
-        if kw["population"] is not None:
-            seed = list(range(kw["seed"], kw["seed"] + kw["population"]))
-        if kw["model"] is not None and kw["population"] is not None:
+        if opts.model is not None and kw["population"] is not None:
             raise click.UsageError("--model and --population: give one or the other, not both")
-        self.net = build_network(kw["model"], kw["sizes"], kw["activation"], kw["output_act"],
-                                 kw["bias"], kw["init"], seed, self.X.shape[1],
-                                 self.y.shape[1])  # fmt: skip
+        _check_out_file(Path(kw["out"]))  # before any training: nothing computed is lost
+        self.X, self.y, self.source = opts.load_data()
+        self.net = opts.build(self.X, self.y, kw["population"])
+        _, self.loss = opts.output_and_loss(self.y, self.net)
+        self.fit = opts.fit_kwargs()
         self.member = _members(kw["member"])
         self.history: Any = None
         self.recorder: Any = None
 
+    def epochs(self, given: int | None, command: str, needs_training: bool) -> int:
+        """The epochs to train: as given; else 0 for a model file (used as it is) and 100
+        for a new network. A figure of training refuses a model file without --epochs."""
+        if given is not None:
+            if needs_training and given < 1:
+                raise click.BadParameter(f"expected an integer >= 1, got {given}",
+                                         param_hint="--epochs")  # fmt: skip
+            return given
+        if self.opts.model is None:
+            return 100
+        if needs_training:
+            raise click.BadParameter(
+                f"`plot {command}` draws training and --model is already trained: give "
+                "--epochs N to train it further (with the settings it was trained with)",
+                param_hint="--epochs",
+            )
+        return 0
+
     def train(self, epochs: int, stride: int = 1, stats_every: int = 1) -> None:
         from glassnet.plots import ParamRecorder
 
-        self.recorder = ParamRecorder(stride)
-        if epochs <= 0:
+        check_epochs(epochs, self.net.population or 1)
+        # the recorder keeps every stride-th set of parameters: bound it before training
+        frames = (epochs // stride + 2) * max(self.net.n_params, 1) * 8
+        if frames > MEMORY_LIMIT:
             raise click.BadParameter(
-                f"expected an integer >= 1, got {epochs}", param_hint="--epochs"
+                f"recording the parameters every {stride} epoch(s) for {epochs} epochs needs "
+                f"about {frames / 2**30:.3g} GiB: give a larger --stride or fewer epochs",
+                param_hint="--epochs",
             )
+
+        self.recorder = ParamRecorder(stride)
         self.history = self.net.fit(
-            self.X, self.y, loss=self.kw["loss"], optimizer=self.kw["optimizer"],
-            lr=self.kw["lr"], epochs=epochs, batch_size=self.kw["batch_size"],
-            callbacks=[self.recorder], stats_every=stats_every,
+            self.X, self.y, loss=self.loss, optimizer=self.fit["optimizer"], lr=self.fit["lr"],
+            epochs=epochs, batch_size=self.fit["batch_size"], callbacks=[self.recorder],
+            stats_every=stats_every, backend=self.fit["backend"] or "numpy",
         )  # fmt: skip
 
     def size(self, width: float, height: float) -> dict[str, Any]:
@@ -117,9 +134,19 @@ class _Setup:
         from glassnet import plots
 
         out = Path(self.kw["out"])
+        _check_out_file(out)
         plots.save(fig, out)
         w, h = fig.get_size_inches() * fig.dpi
         click.echo(f"wrote {out} ({round(w)}x{round(h)} pixels)")
+
+
+def _check_out_file(out: Path) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        what = "a file" if parent.exists() else "a directory that does not exist"
+        raise click.BadParameter(f"cannot write {out}: {parent} is {what}", param_hint="--out")
+    if out.is_dir():
+        raise click.BadParameter(f"cannot write {out}: it is a directory", param_hint="--out")
 
 
 @click.group("plot")
@@ -134,8 +161,8 @@ def plot() -> None:
 @click.option("--edges", type=click.Choice(["weights", "gradients", "update"]),
               default="weights", show_default=True,
               help="What the edges show: W, dC/dW, or the optimizer's step.")  # fmt: skip
-@click.option("--epochs", type=int, default=0, show_default=True, help="Train first.")
-def network_cmd(sample: int, edges: str, epochs: int, **kw: Any) -> None:
+@_epochs_option(needs_training=False)
+def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw: Any) -> None:
     """The network diagram: nodes coloured by activation, edges by sign and magnitude.
 
     With --edges update, the edges show the optimizer's last update when --epochs trains the
@@ -143,31 +170,33 @@ def network_cmd(sample: int, edges: str, epochs: int, **kw: Any) -> None:
     """
     from glassnet import plots
 
-    s = _Setup(kw)
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "network", needs_training=False)
     steps = None
     if epochs:
         s.train(epochs, stats_every=0)
         if edges == "update":
             steps = s.recorder.last_update()
-    fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, loss=kw["loss"],
-                                optimizer=kw["optimizer"], lr=kw["lr"], member=s.member,
+    fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, loss=s.loss,
+                                optimizer=s.fit["optimizer"], lr=s.fit["lr"], member=s.member,
                                 steps=steps, **s.size(6.4, 4.0))  # fmt: skip
     s.write(fig)
 
 
 @plot.command("boundary")
 @_network_options
-@click.option("--epochs", type=int, default=0, show_default=True, help="Train first.")
+@_epochs_option(needs_training=False)
 @click.option("--res", type=click.IntRange(min=4), default=80, show_default=True,
               help="Grid cells per side.")  # fmt: skip
 @click.option("--units/--no-units", default=True, show_default=True,
               help="Draw every hidden unit's map.")  # fmt: skip
-def boundary_cmd(epochs: int, res: int, units: bool, **kw: Any) -> None:
+def boundary_cmd(opts: Options, epochs: int | None, res: int, units: bool, **kw: Any) -> None:
     """The decision boundary (or regression surface) over the plane of the first two inputs,
     with the data, and a small map per hidden unit."""
     from glassnet import plots
 
-    s = _Setup(kw)
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "boundary", needs_training=False)
     if epochs:
         s.train(epochs, stats_every=0)
     size: dict[str, Any] = {"dpi": kw["dpi"]}
@@ -181,17 +210,20 @@ def boundary_cmd(epochs: int, res: int, units: bool, **kw: Any) -> None:
 
 @plot.command("animation")
 @_network_options
-@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@_epochs_option(needs_training=True)
 @click.option("--stride", type=click.IntRange(min=1), default=5, show_default=True,
               help="A frame every this many epochs.")  # fmt: skip
 @click.option("--fps", type=click.FloatRange(min=0.1), default=6, show_default=True)
 @click.option("--res", type=click.IntRange(min=4), default=50, show_default=True)
-def animation_cmd(epochs: int, stride: int, fps: float, res: int, **kw: Any) -> None:
+def animation_cmd(
+    opts: Options, epochs: int | None, stride: int, fps: float, res: int, **kw: Any
+) -> None:
     """Training as an animation: boundary, loss and weights over the epochs (GIF, or MP4 with
     ffmpeg)."""
     from glassnet import plots
 
-    s = _Setup(kw)
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "animation", needs_training=True)
     member = s.member
     if isinstance(member, list) or member == "all":
         raise click.BadParameter("an animation draws one member", param_hint="--member")
@@ -203,7 +235,7 @@ def animation_cmd(epochs: int, stride: int, fps: float, res: int, **kw: Any) -> 
 
 @plot.command("landscape")
 @_network_options
-@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@_epochs_option(needs_training=False)
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="Record the path every this many epochs.")  # fmt: skip
 @click.option("--kind", type=click.Choice(["both", "1d", "2d"]), default="both",
@@ -211,17 +243,26 @@ def animation_cmd(epochs: int, stride: int, fps: float, res: int, **kw: Any) -> 
 @click.option("--directions", type=click.Choice(["random", "pca"]), default="random",
               show_default=True,
               help="Filter-normalized random directions, or the path's principal ones.")  # fmt: skip
-@click.option("--span", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--span", type=click.FloatRange(min=0, max=1e6, min_open=True), default=None,
+              help="Half-width of the slice in units of the directions [default: from the "
+                   "path, or 1].")  # fmt: skip
 @click.option("--res", type=click.IntRange(min=3), default=31, show_default=True)
 @click.option("--direction-seed", type=int, default=0, show_default=True)
-def landscape_cmd(epochs: int, stride: int, kind: str, directions: str, span: float | None,
-                  res: int, direction_seed: int, **kw: Any) -> None:  # fmt: skip
-    """The loss landscape around the trained weights, with the optimizer's path."""
+def landscape_cmd(opts: Options, epochs: int | None, stride: int, kind: str, directions: str,
+                  span: float | None, res: int, direction_seed: int,
+                  **kw: Any) -> None:  # fmt: skip
+    """The loss landscape around the trained weights, with the optimizer's path (a model file
+    without --epochs: around its weights, with no path)."""
     from glassnet import plots
 
-    s = _Setup(kw)
-    s.train(epochs, stride=stride, stats_every=0)
-    fig = plots.loss_landscape(s.net, s.X, s.y, loss=kw["loss"], path=s.recorder, kind=kind,
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "landscape", needs_training=False)
+    if epochs:
+        s.train(epochs, stride=stride, stats_every=0)
+    elif directions == "pca":
+        raise click.BadParameter("'pca' needs a path: give --epochs to train first",
+                                 param_hint="--directions")  # fmt: skip
+    fig = plots.loss_landscape(s.net, s.X, s.y, loss=s.loss, path=s.recorder, kind=kind,
                                directions=directions, span=span, res=res, seed=direction_seed,
                                member=s.member,
                                **s.size(10.0 if kind == "both" else 5.0, 4.0))  # fmt: skip
@@ -230,28 +271,30 @@ def landscape_cmd(epochs: int, stride: int, kind: str, directions: str, span: fl
 
 @plot.command("gradients")
 @_network_options
-@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@_epochs_option(needs_training=True)
 @click.option("--stat", type=click.Choice(["grad_norm", "weight_norm", "update_ratio",
               "saturated", "dead_relu"]), default="grad_norm", show_default=True)  # fmt: skip
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Record the statistics every this many epochs.")  # fmt: skip
-def gradients_cmd(epochs: int, stat: str, every: int, **kw: Any) -> None:
+def gradients_cmd(opts: Options, epochs: int | None, stat: str, every: int, **kw: Any) -> None:
     """Gradient flow: per-layer gradient norms over the epochs (log scale)."""
     from glassnet import plots
 
-    s = _Setup(kw)
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "gradients", needs_training=True)
     s.train(epochs, stats_every=every)
     s.write(plots.gradient_flow(s.history, stat=stat, member=s.member, **s.size(6.0, 4.0)))
 
 
 @plot.command("loss")
 @_network_options
-@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
-def loss_cmd(epochs: int, **kw: Any) -> None:
+@_epochs_option(needs_training=True)
+def loss_cmd(opts: Options, epochs: int | None, **kw: Any) -> None:
     """The loss per epoch (every member of a population, with the median)."""
     from glassnet import plots
 
-    s = _Setup(kw)
+    s = _Setup(opts, kw)
+    epochs = s.epochs(epochs, "loss", needs_training=True)
     s.train(epochs, stats_every=0)
     member = "all" if s.member is None else s.member
     if isinstance(member, list):

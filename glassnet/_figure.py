@@ -1,0 +1,52 @@
+"""The figure every plotting function returns: a matplotlib Figure that shows itself.
+
+A plain :class:`matplotlib.figure.Figure` made without ``pyplot`` displays in Jupyter as the
+text ``<Figure size 640x480 with 1 Axes>`` unless ``%matplotlib inline`` (or a pyplot import)
+registered IPython's figure formatters. :class:`Figure` adds the rich-display hook itself, so a
+figure appears as an image in a fresh kernel, with no magic and no pyplot, and the notebook
+stores it once (PNG only, no HTML copy). It is still a matplotlib Figure in every other way.
+
+This module imports matplotlib at import time; :mod:`glassnet.plots` imports it only inside
+the functions that draw, so ``import glassnet`` stays free of matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as _MplFigure
+
+__all__ = ["Figure"]
+
+
+class Figure(_MplFigure):
+    """A matplotlib Figure with Jupyter display and one-call saving.
+
+    ``_repr_png_`` renders at the figure's own ``dpi``, so the image is exactly
+    ``figsize * dpi`` pixels, the same as :meth:`save` writes for a ``.png``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        FigureCanvasAgg(self)
+
+    def to_png(self) -> bytes:
+        """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=self.dpi)
+        return buf.getvalue()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
+        self.savefig(os.fspath(path), dpi=self.dpi)
+
+    def _repr_png_(self) -> bytes:
+        return self.to_png()
+
+    def _repr_html_(self) -> None:
+        # matplotlib's own hook returns HTML only for its web backend; say "no HTML" plainly so
+        # a notebook keeps the PNG alone (one stored copy of the image).
+        return None

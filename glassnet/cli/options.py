@@ -1,0 +1,422 @@
+"""The options shared by ``train``, ``gradcheck``, ``inspect`` and ``plot``: one set of names,
+meanings and defaults, declared once.
+
+Data: ``--dataset/-d``, ``--csv`` with ``--target``, or rows ``--x``/``--y``. Network:
+``--model`` (a saved model, used as it is) or ``--hidden``, ``--activation``, ``--output``,
+``--loss``, ``--bias``, ``--init``, ``--seed``, ``--dtype``. Training: ``--optimizer``,
+``--lr``, ``--epochs``, ``--batch-size``, ``--backend``.
+
+Defaults are those of ``glassnet train`` everywhere, with one documented exception:
+``inspect`` shows the paper's hand-checkable example by default (its 3-2-1 network with one
+bias per layer, the paper's initial values from seed 1, the summed squared error, gradient
+descent at eta = 0.5), because that is what it is for.
+
+A command given ``--model`` builds nothing: the network is the file's, and the training
+settings (loss, optimizer, learning rate, batch size, data set) default to those ``glassnet
+train`` recorded in it; a command trains it only when ``--epochs`` asks.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import click
+import numpy as np
+
+BIAS_MODES = ("neuron", "layer", "none")
+BACKENDS = ("numpy", "jax")
+
+#: ``glassnet train``'s defaults, shared by gradcheck and plot.
+DEFAULTS: dict[str, Any] = {
+    "hidden": "2",
+    "activation": "sigmoid",
+    "output": "auto",
+    "loss": "auto",
+    "bias": "neuron",
+    "init": "xavier",
+    "seed": 0,
+    "dtype": "float64",
+    "optimizer": "gd",
+    "lr": None,
+    "backend": "numpy",
+}
+#: ``glassnet inspect``: the paper's example (the documented exception).
+PAPER_DEFAULTS: dict[str, Any] = DEFAULTS | {
+    "bias": "layer",
+    "init": "paper",
+    "seed": 1,
+    "loss": "sse",
+    "lr": 0.5,
+}
+
+#: Memory one command may plan to use for the network and its training arrays.
+MEMORY_LIMIT = 4 * 2**30
+
+NETWORK_FIELDS = ("hidden", "activation", "output", "bias", "init", "dtype")
+TRAINING = ("optimizer", "lr", "batch_size", "backend")
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"  # pragma: no cover
+
+
+def parse_hidden(text: str) -> list[int]:
+    """``"8,8"`` -> ``[8, 8]``; ``""``, ``"none"`` or ``"0"``: no hidden layer."""
+    text = text.strip()
+    if text in ("", "none", "0"):
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated layer sizes like 8,8, got {text!r}", param_hint="--hidden"
+        ) from None
+    if any(s < 1 for s in sizes):
+        raise click.BadParameter(f"layer sizes must be >= 1, got {text!r}", param_hint="--hidden")
+    return sizes
+
+
+def estimate_bytes(sizes: Sequence[int], n_samples: int, members: int = 1) -> int:
+    """Bytes a float64 training run of a network of ``sizes`` allocates, roughly: parameters,
+    gradients, two optimizer moments and a spare copy (5 arrays of every weight), plus the
+    forward and backward arrays of ``n_samples`` rows (4 arrays of every unit)."""
+    params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    units = sum(sizes)
+    return 8 * members * (5 * params + 4 * n_samples * units)
+
+
+def check_size(sizes: Sequence[int], n_samples: int, members: int = 1) -> None:
+    """Refuse, with the estimate, a network whose training would need more than
+    :data:`MEMORY_LIMIT` (before anything is allocated), naming --population when one network
+    would fit and --hidden otherwise."""
+    need = estimate_bytes(sizes, n_samples, members)
+    if need > MEMORY_LIMIT:
+        hint = "--population" if estimate_bytes(sizes, n_samples) <= MEMORY_LIMIT else "--hidden"
+        params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        raise click.BadParameter(
+            f"a {'-'.join(map(str, sizes))} network"
+            + (f" x {members} members" if members > 1 else "")
+            + f" has {params * members:.3g} parameters; training it on {n_samples} samples "
+            f"needs about {_fmt_bytes(need)} of memory, more than the {_fmt_bytes(MEMORY_LIMIT)} "
+            "a command may use: choose "
+            + ("fewer members" if hint == "--population" else "smaller layers"),
+            param_hint=hint,
+        )
+
+
+def check_epochs(epochs: int, members: int = 1, validation: bool = False) -> None:
+    """Refuse a run whose per-epoch record (the loss of every epoch and member, and the
+    validation loss and accuracy) would need more than :data:`MEMORY_LIMIT`."""
+    need = 8 * epochs * members * (3 if validation else 1)
+    if need > MEMORY_LIMIT:
+        raise click.BadParameter(
+            f"{epochs} epochs x {members} member(s) need about {_fmt_bytes(need)} for the "
+            f"loss history alone, more than the {_fmt_bytes(MEMORY_LIMIT)} a command may use",
+            param_hint="--epochs",
+        )
+
+
+@dataclass
+class Options:
+    """The values of the shared options after :func:`shared_options` resolved their defaults."""
+
+    model: str | None = None
+    dataset: str | None = None
+    csv: str | None = None
+    target: str | None = None
+    xs: tuple[str, ...] = ()
+    ys: tuple[str, ...] = ()
+    hidden: str | None = None
+    sizes: str | None = None
+    activation: str | None = None
+    output: str | None = None
+    loss: str | None = None
+    bias: str | None = None
+    init: str | None = None
+    seed: int | None = None
+    dtype: str | None = None
+    optimizer: str | None = None
+    lr: float | None = None
+    batch_size: int | None = None
+    backend: str | None = None
+    given: set[str] = field(default_factory=set)
+    training: dict[str, Any] = field(default_factory=dict)
+
+    # --- data ---------------------------------------------------------------------------------
+    def load_data(self, standardize: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
+        """``(X, y, source)`` from --dataset, --csv or --x/--y; with --model and none of them,
+        the data set the model was trained on (when ``glassnet train`` recorded one), else the
+        paper's (a model that does not fit it is refused in :meth:`build`, naming --dataset).
+
+        CSV inputs are standardized as ``glassnet train`` does: with the means and scales a
+        model file recorded, else with the file's own (``standardize=False``: raw, for train,
+        which fits them on its training part)."""
+        import glassnet as gn
+
+        chosen = [n for n, v in (("--dataset", self.dataset), ("--csv", self.csv),
+                                 ("--x/--y", self.xs or self.ys)) if v]  # fmt: skip
+        if len(chosen) > 1:
+            raise click.UsageError(f"{' and '.join(chosen)}: give one source of data, not both")
+        if self.xs or self.ys:
+            X, y = _rows(self.xs, self.ys)
+            return X, y, "command line"
+        if self.csv is not None:
+            target = self.target
+            tgt: Any = (
+                -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
+            )
+            X, y = gn.datasets.load_csv(self.csv, target=tgt)
+            X, y = np.asarray(X, float), np.asarray(y, float)
+            if standardize:
+                X = self._standardize(X)
+            return X, y, self.csv
+        name = self.dataset
+        if name is None and self.model is not None:
+            name = self.training.get("dataset")
+        name = name or "paper"
+        X, y = gn.datasets.load(name)
+        return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
+
+    def _standardize(self, X: np.ndarray) -> np.ndarray:
+        import glassnet as gn
+
+        rec = self.training.get("standardize")
+        if not rec:
+            return gn.datasets.Standardizer().fit_transform(X)
+        mean, scale = np.asarray(rec["mean"], float), np.asarray(rec["scale"], float)
+        if mean.shape != (X.shape[1],) or scale.shape != (X.shape[1],):
+            raise click.BadParameter(
+                f"the model was trained on {mean.size} input columns, the file has {X.shape[1]}",
+                param_hint="--csv",
+            )
+        return (X - mean) / scale
+
+    # --- network ------------------------------------------------------------------------------
+    def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:
+        """The model file's network, or a new one for ``X`` and ``y`` with weights from
+        ``--seed`` (a population: seeds ``seed, seed + 1, ...``), its size checked first."""
+        import glassnet as gn
+
+        if self.model is not None:
+            net = gn.load(self.model)
+            if X.shape[1] != net.sizes[0] or y.shape[1] != net.sizes[-1]:
+                raise click.UsageError(
+                    f"--dataset: the model {self.model} is {'-'.join(map(str, net.sizes))} but "
+                    f"the data has {X.shape[1]} input and {y.shape[1]} target column(s); give "
+                    "the data it was trained on (--dataset, --csv or --x/--y)"
+                )
+            return net
+        output, _ = self.output_and_loss(y)
+        sizes = [X.shape[1], *parse_hidden(self.hidden or "2"), y.shape[1]]
+        if self.sizes is not None:
+            given = parse_hidden(self.sizes)
+            if len(given) < 2 or given[0] != X.shape[1] or given[-1] != y.shape[1]:
+                raise click.BadParameter(
+                    f"expected {X.shape[1]} inputs and {y.shape[1]} outputs for this data "
+                    f"({X.shape[1]} input and {y.shape[1]} target columns), got {self.sizes!r} "
+                    "(--hidden gives the hidden layers alone)",
+                    param_hint="--sizes",
+                )
+            sizes = given
+        check_size(sizes, X.shape[0], population or 1)
+        first = int(self.seed or 0)
+        seed: Any = first if population is None else list(range(first, first + population))
+        act = self.activation or "sigmoid"
+        acts: Any = act.split(",") if "," in act else act
+        return gn.Network(
+            sizes,
+            activation=acts,
+            output=output,
+            bias=self.bias or "neuron",
+            init=self.init or "xavier",
+            seed=seed,
+            dtype=self.dtype or "float64",
+        )
+
+    def output_and_loss(self, y: np.ndarray, net: Any = None) -> tuple[str, str]:
+        """The output activation and the loss: as given, else the model's recorded loss, else
+        suited to the targets (``auto``)."""
+        import glassnet as gn
+
+        output = net.activations[-1].name if net is not None else (self.output or "auto")
+        loss = self.loss or "auto"
+        if loss == "auto" and self.training.get("loss"):
+            loss = self.training["loss"]
+        classes = gn.metrics.is_classification(y)
+        if output == "auto":
+            output = ("softmax" if y.shape[1] > 1 else "sigmoid") if classes else "identity"
+        if loss == "auto":
+            if output == "softmax":
+                loss = "cross_entropy"
+            elif output == "sigmoid" and classes:
+                loss = "bce"
+            else:
+                loss = "mse"
+        return output, loss
+
+    def fit_kwargs(self) -> dict[str, Any]:
+        """optimizer, lr, batch_size and backend for ``fit`` (the model's own when not given)."""
+        out = {}
+        for name in ("optimizer", "lr", "batch_size", "backend"):
+            value = getattr(self, name)
+            if name not in self.given and self.training.get(name) is not None:
+                value = self.training[name]
+            out[name] = value
+        return out
+
+
+def _numbers(text: str, argument: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated numbers, got {text!r}", param_hint=argument
+        ) from None
+    if not values:
+        raise click.BadParameter(f"expected at least one number, got {text!r}", param_hint=argument)
+    return values
+
+
+def _rows(xs: Sequence[str], ys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    if len(xs) != len(ys):
+        raise click.UsageError(
+            f"--x and --y: expected one --y per --x, got {len(xs)} --x and {len(ys)} --y"
+        )
+    X = [_numbers(x, "--x") for x in xs]
+    Y = [_numbers(y, "--y") for y in ys]
+    if len({len(r) for r in X}) != 1:
+        raise click.UsageError(
+            f"--x: expected rows of equal length, got lengths {[len(r) for r in X]}"
+        )
+    if len({len(r) for r in Y}) != 1:
+        raise click.UsageError(
+            f"--y: expected rows of equal length, got lengths {[len(r) for r in Y]}"
+        )
+    return np.array(X, dtype=float), np.array(Y, dtype=float)
+
+
+def shared_options(
+    defaults: dict[str, Any] = DEFAULTS, model: bool = True, training: Sequence[str] = TRAINING
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the shared data, network (and training) options; the command receives them as one
+    :class:`Options` named ``opts``.
+
+    Parameters
+    ----------
+    defaults : dict
+        The command's defaults (:data:`DEFAULTS`, or :data:`PAPER_DEFAULTS` for inspect).
+    model : bool
+        Offer ``--model``.
+    training : sequence of str
+        Which of ``optimizer``, ``lr``, ``batch_size`` and ``backend`` to offer.
+    """
+
+    import glassnet as gn
+
+    def d(name: str) -> str:
+        v = defaults.get(name)
+        return f" [default: {v}]" if v is not None else ""
+
+    # the choices come from the registries, the only lists of these names
+    acts = ", ".join(n for n in gn.activations.names() if n != "softmax")
+    outs = ", ".join(gn.activations.names())
+    losses = ", ".join(gn.losses.names())
+    inits = ", ".join(gn.initializers.names())
+    optimizers = ", ".join(sorted(gn.optimizers.REGISTRY))
+
+    opts = [
+        click.option("--dataset", "-d", default=None,
+                     help="A built-in data set (see `glassnet datasets`) [default: paper; with "
+                          "--model, the one it was trained on]."),
+        click.option("--csv", type=click.Path(dir_okay=False), default=None,
+                     help="Data from a CSV file instead."),
+        click.option("--target", default=None,
+                     help="CSV target column (name or index) [default: last]."),
+        click.option("--x", "xs", multiple=True, metavar="ROW",
+                     help='Data from the command line: one input row, e.g. --x "0,0,1" '
+                          "(repeat; one --y each)."),
+        click.option("--y", "ys", multiple=True, metavar="ROW", help="The target of the --x before."),
+        click.option("--hidden", default=None,
+                     help="Hidden layer sizes, e.g. 8,8 (0: none)" + d("hidden") + "."),
+        click.option("--sizes", default=None, hidden=True,
+                     help="Every layer's size, inputs to outputs (the older spelling)."),
+        click.option("--activation", default=None,
+                     help=f"Hidden activation ({acts}), or one per layer: tanh,relu"
+                          + d("activation") + "."),
+        click.option("--output", default=None,
+                     help=f"Output activation ({outs}; auto: from the targets)" + d("output")
+                          + "."),
+        click.option("--loss", default=None,
+                     help=f"Loss ({losses}; auto: from the output; with --model, the one it "
+                          "was trained with)" + d("loss") + "."),
+        click.option("--bias", type=click.Choice(BIAS_MODES), default=None,
+                     help="One bias per unit, one per layer (the paper's), or none"
+                          + d("bias") + "."),
+        click.option("--init", default=None, help=f"Initializer ({inits})" + d("init") + "."),
+        click.option("--seed", type=click.IntRange(min=0), default=None,
+                     help="Seed of the weights (and of the data split)" + d("seed") + "."),
+        click.option("--dtype", type=click.Choice(["float64", "float32"]), default=None,
+                     help="Floating-point type" + d("dtype") + "."),
+    ]  # fmt: skip
+    if model:
+        opts.insert(0, click.option("--model", type=click.Path(dir_okay=False), default=None,
+                                    help="A saved model (.npz): used as it is, with the "
+                                         "settings it was trained with."))  # fmt: skip
+    offered = {
+        "optimizer": click.option("--optimizer", default=None,
+                                  help=f"Optimizer ({optimizers})" + d("optimizer") + "."),
+        "lr": click.option("--lr", type=float, default=None,
+                           help="Learning rate" + (d("lr") if defaults.get("lr") is not None
+                                                   else " [default: the optimizer's]") + "."),
+        "batch_size": click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                                   help="Mini-batch size [default: full batch]."),
+        "backend": click.option("--backend", type=click.Choice(BACKENDS), default=None,
+                                help="Training engine: NumPy, or compiled with JAX (needs "
+                                     "glassnet[jax])" + d("backend") + "."),
+    }  # fmt: skip
+    opts += [offered[name] for name in training]
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        names = {fl.name for fl in fields(Options)} - {"given", "training"}
+        names -= {n for n in TRAINING if n not in training}
+
+        @functools.wraps(f)
+        def command(**kwargs: Any) -> Any:
+            values = {n: kwargs.pop(n) for n in list(kwargs) if n in names}
+            given = {n for n, v in values.items() if v not in (None, ())}
+            if "sizes" in given:
+                if "hidden" in given:
+                    raise click.UsageError("--sizes and --hidden: give --hidden only")
+                given.add("hidden")
+            o = Options(**values, given=given)
+            if o.model is not None:
+                clash = [n for n in NETWORK_FIELDS if n in given] + (
+                    ["seed"] if "seed" in given else []
+                )
+                if clash:
+                    raise click.UsageError(
+                        f"--{clash[0]}: the model file defines the network; drop --{clash[0]} "
+                        "or --model"
+                    )
+                from glassnet.modelfile import read_metadata
+
+                extra = read_metadata(o.model).get("extra") or {}
+                o.training = dict(extra.get("training") or {}) if isinstance(extra, dict) else {}
+            for n, v in defaults.items():
+                if n in names and getattr(o, n) is None and not (n == "loss" and o.training):
+                    setattr(o, n, v)
+            return f(opts=o, **kwargs)
+
+        for option in reversed(opts):
+            command = option(command)
+        return command
+
+    return decorate

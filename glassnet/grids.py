@@ -369,7 +369,7 @@ def loss_surface(
         raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
     if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
         raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
-    loss_fn = _losses.get(loss)
+    loss_fn = net._loss(loss)
     Xa = net._inputs(X)
     ya = net._targets(y, loss_fn, Xa.shape[0])
     like = net.params

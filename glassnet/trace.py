@@ -494,7 +494,7 @@ def trace(
         traced.population, traced.member = P, k
         return traced
 
-    loss_fn = _losses.get(loss)
+    loss_fn = net._loss(loss)
     Xa = net._inputs(X)
     ya = net._targets(y, loss_fn, Xa.shape[0])
     rows = _samples(samples, Xa.shape[0])
@@ -758,7 +758,7 @@ def chain(
     if not -Xa.shape[0] <= sample < Xa.shape[0]:
         raise ValueError(f"sample: expected a row index below {Xa.shape[0]}, got {sample}")
     t = trace(net, Xa, ya, loss=loss, samples=[sample])
-    loss_fn = _losses.get(loss)
+    loss_fn = net._loss(loss)
     L = t.n_layers
     out = t.layers[-1]
     # dC/da^(L): the engine's, or for a fused pair the true derivative of the cost at a^(L)

@@ -41,7 +41,11 @@ def ref_minibatch_gd(W, b, X, y, sw, *, lr, l2, batch, epochs, summed=False):
     for _ in range(epochs):
         total = 0.0
         for start in range(0, n, batch):
-            Xb, yb, wb = X[start : start + batch], y[start : start + batch], w[start : start + batch]
+            Xb, yb, wb = (
+                X[start : start + batch],
+                y[start : start + batch],
+                w[start : start + batch],
+            )
             nb = len(yb)
             r = Xb @ W + b - yb
             scale = 1.0 if summed else 1.0 / (nb * m)  # sse sums; mse averages
@@ -355,9 +359,7 @@ def test_fit_records_the_statistics_of_its_first_epoch():
         G = g0[l]["W"]
         W1 = W0[l] - 0.2 * G
         assert hist.layer_stats["grad_norm"][0, l] == pytest.approx(np.linalg.norm(G), rel=1e-12)
-        assert hist.layer_stats["weight_norm"][0, l] == pytest.approx(
-            np.linalg.norm(W1), rel=1e-12
-        )
+        assert hist.layer_stats["weight_norm"][0, l] == pytest.approx(np.linalg.norm(W1), rel=1e-12)
         assert hist.layer_stats["update_ratio"][0, l] == pytest.approx(
             0.2 * np.linalg.norm(G) / np.linalg.norm(W1), rel=1e-12
         )

@@ -261,3 +261,67 @@ def test_derivative_max_of_smooth_activations(name):
     z = np.linspace(-6, 6, 1_200_001)[None, :]
     true_max = np.abs(act.derivative(z, act.value(z))).max()
     assert act.derivative_max == pytest.approx(true_max, rel=1e-4)
+
+
+# --- edges: saturated predictions, extreme logits, targets a loss cannot take ------------------
+
+
+@pytest.mark.parametrize("name", ["bce", "cross_entropy"])
+def test_predictions_of_exactly_zero_and_one_give_finite_costs(name):
+    # log(0) is avoided by clipping y_hat to [eps, 1 - eps]: the cost of a confident wrong
+    # answer is -log(eps) per entry, large but finite, and so is its gradient
+    eps = np.finfo(float).eps
+    loss = losses.get(name)
+    if name == "bce":
+        y_hat, y = np.array([[0.0, 1.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0, 1.0]])
+        expected = 2 * -math.log(eps) / 4
+    else:
+        y_hat, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 0.0], [1.0, 0.0]])
+        expected = -math.log(eps) / 2
+    assert float(loss.value(y_hat, y)) == pytest.approx(expected, rel=1e-9)
+    assert np.isfinite(loss.gradient(y_hat, y)).all()
+
+
+def test_fused_cross_entropy_is_stable_per_row():
+    # rows of very different scales: each row's logsumexp is shifted by its own maximum
+    net = gn.Network([2, 2], output="softmax", bias="none", seed=0)
+    net.layers[0].W = [[1.0, 0.0], [0.0, 1.0]]
+    X = np.array([[1000.0, 999.0], [-1000.0, -1001.0]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # per row: log(1 + e^-1) for the right class first, log(1 + e^1) for the other
+    expected = (math.log1p(math.exp(-1)) + math.log1p(math.exp(1))) / 2
+    assert net.loss(X, y, loss="cross_entropy") == pytest.approx(expected, rel=1e-12)
+
+
+def test_loss_lookup_errors_name_the_argument():
+    with pytest.raises(TypeError, match=r"^loss: expected a name or a Loss, got 3$"):
+        losses.get(3)
+    with pytest.raises(ValueError, match="loss") as info:
+        losses.get("nope")
+    assert "'nope'" in str(info.value) and "mse" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "y", "message"),
+    [
+        ("bce", [[0.0], [1.5]], r"^y: the bce loss expects targets in \[0, 1\], got values from 0 to 1.5$"),
+        ("bce", [[-0.5], [1.0]], r"got values from -0\.5 to 1$"),
+        ("cross_entropy", [[0.5, 0.7], [0.0, 1.0]], "^y: the cross_entropy loss expects one-hot rows"),
+        ("cross_entropy", [[1.2, -0.2], [0.0, 1.0]], r"targets in \[0, 1\]"),
+    ],
+)  # fmt: skip
+def test_targets_a_loss_cannot_take_are_refused(name, y, message):
+    with pytest.raises(ValueError, match=message):
+        losses.get(name).check_targets(np.array(y))
+
+
+def test_targets_a_loss_can_take_are_accepted():
+    losses.get("bce").check_targets(np.array([[0.0], [0.3], [1.0]]))
+    losses.get("bce").check_targets(np.array([[0.0, 1.0, 0.0]]))  # multi-label rows: any sum
+    losses.get("cross_entropy").check_targets(np.array([[0.25, 0.75], [1.0, 0.0]]))
+    losses.get("cross_entropy").check_targets(np.array([[1.0], [0.0]]))  # one output: no sum
+    losses.get("mse").check_targets(np.array([[-7.0], [12.0]]))
+    with pytest.raises(ValueError, match=r"^validation y: "):
+        losses.get("bce").check_targets(np.array([[2.0]]), "validation y")
+    with pytest.raises(ValueError, match=r"row sums from 0\.999 to 1"):
+        losses.get("cross_entropy").check_targets(np.array([[0.5, 0.499], [0.0, 1.0]]))

@@ -52,7 +52,7 @@ CONFIG = """\
 source_paths = ["glassnet"]
 only_mutate = ["glassnet/{module}.py"]
 pytest_add_cli_args_test_selection = {tests}
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-x", "-q"]
+pytest_add_cli_args = {pytest_args}
 also_copy = []
 
 [tool.pytest.ini_options]
@@ -68,7 +68,7 @@ def _module(name: str) -> str:
     return name
 
 
-def _prepare(module: str) -> Path:
+def _prepare(module: str, deselect: list[str]) -> Path:
     work = ROOT / ".mutation" / module.replace("/", "_")
     if work.exists():
         shutil.rmtree(work)
@@ -77,7 +77,12 @@ def _prepare(module: str) -> Path:
     shutil.copytree(ROOT / "glassnet", work / "glassnet", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
     tests = [f"tests/{t}" for t in TESTS[module]]
-    (work / "pyproject.toml").write_text(CONFIG.format(module=module, tests=json.dumps(tests)))
+    pytest_args = ["-p", "no:cacheprovider", "-x", "-q"]
+    for test in deselect:  # a test that fails on the unmutated code would stop mutmut
+        pytest_args += ["--deselect", test]
+    (work / "pyproject.toml").write_text(
+        CONFIG.format(module=module, tests=json.dumps(tests), pytest_args=json.dumps(pytest_args))
+    )
     return work
 
 
@@ -107,13 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="parallel mutants (default 2)")
     parser.add_argument("--show", action="store_true", help="print each survivor's diff")
     parser.add_argument("--list", action="store_true", help="list modules and their tests")
+    parser.add_argument(
+        "--deselect",
+        action="append",
+        default=[],
+        metavar="NODEID",
+        help="leave out a test that fails on the unmutated code (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.list or args.module is None:
         for module, tests in TESTS.items():
             print(f"{module:14} {' '.join(tests)}")
         return 0
     module = _module(args.module)
-    work = _prepare(module)
+    work = _prepare(module, args.deselect)
     t0 = time.perf_counter()
     log = work / "mutmut.log"
     with open(log, "w") as fh:

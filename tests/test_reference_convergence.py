@@ -67,6 +67,8 @@ def test_paper_epoch_divides_by_window_minus_one():
         ([0.001, 0.002, 0.003, 0.004, 0.004, 0.004], dict(window=3), 5),
         ([0.001, 0.001, NAN, 0.001, 0.001], dict(window=3), 3),  # a NaN loss is no convergence
         ([0.001, INF, 0.001, 0.001, 0.001], dict(window=2), 3),
+        ([INF, INF, 0.001, 0.001], dict(window=2), 3),  # inf - inf is no slope (and no warning)
+        ([NAN, NAN, NAN, 0.001, 0.001], dict(window=2), 4),
     ],
 )
 def test_paper_epoch_cases(curve, kwargs, expected):
@@ -116,3 +118,30 @@ def test_stop_on_convergence_stops_at_the_converged_epoch():
         callbacks=[gn.StopOnConvergence(paper=True, tol=0.01, slope_tol=1e-2, window=4)],
     )  # fmt: skip
     assert stopped.epochs_run == paper_hit + 1
+
+
+def test_single_curves_give_python_ints():
+    assert type(convergence.threshold_epoch([0.5, 0.05], 0.1)) is int
+    assert type(convergence.paper_epoch([0.001] * 12)) is int
+    assert type(convergence.paper_epoch([1.0] * 12)) is int
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: convergence.threshold_epoch([1.0], 0), ValueError, "^threshold: "),
+        (lambda: convergence.threshold_epoch([1.0], -0.1), ValueError, "^threshold: "),
+        (lambda: convergence.paper_epoch([1.0], tol=0), ValueError, "^tol: "),
+        (lambda: convergence.paper_epoch([1.0], slope_tol=-1), ValueError, "^slope_tol: "),
+        (lambda: convergence.paper_epoch([1.0], window=1), ValueError, "^window: .*>= 2"),
+        (lambda: convergence.paper_epoch([1.0], window=2.5), TypeError, "^window: "),
+        (
+            lambda: convergence.threshold_epoch(np.ones((2, 2, 2)), 0.1),
+            ValueError,
+            r"^loss: expected shape \(epochs,\) or \(P, epochs\), got \(2, 2, 2\)$",
+        ),
+    ],
+)
+def test_bad_arguments_name_themselves(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

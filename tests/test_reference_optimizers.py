@@ -388,3 +388,58 @@ def test_schedules_agree_with_optax():
         for ours, theirs in pairs:
             for e in range(E):
                 assert ours(e) == pytest.approx(float(theirs(e)), rel=1e-12)
+
+
+# --- names, lookups and argument errors ---------------------------------------------------------
+
+
+def test_lookup_and_names():
+    assert optimizers.names() == ["adam", "adamw", "gd", "momentum", "nesterov", "rmsprop"]
+    opt = optimizers.gd(0.3)
+    assert optimizers.get(opt) is opt
+    assert [optimizers.get(n).name for n in optimizers.names()] == optimizers.names()
+    with pytest.raises(TypeError, match=r"^optimizer: expected a name or an Optimizer, got 3$"):
+        optimizers.get(3)
+    with pytest.raises(ValueError) as info:
+        optimizers.get("sgd")
+    assert str(info.value) == (
+        "optimizer: unknown optimizer 'sgd'; expected one of adam, adamw, gd, momentum, "
+        "nesterov, rmsprop"
+    )
+
+
+def test_adamw_needs_the_parameters_and_a_positive_decay():
+    params = _params()
+    opt = optimizers.adamw(0.1)
+    with pytest.raises(ValueError, match=r"^params: adamw needs the parameters"):
+        opt.update(_grad_sequence(1)[0], opt.init(params))
+    with pytest.raises(ValueError, match=r"^weight_decay: "):
+        optimizers.adamw(0.1, weight_decay=0.0)
+    # adam with weight_decay > 0 is adamw; without, plain adam
+    assert optimizers.adam(0.1, weight_decay=0.2).name == "adamw"
+    assert optimizers.adam(0.1).name == "adam"
+
+
+def test_schedule_arguments():
+    f = lambda t: 0.5  # noqa: E731
+    assert optimizers.schedule(f, epochs=3) is f
+    assert optimizers.schedule(None, epochs=3) is None
+    with pytest.raises(ValueError) as info:
+        optimizers.schedule("linear", epochs=3)
+    assert str(info.value) == (
+        "schedule: unknown schedule 'linear'; expected one of constant, cosine, exponential, step"
+    )
+    for kwargs, message in [
+        (dict(epochs=0), "^epochs: "),
+        (dict(epochs=5, steps_per_epoch=0), "^steps_per_epoch: "),
+        (dict(epochs=5, gamma=0.0), "^gamma: "),
+        (dict(epochs=5, step_size=-2), "^step_size: "),
+    ]:
+        name = "step" if "gamma" in kwargs or "step_size" in kwargs else "cosine"
+        with pytest.raises(ValueError, match=message):
+            optimizers.schedule(name, **kwargs)
+    with pytest.raises(ValueError, match=r"^gamma: "):
+        optimizers.schedule("exponential", epochs=5, gamma=-1.0)
+    # fewer than 3 epochs: the default step size is 1 epoch
+    step = optimizers.schedule("step", epochs=2)
+    assert [step(0), step(1)] == pytest.approx([1.0, 0.1], rel=1e-15)

@@ -181,6 +181,21 @@ def test_adamw_decays_weights_not_biases(n_steps):
             np.testing.assert_allclose(traj[t][l][k], expected[t], rtol=RTOL, atol=1e-14)
 
 
+def test_scheduled_adamw_scales_the_decay_too():
+    # Loshchilov and Hutter, Algorithm 2: the schedule multiplier eta_t scales both terms
+    sched = optimizers.schedule("exponential", epochs=4, gamma=0.5)
+    params = _params()
+    grads_seq = _grad_sequence(4)
+    opt = optimizers.get("adamw", 0.05, beta1=0.7, beta2=0.8, eps=0.02, weight_decay=0.3,
+                         schedule=sched)  # fmt: skip
+    traj = _run(opt, params, grads_seq)
+    for l, k in _leaves(params):
+        decay = 0.3 if k == "W" else 0.0
+        gs = [g[l][k] for g in grads_seq]
+        expected = ref_adam(params[l][k], gs, 0.05, 0.7, 0.8, 0.02, decay, lambda t: 0.5**t)
+        np.testing.assert_allclose(traj[-1][l][k], expected[-1], rtol=RTOL)
+
+
 def test_default_hyper_parameters_are_the_papers():
     # Adam: beta1 0.9, beta2 0.999, eps 1e-8 (Kingma and Ba); RMSProp: rho 0.9 (Hinton);
     # momentum 0.9; default learning rates 0.1 (gd family) and 0.001 (adaptive family).
@@ -194,16 +209,20 @@ def test_default_hyper_parameters_are_the_papers():
         "adam": lambda th, gs: ref_adam(th, gs, 0.001, 0.9, 0.999, 1e-8),
         "adamw": lambda th, gs: ref_adam(th, gs, 0.001, 0.9, 0.999, 1e-8, 0.01),
     }
+    constructors = {"gd": optimizers.gd, "momentum": optimizers.momentum,
+                    "nesterov": optimizers.nesterov, "rmsprop": optimizers.rmsprop,
+                    "adam": optimizers.adam, "adamw": optimizers.adamw}  # fmt: skip
     for name, ref in expected_refs.items():
-        traj = _run(optimizers.get(name), params, grads_seq)
-        for l, k in _leaves(params):
-            if name == "adamw" and k == "b":
-                ref_k = ref_adam(
-                    params[l][k], [g[l][k] for g in grads_seq], 0.001, 0.9, 0.999, 1e-8
-                )
-            else:
-                ref_k = ref(params[l][k], [g[l][k] for g in grads_seq])
-            np.testing.assert_allclose(traj[-1][l][k], ref_k[-1], rtol=RTOL, err_msg=name)
+        for opt in (optimizers.get(name), constructors[name]()):
+            assert opt.name == name
+            traj = _run(opt, params, grads_seq)
+            for l, k in _leaves(params):
+                gs = [g[l][k] for g in grads_seq]
+                if name == "adamw" and k == "b":
+                    ref_k = ref_adam(params[l][k], gs, 0.001, 0.9, 0.999, 1e-8)
+                else:
+                    ref_k = ref(params[l][k], gs)
+                np.testing.assert_allclose(traj[-1][l][k], ref_k[-1], rtol=RTOL, err_msg=name)
 
 
 def test_nesterov_is_suskevers_lookahead_on_a_quadratic():
@@ -281,9 +300,11 @@ def test_schedule_is_constant_within_an_epoch():
     spe = 4
     step = optimizers.schedule("step", epochs=9, steps_per_epoch=spe, step_size=2, gamma=0.3)
     cos = optimizers.schedule("cosine", epochs=9, steps_per_epoch=spe)
+    expo = optimizers.schedule("exponential", epochs=9, steps_per_epoch=spe, gamma=0.6)
     for t in range(9 * spe):
         e = t // spe
         assert step(t) == pytest.approx(0.3 ** (e // 2), rel=1e-15)
+        assert expo(t) == pytest.approx(0.6**e, rel=1e-15)
         assert cos(t) == pytest.approx(0.5 * (1 + math.cos(math.pi * e / 9)), rel=1e-15)
 
 

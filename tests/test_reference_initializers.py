@@ -121,3 +121,29 @@ def test_paper_initialization_is_the_papers_draw():
     assert stats.kstest(big.layers[0].W.ravel(), "uniform", args=(-1, 2)).pvalue > 1e-6
     assert -1 <= big.layers[0].b.min() and big.layers[0].b.max() <= 1
     assert big.layers[0].b.std() == pytest.approx(1 / math.sqrt(3), rel=0.15)
+
+
+def test_normal_factory_names_and_defaults():
+    assert gn.initializers.normal().name == "normal(0.1)"
+    init = gn.initializers.get("normal(0.5)")
+    assert init.name == "normal(0.5)"
+    assert gn.initializers.get("normal( std = 2e-1 )").name == "normal(0.2)"
+    W, b = gn.initializers.normal().draw(0, [(200, 300)], [(1, 300)])
+    assert W[0].std() == pytest.approx(0.1, rel=0.02) and (b[0] == 0).all()
+    W, b = gn.initializers.get("he").draw(0, [(3, 2)], [None])
+    assert b == [None]
+    with pytest.raises(ValueError, match=r"^init normal\(std\): "):
+        gn.initializers.normal(-1.0)
+
+
+def test_initializer_lookup_errors():
+    init = gn.initializers.get("he")
+    assert gn.initializers.get(init) is init
+    with pytest.raises(TypeError, match=r"^init: expected a name or an Initializer, got 3$"):
+        gn.initializers.get(3)
+    with pytest.raises(ValueError) as info:
+        gn.initializers.get("normal(-1)")
+    assert str(info.value).startswith("init: unknown initializer 'normal(-1)'; expected one of ")
+    assert str(info.value).endswith(
+        ", normal, normal(std), paper, uniform, xavier, xavier_normal, xavier_uniform"
+    )

@@ -69,6 +69,8 @@ def test_paper_epoch_divides_by_window_minus_one():
         ([0.001, INF, 0.001, 0.001, 0.001], dict(window=2), 3),
         ([INF, INF, 0.001, 0.001], dict(window=2), 3),  # inf - inf is no slope (and no warning)
         ([NAN, NAN, NAN, 0.001, 0.001], dict(window=2), 4),
+        # a curve of any sign: a difference that overflows is no slope (and no warning)
+        ([-1.5e308, 1.5e308, 0.001, 0.001], dict(window=2), 3),
     ],
 )
 def test_paper_epoch_cases(curve, kwargs, expected):

@@ -464,3 +464,15 @@ def test_schedule_arguments():
     # fewer than 3 epochs: the default step size is 1 epoch
     step = optimizers.schedule("step", epochs=2)
     assert [step(0), step(1)] == pytest.approx([1.0, 0.1], rel=1e-15)
+
+
+def test_mismatched_trees_are_an_error_not_a_silent_truncation():
+    params = _params()
+    grads = _grad_sequence(1)[0]
+    for name in ("adam", "adamw"):
+        opt = optimizers.get(name, 0.1)
+        with pytest.raises((ValueError, TypeError)):
+            opt.update(grads[:1], opt.init(params), params)
+    opt = optimizers.adamw(0.1)
+    with pytest.raises((ValueError, TypeError)):
+        opt.update(grads, opt.init(params), params[:1])

@@ -95,3 +95,76 @@ def test_population_reports_the_worst_member():
     pop = gn.Network([3, 2], output=_tanh_off_by(0.1), seed=[1, 2, 3])
     res = gn.gradient_check(pop, X, y)
     assert res.max_rel_error == pytest.approx(0.1 / 2.1, rel=1e-6)
+
+
+def test_float32_networks_are_checked_in_float64_without_being_changed():
+    X, y = _data()
+    net = gn.Network([3, 4, 2], activation="tanh", output="sigmoid", seed=1, dtype="float32")
+    before = [{k: v.copy() for k, v in p.items()} for p in net.params]
+    res = gn.gradient_check(net, X, y)
+    assert res.passed and res.max_rel_error < 1e-7  # float32 differences would be ~1e-3
+    assert net.dtype == np.float32 and all(p["W"].dtype == np.float32 for p in net.params)
+    for p, q in zip(net.params, before, strict=True):
+        np.testing.assert_array_equal(p["W"], q["W"])
+    assert all(b["W"].dtype == np.float64 for b in res.backprop)
+
+
+def test_exactly_zero_gradients_are_compared_against_the_noise_floor():
+    # softmax with one bias per layer: adding the same number to every logit changes nothing,
+    # so dC/db is exactly 0 and finite differences return rounding noise of about
+    # eps |C| / h; with a large cost (sse over 200 samples) a floor that ignored |C| or h
+    # would turn that noise into a relative error near 1
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = np.eye(3)[rng.integers(0, 3, 200)]
+    net = gn.Network([3, 3], output="softmax", bias="layer", seed=1)
+    res = gn.gradient_check(net, X, y, loss="sse")
+    assert net.loss(X, y, loss="sse") > 100
+    assert np.abs(res.backprop[0]["b"]).max() < 1e-10
+    assert res.relative_errors[0]["b"] < 1e-6 and res.passed
+
+
+def test_population_error_is_the_worst_members_own():
+    # an activation whose derivative is off by a z-dependent factor: each member errs by its
+    # own amount; the population's error is the largest member's, not a pooled one
+    skew = Activation("tanh_skewed", np.tanh, lambda z, a: (1 + 0.5 * np.tanh(z)) * (1 - a * a))
+    X, y = _data()
+    pop = gn.Network([3, 2], output=skew, seed=[1, 2, 3, 4])
+    res = gn.gradient_check(pop, X, y)
+    singles = [gn.gradient_check(pop.member(k), X, y) for k in range(4)]
+    for l, errs in enumerate(res.relative_errors):
+        for key, v in errs.items():
+            member_errors = [s.relative_errors[l][key] for s in singles]
+            assert len({round(e, 4) for e in member_errors}) > 1  # the members differ
+            assert v == pytest.approx(max(member_errors), rel=1e-6)
+
+
+def test_kinks_are_reported_within_the_step_window():
+    # relu at z = 0: the window is 10 h (1 + max |a_prev|) = 2e-4 for inputs of size 1
+    net = gn.Network([1, 3, 1], activation="relu", output="identity", seed=0)
+    net.layers[0].W = [[1.9e-4, 2.1e-4, 5.0]]
+    net.layers[0].b = np.zeros((1, 3))
+    net.layers[1].W = [[0.0], [0.0], [10.0]]  # an output of 50: a window sized by it differs
+    res = gn.gradient_check(net, [[1.0]], [[0.0]])
+    assert len(res.kinks) == 1 and res.kinks[0].startswith("layer 1: 1 pre-activation(s)")
+    net.layers[0].W = [[3e-4, 2.1e-4, 5.0]]
+    assert gn.gradient_check(net, [[1.0]], [[0.0]]).kinks == []
+
+
+def test_result_holds_both_gradients_and_a_summary():
+    X, y = _data()
+    net = gn.Network([3, 4, 2], activation="tanh", output="identity", seed=1)
+    res = gn.gradient_check(net, X, y)
+    grads = net.gradients(X, y)
+    for b, n, g in zip(res.backprop, res.numeric, grads, strict=True):
+        np.testing.assert_array_equal(b["W"], g["W"])
+        np.testing.assert_allclose(n["W"], g["W"], rtol=1e-6, atol=1e-10)
+    assert res.per_layer is res.relative_errors
+    assert res.worst_param in ("W", "b") and 1 <= res.worst_layer <= 2
+    lines = res.summary().splitlines()
+    assert lines[0].startswith("layer 1: relative error dW: ") and ", db: " in lines[0]
+    assert lines[1].startswith("layer 2: relative error dW: ")
+    assert lines[-1] == (
+        f"PASSED: max relative error {res.max_rel_error:.2e} (tolerance 1e-06) in layer "
+        f"{res.worst_layer} d{res.worst_param}"
+    )

@@ -147,3 +147,9 @@ def test_initializer_lookup_errors():
     assert str(info.value).endswith(
         ", normal, normal(std), paper, uniform, xavier, xavier_normal, xavier_uniform"
     )
+
+
+def test_a_layer_without_bias_draws_none():
+    for name in ("paper", "he", "uniform"):
+        W, b = gn.initializers.get(name).draw(1, [(3, 2), (2, 1)], [None, None])
+        assert b == [None, None] and [w.shape for w in W] == [(3, 2), (2, 1)]

@@ -129,6 +129,10 @@ def test_exactly_zero_gradients_are_compared_against_the_noise_floor():
     assert net.loss(X, y, loss="sse") > 1000
     assert np.abs(res.backprop[0]["b"]).max() < 1e-10
     assert res.relative_errors[0]["b"] < 1e-6 and res.passed
+    # and with a cost below 1 (mean over few samples), where |C| - 1 would be negative
+    res = gn.gradient_check(net, X[:5], y[:5], loss="mse")
+    assert net.loss(X[:5], y[:5]) < 1
+    assert res.relative_errors[0]["b"] < 1e-6 and res.passed
 
 
 def test_population_error_is_the_worst_members_own():

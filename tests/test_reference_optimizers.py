@@ -342,11 +342,21 @@ def test_fit_applies_the_schedule_per_epoch():
 # --- optax, a second independent implementation ------------------------------------------------
 
 
-def _optax_run(tx, params, grads_seq):
+def _x64():
+    """JAX's float64 mode for a block (the process-wide default is left alone)."""
     import jax
+
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # older JAX
+
+    return enable_x64()
+
+
+def _optax_run(tx, params, grads_seq):
     import jax.numpy as jnp
 
-    with jax.enable_x64(True):
+    with _x64():
         p = [{k: jnp.asarray(v) for k, v in layer.items()} for layer in params]
         state = tx.init(p)
         traj = []
@@ -394,8 +404,6 @@ def test_optimizers_agree_with_optax():
 
 def test_schedules_agree_with_optax():
     optax = pytest.importorskip("optax")
-    import jax
-
     E = 10
     pairs = [
         (optimizers.schedule("cosine", epochs=E, min_factor=0.2),
@@ -405,7 +413,7 @@ def test_schedules_agree_with_optax():
         (optimizers.schedule("step", epochs=E, step_size=3, gamma=0.1),
          optax.exponential_decay(1.0, transition_steps=3, decay_rate=0.1, staircase=True)),
     ]  # fmt: skip
-    with jax.enable_x64(True):
+    with _x64():
         for ours, theirs in pairs:
             for e in range(E):
                 assert ours(e) == pytest.approx(float(theirs(e)), rel=1e-12)

@@ -84,7 +84,7 @@ def _frozen_optimizer():
     """An optimizer that never moves anything: every batch is evaluated at the same parameters."""
     return optimizers.Optimizer(
         "gd",
-        lambda params: optimizers.GDState(0),
+        lambda params: 0,  # the state: nothing to remember
         lambda grads, state, params=None: (
             [{k: np.zeros_like(g) for k, g in layer.items()} for layer in grads],
             state,
@@ -212,12 +212,12 @@ def _scripted(path):
     path = np.asarray(path, dtype=float)
 
     def update(grads, state, params=None):
-        t = state.count
+        t = state  # the state is the update count
         target = path[min(t + 1, len(path) - 1)]
         steps = [{"W": target - params[0]["W"]}]
-        return steps, optimizers.GDState(t + 1)
+        return steps, t + 1
 
-    return optimizers.Optimizer("gd", lambda params: optimizers.GDState(0), update)
+    return optimizers.Optimizer("gd", lambda params: 0, update)
 
 
 def _scripted_fit(path, callback, epochs=None):

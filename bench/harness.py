@@ -353,6 +353,53 @@ def torch_threads(torch: Any, small: bool) -> int:
     return n
 
 
+def glassnet_jax_or_reason() -> tuple[Any, str]:
+    """``(glassnet, "")`` when ``fit(..., backend="jax")`` can run here, else ``(None, why)``.
+
+    JAX is imported here, outside every timed region: a peer's first (warm-up) call then
+    measures the first ``fit`` of a process that has JAX loaded (tracing, compilation and the
+    run), not the import of JAX itself, which :func:`jax_startup_seconds` reports apart.
+    """
+    gn, reason = glassnet_or_reason()
+    if gn is None:
+        return None, reason
+    try:
+        from glassnet import compiled
+    except ImportError:
+        return None, "glassnet missing (no compiled backend: glassnet.compiled)"
+    if not compiled.available():
+        return None, "jax not installed (pip install 'glassnet[jax]')"
+    import jax  # noqa: F401
+
+    return gn, ""
+
+
+def jax_metrics(history: Any) -> Metrics:
+    """What a compiled run reports beside its time: ``History.compile_seconds`` (0 once the
+    program is cached) and ``History.run_seconds``."""
+    return {
+        "compile_s": float(getattr(history, "compile_seconds", 0.0)),
+        "run_s": float(getattr(history, "run_seconds", 0.0)),
+    }
+
+
+_JAX_STARTUP: list[float] = []
+
+
+def jax_startup_seconds() -> float | None:
+    """Seconds to import JAX and initialise its default backend (once per process), or None."""
+    if not _JAX_STARTUP:
+        try:
+            t0 = time.perf_counter()
+            import jax
+
+            jax.devices()
+            _JAX_STARTUP.append(time.perf_counter() - t0)
+        except Exception:
+            return None
+    return _JAX_STARTUP[0]
+
+
 def optional(module: str) -> tuple[Any, str]:
     """Import an optional peer library; ``(None, "not installed")`` when absent."""
     try:

@@ -1,8 +1,8 @@
 """Peak memory of one large-workload epoch, measured in a fresh process.
 
-``python -m bench.memprobe {glassnet,numpy,torch} N {rss,tracemalloc}`` makes the data, notes the
-peak resident set size so far (``VmHWM``: interpreter, libraries and the dataset), runs one
-epoch and prints one JSON line with
+``python -m bench.memprobe {glassnet,glassnet_jax,numpy,torch} N {rss,tracemalloc}`` makes the
+data, notes the peak resident set size so far (``VmHWM``: interpreter, libraries and the
+dataset), runs one epoch and prints one JSON line with
 
 * ``rss``: ``rss_base_mb`` (before the epoch), ``rss_peak_mb`` (after; the process's peak) and
   ``rss_epoch_mb`` (their difference: what the epoch added on top of the data);
@@ -53,6 +53,17 @@ def main(argv: list[str]) -> int:
         def epoch() -> object:
             return large.glassnet_epoch(gn, X, Y, 0)
 
+    elif which == "glassnet_jax":
+        from bench.harness import glassnet_jax_or_reason
+
+        gn, reason = glassnet_jax_or_reason()
+        if gn is None:
+            print(json.dumps({"error": reason}))
+            return 0
+
+        def epoch() -> object:  # the first call: the program's compilation is in the peak
+            return large.glassnet_epoch(gn, X, Y, 0, backend="jax")
+
     elif which == "numpy":
 
         def epoch() -> object:
@@ -68,7 +79,7 @@ def main(argv: list[str]) -> int:
             )
 
     else:
-        raise ValueError(f"which: expected glassnet, numpy or torch, got {which!r}")
+        raise ValueError(f"which: expected glassnet, glassnet_jax, numpy or torch, got {which!r}")
 
     X, Y, labels = large.make_data(n)
     gc.collect()

@@ -1,51 +1,170 @@
-"""Profile glassnet's ``fit`` on one workload: ``python -m bench.profiling WORKLOAD [--lines]``.
+"""Profile glassnet's ``fit`` on one workload: ``python -m bench.profiling WORKLOAD [--lines|--jax]``.
 
-Runs the glassnet peer of ``tiny``, ``population``, ``digits`` or ``large`` once to warm up and
-once under :mod:`cProfile` (the 25 most expensive functions by own time), or with ``--lines``
-under ``line_profiler`` (per-line times of ``training.fit``, ``Network._forward`` and
-``Network._backward``; ``pip install line_profiler``). ``--quick`` uses the smoke-run sizes.
+Runs the glassnet peer of ``tiny``, ``population``, ``digits``, ``classifier`` or ``large`` once
+to warm up and once under :mod:`cProfile` (the 25 most expensive functions by own time), or
+with ``--lines`` under ``line_profiler`` (per-line times of ``training.fit``,
+``Network._forward`` and ``Network._backward``; ``pip install line_profiler``). ``--quick``
+uses the smoke-run sizes.
+
+``--jax`` (with ``--float32`` for the float32 row) profiles the ``backend="jax"`` peer instead:
+the first call (compilation included) and then warm calls split into the compiled program's own
+time (``History.run_seconds``) and the host's work around it (planning, sample orders, moving
+data to the device, filling the History), the host's work under cProfile, and a summary of the
+compiled program from XLA (its operations by kind, its cost analysis, its memory). For
+``population`` the same summary is printed for the hand-written JAX program of the same dtype,
+so the two can be compared operation by operation.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
+import os
 import pstats
+import re
+import statistics
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # ``python bench/profiling.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import glassnet_or_reason
 
+WORKLOADS = ("tiny", "population", "digits", "classifier", "large")
 
-def _timed(workload: str, quick: bool):
-    from bench.workloads import digits, large, population, tiny
+
+def _peers(workload: str, quick: bool) -> list[Any]:
+    from bench.workloads import classifier, digits, large, population, tiny
 
     make = {
         "tiny": lambda: tiny.peers(200 if quick else 2000),
         "population": lambda: population.peers(*((100, 100, 10) if quick else (1000, 1000, 50))),
         "digits": lambda: digits.peers(2 if quick else 20),
+        "classifier": lambda: classifier.peers(10 if quick else 200),
         "large": lambda: large.peers(6000 if quick else 60000),
     }[workload]
-    peer = next(p for p in make() if p.key == "glassnet")
+    return make()
+
+
+def _prepare(peers: list[Any], key: str):
+    peer = next((p for p in peers if p.key == key), None)
+    if peer is None:
+        raise SystemExit(f"this workload has no {key!r} peer")
     if peer.prepare is None:
         raise SystemExit(peer.reason)
     return peer.prepare
 
 
+_OP = re.compile(r"=\s*[^=]*?\s([a-z][a-z0-9-]*)\(")
+
+
+def hlo_summary(program: Any, label: str) -> None:
+    """Operations of a compiled XLA program by kind, its cost analysis and its memory."""
+    text = program.as_text()
+    ops: collections.Counter[str] = collections.Counter()
+    for line in text.splitlines():
+        m = _OP.search(line)
+        if m and not line.lstrip().startswith(("HloModule", "ENTRY", "}")):
+            ops[m.group(1)] += 1
+    print(f"\n-- {label}: compiled XLA program ({len(text.splitlines())} lines of HLO)")
+    interesting = (
+        "while", "conditional", "fusion", "dot", "convolution", "gather", "scatter",
+        "dynamic-slice", "dynamic-update-slice", "copy", "transpose", "reduce", "sort",
+        "custom-call", "call",
+    )  # fmt: skip
+    print("   ops: " + ", ".join(f"{k} {ops[k]}" for k in interesting if ops[k]))
+    print(f"   all ops: {sum(ops.values())}; most common: {ops.most_common(8)}")
+    try:
+        cost = program.cost_analysis()
+        cost = cost[0] if isinstance(cost, list) else cost
+        print(
+            f"   cost analysis (loop bodies counted once): flops {cost.get('flops', 0):.3g}, "
+            f"bytes accessed {cost.get('bytes accessed', 0):.3g}"
+        )
+    except Exception as exc:  # not every backend has it
+        print(f"   cost analysis unavailable: {exc}")
+    try:
+        mem = program.memory_analysis()
+        print(
+            f"   memory: arguments {mem.argument_size_in_bytes / 2**20:.1f} MiB, outputs "
+            f"{mem.output_size_in_bytes / 2**20:.1f} MiB, temporaries "
+            f"{mem.temp_size_in_bytes / 2**20:.1f} MiB"
+        )
+    except Exception as exc:
+        print(f"   memory analysis unavailable: {exc}")
+
+
+def profile_jax(workload: str, quick: bool, float32: bool, repeats: int) -> int:
+    from glassnet import compiled
+
+    key = "glassnet_jax_f32" if float32 or workload == "large" else "glassnet_jax"
+    peers = _peers(workload, quick)
+    prepare = _prepare(peers, key)
+    before = set(compiled._cache)
+    t0 = time.perf_counter()
+    first = prepare(-1)()
+    first_s = time.perf_counter() - t0
+    new = [k for k in compiled._cache if k not in before]
+    print(
+        f"{workload} [{key}] first call {first_s:.3f} s, of which compiling "
+        f"{first['compile_s']:.3f} s and running the program {first['run_s']:.3f} s"
+    )
+    totals, runs = [], []
+    for r in range(repeats):
+        timed = prepare(r)
+        t0 = time.perf_counter()
+        m = timed()
+        totals.append(time.perf_counter() - t0)
+        runs.append(m["run_s"])
+        if m["compile_s"]:
+            print(f"   !! round {r} compiled again ({m['compile_s']:.3f} s): a cache miss")
+    tot, run = statistics.median(totals), statistics.median(runs)
+    print(
+        f"warm calls (median of {repeats}): {tot * 1e3:.2f} ms in all; the program "
+        f"{run * 1e3:.2f} ms (History.run_seconds); the host around it {(tot - run) * 1e3:.2f} ms"
+    )
+    prof = cProfile.Profile()
+    prof.runcall(prepare(0))
+    print("\nhost side of one warm call (cProfile, by cumulative time; the program is inside):")
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(18)
+    for k in new:
+        hlo_summary(compiled._cache[k], f"glassnet fit(backend='jax') [{key}]")
+    if workload == "population":
+        hand_key = "jax" if key.endswith("f32") else "jax_f64"
+        hand = _prepare(peers, hand_key)
+        hand(-1)()
+        times = []
+        for r in range(repeats):
+            timed = hand(r)
+            t0 = time.perf_counter()
+            timed()
+            times.append(time.perf_counter() - t0)
+        print(f"\nhand-written JAX [{hand_key}]: {statistics.median(times) * 1e3:.2f} ms a call")
+        hlo_summary(hand.program["run"], f"hand-written JAX [{hand_key}]")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
-    parser.add_argument("workload", choices=("tiny", "population", "digits", "large"))
+    parser.add_argument("workload", choices=WORKLOADS)
     parser.add_argument("--lines", action="store_true", help="line_profiler instead of cProfile")
+    parser.add_argument("--jax", action="store_true", help="profile the backend='jax' peer")
+    parser.add_argument("--float32", action="store_true", help="with --jax: the float32 row")
+    parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     args = parser.parse_args(argv)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")  # as python -m bench runs the CPU workloads
     gn, reason = glassnet_or_reason()
     if gn is None:
         print(reason)
         return 1
-    prepare = _timed(args.workload, args.quick)
+    if args.jax:
+        return profile_jax(args.workload, args.quick, args.float32, args.repeats)
+    prepare = _prepare(_peers(args.workload, args.quick), "glassnet")
     prepare(0)()  # warm-up
     timed = prepare(0)
     if args.lines:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import PeerResult
+from bench.harness import Metrics, PeerResult
 
 
 def _median(res: dict[str, Any], key: str) -> tuple[float | None, str]:
@@ -63,6 +63,21 @@ def target_ratio(
     return out
 
 
+def target_first_call(
+    description: str, res: dict[str, Any], key: str, limit_s: float
+) -> dict[str, Any]:
+    """Verdict on a compiled peer's first call (its warm-up: compilation included)."""
+    r: PeerResult | None = res["results"].get(key)
+    if r is None or r.status != "ok" or not r.warmup:
+        why = f"{key}: not run" if r is None else f"{r.name}: {r.status}"
+        return verdict(description, None, "at_most", limit_s, why, unit=" s")
+    out = verdict(description, r.warmup["warmup_s"], "at_most", limit_s, unit=" s")
+    out["ratio"] = f"{key} warm-up"
+    if r.warmup.get("compile_s") is not None:
+        out["compile_s"] = r.warmup["compile_s"]
+    return out
+
+
 def fmt_time(s: float | None) -> str:
     """A time in s, ms or us, as the tables print it."""
     if s is None:
@@ -85,26 +100,47 @@ def fmt_metric(v: Any) -> str:
     return str(v)
 
 
+def same_dtype_jax(res: dict[str, Any], dtype: str) -> str | None:
+    """Key of the glassnet ``backend="jax"`` row of this dtype in a workload, if any."""
+    return (res.get("jax_rows") or {}).get(dtype)
+
+
+def first_call(warmup: Metrics) -> str:
+    """A compiled peer's first call (the warm-up: tracing, compilation and the run) and the
+    compile time inside it, as ``"first / compile"``; blank for peers that do not compile."""
+    if not warmup or warmup.get("compile_s") is None:
+        return ""
+    return f"{fmt_time(warmup.get('warmup_s'))} / {fmt_time(warmup['compile_s'])}"
+
+
 def table(res: dict[str, Any], metric_cols: list[tuple[str, str]]) -> list[str]:
-    """Rows: peer | dtype | median | per-unit | vs glassnet | min | metrics..."""
+    """Rows: peer | dtype | median | per-unit | vs glassnet | vs glassnet-jax of the same dtype
+    | min | n | first call / compile | metrics..."""
     unit_label, unit_factor = res.get("unit", ("", 0.0))
     g = res["results"].get("glassnet")
     g_med = g.median_s if g is not None and g.status == "ok" else None
-    header = ["peer", "dtype", "median", unit_label or "", "peer/glassnet", "min", "n"]
+    has_jax = bool(res.get("jax_rows"))
+    header = ["peer", "dtype", "median", unit_label or "", "peer/glassnet"]
+    header += ["peer/gn-jax same dtype"] if has_jax else []
+    header += ["min", "n", "first call / compile"]
     header += [label for _, label in metric_cols]
     rows = [header]
     for r in res["results"].values():
         med = r.median_s
         if r.status != "ok":
-            rows.append(
-                [r.name, r.dtype, r.status.upper(), "", "", "", ""] + [""] * len(metric_cols)
-            )
+            rows.append([r.name, r.dtype, r.status.upper()] + [""] * (len(header) - 3))
             continue
         ratio = ""
         if med is not None and g_med:
             ratio = "1.00x" if r.key == "glassnet" else f"{med / g_med:.2f}x"
         per = f"{med * unit_factor:.1f}" if med is not None and unit_factor else ""
-        row = [r.name, r.dtype, fmt_time(med), per, ratio, fmt_time(r.min_s), str(len(r.times_s))]
+        row = [r.name, r.dtype, fmt_time(med), per, ratio]
+        if has_jax:
+            jk = same_dtype_jax(res, r.dtype)
+            j = res["results"].get(jk) if jk else None
+            j_med = j.median_s if j is not None and j.status == "ok" else None
+            row.append(f"{med / j_med:.2f}x" if med is not None and j_med else "")
+        row += [fmt_time(r.min_s), str(len(r.times_s)), first_call(r.warmup)]
         row += [fmt_metric(r.metric(k)) for k, _ in metric_cols]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -128,6 +164,8 @@ def fmt_target(t: dict[str, Any]) -> tuple[str, str]:
         return f"{t['value']:.2f}x", f"{t['limit']:g}x"
     if unit == "%":
         return f"{t['value']:.1%}", f"{t['limit']:.0%}"
+    if unit == " s":
+        return fmt_time(t["value"]), fmt_time(t["limit"])
     return f"{t['value']:+.1f}{unit}", f"{t['limit']:+g}{unit}"
 
 

@@ -20,20 +20,40 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
     "digits": [("test_acc", "test accuracy")],
+    "classifier": [("test_acc", "test accuracy")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of matmul peak")],
+    "gpu": [("member_epochs_per_s", "member-epochs/s"), ("median_final_loss", "median final loss")],
 }
 
 
+def first_call(r: dict[str, Any]) -> str:
+    """A compiled peer's warm-up (its first call) and the compilation inside it."""
+    w = r.get("warmup") or {}
+    if w.get("compile_s") is None:
+        return ""
+    return f"{fmt_time(w.get('warmup_s'))} / {fmt_time(w['compile_s'])}"
+
+
 def workload_table(name: str, w: dict[str, Any]) -> list[str]:
+    if w.get("skipped") or w.get("error"):
+        why = w.get("skipped") or f"failed: {w['error']}"
+        return [f"**{w['title']}**", "", f"Skipped: {why}."]
     res = w["results"]
     unit_label, factor = w.get("unit", ["", 0.0])
     g = res.get("glassnet", {})
     g_med = g.get("median_s") if g.get("status") == "ok" else None
+    jax_rows = w.get("jax_rows") or {}
     cols = COLUMNS.get(name, [])
+    compiled = any(first_call(r) for r in res.values())
     header = ["peer", "dtype", "median time"]
     if factor:
         header.append(unit_label)
-    header.append("peer / glassnet")
+    if g_med:
+        header.append("peer / glassnet")
+    if jax_rows:
+        header.append("peer / glassnet-jax (same dtype)")
+    if compiled:
+        header.append("first call / compile")
     header += [label for _, label in cols]
     lines = [f"**{w['title']}**", "", "| " + " | ".join(header) + " |"]
     lines.append("|" + "|".join(["---"] + ["--:"] * (len(header) - 1)) + "|")
@@ -47,8 +67,12 @@ def workload_table(name: str, w: dict[str, Any]) -> list[str]:
                 cells.append(f"{med * factor:.1f}")
             if g_med:
                 cells.append("1.00x" if key == "glassnet" else f"{med / g_med:.2f}x")
-            else:
-                cells.append("-")
+            if jax_rows:
+                j = res.get(jax_rows.get(r["dtype"], ""), {})
+                j_med = j.get("median_s") if j.get("status") == "ok" else None
+                cells.append(f"{med / j_med:.2f}x" if j_med else "")
+            if compiled:
+                cells.append(first_call(r))
             cells += [fmt_metric(r["metrics"].get(k)) for k, _ in cols]
         lines.append("| " + " | ".join(cells) + " |")
     oc = w.get("others_cpu_share")
@@ -100,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{env['nproc']} CPUs, Python {env['python']}, NumPy {env['versions'].get('numpy')}, "
         f"PyTorch {env['versions'].get('torch')}, JAX {env['versions'].get('jax')}, "
         f"scikit-learn {env['versions'].get('scikit-learn')}; BLAS: {blas_s}; "
-        f"env {env.get('env')}."
+        f"env {env.get('env')}"
+        + (
+            f"; import jax + backend start {env['jax_startup_s']:.2f} s (not in any timing)."
+            if env.get("jax_startup_s") is not None
+            else "."
+        )
     )
     for name, w in doc["workloads"].items():
         print()

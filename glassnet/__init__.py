@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from glassnet import (
     activations,
+    compiled,  # registers the "jax" training backend (JAX itself is imported only to run)
     convergence,
     datasets,
     evolution,
@@ -45,6 +46,7 @@ __all__ = [
     "StopOnConvergence",
     "__version__",
     "activations",
+    "compiled",
     "convergence",
     "datasets",
     "evolution",

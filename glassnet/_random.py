@@ -13,13 +13,24 @@ import numpy as np
 
 from glassnet._validation import describe
 
+#: The largest seed: 128 bits are more than any generator's state needs.
+MAX_SEED = 2**128 - 1
+
 _STREAMS = {"init": None, "shuffle": 1, "evolution": 2, "landscape": 3, "data": 4}
 
 
 def check_seed(seed: Any, argument: str = "seed") -> int:
-    """Return ``seed`` as an int, checking it is a non-negative integer."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"{argument}: expected a non-negative integer, got {describe(seed)}")
+    """Return ``seed`` as an int, checking it is an integer in [0, 2**128).
+
+    A non-integer (a float, a string, True) is a ``TypeError``; a negative or astronomically
+    large integer a ``ValueError``.
+    """
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{argument}: expected a non-negative integer, got {describe(seed)}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(
+            f"{argument}: expected a non-negative integer below 2**128, got {describe(seed)}"
+        )
     return int(seed)
 
 

@@ -1,51 +1,298 @@
-"""Argument checks shared by every public entry point.
+"""Argument checks shared by every public entry point: one vocabulary, one message style.
 
 Each check raises ``ValueError`` or ``TypeError`` with a message that names the argument,
-what was expected and what came, so the CLI can print it as one line.
+what was expected and what came (``"h: expected a finite number > 0, got 0.0"``), so the CLI can
+print it as one line. ``TypeError`` means the kind of value is wrong (a string where a number
+belongs), ``ValueError`` that the kind is right but the value is not (a negative count).
+
+Constraint tables
+-----------------
+As scikit-learn's ``_parameter_constraints``, a public function can state its arguments'
+constraints once, as data, and check them all with :func:`validate`::
+
+    _CONSTRAINTS = {
+        "h": [Interval(float, 0, None, closed="neither")],
+        "tolerance": [Interval(float, 0, None, closed="neither")],
+        "loss": [Options(losses.names()), Instance(losses.Loss)],
+    }
+    h, tolerance, loss = validate(_CONSTRAINTS, h=h, tolerance=tolerance, loss=loss).values()
+
+An argument passes if it satisfies any one of its constraints. Each constraint describes
+itself, so the error lists every accepted form: ``"loss: expected one of bce, mse or a Loss,
+got 'mes' (did you mean 'mse'?)"``.
+
+Bounds
+------
+No single argument may make glassnet allocate or compute without a bound checked first; the
+bounds are these constants (documented, and named in the errors that enforce them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import difflib
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+
+#: The most bytes one network's (or population's) parameters may take: 4 GiB.
+MAX_PARAMETER_BYTES = 4 * 2**30
+#: The most members a population may have (and so the most seeds a seed sequence may hold).
+MAX_POPULATION = 100_000
+#: The most samples a generated dataset may have.
+MAX_SAMPLES = 10_000_000
+#: The most epochs (or generations) one training run may have: its record takes 8 bytes per
+#: epoch and field, so 10^7 epochs already hold hundreds of MB of history.
+MAX_EPOCHS = 10_000_000
+#: The most classes a label encoding may have.
+MAX_CLASSES = 100_000
+#: The largest magnitude of a generator's noise or shape parameter: beyond it, the generated
+#: coordinates lose every digit of the shape they are meant to show (and overflow near 1e308).
+MAX_GENERATOR_PARAMETER = 1e6
 
 
 def describe(value: Any) -> str:
     """A short description of ``value`` for error messages."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"
 
 
+def did_you_mean(value: Any, valid: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` when ``value`` is a near miss of a valid name, else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    choices = list(valid)
+    folded = {c.lower(): c for c in choices}
+    if value.strip().lower() in folded:
+        return f" (did you mean {folded[value.strip().lower()]!r}?)"
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def unknown_name(kind: str, argument: str, value: Any, valid: Iterable[str]) -> ValueError:
     """The error for a name that is not registered."""
+    valid = sorted(valid)
     return ValueError(
-        f"{argument}: unknown {kind} {value!r}; expected one of {', '.join(sorted(valid))}"
+        f"{argument}: unknown {kind} {value!r}; expected one of {', '.join(valid)}"
+        f"{did_you_mean(value, valid)}"
     )
 
 
-def positive_int(value: Any, argument: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, checking it is an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{argument}: expected an integer >= {minimum}, got {describe(value)}")
-    if value < minimum:
-        raise ValueError(f"{argument}: expected an integer >= {minimum}, got {value}")
-    return int(value)
+# --- constraints ----------------------------------------------------------------------------
+
+
+class Constraint:
+    """One accepted form of an argument: it knows whether a value fits and how to say so."""
+
+    def fits(self, value: Any) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def kind_fits(self, value: Any) -> bool:
+        """Whether the value is of the right kind (a wrong kind is a TypeError)."""
+        return self.fits(value)
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+    def __str__(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """An integer (``kind=int``) or a finite real number (``kind=float``) in an interval.
+
+    ``low`` or ``high`` may be None (unbounded on that side); ``closed`` says which ends belong.
+    NaN and infinity never fit: every bound glassnet checks is finite.
+    """
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: Literal["both", "left", "right", "neither"] = "both"
+
+    def kind_fits(self, value: Any) -> bool:
+        return _is_int(value) if self.kind is int else _is_real(value)
+
+    def fits(self, value: Any) -> bool:
+        if not self.kind_fits(value):
+            return False
+        try:
+            v = float(value) if self.kind is float else int(value)
+        except OverflowError:  # a huge int has no float
+            return False
+        if self.kind is float and not math.isfinite(v):
+            return False
+        if self.low is not None and (
+            v < self.low or (v == self.low and self.closed in ("right", "neither"))
+        ):
+            return False
+        if self.high is not None and (
+            v > self.high or (v == self.high and self.closed in ("left", "neither"))
+        ):
+            return False
+        return True
+
+    def convert(self, value: Any) -> Any:
+        return int(value) if self.kind is int else float(value)
+
+    def __str__(self) -> str:
+        what = "an integer" if self.kind is int else "a finite number"
+
+        def fmt(v: float) -> str:
+            return str(v) if self.kind is int else f"{v:g}"
+
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            return f"{what} in {'[' if left else '('}{self.low:g}, {self.high:g}{']' if right else ')'}"
+        if self.low is not None:
+            return f"{what} {'>=' if left else '>'} {self.low:g}"
+        if self.high is not None:
+            return f"{what} {'<=' if right else '<'} {self.high:g}"
+        return what
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One of a fixed set of names (strings)."""
+
+    values: tuple[str, ...]
+
+    def __init__(self, values: Iterable[str]) -> None:
+        object.__setattr__(self, "values", tuple(values))
+
+    def kind_fits(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def fits(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.values
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(self.values)
+
+
+@dataclass(frozen=True)
+class Instance(Constraint):
+    """An instance of a type (``Instance(type(None))`` accepts None)."""
+
+    type: type | tuple[type, ...]
+    name: str = ""
+
+    def fits(self, value: Any) -> bool:
+        return isinstance(value, self.type)
+
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        if self.type is type(None):
+            return "None"
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        return " or ".join(f"a {t.__name__}" for t in types)
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """True or False (a Python or NumPy bool; not 0 or 1)."""
+
+    def fits(self, value: Any) -> bool:
+        return isinstance(value, bool | np.bool_)
+
+    def convert(self, value: Any) -> Any:
+        return bool(value)
+
+    def __str__(self) -> str:
+        return "True or False"
+
+
+def check(value: Any, argument: str, *constraints: Constraint) -> Any:
+    """Return ``value`` (converted: ints to int, numbers to float) if it fits a constraint.
+
+    Raises
+    ------
+    TypeError
+        The value is of no accepted kind.
+    ValueError
+        It is of an accepted kind, but out of range or not one of the names.
+    """
+    for c in constraints:
+        if c.fits(value):
+            return c.convert(value)
+    expected = " or ".join(str(c) for c in constraints)
+    hint = ""
+    for c in constraints:
+        if isinstance(c, Options):
+            hint = did_you_mean(value, c.values)
+    message = f"{argument}: expected {expected}, got {describe(value)}{hint}"
+    if any(c.kind_fits(value) for c in constraints):
+        raise ValueError(message)
+    raise TypeError(message)
+
+
+def validate(constraints: Mapping[str, Sequence[Constraint]], **values: Any) -> dict[str, Any]:
+    """Check every argument of ``values`` against its row of ``constraints``.
+
+    Returns the converted values in the order given.
+    """
+    return {name: check(value, name, *constraints[name]) for name, value in values.items()}
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def positive_int(value: Any, argument: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, checking it is an integer >= ``minimum`` (<= ``maximum``)."""
+    return int(check(value, argument, Interval(int, minimum, maximum)))
 
 
 def positive_float(value: Any, argument: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, checking it is finite and > 0 (or >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{argument}: expected a number, got {describe(value)}")
-    value = float(value)
-    bound = ">= 0" if allow_zero else "> 0"
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{argument}: expected a finite number {bound}, got {value}")
+    closed: Literal["left", "neither"] = "left" if allow_zero else "neither"
+    return float(check(value, argument, Interval(float, 0, None, closed=closed)))
+
+
+# --- arrays ----------------------------------------------------------------------------------
+
+
+def numeric_array(value: Any, argument: str) -> np.ndarray:
+    """``value`` as a real numeric array, never silently converted.
+
+    Masked arrays (whose mask NumPy would drop), complex numbers (whose imaginary part would
+    be dropped), strings and objects are refused with a ``TypeError`` naming ``argument``.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{argument}: masked arrays are not supported (the mask would be ignored); "
+            f"drop or fill the masked entries first, e.g. {argument}.filled(value)"
+        )
+    if isinstance(value, str | bytes | Mapping) or value is None:
+        raise TypeError(f"{argument}: expected a numeric array, got {describe(value)}")
+    if not isinstance(value, np.ndarray):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise TypeError(f"{argument}: expected a numeric array, got {describe(value)}") from exc
+    if value.dtype.kind not in "biuf":
+        what = "complex numbers" if value.dtype.kind == "c" else f"dtype {value.dtype}"
+        raise TypeError(f"{argument}: expected a numeric array of real numbers, got {what}")
     return value
 
 
@@ -54,15 +301,7 @@ def finite_matrix(value: Any, argument: str, *, columns: int | None = None) -> n
 
     Input is never reshaped: a 1-D array is an error, not a silent column.
     """
-    if not isinstance(value, np.ndarray):
-        try:
-            value = np.asarray(value)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(
-                f"{argument}: expected a 2-D numeric array, got {describe(value)}"
-            ) from exc
-    if value.dtype.kind not in "biuf":
-        raise TypeError(f"{argument}: expected a numeric array, got dtype {value.dtype}")
+    value = numeric_array(value, argument)
     if value.ndim != 2:
         raise ValueError(
             f"{argument}: expected a 2-D array (n_samples, n_features), got shape {value.shape}"
@@ -73,8 +312,80 @@ def finite_matrix(value: Any, argument: str, *, columns: int | None = None) -> n
         raise ValueError(
             f"{argument}: expected {columns} columns for this network, got {value.shape[1]}"
         )
-    # min and max carry any NaN or infinity, without a mask the size of the data
-    if value.dtype.kind == "f" and not (np.isfinite(value.min()) and np.isfinite(value.max())):
-        bad = int(np.argwhere(~np.isfinite(value))[0][0])
-        raise ValueError(f"{argument}: expected finite values, found NaN or infinity in row {bad}")
+    check_finite(value, argument)
     return value
+
+
+def check_finite(value: np.ndarray, argument: str) -> None:
+    """Raise ``ValueError`` naming ``argument`` and the first row holding NaN or infinity."""
+    # min and max carry any NaN or infinity, without a mask the size of the data
+    if (
+        value.dtype.kind == "f"
+        and value.size
+        and not (np.isfinite(value.min()) and np.isfinite(value.max()))
+    ):
+        bad = np.argwhere(~np.isfinite(value))[0]
+        where = (
+            f" at index {tuple(int(i) for i in bad)}" if value.ndim != 2 else f" in row {bad[0]}"
+        )
+        raise ValueError(f"{argument}: expected finite values, found NaN or infinity{where}")
+
+
+# --- callables ------------------------------------------------------------------------------
+
+_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+
+
+def check_callbacks(callbacks: Any, argument: str = "callbacks") -> list[Any]:
+    """``callbacks`` as a list, checking it is a sequence of callback objects.
+
+    A callback is anything with the three hooks of :class:`glassnet.training.Callback`
+    (``on_train_begin``, ``on_epoch_end``, ``on_train_end``), so checking it needs no import
+    of the training module.
+    """
+    if isinstance(callbacks, str | bytes | Mapping) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"{argument}: expected a list of Callback objects, got {describe(callbacks)}"
+        )
+    for i, cb in enumerate(callbacks):
+        missing = [h for h in _HOOKS if not callable(getattr(cb, h, None))]
+        if missing:
+            raise TypeError(
+                f"{argument}[{i}]: expected a Callback (with {', '.join(_HOOKS)}), got "
+                f"{describe(cb)}, which lacks {', '.join(missing)}"
+            )
+    return list(callbacks)
+
+
+# --- for training (fit calls these) ----------------------------------------------------------
+
+
+def sample_weights(value: Any, n_rows: int, argument: str = "sample_weight") -> np.ndarray:
+    """``value`` as float64 weights of shape ``(n_rows,)``: finite, >= 0 and not all zero.
+
+    Strings, complex numbers and masked arrays are a ``TypeError`` (never cast).
+    """
+    w = numeric_array(value, argument)
+    if w.shape != (n_rows,):
+        raise ValueError(f"{argument}: expected shape ({n_rows},), one per sample, got {w.shape}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise ValueError(f"{argument}: expected finite weights >= 0, not all zero")
+    return w
+
+
+def per_member(value: Any, population: int, argument: str, *constraints: Constraint) -> np.ndarray:
+    """One number per member (a population's ``lr=[...]``), each checked by ``constraints``.
+
+    The length is checked before any element, so a huge sequence costs nothing; each element
+    is named in its error (``lr[2]: expected a finite number > 0, got 'x' (str)``).
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{argument}: expected one number per member, got {describe(value)}")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{argument}: expected one number per member, got {describe(value)}")
+    if len(value) != population:
+        raise ValueError(
+            f"{argument}: expected one value per member ({population}), got {len(value)}"
+        )
+    return np.array([check(v, f"{argument}[{i}]", *constraints) for i, v in enumerate(value)])

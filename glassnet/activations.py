@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from glassnet._validation import unknown_name
+from glassnet._xp import namespace
 
 Array = np.ndarray
 
@@ -160,15 +160,41 @@ def names() -> list[str]:
 
 
 # --- built-ins -------------------------------------------------------------------------------
+# Each takes its functions from the namespace of z (glassnet._xp), so the same formula runs in
+# the NumPy loop and in the compiled program.
 
 
 def _sigmoid(z: Array) -> Array:
     # expit is the stable s(z) = 1 / (1 + e^-z): it never overflows for large |z|.
-    return special.expit(z)
+    return namespace(z).expit(z)
+
+
+def _tanh(z: Array) -> Array:
+    return namespace(z).tanh(z)
+
+
+def _tanh01(z: Array) -> Array:
+    return (namespace(z).tanh(z) + 1) / 2
+
+
+def _relu(z: Array) -> Array:
+    return namespace(z).maximum(z, 0)
+
+
+def _relu_derivative(z: Array, a: Array) -> Array:
+    return (z > 0).astype(z.dtype)
+
+
+def _leaky_relu(z: Array) -> Array:
+    return namespace(z).where(z > 0, z, 0.01 * z)
+
+
+def _leaky_relu_derivative(z: Array, a: Array) -> Array:
+    return namespace(z).where(z > 0, 1.0, 0.01).astype(z.dtype)
 
 
 def _softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e = namespace(z).exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -178,57 +204,69 @@ def _softmax_vjp(z: Array, a: Array, g: Array) -> Array:
 
 
 def _elu(z: Array) -> Array:
-    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+    xp = namespace(z)
+    return xp.where(z > 0, z, xp.expm1(xp.minimum(z, 0)))
+
+
+def _elu_derivative(z: Array, a: Array) -> Array:
+    return namespace(z).where(z > 0, 1, a + 1).astype(z.dtype)
+
+
+def _softplus(z: Array) -> Array:
+    # log(1 + e^z) as logaddexp(0, z): no overflow for large z
+    return namespace(z).logaddexp(0, z)
+
+
+def _softplus_derivative(z: Array, a: Array) -> Array:
+    return namespace(z).expit(z)
+
+
+def _gelu(z: Array) -> Array:
+    return z * namespace(z).ndtr(z)
 
 
 def _gelu_derivative(z: Array, a: Array) -> Array:
     # d/dz [z Phi(z)] = Phi(z) + z phi(z); phi underflows to 0 quietly for large |z|.
-    return special.ndtr(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    xp = namespace(z)
+    return xp.ndtr(z) + z * xp.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+
+def _silu(z: Array) -> Array:
+    return z * namespace(z).expit(z)
 
 
 def _silu_derivative(z: Array, a: Array) -> Array:
-    s = special.expit(z)
+    s = namespace(z).expit(z)
     return s * (1 + z * (1 - s))
+
+
+def _identity(z: Array) -> Array:
+    return z
+
+
+def _identity_derivative(z: Array, a: Array) -> Array:
+    return namespace(z).ones_like(z)
 
 
 for _act in (
     # s(z) = 1/(1+e^-z);  s'(z) = s(z)(1 - s(z))
     Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), derivative_max=0.25, saturates=True),
     # tanh'(z) = 1 - tanh(z)^2
-    Activation("tanh", np.tanh, lambda z, a: 1 - a * a, saturates=True),
+    Activation("tanh", _tanh, lambda z, a: 1 - a * a, saturates=True),
     # (tanh(z) + 1)/2, the paper's tanh on (0, 1); derivative (1 - tanh^2)/2 = 2a(1 - a)
-    Activation(
-        "tanh01",
-        lambda z: (np.tanh(z) + 1) / 2,
-        lambda z, a: 2 * a * (1 - a),
-        0.5,
-        saturates=True,
-    ),
+    Activation("tanh01", _tanh01, lambda z, a: 2 * a * (1 - a), 0.5, saturates=True),
     # relu'(0) is taken as 0 and leaky_relu'(0) as 0.01: neither has a derivative at 0
-    Activation(
-        "relu",
-        lambda z: np.maximum(z, 0),
-        lambda z, a: (z > 0).astype(z.dtype),
-        kinks=(0.0,),
-        can_die=True,
-    ),
-    Activation(
-        "leaky_relu",
-        lambda z: np.where(z > 0, z, 0.01 * z),
-        lambda z, a: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
-        kinks=(0.0,),
-    ),
+    Activation("relu", _relu, _relu_derivative, kinks=(0.0,), can_die=True),
+    Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative, kinks=(0.0,)),
     # elu(z) = z for z > 0, e^z - 1 otherwise (alpha = 1); elu'(z) = 1 or e^z = a + 1
-    Activation("elu", _elu, lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype), saturates=True),
-    # softplus(z) = log(1 + e^z), computed as logaddexp(0, z); softplus' = s(z)
-    Activation(
-        "softplus", lambda z: np.logaddexp(0, z), lambda z, a: special.expit(z), saturates=True
-    ),
+    Activation("elu", _elu, _elu_derivative, saturates=True),
+    # softplus(z) = log(1 + e^z); softplus' = s(z)
+    Activation("softplus", _softplus, _softplus_derivative, saturates=True),
     # gelu(z) = z Phi(z), exact (Phi the standard normal CDF); max |gelu'| ~ 1.129
-    Activation("gelu", lambda z: z * special.ndtr(z), _gelu_derivative, 1.1289, saturates=True),
+    Activation("gelu", _gelu, _gelu_derivative, 1.1289, saturates=True),
     # silu(z) = z s(z); max |silu'| ~ 1.0998
-    Activation("silu", lambda z: z * special.expit(z), _silu_derivative, 1.0998, saturates=True),
-    Activation("identity", lambda z: z, lambda z, a: np.ones_like(z)),
+    Activation("silu", _silu, _silu_derivative, 1.0998, saturates=True),
+    Activation("identity", _identity, _identity_derivative),
     # softmax couples a layer's units; used on the output layer (fused with cross-entropy,
     # see glassnet.losses). derivative() gives the Jacobian's diagonal a(1 - a), used for the
     # saturation statistic; backprop uses the full Jacobian through vjp.

@@ -53,7 +53,16 @@ import numpy as np
 from glassnet import convergence
 from glassnet import losses as _losses
 from glassnet._random import check_seed, generator
-from glassnet._validation import describe, positive_float, positive_int
+from glassnet._validation import (
+    MAX_EPOCHS,
+    Constraint,
+    Instance,
+    Interval,
+    Options,
+    check_callbacks,
+    describe,
+    validate,
+)
 from glassnet.metrics import accuracy
 from glassnet.training import Callback, History, validation_data
 
@@ -119,20 +128,17 @@ class EvolutionHistory(History):
         )
 
 
-def _choice(value: Any, argument: str, allowed: Sequence[str], *, optional: bool = False) -> Any:
-    if optional and value is None:
-        return None
-    if not isinstance(value, str) or value not in allowed:
-        expected = ", ".join(repr(a) for a in allowed) + (" or None" if optional else "")
-        raise ValueError(f"{argument}: expected one of {expected}, got {describe(value)}")
-    return value
-
-
-def _fraction(value: Any, argument: str) -> float:
-    value = positive_float(value, argument)
-    if value > 1:
-        raise ValueError(f"{argument}: expected a number in (0, 1], got {value}")
-    return value
+# Every argument's accepted forms, as data (see glassnet._validation).
+_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "generations": [Interval(int, 1, MAX_EPOCHS)],
+    "survivors": [Interval(int, 1, None), Instance(type(None))],
+    # beyond 1e6 the mutated parameters overflow every activation in one generation
+    "mutation_scale": [Interval(float, 0, 1e6, closed="right")],
+    "adapt": [Options(ADAPT_MODES)],
+    "decay": [Interval(float, 0, 1, closed="right")],
+    "adapt_factor": [Interval(float, 1, 1e6, closed="right")],
+    "crossover": [Options(CROSSOVER_MODES), Instance(type(None))],
+}
 
 
 def fit_evolution(
@@ -151,6 +157,7 @@ def fit_evolution(
     seed: int | None = None,
     validation: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
+    backend: str = "numpy",
 ) -> EvolutionHistory:
     r"""Train a population of networks in place by selection and mutation.
 
@@ -191,6 +198,12 @@ def fit_evolution(
     callbacks : sequence of Callback
         Called like in gradient training, ``on_epoch_end(generation, history, net)`` after each
         evaluation (``net`` holds the population just evaluated); returning True stops.
+    backend : {"numpy", "jax"}
+        Where each generation's evaluation of every member runs: NumPy, or one compiled XLA
+        program (:func:`glassnet.compiled.evaluator`). Selection and mutation stay on the host
+        (they are a sort and a few draws). The compiled evaluation pays off for large
+        populations and data, and on a GPU; for the paper's small networks NumPy is faster
+        (the transfer of the population to the device costs more than its evaluation).
 
     Returns
     -------
@@ -226,32 +239,46 @@ def fit_evolution(
             f"net: evolution needs a population of at least 2 networks "
             f"(Network(..., seed=[0, 1, ...])), got {got}"
         )
-    loss = _losses.get(loss)
+    loss = net._loss(loss)
     Xa = net._inputs(X)
     ya = net._targets(y, loss, Xa.shape[0])
-    generations = positive_int(generations, "generations")
+    generations, survivors, sigma, adapt, decay, adapt_factor, crossover = validate(
+        _CONSTRAINTS,
+        generations=generations,
+        survivors=survivors,
+        mutation_scale=mutation_scale,
+        adapt=adapt,
+        decay=decay,
+        adapt_factor=adapt_factor,
+        crossover=crossover,
+    ).values()
     if survivors is None:
         k = max(1, P // 5)
     else:
-        k = positive_int(survivors, "survivors")
+        k = survivors
         if k >= P:
             raise ValueError(
                 f"survivors: expected fewer survivors than the population size ({P}), got {k}; "
                 "the population must leave room for new members"
             )
-    sigma = positive_float(mutation_scale, "mutation_scale")
-    adapt = _choice(adapt, "adapt", ADAPT_MODES)
-    decay = _fraction(decay, "decay")
-    adapt_factor = positive_float(adapt_factor, "adapt_factor")
-    if adapt_factor <= 1:
-        raise ValueError(f"adapt_factor: expected a number > 1, got {adapt_factor}")
-    crossover = _choice(crossover, "crossover", CROSSOVER_MODES, optional=True)
+    callbacks = check_callbacks(callbacks)
     if crossover is not None and k < 2:
         raise ValueError(
             f"crossover: {crossover!r} crossover mixes two survivors, but survivors is {k}; "
             "use survivors >= 2 or crossover=None"
         )
     val = validation_data(net, validation, loss)
+    if backend not in ("numpy", "jax"):
+        raise ValueError(f"backend: expected one of numpy, jax, got {backend!r}")
+    if backend == "jax":
+        from glassnet import compiled
+
+        evaluate = compiled.evaluator(net, Xa, ya, loss)
+    else:
+
+        def evaluate(params: list[dict[str, Array]]) -> Array:
+            return np.asarray(net._loss_value(net._forward(Xa, params), ya, loss), dtype=float)
+
     seed = net.seeds[0] if seed is None else check_seed(seed)
     rng = generator(seed, "evolution")
 
@@ -288,7 +315,7 @@ def fit_evolution(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for g in range(generations):
             # evaluate every member at once: C_i for i = 1..P
-            raw = np.asarray(net._loss_value(net._forward(Xa, params), ya, loss), dtype=float)
+            raw = evaluate(params)
             fitness = np.where(np.isfinite(raw), raw, np.inf)
             order = np.argsort(fitness, kind="stable")
             history.loss[g] = raw[order[0]]

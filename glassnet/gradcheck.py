@@ -24,9 +24,20 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet._validation import Constraint, Interval, describe, validate
 from glassnet.network import Network
 
 __all__ = ["GradCheckResult", "gradient_check"]
+
+#: The most parameters (per member) :func:`gradient_check` perturbs, two forward passes each.
+MAX_CHECKED_PARAMETERS = 100_000
+
+# h must be a real step (0 divides by zero; beyond 1 the "derivative" is a secant over the
+# whole landscape); tolerance a relative error, so a positive number below 1
+_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "h": [Interval(float, 0, 1, closed="right")],
+    "tolerance": [Interval(float, 0, 1, closed="neither")],
+}
 
 
 @dataclass
@@ -121,7 +132,17 @@ def gradient_check(
     -------
     GradCheckResult
     """
-    loss = _losses.get(loss)
+    if not isinstance(net, Network):
+        raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
+    h, tolerance = validate(_CONSTRAINTS, h=h, tolerance=tolerance).values()
+    loss = net._loss(loss)
+    # two forward passes per parameter: bounded before any is made
+    if net.n_params > MAX_CHECKED_PARAMETERS:
+        raise ValueError(
+            f"net: a gradient check perturbs each of the {net.n_params} parameters in turn; at "
+            f"most {MAX_CHECKED_PARAMETERS} are checked (check a smaller network of the same "
+            "kind: backpropagation does not depend on the sizes)"
+        )
     check = net.copy()
     if check.dtype != np.float64:
         check.dtype = np.dtype("float64")

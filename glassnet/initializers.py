@@ -30,12 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet._random import generator, legacy
-from glassnet._validation import positive_float, unknown_name
+from glassnet._validation import Interval, check, describe, unknown_name
 
 Array = np.ndarray
 Shape = tuple[int, ...]
 
-__all__ = ["REGISTRY", "Initializer", "get", "names", "normal"]
+__all__ = ["MAX_STD", "REGISTRY", "Initializer", "get", "names", "normal"]
+
+#: The largest standard deviation of :func:`normal`: weights beyond it overflow any activation.
+MAX_STD = 1e6
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def _normal(std: Callable[[int, int], float]) -> Callable:
 
 def normal(std: float = 0.1) -> Initializer:
     """``W ~ N(0, std^2)``, biases zero."""
-    std = positive_float(std, "init normal(std)")
+    std = check(std, "init normal(std)", Interval(float, 0, MAX_STD, closed="right"))
     return Initializer(f"normal({std:g})", _normal(lambda i, o: std))
 
 
@@ -114,15 +117,17 @@ def get(name: str | Initializer) -> Initializer:
     if isinstance(name, Initializer):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"init: expected a name or an Initializer, got {name!r}")
+        raise TypeError(f"init: expected a name or an Initializer, got {describe(name)}")
     if name in REGISTRY:
         return REGISTRY[name]
     match = _NORMAL_RE.match(name)
     if match:
         try:
-            return normal(float(match.group(1)))
+            std = float(match.group(1))
         except ValueError:
             pass
+        else:
+            return normal(std)  # its errors say what std must be
     raise unknown_name("initializer", "init", name, [*REGISTRY, "normal(std)"])
 
 

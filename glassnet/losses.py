@@ -23,14 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from glassnet._validation import unknown_name
+from glassnet._xp import namespace
 
 Array = np.ndarray
 
-__all__ = ["REGISTRY", "Fused", "Loss", "get", "names"]
+__all__ = ["REGISTRY", "Fused", "Loss", "check_pairing", "get", "names"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def _eps(x: Array) -> float:
 
 def _clip_unit(y_hat: Array) -> Array:
     eps = _eps(y_hat)
-    return np.clip(y_hat, eps, 1 - eps)
+    return namespace(y_hat).clip(y_hat, eps, 1 - eps)
 
 
 def _n(y_hat: Array) -> int:
@@ -114,8 +116,8 @@ def _n(y_hat: Array) -> int:
 
 # mse: C = (1 / (n m)) sum (y_hat - y)^2
 def _sum_sq(r: Array) -> Array:
-    # sum of squares over samples and outputs, per member, in one pass
-    return np.einsum("...ij,...ij->...", r, r)
+    # sum of squares over samples and outputs, per member
+    return namespace(r).sum_squares(r)
 
 
 def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
@@ -144,7 +146,8 @@ def _sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 # bce: C = -(1 / (n m)) sum [y log y_hat + (1 - y) log(1 - y_hat)]
 def _bce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     p = _clip_unit(y_hat)
-    return _mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)), weight)
+    xp = namespace(p)
+    return _mean(-(y * xp.log(p) + (1 - y) * xp.log1p(-p)), weight)
 
 
 def _bce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
@@ -155,7 +158,7 @@ def _bce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 
 def _bce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
     # -[y log s(z) + (1-y) log(1-s(z))] = softplus(z) - y z
-    return _mean(np.logaddexp(0, z) - y * z, weight)
+    return _mean(namespace(z).logaddexp(0, z) - y * z, weight)
 
 
 def _bce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
@@ -164,7 +167,7 @@ def _bce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) 
 
 # cross_entropy: C = -(1/n) sum_samples sum_k y_k log y_hat_k
 def _ce_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    e = -(y * np.log(_clip_unit(y_hat))).sum(axis=-1, keepdims=True)
+    e = -(y * namespace(y_hat).log(_clip_unit(y_hat))).sum(axis=-1, keepdims=True)
     return _mean(e, weight)
 
 
@@ -175,8 +178,9 @@ def _ce_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
 def _logsumexp(z: Array) -> Array:
     # log sum_k e^{z_k}, shifted by the row maximum so nothing overflows (written out: SciPy's
     # logsumexp costs ~40 us per call in array-API dispatch, 8x this)
+    xp = namespace(z)
     m = z.max(axis=-1, keepdims=True)
-    return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return m + xp.log(xp.exp(z - m).sum(axis=-1, keepdims=True))
 
 
 def _ce_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
@@ -190,21 +194,22 @@ def _ce_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -
 
 # mae: C = (1 / (n m)) sum |y_hat - y|; its gradient at 0 is taken as 0
 def _mae_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _mean(np.abs(y_hat - y), weight)
+    return _mean(namespace(y_hat).abs(y_hat - y), weight)
 
 
 def _mae_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(np.sign(y_hat - y), weight) / _n(y_hat)
+    return _weighted(namespace(y_hat).sign(y_hat - y), weight) / _n(y_hat)
 
 
 # huber (delta = 1): r^2 / 2 for |r| <= 1, |r| - 1/2 beyond, averaged
 def _huber_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    r = np.abs(y_hat - y)
-    return _mean(np.where(r <= 1, 0.5 * r * r, r - 0.5), weight)
+    xp = namespace(y_hat)
+    r = xp.abs(y_hat - y)
+    return _mean(xp.where(r <= 1, 0.5 * r * r, r - 0.5), weight)
 
 
 def _huber_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(np.clip(y_hat - y, -1, 1), weight) / _n(y_hat)
+    return _weighted(namespace(y_hat).clip(y_hat - y, -1, 1), weight) / _n(y_hat)
 
 
 REGISTRY: dict[str, Loss] = {
@@ -247,3 +252,77 @@ def get(name: str | Loss) -> Loss:
 def names() -> list[str]:
     """The registered loss names."""
     return sorted(REGISTRY)
+
+
+# --- which losses fit which output activations -------------------------------------------------
+
+# Probe logits for the pairing rule: zero, moderate and large values of both signs, in rows of
+# three units (a layer's units are coupled by softmax-like activations).
+_PROBE = np.array([[0.0, 1.0, -1.0], [-3.0, 4.0, 0.5], [30.0, -30.0, 2.0], [-700.0, 700.0, 0.0]])
+
+
+def _output_range(act: Any) -> tuple[bool, bool]:
+    """Whether ``act``'s outputs lie in [0, 1], and whether each row of them sums to 1."""
+    with np.errstate(all="ignore"):
+        a = np.asarray(act.value(_PROBE.copy()), dtype=np.float64)
+    if a.shape != _PROBE.shape or not np.isfinite(a).all():
+        return False, False
+    unit = bool(((a >= 0) & (a <= 1)).all())
+    return unit, unit and bool(np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12))
+
+
+def check_pairing(loss: str | Loss, output_activation: Any) -> None:
+    r"""Raise ``ValueError`` if ``loss`` is not defined on what ``output_activation`` produces.
+
+    The one rule, for the API, the CLI, studies and estimators alike:
+
+    * ``bce``, :math:`C = -\frac{1}{nm}\sum [y \log \hat y + (1 - y) \log(1 - \hat y)]`, takes
+      the log of both :math:`\hat y` and :math:`1 - \hat y`, so every output must lie in
+      (0, 1): a probability per unit (sigmoid, tanh01, or softmax, whose units are each in
+      (0, 1) too). With a tanh output, :math:`\hat y \le 0` has no logarithm: the cost is
+      clipped to a constant there, its gradient is not the cost's, a gradient check fails and
+      training drives the weights without bound.
+    * ``cross_entropy``, :math:`C = -\frac{1}{n}\sum_i \sum_k y_{ik} \log \hat y_{ik}`, is the
+      negative log-likelihood of a categorical distribution: each row of outputs must be a
+      distribution (entries in [0, 1] summing to 1), which only a softmax-like output gives.
+      On independent sigmoids nothing stops every output growing to 1, which drives the cost
+      to 0 whatever the class, so it learns nothing.
+    * every other loss (``mse``, ``sse``, ``mae``, ``huber``) is defined for any real output.
+
+    An activation's range is read from the activation itself, by evaluating it on probe
+    logits from -700 to 700 (so a newly registered activation is judged by what it computes,
+    not by its name): outputs in [0, 1] qualify for ``bce``, and rows that also sum to 1
+    qualify for ``cross_entropy``.
+
+    Parameters
+    ----------
+    loss : str or Loss
+    output_activation : str or Activation
+        The network's output activation.
+
+    Raises
+    ------
+    ValueError
+        Naming ``loss``, what output it needs, and the output that came.
+    """
+    from glassnet import activations as _activations
+
+    loss = get(loss)
+    act = _activations.get(output_activation)
+    if loss.targets not in ("unit", "distribution"):
+        return
+    unit, rows = _output_range(act)
+    needs_rows = loss.targets == "distribution"
+    if rows if needs_rows else unit:
+        return
+    if needs_rows:
+        fits = [n for n in _activations.names() if _output_range(_activations.get(n))[1]]
+        need = "each row of outputs to be a probability distribution (a softmax output)"
+    else:
+        fits = [n for n in _activations.names() if _output_range(_activations.get(n))[0]]
+        need = "every output in (0, 1)"
+    raise ValueError(
+        f"loss: {loss.name} needs {need}; the output activation {act.name!r} gives "
+        f"{'rows that do not sum to 1' if unit else 'values outside [0, 1]'}. Use an output "
+        f"of {', '.join(fits)}, or another loss (mse, huber, ...)"
+    )

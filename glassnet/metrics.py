@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["accuracy", "is_classification"]
+from glassnet._validation import Interval, check, numeric_array
+
+__all__ = ["accuracy", "fraction_right", "is_classification"]
 
 
-def is_classification(y: np.ndarray) -> bool:
-    """True if the targets are 0/1 (one column) or one-hot rows."""
+def _targets(y: Any, argument: str = "y") -> np.ndarray:
+    y = numeric_array(y, argument)
+    if y.ndim != 2:
+        raise ValueError(f"{argument}: expected shape (n_samples, n_outputs), got {y.shape}")
+    return y
+
+
+def is_classification(y: Any) -> bool:
+    """True if the targets ``y``, shape ``(n_samples, n_outputs)``, are 0/1 (one column) or
+    one-hot rows."""
+    y = _targets(y)
     if not np.isin(y, (0, 1)).all():
         return False
     return y.shape[-1] == 1 or bool((y.sum(axis=-1) == 1).all())
 
 
-def accuracy(y_hat: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> np.ndarray | float:
+def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
     """Fraction of samples classified right.
 
     One output column: ``y_hat > threshold`` against ``y``; several: ``argmax`` against
-    ``argmax``. ``y_hat`` is ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``; the result is a
-    float or one per member, shape ``(P,)``.
+    ``argmax``. ``y_hat`` is ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``; ``y`` is
+    ``(n_samples, n_out)``. The result is a float or one per member, shape ``(P,)``.
+    """
+    y = _targets(y)
+    y_hat = numeric_array(y_hat, "y_hat")
+    if y_hat.ndim not in (2, 3) or y_hat.shape[-2:] != y.shape:
+        raise ValueError(
+            f"y_hat: expected shape {y.shape} or (P, *{y.shape}) to match y, got {y_hat.shape}"
+        )
+    threshold = check(threshold, "threshold", Interval(float, None, None))
+    acc = fraction_right(y_hat, y, threshold)
+    return float(acc) if np.ndim(acc) == 0 else acc
+
+
+def fraction_right(y_hat: Any, y: Any, threshold: float = 0.5) -> Any:
+    """:func:`accuracy`'s formula without its checks, for arrays already checked.
+
+    Training calls it on every epoch's validation pass, with NumPy arrays in the NumPy loop and
+    with JAX arrays inside the compiled program.
     """
     if y.shape[-1] == 1:
         right = ((y_hat > threshold) == (y > 0.5))[..., 0]
     else:
         right = y_hat.argmax(axis=-1) == y.argmax(axis=-1)
-    acc = right.mean(axis=-1)
-    return float(acc) if np.ndim(acc) == 0 else acc
+    return (right * 1.0).mean(axis=-1)  # the default float: float64 in NumPy and under x64

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -43,7 +44,18 @@ from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
-from glassnet._validation import describe, finite_matrix, positive_int
+from glassnet._validation import (
+    MAX_PARAMETER_BYTES,
+    MAX_POPULATION,
+    Interval,
+    Options,
+    check,
+    describe,
+    finite_matrix,
+    numeric_array,
+    unknown_name,
+)
+from glassnet._xp import namespace
 
 if TYPE_CHECKING:
     from glassnet.training import History
@@ -54,6 +66,8 @@ Params = list[dict[str, Array]]
 __all__ = ["BIAS_MODES", "KERNELS", "Forward", "Layer", "Network", "broadcast_matmul"]
 
 BIAS_MODES = ("neuron", "layer", "none")
+#: The most layers (sizes, input and output included) a network may have.
+MAX_LAYERS = 1000
 
 
 def broadcast_matmul(A: Array, B: Array) -> Array:
@@ -117,13 +131,17 @@ class Layer:
         self._assign("b", value)
 
     def _assign(self, key: str, value: Any) -> None:
+        # checked before anything is written, so a refused value leaves the layer unchanged
         target = self._net.params[self.index][key]
-        value = np.asarray(value)
+        value = numeric_array(value, key)
         if value.shape != target.shape:
             raise ValueError(
                 f"{key}: expected shape {target.shape} for layer {self.index + 1}, got {value.shape}"
             )
-        target[...] = value
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused
+            cast = value.astype(target.dtype)
+        check_finite_parameter(cast, key, self.index + 1)
+        target[...] = cast
 
     @property
     def activation(self) -> _activations.Activation:
@@ -144,12 +162,55 @@ class Layer:
         )
 
 
+def check_finite_parameter(value: Array, key: str, layer: int) -> None:
+    """Refuse NaN or infinity in a parameter array (``key`` of ``layer``, 1-based)."""
+    if not np.isfinite(value).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(
+            f"{key}: expected finite values for layer {layer}, got {value[bad]} at index {bad}"
+        )
+
+
+def _narrowed(a: Array, dtype: np.dtype, argument: str) -> Array:
+    """``a`` as ``dtype``; a value beyond a float32 network's range is refused, not made inf."""
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore"):
+        out = a.astype(dtype)
+    if out.dtype.kind == "f" and not (np.isfinite(out.min()) and np.isfinite(out.max())):
+        row = int(np.argwhere(~np.isfinite(out))[0][0])
+        raise ValueError(
+            f"{argument}: row {row} holds a value beyond {dtype}'s range "
+            f"(+-{np.finfo(dtype).max:.3g}) for this {dtype} network"
+        )
+    return out
+
+
+def _activation(value: Any, argument: str) -> _activations.Activation:
+    """The activation named by ``value``; errors name ``argument`` (activation or output)."""
+    if isinstance(value, _activations.Activation):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{argument}: expected an activation name or an Activation, got {describe(value)}"
+        )
+    if value not in _activations.REGISTRY:
+        raise unknown_name("activation", argument, value, _activations.REGISTRY)
+    return _activations.REGISTRY[value]
+
+
+def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
+    """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
+    n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))
+    return n * population * itemsize
+
+
 def _dtype(dtype: Any) -> np.dtype:
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except Exception:  # np.dtype raises TypeError, ValueError or SyntaxError on junk
         dt = None
-    if dt not in (np.dtype("float64"), np.dtype("float32")):
+    if dt is None or dtype is None or dt not in (np.dtype("float64"), np.dtype("float32")):
         raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
     return dt
 
@@ -201,22 +262,39 @@ class Network:
     ) -> None:
         if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
             raise TypeError(f"sizes: expected a sequence of layer sizes, got {describe(sizes)}")
+        if isinstance(sizes, np.ndarray) and sizes.ndim != 1:
+            raise ValueError(
+                f"sizes: expected a 1-D sequence of layer sizes, got {describe(sizes)}"
+            )
         if len(sizes) < 2:
             raise ValueError(
                 f"sizes: expected at least an input and an output size, got {list(sizes)}"
             )
-        self.sizes = [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        if len(sizes) > MAX_LAYERS:
+            raise ValueError(
+                f"sizes: expected at most {MAX_LAYERS} sizes (glassnet.network.MAX_LAYERS), "
+                f"got {len(sizes)}"
+            )
+        self.sizes = [check(s, f"sizes[{i}]", Interval(int, 1, None)) for i, s in enumerate(sizes)]
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, str | _activations.Activation):
             hidden = [activation] * n_hidden
-        else:
+        elif isinstance(activation, Sequence):
             hidden = list(activation)
             if len(hidden) != n_hidden:
                 raise ValueError(
                     f"activation: expected one name or {n_hidden} (one per hidden layer), "
                     f"got {len(hidden)}"
                 )
-        self.activations = [_activations.get(a) for a in hidden] + [_activations.get(output)]
+        else:
+            raise TypeError(
+                "activation: expected an activation name, an Activation, or a list of them "
+                f"(one per hidden layer), got {describe(activation)}"
+            )
+        self.activations = [
+            _activation(a, "activation" if isinstance(activation, str) else f"activation[{i}]")
+            for i, a in enumerate(hidden)
+        ] + [_activation(output, "output")]
         for act in self.activations[:-1]:
             if act.output_only:
                 raise ValueError(f"activation: {act.name} can only be the output activation")
@@ -225,17 +303,21 @@ class Network:
                 f"output: {self.activations[-1].name} needs at least 2 output units, "
                 f"got {self.sizes[-1]}"
             )
-        if bias not in BIAS_MODES:
-            raise ValueError(f"bias: expected one of {', '.join(BIAS_MODES)}, got {bias!r}")
-        self.bias = bias
+        self.bias = check(bias, "bias", Options(BIAS_MODES))
         self.init = _initializers.get(init)
         self.dtype = _dtype(dtype)
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel: expected one of {', '.join(KERNELS)}, got {kernel!r}")
-        self.kernel = kernel
+        self.kernel = check(kernel, "kernel", Options(KERNELS))
         self._mm = KERNELS[kernel]
 
-        if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str):
+        if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str | bytes):
+            # the length first: seed=range(10**7) must not be walked before it is refused
+            if len(seed) > MAX_POPULATION:
+                raise ValueError(
+                    f"seed: expected at most {MAX_POPULATION} seeds (members of a population), "
+                    f"got {len(seed)}"
+                )
+            if isinstance(seed, np.ndarray) and seed.ndim != 1:
+                raise ValueError(f"seed: expected one seed per member, got {describe(seed)}")
             seeds = [check_seed(s, f"seed[{k}]") for k, s in enumerate(seed)]
             if not seeds:
                 raise ValueError("seed: expected at least one seed for a population, got none")
@@ -244,10 +326,18 @@ class Network:
         else:
             self.seeds = [check_seed(seed)]
             self.population = None
+        need = parameter_bytes(self.sizes, len(self.seeds), self.dtype.itemsize, self.bias)
+        if need > MAX_PARAMETER_BYTES:
+            members = f" for {len(self.seeds)} members" if self.population is not None else ""
+            raise ValueError(
+                f"sizes: the parameters of {self.sizes}{members} would take {need / 2**30:.3g} "
+                f"GiB; glassnet refuses more than {MAX_PARAMETER_BYTES / 2**30:g} GiB "
+                "(glassnet._validation.MAX_PARAMETER_BYTES)"
+            )
 
         weight_shapes = [(i, o) for i, o in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         bias_shapes = [self._bias_shape(o) for o in self.sizes[1:]]
-        drawn = [self.init.draw(s, weight_shapes, bias_shapes) for s in self.seeds]
+        drawn = [self._draw(s, weight_shapes, bias_shapes) for s in self.seeds]
         self.params: Params = []
         for l in range(len(weight_shapes)):
             layer = {"W": self._stack([w[l] for w, _ in drawn])}
@@ -257,6 +347,28 @@ class Network:
         self.layers = [Layer(self, l) for l in range(len(self.params))]
 
     # --- structure -----------------------------------------------------------------------
+
+    def _draw(self, seed: int, weight_shapes: list, bias_shapes: list) -> tuple[list, list]:
+        """One member's initial parameters, checked: an initializer may be user-made."""
+        weights, biases = self.init.draw(seed, weight_shapes, bias_shapes)
+        for kind, got, want in (("W", weights, weight_shapes), ("b", biases, bias_shapes)):
+            if len(got) != len(want):
+                raise ValueError(
+                    f"init: {self.init.name} drew {len(got)} {kind} arrays, expected {len(want)}"
+                )
+            for l, (a, shape) in enumerate(zip(got, want, strict=True), start=1):
+                if shape is None:
+                    continue
+                if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype.kind not in "iuf":
+                    raise ValueError(
+                        f"init: {self.init.name} drew {describe(a)} for layer {l} {kind}, "
+                        f"expected a real array of shape {shape}"
+                    )
+                if not np.isfinite(a).all():
+                    raise ValueError(
+                        f"init: {self.init.name} drew NaN or infinity for layer {l} {kind}"
+                    )
+        return weights, biases
 
     def _bias_shape(self, n_out: int) -> tuple[int, int] | None:
         return {"neuron": (1, n_out), "layer": (1, 1), "none": None}[self.bias]
@@ -305,8 +417,7 @@ class Network:
         """Member ``k`` of a population, as an independent single network."""
         if self.population is None:
             raise ValueError("member: this is a single network, not a population")
-        if not -self.population <= k < self.population:
-            raise ValueError(f"k: expected a member index below {self.population}, got {k}")
+        k = check(k, "k", Interval(int, -self.population, self.population - 1))
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
         new.population = None
@@ -317,9 +428,15 @@ class Network:
 
     # --- checking what comes in ----------------------------------------------------------
 
+    def _loss(self, loss: Any) -> _losses.Loss:
+        """The loss named by ``loss``, checked against this network's output activation."""
+        loss = _losses.get(loss)
+        _losses.check_pairing(loss, self.activations[-1])
+        return loss
+
     def _inputs(self, X: Any, argument: str = "X") -> Array:
         X = finite_matrix(X, argument, columns=self.sizes[0])
-        return X.astype(self.dtype, copy=False)
+        return _narrowed(X, self.dtype, argument)
 
     def _targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
         """Check ``y`` against the output layer and the loss.
@@ -327,16 +444,23 @@ class Network:
         ``y`` has the output's shape ``(n_samples, n_out)``. With more than one output unit,
         integer class labels of shape ``(n_samples,)`` are accepted and become one-hot rows.
         """
-        y = np.asarray(y)
+        y = numeric_array(y, argument)
         n_out = self.sizes[-1]
-        if y.ndim == 1 and n_out > 1 and y.dtype.kind in "iub":
+        if y.ndim == 1 and n_out > 1 and y.dtype.kind == "b":
+            # True/False are no class numbers: [True, True, True] would read as classes 1, 1, 1
+            # of a binary task, but this network has n_out > 1 outputs
+            raise TypeError(
+                f"{argument}: expected class labels 0..{n_out - 1} (integers) or one-hot rows "
+                f"(n_samples, {n_out}) for {n_out} outputs, got booleans"
+            )
+        if y.ndim == 1 and n_out > 1 and y.dtype.kind in "iu":
             if y.size and (y.min() < 0 or y.max() >= n_out):
                 raise ValueError(
                     f"{argument}: class labels must be in 0..{n_out - 1} for {n_out} outputs, "
                     f"got {y.min()}..{y.max()}"
                 )
             y = np.eye(n_out, dtype=self.dtype)[y]
-        y = finite_matrix(y, argument, columns=n_out).astype(self.dtype, copy=False)
+        y = _narrowed(finite_matrix(y, argument, columns=n_out), self.dtype, argument)
         if y.shape[0] != n_rows:
             raise ValueError(f"{argument}: expected {n_rows} rows to match X, got {y.shape[0]}")
         loss.check_targets(y, argument)
@@ -350,7 +474,7 @@ class Network:
         for act, p in zip(self.activations, params, strict=True):
             zl = self._mm(a[-1], p["W"])  # z = a_prev W + b
             if "b" in p:
-                zl += p["b"]
+                zl = zl + p["b"]
             z.append(zl)
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
@@ -377,6 +501,7 @@ class Network:
             delta = fused.delta(z[-1], a[-1], y, weight)
         else:  # delta^(L) = dC/da^(L) * f'(z^(L))
             delta = self.activations[-1].backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
+        xp = namespace(delta)
         L = len(params)
         grads: Params = [{} for _ in range(L)]
         deltas: list[Array | None] = [None] * (L + 1)
@@ -387,9 +512,9 @@ class Network:
             # einsum sums the same way for one network and for each member, and is several
             # times faster than sum(axis=-2) over a population's middle axis
             if self.bias == "neuron":  # dC/db = sum over samples of delta
-                g["b"] = np.einsum("...nj->...j", delta)[..., None, :]
+                g["b"] = xp.einsum("...nj->...j", delta)[..., None, :]
             elif self.bias == "layer":  # ... and over the layer's units
-                g["b"] = np.einsum("...nj->...", delta)[..., None, None]
+                g["b"] = xp.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
                 delta = act.backprop(z[l - 1], a[l - 1], self._mm(delta, params[l - 1]["W"].mT))
@@ -419,7 +544,9 @@ class Network:
             ``deltas[l] = dC/dz^(l)``, shape ``(n_samples, n_l)`` (``(P, ...)`` for a
             population); ``deltas[0]`` is ``None``.
         """
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
+        if not isinstance(fwd, Forward):
+            raise TypeError(f"fwd: expected the Forward of net.forward(X), got {describe(fwd)}")
         y = self._targets(y, loss, fwd.a[0].shape[-2])
         return self._backward(fwd, y, loss, self.params)
 
@@ -429,7 +556,7 @@ class Network:
 
     def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
         """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         value = self._loss_value(self._forward(X, self.params), y, loss)
@@ -439,7 +566,7 @@ class Network:
         self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Any, Params]:
         """The cost and its gradients from one forward and one backward pass."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         fwd = self._forward(X, self.params)
@@ -449,7 +576,7 @@ class Network:
 
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
         """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
-        loss = _losses.get(loss)
+        loss = self._loss(loss)
         X = self._inputs(X)
         y = self._targets(y, loss, X.shape[0])
         return self._backward(self._forward(X, self.params), y, loss, self.params)[0]
@@ -469,11 +596,11 @@ class Network:
 
         return trace(self, X, y, **kwargs)
 
-    def save(self, path: Any) -> None:
-        """Write a model file; see :func:`glassnet.modelfile.save`."""
+    def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
+        """Write a model file (``extra``: JSON data kept with it); see :func:`glassnet.modelfile.save`."""
         from glassnet.modelfile import save
 
-        save(self, path)
+        save(self, path, extra)
 
     # Pickling: activations and initializers hold functions, so a pickle stores their
     # registered names and the parameters, and looks the names up again when loaded.
@@ -498,6 +625,34 @@ class Network:
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]
         self.layers = [Layer(self, l) for l in range(len(self.params))]
+        self.check_params()
+
+    def check_params(self) -> None:
+        """Raise ``ValueError`` unless every parameter array has its layer's shape and dtype and
+        holds only finite numbers.
+
+        Layer's ``W`` and ``b`` setters check what they are given; this catches what was
+        written into :attr:`params` directly (``net.params[0]["W"][0, 0] = np.nan``). Saving a
+        model file and unpickling run it.
+        """
+        lead = () if self.population is None else (self.population,)
+        if not isinstance(self.params, list) or len(self.params) != len(self.sizes) - 1:
+            raise ValueError(f"params: expected {len(self.sizes) - 1} layers of parameters")
+        for l, (layer, n_in, n_out) in enumerate(
+            zip(self.params, self.sizes[:-1], self.sizes[1:], strict=True), start=1
+        ):
+            bias = self._bias_shape(n_out)
+            want = {"W": (*lead, n_in, n_out), **({} if bias is None else {"b": (*lead, *bias)})}
+            if not isinstance(layer, dict) or set(layer) != set(want):
+                raise ValueError(f"params: layer {l} must hold {sorted(want)}")
+            for key, shape in want.items():
+                a = layer[key]
+                if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != self.dtype:
+                    raise ValueError(
+                        f"params: layer {l} {key} is {describe(a)}, expected shape {shape} and "
+                        f"dtype {self.dtype}"
+                    )
+                check_finite_parameter(a, key, l)
 
     # Jupyter's display hooks. They are the engine's only reference to a face, made lazily
     # when a notebook asks to show the object, so importing the engine never imports

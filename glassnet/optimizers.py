@@ -1,48 +1,70 @@
-r"""Optimizers in the optax shape, and learning-rate schedules.
+r"""Optimizers in the optax shape: small gradient transformations, chained.
 
-An optimizer is a pair of pure functions::
+A *transformation* is a pair of pure functions::
+
+    state = t.init(params)
+    updates, state = t.update(updates, state, params)
+
+and an :class:`Optimizer` is a named chain of them whose last member turns the (transformed)
+gradient into the step that is *added* to the parameters::
 
     state = opt.init(params)
-    steps, state = opt.update(grads, state, params)   # params needed by adamw only
-    params = params + steps                            # p <- p + step
+    steps, state = opt.update(grads, state, params)
+    params = params + steps                              # p <- p + step
+
+Plain gradient descent, the paper's rule ``W <- W - eta dC/dW``, is the one transformation
+:func:`scale_by_learning_rate`: ``step = -eta g``. Adam is :func:`scale_by_adam` then the
+learning rate; AdamW is Adam, then :func:`add_decayed_weights`, then the learning rate, exactly
+as optax composes ``adamw``.
 
 ``params``, ``grads`` and ``steps`` share one structure: a list with one dict per layer,
-``{"W": ..., "b": ...}``. Plain gradient descent, the paper's rule ``W <- W - eta dC/dW``, is
-``step = -eta * g``. A learning rate is a number, or for a population an array that broadcasts
-against the parameters (one rate per member, shape ``(P, 1, 1)``). A schedule multiplies it by a
-factor that depends on the update count.
+``{"W": ..., "b": ...}``. A learning rate is a number, or for a population an array that
+broadcasts against the parameters (one rate per member, shape ``(P, 1, 1)``). A schedule
+multiplies it by a factor that depends on the update count. Every formula takes its functions
+from the arrays' namespace (:mod:`glassnet._xp`), so the same code runs in the NumPy loop and in
+the compiled program, where counts are traced integers.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import numpy as np
+from glassnet._validation import describe, positive_float, positive_int, unknown_name
+from glassnet._xp import namespace
 
-from glassnet._validation import positive_float, positive_int, unknown_name
-
-Array = np.ndarray
+Array = Any  # a NumPy or a JAX array
 Tree = list[dict[str, Array]]
-Schedule = Callable[[int], float]
+Schedule = Callable[[Any], Any]
 
 __all__ = [
     "DEFAULT_LR",
     "REGISTRY",
+    "SCHEDULES",
     "AdamState",
-    "GDState",
+    "EmptyState",
     "MomentumState",
     "Optimizer",
     "RMSPropState",
+    "ScaleState",
+    "Transformation",
     "adam",
     "adamw",
+    "add_decayed_weights",
+    "chain",
     "gd",
     "get",
+    "heavy_ball",
     "momentum",
     "names",
     "nesterov",
+    "register",
     "rmsprop",
+    "scale_by_adam",
+    "scale_by_learning_rate",
+    "scale_by_rms",
     "schedule",
     "tree_map",
 ]
@@ -50,64 +72,102 @@ __all__ = [
 
 def tree_map(f: Callable[..., Array], *trees: Tree) -> Tree:
     """Apply ``f`` leaf by leaf to trees of the parameter structure."""
+    # one and two trees written out: the NumPy loop maps a few small arrays per step, where
+    # a generic comprehension costs as much as the arithmetic
+    if len(trees) == 1:
+        return [{k: f(v) for k, v in layer.items()} for layer in trees[0]]
+    if len(trees) == 2:
+        return [{k: f(v, other[k]) for k, v in a.items()} for a, other in zip(*trees, strict=True)]
     return [{k: f(*(t[i][k] for t in trees)) for k in layer} for i, layer in enumerate(trees[0])]
 
 
 def _zeros(params: Tree) -> Tree:
-    return tree_map(np.zeros_like, params)
+    return tree_map(lambda p: namespace(p).zeros_like(p), params)
+
+
+class Transformation(NamedTuple):
+    """``init(params) -> state``; ``update(updates, state, params=None) -> (updates, state)``."""
+
+    init: Callable[[Tree], Any]
+    update: Callable[..., tuple[Tree, Any]]
 
 
 class Optimizer(NamedTuple):
-    """``init(params) -> state``; ``update(grads, state, params=None) -> (steps, state)``."""
+    """A named gradient transformation whose output is the step added to the parameters."""
 
     name: str
     init: Callable[[Tree], Any]
     update: Callable[..., tuple[Tree, Any]]
 
 
-class GDState(NamedTuple):
-    count: int  # type: ignore[assignment]  # optax's name; shadows tuple.count
+class EmptyState(NamedTuple):
+    """The state of a transformation that keeps none."""
+
+
+class ScaleState(NamedTuple):
+    count: Any  # optax's name; shadows tuple.count
 
 
 class MomentumState(NamedTuple):
-    count: int  # type: ignore[assignment]
+    count: Any
     velocity: Tree
 
 
 class RMSPropState(NamedTuple):
-    count: int  # type: ignore[assignment]
     mean_square: Tree
 
 
 class AdamState(NamedTuple):
-    count: int  # type: ignore[assignment]
+    count: Any
     m: Tree
     v: Tree
 
 
-def _rate(lr: float | Array, schedule: Schedule | None, count: int) -> float | Array:
+def chain(*transformations: Transformation) -> Transformation:
+    """Apply ``transformations`` one after the other; the state is the tuple of their states."""
+
+    def init(params: Tree) -> tuple[Any, ...]:
+        return tuple(t.init(params) for t in transformations)
+
+    def update(updates: Tree, state: tuple[Any, ...], params: Tree | None = None):
+        new_state = []
+        for t, s in zip(transformations, state, strict=True):
+            updates, s = t.update(updates, s, params)
+            new_state.append(s)
+        return updates, tuple(new_state)
+
+    return Transformation(init, update)
+
+
+def _rate(lr: Any, schedule: Schedule | None, count: Any) -> Any:
     return lr if schedule is None else lr * schedule(count)
 
 
-def gd(lr: float | Array = 0.1, schedule: Schedule | None = None) -> Optimizer:
-    r"""Plain gradient descent: ``step = -eta dC/dW``."""
+def scale_by_learning_rate(lr: Any, schedule: Schedule | None = None) -> Transformation:
+    r"""``step = -eta_t u``, with ``eta_t = eta * schedule(t)`` at update ``t``."""
 
-    def init(params: Tree) -> GDState:
-        return GDState(0)
+    def init(params: Tree) -> ScaleState:
+        return ScaleState(0)
 
-    def update(grads: Tree, state: GDState, params: Tree | None = None):
-        eta = _rate(lr, schedule, state.count)
-        return [{k: -eta * g for k, g in layer.items()} for layer in grads], GDState(
-            state.count + 1
-        )
+    def update(updates: Tree, state: ScaleState, params: Tree | None = None):
+        eta = lr if schedule is None else lr * schedule(state.count)
+        # written out: the paper's step for a few small arrays costs no more than its arithmetic
+        steps = [{k: -eta * u for k, u in layer.items()} for layer in updates]
+        return steps, ScaleState(state.count + 1)
 
-    return Optimizer("gd", init, update)
+    return Transformation(init, update)
 
 
-def _heavy_ball(
-    name: str, lr: float | Array, beta: float, schedule: Schedule | None, nesterov: bool
-) -> Optimizer:
-    # momentum and nesterov share the velocity; they differ only in the step taken from it
+def heavy_ball(
+    lr: Any, beta: float, schedule: Schedule | None = None, nesterov: bool = False
+) -> Transformation:
+    r"""Momentum with the learning rate inside the velocity, as scikit-learn's MLP has it.
+
+    ``v <- beta v - eta_t g``; ``step = v`` (heavy ball) or ``step = beta v - eta_t g``
+    (Nesterov). With a schedule this differs from optax's ``trace`` followed by a scale: the
+    rate of each update stays in the velocity.
+    """
+
     def init(params: Tree) -> MomentumState:
         return MomentumState(0, _zeros(params))
 
@@ -117,129 +177,218 @@ def _heavy_ball(
         steps = tree_map(lambda v, g: beta * v - eta * g, v, grads) if nesterov else v
         return steps, MomentumState(state.count + 1, v)
 
-    return Optimizer(name, init, update)
+    return Transformation(init, update)
 
 
-def momentum(
-    lr: float | Array = 0.1, beta: float = 0.9, schedule: Schedule | None = None
-) -> Optimizer:
-    r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
-    return _heavy_ball("momentum", lr, beta, schedule, nesterov=False)
-
-
-def nesterov(
-    lr: float | Array = 0.1, beta: float = 0.9, schedule: Schedule | None = None
-) -> Optimizer:
-    r"""Nesterov momentum: ``v <- beta v - eta g``; ``step = beta v - eta g``."""
-    return _heavy_ball("nesterov", lr, beta, schedule, nesterov=True)
-
-
-def rmsprop(
-    lr: float | Array = 0.001,
-    rho: float = 0.9,
-    eps: float = 1e-8,
-    schedule: Schedule | None = None,
-) -> Optimizer:
-    r"""RMSProp: ``s <- rho s + (1 - rho) g^2``; ``step = -eta g / (sqrt(s) + eps)``."""
+def scale_by_rms(rho: float = 0.9, eps: float = 1e-8) -> Transformation:
+    r"""``s <- rho s + (1 - rho) g^2``; ``u = g / (sqrt(s) + eps)``."""
 
     def init(params: Tree) -> RMSPropState:
-        return RMSPropState(0, _zeros(params))
+        return RMSPropState(_zeros(params))
 
     def update(grads: Tree, state: RMSPropState, params: Tree | None = None):
-        eta = _rate(lr, schedule, state.count)
         s = tree_map(lambda s, g: rho * s + (1 - rho) * g * g, state.mean_square, grads)
-        steps = tree_map(lambda s, g: -eta * g / (np.sqrt(s) + eps), s, grads)
-        return steps, RMSPropState(state.count + 1, s)
+        u = tree_map(lambda s, g: g / (namespace(s).sqrt(s) + eps), s, grads)
+        return u, RMSPropState(s)
 
-    return Optimizer("rmsprop", init, update)
+    return Transformation(init, update)
 
 
-def adam(
-    lr: float | Array = 0.001,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    schedule: Schedule | None = None,
-) -> Optimizer:
-    r"""Adam, with bias correction; ``weight_decay > 0`` makes it AdamW.
+def scale_by_adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Transformation:
+    r"""Adam's direction, with bias correction (Kingma and Ba, algorithm 1).
 
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
-    ``step = -eta (m_hat / (sqrt(v_hat) + eps) + lambda W)`` with ``m_hat = m / (1 - b1^t)``,
-    ``v_hat = v / (1 - b2^t)``; the decoupled decay ``lambda W`` applies to weights, not biases.
+    ``u = m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1^t)``,
+    ``v_hat = v / (1 - b2^t)`` at update ``t = 1, 2, ...``.
     """
-    name = "adamw" if weight_decay else "adam"
 
     def init(params: Tree) -> AdamState:
         return AdamState(0, _zeros(params), _zeros(params))
 
     def update(grads: Tree, state: AdamState, params: Tree | None = None):
         t = state.count + 1
-        eta = _rate(lr, schedule, state.count)
         c1, c2 = 1 - beta1**t, 1 - beta2**t
-        m_tree, v_tree, steps = [], [], []
+        m_tree, v_tree, u_tree = [], [], []
         for g_layer, m_layer, v_layer in zip(grads, state.m, state.v, strict=True):
-            m_new, v_new, s_new = {}, {}, {}
+            m_new, v_new, u_new = {}, {}, {}
             for k, g in g_layer.items():
-                # one pass per array, updating fresh arrays in place: fewer temporaries
-                m = m_layer[k] * beta1
+                # Augmented assignments update the fresh arrays in place in NumPy (fewer
+                # temporaries) and make new ones in JAX, whose arrays are immutable.
+                m = beta1 * m_layer[k]
                 m += (1 - beta1) * g  # m <- b1 m + (1 - b1) g
                 g2 = g * g
                 g2 *= 1 - beta2
-                v = v_layer[k] * beta2
+                v = beta2 * v_layer[k]
                 v += g2  # v <- b2 v + (1 - b2) g^2
-                den = np.sqrt(v)
-                den *= 1 / math.sqrt(c2)
+                den = namespace(v).sqrt(v)
+                den *= c2**-0.5
                 den += eps  # sqrt(v_hat) + eps
-                step = m * (-eta / c1)
-                step /= den  # -eta m_hat / (sqrt(v_hat) + eps)
-                m_new[k], v_new[k], s_new[k] = m, v, step
+                u = m / c1
+                u /= den  # m_hat / (sqrt(v_hat) + eps)
+                m_new[k], v_new[k], u_new[k] = m, v, u
             m_tree.append(m_new)
             v_tree.append(v_new)
-            steps.append(s_new)
-        if weight_decay:
-            if params is None:
-                raise ValueError("params: adamw needs the parameters to decay the weights")
-            for step_layer, layer in zip(steps, params, strict=True):
-                step_layer["W"] = step_layer["W"] - eta * weight_decay * layer["W"]
-        return steps, AdamState(t, m_tree, v_tree)
+            u_tree.append(u_new)
+        return u_tree, AdamState(t, m_tree, v_tree)
 
-    return Optimizer(name, init, update)
+    return Transformation(init, update)
 
 
+def add_decayed_weights(weight_decay: float) -> Transformation:
+    r"""``u <- u + lambda W`` for the weights (not the biases): decoupled weight decay."""
+
+    def init(params: Tree) -> EmptyState:
+        return EmptyState()
+
+    def update(updates: Tree, state: EmptyState, params: Tree | None = None):
+        if params is None:
+            raise ValueError("params: weight decay needs the parameters to decay the weights")
+        out = [
+            {k: (u + weight_decay * p[k] if k == "W" else u) for k, u in layer.items()}
+            for layer, p in zip(updates, params, strict=True)
+        ]
+        return out, state
+
+    return Transformation(init, update)
+
+
+def _named(name: str, *transformations: Transformation) -> Optimizer:
+    t = transformations[0] if len(transformations) == 1 else chain(*transformations)
+    return Optimizer(name, t.init, t.update)
+
+
+# --- the named optimizers ----------------------------------------------------------------------
+
+REGISTRY: dict[str, Callable[..., Optimizer]] = {}
+DEFAULT_LR: dict[str, float] = {}
+
+
+def register(
+    name: str, default_lr: float
+) -> Callable[[Callable[..., Optimizer]], Callable[..., Optimizer]]:
+    """Register an optimizer builder ``builder(lr, **options) -> Optimizer`` under ``name``.
+
+    The builder's keyword arguments (other than ``lr`` and ``schedule``) are its options,
+    accepted by :func:`get` and ``fit(..., optimizer_options=...)``.
+    """
+
+    def decorate(builder: Callable[..., Optimizer]) -> Callable[..., Optimizer]:
+        REGISTRY[name] = builder
+        DEFAULT_LR[name] = default_lr
+        return builder
+
+    return decorate
+
+
+def _unit_interval(value: Any, argument: str) -> float:
+    # decay rates must lie in [0, 1): 1 never forgets, and more makes the average grow
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{argument}: expected a number in [0, 1), got {describe(value)}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{argument}: expected a number in [0, 1), got {value}")
+    return float(value)
+
+
+def _lr(lr: Any) -> Any:
+    # a number is checked here; an array of per-member rates or a traced value is fit's to check
+    if isinstance(lr, int | float) or lr is None:
+        return positive_float(lr, "lr")
+    return lr
+
+
+@register("gd", default_lr=0.1)
+def gd(lr: Any = 0.1, schedule: Schedule | None = None) -> Optimizer:
+    r"""Plain gradient descent: ``step = -eta dC/dW``."""
+    return _named("gd", scale_by_learning_rate(_lr(lr), schedule))
+
+
+@register("momentum", default_lr=0.1)
+def momentum(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
+    r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
+    return _named("momentum", heavy_ball(_lr(lr), _unit_interval(beta, "beta"), schedule))
+
+
+@register("nesterov", default_lr=0.1)
+def nesterov(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
+    r"""Nesterov momentum: ``v <- beta v - eta g``; ``step = beta v - eta g``."""
+    b = _unit_interval(beta, "beta")
+    return _named("nesterov", heavy_ball(_lr(lr), b, schedule, nesterov=True))
+
+
+@register("rmsprop", default_lr=0.001)
+def rmsprop(
+    lr: Any = 0.001, rho: float = 0.9, eps: float = 1e-8, schedule: Schedule | None = None
+) -> Optimizer:
+    r"""RMSProp: ``s <- rho s + (1 - rho) g^2``; ``step = -eta g / (sqrt(s) + eps)``."""
+    return _named(
+        "rmsprop",
+        scale_by_rms(_unit_interval(rho, "rho"), positive_float(eps, "eps")),
+        scale_by_learning_rate(_lr(lr), schedule),
+    )
+
+
+@register("adam", default_lr=0.001)
+def adam(
+    lr: Any = 0.001,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    schedule: Schedule | None = None,
+) -> Optimizer:
+    r"""Adam: ``step = -eta m_hat / (sqrt(v_hat) + eps)`` (see :func:`scale_by_adam`).
+
+    ``weight_decay > 0`` chains :func:`add_decayed_weights` before the learning rate, which
+    makes it AdamW: ``step = -eta (m_hat / (sqrt(v_hat) + eps) + lambda W)``.
+    """
+    direction = scale_by_adam(
+        _unit_interval(beta1, "beta1"), _unit_interval(beta2, "beta2"), positive_float(eps, "eps")
+    )
+    decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
+    rate = scale_by_learning_rate(_lr(lr), schedule)
+    if decay:
+        return _named("adamw", direction, add_decayed_weights(decay), rate)
+    return _named("adam", direction, rate)
+
+
+@register("adamw", default_lr=0.001)
 def adamw(
-    lr: float | Array = 0.001,
+    lr: Any = 0.001,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
     weight_decay: float = 0.01,
     schedule: Schedule | None = None,
 ) -> Optimizer:
-    """Adam with decoupled weight decay (Loshchilov and Hutter)."""
+    """Adam with decoupled weight decay (Loshchilov and Hutter): Adam, decay, learning rate."""
     return adam(lr, beta1, beta2, eps, positive_float(weight_decay, "weight_decay"), schedule)
 
 
-REGISTRY: dict[str, Callable[..., Optimizer]] = {
-    "gd": gd,
-    "momentum": momentum,
-    "nesterov": nesterov,
-    "rmsprop": rmsprop,
-    "adam": adam,
-    "adamw": adamw,
-}
-
-DEFAULT_LR = {"gd": 0.1, "momentum": 0.1, "nesterov": 0.1, "rmsprop": 0.001, "adam": 0.001,
-              "adamw": 0.001}  # fmt: skip
+def options(name: str) -> tuple[str, ...]:
+    """The option names the optimizer ``name`` accepts (besides ``lr`` and ``schedule``)."""
+    params = inspect.signature(REGISTRY[name]).parameters
+    return tuple(p for p in params if p not in ("lr", "schedule"))
 
 
-def get(name: str | Optimizer, lr: float | Array | None = None, **kwargs: Any) -> Optimizer:
-    """Build an optimizer by name (an :class:`Optimizer` is returned as is)."""
+def get(name: str | Optimizer, lr: Any = None, **kwargs: Any) -> Optimizer:
+    """Build an optimizer by name (an :class:`Optimizer` is returned as is).
+
+    Unknown options are refused with the list of the optimizer's own; every option's value is
+    checked by the builder.
+    """
     if isinstance(name, Optimizer):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"optimizer: expected a name or an Optimizer, got {name!r}")
+        raise TypeError(f"optimizer: expected a name or an Optimizer, got {describe(name)}")
     if name not in REGISTRY:
         raise unknown_name("optimizer", "optimizer", name, REGISTRY)
+    valid = options(name)
+    for key in kwargs:
+        if key not in valid and key != "schedule":
+            raise ValueError(
+                f"optimizer_options: {name} has no option {key!r}; "
+                f"expected {', '.join(valid) or 'none'}"
+            )
     return REGISTRY[name](DEFAULT_LR[name] if lr is None else lr, **kwargs)
 
 
@@ -251,6 +400,11 @@ def names() -> list[str]:
 # --- schedules -------------------------------------------------------------------------------
 
 SCHEDULES = ("constant", "step", "exponential", "cosine")
+
+
+def _cos(x: Any) -> Any:
+    # math.cos on Python numbers keeps the NumPy loop's numbers what they always were
+    return math.cos(x) if isinstance(x, int | float) else namespace(x).cos(x)
 
 
 def schedule(
@@ -275,7 +429,7 @@ def schedule(
     """
     if name is None or callable(name):
         return name
-    if name not in SCHEDULES:
+    if not isinstance(name, str) or name not in SCHEDULES:
         raise unknown_name("schedule", "schedule", name, SCHEDULES)
     epochs = positive_int(epochs, "epochs")
     spe = positive_int(steps_per_epoch, "steps_per_epoch")
@@ -288,5 +442,5 @@ def schedule(
     if name == "exponential":
         g = 0.01 ** (1 / epochs) if gamma is None else positive_float(gamma, "gamma")
         return lambda t: g ** (t // spe)
-    m = float(min_factor)
-    return lambda t: m + (1 - m) * (1 + math.cos(math.pi * (t // spe) / epochs)) / 2
+    m = positive_float(min_factor, "min_factor", allow_zero=True)
+    return lambda t: m + (1 - m) * (1 + _cos(math.pi * (t // spe) / epochs)) / 2

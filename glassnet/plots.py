@@ -55,6 +55,7 @@ Array = np.ndarray
 __all__ = [
     "ParamRecorder",
     "animate_training",
+    "chain_graph",
     "decision_boundary",
     "gradient_flow",
     "history_figure",
@@ -315,6 +316,14 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
                         ha="center", va="top", fontsize=7)  # fmt: skip
 
     size = max(120.0, 900.0 / max(height / 3, 1))
+    # small multiples (a population): keep a node's diameter under 0.6 of the spacing between
+    # nodes, so nodes never cover the layer titles above them or each other
+    top = (height - 1) / 2 + 1.6
+    bottom = (bias_y - 0.7) if has_bias else -(height - 1) / 2 - 0.7
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches() * 72
+    per_unit = min(box.height * fig_h / (top - bottom), box.width * fig_w / (L + 0.9))
+    size = min(size, (0.6 * per_unit) ** 2)
     for i, rows in enumerate(shown):
         xs = [i] * len(rows)
         ys = [ypos(i, r) for r in range(len(rows))]
@@ -326,7 +335,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         else:
             colours = ["0.85"] * len(rows)
         ax.scatter(xs, ys, s=size, c=colours, edgecolors="0.2", linewidths=0.8, zorder=4)
-        if a is not None and (labels or height <= 8):
+        if a is not None and (labels or height <= 8) and size >= 22.0**2:  # text fits a node
             for x0, y0, r in zip(xs, ys, rows, strict=True):
                 ax.annotate(_fmt(float(a[r])), (x0, y0), ha="center", va="center",
                             fontsize=6 if height > 4 else 7, zorder=5)  # fmt: skip
@@ -338,8 +347,6 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         ax.annotate(f"layer {i} ({kind}){act}", (i, (height - 1) / 2 + 0.55), ha="center",
                     va="bottom", fontsize=7)  # fmt: skip
     ax.set_xlim(-0.45, L + 0.45)
-    top = (height - 1) / 2 + 1.6
-    bottom = (bias_y - 0.7) if has_bias else -(height - 1) / 2 - 0.7
     ax.set_ylim(bottom, top)
     ax.set_axis_off()
 
@@ -376,8 +383,9 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     if kind == "binary":
         ax.imshow(out[..., 0], extent=extent, cmap=_cmap(), vmin=0, vmax=1, origin="upper",
                   aspect="auto", interpolation="bilinear", alpha=0.7)  # fmt: skip
-        xs = np.linspace(x0, x1, grid.res)
-        ys = np.linspace(y0, y1, grid.res)
+        # the cells' centres, where grids.plane_inputs evaluated the network (not their edges)
+        xs = x0 + (np.arange(grid.res) + 0.5) * (x1 - x0) / grid.res
+        ys = y0 + (np.arange(grid.res) + 0.5) * (y1 - y0) / grid.res
         if np.nanmin(out) < 0.5 < np.nanmax(out):
             ax.contour(xs, ys, out[::-1, :, 0], levels=[0.5], colors="k", linewidths=1.2)
         if points:
@@ -408,6 +416,23 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.tick_params(labelsize=7)
+
+
+def _label_boundary(ax, kind: str, L: int, n_out: int) -> None:
+    """Axis names, a legend of the classes and a colour bar for the output map."""
+    from matplotlib.patches import Patch
+
+    ax.set_xlabel("$x_1$ (input 1)", fontsize=8)
+    ax.set_ylabel("$x_2$ (input 2)", fontsize=8)
+    if kind == "binary":
+        bar = ax.figure.colorbar(ax.images[0], ax=ax, fraction=0.046, pad=0.02)
+        bar.set_label(f"$a^{{({L})}}$ (output)", fontsize=7)
+        bar.ax.tick_params(labelsize=6)
+        ax.legend(loc="upper right", fontsize=6, framealpha=0.8)
+    elif kind == "multiclass":
+        handles = [Patch(facecolor=f"C{c % 10}", alpha=0.6, edgecolor="k", lw=0.5,
+                         label=f"class {c}") for c in range(n_out)]  # fmt: skip
+        ax.legend(handles=handles, loc="upper right", fontsize=6, framealpha=0.8)
 
 
 def decision_boundary(
@@ -490,7 +515,7 @@ def decision_boundary(
     one = _single(net, members[0])
     grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill)
     if show_units:
-        outer = GridSpec(1, 2, figure=fig, width_ratios=[4.0, 0.95 * cols], wspace=0.12)
+        outer = GridSpec(1, 2, figure=fig, width_ratios=[4.0, 0.95 * cols], wspace=0.3)
         gs = outer[0, 1].subgridspec(n_hidden, cols, wspace=0.08, hspace=0.35)
         main = fig.add_subplot(outer[0, 0])
     else:
@@ -506,6 +531,7 @@ def decision_boundary(
         name = "feature 3" if Xa.shape[1] == 3 else f"features 3..{Xa.shape[1]}"
         title += f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held fixed"
     main.set_title(title, fontsize=8)
+    _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1])
     if show_units:
         ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill)
         for l in range(1, n_hidden + 1):
@@ -525,7 +551,7 @@ def decision_boundary(
             if a.shape[-1] > cols:
                 ax.annotate(f"+{a.shape[-1] - cols}", (1.02, 0.5), xycoords="axes fraction",
                             fontsize=6, va="center")  # fmt: skip
-        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.08)
+        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.12)
     else:
         _tight(fig)
     return fig
@@ -1117,3 +1143,113 @@ def history_html(history: History) -> str:
         + _img(history_png(history))
         + "</div>"
     )
+
+
+# --- the chain rule, one scalar at a time (issue 15, the docs member's) ---------------------
+
+CHAIN_COLOURS = {"input": "#dbe9f6", "weight": "#fde3c8", "bias": "#fde3c8", "target": "#eeeeee",
+                 "product": "white", "sum": "white", "activation": "#e3f1df", "loss": "#f6d5d5"}  # fmt: skip
+
+
+def _math_label(label: str) -> str:
+    """``W^(1)_12`` as mathtext, ``$W^{(1)}_{12}$``."""
+    import re
+
+    label = re.sub(r"(\w)\^\((\d+)\)_(\d+)", r"$\1^{(\2)}_{\3}$", label)
+    label = re.sub(r"(\w)\^\((\d+)\)(?![_}])", r"$\1^{(\2)}$", label)
+    return re.sub(r"^(x|y)_(\d+)$", r"$\1_{\2}$", label)
+
+
+def _chain_levels(c: Any) -> dict[str, int]:
+    """Columns of the chain graph: each operation one step right of its furthest operand;
+    a parameter or target one step left of the operation that uses it."""
+    ins: dict[str, list[str]] = {n.id: [] for n in c.nodes}
+    for e in c.edges:
+        ins[e.target].append(e.source)
+    level: dict[str, int] = {}
+    for n in c.nodes:  # nodes come in forward order: operands first
+        level[n.id] = 0 if n.op is None else 1 + max(level[i] for i in ins[n.id])
+    for n in c.nodes:
+        if n.op is None and n.kind != "input":
+            level[n.id] = min(level[e.target] for e in c.uses(n.id)) - 1
+    return level
+
+
+def chain_graph(
+    chain: Any,
+    *,
+    locals: bool | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    r"""The chain rule of one sample as a graph (micrograd's ``draw_dot``).
+
+    Every scalar of :func:`glassnet.trace.chain` is a box with its name, the operation that
+    made it (``*``, ``+``, the activation, the cost), its value and its gradient ``dC/d(node)``;
+    arrows go from operands to results. Reading right to left is backpropagation: a box's
+    gradient is the sum over its outgoing arrows of the arrow's local derivative times the
+    gradient at the arrow's head.
+
+    Parameters
+    ----------
+    chain : glassnet.trace.Chain
+        From ``glassnet.trace.chain(net, X, y, loss=...)``.
+    locals : bool, optional
+        Write each arrow's local derivative on it (default: when there are at most 40 arrows).
+    figsize : (width, height), optional
+        Default: 1.9 inches per column and 0.62 per box of the fullest column.
+    dpi : float
+
+    Returns
+    -------
+    Figure
+    """
+    level = _chain_levels(chain)
+    columns: dict[int, list[str]] = {}
+    for n in chain.nodes:
+        columns.setdefault(level[n.id], []).append(n.id)
+    first = min(columns)
+    n_cols = max(columns) - first + 1
+    height = max(len(v) for v in columns.values())
+    if figsize is None:
+        figsize = (1.9 * n_cols + 0.4, 0.62 * height + 0.9)
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot(1, 1, 1)
+    pos: dict[str, tuple[float, float]] = {}
+    for col, ids in columns.items():
+        for r, i in enumerate(ids):
+            pos[i] = (float(col - first), (len(ids) - 1) / 2 - r)
+    if locals is None:
+        locals = len(chain.edges) <= 40
+    boxes = {}
+    for n in chain.nodes:
+        x, y = pos[n.id]
+        op = "" if n.op is None else f"  [{n.op}]"
+        grad = "" if n.grad is None else f"\ngrad {n.grad:.4g}"
+        boxes[n.id] = ax.text(
+            x, y, f"{_math_label(n.label)}{op}\ndata {n.value:.4g}{grad}", ha="center",
+            va="center", fontsize=6, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.3", fc=CHAIN_COLOURS.get(n.kind, "white"), ec="0.3",
+                      lw=0.6),
+        )  # fmt: skip
+    for e in chain.edges:  # from the right edge of the operand's box to the left of the result's
+        arrow = ax.annotate("", xy=(0.0, 0.5), xycoords=boxes[e.target], xytext=(1.0, 0.5),
+                            textcoords=boxes[e.source], zorder=1,
+                            arrowprops=dict(arrowstyle="-|>", color="0.55", lw=0.7,
+                                            shrinkA=4, shrinkB=4))  # fmt: skip
+        if locals and np.isfinite(e.local):
+            (x0, y0), (x1, y1) = pos[e.source], pos[e.target]
+            ax.annotate(f"{e.local:.3g}", (x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0)), fontsize=5,
+                        color="0.3", ha="center", va="center", zorder=2,
+                        bbox=dict(boxstyle="round,pad=0.05", fc="white", ec="none", alpha=0.85))  # fmt: skip
+        del arrow
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(-(height - 1) / 2 - 0.6, (height - 1) / 2 + 0.6)
+    ax.set_axis_off()
+    ax.set_title(
+        f"chain rule of sample {chain.sample}, cost {chain.loss} = {chain.cost:.4g}: "
+        "grad = sum over arrows out of (local derivative on the arrow x grad at its head)",
+        fontsize=7,
+    )
+    _tight(fig)
+    return fig

@@ -10,8 +10,11 @@ same name, default and meaning, so they fit into ``Pipeline``, ``GridSearchCV`` 
 The objective matches scikit-learn's, term by term, for a batch of ``n_b`` samples::
 
     classifier, binary      C = -(1/n_b) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
+      and multilabel          (summed over the labels, one sigmoid unit each)
     classifier, multiclass  C = -(1/n_b) sum_i sum_k y_ik log p_ik           (softmax output)
     regressor               C = (1/n_b) sum_i (1/2) ||y_hat_i - y_i||^2     ("squared_error")
+    regressor, Poisson      C = (1/n_b) sum_i sum_k [y log(y / y_hat) - y + y_hat],
+                              y_hat = exp(z)                                 ("poisson")
     L2 penalty              + alpha / (2 n_b) sum_l ||W^(l)||^2             (weights only)
 
 so the engine's ``l2`` is ``alpha / n_b`` with ``n_b`` the batch size (``batch_size="auto"`` is
@@ -25,47 +28,49 @@ How close to scikit-learn: with an integer ``random_state`` the initial weights 
 ones scikit-learn draws (``init="sklearn"``, the default). Full-batch training (``batch_size``
 at least the number of samples, the default below 200 samples) with ``"sgd"`` in all its
 variants (momentum, Nesterov, ``invscaling``, ``adaptive``), and ``"lbfgs"``, then reproduce
-``MLPClassifier`` / ``MLPRegressor`` to rounding, loss curve, stopping epoch and weights
-included; ``"adam"`` agrees to about 1e-5 (its ``epsilon`` sits outside the bias correction
-in glassnet, inside in scikit-learn). Mini-batch runs differ only in the random order of the
+``MLPClassifier`` / ``MLPRegressor`` to rounding, loss curve, stopping epoch, validation split
+and weights included, ``partial_fit`` step for step; ``"adam"`` agrees to about 1e-5 (its
+``epsilon`` sits outside the bias correction in glassnet, inside in scikit-learn). Mini-batch runs differ only in the random order of the
 batches, which glassnet draws from its own generator.
 
-Differences from scikit-learn, all deliberate and small:
-
-* ``loss_curve_`` of a multi-output regressor is ``(1/n) sum_i (1/2) ||y_hat_i - y_i||^2``, the
-  objective whose gradient is followed; scikit-learn reports that divided by ``n_outputs`` (its
-  gradient is the same). For one output the two agree. ``loss="mse"`` (glassnet's
-  ``(1/(n m)) sum (y_hat - y)^2``) is twice that objective per output: its gradient is twice as
-  large, so with ``"sgd"`` it behaves like a doubled ``learning_rate_init``.
-* The L2 term uses one batch size for every batch; scikit-learn divides by each batch's own size,
-  so only the last, shorter batch of an epoch differs.
-* ``sample_weight`` is normalized to mean 1 over the training set and each batch's cost is the
-  weighted *mean* over its samples; scikit-learn divides each batch by that batch's weight sum.
-  For full-batch training the two are identical.
-* Early stopping holds out a stratified split for several classes too (scikit-learn
-  stratifies binary targets only), seeded by ``random_state``.
-* ``"lbfgs"`` records ``loss_curve_`` (the objective after each iteration) and ``history_``;
-  scikit-learn keeps neither for it.
-* Sparse input is accepted and densified.
+The rest of MLP's interface is MLP's: parameters, defaults and positions; fitted attributes
+with their shapes and dtypes (float32 input trains a float32 network); ``verbose`` lines on
+stdout; warnings of the same categories, filterable as scikit-learn's (they are attributed to
+``sklearn.neural_network._multilayer_perceptron``); the same exception types and words for the
+same conditions (parameter errors are scikit-learn's ``InvalidParameterError``). The attributes
+MLP users touch (``coefs_``, ``intercepts_``, ``loss_curve_``, ``t_``, ``best_loss_``,
+``_no_improvement_count``, ``validation_scores_``, ``best_validation_score_``) are the
+training state itself: hand-set weights are the model. ``tests/test_sklearn_parity.py`` checks
+all of this with MLP as the oracle. The remaining differences, each deliberate, are listed with
+their reasons in ``docs/sklearn-differences.md``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
+from scipy.special import xlogy
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -82,12 +87,20 @@ from glassnet.network import BIAS_MODES, Network
 from glassnet.training import Callback, History
 from glassnet.training import fit as _train
 
-__all__ = ["SQUARED_ERROR", "GlassnetClassifier", "GlassnetRegressor", "sklearn_init"]
+__all__ = [
+    "BINARY_LOG_LOSS",
+    "POISSON",
+    "SQUARED_ERROR",
+    "GlassnetClassifier",
+    "GlassnetRegressor",
+    "sklearn_init",
+]
 
 Array = np.ndarray
 
-# scikit-learn's activation names that differ from glassnet's
+# scikit-learn's activation names that differ from glassnet's, and back
 _ACTIVATION_ALIASES = {"logistic": "sigmoid"}
+_SKLEARN_NAMES = {"sigmoid": "logistic"}
 _SGD_FAMILY = ("sgd", "gd", "momentum", "nesterov")
 _SCHEDULES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
 
@@ -116,6 +129,164 @@ SQUARED_ERROR = _losses.Loss("squared_error", _half_sse_value, _half_sse_gradien
 """scikit-learn's regression loss: ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``."""
 
 
+# MLP's log loss for one sigmoid unit per label (two classes, or multilabel targets): the
+# binary cross-entropy summed over the labels and averaged over the samples,
+#     C = -(1/n) sum_i sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)],
+# computed from the logits (softplus(z) - y z) with delta = (p - y)/n. For one label it is
+# glassnet's "bce"; for m labels it is m times "bce" (which averages over the labels too), as
+# MLP trains multilabel targets.
+
+
+def _log_loss_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    eps = float(np.finfo(y_hat.dtype).eps)
+    p = np.clip(y_hat, eps, 1 - eps)
+    e = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=-1, keepdims=True)
+    if weight is not None:
+        e = e * weight
+    return e.mean(axis=(-2, -1))
+
+
+def _log_loss_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    eps = float(np.finfo(y_hat.dtype).eps)
+    p = np.clip(y_hat, eps, 1 - eps)
+    g = (p - y) / (p * (1 - p))
+    if weight is not None:
+        g = g * weight
+    return g / y_hat.shape[-2]
+
+
+def _log_loss_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (np.logaddexp(0, z) - y * z).sum(axis=-1, keepdims=True)
+    if weight is not None:
+        e = e * weight
+    return e.mean(axis=(-2, -1))
+
+
+def _log_loss_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    d = a - y
+    if weight is not None:
+        d = d * weight
+    return d / z.shape[-2]
+
+
+BINARY_LOG_LOSS = _losses.Loss(
+    "binary_log_loss",
+    _log_loss_value,
+    _log_loss_gradient,
+    _losses.Fused("sigmoid", _log_loss_fused_value, _log_loss_fused_delta),
+    targets="unit",
+)
+"""MLP's log loss of sigmoid units: ``C = -(1/n) sum_i sum_k [y log p + (1 - y) log(1 - p)]``."""
+
+
+# Poisson regression as MLPRegressor(loss="poisson") does it: a log link (the output unit is
+# y_hat = exp(z)) and half the Poisson deviance,
+#     C = (1/n) sum_i sum_k [y_ik log(y_ik / y_hat_ik) - y_ik + y_hat_ik],
+# whose delta at the output is dC/dz = (exp(z) - y)/n, the same simple form as the other
+# canonical pairs (sigmoid + bce, softmax + cross-entropy).
+
+
+def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
+    if weight is not None:
+        e = e * weight
+    return e.mean(axis=(-2, -1))
+
+
+def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # dC/dy_hat = (1 - y / y_hat) / n
+    g = 1.0 - y / y_hat
+    if weight is not None:
+        g = g * weight
+    return g / y_hat.shape[-2]
+
+
+def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    # y log(y / e^z) = y log y - y z (both 0 where y = 0): no log of the output needed
+    e = (xlogy(y, y) - y * z - y + np.exp(z)).sum(axis=-1, keepdims=True)
+    if weight is not None:
+        e = e * weight
+    return e.mean(axis=(-2, -1))
+
+
+def _poisson_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    d = a - y
+    if weight is not None:
+        d = d * weight
+    return d / z.shape[-2]
+
+
+def _exp_activation() -> _activations.Activation:
+    """The ``exp`` output unit (log link) of Poisson regression: ``a = e^z``, ``f'(z) = a``.
+
+    Registered under ``"exp"`` on first use (not at import), so a network using it can be
+    pickled, saved and loaded like any other.
+    """
+    act = _activations.REGISTRY.get("exp")
+    if act is None:
+        act = _activations.register(
+            _activations.Activation("exp", np.exp, lambda z, a: a, derivative_max=1.0)
+        )
+    return act
+
+
+def _output_unit(name: str) -> Any:
+    """An output activation by name, ``"exp"`` (registered on first use) included."""
+    return _exp_activation() if name == "exp" else name
+
+
+POISSON = _losses.Loss(
+    "poisson",
+    _poisson_value,
+    _poisson_gradient,
+    _losses.Fused("exp", _poisson_fused_value, _poisson_fused_delta),
+)
+"""scikit-learn's half Poisson deviance ``C = (1/n) sum_i sum_k [y log(y/y_hat) - y + y_hat]``,
+fused with the ``exp`` output: ``delta = (e^z - y)/n``."""
+
+# Warnings are attributed, for filtering, to the module of the estimator these replace, so
+# that ``warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")``
+# (or any filter that silences MLPClassifier's) silences glassnet's too. The file and line
+# shown are glassnet's own.
+_WARNING_MODULE = "sklearn.neural_network._multilayer_perceptron"
+
+
+def _warn(message: str, category: type[Warning]) -> None:
+    frame = sys._getframe(1)
+    warnings.warn_explicit(
+        message,
+        category,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=_WARNING_MODULE,
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+        module_globals=frame.f_globals,
+    )
+
+
+def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
+    # scikit-learn's sklearn.utils.optimize._check_optimize_result, word for word
+    msg = (
+        f"lbfgs failed to converge after {n_iter} iteration(s) "
+        f"(status={result.status}):\n{result.message}\n"
+    )
+    if n_iter == max_iter:
+        msg += (
+            f"\nIncrease the number of iterations to improve the convergence (max_iter={max_iter})."
+        )
+    msg += (
+        "\nYou might also want to scale the data as shown in:\n"
+        "    https://scikit-learn.org/stable/modules/preprocessing.html"
+    )
+    return msg
+
+
+_NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large values "
+    "and need to be preprocessed."
+)
+
+
 def sklearn_init(activation: str = "relu") -> _initializers.Initializer:
     r"""scikit-learn's MLP initializer, draw for draw.
 
@@ -141,6 +312,26 @@ def sklearn_init(activation: str = "relu") -> _initializers.Initializer:
         return weights, biases
 
     return _initializers.Initializer("sklearn", draw)
+
+
+def _column_or_1d(y: Array) -> Array:
+    """``y`` of shape (n, 1) as (n,), with scikit-learn's DataConversionWarning (as MLP)."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        _warn(
+            "A column-vector y was passed when a 1d array was expected. Please change the "
+            "shape of y to (n_samples, ), for example using ravel().",
+            DataConversionWarning,
+        )
+        return column_or_1d(y)
+    return y
+
+
+def _copy_params(net: Network) -> list[dict[str, Array]]:
+    return [{k: v.copy() for k, v in layer.items()} for layer in net.params]
+
+
+def _hidden_activation_names() -> list[str]:
+    return sorted(n for n, a in _activations.REGISTRY.items() if not a.output_only)
 
 
 def _initializer(init: Any, activations: Sequence[str]) -> Any:
@@ -181,96 +372,77 @@ class _KeepState:
 
 class _SklearnStopping(Callback):
     """scikit-learn's end-of-epoch bookkeeping: loss curve, ``tol`` / ``n_iter_no_change``
-    stopping, early stopping on a validation score, and the ``invscaling`` / ``adaptive``
-    learning rates."""
+    stopping, early stopping on a validation score, the ``invscaling`` / ``adaptive``
+    learning rates, and the ``verbose`` lines on stdout.
 
-    def __init__(self, est: _GlassnetBase, rate: _Rate, lr0: float, n_train: int, log: Any):
-        self.est, self.rate, self.lr0, self.n_train, self.log = est, rate, lr0, n_train, log
+    Everything it counts lives on the estimator (``loss_curve_``, ``best_loss_``,
+    ``_no_improvement_count``, ``t_``, ...), read and written every epoch, so those attributes
+    are the training state as in scikit-learn: setting one by hand changes what happens next.
+    """
+
+    def __init__(self, est: _GlassnetBase, rate: _Rate, lr0: float, n_train: int) -> None:
+        self.est, self.rate, self.lr0, self.n_train = est, rate, lr0, n_train
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
-        self.best_params: list[dict[str, Array]] | None = None
 
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
+        return self.record(float(history.loss[epoch]), net)
+
+    def record(self, loss: float, net: Network, score: float | None = None) -> bool:
+        """One epoch's bookkeeping, given its training loss (and, if known, its validation
+        score); True means stop."""
         est = self.est
-        loss = float(history.loss[epoch])
-        est.loss_curve_.append(loss)
-        est.loss_ = loss
+        verbose = bool(est.verbose)
+        value = np.float64(loss)
+        est.loss_curve_.append(value)
+        est.loss_ = value
         est.n_iter_ += 1
         est.t_ += self.n_train
+        if verbose:  # scikit-learn's progress lines, on stdout, at the user's request
+            print(f"Iteration {est.n_iter_:d}, loss = {value:.8f}")
         if self.val is not None:
-            score = est._score_outputs(net.predict(self.val[0]), self.val[1], self.val[2])
+            if score is None:
+                with np.errstate(all="ignore"):
+                    out = net.predict(self.val[0])
+                score = est._score_outputs(out, self.val[1], self.val[2])
             est.validation_scores_.append(score)
-            if self.log is not None:
-                self.log(f"Validation score: {score:f}")
+            if verbose:
+                print(f"Validation score: {score:f}")
             if score < est.best_validation_score_ + est.tol:
                 est._no_improvement_count += 1
             else:
                 est._no_improvement_count = 0
             if score > est.best_validation_score_:
                 est.best_validation_score_ = score
-                self.best_params = [{k: v.copy() for k, v in p.items()} for p in net.params]
+                est._best_params = _copy_params(net)
         else:
-            if loss > est.best_loss_ - est.tol:
+            if value > est.best_loss_ - est.tol:
                 est._no_improvement_count += 1
             else:
                 est._no_improvement_count = 0
-            est.best_loss_ = min(est.best_loss_, loss)
+            if value < est.best_loss_:
+                est.best_loss_ = value
         if self.schedule == "invscaling":  # eta = eta_0 / (t + 1)^power_t, t = samples seen
             self.rate.factor = 1.0 / (est.t_ + 1) ** est.power_t
         if est._no_improvement_count > est.n_iter_no_change:
             what = "Validation score" if self.val is not None else "Training loss"
             msg = (
                 f"{what} did not improve more than tol={est.tol:f} for "
-                f"{est.n_iter_no_change} consecutive epochs."
+                f"{int(est.n_iter_no_change):d} consecutive epochs."
             )
             if self.schedule != "adaptive":
-                if self.log is not None:
-                    self.log(msg + " Stopping.")
+                if verbose:
+                    print(msg + " Stopping.")
                 return True
             if self.lr0 * self.rate.factor <= 1e-6:
-                if self.log is not None:
-                    self.log(msg + " Learning rate too small. Stopping.")
+                if verbose:
+                    print(msg + " Learning rate too small. Stopping.")
                 return True
             self.rate.factor /= 5.0
             est._no_improvement_count = 0
-            if self.log is not None:
-                self.log(msg + f" Setting learning rate to {self.lr0 * self.rate.factor:f}")
+            if verbose:
+                print(msg + f" Setting learning rate to {self.lr0 * self.rate.factor:f}")
         return False
-
-
-class _ProgressBar(Callback):
-    """A rich progress bar on stderr, one step per epoch, showing the training loss."""
-
-    def __init__(self, total: int, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-        )
-        self.task = self.progress.add_task(label, total=total, loss="-")
-        self.progress.start()
-
-    def log(self, message: str) -> None:
-        self.progress.console.print(message)
-
-    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
-        self.progress.update(self.task, advance=1, loss=f"{history.loss[epoch]:.6f}")
-        return False
-
-    def close(self) -> None:
-        self.progress.stop()
 
 
 # --- the shared estimator -------------------------------------------------------------------
@@ -305,12 +477,13 @@ class _GlassnetBase(BaseEstimator):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
-        n_iter_no_change: int = 10,
+        n_iter_no_change: Any = 10,
         max_fun: int = 15000,
         output: str | None = None,
-        loss: Any = None,
+        loss: Any = "log_loss",
         init: Any = "sklearn",
         bias: str = "neuron",
+        backend: str = "numpy",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -339,25 +512,77 @@ class _GlassnetBase(BaseEstimator):
         self.loss = loss
         self.init = init
         self.bias = bias
+        self.backend = backend
 
     # --- checking the parameters (in fit, as scikit-learn does) ---------------------------
 
+    @property
+    def _parameter_constraints(self) -> dict[str, list[Any]]:
+        """scikit-learn's constraints for MLP's parameters, widened to glassnet's choices.
+
+        A property because glassnet's registries (activations, losses, optimizers) can grow
+        at run time; ``fit`` checks them with scikit-learn's own validator, so a bad value
+        raises scikit-learn's ``InvalidParameterError`` in its words, as MLP's do.
+        """
+        hidden = sorted({*_ACTIVATION_ALIASES, *_hidden_activation_names()})
+        outputs = sorted({*_ACTIVATION_ALIASES, *_activations.names(), "exp"})
+        return {
+            "hidden_layer_sizes": [
+                "array-like",
+                Interval(numbers.Integral, 1, None, closed="left"),
+            ],
+            "activation": [StrOptions(set(hidden)), "array-like"],
+            "solver": [StrOptions({"lbfgs", "sgd", "adam", *_optimizers.names()})],
+            "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+            "batch_size": [
+                StrOptions({"auto"}),
+                Interval(numbers.Integral, 1, None, closed="left"),
+            ],
+            "learning_rate": [StrOptions(set(_SCHEDULES))],
+            "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+            "power_t": [Interval(numbers.Real, 0, None, closed="left")],
+            "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+            "shuffle": ["boolean"],
+            "random_state": ["random_state"],
+            "tol": [Interval(numbers.Real, 0, None, closed="left")],
+            "verbose": ["verbose"],
+            "warm_start": ["boolean"],
+            "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+            "nesterovs_momentum": ["boolean"],
+            "early_stopping": ["boolean"],
+            "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+            "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+            "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+            "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+            "n_iter_no_change": [
+                Interval(numbers.Integral, 1, None, closed="left"),
+                Options(numbers.Real, {np.inf}),
+            ],
+            "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
+            "output": [None, StrOptions(set(outputs))],
+            "loss": self._loss_constraint(),
+            "init": [str, _initializers.Initializer],
+            "bias": [StrOptions(set(BIAS_MODES))],
+            "backend": [StrOptions({"numpy", "jax"})],
+        }
+
+    def _loss_constraint(self) -> list[Any]:
+        raise NotImplementedError
+
     def _check_params(self) -> dict[str, Any]:
+        # the constraints above were checked by _fit_context, as scikit-learn does: on fit and
+        # on the first partial_fit; what they cannot say is checked here
         hidden = self.hidden_layer_sizes
-        if isinstance(hidden, numbers.Integral):
+        if not hasattr(hidden, "__iter__"):
             hidden = [hidden]
-        try:
-            hidden = list(hidden)
-        except TypeError:
-            hidden = [None]
-        if not all(
-            isinstance(h, numbers.Integral) and not isinstance(h, bool) and int(h) > 0
-            for h in hidden
-        ):
+        hidden = list(hidden)
+        if not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) for h in hidden):
             raise ValueError(
                 "hidden_layer_sizes: expected positive integers (one per hidden layer), "
                 f"got {self.hidden_layer_sizes!r}"
             )
+        if np.any(np.array(hidden) <= 0):  # scikit-learn's test and words
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         hidden = [int(h) for h in hidden]
         acts = self.activation
         names = [acts] * len(hidden) if isinstance(acts, str) else list(acts)
@@ -366,48 +591,25 @@ class _GlassnetBase(BaseEstimator):
                 f"activation: expected a name or {len(hidden)} names (one per hidden layer), "
                 f"got {acts!r}"
             )
-        names = [_ACTIVATION_ALIASES.get(a, a) for a in names]
+        allowed = {*_ACTIVATION_ALIASES, *_hidden_activation_names()}
         for a in names:
-            if _activations.get(a).output_only:
-                raise ValueError(f"activation: {a} can only be the output activation")
-        solver = self.solver
-        valid = ("lbfgs", "sgd", "adam", *_optimizers.names())
-        if solver not in valid:
-            raise ValueError(f"solver: expected one of {', '.join(valid)}, got {solver!r}")
-        if self.learning_rate not in _SCHEDULES:
-            raise ValueError(
-                f"learning_rate: expected one of {', '.join(_SCHEDULES)}, "
-                f"got {self.learning_rate!r}"
-            )
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            if isinstance(self.batch_size, bool) or not isinstance(
-                self.batch_size, numbers.Integral
-            ):
-                raise ValueError(
-                    f"batch_size: expected 'auto' or a positive integer, got {self.batch_size!r}"
+            if a not in allowed:
+                raise InvalidParameterError(
+                    f"The 'activation' parameter of {type(self).__name__} must be a str among "
+                    f"{sorted(allowed)} or a sequence of them. Got {a!r} instead."
                 )
-            if self.batch_size < 1:
-                raise ValueError(f"batch_size: expected a positive integer, got {self.batch_size}")
-        _number(self.alpha, "alpha", low=0.0)
-        _number(self.learning_rate_init, "learning_rate_init", low=0.0, strict=True)
-        _number(self.power_t, "power_t", low=0.0)
-        _number(self.tol, "tol", low=0.0)
-        _number(self.momentum, "momentum", low=0.0, high=1.0)
-        _number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, open_high=True)
-        _number(self.beta_1, "beta_1", low=0.0, high=1.0, open_high=True)
-        _number(self.beta_2, "beta_2", low=0.0, high=1.0, open_high=True)
-        _number(self.epsilon, "epsilon", low=0.0, strict=True)
-        for name in ("max_iter", "n_iter_no_change", "max_fun"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        if self.bias not in BIAS_MODES:
-            raise ValueError(f"bias: expected one of {', '.join(BIAS_MODES)}, got {self.bias!r}")
-        if self.output is not None:
-            _activations.get(_ACTIVATION_ALIASES.get(self.output, self.output))
+        names = [_ACTIVATION_ALIASES.get(a, a) for a in names]
         if not (isinstance(self.init, str) and self.init == "sklearn"):
             _initializers.get(self.init)
-        return {"hidden": hidden, "activations": names, "solver": solver}
+        # MLP's initial range follows the activation parameter, hidden layers or not
+        first = acts if isinstance(acts, str) else (names[0] if names else "relu")
+        init_activation = _ACTIVATION_ALIASES.get(first, first)
+        return {
+            "hidden": hidden,
+            "activations": names,
+            "solver": self.solver,
+            "init_activation": init_activation,
+        }
 
     def _optimizer(self, solver: str, rate: _Rate) -> _optimizers.Optimizer:
         lr = float(self.learning_rate_init)
@@ -439,7 +641,9 @@ class _GlassnetBase(BaseEstimator):
 
     # --- subclass hooks -------------------------------------------------------------------
 
-    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
+    def _validate_targets(
+        self, y: Any, *, first: bool, incremental: bool, dtype: np.dtype
+    ) -> Array:
         raise NotImplementedError
 
     def _default_head(self) -> tuple[str, Any, int]:
@@ -460,39 +664,43 @@ class _GlassnetBase(BaseEstimator):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=np.float64,
+            dtype=(np.float64, np.float32),
             y_numeric=self._estimator_kind == "regressor",
             reset=first,
         )
         if hasattr(X, "toarray"):
             X = X.toarray()
+        if not first:  # continuing: the model keeps its dtype and its (maybe hand-set) weights
+            X = X.astype(self.network_.dtype, copy=False)
+            self._adopt_attributes()
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             if sample_weight.sum() <= 0:
                 raise ValueError("sample_weight: expected weights with a positive sum")
-        Y = self._validate_targets(y, first=first, incremental=incremental)
+        Y = self._validate_targets(y, first=first, incremental=incremental, dtype=X.dtype)
         if self.early_stopping and incremental:
-            raise ValueError("early_stopping: partial_fit does not support early_stopping=True")
+            raise ValueError("partial_fit does not support early_stopping=True")
 
         output, loss, n_out = self._default_head()
         acts = cfg["activations"]
         seed = self._seed()
         if first:
-            init = _initializer(self.init, acts)
-            self.network_ = Network(
+            self.network_: Network = Network(
                 [X.shape[1], *cfg["hidden"], n_out],
                 activation=acts,
-                output=output,
+                output=_output_unit(output),
                 bias=self.bias,
-                init=init,
+                init=_initializer(self.init, [cfg["init_activation"]]),
                 seed=seed,
+                dtype=X.dtype,
             )
             self.n_iter_ = 0
             self.t_ = 0
-            self.loss_curve_: list[float] = []
+            self.loss_curve_: list[Any] = []
             self._no_improvement_count = 0
             self._optimizer_state = None
             self._rate_factor = 1.0
+            self._best_params = _copy_params(self.network_)
             if self.early_stopping:
                 self.validation_scores_: Any = []
                 self.best_validation_score_: Any = -np.inf
@@ -509,34 +717,32 @@ class _GlassnetBase(BaseEstimator):
                 self.best_loss_ = np.inf
         self.n_outputs_ = n_out
         self.n_layers_ = len(cfg["hidden"]) + 2
-        self.out_activation_ = output
+        self.out_activation_ = _SKLEARN_NAMES.get(output, output)
         if cfg["solver"] == "lbfgs":
             self._fit_lbfgs(X, Y, sample_weight, loss)
             return self
 
-        # hold out the validation set for early stopping (stratified for one-label targets)
+        # hold out the validation set for early stopping, as scikit-learn: stratified for
+        # one-output classifiers, drawn from the RandomState that drew the initial weights
         X_train, Y_train, sw_train = X, Y, sample_weight
         val = None
         if self.early_stopping:
-            stratify = None
-            if self._estimator_kind == "classifier" and self._binarizer.y_type_ != (
-                "multilabel-indicator"
-            ):
-                stratify = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+            one_output_classifier = self._estimator_kind == "classifier" and n_out == 1
             arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-            split = {"random_state": seed, "test_size": self.validation_fraction}
-            try:
-                parts = train_test_split(*arrays, stratify=stratify, **split)
-            except ValueError:  # a class too small to stratify: split without it
-                parts = train_test_split(*arrays, **split)
+            parts = train_test_split(
+                *arrays,
+                random_state=self._split_random_state(first),
+                test_size=self.validation_fraction,
+                stratify=Y.astype(bool) if one_output_classifier else None,
+            )
             X_train, X_val, Y_train, Y_val = parts[:4]
             sw_val = None
             if sample_weight is not None:
                 sw_train, sw_val = parts[4], parts[5]
             if X_val.shape[0] < 2:
                 raise ValueError(
-                    "validation_fraction: the validation set is too small "
-                    f"({X_val.shape[0]} sample); increase validation_fraction or the data"
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
                 )
             val = (X_val, Y_val, sw_val)
         n_train = X_train.shape[0]
@@ -545,11 +751,10 @@ class _GlassnetBase(BaseEstimator):
             batch = min(200, n_train)
         else:
             if self.batch_size > n_train:
-                warnings.warn(
-                    f"batch_size: {self.batch_size} is larger than the {n_train} training "
-                    "samples; it is clipped to that",
+                _warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is going to "
+                    "be clipped",
                     UserWarning,
-                    stacklevel=3,
                 )
             batch = min(int(self.batch_size), n_train)
         steps_per_epoch = math.ceil(n_train / batch)
@@ -569,20 +774,14 @@ class _GlassnetBase(BaseEstimator):
             keep.state = self._optimizer_state
             rate.factor = self._rate_factor
 
-        bar = None
-        if self.verbose:
-            bar = _ProgressBar(1 if incremental else int(self.max_iter), type(self).__name__)
-        stopper = _SklearnStopping(
-            self, rate, float(self.learning_rate_init), n_train, None if bar is None else bar.log
-        )
+        stopper = _SklearnStopping(self, rate, float(self.learning_rate_init), n_train)
         stopper.val = val
         stopper.schedule = schedule
-        if not incremental:  # as scikit-learn: the no-improvement count carries over
-            self.n_iter_ = 0
-        callbacks: list[Callback] = [stopper] if bar is None else [stopper, bar]
+        self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
+        # divergence is handled below as scikit-learn does, not warned about; warn=False
+        # leaves the process-wide warning filters alone
+        start = len(self.loss_curve_)
         try:
-            # divergence is reported below as scikit-learn does (a ValueError), not warned
-            # about; warn=False leaves the process-wide warning filters alone
             history = _train(
                 self.network_,
                 X_train,
@@ -594,39 +793,65 @@ class _GlassnetBase(BaseEstimator):
                 shuffle=bool(self.shuffle),
                 seed=(seed + self.t_) % (2**32) if incremental else seed,
                 l2=float(self.alpha) / (batch * w_mean),
-                callbacks=callbacks,
+                callbacks=[stopper],
                 sample_weight=sw_train,
                 warn=False,
+                backend=self.backend,
+                # as MLP: only a NaN or infinite loss or weight is divergence
+                divergence="nonfinite",
             )
-        finally:
-            if bar is not None:
-                bar.close()
+        except KeyboardInterrupt:  # as scikit-learn: keep what was learned so far
+            _warn("Training interrupted by user.", UserWarning)
+            curve = np.asarray(self.loss_curve_[start:], dtype=np.float64)
+            history = History(
+                loss=curve,
+                epochs_run=len(curve),
+                stopped_by="KeyboardInterrupt",
+                messages=["training was interrupted by the user"],
+            )
         self.history_ = history
         self._optimizer_state = keep.state
         self._rate_factor = rate.factor
-        if incremental:
-            self.n_iter_ = 1
-        if history.diverged or not all(
-            np.isfinite(p).all() for layer in self.network_.params for p in layer.values()
-        ):
-            raise ValueError(
-                "Solver produced non-finite parameter weights (the training loss became "
-                f"{history.loss[-1]}); the input may hold large values and need scaling, or "
-                f"learning_rate_init={self.learning_rate_init} is too large"
+        stopped = history.stopped_by is not None
+        if history.diverged:
+            # The engine stops at the first non-finite loss. scikit-learn goes on with the
+            # non-finite weights: every later loss and validation score is NaN (so nothing
+            # ever counts as "no improvement") until max_iter. Those epochs are recorded
+            # without being computed, their outcome being known.
+            stopped = stopper.record(float(history.loss[-1]), self.network_)
+            nan_score = None
+            if val is not None:  # what a network with NaN weights scores
+                nan_out = np.full((val[0].shape[0], n_out), np.nan, dtype=X.dtype)
+                nan_score = self._score_outputs(nan_out, val[1], val[2])
+            while not stopped and not incremental and self.n_iter_ < self.max_iter:
+                stopped = stopper.record(np.nan, self.network_, score=nan_score)
+        if not incremental and not stopped and self.n_iter_ == self.max_iter:
+            _warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter:d}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
             )
-        if stopper.best_params is not None:  # early stopping: keep the best epoch's weights
-            for layer, best in zip(self.network_.params, stopper.best_params, strict=True):
+        if self.early_stopping:  # keep the best epoch's weights (the first ones if none was)
+            for layer, best in zip(self.network_.params, self._best_params, strict=True):
                 for k in layer:
                     layer[k][...] = best[k]
         self._expose()
-        if not incremental and history.stopped_by is None and self.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        if not all(np.isfinite(p).all() for layer in self.network_.params for p in layer.values()):
+            raise ValueError(_NON_FINITE)
         return self
+
+    def _split_random_state(self, first: bool) -> np.random.RandomState:
+        """The RandomState scikit-learn splits with: after drawing the initial weights.
+
+        For an integer ``random_state`` that is a fresh ``RandomState(random_state)``
+        advanced past the draws of the first initialization (one per weight and bias, as
+        MLP draws them), so the validation set is exactly MLP's.
+        """
+        rs = check_random_state(self.random_state)
+        if first and isinstance(self.random_state, numbers.Integral):
+            sizes = self.network_.sizes
+            rs.uniform(size=sum(a * b + b for a, b in itertools.pairwise(sizes)))
+        return rs
 
     def _fit_lbfgs(self, X: Array, Y: Array, sample_weight: Array | None, loss: Any) -> None:
         r"""Full-batch L-BFGS-B (scipy) on the engine's loss and gradients, as scikit-learn's.
@@ -665,63 +890,47 @@ class _GlassnetBase(BaseEstimator):
             return value, np.concatenate(flat)
 
         curve: list[float] = []
-        bar = _ProgressBar(int(self.max_iter), type(self).__name__) if self.verbose else None
 
         def step(intermediate_result: Any) -> None:
             curve.append(float(intermediate_result.fun))
-            if bar is not None:
-                bar.progress.update(bar.task, advance=1, loss=f"{curve[-1]:.6f}")
 
         theta0 = np.concatenate([net.params[l][k].ravel() for l, k in keys])
-        try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                result = minimize(
-                    objective,
-                    theta0,
-                    method="L-BFGS-B",
-                    jac=True,
-                    callback=step,
-                    options={
-                        "maxfun": int(self.max_fun),
-                        "maxiter": int(self.max_iter),
-                        "gtol": float(self.tol),
-                    },
-                )
-        finally:
-            if bar is not None:
-                bar.close()
-        unpack(result.x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            result = minimize(
+                objective,
+                theta0,
+                method="L-BFGS-B",
+                jac=True,
+                callback=step,
+                options={
+                    "maxfun": int(self.max_fun),
+                    "maxiter": int(self.max_iter),
+                    "gtol": float(self.tol),
+                },
+            )
         self.n_iter_ = min(int(result.nit), int(self.max_iter))
-        self.loss_ = float(result.fun)
+        if result.status != 0:
+            _warn(_lbfgs_warning(result, self.n_iter_, int(self.max_iter)), ConvergenceWarning)
+        unpack(result.x)
+        self.loss_ = np.float64(result.fun)
         self.loss_curve_ = curve
         self.best_loss_ = min(curve) if curve else self.loss_
         self.validation_scores_ = self.best_validation_score_ = None
-        self.t_ = getattr(self, "t_", 0) + X.shape[0] * self.n_iter_
         self.history_ = History(
             loss=np.asarray(curve),
             epochs_run=len(curve),
             settings={"loss": loss.name, "optimizer": "lbfgs", "epochs": int(self.max_iter),
                       "batch_size": None, "l2": l2},
         )  # fmt: skip
-        if not all(np.isfinite(p).all() for layer in net.params for p in layer.values()):
-            raise ValueError(
-                "Solver produced non-finite parameter weights; the input may hold large values "
-                "and need scaling"
-            )
         self._expose()
-        if result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.nit} iteration(s) "
-                f"(status={result.status}): {result.message}. Increase the number of "
-                "iterations (max_iter) or scale the data.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        if not all(np.isfinite(p).all() for layer in net.params for p in layer.values()):
+            raise ValueError(_NON_FINITE)
 
     def _check_solver(self) -> bool:
         if self.solver == "lbfgs":
             raise AttributeError(
-                "partial_fit is only available for stochastic optimizers; lbfgs is not stochastic"
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
             )
         return True
 
@@ -745,14 +954,97 @@ class _GlassnetBase(BaseEstimator):
             self.intercepts_ = [np.full(p["W"].shape[1], p["b"][0, 0]) for p in net.params]
         else:
             self.intercepts_ = [np.zeros(p["W"].shape[1]) for p in net.params]
+        # what was handed out, to tell later whether the user replaced any of it
+        self._exposed = (self.coefs_, self.intercepts_, list(self.coefs_), list(self.intercepts_))
+
+    def _adopt_attributes(self) -> None:
+        """Make ``coefs_`` and ``intercepts_`` the model again, whatever was assigned to them.
+
+        They are views of the network's parameters, so changing them in place changes the
+        network; an assigned list or array (``clf.coefs_ = [...]``, ``clf.coefs_[0] = W``)
+        is copied into the network here, before every prediction and every further fit, as
+        scikit-learn's MLP, whose model they are, would use it.
+        """
+        net = self.network_
+        coefs, intercepts = self.coefs_, self.intercepts_
+        exposed = self.__dict__.get("_exposed")
+        untouched = (
+            exposed is not None
+            and coefs is exposed[0]
+            and intercepts is exposed[1]
+            and all(a is b for a, b in zip(coefs, exposed[2], strict=False))
+            and all(a is b for a, b in zip(intercepts, exposed[3], strict=False))
+        )
+        if untouched and net.bias == "neuron":  # the views themselves: nothing to copy
+            return
+        n = len(net.params)
+        if len(coefs) != n or len(intercepts) != n:
+            raise ValueError(
+                f"coefs_, intercepts_: expected {n} arrays each (one per layer), got "
+                f"{len(coefs)} and {len(intercepts)}"
+            )
+        for l, p in enumerate(net.params):
+            W = np.asarray(coefs[l])
+            if W.shape != p["W"].shape:
+                raise ValueError(f"coefs_[{l}]: expected shape {p['W'].shape}, got {W.shape}")
+            if W is not p["W"]:
+                p["W"][...] = W
+            b = np.asarray(intercepts[l])
+            if b.shape != (p["W"].shape[1],):
+                raise ValueError(
+                    f"intercepts_[{l}]: expected shape {(p['W'].shape[1],)}, got {b.shape}"
+                )
+            if net.bias == "neuron":
+                p["b"][0] = b
+            elif net.bias == "layer":
+                if not (b == b[0]).all():
+                    raise ValueError(
+                        f"intercepts_[{l}]: bias='layer' has one bias per layer; expected "
+                        f"equal values, got {b}"
+                    )
+                p["b"][...] = b[0]
+            elif (b != 0).any():
+                raise ValueError(f"intercepts_[{l}]: bias='none' has no biases; got {b}")
+        if not untouched:
+            self._expose()
+
+    def _network_from_attributes(self) -> None:
+        """Build ``network_`` from hand-set ``coefs_``, ``intercepts_`` and
+        ``out_activation_`` on an estimator never fitted, as MLP predicts from those alone."""
+        coefs = [np.asarray(c) for c in self.coefs_]
+        sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
+        acts = self.activation
+        n_hidden = len(sizes) - 2
+        names = [acts] * n_hidden if isinstance(acts, str) else list(acts)
+        output = getattr(self, "out_activation_", None)
+        if output is None:
+            raise ValueError(
+                "out_activation_: set it with coefs_ and intercepts_ (e.g. 'identity', "
+                "'logistic', 'softmax'), as MLP needs it to predict"
+            )
+        dtype = coefs[0].dtype if coefs[0].dtype in (np.float32, np.float64) else np.float64
+        self.network_ = Network(
+            sizes,
+            activation=[_ACTIVATION_ALIASES.get(a, a) for a in names],
+            output=_output_unit(_ACTIVATION_ALIASES.get(output, output)),
+            init="uniform",  # replaced by the hand-set weights in _adopt_attributes
+            seed=0,
+            dtype=dtype,
+        )
 
     def _forward(self, X: Any) -> Array:
+        if not hasattr(self, "network_") and hasattr(self, "coefs_"):
+            self._network_from_attributes()
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
         if hasattr(X, "toarray"):
             X = X.toarray()
+        self._adopt_attributes()
         return self.network_.predict(X)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the network to ``X`` and ``y``.
 
@@ -774,11 +1066,14 @@ class _GlassnetBase(BaseEstimator):
     # --- pickling: the network is stored as plain configuration + arrays ------------------
 
     def __getstate__(self) -> dict[str, Any]:
+        if hasattr(self, "network_"):
+            self._adopt_attributes()
         state = super().__getstate__()
         state = dict(state)
         net = state.pop("network_", None)
         state.pop("coefs_", None)
         state.pop("intercepts_", None)
+        state.pop("_exposed", None)
         if net is not None:
             cfg = net.config()
             state["_network_state"] = (
@@ -796,7 +1091,7 @@ class _GlassnetBase(BaseEstimator):
             net = Network(
                 cfg["sizes"],
                 activation=cfg["activation"],
-                output=cfg["output"],
+                output=_output_unit(cfg["output"]),
                 bias=cfg["bias"],
                 init="uniform",  # replaced by the stored parameters just below
                 seed=cfg["seed"],
@@ -816,27 +1111,6 @@ class _GlassnetBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _number(
-    value: Any,
-    name: str,
-    *,
-    low: float,
-    high: float | None = None,
-    strict: bool = False,
-    open_high: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    x = float(value)
-    bad = x <= low if strict else x < low
-    if high is not None:
-        bad = bad or (x >= high if open_high else x > high)
-    if bad:
-        lo = f"> {low:g}" if strict else f">= {low:g}"
-        hi = "" if high is None else (f" and < {high:g}" if open_high else f" and <= {high:g}")
-        raise ValueError(f"{name}: expected a number {lo}{hi}, got {value!r}")
 
 
 # --- the two faces ---------------------------------------------------------------------------
@@ -881,31 +1155,41 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         the same initial weights as scikit-learn's MLP with that ``random_state``.
     tol : float, default=1e-4
     verbose : bool, default=False
-        Show a progress bar per epoch with the loss (on stderr).
+        Print scikit-learn's progress lines on stdout: ``Iteration N, loss = ...`` per epoch,
+        ``Validation score: ...`` with ``early_stopping``, and why training stopped. (The
+        estimator prints because MLP's users ask it to; glassnet's engine never prints.)
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     momentum : float, default=0.9
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when its accuracy
-        does not improve by ``tol`` for ``n_iter_no_change`` epochs; the best epoch's weights
-        are kept.
+        Hold out ``validation_fraction`` of the data and stop when its accuracy does not
+        improve by ``tol`` for ``n_iter_no_change`` epochs; the best epoch's weights are kept.
+        The split is MLP's: stratified for one output unit (two classes), drawn from
+        ``RandomState(random_state)`` after the initial weights. Epochs whose predictions
+        are not finite score NaN and training goes on, as in MLP.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float
         Adam's moment decay rates and its ``epsilon``.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        ``np.inf``: never stop for lack of improvement.
     max_fun : int, default=15000
         ``"lbfgs"`` only: the most loss evaluations.
     output : str or None, default=None
         Output activation; ``None`` picks ``"sigmoid"`` for two classes (one unit) and for
         multilabel targets, ``"softmax"`` for several classes (one unit per class).
-    loss : str or None, default=None
-        ``None`` or ``"log_loss"``: ``"bce"`` with a sigmoid output, ``"cross_entropy"``
-        otherwise; or any glassnet loss name (``"mse"``, ``"bce"``, ...).
+    loss : str, Loss or None, default="log_loss"
+        ``"log_loss"`` (or ``None``): MLP's, :data:`BINARY_LOG_LOSS` (binary cross-entropy
+        summed over the labels) with sigmoid outputs, ``"cross_entropy"`` with softmax; or
+        any glassnet loss name (``"mse"``, ``"bce"``, ...). MLPClassifier has this as a fixed
+        attribute, not a parameter.
     init : str, default="sklearn"
         ``"sklearn"`` (scikit-learn's draw, see :func:`sklearn_init`) or any glassnet
         initializer (``"xavier"``, ``"he"``, ``"paper"``, ...).
     bias : {"neuron", "layer", "none"}, default="neuron"
+    backend : {"numpy", "jax"}, default="numpy"
+        The engine's backend (:func:`glassnet.training.fit`); ``"jax"`` compiles the epochs
+        (the optional JAX extra). ``"lbfgs"`` always runs on NumPy.
 
     Attributes
     ----------
@@ -918,7 +1202,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         ``intercepts_[l]``, shape ``(n_{l+1},)``.
     loss_curve_ : list of float
         Training cost per epoch (including the L2 term), as scikit-learn's.
-    loss_ : float
+    loss_ : numpy.float64
     best_loss_ : float or None
     validation_scores_ : list of float or None
         Validation accuracy per epoch with ``early_stopping``.
@@ -930,6 +1214,8 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     n_outputs_ : int
     n_layers_ : int
     out_activation_ : str
+        scikit-learn's name of the output activation (``"logistic"``, ``"softmax"``,
+        ``"identity"``, ``"exp"``) or glassnet's for its own.
     history_ : glassnet.History
         The engine's record of the last call (per-layer gradient and weight norms, ...).
 
@@ -945,71 +1231,70 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
 
     _estimator_kind = "classifier"
 
-    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
+    def _validate_targets(
+        self, y: Any, *, first: bool, incremental: bool, dtype: np.dtype
+    ) -> Array:
+        # scikit-learn's MLPClassifier._validate_input, case by case
         y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = _column_or_1d(y)
         check_classification_targets(y)
-        if first and not incremental:
-            binarizer = LabelBinarizer()
-            binarizer.fit(y)
-            self._set_classes(binarizer)
-        elif incremental and not hasattr(self, "classes_"):
-            raise ValueError("classes: must be passed on the first call to partial_fit")
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
-            if self.warm_start and not incremental:
+            if self.warm_start:
                 if set(classes) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as in the "
                         f"previous call to fit. Previously got {self.classes_}, `y` has {classes}"
                     )
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(f"y: has classes not in classes_ {self.classes_}; got {classes}")
-        return self._binarizer.transform(y).astype(np.float64)
-
-    def _set_classes(self, binarizer: LabelBinarizer) -> None:
-        if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
-            raise ValueError(
-                f"y: a classifier needs at least 2 classes, got 1 class ({binarizer.classes_[0]!r})"
-            )
-        self._binarizer = binarizer
-        self.classes_ = binarizer.classes_
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        return self._label_binarizer.transform(y).astype(dtype)
 
     def _default_head(self) -> tuple[str, Any, int]:
-        kind = self._binarizer.y_type_
-        n_classes = len(self.classes_)
-        if kind == "multilabel-indicator":
-            output = "sigmoid"
-        elif n_classes == 2:
-            output = "sigmoid"
-        else:
-            output = "softmax"
+        kind = self._label_binarizer.y_type_
+        n_classes = len(self._label_binarizer.classes_)
+        # one unit for two classes (or one: scikit-learn fits a single-class y too)
+        n_out = 1 if kind == "binary" else n_classes
+        output = "softmax" if kind == "multiclass" else "sigmoid"
         if self.output is not None:
             output = _ACTIVATION_ALIASES.get(self.output, self.output)
-        if kind == "binary" and output == "softmax":
+        if n_out == 1 and output == "softmax":
             raise ValueError(
                 "output: 'softmax' needs several output units; two classes use one unit "
                 "(output='sigmoid' or None)"
             )
-        n_out = 1 if kind == "binary" else n_classes
         loss: Any
         if self.loss is None or self.loss == "log_loss":
-            loss = "bce" if output != "softmax" else "cross_entropy"
+            loss = BINARY_LOG_LOSS if output != "softmax" else "cross_entropy"
         else:
             loss = _losses.get(self.loss)
         return output, loss, n_out
 
+    def _loss_constraint(self) -> list[Any]:
+        return [None, StrOptions({"log_loss", *_losses.names()}), _losses.Loss]
+
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
-        return float(accuracy_score(self._decide(out), Y.astype(int), sample_weight=sample_weight))
+        # non-finite outputs decide as in scikit-learn (NaN > 0.5 is False; argmax picks the
+        # first NaN), so a diverged classifier still scores its labels' accuracy
+        with np.errstate(invalid="ignore"):
+            decided = self._decide(out)
+        return float(accuracy_score(decided, Y.astype(int), sample_weight=sample_weight))
 
     def _decide(self, out: Array) -> Array:
         """0/1 indicator rows (binary: one column) from the network's outputs."""
-        if self._binarizer.y_type_ == "multiclass":
+        if self._label_binarizer.y_type_ == "multiclass":
             return np.eye(out.shape[1], dtype=int)[out.argmax(axis=1)]
         return (out > 0.5).astype(int)
 
     @available_if(_GlassnetBase._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> GlassnetClassifier:
@@ -1021,27 +1306,40 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
         classes : array of shape (n_classes,), default=None
-            Every class label; required on the first call, ignored afterwards.
+            Every class label; required on the first call; on later calls, when given, it
+            must be the same set. Multilabel targets (indicator rows) take their labels from
+            ``y`` itself.
 
         Returns
         -------
         self
         """
-        if not hasattr(self, "classes_"):
-            if classes is None:
-                raise ValueError("classes: must be passed on the first call to partial_fit")
-            binarizer = LabelBinarizer()
-            binarizer.fit(np.asarray(classes))
-            self._set_classes(binarizer)
+        # scikit-learn's _check_partial_fit_first_call, then MLPClassifier.partial_fit
+        if getattr(self, "classes_", None) is None and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            if getattr(self, "classes_", None) is not None:
+                if not np.array_equal(self.classes_, unique_labels(classes)):
+                    raise ValueError(
+                        f"`classes={classes!r}` is not the same as on last call "
+                        f"to partial_fit, was: {self.classes_!r}"
+                    )
+            else:
+                self.classes_ = unique_labels(classes)
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> Array:
         """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets)."""
         out = self._forward(X)
         decided = self._decide(out)
-        if self._binarizer.y_type_ == "multilabel-indicator":
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
             return decided
-        return self._binarizer.inverse_transform(decided)
+        return self._label_binarizer.inverse_transform(decided)
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape ``(n_samples, n_classes)``.
@@ -1051,7 +1349,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         rows normalized to sum to 1 (multilabel: each column clipped to [0, 1]).
         """
         out = self._forward(X)
-        if self._binarizer.y_type_ == "multilabel-indicator":
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
             return np.clip(out, 0.0, 1.0)
         if out.shape[1] == 1:
             p = np.clip(out, 0.0, 1.0)
@@ -1079,16 +1377,18 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
 
     Parameters
     ----------
-    loss : str, default="squared_error"
-        ``"squared_error"``, scikit-learn's ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``,
-        or a glassnet loss (``"mse"``, ``"mae"``, ``"huber"``, ...).
+    loss : str or Loss, default="squared_error"
+        ``"squared_error"``, scikit-learn's ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``;
+        ``"poisson"``, half the Poisson deviance with an ``exp`` output (:data:`POISSON`;
+        ``y >= 0``); or a glassnet loss (``"mse"``, ``"mae"``, ``"huber"``, ...).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
     momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-    epsilon, n_iter_no_change, max_fun, init, bias
+    epsilon, n_iter_no_change, max_fun, init, bias, backend
         As for :class:`GlassnetClassifier`; early stopping monitors the validation R^2.
-    output : str, default="identity"
-        Output activation.
+    output : str or None, default=None
+        Output activation; ``None``: ``"identity"``, or ``"exp"`` (the log link) for
+        ``loss="poisson"``, as MLP.
 
     Attributes
     ----------
@@ -1133,11 +1433,12 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
-        n_iter_no_change: int = 10,
+        n_iter_no_change: Any = 10,
         max_fun: int = 15000,
-        output: str | None = "identity",
+        output: str | None = None,
         init: Any = "sklearn",
         bias: str = "neuron",
+        backend: str = "numpy",
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -1167,10 +1468,14 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
             loss=loss,
             init=init,
             bias=bias,
+            backend=backend,
         )
 
-    def _validate_targets(self, y: Any, *, first: bool, incremental: bool) -> Array:
-        y = np.asarray(y, dtype=np.float64)
+    def _validate_targets(
+        self, y: Any, *, first: bool, incremental: bool, dtype: np.dtype
+    ) -> Array:
+        y = _column_or_1d(np.asarray(y))
+        y = np.asarray(y, dtype=dtype)
         if y.ndim == 1:
             y = y[:, None]
         if not first and y.shape[1] != self.n_outputs_:
@@ -1178,19 +1483,35 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
                 f"y: expected {self.n_outputs_} target columns as in the previous fit, "
                 f"got {y.shape[1]}"
             )
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson regression."
+            )
         self._n_targets = y.shape[1]
         return y
 
     def _default_head(self) -> tuple[str, Any, int]:
-        output = "identity" if self.output is None else self.output
-        output = _ACTIVATION_ALIASES.get(output, output)
-        loss = SQUARED_ERROR if self.loss == "squared_error" else _losses.get(self.loss)
+        loss: Any
+        if self.loss == "squared_error":
+            loss, output = SQUARED_ERROR, "identity"
+        elif self.loss == "poisson":  # scikit-learn's log link: an exp output unit
+            loss, output = POISSON, "exp"
+        else:
+            loss, output = _losses.get(self.loss), "identity"
+        if self.output is not None:
+            output = _ACTIVATION_ALIASES.get(self.output, self.output)
         return output, loss, self._n_targets
 
+    def _loss_constraint(self) -> list[Any]:
+        return [StrOptions({"squared_error", "poisson", *_losses.names()}), _losses.Loss]
+
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
+        if not np.isfinite(out).all():  # as scikit-learn: non-finite predictions score NaN
+            return np.nan
         return float(r2_score(Y, out, sample_weight=sample_weight))
 
     @available_if(_GlassnetBase._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> GlassnetRegressor:
         """One epoch over ``(X, y)``, continuing from the current state (optimizer included).
 

@@ -1,9 +1,15 @@
 r"""The glass box: every number of one forward and backward pass, and the step it leads to.
 
+:func:`trace` keeps every array of a pass; :func:`chain` splits one sample's pass into its
+scalar operations (every multiply, add, activation and the cost) with their values, gradients
+and local derivatives: the chain rule as a graph.
+
 :func:`trace` runs the engine's own forward pass (``Network._forward``), its own
 backpropagation (``Network._backward``) and the optimizer's own ``update`` -- the code ``fit``
-runs -- and keeps every intermediate array. Nothing is recomputed here except ``f'(z)``, which
-is the activation's own ``derivative(z, a)``, the factor the engine multiplies ``delta`` by.
+runs -- and keeps every intermediate array. Computed here, with the engine's own functions, are
+only ``f'(z)`` (the activation's ``derivative(z, a)``), softmax's Jacobian (from the
+activation's own ``vjp``) and the gradient arriving at a hidden layer,
+``delta^(l+1) W^(l+1)^T`` (the product ``_backward`` forms before multiplying by ``f'``).
 
 In the paper's notation (rows are training cases, layer ``l = 1..L``)::
 
@@ -17,8 +23,16 @@ In the paper's notation (rows are training cases, layer ``l = 1..L``)::
     step W^(l)  = -eta dC/dW^(l)                             (gradient descent)
 
 With the sum-of-squares cost ``sse``, ``dC/da^(L) = 2 (a^(L) - y)``: the paper's
-``dC_0/dw_jk = a_k f'(z_j) 2 (a_j - y_j)`` summed over the cases. A population adds a leading
-member axis ``P`` to every array.
+``dC_0/dw_jk = a_k f'(z_j) 2 (a_j - y_j)`` summed over the cases.
+
+An activation that couples a layer's units (softmax) has no elementwise derivative: its
+``delta`` is the upstream gradient times the whole Jacobian ``J = da/dz`` of each row,
+``delta^(l) = dC/da^(l) J^(l)``; for softmax ``J = diag(a) - a^T a``, so
+``delta_j = a_j (dC/da_j - sum_i dC/da_i a_i)``. The trace then keeps ``J`` per row
+(:attr:`LayerTrace.jacobian`); ``fprime`` is only its diagonal.
+
+A population adds a leading member axis ``P`` to every array, the input ``a^(0)`` included
+(every member sees the same ``X``).
 """
 
 from __future__ import annotations
@@ -39,10 +53,25 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-__all__ = ["QUANTITIES", "LayerTrace", "Trace", "formula", "json_safe", "trace"]
+__all__ = [
+    "MAX_CHAIN_WEIGHTS",
+    "QUANTITIES",
+    "Chain",
+    "ChainEdge",
+    "ChainNode",
+    "LayerTrace",
+    "Trace",
+    "chain",
+    "formula",
+    "json_safe",
+    "trace",
+]
 
 #: The per-layer quantities of a :class:`LayerTrace`, in the order a student computes them.
-QUANTITIES = ("a_prev", "W", "b", "z", "a", "fprime", "delta", "dW", "db", "step_W", "step_b")
+QUANTITIES = (
+    "a_prev", "W", "b", "z", "a", "fprime", "jacobian", "dC_da", "delta", "dW", "db", "step_W",
+    "step_b",
+)  # fmt: skip
 
 
 def json_safe(value: Any) -> Any:
@@ -68,7 +97,15 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str = "f") -> str:
+def formula(
+    name: str,
+    l: int,
+    L: int,
+    *,
+    latex: bool = False,
+    activation: str = "f",
+    coupled: bool = False,
+) -> str:
     r"""The formula of quantity ``name`` of layer ``l`` (of ``L``), in the paper's notation.
 
     Parameters
@@ -83,6 +120,10 @@ def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str =
         (``z^(1) = a^(0) W^(1) + b^(1)``).
     activation : str
         The name of ``f_l``, written into ``a = f(z)``.
+    coupled : bool
+        ``f_l`` couples the layer's units (softmax): ``delta`` is the upstream gradient times
+        the Jacobian ``J^(l)`` (``"jacobian"`` gives ``J``'s formula), not an elementwise
+        product with ``f'``.
 
     Returns
     -------
@@ -118,12 +159,18 @@ def formula(name: str, l: int, L: int, *, latex: bool = False, activation: str =
         "step_W": f"{step}W{s(l)} = -{eta} {grad % ('W' + s(l))}",
         "step_b": f"{step}b{s(l)} = -{eta} {grad % ('b' + s(l))}",
     }
-    if l == L:
-        table["delta"] = f"{delta}{s(l)} = {dCda}{had}{fprime}(z{s(l)})"
+    upstream = dCda if l == L else f"({delta}{s(l + 1)} {tr('W', l + 1)})"
+    if coupled:
+        table["delta"] = f"{delta}{s(l)} = {upstream} J{s(l)}"
     else:
-        table["delta"] = (
-            f"{delta}{s(l)} = ({delta}{s(l + 1)} {tr('W', l + 1)}){had}{fprime}(z{s(l)})"
-        )
+        table["delta"] = f"{delta}{s(l)} = {upstream}{had}{fprime}(z{s(l)})"
+    if activation == "softmax":  # J = da/dz of one row: diag(a) - a^T a
+        diag = r"\operatorname{diag}" if latex else "diag"
+        table["jacobian"] = f"J{s(l)} = {diag}(a{s(l)}) - {tr('a', l)} a{s(l)}"
+    elif latex:
+        table["jacobian"] = rf"J{s(l)} = \partial a{s(l)} / \partial z{s(l)}"
+    else:
+        table["jacobian"] = f"J{s(l)} = da{s(l)}/dz{s(l)}"
     if name not in table:
         raise ValueError(f"name: expected one of {', '.join(sorted(table))}, got {name!r}")
     return table[name]
@@ -152,7 +199,17 @@ class LayerTrace:
     a : array (N, n_l)
         ``a^(l) = f_l(z^(l))``.
     fprime : array (N, n_l)
-        ``f_l'(z^(l))``, the derivative at ``z`` (the activation's ``derivative(z, a)``).
+        ``f_l'(z^(l))``, the derivative at ``z`` (the activation's ``derivative(z, a)``); for
+        an activation that couples the units (softmax), the diagonal of ``jacobian``.
+    jacobian : array (N, n_l, n_l) or None
+        For an activation that couples the units (softmax): ``J^(l) = da^(l)/dz^(l)`` of each
+        row, ``J[n, i, j] = da_j/dz_i`` (for softmax ``diag(a) - a^T a``), so that
+        ``delta^(l) = dC/da^(l) J^(l)``. ``None`` for elementwise activations.
+    dC_da : array (N, n_l) or None
+        ``dC/da^(l)``, the gradient arriving at the layer's output: ``dC/da^(L)`` from the cost
+        for the output layer, ``delta^(l+1) W^(l+1)^T`` below it. ``None`` for an output fused
+        with its cost (then ``delta^(L)`` comes from ``z^(L)`` directly). ``delta`` is
+        ``dC_da * fprime``, or ``dC_da J`` row by row when ``jacobian`` is given.
     delta : array (N, n_l)
         ``delta^(l) = dC/dz^(l)``.
     dW : array like ``W``
@@ -176,6 +233,13 @@ class LayerTrace:
     db: Array | None
     step_W: Array
     step_b: Array | None
+    jacobian: Array | None = None
+    dC_da: Array | None = None
+
+    @property
+    def coupled(self) -> bool:
+        """The activation couples the layer's units (softmax): ``delta`` needs ``jacobian``."""
+        return self.jacobian is not None
 
     @property
     def n_in(self) -> int:
@@ -200,6 +264,7 @@ class LayerTrace:
             "activation": self.activation,
             "n_in": self.n_in,
             "n_out": self.n_out,
+            "coupled": self.coupled,
             "shapes": {k: None if v is None else list(v) for k, v in self.shapes.items()},
         }
         for name in QUANTITIES:
@@ -236,8 +301,11 @@ class Trace:
     bias : str
         The network's bias mode.
     population : int or None
+        The population's size ``P`` when the traced network is a population (also when a
+        single member was traced), ``None`` for a single network.
     member : int or None
-        The member traced, when a single member of a population was asked for.
+        The member traced (0-based), when a single member of a population was asked for: its
+        arrays then have no member axis.
     """
 
     layers: list[LayerTrace]
@@ -259,6 +327,11 @@ class Trace:
     @property
     def n_layers(self) -> int:
         return len(self.layers)
+
+    @property
+    def stacked(self) -> bool:
+        """Every array has a leading member axis ``P`` (a whole population was traced)."""
+        return self.population is not None and self.member is None
 
     @property
     def gradients(self) -> list[dict[str, Array]]:
@@ -319,6 +392,21 @@ def _samples(samples: Any, n: int) -> list[int] | None:
     return out
 
 
+def _jacobian(act: Any, z: Array, a: Array) -> Array:
+    """``J[..., i, j] = da_j/dz_i`` of every row, from the activation's own ``vjp``.
+
+    Row ``i`` of ``J`` is ``e_i J``: the vector-Jacobian product with the ``i``-th unit vector,
+    the same function backpropagation calls, so ``g J`` here is exactly the engine's ``delta``.
+    """
+    n = z.shape[-1]
+    rows = []
+    for i in range(n):
+        e = np.zeros_like(z)
+        e[..., i] = 1.0
+        rows.append(act.vjp(z, a, e))
+    return np.stack(rows, axis=-2)
+
+
 def trace(
     net: Network,
     X: Any,
@@ -354,7 +442,8 @@ def trace(
         Trace only these rows of ``X``: the pass, the cost and the gradients are those of the
         selected cases alone, as if ``X[samples], y[samples]`` had been given.
     member : int, optional
-        For a population, trace only member ``member`` (a single network's trace).
+        For a population, trace only member ``member`` (a single network's trace, whose
+        ``population`` and ``member`` say where it came from). A single network refuses it.
     optimizer_options : dict, optional
         Extra arguments of the optimizer (``beta``, ...).
 
@@ -367,12 +456,22 @@ def trace(
     if member is not None:
         if isinstance(member, bool) or not isinstance(member, int | np.integer):
             raise TypeError(f"member: expected a member index, got {describe(member)}")
+        P = net.population
+        if P is None:
+            raise ValueError(
+                f"member: this is a single network, not a population; got member={member}"
+            )
+        if not -P <= member < P:
+            raise ValueError(
+                f"member: expected a member index from 0 to {P - 1} (or -{P} to -1), got {member}"
+            )
+        k = int(member) % P
         if isinstance(lr, Sequence | np.ndarray) and not isinstance(lr, str):
-            if net.population is None or len(lr) != net.population:
-                raise ValueError("lr: a sequence of learning rates needs one rate per member")
-            lr = float(np.asarray(lr, dtype=float)[member])
+            if len(lr) != P:
+                raise ValueError(f"lr: expected one learning rate per member ({P}), got {len(lr)}")
+            lr = float(np.asarray(lr, dtype=float)[k])
         traced = trace(
-            net.member(int(member)),
+            net.member(k),
             X,
             y,
             loss=loss,
@@ -381,7 +480,7 @@ def trace(
             samples=samples,
             optimizer_options=optimizer_options,
         )
-        traced.member = int(member) % (net.population or 1)
+        traced.population, traced.member = P, k
         return traced
 
     loss_fn = _losses.get(loss)
@@ -412,11 +511,21 @@ def trace(
             z, a = fwd.z[l], fwd.a[l]
             assert z is not None and deltas[l] is not None
             p, g, s = params[l - 1], grads[l - 1], steps[l - 1]
+            if l == len(params):
+                upstream = dC_da
+            else:  # the gradient arriving at a^(l): delta^(l+1) W^(l+1)^T, as _backward forms it
+                next_delta = deltas[l + 1]
+                assert next_delta is not None
+                upstream = net._mm(next_delta, params[l]["W"].mT)
+            a_prev = fwd.a[l - 1]
+            if l == 1 and net.population is not None:
+                # every member sees the same X: give it the member axis the other arrays have
+                a_prev = np.broadcast_to(a_prev, (net.population, *a_prev.shape))
             layers.append(
                 LayerTrace(
                     index=l,
                     activation=act.name,
-                    a_prev=np.array(fwd.a[l - 1]),
+                    a_prev=np.array(a_prev),
                     W=np.array(p["W"]),
                     b=np.array(p["b"]) if "b" in p else None,
                     z=np.array(z),
@@ -427,6 +536,8 @@ def trace(
                     db=np.array(g["b"]) if "b" in g else None,
                     step_W=np.array(s["W"]),
                     step_b=np.array(s["b"]) if "b" in s else None,
+                    jacobian=None if act.vjp is None else _jacobian(act, z, a),
+                    dC_da=None if upstream is None else np.array(upstream),
                 )
             )
     return Trace(
@@ -444,4 +555,269 @@ def trace(
         bias=net.bias,
         sizes=list(net.sizes),
         population=net.population,
+    )
+
+
+# --- the chain rule, one scalar at a time ------------------------------------------------------
+
+#: The chain-rule view draws every multiply: it is for small networks.
+MAX_CHAIN_WEIGHTS = 200
+
+
+@dataclass
+class ChainNode:
+    r"""One scalar of the pass: a leaf (input, weight, bias, target) or the result of one operation.
+
+    Attributes
+    ----------
+    id : str
+        A short unique name, e.g. ``"W1_12"``, ``"m2_11"``, ``"z1_2"``, ``"C"``.
+    label : str
+        The name in the paper's notation, e.g. ``"W^(1)_12"``, ``"a^(1)_2"``; the product
+        ``a^(l-1)_k W^(l)_kj`` is ``"m^(l)_kj"``.
+    kind : str
+        ``"input"``, ``"weight"``, ``"bias"``, ``"target"`` (leaves), ``"product"``
+        (``a^(l-1)_k W^(l)_kj``), ``"sum"`` (``z^(l)_j``), ``"activation"`` (``a^(l)_j``) or
+        ``"loss"`` (``C``).
+    op : str or None
+        The operation that made it: ``"*"``, ``"+"``, the activation's name or the loss's
+        name; ``None`` for a leaf.
+    layer : int
+        ``l``: 0 for the inputs, ``L + 1`` for the cost and the targets.
+    value : float
+        Its value in the forward pass.
+    grad : float or None
+        ``dC/d(node)``; ``None`` for the targets, which are data, not something learned.
+    """
+
+    id: str
+    label: str
+    kind: str
+    op: str | None
+    layer: int
+    value: float
+    grad: float | None
+
+
+@dataclass
+class ChainEdge:
+    r"""``source`` is an input of ``target``'s operation.
+
+    Attributes
+    ----------
+    source, target : str
+        Node ids.
+    local : float
+        The local derivative ``d target / d source`` at this pass: ``W_kj`` and ``a_k`` for a
+        product, 1 for a sum, ``f'(z_j)`` for an activation (``J_ij`` for softmax),
+        ``dC/da_j`` for the cost. The chain rule is then
+        ``grad(source) = sum over its edges of local * grad(target)``.
+    """
+
+    source: str
+    target: str
+    local: float
+
+
+@dataclass
+class Chain:
+    """Every scalar operation of one sample's forward and backward pass, as a graph.
+
+    Attributes
+    ----------
+    nodes : list of ChainNode
+        In the order of the forward pass (every node after its inputs).
+    edges : list of ChainEdge
+    sizes : list of int
+    loss : str
+    cost : float
+        ``C`` on this one sample.
+    fused : bool
+        The engine computes ``delta^(L)`` from ``z^(L)`` directly (bce + sigmoid,
+        cross_entropy + softmax); the graph still shows ``a^(L)`` and ``dC/da^(L)``.
+    sample : int or None
+        The data row traced.
+    """
+
+    nodes: list[ChainNode]
+    edges: list[ChainEdge]
+    sizes: list[int]
+    loss: str
+    cost: float
+    fused: bool
+    sample: int | None = None
+
+    def node(self, id: str) -> ChainNode:
+        """The node named ``id``."""
+        for n in self.nodes:
+            if n.id == id:
+                return n
+        raise ValueError(f"id: expected a node id such as 'z1_1' or 'C', got {id!r}")
+
+    def inputs(self, id: str) -> list[ChainEdge]:
+        """The edges into node ``id`` (its operation's operands)."""
+        return [e for e in self.edges if e.target == id]
+
+    def uses(self, id: str) -> list[ChainEdge]:
+        """The edges out of node ``id`` (the operations that use it)."""
+        return [e for e in self.edges if e.source == id]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe data: nodes and edges."""
+        return {
+            "sizes": list(self.sizes),
+            "loss": self.loss,
+            "cost": json_safe(self.cost),
+            "fused": self.fused,
+            "sample": self.sample,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "label": n.label,
+                    "kind": n.kind,
+                    "op": n.op,
+                    "layer": n.layer,
+                    "value": json_safe(n.value),
+                    "grad": json_safe(n.grad),
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {"source": e.source, "target": e.target, "local": json_safe(e.local)}
+                for e in self.edges
+            ],
+        }
+
+
+def chain(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | _losses.Loss = "mse",
+    sample: int = 0,
+) -> Chain:
+    r"""The chain rule of one sample, one scalar operation at a time (micrograd's ``draw_dot``).
+
+    Every weight's product ``m^(l)_kj = a^(l-1)_k W^(l)_kj``, every sum
+    ``z^(l)_j = sum_k m^(l)_kj + b^(l)_j``, every activation ``a^(l)_j = f(z^(l)_j)`` and the
+    cost ``C`` is a node with its value and its gradient ``dC/d(node)``; every operand is an
+    edge with its local derivative. The values and the gradients of ``z``, ``a``, ``W`` and
+    ``b`` are the engine's own (a :func:`trace` of the one row); the products are
+    ``a_k W_kj`` from those numbers, whose sum plus ``b_j`` is the engine's ``z_j``.
+
+    Reading it backwards is backpropagation: a node's gradient is the sum, over the operations
+    that use it, of the local derivative times that operation's gradient.
+
+    Parameters
+    ----------
+    net : Network
+        A single network with at most :data:`MAX_CHAIN_WEIGHTS` weights.
+    X : array, shape (N, n_0) or (n_0,)
+        The data (or one input row).
+    y : array, shape (N, n_L) or (n_L,)
+        The targets (or one target row).
+    loss : str or Loss
+    sample : int
+        The row of ``X`` to follow.
+
+    Returns
+    -------
+    Chain
+    """
+    if net.population is not None:
+        raise ValueError(
+            f"net: the chain-rule view follows one network; got a population of "
+            f"{net.population} (use net.member(k))"
+        )
+    n_weights = sum(a * b for a, b in zip(net.sizes[:-1], net.sizes[1:], strict=False))
+    if n_weights > MAX_CHAIN_WEIGHTS:
+        raise ValueError(
+            f"net: the chain-rule view draws every multiply; expected at most "
+            f"{MAX_CHAIN_WEIGHTS} weights, got {n_weights} (sizes {net.sizes})"
+        )
+    Xa = np.asarray(X)
+    ya = np.asarray(y)
+    if Xa.ndim == 1:
+        Xa = Xa[None, :]
+    if ya.ndim == 1 and Xa.shape[0] == 1 and ya.shape[0] == net.sizes[-1]:
+        ya = ya[None, :]
+    if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+        raise TypeError(f"sample: expected a row index, got {describe(sample)}")
+    if not -Xa.shape[0] <= sample < Xa.shape[0]:
+        raise ValueError(f"sample: expected a row index below {Xa.shape[0]}, got {sample}")
+    t = trace(net, Xa, ya, loss=loss, samples=[sample])
+    loss_fn = _losses.get(loss)
+    L = t.n_layers
+    out = t.layers[-1]
+    # dC/da^(L): the engine's, or for a fused pair the true derivative of the cost at a^(L)
+    # (the engine skips it and computes delta^(L) from z^(L))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        dC_da_out = out.dC_da if out.dC_da is not None else loss_fn.gradient(out.a, t.y)
+
+    nodes: list[ChainNode] = []
+    edges: list[ChainEdge] = []
+
+    def add(id: str, label: str, kind: str, op: str | None, layer: int, value: Any,
+            grad: Any) -> None:  # fmt: skip
+        g = None if grad is None else float(grad)
+        nodes.append(ChainNode(id, label, kind, op, layer, float(value), g))
+
+    # dC/dx: the gradient that would arrive at the inputs, delta^(1) W^(1)^T
+    first = t.layers[0]
+    dC_dx = first.delta[0] @ first.W.T
+    for k in range(t.sizes[0]):
+        add(f"a0_{k + 1}", f"x_{k + 1}", "input", None, 0, t.X[0, k], dC_dx[k])
+    for x in t.layers:
+        l = x.index
+        a_prev = x.a_prev[0]
+        for j in range(x.n_out):
+            for k in range(x.n_in):
+                w_id, m_id = f"W{l}_{k + 1}{j + 1}", f"m{l}_{k + 1}{j + 1}"
+                add(w_id, f"W^({l})_{k + 1}{j + 1}", "weight", None, l, x.W[k, j], x.dW[k, j])
+                add(m_id, f"m^({l})_{k + 1}{j + 1}", "product", "*", l,
+                    a_prev[k] * x.W[k, j], x.delta[0, j])  # fmt: skip
+                edges.append(ChainEdge(f"a{l - 1}_{k + 1}", m_id, float(x.W[k, j])))
+                edges.append(ChainEdge(w_id, m_id, float(a_prev[k])))
+        if x.b is not None:
+            if t.bias == "layer":
+                add(f"b{l}", f"b^({l})", "bias", None, l, x.b.flat[0], x.db.flat[0])  # type: ignore[union-attr]
+            else:
+                for j in range(x.n_out):
+                    add(f"b{l}_{j + 1}", f"b^({l})_{j + 1}", "bias", None, l, x.b[0, j],
+                        x.db[0, j])  # type: ignore[index]  # fmt: skip
+        for j in range(x.n_out):
+            z_id = f"z{l}_{j + 1}"
+            add(z_id, f"z^({l})_{j + 1}", "sum", "+", l, x.z[0, j], x.delta[0, j])
+            for k in range(x.n_in):
+                edges.append(ChainEdge(f"m{l}_{k + 1}{j + 1}", z_id, 1.0))
+            if x.b is not None:
+                edges.append(
+                    ChainEdge(f"b{l}" if t.bias == "layer" else f"b{l}_{j + 1}", z_id, 1.0)
+                )
+        upstream = dC_da_out[0] if l == L else x.dC_da[0]  # type: ignore[index]
+        for j in range(x.n_out):
+            add(f"a{l}_{j + 1}", f"a^({l})_{j + 1}", "activation", x.activation, l, x.a[0, j],
+                upstream[j])  # fmt: skip
+            if x.jacobian is None:
+                edges.append(ChainEdge(f"z{l}_{j + 1}", f"a{l}_{j + 1}", float(x.fprime[0, j])))
+            else:  # softmax: every z_i moves every a_j, by J_ij = da_j/dz_i
+                for i in range(x.n_out):
+                    edges.append(
+                        ChainEdge(f"z{l}_{i + 1}", f"a{l}_{j + 1}", float(x.jacobian[0, i, j]))
+                    )
+    for j in range(t.sizes[-1]):
+        add(f"y_{j + 1}", f"y_{j + 1}", "target", None, L + 1, t.y[0, j], None)
+    add("C", "C", "loss", t.loss, L + 1, t.cost, 1.0)
+    for j in range(t.sizes[-1]):
+        edges.append(ChainEdge(f"a{L}_{j + 1}", "C", float(dC_da_out[0, j])))
+        edges.append(ChainEdge(f"y_{j + 1}", "C", float("nan")))
+    return Chain(
+        nodes=nodes,
+        edges=edges,
+        sizes=list(t.sizes),
+        loss=t.loss,
+        cost=float(t.cost),
+        fused=t.fused,
+        sample=None if t.samples is None else t.samples[0],
     )

@@ -18,7 +18,7 @@ PAIRS = [
     ("sigmoid", "bce", "unit"),  # fused with the logit
     ("softmax", "cross_entropy", "onehot"),  # fused
     ("softmax", "mse", "onehot"),  # softmax's full Jacobian
-    ("sigmoid", "cross_entropy", "onehot"),  # cross-entropy through the chain rule
+    ("softmax", "bce", "unit"),  # bce through softmax's full Jacobian (not fused)
     ("tanh", "mae", "real"),
     ("identity", "huber", "real"),
 ]

@@ -233,12 +233,10 @@ def test_divergence_stops_training_with_a_note(batch):
     frame = s.frame()
     notes = frame["notes"]
     json.dumps(frame, allow_nan=False)  # still valid JSON for the page
-    assert frame["train_loss"] is None and frame["stopped"] == "diverged"
+    # the divergence rule stops it when the loss runs away, before it turns non-finite
+    assert frame["stopped"] == "diverged"
     assert s.stopped == "diverged" and ran < 200 and s.train(5) == 0
-    first = int(np.argmax(~np.isfinite(s.train_loss)))  # the first non-finite point
-    assert np.isfinite(s.train_loss[:first]).all() and first <= s.epoch
     assert notes[0]["kind"] == "diverged" and "learning rate 10" in notes[0]["text"]
-    assert f"at epoch {first}:" in notes[0]["text"]
 
 
 def _replay(s: Session, epochs: int) -> tuple[list[float], list[float], list[np.ndarray]]:
@@ -573,16 +571,17 @@ def test_cli_refuses_a_public_host(capsys):
 def test_retune_keeps_the_optimizer_state_for_a_new_learning_rate():
     s = _session(dataset="moons", n=60, opt="adam")
     s.train(3)
-    count = s.opt_state.count
+    # the state is the chain's: (Adam's, the learning rate's), each counting the updates
+    count = s.opt_state[-1].count
     assert count > 0
     s.retune(parse_config({**s.config.to_dict(), "lr": 0.001}, LIMITS))
-    assert s.opt_state.count == count and s.config.lr == 0.001 and s.epoch == 3
-    moments = s.opt_state.m[0]["W"].copy()
+    assert s.opt_state[-1].count == count and s.config.lr == 0.001 and s.epoch == 3
+    moments = s.opt_state[0].m[0]["W"].copy()
     s.train(1)  # the next fit resumes Adam's moments and count, at the new rate
-    assert s.opt_state.count == count + count // 3
-    assert not np.array_equal(s.opt_state.m[0]["W"], moments)
+    assert s.opt_state[-1].count == count + count // 3
+    assert not np.array_equal(s.opt_state[0].m[0]["W"], moments)
     s.retune(parse_config({**s.config.to_dict(), "opt": "rmsprop"}, LIMITS))
-    assert s.opt_state.count == 0
+    assert s.opt_state[-1].count == 0
     assert not s.can_retune(parse_config({**s.config.to_dict(), "seed": 5}, LIMITS))
     with pytest.raises(ProtocolError, match="only lr, l2, batch, opt and rate"):
         s.retune(parse_config({**s.config.to_dict(), "layers": [2], "act": "tanh"}, LIMITS))

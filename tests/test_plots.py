@@ -76,8 +76,8 @@ def test_decision_boundary_and_unit_maps(trained, moons, kind):
     X, y = moons
     fig = plots.decision_boundary(net, X, y, res=20, unit_res=8, figsize=(6, 3), dpi=30)
     assert png_size(fig) == (180, 90)
-    if kind == "deep":  # main panel + 3 hidden layers x 5 unit maps
-        assert len(fig.axes) == 1 + 15
+    if kind == "deep":  # main panel + its colour bar + 3 hidden layers x 5 unit maps
+        assert len(fig.axes) == 1 + 1 + 15
     if kind == "population":
         fig = plots.decision_boundary(net, X, y, member=[0, 2], res=10, **SMALL)
         assert png_size(fig) == (120, 80) and len(fig.axes) == 2

@@ -1,6 +1,7 @@
 """Tests of glassnet.sklearn: scikit-learn's estimator checks, exact agreement with
 MLPClassifier/MLPRegressor where the algorithms coincide, matched cross-validation, pipelines,
-grid search, partial_fit, warm start, pickling and the progress bar."""
+grid search, partial_fit, warm start and pickling (tests/test_sklearn_parity.py: the rest of
+MLP's interface, MLP itself the oracle)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from sklearn.model_selection import (
     KFold,
     StratifiedKFold,
     cross_val_score,
-    train_test_split,
 )
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -365,25 +365,24 @@ def test_labels_probabilities_and_attributes(iris):
     Y = np.c_[y == 0, y == 2].astype(int)
     ml = GlassnetClassifier((8,), learning_rate_init=0.01, max_iter=100, random_state=0)
     ml.fit(X, Y)
-    assert ml.predict(X).shape == (150, 2) and ml.out_activation_ == "sigmoid"
+    assert ml.predict(X).shape == (150, 2) and ml.out_activation_ == "logistic"
     assert ml.score(X, Y) > 0.9
 
 
 def test_early_stopping_keeps_the_best_epoch(iris):
+    # full-batch sgd: the same split (MLP's RandomState after the initial draws), the same
+    # validation scores, the same stopping epoch and the same best weights as MLP
     X, y = iris
-    clf = GlassnetClassifier((8,), solver="sgd", learning_rate_init=0.1, early_stopping=True,
-                             validation_fraction=0.2, max_iter=500, random_state=0)  # fmt: skip
-    clf.fit(X, y)
-    assert clf.n_iter_ == 32  # stopped: 10 epochs without a better validation accuracy
-    assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
-    assert clf.best_validation_score_ == max(clf.validation_scores_) == 1.0
-    # best at epoch 20; the 11 epochs after it are no better by tol, and training stops
-    assert clf.validation_scores_.index(1.0) == 20 and clf.best_loss_ is None
-    # the held-out part is a stratified split seeded by random_state; the best epoch's
-    # weights are the ones kept
-    _, X_val, _, y_val = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
-    assert clf.score(X_val, y_val) == 1.0
-    with pytest.raises(ValueError, match="early_stopping"):
+    kw = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.1,
+              early_stopping=True, validation_fraction=0.2, max_iter=500, random_state=0)  # fmt: skip
+    clf, mlp = GlassnetClassifier(**kw).fit(X, y), MLPClassifier(**kw).fit(X, y)
+    assert clf.n_iter_ == mlp.n_iter_ < 500
+    assert clf.validation_scores_ == mlp.validation_scores_
+    assert clf.best_validation_score_ == max(clf.validation_scores_) and clf.best_loss_ is None
+    np.testing.assert_allclose(clf.loss_curve_, mlp.loss_curve_, rtol=1e-12)
+    for ours, theirs in zip(clf.coefs_, mlp.coefs_, strict=True):  # the best epoch's weights
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
         clf.partial_fit(X, y)
 
 
@@ -418,17 +417,6 @@ def test_partial_fit_needs_classes_and_learns(iris):
         clf.partial_fit(X, np.full(len(y), 7))
 
 
-def test_verbose_progress_bar_on_stderr_only_when_asked(iris, capsys):
-    X, y = iris
-    GlassnetClassifier((4,), max_iter=3, tol=10.0, n_iter_no_change=1, random_state=0).fit(X, y)
-    assert capsys.readouterr() == ("", "")
-    with pytest.warns(ConvergenceWarning):
-        GlassnetClassifier((4,), max_iter=3, verbose=True, random_state=0).fit(X, y)
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert "GlassnetClassifier" in err and "3/3" in err and "loss" in err
-
-
 @pytest.mark.parametrize(
     ("params", "match"),
     [
@@ -459,7 +447,12 @@ def test_bad_parameters_fail_in_fit_naming_the_parameter(params, match):
 
 def test_divergence_is_a_value_error(diabetes):
     X, y = diabetes
-    reg = GlassnetRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=50.0,
-                            max_iter=50, random_state=0)  # fmt: skip
-    with pytest.raises(ValueError, match="non-finite"):
-        reg.fit(X * 100, y)
+    kw = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=50.0, max_iter=50,
+              random_state=0)  # fmt: skip
+    messages = []
+    for est in (GlassnetRegressor(**kw), MLPRegressor(**kw)):  # both run on, warn, then fail
+        with pytest.warns(ConvergenceWarning), pytest.raises(ValueError) as info:
+            with np.errstate(all="ignore"):
+                est.fit(X * 100, y)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "non-finite parameter weights" in messages[0]

@@ -86,10 +86,12 @@ def test_each_run_equals_its_own_training(reference):
     assert len(df) == 2 * 2 * 2 * 3 * 2 == 48
     assert df["run_id"].tolist() == list(range(48))
     assert df["config_hash"].is_unique
+    # lr 2 and 500 on identity outputs run away geometrically (the divergence rule catches a
+    # loss 10^4 times its start long before it overflows)
     assert df["status"].value_counts().to_dict() == {
-        "not_converged": 22,
-        "converged": 10,
-        "diverged": 16,
+        "not_converged": 4,
+        "converged": 9,
+        "diverged": 35,
     }
     X, y = gn.datasets.load("xor")
     for _, row in df[(df["dataset"] == "xor") & (df["hidden"] == "4")].iterrows():
@@ -112,7 +114,7 @@ def test_each_run_equals_its_own_training(reference):
         assert row["epoch_threshold"] == gn.convergence.threshold_epoch(hist.loss[0], 0.2)
         assert row["converged"] == (row["epoch_threshold"] >= 0 and not row["diverged"])
         if row["diverged"]:
-            assert not np.isfinite(row["final_loss"]) and np.isnan(row["final_accuracy"])
+            assert np.isnan(row["final_accuracy"])  # its loss may still be finite, if huge
             continue
         assert row["epoch_paper"] == gn.convergence.paper_epoch(hist.loss[0])
         assert row["final_loss"] == one.loss(X, y, loss="mse")[0]

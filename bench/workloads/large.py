@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import REPO, Peer, glassnet_or_reason, measure, optional, torch_threads
+from bench.harness import (
+    REPO,
+    Peer,
+    glassnet_jax_or_reason,
+    glassnet_or_reason,
+    jax_metrics,
+    measure,
+    optional,
+    torch_threads,
+)
 
 SIZES = [784, 256, 256, 10]
 BATCH = 128
@@ -103,12 +112,24 @@ def glassnet_net(gn: Any, seed: int) -> Any:
     )
 
 
-def glassnet_epoch(gn: Any, X: np.ndarray, Y: np.ndarray, seed: int, net: Any = None) -> float:
+def glassnet_epoch(
+    gn: Any, X: np.ndarray, Y: np.ndarray, seed: int, net: Any = None, backend: str = "numpy"
+) -> dict[str, Any]:
     if net is None:
         net = glassnet_net(gn, seed)
-    hist = net.fit(X, Y, loss="cross_entropy", optimizer="gd", lr=LR, epochs=1, batch_size=BATCH)
+    hist = net.fit(
+        X,
+        Y,
+        loss="cross_entropy",
+        optimizer="gd",
+        lr=LR,
+        epochs=1,
+        batch_size=BATCH,
+        backend=backend,
+    )
     assert net.layers[0].W.dtype == np.float32, net.layers[0].W.dtype
-    return float(np.asarray(hist.loss)[-1])
+    m = {"final_loss": float(np.asarray(hist.loss)[-1])}
+    return {**m, **jax_metrics(hist)} if backend == "jax" else m
 
 
 def torch_model(torch: Any, seed: int):
@@ -184,7 +205,7 @@ def peers(n: int) -> list[Peer]:
 
     def prep_gn(rnd: int):
         net = glassnet_net(gn, max(rnd, 0))
-        return lambda: {"final_loss": glassnet_epoch(gn, X, Y, max(rnd, 0), net)}
+        return lambda: glassnet_epoch(gn, X, Y, max(rnd, 0), net)
 
     out.append(
         Peer(
@@ -195,6 +216,24 @@ def peers(n: int) -> list[Peer]:
             key="glassnet",
             note="gn.Network([784,256,256,10], relu, softmax, init='he', dtype='float32')"
             ".fit(cross_entropy, gd, lr=0.05, epochs=1, batch_size=128), History default",
+        )
+    )
+
+    gj, gj_reason = glassnet_jax_or_reason()
+
+    def prep_gj(rnd: int):
+        net = glassnet_net(gj, max(rnd, 0))
+        return lambda: glassnet_epoch(gj, X, Y, max(rnd, 0), net, backend="jax")
+
+    out.append(
+        Peer(
+            "glassnet fit, backend='jax'",
+            prep_gj if gj is not None else None,
+            reason=gj_reason,
+            dtype="float32",
+            key="glassnet_jax_f32",
+            note="the same fit(..., backend='jax'); timed warm (the warm-up call compiles: "
+            "first call / compile shown)",
         )
     )
 
@@ -239,11 +278,11 @@ def peers(n: int) -> list[Peer]:
 def memory(n: int, log) -> dict[str, Any]:
     """Run every implementation in its own subprocess; collect peak RSS / tracemalloc peaks."""
     out: dict[str, Any] = {}
-    for which in ("glassnet", "numpy", "torch"):
+    for which in ("glassnet", "glassnet_jax", "numpy", "torch"):
         row: dict[str, Any] = {}
         for mode in ("rss", "tracemalloc"):
-            if which == "torch" and mode == "tracemalloc":
-                continue  # torch's allocator does not report to tracemalloc
+            if which in ("torch", "glassnet_jax") and mode == "tracemalloc":
+                continue  # torch's and XLA's allocators do not report to tracemalloc
             cmd = [sys.executable, "-m", "bench.memprobe", which, str(n), mode]
             proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
             try:
@@ -269,6 +308,16 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             limit=1.0,
         )
     ]
+    out.append(
+        target_ratio(
+            "large: glassnet-jax no slower than glassnet's NumPy engine (both float32)",
+            res,
+            "glassnet",
+            "glassnet_jax_f32",
+            kind="at_least",
+            limit=1.0,
+        )
+    )
     frac = res["extra"].get("glassnet_fraction_of_peak")
     out.append(
         verdict(
@@ -318,7 +367,7 @@ def run(quick: bool, repeats: int | None, log, skip_memory: bool = False) -> dic
     g = results.get("glassnet")
     if g is not None and g.status == "ok" and g.median_s:
         extra["glassnet_fraction_of_peak"] = flops / g.median_s / 1e9 / peak
-    for key in ("numpy", "torch"):
+    for key in ("glassnet_jax_f32", "numpy", "torch"):
         r = results.get(key)
         if r is not None and r.status == "ok" and r.median_s:
             extra[f"{key}_fraction_of_peak"] = flops / r.median_s / 1e9 / peak
@@ -329,5 +378,6 @@ def run(quick: bool, repeats: int | None, log, skip_memory: bool = False) -> dic
         "params": {"n": n, "repeats": reps, "lr": LR, "batch": BATCH},
         "unit": ("", 0.0),
         "results": results,
+        "jax_rows": {"float32": "glassnet_jax_f32"},
         "extra": extra,
     }

@@ -7,12 +7,16 @@ error and keeps every member's loss at every epoch (a (P, E) array), as glassnet
 Peers: one glassnet population (``seed=list(range(P))``); a Python loop of P single glassnet
 networks and a Python loop of P clean NumPy networks (both timed on a subset of the members and
 extrapolated to P, which the table says); the same math batched by hand in NumPy (a leading
-population axis and broadcasting matmul); PyTorch with ``torch.bmm`` and autograd; JAX with
-``vmap`` + ``jit`` (+ ``lax.scan`` over the epochs), compile time reported apart.
+population axis and broadcasting matmul); PyTorch with ``torch.bmm`` and autograd; JAX written
+by hand, ``jit(lax.scan(vmap(value_and_grad)))``, in float32 and in float64 (in a local
+``jax.enable_x64`` context), compile time reported apart; and glassnet's compiled backend,
+``fit(..., backend="jax")``, in float64 and float32. Each dtype is compared with its own: the
+float64 rows with the float64 JAX program, the float32 rows with the float32 one.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import os
@@ -20,14 +24,26 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import Peer, glassnet_or_reason, measure, optional, torch_note, torch_threads
+from bench.harness import (
+    Peer,
+    glassnet_jax_or_reason,
+    glassnet_or_reason,
+    jax_metrics,
+    measure,
+    optional,
+    torch_note,
+    torch_threads,
+)
 from bench.workloads.tiny import SIZES, X, Y, numpy_train
 
 LR = 0.5
 
 
+@functools.lru_cache(maxsize=2)
 def initial_population(P: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(W (P,n_in,n_out), b (P,1,n_out)), ...]``: glassnet's population init when available."""
+    """``[(W (P,n_in,n_out), b (P,1,n_out)), ...]``: glassnet's population init when available.
+
+    Cached (drawing 100,000 seeds takes seconds): every caller copies the arrays it trains."""
     gn, _ = glassnet_or_reason()
     if gn is not None:
         net = gn.Network(SIZES, activation="sigmoid", output="sigmoid", seed=list(range(P)))
@@ -118,6 +134,56 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
             key="glassnet_broadcast",
             note="same, Network(..., kernel='broadcast'): the opt-in member-last layout "
             "(not bit-identical to BLAS-computed single networks)",
+        )
+    )
+
+    gj, gj_reason = glassnet_jax_or_reason()
+
+    def prep_gj(dtype: str, **fit_options: Any):
+        def prep(rnd: int):
+            net = gj.Network(
+                SIZES, activation="sigmoid", output="sigmoid", seed=list(range(P)), dtype=dtype
+            )
+
+            def timed():
+                hist = net.fit(
+                    X,
+                    Y,
+                    loss="mse",
+                    optimizer="gd",
+                    lr=LR,
+                    epochs=epochs,
+                    backend="jax",
+                    **fit_options,
+                )
+                loss = np.asarray(hist.loss)
+                return {"median_final_loss": float(np.median(loss[:, -1])), **jax_metrics(hist)}
+
+            return timed
+
+        return prep
+
+    for dtype, key in (("float64", "glassnet_jax"), ("float32", "glassnet_jax_f32")):
+        out.append(
+            Peer(
+                f"glassnet population of {P}, backend='jax'",
+                prep_gj(dtype) if gj is not None else None,
+                reason=gj_reason,
+                dtype=dtype,
+                key=key,
+                note=f"the same fit(..., backend='jax'), dtype={dtype!r}, History default; "
+                "timed warm (the warm-up call compiles: first call / compile shown)",
+            )
+        )
+    out.append(
+        Peer(
+            f"glassnet population of {P}, backend='jax', stats_every=None",
+            prep_gj("float64", stats_every=None) if gj is not None else None,
+            reason=gj_reason,
+            dtype="float64",
+            key="glassnet_jax_nostats",
+            note="informational: the same without the layer statistics (History.layer_stats), "
+            "to show what they cost in the compiled program; no target uses it",
         )
     )
 
@@ -237,62 +303,82 @@ def peers(P: int, epochs: int, subset: int) -> list[Peer]:
     # JAX --------------------------------------------------------------------------------
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     jax, reason = optional("jax")
-    prep_jax = None
-    if jax is not None:
-        import time
+    for dtype, key in (("float32", "jax"), ("float64", "jax_f64")):
+        out.append(
+            Peer(
+                "JAX jit(scan(vmap(value_and_grad)))",
+                hand_jax(jax, P, epochs, dtype) if jax is not None else None,
+                reason=reason,
+                dtype=dtype,
+                key=key,
+                note="hand-written: jit(lax.scan over epochs of vmap(value_and_grad) + SGD), "
+                + (
+                    "inside `with jax.enable_x64(True)` (the global config untouched); "
+                    if dtype == "float64"
+                    else ""
+                )
+                + "compiled ahead (jit.lower().compile()) in the warm-up call, timed warm",
+            )
+        )
+    return out
 
-        import jax.numpy as jnp
 
-        xj = jnp.asarray(X, dtype=jnp.float32)
-        yj = jnp.asarray(Y, dtype=jnp.float32)
+def hand_jax(jax: Any, P: int, epochs: int, dtype: str):
+    """``prepare`` of the hand-written JAX population in ``dtype`` (float64 in a local x64
+    context, as glassnet's compiled backend runs it): one program, compiled in the first call."""
+    import contextlib
+    import time
 
-        def member_loss(p):
-            W1, b1, W2, b2 = p
-            a1 = jax.nn.sigmoid(xj @ W1 + b1)
-            a2 = jax.nn.sigmoid(a1 @ W2 + b2)
-            return jnp.mean((a2 - yj) ** 2)
+    import jax.numpy as jnp
 
-        def train_member(p):
-            def step(p, _):
-                loss, g = jax.value_and_grad(member_loss)(p)
-                return tuple(a - LR * b for a, b in zip(p, g, strict=True)), loss
+    def x64():
+        return jax.enable_x64(True) if dtype == "float64" else contextlib.nullcontext()
 
-            return jax.lax.scan(step, p, None, length=epochs)
+    with x64():
+        xj = jnp.asarray(X, dtype=dtype)
+        yj = jnp.asarray(Y, dtype=dtype)
 
-        train_all = jax.jit(jax.vmap(train_member))
-        compiled: dict[str, float] = {}
+    def member_loss(p):
+        W1, b1, W2, b2 = p
+        a1 = jax.nn.sigmoid(xj @ W1 + b1)
+        a2 = jax.nn.sigmoid(a1 @ W2 + b2)
+        return jnp.mean((a2 - yj) ** 2)
 
-        def prep_jax(rnd: int):
+    grad_all = jax.vmap(jax.value_and_grad(member_loss))
+
+    def train_all(params):
+        def epoch(p, _):
+            loss, g = grad_all(p)  # (P,), the tree of (P, ...) gradients
+            return tuple(a - LR * b for a, b in zip(p, g, strict=True)), loss
+
+        p, losses = jax.lax.scan(epoch, params, None, length=epochs)
+        return p, losses.T  # (P, epochs), as glassnet's History keeps it
+
+    program: dict[str, Any] = {}
+
+    def prepare(rnd: int):
+        with x64():
             params = tuple(
-                jnp.asarray(a, dtype=jnp.float32) for pair in initial_population(P) for a in pair
+                jnp.asarray(a, dtype=dtype) for pair in initial_population(P) for a in pair
             )
             jax.block_until_ready(params)
 
-            def timed():
-                t0 = time.perf_counter()
-                _p, losses = train_all(params)
-                losses = jax.block_until_ready(losses)
-                if "compile_s" not in compiled:
-                    compiled["compile_s"] = time.perf_counter() - t0
-                return {
-                    "median_final_loss": float(np.median(np.asarray(losses)[:, -1])),
-                    "compile_s": compiled["compile_s"],
-                }
+        def timed():
+            with x64():
+                metrics: dict[str, Any] = {}
+                if "run" not in program:  # the warm-up call: trace, lower, compile
+                    t0 = time.perf_counter()
+                    program["run"] = jax.jit(train_all).lower(params).compile()
+                    program["compile_s"] = time.perf_counter() - t0
+                    metrics["compile_s"] = program["compile_s"]
+                _p, losses = program["run"](params)
+                losses = np.asarray(losses)
+            return {"median_final_loss": float(np.median(losses[:, -1])), **metrics}
 
-            return timed
+        return timed
 
-    out.append(
-        Peer(
-            "JAX vmap + jit",
-            prep_jax,
-            reason=reason,
-            dtype="float32",
-            key="jax",
-            note="jit(vmap(per-member lax.scan of value_and_grad + SGD)); timed after a warm-up "
-            "call that compiles (compile_s = first call incl. compilation)",
-        )
-    )
-    return out
+    prepare.program = program  # type: ignore[attr-defined]  # for bench.profiling --jax
+    return prepare
 
 
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
@@ -308,21 +394,39 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             kind="at_least",
             limit=50.0,
         ),
+        # like with like: glassnet's NumPy engine runs float64, so its JAX peer does too
         target_ratio(
-            "population: glassnet within 3x of JAX vmap+jit",
+            "population: glassnet within 3x of hand-written JAX (both float64)",
             res,
             "glassnet",
-            "jax",
+            "jax_f64",
             kind="at_most",
             limit=3.0,
         ),
         target_ratio(
-            "population (opt-in kernel='broadcast'): glassnet within 3x of JAX vmap+jit",
+            "population (opt-in kernel='broadcast'): glassnet within 3x of hand-written JAX "
+            "(both float64)",
             res,
             "glassnet_broadcast",
-            "jax",
+            "jax_f64",
             kind="at_most",
             limit=3.0,
+        ),
+        target_ratio(
+            "population: glassnet-jax float64 at most 1.2x the time of hand-written JAX float64",
+            res,
+            "glassnet_jax",
+            "jax_f64",
+            kind="at_most",
+            limit=1.2,
+        ),
+        target_ratio(
+            "population: glassnet-jax float32 at most 1.2x the time of hand-written JAX float32",
+            res,
+            "glassnet_jax_f32",
+            "jax",
+            kind="at_most",
+            limit=1.2,
         ),
     ]
 
@@ -337,4 +441,5 @@ def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
         "params": {"P": P, "epochs": epochs, "loop_subset": subset, "repeats": reps, "lr": LR},
         "unit": ("ns/member-epoch", 1e9 / (P * epochs)),
         "results": results,
+        "jax_rows": {"float64": "glassnet_jax", "float32": "glassnet_jax_f32"},
     }

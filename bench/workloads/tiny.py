@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 
 from bench import paper_code
-from bench.harness import Peer, glassnet_or_reason, optional, torch_note, torch_threads
+from bench.harness import (
+    Peer,
+    glassnet_jax_or_reason,
+    glassnet_or_reason,
+    jax_metrics,
+    optional,
+    torch_note,
+    torch_threads,
+)
 
 X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.float64)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -85,6 +93,36 @@ def peers(epochs: int) -> list[Peer]:
         )
     )
 
+    # glassnet, compiled ---------------------------------------------------------------
+    gj, gj_reason = glassnet_jax_or_reason()
+
+    def prep_glassnet_jax(dtype: str):
+        def prep(rnd: int):
+            net = gj.Network(SIZES, activation="sigmoid", output="sigmoid", seed=0, dtype=dtype)
+
+            def timed():
+                hist = net.fit(
+                    X, Y, loss="mse", optimizer="gd", lr=LR, epochs=epochs, backend="jax"
+                )
+                return {"final_loss": float(np.asarray(hist.loss)[-1]), **jax_metrics(hist)}
+
+            return timed
+
+        return prep
+
+    for dtype, key in (("float64", "glassnet_jax"), ("float32", "glassnet_jax_f32")):
+        out.append(
+            Peer(
+                "glassnet fit, backend='jax'",
+                prep_glassnet_jax(dtype) if gj is not None else None,
+                reason=gj_reason,
+                dtype=dtype,
+                key=key,
+                note=f"the same fit(..., backend='jax'), dtype={dtype!r}: one compiled XLA "
+                "program; timed warm (the warm-up call compiles: first call / compile shown)",
+            )
+        )
+
     # clean NumPy ------------------------------------------------------------------------
     def prep_numpy(rnd: int):
         (W1, b1), (W2, b2) = initial_params(0)
@@ -118,22 +156,25 @@ def peers(epochs: int) -> list[Peer]:
 
     # PyTorch ----------------------------------------------------------------------------
     torch, reason = optional("torch")
-    prep_torch = None
-    if torch is not None:
+
+    def prep_torch(dtype: str):
         from torch import nn
 
-        def prep_torch(rnd: int):
+        tdt = getattr(torch, dtype)
+
+        def prep(rnd: int):
             torch_threads(torch, small=True)
             torch.manual_seed(0)
             model = nn.Sequential(nn.Linear(3, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
+            model.to(tdt)
             with torch.no_grad():  # same start as glassnet
                 for lin, (W, b) in zip((model[0], model[2]), initial_params(0), strict=True):
                     lin.weight.copy_(torch.from_numpy(W.T.copy()))
                     lin.bias.copy_(torch.from_numpy(b.ravel().copy()))
             criterion = nn.MSELoss()
             optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-            xt = torch.from_numpy(X.astype(np.float32))
-            yt = torch.from_numpy(Y.astype(np.float32))
+            xt = torch.from_numpy(X).to(tdt)
+            yt = torch.from_numpy(Y).to(tdt)
 
             def timed():
                 losses = []
@@ -147,17 +188,20 @@ def peers(epochs: int) -> list[Peer]:
 
             return timed
 
-    out.append(
-        Peer(
-            "PyTorch nn.Sequential",
-            prep_torch,
-            reason=reason,
-            dtype="float32",
-            key="torch",
-            note="nn.Sequential + nn.MSELoss + optim.SGD, loss.item() kept each epoch; "
-            + torch_note(),
+        return prep
+
+    for dtype, key in (("float32", "torch"), ("float64", "torch_f64")):
+        out.append(
+            Peer(
+                "PyTorch nn.Sequential",
+                prep_torch(dtype) if torch is not None else None,
+                reason=reason,
+                dtype=dtype,
+                key=key,
+                note="nn.Sequential + nn.MSELoss + optim.SGD, loss.item() kept each epoch; "
+                + torch_note(),
+            )
         )
-    )
 
     # scikit-learn -----------------------------------------------------------------------
     sk, reason = optional("sklearn")
@@ -206,7 +250,7 @@ def peers(epochs: int) -> list[Peer]:
 
 
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
-    from bench.report import target_ratio
+    from bench.report import target_first_call, target_ratio
 
     return [
         target_ratio(
@@ -218,12 +262,34 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             limit=1.3,
         ),
         target_ratio(
-            "tiny: glassnet at least 5x faster than PyTorch nn.Sequential",
+            "tiny: glassnet at least 5x faster than PyTorch nn.Sequential (both float64)",
             res,
-            "torch",
+            "torch_f64",
             "glassnet",
             kind="at_least",
             limit=5.0,
+        ),
+        target_ratio(
+            "tiny: glassnet-jax float32 at least 20x faster than PyTorch eager float32",
+            res,
+            "torch",
+            "glassnet_jax_f32",
+            kind="at_least",
+            limit=20.0,
+        ),
+        target_ratio(
+            "tiny: glassnet-jax float64 at least 20x faster than PyTorch eager float64",
+            res,
+            "torch_f64",
+            "glassnet_jax",
+            kind="at_least",
+            limit=20.0,
+        ),
+        target_first_call(
+            "tiny: glassnet-jax float64, first call (compile included) under 1 s",
+            res,
+            "glassnet_jax",
+            1.0,
         ),
     ]
 
@@ -240,4 +306,5 @@ def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
         "params": {"epochs": epochs, "repeats": reps, "lr": LR},
         "unit": ("us/epoch", 1e6 / epochs),
         "results": results,
+        "jax_rows": {"float64": "glassnet_jax", "float32": "glassnet_jax_f32"},
     }

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "plot": "glassnet.cli.plot:plot",
     "study": "glassnet.cli.study:study",
     "playground": "glassnet.cli.playground:playground",
+    "info": "glassnet.cli.info:info",
 }
 
 

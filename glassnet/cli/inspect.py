@@ -9,6 +9,7 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
     glassnet inspect --activation tanh --output tanh01 --samples 0,1
     glassnet inspect --dataset xor --sizes 2,3,1 --init xavier --seed 0 --loss bce
     glassnet inspect --model model.npz --x "0,0,1" --y 0 --x "1,1,1" --y 1
+    glassnet inspect --chain --samples 1          # the chain rule of one sample, op by op
 """
 
 from __future__ import annotations
@@ -180,15 +181,35 @@ class _Doc:
                     console.print(Text("  " + value[0], style="cyan"))
                 else:
                     columns, rows, note = value
-                    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-                    for plain, _ in columns:
-                        table.add_column(plain, justify="right", no_wrap=True)
-                    for r in rows:
-                        table.add_row(*r)
-                    console.print(table)
+                    # a table wider than the terminal is cut into several, each repeating the
+                    # first (row key) column, instead of squeezing every cell to "0..."
+                    for group in _column_groups(columns, rows, console.width):
+                        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+                        for i in group:
+                            table.add_column(columns[i][0], justify="right", no_wrap=True)
+                        for r in rows:
+                            table.add_row(*(r[i] for i in group))
+                        console.print(table)
                     if note:
                         console.print(Text(note, style="dim"))
         return cap.get()
+
+
+def _column_groups(
+    columns: list[tuple[str, str]], rows: list[list[str]], width: int
+) -> list[list[int]]:
+    """Split a table's columns into groups that fit ``width`` characters, each group led by
+    column 0 (the row key: ``#``, ``k`` or ``node``). One group when everything fits."""
+    need = [max([len(columns[i][0]), *(len(r[i]) for r in rows)]) + 3 for i in range(len(columns))]
+    groups: list[list[int]] = [[0]]
+    used = need[0]
+    for i in range(1, len(columns)):
+        if used + need[i] > width and len(groups[-1]) > 1:
+            groups.append([0])
+            used = need[0]
+        groups[-1].append(i)
+        used += need[i]
+    return groups
 
 
 def _sup(name: str, l: int, latex: bool) -> str:
@@ -231,7 +252,7 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         f"{', '.join(x.activation for x in t.layers)}, {bias_text}; cost `{t.loss}`; "
         f"optimizer `{t.optimizer}` with learning rate {lr}; {len(rows_idx)} sample(s)"
         + (f" (rows {t.samples})" if t.samples is not None else "")
-        + (f"; member {t.member} of a population" if t.member is not None else "")
+        + (f"; member {t.member} of a population of {t.population}" if t.member is not None else "")
         + ". Units are numbered from 1 as in w_jk; `#` is the row of the data."
     )
 
@@ -256,12 +277,21 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
             doc.formula(
                 formula(name, l, L, activation=f), formula(name, l, L, latex=True, activation=f)
             )
-        doc.formula(
-            f"f'^({l}) = " + formula("fprime", l, L, activation=f),
-            f"f'^{{({l})}} = " + formula("fprime", l, L, latex=True, activation=f),
-        )
+        if x.jacobian is not None:  # softmax: f' is only the Jacobian's diagonal
+            doc.formula(
+                formula("jacobian", l, L, activation=f) + "; its diagonal J_jj shown",
+                formula("jacobian", l, L, latex=True, activation=f),
+            )
+            fp_cols = [(f"J^({l})_{j + 1}{j + 1}", f"$J^{{({l})}}_{{{j + 1}{j + 1}}}$")
+                       for j in range(x.n_out)]  # fmt: skip
+        else:
+            doc.formula(
+                f"f'^({l}) = " + formula("fprime", l, L, activation=f),
+                f"f'^{{({l})}} = " + formula("fprime", l, L, latex=True, activation=f),
+            )
+            fp_cols = _cols("f'", l, x.n_out)
         cols = [("#", r"$\#$"), *_cols("a", l - 1, x.n_in), *_cols("z", l, x.n_out)]
-        cols += [*_cols("a", l, x.n_out), *_cols("f'", l, x.n_out)]
+        cols += [*_cols("a", l, x.n_out), *fp_cols]
         rows = []
         for i in range(shown):
             r = [str(rows_idx[i])]
@@ -316,16 +346,19 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
                 f"delta^({l}) = dC/dz^({l})  (fused {t.loss} + {f})",
                 rf"\delta^{{({l})}} = \frac{{\partial C}}{{\partial z^{{({l})}}}}",
             )
+        elif x.jacobian is not None and x.dC_da is not None:
+            _coupled_delta(doc, x, L, F, rows_idx, shown, note_rows)
         else:
             doc.formula(
                 formula("delta", l, L, activation=f),
                 formula("delta", l, L, latex=True, activation=f),
             )
-        doc.table(
-            [("#", r"$\#$"), *_cols("delta", l, x.n_out)],
-            [[str(rows_idx[i]), *(F(v) for v in x.delta[i])] for i in range(shown)],
-            note_rows,
-        )
+        if x.jacobian is None:
+            doc.table(
+                [("#", r"$\#$"), *_cols("delta", l, x.n_out)],
+                [[str(rows_idx[i]), *(F(v) for v in x.delta[i])] for i in range(shown)],
+                note_rows,
+            )
         doc.formula(formula("dW", l, L), formula("dW", l, L, latex=True))
         db_name = "db_layer" if t.bias == "layer" else "db"
         if x.db is not None:
@@ -358,6 +391,111 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
     return doc.markdown() if fmt == "md" else doc.rich()
 
 
+def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown: int,
+                   note_rows: str) -> None:  # fmt: skip
+    """``delta = dC/da J`` for softmax, with the columns that multiply to it.
+
+    For softmax ``J = diag(a) - a^T a``, so ``(dC/da J)_j = a_j (dC/da_j - s)`` with
+    ``s = sum_i dC/da_i a_i``: the table shows ``dC/da``, ``a``, ``s`` and ``delta``, and a
+    student can check every ``delta_j`` from the three numbers beside it.
+    """
+    from glassnet.trace import formula
+
+    l, f = x.index, x.activation
+    doc.formula(
+        formula("delta", l, L, activation=f, coupled=True),
+        formula("delta", l, L, latex=True, activation=f, coupled=True),
+    )
+    doc.formula(
+        formula("jacobian", l, L, activation=f), formula("jacobian", l, L, latex=True, activation=f)
+    )
+    g = f"dC/da^({l})" if l == L else f"g^({l})"
+    g_tex = rf"\partial C/\partial a^{{({l})}}" if l == L else f"g^{{({l})}}"
+    if f == "softmax":
+        doc.formula(
+            f"so delta^({l})_j = a^({l})_j ({g}_j - s),  s = sum_i {g}_i a^({l})_i",
+            rf"\delta^{{({l})}}_j = a^{{({l})}}_j \left({g_tex}_j - s\right),\quad "
+            rf"s = \sum_i {g_tex}_i\, a^{{({l})}}_i",
+        )
+    n = x.n_out
+    cols = [("#", r"$\#$")]
+    cols += [(f"{g}_{j + 1}", f"${g_tex}_{{{j + 1}}}$") for j in range(n)]
+    cols += _cols("a", l, n)
+    if f == "softmax":
+        cols.append(("s", "$s$"))
+    cols += _cols("delta", l, n)
+    rows = []
+    for i in range(shown):
+        r = [str(rows_idx[i])] + [F(v) for v in x.dC_da[i]] + [F(v) for v in x.a[i]]
+        if f == "softmax":
+            r.append(F(float(np.dot(x.dC_da[i], x.a[i]))))
+        rows.append(r + [F(v) for v in x.delta[i]])
+    doc.table(cols, rows, note_rows)
+
+
+def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
+    """Render a :class:`glassnet.trace.Chain`: one line per scalar of the pass.
+
+    Each line gives the node, the operation that made it, its value, its gradient ``dC/d(node)``
+    and the chain rule that gives that gradient: the sum, over the operations that use the
+    node, of the local derivative times the gradient of the operation's result.
+    """
+    doc = _Doc()
+    F = lambda v: _fmt(float(v), digits)  # noqa: E731
+    label = {n.id: n.label for n in c.nodes}
+    doc.heading(title or "glassnet inspect --chain", 1)
+    doc.text(
+        f"Network {'-'.join(map(str, c.sizes))}, cost `{c.loss}`, sample {c.sample}: every "
+        "multiply, add, activation and the cost, in the order of the forward pass. Read the "
+        "last column upwards: that is backpropagation. "
+        + (
+            "The cost is fused with the output activation: the engine computes "
+            "delta = dC/dz from z directly; dC/da is shown for the chain rule. "
+            if c.fused
+            else ""
+        )
+    )
+    doc.formula(
+        "dC/d(node) = sum over its uses u of  d u/d(node) * dC/du",
+        r"\frac{\partial C}{\partial v} = \sum_{u \text{ uses } v} "
+        r"\frac{\partial u}{\partial v} \frac{\partial C}{\partial u}",
+    )
+    rows = []
+    for n in c.nodes:
+        ins = [e.source for e in c.inputs(n.id)]
+        if n.op is None:
+            made = "(data)" if n.kind in ("input", "target") else "(parameter)"
+        elif n.op == "*":
+            made = " * ".join(label[i] for i in ins)
+        elif n.op == "+":
+            made = " + ".join(label[i] for i in ins)
+        elif n.kind == "loss":
+            made = f"{n.op}(a, y)"
+        elif len(ins) > 1:  # softmax: every z of the layer
+            made = f"{n.op}(z)_{n.id.split('_')[1]}"
+        else:
+            made = f"{n.op}({label[ins[0]]})"
+        if n.grad is None:
+            rule = "(data)"
+        elif n.kind == "loss":
+            rule = "dC/dC = 1"
+        else:
+            uses = c.uses(n.id)
+            terms = [f"{F(e.local)} x {F(c.node(e.target).grad)}" for e in uses[:3]]
+            rule = " + ".join(terms) + (f" + ... ({len(uses)} uses)" if len(uses) > 3 else "")
+        rows.append([
+            n.label, made, F(n.value), "" if n.grad is None else F(n.grad), rule,
+        ])  # fmt: skip
+    doc.table(
+        [("node", "node"), ("computed as", "computed as"), ("value", "value"),
+         ("dC/d(node)", r"$\partial C/\partial v$"),
+         ("= sum of local x dC/d(use)", r"$= \sum \partial u/\partial v \cdot \partial C/\partial u$")],
+        rows,
+        "m^(l)_kj = a^(l-1)_k W^(l)_kj (one product per weight)",
+    )  # fmt: skip
+    return doc.markdown() if fmt == "md" else doc.rich()
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 
@@ -377,8 +515,8 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
 )
 @click.option("--init", default="paper", show_default=True, help="Initializer name.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the weights.")
-@click.option("--member", type=int, default=0, show_default=True,
-              help="Which member of a population model to show.")  # fmt: skip
+@click.option("--member", type=int, default=None,
+              help="Which member of a population model to show [default: 0].")  # fmt: skip
 @click.option("--dataset", help="A built-in dataset [default: paper].")
 @click.option("--x", "xs", multiple=True, metavar="ROW",
               help='One input row, e.g. --x "0,0,1" (repeat; one --y each).')  # fmt: skip
@@ -395,6 +533,9 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
               help="Decimals shown (table, md).")  # fmt: skip
 @click.option("--max-rows", type=click.IntRange(min=1), default=10, show_default=True,
               help="Samples shown per table (table, md).")  # fmt: skip
+@click.option("--chain", is_flag=True,
+              help="The chain rule of one sample: every multiply, add, activation and the cost "
+                   "with its value and gradient (the first row, or the one --samples names).")  # fmt: skip
 def inspect_cmd(
     model: str | None,
     sizes: str | None,
@@ -403,7 +544,7 @@ def inspect_cmd(
     bias: str,
     init: str,
     seed: int,
-    member: int,
+    member: int | None,
     dataset: str | None,
     xs: tuple[str, ...],
     ys: tuple[str, ...],
@@ -414,6 +555,7 @@ def inspect_cmd(
     fmt: str,
     digits: int,
     max_rows: int,
+    chain: bool,
 ) -> None:
     """Print every number of one forward and backward pass, layer by layer.
 
@@ -428,8 +570,39 @@ def inspect_cmd(
                         X.shape[1], y.shape[1])  # fmt: skip
     rows = _ints(samples, "--samples") if samples else None
     kwargs: dict[str, Any] = dict(loss=loss, optimizer=optimizer, lr=lr, samples=rows)
-    if net.population is not None:
-        kwargs["member"] = member
+    if net.population is None:
+        if member is not None:
+            raise click.BadParameter(
+                f"this is a single network, not a population; got --member {member}",
+                param_hint="--member",
+            )
+    else:
+        P = net.population
+        if member is not None and not -P <= member < P:
+            raise click.BadParameter(
+                f"expected a member index from 0 to {P - 1}, got {member}", param_hint="--member"
+            )
+        kwargs["member"] = 0 if member is None else member
+    if chain:
+        from glassnet.trace import chain as chain_of
+
+        if rows is not None and len(rows) != 1:
+            raise click.BadParameter(
+                f"--chain follows one sample; expected one row, got {len(rows)}",
+                param_hint="--samples",
+            )
+        if rows is not None and not -X.shape[0] <= rows[0] < X.shape[0]:
+            raise click.BadParameter(
+                f"expected a row index below {X.shape[0]}, got {rows[0]}", param_hint="--samples"
+            )
+        one = net if net.population is None else net.member(kwargs["member"])
+        c = chain_of(one, X, y, loss=loss, sample=0 if rows is None else rows[0])
+        if fmt == "json":
+            click.echo(json.dumps({**c.to_dict(), "data": source}, allow_nan=False))
+        else:
+            title = f"glassnet inspect --chain: {source} data, sample {c.sample}"
+            click.echo(render_chain(c, fmt, digits=digits, title=title), nl=False)
+        return
     t = net.trace(X, y, **kwargs)
     if fmt == "json":
         data = t.to_dict()

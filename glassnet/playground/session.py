@@ -348,7 +348,7 @@ class Session:
         self.train_loss.extend([*map(float, before), last_train])
         self.test_loss.extend([*map(float, tests), last_test])
         self.epoch += done
-        if not np.isfinite(self.train_loss[-done:]).all():
+        if hist.diverged or not np.isfinite(self.train_loss[-done:]).all():
             self.stopped = "diverged"
         elif self.epoch >= self.limits.max_epochs:
             self.stopped = "max_epochs"

@@ -1,0 +1,49 @@
+"""``glassnet info``: glassnet's version, the training backends available, JAX's devices."""
+
+from __future__ import annotations
+
+import json
+import platform
+
+import click
+import numpy as np
+
+
+def _report() -> dict:
+    import glassnet
+    from glassnet import compiled
+
+    jax = compiled.info()
+    return {
+        "glassnet": glassnet.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "backends": {
+            "numpy": {"available": True},
+            "jax": jax,
+        },
+    }
+
+
+@click.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def info(as_json: bool) -> None:
+    """Print glassnet's version, the backends available and JAX's devices."""
+    report = _report()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(
+        f"glassnet {report['glassnet']} (Python {report['python']}, NumPy {report['numpy']})"
+    )
+    click.echo("backends:")
+    click.echo("  numpy  available (the default)")
+    jax = report["backends"]["jax"]
+    if jax["available"]:
+        click.echo(
+            f"  jax    available: JAX {jax['version']}, default device {jax['default_backend']}"
+        )
+        for device in jax["devices"]:
+            click.echo(f"         device {device}")
+    else:
+        click.echo(f"  jax    not available: {jax['reason']}")

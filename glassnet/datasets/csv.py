@@ -1,0 +1,353 @@
+"""Numeric tables from CSV files."""
+
+from __future__ import annotations
+
+import csv
+import math
+import numbers
+import os
+import stat
+from collections.abc import Sequence
+from typing import Any, Literal, overload
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from glassnet._validation import Boolean, Constraint, describe, validate
+from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
+from glassnet.datasets.encoding import _fmt_label, encode_labels
+
+_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "header": [Boolean()],
+    "return_info": [Boolean()],
+}
+#: The largest CSV file read (256 MiB).
+MAX_CSV_BYTES = 256 * 2**20
+# CSV tokens read as a missing value
+_MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
+# auto-detection: an integer-valued target with at most this many distinct values is a class label
+AUTO_MAX_CLASSES = 10
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+def _parse_number(token: str) -> float | None:
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+def _resolve_column(target: Any, header: list[str], path: str) -> int:
+    ncol = len(header)
+    if isinstance(target, bool):
+        raise TypeError(f"target: expected a column name or index, got {target!r}")
+    if isinstance(target, numbers.Integral):
+        t = int(target)
+        if not -ncol <= t < ncol:
+            raise ValueError(
+                f"target: column index {t} is out of range for {path!r}, which has {ncol} "
+                f"columns (valid: {-ncol} to {ncol - 1})"
+            )
+        return t % ncol
+    if isinstance(target, str):
+        hits = [i for i, h in enumerate(header) if h == target]
+        if not hits:
+            raise ValueError(
+                f"target: no column named {target!r} in {path!r}; its columns are: "
+                f"{', '.join(header)}"
+            )
+        if len(hits) > 1:
+            raise ValueError(
+                f"target: column name {target!r} appears {len(hits)} times in {path!r} "
+                f"(columns {hits}); pick it by index"
+            )
+        return hits[0]
+    raise TypeError(f"target: expected a column name (str) or index (int), got {target!r}")
+
+
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: Literal[False] = ...,
+) -> tuple[FloatArray, FloatArray]: ...
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: Literal[True],
+) -> Dataset: ...
+@overload
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = ...,
+    *,
+    task: Literal["auto", "classification", "regression"] = ...,
+    delimiter: str = ...,
+    header: bool = ...,
+    dtype: DTypeLike = ...,
+    return_info: bool,
+) -> tuple[FloatArray, FloatArray] | Dataset: ...
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | Sequence[str | int] = -1,
+    *,
+    task: Literal["auto", "classification", "regression"] = "auto",
+    delimiter: str = ",",
+    header: bool = True,
+    dtype: DTypeLike = "float64",
+    return_info: bool = False,
+) -> tuple[FloatArray, FloatArray] | Dataset:
+    """Load a numeric table from a CSV file, one row per sample.
+
+    Features are returned as they are in the file (not standardized: standardize after
+    splitting, with :class:`Standardizer` fitted on the training part, or use
+    :func:`standardized_split`).
+
+    Parameters
+    ----------
+    path : str or path
+        The CSV file. Blank lines are skipped.
+    target : str, int or sequence of them
+        The target column, by header name or by index (negative counts from the end); default
+        the last column. Several columns (regression only) give y of shape (N, m).
+    task : {"auto", "classification", "regression"}
+        ``classification``: each distinct target value is a class (sorted numerically, or as
+        text when a label is not a number); two classes give y (N, 1) of 0/1 (1 = the second
+        class), more give a one-hot y (N, k). ``regression``: the target must be numeric,
+        y (N, m). ``auto``: classification when some target value is not a number, or when
+        every value is an integer and there are between 2 and 10 distinct values
+        (``AUTO_MAX_CLASSES``); regression otherwise.
+    delimiter : str
+        Field separator.
+    header : bool
+        Whether the first non-blank line holds column names (otherwise the columns are named
+        ``col0``, ``col1``, ...).
+    dtype : {"float64", "float32"}
+    return_info : bool
+        Return a :class:`Dataset` (with feature names, class names and task) instead of
+        ``(X, y)``.
+
+    Returns
+    -------
+    X : ndarray, shape (N, d)
+        Every non-target column, as numbers.
+    y : ndarray, shape (N, 1), (N, k) or (N, m)
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        Naming the file, and the line and column where it applies: no data rows, only one
+        data row, a row with the wrong number of fields, a missing value (empty, ``NA``,
+        ``nan``, ``?``, ...), a non-numeric or infinite feature, an unknown target column,
+        a non-numeric target with ``task="regression"``, or a single class.
+    """
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
+    p = os.fspath(path)
+    if not isinstance(task, str) or task not in ("auto", "classification", "regression"):
+        error = ValueError if isinstance(task, str) else TypeError
+        raise error(
+            f"task: expected 'auto', 'classification' or 'regression', got {describe(task)}"
+        )
+    validate(_CONSTRAINTS, header=header, return_info=return_info)
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(
+            f"delimiter: expected a single character other than a quote or a line break, "
+            f"got {describe(delimiter)}"
+        )
+    dt = _float_dtype(dtype)
+    if not os.path.exists(p):
+        raise FileNotFoundError(f"path: no such file {p!r}")
+    if os.path.isdir(p):
+        raise ValueError(f"path: expected a CSV file, got the directory {p!r}")
+    info = os.stat(p)
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device could be read forever
+        raise ValueError(f"path: expected a regular CSV file, got {p!r} (a device, pipe or socket)")
+    if info.st_size > MAX_CSV_BYTES:
+        raise ValueError(
+            f"path: {p!r} holds {info.st_size / 2**20:.0f} MiB; at most "
+            f"{MAX_CSV_BYTES // 2**20} MiB of CSV are read (glassnet.datasets.csv.MAX_CSV_BYTES: "
+            "parsed as Python text, a table takes about ten times its file size)"
+        )
+
+    rows: list[tuple[int, list[str]]] = []
+    last = 0  # the line the previous row ended on: a row that fails began just after it
+    try:
+        with open(p, newline="", encoding="utf-8-sig") as fh:
+            # strict: an unclosed quote is an error, not a field swallowing the rest of the file
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
+            for fields in reader:
+                if any("\n" in f or "\r" in f for f in fields):
+                    raise ValueError(
+                        f"{p!r}, line {last + 1}: a quoted field runs over several lines "
+                        f"(to line {reader.line_num}); is a closing quote missing?"
+                    )
+                last = reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                rows.append((reader.line_num, [f.strip() for f in fields]))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason})") from None
+    except csv.Error as exc:
+        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
+        raise ValueError(f"{p!r}, line {last + 1}: not a readable CSV row ({why})") from None
+
+    if not rows:
+        raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
+    if header:
+        cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
+        data = rows[1:]
+    else:
+        cols = [f"col{i}" for i in range(len(rows[0][1]))]
+        data = rows
+    ncol = len(cols)
+    if not data:
+        raise ValueError(f"{p!r}: no data rows (only a header line was found)")
+    if len(data) == 1:
+        raise ValueError(f"{p!r}: only one data row (line {data[0][0]}); at least 2 are needed")
+    for line, fields in data:
+        if len(fields) != ncol:
+            raise ValueError(
+                f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
+                f"(fields split at delimiter={delimiter!r})"
+            )
+    if ncol < 2:
+        raise ValueError(
+            f"{p!r}: only {ncol} column; expected at least one feature column and a target "
+            f"(is delimiter={delimiter!r} the file's separator?)"
+        )
+
+    targets = list(target) if isinstance(target, (list, tuple)) else [target]
+    if not targets:
+        raise ValueError("target: expected at least one column, got an empty sequence")
+    t_idx = [_resolve_column(t, cols, p) for t in targets]
+    if len(set(t_idx)) != len(t_idx):
+        raise ValueError(f"target: the same column is named twice in {targets!r}")
+    if len(t_idx) == ncol:
+        raise ValueError(f"target: every column of {p!r} is a target; no features are left")
+    f_idx = [i for i in range(ncol) if i not in t_idx]
+
+    # missing values, anywhere
+    for line, fields in data:
+        for i, tok in enumerate(fields):
+            if tok.lower() in _MISSING:
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: missing value {tok!r}; "
+                    "fill or drop it before loading"
+                )
+
+    X = np.empty((len(data), len(f_idx)), dtype=np.float64)
+    for r, (line, fields) in enumerate(data):
+        for c, i in enumerate(f_idx):
+            v = _parse_number(fields[i])
+            if v is None:
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
+                    f"{fields[i]!r} (non-numeric features are not supported; encode or drop "
+                    "the column"
+                    + (
+                        "; or is this line a header? header=False was given)"
+                        if not header and r == 0
+                        else ")"
+                    )
+                )
+            if not math.isfinite(v):
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: expected a finite number, got "
+                    f"{fields[i]!r}"
+                )
+            X[r, c] = v
+
+    tokens = [[fields[i] for line, fields in data] for i in t_idx]
+    lines = [line for line, _ in data]
+    parsed = [[_parse_number(tok) for tok in col] for col in tokens]
+    numeric = all(v is not None for col in parsed for v in col)
+
+    if task == "auto":
+        if len(t_idx) > 1 or not numeric:
+            chosen = "regression" if numeric else "classification"
+        else:
+            vals = [float(v) for v in parsed[0] if v is not None]
+            integral = all(math.isfinite(v) and v.is_integer() for v in vals)
+            distinct = len(set(vals))
+            is_cls = integral and 2 <= distinct <= AUTO_MAX_CLASSES
+            chosen = "classification" if is_cls else "regression"
+    else:
+        chosen = task
+
+    if chosen == "classification":
+        if len(t_idx) > 1:
+            raise ValueError(
+                f"target: classification takes one target column, got {len(t_idx)} ({targets!r})"
+            )
+        col = cols[t_idx[0]]
+        if numeric:
+            vals = [float(v) for v in parsed[0] if v is not None]
+            for line, v in zip(lines, vals, strict=True):
+                if not math.isfinite(v):
+                    raise ValueError(
+                        f"{p!r}, line {line}, column {col!r}: expected a finite class label, "
+                        f"got {v!r}"
+                    )
+            raw: list[Any] = vals
+        else:
+            raw = tokens[0]
+        if len(set(raw)) < 2:
+            raise ValueError(
+                f"{p!r}, column {col!r}: classification needs at least 2 classes, got only "
+                f"{_fmt_label(raw[0])!r}"
+            )
+        y, target_names = encode_labels(raw)
+        n_classes: int | None = len(target_names)
+    else:
+        y = np.empty((len(data), len(t_idx)), dtype=np.float64)
+        for c, (i, col_vals) in enumerate(zip(t_idx, parsed, strict=True)):
+            for r, v in enumerate(col_vals):
+                if v is None or not math.isfinite(v):
+                    raise ValueError(
+                        f"{p!r}, line {lines[r]}, column {cols[i]!r}: regression needs a finite "
+                        f"number, got {tokens[c][r]!r} (use task='classification' for labels)"
+                    )
+                y[r, c] = v
+        target_names = tuple(cols[i] for i in t_idx)
+        n_classes = None
+
+    if dt != np.float64:  # a value beyond the narrower type would become infinity
+        big = float(np.finfo(dt).max)
+        for arr, idx in ((X, f_idx), (y, t_idx if chosen == "regression" else [])):
+            over = np.argwhere(np.abs(arr) > big)
+            if over.size and idx:
+                r, c = (int(i) for i in over[0])
+                raise ValueError(
+                    f"{p!r}, line {lines[r]}, column {cols[idx[c]]!r}: {float(arr[r, c])!r} does not "
+                    f"fit dtype {dt} (largest {big:.4g}); load with dtype='float64'"
+                )
+    ds = Dataset(
+        np.ascontiguousarray(X, dtype=dt),
+        np.ascontiguousarray(y, dtype=dt),
+        os.path.splitext(os.path.basename(p))[0],
+        chosen,  # type: ignore[arg-type]
+        n_classes,
+        tuple(cols[i] for i in f_idx),
+        tuple(target_names),
+        f"loaded from {p}",
+        {"path": p, "target_columns": tuple(cols[i] for i in t_idx)},
+    )
+    if return_info:
+        return ds
+    return ds.X, ds.y

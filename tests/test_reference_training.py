@@ -135,7 +135,7 @@ def test_validation_loss_uses_the_parameters_before_the_epochs_step():
 # --- divergence in a population ----------------------------------------------------------------
 
 
-def _divergence_run():
+def _divergence_run(divergence="nonfinite"):
     # a 1-1 linear unit on C = (w x)^2 with x = 1: w <- w (1 - 2 eta) each epoch. |1 - 2 eta| > 1
     # grows w geometrically until w^2 overflows; each rate overflows at its own epoch.
     X, y = np.array([[1.0]]), np.array([[0.0]])
@@ -149,14 +149,18 @@ def _divergence_run():
         def on_epoch_end(self, epoch, history, net):
             trail.append(net.layers[0].W[:, 0, 0].copy())
 
-    hist = net.fit(X, y, lr=rates, epochs=1000, callbacks=[Record()], stats_every=0)
+    hist = net.fit(X, y, lr=rates, epochs=1000, callbacks=[Record()], stats_every=0,
+                   divergence=divergence)  # fmt: skip
     return rates, w0, np.array(trail), hist
 
 
-def _hand_divergence_epoch(w, eta):
+def _hand_divergence_epoch(w, eta, growth=math.inf):
+    """The first epoch whose loss w^2 is not finite, or (the "runaway" rule) exceeds
+    ``growth`` times max(1, the first epoch's loss)."""
+    first = w * w
     with np.errstate(over="ignore"):
         for e in range(10_000):
-            if not math.isfinite(w * w):
+            if not math.isfinite(w * w) or w * w > growth * max(first, 1.0):
                 return e
             w = w - eta * (2 * w)
     return -1
@@ -180,8 +184,22 @@ def test_members_diverge_at_their_own_epochs_and_stay_frozen():
         assert np.isfinite(trail[e, k])
     # the member that converges trains exactly like a single network
     single = gn.Network([1, 1], output="identity", bias="none", init="uniform", seed=0)
-    h1 = single.fit(np.array([[1.0]]), np.array([[0.0]]), lr=0.1, epochs=1000, stats_every=0)
+    h1 = single.fit(np.array([[1.0]]), np.array([[0.0]]), lr=0.1, epochs=1000, stats_every=0,
+                    divergence="nonfinite")  # fmt: skip
     np.testing.assert_array_equal(hist.loss[0], h1.loss)
+
+
+def test_runaway_rule_marks_each_member_when_its_loss_grows_ten_thousand_fold():
+    # the default rule: a loss above 1e4 max(1, first loss) diverges (long before overflow,
+    # and before any weight reaches the parameter limit of 1e6)
+    rates, w0, trail, hist = _divergence_run("runaway")
+    expected = [
+        _hand_divergence_epoch(float(w), r, growth=1e4) for w, r in zip(w0, rates, strict=True)
+    ]
+    assert expected[0] == -1 and all(0 < e < 30 for e in expected[1:])
+    assert hist.diverged_epoch.tolist() == expected
+    for k, e in enumerate(expected[1:], start=1):
+        np.testing.assert_array_equal(trail[e:, k], trail[e, k])  # frozen from then on
 
 
 def test_single_network_divergence_stops_and_warns():
@@ -189,7 +207,7 @@ def test_single_network_divergence_stops_and_warns():
     net = gn.Network([1, 1], output="identity", bias="none", init="uniform", seed=2)
     expected = _hand_divergence_epoch(float(net.layers[0].W[0, 0]), 3.0)
     with pytest.warns(gn.training.DivergenceWarning, match=f"epoch {expected}"):
-        hist = net.fit(X, y, lr=3.0, epochs=1000, stats_every=0)
+        hist = net.fit(X, y, lr=3.0, epochs=1000, stats_every=0, divergence="nonfinite")
     assert hist.diverged and hist.diverged_epoch == expected
     assert hist.epochs_run == expected + 1 and hist.stopped_by == "diverged"
 
@@ -198,7 +216,7 @@ def test_every_member_diverging_stops_the_population():
     X, y = np.array([[1.0]]), np.array([[0.0]])
     net = gn.Network([1, 1], output="identity", bias="none", init="uniform", seed=[0, 1])
     w0 = net.layers[0].W[:, 0, 0].copy()
-    hist = net.fit(X, y, lr=[3.0, 1.5], epochs=1000, stats_every=0)
+    hist = net.fit(X, y, lr=[3.0, 1.5], epochs=1000, stats_every=0, divergence="nonfinite")
     expected = [_hand_divergence_epoch(float(w), r) for w, r in zip(w0, [3.0, 1.5], strict=True)]
     assert hist.diverged_epoch.tolist() == expected
     assert hist.epochs_run == max(expected) + 1 and hist.stopped_by == "diverged"

@@ -187,7 +187,9 @@ def gradient_check(
     worst_layer, worst_param, worst = 1, "W", -1.0
     for l, errs in enumerate(errors, start=1):
         for k, v in errs.items():
-            if not v <= worst:  # NaN counts as worst
+            # NaN counts as the worst, and once found stays the worst (a later finite error
+            # must not replace it: `not finite <= nan` is true)
+            if not np.isnan(worst) and not v <= worst:
                 worst_layer, worst_param, worst = l, k, v
     kinks = []
     fwd = check._forward(X, params)

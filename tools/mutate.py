@@ -1,0 +1,164 @@
+"""Mutation testing of one glassnet module with mutmut, against the tests that cover it.
+
+Usage::
+
+    pip install -e '.[test,mutation]'
+    python tools/mutate.py losses              # or glassnet/losses.py; --jobs 2 by default
+    python tools/mutate.py losses --show       # also print the diff of every surviving mutant
+    python tools/mutate.py --list              # the modules and the tests each one runs
+
+mutmut changes the module in many small ways (an operator, a constant, a comparison, a
+dropped argument), one mutant at a time, and runs the tests that reach the changed function;
+a mutant that no test notices "survives". The run happens in a scratch copy under
+``.mutation/<module>/`` (git-ignored), so the working tree is never touched, and each module
+gets only its own tests (TESTS below), which keeps a run to minutes on two cores.
+
+Survivors are listed in tests/mutation/survivors.md, each killed by a new test or explained
+as equivalent (a change no test can observe, such as a different error message text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module -> the test files that exercise it (the reference tests first)
+TESTS: dict[str, list[str]] = {
+    "losses": ["test_reference_losses.py"],
+    "activations": ["test_reference_losses.py", "test_stability.py"],
+    "optimizers": ["test_reference_optimizers.py"],
+    "initializers": ["test_reference_initializers.py"],
+    "convergence": ["test_reference_convergence.py"],
+    "gradcheck": ["test_reference_gradcheck.py"],
+    "training": ["test_reference_training.py", "test_training.py"],
+    "network": ["test_reference_trace.py", "test_network.py"],
+    "evolution": ["test_evolution.py"],
+    "sklearn": ["test_reference_estimators.py"],
+    "study/store": ["test_reference_store.py"],
+}
+# (tests/test_gradients.py, the finite-difference sweep, takes about a minute on a loaded
+# machine: it is left out so that every mutant it would also reach costs seconds, not minutes)
+
+CONFIG = """\
+[tool.mutmut]
+source_paths = ["glassnet"]
+only_mutate = ["glassnet/{module}.py"]
+pytest_add_cli_args_test_selection = {tests}
+pytest_add_cli_args = {pytest_args}
+also_copy = []
+
+[tool.pytest.ini_options]
+filterwarnings = ["error"]
+"""
+
+
+def _module(name: str) -> str:
+    name = name.removeprefix("glassnet/").removeprefix("glassnet.").removesuffix(".py")
+    name = name.replace(".", "/")
+    if name not in TESTS:
+        raise SystemExit(f"module: expected one of {', '.join(TESTS)}, got {name!r}")
+    return name
+
+
+def _prepare(module: str, deselect: list[str]) -> Path:
+    work = ROOT / ".mutation" / module.replace("/", "_")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "glassnet", work / "glassnet", ignore=ignore)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    tests = [f"tests/{t}" for t in TESTS[module]]
+    pytest_args = ["-p", "no:cacheprovider", "-x", "-q"]
+    for test in deselect:  # a test that fails on the unmutated code would stop mutmut
+        pytest_args += ["--deselect", test]
+    (work / "pyproject.toml").write_text(
+        CONFIG.format(module=module, tests=json.dumps(tests), pytest_args=json.dumps(pytest_args))
+    )
+    return work
+
+
+def _mutmut() -> list[str]:
+    exe = Path(sys.executable).with_name("mutmut")
+    if not exe.exists():
+        raise SystemExit("mutmut is not installed: pip install -e '.[mutation]'")
+    return [str(exe)]
+
+
+def _statuses(work: Path) -> dict[str, str]:
+    """Mutant name -> status, from ``mutmut results --all true``."""
+    out = subprocess.run(
+        [*_mutmut(), "results", "--all", "true"], cwd=work, capture_output=True, text=True
+    ).stdout
+    statuses = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*(\S+__mutmut_\d+): (.+)$", line)
+        if m:
+            statuses[m.group(1)] = m.group(2).strip()
+    return statuses
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("module", nargs="?", help="e.g. losses, optimizers, study/store")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel mutants (default 2)")
+    parser.add_argument("--show", action="store_true", help="print each survivor's diff")
+    parser.add_argument("--list", action="store_true", help="list modules and their tests")
+    parser.add_argument(
+        "--deselect",
+        action="append",
+        default=[],
+        metavar="NODEID",
+        help="leave out a test that fails on the unmutated code (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    if args.list or args.module is None:
+        for module, tests in TESTS.items():
+            print(f"{module:14} {' '.join(tests)}")
+        return 0
+    module = _module(args.module)
+    work = _prepare(module, args.deselect)
+    t0 = time.perf_counter()
+    log = work / "mutmut.log"
+    with open(log, "w") as fh:
+        run = subprocess.run(
+            [*_mutmut(), "run", "--max-children", str(args.jobs)],
+            cwd=work,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    seconds = time.perf_counter() - t0
+    statuses = _statuses(work)
+    if run.returncode != 0 or not statuses:
+        print(f"mutmut failed (exit {run.returncode}); see {log}", file=sys.stderr)
+        return 1
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    scored = sum(n for s, n in counts.items() if s not in ("skipped", "no tests"))
+    survivors = sorted(n for n, s in statuses.items() if s in ("survived", "no tests"))
+    print(
+        f"{module}: {killed}/{scored} mutants killed ({100 * killed / max(scored, 1):.1f}%) "
+        f"in {seconds:.0f} s; " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items()))
+    )
+    for name in survivors:
+        print(f"  survived: {name} ({statuses[name]})")
+        if args.show:
+            diff = subprocess.run(
+                [*_mutmut(), "show", name], cwd=work, capture_output=True, text=True
+            ).stdout
+            print("    " + diff.strip().replace("\n", "\n    "))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -945,15 +945,15 @@ def run_numpy(
                 val_by_epoch[epoch], acc = evaluate(net, plan, params)
                 if acc_by_epoch is not None:
                     acc_by_epoch[epoch] = acc
-            if plan.full_batch:
-                batches: Any = ((plan.X, plan.y, plan.weight),)
+            if plan.full_batch:  # the paper's way: one step on all the data
+                r = step(net, plan, params, state, plan.X, plan.y, plan.weight, frozen)
+                state, total = r.state, r.cost
             else:
-                batches = _batches(plan, rngs, P is not None)
-            total: Any = 0.0
-            for Xb, yb, wb in batches:
-                r = step(net, plan, params, state, Xb, yb, wb, frozen)
-                state = r.state
-                total = total + epoch_share(plan, r.cost, yb.shape[-2])
+                total = 0.0
+                for Xb, yb, wb in _batches(plan, rngs, P is not None):
+                    r = step(net, plan, params, state, Xb, yb, wb, frozen)
+                    state = r.state
+                    total = total + epoch_share(plan, r.cost, yb.shape[-2])
             by_epoch[epoch] = total
             if history.first_loss is None:
                 history.first_loss = total if P is None else np.array(total)

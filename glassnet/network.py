@@ -9,6 +9,9 @@ Notation (the paper's, in matrix form; rows are training cases)::
     dC/dW^(l)   = a^(l-1)^T delta^(l)                         (n_{l-1}, n_l)
     dC/db^(l)   = sum over samples of delta^(l)               (per neuron), or over all (per layer)
     delta^(l-1) = (delta^(l) W^(l)^T) * f_{l-1}'(z^(l-1))
+    W^(l) <- W^(l) - eta dC/dW^(l)                            (gradient descent)
+
+This is the package's one notation block: every other module and the README point here.
 
 A population of ``P`` networks of one architecture puts a member axis in front of every array:
 ``W^(l)`` is ``(P, n_{l-1}, n_l)``, ``z^(l)`` is ``(P, n_samples, n_l)``, and the formulas above

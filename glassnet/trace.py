@@ -11,16 +11,9 @@ only ``f'(z)`` (the activation's ``derivative(z, a)``), softmax's Jacobian (from
 activation's own ``vjp``) and the gradient arriving at a hidden layer,
 ``delta^(l+1) W^(l+1)^T`` (the product ``_backward`` forms before multiplying by ``f'``).
 
-In the paper's notation (rows are training cases, layer ``l = 1..L``)::
-
-    a^(0)       = X                                          (N, n_0)
-    z^(l)       = a^(l-1) W^(l) + b^(l)                      (N, n_l)
-    a^(l)       = f_l(z^(l))                                 (N, n_l)
-    delta^(L)   = dC/da^(L) * f_L'(z^(L))                    (N, n_L)
-    delta^(l)   = (delta^(l+1) W^(l+1)^T) * f_l'(z^(l))      (N, n_l)
-    dC/dW^(l)   = a^(l-1)^T delta^(l)                        (n_{l-1}, n_l)
-    dC/db^(l)   = sum_n delta^(l)  (per neuron),  sum_n sum_j delta^(l) (per layer)
-    step W^(l)  = -eta dC/dW^(l)                             (gradient descent)
+The notation is the engine's, written once in :mod:`glassnet.network` (rows are training
+cases, layers ``l = 1..L``); the trace also keeps each parameter's step,
+``step W^(l) = -eta dC/dW^(l)`` for gradient descent.
 
 With the sum-of-squares cost ``sse``, ``dC/da^(L) = 2 (a^(L) - y)``: the paper's
 ``dC_0/dw_jk = a_k f'(z_j) 2 (a_j - y_j)`` summed over the cases.

@@ -1,16 +1,15 @@
 r"""Training: the loop, its record (:class:`History`) and callbacks.
 
-One epoch, for each mini-batch (the whole set when ``batch_size`` is ``None``)::
-
-    forward:   z^(l) = a^(l-1) W^(l) + b^(l),  a^(l) = f(z^(l))
-    cost:      C = loss(a^(L), y)                       (recorded before the step)
-    backward:  dC/dW^(l) = a^(l-1)^T delta^(l), ...
-    step:      W <- W + step,  step = -eta dC/dW for gradient descent
+An epoch runs :func:`step` (forward, cost, backward, update, apply: the paper's update rule in
+the notation of :mod:`glassnet.network`) on each mini-batch, or once on the whole set when
+``batch_size`` is ``None``. :func:`fit` resolves its arguments once into a :class:`Plan`, which
+a backend consumes: the NumPy loop (:func:`run_numpy`) or the compiled program
+(:mod:`glassnet.compiled`), both calling the same :func:`step`.
 
 The training loss of an epoch is the cost of that epoch's forward pass, before its step, as the
 paper records it (with mini-batches, the sample-weighted mean of the batch costs; for ``sse``
-their sum). A population trains all members in lockstep through the same code; a member whose
-loss turns non-finite is frozen and marked diverged while the others go on.
+their sum). A population trains all members in lockstep through the same code; a member that
+diverges (:func:`diverging`) is frozen and marked while the others go on.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The notebook widget in JupyterLab, in headless Chromium: the widget trains the kernel's own
-network. Opt-in: it runs when ``jupyterlab`` is installed beside glassnet (``pip install
-jupyterlab``; not in the test extra, it adds a large install and ~20 s to CI) and Debian's
-chromium is at /usr/bin/chromium."""
+network. The test extra installs JupyterLab, so CI runs it (about 10 s); it is skipped, with
+the reason, where Debian's chromium is not at /usr/bin/chromium."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-pytest.importorskip("jupyterlab", reason="opt-in: pip install jupyterlab")
+pytest.importorskip("jupyterlab", reason="JupyterLab is missing: pip install -e '.[test]'")
 pytest.importorskip("anywidget")
 sync_api = pytest.importorskip("playwright.sync_api")
 

@@ -32,7 +32,14 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from glassnet._validation import describe, positive_float, positive_int, unknown_name
+from glassnet._validation import (
+    Interval,
+    check,
+    describe,
+    positive_float,
+    positive_int,
+    unknown_name,
+)
 from glassnet._xp import namespace
 
 Array = Any  # a NumPy or a JAX array
@@ -280,13 +287,22 @@ def register(
     return decorate
 
 
-def _unit_interval(value: Any, argument: str) -> float:
-    # decay rates must lie in [0, 1): 1 never forgets, and more makes the average grow
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{argument}: expected a number in [0, 1), got {describe(value)}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{argument}: expected a number in [0, 1), got {value}")
-    return float(value)
+# Every option of every optimizer, checked from one table (the shared vocabulary of
+# glassnet._validation). Decay rates lie in [0, 1): 1 never forgets, and more makes the
+# running averages grow without bound.
+_DECAY = Interval(float, 0, 1, closed="left")
+OPTION_CONSTRAINTS: dict[str, Interval] = {
+    "beta": _DECAY,
+    "beta1": _DECAY,
+    "beta2": _DECAY,
+    "rho": _DECAY,
+    "eps": Interval(float, 0, None, closed="neither"),
+    "weight_decay": Interval(float, 0, None, closed="left"),
+}
+
+
+def _option(value: Any, name: str) -> float:
+    return float(check(value, name, OPTION_CONSTRAINTS[name]))
 
 
 def _lr(lr: Any) -> Any:
@@ -305,13 +321,13 @@ def gd(lr: Any = 0.1, schedule: Schedule | None = None) -> Optimizer:
 @register("momentum", default_lr=0.1)
 def momentum(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
     r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
-    return _named("momentum", heavy_ball(_lr(lr), _unit_interval(beta, "beta"), schedule))
+    return _named("momentum", heavy_ball(_lr(lr), _option(beta, "beta"), schedule))
 
 
 @register("nesterov", default_lr=0.1)
 def nesterov(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
     r"""Nesterov momentum: ``v <- beta v - eta g``; ``step = beta v - eta g``."""
-    b = _unit_interval(beta, "beta")
+    b = _option(beta, "beta")
     return _named("nesterov", heavy_ball(_lr(lr), b, schedule, nesterov=True))
 
 
@@ -322,7 +338,7 @@ def rmsprop(
     r"""RMSProp: ``s <- rho s + (1 - rho) g^2``; ``step = -eta g / (sqrt(s) + eps)``."""
     return _named(
         "rmsprop",
-        scale_by_rms(_unit_interval(rho, "rho"), positive_float(eps, "eps")),
+        scale_by_rms(_option(rho, "rho"), _option(eps, "eps")),
         scale_by_learning_rate(_lr(lr), schedule),
     )
 
@@ -341,10 +357,8 @@ def adam(
     ``weight_decay > 0`` chains :func:`add_decayed_weights` before the learning rate, which
     makes it AdamW: ``step = -eta (m_hat / (sqrt(v_hat) + eps) + lambda W)``.
     """
-    direction = scale_by_adam(
-        _unit_interval(beta1, "beta1"), _unit_interval(beta2, "beta2"), positive_float(eps, "eps")
-    )
-    decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
+    direction = scale_by_adam(_option(beta1, "beta1"), _option(beta2, "beta2"), _option(eps, "eps"))
+    decay = _option(weight_decay, "weight_decay")
     rate = scale_by_learning_rate(_lr(lr), schedule)
     if decay:
         return _named("adamw", direction, add_decayed_weights(decay), rate)
@@ -361,7 +375,9 @@ def adamw(
     schedule: Schedule | None = None,
 ) -> Optimizer:
     """Adam with decoupled weight decay (Loshchilov and Hutter): Adam, decay, learning rate."""
-    return adam(lr, beta1, beta2, eps, positive_float(weight_decay, "weight_decay"), schedule)
+    # AdamW is Adam with decay: a decay of 0 would silently be plain Adam
+    decay = check(weight_decay, "weight_decay", Interval(float, 0, None, closed="neither"))
+    return adam(lr, beta1, beta2, eps, decay, schedule)
 
 
 def options(name: str) -> tuple[str, ...]:

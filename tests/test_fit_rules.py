@@ -105,12 +105,12 @@ def test_resumed_fits_keep_the_first_loss_as_reference():
 @pytest.mark.parametrize(
     ("name", "options", "error", "words"),
     [
-        ("momentum", {"beta": 5}, ValueError, "beta: expected a number in [0, 1), got 5"),
-        ("momentum", {"beta": 1.5}, ValueError, "beta: expected a number in [0, 1)"),
-        ("nesterov", {"beta": -0.1}, ValueError, "beta: expected a number in [0, 1)"),
-        ("rmsprop", {"rho": "x"}, TypeError, "rho: expected a number in [0, 1), got 'x'"),
-        ("adam", {"beta1": "x"}, TypeError, "beta1: expected a number in [0, 1)"),
-        ("adam", {"beta2": 1.0}, ValueError, "beta2: expected a number in [0, 1), got 1.0"),
+        ("momentum", {"beta": 5}, ValueError, "beta: expected a finite number in [0, 1), got 5"),
+        ("momentum", {"beta": 1.5}, ValueError, "beta: expected a finite number in [0, 1)"),
+        ("nesterov", {"beta": -0.1}, ValueError, "beta: expected a finite number in [0, 1)"),
+        ("rmsprop", {"rho": "x"}, TypeError, "rho: expected a finite number in [0, 1), got 'x'"),
+        ("adam", {"beta1": "x"}, TypeError, "beta1: expected a finite number in [0, 1)"),
+        ("adam", {"beta2": 1.0}, ValueError, "beta2: expected a finite number in [0, 1), got 1.0"),
         ("adam", {"eps": 0}, ValueError, "eps: expected a finite number > 0"),
         ("adamw", {"weight_decay": -1}, ValueError, "weight_decay: expected a finite number"),
         ("gd", {"beta": 0.9}, ValueError, "optimizer_options: gd has no option 'beta'"),

@@ -28,7 +28,7 @@ from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import check_seed, generator
 from glassnet._validation import describe, positive_float, positive_int
-from glassnet._xp import is_numpy, namespace
+from glassnet._xp import namespace
 from glassnet.metrics import fraction_right, is_classification
 
 if TYPE_CHECKING:
@@ -324,8 +324,8 @@ def layer_stats(
             out["dead_relu"].append((z <= 0).all(axis=-2).mean(axis=-1))
         else:
             out["dead_relu"].append(zero)
-    # (n_layers,) or, members first, (P, n_layers)
-    return {name: xp.stack(v, axis=-1) for name, v in out.items()}
+    # (n_layers,) or, members first, (P, n_layers); asarray of a short list is cheaper than stack
+    return {name: xp.asarray(v).T for name, v in out.items()}
 
 
 def validation_data(
@@ -672,7 +672,7 @@ def step(
     if frozen is not None:
         xp = namespace(frozen)
         steps = _optimizers.tree_map(lambda s: xp.where(frozen, 0, s), steps)
-    if is_numpy(params[0]["W"]):  # the network's own arrays, in place
+    if plan.backend == "numpy":  # the network's own arrays, in place
         for p, s in zip(params, steps, strict=True):
             for k in p:
                 p[k] += s[k]
@@ -935,6 +935,9 @@ def run_numpy(
     eps = float(np.finfo(net.dtype).tiny)
     frozen: Array | None = None  # (P, 1, 1) mask of diverged members, once any diverge
     history.first_loss = first_loss
+    # the schedules, as locals: the loop below runs tens of thousands of times a second
+    k, every, final = plan.stats_every, plan.check_every, plan.epochs - 1
+    limit = None  # a single network's loss bound (rule 2 of diverging), once its first is known
     start = time.perf_counter()
     epoch = -1
     r: Step | None = None
@@ -958,17 +961,24 @@ def run_numpy(
                 history.first_loss = total if P is None else np.array(total)
             assert r is not None
 
-            if plan.records_stats(epoch):
+            if k and (epoch % k == 0 or epoch == final):  # plan.records_stats(epoch)
                 for name, v in layer_stats(net, r.fwd, r.grads, r.steps, eps).items():
                     stats[name].append(v)
                 stats_epochs.append(epoch)
 
-            bad = diverging(total, history.first_loss, params, plan, plan.checks_params(epoch))
+            checks = epoch % every == 0 or epoch == final  # plan.checks_params(epoch)
             if P is None:
-                if bad:
-                    stop_diverged(history, epoch, total, plan, warn)
-                    break
+                if limit is None:
+                    limit = plan.loss_growth * max(float(history.first_loss), 1.0)
+                # two comparisons clear the common case (a finite loss under the growth bound;
+                # NaN and infinity fail them); the rule itself runs when they fail or the
+                # parameters are due
+                if checks or not (total < math.inf and total <= limit):
+                    if diverging(total, history.first_loss, params, plan, checks):
+                        stop_diverged(history, epoch, total, plan, warn)
+                        break
             else:
+                bad = diverging(total, history.first_loss, params, plan, checks)
                 bad = bad & ~history.diverged
                 if bad.any():
                     history.diverged |= bad

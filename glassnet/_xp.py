@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-__all__ = ["NUMPY", "is_numpy", "jax_namespace", "namespace"]
+__all__ = ["NUMPY", "jax_namespace", "namespace"]
 
 
 def _numpy_sum_squares(r: Any) -> Any:
@@ -66,11 +66,6 @@ def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
 NUMPY = _names(np, special, "numpy", _numpy_sum_squares)
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int)
-
-
-def is_numpy(x: Any) -> bool:
-    """True for NumPy arrays and scalars and Python numbers (what the NumPy loop passes)."""
-    return isinstance(x, _NUMPY_TYPES)
 
 
 @functools.cache

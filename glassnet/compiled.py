@@ -200,7 +200,7 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
             out["loss"] = total
 
             first = jnp.where(first_set, first, total)
-            check = (epoch % plan.check_every == 0) | (epoch == plan.epochs - 1)
+            check = plan.checks_params(epoch)
             # the rule's parameter pass only runs on the epochs that check it
             bad = _training.diverging(total, first, params, tplan, False) | lax.cond(
                 check,

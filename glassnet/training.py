@@ -467,9 +467,10 @@ class Plan:
             epoch % self.stats_every == 0 or epoch == self.epochs - 1
         )
 
-    def checks_params(self, epoch: int) -> bool:
-        """Whether the divergence rule looks at the parameters at ``epoch``."""
-        return epoch % self.check_every == 0 or epoch == self.epochs - 1
+    def checks_params(self, epoch: Any) -> Any:
+        """Whether the divergence rule looks at the parameters at ``epoch`` (an int, or a
+        traced epoch inside the compiled program: hence ``|``, not ``or``)."""
+        return (epoch % self.check_every == 0) | (epoch == self.epochs - 1)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -935,9 +936,6 @@ def run_numpy(
     eps = float(np.finfo(net.dtype).tiny)
     frozen: Array | None = None  # (P, 1, 1) mask of diverged members, once any diverge
     history.first_loss = first_loss
-    # the schedules, as locals: the loop below runs tens of thousands of times a second
-    k, every, final = plan.stats_every, plan.check_every, plan.epochs - 1
-    limit = None  # a single network's loss bound (rule 2 of diverging), once its first is known
     start = time.perf_counter()
     epoch = -1
     r: Step | None = None
@@ -961,24 +959,17 @@ def run_numpy(
                 history.first_loss = total if P is None else np.array(total)
             assert r is not None
 
-            if k and (epoch % k == 0 or epoch == final):  # plan.records_stats(epoch)
+            if plan.records_stats(epoch):
                 for name, v in layer_stats(net, r.fwd, r.grads, r.steps, eps).items():
                     stats[name].append(v)
                 stats_epochs.append(epoch)
 
-            checks = epoch % every == 0 or epoch == final  # plan.checks_params(epoch)
+            bad = diverging(total, history.first_loss, params, plan, plan.checks_params(epoch))
             if P is None:
-                if limit is None:
-                    limit = plan.loss_growth * max(float(history.first_loss), 1.0)
-                # two comparisons clear the common case (a finite loss under the growth bound;
-                # NaN and infinity fail them); the rule itself runs when they fail or the
-                # parameters are due
-                if checks or not (total < math.inf and total <= limit):
-                    if diverging(total, history.first_loss, params, plan, checks):
-                        stop_diverged(history, epoch, total, plan, warn)
-                        break
+                if bad:
+                    stop_diverged(history, epoch, total, plan, warn)
+                    break
             else:
-                bad = diverging(total, history.first_loss, params, plan, checks)
                 bad = bad & ~history.diverged
                 if bad.any():
                     history.diverged |= bad

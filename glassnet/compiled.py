@@ -107,7 +107,7 @@ def _x64(net: Network) -> Any:
     return jax.enable_x64(True) if net.dtype == np.float64 else contextlib.nullcontext()
 
 
-def _layout(plan: _training.Plan) -> tuple[int, int]:
+def _batch_split(plan: _training.Plan) -> tuple[int, int]:
     """``(scanned, final)``: full batches run inside the batch scan, and the size of the
     epoch's final batch, run apart because the layer statistics are taken from it."""
     if plan.full_batch:
@@ -142,7 +142,7 @@ def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
     from jax import lax
 
     P = net.population
-    scanned, final = _layout(plan)
+    scanned, final = _batch_split(plan)
     layout = _Layout(chunk, plan.stats_every)
     ready = plan.lr is None  # a ready Optimizer object: used as it is
     eps = float(np.finfo(net.dtype).tiny)

@@ -157,7 +157,7 @@ def scale_by_learning_rate(lr: Any, schedule: Schedule | None = None) -> Transfo
         return ScaleState(0)
 
     def update(updates: Tree, state: ScaleState, params: Tree | None = None):
-        eta = lr if schedule is None else lr * schedule(state.count)
+        eta = _rate(lr, schedule, state.count)
         # written out: the paper's step for a few small arrays costs no more than its arithmetic
         steps = [{k: -eta * u for k, u in layer.items()} for layer in updates]
         return steps, ScaleState(state.count + 1)

@@ -40,6 +40,7 @@ import glassnet as gn
 from glassnet import stats
 from glassnet._validation import positive_float, positive_int
 from glassnet.evolution import ADAPT_MODES, CROSSOVER_MODES, fit_evolution
+from glassnet.experiments.original import ACTIVATIONS
 from glassnet.training import Callback
 
 __all__ = [
@@ -60,7 +61,6 @@ DATASETS: dict[str, tuple[tuple[int, ...], str]] = {
     "paper": ((3, 2, 1), "layer"),
     "xor": ((2, 2, 1), "neuron"),
 }
-ACTIVATIONS = ("sigmoid", "tanh")
 OUTPUT = {"sigmoid": "sigmoid", "tanh": "tanh01"}
 TRAINERS = ("gd", "evolution")
 TRAINER_LABEL = {"gd": "gradient descent", "evolution": "selection"}

@@ -17,6 +17,7 @@ from glassnet.experiments.paper.measures import (
 from glassnet.experiments.paper.settings import (
     ACTS,
     COLORS,
+    DEPTH_ACTS,
     PAPER_EPOCHS,
     PaperConfig,
 )
@@ -251,7 +252,7 @@ def _fig_depth_init(dd: dict) -> Any:
     fig, ax = _new_fig(3, 3.6, 3.2)
     cmap = matplotlib.colormaps["viridis"]
     D = max(dd["depths"])
-    for i, act in enumerate(("sigmoid", "tanh", "relu")):
+    for i, act in enumerate(DEPTH_ACTS):
         for depth in dd["depths"]:
             g0 = dd["per_act"][act][depth]["grad_init"]
             med = _nanmedian(np.where(np.isfinite(g0), g0, np.nan), axis=0)
@@ -278,7 +279,7 @@ def _fig_depth_training(dd: dict) -> Any:
     fig, ax = _new_fig(3, 3.6, 3.2)
     D = max(dd["depths"])
     cmap = matplotlib.colormaps["plasma"]
-    for i, act in enumerate(("sigmoid", "tanh", "relu")):
+    for i, act in enumerate(DEPTH_ACTS):
         a = dd["per_act"][act][D]
         med = a["grad_median"]
         L = med.shape[1]
@@ -303,7 +304,7 @@ def _fig_depth_training(dd: dict) -> Any:
 def _fig_depth_epochs(dd: dict, cfg: PaperConfig) -> Any:
     fig, ax = _new_fig(2, 4.4, 3.2)
     depths = np.asarray(dd["depths"])
-    for act in ("sigmoid", "tanh", "relu"):
+    for act in DEPTH_ACTS:
         rows = [dd["per_act"][act][d] for d in dd["depths"]]
         _median_epochs_errorbar(ax[0], depths, rows, act, cfg.epochs)
         ax[1].plot(

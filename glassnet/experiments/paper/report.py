@@ -39,6 +39,7 @@ from glassnet.experiments.paper.sections import (
 )
 from glassnet.experiments.paper.settings import (
     ACTS,
+    DEPTH_ACTS,
     PAPER_LR,
     PAPER_SLOPE_TOL,
     PAPER_WINDOW,
@@ -463,7 +464,7 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         "Epochs to converge (median, 95% CI) and fraction converged against depth.",
     )
     trows = []
-    for act in ("sigmoid", "tanh", "relu"):
+    for act in DEPTH_ACTS:
         for d in dd["depths"]:
             a = dd["per_act"][act][d]
             trows.append(
@@ -582,7 +583,7 @@ def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
         k: [] for k in ("activation", "depth", "seed", "threshold_epoch", "diverged", "final_loss")
     }
     init: dict[str, list] = {k: [] for k in ("activation", "depth", "seed", "layer", "grad_norm")}
-    for act in ("sigmoid", "tanh", "relu"):
+    for act in DEPTH_ACTS:
         for d in dd["depths"]:
             a = dd["per_act"][act][d]
             for s in range(cfg.depth_seeds):
@@ -604,7 +605,7 @@ def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
     tr: dict[str, list] = {
         k: [] for k in ("activation", "depth", "epoch", "layer", "median_grad_norm")
     }
-    for act in ("sigmoid", "tanh", "relu"):
+    for act in DEPTH_ACTS:
         a = dd["per_act"][act][D]
         for i, e in enumerate(a["stats_epochs"]):
             for layer in range(a["grad_median"].shape[1]):

@@ -11,7 +11,11 @@ from typing import Any
 
 import numpy as np
 
-ACTS = ("sigmoid", "tanh")
+from glassnet.experiments.original import ACTIVATIONS
+
+#: the two activations the paper compares
+ACTS = ACTIVATIONS
+#: the depth section adds relu, the activation deep networks are trained with
 DEPTH_ACTS = ("sigmoid", "tanh", "relu")
 
 

@@ -12,6 +12,7 @@ from glassnet.experiments.paper.results import (
 )
 from glassnet.experiments.paper.settings import (
     ACTS,
+    DEPTH_ACTS,
     PAPER_EPOCHS,
     PAPER_LR,
 )
@@ -94,7 +95,7 @@ def _summary(res: PaperResults) -> dict:
             }
             for d in res.depth["depths"]
         }
-        for act in ("sigmoid", "tanh", "relu")
+        for act in DEPTH_ACTS
     }
     return stats.jsonable(  # type: ignore[return-value]
         {

@@ -23,9 +23,18 @@ from scipy import special
 __all__ = ["NUMPY", "jax_namespace", "namespace"]
 
 
+try:
+    # NumPy's C einsum itself: np.einsum (optimize=False) only calls it, after an
+    # __array_function__ dispatch that costs about 1 us a call -- a tenth of a tiny network's
+    # epoch, which makes three such calls. Same function, so the same bits.
+    from numpy._core.multiarray import c_einsum as _np_einsum
+except ImportError:  # pragma: no cover - a NumPy that moved it
+    _np_einsum = np.einsum
+
+
 def _numpy_sum_squares(r: Any) -> Any:
-    # one pass, no temporary r * r (NumPy's einsum)
-    return np.einsum("...ij,...ij->...", r, r)
+    # one pass, no temporary r * r
+    return _np_einsum("...ij,...ij->...", r, r)
 
 
 def _jax_sum_squares(r: Any) -> Any:
@@ -42,7 +51,7 @@ def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
         asarray=xp.asarray,
         clip=xp.clip,
         cos=xp.cos,
-        einsum=xp.einsum,
+        einsum=_np_einsum if xp is np else xp.einsum,
         exp=xp.exp,
         expit=sp.expit,
         expm1=xp.expm1,

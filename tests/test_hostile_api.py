@@ -284,6 +284,15 @@ def test_constraints_accept_and_convert():
     assert v.check(None, "a", v.Interval(int, 0, None), v.Instance(type(None))) is None
     assert v.did_you_mean("Moons", ["moons", "blobs"]) == " (did you mean 'moons'?)"
     assert v.did_you_mean("zzz", ["moons"]) == ""
+    # a near miss typed in another case is still a near miss
+    assert v.did_you_mean("XORR", ["xor", "moons"]) == " (did you mean 'xor'?)"
+
+
+def test_integer_bounds_are_written_as_integers():
+    with pytest.raises(ValueError, match=r"^n: expected an integer in \[2, 10000000\], got 0 "):
+        v.check(0, "n", v.Interval(int, 2, v.MAX_SAMPLES))
+    with pytest.raises(ValueError, match=r"^x: expected a finite number in \(0, 1e\+06\], got"):
+        v.check(2e6, "x", v.Interval(float, 0, 1e6, closed="right"))
 
 
 @pytest.mark.parametrize(

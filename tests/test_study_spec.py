@@ -123,9 +123,22 @@ def test_every_problem_is_reported_at_once_with_file_and_key():
     )
     text = str(info.value)
     assert "13 problems" in text
-    assert "unknown data set 'xorr' (did you mean 'xor'?)" in text
-    assert "unknown activation 'tahn' (did you mean 'tanh'?)" in text
-    assert "train.lrs: unknown key (did you mean 'lr'?)" in text
+    by_key = {p.split(": ")[1]: p for p in problems}
+    # unknown names: what came, what is expected and the near miss, from the one vocabulary
+    for key, what, valid, near in (
+        ("data.dataset[1]", "data set 'xorr'", "paper", "xor"),
+        ("model.activation[1]", "activation 'tahn'", "sigmoid", "tanh"),
+        ("train.lrs", "key 'lrs'", "epochs", "lr"),
+    ):
+        assert f"{key}: unknown {what}; expected one of " in by_key[key]
+        assert valid in by_key[key] and by_key[key].endswith(f" (did you mean {near!r}?)")
+    assert "model.init[2]: unknown initializer 'foo'; expected one of " in by_key["model.init[2]"]
+    # numbers: the key, the expected range and the value that came
+    assert by_key["train.epochs"].endswith("train.epochs: expected an integer >= 1, got 0 (int)")
+    assert by_key["train.lr[1]"].endswith("expected a finite number > 0, got -1 (int)")
+    assert by_key["convergence.threshold"].endswith(
+        "convergence.threshold: expected a finite number > 0, got 'x' (str)"
+    )
 
 
 def test_cli_prints_every_problem_and_exits_2(tmp_path):

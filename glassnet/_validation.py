@@ -62,8 +62,8 @@ def describe(value: Any) -> str:
         text = repr(value)
     except Exception:  # a hostile __repr__ must not hide the real error
         text = f"<{type(value).__name__} object>"
-    if len(text) > 60:
-        text = text[:57] + "..."
+    if len(text) > 60:  # a 400-digit number is not read out, but its length is told
+        return f"{text[:40]}... ({type(value).__name__}, {len(text)} characters)"
     return f"{text} ({type(value).__name__})"
 
 

@@ -418,3 +418,17 @@ def test_junk_is_refused_by_name_or_accepted(files, name, argument, junk):
     for value in result if isinstance(result, tuple) else (result,):
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.isfinite(value).all(), f"{name}({argument}={junk!r}) returned non-finite"
+
+
+def test_one_did_you_mean_helper():
+    """difflib (near-miss suggestions) is used in _validation only: every "did you mean" of
+    glassnet is _validation.did_you_mean."""
+    import pathlib
+
+    package = pathlib.Path(gn.__file__).parent
+    users = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if "difflib" in p.read_text(encoding="utf-8")
+    )
+    assert users == ["_validation.py"]

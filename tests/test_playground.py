@@ -1259,3 +1259,24 @@ def test_every_optimizer_trains_in_the_playground(opt):
     s = _session(dataset="xor", layers=[3], act="tanh", batch=0, opt=opt, lr=0.05)
     start = s.train_loss[0]
     assert s.train(30) == 30 and s.train_loss[-1] < start
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "message"),
+    [
+        ({"loss": "mes"}, ValueError, "loss: expected one of .*got 'mes' \\(str\\) \\(did you mean 'mse'\\?\\)"),
+        ({"optimizer": 3}, TypeError, "optimizer: expected one of .*got 3 \\(int\\)"),
+        ({"lr": -1.0}, ValueError, "lr: expected a finite number > 0, got -1.0 \\(float\\)"),
+        ({"batch_size": 0}, ValueError, "batch_size: expected an integer >= 1 or None, got 0 \\(int\\)"),
+        ({"rate": 100.0}, ValueError, "rate: expected a finite number in \\[0.5, 20\\], got 100.0"),
+    ],
+)  # fmt: skip
+def test_the_notebook_setup_refuses_bad_arguments_by_name(kwargs, exc, message):
+    from glassnet.playground.notebook import _setup
+
+    X, y = gn.datasets.load("moons", n_samples=20, seed=1)
+    net = gn.Network([2, 3, 1], seed=0)
+    args = {"loss": None, "optimizer": "gd", "lr": None, "batch_size": None, "l2": 0.0}
+    args.update(rate=10.0, limits=LIMITS)
+    with pytest.raises(exc, match=message):
+        _setup(net, X, y, **{**args, **kwargs})

@@ -62,20 +62,27 @@ def describe(value: Any) -> str:
         text = repr(value)
     except Exception:  # a hostile __repr__ must not hide the real error
         text = f"<{type(value).__name__} object>"
-    if len(text) > 60:
-        text = text[:57] + "..."
+    if len(text) > 60:  # a 400-digit number is not read out, but its length is told
+        return f"{text[:40]}... ({type(value).__name__}, {len(text)} characters)"
     return f"{text} ({type(value).__name__})"
 
 
 def did_you_mean(value: Any, valid: Iterable[str]) -> str:
-    """``" (did you mean 'x'?)"`` when ``value`` is a near miss of a valid name, else ``""``."""
+    """``" (did you mean 'x'?)"`` when ``value`` is a near miss of a valid name, else ``""``.
+
+    The one "did you mean" of glassnet: every unknown name, key or table is suggested here.
+    """
     if not isinstance(value, str):
         return ""
     choices = list(valid)
     folded = {c.lower(): c for c in choices}
     if value.strip().lower() in folded:
         return f" (did you mean {folded[value.strip().lower()]!r}?)"
+    # as typed, then case-folded ("XORR" is a near miss of "xor")
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(value.strip().lower(), list(folded), n=1, cutoff=0.6)
+        close = [folded[c] for c in close]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -163,11 +170,12 @@ class Interval(Constraint):
         left = self.closed in ("both", "left")
         right = self.closed in ("both", "right")
         if self.low is not None and self.high is not None:
-            return f"{what} in {'[' if left else '('}{self.low:g}, {self.high:g}{']' if right else ')'}"
+            lo, hi = fmt(self.low), fmt(self.high)
+            return f"{what} in {'[' if left else '('}{lo}, {hi}{']' if right else ')'}"
         if self.low is not None:
-            return f"{what} {'>=' if left else '>'} {self.low:g}"
+            return f"{what} {'>=' if left else '>'} {fmt(self.low)}"
         if self.high is not None:
-            return f"{what} {'<=' if right else '<'} {self.high:g}"
+            return f"{what} {'<=' if right else '<'} {fmt(self.high)}"
         return what
 
 

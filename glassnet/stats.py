@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from glassnet._validation import Interval, check
+
 __all__ = [
     "Band",
     "Estimate",
@@ -36,9 +38,7 @@ __all__ = [
 
 
 def _check_level(level: float) -> float:
-    if not isinstance(level, int | float) or not 0 < level < 1:
-        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
-    return float(level)
+    return float(check(level, "level", Interval(float, 0, 1, closed="neither")))
 
 
 def jsonable(x: object) -> object:

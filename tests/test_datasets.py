@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from glassnet import datasets as ds
+from glassnet._validation import MAX_CLASSES, MAX_GENERATOR_PARAMETER, MAX_SAMPLES
 
 TWO_D = ["moons", "circles", "spirals", "blobs"]
 
@@ -436,25 +437,80 @@ def test_unknown_dataset_lists_valid_names():
 @pytest.mark.parametrize(
     ("name", "kwargs", "exc", "pattern"),
     [
-        ("moons", {"n_samples": 0}, ValueError, r"n_samples: expected an integer >= 2, got 0"),
-        ("meals", {"n_samples": 0}, ValueError, r"n_samples: expected an integer >= 1, got 0"),
+        (
+            "moons",
+            {"n_samples": 0},
+            ValueError,
+            r"n_samples: expected an integer in \[2, 10000000\], got 0 \(int\)",
+        ),
+        (
+            "meals",
+            {"n_samples": 0},
+            ValueError,
+            r"n_samples: expected an integer in \[1, 10000000\], got 0 \(int\)",
+        ),
         ("moons", {"n_samples": 2.5}, TypeError, r"n_samples: expected an integer"),
         ("moons", {"n_samples": True}, TypeError, r"n_samples"),
-        ("circles", {"noise": -0.1}, ValueError, r"noise: expected a finite number >= 0"),
+        (
+            "circles",
+            {"noise": -0.1},
+            ValueError,
+            r"noise: expected a finite number in \[0, 1e\+06\], got -0.1",
+        ),
         ("meals", {"noise": float("nan")}, ValueError, r"noise: expected a finite number"),
         ("blobs", {"noise": "big"}, TypeError, r"noise"),
-        ("spirals", {"n_classes": 1}, ValueError, r"n_classes: expected an integer >= 2, got 1"),
-        ("blobs", {"n_classes": 1}, ValueError, r"n_classes: expected an integer >= 2"),
-        ("spirals", {"n_classes": 5, "n_samples": 3}, ValueError, r"n_samples: .*>= 5, got 3"),
-        ("spirals", {"turns": 0}, ValueError, r"turns: expected a finite number > 0"),
-        ("circles", {"factor": 1.5}, ValueError, r"factor: expected a number in \(0, 1\)"),
+        (
+            "spirals",
+            {"n_classes": 1},
+            ValueError,
+            r"n_classes: expected an integer in \[2, 100000\], got 1 \(int\)",
+        ),
+        (
+            "blobs",
+            {"n_classes": 1},
+            ValueError,
+            r"n_classes: expected an integer in \[2, 100000\], got 1",
+        ),
+        (
+            "spirals",
+            {"n_classes": 5, "n_samples": 3},
+            ValueError,
+            r"n_samples: expected an integer in \[5, 10000000\], got 3",
+        ),
+        (
+            "spirals",
+            {"turns": 0},
+            ValueError,
+            r"turns: expected a finite number in \(0, 1e\+06\], got 0",
+        ),
+        (
+            "circles",
+            {"factor": 1.5},
+            ValueError,
+            r"factor: expected a finite number in \(0, 1\), got 1.5",
+        ),
         ("circles", {"factor": 0}, ValueError, r"factor"),
         ("blobs", {"centers": [[0, 0, 0]]}, ValueError, r"centers: expected .*\(k, 2\)"),
         ("blobs", {"centers": [[0, 0], [1, 1]], "n_classes": 3}, ValueError, r"n_classes"),
-        ("moons", {"seed": -1}, ValueError, r"seed: expected a non-negative integer, got -1"),
+        (
+            "moons",
+            {"seed": -1},
+            ValueError,
+            r"seed: expected an integer >= 0 or a numpy Generator or None, got -1",
+        ),
         ("moons", {"seed": "a"}, TypeError, r"seed"),
-        ("digits", {"classes": "two"}, ValueError, r"classes: expected 'all' or 'three'"),
-        ("meals", {"weekday": "x"}, ValueError, r"weekday: expected 'onehot' or 'cyclic'"),
+        (
+            "digits",
+            {"classes": "two"},
+            ValueError,
+            r"classes: expected one of all, three, got 'two'",
+        ),
+        (
+            "meals",
+            {"weekday": "x"},
+            ValueError,
+            r"weekday: expected one of onehot, cyclic, got 'x'",
+        ),
         ("meals", {"scale": "yes"}, TypeError, r"scale"),
         ("diabetes", {"standardize": 1}, TypeError, r"standardize"),
         ("xor", {"noise": 0.1}, TypeError, r"load\('xor'\): unexpected option 'noise'"),
@@ -465,6 +521,38 @@ def test_unknown_dataset_lists_valid_names():
 def test_bad_options(name, kwargs, exc, pattern):
     with pytest.raises(exc, match=pattern):
         ds.load(name, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "pattern"),
+    [
+        ("moons", {"n_samples": MAX_SAMPLES + 1}, rf"n_samples: .*\[2, {MAX_SAMPLES}\], got {MAX_SAMPLES + 1}"),
+        ("spirals", {"n_classes": MAX_CLASSES + 1}, rf"n_classes: .*\[2, {MAX_CLASSES}\], got {MAX_CLASSES + 1}"),
+        ("moons", {"noise": 2e6}, r"noise: expected a finite number in \[0, 1e\+06\], got 2000000.0"),
+        ("spirals", {"turns": 1e7}, r"turns: expected a finite number in \(0, 1e\+06\], got 10000000.0"),
+    ],
+)  # fmt: skip
+def test_generator_bounds_are_kept_and_named(name, kwargs, pattern):
+    assert MAX_GENERATOR_PARAMETER == 1e6
+    with pytest.raises(ValueError, match=pattern):
+        ds.load(name, **kwargs)
+    # at the bound itself it is accepted
+    at = {k: (MAX_GENERATOR_PARAMETER if isinstance(v, float) else None) for k, v in kwargs.items()}
+    if all(v is not None for v in at.values()):
+        ds.load(name, n_samples=10, **at)
+
+
+def test_generator_kinds_are_type_errors():
+    with pytest.raises(TypeError, match=r"weekday: expected one of onehot, cyclic, got 3 \(int\)"):
+        ds.load("meals", weekday=3)
+    with pytest.raises(TypeError, match=r"seed: expected an integer >= 0 .*, got 1.5 \(float\)"):
+        ds.load("moons", seed=1.5)
+    with pytest.raises(TypeError, match=r"name: expected one of paper, .*got 3 \(int\)"):
+        ds.load(3)
+    with pytest.raises(
+        ValueError, match=r"name: unknown dataset 'MOONZ'; .*\(did you mean 'moons'\?\)"
+    ):
+        ds.load("MOONZ")
 
 
 def test_label_helper_errors():

@@ -284,6 +284,15 @@ def test_constraints_accept_and_convert():
     assert v.check(None, "a", v.Interval(int, 0, None), v.Instance(type(None))) is None
     assert v.did_you_mean("Moons", ["moons", "blobs"]) == " (did you mean 'moons'?)"
     assert v.did_you_mean("zzz", ["moons"]) == ""
+    # a near miss typed in another case is still a near miss
+    assert v.did_you_mean("XORR", ["xor", "moons"]) == " (did you mean 'xor'?)"
+
+
+def test_integer_bounds_are_written_as_integers():
+    with pytest.raises(ValueError, match=r"^n: expected an integer in \[2, 10000000\], got 0 "):
+        v.check(0, "n", v.Interval(int, 2, v.MAX_SAMPLES))
+    with pytest.raises(ValueError, match=r"^x: expected a finite number in \(0, 1e\+06\], got"):
+        v.check(2e6, "x", v.Interval(float, 0, 1e6, closed="right"))
 
 
 @pytest.mark.parametrize(
@@ -409,3 +418,17 @@ def test_junk_is_refused_by_name_or_accepted(files, name, argument, junk):
     for value in result if isinstance(result, tuple) else (result,):
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.isfinite(value).all(), f"{name}({argument}={junk!r}) returned non-finite"
+
+
+def test_one_did_you_mean_helper():
+    """difflib (near-miss suggestions) is used in _validation only: every "did you mean" of
+    glassnet is _validation.did_you_mean."""
+    import pathlib
+
+    package = pathlib.Path(gn.__file__).parent
+    users = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if "difflib" in p.read_text(encoding="utf-8")
+    )
+    assert users == ["_validation.py"]

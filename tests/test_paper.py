@@ -311,3 +311,20 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
     plain = paper.run_paper(tmp_path / "p", paper.make_config(**small))[1]
     assert 'id="evolution"' not in (plain / "report.html").read_text()
     assert not list((plain / "data").glob("evolution_*"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "pattern"),
+    [
+        ({"seeds": 1}, ValueError, r"^seeds: expected an integer >= 2, got 1 \(int\)$"),
+        ({"seeds": 2.5}, TypeError, r"^seeds: expected an integer >= 2, got 2.5 \(float\)$"),
+        ({"epochs": 9}, ValueError, r"^epochs: expected an integer >= 10, got 9 \(int\)$"),
+        ({"threshold": 1.0}, ValueError, r"^threshold: expected a finite number in \(0, 1\), got 1.0"),
+        ({"threshold": "x"}, TypeError, r"^threshold: expected a finite number in \(0, 1\), got 'x'"),
+        ({"lr_grid": "0.1,nan"}, ValueError, r"^lr-grid: expected a finite number > 0, got nan"),
+        ({"lr_grid": [0.5, -2]}, ValueError, r"^lr-grid: expected a finite number > 0, got -2.0"),
+    ],
+)  # fmt: skip
+def test_make_config_names_setting_expectation_and_value(kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        paper.make_config(quick=True, **kwargs)

@@ -74,7 +74,9 @@ def test_backend_setting():
     jax_cfg = paper.make_config(quick=True, backend="jax")
     assert jax_cfg.to_dict()["backend"] == "jax"
     assert paper.rerun_command(jax_cfg, "r").endswith("--quick --backend jax")
-    with pytest.raises(ValueError, match="backend: expected 'numpy' or 'jax', got 'torch'"):
+    with pytest.raises(
+        ValueError, match=r"backend: expected one of numpy, jax, got 'torch' \(str\)"
+    ):
         paper.make_config(backend="torch")
 
 

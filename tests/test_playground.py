@@ -67,9 +67,9 @@ def test_config_accepts_address_strings():
         ({"layers": [4, 17]}, "layers", "hidden layer 2: at most 16 are allowed, got 17"),
         ({"n": 2001}, "n", "at most 2000 are allowed, got 2001"),
         ({"rate": 50}, "rate", "at most 20 updates per second, got 50"),
-        ({"lr": 11}, "lr", "between 1e-06 and 10, got 11"),
+        ({"lr": 11}, "lr", "learning rate: expected a finite number in [1e-06, 10], got 11 (int)"),
         ({"lr": "fast"}, "lr", "expected a number, got 'fast'"),
-        ({"seed": 1.5}, "seed", "expected a whole number"),
+        ({"seed": 1.5}, "seed", "seed: expected an integer in [0, 2147483647], got 1.5 (float)"),
         ({"dataset": "/etc/passwd"}, "dataset", "expected one of"),
         ({"act": ["tanh", "swish"]}, "act", "got 'swish'"),
         ({"act": ["tanh"] * 3}, "act", "one activation per hidden layer (2), got 3"),
@@ -83,6 +83,44 @@ def test_config_refusals_name_the_setting(change, field, text):
         parse_config({**DEFAULT_CONFIG, **change}, LIMITS)
     assert err.value.field == field
     assert text in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"lr": 0}, "lr", "learning rate: expected a finite number in [1e-06, 10], got 0 (int)"),
+        ({"lr": "1e9"}, "lr", "learning rate: expected a finite number in [1e-06, 10], got 1000000000.0 (float)"),
+        ({"l2": -1}, "l2", "L2: expected a finite number in [0, 1], got -1 (int)"),
+        ({"n": "2.5"}, "n", "samples: expected an integer >= 4, got 2.5 (float)"),
+        ({"n": True}, "n", "samples: expected an integer >= 4, got True (bool)"),
+        ({"noise": None}, "noise", "noise: expected a finite number in [0, 1], got None (NoneType)"),
+        ({"b": {"batch": -1}}, "b.batch", "batch size: expected an integer in [0, 2000], got -1 (int)"),
+        ({"layers": [4, 0]}, "layers", "layer 2 units: expected an integer >= 1, got 0 (int)"),
+        ({"member": 10}, "member", "member: expected an integer in [0, 9], got 10 (int)"),
+    ],
+)  # fmt: skip
+def test_config_numbers_are_checked_by_the_one_vocabulary(change, field, message):
+    """Each refusal is a ProtocolError naming the setting (field), what it expected and what
+    came."""
+    with pytest.raises(ProtocolError) as err:
+        parse_config({**DEFAULT_CONFIG, **change}, LIMITS)
+    assert err.value.field == field
+    assert str(err.value) == message
+
+
+def test_config_numbers_may_come_as_text_and_names_get_a_suggestion():
+    cfg = parse_config({"seed": "7", "n": "100.0", "lr": "0.5", "batch": 8.0}, LIMITS)
+    assert (cfg.seed, cfg.n, cfg.lr, cfg.batch) == (7, 100, 0.5, 8)
+    assert type(cfg.n) is int and type(cfg.batch) is int
+    with pytest.raises(ProtocolError) as err:
+        parse_config({"loss": "mes"}, LIMITS)
+    assert err.value.field == "loss"
+    assert str(err.value).startswith("loss: expected one of ")
+    assert str(err.value).endswith("got 'mes' (str) (did you mean 'mse'?)")
+    with pytest.raises(ProtocolError) as err:
+        parse_config({"seeed": 1}, LIMITS)
+    assert err.value.field == "seeed"
+    assert str(err.value) == "config: unknown setting 'seeed' (did you mean 'seed'?)"
 
 
 def test_config_must_be_an_object():
@@ -618,7 +656,7 @@ def test_hostile_messages_get_an_answer_not_a_dropped_connection():
                 await ws.send_str(f'{{"type": "config", "config": {{"{key}": {value}}}}}')
                 err = await ws.receive_json()
                 assert err["type"] == "error" and err["field"] == key, err
-                assert "(400 characters)" in err["message"]
+                assert "400 characters)" in err["message"]
             await ws.send_str('{"type": "step", "epochs": ' + huge + "}")
             err = await ws.receive_json()
             assert err["message"].startswith("Too many epochs in one step: at most 1000, got 999")
@@ -1221,3 +1259,24 @@ def test_every_optimizer_trains_in_the_playground(opt):
     s = _session(dataset="xor", layers=[3], act="tanh", batch=0, opt=opt, lr=0.05)
     start = s.train_loss[0]
     assert s.train(30) == 30 and s.train_loss[-1] < start
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "message"),
+    [
+        ({"loss": "mes"}, ValueError, "loss: expected one of .*got 'mes' \\(str\\) \\(did you mean 'mse'\\?\\)"),
+        ({"optimizer": 3}, TypeError, "optimizer: expected one of .*got 3 \\(int\\)"),
+        ({"lr": -1.0}, ValueError, "lr: expected a finite number > 0, got -1.0 \\(float\\)"),
+        ({"batch_size": 0}, ValueError, "batch_size: expected an integer >= 1 or None, got 0 \\(int\\)"),
+        ({"rate": 100.0}, ValueError, "rate: expected a finite number in \\[0.5, 20\\], got 100.0"),
+    ],
+)  # fmt: skip
+def test_the_notebook_setup_refuses_bad_arguments_by_name(kwargs, exc, message):
+    from glassnet.playground.notebook import _setup
+
+    X, y = gn.datasets.load("moons", n_samples=20, seed=1)
+    net = gn.Network([2, 3, 1], seed=0)
+    args = {"loss": None, "optimizer": "gd", "lr": None, "batch_size": None, "l2": 0.0}
+    args.update(rate=10.0, limits=LIMITS)
+    with pytest.raises(exc, match=message):
+        _setup(net, X, y, **{**args, **kwargs})

@@ -238,7 +238,9 @@ def test_compare_mode_sigmoid_against_tanh(page: Any) -> None:
     page.fill("#b-lr", "99")  # over the cap: refused with a message naming B's setting
     page.dispatch_event("#b-lr", "change")
     page.wait_for_selector("#message.show", timeout=WAIT)
-    assert "learning rate: must be between 1e-06 and 10, got 99" in page.inner_text("#message")
+    assert "learning rate: expected a finite number in [1e-06, 10], got 99" in page.inner_text(
+        "#message"
+    )
     assert page.evaluate("document.getElementById('b-lr').classList.contains('field-error')")
     page.fill("#b-lr", "0.5")
     page.dispatch_event("#b-lr", "change")

@@ -123,9 +123,22 @@ def test_every_problem_is_reported_at_once_with_file_and_key():
     )
     text = str(info.value)
     assert "13 problems" in text
-    assert "unknown data set 'xorr' (did you mean 'xor'?)" in text
-    assert "unknown activation 'tahn' (did you mean 'tanh'?)" in text
-    assert "train.lrs: unknown key (did you mean 'lr'?)" in text
+    by_key = {p.split(": ")[1]: p for p in problems}
+    # unknown names: what came, what is expected and the near miss, from the one vocabulary
+    for key, what, valid, near in (
+        ("data.dataset[1]", "data set 'xorr'", "paper", "xor"),
+        ("model.activation[1]", "activation 'tahn'", "sigmoid", "tanh"),
+        ("train.lrs", "key 'lrs'", "epochs", "lr"),
+    ):
+        assert f"{key}: unknown {what}; expected one of " in by_key[key]
+        assert valid in by_key[key] and by_key[key].endswith(f" (did you mean {near!r}?)")
+    assert "model.init[2]: unknown initializer 'foo'; expected one of " in by_key["model.init[2]"]
+    # numbers: the key, the expected range and the value that came
+    assert by_key["train.epochs"].endswith("train.epochs: expected an integer >= 1, got 0 (int)")
+    assert by_key["train.lr[1]"].endswith("expected a finite number > 0, got -1 (int)")
+    assert by_key["convergence.threshold"].endswith(
+        "convergence.threshold: expected a finite number > 0, got 'x' (str)"
+    )
 
 
 def test_cli_prints_every_problem_and_exits_2(tmp_path):
@@ -260,3 +273,65 @@ seeds = 1
     assert "s.toml: train.loss: model.output[1] = 'tanh' gives tanh: loss: bce needs" in str(
         info.value
     )
+
+
+def _problems(text: str) -> dict[str, str]:
+    """The problems of a bad spec, by key."""
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "s.toml")
+    problems = info.value.problems
+    assert all(p.startswith("s.toml: ") for p in problems)
+    return {p.split(": ")[1]: p for p in problems}
+
+
+def test_two_bad_keys_are_two_problems_each_with_key_expectation_and_value():
+    text = GOOD.replace("epochs = 20", "epochs = -3").replace(
+        'activation = ["sigmoid", "tanh"]', 'activation = ["sigmoid", "tnah"]'
+    )
+    with pytest.raises(SpecError, match=r"s\.toml: 2 problems in the study spec") as info:
+        parse_spec(text, "s.toml")
+    assert len(info.value.problems) == 2
+    problems = _problems(text)
+    assert sorted(problems) == ["model.activation[1]", "train.epochs"]
+    assert (
+        problems["train.epochs"] == "s.toml: train.epochs: expected an integer >= 1, got -3 (int)"
+    )
+    act = problems["model.activation[1]"]
+    assert act.startswith("s.toml: model.activation[1]: unknown activation 'tnah'; expected one of")
+    assert "sigmoid" in act and act.endswith(" (did you mean 'tanh'?)")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('optimizer = "gd"', 'optimizer = "GDD"', "train.optimizer", ["unknown optimizer 'GDD'", "'gd'"]),
+        ('bias = "layer"', "bias = 3", "model.bias", ["expected one of neuron, layer, none", "got 3 (int)"]),
+        ("seeds = 4", "seeds = 0", "train.seeds", ["an integer >= 1 or a list of seeds", "got 0 (int)"]),
+        ("seeds = 4", "seeds = true", "train.seeds", ["an integer >= 1 or a list of seeds", "True (bool)"]),
+        ("seeds = 4", "seeds = [1, -1]", "train.seeds[1]", ["an integer >= 0", "got -1 (int)"]),
+        ("hidden = [[2], [4, 4]]", "hidden = [[2], [4, 0]]", "model.hidden[1][1]", ["an integer >= 1", "got 0 (int)"]),
+        ("hidden = [[2], [4, 4]]", 'hidden = "big"', "model.hidden", ["an integer >= 1 or a list of widths", "'big' (str)"]),
+        ("epochs = 20", "epochs = 20\nbatch_size = -1", "train.batch_size", ["one of full or an integer >= 0", "got -1 (int)"]),
+        ("epochs = 20", 'epochs = 20\nbatch_size = "half"', "train.batch_size", ["one of full or an integer >= 0", "'half' (str)"]),
+        ('init = "uniform"', 'init = "xavierr"', "model.init", ["unknown initializer 'xavierr'", "(did you mean 'xavier'?)"]),
+        ('init = "uniform"', "init = 1", "model.init", ["expected an initializer name", "got 1 (int)"]),
+        ("threshold = 0.05", "threshold = 0.05\npaper_window = 0", "convergence.paper_window", ["an integer >= 1", "got 0 (int)"]),
+        ('[data]\n', '[data]\nvalidation = 0.95\n', "data.validation", ["a finite number in [0, 0.9]", "got 0.95 (float)"]),
+        ('dataset = ["paper", "xor"]', 'dataset = ["paper", {name = "moonz"}]', "data.dataset[1]", ["unknown data set 'moonz'", "(did you mean 'moons'?)"]),
+        ("[convergence]", "[convergance]", "convergance", ["unknown table 'convergance'", "(did you mean 'convergence'?)"]),
+    ],
+)  # fmt: skip
+def test_each_check_names_key_expectation_and_value(old, new, key, words):
+    assert old in GOOD
+    problems = _problems(GOOD.replace(old, new, 1))
+    assert key in problems, problems
+    for word in words:
+        assert word in problems[key]
+
+
+def test_names_are_matched_in_any_case():
+    spec = parse_spec(GOOD.replace('optimizer = "gd"', 'optimizer = "GD"'), "s.toml")
+    assert spec.axes["optimizer"] == ["gd"]
+    assert parse_spec(GOOD + "", "s.toml").axes["batch_size"] == [None]
+    full = GOOD.replace("epochs = 20", 'epochs = 20\nbatch_size = "Full"')
+    assert parse_spec(full, "s.toml").axes["batch_size"] == [None]

@@ -106,7 +106,7 @@ def paper(
             backend=backend,
         )
         check_out_dir(out)
-    except (ValueError, PermissionError) as exc:
+    except (ValueError, TypeError, PermissionError) as exc:
         raise click.UsageError(str(exc)) from None
 
     from glassnet.cli.progress import Progress, fmt_duration

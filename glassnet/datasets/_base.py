@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from glassnet._validation import MAX_GENERATOR_PARAMETER, Interval, check, numeric_array
+from glassnet._validation import (
+    MAX_GENERATOR_PARAMETER,
+    Instance,
+    Interval,
+    check,
+    numeric_array,
+)
 
 FloatArray = NDArray[np.floating[Any]]
 SeedLike = int | np.random.Generator | None
@@ -101,44 +106,25 @@ class DatasetInfo:
 # --------------------------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------------------------
-def _check_int(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
-    v = int(check(value, name, Interval(int, minimum, None)))
-    if maximum is not None and v > maximum:
-        raise ValueError(f"{name}: expected an integer in [{minimum}, {maximum}], got {v}")
-    return v
+# A generator's noise or shape parameter is finite and at most MAX_GENERATOR_PARAMETER: beyond
+# it the generated points lose every digit of the shape (and overflow).
+#: ``noise`` and the like: >= 0.
+_PARAMETER = Interval(float, 0, MAX_GENERATOR_PARAMETER)
+#: ``turns`` and the like: > 0.
+_POSITIVE_PARAMETER = Interval(float, 0, MAX_GENERATOR_PARAMETER, closed="right")
 
-
-def _check_float(
-    value: Any,
-    name: str,
-    *,
-    minimum: float = 0.0,
-    strict: bool = False,
-    maximum: float = MAX_GENERATOR_PARAMETER,
-) -> float:
-    closed: Literal["both", "neither"] = "neither" if strict else "both"
-    v = float(check(value, name, Interval(float, minimum, None, closed=closed)))
-    if v > maximum:
-        # beyond this the generated points lose every digit of the shape (and overflow)
-        raise ValueError(
-            f"{name}: expected a finite number {'>' if strict else '>='} {minimum:g} and at most "
-            f"{maximum:g}, got {value!r}"
-        )
-    return v
+_SEED = (
+    Interval(int, 0, None),
+    Instance(np.random.Generator, "a numpy Generator"),
+    Instance(type(None)),
+)
 
 
 def _rng(seed: SeedLike) -> np.random.Generator:
+    seed = check(seed, "seed", *_SEED)
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed: expected a non-negative integer, a numpy Generator or None, got {seed!r}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(seed)
 
 
 def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:

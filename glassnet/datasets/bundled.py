@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._validation import Boolean, Options, check
 from glassnet.datasets._base import Dataset, FloatArray
 from glassnet.datasets.encoding import one_hot
 
@@ -40,8 +41,7 @@ def _digits(classes: str = "all") -> Dataset:
     ``classes="three"``: the paper's "three or not three" task, y (1797, 1) = 1 for a 3
     (183 of the 1797 images), 0 otherwise.
     """
-    if classes not in ("all", "three"):
-        raise ValueError(f"classes: expected 'all' or 'three', got {classes!r}")
+    check(classes, "classes", Options(("all", "three")))
     data, target = _sk_digits()
     X = data / 16.0
     feats = tuple(f"pixel_{r}_{c}" for r in range(8) for c in range(8))
@@ -81,8 +81,7 @@ def _diabetes(standardize: bool = True) -> Dataset:
     row, an evaluation that must not see test statistics should load ``standardize=False``
     (the raw values), split, and fit a :class:`Standardizer` on the training part only.
     """
-    if not isinstance(standardize, (bool, np.bool_)):
-        raise TypeError(f"standardize: expected True or False, got {standardize!r}")
+    check(standardize, "standardize", Boolean())
     data, target, feats = _sk_diabetes()
     X, y = data.copy(), target[:, None].copy()
     meta: dict[str, Any] = {"standardized": bool(standardize)}

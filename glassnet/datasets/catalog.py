@@ -9,7 +9,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet._validation import Boolean, check, did_you_mean
+from glassnet._validation import Boolean, Options, check, unknown_name
 from glassnet.datasets._base import Dataset, DatasetInfo, FloatArray, _float_dtype
 from glassnet.datasets.bundled import _diabetes, _digits
 from glassnet.datasets.generators import (
@@ -52,13 +52,11 @@ def names() -> list[str]:
 
 
 def _lookup(name: Any) -> Callable[..., Dataset]:
-    valid = ", ".join(_REGISTRY)
     if not isinstance(name, str):
-        raise TypeError(f"name: expected a dataset name (one of {valid}), got {name!r}")
+        check(name, "name", Options(_REGISTRY))  # raises: a name is a string
     key = name.strip().lower()
     if key not in _REGISTRY:
-        hint = did_you_mean(key, _REGISTRY)
-        raise ValueError(f"name: unknown dataset {name!r}{hint}; expected one of: {valid}")
+        raise unknown_name("dataset", "name", name, _REGISTRY)
     return _REGISTRY[key]
 
 

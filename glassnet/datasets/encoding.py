@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES, numeric_array
-from glassnet.datasets._base import FloatArray, _check_int
+from glassnet._validation import MAX_CLASSES, numeric_array, positive_int
+from glassnet.datasets._base import FloatArray
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> FloatArray:
         if k < 1:
             raise ValueError("n_classes: cannot infer it from empty labels; pass n_classes")
     else:
-        k = _check_int(n_classes, "n_classes", 1, MAX_CLASSES)
+        k = positive_int(n_classes, "n_classes", maximum=MAX_CLASSES)
     if lab.size and (lab.min() < 0 or lab.max() >= k):
         raise ValueError(
             f"labels: expected class indices in [0, {k}) (n_classes={k}), got values in "

@@ -8,13 +8,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES, MAX_GENERATOR_PARAMETER, MAX_SAMPLES, numeric_array
+from glassnet._validation import (
+    MAX_CLASSES,
+    MAX_GENERATOR_PARAMETER,
+    MAX_SAMPLES,
+    Boolean,
+    Interval,
+    Options,
+    check,
+    numeric_array,
+    positive_int,
+)
 from glassnet.datasets._base import (
+    _PARAMETER,
+    _POSITIVE_PARAMETER,
     Dataset,
     FloatArray,
     SeedLike,
-    _check_float,
-    _check_int,
     _class_counts,
     _rng,
 )
@@ -128,8 +138,8 @@ def _moons(n_samples: int = 200, noise: float = 0.1, seed: SeedLike = 0) -> Data
     ``t ~ U(0, pi)``, plus Gaussian noise of standard deviation ``noise`` on each coordinate.
     X (N, 2), y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 2, MAX_SAMPLES)
-    s = _check_float(noise, "noise")
+    n = positive_int(n_samples, "n_samples", minimum=2, maximum=MAX_SAMPLES)
+    s = float(check(noise, "noise", _PARAMETER))
     rng = _rng(seed)
     n0, n1 = _class_counts(n, 2)
     t0 = rng.uniform(0.0, np.pi, n0)
@@ -154,11 +164,9 @@ def _circles(
     Points at uniform random angles, plus Gaussian noise of standard deviation ``noise`` on
     each coordinate. X (N, 2), y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 2, MAX_SAMPLES)
-    s = _check_float(noise, "noise")
-    f = _check_float(factor, "factor", minimum=0.0, strict=True)
-    if f >= 1.0:
-        raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
+    n = positive_int(n_samples, "n_samples", minimum=2, maximum=MAX_SAMPLES)
+    s = float(check(noise, "noise", _PARAMETER))
+    f = float(check(factor, "factor", Interval(float, 0, 1, closed="neither")))
     rng = _rng(seed)
     n0, n1 = _class_counts(n, 2)
     a = rng.uniform(0.0, 2.0 * np.pi, n0 + n1)
@@ -184,10 +192,10 @@ def _spirals(
     of standard deviation ``noise`` on each coordinate. X (N, 2); y (N, 1) for 2 classes,
     one-hot (N, k) for more.
     """
-    k = _check_int(n_classes, "n_classes", 2, MAX_CLASSES)
-    n = _check_int(n_samples, "n_samples", k, MAX_SAMPLES)
-    s = _check_float(noise, "noise")
-    tr = _check_float(turns, "turns", strict=True)
+    k = positive_int(n_classes, "n_classes", minimum=2, maximum=MAX_CLASSES)
+    n = positive_int(n_samples, "n_samples", minimum=k, maximum=MAX_SAMPLES)
+    s = float(check(noise, "noise", _PARAMETER))
+    tr = float(check(turns, "turns", _POSITIVE_PARAMETER))
     rng = _rng(seed)
     counts = _class_counts(n, k)
     idx = np.repeat(np.arange(k), counts)
@@ -213,9 +221,13 @@ def _blobs(
     is its center plus Gaussian noise of standard deviation ``noise``. X (N, 2); y (N, 1) for
     2 classes, one-hot (N, k) for more.
     """
-    s = _check_float(noise, "noise")
+    s = float(check(noise, "noise", _PARAMETER))
     if centers is None:
-        k = 3 if n_classes is None else _check_int(n_classes, "n_classes", 2, MAX_CLASSES)
+        k = (
+            3
+            if n_classes is None
+            else positive_int(n_classes, "n_classes", minimum=2, maximum=MAX_CLASSES)
+        )
         ang = 2.0 * np.pi * np.arange(k) / k
         C = 3.0 * np.column_stack([np.cos(ang), np.sin(ang)])
     else:
@@ -230,11 +242,14 @@ def _blobs(
                 f"+-{MAX_GENERATOR_PARAMETER:g}, got {C.shape[0]} up to {np.abs(C).max():g}"
             )
         k = C.shape[0]
-        if n_classes is not None and _check_int(n_classes, "n_classes", 2, MAX_CLASSES) != k:
+        if (
+            n_classes is not None
+            and positive_int(n_classes, "n_classes", minimum=2, maximum=MAX_CLASSES) != k
+        ):
             raise ValueError(
                 f"n_classes: expected {k} (the number of centers given) or None, got {n_classes!r}"
             )
-    n = _check_int(n_samples, "n_samples", k, MAX_SAMPLES)
+    n = positive_int(n_samples, "n_samples", minimum=k, maximum=MAX_SAMPLES)
     rng = _rng(seed)
     idx = np.repeat(np.arange(k), _class_counts(n, k))
     X: FloatArray = C[idx] + s * rng.standard_normal((n, 2))
@@ -279,12 +294,10 @@ def _meals(
     by 100, a fixed constant, so no statistics of the data leak into it); with
     ``scale=False`` they are raw counts. y (N, 1).
     """
-    n = _check_int(n_samples, "n_samples", 1, MAX_SAMPLES)
-    s = _check_float(noise, "noise")
-    if weekday not in ("onehot", "cyclic"):
-        raise ValueError(f"weekday: expected 'onehot' or 'cyclic', got {weekday!r}")
-    if not isinstance(scale, (bool, np.bool_)):
-        raise TypeError(f"scale: expected True or False, got {scale!r}")
+    n = positive_int(n_samples, "n_samples", minimum=1, maximum=MAX_SAMPLES)
+    s = float(check(noise, "noise", _PARAMETER))
+    check(weekday, "weekday", Options(("onehot", "cyclic")))
+    check(scale, "scale", Boolean())
     rng = _rng(seed)
     students = rng.integers(20, 401, n).astype(np.float64)
     meal = rng.integers(0, 3, n)

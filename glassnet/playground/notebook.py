@@ -12,13 +12,13 @@ close the widget.
 
 from __future__ import annotations
 
-import math
 import threading
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from glassnet._validation import Instance, Interval, Options, check
 from glassnet.playground.grid import plane_extent
 from glassnet.playground.limits import Limits
 from glassnet.playground.protocol import Config, ProtocolError
@@ -77,24 +77,13 @@ def _setup(
     out = net.activations[-1].name
     if loss is None:
         loss = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(out, "mse") if classes else "mse"
-    if loss not in gn.losses.names():
-        raise ValueError(f"loss: expected one of {', '.join(gn.losses.names())}, got {loss!r}")
-    if optimizer not in gn.optimizers.names():
-        raise ValueError(
-            f"optimizer: expected one of {', '.join(gn.optimizers.names())}, got {optimizer!r}"
-        )
+    check(loss, "loss", Options(gn.losses.names()))
+    check(optimizer, "optimizer", Options(gn.optimizers.names()))
     if lr is None:
         lr = float(gn.optimizers.DEFAULT_LR[optimizer])
-    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr: expected a finite number > 0, got {lr!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"batch_size: expected an integer >= 1 or None, got {batch_size!r}")
-    if not (isinstance(rate, int | float) and 0.5 <= rate <= limits.max_rate):
-        raise ValueError(
-            f"rate: expected updates per second in [0.5, {limits.max_rate}], got {rate!r}"
-        )
+    check(lr, "lr", Interval(float, 0, None, closed="neither"))
+    check(batch_size, "batch_size", Interval(int, 1, None), Instance(type(None)))
+    check(rate, "rate", Interval(float, 0.5, limits.max_rate))  # updates per second
     pop = net.population
     config = Config(
         dataset="notebook",

@@ -38,6 +38,7 @@ from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
+from glassnet._validation import Constraint, Interval, Options, check, did_you_mean
 from glassnet.playground.limits import Limits
 
 DATASETS: dict[str, str] = {
@@ -176,27 +177,33 @@ class Config:
         return replace(self, mode="single", b={}, **self.b)
 
 
-def _number(raw: dict[str, Any], key: str, kind: type, lo: float, hi: float, what: str) -> Any:
-    value = raw.get(key, DEFAULT_CONFIG[key])
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ProtocolError(f"{what}: expected a number, got {_short(value)}", key)
-    if isinstance(value, str) and len(value) > 40:
-        raise ProtocolError(
-            f"{what}: expected a number, got a text of {len(value)} characters", key
-        )
+def _checked(value: Any, what: str, field: str | None, *constraints: Constraint) -> Any:
+    """:func:`glassnet._validation.check` of ``value``, its error a :class:`ProtocolError`
+    naming the setting ``field``."""
     try:
-        number = float(value)
-    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
-        raise ProtocolError(f"{what}: expected a number, got {_short(value)}", key) from None
-    if not math.isfinite(number):
-        raise ProtocolError(f"{what}: expected a finite number, got {_short(value)}", key)
-    if kind is int:
-        if number != int(number):
-            raise ProtocolError(f"{what}: expected a whole number, got {_short(value)}", key)
-        number = int(number)
-    if number < lo or number > hi:
-        raise ProtocolError(f"{what}: must be between {lo:g} and {hi:g}, got {_short(value)}", key)
-    return number
+        return check(value, what, *constraints)
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError(str(exc), field) from None
+
+
+def _number(raw: dict[str, Any], key: str, kind: type, lo: float, hi: float, what: str) -> Any:
+    """The number ``raw[key]`` (a JSON number, or text as in a page address) of ``kind``
+    (int or float) in ``[lo, hi]``."""
+    value = raw.get(key, DEFAULT_CONFIG[key])
+    number = value
+    if isinstance(value, str):
+        if len(value) > 40:
+            raise ProtocolError(
+                f"{what}: expected a number, got a text of {len(value)} characters", key
+            )
+        try:
+            number = float(value)
+        except ValueError:
+            raise ProtocolError(f"{what}: expected a number, got {_short(value)}", key) from None
+    if kind is int and isinstance(number, float) and number.is_integer():
+        number = int(number)  # "3", 3.0: a whole number
+    high = None if math.isinf(hi) else hi
+    return _checked(number, what, key, Interval(kind, lo, high))
 
 
 def _short(value: Any) -> str:
@@ -206,11 +213,7 @@ def _short(value: Any) -> str:
 
 
 def _choice(raw: dict[str, Any], key: str, choices: Any, what: str) -> str:
-    value = raw.get(key, DEFAULT_CONFIG[key])
-    if not isinstance(value, str) or value not in choices:
-        names = ", ".join(choices)
-        raise ProtocolError(f"{what}: expected one of {names}; got {_short(value)}", key)
-    return value
+    return str(_checked(raw.get(key, DEFAULT_CONFIG[key]), what, key, Options(choices)))
 
 
 def _int_list(value: Any, key: str) -> list[Any]:
@@ -239,7 +242,7 @@ def _network(raw: dict[str, Any], limits: Limits, prefix: str = "") -> dict[str,
         if u > limits.max_units:
             raise ProtocolError(
                 f"Too many units in hidden layer {i + 1}: at most {limits.max_units} "
-                f"are allowed, got {u}",
+                f"are allowed, got {_short(u)}",
                 prefix + "layers",
             )
         layers.append(u)
@@ -256,12 +259,9 @@ def _network(raw: dict[str, Any], limits: Limits, prefix: str = "") -> dict[str,
             f"act: expected one activation per hidden layer ({len(layers)}), got {len(acts)}",
             prefix + "act",
         )
-    hidden = hidden_activations()
+    hidden = Options(hidden_activations())
     for a in acts:
-        if not isinstance(a, str) or a not in hidden:
-            raise ProtocolError(
-                f"act: expected one of {', '.join(hidden)}; got {_short(a)}", prefix + "act"
-            )
+        _checked(a, "act", prefix + "act", hidden)
 
     def checked(fn: Any, *args: Any) -> Any:
         try:
@@ -309,12 +309,16 @@ def parse_config(raw: Any, limits: Limits) -> Config:
         raise ProtocolError(f"config: expected an object, got {type(raw).__name__}")
     unknown = sorted(set(raw) - set(DEFAULT_CONFIG), key=str)
     if unknown:
-        raise ProtocolError(f"config: unknown setting {_short(unknown[0])}", str(unknown[0]))
+        raise ProtocolError(
+            f"config: unknown setting {_short(unknown[0])}"
+            f"{did_you_mean(unknown[0], DEFAULT_CONFIG)}",
+            str(unknown[0]),
+        )
     dataset = _choice(raw, "dataset", DATASETS, "dataset")
     n = _number(raw, "n", int, 4, float("inf"), "samples")
     if n > limits.max_samples:
         raise ProtocolError(
-            f"Too many samples: at most {limits.max_samples} are allowed, got {n}", "n"
+            f"Too many samples: at most {limits.max_samples} are allowed, got {_short(n)}", "n"
         )
     net = _network(raw, limits)
     rate = _number(raw, "rate", float, 0.5, float("inf"), "update rate")
@@ -327,7 +331,8 @@ def parse_config(raw: Any, limits: Limits) -> Config:
     seeds = _number(raw, "seeds", int, 2, float("inf"), "seeds")
     if seeds > limits.max_seeds:
         raise ProtocolError(
-            f"Too many seeds: at most {limits.max_seeds} networks at once, got {seeds}", "seeds"
+            f"Too many seeds: at most {limits.max_seeds} networks at once, got {_short(seeds)}",
+            "seeds",
         )
     member = _number(raw, "member", int, 0, seeds - 1, "member")
     b_raw = raw.get("b", {})
@@ -336,7 +341,9 @@ def parse_config(raw: Any, limits: Limits) -> Config:
     bad = sorted((k for k in b_raw if k not in B_KEYS), key=str)
     if bad:
         raise ProtocolError(
-            f"b: compare mode can vary {', '.join(B_KEYS)}; got {_short(bad[0])}", "b"
+            f"b: compare mode can vary {', '.join(B_KEYS)}; got {_short(bad[0])}"
+            f"{did_you_mean(bad[0], B_KEYS)}",
+            "b",
         )
     b: dict[str, Any] = {}
     if b_raw:
@@ -344,10 +351,7 @@ def parse_config(raw: Any, limits: Limits) -> Config:
         b = {k: second[k] for k in b_raw}
     feats = _int_list(raw.get("features", []), "features")
     for f in feats:
-        if not isinstance(f, str) or f not in FEATURES:
-            raise ProtocolError(
-                f"features: expected some of {', '.join(FEATURES)}; got {_short(f)}", "features"
-            )
+        _checked(f, "features", "features", Options(FEATURES))
     if len(set(feats)) != len(feats):
         raise ProtocolError(f"features: each feature at most once, got {feats}", "features")
     return Config(

@@ -73,7 +73,6 @@ target column, a batch larger than the data, bce on a regression data set, ...).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -84,6 +83,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from glassnet._validation import (
+    Constraint,
+    Instance,
+    Interval,
+    Options,
+    check,
+    unknown_name,
+)
 
 __all__ = [
     "AXES",
@@ -583,13 +591,14 @@ def _engine_names(kind: str) -> tuple[str, ...]:
     return tuple(str(n) for n in names)
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 class _Checker:
-    """Collects problems while normalising a parsed TOML document."""
+    """Collects problems while normalising a parsed TOML document.
+
+    Its checks are those of :mod:`glassnet._validation` (the one vocabulary of glassnet's
+    argument checks), with one difference: a value that does not fit is recorded as a
+    problem (``"<file>: <key>: <what is wrong>"``) instead of raised, so the spec reports
+    every problem at once.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -603,6 +612,14 @@ class _Checker:
 
     def bad(self, key: str, msg: str) -> None:
         self.problems.append(f"{self.source}: {key}: {msg}")
+
+    def refused(self, exc: Exception) -> None:
+        """Record a check's error (its message names the key already)."""
+        self.problems.append(f"{self.source}: {exc}")
+
+    def unknown(self, kind: str, key: str, value: Any, choices: Iterable[str]) -> None:
+        """Record an unknown name, with the valid names and a near miss."""
+        self.refused(unknown_name(kind, key, value, choices))
 
     # -- generic value checks; each returns the normalised value or None when bad
 
@@ -647,47 +664,42 @@ class _Checker:
         self.where[full] = keys
         return values
 
-    def name(self, kind: str, choices: Sequence[str]) -> Callable[[str, Any], Any]:
-        def check(key: str, v: Any) -> Any:
-            if not isinstance(v, str):
-                self.bad(key, f"expected a {kind} name (a string), got {v!r}")
-                return None
-            low = v.lower()
-            if low not in choices:
-                self.bad(key, f"unknown {kind} {v!r}{_suggest(low, choices)}")
-                return None
-            return low
+    def constraint(self, *constraints: Constraint) -> Callable[[str, Any], Any]:
+        """The check of one value against ``constraints`` (it passes if it fits any one)."""
 
-        return check
+        def check_value(key: str, v: Any) -> Any:
+            try:
+                return check(v, key, *constraints)
+            except (ValueError, TypeError) as exc:
+                self.refused(exc)
+                return None
+
+        return check_value
+
+    def name(self, kind: str, choices: Sequence[str]) -> Callable[[str, Any], Any]:
+        """A name of ``choices``, in any case (returned in lower case)."""
+        options = Options(choices)
+        wrong_kind = self.constraint(options)
+
+        def check_name(key: str, v: Any) -> Any:
+            if not isinstance(v, str):
+                return wrong_kind(key, v)
+            if v.lower() not in options.values:
+                self.unknown(kind, key, v, options.values)
+                return None
+            return v.lower()
+
+        return check_name
 
     def number(
         self, lo: float | None = None, lo_open: bool = False, hi: float | None = None
     ) -> Callable[[str, Any], Any]:
-        def check(key: str, v: Any) -> Any:
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                self.bad(key, f"expected a finite number, got {v!r}")
-                return None
-            if lo is not None and (v <= lo if lo_open else v < lo):
-                self.bad(key, f"expected a number {'>' if lo_open else '>='} {lo}, got {v!r}")
-                return None
-            if hi is not None and v > hi:
-                self.bad(key, f"expected a number <= {hi}, got {v!r}")
-                return None
-            return float(v)
-
-        return check
+        """A finite number (returned as a float) >= ``lo`` (> when ``lo_open``), <= ``hi``."""
+        return self.constraint(Interval(float, lo, hi, closed="right" if lo_open else "both"))
 
     def integer(self, lo: int) -> Callable[[str, Any], Any]:
-        def check(key: str, v: Any) -> Any:
-            if isinstance(v, bool) or not isinstance(v, int):
-                self.bad(key, f"expected an integer, got {v!r}")
-                return None
-            if v < lo:
-                self.bad(key, f"expected an integer >= {lo}, got {v!r}")
-                return None
-            return int(v)
-
-        return check
+        """An integer >= ``lo``."""
+        return self.constraint(Interval(int, lo, None))
 
 
 def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]:
@@ -697,7 +709,7 @@ def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]
         return {}
     for key in raw:
         if key not in _KEYS[section]:
-            ck.bad(f"{section}.{key}", "unknown key" + _suggest(key, _KEYS[section]))
+            ck.unknown("key", f"{section}.{key}", key, _KEYS[section])
     return raw
 
 
@@ -731,7 +743,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         raise SpecError(source, [f"{source}: invalid TOML: {exc}"]) from None
     for section in doc:
         if section not in _KEYS:
-            ck.bad(section, "unknown table" + _suggest(section, _KEYS))
+            ck.unknown("table", section, section, _KEYS)
     study = _table(ck, doc, "study")
     data = _table(ck, doc, "data")
     model = _table(ck, doc, "model")
@@ -743,9 +755,10 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     if not isinstance(name, str) or not name:
         ck.bad("study.name", f"expected a non-empty string, got {name!r}")
         name = "study"
-    description = study.get("description", "")
-    if not isinstance(description, str):
-        ck.bad("study.description", f"expected a string, got {description!r}")
+    description = ck.constraint(Instance(str, "a string"))(
+        "study.description", study.get("description", "")
+    )
+    if description is None:
         description = ""
 
     axes: dict[str, list[Any]] = {}
@@ -907,7 +920,7 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
             ck.bad(key, f"expected name = <data set name>, got {name!r}")
             return None
         if name.lower() not in names:
-            ck.bad(key, f"unknown data set {name!r}{_suggest(name.lower(), names)}")
+            ck.unknown("data set", key, name, names)
             return None
         out["name"] = name.lower()
         return out
@@ -957,10 +970,10 @@ def _output_only(name: str) -> bool:
 
 def _init_check(ck: _Checker) -> Callable[[str, Any], Any]:
     names = _engine_names("init")
+    a_name = ck.constraint(Instance(str, "an initializer name"))
 
     def check(key: str, v: Any) -> Any:
-        if not isinstance(v, str):
-            ck.bad(key, f"expected an initializer name (a string), got {v!r}")
+        if a_name(key, v) is None:
             return None
         if v in names:
             return v
@@ -970,27 +983,24 @@ def _init_check(ck: _Checker) -> Callable[[str, Any], Any]:
             initializers.get(v)  # e.g. "normal(0.5)"
             return v
         except (ImportError, ValueError, TypeError):
-            ck.bad(key, f"unknown initializer {v!r}{_suggest(v, names)}")
+            ck.unknown("initializer", key, v, (*names, "normal(std)"))
             return None
 
     return check
 
 
 def _hidden_value(ck: _Checker, key: str, v: Any) -> Any:
-    if isinstance(v, bool):
-        ck.bad(key, f"expected a layer width or a list of widths, got {v!r}")
-        return None
-    if isinstance(v, int):
-        v = [v]
-    if not isinstance(v, list) or not all(
-        isinstance(w, int) and not isinstance(w, bool) for w in v
-    ):
-        ck.bad(key, f"expected a layer width or a list of widths, got {v!r}")
-        return None
-    if any(w < 1 for w in v):
-        ck.bad(key, f"layer widths must be >= 1, got {v!r}")
-        return None
-    return [int(w) for w in v]
+    """One architecture: a layer width (one hidden layer) or a list of widths."""
+    if not isinstance(v, list):
+        width = ck.constraint(Interval(int, 1, None), Instance(list, "a list of widths"))(key, v)
+        return None if width is None else [width]
+    width = ck.integer(1)
+    widths = []
+    for i, w in enumerate(v):
+        widths.append(width(f"{key}[{i}]", w))
+        if widths[-1] is None:  # one problem per architecture
+            return None
+    return widths
 
 
 def _hidden_axis(ck: _Checker, model: Mapping[str, Any]) -> list[Any]:
@@ -1017,26 +1027,25 @@ def _hidden_axis(ck: _Checker, model: Mapping[str, Any]) -> list[Any]:
 
 
 def _batch_check(ck: _Checker) -> Callable[[str, Any], Any]:
+    # "full" (in any case) or 0: the whole training set
+    size = ck.constraint(Options(("full",)), Interval(int, 0, None))
+
     def check(key: str, v: Any) -> Any:
         if isinstance(v, str) and v.lower() == "full":
             return None
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            ck.bad(key, f'expected "full" or a batch size >= 1, got {v!r}')
-            return None
-        return None if v == 0 else int(v)
+        b = size(key, v)
+        return None if b is None or b == 0 else b
 
     return check
 
 
 def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
-    raw = train.get("seeds", 1)
-    if isinstance(raw, bool):
-        ck.bad("train.seeds", f"expected a count or a list of seeds, got {raw!r}")
+    raw = ck.constraint(Interval(int, 1, None), Instance(list, "a list of seeds"))(
+        "train.seeds", train.get("seeds", 1)
+    )
+    if raw is None:
         return []
     if isinstance(raw, int):
-        if raw < 1:
-            ck.bad("train.seeds", f"expected a count >= 1 or a list of seeds, got {raw!r}")
-            return []
         if raw > MAX_RUNS:  # refused before a list of that many seeds is made
             ck.bad(
                 "train.seeds",

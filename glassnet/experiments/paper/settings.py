@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import Interval, Options, check, positive_int
 from glassnet.experiments.original import ACTIVATIONS
 
 #: the two activations the paper compares
@@ -164,16 +165,13 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
             raise ValueError(f"lr-grid: expected numbers, got {text!r}") from None
     if not values:
         raise ValueError(f"lr-grid: expected at least one learning rate, got {text!r}")
-    bad = [v for v in values if not (math.isfinite(v) and v > 0)]
-    if bad:
-        raise ValueError(f"lr-grid: learning rates must be finite and > 0, got {bad}")
+    for v in values:
+        check(v, "lr-grid", _LR)
     return tuple(sorted(set(values)))
 
 
-def _pos_int(v: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {v!r}")
-    return int(v)
+_LR = Interval(float, 0, None, closed="neither")
+_BACKENDS = Options(("numpy", "jax"))
 
 
 def make_config(
@@ -224,16 +222,14 @@ def make_config(
             power_iters=15,
             n_boot=500,
         )
-    n_seeds = base.seeds if seeds is None else _pos_int(seeds, "seeds", 2)
-    n_epochs = base.epochs if epochs is None else _pos_int(epochs, "epochs", PAPER_WINDOW)
+    n_seeds = base.seeds if seeds is None else positive_int(seeds, "seeds", minimum=2)
+    n_epochs = (
+        base.epochs if epochs is None else positive_int(epochs, "epochs", minimum=PAPER_WINDOW)
+    )
     grid = base.lr_grid if lr_grid is None else parse_lr_grid(lr_grid)
     thr = base.threshold
     if threshold is not None:
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-            raise ValueError(f"threshold: expected a number in (0, 1), got {threshold!r}")
-        thr = float(threshold)
-        if not 0 < thr < 1:
-            raise ValueError(f"threshold: expected a number in (0, 1), got {threshold!r}")
+        thr = float(check(threshold, "threshold", Interval(float, 0, 1, closed="neither")))
     small = max(2, min(base.sweep_seeds, n_seeds // 4)) if not quick else max(2, n_seeds // 6)
     return replace(
         base,
@@ -252,6 +248,4 @@ def make_config(
 
 
 def _backend(value: Any) -> str:
-    if value not in ("numpy", "jax"):
-        raise ValueError(f"backend: expected 'numpy' or 'jax', got {value!r}")
-    return str(value)
+    return str(check(value, "backend", _BACKENDS))

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet.tables import render
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -283,15 +285,11 @@ def _whole_population(trace: Trace) -> str | None:
 
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
-    from glassnet.cli.inspect import render
-
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
 
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
-    from glassnet.cli.inspect import render
-
     whole = _whole_population(trace)
     return f"<p>{html.escape(whole)}</p>" if whole else render(trace, "html", title="Trace")

@@ -68,7 +68,15 @@ if TYPE_CHECKING:
 Array = np.ndarray
 Params = list[dict[str, Array]]
 
-__all__ = ["BIAS_MODES", "KERNELS", "Forward", "Layer", "Network", "broadcast_matmul"]
+__all__ = [
+    "BIAS_MODES",
+    "KERNELS",
+    "Forward",
+    "Layer",
+    "Network",
+    "broadcast_matmul",
+    "parameter_bytes",
+]
 
 BIAS_MODES = ("neuron", "layer", "none")
 

@@ -34,12 +34,15 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
 
 #: The most bytes one network's (or population's) parameters may take: 4 GiB.
 MAX_PARAMETER_BYTES = 4 * 2**30
+#: The most layers (sizes, input and output included) a network may have.
+MAX_LAYERS = 1000
 #: The most members a population may have (and so the most seeds a seed sequence may hold).
 MAX_POPULATION = 100_000
 #: The most samples a generated dataset may have.
@@ -52,6 +55,12 @@ MAX_CLASSES = 100_000
 #: The largest magnitude of a generator's noise or shape parameter: beyond it, the generated
 #: coordinates lose every digit of the shape they are meant to show (and overflow near 1e308).
 MAX_GENERATOR_PARAMETER = 1e6
+
+
+def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
+    """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
+    n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))
+    return n * population * itemsize
 
 
 def describe(value: Any) -> str:

@@ -11,7 +11,8 @@ module when a notebook or a terminal asks, so the engine never imports a face.
 - :func:`history_notes` names what went wrong, in plain words: divergence, dead units (from
   ``layer_stats["dead_relu"]``), saturated units (``layer_stats["saturated"]``), a loss that
   did not move.
-- :func:`history_frame` is :meth:`History.to_dataframe`: every epoch, every member.
+- :func:`history_html` and :func:`history_text` are a History's Jupyter display (the table,
+  the notes and the figure of :func:`glassnet.plots.history_png`) and ``print(history)``.
 - :func:`trace_html` and :func:`trace_text` draw a Trace as the tables of ``glassnet inspect``.
 """
 
@@ -24,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import pandas as pd
+from glassnet.tables import render
 
+if TYPE_CHECKING:
     from glassnet.trace import Trace
     from glassnet.training import History
 
 __all__ = [
-    "history_frame",
     "history_html",
     "history_notes",
     "history_table",
@@ -230,47 +230,6 @@ def history_html(history: History) -> str:
     )
 
 
-def history_frame(history: History) -> pd.DataFrame:
-    """Every epoch as a row: ``loss``, ``val_loss``, ``val_accuracy`` and, on recorded epochs,
-    one column per statistic and layer (``grad_norm_1`` is layer 1's ``||dC/dW||``).
-
-    A single network is indexed by ``epoch``; a population by ``(member, epoch)``.
-    """
-    import pandas as pd
-
-    P = history.population
-    loss = np.asarray(history.loss, dtype=float)
-    n = loss.shape[-1]
-    members = [None] if P is None else list(range(P))
-    stats_epochs = np.asarray(history.stats_epochs, dtype=int)
-    frames = []
-    for k in members:
-
-        def pick(a: Any, k: int | None = k) -> np.ndarray:
-            a = np.asarray(a, dtype=float)
-            return a if k is None else a[k]
-
-        cols: dict[str, Any] = {"loss": pick(loss)}
-        if history.val_loss is not None:
-            cols["val_loss"] = pick(history.val_loss)
-        if history.val_accuracy is not None:
-            cols["val_accuracy"] = pick(history.val_accuracy)
-        for name, v in history.layer_stats.items():
-            v = pick(v)  # (n_stats, n_layers)
-            for l in range(v.shape[-1]):
-                col = np.full(n, np.nan)
-                ok = stats_epochs < n
-                col[stats_epochs[ok]] = v[: len(stats_epochs)][ok, l]
-                cols[f"{name}_{l + 1}"] = col
-        frame = pd.DataFrame(cols, index=pd.RangeIndex(n, name="epoch"))
-        if k is not None:
-            frame.insert(0, "member", k)
-        frames.append(frame)
-    if P is None:
-        return frames[0]
-    return pd.concat(frames).reset_index().set_index(["member", "epoch"])
-
-
 def _whole_population(trace: Trace) -> str | None:
     if trace.population is not None and trace.member is None:
         return (
@@ -283,15 +242,11 @@ def _whole_population(trace: Trace) -> str | None:
 
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
-    from glassnet.cli.inspect import render
-
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
 
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
-    from glassnet.cli.inspect import render
-
     whole = _whole_population(trace)
     return f"<p>{html.escape(whole)}</p>" if whole else render(trace, "html", title="Trace")

@@ -22,92 +22,18 @@ as it was.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
-import stat
-import tempfile
-import zipfile
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import numpy as np
-from numpy.lib import format as npy
-
-from glassnet._validation import MAX_PARAMETER_BYTES, MAX_POPULATION, describe
-from glassnet.network import MAX_LAYERS, Network, check_finite_parameter, parameter_bytes
+# the format itself (its checks, the digest, the atomic write) is glassnet._modelformat, which
+# knows nothing of the Network class; this module is where the two meet
+from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read, write
+from glassnet._modelformat import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
+from glassnet._validation import describe
+from glassnet.network import Network, check_finite_parameter
 
 __all__ = ["FORMAT", "MAX_METADATA_BYTES", "VERSION", "load", "read_metadata", "save"]
-
-FORMAT = "glassnet-model"
-#: Version 2 digests every metadata field; version 1 files (digest over the architecture and
-#: the arrays only) are still read.
-VERSION = 2
-_READABLE = (1, 2)
-#: The largest metadata document a model file may hold (1 MiB).
-MAX_METADATA_BYTES = 2**20
-#: The largest ratio of inflated to compressed size a member may declare.
-MAX_COMPRESSION_RATIO = 100
-# an .npy header is a few hundred bytes; anything beyond this is not one of ours
-_MAX_NPY_HEADER = 2**16
-_LAYER = re.compile(r"layer([1-9][0-9]*)\.(W|b)")
-
-
-def _digest(arrays: dict[str, np.ndarray], covered: Any) -> str:
-    """SHA-256 over ``covered`` (JSON data) and every array, so changing either is detected."""
-    h = hashlib.sha256(json.dumps(covered, sort_keys=True).encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode())
-        h.update(str(a.dtype).encode())
-        h.update(str(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def _covered(meta: dict[str, Any]) -> Any:
-    """What the digest covers besides the arrays: everything but the digest (version 2)."""
-    if meta.get("version") == 1:
-        return meta.get("config")
-    return {k: v for k, v in meta.items() if k != "sha256"}
-
-
-# --- saving ----------------------------------------------------------------------------------
-
-
-def _target(path: Any) -> Path:
-    """Check where a save may write, before any work: only a regular file is ever replaced."""
-    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
-        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
-    p = Path(path)
-    if not str(path) or p.name in ("", ".", ".."):
-        raise ValueError(f"path: expected a file name, got {str(path)!r}")
-    # a symbolic link is followed: the file it names is what gets replaced, and is checked
-    real = Path(os.path.realpath(p))
-    directory = real.parent
-    try:
-        dstat = os.stat(directory)
-    except NotADirectoryError:
-        raise NotADirectoryError(
-            f"path: {str(p.parent)!r} is not a directory (a file stands in the path)"
-        ) from None
-    except FileNotFoundError:
-        raise FileNotFoundError(f"path: directory {str(p.parent)!r} does not exist") from None
-    if not stat.S_ISDIR(dstat.st_mode):
-        raise NotADirectoryError(f"path: {str(p.parent)!r} is not a directory")
-    try:
-        mode = os.stat(real).st_mode
-    except FileNotFoundError:
-        return real
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(f"path: {str(p)!r} is a directory; expected a file name")
-    if not stat.S_ISREG(mode):
-        raise ValueError(
-            f"path: {str(p)!r} exists and is not a regular file (a device, pipe or socket); "
-            "glassnet replaces only regular files"
-        )
-    return real
 
 
 def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> None:
@@ -127,285 +53,12 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
-    if extra is not None and not isinstance(extra, dict):
-        raise TypeError(f"extra: expected a dict of JSON data or None, got {describe(extra)}")
-    target = _target(path)
-    net.check_params()
-    arrays = {
-        f"layer{l}.{k}": np.ascontiguousarray(v)
-        for l, layer in enumerate(net.params, start=1)
-        for k, v in layer.items()
-    }
-    try:
-        # through JSON and back, so the digest covers exactly what a reader will see
-        meta = json.loads(
-            json.dumps(
-                {
-                    "format": FORMAT,
-                    "version": VERSION,
-                    "config": net.config(),
-                    "population": net.population,
-                    "extra": extra or {},
-                },
-                allow_nan=False,
-            )
-        )
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"extra: expected JSON data (no NaN or infinity), got {exc}") from None
-    meta["sha256"] = _digest(arrays, _covered(meta))
-    text = json.dumps(meta).encode()
-    if len(text) > MAX_METADATA_BYTES:
-        raise ValueError(
-            f"extra: the metadata would take {len(text)} bytes; at most {MAX_METADATA_BYTES} "
-            "are allowed"
-        )
-    arrays["metadata.json"] = np.frombuffer(text, dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".npz", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-            f.flush()
-            os.fsync(f.fileno())
-        _target(target)  # still a regular file (or absent) now that the work is done
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """A structural problem; becomes ``ValueError("<file>: not a readable ... (<why>)")``."""
-
-
-class _Refused(Exception):
-    """A readable file that is not a usable model; becomes ``ValueError("<file>: <why>")``."""
-
-
-def _header(stream: IO[bytes], member: str) -> tuple[tuple[int, ...], np.dtype]:
-    """The shape and dtype an ``.npy`` stream declares, read from its header alone."""
-    try:
-        major, _ = npy.read_magic(stream)
-        if major == 1:
-            shape, fortran, dtype = npy.read_array_header_1_0(
-                stream, max_header_size=_MAX_NPY_HEADER
-            )
-        elif major in (2, 3):
-            shape, fortran, dtype = npy.read_array_header_2_0(
-                stream, max_header_size=_MAX_NPY_HEADER
-            )
-        else:
-            raise _Bad(f"{member}: unknown .npy version {major}")
-    except ValueError as exc:
-        raise _Bad(f"{member}: not an .npy array ({exc})") from None
-    if dtype.hasobject or fortran:
-        raise _Bad(f"{member}: holds {'objects' if dtype.hasobject else 'a Fortran-order array'}")
-    return tuple(shape), dtype
-
-
-def _read_array(
-    z: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple[int, ...], dtype: np.dtype
-) -> np.ndarray:
-    """Read a member whose header must declare ``shape`` and ``dtype`` (checked first)."""
-    member = info.filename[:-4]
-    with z.open(info) as stream:
-        got_shape, got_dtype = _header(stream, member)
-        if got_shape != shape or got_dtype != dtype:
-            raise _Bad(
-                f"{member} declares shape {got_shape} and dtype {got_dtype}, expected {shape} "
-                f"{dtype} for the architecture"
-            )
-        n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        data = stream.read(n)
-    if len(data) != n:
-        raise _Bad(f"{member}: truncated ({len(data)} of {n} bytes)")
-    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
-
-
-def _int(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _Bad(
-            f"metadata {field}: expected an integer in [{low}, {high}], got {describe(value)}"
-        )
-    return value
-
-
-def _string(value: Any, field: str) -> str:
-    if not isinstance(value, str) or len(value) > 200:
-        raise _Bad(f"metadata {field}: expected a name, got {describe(value)}")
-    return value
-
-
-def _check_meta(meta: Any) -> dict[str, Any]:
-    """Check every field's type and range (nothing is built or allocated here)."""
-    if not isinstance(meta, dict):
-        raise _Bad(f"metadata.json holds {type(meta).__name__}, expected a JSON object")
-    if meta.get("format") != FORMAT:
-        raise _Refused(f"not a glassnet model file (format is {meta.get('format')!r})")
-    if meta.get("version") not in _READABLE:
-        raise _Refused(
-            f"model file format version {meta.get('version')!r} is not supported "
-            f"(this glassnet reads versions {', '.join(map(str, _READABLE))})"
-        )
-    sha = meta.get("sha256")
-    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
-        raise _Bad(f"metadata sha256: expected 64 hex digits, got {describe(sha)}")
-    cfg = meta.get("config")
-    if not isinstance(cfg, dict):
-        raise _Bad(f"metadata config: expected a JSON object, got {describe(cfg)}")
-    sizes = cfg.get("sizes")
-    if not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS:
-        raise _Bad(
-            f"metadata config.sizes: expected a list of 2 to {MAX_LAYERS} sizes, got {describe(sizes)}"
-        )
-    for i, s in enumerate(sizes):
-        _int(s, f"config.sizes[{i}]", 1, 2**40)
-    acts = cfg.get("activation")
-    if not isinstance(acts, list) or len(acts) != len(sizes) - 2:
-        raise _Bad(
-            f"metadata config.activation: expected a list of {len(sizes) - 2} names, got "
-            f"{describe(acts)}"
-        )
-    for i, a in enumerate(acts):
-        _string(a, f"config.activation[{i}]")
-    for field in ("output", "bias", "init", "dtype"):
-        _string(cfg.get(field), f"config.{field}")
-    if cfg["dtype"] not in ("float64", "float32"):
-        raise _Bad(f"metadata config.dtype: expected 'float64' or 'float32', got {cfg['dtype']!r}")
-    if cfg["bias"] not in ("neuron", "layer", "none"):
-        raise _Bad(f"metadata config.bias: expected neuron, layer or none, got {cfg['bias']!r}")
-    _string(cfg.get("kernel", "blas"), "config.kernel")
-    population = meta.get("population")
-    seed = cfg.get("seed")
-    if population is None:
-        _int(seed, "config.seed", 0, 2**64)
-    else:
-        _int(population, "population", 1, MAX_POPULATION)
-        if not isinstance(seed, list) or len(seed) != population:
-            raise _Bad(
-                f"metadata config.seed: expected {population} seeds (the population), got "
-                f"{describe(seed)}"
-            )
-        for k, s in enumerate(seed):
-            _int(s, f"config.seed[{k}]", 0, 2**64)
-    if meta.get("version", 1) >= 2 and not isinstance(meta.get("extra"), dict):
-        raise _Bad(f"metadata extra: expected a JSON object, got {describe(meta.get('extra'))}")
-    itemsize = np.dtype(cfg["dtype"]).itemsize
-    need = parameter_bytes(sizes, population or 1, itemsize, cfg["bias"])
-    if need > MAX_PARAMETER_BYTES:
-        raise _Bad(
-            f"the architecture {sizes} would take {need / 2**30:.3g} GiB of parameters; at "
-            f"most {MAX_PARAMETER_BYTES / 2**30:g} GiB are read"
-        )
-    return meta
-
-
-def _shapes(meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    """The shape of every array the (checked) metadata implies."""
-    cfg, pop = meta["config"], meta.get("population")
-    lead = () if pop is None else (pop,)
-    bias = {"neuron": lambda o: (1, o), "layer": lambda o: (1, 1), "none": lambda o: None}
-    out: dict[str, tuple[int, ...]] = {}
-    for l, (i, o) in enumerate(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True), start=1):
-        out[f"layer{l}.W"] = (*lead, i, o)
-        b = bias[cfg["bias"]](o)
-        if b is not None:
-            out[f"layer{l}.b"] = (*lead, *b)
-    return out
-
-
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    name = str(path)
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{name}: no such model file") from None
-    except NotADirectoryError:
-        raise FileNotFoundError(f"{name}: no such model file (a file stands in the path)") from None
-    if stat.S_ISDIR(mode):
-        raise ValueError(f"{name}: is a directory, not a model file")
-    if not stat.S_ISREG(mode):
-        raise ValueError(f"{name}: not a regular file (a device, pipe or socket), not a model file")
-    try:
-        # our own handle, so a failed read cannot leak it
-        with open(path, "rb") as f, zipfile.ZipFile(f) as z:
-            return _read_zip(z, name)
-    except _Bad as exc:
-        raise ValueError(f"{name}: not a readable glassnet model file ({exc})") from None
-    except _Refused as exc:
-        raise ValueError(f"{name}: {exc}") from None
-    except (
-        ValueError,
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        KeyError,
-        NotImplementedError,
-    ) as exc:
-        why = "not an npz (zip) archive" if isinstance(exc, zipfile.BadZipFile) else str(exc)
-        raise ValueError(
-            f"{name}: not a readable glassnet model file (corrupt or truncated: {why})"
-        ) from None
-
-
-def _read_zip(z: zipfile.ZipFile, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    members = {}
-    for info in z.infolist():
-        if not info.filename.endswith(".npy") or info.filename[:-4] in members:
-            raise _Bad(f"unexpected member {info.filename!r}")
-        # glassnet stores arrays uncompressed; real weights compress little, so a high ratio
-        # is a decompression bomb, refused before inflating it
-        if info.file_size > MAX_COMPRESSION_RATIO * info.compress_size + 2**12:
-            raise _Bad(
-                f"{info.filename} would inflate {info.compress_size} bytes to "
-                f"{info.file_size} (more than {MAX_COMPRESSION_RATIO}x)"
-            )
-        members[info.filename[:-4]] = info
-    if "metadata.json" not in members:
-        raise _Refused("not a glassnet model file (no metadata.json inside)")
-    info = members.pop("metadata.json")
-    if info.file_size > MAX_METADATA_BYTES + _MAX_NPY_HEADER:
-        raise _Bad(f"metadata.json declares {info.file_size} bytes; at most {MAX_METADATA_BYTES}")
-    with z.open(info) as stream:
-        shape, dtype = _header(stream, "metadata.json")
-        if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_METADATA_BYTES:
-            raise _Bad(f"metadata.json: expected at most {MAX_METADATA_BYTES} bytes of text")
-    raw = _read_array(z, info, shape, dtype)
-    try:
-        meta = json.loads(raw.tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise _Bad(f"metadata.json is not valid JSON: {exc}") from None
-    meta = _check_meta(meta)
-    shapes = _shapes(meta)
-    if set(members) != set(shapes):
-        raise _Bad(
-            f"arrays {sorted(members)} do not match the architecture (expected {sorted(shapes)})"
-        )
-    dtype = np.dtype(meta["config"]["dtype"])
-    # the declared sizes first: nothing is inflated unless every member fits its shape
-    for key, shape in shapes.items():
-        declared = members[key].file_size
-        data = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if not data <= declared <= data + _MAX_NPY_HEADER:
-            raise _Bad(
-                f"{key} declares {declared} bytes, expected {data} bytes of {shape} {dtype} "
-                "(and a header)"
-            )
-    arrays = {key: _read_array(z, members[key], shape, dtype) for key, shape in shapes.items()}
-    if meta["sha256"] != _digest(arrays, _covered(meta)):
-        raise _Refused(
-            "checksum mismatch: the parameters, the architecture or another field were changed "
-            "after saving"
-        )
-    return meta, arrays
+    write(net, path, extra)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The metadata of a model file, checked (checksum included), without building the network."""
-    return _read(Path(path))[0]
+    return read(Path(path))[0]
 
 
 def load(path: str | os.PathLike[str]) -> Network:
@@ -413,7 +66,7 @@ def load(path: str | os.PathLike[str]) -> Network:
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
     path = Path(path)
-    meta, arrays = _read(path)
+    meta, arrays = read(path)
     cfg = meta["config"]
     try:
         net = Network(

@@ -38,16 +38,17 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from glassnet import _modelformat
 from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
 from glassnet._validation import (
+    MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
     Interval,
@@ -56,6 +57,7 @@ from glassnet._validation import (
     describe,
     finite_matrix,
     numeric_array,
+    parameter_bytes,
     unknown_name,
 )
 from glassnet._xp import namespace
@@ -66,11 +68,17 @@ if TYPE_CHECKING:
 Array = np.ndarray
 Params = list[dict[str, Array]]
 
-__all__ = ["BIAS_MODES", "KERNELS", "Forward", "Layer", "Network", "broadcast_matmul"]
+__all__ = [
+    "BIAS_MODES",
+    "KERNELS",
+    "Forward",
+    "Layer",
+    "Network",
+    "broadcast_matmul",
+    "parameter_bytes",
+]
 
 BIAS_MODES = ("neuron", "layer", "none")
-#: The most layers (sizes, input and output included) a network may have.
-MAX_LAYERS = 1000
 
 
 def broadcast_matmul(A: Array, B: Array) -> Array:
@@ -200,12 +208,6 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
     if value not in _activations.REGISTRY:
         raise unknown_name("activation", argument, value, _activations.REGISTRY)
     return _activations.REGISTRY[value]
-
-
-def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
-    """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
-    n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))
-    return n * population * itemsize
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -601,9 +603,7 @@ class Network:
 
     def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
         """Write a model file (``extra``: JSON data kept with it); see :func:`glassnet.modelfile.save`."""
-        from glassnet.modelfile import save
-
-        save(self, path, extra)
+        _modelformat.write(self, path, extra)
 
     # Pickling: activations and initializers hold functions, so a pickle stores their
     # registered names and the parameters, and looks the names up again when loaded.

@@ -62,7 +62,6 @@ __all__ = [
     "decision_boundary",
     "gradient_flow",
     "history_figure",
-    "history_html",
     "history_png",
     "loss_curve",
     "loss_landscape",
@@ -1113,14 +1112,15 @@ def history_figure(
 
 
 def network_png(net: Network, **kwargs: Any) -> bytes:
-    """The network diagram as PNG bytes (for ``Network._repr_png_``)."""
+    """The network diagram as PNG bytes (the image of :func:`network_html`)."""
     kwargs.setdefault("figsize", (5.0, 3.2))
     kwargs.setdefault("dpi", 80)
     return to_png(network_diagram(net, **kwargs))
 
 
 def history_png(history: History, **kwargs: Any) -> bytes:
-    """The loss curve (and gradient flow) as PNG bytes (for ``History._repr_png_``)."""
+    """The loss curve (and gradient flow) as PNG bytes (the image of a History's Jupyter
+    display, :func:`glassnet.display.history_html`)."""
     return to_png(history_figure(history, **kwargs))
 
 
@@ -1146,14 +1146,6 @@ def network_html(net: Network) -> str:
         "<table><tr><th>layer</th><th>units</th><th>activation</th><th>W shape</th>"
         "<th>||W||</th></tr>" + "".join(rows) + "</table>" + _img(network_png(net)) + "</div>"
     )
-
-
-def history_html(history: History) -> str:
-    """An HTML summary: the table of :func:`glassnet.display.history_table`, what went wrong,
-    and the curves (see :mod:`glassnet.display`)."""
-    from glassnet.display import history_html as _history_html
-
-    return _history_html(history)
 
 
 # --- the chain rule, one scalar at a time (issue 15, the docs member's) ---------------------

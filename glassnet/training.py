@@ -158,11 +158,42 @@ class History:
 
     def to_dataframe(self) -> Any:
         """Every epoch as a row of a :class:`pandas.DataFrame`: ``loss``, ``val_loss``,
-        ``val_accuracy`` and, on recorded epochs, ``grad_norm_1`` ... (statistic, layer).
+        ``val_accuracy`` and, on recorded epochs, one column per statistic and layer
+        (``grad_norm_1`` is layer 1's ``||dC/dW||``; NaN on epochs without a record).
         Indexed by ``epoch``, or by ``(member, epoch)`` for a population."""
-        from glassnet.display import history_frame
+        import pandas as pd  # an optional dependency, imported only when asked for
 
-        return history_frame(self)
+        P = self.population
+        loss = np.asarray(self.loss, dtype=float)
+        n = loss.shape[-1]
+        members = [None] if P is None else list(range(P))
+        stats_epochs = np.asarray(self.stats_epochs, dtype=int)
+        frames = []
+        for k in members:
+
+            def pick(a: Any, k: int | None = k) -> np.ndarray:
+                a = np.asarray(a, dtype=float)
+                return a if k is None else a[k]
+
+            cols: dict[str, Any] = {"loss": pick(loss)}
+            if self.val_loss is not None:
+                cols["val_loss"] = pick(self.val_loss)
+            if self.val_accuracy is not None:
+                cols["val_accuracy"] = pick(self.val_accuracy)
+            for name, v in self.layer_stats.items():
+                v = pick(v)  # (n_stats, n_layers)
+                for l in range(v.shape[-1]):
+                    col = np.full(n, np.nan)
+                    ok = stats_epochs < n
+                    col[stats_epochs[ok]] = v[: len(stats_epochs)][ok, l]
+                    cols[f"{name}_{l + 1}"] = col
+            frame = pd.DataFrame(cols, index=pd.RangeIndex(n, name="epoch"))
+            if k is not None:
+                frame.insert(0, "member", k)
+            frames.append(frame)
+        if P is None:
+            return frames[0]
+        return pd.concat(frames).reset_index().set_index(["member", "epoch"])
 
     # Jupyter's display hook (HTML only, so the notebook stores the figure once), importing
     # the display face only when a notebook asks

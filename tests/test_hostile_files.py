@@ -49,7 +49,7 @@ def _meta(path):
 
 
 def _digest(meta, arrays):
-    """The version-2 digest, written out independently of modelfile._digest."""
+    """The version-2 digest, written out independently of glassnet._modelformat._digest."""
     covered = {k: v for k, v in meta.items() if k != "sha256"}
     h = hashlib.sha256(json.dumps(covered, sort_keys=True).encode())
     for name in sorted(arrays):

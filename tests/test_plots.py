@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import glassnet as gn
-from glassnet import grids, plots
+from glassnet import display, grids, plots
 
 SMALL = dict(figsize=(3.0, 2.0), dpi=40)  # 120 x 80 pixels
 
@@ -192,7 +192,7 @@ def test_jupyter_helpers(trained):
     assert plots.history_png(hist, dpi=30).startswith(b"\x89PNG")
     page = plots.network_html(net)
     assert '<img src="data:image/png;base64,' in page and "tanh" in page
-    page = plots.history_html(trained["population"][1])
+    page = display.history_html(trained["population"][1])  # the figure is plots.history_png
     assert "20 epochs" in page and "<img" in page
 
 

@@ -276,7 +276,7 @@ def _md_table_after(text: str, marker: str) -> list[list[str]]:
 
 
 def test_inspect_prints_softmax_columns_that_multiply_to_its_delta():
-    from glassnet.cli.inspect import render
+    from glassnet.tables import render
 
     net, X, y = _softmax_case()
     t = net.trace(X, y, loss="mse")
@@ -478,7 +478,7 @@ def test_chain_graph_draws_a_box_per_node_with_its_value_and_grad():
 
 def test_wide_tables_are_split_instead_of_cut(monkeypatch):
     """`inspect --sizes 2,8,8,1 --max-rows 2` once squeezed every cell to "0..." (issue 15)."""
-    from glassnet.cli.inspect import render
+    from glassnet.tables import render
 
     monkeypatch.setenv("COLUMNS", "100")
     X, y = gn.datasets.load("moons")

@@ -124,6 +124,28 @@ def test_corrected_curves_match_engine_and_hand_gd(quick_report, act):
     np.testing.assert_allclose(curves[("corrected", act)], _exact_gd_reference(act), rtol=1e-9)
 
 
+# the page's section ids, in order, written out by hand (the report adds "data-files")
+PAGE_IDS = ["findings", "reproduction", "seeds", "learning-rates", "tasks", "depth", "rerun"]
+
+
+def _section_ids(page):
+    return re.findall(r'<section id="([^"]+)">', page)
+
+
+def test_every_section_has_a_report_writer():
+    names = [w.name for w in paper.REPORT_SECTIONS]
+    assert len(set(names)) == len(names)
+    fields = [s.field for s in paper.SECTIONS]
+    # each computed section is written, in the order it runs
+    assert [n for n in names if n in fields] == fields
+    assert names[0] == "findings" and names[-2:] == ["evolution", "rerun"]
+
+
+def test_report_sections_in_order(quick_report):
+    page = (quick_report / "report.html").read_text()
+    assert _section_ids(page) == [*PAGE_IDS, "data-files"]
+
+
 def test_curves_file_layout(quick_report):
     curves, rows = _curves(quick_report)
     assert list(rows[0]) == ["mode", "activation", "epoch", "loss"]
@@ -307,6 +329,7 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
     assert [d for d, _, _ in seen] == list(range(paper.n_steps(cfg) + 1))
     page = (out / "report.html").read_text()
     assert 'id="evolution"' in page and "--evolution" in page
+    assert _section_ids(page) == [*PAGE_IDS[:-1], "evolution", "rerun", "data-files"]
     assert (out / "data" / "evolution_summary.csv").exists()
     plain = paper.run_paper(tmp_path / "p", paper.make_config(**small))[1]
     assert 'id="evolution"' not in (plain / "report.html").read_text()

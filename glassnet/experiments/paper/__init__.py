@@ -28,7 +28,8 @@ The package holds one concern per module, imports pointing down the list:
 - ``sections``: the computations of sections 1-5 and :data:`SECTIONS`, the one list that drives
   :func:`run` and the progress step count;
 - ``figures``: one function per figure;
-- ``report``: the page, its tables and data files, and :func:`run_paper`.
+- ``report``: the page, one writer per section (its text, tables, figures and data files) in
+  :data:`REPORT_SECTIONS`, keyed like :data:`SECTIONS`; and :func:`run_paper`.
 The library never prints: progress is reported through an optional callback.
 
 All losses here are the paper's plotted quantity, the mean over the training cases of
@@ -37,7 +38,13 @@ All losses here are the paper's plotted quantity, the mean over the training cas
 
 from glassnet.experiments.paper.findings import FINDINGS, Finding
 from glassnet.experiments.paper.measures import hessian_lambda_max
-from glassnet.experiments.paper.report import build_report, rerun_command, run_paper
+from glassnet.experiments.paper.report import (
+    REPORT_SECTIONS,
+    ReportSection,
+    build_report,
+    rerun_command,
+    run_paper,
+)
 from glassnet.experiments.paper.results import PaperResults
 from glassnet.experiments.paper.sections import SECTIONS, Section, n_steps, run
 from glassnet.experiments.paper.settings import (
@@ -51,11 +58,13 @@ from glassnet.experiments.paper.settings import (
 __all__ = [
     "DEFAULT_LR_GRID",
     "FINDINGS",
+    "REPORT_SECTIONS",
     "SECTIONS",
     "Finding",
     "PaperConfig",
     "PaperResults",
     "Progress",
+    "ReportSection",
     "Section",
     "build_report",
     "hessian_lambda_max",

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -172,8 +173,44 @@ def rerun_command(cfg: PaperConfig, out: str) -> str:
     return shlex.join(parts)
 
 
+@dataclass(frozen=True)
+class Made:
+    """How a report was made, for its header and its last section.
+
+    Attributes
+    ----------
+    command : str or None
+        The command line as typed.
+    canonical : str
+        The command that reproduces the report (:func:`rerun_command`).
+    """
+
+    command: str | None
+    canonical: str
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One section of the page and the function that writes it.
+
+    Attributes
+    ----------
+    name : str
+        The :class:`PaperResults` attribute it reports: a :class:`Section`'s ``field`` for the
+        computed sections, ``"findings"``, ``"evolution"``; or ``"rerun"``.
+    write : callable
+        ``write(rep, res, made)``: adds the section, its figures, tables and data files to
+        ``rep`` (nothing when its results are absent).
+    """
+
+    name: str
+    write: Callable[[Report, PaperResults, Made], None]
+
+
 def build_report(res: PaperResults, command: str | None = None, out: str = "report") -> Report:
     """Turn the results into a :class:`~glassnet.report.Report` (figures, tables, data).
+
+    The page holds one section per entry of :data:`REPORT_SECTIONS`, in its order.
 
     Parameters
     ----------
@@ -188,7 +225,7 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
     Report
     """
     cfg = res.config
-    canonical = rerun_command(cfg, out)
+    made = Made(command, rerun_command(cfg, out))
     rep = Report(
         "The paper, reproduced and tested: sigmoid vs tanh",
         subtitle=(
@@ -198,8 +235,8 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         ),
         meta={
             "glassnet version": res.version,
-            "command": command or canonical,
-            "rerun exactly": canonical,
+            "command": command or made.canonical,
+            "rerun exactly": made.canonical,
             "seeds (section 2)": cfg.seeds,
             "epochs (sections 2-5)": cfg.epochs,
             "learning-rate grid": ", ".join(f"{v:g}" for v in cfg.lr_grid),
@@ -208,8 +245,13 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
             "with selection (--evolution)": cfg.evolution,
         },
     )
+    for section in REPORT_SECTIONS:
+        section.write(rep, res, made)
+    return rep
 
-    # ---- findings first: what a reader wants
+
+def _findings_section(rep: Report, res: PaperResults, made: Made) -> None:
+    # findings first: what a reader wants
     sec = rep.section("Findings", "findings")
     sec.text(
         "Each finding below is generated from this run's numbers; medians carry 95% bootstrap "
@@ -223,8 +265,10 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
             for f in res.findings
         ]
     )
+    rep.add_data("summary.json", res.summary)
 
-    # ---- section 1
+
+def _reproduction_section(rep: Report, res: PaperResults, made: Made) -> None:
     s1 = res.seed1
     sec = rep.section("1. The paper, reproduced (seed 1)", "reproduction")
     sec.text(
@@ -286,8 +330,20 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         caption="Gradient check of the corrected networks at initialization (sse loss)",
         digits=3,
     )
+    cols: dict[str, list] = {"mode": [], "activation": [], "epoch": [], "loss": []}
+    for mode in ("original", "corrected"):
+        for act in ACTS:
+            for e, v in enumerate(s1[mode][act]):
+                cols["mode"].append(mode)
+                cols["activation"].append(act)
+                cols["epoch"].append(e)
+                cols["loss"].append(float(v))
+    rep.add_data("paper_curves.csv", cols)
+    rep.add_data("derivatives.csv", deriv)
 
-    # ---- section 2
+
+def _seeds_section(rep: Report, res: PaperResults, made: Made) -> None:
+    cfg = res.config
     sd = res.seeds
     sec = rep.section("2. Beyond one seed", "seeds")
     sec.text(
@@ -328,8 +384,35 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         f"P(tanh faster) = {sd['mw_threshold'].effect:.2f}. Paper's definition: "
         f"{sd['mw_paper']}, P(tanh faster) = {sd['mw_paper'].effect:.2f}."
     )
+    cols: dict[str, list] = {
+        k: []
+        for k in ("activation", "seed", "threshold_epoch", "paper_epoch", "final_loss", "diverged")
+    }
+    for act in ACTS:
+        a = sd["per_act"][act]
+        for i, seed in enumerate(sd["seeds"]):
+            cols["activation"].append(act)
+            cols["seed"].append(seed)
+            cols["threshold_epoch"].append(int(a["threshold_epoch"][i]))
+            cols["paper_epoch"].append(int(a["paper_epoch"][i]))
+            cols["final_loss"].append(float(a["mse"][i, -1]))
+            cols["diverged"].append(bool(a["diverged"][i]))
+    rep.add_data("seeds_epochs.csv", cols)
+    cols = {k: [] for k in ("activation", "epoch", "mean", "lo", "hi", "n")}
+    for act in ACTS:
+        b = sd["per_act"][act]["band"]
+        for e in range(len(b.mean)):
+            cols["activation"].append(act)
+            cols["epoch"].append(e)
+            cols["mean"].append(float(b.mean[e]))
+            cols["lo"].append(float(b.lo[e]))
+            cols["hi"].append(float(b.hi[e]))
+            cols["n"].append(int(b.n[e]))
+    rep.add_data("seeds_mean_curve.csv", cols)
 
-    # ---- section 3
+
+def _learning_rates_section(rep: Report, res: PaperResults, made: Made) -> None:
+    cfg = res.config
     sw = res.sweep
     sec = rep.section("3. Is tanh faster at every learning rate?", "learning-rates")
     sec.text(
@@ -384,8 +467,21 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
         caption="tanh vs sigmoid at equal learning rates (epochs to converge; never = slowest)",
         digits=3,
     )
+    rep.add_data("lr_sweep.csv", _sweep_summary(sw["per_act"]))
+    rep.add_data("lr_sweep_runs.csv", _sweep_runs(sw["per_act"], sw["grid"], cfg.sweep_seeds))
+    cols: dict[str, list] = {k: [] for k in ("activation", "seed", "lambda_max", "stable_lr")}
+    for act in ACTS:
+        a = sw["per_act"][act]
+        for s in range(cfg.sweep_seeds):
+            cols["activation"].append(act)
+            cols["seed"].append(s)
+            cols["lambda_max"].append(float(a["lambda_max"][s]))
+            cols["stable_lr"].append(float(a["stable_lr"][s]))
+    rep.add_data("stable_lr.csv", cols)
 
-    # ---- section 4
+
+def _tasks_section(rep: Report, res: PaperResults, made: Made) -> None:
+    cfg = res.config
     tk = res.tasks
     sec = rep.section("4. Where the hidden layer matters", "tasks")
     sec.text(
@@ -432,8 +528,29 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
                 }
             )
     sec.table(drows, caption="Digits, three vs not three", digits=3)
+    rep.add_data("xor_sweep.csv", _sweep_summary(tk["xor"]["per_act"]))
+    rep.add_data(
+        "xor_runs.csv", _sweep_runs(tk["xor"]["per_act"], tk["xor"]["grid"], cfg.xor_seeds)
+    )
+    cols: dict[str, list] = {
+        k: []
+        for k in ("activation", "lr", "seed", "test_accuracy", "three_recall", "final_train_loss")
+    }
+    for act in ACTS:
+        a = dg["per_act"][act]
+        for i, lr in enumerate(dg["lrs"]):
+            for s in range(cfg.digits_seeds):
+                cols["activation"].append(act)
+                cols["lr"].append(float(lr))
+                cols["seed"].append(s)
+                cols["test_accuracy"].append(float(a["accuracy"][i, s]))
+                cols["three_recall"].append(float(a["recall"][i, s]))
+                cols["final_train_loss"].append(float(a["train_loss"][i, s, -1]))
+    rep.add_data("digits.csv", cols)
 
-    # ---- section 5
+
+def _depth_section(rep: Report, res: PaperResults, made: Made) -> None:
+    cfg = res.config
     dd = res.depth
     sec = rep.section("5. Vanishing gradients", "depth")
     sec.text(
@@ -479,106 +596,6 @@ def build_report(res: PaperResults, command: str | None = None, out: str = "repo
                 }
             )
     sec.table(trows, caption="Depth sweep", digits=3)
-
-    if res.evolution is not None:
-        from glassnet.experiments import evolution
-
-        evolution.add_section(
-            rep, res.evolution, title="6. Gradient descent against selection", anchor="evolution"
-        )
-
-    # ---- how to rerun
-    sec = rep.section("How this report was made", "rerun")
-    sec.text(
-        f"glassnet {res.version}. Rerun with the command below; the same arguments give the same "
-        "numbers and the same files under data/ (every random draw is seeded)."
-    )
-    sec.code(canonical)
-    if command and command != canonical:
-        sec.text("As typed:")
-        sec.code(command)
-    sec.text(
-        "Data files hold the numbers behind every figure and table; losses are mean squared "
-        "errors over the training cases; an epoch of -1 means 'never within the epochs given'."
-    )
-
-    _add_data(rep, res, deriv)
-    return rep
-
-
-def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
-    cfg = res.config
-    s1 = res.seed1
-    cols: dict[str, list] = {"mode": [], "activation": [], "epoch": [], "loss": []}
-    for mode in ("original", "corrected"):
-        for act in ACTS:
-            for e, v in enumerate(s1[mode][act]):
-                cols["mode"].append(mode)
-                cols["activation"].append(act)
-                cols["epoch"].append(e)
-                cols["loss"].append(float(v))
-    rep.add_data("paper_curves.csv", cols)
-    rep.add_data("derivatives.csv", deriv)
-    sd = res.seeds
-    cols = {
-        k: []
-        for k in ("activation", "seed", "threshold_epoch", "paper_epoch", "final_loss", "diverged")
-    }
-    for act in ACTS:
-        a = sd["per_act"][act]
-        for i, seed in enumerate(sd["seeds"]):
-            cols["activation"].append(act)
-            cols["seed"].append(seed)
-            cols["threshold_epoch"].append(int(a["threshold_epoch"][i]))
-            cols["paper_epoch"].append(int(a["paper_epoch"][i]))
-            cols["final_loss"].append(float(a["mse"][i, -1]))
-            cols["diverged"].append(bool(a["diverged"][i]))
-    rep.add_data("seeds_epochs.csv", cols)
-    cols = {k: [] for k in ("activation", "epoch", "mean", "lo", "hi", "n")}
-    for act in ACTS:
-        b = sd["per_act"][act]["band"]
-        for e in range(len(b.mean)):
-            cols["activation"].append(act)
-            cols["epoch"].append(e)
-            cols["mean"].append(float(b.mean[e]))
-            cols["lo"].append(float(b.lo[e]))
-            cols["hi"].append(float(b.hi[e]))
-            cols["n"].append(int(b.n[e]))
-    rep.add_data("seeds_mean_curve.csv", cols)
-    sw = res.sweep
-    rep.add_data("lr_sweep.csv", _sweep_summary(sw["per_act"]))
-    rep.add_data("lr_sweep_runs.csv", _sweep_runs(sw["per_act"], sw["grid"], cfg.sweep_seeds))
-    cols = {k: [] for k in ("activation", "seed", "lambda_max", "stable_lr")}
-    for act in ACTS:
-        a = sw["per_act"][act]
-        for s in range(cfg.sweep_seeds):
-            cols["activation"].append(act)
-            cols["seed"].append(s)
-            cols["lambda_max"].append(float(a["lambda_max"][s]))
-            cols["stable_lr"].append(float(a["stable_lr"][s]))
-    rep.add_data("stable_lr.csv", cols)
-    tk = res.tasks
-    rep.add_data("xor_sweep.csv", _sweep_summary(tk["xor"]["per_act"]))
-    rep.add_data(
-        "xor_runs.csv", _sweep_runs(tk["xor"]["per_act"], tk["xor"]["grid"], cfg.xor_seeds)
-    )
-    dg = tk["digits"]
-    cols = {
-        k: []
-        for k in ("activation", "lr", "seed", "test_accuracy", "three_recall", "final_train_loss")
-    }
-    for act in ACTS:
-        a = dg["per_act"][act]
-        for i, lr in enumerate(dg["lrs"]):
-            for s in range(cfg.digits_seeds):
-                cols["activation"].append(act)
-                cols["lr"].append(float(lr))
-                cols["seed"].append(s)
-                cols["test_accuracy"].append(float(a["accuracy"][i, s]))
-                cols["three_recall"].append(float(a["recall"][i, s]))
-                cols["final_train_loss"].append(float(a["train_loss"][i, s, -1]))
-    rep.add_data("digits.csv", cols)
-    dd = res.depth
     runs: dict[str, list] = {
         k: [] for k in ("activation", "depth", "seed", "threshold_epoch", "diverged", "final_loss")
     }
@@ -615,7 +632,48 @@ def _add_data(rep: Report, res: PaperResults, deriv: dict) -> None:
                 tr["layer"].append(layer + 1)
                 tr["median_grad_norm"].append(float(a["grad_median"][i, layer]))
     rep.add_data("depth_grad_norm_training.csv", tr)
-    rep.add_data("summary.json", res.summary)
+
+
+def _evolution_section(rep: Report, res: PaperResults, made: Made) -> None:
+    # only with --evolution; the evolution experiment writes its own figures and data files
+    if res.evolution is None:
+        return
+    from glassnet.experiments import evolution
+
+    evolution.add_section(
+        rep, res.evolution, title="6. Gradient descent against selection", anchor="evolution"
+    )
+
+
+def _rerun_section(rep: Report, res: PaperResults, made: Made) -> None:
+    sec = rep.section("How this report was made", "rerun")
+    sec.text(
+        f"glassnet {res.version}. Rerun with the command below; the same arguments give the same "
+        "numbers and the same files under data/ (every random draw is seeded)."
+    )
+    sec.code(made.canonical)
+    if made.command and made.command != made.canonical:
+        sec.text("As typed:")
+        sec.code(made.command)
+    sec.text(
+        "Data files hold the numbers behind every figure and table; losses are mean squared "
+        "errors over the training cases; an epoch of -1 means 'never within the epochs given'."
+    )
+
+
+#: The page's sections in order: each computed :class:`Section` of :data:`SECTIONS` (by its
+#: ``field``, in the same order), after the findings, before the optional evolution section and
+#: how the report was made. A new section is one entry here and one in :data:`SECTIONS`.
+REPORT_SECTIONS: tuple[ReportSection, ...] = (
+    ReportSection("findings", _findings_section),
+    ReportSection("seed1", _reproduction_section),
+    ReportSection("seeds", _seeds_section),
+    ReportSection("sweep", _learning_rates_section),
+    ReportSection("tasks", _tasks_section),
+    ReportSection("depth", _depth_section),
+    ReportSection("evolution", _evolution_section),
+    ReportSection("rerun", _rerun_section),
+)
 
 
 def run_paper(

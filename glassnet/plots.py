@@ -469,8 +469,8 @@ def decision_boundary(
     Parameters
     ----------
     net : Network
-    X : array (N, d), d >= 2
-    y : array (N, n_out)
+    X : array (n_samples, d), d >= 2
+    y : array (n_samples, n_out)
     member : int, list of int or "all", optional
         For a population; a list draws small multiples of the output (no unit maps).
     units : bool

@@ -181,29 +181,29 @@ class LayerTrace:
         ``l``, 1-based (layer 0 is the input).
     activation : str
         The name of ``f_l``.
-    a_prev : array (N, n_{l-1})
+    a_prev : array (n_samples, n_{l-1})
         ``a^(l-1)``, the layer's input.
     W : array (n_{l-1}, n_l)
         ``W^(l)``, entry ``[k, j]`` is the weight from unit ``k`` of layer ``l-1`` to unit ``j``.
     b : array (1, n_l) or (1, 1) or None
         ``b^(l)``: per neuron, one scalar per layer, or none.
-    z : array (N, n_l)
+    z : array (n_samples, n_l)
         ``z^(l) = a^(l-1) W^(l) + b^(l)``.
-    a : array (N, n_l)
+    a : array (n_samples, n_l)
         ``a^(l) = f_l(z^(l))``.
-    fprime : array (N, n_l)
+    fprime : array (n_samples, n_l)
         ``f_l'(z^(l))``, the derivative at ``z`` (the activation's ``derivative(z, a)``); for
         an activation that couples the units (softmax), the diagonal of ``jacobian``.
-    jacobian : array (N, n_l, n_l) or None
+    jacobian : array (n_samples, n_l, n_l) or None
         For an activation that couples the units (softmax): ``J^(l) = da^(l)/dz^(l)`` of each
         row, ``J[n, i, j] = da_j/dz_i`` (for softmax ``diag(a) - a^T a``), so that
         ``delta^(l) = dC/da^(l) J^(l)``. ``None`` for elementwise activations.
-    dC_da : array (N, n_l) or None
+    dC_da : array (n_samples, n_l) or None
         ``dC/da^(l)``, the gradient arriving at the layer's output: ``dC/da^(L)`` from the cost
         for the output layer, ``delta^(l+1) W^(l+1)^T`` below it. ``None`` for an output fused
         with its cost (then ``delta^(L)`` comes from ``z^(L)`` directly). ``delta`` is
         ``dC_da * fprime``, or ``dC_da J`` row by row when ``jacobian`` is given.
-    delta : array (N, n_l)
+    delta : array (n_samples, n_l)
         ``delta^(l) = dC/dz^(l)``.
     dW : array like ``W``
         ``dC/dW^(l) = a^(l-1)^T delta^(l)``.
@@ -273,16 +273,16 @@ class Trace:
     ----------
     layers : list of LayerTrace
         ``layers[l - 1]`` is layer ``l``.
-    X : array (N, n_0)
+    X : array (n_samples, n_0)
         ``a^(0)``, the inputs of the traced samples.
-    y : array (N, n_L)
+    y : array (n_samples, n_L)
         Their targets.
-    output : array (N, n_L)
+    output : array (n_samples, n_L)
         ``a^(L)``, the prediction.
     loss : str
         The cost's name; ``cost`` its value on the traced samples (one per member for a
         population).
-    dC_da : array (N, n_L) or None
+    dC_da : array (n_samples, n_L) or None
         ``dC/da^(L)``, the loss gradient at the output (``2 (a^(L) - y)`` for ``sse``). ``None``
         when the loss is fused with the output activation (``bce`` + sigmoid,
         ``cross_entropy`` + softmax): then ``delta^(L)`` is computed directly from ``z^(L)``.
@@ -432,8 +432,8 @@ def trace(
     Parameters
     ----------
     net : Network
-    X : array, shape (N, n_0)
-    y : array, shape (N, n_L)
+    X : array, shape (n_samples, n_0)
+    y : array, shape (n_samples, n_L)
     loss : str or Loss
         The cost ``C``; ``"sse"`` is the paper's sum over cases of ``sum_j (a_j - y_j)^2``.
     optimizer : str or Optimizer
@@ -717,9 +717,9 @@ def chain(
     ----------
     net : Network
         A single network with at most :data:`MAX_CHAIN_WEIGHTS` weights.
-    X : array, shape (N, n_0) or (n_0,)
+    X : array, shape (n_samples, n_0) or (n_0,)
         The data (or one input row).
-    y : array, shape (N, n_L) or (n_L,)
+    y : array, shape (n_samples, n_L) or (n_L,)
         The targets (or one target row).
     loss : str or Loss
     sample : int

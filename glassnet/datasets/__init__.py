@@ -6,11 +6,11 @@ inside scikit-learn. Nothing is printed; every function returns data.
 
 Target conventions (shared by every loader)
 -------------------------------------------
-* binary classification: ``y`` has shape ``(N, 1)`` and holds 0.0 / 1.0;
-* ``k > 2`` classes: ``y`` is one-hot, shape ``(N, k)``;
-* regression: ``y`` has shape ``(N, 1)`` (or ``(N, m)`` for ``m`` targets).
+* binary classification: ``y`` has shape ``(n_samples, 1)`` and holds 0.0 / 1.0;
+* ``k > 2`` classes: ``y`` is one-hot, shape ``(n_samples, k)``;
+* regression: ``y`` has shape ``(n_samples, 1)`` (or ``(N, m)`` for ``m`` targets).
 
-``X`` always has shape ``(N, d)``. Both arrays are float64 unless ``dtype="float32"`` is asked.
+``X`` always has shape ``(n_samples, d)``. Both arrays are float64 unless ``dtype="float32"`` is asked.
 
 Built-in datasets (``load(name, **kwargs)``)
 --------------------------------------------

@@ -8,7 +8,7 @@ Target conventions (shared by every loader)
 -------------------------------------------
 * binary classification: ``y`` has shape ``(n_samples, 1)`` and holds 0.0 / 1.0;
 * ``k > 2`` classes: ``y`` is one-hot, shape ``(n_samples, k)``;
-* regression: ``y`` has shape ``(n_samples, 1)`` (or ``(N, m)`` for ``m`` targets).
+* regression: ``y`` has shape ``(n_samples, 1)`` (or ``(n_samples, m)`` for ``m`` targets).
 
 ``X`` always has shape ``(n_samples, d)``. Both arrays are float64 unless ``dtype="float32"`` is asked.
 

@@ -42,7 +42,7 @@ def _jax_sum_squares(r: Any) -> Any:
     return (r * r).sum(axis=(-2, -1))
 
 
-def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
+def _names(xp: Any, sp: Any, name: str, sum_squares: Any, einsum: Any) -> SimpleNamespace:
     # the functions the engine uses; attribute access on a SimpleNamespace is one dict lookup
     return SimpleNamespace(
         name=name,
@@ -51,7 +51,7 @@ def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
         asarray=xp.asarray,
         clip=xp.clip,
         cos=xp.cos,
-        einsum=_np_einsum if xp is np else xp.einsum,
+        einsum=einsum,
         exp=xp.exp,
         expit=sp.expit,
         expm1=xp.expm1,
@@ -72,7 +72,7 @@ def _names(xp: Any, sp: Any, name: str, sum_squares: Any) -> SimpleNamespace:
     )
 
 
-NUMPY = _names(np, special, "numpy", _numpy_sum_squares)
+NUMPY = _names(np, special, "numpy", _numpy_sum_squares, _np_einsum)
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int)
 
@@ -83,7 +83,7 @@ def jax_namespace() -> SimpleNamespace:
     import jax.numpy as jnp
     import jax.scipy.special as jsp
 
-    return _names(jnp, jsp, "jax", _jax_sum_squares)
+    return _names(jnp, jsp, "jax", _jax_sum_squares, jnp.einsum)
 
 
 def namespace(x: Any) -> SimpleNamespace:

@@ -168,6 +168,7 @@ class History:
         n = loss.shape[-1]
         members = [None] if P is None else list(range(P))
         stats_epochs = np.asarray(self.stats_epochs, dtype=int)
+        recorded = stats_epochs < n  # the records of epochs the curves keep
         frames = []
         for k in members:
 
@@ -184,8 +185,7 @@ class History:
                 v = pick(v)  # (n_stats, n_layers)
                 for l in range(v.shape[-1]):
                     col = np.full(n, np.nan)
-                    ok = stats_epochs < n
-                    col[stats_epochs[ok]] = v[: len(stats_epochs)][ok, l]
+                    col[stats_epochs[recorded]] = v[: len(stats_epochs)][recorded, l]
                     cols[f"{name}_{l + 1}"] = col
             frame = pd.DataFrame(cols, index=pd.RangeIndex(n, name="epoch"))
             if k is not None:

@@ -28,6 +28,8 @@ from glassnet._validation import (
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
+    Interval,
+    check,
     describe,
     parameter_bytes,
 )
@@ -218,11 +220,10 @@ def _read_array(
 
 
 def _int(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _Bad(
-            f"metadata {field}: expected an integer in [{low}, {high}], got {describe(value)}"
-        )
-    return value
+    try:
+        return int(check(value, f"metadata {field}", Interval(int, low, high)))
+    except (TypeError, ValueError) as exc:  # a damaged file, not a caller's wrong argument
+        raise _Bad(str(exc)) from None
 
 
 def _string(value: Any, field: str) -> str:

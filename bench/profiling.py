@@ -3,7 +3,7 @@
 Runs the glassnet peer of ``tiny``, ``population``, ``digits``, ``classifier`` or ``large`` once
 to warm up and once under :mod:`cProfile` (the 25 most expensive functions by own time), or
 with ``--lines`` under ``line_profiler`` (per-line times of ``training.fit``,
-``Network._forward`` and ``Network._backward``; ``pip install line_profiler``). ``--quick``
+``Network.apply`` and ``Network.backprop``; ``pip install line_profiler``). ``--quick``
 uses the smoke-run sizes.
 
 ``--jax`` (with ``--float32`` for the float32 row) profiles the ``backend="jax"`` peer instead:
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         from glassnet import network, training
 
         lp = LineProfiler()
-        for f in (training.fit, network.Network._forward, network.Network._backward):
+        for f in (training.fit, network.Network.apply, network.Network.backprop):
             lp.add_function(f)
         lp.runcall(timed)
         lp.print_stats(output_unit=1e-3, stripzeros=True)

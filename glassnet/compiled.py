@@ -462,13 +462,13 @@ def run(
 def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:
     """``evaluate(params) -> (P,)`` float64 losses of every member, as one compiled program.
 
-    The forward pass and the loss are the engine's own (``Network._forward``,
-    ``Network._loss_value``), traced once; the data stays on the device between calls.
+    The forward pass and the loss are the engine's own (``Network.apply``,
+    ``Network.cost``), traced once; the data stays on the device between calls.
     """
     jax = _jax()
     with _x64(net):
         Xd, yd = jax.device_put(X), jax.device_put(y)
-        program = jax.jit(lambda params: net._loss_value(net._forward(Xd, params), yd, loss))
+        program = jax.jit(lambda params: net.cost(net.apply(params, Xd), yd, loss))
 
     def evaluate(params: list[dict[str, np.ndarray]]) -> np.ndarray:
         with _x64(net):

@@ -239,9 +239,9 @@ def fit_evolution(
             f"net: evolution needs a population of at least 2 networks "
             f"(Network(..., seed=[0, 1, ...])), got {got}"
         )
-    loss = net._loss(loss)
-    Xa = net._inputs(X)
-    ya = net._targets(y, loss, Xa.shape[0])
+    loss = net.check_loss(loss)
+    Xa = net.check_inputs(X)
+    ya = net.check_targets(y, loss, Xa.shape[0])
     generations, survivors, sigma, adapt, decay, adapt_factor, crossover = validate(
         _CONSTRAINTS,
         generations=generations,
@@ -277,7 +277,7 @@ def fit_evolution(
     else:
 
         def evaluate(params: list[dict[str, Array]]) -> Array:
-            return np.asarray(net._loss_value(net._forward(Xa, params), ya, loss), dtype=float)
+            return np.asarray(net.cost(net.apply(params, Xa), ya, loss), dtype=float)
 
     seed = net.seeds[0] if seed is None else check_seed(seed)
     rng = generator(seed, "evolution")
@@ -333,8 +333,8 @@ def fit_evolution(
                 # the best member alone, as a population of one
                 best = int(order[0])
                 one = [{n: v[best : best + 1] for n, v in layer.items()} for layer in params]
-                fv = net._forward(val[0], one)
-                history.val_loss[g] = net._loss_value(fv, val[1], loss)[0]
+                fv = net.apply(one, val[0])
+                history.val_loss[g] = net.cost(fv, val[1], loss)[0]
                 if history.val_accuracy is not None:
                     history.val_accuracy[g] = np.ravel(accuracy(fv.a[-1], val[1]))[0]
             if not np.isfinite(fitness[order[0]]):

@@ -135,7 +135,7 @@ def gradient_check(
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
     h, tolerance = validate(_CONSTRAINTS, h=h, tolerance=tolerance).values()
-    loss = net._loss(loss)
+    loss = net.check_loss(loss)
     # two forward passes per parameter: bounded before any is made
     if net.n_params > MAX_CHECKED_PARAMETERS:
         raise ValueError(
@@ -149,13 +149,13 @@ def gradient_check(
         check.params = [
             {k: v.astype(np.float64, order="K") for k, v in p.items()} for p in check.params
         ]
-    X = check._inputs(X)
-    y = check._targets(y, loss, X.shape[0])
+    X = check.check_inputs(X)
+    y = check.check_targets(y, loss, X.shape[0])
     params = check.params
-    backprop = check._backward(check._forward(X, params), y, loss, params)[0]
+    backprop = check.backprop(params, check.apply(params, X), y, loss)[0]
 
     def cost() -> np.ndarray:
-        return check._loss_value(check._forward(X, params), y, loss)
+        return check.cost(check.apply(params, X), y, loss)
 
     pop = check.population is not None
     numeric: list[dict[str, np.ndarray]] = []
@@ -192,7 +192,7 @@ def gradient_check(
             if not np.isnan(worst) and not v <= worst:
                 worst_layer, worst_param, worst = l, k, v
     kinks = []
-    fwd = check._forward(X, params)
+    fwd = check.apply(params, X)
     for l, act in enumerate(check.activations, start=1):
         z = fwd.z[l]
         for kink in act.kinks:

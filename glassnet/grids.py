@@ -318,8 +318,8 @@ def _batched_cost(net: Network, Xa: Array, ya: Array, loss: _losses.Loss, thetas
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for s in range(0, thetas.shape[0], chunk):
             params = unflatten(thetas[s : s + chunk].astype(net.dtype), like)
-            fwd = net._forward(Xa, params)
-            out[s : s + chunk] = net._loss_value(fwd, ya, loss)
+            fwd = net.apply(params, Xa)
+            out[s : s + chunk] = net.cost(fwd, ya, loss)
     return out
 
 
@@ -369,9 +369,9 @@ def loss_surface(
         raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
     if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
         raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
-    loss_fn = net._loss(loss)
-    Xa = net._inputs(X)
-    ya = net._targets(y, loss_fn, Xa.shape[0])
+    loss_fn = net.check_loss(loss)
+    Xa = net.check_inputs(X)
+    ya = net.check_targets(y, loss_fn, Xa.shape[0])
     like = net.params
     center = flatten(like).astype(float)
     n = center.size

@@ -312,7 +312,7 @@ class Network:
         self.init = _initializers.get(init)
         self.dtype = _dtype(dtype)
         self.kernel = check(kernel, "kernel", Options(KERNELS))
-        self._mm = KERNELS[kernel]
+        self.matmul = KERNELS[kernel]
 
         if isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str | bytes):
             # the length first: seed=range(10**7) must not be walked before it is refused
@@ -431,19 +431,30 @@ class Network:
         new.layers = [Layer(new, l) for l in range(len(new.params))]
         return new
 
-    # --- checking what comes in ----------------------------------------------------------
+    # --- the functional core: checks, then the math over explicit parameters -------------
+    #
+    # Everything else in glassnet (training, the compiled program, trace, grids, the gradient
+    # check, evolution, the estimators, the playground) touches a network through these
+    # methods. The checks turn user input into the arrays the math expects; the math takes the
+    # parameters as an argument (``params``: one dict per layer, the structure of
+    # :attr:`params`) and keeps nothing on the network, so it runs unchanged on NumPy arrays
+    # and, traced, on JAX arrays.
 
-    def _loss(self, loss: Any) -> _losses.Loss:
-        """The loss named by ``loss``, checked against this network's output activation."""
+    def check_loss(self, loss: Any) -> _losses.Loss:
+        """The loss named by ``loss``, checked against this network's output activation
+        (:func:`glassnet.losses.check_pairing`)."""
         loss = _losses.get(loss)
         _losses.check_pairing(loss, self.activations[-1])
         return loss
 
-    def _inputs(self, X: Any, argument: str = "X") -> Array:
+    def check_inputs(self, X: Any, argument: str = "X") -> Array:
+        """``X`` checked and converted: a finite ``(n_samples, n_0)`` array of the network's
+        dtype (a value beyond a float32 network's range is refused, not made infinite).
+        Errors name ``argument``."""
         X = finite_matrix(X, argument, columns=self.sizes[0])
         return _narrowed(X, self.dtype, argument)
 
-    def _targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
+    def check_targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
         """Check ``y`` against the output layer and the loss.
 
         ``y`` has the output's shape ``(n_samples, n_out)``. With more than one output unit,
@@ -471,37 +482,54 @@ class Network:
         loss.check_targets(y, argument)
         return y
 
-    # --- the math ------------------------------------------------------------------------
+    def apply(self, params: Params, X: Array) -> Forward:
+        """The forward pass with ``params``: ``z^(l) = a^(l-1) W^(l) + b^(l)``,
+        ``a^(l) = f_l(z^(l))``, keeping every ``z`` and ``a`` (see :class:`Forward`).
 
-    def _forward(self, X: Array, params: Params) -> Forward:
+        ``X`` must already be checked (:meth:`check_inputs`); nothing is checked here, so the
+        same code runs in the NumPy loop and traced inside the compiled program.
+        """
         a: list[Array] = [X]
         z: list[Any] = [None]
         for act, p in zip(self.activations, params, strict=True):
-            zl = self._mm(a[-1], p["W"])  # z = a_prev W + b
+            zl = self.matmul(a[-1], p["W"])  # z = a_prev W + b
             if "b" in p:
                 zl = zl + p["b"]
             z.append(zl)
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
 
-    def _fused(self, loss: _losses.Loss) -> _losses.Fused | None:
-        """The loss's fused form, when this network's output is its natural activation."""
+    def fused_loss(self, loss: _losses.Loss) -> _losses.Fused | None:
+        """The loss's fused form (computed from ``z^(L)``), when this network's output is
+        its natural activation (``sigmoid`` for ``bce``, ``softmax`` for ``cross_entropy``)."""
         fused = loss.fused
         return (
             fused if fused is not None and fused.activation == self.activations[-1].name else None
         )
 
-    def _loss_value(self, fwd: Forward, y: Array, loss: _losses.Loss, weight=None) -> Array:
-        fused = self._fused(loss)
+    def cost(
+        self, fwd: Forward, y: Array, loss: _losses.Loss, weight: Array | None = None
+    ) -> Array:
+        """The cost ``C`` of a forward pass: a scalar, or ``(P,)`` for a population. Through
+        the fused form when there is one; ``weight`` is ``(n_samples, 1)`` with mean 1."""
+        fused = self.fused_loss(loss)
         if fused is not None:
             return fused.value(fwd.z[-1], y, weight)
         return loss.value(fwd.a[-1], y, weight)
 
-    def _backward(
-        self, fwd: Forward, y: Array, loss: _losses.Loss, params: Params, weight=None
+    def backprop(
+        self,
+        params: Params,
+        fwd: Forward,
+        y: Array,
+        loss: _losses.Loss,
+        weight: Array | None = None,
     ) -> tuple[Params, list[Array | None]]:
+        """Backpropagation through ``params`` from the forward pass ``fwd`` (see the notation
+        at the top of this module): the gradients, shaped like ``params``, and every
+        ``delta^(l) = dC/dz^(l)`` (``deltas[0]`` is ``None``)."""
         a, z = fwd.a, fwd.z
-        fused = self._fused(loss)
+        fused = self.fused_loss(loss)
         if fused is not None:  # delta^(L) = dC/dz^(L) directly, e.g. (a - y)/n
             delta = fused.delta(z[-1], a[-1], y, weight)
         else:  # delta^(L) = dC/da^(L) * f'(z^(L))
@@ -513,7 +541,7 @@ class Network:
         for l in range(L, 0, -1):
             deltas[l] = delta
             g = grads[l - 1]
-            g["W"] = self._mm(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
+            g["W"] = self.matmul(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
             # einsum sums the same way for one network and for each member, and is several
             # times faster than sum(axis=-2) over a population's middle axis
             if self.bias == "neuron":  # dC/db = sum over samples of delta
@@ -522,7 +550,7 @@ class Network:
                 g["b"] = xp.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
                 act = self.activations[l - 2]
-                delta = act.backprop(z[l - 1], a[l - 1], self._mm(delta, params[l - 1]["W"].mT))
+                delta = act.backprop(z[l - 1], a[l - 1], self.matmul(delta, params[l - 1]["W"].mT))
         return grads, deltas
 
     # --- public face ---------------------------------------------------------------------
@@ -534,7 +562,7 @@ class Network:
         ----------
         X : array, shape (n_samples, n_inputs)
         """
-        return self._forward(self._inputs(X), self.params)
+        return self.apply(self.params, self.check_inputs(X))
 
     def backward(
         self, fwd: Forward, y: Any, loss: str | _losses.Loss = "mse"
@@ -549,11 +577,11 @@ class Network:
             ``deltas[l] = dC/dz^(l)``, shape ``(n_samples, n_l)`` (``(P, ...)`` for a
             population); ``deltas[0]`` is ``None``.
         """
-        loss = self._loss(loss)
+        loss = self.check_loss(loss)
         if not isinstance(fwd, Forward):
             raise TypeError(f"fwd: expected the Forward of net.forward(X), got {describe(fwd)}")
-        y = self._targets(y, loss, fwd.a[0].shape[-2])
-        return self._backward(fwd, y, loss, self.params)
+        y = self.check_targets(y, loss, fwd.a[0].shape[-2])
+        return self.backprop(self.params, fwd, y, loss)
 
     def predict(self, X: Any) -> Array:
         """The network's output ``a^(L)``, shape ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``."""
@@ -561,30 +589,30 @@ class Network:
 
     def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
         """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
-        loss = self._loss(loss)
-        X = self._inputs(X)
-        y = self._targets(y, loss, X.shape[0])
-        value = self._loss_value(self._forward(X, self.params), y, loss)
+        loss = self.check_loss(loss)
+        X = self.check_inputs(X)
+        y = self.check_targets(y, loss, X.shape[0])
+        value = self.cost(self.apply(self.params, X), y, loss)
         return float(value) if self.population is None else value
 
     def loss_and_gradients(
         self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Any, Params]:
         """The cost and its gradients from one forward and one backward pass."""
-        loss = self._loss(loss)
-        X = self._inputs(X)
-        y = self._targets(y, loss, X.shape[0])
-        fwd = self._forward(X, self.params)
-        value = self._loss_value(fwd, y, loss)
-        grads = self._backward(fwd, y, loss, self.params)[0]
+        loss = self.check_loss(loss)
+        X = self.check_inputs(X)
+        y = self.check_targets(y, loss, X.shape[0])
+        fwd = self.apply(self.params, X)
+        value = self.cost(fwd, y, loss)
+        grads = self.backprop(self.params, fwd, y, loss)[0]
         return (float(value) if self.population is None else value), grads
 
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
         """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
-        loss = self._loss(loss)
-        X = self._inputs(X)
-        y = self._targets(y, loss, X.shape[0])
-        return self._backward(self._forward(X, self.params), y, loss, self.params)[0]
+        loss = self.check_loss(loss)
+        X = self.check_inputs(X)
+        y = self.check_targets(y, loss, X.shape[0])
+        return self.backprop(self.params, self.apply(self.params, X), y, loss)[0]
 
     def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
         """Train in place and return the :class:`~glassnet.training.History`.
@@ -623,7 +651,7 @@ class Network:
             )
         self.dtype = np.dtype(cfg["dtype"])
         self.kernel = cfg.get("kernel", "blas")
-        self._mm = KERNELS[self.kernel]
+        self.matmul = KERNELS[self.kernel]
         self.population = state["population"]
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]

@@ -276,7 +276,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
     L = len(sizes) - 1
     acts: list[Array | None] = [None] * (L + 1)
     if X is not None:
-        Xa = net._inputs(X)
+        Xa = net.check_inputs(X)
         if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
             raise TypeError(f"sample: expected a row index, got {describe(sample)}")
         if not -Xa.shape[0] <= sample < Xa.shape[0]:
@@ -485,7 +485,7 @@ def decision_boundary(
     """
     from matplotlib.gridspec import GridSpec
 
-    Xa = net._inputs(X)
+    Xa = net.check_inputs(X)
     if Xa.shape[1] < 2:
         raise ValueError(
             f"X: the decision boundary needs at least 2 input features, got {Xa.shape[1]}"
@@ -678,7 +678,7 @@ def render_animation(
     if k is not None:
         frames = [[{n: v[k] for n, v in layer.items()} for layer in f] for f in frames]
     work = net.member(k) if k is not None else net.copy()
-    Xa = work._inputs(X)
+    Xa = work.check_inputs(X)
     ya = np.asarray(y, dtype=float)
     hist = recorder.history
     loss_name = hist.settings.get("loss", "mse") if hist is not None else "mse"

@@ -864,7 +864,7 @@ class _GlassnetBase(BaseEstimator):
 
         net = self.network_
         loss = _losses.get(loss)
-        Y = net._targets(Y, loss, X.shape[0])
+        Y = net.check_targets(Y, loss, X.shape[0])
         w_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
         weight = None if sample_weight is None else (sample_weight / w_mean)[:, None]
         l2 = float(self.alpha) / (X.shape[0] * w_mean)
@@ -879,10 +879,10 @@ class _GlassnetBase(BaseEstimator):
 
         def objective(theta: Array) -> tuple[float, Array]:
             unpack(theta)
-            fwd = net._forward(X, net.params)
-            value = float(net._loss_value(fwd, Y, loss, weight))
+            fwd = net.apply(net.params, X)
+            value = float(net.cost(fwd, Y, loss, weight))
             value += 0.5 * l2 * sum(float((p["W"] * p["W"]).sum()) for p in net.params)
-            grads, _ = net._backward(fwd, Y, loss, net.params, weight)
+            grads, _ = net.backprop(net.params, fwd, Y, loss, weight)
             flat = [
                 (grads[l][k] + l2 * net.params[l][k] if k == "W" else grads[l][k]).ravel()
                 for l, k in keys

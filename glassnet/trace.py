@@ -4,12 +4,12 @@ r"""The glass box: every number of one forward and backward pass, and the step i
 scalar operations (every multiply, add, activation and the cost) with their values, gradients
 and local derivatives: the chain rule as a graph.
 
-:func:`trace` runs the engine's own forward pass (``Network._forward``), its own
-backpropagation (``Network._backward``) and the optimizer's own ``update`` -- the code ``fit``
+:func:`trace` runs the engine's own forward pass (``Network.apply``), its own
+backpropagation (``Network.backprop``) and the optimizer's own ``update`` -- the code ``fit``
 runs -- and keeps every intermediate array. Computed here, with the engine's own functions, are
 only ``f'(z)`` (the activation's ``derivative(z, a)``), softmax's Jacobian (from the
 activation's own ``vjp``) and the gradient arriving at a hidden layer,
-``delta^(l+1) W^(l+1)^T`` (the product ``_backward`` forms before multiplying by ``f'``).
+``delta^(l+1) W^(l+1)^T`` (the product ``backprop`` forms before multiplying by ``f'``).
 
 The notation is the engine's, written once in :mod:`glassnet.network` (rows are training
 cases, layers ``l = 1..L``); the trace also keeps each parameter's step,
@@ -425,8 +425,8 @@ def trace(
 ) -> Trace:
     r"""Run one forward and backward pass and keep every number.
 
-    The numbers come from the engine's own code -- ``Network._forward``,
-    ``Network._backward`` and the optimizer's ``update`` -- so they are exactly what
+    The numbers come from the engine's own code -- ``Network.apply``,
+    ``Network.backprop`` and the optimizer's ``update`` -- so they are exactly what
     :func:`glassnet.training.fit` computes in its first full-batch step.
 
     Parameters
@@ -487,9 +487,9 @@ def trace(
         traced.population, traced.member = P, k
         return traced
 
-    loss_fn = net._loss(loss)
-    Xa = net._inputs(X)
-    ya = net._targets(y, loss_fn, Xa.shape[0])
+    loss_fn = net.check_loss(loss)
+    Xa = net.check_inputs(X)
+    ya = net.check_targets(y, loss_fn, Xa.shape[0])
     rows = _samples(samples, Xa.shape[0])
     if rows is not None:
         Xa, ya = Xa[rows], ya[rows]
@@ -504,11 +504,11 @@ def trace(
 
     params = net.params
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        fwd = net._forward(Xa, params)
-        cost = net._loss_value(fwd, ya, loss_fn)
-        grads, deltas = net._backward(fwd, ya, loss_fn, params)
+        fwd = net.apply(params, Xa)
+        cost = net.cost(fwd, ya, loss_fn)
+        grads, deltas = net.backprop(params, fwd, ya, loss_fn)
         steps, _ = opt.update(grads, opt.init(params), params)
-        fused = net._fused(loss_fn) is not None
+        fused = net.fused_loss(loss_fn) is not None
         dC_da = None if fused else loss_fn.gradient(fwd.a[-1], ya)
         layers = []
         for l, act in enumerate(net.activations, start=1):
@@ -517,10 +517,10 @@ def trace(
             p, g, s = params[l - 1], grads[l - 1], steps[l - 1]
             if l == len(params):
                 upstream = dC_da
-            else:  # the gradient arriving at a^(l): delta^(l+1) W^(l+1)^T, as _backward forms it
+            else:  # the gradient arriving at a^(l): delta^(l+1) W^(l+1)^T, as backprop forms it
                 next_delta = deltas[l + 1]
                 assert next_delta is not None
-                upstream = net._mm(next_delta, params[l]["W"].mT)
+                upstream = net.matmul(next_delta, params[l]["W"].mT)
             a_prev = fwd.a[l - 1]
             if l == 1 and net.population is not None:
                 # every member sees the same X: give it the member axis the other arrays have
@@ -751,7 +751,7 @@ def chain(
     if not -Xa.shape[0] <= sample < Xa.shape[0]:
         raise ValueError(f"sample: expected a row index below {Xa.shape[0]}, got {sample}")
     t = trace(net, Xa, ya, loss=loss, samples=[sample])
-    loss_fn = net._loss(loss)
+    loss_fn = net.check_loss(loss)
     L = t.n_layers
     out = t.layers[-1]
     # dC/da^(L): the engine's, or for a fused pair the true derivative of the cost at a^(L)

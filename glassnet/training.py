@@ -367,8 +367,8 @@ def validation_data(
         return None
     if not isinstance(validation, tuple | list) or len(validation) != 2:
         raise TypeError(f"validation: expected a pair (X_val, y_val), got {describe(validation)}")
-    Xv = net._inputs(validation[0], "validation X")
-    yv = net._targets(validation[1], loss, Xv.shape[0], "validation y")
+    Xv = net.check_inputs(validation[0], "validation X")
+    yv = net.check_targets(validation[1], loss, Xv.shape[0], "validation y")
     return Xv, yv, is_classification(yv)
 
 
@@ -543,10 +543,10 @@ def plan(
         raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if divergence not in ("runaway", "nonfinite"):
         raise ValueError(f"divergence: expected 'runaway' or 'nonfinite', got {divergence!r}")
-    loss = net._loss(loss)  # the loss, checked against the output (losses.check_pairing)
+    loss = net.check_loss(loss)  # the loss, checked against the output (losses.check_pairing)
     net.check_params()  # NaN or inf written straight into params is refused, not trained
-    Xa = net._inputs(X)
-    ya = net._targets(y, loss, Xa.shape[0])
+    Xa = net.check_inputs(X)
+    ya = net.check_targets(y, loss, Xa.shape[0])
     n = Xa.shape[0]
     epochs = positive_int(epochs, "epochs")
     members = net.population or 1
@@ -691,9 +691,9 @@ def step(
 
     ``params`` are updated in place for NumPy arrays and returned new for JAX arrays.
     """
-    fwd = net._forward(Xb, params)
-    cost = net._loss_value(fwd, yb, plan.loss, wb)
-    grads, _ = net._backward(fwd, yb, plan.loss, params, wb)
+    fwd = net.apply(params, Xb)
+    cost = net.cost(fwd, yb, plan.loss, wb)
+    grads, _ = net.backprop(params, fwd, yb, plan.loss, wb)
     if plan.l2:  # L2 is weight decay added to the gradient, before the optimizer
         cost = cost + 0.5 * plan.l2 * sum(_sq(p["W"]) for p in params)
         grads, _ = _optimizers.add_decayed_weights(plan.l2).update(
@@ -724,8 +724,8 @@ def evaluate(net: Network, plan: Plan, params: list) -> tuple[Any, Any]:
     """Validation loss and accuracy (``None`` unless the targets are classes) with ``params``."""
     assert plan.validation is not None
     Xv, yv, classes = plan.validation
-    fv = net._forward(Xv, params)
-    value = net._loss_value(fv, yv, plan.loss)
+    fv = net.apply(params, Xv)
+    value = net.cost(fv, yv, plan.loss)
     return value, (fraction_right(fv.a[-1], yv) if classes else None)
 
 

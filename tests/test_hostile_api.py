@@ -209,12 +209,12 @@ def test_refused_pairs_are_those_whose_gradient_check_fails():
     fwd = n.forward(X)
     assert (fwd.output < 0).all()
     loss = gn.losses.get("bce")
-    backprop = n._backward(fwd, Y, loss, n.params)[0][1]["b"]
+    backprop = n.backprop(n.params, fwd, Y, loss)[0][1]["b"]
     h = 1e-5
     up, down = n.copy(), n.copy()
     up.params[1]["b"] += h
     down.params[1]["b"] -= h
-    numeric = up._loss_value(up.forward(X), Y, loss) - down._loss_value(down.forward(X), Y, loss)
+    numeric = up.cost(up.forward(X), Y, loss) - down.cost(down.forward(X), Y, loss)
     numeric = numeric / (2 * h)
     assert abs(numeric) < 1e-12 < abs(backprop[0, 0])  # flat cost, non-zero "gradient"
 

@@ -325,6 +325,7 @@ def layer_stats(
     steps: list | None = None,
     eps: float = 1e-300,
     params: list | None = None,
+    mask: Array | None = None,
 ) -> dict[str, Array]:
     """The per-layer statistics of one pass, each of shape ``(n_layers,)`` or ``(P, n_layers)``.
 
@@ -334,7 +335,9 @@ def layer_stats(
     ``|f'(z)|`` below 1% of its maximum) and
     ``dead_relu`` (fraction of units that can die, such as ReLU's, with ``z <= 0`` for every
     sample; 0 for other activations). :func:`fit` records these in ``History.layer_stats``.
-    Without ``steps``, ``update_ratio`` is NaN.
+    Without ``steps``, ``update_ratio`` is NaN. ``mask``, shape ``(n_samples, 1)``, marks the
+    rows that count (1) and the padding rows that do not (0): the compiled program pads its data
+    (see :mod:`glassnet.compiled`).
     """
     params = net.params if params is None else params
     xp = namespace(params[0]["W"])
@@ -350,9 +353,15 @@ def layer_stats(
             out["update_ratio"].append(_norm(steps[l]["W"]) / xp.maximum(w_norm, eps))
         z, a = fwd.z[l + 1], fwd.a[l + 1]
         d = xp.abs(act.derivative(z, a))
-        out["saturated"].append((d < 0.01 * act.derivative_max).mean(axis=(-2, -1)))
+        saturated = d < 0.01 * act.derivative_max
+        if mask is None:
+            out["saturated"].append(saturated.mean(axis=(-2, -1)))
+        else:  # the mean over the real rows
+            count = mask.sum() * saturated.shape[-1]
+            out["saturated"].append((saturated * mask).sum(axis=(-2, -1)) / count)
         if act.can_die:
-            out["dead_relu"].append((z <= 0).all(axis=-2).mean(axis=-1))
+            dead = z <= 0 if mask is None else (z <= 0) | (mask == 0)
+            out["dead_relu"].append(dead.all(axis=-2).mean(axis=-1))
         else:
             out["dead_relu"].append(zero)
     # (n_layers,) or, members first, (P, n_layers); asarray of a short list is cheaper than stack

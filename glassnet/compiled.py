@@ -1,14 +1,14 @@
 r"""The compiled backend: a whole training run as one XLA program, ``fit(..., backend="jax")``.
 
 The program is the NumPy loop's own code, traced by JAX: every epoch (``lax.scan`` over the
-epochs) and every mini-batch of it (``lax.scan`` over the batches), the forward pass,
+epochs) and every mini-batch of it (a loop over the batches), the forward pass,
 backpropagation, the optimizer and schedule (:func:`glassnet.training.step`), the epoch's loss,
-the validation loss and accuracy, the layer statistics (under ``lax.cond``, on the epochs that
-record them) and the divergence rule with the freezing of diverged members
-(:func:`glassnet.training.diverging`). The formulas exist once: they take their functions from
-the namespace of the arrays they are given (:mod:`glassnet._xp`), and here they are given JAX
-arrays. The sample order of every epoch is drawn on the host from the same generators, in the
-same order, as the NumPy loop draws it, so mini-batch runs see the same batches.
+the validation loss and accuracy, the layer statistics (on the epochs that record them) and the
+divergence rule with the freezing of diverged members (:func:`glassnet.training.diverging`).
+The formulas exist once: they take their functions from the namespace of the arrays they are
+given (:mod:`glassnet._xp`), and here they are given JAX arrays. The sample order of every
+epoch is drawn on the host from the same generators, in the same order, as the NumPy loop
+draws it, so mini-batch runs see the same batches.
 
 What runs where
 ---------------
@@ -17,22 +17,67 @@ What runs where
 * float64 networks run inside a local ``jax.enable_x64`` context: the user's global JAX
   configuration is never changed.
 
-Compilation
------------
-A program depends on the architecture, the loss, the optimizer and its options, the schedule,
-``l2``, the batch layout, the epochs of a chunk, and the shapes and dtypes of the data; it does
-not depend on the learning rates, the parameters or the data's values, which are arguments.
-Compiled programs are kept (up to :data:`CACHE_SIZE`) under that key, so a second fit of the
-same shapes does not compile again. ``History.compile_seconds`` is the time spent compiling
-(0 for a cached program) and ``History.run_seconds`` the time spent running.
+Layouts
+-------
+A single network runs as it is; its products over a shared axis of a few terms (the paper's
+3-2-1 network has nothing else) are written out as multiply-adds
+(:func:`glassnet._xp.small_matmul`), which XLA fuses with the elementwise steps around them,
+and the epochs of a small network are unrolled four at a time. A population runs in one of two
+layouts:
+
+* ``"members"``: the engine's own ``(P, ...)`` arrays, every product a batched matrix product
+  (the layout ``jax.vmap`` produces);
+* ``"lanes"``: the members on the last axis (:class:`glassnet._xp.Lanes`), so that every
+  elementwise step is one long vector operation over the members and every product over a
+  small axis a few multiply-adds of whole member vectors. The engine's formulas run unchanged.
+
+``"auto"`` (the default) takes ``"lanes"`` for populations of small networks, where it was
+measured faster, and ``"members"`` otherwise (:data:`LANES_MAX_WIDTH`,
+:data:`LANES_MIN_MEMBERS`); ``configure(layout=...)`` forces one.
+
+Data lengths: padding
+---------------------
+A program is built once per architecture, batch size and dtype, not once per data length: the
+rows of ``X``, ``y`` (and the validation data) are padded up to a *bucket*
+(:func:`bucket`: the next of ``2^k x {1, 5/4, 3/2, 7/4}``, so at most a quarter more rows) with
+copies of the first row, and the number of rows is an argument of the program. Padded rows
+carry a sample weight of 0, and the real rows' weights are scaled so that every mean is over
+the real rows (``R / n`` in a full batch of ``R`` padded rows, ``B / rows`` in a last
+mini-batch of ``rows`` real ones; a summed loss, ``sse``, keeps weights 1): the losses, the
+gradients and so every step are the NumPy loop's, to rounding. Mini-batch epochs run
+``ceil(n / B)`` batches, a number given at run time; the last one is padded and masked. The
+layer statistics ignore padded rows (``layer_stats(..., mask=...)``) and the validation
+accuracy counts real rows only. So the folds of a cross-validation, whose lengths differ by a
+sample or two, share one program. Data larger than :data:`PAD_MAX_BYTES` is not padded: its
+program is keyed by its exact length (its compilation is small beside its run).
+
+Compilation and the program caches
+----------------------------------
+A program depends on the architecture, the layout, the loss, the optimizer's name and options,
+whether there is a schedule, ``l2``, the batch size, the bucket of the data's length, the
+epochs of a chunk and the stride of the layer statistics. Everything else is an argument: the
+parameters, the optimizer's state, the data, the number of rows, the learning rates, the
+schedule's factors (computed on the host for the chunk's updates), the divergence limits and
+the epoch counters. Programs are kept in memory (up to :data:`CACHE_SIZE`) and on disk, in
+:func:`cache_dir` (default ``~/.cache/glassnet/jax`` or the platform's user cache directory;
+``GLASSNET_JAX_CACHE=/path`` moves it and ``GLASSNET_JAX_CACHE=off`` turns it off, as does
+``configure(cache_dir=False)``): a new process whose program was compiled before loads it in
+milliseconds instead of tracing and compiling it. A disk entry is keyed by everything above
+plus the versions of glassnet's engine sources, JAX and jaxlib, the device and the machine; a
+damaged or unreadable entry is ignored and rebuilt, never an error. Programs with a user's own
+activation, loss or ready ``Optimizer`` object are kept in memory only (their code has no
+stable name). The cache holds executable programs: like ``__pycache__``, it must not be a
+directory that others can write. ``History.compile_seconds`` is the time spent compiling (or
+loading from disk; 0 for a program already in memory) and ``History.run_seconds`` the time
+spent running.
 
 Layer statistics
 ----------------
 Recorded on ``fit``'s schedule (every ``stats_every`` epochs and at the last) and at the last
-epoch of every chunk, as in the NumPy loop. One difference: a single network (or a whole
-population) that diverges stops there in both backends, and the NumPy loop also records the
-statistics of the epoch it stopped at, while the compiled program keeps only those of its
-schedule (its epochs are compiled with or without the statistics ahead of time).
+epoch of every chunk, as in the NumPy loop. The epochs between two records are a plain scan
+that computes no statistics. One difference: a single network (or a whole population) that
+diverges stops there in both backends, and the NumPy loop also records the statistics of the
+epoch it stopped at, while the compiled program keeps only those of its schedule.
 
 Callbacks
 ---------
@@ -41,35 +86,96 @@ Callbacks run between calls of the program, each of which runs ``chunk_epochs`` 
 to it and the network holding the parameters after it. The default chunk is one epoch when
 there are callbacks (the NumPy loop's granularity, so ``EarlyStopping`` behaves exactly as
 there) and the whole run when there are none. A larger chunk is faster, and a callback that
-stops training then stops it at the end of a chunk.
+stops training then stops it at the end of a chunk. Each chunk starts from the network's
+parameters, so a callback that changes them is heard.
+
+Nothing of JAX leaves a fit: the parameters are written back into the network's own NumPy
+arrays, and the History, the optimizer's state and the statistics hold NumPy arrays and
+Python numbers only.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import copy
 import dataclasses
+import functools
+import hashlib
 import importlib.util
+import math
+import operator
+import os
+import pickle
+import platform
+import sys
+import threading
 import time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from glassnet import _xp
 from glassnet import optimizers as _optimizers
 from glassnet import training as _training
+from glassnet._validation import Options, check, describe
+from glassnet.metrics import fraction_right
 
 if TYPE_CHECKING:
     from glassnet.network import Network
 
-__all__ = ["CACHE_SIZE", "available", "evaluator", "info", "run"]
+__all__ = [
+    "CACHE_ENV",
+    "CACHE_SIZE",
+    "LAYOUTS",
+    "available",
+    "bucket",
+    "cache_dir",
+    "cache_info",
+    "clear_cache",
+    "configure",
+    "evaluator",
+    "info",
+    "run",
+]
 
 CACHE_SIZE = 32
-"""How many compiled programs are kept."""
+"""How many compiled programs are kept in memory."""
+
+CACHE_ENV = "GLASSNET_JAX_CACHE"
+"""The environment variable that moves the disk cache (a directory) or turns it off (``off``)."""
+
+MAX_CACHE_BYTES = 512 * 2**20
+"""The disk cache keeps its most recently used programs within this size."""
 
 MAX_ORDER_BYTES = 256 * 2**20
 """The sample orders of one chunk (epochs x members x samples indices) stay below this."""
 
+PAD_MAX_BYTES = 64 * 2**20
+"""Data (``X`` and ``y``) up to this size is padded to its bucket; larger data keeps its
+length (see the module docstring)."""
+
+LAYOUTS = ("auto", "lanes", "members")
+"""How a population is laid out in the program (see the module docstring)."""
+
+LANES_MAX_WIDTH = 32
+"""``layout="auto"`` takes the lanes for populations whose widest layer has at most this many
+units ..."""
+
+LANES_MIN_MEMBERS = 8
+"""... and at least this many members."""
+
+SMALL_EPOCH = 4096
+"""An epoch of at most this many member x parameter x sample products is *small*: its epochs
+are unrolled four at a time and the divergence rule's parameter pass runs every epoch
+(masked), which costs less than a branch."""
+
+_OFF = ("off", "0", "false", "no", "none")
+
 _cache: collections.OrderedDict[Any, Any] = collections.OrderedDict()
+_lock = threading.Lock()
+_settings: dict[str, Any] = {"layout": "auto", "cache_dir": None}
 
 
 def available() -> bool:
@@ -88,10 +194,129 @@ def _jax() -> Any:
     return jax
 
 
+# --- settings ----------------------------------------------------------------------------------
+
+
+class _Restore:
+    """What :func:`configure` returns: the settings before it, restored on ``with`` exit."""
+
+    def __init__(self, before: dict[str, Any]) -> None:
+        self.before = before
+
+    def __enter__(self) -> dict[str, Any]:
+        return dict(_settings)
+
+    def __exit__(self, *exc: Any) -> None:
+        _settings.update(self.before)
+
+
+_UNSET: Any = object()
+
+
+def configure(*, layout: str = _UNSET, cache_dir: Any = _UNSET) -> _Restore:
+    """Set the compiled backend's defaults for this process.
+
+    Parameters
+    ----------
+    layout : {"auto", "lanes", "members"}
+        How populations are laid out (see the module docstring).
+    cache_dir : str, path, None or False
+        Where programs are kept between processes: a directory, ``None`` for the default
+        (``GLASSNET_JAX_CACHE``, else the user cache directory), ``False`` for no disk cache.
+
+    Returns an object that restores the earlier settings when used with ``with``::
+
+        with gn.compiled.configure(layout="members"):
+            net.fit(X, y, backend="jax")
+    """
+    before = dict(_settings)
+    if layout is not _UNSET:
+        _settings["layout"] = check(layout, "layout", Options(LAYOUTS))
+    if cache_dir is not _UNSET:
+        if cache_dir is not None and cache_dir is not False:
+            if not isinstance(cache_dir, str | os.PathLike) or not str(cache_dir):
+                raise TypeError(
+                    "cache_dir: expected a directory, None (the default) or False (off), "
+                    f"got {describe(cache_dir)}"
+                )
+            cache_dir = Path(cache_dir).expanduser()
+        _settings["cache_dir"] = cache_dir
+    return _Restore(before)
+
+
+def _default_cache_dir() -> Path:
+    # platformdirs' user cache directory, without the dependency
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "glassnet" / "jax"
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / "glassnet" / "Cache" / "jax"
+    base = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
+    return Path(base) / "glassnet" / "jax"
+
+
+def cache_dir() -> Path | None:
+    """The directory of the disk cache, or ``None`` when it is off.
+
+    ``configure(cache_dir=...)`` first, then the environment variable ``GLASSNET_JAX_CACHE``
+    (a directory, or ``off``), then the user cache directory (``~/.cache/glassnet/jax`` on
+    Linux, ``$XDG_CACHE_HOME/glassnet/jax`` when that is set).
+    """
+    chosen = _settings["cache_dir"]
+    if chosen is False:
+        return None
+    if chosen is not None:
+        return Path(chosen)
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env.lower() in _OFF:
+        return None
+    return Path(env).expanduser() if env else _default_cache_dir()
+
+
+def _entries(where: Path) -> list[Path]:
+    try:
+        return [p for p in where.iterdir() if p.suffix == ".gnjx" and p.is_file()]
+    except OSError:
+        return []
+
+
+def cache_info() -> dict[str, Any]:
+    """Where the disk cache is, whether it is on, and how many programs and bytes it holds."""
+    where = cache_dir()
+    if where is None:
+        return {"enabled": False, "dir": None, "entries": 0, "bytes": 0}
+    files = _entries(where)
+    size = 0
+    for p in files:
+        with contextlib.suppress(OSError):
+            size += p.stat().st_size
+    return {"enabled": True, "dir": str(where), "entries": len(files), "bytes": size}
+
+
+def clear_cache(disk: bool = True) -> int:
+    """Forget every compiled program (in memory, and on disk with ``disk``); returns how many
+    disk entries were removed."""
+    with _lock:
+        _cache.clear()
+    removed = 0
+    where = cache_dir() if disk else None
+    for p in _entries(where) if where is not None else []:
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed += 1
+    return removed
+
+
 def info() -> dict[str, Any]:
-    """JAX's version and devices, or why the backend is unavailable."""
+    """JAX's version and devices (or why the backend is unavailable), and the disk cache."""
+    cache = cache_info()
     if not available():
-        return {"available": False, "reason": "JAX is not installed (pip install 'glassnet[jax]')"}
+        return {
+            "available": False,
+            "reason": "JAX is not installed (pip install 'glassnet[jax]')",
+            "cache": cache,
+        }
     import jax
 
     return {
@@ -99,6 +324,7 @@ def info() -> dict[str, Any]:
         "version": jax.__version__,
         "default_backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
+        "cache": cache,
     }
 
 
@@ -107,13 +333,109 @@ def _x64(net: Network) -> Any:
     return jax.enable_x64(True) if net.dtype == np.float64 else contextlib.nullcontext()
 
 
-def _batch_split(plan: _training.Plan) -> tuple[int, int]:
-    """``(scanned, final)``: full batches run inside the batch scan, and the size of the
-    epoch's final batch, run apart because the layer statistics are taken from it."""
-    if plan.full_batch:
-        return 0, plan.n
-    n_full, last = divmod(plan.n, plan.batch)
-    return (n_full, last) if last else (n_full - 1, plan.batch)
+# --- the shape of a program ------------------------------------------------------------------
+
+
+def bucket(n: int) -> int:
+    """The padded length of ``n`` rows: ``n`` up to 8, then the next ``2^k x {1, 5/4, 3/2, 7/4}``.
+
+    >>> [bucket(n) for n in (4, 9, 13, 1437, 1438)]
+    [4, 10, 14, 1536, 1536]
+    """
+    if n <= 8:
+        return n
+    e = n.bit_length() - 3  # 4 * 2^e <= n < 8 * 2^e
+    return next(m << e for m in (4, 5, 6, 7, 8) if m << e >= n)
+
+
+class _Shape(NamedTuple):
+    """What a program's code depends on besides the network, loss and optimizer."""
+
+    layout: str  # "single", "members" or "lanes"
+    rows: int  # rows of X as given to the program (padded)
+    batch: int  # rows per step (== rows for full batch)
+    full: bool  # one step per epoch on all the data
+    n_batches: int  # most batches an epoch can have (full batch: 1)
+    weighted: bool  # sample weights are given
+    padded: bool  # full batch: rows beyond n are padding (the mini-batch's last batch always is)
+    shuffle: bool  # one sample order per epoch (else one for all)
+    validation: tuple[int, bool, bool] | None  # (rows, classification, padded)
+    chunk: int  # epochs per call
+    stride: int  # layer statistics every this many epochs (0: off)
+    schedule: bool  # a table of schedule factors is given
+    small: bool  # see SMALL_EPOCH
+
+
+def _padded(n: int, row_bytes: int) -> int:
+    r = bucket(n)
+    return r if r * row_bytes <= PAD_MAX_BYTES else n
+
+
+def _layout(net: Network) -> str:
+    P = net.population
+    if P is None:
+        return "single"
+    chosen = _settings["layout"]
+    if chosen != "auto":
+        return str(chosen)
+    builtin = all(a.value.__module__ == "glassnet.activations" for a in net.activations)
+    small = max(net.sizes) <= LANES_MAX_WIDTH and P >= LANES_MIN_MEMBERS
+    return "lanes" if builtin and small else "members"
+
+
+def _shape(net: Network, plan: _training.Plan, chunk: int) -> _Shape:
+    row_bytes = (plan.X.shape[1] + plan.y.shape[1]) * plan.X.itemsize
+    rows = _padded(plan.n, row_bytes)
+    batch = rows if plan.full_batch else plan.batch
+    validation = None
+    if plan.validation is not None:
+        Xv, yv, classes = plan.validation
+        nv = Xv.shape[0]
+        rv = _padded(nv, (Xv.shape[1] + yv.shape[1]) * Xv.itemsize)
+        validation = (rv, bool(classes), rv != nv)
+    members = net.population or 1
+    work = members * net.n_params * min(batch, rows)
+    return _Shape(
+        layout=_layout(net),
+        rows=rows,
+        batch=batch,
+        full=plan.full_batch,
+        n_batches=1 if plan.full_batch else math.ceil(rows / batch),
+        weighted=plan.weight is not None,
+        padded=plan.full_batch and rows != plan.n,
+        shuffle=plan.shuffle,
+        validation=validation,
+        chunk=chunk,
+        stride=plan.stats_every,
+        schedule=plan.lr is not None and plan.schedule_fn is not None,
+        small=work <= SMALL_EPOCH,
+    )
+
+
+def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]:
+    """The static part of a program's key, and whether it can be kept on disk (every piece of
+    it has a stable name)."""
+    acts = tuple(a.name for a in net.activations)
+    named = all(a.value.__module__ == "glassnet.activations" for a in net.activations)
+    named = named and plan.loss.value.__module__ == "glassnet.losses" and plan.lr is not None
+    spec = (
+        tuple(net.sizes),
+        acts if named else tuple(net.activations),
+        net.bias,
+        net.kernel,
+        net.dtype.str,
+        net.population,
+        plan.loss.name if named else plan.loss,
+        plan.optimizer_name if plan.lr is not None else plan.optimizer,
+        tuple(sorted(plan.optimizer_options.items())),
+        plan.l2,
+        plan.loss.summed,
+        tuple(shape),
+    )
+    return spec, named
+
+
+# --- the program -----------------------------------------------------------------------------
 
 
 class _Layout:
@@ -122,7 +444,7 @@ class _Layout:
     The chunk starts on an epoch that the schedule records (a multiple of the stride ``k``), so
     the schedule is static: ``groups`` stretches of one recorded epoch and ``k - 1`` plain ones,
     then a ``tail`` stretch, then the chunk's last epoch, recorded too. Plain epochs compute no
-    statistics at all (a ``lax.cond`` per epoch cost more than the statistics themselves).
+    statistics at all.
     """
 
     def __init__(self, chunk: int, stride: int) -> None:
@@ -135,187 +457,462 @@ class _Layout:
         self.positions.append(chunk - 1)
 
 
-def _program(net: Network, plan: _training.Plan, chunk: int) -> Any:
-    """The traced function of one chunk of ``chunk`` epochs (see the module docstring)."""
+def _traced_network(net: Network, layout: str) -> Network:
+    """A copy of ``net`` for tracing, with the layout's product (the formulas are the same)."""
+    traced = copy.copy(net)
+    if layout == "single":
+        traced.matmul = _xp.small_matmul
+    elif layout == "lanes":
+        traced.matmul = operator.matmul  # Lanes' own product
+    return traced
+
+
+def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
+    """The traced function of one chunk (see the module docstring)."""
     import jax
     import jax.numpy as jnp
     from jax import lax
 
     P = net.population
-    scanned, final = _batch_split(plan)
-    layout = _Layout(chunk, plan.stats_every)
-    ready = plan.lr is None  # a ready Optimizer object: used as it is
-    eps = float(np.finfo(net.dtype).tiny)
-    lead = () if P is None else (P,)
+    lanes = shape.layout == "lanes"
+    if lanes:
+        _xp.lanes_namespace()  # registers Lanes as a pytree
+    tnet = _traced_network(net, shape.layout)
+    dtype = net.dtype
+    eps = float(np.finfo(dtype).tiny)
+    summed = plan.loss.summed
+    chunk, stride, B = shape.chunk, shape.stride, shape.batch
+    layout = _Layout(chunk, stride)
+    unroll = 4 if shape.small else 1
 
-    def optimizer(eta: Any) -> _optimizers.Optimizer:
-        if ready:
-            return plan.optimizer
-        return _optimizers.get(
-            plan.optimizer_name, eta, schedule=plan.schedule_fn, **plan.optimizer_options
-        )
+    def members(a: Any) -> Any:
+        """A per-member array (``(P, ...)``) in the program's layout."""
+        return _xp.Lanes.wrap(a) if lanes and np.ndim(a) >= 1 else a
 
-    def run(params, state, diverged, div_epoch, first, first_set, data, orders, eta, limit, epoch0):
+    def plain(a: Any) -> Any:
+        """A per-member output back to ``(P, ...)`` (a scanned (P,) output stays as stored)."""
+        return a.unwrap() if type(a) is _xp.Lanes else a
+
+    def member_zeros(dt: Any) -> Any:
+        return members(jnp.zeros(() if P is None else (P,), dtype=dt))
+
+    def run(params, state, carry, data, orders, factors, eta, floats, ints):
         X, y, w, Xv, yv = data
-        validation = None if plan.validation is None else (Xv, yv, plan.validation[2])
-        tplan = dataclasses.replace(
-            plan, X=X, y=y, weight=w, validation=validation, param_limit=limit
-        )
-        opt = optimizer(eta)
+        # counts as integers, and as floats of the network's dtype for the divisions
+        limit, growth, n_f, nv_f = (floats[i] for i in range(4))
+        epoch0, last, check_every, n, nv, count0 = (ints[i] for i in range(6))
+        tplan = dataclasses.replace(plan, n=n_f, loss_growth=growth, param_limit=limit)
+        params = jax.tree_util.tree_map(members, params)
+        state = jax.tree_util.tree_map(members, state)
+        eta = members(eta)
+        diverged, div_epoch, first, first_set = carry
+        carry = (params, state, members(diverged), members(div_epoch), members(first), first_set)
 
-        def batch(idx: Any) -> tuple[Any, Any, Any]:
-            return X[idx], y[idx], None if w is None else w[idx]
+        schedule = None
+        if shape.schedule:
 
-        def epoch(carry: Any, i: Any, order: Any, record: bool) -> tuple[Any, dict[str, Any]]:
-            """One epoch; with ``record`` (static) it also returns its layer statistics."""
-            params, state, diverged, div_epoch, first, first_set = carry
-            epoch = (epoch0 + i).astype(div_epoch.dtype)
+            def schedule(count: Any) -> Any:
+                return factors[count - count0]
+
+        if plan.lr is None:  # a ready Optimizer object: used as it is
+            opt = plan.optimizer
+        else:
+            opt = _optimizers.get(
+                plan.optimizer_name, eta, schedule=schedule, **plan.optimizer_options
+            )
+
+        # the full batch's weights and mask, once: padded rows weigh 0, real ones R / n
+        row_mask = full_w = None
+        if shape.full and shape.padded:
+            row_mask = (jnp.arange(shape.rows) < n).astype(dtype)[:, None]
+            full_w = row_mask if summed else row_mask * (shape.rows / n_f)
+            if w is not None:
+                full_w = full_w * w
+        elif shape.full:
+            full_w = w
+
+        def gather(a: Any, idx: Any) -> Any:
+            out = a[idx]
+            return members(out) if lanes and idx.ndim == 2 else out
+
+        def evaluate(params: Any) -> tuple[Any, Any]:
+            rv, classes, vpadded = shape.validation  # type: ignore[misc]
+            fv = tnet.apply(params, Xv)
+            if not vpadded:
+                value = tnet.cost(fv, yv, plan.loss)
+                return value, (fraction_right(fv.a[-1], yv) if classes else None)
+            vmask = (jnp.arange(rv) < nv).astype(dtype)
+            wv = vmask[:, None] if summed else vmask[:, None] * (rv / nv_f)
+            value = tnet.cost(fv, yv, plan.loss, wv)
+            if not classes:
+                return value, None
+            # per-row hits (a length-1 axis of rows per sample), averaged over the real rows
+            hits = fraction_right(fv.a[-1][..., :, None, :], yv[:, None, :])
+            return value, (hits * vmask).sum(axis=-1) / nv_f
+
+        def epoch(c: Any, e: Any, order: Any, record: bool) -> tuple[Any, dict[str, Any]]:
+            """Epoch ``e`` (absolute); with ``record`` (static) also its layer statistics."""
+            params, state, diverged, div_epoch, first, first_set = c
             frozen = diverged if P is None else diverged[:, None, None]
             out: dict[str, Any] = {}
-            if validation is not None:
-                out["val_loss"], acc = _training.evaluate(net, tplan, params)
+            if shape.validation is not None:
+                out["val_loss"], acc = evaluate(params)
                 if acc is not None:
                     out["val_accuracy"] = acc
-            total = jnp.zeros(lead, dtype=net.dtype)
-            if scanned:
-                idx = order[..., : scanned * plan.batch]
-                idx = idx.reshape(*order.shape[:-1], scanned, plan.batch)
-                idx = jnp.moveaxis(idx, -2, 0)  # (scanned, [P,] batch)
-
-                def batch_body(c, idx_b):
-                    params, state, total = c
-                    Xb, yb, wb = batch(idx_b)
-                    r = _training.step(net, tplan, params, state, Xb, yb, wb, frozen, opt)
-                    share = _training.epoch_share(tplan, r.cost, plan.batch)
-                    return (r.params, r.state, total + share), None
-
-                (params, state, total), _ = lax.scan(batch_body, (params, state, total), idx)
-            if plan.full_batch:
-                Xb, yb, wb = X, y, w
+            stats_mask = row_mask
+            if shape.full:
+                r = _training.step(tnet, tplan, params, state, X, y, full_w, frozen, opt)
+                params, state, total = r.params, r.state, r.cost
             else:
-                Xb, yb, wb = batch(order[..., scanned * plan.batch : scanned * plan.batch + final])
-            r = _training.step(net, tplan, params, state, Xb, yb, wb, frozen, opt)
-            params, state = r.params, r.state
-            total = total + _training.epoch_share(tplan, r.cost, final)
+                nb = (n + B - 1) // B
+
+                def batch_body(b: Any, c2: Any) -> Any:
+                    params, state, total = c2
+                    idx = lax.dynamic_slice_in_dim(order, b * B, B, axis=-1)
+                    wb = None if w is None else gather(w, idx)
+                    r = _training.step(
+                        tnet, tplan, params, state, gather(X, idx), gather(y, idx), wb, frozen, opt
+                    )
+                    return r.params, r.state, total + _training.epoch_share(tplan, r.cost, B)
+
+                total = member_zeros(dtype)
+                params, state, total = lax.fori_loop(0, nb - 1, batch_body, (params, state, total))
+                # the last batch: rows beyond n are padding, masked; the mean is over its rows
+                start = (nb - 1) * B
+                rows = n - start
+                rows_f = n_f - start.astype(dtype)
+                idx = lax.dynamic_slice_in_dim(order, start, B, axis=-1)
+                stats_mask = (jnp.arange(B) < rows).astype(dtype)[:, None]
+                wb = stats_mask if summed else stats_mask * (B / rows_f)
+                if w is not None:
+                    wb = wb * gather(w, idx)
+                r = _training.step(
+                    tnet, tplan, params, state, gather(X, idx), gather(y, idx), wb, frozen, opt
+                )
+                params, state = r.params, r.state
+                total = total + _training.epoch_share(tplan, r.cost, rows_f)
             out["loss"] = total
 
-            first = jnp.where(first_set, first, total)
-            check = plan.checks_params(epoch)
-            # the rule's parameter pass only runs on the epochs that check it
-            bad = _training.diverging(total, first, params, tplan, False) | lax.cond(
-                check,
-                lambda p: _training.runaway(p, limit),
-                lambda p: jnp.zeros(lead, dtype=bool),
-                params,
-            )
-            bad = bad & ~diverged
-            div_epoch = jnp.where(bad, epoch, div_epoch)
-            diverged = diverged | bad
-            if record and plan.stats_every:
-                out["stats"] = _training.layer_stats(
-                    net, r.fwd, r.grads, r.steps, eps, params=params
+            xp = _xp.namespace(total)
+            first = xp.where(first_set, first, total)
+            checked = (e % check_every == 0) | (e == last)
+            if shape.small:  # cheaper than a branch: the pass runs, its verdict is masked
+                runaway = _training.runaway(params, limit) & checked
+            else:  # the rule's parameter pass only runs on the epochs that check it
+                runaway = lax.cond(
+                    checked,
+                    lambda p: _training.runaway(p, limit),
+                    lambda p: member_zeros(bool),
+                    params,
                 )
+            bad = _training.diverging(total, first, params, tplan, False) | runaway
+            bad = bad & ~diverged
+            div_epoch = xp.where(bad, e.astype(np.int32), div_epoch)
+            diverged = diverged | bad
+            if record:
+                out["stats"] = _training.layer_stats(
+                    tnet, r.fwd, r.grads, r.steps, eps, params=params, mask=stats_mask
+                )
+            out = {k: plain(v) if k != "stats" else v for k, v in out.items()}
             return (params, state, diverged, div_epoch, first, jnp.asarray(True)), out
 
-        def plain(carry: Any, xs: Any) -> tuple[Any, dict[str, Any]]:
-            return epoch(carry, xs[0], xs[1], False)
+        def order_at(i: Any) -> Any:
+            if orders is None or not shape.shuffle:
+                return orders
+            return lax.dynamic_index_in_dim(orders, i, keepdims=False)
 
-        carry = (params, state, diverged, div_epoch, first, first_set)
-        steps = jnp.arange(chunk)
-        if not plan.stats_every:
-            carry, outs = lax.scan(plain, carry, (steps, orders))
-            return (*carry, {**outs, "stats": {}})
+        def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
+            """``count`` (static) plain epochs from chunk epoch ``i0``: a scan."""
+            steps = i0 + jnp.arange(count)
+            if orders is not None and shape.shuffle:
+                xs = (steps, lax.dynamic_slice_in_dim(orders, i0, count, axis=0))
+                return lax.scan(
+                    lambda c, x: epoch(c, epoch0 + x[0], x[1], False), c, xs, unroll=unroll
+                )
+            # full batch, or one sample order for every epoch
+            return lax.scan(
+                lambda c, i: epoch(c, epoch0 + i, orders, False), c, steps, unroll=unroll
+            )
 
-        # Stretches of the schedule: a recorded epoch, then the plain epochs up to the next
-        # one, written into per-epoch buffers (two traced epochs in all: compile time stays low)
-        def order_at(j: Any) -> Any:
-            return None if orders is None else lax.dynamic_index_in_dim(orders, j, keepdims=False)
-
-        def write(bufs: dict[str, Any], j: Any, out: dict[str, Any]) -> dict[str, Any]:
-            return {n: lax.dynamic_update_index_in_dim(b, out[n], j, 0) for n, b in bufs.items()}
-
-        def plain_loop(j: Any, c: Any) -> Any:
-            carry, bufs = c
-            carry, out = epoch(carry, j, order_at(j), False)
-            return carry, write(bufs, j, out)
-
-        def stretch(c: Any, xs: Any) -> Any:
-            carry, bufs = c
-            start, n_plain = xs
-            carry, out = epoch(carry, start, order_at(start), True)
+        def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
+            c, out = epoch(c, epoch0 + i, order_at(i), True)
             stats = out.pop("stats")
-            bufs = write(bufs, start, out)
-            carry, bufs = lax.fori_loop(start + 1, start + 1 + n_plain, plain_loop, (carry, bufs))
-            return (carry, bufs), stats
+            return c, out, stats
 
-        shapes = jax.eval_shape(lambda c: plain(c, (steps[0], order_at(0)))[1], carry)
-        bufs = {n: jnp.zeros((chunk, *v.shape), v.dtype) for n, v in shapes.items()}
-        starts = np.asarray(layout.positions)
-        n_plain = np.diff([*layout.positions, chunk]) - 1
-        (carry, bufs), stats = lax.scan(
-            stretch, (carry, bufs), (jnp.asarray(starts), jnp.asarray(n_plain))
-        )
+        if not stride:
+            carry, outs = plains(carry, 0, chunk)
+            stats: Any = {}
+        else:
+            pieces, records = [], []
+            if layout.groups:
+
+                def group(c: Any, g: Any) -> Any:
+                    i0 = g * stride
+                    c, first_out, st = recorded(c, i0)
+                    if stride == 1:
+                        return c, (jax.tree_util.tree_map(lambda v: v[None], first_out), st)
+                    c, rest = plains(c, i0 + 1, stride - 1)
+                    both = jax.tree_util.tree_map(
+                        lambda a, b: jnp.concatenate([a[None], b]), first_out, rest
+                    )
+                    return c, (both, st)
+
+                carry, (outs_g, st_g) = lax.scan(group, carry, jnp.arange(layout.groups))
+                pieces.append(jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), outs_g))
+                records.append(st_g)
+            start = layout.groups * stride
+            if layout.tail:
+                carry, first_out, st = recorded(carry, start)
+                pieces.append(jax.tree_util.tree_map(lambda v: v[None], first_out))
+                records.append(jax.tree_util.tree_map(lambda v: v[None], st))
+                if layout.tail > 1:
+                    carry, rest = plains(carry, start + 1, layout.tail - 1)
+                    pieces.append(rest)
+            carry, last_out, st = recorded(carry, chunk - 1)
+            pieces.append(jax.tree_util.tree_map(lambda v: v[None], last_out))
+            records.append(jax.tree_util.tree_map(lambda v: v[None], st))
+            outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
+            stats = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *records)
+
         params, state, diverged, div_epoch, first, first_set = carry
-        return params, state, diverged, div_epoch, first, first_set, {**bufs, "stats": stats}
+        params = jax.tree_util.tree_map(plain, params, is_leaf=_is_lanes)
+        state = jax.tree_util.tree_map(plain, state, is_leaf=_is_lanes)
+        carry = (plain(diverged), plain(div_epoch), plain(first), first_set)
+        return params, state, carry, {**outs, "stats": stats}
 
     return run
 
 
-def _key(net: Network, plan: _training.Plan, chunk: int, args: Any) -> Any:
-    import jax
+def _is_lanes(v: Any) -> bool:
+    return type(v) is _xp.Lanes
 
-    shapes = tuple((np.shape(a), np.dtype(a.dtype).str) for a in jax.tree_util.tree_leaves(args))
-    spec = (
-        tuple(net.sizes),
-        tuple(net.activations),
-        net.bias,
-        net.kernel,
-        net.dtype.str,
-        net.population,
-        plan.loss,
-        plan.optimizer if plan.lr is None else plan.optimizer_name,
-        tuple(sorted(plan.optimizer_options.items())),
-        plan.schedule if callable(plan.schedule) else (plan.schedule, plan.epochs),
-        plan.l2,
-        plan.batch,
-        plan.shuffle,
-        plan.stats_every,
-        plan.check_every,
-        plan.loss_growth,
-        plan.epochs,
-        None if plan.validation is None else plan.validation[2],
-        chunk,
-        bool(jax.config.read("jax_enable_x64")),
+
+# --- finding the program: memory, disk, or compiling it ------------------------------------------
+
+
+@dataclasses.dataclass
+class _Found:
+    program: Any
+    seconds: float
+    source: str  # "memory", "disk" or "compiled"
+
+
+_MAGIC = b"glassnet-jax-program 1\n"
+
+
+@functools.cache
+def _fingerprint() -> str:
+    """What a disk entry is valid for besides its key: glassnet's engine sources, JAX, the
+    device and the machine (an executable for this CPU may not run on another)."""
+    import jax
+    import jaxlib
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in sorted(
+        (
+            "_xp.py", "activations.py", "compiled.py", "losses.py", "metrics.py",
+            "network.py", "optimizers.py", "training.py",
+        )
+    ):  # fmt: skip
+        with contextlib.suppress(OSError):
+            digest.update((here / name).read_bytes())
+    cpu = ""
+    with contextlib.suppress(OSError):
+        text = Path("/proc/cpuinfo").read_text()
+        cpu = "".join(
+            sorted({line for line in text.splitlines() if line.startswith(("model name", "flags"))})
+        )
+    device = jax.devices()[0]
+    parts = (
+        digest.hexdigest(),
+        jax.__version__,
+        getattr(jaxlib, "__version__", ""),
+        device.platform,
+        getattr(device, "device_kind", ""),
+        getattr(device.client, "platform_version", ""),
+        platform.machine(),
+        platform.processor(),
+        cpu,
+        os.environ.get("XLA_FLAGS", ""),
+        sys.version,
     )
-    return spec, jax.tree_util.tree_structure(args), shapes
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _compiled(net: Network, plan: _training.Plan, chunk: int, args: Any) -> tuple[Any, float]:
-    """The compiled program for these arguments, and the seconds spent compiling it."""
+def _disk_path(where: Path, spec: Any, signature: Any) -> Path:
+    key = repr((spec, signature, _fingerprint())).encode()
+    return where / (hashlib.sha256(key).hexdigest()[:40] + ".gnjx")
+
+
+def _load(path: Path) -> Any:
+    """The program stored at ``path``, or None when missing or damaged (then removed)."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        from jax.experimental import serialize_executable
+
+        head = len(_MAGIC)
+        digest, payload = blob[head : head + 64], blob[head + 65 :]
+        if blob[:head] != _MAGIC or hashlib.sha256(payload).hexdigest().encode() != digest:
+            raise ValueError("damaged")
+        serialized, in_tree, out_tree = pickle.loads(payload)
+        program = serialize_executable.deserialize_and_load(serialized, in_tree, out_tree)
+    except Exception:  # a damaged, truncated or foreign entry: ignored, rebuilt
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # most recently used
+    return program
+
+
+def _store(path: Path, program: Any) -> None:
+    """Keep ``program`` at ``path`` (atomically); failures are ignored: the cache is a help."""
+    try:
+        from jax.experimental import serialize_executable
+
+        payload = pickle.dumps(serialize_executable.serialize(program))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(_MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.replace(tmp, path)
+        _evict(path.parent)
+    except Exception:
+        return
+
+
+def _evict(where: Path) -> None:
+    files = []
+    for p in _entries(where):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            files.append((st.st_mtime, st.st_size, p))
+    total = sum(f[1] for f in files)
+    for _, size, p in sorted(files, key=operator.itemgetter(0)):
+        if total <= MAX_CACHE_BYTES:
+            break
+        with contextlib.suppress(OSError):
+            p.unlink()
+            total -= size
+
+
+def _signature(args: Any) -> Any:
     import jax
 
-    key = _key(net, plan, chunk, args)
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key], 0.0
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    return tree, tuple((np.shape(a), np.result_type(a).str) for a in leaves)
+
+
+def _find(net: Network, plan: _training.Plan, shape: _Shape, args: Any) -> _Found:
+    """The compiled program for these arguments: from memory, from disk, or compiled now."""
+    import jax
+
+    spec, named = _spec(net, plan, shape)
+    tree, shapes = _signature(args)
+    key = (spec, tree, shapes, bool(jax.config.read("jax_enable_x64")))
+    with _lock:
+        program = _cache.get(key)
+        if program is not None:
+            _cache.move_to_end(key)
+            return _Found(program, 0.0, "memory")
     start = time.perf_counter()
-    program = jax.jit(_program(net, plan, chunk)).lower(*args).compile()
+    where = cache_dir() if named else None
+    path = _disk_path(where, (spec, key[3]), (str(tree), shapes)) if where is not None else None
+    program = _load(path) if path is not None else None
+    source = "disk"
+    if program is None:
+        program = jax.jit(_program(net, plan, shape)).lower(*args).compile()
+        source = "compiled"
+        if path is not None:
+            _store(path, program)
     seconds = time.perf_counter() - start
-    _cache[key] = program
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return program, seconds
+    with _lock:
+        _cache[key] = program
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return _Found(program, seconds, source)
 
 
-def _to_host(tree: Any) -> Any:
-    """JAX arrays back to NumPy; 0-d integers (update counts) back to Python ints."""
+# --- the run on the host ---------------------------------------------------------------------
+
+
+def _host(tree: Any) -> Any:
+    """A tree of NumPy arrays as writable copies; 0-d integers (update counts) as Python ints,
+    as the NumPy loop keeps them."""
     import jax
 
     def leaf(a: Any) -> Any:
-        a = np.asarray(a)
+        a = np.array(a)
         return int(a) if a.ndim == 0 and a.dtype.kind in "iu" else a
 
     return jax.tree_util.tree_map(leaf, tree)
+
+
+def _rows(a: np.ndarray | None, rows: int) -> np.ndarray | None:
+    """``a`` with its rows padded to ``rows`` by copies of its first row."""
+    if a is None or a.shape[0] == rows:
+        return a
+    pad = np.broadcast_to(a[:1], (rows - a.shape[0], *a.shape[1:]))
+    return np.concatenate([a, pad])
+
+
+def _count(state: Any) -> int:
+    """The optimizer's update count (the first ``count`` field of its state; 0 if none)."""
+    stack = [state]
+    while stack:
+        s = stack.pop(0)
+        if isinstance(s, tuple) and "count" in getattr(s, "_fields", ()):
+            return int(getattr(s, "count"))  # noqa: B009 - tuple.count shadows the field
+        if isinstance(s, tuple | list):
+            stack.extend(s)
+    return 0
+
+
+def _orders(plan: _training.Plan, shape: _Shape, rngs: Any, P: int | None, epochs: int) -> Any:
+    """The chunk's sample orders, padded to whole batches (padding points at row 0)."""
+    if shape.full:
+        return None
+    width = shape.n_batches * shape.batch
+    if not shape.shuffle:
+        order = np.zeros(width, dtype=np.int32)
+        order[: plan.n] = np.arange(plan.n)
+        return order
+    lead = () if P is None else (P,)
+    out = np.zeros((epochs, *lead, width), dtype=np.int32)
+    for i in range(epochs):
+        out[i, ..., : plan.n] = _training.permutations(plan, rngs, P is not None)
+    return out
+
+
+def _factors(plan: _training.Plan, shape: _Shape, count0: int, epochs: int, dtype: Any) -> Any:
+    """The schedule's factor for each update of the chunk, computed on the host."""
+    if not shape.schedule:
+        return None
+    size = epochs * shape.n_batches
+    counts = np.arange(count0, count0 + epochs * plan.steps_per_epoch)
+    fn = plan.schedule_fn
+    try:  # the built-in schedules take an array of counts at once
+        values = np.broadcast_to(np.asarray(fn(counts), dtype=float), counts.shape)
+    except Exception:  # a user's schedule of one count
+        values = np.array([float(fn(int(c))) for c in counts])
+    out = np.ones(size, dtype=dtype)
+    out[: counts.size] = values
+    return out
+
+
+def _chunk(plan: _training.Plan, callbacks: list[Any], members: int) -> int:
+    chunk = plan.chunk_epochs or (1 if callbacks else plan.epochs)
+    if plan.shuffle and not plan.full_batch:  # bound the host's sample orders of one chunk
+        chunk = max(1, min(chunk, MAX_ORDER_BYTES // (4 * members * max(plan.n, 1))))
+    chunk = min(chunk, plan.epochs)
+    k = plan.stats_every
+    if k > 1 and 1 < chunk < plan.epochs:
+        # chunks start on recorded epochs, so each chunk's schedule is the same static one
+        chunk = max(k, chunk // k * k)
+    return chunk
 
 
 def run(
@@ -331,79 +928,66 @@ def run(
     """Train ``net`` in place by ``plan`` with the compiled program, filling ``history``."""
     jax = _jax()
     with _x64(net):  # float64 in a local context: the user's JAX configuration is kept
-        import jax.numpy as jnp
-
         P = net.population
-        members = P or 1
-        shuffled = plan.shuffle and not plan.full_batch
-        chunk = plan.chunk_epochs or (1 if callbacks else plan.epochs)
-        if shuffled:  # bound the host's sample orders of one chunk
-            chunk = max(1, min(chunk, MAX_ORDER_BYTES // (4 * members * plan.n)))
-        chunk = min(chunk, plan.epochs)
-        k = plan.stats_every
-        if k > 1 and 1 < chunk < plan.epochs:
-            # chunks start on recorded epochs, so each chunk's schedule is the same static one
-            chunk = max(k, chunk // k * k)
-
-        put = jax.device_put
-        data = tuple(
-            None if a is None else put(a)
-            for a in (
-                plan.X,
-                plan.y,
-                plan.weight,
-                None if plan.validation is None else plan.validation[0],
-                None if plan.validation is None else plan.validation[1],
-            )
-        )
-        eta = put(np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=net.dtype))
-        limit = put(np.asarray(plan.param_limit, dtype=net.dtype))
-        params = jax.tree_util.tree_map(put, [dict(p) for p in net.params])
-        state = jax.tree_util.tree_map(jnp.asarray, state)
-        diverged = put(np.zeros(() if P is None else (P,), dtype=bool))
-        div_epoch = put(np.full(() if P is None else (P,), -1, dtype=np.int32))
         lead = () if P is None else (P,)
-        first = put(
-            np.zeros(lead, net.dtype) if first_loss is None else np.asarray(first_loss, net.dtype)
+        dtype = net.dtype
+        chunk = _chunk(plan, callbacks, P or 1)
+        k = plan.stats_every
+
+        shape = _shape(net, plan, chunk)
+        X, y = _rows(plan.X, shape.rows), _rows(plan.y, shape.rows)
+        w = None if plan.weight is None else _rows(plan.weight, shape.rows)
+        if w is not None and shape.rows != plan.n:
+            w = w.copy()
+            w[plan.n :] = 0
+        Xv = yv = None
+        nv = 0
+        if plan.validation is not None and shape.validation is not None:
+            nv = plan.validation[0].shape[0]
+            Xv = _rows(plan.validation[0], shape.validation[0])
+            yv = _rows(plan.validation[1], shape.validation[0])
+        data = (X, y, w, Xv, yv)
+        eta = np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=dtype)
+        floats = np.array([plan.param_limit, plan.loss_growth, plan.n, nv], dtype=dtype)
+        carry = (
+            np.zeros(lead, dtype=bool),
+            np.full(lead, -1, dtype=np.int32),
+            np.zeros(lead, dtype) if first_loss is None else np.asarray(first_loss, dtype),
+            np.asarray(first_loss is not None),
         )
-        first_set = put(np.asarray(first_loss is not None))
 
         stats_epochs: list[int] = []
         stats: dict[str, list[np.ndarray]] = {name: [] for name in _training.LAYER_STATS}
         epochs_run = 0
         compile_seconds = run_seconds = 0.0
         epoch0 = 0
+        outs: dict[str, Any] = {}
+        positions: dict[int, int] = {}
         while epoch0 < plan.epochs:
             n_epochs = min(chunk, plan.epochs - epoch0)
-            if plan.full_batch:
-                orders = None
-            elif shuffled:
-                orders = put(
-                    np.stack(
-                        [_training.permutations(plan, rngs, P is not None) for _ in range(n_epochs)]
-                    ).astype(np.int32)
-                )
-            else:
-                orders = put(np.broadcast_to(np.arange(plan.n, dtype=np.int32), (n_epochs, plan.n)))
-            args = (
-                params,
-                state,
-                diverged,
-                div_epoch,
-                first,
-                first_set,
-                data,
-                orders,
-                eta,
-                limit,
-                put(np.asarray(epoch0, dtype=np.int32)),
+            if n_epochs != shape.chunk:
+                shape = shape._replace(chunk=n_epochs)
+            count0 = _count(state)
+            ints = np.array(
+                [epoch0, plan.epochs - 1, plan.check_every, plan.n, nv, count0], dtype=np.int32
             )
-            program, seconds = _compiled(net, plan, n_epochs, args)
-            compile_seconds += seconds
+            args = (
+                [dict(p) for p in net.params],
+                state,
+                carry,
+                data,
+                _orders(plan, shape, rngs, P, n_epochs),
+                _factors(plan, shape, count0, n_epochs, dtype),
+                eta,
+                floats,
+                ints,
+            )
+            found = _find(net, plan, shape, args)
+            compile_seconds += found.seconds
             start = time.perf_counter()
-            params, state, diverged, div_epoch, first, first_set, outs = program(*args)
-            outs = jax.tree_util.tree_map(np.asarray, outs)
+            params, state, carry, outs = jax.device_get(found.program(*args))
             run_seconds += time.perf_counter() - start
+            state = _host(state)
 
             span = slice(epoch0, epoch0 + n_epochs)
             history.loss[..., span] = outs["loss"].T
@@ -411,23 +995,24 @@ def run(
                 history.val_loss[..., span] = outs["val_loss"].T
             if history.val_accuracy is not None:
                 history.val_accuracy[..., span] = outs["val_accuracy"].T
-            history.first_loss = np.asarray(first) if P is not None else float(first)
+            host_div, host_epoch, first, _ = carry
+            history.first_loss = np.array(first) if P is not None else float(first)
 
-            host_div = np.asarray(diverged)
-            host_epoch = np.asarray(div_epoch).astype(np.int64)
+            host_epoch = np.asarray(host_epoch).astype(np.int64)
             last = epoch0 + n_epochs - 1
             stop = last
             if P is None and host_div:
                 stop = int(host_epoch)
             elif P is not None and host_div.all():
                 stop = int(host_epoch.max())
-            positions = {p: n for n, p in enumerate(_Layout(n_epochs, k).positions)} if k else {}
-            for pos, n in positions.items():  # the recorded epochs, in order
-                j = epoch0 + pos
-                if j <= stop and plan.records_stats(j):
-                    for name in stats:
-                        stats[name].append(outs["stats"][name][n])
-                    stats_epochs.append(j)
+            if k:
+                where = np.asarray(_Layout(n_epochs, k).positions)
+                positions = {int(p): i for i, p in enumerate(where)}
+                epochs = epoch0 + where
+                keep = (epochs <= stop) & ((epochs % k == 0) | (epochs == plan.epochs - 1))
+                for name in stats:
+                    stats[name].extend(outs["stats"][name][keep])
+                stats_epochs.extend(epochs[keep].tolist())
             epochs_run = stop + 1
             _write_back(net, params)
             if P is None:
@@ -456,7 +1041,7 @@ def run(
             stats_epochs.append(epochs_run - 1)
         history.compile_seconds = compile_seconds
         history.run_seconds = run_seconds
-        _training.finish(history, epochs_run, _to_host(state), rngs, stats_epochs, stats, P)
+        _training.finish(history, epochs_run, state, rngs, stats_epochs, stats, P)
 
 
 def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:
@@ -481,7 +1066,7 @@ def _write_back(net: Network, params: Any) -> None:
     # into the network's own arrays: Layer views, copies and member-last layouts stay valid
     for layer, new in zip(net.params, params, strict=True):
         for k in layer:
-            layer[k][...] = np.asarray(new[k])
+            layer[k][...] = new[k]
 
 
 _training.BACKENDS["jax"] = run

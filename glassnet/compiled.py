@@ -98,7 +98,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import copy
 import dataclasses
 import functools
 import hashlib
@@ -168,8 +167,12 @@ LANES_MIN_MEMBERS = 8
 
 SMALL_EPOCH = 4096
 """An epoch of at most this many member x parameter x sample products is *small*: its epochs
-are unrolled four at a time and the divergence rule's parameter pass runs every epoch
+are unrolled (:data:`EPOCH_UNROLL` at a time) and the divergence rule's parameter pass runs every epoch
 (masked), which costs less than a branch."""
+
+STATIC = True
+EPOCH_UNROLL = 4
+"""The epochs of a small epoch's loop are run this many per iteration."""
 
 _OFF = ("off", "0", "false", "no", "none")
 
@@ -282,16 +285,29 @@ def _entries(where: Path) -> list[Path]:
 
 
 def cache_info() -> dict[str, Any]:
-    """Where the disk cache is, whether it is on, and how many programs and bytes it holds."""
+    """Where the disk cache is, whether it is on, what set it (``"configure"``, the environment
+    variable or ``"default"``), and how many programs and bytes it holds."""
     where = cache_dir()
+    if _settings["cache_dir"] is not None:
+        source = "configure"
+    elif os.environ.get(CACHE_ENV, "").strip():
+        source = CACHE_ENV
+    else:
+        source = "default"
     if where is None:
-        return {"enabled": False, "dir": None, "entries": 0, "bytes": 0}
+        return {"enabled": False, "dir": None, "entries": 0, "bytes": 0, "set_by": source}
     files = _entries(where)
     size = 0
     for p in files:
         with contextlib.suppress(OSError):
             size += p.stat().st_size
-    return {"enabled": True, "dir": str(where), "entries": len(files), "bytes": size}
+    return {
+        "enabled": True,
+        "dir": str(where),
+        "entries": len(files),
+        "bytes": size,
+        "set_by": source,
+    }
 
 
 def clear_cache(disk: bool = True) -> int:
@@ -431,6 +447,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.l2,
         plan.loss.summed,
         tuple(shape),
+        (EPOCH_UNROLL, _xp.UNROLL, STATIC),
     )
     return spec, named
 
@@ -459,7 +476,7 @@ class _Layout:
 
 def _traced_network(net: Network, layout: str) -> Network:
     """A copy of ``net`` for tracing, with the layout's product (the formulas are the same)."""
-    traced = copy.copy(net)
+    traced = net.copy()  # (its parameters are not used: the program takes them as arguments)
     if layout == "single":
         traced.matmul = _xp.small_matmul
     elif layout == "lanes":
@@ -483,7 +500,7 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
     summed = plan.loss.summed
     chunk, stride, B = shape.chunk, shape.stride, shape.batch
     layout = _Layout(chunk, stride)
-    unroll = 4 if shape.small else 1
+    unroll = EPOCH_UNROLL if shape.small else 1
 
     def members(a: Any) -> Any:
         """A per-member array (``(P, ...)``) in the program's layout."""
@@ -618,31 +635,45 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
 
         def order_at(i: Any) -> Any:
             if orders is None or not shape.shuffle:
-                return orders
+                return orders  # full batch, or one sample order for every epoch
             return lax.dynamic_index_in_dim(orders, i, keepdims=False)
 
-        def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
-            """``count`` (static) plain epochs from chunk epoch ``i0``: a scan."""
-            steps = i0 + jnp.arange(count)
+        if not stride:  # no statistics: one scan of plain epochs
+            steps = jnp.arange(chunk)
             if orders is not None and shape.shuffle:
-                xs = (steps, lax.dynamic_slice_in_dim(orders, i0, count, axis=0))
-                return lax.scan(
-                    lambda c, x: epoch(c, epoch0 + x[0], x[1], False), c, xs, unroll=unroll
+                carry, outs = lax.scan(
+                    lambda c, x: epoch(c, epoch0 + x[0], x[1], False),
+                    carry,
+                    (steps, orders),
+                    unroll=unroll,
                 )
-            # full batch, or one sample order for every epoch
-            return lax.scan(
-                lambda c, i: epoch(c, epoch0 + i, orders, False), c, steps, unroll=unroll
-            )
-
-        def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
-            c, out = epoch(c, epoch0 + i, order_at(i), True)
-            stats = out.pop("stats")
-            return c, out, stats
-
-        if not stride:
-            carry, outs = plains(carry, 0, chunk)
+            else:
+                carry, outs = lax.scan(
+                    lambda c, i: epoch(c, epoch0 + i, orders, False), carry, steps, unroll=unroll
+                )
             stats: Any = {}
-        else:
+        elif chunk == 1:  # one recorded epoch (a callback's chunk, a resumed epoch)
+            carry, out = epoch(carry, epoch0, order_at(0), True)
+            stats = jax.tree_util.tree_map(lambda v: v[None], out.pop("stats"))
+            outs = jax.tree_util.tree_map(lambda v: v[None], out)
+        elif STATIC:
+
+            def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
+                steps = i0 + jnp.arange(count)
+                if orders is not None and shape.shuffle:
+                    xs = (steps, lax.dynamic_slice_in_dim(orders, i0, count, axis=0))
+                    return lax.scan(
+                        lambda c, x: epoch(c, epoch0 + x[0], x[1], False), c, xs, unroll=unroll
+                    )
+                return lax.scan(
+                    lambda c, i: epoch(c, epoch0 + i, orders, False), c, steps, unroll=unroll
+                )
+
+            def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
+                c, out = epoch(c, epoch0 + i, order_at(i), True)
+                st = out.pop("stats")
+                return c, out, st
+
             pieces, records = [], []
             if layout.groups:
 
@@ -673,6 +704,46 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
             records.append(jax.tree_util.tree_map(lambda v: v[None], st))
             outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
             stats = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *records)
+        else:
+            # Stretches of the schedule: a recorded epoch, then the plain epochs up to the next
+            # one (a loop of `unroll` epochs at a time), written into per-epoch buffers. One
+            # recorded and 1 + unroll plain epochs are traced: the compile time stays low.
+            def write(bufs: dict[str, Any], j: Any, out: dict[str, Any]) -> dict[str, Any]:
+                return {
+                    k: lax.dynamic_update_index_in_dim(b, out[k], j, 0) for k, b in bufs.items()
+                }
+
+            def one(j: Any, cb: Any) -> Any:
+                c, bufs = cb
+                c, out = epoch(c, epoch0 + j, order_at(j), False)
+                return c, write(bufs, j, out)
+
+            def block(q: Any, cb: Any, start: Any) -> Any:
+                for t in range(unroll):
+                    cb = one(start + q * unroll + t, cb)
+                return cb
+
+            def stretch(cb: Any, xs: Any) -> Any:
+                c, bufs = cb
+                start, count = xs
+                c, out = epoch(c, epoch0 + start, order_at(start), True)
+                st = out.pop("stats")
+                cb = (c, write(bufs, start, out))
+                j0 = start + 1
+                if unroll > 1:
+                    blocks = count // unroll
+                    cb = lax.fori_loop(0, blocks, lambda q, cb: block(q, cb, start + 1), cb)
+                    j0 = j0 + blocks * unroll
+                cb = lax.fori_loop(j0, start + 1 + count, one, cb)
+                return cb, st
+
+            shapes = jax.eval_shape(lambda c: epoch(c, epoch0, order_at(0), False)[1], carry)
+            bufs = {k: jnp.zeros((chunk, *v.shape), v.dtype) for k, v in shapes.items()}
+            starts = np.asarray(layout.positions)
+            counts = np.diff([*layout.positions, chunk]) - 1
+            (carry, outs), stats = lax.scan(
+                stretch, (carry, bufs), (jnp.asarray(starts), jnp.asarray(counts))
+            )
 
         params, state, diverged, div_epoch, first, first_set = carry
         params = jax.tree_util.tree_map(plain, params, is_leaf=_is_lanes)
@@ -811,8 +882,12 @@ def _find(net: Network, plan: _training.Plan, shape: _Shape, args: Any) -> _Foun
     import jax
 
     spec, named = _spec(net, plan, shape)
-    tree, shapes = _signature(args)
-    key = (spec, tree, shapes, bool(jax.config.read("jax_enable_x64")))
+    x64 = bool(jax.config.read("jax_enable_x64"))
+    # with a named optimizer the spec fixes every argument's shape and dtype (the learning
+    # rates' too: eta's number of axes is in it); a ready Optimizer's state could be anything
+    key: Any = (spec, np.ndim(args[6]), x64)
+    if not named:
+        key = (*key, *_signature(args))
     with _lock:
         program = _cache.get(key)
         if program is not None:
@@ -820,7 +895,10 @@ def _find(net: Network, plan: _training.Plan, shape: _Shape, args: Any) -> _Foun
             return _Found(program, 0.0, "memory")
     start = time.perf_counter()
     where = cache_dir() if named else None
-    path = _disk_path(where, (spec, key[3]), (str(tree), shapes)) if where is not None else None
+    path = None
+    if where is not None:
+        tree, shapes = _signature(args)
+        path = _disk_path(where, (spec, x64), (str(tree), shapes))
     program = _load(path) if path is not None else None
     source = "disk"
     if program is None:
@@ -956,6 +1034,7 @@ def run(
             np.asarray(first_loss is not None),
         )
 
+        # the recorded epochs and, per statistic, blocks of (records, [P,] n_layers)
         stats_epochs: list[int] = []
         stats: dict[str, list[np.ndarray]] = {name: [] for name in _training.LAYER_STATS}
         epochs_run = 0
@@ -1011,7 +1090,7 @@ def run(
                 epochs = epoch0 + where
                 keep = (epochs <= stop) & ((epochs % k == 0) | (epochs == plan.epochs - 1))
                 for name in stats:
-                    stats[name].extend(outs["stats"][name][keep])
+                    stats[name].append(outs["stats"][name][keep])
                 stats_epochs.extend(epochs[keep].tolist())
             epochs_run = stop + 1
             _write_back(net, params)
@@ -1037,11 +1116,17 @@ def run(
             # stopped early by a callback: the chunk's last epoch, recorded, is the last run. (A
             # run that diverges inside a chunk keeps the records of its schedule only.)
             for name in stats:
-                stats[name].append(outs["stats"][name][positions[end]])
+                stats[name].append(outs["stats"][name][positions[end]][None])
             stats_epochs.append(epochs_run - 1)
         history.compile_seconds = compile_seconds
         history.run_seconds = run_seconds
-        _training.finish(history, epochs_run, state, rngs, stats_epochs, stats, P)
+        _training.finish(history, epochs_run, state, rngs, [], {}, P)
+        if stats_epochs:  # as finish stores records, from whole blocks (not one record each)
+            history.stats_epochs = np.asarray(stats_epochs, dtype=np.int64)
+            history.layer_stats = {
+                name: np.moveaxis(np.concatenate(v), 0, -2) if P is not None else np.concatenate(v)
+                for name, v in stats.items()
+            }
 
 
 def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:

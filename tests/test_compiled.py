@@ -2,21 +2,53 @@
 
 The reference here is the NumPy engine, whose own tests check it against hand computations,
 finite differences and scikit-learn; these tests check that the compiled program (a different
-executor: XLA's fused kernels, its own reductions) reproduces it to 1e-9 relative in float64.
+executor: XLA's fused kernels, its own reductions), in each of its layouts and with its data
+padded to shared lengths, reproduces it to 1e-9 relative in float64. The program caches (in
+memory and on disk) are checked by counting the programs built.
 """
 
 from __future__ import annotations
 
+import json
+import pickle
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glassnet as gn
 from glassnet import compiled
+from glassnet._xp import Lanes, lanes_namespace
 
 jax = pytest.importorskip("jax")
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the programs traced and compiled (not found in memory or on disk)."""
+    count = {"n": 0}
+    real = compiled._program
+
+    def counting(*args, **kwargs):
+        count["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compiled, "_program", counting)
+    return count
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A fresh disk cache of this test's own, the memory cache emptied before and after."""
+    compiled.clear_cache(disk=False)
+    with compiled.configure(cache_dir=tmp_path / "programs"):
+        yield tmp_path / "programs"
+    compiled.clear_cache(disk=False)
+
 
 PAPER_X, PAPER_Y = gn.datasets.load("paper")
 
@@ -91,10 +123,18 @@ CASES = [
 ]
 
 
+# every population case runs in both layouts of the compiled program
+LAID_OUT = [
+    pytest.param(*case, layout, id=f"{case[0]}-{case[2]}-{case[3]}-{layout}")
+    for case in CASES
+    for layout in (["auto"] if case[5] is None else ["members", "lanes"])
+]
+
+
 @pytest.mark.parametrize(
-    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra"), CASES
+    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra", "layout"), LAID_OUT
 )
-def test_compiled_equals_numpy(hidden, output, loss, opt, bias, pop, batch, extra):
+def test_compiled_equals_numpy(hidden, output, loss, opt, bias, pop, batch, extra, layout):
     n_out = 3 if output == "softmax" else 1
     kind = "classes" if output == "softmax" else ("real" if output == "identity" else "unit")
     X, y = _data(n_out=n_out, kind=kind)
@@ -115,7 +155,8 @@ def test_compiled_equals_numpy(hidden, output, loss, opt, bias, pop, batch, extr
     for k in ("l2", "schedule", "shuffle"):
         if k in extra:
             fit_kw[k] = extra[k]
-    _assert_same(*_both(net_kw, X, y, **fit_kw))
+    with compiled.configure(layout=layout):
+        _assert_same(*_both(net_kw, X, y, **fit_kw))
 
 
 def test_divergence_freezes_members_and_stops_a_single_network():
@@ -172,17 +213,19 @@ def test_early_stopping_runs_between_chunks_like_numpy():
     _assert_same(a, b, ha, hb)
 
 
-def test_float32_within_float32_tolerance():
+@pytest.mark.parametrize("layout", ["members", "lanes"])
+def test_float32_within_float32_tolerance(layout):
     X, y = _data(n=20)
-    _a, b, ha, hb = _both(
-        {"sizes": [3, 6, 1], "seed": [0, 1], "dtype": "float32", "activation": "tanh"},
-        X,
-        y,
-        loss="bce",
-        lr=0.5,
-        epochs=200,
-        batch_size=7,
-    )
+    with compiled.configure(layout=layout):
+        _a, b, ha, hb = _both(
+            {"sizes": [3, 6, 1], "seed": [0, 1], "dtype": "float32", "activation": "tanh"},
+            X,
+            y,
+            loss="bce",
+            lr=0.5,
+            epochs=200,
+            batch_size=7,
+        )
     assert hb.loss.dtype == ha.loss.dtype
     np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-4)
     assert b.params[0]["W"].dtype == np.float32
@@ -232,6 +275,30 @@ def test_info_lists_the_backends_and_devices(monkeypatch):
     assert "jax    not available: JAX is not installed (pip install 'glassnet[jax]')" in out
 
 
+def test_info_shows_where_the_program_cache_is_and_its_size(disk, tmp_path):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert f"program cache: {disk} (0 programs, 0.0 MiB; set by glassnet.compiled.configure)" in out
+    disk.mkdir()
+    (disk / "a.gnjx").write_bytes(b"x" * 3 * 2**20)  # 3 MiB in one entry
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert f"program cache: {disk} (1 program, 3.0 MiB;" in out
+    report = json.loads(CliRunner().invoke(cli, ["info", "--json"]).output)
+    assert report["backends"]["jax"]["cache"] == {
+        "enabled": True,
+        "dir": str(disk),
+        "entries": 1,
+        "bytes": 3 * 2**20,
+        "set_by": "configure",
+    }
+    with compiled.configure(cache_dir=False):
+        out = CliRunner().invoke(cli, ["info"]).output
+    assert "program cache: off (set by glassnet.compiled.configure)" in out
+
+
 @pytest.mark.skipif(
     jax.default_backend() != "gpu", reason="no GPU here: JAX's default device is the CPU"
 )
@@ -256,3 +323,299 @@ def test_evolution_evaluates_members_with_the_compiled_program():
     np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-12)
     np.testing.assert_allclose(hb.median_loss, ha.median_loss, rtol=1e-12)
     np.testing.assert_allclose(b.params[0]["W"], a.params[0]["W"], rtol=1e-12)
+
+
+# --- members on the vector lanes ---------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    P=st.integers(1, 5),
+    n=st.integers(1, 4),
+    k=st.sampled_from([1, 3, 8, 9, 12]),  # both sides of the written-out products (UNROLL)
+    j=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_lanes_computes_what_numpy_computes_members_first(P, n, k, j, seed):
+    # the reference: NumPy on the members-first arrays; Lanes stores them members-last
+    rng = np.random.default_rng(seed)
+    A, B = rng.normal(size=(P, n, k)), rng.normal(size=(P, k, j))
+    X, b = rng.normal(size=(n, k)), rng.normal(size=(1, j))
+    La, Lb = Lanes.wrap(A), Lanes.wrap(B)
+    assert La.shape == A.shape and La.data.shape == (n, k, P)
+    xp = lanes_namespace()
+
+    def same(got, want):
+        got = got.unwrap() if isinstance(got, Lanes) else got
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+    same(La @ Lb, A @ B)
+    same(X @ Lb, X @ B)  # a shared left factor, as the input X
+    same(La.mT @ Lanes.wrap(A @ B), A.mT @ (A @ B))
+    same(La @ Lb + b, A @ B + b)  # a plain bias broadcasts over the members
+    same((La @ Lb).max(axis=-1, keepdims=True), (A @ B).max(axis=-1, keepdims=True))
+    same(La.sum(axis=(-2, -1)), A.sum(axis=(-2, -1)))
+    same(La.mean(axis=-2), A.mean(axis=-2))
+    same(La.sum(axis=0), A.sum(axis=0))  # over the members: a plain array
+    same(La.sum(axis=0, keepdims=True), A.sum(axis=0, keepdims=True))
+    same((La > 0).all(axis=-2), (A > 0).all(axis=-2))
+    same(La.argmax(axis=-1), A.argmax(axis=-1))
+    same(La[..., None, :], A[..., None, :])
+    same(La[..., 0], A[..., 0])
+    same(La[:, None, None], A[:, None, None])
+    same(xp.where(La > 0, La, 0.5 * La), np.where(A > 0, A, 0.5 * A))
+    same(xp.clip(La, -0.5, 0.5), np.clip(A, -0.5, 0.5))
+    same(xp.expit(La) * (1 - xp.expit(La)), 1 / (1 + np.exp(-A)) * (1 - 1 / (1 + np.exp(-A))))
+    same(xp.logaddexp(0, La), np.logaddexp(0, A))
+    same(xp.einsum("...nj->...j", La), A.sum(axis=-2))
+    same(xp.einsum("...nj->...", La), A.sum(axis=(-2, -1)))
+    same(xp.sum_squares(La), (A * A).sum(axis=(-2, -1)))
+    same(xp.asarray([La.sum(axis=(-2, -1)), La.max(axis=(-2, -1))]).T,
+         np.stack([A.sum(axis=(-2, -1)), A.max(axis=(-2, -1))], axis=-1))  # fmt: skip
+    same(2.0 - La / (1 + abs(La)) ** 2, 2.0 - A / (1 + np.abs(A)) ** 2)
+    lr = rng.uniform(0.1, 1, size=(P, 1, 1))  # per-member rates
+    same(La - Lanes.wrap(lr) * La, A - lr * A)
+
+
+def test_lanes_refuses_what_would_be_ambiguous():
+    La = Lanes.wrap(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match="ambiguous"):
+        La + np.ones((4, 2, 3))  # a plain array with a member axis of its own?
+    with pytest.raises(IndexError, match="member axis first"):
+        La[0]
+    with pytest.raises(TypeError, match="ambiguous"):
+        bool(La > 0)
+
+
+def test_auto_layout_takes_the_lanes_for_small_populations_only():
+    small = gn.Network([3, 2, 1], seed=list(range(64)))
+    wide = gn.Network([3, 64, 1], seed=list(range(64)))
+    few = gn.Network([3, 2, 1], seed=[0, 1])
+    assert compiled._layout(small) == "lanes"
+    assert compiled._layout(wide) == compiled._layout(few) == "members"
+    assert compiled._layout(gn.Network([3, 2, 1])) == "single"
+    with compiled.configure(layout="lanes"):
+        assert compiled._layout(wide) == "lanes"
+    with pytest.raises(ValueError, match="layout: expected one of"):
+        compiled.configure(layout="vmap")
+
+
+def test_a_population_on_the_lanes_equals_numpy_mini_batch_per_member_orders():
+    # every member shuffles with its own generator: per-member batches on the lanes
+    X, y = _data(n=23, n_out=3, kind="classes")
+    with compiled.configure(layout="lanes"):
+        _assert_same(
+            *_both(
+                {"sizes": [3, 5, 3], "activation": "relu", "output": "softmax",
+                 "seed": list(range(9))},
+                X,
+                y,
+                loss="cross_entropy",
+                optimizer="adam",
+                lr=0.05,
+                epochs=30,
+                batch_size=8,
+                stats_every=4,
+                validation=_data(n=11, n_out=3, kind="classes", seed=4),
+            )
+        )  # fmt: skip
+
+
+# --- one program for many data lengths -------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [None, 6])
+def test_folds_of_different_lengths_share_one_program(builds, batch):
+    # 5-fold lengths differ by a sample or two; learning rates and schedules differ too: one
+    # program, and every fold still equals the NumPy loop (statistics of padded data included)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, size=60)
+    compiled.clear_cache(disk=False)
+    with compiled.configure(cache_dir=False):
+        for n, nv, lr in ((50, 17, 0.05), (53, 19, 0.02), (51, 18, 0.1)):
+            kw = {
+                "sizes": [4, 6, 3],
+                "activation": "relu",
+                "output": "softmax",
+                "seed": n,
+                "bias": "neuron",
+            }
+            a, b, ha, hb = _both(
+                kw,
+                X[:n],
+                y[:n],
+                loss="cross_entropy",
+                optimizer="momentum",
+                lr=lr,
+                epochs=12,
+                batch_size=batch,
+                stats_every=3,
+                schedule=lambda t: 1 / (1 + 0.01 * t),  # a new callable each fit
+                validation=(X[n : n + nv] if n + nv <= 60 else X[-nv:], y[-nv:]),
+            )
+            _assert_same(a, b, ha, hb)
+            assert hb.val_accuracy is not None
+    assert builds["n"] == 1
+
+
+def test_padded_rows_do_not_count_in_the_layer_statistics():
+    # relu units dead on the real rows of a last, short batch; padding points at row 0, which
+    # keeps them alive: the statistics must say dead, as the NumPy loop does
+    X = np.vstack([np.full((1, 2), 5.0), np.full((6, 2), -5.0)])
+    y = np.zeros((7, 1))
+    net_kw = {"sizes": [2, 3, 1], "activation": "relu", "output": "identity", "seed": 0}
+    a, b, ha, hb = _both(net_kw, X, y, loss="mse", lr=1e-9, epochs=2, batch_size=4, shuffle=False)
+    # the layer statistics come from the last batch, rows 4..6: all z <= 0 where W pushes
+    # negative inputs down (dead), and the saturated fraction is over those 3 rows only
+    _assert_same(a, b, ha, hb)
+    assert ha.layer_stats["dead_relu"][-1, 0] == pytest.approx(1 / 3)
+    np.testing.assert_allclose(hb.layer_stats["dead_relu"], ha.layer_stats["dead_relu"], rtol=1e-7)
+
+
+# --- nothing of JAX escapes a fit ------------------------------------------------------------
+
+
+def _kinds(obj, seen=None):
+    """The types of every leaf inside ``obj`` (containers, NamedTuples, dataclass fields)."""
+    import dataclasses
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return set()
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        return set().union(*(_kinds(v, seen) for v in obj.values()), set())
+    if isinstance(obj, list | tuple):
+        return set().union(*(_kinds(v, seen) for v in obj), set())
+    if dataclasses.is_dataclass(obj):
+        return set().union(
+            *(_kinds(getattr(obj, f.name), seen) for f in dataclasses.fields(obj)), set()
+        )
+    return {type(obj)}
+
+
+@pytest.mark.parametrize("seed", [3, [3, 4, 5]])
+def test_nothing_of_jax_escapes_a_fit(seed):
+    X, y = _data(n=20, n_out=3, kind="classes")
+    net = gn.Network([3, 4, 3], output="softmax", seed=seed)
+    h = net.fit(
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer="adam",
+        epochs=5,
+        batch_size=6,
+        validation=_data(n=7, n_out=3, kind="classes", seed=1),
+        backend="jax",
+    )
+    kinds = _kinds(h) | _kinds(net.params)
+    assert not [k for k in kinds if k.__module__.startswith(("jax", "jaxlib"))], kinds
+    allowed = {np.ndarray, int, float, bool, str, type(None), np.random.Generator, np.float64}
+    assert kinds <= allowed | {np.bool_}, kinds - allowed
+    state = h.optimizer_state  # Adam's (count, m, v), then the rate's count: ints and arrays
+    assert isinstance(state[0].count, int) and isinstance(state[1].count, int)
+    assert all(v.flags.writeable for layer in state[0].m for v in layer.values())
+    again = pickle.loads(pickle.dumps((net, h)))
+    np.testing.assert_array_equal(again[1].loss, h.loss)
+    # and a NumPy fit resumes from it
+    net.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=6, resume=h)
+
+
+# --- programs kept between processes ----------------------------------------------------------
+
+
+def _fit_paper(**kw):
+    net = gn.Network([3, 2, 1], seed=0)
+    return net, net.fit(PAPER_X, PAPER_Y, lr=0.5, epochs=30, backend="jax", **kw)
+
+
+def test_disk_cache_miss_then_hit(disk, builds):
+    net1, h1 = _fit_paper()
+    assert builds["n"] == 1
+    entries = list(disk.glob("*.gnjx"))
+    assert len(entries) == 1 and entries[0].read_bytes().startswith(b"glassnet-jax-program")
+    compiled.clear_cache(disk=False)  # as a new process: memory empty, disk kept
+    net2, h2 = _fit_paper()
+    assert builds["n"] == 1  # loaded, not built
+    np.testing.assert_array_equal(h2.loss, h1.loss)
+    np.testing.assert_array_equal(net2.params[0]["W"], net1.params[0]["W"])
+    assert compiled.cache_info()["entries"] == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "empty"])
+def test_a_damaged_disk_entry_is_ignored_and_rebuilt(disk, builds, damage):
+    _, h1 = _fit_paper()
+    (entry,) = disk.glob("*.gnjx")
+    blob = entry.read_bytes()
+    entry.write_bytes(
+        {
+            "garbage": b"not a program at all",
+            "truncated": blob[: len(blob) // 2],
+            "flipped": blob[:-100] + bytes(b ^ 0xFF for b in blob[-100:]),
+            "empty": b"",
+        }[damage]
+    )
+    compiled.clear_cache(disk=False)
+    _, h2 = _fit_paper()  # no error: built again
+    assert builds["n"] == 2
+    np.testing.assert_array_equal(h2.loss, h1.loss)
+    assert entry.read_bytes() == blob or entry.read_bytes().startswith(b"glassnet-jax-program")
+    compiled.clear_cache(disk=False)
+    _fit_paper()
+    assert builds["n"] == 2  # the rebuilt entry is good
+
+
+def test_disk_cache_off_by_option_and_by_environment(tmp_path, builds, monkeypatch):
+    compiled.clear_cache(disk=False)
+    with compiled.configure(cache_dir=False):
+        assert compiled.cache_dir() is None
+        _fit_paper()
+        compiled.clear_cache(disk=False)
+        _fit_paper()
+    assert builds["n"] == 2  # nothing kept between "processes"
+    monkeypatch.setenv(compiled.CACHE_ENV, "off")
+    assert compiled.cache_dir() is None and not compiled.cache_info()["enabled"]
+    monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path / "moved"))
+    assert compiled.cache_dir() == tmp_path / "moved"
+    monkeypatch.delenv(compiled.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert compiled.cache_dir() == tmp_path / "xdg" / "glassnet" / "jax"
+    with pytest.raises(TypeError, match="cache_dir: expected a directory"):
+        compiled.configure(cache_dir=3)
+
+
+def test_a_user_activation_is_kept_in_memory_only(disk, builds):
+    from glassnet import activations
+
+    act = activations.Activation("mine_for_cache", lambda z: 2 * z, lambda z, a: 2 + 0 * z)
+    net = gn.Network([3, 2, 1], activation=act, output="identity", seed=0)
+    net.fit(PAPER_X, PAPER_Y, lr=0.01, epochs=5, backend="jax")
+    assert builds["n"] == 1 and not list(disk.glob("*.gnjx"))  # its code has no stable name
+
+
+def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
+    script = textwrap.dedent(
+        """
+        import json, sys
+        import glassnet as gn
+        from glassnet import compiled
+        built = []
+        real = compiled._program
+        compiled._program = lambda *a: built.append(1) or real(*a)
+        X, y = gn.datasets.load("paper")
+        h = gn.Network([3, 2, 1], seed=0).fit(X, y, lr=0.5, epochs=40, backend="jax")
+        print(json.dumps({"built": len(built), "loss": h.loss.tolist()}))
+        """
+    )
+    env = {**__import__("os").environ, compiled.CACHE_ENV: str(tmp_path / "c")}
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert [r["built"] for r in runs] == [1, 0]
+    assert runs[0]["loss"] == runs[1]["loss"]

@@ -1,4 +1,5 @@
-"""``glassnet info``: glassnet's version, the training backends available, JAX's devices."""
+"""``glassnet info``: glassnet's version, the training backends available, JAX's devices and
+where compiled programs are kept between processes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _report() -> dict:
 @click.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def info(as_json: bool) -> None:
-    """Print glassnet's version, the backends available and JAX's devices."""
+    """Print glassnet's version, the backends available, JAX's devices and the program cache."""
     report = _report()
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -47,3 +48,16 @@ def info(as_json: bool) -> None:
             click.echo(f"         device {device}")
     else:
         click.echo(f"  jax    not available: {jax['reason']}")
+    click.echo(_cache_line(jax["cache"]))
+
+
+def _cache_line(cache: dict) -> str:
+    how = {"configure": "glassnet.compiled.configure", "default": "the default"}
+    by = how.get(cache["set_by"], cache["set_by"])
+    if not cache["enabled"]:
+        return f"         program cache: off (set by {by})"
+    n = cache["entries"]
+    return (
+        f"         program cache: {cache['dir']} ({n} program{'s' if n != 1 else ''}, "
+        f"{cache['bytes'] / 2**20:.1f} MiB; set by {by})"
+    )

@@ -43,8 +43,9 @@ import numpy as np
 MAX_PARAMETER_BYTES = 4 * 2**30
 #: The most layers (sizes, input and output included) a network may have.
 MAX_LAYERS = 1000
-#: The most members a population may have (and so the most seeds a seed sequence may hold).
-MAX_POPULATION = 100_000
+#: The most members a population may have (and so the most seeds a seed sequence may hold): a
+#: million of the paper's networks fit a GPU (bench gpu workload); drawing them takes a minute.
+MAX_POPULATION = 1_000_000
 #: The most samples a generated dataset may have.
 MAX_SAMPLES = 10_000_000
 #: The most epochs (or generations) one training run may have: its record takes 8 bytes per

@@ -132,7 +132,7 @@ def profile_jax(workload: str, quick: bool, float32: bool, repeats: int) -> int:
     print("\nhost side of one warm call (cProfile, by cumulative time; the program is inside):")
     pstats.Stats(prof).sort_stats("cumulative").print_stats(18)
     for k in new:
-        hlo_summary(compiled._cache[k], f"glassnet fit(backend='jax') [{key}]")
+        hlo_summary(compiled._cache[k].executable, f"glassnet fit(backend='jax') [{key}]")
     if workload == "population":
         hand_key = "jax" if key.endswith("f32") else "jax_f64"
         hand = _prepare(peers, hand_key)

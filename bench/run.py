@@ -30,11 +30,24 @@ if __package__ in (None, ""):  # ``python bench/run.py``
 
 from bench import harness, report
 
-WORKLOADS = ("tiny", "population", "digits", "classifier", "large", "gpu")
+WORKLOADS = (
+    "tiny",
+    "population",
+    "population10k",
+    "digits",
+    "cv",
+    "startup",
+    "classifier",
+    "large",
+    "gpu",
+)
 
 METRIC_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
+    "population10k": [("median_final_loss", "median final loss")],
+    "cv": [("mean_score", "mean accuracy"), ("programs", "programs built")],
+    "startup": [("first_fit_s", "first fit"), ("compile_s", "compile or load")],
     "digits": [("test_acc", "test acc"), ("final_loss", "final loss")],
     "classifier": [("test_acc", "test acc"), ("final_loss", "final loss")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of peak"), ("final_loss", "epoch loss")],
@@ -163,9 +176,13 @@ def print_workload(name: str, res: dict[str, Any]) -> None:
     if res.get("skipped"):
         _log(f"  skipped: {res['skipped']}")
         return
-    for line in report.table(res, METRIC_COLUMNS[name]):
-        _log("  " + line)
+    for sub in res["tasks"].values() if "tasks" in res else [res]:
+        if "tasks" in res:
+            _log(f"  -- {sub['title']}")
+        for line in report.table(sub, METRIC_COLUMNS[name]):
+            _log("  " + line)
     notes = [(r.name, r.dtype, r.note) for r in res["results"].values() if r.note]
+    notes = list(dict.fromkeys(notes))  # a workload of several tasks repeats its peers
     for pname, dtype, note in notes:
         _log(f"   * {pname} [{dtype}]: {note}")
     for r in res["results"].values():

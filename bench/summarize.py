@@ -19,6 +19,9 @@ from bench.report import fmt_metric, fmt_target, fmt_time
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
+    "population10k": [("median_final_loss", "median final loss")],
+    "cv": [("mean_score", "mean accuracy"), ("programs", "programs built")],
+    "startup": [("first_fit_s", "first fit"), ("compile_s", "compile or load")],
     "digits": [("test_acc", "test accuracy")],
     "classifier": [("test_acc", "test accuracy")],
     "large": [("gflops", "GFLOP/s"), ("pct_peak", "% of matmul peak")],
@@ -132,8 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     for name, w in doc["workloads"].items():
-        print()
-        print("\n".join(workload_table(name, w)))
+        for sub in w["tasks"].values() if "tasks" in w else [w]:
+            print()
+            print("\n".join(workload_table(name, sub)))
+        if "tasks" in w and w.get("others_cpu_share"):
+            oc = w["others_cpu_share"]
+            print()
+            print(
+                f"Other processes used {oc['median']:.0%} of the CPUs during the timed runs "
+                f"(median, max {oc['max']:.0%})."
+            )
         if name == "large":
             ex = w["extra"]
             print()

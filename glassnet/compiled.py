@@ -21,9 +21,8 @@ Layouts
 -------
 A single network runs as it is; its products over a shared axis of a few terms (the paper's
 3-2-1 network has nothing else) are written out as multiply-adds
-(:func:`glassnet._xp.small_matmul`), which XLA fuses with the elementwise steps around them,
-and the epochs of a small network are unrolled four at a time. A population runs in one of two
-layouts:
+(:func:`glassnet._xp.small_matmul`), which XLA fuses with the elementwise steps around them. A
+population runs in one of two layouts:
 
 * ``"members"``: the engine's own ``(P, ...)`` arrays, every product a batched matrix product
   (the layout ``jax.vmap`` produces);
@@ -166,13 +165,13 @@ LANES_MIN_MEMBERS = 8
 """... and at least this many members."""
 
 SMALL_EPOCH = 4096
-"""An epoch of at most this many member x parameter x sample products is *small*: its epochs
-are unrolled (:data:`EPOCH_UNROLL` at a time) and the divergence rule's parameter pass runs every epoch
-(masked), which costs less than a branch."""
+"""An epoch of at most this many member x parameter x sample products is *small*: the divergence
+rule's parameter pass then runs every epoch (masked), which costs less than a branch."""
 
-STATIC = True
-EPOCH_UNROLL = 4
-"""The epochs of a small epoch's loop are run this many per iteration."""
+_BLOCK = 32
+# Without statistics the epochs run as scans of _BLOCK epochs inside a scan of blocks: XLA ran
+# one flat scan of 2000 tiny epochs 1.4-1.7x slower than the same epochs in blocks (the carried
+# loss buffer of the whole run in every iteration, it seems).
 
 _OFF = ("off", "0", "false", "no", "none")
 
@@ -447,7 +446,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.l2,
         plan.loss.summed,
         tuple(shape),
-        (EPOCH_UNROLL, _xp.UNROLL, STATIC),
+        (_xp.UNROLL, SMALL_EPOCH),
     )
     return spec, named
 
@@ -472,6 +471,13 @@ class _Layout:
         if self.tail:
             self.positions.append(self.groups * stride)
         self.positions.append(chunk - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(chunk: int, stride: int) -> np.ndarray:
+    out = np.asarray(_Layout(chunk, stride).positions)
+    out.flags.writeable = False
+    return out
 
 
 def _traced_network(net: Network, layout: str) -> Network:
@@ -500,7 +506,6 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
     summed = plan.loss.summed
     chunk, stride, B = shape.chunk, shape.stride, shape.batch
     layout = _Layout(chunk, stride)
-    unroll = EPOCH_UNROLL if shape.small else 1
 
     def members(a: Any) -> Any:
         """A per-member array (``(P, ...)``) in the program's layout."""
@@ -517,13 +522,15 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
         X, y, w, Xv, yv = data
         # counts as integers, and as floats of the network's dtype for the divisions
         limit, growth, n_f, nv_f = (floats[i] for i in range(4))
-        epoch0, last, check_every, n, nv, count0 = (ints[i] for i in range(6))
+        epoch0, last, check_every, n, nv, count0, first_epoch = (ints[i] for i in range(7))
         tplan = dataclasses.replace(plan, n=n_f, loss_growth=growth, param_limit=limit)
         params = jax.tree_util.tree_map(members, params)
         state = jax.tree_util.tree_map(members, state)
         eta = members(eta)
-        diverged, div_epoch, first, first_set = carry
-        carry = (params, state, members(diverged), members(div_epoch), members(first), first_set)
+        # div_epoch: the epoch a run diverged at, -1 while it has not; first: the loss of the
+        # run's first epoch, taken at `first_epoch` (-1 when it is known already)
+        div_epoch, first = carry
+        carry = (params, state, members(div_epoch), members(first))
 
         schedule = None
         if shape.schedule:
@@ -569,7 +576,8 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
 
         def epoch(c: Any, e: Any, order: Any, record: bool) -> tuple[Any, dict[str, Any]]:
             """Epoch ``e`` (absolute); with ``record`` (static) also its layer statistics."""
-            params, state, diverged, div_epoch, first, first_set = c
+            params, state, div_epoch, first = c
+            diverged = div_epoch >= 0
             frozen = diverged if P is None else diverged[:, None, None]
             out: dict[str, Any] = {}
             if shape.validation is not None:
@@ -611,69 +619,75 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
             out["loss"] = total
 
             xp = _xp.namespace(total)
-            first = xp.where(first_set, first, total)
+            first = xp.where(e == first_epoch, total, first)
             checked = (e % check_every == 0) | (e == last)
-            if shape.small:  # cheaper than a branch: the pass runs, its verdict is masked
-                runaway = _training.runaway(params, limit) & checked
-            else:  # the rule's parameter pass only runs on the epochs that check it
-                runaway = lax.cond(
-                    checked,
-                    lambda p: _training.runaway(p, limit),
-                    lambda p: member_zeros(bool),
-                    params,
-                )
+            # the rule's parameter pass only runs on the epochs that check it
+            runaway = lax.cond(
+                checked,
+                lambda p: _training.runaway(p, limit),
+                lambda p: member_zeros(bool),
+                params,
+            )
             bad = _training.diverging(total, first, params, tplan, False) | runaway
-            bad = bad & ~diverged
-            div_epoch = xp.where(bad, e.astype(np.int32), div_epoch)
-            diverged = diverged | bad
+            div_epoch = xp.where(bad & ~diverged, e.astype(np.int32), div_epoch)
             if record:
                 out["stats"] = _training.layer_stats(
                     tnet, r.fwd, r.grads, r.steps, eps, params=params, mask=stats_mask
                 )
             out = {k: plain(v) if k != "stats" else v for k, v in out.items()}
-            return (params, state, diverged, div_epoch, first, jnp.asarray(True)), out
+            return (params, state, div_epoch, first), out
 
         def order_at(i: Any) -> Any:
             if orders is None or not shape.shuffle:
                 return orders  # full batch, or one sample order for every epoch
             return lax.dynamic_index_in_dim(orders, i, keepdims=False)
 
-        if not stride:  # no statistics: one scan of plain epochs
-            steps = jnp.arange(chunk)
+        def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
+            """``count`` (static) plain epochs from the chunk's epoch ``i0``: a scan (the
+            epoch's number carried along, so an iteration reads nothing but its order)."""
+
+            def body(ce: Any, order: Any) -> Any:
+                c, e = ce
+                c, out = epoch(c, e, order, False)
+                return (c, e + 1), out
+
+            xs = None
             if orders is not None and shape.shuffle:
-                carry, outs = lax.scan(
-                    lambda c, x: epoch(c, epoch0 + x[0], x[1], False),
-                    carry,
-                    (steps, orders),
-                    unroll=unroll,
+                xs = lax.dynamic_slice_in_dim(orders, i0, count, axis=0)
+            if xs is None:
+                (c, _), outs = lax.scan(
+                    lambda ce, _: body(ce, orders), (c, epoch0 + i0), None, length=count
                 )
             else:
-                carry, outs = lax.scan(
-                    lambda c, i: epoch(c, epoch0 + i, orders, False), carry, steps, unroll=unroll
-                )
-            stats: Any = {}
-        elif chunk == 1:  # one recorded epoch (a callback's chunk, a resumed epoch)
-            carry, out = epoch(carry, epoch0, order_at(0), True)
-            stats = jax.tree_util.tree_map(lambda v: v[None], out.pop("stats"))
-            outs = jax.tree_util.tree_map(lambda v: v[None], out)
-        elif STATIC:
+                (c, _), outs = lax.scan(body, (c, epoch0 + i0), xs)
+            return c, outs
 
-            def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
-                steps = i0 + jnp.arange(count)
-                if orders is not None and shape.shuffle:
-                    xs = (steps, lax.dynamic_slice_in_dim(orders, i0, count, axis=0))
-                    return lax.scan(
-                        lambda c, x: epoch(c, epoch0 + x[0], x[1], False), c, xs, unroll=unroll
-                    )
-                return lax.scan(
-                    lambda c, i: epoch(c, epoch0 + i, orders, False), c, steps, unroll=unroll
-                )
+        def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
+            c, out = epoch(c, epoch0 + i, order_at(i), True)
+            st = out.pop("stats")
+            return c, out, st
 
-            def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
-                c, out = epoch(c, epoch0 + i, order_at(i), True)
-                st = out.pop("stats")
-                return c, out, st
+        stats: Any = {}
+        if not stride:  # no statistics: scans of plain epochs, in blocks (see _BLOCK)
+            blocks, rest = divmod(chunk, _BLOCK)
+            pieces = []
+            if blocks:
 
+                def block(c: Any, g: Any) -> Any:
+                    return plains(c, g * _BLOCK, _BLOCK)
+
+                carry, outs_b = lax.scan(block, carry, jnp.arange(blocks))
+                pieces.append(jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), outs_b))
+            if rest:
+                carry, outs_r = plains(carry, blocks * _BLOCK, rest)
+                pieces.append(outs_r)
+            outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
+        else:
+            # Stretches of the schedule: a recorded epoch, then a scan of the plain epochs up
+            # to the next one. The groups of equal stretches are one scan, the tail and the
+            # chunk's last epoch apart: every length is static (XLA runs static scans
+            # fastest; loops of run-time lengths, or a branch per epoch, cost more than the
+            # statistics themselves).
             pieces, records = [], []
             if layout.groups:
 
@@ -704,54 +718,56 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
             records.append(jax.tree_util.tree_map(lambda v: v[None], st))
             outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
             stats = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *records)
-        else:
-            # Stretches of the schedule: a recorded epoch, then the plain epochs up to the next
-            # one (a loop of `unroll` epochs at a time), written into per-epoch buffers. One
-            # recorded and 1 + unroll plain epochs are traced: the compile time stays low.
-            def write(bufs: dict[str, Any], j: Any, out: dict[str, Any]) -> dict[str, Any]:
-                return {
-                    k: lax.dynamic_update_index_in_dim(b, out[k], j, 0) for k, b in bufs.items()
-                }
 
-            def one(j: Any, cb: Any) -> Any:
-                c, bufs = cb
-                c, out = epoch(c, epoch0 + j, order_at(j), False)
-                return c, write(bufs, j, out)
-
-            def block(q: Any, cb: Any, start: Any) -> Any:
-                for t in range(unroll):
-                    cb = one(start + q * unroll + t, cb)
-                return cb
-
-            def stretch(cb: Any, xs: Any) -> Any:
-                c, bufs = cb
-                start, count = xs
-                c, out = epoch(c, epoch0 + start, order_at(start), True)
-                st = out.pop("stats")
-                cb = (c, write(bufs, start, out))
-                j0 = start + 1
-                if unroll > 1:
-                    blocks = count // unroll
-                    cb = lax.fori_loop(0, blocks, lambda q, cb: block(q, cb, start + 1), cb)
-                    j0 = j0 + blocks * unroll
-                cb = lax.fori_loop(j0, start + 1 + count, one, cb)
-                return cb, st
-
-            shapes = jax.eval_shape(lambda c: epoch(c, epoch0, order_at(0), False)[1], carry)
-            bufs = {k: jnp.zeros((chunk, *v.shape), v.dtype) for k, v in shapes.items()}
-            starts = np.asarray(layout.positions)
-            counts = np.diff([*layout.positions, chunk]) - 1
-            (carry, outs), stats = lax.scan(
-                stretch, (carry, bufs), (jnp.asarray(starts), jnp.asarray(counts))
-            )
-
-        params, state, diverged, div_epoch, first, first_set = carry
+        params, state, div_epoch, first = carry
         params = jax.tree_util.tree_map(plain, params, is_leaf=_is_lanes)
         state = jax.tree_util.tree_map(plain, state, is_leaf=_is_lanes)
-        carry = (plain(diverged), plain(div_epoch), plain(first), first_set)
+        carry = (plain(div_epoch), plain(first))
         return params, state, carry, {**outs, "stats": stats}
 
-    return run
+    meta: dict[str, Any] = {}
+
+    def packed(*args: Any) -> tuple[Any, Any]:
+        # every output in one float and one integer vector (see _Program)
+        leaves, tree = jax.tree_util.tree_flatten(run(*args))
+        meta["tree"] = tree
+        meta["leaves"] = [(tuple(v.shape), np.dtype(v.dtype).str) for v in leaves]
+        ints = jax.dtypes.canonicalize_dtype(np.int64)
+        floats = [v.ravel().astype(dtype) for v in leaves if v.dtype.kind == "f"]
+        integers = [v.ravel().astype(ints) for v in leaves if v.dtype.kind != "f"]
+        return (
+            jnp.concatenate(floats) if floats else jnp.zeros(0, dtype),
+            jnp.concatenate(integers) if integers else jnp.zeros(0, ints),
+        )
+
+    return packed, meta
+
+
+class _Program:
+    """A compiled chunk, and how to unpack what it returns.
+
+    The program returns its outputs (parameters, optimizer state, carry, loss curves,
+    statistics) packed into one float and one integer vector: every array fetched from the
+    device costs the host several microseconds, a tenth of the tiny network's whole run for
+    a dozen of them. ``meta`` holds the tree and the shapes that unpack them (views).
+    """
+
+    def __init__(self, executable: Any, meta: dict[str, Any]) -> None:
+        self.executable, self.meta = executable, meta
+
+    def __call__(self, *args: Any) -> Any:
+        import jax
+
+        floats, ints = jax.device_get(self.executable(*args))
+        out, f, i = [], 0, 0
+        for shape, dt in self.meta["leaves"]:
+            size = math.prod(shape)
+            if np.dtype(dt).kind == "f":
+                v, f = floats[f : f + size], f + size
+            else:
+                v, i = ints[i : i + size], i + size
+            out.append(v.reshape(shape).astype(dt, copy=False))
+        return self.meta["tree"].unflatten(out)
 
 
 def _is_lanes(v: Any) -> bool:
@@ -829,8 +845,9 @@ def _load(path: Path) -> Any:
         digest, payload = blob[head : head + 64], blob[head + 65 :]
         if blob[:head] != _MAGIC or hashlib.sha256(payload).hexdigest().encode() != digest:
             raise ValueError("damaged")
-        serialized, in_tree, out_tree = pickle.loads(payload)
-        program = serialize_executable.deserialize_and_load(serialized, in_tree, out_tree)
+        serialized, in_tree, out_tree, meta = pickle.loads(payload)
+        executable = serialize_executable.deserialize_and_load(serialized, in_tree, out_tree)
+        program = _Program(executable, meta)
     except Exception:  # a damaged, truncated or foreign entry: ignored, rebuilt
         with contextlib.suppress(OSError):
             path.unlink()
@@ -840,12 +857,13 @@ def _load(path: Path) -> Any:
     return program
 
 
-def _store(path: Path, program: Any) -> None:
+def _store(path: Path, program: _Program) -> None:
     """Keep ``program`` at ``path`` (atomically); failures are ignored: the cache is a help."""
     try:
         from jax.experimental import serialize_executable
 
-        payload = pickle.dumps(serialize_executable.serialize(program))
+        serialized = serialize_executable.serialize(program.executable)
+        payload = pickle.dumps((*serialized, program.meta))
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(_MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
@@ -902,7 +920,8 @@ def _find(net: Network, plan: _training.Plan, shape: _Shape, args: Any) -> _Foun
     program = _load(path) if path is not None else None
     source = "disk"
     if program is None:
-        program = jax.jit(_program(net, plan, shape)).lower(*args).compile()
+        function, meta = _program(net, plan, shape)
+        program = _Program(jax.jit(function).lower(*args).compile(), meta)
         source = "compiled"
         if path is not None:
             _store(path, program)
@@ -1004,7 +1023,7 @@ def run(
     warn: bool,
 ) -> None:
     """Train ``net`` in place by ``plan`` with the compiled program, filling ``history``."""
-    jax = _jax()
+    _jax()
     with _x64(net):  # float64 in a local context: the user's JAX configuration is kept
         P = net.population
         lead = () if P is None else (P,)
@@ -1028,11 +1047,10 @@ def run(
         eta = np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=dtype)
         floats = np.array([plan.param_limit, plan.loss_growth, plan.n, nv], dtype=dtype)
         carry = (
-            np.zeros(lead, dtype=bool),
             np.full(lead, -1, dtype=np.int32),
             np.zeros(lead, dtype) if first_loss is None else np.asarray(first_loss, dtype),
-            np.asarray(first_loss is not None),
         )
+        first_epoch = 0 if first_loss is None else -1
 
         # the recorded epochs and, per statistic, blocks of (records, [P,] n_layers)
         stats_epochs: list[int] = []
@@ -1041,14 +1059,15 @@ def run(
         compile_seconds = run_seconds = 0.0
         epoch0 = 0
         outs: dict[str, Any] = {}
-        positions: dict[int, int] = {}
+        where = np.zeros(0, dtype=np.int64)  # the chunk's recorded epochs, from its start
         while epoch0 < plan.epochs:
             n_epochs = min(chunk, plan.epochs - epoch0)
             if n_epochs != shape.chunk:
                 shape = shape._replace(chunk=n_epochs)
             count0 = _count(state)
             ints = np.array(
-                [epoch0, plan.epochs - 1, plan.check_every, plan.n, nv, count0], dtype=np.int32
+                [epoch0, plan.epochs - 1, plan.check_every, plan.n, nv, count0, first_epoch],
+                dtype=np.int32,
             )
             args = (
                 [dict(p) for p in net.params],
@@ -1064,7 +1083,7 @@ def run(
             found = _find(net, plan, shape, args)
             compile_seconds += found.seconds
             start = time.perf_counter()
-            params, state, carry, outs = jax.device_get(found.program(*args))
+            params, state, carry, outs = found.program(*args)
             run_seconds += time.perf_counter() - start
             state = _host(state)
 
@@ -1074,7 +1093,9 @@ def run(
                 history.val_loss[..., span] = outs["val_loss"].T
             if history.val_accuracy is not None:
                 history.val_accuracy[..., span] = outs["val_accuracy"].T
-            host_div, host_epoch, first, _ = carry
+            host_epoch, first = carry
+            first_epoch = -1
+            host_div = host_epoch >= 0
             history.first_loss = np.array(first) if P is not None else float(first)
 
             host_epoch = np.asarray(host_epoch).astype(np.int64)
@@ -1085,8 +1106,7 @@ def run(
             elif P is not None and host_div.all():
                 stop = int(host_epoch.max())
             if k:
-                where = np.asarray(_Layout(n_epochs, k).positions)
-                positions = {int(p): i for i, p in enumerate(where)}
+                where = _positions(n_epochs, k)
                 epochs = epoch0 + where
                 keep = (epochs <= stop) & ((epochs % k == 0) | (epochs == plan.epochs - 1))
                 for name in stats:
@@ -1112,11 +1132,11 @@ def run(
             epoch0 += n_epochs
 
         end = epochs_run - 1 - epoch0
-        if k and (not stats_epochs or stats_epochs[-1] != epochs_run - 1) and end in positions:
+        if k and (not stats_epochs or stats_epochs[-1] != epochs_run - 1) and end in where:
             # stopped early by a callback: the chunk's last epoch, recorded, is the last run. (A
             # run that diverges inside a chunk keeps the records of its schedule only.)
             for name in stats:
-                stats[name].append(outs["stats"][name][positions[end]][None])
+                stats[name].append(outs["stats"][name][where == end])
             stats_epochs.append(epochs_run - 1)
         history.compile_seconds = compile_seconds
         history.run_seconds = run_seconds

@@ -6,6 +6,11 @@ with ``--lines`` under ``line_profiler`` (per-line times of ``training.fit``,
 ``Network.apply`` and ``Network.backprop``; ``pip install line_profiler``). ``--quick``
 uses the smoke-run sizes.
 
+``tiny --breakdown`` splits a warm ``fit(..., backend="jax")`` of the paper's network into its
+parts (planning, the program, the host's work around it; and inside the program, the layer
+statistics and the divergence rule, by compiling it without them), interleaved with the
+hand-written ``jit(lax.scan(value_and_grad))`` program of the tiny workload.
+
 ``--jax`` (with ``--float32`` for the float32 row) profiles the ``backend="jax"`` peer instead:
 the first call (compilation included) and then warm calls split into the compiled program's own
 time (``History.run_seconds``) and the host's work around it (planning, sample orders, moving
@@ -148,6 +153,86 @@ def profile_jax(workload: str, quick: bool, float32: bool, repeats: int) -> int:
     return 0
 
 
+def breakdown_tiny(repeats: int) -> int:
+    """Where a warm ``fit(..., backend="jax")`` of the paper's net spends its time."""
+    import jax
+    import jax.numpy as jnp
+
+    import glassnet as gn
+    from bench.workloads import tiny
+    from glassnet import compiled, training
+
+    epochs = 2000
+    hand = tiny.hand_jax(jax, epochs, "float64")
+    hand(-1)()
+    net0 = gn.Network(tiny.SIZES, activation="sigmoid", output="sigmoid", seed=0)
+    kw = {"loss": "mse", "optimizer": "gd", "lr": tiny.LR, "epochs": epochs, "backend": "jax"}
+
+    def fit(**extra: Any) -> Any:
+        return net0.copy().fit(tiny.X, tiny.Y, **kw, **extra)
+
+    # the same program compiled without a part: the rule's functions replaced while it traces
+    real = {"runaway": training.runaway, "diverging": training.diverging}
+    never = {
+        "runaway": lambda params, limit: jnp.zeros((), bool),
+        "diverging": lambda *a, **k: jnp.zeros((), bool),
+    }
+    variants = {
+        "default": ((), {}),
+        "no statistics (stats_every=None)": ((), {"stats_every": None}),
+        "no parameter pass of the divergence rule": (("runaway",), {}),
+        "no divergence rule at all": (("runaway", "diverging"), {}),
+    }
+    programs = {}
+    with compiled.configure(cache_dir=False):
+        for name, (removed, extra) in variants.items():
+            compiled.clear_cache(disk=False)
+            for f in removed:
+                setattr(training, f, never[f])
+            try:
+                fit(**extra)
+            finally:
+                for f in removed:
+                    setattr(training, f, real[f])
+            ((key, program),) = compiled._cache.items()
+            programs[name] = (key, program, extra)
+        rows: dict[str, list[float]] = collections.defaultdict(list)
+        for r in range(repeats):
+            timed = hand(r)
+            t0 = time.perf_counter()
+            timed()
+            rows["hand-written jit(lax.scan(value_and_grad)), whole call"].append(
+                time.perf_counter() - t0
+            )
+            t0 = time.perf_counter()
+            training.plan(net0, tiny.X, tiny.Y, **{k: v for k, v in kw.items()})
+            rows["  training.plan: the arguments checked and resolved"].append(
+                time.perf_counter() - t0
+            )
+            for name, (key, program, extra) in programs.items():
+                compiled.clear_cache(disk=False)
+                compiled._cache[key] = program
+                t0 = time.perf_counter()
+                h = fit(**extra)
+                total = time.perf_counter() - t0
+                rows[f"glassnet fit, {name}: whole call"].append(total)
+                rows[f"  {name}: the program (dispatch, run, outputs fetched)"].append(
+                    h.run_seconds
+                )
+                rows[f"  {name}: the host around it"].append(total - h.run_seconds)
+    compiled.clear_cache(disk=False)
+    print(
+        f"warm fit(backend='jax') of the paper's 3-2-1 network, {epochs} epochs, float64: "
+        f"min / median of {repeats} interleaved rounds"
+    )
+    for name, v in rows.items():
+        print(
+            f"  {name:<78} {min(v) * 1e3:6.3f} / {statistics.median(v) * 1e3:6.3f} ms "
+            f"({statistics.median(v) / epochs * 1e6:.2f} us/epoch)"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
     parser.add_argument("workload", choices=WORKLOADS)
@@ -156,12 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--float32", action="store_true", help="with --jax: the float32 row")
     parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="tiny: split a warm jax fit into its parts"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("JAX_PLATFORMS", "cpu")  # as python -m bench runs the CPU workloads
     gn, reason = glassnet_or_reason()
     if gn is None:
         print(reason)
         return 1
+    if args.breakdown:
+        return breakdown_tiny(args.repeats)
     if args.jax:
         return profile_jax(args.workload, args.quick, args.float32, args.repeats)
     prepare = _prepare(_peers(args.workload, args.quick), "glassnet")

@@ -752,6 +752,8 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
         params = jax.tree_util.tree_map(plain, params, is_leaf=_is_lanes)
         state = jax.tree_util.tree_map(plain, state, is_leaf=_is_lanes)
         carry = (plain(div_epoch), plain(first))
+        if P is not None:  # the curves as History keeps them, (P, epochs): transposed here
+            outs = {k: v.T for k, v in outs.items()}
         return params, state, carry, {**outs, "stats": stats}
 
     meta: dict[str, Any] = {}
@@ -1117,11 +1119,11 @@ def run(
             state = _host(state)
 
             span = slice(epoch0, epoch0 + n_epochs)
-            history.loss[..., span] = outs["loss"].T
+            history.loss[..., span] = outs["loss"]
             if history.val_loss is not None:
-                history.val_loss[..., span] = outs["val_loss"].T
+                history.val_loss[..., span] = outs["val_loss"]
             if history.val_accuracy is not None:
-                history.val_accuracy[..., span] = outs["val_accuracy"].T
+                history.val_accuracy[..., span] = outs["val_accuracy"]
             host_epoch, first = carry
             first_epoch = -1
             host_div = host_epoch >= 0
@@ -1172,9 +1174,9 @@ def run(
         _training.finish(history, epochs_run, state, rngs, [], {}, P)
         if stats_epochs:  # as finish stores records, from whole blocks (not one record each)
             history.stats_epochs = np.asarray(stats_epochs, dtype=np.int64)
+            blocks = {name: v[0] if len(v) == 1 else np.concatenate(v) for name, v in stats.items()}
             history.layer_stats = {
-                name: np.moveaxis(np.concatenate(v), 0, -2) if P is not None else np.concatenate(v)
-                for name, v in stats.items()
+                name: np.moveaxis(v, 0, -2) if P is not None else v for name, v in blocks.items()
             }
 
 

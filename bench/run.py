@@ -46,7 +46,7 @@ METRIC_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tiny": [("final_loss", "final loss")],
     "population": [("median_final_loss", "median final loss")],
     "population10k": [("median_final_loss", "median final loss")],
-    "cv": [("mean_score", "mean accuracy"), ("programs", "programs built")],
+    "cv": [("mean_score", "mean accuracy"), ("programs_cold", "programs built, cold call")],
     "startup": [("first_fit_s", "first fit"), ("compile_s", "compile or load")],
     "digits": [("test_acc", "test acc"), ("final_loss", "final loss")],
     "classifier": [("test_acc", "test acc"), ("final_loss", "final loss")],

@@ -168,8 +168,8 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
     ok, why, found = device()
-    on_cpu = bool(found.get("forced_on_cpu")) or found.get("default_backend") != "gpu"
-    sizes = SIZES_CPU_CHECK if on_cpu or quick else SIZES_GPU
+    on_cpu = ok and found.get("default_backend") != "gpu"
+    sizes = SIZES_CPU_CHECK if on_cpu or (ok and quick) else SIZES_GPU
     reps = repeats or (2 if quick else 3)
     title = (
         "gpu: populations of the paper's network, "

@@ -98,8 +98,8 @@ def cell(gn: Any, jax: Any, P: int, width: int, epochs: int, repeats: int, dtype
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.crossover", description=__doc__)
-    parser.add_argument("--members", default="4,16,64,256,1000,4000")
-    parser.add_argument("--widths", default="2,8,16,32,64")
+    parser.add_argument("--members", default="2,4,16,64,256,1000,4000")
+    parser.add_argument("--widths", default="2,4,8,12,16,32")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--float32", action="store_true")

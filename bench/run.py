@@ -6,7 +6,8 @@ ratio to glassnet, and the targets are judged from those ratios. All figures, th
 its BLAS/thread configuration go to a JSON file (``bench/results.json`` by default).
 
 Options: ``--quick`` (a short smoke run: fewer epochs/samples and 2 rounds), ``--only NAME``
-(repeatable: tiny, population, digits, classifier, large, gpu), ``--repeats N``, ``--output PATH``,
+(repeatable: tiny, population, population10k, digits, cv, startup, classifier, large, gpu),
+``--repeats N``, ``--output PATH``,
 ``--skip-memory`` (no subprocess memory probes), ``--wait-quiet SECONDS`` (before each
 workload, wait up to SECONDS for other processes to leave the CPUs), ``--native-blas`` (also re-run the large
 workload in a subprocess with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, for information; the
@@ -257,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     # else in a child (JAX reads JAX_PLATFORMS once, when it starts).
     jax_platforms = os.environ.get("JAX_PLATFORMS")
     gpu_here = names == ["gpu"]
+    # glassnet keeps compiled programs on disk between processes: a fresh directory for this
+    # run, so that every compiled row's first call compiles (unless the caller chose one)
+    cache = tempfile.TemporaryDirectory(prefix="glassnet-bench-programs-")
+    os.environ.setdefault("GLASSNET_JAX_CACHE", cache.name)
     if not gpu_here:
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
     env = harness.environment()

@@ -30,7 +30,7 @@ population runs in one of two layouts:
   elementwise step is one long vector operation over the members and every product over a
   small axis a few multiply-adds of whole member vectors. The engine's formulas run unchanged.
 
-``"auto"`` (the default) takes ``"lanes"`` for populations of small networks, where it was
+``"auto"`` (the default) takes ``"lanes"`` for populations of narrow networks, where it was
 measured faster, and ``"members"`` otherwise (:data:`LANES_MAX_WIDTH`,
 :data:`LANES_MIN_MEMBERS`); ``configure(layout=...)`` forces one.
 
@@ -157,12 +157,14 @@ length (see the module docstring)."""
 LAYOUTS = ("auto", "lanes", "members")
 """How a population is laid out in the program (see the module docstring)."""
 
-LANES_MAX_WIDTH = 32
-"""``layout="auto"`` takes the lanes for populations whose widest layer has at most this many
-units ..."""
+LANES_MAX_WIDTH = 8
+"""``layout="auto"`` takes the lanes for populations whose widest layer after the input has at
+most this many units (measured with ``python -m bench.crossover``: 1000 members of
+``[3, w, 1]``, the lanes 1.7x faster than ``vmap`` at ``w = 2`` and ``4``, 1.2x at 8, 0.8x at
+12 and 0.4x at 32: wide layers are products that batched matrix kernels do better) ..."""
 
-LANES_MIN_MEMBERS = 8
-"""... and at least this many members."""
+LANES_MIN_MEMBERS = 4
+"""... and at least this many members (below, every layout runs short vectors)."""
 
 SMALL_EPOCH = 4096
 """An epoch of at most this many member x parameter x sample products is *small*: the divergence
@@ -394,7 +396,7 @@ def _layout(net: Network) -> str:
     if chosen != "auto":
         return str(chosen)
     builtin = all(a.value.__module__ == "glassnet.activations" for a in net.activations)
-    small = max(net.sizes) <= LANES_MAX_WIDTH and P >= LANES_MIN_MEMBERS
+    small = max(net.sizes[1:]) <= LANES_MAX_WIDTH and P >= LANES_MIN_MEMBERS
     return "lanes" if builtin and small else "members"
 
 

@@ -73,8 +73,9 @@ spent running.
 Layer statistics
 ----------------
 Recorded on ``fit``'s schedule (every ``stats_every`` epochs and at the last) and at the last
-epoch of every chunk, as in the NumPy loop. The epochs between two records are a plain scan
-that computes no statistics. One difference: a single network (or a whole population) that
+epoch of every chunk, as in the NumPy loop. The epochs between two records are a loop of plain
+epochs that compute no statistics: a chunk is one scan over such stretches, so one recorded and
+one plain epoch are traced and compiled, whatever its length. One difference: a single network (or a whole population) that
 diverges stops there in both backends, and the NumPy loop also records the statistics of the
 epoch it stopped at, while the compiled program keeps only those of its schedule.
 
@@ -166,14 +167,8 @@ most this many units (measured with ``python -m bench.crossover``: 1000 members 
 LANES_MIN_MEMBERS = 4
 """... and at least this many members (below, every layout runs short vectors)."""
 
-SMALL_EPOCH = 4096
-"""An epoch of at most this many member x parameter x sample products is *small*: the divergence
-rule's parameter pass then runs every epoch (masked), which costs less than a branch."""
-
 _BLOCK = 32
-# Without statistics the epochs run as scans of _BLOCK epochs inside a scan of blocks: XLA ran
-# one flat scan of 2000 tiny epochs 1.4-1.7x slower than the same epochs in blocks (the carried
-# loss buffer of the whole run in every iteration, it seems).
+# Without statistics the epochs run in stretches of _BLOCK (see _program's stretches)
 
 _OFF = ("off", "0", "false", "no", "none")
 
@@ -380,7 +375,6 @@ class _Shape(NamedTuple):
     chunk: int  # epochs per call
     stride: int  # layer statistics every this many epochs (0: off)
     schedule: bool  # a table of schedule factors is given
-    small: bool  # see SMALL_EPOCH
 
 
 def _padded(n: int, row_bytes: int) -> int:
@@ -410,8 +404,6 @@ def _shape(net: Network, plan: _training.Plan, chunk: int) -> _Shape:
         nv = Xv.shape[0]
         rv = _padded(nv, (Xv.shape[1] + yv.shape[1]) * Xv.itemsize)
         validation = (rv, bool(classes), rv != nv)
-    members = net.population or 1
-    work = members * net.n_params * min(batch, rows)
     return _Shape(
         layout=_layout(net),
         rows=rows,
@@ -425,7 +417,6 @@ def _shape(net: Network, plan: _training.Plan, chunk: int) -> _Shape:
         chunk=chunk,
         stride=plan.stats_every,
         schedule=plan.lr is not None and plan.schedule_fn is not None,
-        small=work <= SMALL_EPOCH,
     )
 
 
@@ -448,7 +439,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.l2,
         plan.loss.summed,
         tuple(shape),
-        (_xp.UNROLL, SMALL_EPOCH),
+        _xp.UNROLL,
     )
     return spec, named
 
@@ -644,111 +635,57 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
                 return orders  # full batch, or one sample order for every epoch
             return lax.dynamic_index_in_dim(orders, i, keepdims=False)
 
-        def plains(c: Any, i0: Any, count: int) -> tuple[Any, Any]:
-            """``count`` (static) plain epochs from the chunk's epoch ``i0``: a scan (the
-            epoch's number carried along, so an iteration reads nothing but its order)."""
-
-            def body(ce: Any, order: Any) -> Any:
-                c, e = ce
-                c, out = epoch(c, e, order, False)
-                return (c, e + 1), out
-
-            xs = None
-            if orders is not None and shape.shuffle:
-                xs = lax.dynamic_slice_in_dim(orders, i0, count, axis=0)
-            if xs is None:
-                (c, _), outs = lax.scan(
-                    lambda ce, _: body(ce, orders), (c, epoch0 + i0), None, length=count
-                )
-            else:
-                (c, _), outs = lax.scan(body, (c, epoch0 + i0), xs)
-            return c, outs
-
-        def recorded(c: Any, i: Any) -> tuple[Any, Any, Any]:
-            c, out = epoch(c, epoch0 + i, order_at(i), True)
-            st = out.pop("stats")
-            return c, out, st
-
-        stats: Any = {}
-        if stride and not shape.small:
-            # Stretches of the schedule: a recorded epoch, then a loop over the plain epochs
-            # up to the next one, written into per-epoch buffers. One recorded and one plain
-            # epoch are traced: an epoch of many steps compiles in a third of the time of the
-            # static layout below, and its loop's overhead is nothing beside its work.
-            def write(bufs: dict[str, Any], j: Any, out: dict[str, Any]) -> dict[str, Any]:
-                return {
-                    k: lax.dynamic_update_index_in_dim(b, out[k], j, 0) for k, b in bufs.items()
-                }
-
-            def one(j: Any, cb: Any) -> Any:
-                c, bufs = cb
-                c, out = epoch(c, epoch0 + j, order_at(j), False)
-                return c, write(bufs, j, out)
-
-            def stretch(cb: Any, xs: Any) -> Any:
-                c, bufs = cb
-                start, count = xs
-                c, out, st = recorded(c, start)
-                cb = lax.fori_loop(start + 1, start + 1 + count, one, (c, write(bufs, start, out)))
-                return cb, st
-
-            shapes = jax.eval_shape(lambda c: epoch(c, epoch0, order_at(0), False)[1], carry)
-            bufs = {k: jnp.zeros((chunk, *v.shape), v.dtype) for k, v in shapes.items()}
+        # The chunk's epochs in stretches: an epoch (recorded, with its layer statistics,
+        # when the statistics are on), then a loop over the plain epochs up to the next
+        # stretch. One scan over the stretches, one loop inside: one recorded and one plain
+        # epoch are traced, whatever the chunk's length (compile time stays that of two
+        # epochs). Each loop writes its epochs' outputs into a buffer of one stretch, not of
+        # the chunk: XLA copies a loop's carried buffers every iteration, and a buffer of the
+        # whole run made a tiny epoch 1.4-1.7x slower.
+        if stride:
             starts = np.asarray(layout.positions)
-            counts = np.diff([*layout.positions, chunk]) - 1
-            (carry, outs), stats = lax.scan(
-                stretch, (carry, bufs), (jnp.asarray(starts), jnp.asarray(counts))
-            )
-        elif not stride:  # no statistics: scans of plain epochs, in blocks (see _BLOCK)
-            blocks, rest = divmod(chunk, _BLOCK)
-            pieces = []
-            if blocks:
-
-                def block(c: Any, g: Any) -> Any:
-                    return plains(c, g * _BLOCK, _BLOCK)
-
-                carry, outs_b = lax.scan(block, carry, jnp.arange(blocks))
-                pieces.append(jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), outs_b))
-            if rest:
-                carry, outs_r = plains(carry, blocks * _BLOCK, rest)
-                pieces.append(outs_r)
-            outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
         else:
-            # A small epoch: stretches of the schedule as static scans. A recorded epoch, then
-            # a scan of the plain epochs up to the next one; the groups of equal stretches are
-            # one scan, the tail and the chunk's last epoch apart. XLA runs static scans of
-            # small epochs 1.4x faster than loops of run-time lengths (and a branch per epoch
-            # costs more than the statistics themselves).
-            pieces, records = [], []
-            if layout.groups:
+            starts = np.arange(0, chunk, _BLOCK)
+        counts = np.diff([*starts, chunk]) - 1 if stride else np.diff([*starts, chunk])
+        width = max(int(counts.max()), 1)
 
-                def group(c: Any, g: Any) -> Any:
-                    i0 = g * stride
-                    c, first_out, st = recorded(c, i0)
-                    if stride == 1:
-                        return c, (jax.tree_util.tree_map(lambda v: v[None], first_out), st)
-                    c, rest = plains(c, i0 + 1, stride - 1)
-                    both = jax.tree_util.tree_map(
-                        lambda a, b: jnp.concatenate([a[None], b]), first_out, rest
-                    )
-                    return c, (both, st)
+        def one(j: Any, cb: Any) -> Any:
+            c, bufs, start = cb
+            i = start + j
+            c, out = epoch(c, epoch0 + i, order_at(i), False)
+            bufs = {k: lax.dynamic_update_index_in_dim(b, out[k], j, 0) for k, b in bufs.items()}
+            return c, bufs, start
 
-                carry, (outs_g, st_g) = lax.scan(group, carry, jnp.arange(layout.groups))
-                pieces.append(jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), outs_g))
-                records.append(st_g)
-            start = layout.groups * stride
-            if layout.tail:
-                carry, first_out, st = recorded(carry, start)
-                pieces.append(jax.tree_util.tree_map(lambda v: v[None], first_out))
-                records.append(jax.tree_util.tree_map(lambda v: v[None], st))
-                if layout.tail > 1:
-                    carry, rest = plains(carry, start + 1, layout.tail - 1)
-                    pieces.append(rest)
-            carry, last_out, st = recorded(carry, chunk - 1)
-            pieces.append(jax.tree_util.tree_map(lambda v: v[None], last_out))
-            records.append(jax.tree_util.tree_map(lambda v: v[None], st))
-            outs = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *pieces)
-            stats = jax.tree_util.tree_map(lambda *v: jnp.concatenate(v), *records)
+        shapes = jax.eval_shape(lambda c: epoch(c, epoch0, order_at(0), False)[1], carry)
+
+        def stretch(c: Any, xs: Any) -> Any:
+            start, count = xs
+            head: Any = ()
+            if stride:
+                c, out = epoch(c, epoch0 + start, order_at(start), True)
+                head = (out.pop("stats"), out)
+                start = start + 1
+            bufs = {k: jnp.zeros((width, *v.shape), v.dtype) for k, v in shapes.items()}
+            c, bufs, _ = lax.fori_loop(0, count, one, (c, bufs, start))
+            return c, (head, bufs)
+
+        carry, (head, bufs) = lax.scan(stretch, carry, (jnp.asarray(starts), jnp.asarray(counts)))
+        # every epoch's outputs in order, gathered by a static index from (stretch, slot)
+        table = np.zeros(chunk, dtype=np.int64)
+        lead_ = 1 if stride else 0
+        for r, (start, count) in enumerate(zip(starts, counts, strict=True)):
+            row = r * (width + lead_)
+            if stride:
+                table[start] = row
+            table[start + lead_ : start + lead_ + count] = row + lead_ + np.arange(count)
+        if stride:
+            stats, first_outs = head
+            slots = {k: jnp.concatenate([first_outs[k][:, None], bufs[k]], axis=1) for k in bufs}
+        else:
+            stats = {}
+            slots = bufs
+        index = jnp.asarray(table)
+        outs = {k: v.reshape(-1, *v.shape[2:])[index] for k, v in slots.items()}
 
         params, state, div_epoch, first = carry
         params = jax.tree_util.tree_map(plain, params, is_leaf=_is_lanes)

@@ -619,12 +619,3 @@ def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
     ]
     assert [r["built"] for r in runs] == [1, 0]
     assert runs[0]["loss"] == runs[1]["loss"]
-
-
-@pytest.mark.parametrize("case", [CASES[1], CASES[3], CASES[4], CASES[10]], ids=lambda c: c[2])
-def test_large_epochs_run_the_same_math(monkeypatch, case):
-    # epochs of many products run their statistics' stretches as loops of run-time lengths,
-    # small ones as static scans (SMALL_EPOCH decides): both equal the NumPy loop
-    monkeypatch.setattr(compiled, "SMALL_EPOCH", 0)
-    hidden, output, loss, opt, bias, pop, batch, extra = case
-    test_compiled_equals_numpy(hidden, output, loss, opt, bias, pop, batch, extra, "auto")

@@ -168,6 +168,7 @@ LANES_MIN_MEMBERS = 4
 """... and at least this many members (below, every layout runs short vectors)."""
 
 _BLOCK = 32
+_PACKED = 1 << 14  # outputs up to this many numbers are packed (see _Program)
 # Without statistics the epochs run in stretches of _BLOCK (see _program's stretches)
 
 _OFF = ("off", "0", "false", "no", "none")
@@ -439,7 +440,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.l2,
         plan.loss.summed,
         tuple(shape),
-        _xp.UNROLL,
+        (_xp.UNROLL, BLOCK_BYTES),
     )
     return spec, named
 
@@ -471,6 +472,17 @@ def _positions(chunk: int, stride: int) -> np.ndarray:
     out = np.asarray(_Layout(chunk, stride).positions)
     out.flags.writeable = False
     return out
+
+
+BLOCK_BYTES = 128 * 2**10
+"""The lanes layout trains a large population in blocks of members whose widest array of one
+step, ``rows x width x members``, takes about this many bytes: they stay in the CPU's cache
+through the chunk (10^4 members of the paper's net ran 4x slower per member as one block)."""
+
+
+def _block_members(net: Network, shape: _Shape) -> int:
+    per_member = min(shape.batch, shape.rows) * max(net.sizes) * net.dtype.itemsize
+    return max(256, 1 << max(0, (BLOCK_BYTES // max(per_member, 1)).bit_length() - 1))
 
 
 def _traced_network(net: Network, layout: str) -> Network:
@@ -508,9 +520,6 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
         """A per-member output back to ``(P, ...)`` (a scanned (P,) output stays as stored)."""
         return a.unwrap() if type(a) is _xp.Lanes else a
 
-    def member_zeros(dt: Any) -> Any:
-        return members(jnp.zeros(() if P is None else (P,), dtype=dt))
-
     def run(params, state, carry, data, orders, factors, eta, floats, ints):
         X, y, w, Xv, yv = data
         # counts as integers, and as floats of the network's dtype for the divisions
@@ -524,6 +533,10 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
         # run's first epoch, taken at `first_epoch` (-1 when it is known already)
         div_epoch, first = carry
         carry = (params, state, members(div_epoch), members(first))
+        template = carry[2]  # (P,) or (), of this call's members (a block of them, see below)
+
+        def member_zeros(dt: Any) -> Any:
+            return _xp.namespace(template).zeros_like(template, dt)
 
         schedule = None
         if shape.schedule:
@@ -695,19 +708,79 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
             outs = {k: v.T for k, v in outs.items()}
         return params, state, carry, {**outs, "stats": stats}
 
+    def blocked(params, state, carry, data, orders, factors, eta, floats, ints):
+        """``run`` over blocks of members (lanes only): members are independent, so the
+        population trains as ``lax.map`` over blocks of ``BM`` members, each block's arrays
+        small enough to stay in the CPU's cache through the chunk. The last block is padded
+        with copies of member 0, whose results are dropped."""
+        if not lanes or P is None or P <= _block_members(net, shape):
+            return run(params, state, carry, data, orders, factors, eta, floats, ints)
+        bm = _block_members(net, shape)
+        nb = -(-P // bm)
+
+        def split(a: Any, axis: int = 0) -> Any:
+            a = jnp.moveaxis(a, axis, 0)
+            a = jnp.concatenate([a, jnp.broadcast_to(a[:1], (nb * bm - P, *a.shape[1:]))])
+            return jnp.moveaxis(a.reshape(nb, bm, *a.shape[1:]), 1, axis + 1)
+
+        def per_member(a: Any) -> bool:
+            return np.ndim(a) >= 1 and a.shape[0] == P
+
+        leaves, tree = jax.tree_util.tree_flatten(state)
+        mapped = [per_member(v) for v in leaves]
+        xs = (
+            jax.tree_util.tree_map(split, params),
+            [split(v) for v, m in zip(leaves, mapped, strict=True) if m],
+            tuple(split(v) for v in carry),
+            split(eta) if np.ndim(eta) == 3 else None,
+            split(orders, 1) if orders is not None and orders.ndim == 3 else None,
+        )
+
+        def one(x: Any) -> Any:
+            p, sm, c, e, o = x
+            it = iter(sm)
+            s = tree.unflatten([next(it) if m else v for v, m in zip(leaves, mapped, strict=True)])
+            return run(
+                p, s, c, data, orders if o is None else o, factors, eta if e is None else e,
+                floats, ints,
+            )  # fmt: skip
+
+        params, state, carry, outs = lax.map(one, xs)
+
+        def merge(a: Any, axis: int = 0) -> Any:  # (nb, ..., bm, ...) -> (..., P, ...)
+            a = jnp.moveaxis(a, 0, axis)
+            return a.reshape(*a.shape[:axis], nb * bm, *a.shape[axis + 2 :])[
+                (slice(None),) * axis + (slice(0, P),)
+            ]
+
+        out_leaves = jax.tree_util.tree_leaves(state)
+        state = tree.unflatten(
+            [merge(v) if m else v[0] for v, m in zip(out_leaves, mapped, strict=True)]
+        )
+        stats = {k: merge(v, 1) for k, v in outs.pop("stats").items()}
+        return (
+            jax.tree_util.tree_map(merge, params),
+            state,
+            tuple(merge(v) for v in carry),
+            {**{k: merge(v) for k, v in outs.items()}, "stats": stats},
+        )
+
     meta: dict[str, Any] = {}
 
-    def packed(*args: Any) -> tuple[Any, Any]:
-        # every output in one float and one integer vector (see _Program)
-        leaves, tree = jax.tree_util.tree_flatten(run(*args))
+    def packed(*args: Any) -> tuple[Any, ...]:
+        # the small outputs in one float and one integer vector, the large ones apart (see
+        # _Program)
+        leaves, tree = jax.tree_util.tree_flatten(blocked(*args))
         meta["tree"] = tree
-        meta["leaves"] = [(tuple(v.shape), np.dtype(v.dtype).str) for v in leaves]
+        meta["leaves"] = [(tuple(v.shape), np.dtype(v.dtype).str, v.size > _PACKED) for v in leaves]
         ints = jax.dtypes.canonicalize_dtype(np.int64)
-        floats = [v.ravel().astype(dtype) for v in leaves if v.dtype.kind == "f"]
-        integers = [v.ravel().astype(ints) for v in leaves if v.dtype.kind != "f"]
+        small = [v for v in leaves if v.size <= _PACKED]
+        floats = [v.ravel().astype(dtype) for v in small if v.dtype.kind == "f"]
+        integers = [v.ravel().astype(ints) for v in small if v.dtype.kind != "f"]
         return (
             jnp.concatenate(floats) if floats else jnp.zeros(0, dtype),
             jnp.concatenate(integers) if integers else jnp.zeros(0, ints),
+            *(v for v in leaves if v.size > _PACKED),
         )
 
     return packed, meta
@@ -716,10 +789,12 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
 class _Program:
     """A compiled chunk, and how to unpack what it returns.
 
-    The program returns its outputs (parameters, optimizer state, carry, loss curves,
-    statistics) packed into one float and one integer vector: every array fetched from the
-    device costs the host several microseconds, a tenth of the tiny network's whole run for
-    a dozen of them. ``meta`` holds the tree and the shapes that unpack them (views).
+    The program returns its small outputs (parameters, optimizer state, carry, a short run's
+    loss curve and statistics) packed into one float and one integer vector: every array
+    fetched from the device costs the host several microseconds, a tenth of the tiny
+    network's whole run for a dozen of them. Outputs of more than ``_PACKED`` numbers (a large
+    population's curves and statistics) come apart: packing would copy them once more.
+    ``meta`` holds the tree, the shapes and which come apart, to unpack them (as views).
     """
 
     def __init__(self, executable: Any, meta: dict[str, Any]) -> None:
@@ -728,10 +803,14 @@ class _Program:
     def __call__(self, *args: Any) -> Any:
         import jax
 
-        floats, ints = jax.device_get(self.executable(*args))
+        floats, ints, *large = jax.device_get(self.executable(*args))
         out, f, i = [], 0, 0
-        for shape, dt in self.meta["leaves"]:
+        apart = iter(large)
+        for shape, dt, alone in self.meta["leaves"]:
             size = math.prod(shape)
+            if alone:
+                out.append(next(apart))
+                continue
             if np.dtype(dt).kind == "f":
                 v, f = floats[f : f + size], f + size
             else:
@@ -754,7 +833,7 @@ class _Found:
     source: str  # "memory", "disk" or "compiled"
 
 
-_MAGIC = b"glassnet-jax-program 1\n"
+_MAGIC = b"glassnet-jax-program 2\n"
 
 
 @functools.cache

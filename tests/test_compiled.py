@@ -619,3 +619,36 @@ def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
     ]
     assert [r["built"] for r in runs] == [1, 0]
     assert runs[0]["loss"] == runs[1]["loss"]
+
+
+@pytest.mark.parametrize("batch", [None, 8])
+def test_a_large_population_trains_in_blocks_of_members_as_numpy(monkeypatch, batch):
+    # 600 members in blocks of 256 (the last padded): each member equals the NumPy loop's,
+    # with per-member orders, Adam's per-member moments and shared count, a member diverging
+    monkeypatch.setattr(compiled, "BLOCK_BYTES", 1)  # the smallest blocks: 256 members
+    X, y = _data(n=21, n_out=1, kind="unit")
+    P = 600
+    with compiled.configure(layout="lanes"):
+        net_kw = {"sizes": [3, 3, 1], "activation": "tanh", "seed": list(range(P))}
+        assert compiled._block_members(gn.Network(**net_kw), _shape_of(net_kw, X, y)) == 256
+        _assert_same(
+            *_both(
+                net_kw,
+                X,
+                y,
+                loss="bce",
+                optimizer="momentum",
+                lr=[1e300 if k == 401 else 0.1 for k in range(P)],
+                epochs=15,
+                batch_size=batch,
+                stats_every=4,
+                validation=_data(n=9, seed=5),
+            )
+        )
+
+
+def _shape_of(net_kw, X, y):
+    from glassnet import training
+
+    net = gn.Network(**net_kw)
+    return compiled._shape(net, training.plan(net, X, y, epochs=15), 15)

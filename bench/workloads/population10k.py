@@ -24,7 +24,8 @@ def run(quick: bool, repeats: int | None, log) -> dict[str, Any]:
     P, epochs = (2000, 50) if quick else (10_000, 200)
     reps = repeats or (2 if quick else 5)
     log(f"population10k: {P} seeds x {epochs} epochs, {reps} rounds")
-    results = measure(compiled_peers(P, epochs) + hand_jax_peers(P, epochs), reps, log)
+    peers = compiled_peers(P, epochs, informational=True) + hand_jax_peers(P, epochs)
+    results = measure(peers, reps, log)
     return {
         "title": f"population10k: {P} seeds x {epochs} epochs of the 3-2-1 sigmoid network",
         "params": {"P": P, "epochs": epochs, "repeats": reps, "lr": LR},

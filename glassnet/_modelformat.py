@@ -26,6 +26,8 @@ from numpy.lib import format as npy
 
 from glassnet import run as _run
 from glassnet._validation import (
+    BIAS_MODES,
+    DTYPES,
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
@@ -293,10 +295,14 @@ def _check_meta(meta: Any) -> dict[str, Any]:
         _string(a, f"config.activation[{i}]")
     for field in ("output", "bias", "init", "dtype"):
         _string(cfg.get(field), f"config.{field}")
-    if cfg["dtype"] not in ("float64", "float32"):
-        raise _Bad(f"metadata config.dtype: expected 'float64' or 'float32', got {cfg['dtype']!r}")
-    if cfg["bias"] not in ("neuron", "layer", "none"):
-        raise _Bad(f"metadata config.bias: expected neuron, layer or none, got {cfg['bias']!r}")
+    if cfg["dtype"] not in DTYPES:
+        raise _Bad(
+            f"metadata config.dtype: expected one of {', '.join(DTYPES)}, got {cfg['dtype']!r}"
+        )
+    if cfg["bias"] not in BIAS_MODES:
+        raise _Bad(
+            f"metadata config.bias: expected one of {', '.join(BIAS_MODES)}, got {cfg['bias']!r}"
+        )
     _string(cfg.get("kernel", "blas"), "config.kernel")
     population = meta.get("population")
     seed = cfg.get("seed")
@@ -336,7 +342,7 @@ def _shapes(meta: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], np.dtype]]
     cfg, pop = meta["config"], meta.get("population")
     lead = () if pop is None else (pop,)
     dtype = np.dtype(cfg["dtype"])
-    bias = {"neuron": lambda o: (1, o), "layer": lambda o: (1, 1), "none": lambda o: None}
+    bias = dict(zip(BIAS_MODES, (lambda o: (1, o), lambda o: (1, 1), lambda o: None), strict=True))
     out: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
     for l, (i, o) in enumerate(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True), start=1):
         out[f"layer{l}.W"] = ((*lead, i, o), dtype)

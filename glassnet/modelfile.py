@@ -53,7 +53,8 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     Parameters
     ----------
     net : Network
-        Its parameters must be finite: NaN or infinity is refused, not saved.
+        Its parameters must be finite: NaN or infinity is refused, not saved. A trained
+        network's run (``net.train_state``) is saved with it.
     path : str or path
         A new file, or an existing regular file to replace. A directory, a device or any other
         non-regular file is refused before anything is computed; so is a path whose directory
@@ -64,7 +65,7 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
-    write(net, path, extra)
+    net.save(path, extra)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

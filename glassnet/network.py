@@ -48,6 +48,8 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
 from glassnet._validation import (
+    BIAS_MODES,
+    DTYPES,
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
@@ -70,6 +72,7 @@ Params = list[dict[str, Array]]
 
 __all__ = [
     "BIAS_MODES",
+    "DTYPES",
     "KERNELS",
     "Forward",
     "Layer",
@@ -77,8 +80,6 @@ __all__ = [
     "broadcast_matmul",
     "parameter_bytes",
 ]
-
-BIAS_MODES = ("neuron", "layer", "none")
 
 
 def broadcast_matmul(A: Array, B: Array) -> Array:
@@ -215,8 +216,8 @@ def _dtype(dtype: Any) -> np.dtype:
         dt = np.dtype(dtype)
     except Exception:  # np.dtype raises TypeError, ValueError or SyntaxError on junk
         dt = None
-    if dt is None or dtype is None or dt not in (np.dtype("float64"), np.dtype("float32")):
-        raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
+    if dt is None or dtype is None or dt.name not in DTYPES:
+        raise ValueError(f"dtype: expected one of {', '.join(DTYPES)}, got {dtype!r}")
     return dt
 
 

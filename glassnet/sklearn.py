@@ -84,7 +84,7 @@ from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
 from glassnet.network import BIAS_MODES, Network
-from glassnet.run import History, TrainConfig, TrainState
+from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
 
 __all__ = [
@@ -551,7 +551,7 @@ class _GlassnetBase(BaseEstimator):
             "loss": self._loss_constraint(),
             "init": [str, _initializers.Initializer],
             "bias": [StrOptions(set(BIAS_MODES))],
-            "backend": [StrOptions({"numpy", "jax"})],
+            "backend": [StrOptions(set(BACKEND_NAMES))],
         }
 
     def _loss_constraint(self) -> list[Any]:

@@ -38,7 +38,7 @@ from typing import Any
 
 # the format itself (its checks, the digest, the atomic write) is glassnet._modelformat, which
 # knows nothing of the Network class; this module is where the two meet
-from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read, write
+from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read
 from glassnet._modelformat import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
 from glassnet._validation import Boolean, check, describe
 from glassnet.network import Network, check_finite_parameter

@@ -176,7 +176,7 @@ class Options:
             X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
             if standardize:
-                X = self._standardize(X)
+                X = self.standardize_like_training(X)
             return X, y, self.csv
         name = self.dataset
         if name is None and self.model is not None:
@@ -185,7 +185,9 @@ class Options:
         X, y = gn.datasets.load(name)
         return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
 
-    def _standardize(self, X: np.ndarray) -> np.ndarray:
+    def standardize_like_training(self, X: np.ndarray) -> np.ndarray:
+        """``X`` standardized with the means and scales the model file recorded (else with its
+        own)."""
         import glassnet as gn
 
         rec = self.training.get("standardize")

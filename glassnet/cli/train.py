@@ -164,7 +164,7 @@ def train(
         validation = (Xv, yv)
     elif opts.csv is not None:
         if opts.training.get("standardize"):
-            X = opts._standardize(X)  # continuing a model: its own transform
+            X = opts.standardize_like_training(X)  # continuing a model: its own transform
         else:
             scaler = gn.datasets.Standardizer().fit(X)
             X = scaler.transform(X)

@@ -66,7 +66,7 @@ def _close(a, b, rtol):
             {"optimizer": "adam", "optimizer_options": {"weight_decay": 0.1}},
             ValueError,
             "optimizer='adamw'",
-        ),  # fmt: skip
+        ),
         ({"backend": "torch"}, ValueError, "backend: expected one of numpy, jax, got 'torch'"),
         ({"chunk_epochs": 0}, ValueError, "chunk_epochs: expected an integer >= 1"),
         ({"divergence": "never"}, ValueError, "divergence: expected one of runaway, nonfinite"),
@@ -307,7 +307,7 @@ def test_a_trace_after_adam_shows_adams_next_step():
     t = net.trace(X, y)
     assert (t.optimizer, t.lr, t.loss, t.run_epoch) == ("adam", 0.05, "bce", 10)
     # Adam by hand (Kingma and Ba, algorithm 1) from the run's moments and count
-    adam, rate = net.train_state.opt_state
+    adam, _ = net.train_state.opt_state
     count = adam.count + 1
     g = net.gradients(X, y, loss="bce")[0]["W"]
     m = 0.9 * adam.m[0]["W"] + 0.1 * g

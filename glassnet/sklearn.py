@@ -1280,7 +1280,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             )
         loss: Any
         if self.loss is None or self.loss == "log_loss":
-            loss = BINARY_LOG_LOSS if output != "softmax" else "cross_entropy"
+            # scikit-learn's log_loss is the loss the output calls for: cross-entropy on a
+            # distribution, its binary form (MLP's scaling) on independent units
+            natural = _losses.natural_loss(_output_unit(output), classes=True)
+            loss = "cross_entropy" if natural == "cross_entropy" else BINARY_LOG_LOSS
         else:
             loss = _losses.get(self.loss)
         return output, loss, n_out

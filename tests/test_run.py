@@ -538,3 +538,25 @@ def test_the_jax_estimator_trains_as_the_numpy_one(digits):
     # the adaptive rate changed between epochs (a runtime number, never part of the program)
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-10, atol=1e-14)
+
+
+# --- one loss/output rule -------------------------------------------------------------------
+
+
+def test_the_loss_output_rule_is_one_table():
+    table = gn.losses.pairing_table()
+    # by hand, from the ranges: sigmoid and tanh01 in (0, 1); softmax rows sum to 1; tanh
+    # and identity reach below 0
+    assert "bce" in table["sigmoid"]["losses"] and "cross_entropy" not in table["sigmoid"]["losses"]
+    assert {"bce", "cross_entropy"} <= set(table["softmax"]["losses"])
+    assert not {"bce", "cross_entropy"} & set(table["tanh"]["losses"])
+    assert table["sigmoid"]["natural"] == {"classes": "bce", "values": "mse"}
+    assert table["softmax"]["natural"]["classes"] == "cross_entropy"
+    assert table["identity"]["natural"] == {"classes": "mse", "values": "mse"}
+    assert gn.losses.natural_output(3, True) == "softmax"
+    assert gn.losses.natural_output(1, True) == "sigmoid"
+    assert gn.losses.natural_output(2, False) == "identity"
+    for name, row in table.items():  # what the rule calls for always pairs
+        for loss in row["natural"].values():
+            gn.losses.check_pairing(loss, name)
+    json.dumps(table)  # the page receives it as it is

@@ -254,14 +254,9 @@ class Options:
             loss = self.training["loss"]
         classes = gn.metrics.is_classification(y)
         if output == "auto":
-            output = ("softmax" if y.shape[1] > 1 else "sigmoid") if classes else "identity"
+            output = gn.losses.natural_output(y.shape[1], classes)
         if loss == "auto":
-            if output == "softmax":
-                loss = "cross_entropy"
-            elif output == "sigmoid" and classes:
-                loss = "bce"
-            else:
-                loss = "mse"
+            loss = gn.losses.natural_loss(output, classes)
         return output, loss
 
     def fit_kwargs(self) -> dict[str, Any]:

@@ -53,6 +53,7 @@ from glassnet._validation import (
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
+    Instance,
     Interval,
     Options,
     check,
@@ -203,9 +204,7 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
     if isinstance(value, _activations.Activation):
         return value
     if not isinstance(value, str):
-        raise TypeError(
-            f"{argument}: expected an activation name or an Activation, got {describe(value)}"
-        )
+        check(value, argument, Options(["an activation name"]), Instance(_activations.Activation))
     if value not in _activations.REGISTRY:
         raise unknown_name("activation", argument, value, _activations.REGISTRY)
     return _activations.REGISTRY[value]
@@ -213,12 +212,12 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
 
 def _dtype(dtype: Any) -> np.dtype:
     try:
-        dt = np.dtype(dtype)
+        name = None if dtype is None else np.dtype(dtype).name
     except Exception:  # np.dtype raises TypeError, ValueError or SyntaxError on junk
-        dt = None
-    if dt is None or dtype is None or dt.name not in DTYPES:
-        raise ValueError(f"dtype: expected one of {', '.join(DTYPES)}, got {dtype!r}")
-    return dt
+        name = None
+    if name not in DTYPES:  # np.float32, "f4" and "float32" are the same type
+        check(dtype, "dtype", Options(DTYPES))
+    return np.dtype(name)
 
 
 class Network:

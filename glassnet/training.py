@@ -28,7 +28,16 @@ from glassnet import convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import generator
-from glassnet._validation import check_callbacks, describe, positive_float, positive_int
+from glassnet._validation import (
+    Instance,
+    Options,
+    check,
+    check_callbacks,
+    describe,
+    positive_float,
+    positive_int,
+    sample_weights,
+)
 from glassnet._xp import namespace
 from glassnet.metrics import fraction_right, is_classification
 from glassnet.run import (
@@ -63,6 +72,10 @@ __all__ = [
 ]
 
 
+#: What :class:`EarlyStopping` can watch.
+MONITORED = ("loss", "val_loss")
+
+
 class DivergenceWarning(RuntimeWarning):
     """Training of a single network stopped because its loss became NaN or infinite."""
 
@@ -95,9 +108,7 @@ class EarlyStopping(Callback):
         min_delta: float = 0.0,
         restore_best: bool = True,
     ) -> None:
-        if monitor not in ("loss", "val_loss"):
-            raise ValueError(f"monitor: expected 'loss' or 'val_loss', got {monitor!r}")
-        self.monitor = monitor
+        self.monitor = check(monitor, "monitor", Options(MONITORED))
         self.patience = positive_int(patience, "patience")
         self.min_delta = positive_float(min_delta, "min_delta", allow_zero=True)
         self.restore_best = restore_best
@@ -381,11 +392,8 @@ def plan(
     network and the data: the loss against the output activation, the inputs and targets, one
     learning rate and one shuffle seed per member, and the memory of the record.
     """
-    cfg = TrainConfig() if config is None else config
-    if not isinstance(cfg, TrainConfig):
-        raise TypeError(f"config: expected a TrainConfig, got {describe(cfg)}")
-    if cfg.backend not in BACKENDS:
-        raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {cfg.backend!r}")
+    cfg = check(TrainConfig() if config is None else config, "config", Instance(TrainConfig))
+    check(cfg.backend, "backend", Options(BACKENDS))  # registered: the compiled one on import
     loss = net.check_loss(cfg.loss)  # the loss, checked against the output
     net.check_params()  # NaN or inf written straight into params is refused, not trained
     Xa = net.check_inputs(X)
@@ -408,19 +416,7 @@ def plan(
 
     weight = None
     if sample_weight is not None:
-        try:
-            w = np.asarray(sample_weight)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"sample_weight: expected an array of {n} numbers, got {describe(sample_weight)}"
-            ) from exc
-        if w.dtype.kind not in "biuf":
-            raise TypeError(f"sample_weight: expected real numbers, got dtype {w.dtype}")
-        if w.shape != (n,):
-            raise ValueError(f"sample_weight: expected shape ({n},), got {w.shape}")
-        w = w.astype(net.dtype)
-        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-            raise ValueError("sample_weight: expected finite non-negative weights, not all zero")
+        w = sample_weights(sample_weight, n).astype(net.dtype)
         weight = (w / w.mean())[:, None]
 
     val = validation_data(net, validation, loss)
@@ -632,9 +628,6 @@ def fit(
     curves agree with the NumPy loop to about 1e-12 relative.
     """
     callbacks = check_callbacks(callbacks)
-    for i, cb in enumerate(callbacks):
-        if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks[{i}]: expected a Callback, got {describe(cb)}")
     earlier = None if resume is None else as_state(resume)
     cfg = _configuration(config, earlier, settings)
     if earlier is not None:
@@ -696,8 +689,7 @@ def _configuration(
 ) -> TrainConfig:
     """The fit's configuration: ``config`` (or the resumed run's, or the defaults), changed by
     the keywords given."""
-    if config is not None and not isinstance(config, TrainConfig):
-        raise TypeError(f"config: expected a TrainConfig, got {describe(config)}")
+    check(config, "config", Instance(TrainConfig), Instance(type(None)))
     base = config if config is not None else (earlier.config if earlier else TrainConfig())
     return base.replace(**settings) if settings else base
 

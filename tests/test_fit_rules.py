@@ -144,8 +144,16 @@ def test_optimizer_options_are_checked(name, options, error, words):
             "lr[0]: expected a finite number > 0, got 'a'",
         ),
         ({"lr": [1 + 1j, 2j], "seed": [0, 1]}, TypeError, "lr[0]: expected a finite number > 0"),
-        ({"sample_weight": ["a"] * 4}, TypeError, "sample_weight: expected real numbers"),
-        ({"sample_weight": [1, 2]}, ValueError, "sample_weight: expected shape (4,)"),
+        (
+            {"sample_weight": ["a"] * 4},
+            TypeError,
+            "sample_weight: expected a numeric array of real",
+        ),
+        (
+            {"sample_weight": [1, 2]},
+            ValueError,
+            "sample_weight: expected shape (4,), one per sample",
+        ),
         ({"callbacks": 3}, TypeError, "callbacks: expected a list of Callback objects"),
         ({"callbacks": [3]}, TypeError, "callbacks[0]: expected a Callback (with on_train_begin"),
         ({"optimizer_options": [1]}, TypeError, "optimizer_options: expected a dict"),

@@ -12,6 +12,7 @@ from glassnet import (
     compiled,  # registers the "jax" training backend (JAX itself is imported only to run)
     convergence,
     datasets,
+    display,  # registers how a History, a Trace and a Network show themselves (no matplotlib)
     evolution,
     initializers,
     losses,
@@ -69,6 +70,7 @@ __all__ = [
     "compiled",
     "convergence",
     "datasets",
+    "display",
     "evolution",
     "fit",
     "gradient_check",

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from glassnet import _modelformat
+from glassnet import _modelformat, _views
 from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
@@ -702,13 +702,10 @@ class Network:
                     )
                 check_finite_parameter(a, key, l)
 
-    # Jupyter's display hook (HTML with the diagram: one stored copy of the image). It is
-    # the engine's only reference to a face, made lazily when a notebook asks to show the
-    # object, so importing the engine never imports matplotlib.
-    def _repr_html_(self) -> str:
-        from glassnet.plots import network_html
-
-        return network_html(self)
+    # Jupyter's display hook: the HTML (with the diagram) that the faces registered for
+    # networks (glassnet._views), so the engine imports no face
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet import convergence
+from glassnet import _views, convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import check_seed
@@ -232,12 +232,10 @@ class History:
             return frames[0]
         return pd.concat(frames).reset_index().set_index(["member", "epoch"])
 
-    # Jupyter's display hook (HTML only, so the notebook stores the figure once), importing
-    # the display face only when a notebook asks
-    def _repr_html_(self) -> str:
-        from glassnet.display import history_html
-
-        return history_html(self)
+    # Jupyter's display hook (HTML only, so the notebook stores the figure once): the view the
+    # faces registered (glassnet._views), so the engine imports no face
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
     def __repr__(self) -> str:
         pop = "" if self.population is None else f", population={self.population}"
@@ -245,9 +243,7 @@ class History:
 
     def __str__(self) -> str:
         """``print(history)``: the table and notes of the notebook display, as plain text."""
-        from glassnet.display import history_text
-
-        return history_text(self)
+        return _views.render(self, "text") or repr(self)
 
 
 def joined(earlier: History, later: History) -> History:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet import _views
 from glassnet import losses as _losses
 from glassnet._validation import describe
 from glassnet.run import TrainConfig, TrainState
@@ -370,16 +371,14 @@ class Trace:
             "layers": [t.to_dict() for t in self.layers],
         }
 
-    # Display hooks: the tables of `glassnet inspect`, drawn by the faces layer on demand.
+    # Display hooks: the tables of `glassnet inspect`, as the faces registered them.
     def __repr__(self) -> str:
-        from glassnet.display import trace_text
+        return _views.render(self, "text") or (
+            f"Trace(sizes={self.sizes}, loss={self.loss!r}, optimizer={self.optimizer!r})"
+        )
 
-        return trace_text(self)
-
-    def _repr_html_(self) -> str:
-        from glassnet.display import trace_html
-
-        return trace_html(self)
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
 
 def _samples(samples: Any, n: int) -> list[int] | None:

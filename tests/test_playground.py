@@ -624,7 +624,7 @@ def test_retune_keeps_the_optimizer_state_for_a_new_learning_rate():
     s.retune(parse_config({**s.config.to_dict(), "opt": "rmsprop"}, LIMITS))
     assert s.opt_state[-1].count == 0
     assert not s.can_retune(parse_config({**s.config.to_dict(), "seed": 5}, LIMITS))
-    with pytest.raises(ProtocolError, match="only lr, l2, batch, opt and rate"):
+    with pytest.raises(ProtocolError, match="only opt, lr, batch, l1, l2, pace, rate, threshold"):
         s.retune(parse_config({**s.config.to_dict(), "layers": [2], "act": "tanh"}, LIMITS))
 
 

@@ -16,7 +16,7 @@ __all__ = ["DEFAULT_LIMITS", "Limits", "widget"]
 
 def widget(net: Any, X: Any, y: Any, **kwargs: Any) -> Any:
     """The playground in a Jupyter notebook, training ``net`` itself; see
-    :func:`glassnet.playground.notebook.widget` (needs ``pip install 'glassnet[notebook]'``)."""
+    :func:`glassnet.playground.notebook.widget` (needs the ``notebook`` extra, anywidget)."""
     from glassnet.playground.notebook import widget as make
 
     return make(net, X, y, **kwargs)

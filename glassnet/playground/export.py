@@ -39,7 +39,7 @@ def _arr(a: np.ndarray) -> str:
 
 
 def _data_lines(session: Session) -> list[str]:
-    cfg, data = session._ready()
+    cfg, data = session.ready()
     lines = ["# the data, as the playground made it"]
     if cfg.dataset in ENGINE_SETS and not cfg.features:
         if cfg.dataset in SMALL_SETS:
@@ -65,7 +65,7 @@ def _data_lines(session: Session) -> list[str]:
 
 
 def _run_lines(run: Session, suffix: str) -> list[str]:
-    cfg, data = run._ready()
+    cfg, data = run.ready()
     net, hist, opt = f"net{suffix}", f"hist{suffix}", f"opt{suffix}"
     sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
     seed: Any = list(run.net.seeds) if run.net.population else cfg.seed
@@ -125,7 +125,7 @@ def _run_lines(run: Session, suffix: str) -> list[str]:
 
 def script(session: Session) -> str:
     """A Python script that reproduces the session's run(s) exactly."""
-    cfg, _ = session._ready()
+    cfg, _ = session.ready()
     head = [
         '"""A glassnet playground run, reproduced exactly.',
         "",
@@ -148,7 +148,7 @@ def script(session: Session) -> str:
 
 def command(session: Session) -> tuple[str | None, str]:
     """The ``glassnet train`` command that reproduces the run, or ``None`` and why not."""
-    cfg, data = session._ready()
+    cfg, data = session.ready()
     if cfg.mode != "single":
         return None, f"{cfg.mode} mode trains several networks; the script reproduces them."
     if cfg.dataset not in ENGINE_SETS:
@@ -201,7 +201,7 @@ def command(session: Session) -> tuple[str | None, str]:
 
 def model_file(session: Session) -> bytes:
     """The drawn network as a glassnet model file (with the setup in its metadata)."""
-    cfg, _ = session._ready()
+    cfg, _ = session.ready()
     net = session.view()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
@@ -223,7 +223,7 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
     """
     from dataclasses import replace
 
-    cfg, data = session._ready()
+    cfg, data = session.ready()
     lim = session.limits
     if len(content) > lim.max_model_bytes:
         raise ProtocolError(
@@ -283,6 +283,6 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
         for key in mine:
             mine[key][...] = theirs[key]
     session.log.append({"epoch": 0, "loaded": name})
-    first = session._losses()
+    first = session.losses()
     session.train_loss[0], session.test_loss[0] = first
     return new

@@ -1,7 +1,7 @@
 """The playground in a Jupyter notebook: :func:`widget` trains *your* network, drawn live.
 
-``glassnet.playground.widget(net, X, y)`` returns an anywidget (``pip install
-'glassnet[notebook]'``) that shows the playground's pictures -- the decision boundary or the
+``glassnet.playground.widget(net, X, y)`` returns an anywidget (the ``notebook``
+extra: :func:`glassnet._extras.install_hint` says how to install it) that shows the playground's pictures -- the decision boundary or the
 regression surface, the network with each unit's map, the loss curves, the notes -- and whose
 play, pause and step buttons train ``net`` in the kernel, in place: the network trained in the
 page is the object you passed, and you go on using it in the next cell. Training runs in a
@@ -177,8 +177,10 @@ def widget(
         import anywidget
         import traitlets
     except ModuleNotFoundError as exc:
+        from glassnet._extras import install_hint
+
         raise ModuleNotFoundError(
-            f"the notebook playground needs {exc.name}: pip install 'glassnet[notebook]'"
+            f"the notebook playground needs {exc.name}: {install_hint('notebook')}"
         ) from None
     lim: Limits = limits or Limits()
     config, data = _setup(net, X, y, loss, optimizer, lr, batch_size, l2, rate, lim)

@@ -195,7 +195,7 @@ class Connection:
         )
 
     async def on_play(self, msg: dict[str, Any]) -> None:
-        cfg, _ = self.session._ready()
+        cfg, _ = self.session.ready()
         if self.session.net is None:
             raise ProtocolError("No network: send a valid config first")
         if self.session.halted:
@@ -221,7 +221,7 @@ class Connection:
         if epochs > cap:
             raise ProtocolError(f"Too many epochs in one step: at most {cap}, got {_short(epochs)}")
         await self.stop()
-        self.session._ready()
+        self.session.ready()
         if self.session.net is None:
             raise ProtocolError("No network: send a valid config first")
         if self.session.halted:
@@ -244,7 +244,7 @@ class Connection:
 
     async def on_reset(self, msg: dict[str, Any]) -> None:
         await self.stop()
-        self.session._ready()
+        self.session.ready()
         async with self.lock:
             await self.compute(self.session.reset)
             frame = await self.compute(self.make_frame)
@@ -278,7 +278,7 @@ class Connection:
         """The trained network as a model file, a script and a command that reproduce it."""
         from glassnet.playground import export
 
-        self.session._ready()
+        self.session.ready()
         if self.session.net is None:
             raise ProtocolError("No network: send a valid config first")
         async with self.lock:
@@ -320,7 +320,7 @@ class Connection:
 
     def _run_of(self, msg: dict[str, Any]) -> Session:
         which = msg.get("run", "a")
-        self.session._ready()
+        self.session.ready()
         if which == "a":
             return self.session
         if which == "b" and self.session.b is not None:

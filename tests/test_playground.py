@@ -1087,7 +1087,7 @@ def test_protocol_export_and_model_upload():
             await ws.send_json({"type": "export"})
             out, _ = await _recv_until(ws, "export")
             assert out["epoch"] == 3 and "gn.Network([2, 2, 1]" in out["script"]
-            assert out["command"].startswith("glassnet train --dataset xor --hidden 2")
+            assert out["command"].startswith("glassnet train --dataset xor --seed 0 --hidden 2 ")
             await ws.send_json({"type": "model", "name": "x.npz", "data": out["model"]})
             ready, _ = await _recv_until(ws, "ready")
             assert ready["loaded"] == "x.npz" and ready["sizes"] == [2, 2, 1]
@@ -1152,6 +1152,7 @@ def test_binary_frames_carry_typed_arrays_and_only_what_changed():
     enc = Encoder()
     first_json = s.frame()
     first = decode(enc.encode(s.frame_arrays()))
+    enc.commit()  # sent: the next frame may refer to it
     # the same numbers as the JSON frame: images byte for byte, weights to float32
     assert first["boundary"]["data"].tobytes() == base64.b64decode(first_json["boundary"]["data"])
     assert first["boundary"]["data"].shape == (LIMITS.grid, LIMITS.grid)

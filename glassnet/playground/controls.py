@@ -205,7 +205,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("batch", "Batch size", "int", 16, lo=0, hi="max_samples", live=True, b=True,
             widget=True, fit="batch_size", cli="--batch-size", step=1, help="0 = full batch"),
     Control("l1", "L1", "float", 0.0, lo=0.0, hi=1.0, live=True, b=True, widget=True,
-            fit="l1", cli="--l1", help="λ₁ of the penalty λ₁ Σ|W| (weights only)"),
+            fit="l1", help="λ₁ of the penalty λ₁ Σ|W| (weights only)"),
     Control("l2", "L2", "float", 0.0, lo=0.0, hi=1.0, live=True, b=True, widget=True,
             fit="l2", cli="--l2", help="λ₂ of the penalty λ₂ Σ W² (weights only)"),
     Control("init", "Initializer", "choice", "xavier", input="select",
@@ -232,6 +232,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("stop", "Stop when converged", "bool", False, input="checkbox", live=True,
             widget=True, panel="race",
             help="pause once every run is below the threshold"),
+    Control("until", "Stop at epoch", "int", 0, lo=0, hi="max_epochs", live=True,
+            widget=True, panel="race", step=1,
+            help="pause when this epoch is reached (0 = never): the paper ran 100"),
     Control("seeds", "Networks", "int", 10, lo=2, cap=("max_seeds", "Too many seeds: at most "
             "{cap} networks at once, got {value}"), panel="seeds", modes=POPULATION_MODES,
             step=1),

@@ -270,6 +270,7 @@ class Race:
         self.upto = 0  # points of the curve looked at
         self.reached: Any = None  # epoch (int), or (P,) epochs; -1 = not yet
         self.paper: Any = None
+        self.rises: Any = 0  # epochs whose loss rose above the point before (per member)
 
     def update(self, run: Session) -> None:
         """Look at the points of ``run``'s training curve added since the last update."""
@@ -287,6 +288,9 @@ class Race:
             self.paper = np.full(shape, -1, dtype=np.int64)
         epochs = np.asarray(run.loss_epochs[start:])
         skip = self.upto - start  # points before the new ones (already looked at)
+        tail = curves[..., max(skip - 1, 0) :]  # the new points and the one before them
+        with np.errstate(invalid="ignore"):
+            self.rises = self.rises + np.sum(np.diff(tail, axis=-1) > 0, axis=-1)
         first = np.asarray(gn.convergence.threshold_epoch(curves[..., skip:], self.threshold))
         found = (first >= 0) & (self.reached < 0)
         self.reached = np.where(found, epochs[skip:][np.maximum(first, 0)], self.reached)
@@ -524,13 +528,22 @@ class Session:
         self.race = Race(cfg.threshold)
         self.race.update(self)
 
+    def restart(self, loaded: str) -> None:
+        """The network's parameters were replaced (by the model file ``loaded``): the curves
+        start again from them, and the log says where they came from."""
+        cfg, _ = self.ready()
+        self.train_loss[0], self.test_loss[0] = self.losses()
+        self.log.append({"epoch": 0, "loaded": loaded})
+        self.race = Race(cfg.threshold)
+        self.race.update(self)
+
     def ready(self) -> tuple[Config, Data]:
         """The setup and its data; refused (``ProtocolError``) before the first setup was
-        taken, with the refusal of the last setup sent when there was one (the page then
+        taken -- with the refusal of the setup sent, when one was refused (the page then
         keeps saying what to fix, whatever button is pressed)."""
-        if self.refusal is not None:
-            raise ProtocolError(str(self.refusal), self.refusal.field)
         if self.config is None or self.data is None:
+            if self.refusal is not None:
+                raise ProtocolError(str(self.refusal), self.refusal.field)
             raise ProtocolError("No setup yet: send a config first")
         return self.config, self.data
 
@@ -1027,7 +1040,7 @@ class Session:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes (and
         the second setup's in compare mode, and the population's curves in seeds mode), as
         JSON-ready data: maps as base64 bytes, weights and gradients as lists of rows."""
-        return _jsonable(self.frame_arrays())
+        return jsonable(self.frame_arrays())
 
     def frame_arrays(self) -> dict[str, Any]:
         """The same snapshot with its pictures as ``uint8`` arrays and its weights and
@@ -1051,23 +1064,30 @@ class Session:
         for name, run in zip(names, runs, strict=True):
             member = cfg.member if run.net is not None and run.net.population else None
             now = run.member_curve(run.train_loss)[-1]
+            rises = np.asarray(run.race.rises)
             entries.append(
                 {
                     "name": name,
                     "reached": run.race.first(member),
                     "loss": _finite_or_none(run.per_case(now)),
+                    "rises": int(rises if rises.ndim == 0 else rises[member or 0]),
                 }
             )
         out: dict[str, Any] = {
             "threshold": cfg.threshold,
             "summed": bool(gn.losses.get(cfg.loss).summed),
             "runs": entries,
-            "converged": all(run.converged for run in runs),
+            "converged": self.all_converged,
             "text": _race_text(entries, cfg.threshold, self.epoch),
         }
         if cfg.population:
             out["seeds"] = self.seeds_stats()
         return out
+
+    @property
+    def all_converged(self) -> bool:
+        """Whether every run of the session (every member) is below the threshold."""
+        return all(run.converged for run in self.runs() if run.net is not None)
 
     @property
     def converged(self) -> bool:
@@ -1397,13 +1417,13 @@ def check_rules(config: Config, data: Data, field: str = "rules") -> None:
         )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """A frame of :meth:`Session.frame_arrays` as JSON-ready data: ``uint8`` images as base64,
     float arrays as (lists of) numbers with 4 significant digits."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         if value.dtype == np.uint8:
             return _b64(value)
@@ -1464,8 +1484,7 @@ def _test_text(test: Any) -> str:
     """A Mann-Whitney test of A's epochs against B's, in words."""
     if not math.isfinite(test.p_value):
         return "no test possible"
-    p = "p < 0.0001" if test.p_value < 1e-4 else f"p = {test.p_value:.2g}"
-    return f"Mann-Whitney {test}; P(A converges first) = {test.effect:.2f} ({p})"
+    return f"Mann-Whitney {test}; P(A converges first) = {test.effect:.2f}"
 
 
 def _finite_or_none(v: Any) -> float | None:

@@ -161,7 +161,7 @@ def test_setting_shows_in_the_address_and_a_link_reproduces_it(page: Any, url: s
     assert other.input_value("#lr") == "0.2"
     assert other.evaluate("window.playground.data.sizes") == [2, 4, 4, 4, 1]
     # a ready-made setup is just an address
-    other.select_option("#preset", label="The paper: 3-2-1, tanh")
+    other.select_option("#preset", label="The paper: 3-2-1, tanh (exact gradients)")
     other.wait_for_function("window.playground.data.config.dataset === 'paper'", timeout=WAIT)
     assert other.evaluate("window.playground.data.sizes") == [3, 2, 1]
     assert "act=tanh&out=tanh01" in other.url and "bias=layer" in other.url
@@ -273,7 +273,7 @@ def test_seeds_mode_shows_the_median_band_and_a_member(page: Any) -> None:
     page.click("#step")
     page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
     pop = _frame(page)["population"]
-    assert len(pop["final"]) == 6 and "Converged:" in page.inner_text("#population-line")
+    assert len(pop["final"]) == 6 and "Converged (loss per case below" in page.inner_text("#population-line")
     assert "member 1 (seed 1)" in page.inner_text("#caption-a")
     page.fill("#member", "4")
     page.dispatch_event("#member", "change")  # live: the same population, another member

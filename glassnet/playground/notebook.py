@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import Instance, Interval, Options, check
-from glassnet.playground.controls import Config, parse_config
+from glassnet.playground.controls import LIVE, Config, parse_config
 from glassnet.playground.driver import FRAME, Driver, Pacer
 from glassnet.playground.grid import plane_extent
 from glassnet.playground.limits import Limits, ProtocolError
@@ -344,12 +344,21 @@ def widget(
         def configure(self, raw: Any) -> None:
             """Take a setup from the widget's controls (live settings only, around your own
             network: its layers, activations and data are yours)."""
-            config = self.driver.parse(raw)
-            if self.own and not self.driver.can_retune(config):
-                raise ProtocolError(
-                    "This widget trains your own network: only the training settings change "
-                    "here (layers, activations and data are set in Python)"
-                )
+            if self.own:  # only the live settings are the widget's; the rest is yours
+                if not isinstance(raw, dict):
+                    raise ProtocolError(f"config: expected an object, got {type(raw).__name__}")
+                cfg, _ = self.session.ready()
+                given = {k: raw[k] for k in LIVE if k in raw}
+                live = self.driver.parse({**given, "seeds": cfg.seeds})  # member < seeds
+                changed = {k: live[k] for k in given}
+                config = cfg.replace(**changed)
+                if not self.driver.can_retune(config):
+                    raise ProtocolError(
+                        "This widget trains your own network: only the training settings change "
+                        "here (layers, activations and data are set in Python)"
+                    )
+            else:
+                config = self.driver.parse(raw)
             was = self.running
             self.pause(quiet=True)
             with self._lock:

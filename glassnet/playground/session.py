@@ -1123,6 +1123,8 @@ class Session:
                 "median": med.to_dict(),
                 "paper_converged": pconv.to_dict(),
                 "paper_median": pmed.to_dict(),
+                "converged_text": str(conv),
+                "median_text": str(med),
                 "text": f"converged {conv}; median epochs to converge {med}",
                 "paper_text": f"converged {pconv}; median epochs {pmed}",
             }

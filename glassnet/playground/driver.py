@@ -109,7 +109,7 @@ class Pacer:
             self.owed += self.pace * (now - self.last)
         self.last = now
         self.owed = min(self.owed, self.pace * 2 * self.period + 1)
-        return min(self.most, int(self.owed)), budget
+        return min(self.most, int(self.owed + 1e-9)), budget  # 0.2 + 0.8 is one epoch
 
     def trained(self, epochs: int) -> None:
         self.owed = max(0.0, self.owed - epochs)

@@ -348,6 +348,13 @@ def widget(
                 if not isinstance(raw, dict):
                     raise ProtocolError(f"config: expected an object, got {type(raw).__name__}")
                 cfg, _ = self.session.ready()
+                fixed = [k for k, v in raw.items() if k not in LIVE and cfg.get(k) != v]
+                if fixed:
+                    raise ProtocolError(
+                        f"{fixed[0]}: this widget trains your own network: only the training "
+                        "settings change here (layers, activations and data are set in Python)",
+                        fixed[0],
+                    )
                 given = {k: raw[k] for k in LIVE if k in raw}
                 live = self.driver.parse({**given, "seeds": cfg.seeds})  # member < seeds
                 changed = {k: live[k] for k in given}

@@ -273,7 +273,9 @@ def test_seeds_mode_shows_the_median_band_and_a_member(page: Any) -> None:
     page.click("#step")
     page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
     pop = _frame(page)["population"]
-    assert len(pop["final"]) == 6 and "Converged (loss per case below" in page.inner_text("#population-line")
+    assert len(pop["final"]) == 6 and "Converged (loss per case below" in page.inner_text(
+        "#population-line"
+    )
     assert "member 1 (seed 1)" in page.inner_text("#caption-a")
     page.fill("#member", "4")
     page.dispatch_event("#member", "change")  # live: the same population, another member

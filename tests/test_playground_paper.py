@@ -38,7 +38,6 @@ from glassnet.playground.controls import (
 )
 from glassnet.playground.driver import FRAME, Driver, Pacer
 from glassnet.playground.lessons import (
-    FACTS,
     PRESETS,
     best_learning_rates,
     builtin_lessons,
@@ -181,7 +180,9 @@ def test_the_race_text_in_each_case():
         "Neither is below 0.01 yet (epoch 9); B's loss per case is lower: 0.1 against 0.4, "
         "4 times lower."
     )
-    assert _race_text([run("A", None, 0.4)], 0.01, 9) == "Loss per case not below 0.01 yet (epoch 9)."
+    assert (
+        _race_text([run("A", None, 0.4)], 0.01, 9) == "Loss per case not below 0.01 yet (epoch 9)."
+    )
 
 
 def test_pacer_trains_the_epochs_owed_at_the_pace():
@@ -250,7 +251,9 @@ def test_seeds_compared_equal_glassnet_papers_statistics():
     one.train(E - 1)
     np.testing.assert_array_equal(np.asarray(s.b.train_loss)[:, 5], one.train_loss)
     frame = s.frame()
-    assert frame["race"]["seeds"]["a"]["converged_text"] == str(report["per_act"]["sigmoid"]["converged"])
+    assert frame["race"]["seeds"]["a"]["converged_text"] == str(
+        report["per_act"]["sigmoid"]["converged"]
+    )
     assert frame["b"]["population"]["converged"] == pytest.approx(np.mean(s.b.race.reached >= 0))
 
 
@@ -366,14 +369,15 @@ def test_every_setting_is_one_control_and_everything_derives_from_the_table():
     assert sent[names.index("opt")]["choices"] == {n: n for n in gn.optimizers.names()}
     hello = Driver(LIMITS).hello()
     assert hello["controls"] == sent and hello["defaults"] == DEFAULT_CONFIG
-    # the loss/output rule comes from the engine's one rule
-    for loss, outputs in hello["pairing"].items():
-        for act in gn.activations.names():
+    # the loss/output rule is the engine's one rule, as its table
+    assert hello["pairing"] == gn.losses.pairing_table()
+    for act, row in hello["pairing"].items():
+        for loss in gn.losses.names():
             try:
                 gn.losses.check_pairing(loss, act)
-                assert act in outputs
+                assert loss in row["losses"]
             except ValueError:
-                assert act not in outputs
+                assert loss not in row["losses"]
     assert hello["suits"]["multiclass"] == {"out": "softmax", "loss": "cross_entropy"}
     assert hello["kinds"]["blobs"] == "multiclass" and hello["kinds"]["sine"] == "regression"
     # what the export's network line and the command are made of: the table's fields
@@ -507,6 +511,7 @@ def test_the_export_holds_the_data_recipe_and_both_setups(tmp_path):
     s.train(5)
     files = export.model_files(s)
     assert [name for name, _ in files] == ["A", "B"]
+    continued = []
     for (name, content), run in zip(files, (s, s.b), strict=True):
         path = tmp_path / f"{name}.npz"
         path.write_bytes(content)
@@ -515,15 +520,18 @@ def test_the_export_holds_the_data_recipe_and_both_setups(tmp_path):
         assert extra["training"]["loss"] == "bce" and extra["training"]["lr"] == run.config.lr
         X_tr, y_tr, X_te, y_te = gn.datasets.from_recipe(extra["data"])
         np.testing.assert_array_equal(X_tr, run.Xn_train)  # the data the page trained on
+        np.testing.assert_array_equal(X_te, run.Xn_test)
         np.testing.assert_array_equal(y_te, run.data.y_test)
         net = gn.load(path)
         np.testing.assert_array_equal(net.layers[0].W, run.net.layers[0].W)
-        state = getattr(net, "train_state", None)
-        if state is not None:  # the training core (issue 23): the file continues the run
-            more = net.fit(X_tr, y_tr, resume=state, epochs=3)
-            assert more is not None
-            run.train(3)
-            np.testing.assert_array_equal(net.layers[0].W, run.net.layers[0].W)
+        # the file holds the whole run (the training core): it continues in Python exactly
+        assert net.train_state.epoch == 5 and net.train_state.config.lr == run.config.lr
+        net.fit(X_tr, y_tr, resume=net.train_state, epochs=3)
+        continued.append(net)
+    s.train(3)  # the page goes on: A and B in lockstep
+    for net, run in zip(continued, (s, s.b), strict=True):
+        for mine, theirs in zip(run.net.params, net.params, strict=True):
+            np.testing.assert_array_equal(mine["W"], theirs["W"])  # bit for bit
     text = export.script(s)
     assert "gn.datasets.from_recipe(" in text and 'net_b.save("playground-model-b.npz")' in text
 
@@ -613,7 +621,9 @@ def test_no_playground_module_uses_another_modules_underscored_members():
 def test_install_hints_say_what_works_from_a_clone_and_from_a_wheel(monkeypatch):
     from glassnet import _extras
 
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
     for extra in ("playground", "notebook", "dask"):
         hint = _extras.install_hint(extra)
         assert hint.startswith(f"pip install -e '{ROOT}[{extra}]' (from this clone")

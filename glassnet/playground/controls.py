@@ -388,9 +388,7 @@ def _what(c: Control) -> str:
     return _WORDS.get(c.name, c.name)
 
 
-def _parse_one(
-    c: Control, raw: Any, done: Mapping[str, Any], limits: Limits, key: str
-) -> Any:
+def _parse_one(c: Control, raw: Any, done: Mapping[str, Any], limits: Limits, key: str) -> Any:
     """The value of control ``c`` from ``raw``, checked (``key`` names it in refusals)."""
     what = _what(c)
     if c.kind in ("int", "float"):

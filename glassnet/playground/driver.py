@@ -15,7 +15,6 @@ import base64
 import functools
 from typing import Any
 
-from glassnet import activations as _activations
 from glassnet import losses as _losses
 from glassnet.datasets import recipes
 from glassnet.playground import lessons as _lessons
@@ -29,7 +28,7 @@ from glassnet.playground.limits import Limits, ProtocolError
 from glassnet.playground.protocol import choices, parse_csv
 from glassnet.playground.session import Session
 
-__all__ = ["FRAME", "Driver", "Pacer", "data_kinds", "pairing", "suits"]
+__all__ = ["FRAME", "Driver", "Pacer", "data_kinds", "suits"]
 
 #: In a :class:`Driver`'s answer: send the session's frame (as this side encodes frames).
 FRAME = "frame"
@@ -54,33 +53,17 @@ def data_kinds() -> dict[str, str]:
     return out
 
 
-def pairing() -> dict[str, list[str]]:
-    """Which output activations each loss is defined on (:func:`glassnet.losses.check_pairing`,
-    the one rule), for the page: loss -> outputs."""
-    out = {}
-    for loss in _losses.names():
-        fits = []
-        for act in _activations.names():
-            try:
-                _losses.check_pairing(loss, act)
-            except ValueError:
-                continue
-            fits.append(act)
-        out[loss] = fits
-    return out
-
-
 def suits() -> dict[str, dict[str, str]]:
-    """The output and loss the page suggests for each kind of target: the loss whose targets
-    match (probabilities for classes) with its fused output activation, mse and identity for a
-    regression."""
-    out = {"regression": {"out": "identity", "loss": "mse"}}
-    for kind, targets in (("binary", "unit"), ("multiclass", "distribution")):
-        for name in _losses.names():
-            loss = _losses.get(name)
-            if loss.targets == targets and loss.fused is not None:
-                out[kind] = {"out": loss.fused.activation, "loss": name}
-                break
+    """The output and loss the page suggests for each kind of target: the engine's one "auto"
+    rule (:func:`glassnet.losses.natural_output`, :func:`glassnet.losses.natural_loss`)."""
+    out = {}
+    for kind, n_outputs, classes in (
+        ("binary", 1, True),
+        ("multiclass", 3, True),
+        ("regression", 1, False),
+    ):
+        act = _losses.natural_output(n_outputs, classes)
+        out[kind] = {"out": act, "loss": _losses.natural_loss(act, classes)}
     return out
 
 
@@ -151,7 +134,7 @@ class Driver:
             "lessons": self.lesson_list(),
             "kinds": data_kinds(),
             "suits": suits(),
-            "pairing": pairing(),
+            "pairing": _losses.pairing_table(),
         }
 
     @staticmethod
@@ -376,4 +359,3 @@ class Driver:
         best = _lessons.best_learning_rates(self.session, tune["grid"], tune["epochs"])
         tuned = _lessons.tuned_setup(config, best)
         return [*out, {"type": "tuned", "best": best, "config": tuned}]
-

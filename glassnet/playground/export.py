@@ -68,9 +68,7 @@ def _data_lines(session: Session) -> list[str]:
     _, data = session.ready()
     lines = ["# the data, as the playground made it"]
     if data.recipe is not None:
-        lines.append(
-            f"X_train, y_train, X_test, y_test = gn.datasets.from_recipe({data.recipe!r})"
-        )
+        lines.append(f"X_train, y_train, X_test, y_test = gn.datasets.from_recipe({data.recipe!r})")
         return lines
     lines.append("# (your CSV: the training points as the network saw them, standardized)")
     lines.append(f"X_train = {_arr(session.Xn_train)}")
@@ -147,7 +145,9 @@ def _original_lines(run: Session, net: str, entry: dict[str, Any]) -> list[str]:
     parameters."""
     cfg, _ = run.ready()
     members = list(range(run.net.population)) if run.net.population else [None]
-    lines = [f"# {entry['trained']} epochs of the paper's original rules, to epoch {entry['epoch']}"]
+    lines = [
+        f"# {entry['trained']} epochs of the paper's original rules, to epoch {entry['epoch']}"
+    ]
     for m in members:
         at = "" if m is None else f"[{m}]"
         lines += [
@@ -331,8 +331,8 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
         path.write_bytes(content)
-        try:
-            net = gn.load(path)
+        try:  # the network alone: training goes on here with the page's own settings
+            net = gn.load(path, run=False)
         except (ValueError, TypeError, OSError) as exc:
             message = str(exc).replace(str(path), name)
             raise ProtocolError(f"{message}", "model") from None

@@ -330,7 +330,8 @@ def parse_lesson(text: Any, name: str, limits: Limits) -> dict[str, Any]:
     size = len(text.encode("utf-8"))
     if size > MAX_LESSON_BYTES:
         raise _refuse(
-            name, f"a lesson file is at most {MAX_LESSON_BYTES // 1000} kB, got {size / 1000:.1f} kB"
+            name,
+            f"a lesson file is at most {MAX_LESSON_BYTES // 1000} kB, got {size / 1000:.1f} kB",
         )
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
@@ -338,7 +339,9 @@ def parse_lesson(text: Any, name: str, limits: Limits) -> dict[str, Any]:
         kind = "JSON" if text.lstrip().startswith("{") else "TOML"
         raise _refuse(name, f"not valid {kind} ({str(exc)[:200]})") from None
     if not isinstance(data, dict):
-        raise _refuse(name, f"expected a table of title, about and steps, got {type(data).__name__}")
+        raise _refuse(
+            name, f"expected a table of title, about and steps, got {type(data).__name__}"
+        )
     _keys(data, LESSON_KEYS, name)
     if "title" not in data:
         raise _refuse(name, "the key 'title' is missing")
@@ -451,7 +454,10 @@ def best_learning_rates(session: Any, grid: list[float], epochs: int) -> dict[st
         found = rows[best]["lr"] if math.isfinite(rows[best]["median"]) else None
         out[key] = found
         out[f"{key}_rows"] = [
-            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in r.items()
+            }
             for r in rows
         ]
     return out
@@ -465,4 +471,3 @@ def tuned_setup(config: Config, best: dict[str, Any]) -> dict[str, Any]:
     if best.get("b") is not None and config.mode in ("compare", "compare_seeds"):
         out["b"] = {**out["b"], "lr": best["b"]}
     return out
-

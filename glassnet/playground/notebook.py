@@ -89,8 +89,8 @@ def _setup(
     classes = gn.metrics.is_classification(ya)
     kind = ("multiclass" if ya.shape[1] > 1 else "binary") if classes else "regression"
     out = net.activations[-1].name
-    if loss is None:
-        loss = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(out, "mse") if classes else "mse"
+    if loss is None:  # the engine's one rule for the loss an output and targets call for
+        loss = gn.losses.natural_loss(out, classes)
     check(loss, "loss", Options(gn.losses.names()))
     check(optimizer, "optimizer", Options(gn.optimizers.names()))
     if lr is None:

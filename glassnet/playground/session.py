@@ -641,28 +641,27 @@ class Session:
         test = (self.Xn_test, data.y_test) if len(data.X_test) else None
         use_watch = watch.deadline is not None or not exact or cancel is not None
         resumed = self.history is not None
-        # L1 is the training core's (issue 23); an engine without it refuses a nonzero l1
-        penalties = {"l2": cfg.l2, **({"l1": cfg.l1} if cfg.l1 else {})}
         # a diverging run is reported in the page's notes, not warned about: warn=False, as
-        # the process-wide warning filters are not safe to change from the server's threads
+        # the process-wide warning filters are not safe to change from the server's threads.
+        # The optimizer goes by name (a run the model file can hold whole); resumed, a new
+        # learning rate keeps the optimizer's state (moments, count) and the sample order.
         with np.errstate(all="ignore"):
-            try:
-                hist = self.net.fit(
-                    self.Xn_train,
-                    data.y_train,
-                    loss=cfg.loss,
-                    optimizer=self.optimizer,
-                    epochs=epochs,
-                    batch_size=None if full_batch else cfg.batch,
-                    validation=test,
-                    callbacks=(watch,) if use_watch else (),
-                    stats_every=None,
-                    resume=self.history,
-                    warn=False,
-                    **penalties,
-                )
-            except TypeError as exc:
-                raise ProtocolError(f"The engine refused this setup: {exc}", "l1") from None
+            hist = self.net.fit(
+                self.Xn_train,
+                data.y_train,
+                loss=cfg.loss,
+                optimizer=cfg.opt,
+                lr=cfg.lr,
+                epochs=epochs,
+                batch_size=None if full_batch else cfg.batch,
+                validation=test,
+                l1=cfg.l1,
+                l2=cfg.l2,
+                callbacks=(watch,) if use_watch else (),
+                stats_every=None,
+                resume=self.history,
+                warn=False,
+            )
             last_train, last_test = self.losses()
         self.history = hist
         done = hist.epochs_run
@@ -783,7 +782,7 @@ class Session:
         cfg, data = self.ready()
         return len(data.X_train) if gn.losses.get(cfg.loss).summed else 1
 
-    def set_weight(self, layer: int, source: int, unit: int, value: Any) -> float:
+    def set_weight(self, layer: Any, source: Any, unit: Any, value: Any) -> float:
         """Set ``W^(layer)[source, unit]`` of the drawn network (every member's, in seeds
         mode, is left alone but the drawn one's) by hand; return the old value.
 
@@ -1106,7 +1105,7 @@ class Session:
         key = tuple(run.race.reached.tobytes() + run.race.paper.tobytes() for run in runs)
         cached = getattr(self, "_stats_cache", None)
         if cached is not None and cached[0] == key:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         names = ["a", "b"][: len(runs)]
         out: dict[str, Any] = {}
         never = {}
@@ -1260,7 +1259,7 @@ class Session:
         return frame
 
     # -- the glass box -----------------------------------------------------------------------
-    def inside(self, layer: int, unit: int, sample: int) -> dict[str, Any]:
+    def inside(self, layer: Any, unit: Any, sample: Any) -> dict[str, Any]:
         """Every number of unit ``unit`` of layer ``layer`` (1-based) for training sample
         ``sample``, from the engine's :func:`glassnet.trace.trace` on that one sample, with
         the formulas filled in.

@@ -274,11 +274,13 @@
 
   /** The output and loss the server suggests for a kind of target, when the setup's output
    *  does not suit it (the user may still change them): a distribution for classes, a
-   *  probability for two, a real number for a regression (hello.suits, hello.pairing). */
+   *  probability for two, a real number for a regression (the engine's natural output and
+   *  loss, and its pairing table: hello.suits, hello.pairing). */
   function suit(hello, cfg, kind) {
     const s = hello.suits[kind];
     if (!s) return;
-    const rows = hello.pairing[hello.suits.multiclass.loss] || []; // outputs that are distributions
+    const multi = hello.suits.multiclass.loss; // outputs that are distributions pair with it
+    const rows = Object.keys(hello.pairing).filter((o) => hello.pairing[o].losses.includes(multi));
     const real = hello.suits.regression.out;
     const ok = kind === "multiclass" ? rows.includes(cfg.out)
       : kind === "binary" ? !rows.includes(cfg.out) && cfg.out !== real

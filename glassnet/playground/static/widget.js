@@ -241,7 +241,7 @@ function render({ model, el }) {
     draw();
   });
   setData(model.get("setup"));
-  el.playground = st; // for tests and the curious
+  el.playground = root.playground = st; // for tests and the curious
   model.send({ type: "hello" });
   const start = model.get("start") || {};
   if (start.lesson) model.send({ type: "lesson", id: start.lesson });

@@ -182,7 +182,8 @@ def test_the_widget_trains_the_kernels_network_in_jupyterlab(tmp_path: Path) -> 
             )
             assert "B at 1." in second.locator(".lesson").inner_text()
             ARTIFACTS.mkdir(exist_ok=True)
-            second.screenshot(path=str(ARTIFACTS / "playground-notebook.png"))
+            second.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "playground-notebook.png"))
             browser.close()
     finally:
         lab.terminate()

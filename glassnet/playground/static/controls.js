@@ -292,8 +292,9 @@
   function raceHTML(frame, data) {
     const r = frame && frame.race;
     if (!r) return "";
-    const what = r.summed ? "loss per case (the loss over the number of cases)" : "loss";
-    let html = `<div class="race-text" id="race-text">${esc(r.text)}</div><table class="race-table"><tr><th></th><th>below ${fmtNum(r.threshold)} at</th><th>${esc(what)} now</th></tr>`;
+    const what = r.summed ? "loss per case" : "loss";
+    const tip = r.summed ? ' title="the summed loss over the number of training cases: the mean squared error glassnet paper reports"' : "";
+    let html = `<div class="race-text" id="race-text">${esc(r.text)}</div><table class="race-table"><tr><th></th><th>below ${fmtNum(r.threshold)} at</th><th${tip}>${what} now</th></tr>`;
     for (const e of r.runs) html += `<tr><td><b>${e.name}</b></td><td>${e.reached === null ? "not yet" : "epoch " + e.reached}</td><td>${fmtNum(e.loss)}</td></tr>`;
     html += "</table>";
     if (r.seeds) {

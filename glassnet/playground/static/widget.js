@@ -9,6 +9,7 @@ const CSS = `
 .gn-w button.on { background: #ffd27a; }
 .gn-w .read b { font-variant-numeric: tabular-nums; margin-right: 10px; }
 .gn-w .grid { display: grid; grid-template-columns: 250px 300px 1fr; gap: 12px; align-items: start; }
+.gn-w .side { max-height: 640px; overflow-y: auto; padding-right: 4px; }
 .gn-w canvas { display: block; max-width: 100%; }
 .gn-w .net { width: 100%; height: 280px; }
 .gn-w .bnd, .gn-w .bnd-b { width: 300px; height: 300px; }

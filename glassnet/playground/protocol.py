@@ -1,27 +1,44 @@
-"""The playground's WebSocket protocol: message shapes, setup validation, CSV parsing.
+"""The playground's WebSocket protocol: message shapes, the setup's checks, CSV parsing.
 
-Every message is one JSON object with a ``"type"`` key.
+Every message is one JSON object with a ``"type"`` key. The page's server and the notebook
+widget answer the same messages, through one :class:`~glassnet.playground.driver.Driver`.
 
 From the page to the server:
 
 ``{"type": "config", "config": {...}}``
-    Build the data and a fresh network from a setup (keys: see :data:`DEFAULT_CONFIG`); the
-    server answers ``ready`` (data points, the setup as understood) and a first ``frame``.
-    When only the learning rate, L2, batch size, optimizer or update rate changed, the same
-    network goes on training (still running if it was) and the answer is ``retuned``.
+    Build the data and fresh networks from a setup (its settings: the table of controls,
+    :mod:`glassnet.playground.controls`); the answer is ``ready`` (data points, the setup as
+    understood) and a first ``frame``. When only live settings changed (learning rate, L1, L2,
+    batch size, optimizer, pace, threshold...), the same networks go on training (still
+    running if they were) and the answer is ``retuned``.
 ``{"type": "upload", "name": str, "csv": str}``
-    A CSV file's text; kept in the session's memory as the data set ``"csv"``. The server
-    answers ``uploaded`` or ``error``. Nothing the page sends is ever used as a path.
+    A CSV file's text, kept in the session's memory as the data set ``"csv"``; ``uploaded``.
+    Nothing the page sends is ever used as a path.
 ``{"type": "play"}``, ``{"type": "pause"}``, ``{"type": "step", "epochs": int}``,
 ``{"type": "reset"}``
-    Start or stop training, train a fixed number of epochs, rebuild the network from its seed.
+    Train at the setup's pace until paused (or at ``until``, or once every run converged
+    with ``stop``), train a fixed number of epochs, rebuild the networks from their seed. A
+    pause is answered with the frame of the epochs trained so far, then ``state``.
+``{"type": "inside", "layer", "unit", "sample", "run"}``, ``{"type": "weight", ...}``
+    Every number of one unit for one sample (``inside``); set one weight (a frame, then
+    ``weight_set``).
+``{"type": "export"}``, ``{"type": "model", "name", "data"}``
+    Each setup's model file, a script and a command (``export``); a model file's network in
+    place of the session's (``ready``).
+``{"type": "lesson", "id"}`` or ``{"type": "lesson", "text", "name"}``
+    A built-in lesson or a teacher's file, checked whole (``lesson``).
+``{"type": "tune", "config", "grid", "epochs"}``
+    A setup, then each of its setups' best learning rate of ``grid`` (``ready``, a frame,
+    ``tuned`` with the tuned setup).
+``{"type": "frames", "binary": bool}``
+    Frames as binary messages (:mod:`glassnet.playground.frames`) or JSON.
 
-From the server to the page:
-
-``hello`` (limits and choices), ``ready``, ``retuned``, ``uploaded``, ``frame`` (a snapshot of training:
-epoch, new loss points, boundary grid, unit maps, weights, gradients, gradient norms, notes),
-``state`` (running or not, and why it stopped) and ``error`` (``message`` and, when a setting
-is at fault, ``field``).
+From the server to the page: ``hello`` (the limits, the table of controls, presets, lessons,
+the data sets' kinds and the engine's loss/output rule), ``ready``, ``retuned``, ``uploaded``,
+``frame`` (a snapshot: epoch, new loss points, boundary grid, unit maps, weights, gradients,
+gradient norms, notes, the race's readout), ``state`` (running or not, and why it stopped),
+``inside``, ``weight_set``, ``export``, ``lesson``, ``tuned`` and ``error`` (``message`` and,
+when a setting is at fault, ``field``).
 """
 
 from __future__ import annotations

@@ -368,7 +368,7 @@ def test_regression_set_and_input_features(page: Any) -> None:
     assert page.evaluate("window.playground.data.config.out") == "identity"
     assert page.evaluate("window.playground.data.config.loss") == "mse"
     assert "colour = target" in page.inner_text("#class-legend")
-    page.check("#feature-sinx1")
+    page.check("#features-sinx1")
     page.wait_for_function("window.playground.data.sizes[0] === 3", timeout=WAIT)
     assert "features=sinx1" in page.url
     assert page.evaluate("window.playground.data.inputs") == ["x1", "x2", "sin x1"]

@@ -123,6 +123,8 @@ class Control:
         keyword, the ``glassnet train`` option (None: the page's own, not exported there).
     step : str or float
         The input's step (``"any"`` for a real number).
+    display : str
+        How the page writes the value beside a slider: ``""`` (the number) or ``"percent"``.
     help : str
         The input's tooltip.
     """
@@ -147,6 +149,7 @@ class Control:
     fit: str | None = None
     cli: str | None = None
     step: str | float = "any"
+    display: str = ""
     help: str = ""
 
     def high(self, limits: Limits) -> float | None:
@@ -181,7 +184,7 @@ CONTROLS: tuple[Control, ...] = (
             off={"dataset": _FIXED}, recipe="noise", step=0.01),
     Control("split", "Test share", "float", 0.3, lo=0.0, hi=recipes.MAX_TEST_SIZE,
             input="range", panel="data", off={"dataset": _FIXED}, recipe="test_size",
-            cli="--validation-split", step=0.05),
+            cli="--validation-split", step=0.05, display="percent"),
     Control("seed", "Seed", "int", 0, lo=0, hi=2**31 - 1, panel="data", recipe="seed",
             network="seed", cli="--seed", step=1,
             help="the data's and the network's; in seeds mode the first of the seeds"),
@@ -561,6 +564,7 @@ def controls_message(limits: Limits) -> list[dict[str, Any]]:
             "b": c.b,
             "widget": c.widget,
             "off": {k: list(v) for k, v in c.off.items()},
+            "display": c.display,
             "help": c.help,
         }
         out.append(entry)

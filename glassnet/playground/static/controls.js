@@ -40,7 +40,7 @@
     range(c) {
       const el = document.createElement("input");
       el.type = "range";
-      el.min = c.lo; el.max = Math.min(c.hi, c.name === "noise" ? 0.5 : c.hi); el.step = c.step;
+      el.min = c.lo; el.max = c.hi; el.step = c.step;
       return el;
     },
     checkbox() {
@@ -52,7 +52,7 @@
       const el = document.createElement("span");
       el.className = "checks";
       el.innerHTML = Object.entries(c.choices).map(([k, label]) =>
-        `<label><input type="checkbox" value="${esc(k)}"${id ? ` id="${id.replace(c.name, "feature")}-${esc(k)}"` : ""}> ${esc(label)}</label>`).join("");
+        `<label><input type="checkbox" value="${esc(k)}"${id ? ` id="${id}-${esc(k)}"` : ""}> ${esc(label)}</label>`).join("");
       return el;
     },
     text(c, id, b) { // layers of setup B: "as A" or a comma list
@@ -129,7 +129,7 @@
         el.dataset.b = c.name;
         const row = document.createElement("label");
         row.className = "row";
-        row.append((c.kind === "layers" ? "Hidden layers" : c.label) + " ", el);
+        row.append(c.label + " ", el);
         bBox.appendChild(row);
         bInputs[c.name] = el;
       }
@@ -179,7 +179,7 @@
     };
   }
   function rangeText(c, v) {
-    return c.name === "split" ? Math.round(v * 100) + "%" : (+v).toFixed(2);
+    return c.display === "percent" ? Math.round(v * 100) + "%" : (+v).toFixed(2);
   }
 
   // ---- hidden layers: one card per layer, its units and its activation --------------------

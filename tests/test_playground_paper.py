@@ -687,3 +687,26 @@ def test_the_widget_around_your_network_resets_exactly_and_edits_weights():
     for mine, was in zip(net.params, first, strict=True):
         np.testing.assert_array_equal(mine["W"], was)  # exactly the first weights
     w.close()
+
+
+def test_an_export_continues_in_glassnet_train_exactly(tmp_path):
+    """A page's model file, continued by the command line: ``glassnet train --model`` reads
+    the whole run and the data (here a set the command makes by itself), and its 3 more epochs
+    are the page's, bit for bit."""
+    from glassnet.cli import main
+    from glassnet.playground import export
+
+    s = _session({"dataset": "moons", "n": 200, "noise": 0.1, "seed": 0, "split": 0,
+                  "layers": [4], "act": "tanh", "batch": 16})  # fmt: skip
+    s.train(5)
+    (tmp_path / "export.npz").write_bytes(export.model_file(s))
+    s.train(3)
+    args = ["train", "--model", str(tmp_path / "export.npz"), "--epochs", "3",
+            "--out", str(tmp_path / "run"), "--quiet", "--no-figure"]  # fmt: skip
+    try:
+        main(args)
+    except SystemExit as done:
+        assert done.code in (0, None)
+    net = gn.load(tmp_path / "run" / "model.npz")
+    for mine, theirs in zip(s.net.params, net.params, strict=True):
+        np.testing.assert_array_equal(mine["W"], theirs["W"])

@@ -205,9 +205,10 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
         return value
     if not isinstance(value, str):
         check(value, argument, Options(["an activation name"]), Instance(_activations.Activation))
-    if value not in _activations.REGISTRY:
-        raise unknown_name("activation", argument, value, _activations.REGISTRY)
-    return _activations.REGISTRY[value]
+    try:
+        return _activations.get(value)
+    except ValueError:
+        raise unknown_name("activation", argument, value, _activations.REGISTRY) from None
 
 
 def _dtype(dtype: Any) -> np.dtype:

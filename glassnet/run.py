@@ -320,6 +320,14 @@ _NONNEG = Interval(float, 0, None, closed="left")
 _POSITIVE_RATE = Interval(float, 0, None, closed="neither")
 
 
+def _named_loss(loss: _losses.Loss) -> bool:
+    """Whether ``loss`` is the one its name finds (so a file can name it)."""
+    try:
+        return _losses.get(loss.name) is loss
+    except ValueError:
+        return False
+
+
 def _name_of(value: Any) -> str:
     return str(
         getattr(value, "__qualname__", None) or getattr(value, "name", None) or type(value).__name__
@@ -490,8 +498,7 @@ class TrainConfig:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name == "loss" and isinstance(value, _losses.Loss):
-                registered = _losses.REGISTRY.get(value.name)
-                value = value.name if registered is value else {"custom": value.name}
+                value = value.name if _named_loss(value) else {"custom": value.name}
             elif f.name == "optimizer" and isinstance(value, _optimizers.Optimizer):
                 value = {"custom": value.name}
             elif f.name == "schedule" and callable(value):

@@ -560,3 +560,38 @@ def test_the_loss_output_rule_is_one_table():
         for loss in row["natural"].values():
             gn.losses.check_pairing(loss, name)
     json.dumps(table)  # the page receives it as it is
+
+
+@pytest.mark.parametrize("kind", ["binary", "poisson"])
+def test_a_run_an_estimator_trained_continues_anywhere(tmp_path, kind):
+    """The estimators' own losses (MLP's log loss, Poisson's with its exp unit) are the
+    engine's, named: the network an estimator trained is saved, loaded in a process that never
+    imported glassnet.sklearn, and continued there exactly as the estimator continues it."""
+    from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    kw = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0, solver="sgd")
+    if kind == "binary":
+        y = (X[:, 0] > 0).astype(int)
+        est = GlassnetClassifier(**kw)
+    else:
+        y = rng.poisson(np.exp(0.3 * X[:, 0]))
+        est = GlassnetRegressor(**kw, loss="poisson")
+    _quiet(est, X, y)
+    est.network_.save(tmp_path / "est.npz")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Y.npy", y[:, None].astype(float))
+    code = (
+        "import sys, numpy as np, glassnet as gn\n"
+        "net = gn.load(sys.argv[1] + '/est.npz')\n"
+        "assert 'glassnet.sklearn' not in sys.modules\n"
+        "X, Y = np.load(sys.argv[1] + '/X.npy'), np.load(sys.argv[1] + '/Y.npy')\n"
+        "net.fit(X, Y, resume=net.train_state, epochs=1)\n"
+        "np.save(sys.argv[1] + '/W.npy', net.params[0]['W'])\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    est.partial_fit(X, y)  # one more epoch, the estimator's way (full batch: no shuffling)
+    np.testing.assert_array_equal(np.load(tmp_path / "W.npy"), est.coefs_[0])
+    loss = gn.load(tmp_path / "est.npz").train_state.config.loss_name
+    assert loss == ("binary_log_loss" if kind == "binary" else "poisson")

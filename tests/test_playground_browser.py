@@ -351,7 +351,10 @@ def test_take_it_with_you_and_bring_it_back(page: Any, tmp_path: Path) -> None:
     page.wait_for_function("window.playground.data.config.dataset === 'moons'", timeout=WAIT)
     page.set_input_files("#model-file", str(model))
     page.wait_for_function("window.playground.data.loaded === 'model.npz'", timeout=WAIT)
-    assert "Loaded model.npz" in page.inner_text("#message")
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('Loaded model.npz')",
+        timeout=WAIT,
+    )
     page.set_input_files(
         "#model-file", files=[{"name": "bad.npz", "mimeType": "application/octet-stream",
                                "buffer": b"not a zip"}]
@@ -506,8 +509,12 @@ def test_lessons_built_in_own_and_linked(page: Any, url: str, tmp_path: Path) ->
                            timeout=WAIT)  # fmt: skip
     assert page.inner_text("#lesson-step-title") == "One seed, as the paper's code ran"
     assert "lesson=1-the-papers-question" in page.url and "step=1" in page.url
-    text = page.inner_text("#lesson-box")
-    assert "the paper's 3-2-1 network with sigmoid" in text and "learning rate 0.5" in text
+    page.wait_for_function(  # the facts filled in from the setup on the page
+        "document.getElementById('lesson-box').textContent.includes("
+        "\"the paper's 3-2-1 network with sigmoid\")",
+        timeout=WAIT,
+    )
+    assert "learning rate 0.5" in page.inner_text("#lesson-box")
     page.click("#lesson-next")
     page.wait_for_function("window.playground.data.config.rules === 'corrected'", timeout=WAIT)
     assert page.inner_text("#lesson-step-title") == "The same race with exact gradients"
@@ -599,9 +606,12 @@ def test_after_a_pause_every_action_is_on_the_drawn_network(page: Any, url: str,
         page.wait_for_timeout(200)
         shown = _frame(page)["epoch"]
         assert page.inner_text("#epoch").replace(",", "") == str(shown)
-        page.click("#export")
-        page.wait_for_selector("#export-model", timeout=WAIT)
-        assert page.get_attribute("#export-model", "download") == f"glassnet-model-epoch{shown}.npz"
+        page.click("#export")  # the answer replaces the links of the last export
+        page.wait_for_function(
+            "(e => { const a = document.getElementById('export-model');"
+            f" return a && a.download === 'glassnet-model-epoch{shown}.npz'; }})()",
+            timeout=WAIT,
+        )
         with page.expect_download(timeout=WAIT) as info:
             page.click("#export-model")
         info.value.save_as(tmp_path / "m.npz")

@@ -20,8 +20,10 @@ from glassnet.datasets import recipes
 from glassnet.playground import lessons as _lessons
 from glassnet.playground.controls import (
     DEFAULT_CONFIG,
+    TWO_SETUPS,
     Config,
     controls_message,
+    hidden_activations,
     parse_config,
 )
 from glassnet.playground.limits import Limits, ProtocolError
@@ -126,6 +128,7 @@ class Driver:
             "limits": self.limits.to_dict(),
             "defaults": DEFAULT_CONFIG,
             "controls": controls_message(self.limits),
+            "two_setups": list(TWO_SETUPS),
             "choices": choices(),
             "presets": {
                 name: {"label": label, "setup": setup}
@@ -133,6 +136,9 @@ class Driver:
             },
             "lessons": self.lesson_list(),
             "kinds": data_kinds(),
+            # a first comparison to look at: the paper's, the other of sigmoid and tanh
+            "first_b": {a: "tanh" if a == "sigmoid" else "sigmoid" for a in hidden_activations()},
+            "new_layer": {"units": 4, "act": "tanh"},  # the first hidden layer added
             "suits": suits(),
             "pairing": _losses.pairing_table(),
         }
@@ -163,21 +169,23 @@ class Driver:
         :meth:`Session.can_retune`)."""
         return self.session.can_retune(config)
 
-    def on_config(self, config: Config) -> list[Any]:
+    def on_config(self, config: Config, seq: Any = None) -> list[Any]:
         """Take a checked setup: the same network under new live settings (``retuned``), or
-        new data and networks (``ready``); then a frame."""
+        new data and networks (``ready``); then a frame. ``seq``, the page's number for the
+        setup, comes back in the answer (so the page knows an answer to an older setup)."""
         s = self.session
+        number = {"seq": seq} if isinstance(seq, int) and not isinstance(seq, bool) else {}
         try:
             if self.can_retune(config):
                 s.retune(config)
                 s.refusal = None
-                return [{"type": "retuned", "config": config.to_dict()}, FRAME]
+                return [{"type": "retuned", "config": config.to_dict(), **number}, FRAME]
             s.refusal = None
             s.configure(config)
         except ProtocolError as exc:
             s.refusal = exc
             raise
-        return [s.data_message(), FRAME]
+        return [{**s.data_message(), **number}, FRAME]
 
     def on_upload(self, msg: dict[str, Any]) -> list[Any]:
         table = parse_csv(msg.get("csv"), self.limits)

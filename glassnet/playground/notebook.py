@@ -327,7 +327,7 @@ def widget(
                 elif kind == "reset":
                     self.reset()
                 elif kind == "config":
-                    self.configure(content.get("config"))
+                    self.configure(content.get("config"), content.get("seq"))
                 elif kind in ("inside", "weight", "export", "lesson", "tune"):
                     if kind in ("weight", "tune"):
                         self.pause()
@@ -341,7 +341,7 @@ def widget(
             except ProtocolError as exc:
                 self.send({"type": "error", "message": str(exc), "field": exc.field})
 
-        def configure(self, raw: Any) -> None:
+        def configure(self, raw: Any, seq: Any = None) -> None:
             """Take a setup from the widget's controls (live settings only, around your own
             network: its layers, activations and data are yours)."""
             if self.own:  # only the live settings are the widget's; the rest is yours
@@ -369,7 +369,7 @@ def widget(
             was = self.running
             self.pause(quiet=True)
             with self._lock:
-                answers = self.driver.on_config(config)
+                answers = self.driver.on_config(config, seq)
             self._emit(answers)
             if was and answers and answers[0].get("type") == "retuned":
                 self.play()

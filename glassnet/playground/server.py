@@ -180,7 +180,7 @@ class Connection:
         was_running = self.running
         retune = self.driver.can_retune(config)
         await self.stop()
-        await self.answer(self.driver.on_config, config)
+        await self.answer(self.driver.on_config, config, msg.get("seq"))
         if retune and was_running:
             await self.on_play({})
         else:

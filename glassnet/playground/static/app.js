@@ -9,7 +9,7 @@
     loss: { epochs: [], train: [], test: [] }, norms: { epochs: [], values: [] },
     snapshots: [], edgeMode: "weights", upload: null, frames: 0,
     lossB: { epochs: [], train: [], test: [] }, pop: { epochs: [], median: [], lo: [], hi: [] },
-    popB: { epochs: [], median: [], lo: [], hi: [] }, lesson: null, lessonStep: 0, tuned: null, refused: null,
+    popB: { epochs: [], median: [], lo: [], hi: [] }, lesson: null, lessonStep: 0, tuned: null, refused: null, seq: 0,
     diagramRun: "a", inside: null, edge: null, sample: 0, normsB: { epochs: [], values: [] },
   };
   window.playground = state; // for tests and the curious
@@ -45,8 +45,15 @@
     clearMessage();
     history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
     showControls();
-    send({ type: "config", config: state.config });
+    sendConfig();
   }
+  // each setup sent is numbered: an answer to an older one (a retune still in flight when the
+  // next setting changed) updates the drawing, never the controls or the address
+  function sendConfig() {
+    state.seq += 1;
+    send({ type: "config", config: state.config, seq: state.seq });
+  }
+  const current = (msg) => msg.seq === undefined || msg.seq === state.seq;
 
   // ---- incoming ---------------------------------------------------------------------------
   function onHello(msg) {
@@ -70,7 +77,7 @@
     state.config = GNC.fromHash(msg, location.hash);
     showControls();
     send({ type: "frames", binary: true }); // typed arrays, and only what changed
-    send({ type: "config", config: state.config });
+    sendConfig();
     openLessonFromHash();
   }
   function onControl(name, c) {
@@ -82,10 +89,7 @@
     }
     if (name === "mode") {
       cfg.member = 0;
-      if (GNC.TWO.includes(cfg.mode) && !Object.keys(cfg.b || {}).length) {
-        // a first comparison to look at: the other of sigmoid and tanh
-        cfg.b = { act: cfg.act[0] === "sigmoid" ? "tanh" : "sigmoid" };
-      }
+      GNC.firstB(state.hello, cfg);
     }
     apply();
   }
@@ -93,7 +97,7 @@
     clearMessage();
     if (state.pendingInfo) { showMessage(state.pendingInfo, "info"); state.pendingInfo = null; }
     state.data = msg;
-    state.config = msg.config;
+    if (current(msg)) state.config = msg.config;
     state.loss = { epochs: [], train: [], test: [] };
     state.lossB = { epochs: [], train: [], test: [] };
     state.pop = { epochs: [], median: [], lo: [], hi: [] };
@@ -106,8 +110,10 @@
     $("sample").max = msg.train.x.length - 1;
     if (state.sample > msg.train.x.length - 1) state.sample = 0;
     $("sample").value = state.sample;
-    history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
-    showControls();
+    if (current(msg)) {
+      history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
+      showControls();
+    }
     $("data-note").textContent = msg.note || "";
     const names = msg.classes && msg.classes.length ? msg.classes : null;
     $("scale-lo").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[0]) : `class ${names ? names[0] : 0}`;
@@ -120,18 +126,22 @@
     }
     if (msg.kind === "regression") legend += `<span>colour = target, from ${GN.fmt(msg.y_range[0])} to ${GN.fmt(msg.y_range[1])}</span>`;
     $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
+    if (state.lesson) renderLesson();
   }
   function onRetuned(msg) {
     clearMessage();
-    state.config = msg.config;
+    if (current(msg)) state.config = msg.config;
     if (state.data) state.data.config = msg.config;
     if (state.data && state.data.config_b) {
       const b = msg.config.b || {};
       for (const k of Object.keys(state.data.config_b)) if (k in msg.config && !(k in b) && state.controls.byName[k] && state.controls.byName[k].b) state.data.config_b[k] = msg.config[k];
       for (const [k, v] of Object.entries(b)) state.data.config_b[k] = v;
     }
-    history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
-    showControls();
+    if (current(msg)) {
+      history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
+      showControls();
+    }
+    if (state.lesson) renderLesson();
   }
   function onFrame(f) {
     state.frame = f;
@@ -487,7 +497,7 @@
     if (typeof cfg.b.act === "string") cfg.b.act = (cfg.b.layers || cfg.layers).map(() => cfg.b.act);
     apply();
   });
-  $("add-layer").addEventListener("click", () => { GNC.addLayer(state.config); apply(); });
+  $("add-layer").addEventListener("click", () => { GNC.addLayer(state.hello, state.config); apply(); });
   $("remove-layer").addEventListener("click", () => { if (GNC.removeLayer(state.config)) apply(); });
   $("lesson-pick").addEventListener("change", () => {
     const id = $("lesson-pick").value;

@@ -7,7 +7,6 @@
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const copy = (v) => JSON.parse(JSON.stringify(v));
   const fmtNum = (v) => (v === null || v === undefined || !isFinite(v) ? "–" : Math.abs(v) < 1e-3 && v !== 0 ? (+v).toExponential(2) : +(+v).toPrecision(4) + "");
-  const TWO = ["compare", "compare_seeds"];
 
   function option(sel, value, label) {
     const o = document.createElement("option");
@@ -173,7 +172,7 @@
         else if (c.kind === "layers") cfg.b[name] = v.split(",").filter((p) => p.trim() !== "").map((p) => (isFinite(+p) ? +p : p));
         else if (c.kind === "int" || c.kind === "float") cfg.b[name] = isFinite(+v) ? +v : v;
         else cfg.b[name] = v;
-        if (cfg.b.layers && cfg.b.act === undefined && cfg.b.layers.length !== cfg.act.length) cfg.b.act = cfg.act.length ? cfg.act[0] : "tanh";
+        if (cfg.b.layers && cfg.b.act === undefined && cfg.b.layers.length !== cfg.act.length) cfg.b.act = cfg.act.length ? cfg.act[0] : hello.new_layer.act;
         return cfg;
       },
     };
@@ -208,9 +207,13 @@
     });
     if (!cfg.layers.length) box.innerHTML = '<span class="muted">No hidden layer: a single layer of weights (logistic regression).</span>';
   }
-  function addLayer(cfg) {
-    cfg.layers.push(cfg.layers.length ? cfg.layers[cfg.layers.length - 1] : 4);
-    cfg.act.push(cfg.act.length ? cfg.act[cfg.act.length - 1] : "tanh");
+  function addLayer(hello, cfg) {
+    cfg.layers.push(cfg.layers.length ? cfg.layers[cfg.layers.length - 1] : hello.new_layer.units);
+    cfg.act.push(cfg.act.length ? cfg.act[cfg.act.length - 1] : hello.new_layer.act);
+  }
+  /** Setup B's first settings when a comparison starts without any: the server's suggestion. */
+  function firstB(hello, cfg) {
+    if (hello.two_setups.includes(cfg.mode) && !Object.keys(cfg.b || {}).length) cfg.b = { act: hello.first_b[cfg.act[0]] || hello.first_b.sigmoid };
   }
   function removeLayer(cfg) {
     if (!cfg.layers.length) return false;
@@ -268,7 +271,7 @@
       if (c.modes.length && !c.modes.includes(cfg.mode)) continue; // a mode's settings, in its mode
       parts.push(`${c.name}=${enc(cfg[c.name])}`);
     }
-    if (TWO.includes(cfg.mode)) for (const [k, v] of Object.entries(cfg.b || {})) parts.push(`b.${k}=${enc(v)}`);
+    if (hello.two_setups.includes(cfg.mode)) for (const [k, v] of Object.entries(cfg.b || {})) parts.push(`b.${k}=${enc(v)}`);
     return "#" + parts.join("&");
   }
 
@@ -357,5 +360,5 @@
       (finished && s.after ? `<p class="lesson-after" id="lesson-after">${esc(fill(s.after, known))}</p>` : "");
   }
 
-  root.GNC = { build, renderLayers, addLayer, removeLayer, fromHash, toHash, applySetup, suit, raceHTML, facts, fill, lessonHTML, fillSelect, esc, fmtNum, TWO };
+  root.GNC = { build, renderLayers, addLayer, removeLayer, firstB, fromHash, toHash, applySetup, suit, raceHTML, facts, fill, lessonHTML, fillSelect, esc, fmtNum };
 })(window);

@@ -89,12 +89,13 @@ function render({ model, el }) {
     say("");
     controls.show(st.config);
     if (!own) GNC.renderLayers(q(".layers"), hello, st.config, apply, false);
-    model.send({ type: "config", config: st.config });
+    st.seq = (st.seq || 0) + 1;
+    model.send({ type: "config", config: st.config, seq: st.seq });
   }
   for (const [name, input] of Object.entries(controls.inputs)) input.addEventListener("change", () => {
     controls.read(st.config, name);
     if (name === "dataset" && hello.kinds[st.config.dataset]) GNC.suit(hello, st.config, hello.kinds[st.config.dataset]);
-    if (name === "mode" && GNC.TWO.includes(st.config.mode) && !Object.keys(st.config.b || {}).length) st.config.b = { act: st.config.act[0] === "sigmoid" ? "tanh" : "sigmoid" };
+    if (name === "mode") GNC.firstB(hello, st.config);
     apply();
   });
   for (const name of Object.keys(controls.bInputs)) controls.bInputs[name].addEventListener("change", () => { controls.readB(st.config, name); apply(); });
@@ -173,9 +174,12 @@ function render({ model, el }) {
       st.frame = msg;
       draw();
     } else if (msg.type === "ready") {
+      const older = msg.seq !== undefined && msg.seq !== st.seq, mine = st.config;
       setData(msg); say(msg.loaded ? "Loaded " + msg.loaded : "");
+      if (older) { st.config = mine; controls.show(st.config); } // a newer setup is on its way
     } else if (msg.type === "retuned") {
-      st.config = msg.config; st.data.config = msg.config; controls.show(st.config); say("");
+      st.data.config = msg.config; say("");
+      if (msg.seq === undefined || msg.seq === st.seq) { st.config = msg.config; controls.show(st.config); }
     } else if (msg.type === "state") {
       st.running = msg.running;
       q(".play").innerHTML = msg.running ? "&#x275a;&#x275a; pause" : "&#x25b6; play";
@@ -213,7 +217,7 @@ function render({ model, el }) {
   q(".edges").addEventListener("click", () => { st.edges = st.edges === "weights" ? "grads" : "weights"; q(".edges").textContent = st.edges === "weights" ? "gradients" : "weights"; draw(); });
   q(".of-a").addEventListener("click", () => { st.run = "a"; q(".of-a").classList.add("on"); q(".of-b").classList.remove("on"); draw(); });
   q(".of-b").addEventListener("click", () => { st.run = "b"; q(".of-b").classList.add("on"); q(".of-a").classList.remove("on"); draw(); });
-  q(".add").addEventListener("click", () => { GNC.addLayer(st.config); apply(); });
+  q(".add").addEventListener("click", () => { GNC.addLayer(hello, st.config); apply(); });
   q(".remove").addEventListener("click", () => { if (GNC.removeLayer(st.config)) apply(); });
   q(".preset").addEventListener("change", () => {
     const v = q(".preset").value; q(".preset").value = "";

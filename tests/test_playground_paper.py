@@ -710,3 +710,19 @@ def test_an_export_continues_in_glassnet_train_exactly(tmp_path):
     net = gn.load(tmp_path / "run" / "model.npz")
     for mine, theirs in zip(s.net.params, net.params, strict=True):
         np.testing.assert_array_equal(mine["W"], theirs["W"])
+
+
+def test_answers_carry_the_number_of_the_setup_they_answer():
+    async def test(client: TestClient) -> None:
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive_json()
+            cfg = {**DEFAULT_CONFIG, "dataset": "xor", "layers": [2], "act": "tanh"}
+            await ws.send_json({"type": "config", "config": cfg, "seq": 7})
+            ready, _ = await _recv_until(ws, "ready")
+            await ws.send_json({"type": "config", "config": {**cfg, "lr": 0.5}, "seq": 8})
+            retuned, _ = await _recv_until(ws, "retuned")
+            assert (ready["seq"], retuned["seq"]) == (7, 8)
+            await ws.send_json({"type": "config", "config": cfg, "seq": "x"})  # not a number
+            assert "seq" not in (await _recv_until(ws, "retuned"))[0]
+
+    _serve(test)

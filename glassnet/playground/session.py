@@ -1,11 +1,16 @@
-"""One playground session: its data, its network, and the training loop that feeds the page.
+"""One playground session: its data, its networks, and the training loop that feeds the page.
 
 A :class:`Session` is plain synchronous code (the server runs its heavy calls in a worker
 thread). Training is the engine's own loop: one ``net.fit(..., resume=history)`` per slice of
 epochs, which continues the previous slice's optimizer state and shuffling, so a run cut into
-slices steps exactly like one long fit. The per-layer statistics are the engine's
-(:func:`glassnet.training.layer_stats`) on a full-batch pass; the pictures come from
-``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
+slices steps exactly like one long fit -- or, with ``rules="original"``, the paper's own update
+rules (:mod:`glassnet.experiments.original`), slice by slice on the network's parameters. The
+data comes from a recipe (:mod:`glassnet.datasets.recipes`) or an uploaded CSV. Each run keeps
+its :class:`Race`: the first epoch its loss per training case went below the threshold (per
+member of a population), by the two definitions ``glassnet paper`` reports, from which the
+race's readout and the seeds' statistics (:mod:`glassnet.stats`) are made. The per-layer
+statistics are the engine's (:func:`glassnet.training.layer_stats`) on a full-batch pass; the
+pictures come from ``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ import glassnet as gn
 from glassnet.datasets import recipes
 from glassnet.playground.controls import CONTROLS, Config
 from glassnet.playground.limits import ProtocolError
-from glassnet.playground.session import Session
+from glassnet.playground.session import TRAINING_KEYS, Session
 
 #: Data sets ``glassnet train --dataset`` makes by itself (the engine's).
 ENGINE_SETS = (*recipes.ENGINE_SETS, *recipes.FIXED_SETS)
@@ -78,7 +78,7 @@ def _data_lines(session: Session) -> list[str]:
 
 def _merged(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The log with consecutive resumed slices of the same settings merged: one fit each."""
-    keys = ("opt", "lr", "batch", "l1", "l2", "rules")
+    keys = (*TRAINING_KEYS, "rules")  # the live training settings, from the table
     merged: list[dict[str, Any]] = []
     for entry in log:
         if "trained" in entry and merged and "trained" in merged[-1] and entry["resume"]:
@@ -237,7 +237,7 @@ def command(session: Session) -> tuple[str | None, str]:
     if not entries:
         return None, "nothing trained yet."
     first = entries[0]
-    keys = ("opt", "lr", "batch", "l1", "l2")
+    keys = TRAINING_KEYS
     if any(e[k] != first[k] for e in entries for k in keys) or any(
         not e["resume"] for e in entries[1:]
     ):

@@ -511,7 +511,7 @@ def test_lessons_built_in_own_and_linked(page: Any, url: str, tmp_path: Path) ->
     assert "lesson=1-the-papers-question" in page.url and "step=1" in page.url
     page.wait_for_function(  # the facts filled in from the setup on the page
         "document.getElementById('lesson-box').textContent.includes("
-        "\"the paper's 3-2-1 network with sigmoid\")",
+        '"the paper\'s 3-2-1 network with sigmoid")',
         timeout=WAIT,
     )
     assert "learning rate 0.5" in page.inner_text("#lesson-box")

@@ -7,7 +7,6 @@ code (:mod:`glassnet.experiments.original`), by ``glassnet paper``'s sections, b
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import base64
 import io
@@ -586,36 +585,6 @@ def test_recipes_make_the_playgrounds_data_and_are_checked_by_key():
         with pytest.raises((ValueError, TypeError)) as err:
             check_recipe(recipe)
         assert str(err.value).startswith(message), str(err.value)
-
-
-# -- the house ------------------------------------------------------------------------------
-def test_no_playground_module_uses_another_modules_underscored_members():
-    """``x._name`` only where ``_name`` is defined in the same module (its own classes)."""
-    root = ROOT / "glassnet" / "playground"
-    wrong = []
-    for path in sorted(root.glob("*.py")):
-        tree = ast.parse(path.read_text())
-        own = {
-            n.name for n in ast.walk(tree)
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        } | {
-            t.attr for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AnnAssign)
-            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
-            if isinstance(t, ast.Attribute)
-        } | {  # __slots__ names, and attributes set with object.__setattr__
-            c.value for n in ast.walk(tree) for c in ast.walk(n)
-            if isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "__slots__" for t in n.targets)
-            and isinstance(c, ast.Constant) and isinstance(c.value, str)
-        }  # fmt: skip
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr.startswith("_")
-                and not node.attr.startswith("__")
-                and node.attr not in own
-            ):
-                wrong.append(f"{path.name}:{node.lineno} .{node.attr}")
-    assert wrong == [], wrong
 
 
 def test_install_hints_say_what_works_from_a_clone_and_from_a_wheel(monkeypatch):

@@ -260,7 +260,11 @@ def train(
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
         record["dataset"] = source
-    gn.modelfile.save(net, out_dir / "model.npz", extra={"training": record})
+    extra: dict[str, Any] = {"training": record}
+    recipe = opts.training.get("recipe")
+    if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
+        extra["data"] = recipe  # continued on a recipe's data: the next file keeps the recipe
+    gn.modelfile.save(net, out_dir / "model.npz", extra=extra)
     if not no_figure:
         from glassnet import plots
 

@@ -89,7 +89,20 @@ def _check_out(out: str, force: bool) -> Path:
     "--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True
 )
 @click.option("--schedule", type=click.Choice(gn.optimizers.SCHEDULES), default=None)
-@click.option("--l2", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option(
+    "--l1",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="L1 penalty l1 * sum |W| (weights only).",
+)
+@click.option(
+    "--l2",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="L2 penalty l2/2 * sum W^2 (weights only).",
+)
 @click.option(
     "--trainer",
     type=click.Choice(["gd", "evolution"]),
@@ -128,6 +141,7 @@ def train(
     epochs,
     validation_split,
     schedule,
+    l1,
     l2,
     trainer,
     population,
@@ -181,7 +195,7 @@ def train(
     lr = fit["lr"]
     resumes = trainer == "gd" and opts.resumes(net)
     settings = opts.settings(net, loss_name)
-    for name, value in (("schedule", schedule), ("l2", l2)):
+    for name, value in (("schedule", schedule), ("l1", l1), ("l2", l2)):
         if not resumes or name in given:  # a continued run keeps its own unless given
             settings[name] = value
     if resumes:

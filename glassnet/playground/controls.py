@@ -208,7 +208,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("batch", "Batch size", "int", 16, lo=0, hi="max_samples", live=True, b=True,
             widget=True, fit="batch_size", cli="--batch-size", step=1, help="0 = full batch"),
     Control("l1", "L1", "float", 0.0, lo=0.0, hi=1.0, live=True, b=True, widget=True,
-            fit="l1", help="λ₁ of the penalty λ₁ Σ|W| (weights only)"),
+            fit="l1", cli="--l1", help="λ₁ of the penalty λ₁ Σ|W| (weights only)"),
     Control("l2", "L2", "float", 0.0, lo=0.0, hi=1.0, live=True, b=True, widget=True,
             fit="l2", cli="--l2", help="λ₂ of the penalty λ₂ Σ W² (weights only)"),
     Control("init", "Initializer", "choice", "xavier", input="select",

@@ -374,7 +374,8 @@ def _lanes_sum_squares(r: Lanes) -> Any:
 # the namespace's elementwise functions: on Lanes they apply to the stored arrays, aligned
 _ELEMENTWISE = (
     "abs", "clip", "cos", "exp", "expit", "expm1", "isfinite", "log", "log1p", "logaddexp",
-    "maximum", "minimum", "ndtr", "ones_like", "sign", "sqrt", "tanh", "where", "zeros_like",
+    "maximum", "minimum", "ndtr", "ones_like", "sign", "sqrt", "tanh", "where", "xlogy",
+    "zeros_like",
 )  # fmt: skip
 
 

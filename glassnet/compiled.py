@@ -53,7 +53,7 @@ program is keyed by its exact length (its compilation is small beside its run).
 Compilation and the program caches
 ----------------------------------
 A program depends on the architecture, the layout, the loss, the optimizer's name and options,
-whether there is a schedule, ``l2``, the batch size, the bucket of the data's length, the
+whether there is a schedule, ``l1``, ``l2``, the batch size, the bucket of the data's length, the
 epochs of a chunk and the stride of the layer statistics. Everything else is an argument: the
 parameters, the optimizer's state, the data, the number of rows, the learning rates, the
 schedule's factors (computed on the host for the chunk's updates), the divergence limits and
@@ -437,6 +437,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.loss.name if named else plan.loss,
         plan.optimizer_name if plan.lr is not None else plan.optimizer,
         tuple(sorted(plan.optimizer_options.items())),
+        plan.l1,
         plan.l2,
         plan.loss.summed,
         tuple(shape),

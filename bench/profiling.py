@@ -205,7 +205,7 @@ def breakdown_tiny(repeats: int) -> int:
                 time.perf_counter() - t0
             )
             t0 = time.perf_counter()
-            training.plan(net0, tiny.X, tiny.Y, **{k: v for k, v in kw.items()})
+            training.plan(net0, tiny.X, tiny.Y, training.TrainConfig(**kw))
             rows["  training.plan: the arguments checked and resolved"].append(
                 time.perf_counter() - t0
             )

@@ -651,4 +651,4 @@ def _shape_of(net_kw, X, y):
     from glassnet import training
 
     net = gn.Network(**net_kw)
-    return compiled._shape(net, training.plan(net, X, y, epochs=15), 15)
+    return compiled._shape(net, training.plan(net, X, y, gn.TrainConfig(epochs=15)), 15)

@@ -475,6 +475,16 @@ def _positions(chunk: int, stride: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _recorded(chunk: int, stride: int, epoch0: int, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The epochs of a chunk's records, and which of them the fit's schedule keeps (every
+    ``stride`` epochs and the fit's last; a chunk's last epoch is recorded for its callbacks)."""
+    at = epoch0 + _positions(chunk, stride)
+    keep = np.flatnonzero((at % stride == 0) | (at == epochs - 1))
+    at.flags.writeable = keep.flags.writeable = False
+    return at, keep
+
+
 BLOCK_BYTES = 128 * 2**10
 """The lanes layout trains a large population in blocks of members whose widest array of one
 step, ``rows x width x members``, takes about this many bytes: they stay in the CPU's cache
@@ -800,23 +810,30 @@ class _Program:
 
     def __init__(self, executable: Any, meta: dict[str, Any]) -> None:
         self.executable, self.meta = executable, meta
+        # where each output lies: (-1, k) the k-th apart, else (0 floats | 1 ints, slice)
+        self._where: list[tuple[int, Any, tuple[int, ...], np.dtype]] = []
+        f = i = k = 0
+        for shape, dt, alone in meta["leaves"]:
+            size = math.prod(shape)
+            if alone:
+                self._where.append((-1, k, shape, np.dtype(dt)))
+                k += 1
+            elif np.dtype(dt).kind == "f":
+                self._where.append((0, slice(f, f + size), shape, np.dtype(dt)))
+                f += size
+            else:
+                self._where.append((1, slice(i, i + size), shape, np.dtype(dt)))
+                i += size
 
     def __call__(self, *args: Any) -> Any:
         import jax
 
         floats, ints, *large = jax.device_get(self.executable(*args))
-        out, f, i = [], 0, 0
-        apart = iter(large)
-        for shape, dt, alone in self.meta["leaves"]:
-            size = math.prod(shape)
-            if alone:
-                out.append(next(apart))
-                continue
-            if np.dtype(dt).kind == "f":
-                v, f = floats[f : f + size], f + size
-            else:
-                v, i = ints[i : i + size], i + size
-            out.append(v.reshape(shape).astype(dt, copy=False))
+        vectors = (floats, ints)
+        out = [
+            large[at] if which < 0 else vectors[which][at].reshape(shape).astype(dt, copy=False)
+            for which, at, shape, dt in self._where
+        ]
         return self.meta["tree"].unflatten(out)
 
 
@@ -1157,10 +1174,12 @@ def run(
                 stop = int(host_epoch.max())
             if k:
                 where = _positions(n_epochs, k)
-                epochs = epoch0 + where
-                keep = (epochs <= stop) & ((epochs % k == 0) | (epochs == plan.epochs - 1))
-                for name in stats:
-                    stats[name].append(outs["stats"][name][keep])
+                epochs, keep = _recorded(n_epochs, k, epoch0, plan.epochs)
+                if stop < last:
+                    keep = keep[epochs[keep] <= stop]
+                for name in stats:  # (a copy: views of the program's output vector)
+                    v = outs["stats"][name]
+                    stats[name].append(v.copy() if len(keep) == len(v) else v[keep])
                 stats_epochs.extend(epochs[keep].tolist())
             epochs_run = stop + 1
             _write_back(net, params)

@@ -158,11 +158,12 @@ length (see the module docstring)."""
 LAYOUTS = ("auto", "lanes", "members")
 """How a population is laid out in the program (see the module docstring)."""
 
-LANES_MAX_WIDTH = 8
+LANES_MAX_WIDTH = 16
 """``layout="auto"`` takes the lanes for populations whose widest layer after the input has at
-most this many units (measured with ``python -m bench.crossover``: 1000 members of
-``[3, w, 1]``, the lanes 1.7x faster than ``vmap`` at ``w = 2`` and ``4``, 1.2x at 8, 0.8x at
-12 and 0.4x at 32: wide layers are products that batched matrix kernels do better) ..."""
+most this many units (measured with ``python -m bench.crossover``: ``[3, w, 1]`` networks, the
+lanes 1.1-2.6x faster than the members-first layout for every width up to 16 and 4 to 4000
+members, even with it at 32 and slower at 64 for 1000 members: wide layers are products that
+batched matrix kernels do better) ..."""
 
 LANES_MIN_MEMBERS = 4
 """... and at least this many members (below, every layout runs short vectors)."""

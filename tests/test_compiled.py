@@ -389,7 +389,7 @@ def test_lanes_refuses_what_would_be_ambiguous():
 
 def test_auto_layout_takes_the_lanes_for_small_populations_only():
     small = gn.Network([3, 2, 1], seed=list(range(64)))
-    wide = gn.Network([3, 64, 1], seed=list(range(64)))
+    wide = gn.Network([3, 32, 1], seed=list(range(64)))
     few = gn.Network([3, 2, 1], seed=[0, 1, 2])
     assert compiled._layout(small) == "lanes"
     assert compiled._layout(wide) == compiled._layout(few) == "members"

@@ -30,12 +30,14 @@ bounds are these constants (documented, and named in the errors that enforce the
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -57,6 +59,86 @@ MAX_CLASSES = 100_000
 MAX_GENERATOR_PARAMETER = 1e6
 
 
+# --- keyword arguments ------------------------------------------------------------------------
+
+
+def unknown_keyword(function: str, name: str, valid: Iterable[str]) -> TypeError:
+    """The error for a keyword argument that ``function`` does not take.
+
+    Python's own (``got an unexpected keyword argument 'activaton'``) neither lists what is
+    accepted nor suggests the near miss; this one does both, in the vocabulary's words.
+    """
+    valid = list(valid)
+    return TypeError(
+        f"{function}: unexpected keyword argument {name!r}; expected one of "
+        f"{', '.join(valid) or 'none'}{did_you_mean(name, valid)}"
+    )
+
+
+def check_keywords(function: str, given: Iterable[str], valid: Iterable[str]) -> None:
+    """Raise :func:`unknown_keyword`'s ``TypeError`` for the first name of ``given`` not in
+    ``valid``.
+
+    For functions that take ``**kwargs`` and pass them on (``datasets.load``'s options, a
+    configuration built from keywords): they call this with what they accept.
+    """
+    valid = list(valid)
+    accepted = set(valid)
+    for name in given:
+        if name not in accepted:
+            raise unknown_keyword(function, name, valid)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def known_keywords(func: _F) -> _F:
+    """Give a function (or a class, through its ``__init__``) the did-you-mean of the rest
+    of glassnet for a misspelt keyword argument.
+
+    ``Network([2, 1], activaton="tanh")`` then raises ``TypeError: Network: unexpected
+    keyword argument 'activaton'; expected one of sizes, activation, ... (did you mean
+    'activation'?)`` before anything runs. The check is one set lookup per keyword given;
+    functions that take ``**kwargs`` check them with :func:`check_keywords` instead.
+    """
+    if isinstance(func, type):
+        init = func.__init__  # type: ignore[misc]
+        wrapped = _keywords_of(init, _label(func))
+        func.__init__ = wrapped  # type: ignore[misc]
+        return func
+    return _keywords_of(func, _label(func))  # type: ignore[return-value]
+
+
+def _label(func: Callable[..., Any]) -> str:
+    name = getattr(func, "__qualname__", getattr(func, "__name__", "function"))
+    return name.rpartition("<locals>.")[2].removesuffix(".__init__")
+
+
+def _keywords_of(func: Callable[..., Any], label: str) -> Callable[..., Any]:
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        raise TypeError(f"{label}: takes **kwargs; check them with check_keywords instead")
+    names = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        and p.name != "self"
+    ]
+    accepted = frozenset(names)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs and not accepted.issuperset(kwargs):
+            check_keywords(label, kwargs, names)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+# --- sizes ----------------------------------------------------------------------------------
+
+
+@known_keywords
 def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
     """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
     n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))

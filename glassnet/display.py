@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.tables import render
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def _shown_epochs(history: History) -> np.ndarray:
     return np.unique(np.concatenate([base, [0, n - 1]]).astype(int))
 
 
+@known_keywords
 def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     """The compact table of a History: ``(columns, rows)`` of formatted cells.
 
@@ -130,6 +132,7 @@ def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
+@known_keywords
 def history_notes(history: History) -> list[str]:
     """What went wrong, in plain words (empty when nothing did)."""
     P = history.population
@@ -190,6 +193,7 @@ def _headline(history: History) -> str:
     return f"History: {history.epochs_run} epochs" + (f" ({what})" if what else "") + pop
 
 
+@known_keywords
 def history_text(history: History) -> str:
     """The headline, the table and the notes as plain text."""
     cols, rows = history_table(history)
@@ -207,6 +211,7 @@ def _img(png: bytes) -> str:
     )
 
 
+@known_keywords
 def history_html(history: History) -> str:
     """The headline, the notes, the table and the figure (one PNG) as HTML."""
     from glassnet.plots import history_png
@@ -240,12 +245,14 @@ def _whole_population(trace: Trace) -> str | None:
     return None
 
 
+@known_keywords
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
 
+@known_keywords
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
     whole = _whole_population(trace)

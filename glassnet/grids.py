@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import losses as _losses
-from glassnet._validation import describe
+from glassnet._validation import describe, known_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -61,6 +61,7 @@ MAX_SPAN = 1e6  # in units of the (filter-normalized) directions
 # --- the input plane -----------------------------------------------------------------------
 
 
+@known_keywords
 def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     """The box around the first two features of ``X``, with a margin.
 
@@ -85,6 +86,7 @@ def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
+@known_keywords
 def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     """The inputs at the centres of a ``res x res`` grid over the plane.
 
@@ -103,6 +105,7 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     return np.stack(cols, axis=1)
 
 
+@known_keywords
 @dataclass
 class PlaneGrid:
     """Every layer's activations over the input plane.
@@ -129,6 +132,7 @@ class PlaneGrid:
         return self.layers[-1]
 
 
+@known_keywords
 def plane_grid(
     net: Network,
     X: Any = None,
@@ -187,6 +191,7 @@ def plane_grid(
     return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers)  # type: ignore[arg-type]
 
 
+@known_keywords
 def plane_activations(
     net: Network,
     extent: Extent,
@@ -201,6 +206,7 @@ def plane_activations(
 # --- parameter space -----------------------------------------------------------------------
 
 
+@known_keywords
 def flatten(params: list[dict[str, Array]]) -> Array:
     """All parameters of one network as one vector (layer by layer, ``W`` then ``b``).
 
@@ -217,6 +223,7 @@ def flatten(params: list[dict[str, Array]]) -> Array:
     return np.concatenate(parts, axis=-1)
 
 
+@known_keywords
 def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]]:
     """The inverse of :func:`flatten` for one network; a leading batch axis is kept.
 
@@ -241,6 +248,7 @@ def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]
     return out
 
 
+@known_keywords
 def filter_normalized_direction(
     params: list[dict[str, Array]], seed: int | np.random.Generator = 0
 ) -> Array:
@@ -266,6 +274,7 @@ def filter_normalized_direction(
     return flatten(direction)
 
 
+@known_keywords
 def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array]:
     """The ``k`` principal directions of a parameter path around ``center``.
 
@@ -281,6 +290,7 @@ def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array
     return vt[:k], var[:k]
 
 
+@known_keywords
 @dataclass
 class LossSurface:
     r"""The cost on a line or a plane through ``center`` in parameter space.
@@ -323,6 +333,7 @@ def _batched_cost(net: Network, Xa: Array, ya: Array, loss: _losses.Loss, thetas
     return out
 
 
+@known_keywords
 def loss_surface(
     net: Network,
     X: Any,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import unknown_name
+from glassnet._validation import known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -36,6 +36,7 @@ Array = np.ndarray
 __all__ = ["REGISTRY", "Fused", "Loss", "check_pairing", "get", "names"]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Fused:
     """A loss computed together with its natural output activation (see module docstring).
@@ -49,6 +50,7 @@ class Fused:
     delta: Callable[[Array, Array, Array, Array | None], Array]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Loss:
     r"""A cost ``C(y_hat, y)`` and its gradient ``dC/dy_hat``.
@@ -77,6 +79,7 @@ class Loss:
     targets: str = "real"
     summed: bool = False
 
+    @known_keywords
     def check_targets(self, y: Array, argument: str = "y") -> None:
         """Raise ``ValueError`` if ``y`` holds values this loss cannot take."""
         if self.targets in ("unit", "distribution") and ((y < 0).any() or (y > 1).any()):
@@ -238,6 +241,7 @@ REGISTRY: dict[str, Loss] = {
 }
 
 
+@known_keywords
 def get(name: str | Loss) -> Loss:
     """Look up a loss by name (a :class:`Loss` is returned as is)."""
     if isinstance(name, Loss):
@@ -277,6 +281,7 @@ def _output_range(act: Any) -> tuple[bool, bool]:
     return unit, unit and bool(np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12))
 
 
+@known_keywords
 def check_pairing(loss: str | Loss, output_activation: Any) -> None:
     r"""Raise ``ValueError`` if ``loss`` is not defined on what ``output_activation`` produces.
 

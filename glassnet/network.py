@@ -56,6 +56,7 @@ from glassnet._validation import (
     check,
     describe,
     finite_matrix,
+    known_keywords,
     numeric_array,
     parameter_bytes,
     unknown_name,
@@ -81,6 +82,7 @@ __all__ = [
 BIAS_MODES = ("neuron", "layer", "none")
 
 
+@known_keywords
 def broadcast_matmul(A: Array, B: Array) -> Array:
     """``A @ B`` as a broadcast multiply and a sum over the shared axis.
 
@@ -109,6 +111,7 @@ class Forward(NamedTuple):
         return self.a[-1]
 
 
+@known_keywords
 class Layer:
     """A view of one layer of a :class:`Network`: its parameters and activation.
 
@@ -220,6 +223,7 @@ def _dtype(dtype: Any) -> np.dtype:
     return dt
 
 
+@known_keywords
 class Network:
     r"""A fully-connected feed-forward network, or a population of them.
 
@@ -418,6 +422,7 @@ class Network:
         new.layers = [Layer(new, l) for l in range(len(new.params))]
         return new
 
+    @known_keywords
     def member(self, k: int) -> Network:
         """Member ``k`` of a population, as an independent single network."""
         if self.population is None:
@@ -440,6 +445,7 @@ class Network:
     # :attr:`params`) and keeps nothing on the network, so it runs unchanged on NumPy arrays
     # and, traced, on JAX arrays.
 
+    @known_keywords
     def check_loss(self, loss: Any) -> _losses.Loss:
         """The loss named by ``loss``, checked against this network's output activation
         (:func:`glassnet.losses.check_pairing`)."""
@@ -447,6 +453,7 @@ class Network:
         _losses.check_pairing(loss, self.activations[-1])
         return loss
 
+    @known_keywords
     def check_inputs(self, X: Any, argument: str = "X") -> Array:
         """``X`` checked and converted: a finite ``(n_samples, n_0)`` array of the network's
         dtype (a value beyond a float32 network's range is refused, not made infinite).
@@ -454,6 +461,7 @@ class Network:
         X = finite_matrix(X, argument, columns=self.sizes[0])
         return _narrowed(X, self.dtype, argument)
 
+    @known_keywords
     def check_targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
         """Check ``y`` against the output layer and the loss.
 
@@ -482,6 +490,7 @@ class Network:
         loss.check_targets(y, argument)
         return y
 
+    @known_keywords
     def apply(self, params: Params, X: Array) -> Forward:
         """The forward pass with ``params``: ``z^(l) = a^(l-1) W^(l) + b^(l)``,
         ``a^(l) = f_l(z^(l))``, keeping every ``z`` and ``a`` (see :class:`Forward`).
@@ -499,6 +508,7 @@ class Network:
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
 
+    @known_keywords
     def fused_loss(self, loss: _losses.Loss) -> _losses.Fused | None:
         """The loss's fused form (computed from ``z^(L)``), when this network's output is
         its natural activation (``sigmoid`` for ``bce``, ``softmax`` for ``cross_entropy``)."""
@@ -507,6 +517,7 @@ class Network:
             fused if fused is not None and fused.activation == self.activations[-1].name else None
         )
 
+    @known_keywords
     def cost(
         self, fwd: Forward, y: Array, loss: _losses.Loss, weight: Array | None = None
     ) -> Array:
@@ -517,6 +528,7 @@ class Network:
             return fused.value(fwd.z[-1], y, weight)
         return loss.value(fwd.a[-1], y, weight)
 
+    @known_keywords
     def backprop(
         self,
         params: Params,
@@ -555,6 +567,7 @@ class Network:
 
     # --- public face ---------------------------------------------------------------------
 
+    @known_keywords
     def forward(self, X: Any) -> Forward:
         """Run the forward pass and keep every ``z`` and ``a`` (see :class:`Forward`).
 
@@ -564,6 +577,7 @@ class Network:
         """
         return self.apply(self.params, self.check_inputs(X))
 
+    @known_keywords
     def backward(
         self, fwd: Forward, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Params, list[Array | None]]:
@@ -583,10 +597,12 @@ class Network:
         y = self.check_targets(y, loss, fwd.a[0].shape[-2])
         return self.backprop(self.params, fwd, y, loss)
 
+    @known_keywords
     def predict(self, X: Any) -> Array:
         """The network's output ``a^(L)``, shape ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``."""
         return self.forward(X).a[-1]
 
+    @known_keywords
     def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
         """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
         loss = self.check_loss(loss)
@@ -595,6 +611,7 @@ class Network:
         value = self.cost(self.apply(self.params, X), y, loss)
         return float(value) if self.population is None else value
 
+    @known_keywords
     def loss_and_gradients(
         self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Any, Params]:
@@ -607,6 +624,7 @@ class Network:
         grads = self.backprop(self.params, fwd, y, loss)[0]
         return (float(value) if self.population is None else value), grads
 
+    @known_keywords
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
         """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
         loss = self.check_loss(loss)
@@ -629,6 +647,7 @@ class Network:
 
         return trace(self, X, y, **kwargs)
 
+    @known_keywords
     def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
         """Write a model file (``extra``: JSON data kept with it); see :func:`glassnet.modelfile.save`."""
         _modelformat.write(self, path, extra)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import grids
-from glassnet._validation import describe, positive_int
+from glassnet._validation import describe, known_keywords, positive_int
 from glassnet.training import Callback
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def _cmap():
     return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
 
 
+@known_keywords
 def to_png(fig: MplFigure) -> bytes:
     """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
     buf = io.BytesIO()
@@ -128,6 +129,7 @@ def to_png(fig: MplFigure) -> bytes:
     return buf.getvalue()
 
 
+@known_keywords
 def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
     """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
     fig.savefig(os.fspath(path), dpi=fig.dpi)
@@ -193,6 +195,7 @@ def _fmt(v: float) -> str:
 EDGE_MODES = ("weights", "gradients", "update")
 
 
+@known_keywords
 def network_diagram(
     net: Network,
     X: Any = None,
@@ -442,6 +445,7 @@ def _label_boundary(ax, kind: str, L: int, n_out: int) -> None:
         ax.legend(handles=handles, loc="upper right", fontsize=6, framealpha=0.8)
 
 
+@known_keywords
 def decision_boundary(
     net: Network,
     X: Any,
@@ -567,6 +571,7 @@ def decision_boundary(
 # --- recording parameters during training ------------------------------------------------
 
 
+@known_keywords
 class ParamRecorder(Callback):
     """A callback that keeps the parameters every ``stride`` epochs.
 
@@ -596,15 +601,18 @@ class ParamRecorder(Callback):
         self.frames.append([{k: np.array(v) for k, v in layer.items()} for layer in net.params])
         self.epochs.append(epoch)
 
+    @known_keywords
     def on_train_begin(self, net: Network, history: History) -> None:
         self.net, self.history = net, history
         if not self.frames:
             self._keep(net, 0)
 
+    @known_keywords
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> None:
         if (epoch + 1) % self.stride == 0:
             self._keep(net, epoch + 1)
 
+    @known_keywords
     def on_train_end(self, net: Network, history: History) -> None:
         self.history = history
         if self.last and self.epochs[-1] != history.epochs_run:
@@ -632,6 +640,7 @@ class ParamRecorder(Callback):
 # --- training animation ---------------------------------------------------------------------
 
 
+@known_keywords
 def render_animation(
     recorder: ParamRecorder,
     X: Any,
@@ -811,6 +820,7 @@ def _path_array(path: Any, k: int | None) -> Array | None:
     return P
 
 
+@known_keywords
 def loss_landscape(
     net: Network,
     X: Any,
@@ -980,6 +990,7 @@ def _draw_gradient_flow(ax, history: History, stat: str, k: int | None) -> None:
     ax.tick_params(labelsize=7)
 
 
+@known_keywords
 def gradient_flow(
     history: History,
     *,
@@ -1059,6 +1070,7 @@ def _draw_loss(ax, history: History, k: int | None, log: bool) -> None:
     ax.legend(fontsize=7)
 
 
+@known_keywords
 def loss_curve(
     history: History,
     *,
@@ -1089,6 +1101,7 @@ def loss_curve(
     return fig
 
 
+@known_keywords
 def history_figure(
     history: History, *, figsize: tuple[float, float] | None = None, dpi: float = 80
 ) -> Figure:
@@ -1128,6 +1141,7 @@ def _img(png: bytes) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
 
 
+@known_keywords
 def network_html(net: Network) -> str:
     """An HTML summary: architecture, a table of the layers, and the diagram."""
     rows = []
@@ -1178,6 +1192,7 @@ def _chain_levels(c: Any) -> dict[str, int]:
     return level
 
 
+@known_keywords
 def chain_graph(
     chain: Any,
     *,

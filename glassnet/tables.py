@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.trace import formula
 
 __all__ = ["render", "render_chain"]
@@ -172,6 +173,7 @@ def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:
             for j in range(n)]  # fmt: skip
 
 
+@known_keywords
 def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "") -> str:
     """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``, or ``text`` without
     styles), Markdown (``md``) or HTML (``html``).
@@ -384,6 +386,7 @@ def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown
     doc.table(cols, rows, note_rows)
 
 
+@known_keywords
 def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
     """Render a :class:`glassnet.trace.Chain`: one line per scalar of the pass.
 

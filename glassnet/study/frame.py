@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
 __all__ = [
@@ -60,6 +61,7 @@ COLUMNS: dict[str, str] = {
 CURVES = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
 
 
+@known_keywords
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Build the results DataFrame from :meth:`Store.rows` records."""
     recs = []
@@ -102,6 +104,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@known_keywords
 def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "csv") -> Path:
     """Write a results DataFrame to ``path``.
 
@@ -168,6 +171,7 @@ def _check_target(p: Path) -> None:
             break
 
 
+@known_keywords
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV or Parquet file written by :func:`export_frame` (by its suffix) back into
     the DataFrame of :func:`results_frame`."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassnet._validation import known_keywords
 from glassnet.study.data import split_dataset
 from glassnet.study.directory import Study
 from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec, plan
@@ -33,6 +34,7 @@ class StudyIncompleteError(RuntimeError):
     """Some groups failed even after their retries; the rest of the study was stored."""
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Progress:
     """A progress report, passed to the ``progress`` callback of :func:`run`.
@@ -511,6 +513,7 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
             client.close()
 
 
+@known_keywords
 def run(
     spec: Spec | str | os.PathLike[str],
     out: str | os.PathLike[str],

@@ -90,6 +90,7 @@ from glassnet._validation import (
     Interval,
     Options,
     check,
+    known_keywords,
     unknown_name,
 )
 
@@ -107,6 +108,7 @@ __all__ = [
 ]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Axis:
     """One axis of a study's grid, described once.
@@ -161,6 +163,7 @@ class Axis:
         """Its column in the results frame (see :meth:`value`)."""
         return self.name
 
+    @known_keywords
     def value(self, config: Mapping[str, Any]) -> Any:
         """Its results-column value for the run ``config``: data sets as labels
         (``moons(noise=0.2)``), architectures as ``"8-8"``, per-layer activations as
@@ -178,11 +181,13 @@ class Axis:
         return v
 
 
+@known_keywords
 def hidden_label(hidden: Sequence[int]) -> str:
     """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
     return "-".join(str(w) for w in hidden) if hidden else "none"
 
 
+@known_keywords
 def activation_label(act: str | Sequence[str]) -> str:
     """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
     return act if isinstance(act, str) else ",".join(act)
@@ -328,6 +333,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+@known_keywords
 class SpecError(ValueError):
     """A study spec with one or more problems.
 
@@ -353,6 +359,7 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+@known_keywords
 def config_hash(config: Mapping[str, Any]) -> str:
     """Stable hash of one run's configuration.
 
@@ -375,11 +382,13 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(_canonical(kept).encode()).hexdigest()[:16]
 
 
+@known_keywords
 def group_key(config: Mapping[str, Any]) -> str:
     """Hash of the part of ``config`` shared by a population (everything but lr and seed)."""
     return config_hash({k: v for k, v in config.items() if k not in POPULATION_AXES})
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Group:
     """Runs trained together as one population.
@@ -408,6 +417,7 @@ class Group:
         return len(self.configs)
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Spec:
     """A validated study spec.
@@ -479,6 +489,7 @@ class Spec:
             out.append(cfg)
         return out
 
+    @known_keywords
     def groups(self, configs: Iterable[Mapping[str, Any]] | None = None) -> list[Group]:
         """Split runs into populations.
 
@@ -544,6 +555,7 @@ class Spec:
         return out
 
 
+@known_keywords
 def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
     """The groups still to train.
 
@@ -713,6 +725,7 @@ def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]
     return raw
 
 
+@known_keywords
 def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None = None) -> Spec:
     """Parse and validate a study spec.
 
@@ -814,6 +827,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     )
 
 
+@known_keywords
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and validate the spec file ``path`` (see :func:`parse_spec`).
 

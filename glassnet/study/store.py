@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
+
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store", "__version__"]
 
 try:
@@ -91,6 +93,7 @@ def _num(x: float) -> float | None:
     return None if x is None or np.isnan(x) else float(x)
 
 
+@known_keywords
 class Store:
     """The SQLite database of one study directory.
 
@@ -157,6 +160,7 @@ class Store:
             ) from None
 
     @classmethod
+    @known_keywords
     def create(cls, directory: str | os.PathLike[str], spec: Any) -> Store:
         """Open the study in ``directory`` for ``spec``, creating it if needed.
 
@@ -245,6 +249,7 @@ class Store:
         return store
 
     @classmethod
+    @known_keywords
     def open(cls, directory: str | os.PathLike[str]) -> Store:
         """Open an existing study directory.
 
@@ -312,6 +317,7 @@ class Store:
         rows = self._read("SELECT name FROM sqlite_master WHERE type = 'table'", argument)
         return {name for (name,) in rows}
 
+    @known_keywords
     def meta(self, argument: str = "dir") -> dict[str, str]:
         """The ``meta`` table as a dict."""
         return dict(self._read("SELECT key, value FROM meta", argument))
@@ -354,6 +360,7 @@ class Store:
 
     # -- writing ----------------------------------------------------------------------------
 
+    @known_keywords
     def write_group(
         self,
         entries: Sequence[tuple[int, str, str, Mapping[str, Any]]],

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.training import Callback
 
 __all__ = ["run_group"]
@@ -51,6 +52,7 @@ class _EpochReport(Callback):
             self.report(epoch + 1, self.epochs)
 
 
+@known_keywords
 def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """Train one group of runs as a single population.
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
-from glassnet._validation import describe
+from glassnet._validation import describe, known_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -67,6 +67,7 @@ QUANTITIES = (
 )  # fmt: skip
 
 
+@known_keywords
 def json_safe(value: Any) -> Any:
     """Turn arrays and NumPy scalars into nested lists of floats; NaN and infinity become None.
 
@@ -90,6 +91,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+@known_keywords
 def formula(
     name: str,
     l: int,
@@ -169,6 +171,7 @@ def formula(
     return table[name]
 
 
+@known_keywords
 @dataclass
 class LayerTrace:
     r"""Every number of layer ``l`` in one forward and backward pass.
@@ -265,6 +268,7 @@ class LayerTrace:
         return out
 
 
+@known_keywords
 @dataclass
 class Trace:
     r"""One forward and backward pass of a network, every number kept.
@@ -339,6 +343,7 @@ class Trace:
             for t in self.layers
         ]
 
+    @known_keywords
     def layer(self, l: int) -> LayerTrace:
         """Layer ``l`` (1-based, as in the formulas)."""
         if not 1 <= l <= len(self.layers):
@@ -568,6 +573,7 @@ def trace(
 MAX_CHAIN_WEIGHTS = 200
 
 
+@known_keywords
 @dataclass
 class ChainNode:
     r"""One scalar of the pass: a leaf (input, weight, bias, target) or the result of one operation.
@@ -603,6 +609,7 @@ class ChainNode:
     grad: float | None
 
 
+@known_keywords
 @dataclass
 class ChainEdge:
     r"""``source`` is an input of ``target``'s operation.
@@ -623,6 +630,7 @@ class ChainEdge:
     local: float
 
 
+@known_keywords
 @dataclass
 class Chain:
     """Every scalar operation of one sample's forward and backward pass, as a graph.
@@ -651,6 +659,7 @@ class Chain:
     fused: bool
     sample: int | None = None
 
+    @known_keywords
     def node(self, id: str) -> ChainNode:
         """The node named ``id``."""
         for n in self.nodes:
@@ -658,10 +667,12 @@ class Chain:
                 return n
         raise ValueError(f"id: expected a node id such as 'z1_1' or 'C', got {id!r}")
 
+    @known_keywords
     def inputs(self, id: str) -> list[ChainEdge]:
         """The edges into node ``id`` (its operation's operands)."""
         return [e for e in self.edges if e.target == id]
 
+    @known_keywords
     def uses(self, id: str) -> list[ChainEdge]:
         """The edges out of node ``id`` (the operations that use it)."""
         return [e for e in self.edges if e.source == id]
@@ -693,6 +704,7 @@ class Chain:
         }
 
 
+@known_keywords
 def chain(
     net: Network,
     X: Any,

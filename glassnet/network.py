@@ -484,6 +484,19 @@ class Network:
                     f"got {y.min()}..{y.max()}"
                 )
             y = np.eye(n_out, dtype=self.dtype)[y]
+        if y.ndim == 1 and n_out == 1:
+            # never reshaped silently, but the one-call fix is named
+            fix = f"{argument}.reshape(-1, 1)" if argument.isidentifier() else "y.reshape(-1, 1)"
+            raise ValueError(
+                f"{argument}: expected a 2-D array (n_samples, 1) for this network's one "
+                f"output, got shape {y.shape}; pass {fix}"
+            )
+        if y.ndim == 1:
+            raise ValueError(
+                f"{argument}: expected a 2-D array (n_samples, {n_out}) for this network's "
+                f"{n_out} outputs, or integer class labels 0..{n_out - 1}, got shape {y.shape} "
+                f"of dtype {y.dtype}"
+            )
         y = _narrowed(finite_matrix(y, argument, columns=n_out), self.dtype, argument)
         if y.shape[0] != n_rows:
             raise ValueError(f"{argument}: expected {n_rows} rows to match X, got {y.shape[0]}")

@@ -34,6 +34,9 @@ import functools
 import inspect
 import math
 import numbers
+import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -57,6 +60,45 @@ MAX_CLASSES = 100_000
 #: The largest magnitude of a generator's noise or shape parameter: beyond it, the generated
 #: coordinates lose every digit of the shape they are meant to show (and overflow near 1e308).
 MAX_GENERATOR_PARAMETER = 1e6
+
+
+# --- numbers that overflowed ------------------------------------------------------------------
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """A computation from finite inputs overflowed to infinity or NaN.
+
+    glassnet's one rule for overflow: input that is already NaN or infinite is refused
+    (``ValueError`` naming the argument); finite input whose computation overflows is a
+    result, returned as computed, with this warning saying which argument, which quantity
+    and where (``X: from finite inputs and weights, z^(1) overflowed to inf at row 0, unit 1
+    ...``). Training reports the same event as a divergence
+    (:class:`glassnet.DivergenceWarning`). Like NumPy's own overflow warning it obeys
+    ``np.errstate(over=...)``: ``"ignore"`` silences it, ``"raise"`` makes it a
+    ``FloatingPointError``.
+    """
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_nonfinite(message: str) -> None:
+    """Issue a :class:`NonFiniteWarning`, attributed to the first caller outside glassnet
+    (so it points at the user's line whichever public function found the overflow).
+
+    It follows NumPy's error state for overflow, as NumPy's own warning would: under
+    ``np.errstate(over="ignore")`` nothing is said, under ``over="raise"`` a
+    ``FloatingPointError`` with the same message is raised.
+    """
+    mode = np.geterr()["over"]
+    if mode == "ignore":
+        return
+    if mode == "raise":
+        raise FloatingPointError(message)
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(message, NonFiniteWarning, stacklevel=level)
 
 
 # --- keyword arguments ------------------------------------------------------------------------

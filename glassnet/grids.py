@@ -184,8 +184,9 @@ def plane_grid(
     grid = plane_inputs(extent, res, fill)
     if transform is not None:
         grid = transform(grid)
+    # an overflow on the plane is no error: the figures that draw it say where it happened
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        fwd = net.forward(grid)
+        fwd = net.apply(net.params, net.check_inputs(grid, "grid"))
     lead = () if net.population is None else (net.population,)
     layers = [np.asarray(a).reshape(*lead, res, res, -1) for a in fwd.a[1:]]
     return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers)  # type: ignore[arg-type]

@@ -36,13 +36,20 @@ import io
 import math
 import os
 import shutil
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet import grids
-from glassnet._validation import describe, known_keywords, positive_int
+from glassnet._validation import (
+    NonFiniteWarning,
+    describe,
+    known_keywords,
+    positive_int,
+    warn_nonfinite,
+)
 from glassnet.training import Callback
 
 if TYPE_CHECKING:
@@ -113,6 +120,67 @@ def _tight(fig: Figure) -> None:
         warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*not compatible with tight_layout")
         fig.tight_layout()
+
+
+def _note(fig: Figure, notes: Sequence[str], warn: bool = True) -> None:
+    """Write ``notes`` under the figure, in red, making room for them, and (``warn``) issue
+    each as a :class:`~glassnet._validation.NonFiniteWarning`: what a figure cannot draw
+    (an overflow, a divergence) is said on it, never silently left blank."""
+    import textwrap
+
+    if not notes:
+        return
+    width_chars = max(40, int(fig.get_figwidth() * 72 / 4.2))  # 6-point text
+    lines = [line for n in notes for line in textwrap.wrap("note: " + n, width_chars) or [""]]
+    height = (len(lines) * 7.5 + 4) / (fig.get_figheight() * 72)  # as a share of the figure
+    fig.subplots_adjust(bottom=min(0.6, max(fig.subplotpars.bottom, 0.06) + height))
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, color="#a33", ha="left", va="bottom")
+    if warn:
+        for n in notes:
+            warn_nonfinite(n)
+
+
+def _nonfinite_share(arrays: Sequence[Any]) -> tuple[int, int]:
+    """How many of the numbers in ``arrays`` are not finite, and how many there are."""
+    bad = sum(int((~np.isfinite(np.asarray(a, dtype=float))).sum()) for a in arrays)
+    return bad, sum(int(np.size(a)) for a in arrays)
+
+
+def _grid_notes(grid: grids.PlaneGrid, what: str = "the plane") -> list[str]:
+    """An overflow on the input plane: at how many grid points some layer is not finite."""
+    bad = np.zeros(np.shape(grid.layers[0])[:-1], dtype=bool)
+    for a in grid.layers:
+        bad |= ~np.isfinite(a).all(axis=-1)
+    if not bad.any():
+        return []
+    x0, x1, y0, y1 = grid.extent
+    return [
+        f"X: the network's activations overflowed to infinity or NaN at {int(bad.sum())} of "
+        f"{bad.size} points of {what} (x1 in [{x0:.3g}, {x1:.3g}], x2 in [{y0:.3g}, {y1:.3g}]; "
+        "left blank); scale X or the weights"
+    ]
+
+
+def _history_notes(history: History, k: int | None = None) -> list[str]:
+    """Why a History's curve has holes or stops: its divergence (as fit reported it)."""
+    diverged = np.atleast_1d(np.asarray(history.diverged, dtype=bool))
+    if k is not None:
+        diverged = diverged[[k]]
+    if not diverged.any():
+        return []
+    said = [m for m in history.messages if "diverg" in m]
+    if said and history.population is None:
+        return [f"{said[0]} (the curve ends there)"]
+    epochs = np.atleast_1d(np.asarray(history.diverged_epoch))
+    if history.population is None:
+        return [f"training diverged at epoch {int(epochs[0])} (the curve ends there)"]
+    who = np.flatnonzero(np.asarray(history.diverged, dtype=bool))
+    if k is not None:
+        return [f"member {k} diverged at epoch {int(epochs[k])} (its curve ends there)"]
+    return [
+        f"{who.size} of {history.population} members diverged (the first at epoch "
+        f"{int(epochs[who].min())}); their curves end there"
+    ]
 
 
 def _cmap():
@@ -263,6 +331,15 @@ def network_diagram(
                       labels if len(members) == 1 else False)  # fmt: skip
         if k is not None:
             ax.set_title(f"member {k} of {net.population}", fontsize=8)
+    if X is not None:
+        notes: list[str] = []
+        with warnings.catch_warnings():  # the figure says it once, below
+            warnings.simplefilter("ignore", NonFiniteWarning)
+            for k in members:
+                notes += _diagram_notes(
+                    _single(net, k), X, y, sample, edges, loss, optimizer, lr, steps
+                )
+        _note(fig, list(dict.fromkeys(notes)))
     if len(members) == 1:
         what = {"weights": "weights W and biases b", "gradients": "gradients dC/dW, dC/db",
                 "update": "update (step) of each parameter"}[edges]  # fmt: skip
@@ -272,6 +349,23 @@ def network_diagram(
         )
     _tight(fig)
     return fig
+
+
+def _diagram_notes(net, X, y, sample, edges, loss, optimizer, lr, steps) -> list[str]:
+    """What the diagram of ``net`` cannot draw: the overflow behind a node (drawn grey) or
+    an edge (drawn at full width) that is not finite."""
+    notes = []
+    with np.errstate(all="ignore"):
+        fwd = net.forward(net.check_inputs(X)[[sample]])
+    bad = [l for l, a in enumerate(fwd.a) if not np.isfinite(a).all()]
+    if bad:
+        notes.append(
+            f"X: the activations of sample {sample} overflowed to infinity or NaN from layer "
+            f"{bad[0]} on (those nodes are drawn grey); scale X or the weights"
+        )
+    if edges != "weights" and steps is None and y is not None:
+        notes += net.trace(X, y, loss=loss, optimizer=optimizer, lr=lr).notes
+    return notes
 
 
 def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes, labels):
@@ -302,7 +396,9 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         return (len(shown[i]) - 1) / 2 - r
 
     bias_y = -(height - 1) / 2 - 1.0
-    vmax = max(float(np.nanmax(np.abs(v[key]))) for v in values for key in v) or 1.0
+    # the largest finite magnitude (a value that overflowed is drawn at full width, noted)
+    finite = [np.abs(a[np.isfinite(a)]) for v in values for a in map(np.asarray, v.values())]
+    vmax = max((float(a.max()) for a in finite if a.size), default=0.0) or 1.0
     n_edges = sum(len(shown[i]) * len(shown[i + 1]) for i in range(L))
     if labels is None:
         labels = n_edges <= 24 and height <= 6
@@ -341,7 +437,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         if a is not None:
             name = "input" if i == 0 else net.activations[i - 1].name
             norm = _unit_norm(name, a)
-            colours = [_cmap()(norm(a[r])) for r in rows]
+            colours = [_cmap()(norm(a[r])) if np.isfinite(a[r]) else "0.6" for r in rows]
         else:
             colours = ["0.85"] * len(rows)
         ax.scatter(xs, ys, s=size, c=colours, edgecolors="0.2", linewidths=0.8, zorder=4)
@@ -416,7 +512,13 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     else:
         vals = np.concatenate([out[..., 0].ravel(), y[:, 0]])
         vals = vals[np.isfinite(vals)]
-        norm = Normalize(float(vals.min()), float(vals.max())) if vals.size else None
+        # a colour scale whose width is itself finite (values near 1e308 would overflow it)
+        half = np.finfo(float).max / 4
+        norm = (
+            Normalize(max(float(vals.min()), -half), min(float(vals.max()), half))
+            if vals.size
+            else None
+        )
         im = ax.imshow(out[..., 0], extent=extent, cmap="viridis", norm=norm, origin="upper",
                        aspect="auto", interpolation="bilinear")  # fmt: skip
         if points:
@@ -521,6 +623,7 @@ def decision_boundary(
             _draw_output(ax, net, member_grid, Xa, ya, kind)
             ax.set_title(f"member {k}", fontsize=8)
         _tight(fig)
+        _note(fig, _grid_notes(grid, "the members' planes"))
         return fig
 
     one = _single(net, members[0])
@@ -565,6 +668,7 @@ def decision_boundary(
         fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.12)
     else:
         _tight(fig)
+    _note(fig, _grid_notes(grid))
     return fig
 
 
@@ -697,12 +801,16 @@ def render_animation(
 
     # everything the frames need, computed once
     costs, weights = [], []
-    for f in frames:
-        for layer, src in zip(work.params, f, strict=True):
-            for n in layer:
-                layer[n][...] = src[n]
-        costs.append(float(work.loss(Xa, ya, loss_name)))
-        weights.append(np.concatenate([layer["W"].ravel() for layer in f]))
+    with warnings.catch_warnings():  # said once for the whole animation, below
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        for f in frames:
+            for layer, src in zip(work.params, f, strict=True):
+                for n in layer:
+                    layer[n][...] = src[n]
+            costs.append(float(work.loss(Xa, ya, loss_name)))
+            weights.append(np.concatenate([layer["W"].ravel() for layer in f]))
+    bad_frames = [int(epochs) for epochs, c in zip(recorder.epochs, costs, strict=True)
+                  if not math.isfinite(c)]  # fmt: skip
     W = np.stack(weights)  # (T, n_weights)
     owner = np.concatenate([np.full(layer["W"].size, l) for l, layer in enumerate(frames[0])])
     pick = np.linspace(0, W.shape[1] - 1, min(W.shape[1], max_weights)).round().astype(int)
@@ -714,6 +822,12 @@ def render_animation(
 
     fig = _figure(figsize, dpi)
     ax_b, ax_l, ax_w = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
+    notes = []
+    if bad_frames:
+        notes.append(
+            f"the cost overflowed to infinity or NaN in {len(bad_frames)} of {len(costs)} "
+            f"frames (the first after {bad_frames[0]} updates; not drawn on the loss curve)"
+        )
     with writer.saving(fig, path, dpi):
         for t, f in enumerate(frames):
             for layer, src in zip(work.params, f, strict=True):
@@ -756,6 +870,7 @@ def render_animation(
                 ax.tick_params(labelsize=7)
             if t == 0:
                 _tight(fig)
+                _note(fig, notes)
             writer.grab_frame()
     return path
 
@@ -866,13 +981,16 @@ def loss_landscape(
     if len(members) > 1:
         c = math.ceil(math.sqrt(len(members)))
         fig = _figure(figsize or (3.0 * c, 2.7 * math.ceil(len(members) / c)), dpi)
+        surfaces: list[grids.LossSurface] = []
         for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
             one = _single(net, k)
             s = grids.loss_surface(one, X, y, loss=loss, dims=2, directions=directions,
                                    path=_path_array(path, k), span=span, res=res, seed=seed)  # fmt: skip
             _draw_landscape_2d(ax, s, colorbar=False)
             ax.set_title(f"member {k}", fontsize=8)
+            surfaces.append(s)
         _tight(fig)
+        _note(fig, _landscape_notes(surfaces))
         return fig
     k = members[0]
     one = _single(net, k)
@@ -881,6 +999,7 @@ def loss_landscape(
     fig = _figure(figsize or (5.0 * n_ax, 4.0), dpi)
     axes = [fig.add_subplot(1, n_ax, i + 1) for i in range(n_ax)]
     what = "filter-normalized random" if directions == "random" else "PCA-of-the-path"
+    s1 = s2 = None
     if kind in ("both", "1d"):
         s1 = grids.loss_surface(one, X, y, loss=loss, dims=1, directions=directions, path=P,
                                 span=span, res=max(res, 41), seed=seed)  # fmt: skip
@@ -899,7 +1018,20 @@ def loss_landscape(
     if k is not None:
         fig.suptitle(f"member {k} of {net.population}", fontsize=9)
     _tight(fig)
+    surfaces = [sf for sf in (s1, s2) if sf is not None]
+    _note(fig, _landscape_notes(surfaces))
     return fig
+
+
+def _landscape_notes(surfaces: Sequence[grids.LossSurface]) -> list[str]:
+    bad, total = _nonfinite_share([sf.loss for sf in surfaces])
+    if not bad:
+        return []
+    return [
+        f"span: the cost overflowed to infinity or NaN at {bad} of {total} points of the "
+        "slice (left blank): the weights there are too large for the data; a smaller span "
+        "shows the finite part"
+    ]
 
 
 def _draw_landscape_1d(ax, s: grids.LossSurface, times: Array | None = None) -> None:
@@ -1033,6 +1165,7 @@ def gradient_flow(
         axes[0].legend(fontsize=6)
         fig.suptitle(label, fontsize=9)
         _tight(fig)
+        _note(fig, _history_notes(history), warn=False)
         return fig
     fig = _figure(figsize or (6.0, 4.0), dpi)
     ax = fig.add_subplot(1, 1, 1)
@@ -1044,6 +1177,7 @@ def gradient_flow(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     _tight(fig)
+    _note(fig, _history_notes(history, members[0]), warn=False)
     return fig
 
 
@@ -1098,6 +1232,7 @@ def loss_curve(
         title += f" ({history.population} members)" if k is None else f" (member {k})"
     ax.set_title(title, fontsize=9)
     _tight(fig)
+    _note(fig, _history_notes(history, k), warn=False)  # fit has warned already
     return fig
 
 
@@ -1118,6 +1253,7 @@ def history_figure(
         ax2.set_title("||dC/dW|| per layer" + ("" if k is None else " (member 0)"), fontsize=9)
         ax2.legend(fontsize=6)
     _tight(fig)
+    _note(fig, _history_notes(history), warn=False)
     return fig
 
 
@@ -1270,4 +1406,5 @@ def chain_graph(
         fontsize=7,
     )
     _tight(fig)
+    _note(fig, chain.notes, warn=False)  # chain() has warned already
     return fig

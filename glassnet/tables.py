@@ -45,6 +45,10 @@ class _Doc:
     def text(self, text: str) -> None:
         self.parts.append(("text", text))
 
+    def note(self, text: str) -> None:
+        """A warning the numbers cannot give by themselves (an overflow, what inf means)."""
+        self.parts.append(("note", text))
+
     def formula(self, plain: str, latex: str) -> None:
         self.parts.append(("formula", (plain, latex)))
 
@@ -59,6 +63,8 @@ class _Doc:
                 out += ["#" * level + " " + text, ""]
             elif kind == "text":
                 out += [value, ""]
+            elif kind == "note":
+                out += [f"> **note:** {value}", ""]
             elif kind == "formula":
                 out += [f"$$ {value[1]} $$", ""]
             else:
@@ -81,6 +87,8 @@ class _Doc:
                 out.append(f"<h{level + 2}>{esc(text)}</h{level + 2}>")
             elif kind == "text":
                 out.append(f"<p>{esc(value)}</p>")
+            elif kind == "note":
+                out.append(f'<p style="color:#a33"><b>note:</b> {esc(value)}</p>')
             elif kind == "formula":
                 out.append(f"<pre style='margin:.2em 0'>{esc(value[0])}</pre>")
             else:
@@ -128,6 +136,8 @@ class _Doc:
                         console.print(Text(text, style="bold underline"))
                 elif kind == "text":
                     console.print(value)
+                elif kind == "note":
+                    console.print(Text("note: " + value, style="bold yellow"))
                 elif kind == "formula":
                     console.print(Text("  " + value[0], style="cyan"))
                 else:
@@ -206,6 +216,8 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         + (f"; member {t.member} of a population of {t.population}" if t.member is not None else "")
         + ". Units are numbered from 1 as in w_jk; `#` is the row of the data."
     )
+    for note in t.notes:
+        doc.note(note + " (inf and nan in the tables below are those numbers)")
 
     doc.heading("Forward pass", 2)
     for x in t.layers:
@@ -409,6 +421,8 @@ def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
             else ""
         )
     )
+    for note in c.notes:
+        doc.note(note + " (inf and nan below are those numbers)")
     doc.formula(
         "dC/d(node) = sum over its uses u of  d u/d(node) * dC/du",
         r"\frac{\partial C}{\partial v} = \sum_{u \text{ uses } v} "

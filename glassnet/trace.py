@@ -39,7 +39,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
-from glassnet._validation import describe, known_keywords
+from glassnet._validation import describe, known_keywords, warn_nonfinite
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -68,27 +68,60 @@ QUANTITIES = (
 
 
 @known_keywords
-def json_safe(value: Any) -> Any:
+def json_safe(value: Any, path: str = "", nulls: list[tuple[str, str]] | None = None) -> Any:
     """Turn arrays and NumPy scalars into nested lists of floats; NaN and infinity become None.
 
-    Strict JSON has no NaN or infinity, so a diverged network's numbers are written as ``null``.
+    Strict JSON has no NaN or infinity, so an overflowed or diverged network's numbers are
+    written as ``null``. Given a list ``nulls``, each of them is recorded there as
+    ``(path, "inf" | "-inf" | "nan")`` (the path starting at ``path``, e.g.
+    ``"layers[0].z[0][1]"``), so that the JSON can say what every null stands for.
     """
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {
+            str(k): json_safe(v, f"{path}.{k}" if path else str(k), nulls) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, f"{path}[{i}]", nulls) for i, v in enumerate(value)]
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biu":
             return value.tolist()
-        return json_safe(value.tolist())
+        if nulls is None or np.isfinite(value).all():  # the fast path: no walk for paths
+            return json_safe(value.tolist())
+        return json_safe(value.tolist(), path, nulls)
     if isinstance(value, np.bool_ | bool):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
         v = float(value)
-        return v if math.isfinite(v) else None
+        if math.isfinite(v):
+            return v
+        if nulls is not None:
+            nulls.append((path, str(v)))
+        return None
     return value
+
+
+#: How many nulls a JSON document lists by path (their count is always given).
+MAX_LISTED_NULLS = 1000
+
+
+def noted_json(data: dict[str, Any], notes: Sequence[str]) -> dict[str, Any]:
+    """``data`` (a trace's or chain's fields) as strict JSON data with its notes, and every
+    null it holds explained: ``"notes"`` says what they stand for, ``"nonfinite"`` lists
+    them by path with their value (``"inf"``, ``"-inf"``, ``"nan"``; the first
+    :data:`MAX_LISTED_NULLS`)."""
+    nulls: list[tuple[str, str]] = []
+    out = json_safe(data, "", nulls)
+    out["notes"] = list(notes)
+    if nulls:
+        listed = "" if len(nulls) <= MAX_LISTED_NULLS else f" (the first {MAX_LISTED_NULLS})"
+        out["notes"].append(
+            f"{len(nulls)} number(s) are not finite and are written as null, which is all "
+            f"strict JSON can hold; 'nonfinite' lists each by path with its value{listed}"
+        )
+    out["nonfinite"] = [{"path": p, "value": v} for p, v in nulls[:MAX_LISTED_NULLS]]
+    return out
 
 
 @known_keywords
@@ -303,6 +336,10 @@ class Trace:
     member : int or None
         The member traced (0-based), when a single member of a population was asked for: its
         arrays then have no member axis.
+    notes : list of str
+        What the numbers cannot say by themselves: where a pass over finite inputs overflowed
+        to infinity or NaN (:meth:`glassnet.Network.overflow`), shown with the tables and
+        kept in the JSON.
     """
 
     layers: list[LayerTrace]
@@ -320,6 +357,7 @@ class Trace:
     sizes: list[int] = field(default_factory=list)
     population: int | None = None
     member: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_layers(self) -> int:
@@ -351,24 +389,49 @@ class Trace:
         return self.layers[l - 1]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe data (``json.dumps`` works on it; NaN and infinity become null)."""
-        return {
-            "sizes": list(self.sizes),
-            "bias": self.bias,
-            "population": self.population,
-            "member": self.member,
-            "loss": self.loss,
-            "cost": json_safe(self.cost),
-            "fused": self.fused,
-            "optimizer": self.optimizer,
-            "lr": json_safe(self.lr),
-            "samples": self.samples,
-            "X": json_safe(self.X),
-            "y": json_safe(self.y),
-            "output": json_safe(self.output),
-            "dC_da": json_safe(self.dC_da),
-            "layers": [t.to_dict() for t in self.layers],
-        }
+        """Plain, JSON-safe data (``json.dumps`` works on it). NaN and infinity become null,
+        each listed under ``"nonfinite"`` by path with its value and explained in
+        ``"notes"`` (see :func:`noted_json`)."""
+        layers = []
+        for t in self.layers:
+            d = {k: v for k, v in t.to_dict().items() if k not in QUANTITIES}
+            layers.append(d | {name: getattr(t, name) for name in QUANTITIES})
+        absent = []  # nulls that mean "does not apply", said once
+        if self.population is None:
+            absent.append("population and member (a single network)")
+        elif self.member is None:
+            absent.append("member (the whole population was traced)")
+        if self.samples is None:
+            absent.append("samples (every row was traced)")
+        if self.dC_da is None:
+            absent.append(
+                f"dC_da ({self.loss} is fused with the output: delta^(L) is computed from z^(L))"
+            )
+        if self.bias == "none":
+            absent.append("b, db and step_b (bias='none')")
+        if any(t.jacobian is None for t in self.layers):
+            absent.append("jacobian (elementwise activations have none)")
+        notes = [*self.notes, "null also marks what does not apply: " + "; ".join(absent)]
+        return noted_json(
+            {
+                "sizes": list(self.sizes),
+                "bias": self.bias,
+                "population": self.population,
+                "member": self.member,
+                "loss": self.loss,
+                "cost": self.cost,
+                "fused": self.fused,
+                "optimizer": self.optimizer,
+                "lr": self.lr,
+                "samples": self.samples,
+                "X": self.X,
+                "y": self.y,
+                "output": self.output,
+                "dC_da": self.dC_da,
+                "layers": layers,
+            },
+            notes,
+        )
 
     # Display hooks: the tables of `glassnet inspect`, drawn by the faces layer on demand.
     def __repr__(self) -> str:
@@ -549,6 +612,9 @@ def trace(
                     dC_da=None if upstream is None else np.array(upstream),
                 )
             )
+    notes = _overflow_notes(net, fwd, ya, loss_fn, cost, grads, deltas, layers, recorded_lr)
+    for note in notes:
+        warn_nonfinite(note)
     return Trace(
         layers=layers,
         X=np.array(Xa),
@@ -564,7 +630,38 @@ def trace(
         bias=net.bias,
         sizes=list(net.sizes),
         population=net.population,
+        notes=notes,
     )
+
+
+def _overflow_notes(
+    net: Network,
+    fwd: Any,
+    y: Array,
+    loss: _losses.Loss,
+    cost: Any,
+    grads: Any,
+    deltas: Any,
+    layers: list[LayerTrace],
+    lr: Any,
+) -> list[str]:
+    """What overflowed in a pass over finite inputs, in words (empty when nothing did): the
+    engine's own account of the pass, else the quantity only the trace computes."""
+    note = net.overflow(fwd, y, loss, cost, grads, deltas)
+    if note is not None:
+        return [note]
+    for t in layers:
+        for name in QUANTITIES:
+            a = getattr(t, name)
+            if a is None or np.isfinite(a).all():
+                continue
+            if name.startswith("step_"):
+                return [
+                    f"lr: from finite gradients, the optimizer's step {name[5:]}^({t.index}) "
+                    f"overflowed to infinity or NaN (learning rate {lr}); use a smaller lr"
+                ]
+            return [f"X: {name} of layer {t.index} overflowed to infinity or NaN"]
+    return []
 
 
 # --- the chain rule, one scalar at a time ------------------------------------------------------
@@ -649,6 +746,8 @@ class Chain:
         cross_entropy + softmax); the graph still shows ``a^(L)`` and ``dC/da^(L)``.
     sample : int or None
         The data row traced.
+    notes : list of str
+        Where the pass overflowed, when it did (the trace's notes).
     """
 
     nodes: list[ChainNode]
@@ -658,6 +757,7 @@ class Chain:
     cost: float
     fused: bool
     sample: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @known_keywords
     def node(self, id: str) -> ChainNode:
@@ -678,30 +778,43 @@ class Chain:
         return [e for e in self.edges if e.source == id]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe data: nodes and edges."""
-        return {
-            "sizes": list(self.sizes),
-            "loss": self.loss,
-            "cost": json_safe(self.cost),
-            "fused": self.fused,
-            "sample": self.sample,
-            "nodes": [
-                {
-                    "id": n.id,
-                    "label": n.label,
-                    "kind": n.kind,
-                    "op": n.op,
-                    "layer": n.layer,
-                    "value": json_safe(n.value),
-                    "grad": json_safe(n.grad),
-                }
-                for n in self.nodes
+        """Plain, JSON-safe data: nodes and edges, nulls explained as in
+        :meth:`Trace.to_dict` (a target's gradient and the local derivative of its edge are
+        null by design: targets are data, nothing is learned through them)."""
+        return noted_json(
+            {
+                "sizes": list(self.sizes),
+                "loss": self.loss,
+                "cost": self.cost,
+                "fused": self.fused,
+                "sample": self.sample,
+                "nodes": [
+                    {
+                        "id": n.id,
+                        "label": n.label,
+                        "kind": n.kind,
+                        "op": n.op,
+                        "layer": n.layer,
+                        "value": n.value,
+                        "grad": n.grad,
+                    }
+                    for n in self.nodes
+                ],
+                "edges": [
+                    {
+                        "source": e.source,
+                        "target": e.target,
+                        "local": None if e.source.startswith("y_") else e.local,
+                    }
+                    for e in self.edges
+                ],
+            },
+            [
+                *self.notes,
+                "null also marks what does not apply: the grad of a target node and the local "
+                "derivative of a target's edge (targets are data: nothing is learned through them)",
             ],
-            "edges": [
-                {"source": e.source, "target": e.target, "local": json_safe(e.local)}
-                for e in self.edges
-            ],
-        }
+        )
 
 
 @known_keywords
@@ -836,4 +949,5 @@ def chain(
         cost=float(t.cost),
         fused=t.fused,
         sample=None if t.samples is None else t.samples[0],
+        notes=list(t.notes),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -57,8 +58,36 @@ def cli() -> None:
     """glassnet: a neural network you can see through."""
 
 
+_SAID: set[str] = set()
+
+
+def note(message: str, kind: str = "note") -> None:
+    """Print ``kind: message`` on standard error, once: a note already given as a warning
+    (a divergence, an overflow) is not repeated."""
+    if message not in _SAID:
+        _SAID.add(message)
+        click.echo(f"{kind}: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: run the CLI, turning bad input into one line and exit status 2."""
+    """Entry point: run the CLI, turning bad input into one line and exit status 2, and
+    glassnet's own warnings (a divergence, an overflow) into one line each, ``warning: ...``,
+    without Python's file name and source line."""
+    with warnings.catch_warnings():
+        python_show = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:  # fmt: skip
+            if category.__module__.startswith("glassnet"):
+                note(str(message), "warning")
+            else:
+                python_show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> Any:
     try:
         return cli.main(args=argv, prog_name="glassnet", standalone_mode=False)
     except click.exceptions.Exit as exc:

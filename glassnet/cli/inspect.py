@@ -15,10 +15,12 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import click
 
+from glassnet._validation import NonFiniteWarning
 from glassnet.cli.options import PAPER_DEFAULTS, Options, shared_options
 from glassnet.tables import render, render_chain
 
@@ -75,6 +77,21 @@ def inspect_cmd(
     ones `glassnet train` uses), not a separate calculation. With --model, the model's
     network, data set and loss as `glassnet train` recorded them.
     """
+    # an overflow is a note in the output itself (tables, Markdown, JSON): no warning beside it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        _inspect(opts, member, samples, fmt, digits, max_rows, chain)
+
+
+def _inspect(
+    opts: Options,
+    member: int | None,
+    samples: str | None,
+    fmt: str,
+    digits: int,
+    max_rows: int,
+    chain: bool,
+) -> None:
     X, y, source = opts.load_data()
     net = opts.build(X, y)
     _, loss = opts.output_and_loss(y, net)

@@ -14,6 +14,7 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
+from glassnet.cli import note
 from glassnet.cli.options import DEFAULTS, Options, check_epochs, shared_options
 from glassnet.cli.progress import Progress
 from glassnet.training import Callback, History
@@ -213,7 +214,7 @@ def train(
         for epoch, value in enumerate(hist.loss):
             click.echo(f"epoch {epoch:4d}  loss {value:.10f}")
     for message in hist.messages:
-        click.echo(f"note: {message}", err=True)
+        note(message)
     out_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "loss": loss_name,

@@ -273,5 +273,5 @@ def test_the_report_obeys_numpys_error_state_for_overflow():
     net = _identity((1, 1), [np.ones((1, 1))])
     with np.errstate(over="ignore"):
         assert net.loss([[1e200]], [[0.0]]) == math.inf  # silenced, as NumPy's own would be
-    with np.errstate(over="raise"), pytest.raises(FloatingPointError, match="^X: from a finite"):
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError, match=r"^X: from a finite"):
         net.loss([[1e200]], [[0.0]])

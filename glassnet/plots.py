@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import grids
+from glassnet._files import atomic_path
 from glassnet._validation import (
     NonFiniteWarning,
     describe,
@@ -199,8 +200,11 @@ def to_png(fig: MplFigure) -> bytes:
 
 @known_keywords
 def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
-    """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
-    fig.savefig(os.fspath(path), dpi=fig.dpi)
+    """Write the figure atomically (a crash leaves the old file or the new one), with the
+    mode a plain write gives; the format follows the extension (png, svg, pdf, ...)."""
+    from glassnet._figure import save_figure
+
+    save_figure(fig, path)
 
 
 def _member_list(population: int | None, member: Any) -> list[int | None]:
@@ -828,7 +832,7 @@ def render_animation(
             f"the cost overflowed to infinity or NaN in {len(bad_frames)} of {len(costs)} "
             f"frames (the first after {bad_frames[0]} updates; not drawn on the loss curve)"
         )
-    with writer.saving(fig, path, dpi):
+    with atomic_path(path, suffix=ext) as tmp, writer.saving(fig, os.fspath(tmp), dpi):
         for t, f in enumerate(frames):
             for layer, src in zip(work.params, f, strict=True):
                 for n in layer:

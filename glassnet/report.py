@@ -38,7 +38,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import new_directory
 from glassnet._validation import known_keywords
 from glassnet.stats import jsonable
 
@@ -473,7 +473,9 @@ class Report:
         out = check_out_dir(out_dir)
         parent = out.parent
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        # filled beside the target, then renamed into place; made with the mode os.mkdir
+        # gives under the umask, as are the files in it
+        tmp = new_directory(out)
         try:
             (tmp / "figures").mkdir()
             (tmp / "data").mkdir()
@@ -486,7 +488,6 @@ class Report:
                 (tmp / "data" / fname).write_bytes(content)
             (tmp / "report.html").write_text(self.to_html(), encoding="utf-8")
             (tmp / MARKER).write_text("glassnet report\n", encoding="utf-8")
-            os.chmod(tmp, 0o755)
             _replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -496,7 +497,7 @@ class Report:
 
 def _replace_dir(new: Path, out: Path) -> None:
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old = new_directory(out)
         os.rmdir(old)
         os.rename(out, old)
         try:

@@ -32,6 +32,7 @@ ROOT = Path(glassnet.__file__).parent
 # the entry or starts with the entry and a dot). A new module must be placed here.
 LAYERS: dict[str, tuple[str, ...]] = {
     "engine": (
+        "glassnet._files",
         "glassnet._random",
         "glassnet._validation",
         "glassnet._xp",

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glassnet._files import atomic_path
 from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
@@ -137,21 +138,19 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
             ) from exc
     p.parent.mkdir(parents=True, exist_ok=True)
     # written beside the target and renamed over it: a failure leaves the old file whole
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        if format == "csv":
-            for col in CURVES:
-                out[col] = [
-                    None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
-                ]
-            out.to_csv(tmp, index=False)
-        else:
-            for col in CURVES:
-                out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
-            out.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, p)
+        with atomic_path(p) as tmp:
+            if format == "csv":
+                for col in CURVES:
+                    out[col] = [
+                        None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
+                    ]
+                out.to_csv(tmp, index=False)
+            else:
+                for col in CURVES:
+                    out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
+                out.to_parquet(tmp, index=False, engine="pyarrow")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ValueError(f"path: cannot write {str(p)!r}: {exc.strerror or exc}") from None
     return p
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import atomic_write, new_file
 from glassnet._validation import known_keywords
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store", "__version__"]
@@ -127,6 +128,13 @@ class Store:
                     f"{argument}: {str(path)!r} is not an SQLite database (damaged, or another "
                     "file under that name); it was left as it is"
                 )
+        else:
+            # made here, not by SQLite (whose files are 0o644 whatever the umask): the mode a
+            # plain write gives; SQLite gives its journal files the same
+            try:
+                new_file(path)
+            except FileExistsError:  # another process made it meanwhile: SQLite checks it
+                pass
         try:
             conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
         except sqlite3.Error as exc:
@@ -245,7 +253,8 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        (d / "spec.toml").write_text(spec.text, encoding="utf-8")
+        with atomic_write(d / "spec.toml", "w", encoding="utf-8") as f:
+            f.write(spec.text)
         return store
 
     @classmethod

@@ -20,7 +20,7 @@ from typing import Any
 
 from glassnet._validation import known_keywords
 from glassnet.study.directory import Study
-from glassnet.study.runner import Progress, StudyIncompleteError, run
+from glassnet.study.runner import Progress, StudyIncompleteError, StudyInterrupted, run
 from glassnet.study.spec import (
     AXES,
     AXIS_TABLE,
@@ -49,6 +49,7 @@ __all__ = [
     "Store",
     "Study",
     "StudyIncompleteError",
+    "StudyInterrupted",
     "__version__",
     "config_hash",
     "group_key",

@@ -26,6 +26,7 @@ all grid points are computed in one batched forward pass (the grid points are a 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import losses as _losses
+from glassnet._random import check_seed
 from glassnet._validation import describe, known_keywords
 
 if TYPE_CHECKING:
@@ -56,6 +58,21 @@ __all__ = [
 ]
 
 MAX_SPAN = 1e6  # in units of the (filter-normalized) directions
+#: The most numbers one grid may hold: points x (inputs + every layer's units) for a plane,
+#: points x parameters for a loss landscape (2**27 float64 numbers: 1 GiB).
+MAX_GRID_VALUES = 2**27
+
+
+def _check_grid(res: int, per_point: int, what: str) -> None:
+    """Refuse, before anything is allocated, a grid of ``res`` per side whose numbers would
+    pass :data:`MAX_GRID_VALUES`."""
+    need = res * res * per_point
+    if need > MAX_GRID_VALUES:
+        most = math.isqrt(MAX_GRID_VALUES // max(per_point, 1))
+        raise ValueError(
+            f"res: a {res} x {res} grid of {what} holds {need:.3g} numbers, more than "
+            f"{MAX_GRID_VALUES:.3g} (glassnet.grids.MAX_GRID_VALUES); expected res <= {most}"
+        )
 
 
 # --- the input plane -----------------------------------------------------------------------
@@ -97,6 +114,7 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     """
     if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 1:
         raise ValueError(f"res: expected a positive int, got {describe(res)}")
+    _check_grid(int(res), 2 + len(fill), "inputs")
     x0, x1, y0, y1 = extent
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
     ys = y1 - (np.arange(res) + 0.5) * (y1 - y0) / res
@@ -181,6 +199,8 @@ def plane_grid(
     fill = [float(v) for v in fill]
     if len(fill) != d - 2:
         raise ValueError(f"fill: expected {d - 2} values for features 3..{d}, got {len(fill)}")
+    if isinstance(res, int | np.integer) and not isinstance(res, bool):
+        _check_grid(int(res), sum(net.sizes) * (net.population or 1), "activations")
     grid = plane_inputs(extent, res, fill)
     if transform is not None:
         grid = transform(grid)
@@ -258,7 +278,7 @@ def filter_normalized_direction(
     ``d ~ N(0, 1)`` shaped like each ``W``; column ``j`` of layer ``l`` is rescaled to
     ``||W^(l)[:, j]||``; biases get 0.
     """
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
     direction = []
     for layer in params:
         W = layer["W"]
@@ -381,6 +401,8 @@ def loss_surface(
         raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
     if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
         raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
+    _check_grid(int(res) if dims == 2 else 1, net.n_params * (1 if dims == 2 else int(res)),
+                "parameter sets")  # fmt: skip
     loss_fn = net.check_loss(loss)
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss_fn, Xa.shape[0])
@@ -396,7 +418,7 @@ def loss_surface(
     explained = None
     if isinstance(directions, str):
         if directions == "random":
-            rng = np.random.default_rng(seed)
+            rng = np.random.default_rng(check_seed(seed))
             D = np.stack([filter_normalized_direction(like, rng) for _ in range(dims)])
         elif directions == "pca":
             if P is None:
@@ -412,6 +434,12 @@ def loss_surface(
         D = np.atleast_2d(np.asarray(directions, dtype=float))
         if D.shape != (dims, n):
             raise ValueError(f"directions: expected shape ({dims}, {n}), got {D.shape}")
+    if isinstance(directions, str) and not np.isfinite(D).all():
+        raise ValueError(
+            f"net: its weights are too large for a landscape around them (the largest |w| is "
+            f"{float(np.abs(center).max()):.3g}: a direction scaled to them overflows); did "
+            "its training diverge?"
+        )
     if not np.isfinite(D).all() or (np.linalg.norm(D, axis=1) == 0).any():
         raise ValueError("directions: expected finite, non-zero directions")
 

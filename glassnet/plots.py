@@ -85,6 +85,7 @@ POS, NEG, MID = "#0877bd", "#f59322", "#e8eaeb"
 UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0),
               "tanh": (-1.0, 1.0)}  # fmt: skip
 MAX_MULTIPLES = 16
+MAX_CURVES = 200  # a population's loss curves drawn (the median is over every member)
 MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
 LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 
@@ -824,6 +825,8 @@ def render_animation(
     if hist is not None:
         full_loss = np.asarray(hist.loss if k is None else hist.loss[k], dtype=float)
 
+    if plane:  # its bounds checked now: an error inside the writer would be masked by it
+        grids.plane_grid(work, Xa, extent=extent, res=res)
     fig = _figure(figsize, dpi)
     ax_b, ax_l, ax_w = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
     notes = []
@@ -1190,9 +1193,20 @@ def _draw_loss(ax, history: History, k: int | None, log: bool) -> None:
     name = history.settings.get("loss", "loss")
     epochs = np.arange(loss.shape[-1])
     if loss.ndim == 2 and k is None:
-        for row in loss:
-            ax.plot(epochs, row, color=POS, lw=0.6, alpha=max(0.05, min(0.5, 8 / len(loss))))
-        ax.plot(epochs, np.nanmedian(loss, axis=0), color="k", lw=1.5, label="median")
+        # the median is over every member; the thin lines are at most MAX_CURVES of them,
+        # evenly spread (a line per member of 100,000 would take minutes and show nothing)
+        shown = np.unique(np.linspace(0, len(loss) - 1, min(len(loss), MAX_CURVES)).astype(int))
+        for row in loss[shown]:
+            ax.plot(epochs, row, color=POS, lw=0.6, alpha=max(0.05, min(0.5, 8 / len(shown))))
+        with warnings.catch_warnings():  # an epoch where every member is NaN: no median
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median = np.nanmedian(loss, axis=0)
+        label = (
+            "median"
+            if len(shown) == len(loss)
+            else (f"median ({len(shown)} of {len(loss)} members drawn)")
+        )
+        ax.plot(epochs, median, color="k", lw=1.5, label=label)
     else:
         curve = loss if k is None else loss[k]
         ax.plot(epochs, curve, color=POS, lw=1.5, label=f"training ({name})")

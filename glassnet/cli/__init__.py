@@ -4,8 +4,9 @@ Every sub-command lives in its own module under :mod:`glassnet.cli` and is impor
 when it is invoked, so ``glassnet --help`` stays fast and a face's heavy imports (matplotlib,
 aiohttp, dask) are paid only by the command that needs them.
 
-Errors from bad input (``ValueError``, ``TypeError``, ``FileNotFoundError``, click's usage
-errors) are printed as one line on standard error and the process exits with status 2.
+Errors from bad input (``ValueError``, ``TypeError``, ``OSError`` such as a file that cannot
+be read or written, click's usage errors) are printed as one line on standard error, naming
+the option the user gave (:mod:`glassnet.cli.errors`), and the process exits with status 2.
 """
 
 from __future__ import annotations
@@ -49,7 +50,21 @@ class LazyGroup(click.Group):
                 return None  # command not built yet
             raise
         command: click.Command = getattr(module, attr)
-        return command
+        return _naming(command)
+
+
+def _naming(command: click.Command) -> click.Command:
+    """Every command (and every command of a group) names, in its errors, the option the
+    user gave rather than the library's argument (see :mod:`glassnet.cli.errors`)."""
+    from glassnet.cli.errors import names_options
+
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _naming(sub)
+    elif not getattr(command, "_names_options", False):
+        names_options()(command)
+        command._names_options = True  # type: ignore[attr-defined]
+    return command
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,7 +113,7 @@ def _main(argv: list[str] | None) -> Any:
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(2)
-    except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except (ValueError, TypeError, OSError) as exc:  # OSError: a file that cannot be written
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except MemoryError as exc:  # a bound that was not checked up front: still one line

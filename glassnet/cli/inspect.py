@@ -39,6 +39,32 @@ def _ints(text: str, argument: str) -> list[int]:
         ) from None
 
 
+#: The most units of one layer the tables show (each unit is a column of several tables).
+MAX_TABLE_UNITS = 100
+#: The most numbers one inspection prints (JSON included): every z, a, delta and gradient.
+MAX_NUMBERS = 2_000_000
+
+
+def _check_size(net: Any, n_samples: int, fmt: str, option: str) -> None:
+    """Refuse, before the pass, a network whose every number would not make a readable (or
+    bounded) print-out, naming the option that made it."""
+    widest = max(net.sizes)
+    if fmt != "json" and widest > MAX_TABLE_UNITS:
+        raise click.BadParameter(
+            f"the tables show every unit as a column, at most {MAX_TABLE_UNITS} per layer; this "
+            f"network has a layer of {widest}: use a smaller network, or --format json",
+            param_hint=option,
+        )
+    numbers = (net.population or 1) * (8 * n_samples * sum(net.sizes) + 3 * net.n_params)
+    if numbers > MAX_NUMBERS:
+        raise click.BadParameter(
+            f"the pass of this {'-'.join(map(str, net.sizes))} network on {n_samples} samples "
+            f"has about {numbers:.3g} numbers to print, more than {MAX_NUMBERS:.3g}: use a "
+            "smaller network, or --samples to trace fewer rows",
+            param_hint=option,
+        )
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 
@@ -97,6 +123,8 @@ def _inspect(
     _, loss = opts.output_and_loss(y, net)
     fit = opts.fit_kwargs()
     rows = _ints(samples, "--samples") if samples else None
+    n_rows = 1 if chain else len(rows) if rows else X.shape[0]
+    _check_size(net, n_rows, fmt, "--model" if opts.model else "--hidden")
     kwargs: dict[str, Any] = dict(loss=loss, optimizer=fit["optimizer"], lr=fit["lr"], samples=rows)
     if net.population is None:
         if member is not None:

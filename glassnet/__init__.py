@@ -12,6 +12,7 @@ from glassnet import (
     compiled,  # registers the "jax" training backend (JAX itself is imported only to run)
     convergence,
     datasets,
+    display,  # registers how a History, a Trace and a Network show themselves (no matplotlib)
     evolution,
     initializers,
     losses,
@@ -21,12 +22,13 @@ from glassnet import (
 from glassnet.gradcheck import GradCheckResult, gradient_check
 from glassnet.modelfile import load
 from glassnet.network import Forward, Layer, Network
+from glassnet.run import History, TrainConfig, TrainState
 from glassnet.training import (
     Callback,
     DivergenceWarning,
     EarlyStopping,
-    History,
     StopOnConvergence,
+    fit,
 )
 
 # Faces loaded on first use: ``glassnet.plots`` works as an attribute without ``import
@@ -61,12 +63,16 @@ __all__ = [
     "Layer",
     "Network",
     "StopOnConvergence",
+    "TrainConfig",
+    "TrainState",
     "__version__",
     "activations",
     "compiled",
     "convergence",
     "datasets",
+    "display",
     "evolution",
+    "fit",
     "gradient_check",
     "initializers",
     "load",

@@ -145,6 +145,13 @@ def register(
     return act
 
 
+UNLISTED: dict[str, Activation] = {
+    # the log link of Poisson regression (MLPRegressor(loss="poisson")): a = e^z, f'(z) = a;
+    # an output unit only, found by name, not listed among the activations one picks
+    "exp": Activation("exp", lambda z: namespace(z).exp(z), lambda z, a: a, derivative_max=1.0),
+}
+
+
 @known_keywords
 def get(name: str | Activation) -> Activation:
     """Look up an activation by name (an :class:`Activation` is returned as is)."""
@@ -152,10 +159,10 @@ def get(name: str | Activation) -> Activation:
         return name
     if not isinstance(name, str):
         raise TypeError(f"activation: expected a name or an Activation, got {name!r}")
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise unknown_name("activation", "activation", name, REGISTRY) from None
+    act = REGISTRY.get(name) or UNLISTED.get(name)
+    if act is None:
+        raise unknown_name("activation", "activation", name, REGISTRY)
+    return act
 
 
 def names() -> list[str]:

@@ -1,8 +1,9 @@
 r"""How a :class:`~glassnet.training.History` and a :class:`~glassnet.trace.Trace` show
 themselves: in Jupyter (HTML, each image stored once) and in a terminal (plain text).
 
-The engine's classes hold only tiny hooks (``_repr_html_``, ``__repr__``) that import this
-module when a notebook or a terminal asks, so the engine never imports a face.
+The engine's classes hold only tiny hooks (``_repr_html_``, ``__repr__``) that ask
+:mod:`glassnet._views` for a renderer; this module registers its renderers there when it is
+imported (the package imports it), so the engine never imports a face.
 
 - :func:`history_table` picks the epochs a person reads (the recorded statistics' epochs, or
   about a dozen evenly spaced ones, always the first and the last) and gives, per epoch, the
@@ -25,12 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet import _views
 from glassnet._validation import known_keywords
+from glassnet.network import Network
+from glassnet.run import History
 from glassnet.tables import render
+from glassnet.trace import Trace
 
 if TYPE_CHECKING:
-    from glassnet.trace import Trace
-    from glassnet.training import History
+    pass
 
 __all__ = [
     "history_html",
@@ -257,3 +261,19 @@ def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
     whole = _whole_population(trace)
     return f"<p>{html.escape(whole)}</p>" if whole else render(trace, "html", title="Trace")
+
+
+def network_html(net: Network) -> str:
+    """A Network's Jupyter display: architecture, layers and the diagram (drawn by
+    :func:`glassnet.plots.network_html`, imported when a notebook shows one)."""
+    from glassnet.plots import network_html as draw
+
+    return draw(net)
+
+
+# the views of the engine's objects, registered from this side (see glassnet._views)
+_views.register(History, "html", history_html)
+_views.register(History, "text", history_text)
+_views.register(Trace, "html", trace_html)
+_views.register(Trace, "text", trace_text)
+_views.register(Network, "html", network_html)

@@ -35,7 +35,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._random import check_seed
-from glassnet._validation import describe, known_keywords
+from glassnet._validation import Interval, check, known_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -112,8 +112,7 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     array, shape (res * res, 2 + len(fill))
         Row ``r * res + c`` is the cell in image row ``r`` (top first), column ``c``.
     """
-    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 1:
-        raise ValueError(f"res: expected a positive int, got {describe(res)}")
+    res = check(res, "res", Interval(int, 1, None))
     _check_grid(int(res), 2 + len(fill), "inputs")
     x0, x1, y0, y1 = extent
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
@@ -397,10 +396,8 @@ def loss_surface(
     """
     if net.population is not None:
         raise ValueError("net: expected a single network; use net.member(k) for a population")
-    if dims not in (1, 2):
-        raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
-    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
-        raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
+    dims = check(dims, "dims", Interval(int, 1, 2))
+    res = check(res, "res", Interval(int, 2, None))
     _check_grid(int(res) if dims == 2 else 1, net.n_params * (1 if dims == 2 else int(res)),
                 "parameter sets")  # fmt: skip
     loss_fn = net.check_loss(loss)
@@ -454,10 +451,8 @@ def loss_surface(
             span = 1.0
             if proj is not None:
                 span = max(span, 1.1 * float(np.abs(proj).max()))
-    span = float(span)
-    if not np.isfinite(span) or span <= 0 or span > MAX_SPAN:
-        # beyond MAX_SPAN times the weights' own scale the losses overflow: no landscape left
-        raise ValueError(f"span: expected a number > 0 and <= {MAX_SPAN:g}, got {span:g}")
+    # beyond MAX_SPAN times the weights' own scale the losses overflow: no landscape left
+    span = check(span, "span", Interval(float, 0, MAX_SPAN, closed="right"))
 
     alphas = np.linspace(-span, span, res)
     betas = None

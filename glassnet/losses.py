@@ -33,7 +33,17 @@ from glassnet._xp import namespace
 
 Array = np.ndarray
 
-__all__ = ["REGISTRY", "Fused", "Loss", "check_pairing", "get", "names"]
+__all__ = [
+    "REGISTRY",
+    "Fused",
+    "Loss",
+    "check_pairing",
+    "get",
+    "names",
+    "natural_loss",
+    "natural_output",
+    "pairing_table",
+]
 
 
 @known_keywords
@@ -241,6 +251,83 @@ REGISTRY: dict[str, Loss] = {
 }
 
 
+# --- scikit-learn's losses: named (so runs that used them load anywhere), not listed ----------
+
+
+def _half_se_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2
+    r = y_hat - y
+    return _weighted(0.5 * (r * r).sum(axis=-1, keepdims=True), weight).mean(axis=(-2, -1))
+
+
+def _half_se_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(y_hat - y, weight) / y_hat.shape[-2]  # (y_hat - y) / n
+
+
+# MLP's log loss for one sigmoid unit per label: the binary cross-entropy summed over the
+# labels and averaged over the samples (m times bce for m labels, as MLP trains multilabels)
+def _log_loss_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    xp = namespace(y_hat)
+    p = _clip_unit(y_hat)
+    e = -(y * xp.log(p) + (1 - y) * xp.log1p(-p)).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _log_loss_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    p = _clip_unit(y_hat)
+    return _weighted((p - y) / (p * (1 - p)), weight) / y_hat.shape[-2]
+
+
+def _log_loss_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (namespace(z).logaddexp(0, z) - y * z).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _per_sample_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(a - y, weight) / z.shape[-2]  # (a - y) / n
+
+
+# Poisson regression as MLPRegressor(loss="poisson"): a log link (y_hat = exp(z)) and half the
+# Poisson deviance, C = (1/n) sum_i sum_k [y log(y / y_hat) - y + y_hat]
+def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (namespace(y_hat).xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(1.0 - y / y_hat, weight) / y_hat.shape[-2]  # (1 - y / y_hat) / n
+
+
+def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    # y log(y / e^z) = y log y - y z (both 0 where y = 0): no log of the output needed
+    xp = namespace(z)
+    e = (xp.xlogy(y, y) - y * z - y + xp.exp(z)).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+UNLISTED: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("squared_error", _half_se_value, _half_se_gradient),
+        Loss(
+            "binary_log_loss",
+            _log_loss_value,
+            _log_loss_gradient,
+            Fused("sigmoid", _log_loss_fused_value, _per_sample_delta),
+            targets="unit",
+        ),
+        Loss(
+            "poisson",
+            _poisson_value,
+            _poisson_gradient,
+            Fused("exp", _poisson_fused_value, _per_sample_delta),
+        ),
+    )
+}
+"""The scikit-learn estimators' losses (MLP's half squared error, its log loss of sigmoid units,
+half the Poisson deviance): :func:`get` finds them by name, :func:`names` does not list them."""
+
+
 @known_keywords
 def get(name: str | Loss) -> Loss:
     """Look up a loss by name (a :class:`Loss` is returned as is)."""
@@ -248,10 +335,10 @@ def get(name: str | Loss) -> Loss:
         return name
     if not isinstance(name, str):
         raise TypeError(f"loss: expected a name or a Loss, got {name!r}")
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise unknown_name("loss", "loss", name, REGISTRY) from None
+    loss = REGISTRY.get(name) or UNLISTED.get(name)
+    if loss is None:
+        raise unknown_name("loss", "loss", name, REGISTRY)
+    return loss
 
 
 def names() -> list[str]:
@@ -337,3 +424,52 @@ def check_pairing(loss: str | Loss, output_activation: Any) -> None:
         f"{'rows that do not sum to 1' if unit else 'values outside [0, 1]'}. Use an output "
         f"of {', '.join(fits)}, or another loss (mse, huber, ...)"
     )
+
+
+@known_keywords
+def natural_output(n_outputs: int, classes: bool) -> str:
+    """The output activation targets call for: ``softmax`` for several classes, ``sigmoid``
+    for one (or several independent) 0/1 targets, ``identity`` for real-valued ones.
+
+    With :func:`natural_loss`, the one "auto" rule of the command line, studies, the
+    playground and the estimators.
+    """
+    if not classes:
+        return "identity"
+    return "softmax" if n_outputs > 1 else "sigmoid"
+
+
+@known_keywords
+def natural_loss(output_activation: Any, classes: bool) -> str:
+    """The loss an output activation and the kind of targets call for: ``cross_entropy`` when
+    each row of outputs is a distribution (softmax), ``bce`` for outputs in (0, 1) and 0/1
+    targets, ``mse`` otherwise. Judged, as :func:`check_pairing` judges, by the activation's
+    range, so every loss it names pairs with the output."""
+    from glassnet import activations as _activations
+
+    unit, rows = _output_range(_activations.get(output_activation))
+    if rows:
+        return "cross_entropy"
+    return "bce" if unit and classes else "mse"
+
+
+def pairing_table() -> dict[str, Any]:
+    """The pairing rule as JSON data, for faces that cannot call :func:`check_pairing` (the
+    playground's page): per output activation, the losses that pair with it and the loss the
+    targets call for (``natural``, for 0/1 targets and for real ones)."""
+    from glassnet import activations as _activations
+
+    table: dict[str, Any] = {}
+    for name in _activations.names():
+        fits = []
+        for loss in names():
+            try:
+                check_pairing(loss, name)
+            except ValueError:
+                continue
+            fits.append(loss)
+        table[name] = {
+            "losses": fits,
+            "natural": {"classes": natural_loss(name, True), "values": natural_loss(name, False)},
+        }
+    return table

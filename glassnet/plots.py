@@ -276,9 +276,9 @@ def network_diagram(
     *,
     sample: int = 0,
     edges: str = "weights",
-    loss: str = "mse",
-    optimizer: str = "gd",
-    lr: float = 0.5,
+    loss: str | None = None,
+    optimizer: str | None = None,
+    lr: float | None = None,
     steps: list[dict[str, Array]] | None = None,
     member: Any = None,
     max_nodes: int = 12,
@@ -310,7 +310,9 @@ def network_diagram(
         The row of ``X`` whose activations colour the nodes.
     edges : {"weights", "gradients", "update"}
     loss, optimizer, lr
-        For gradients and updates (see :func:`glassnet.trace.trace`).
+        For gradients and updates (see :func:`glassnet.trace.trace`); those not given are the
+        network's own run's (``net.train_state``), or mse, gd and 0.5 for a network never
+        trained.
     steps : list of dict, optional
         Explicit updates for ``edges="update"``, shaped like ``net.params``.
     member : int, list of int or "all", optional
@@ -327,15 +329,11 @@ def network_diagram(
     members = _member_list(net.population, member)
     fig = _figure(figsize, dpi)
     axes = [fig.add_subplot(1, 1, 1)] if len(members) == 1 else _grid_axes(fig, len(members))
-    for ax, k in zip(axes, members, strict=True):
-        one = _single(net, k)
-        step_k = steps
-        if steps is not None and k is not None:
-            step_k = [{n: np.asarray(v)[k] for n, v in s.items()} for s in steps]
-        _draw_network(ax, one, X, y, sample, edges, loss, optimizer, lr, step_k, max_nodes,
-                      labels if len(members) == 1 else False)  # fmt: skip
-        if k is not None:
-            ax.set_title(f"member {k} of {net.population}", fontsize=8)
+    with warnings.catch_warnings():  # an overflow is said once, under the figure (below)
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        for ax, k in zip(axes, members, strict=True):
+            _diagram_member(ax, net, k, X, y, sample, edges, loss, optimizer, lr, steps,
+                            max_nodes, labels if len(members) == 1 else False)  # fmt: skip
     if X is not None:
         notes: list[str] = []
         with warnings.catch_warnings():  # the figure says it once, below
@@ -356,6 +354,17 @@ def network_diagram(
     return fig
 
 
+def _diagram_member(ax, net, k, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes,
+                    labels) -> None:  # fmt: skip
+    """Member ``k``'s diagram (the network itself when ``k`` is None) on ``ax``."""
+    one = _single(net, k)
+    if steps is not None and k is not None:
+        steps = [{n: np.asarray(v)[k] for n, v in s.items()} for s in steps]
+    _draw_network(ax, one, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes, labels)
+    if k is not None:
+        ax.set_title(f"member {k} of {net.population}", fontsize=8)
+
+
 def _diagram_notes(net, X, y, sample, edges, loss, optimizer, lr, steps) -> list[str]:
     """What the diagram of ``net`` cannot draw: the overflow behind a node (drawn grey) or
     an edge (drawn at full width) that is not finite."""
@@ -369,7 +378,8 @@ def _diagram_notes(net, X, y, sample, edges, loss, optimizer, lr, steps) -> list
             f"{bad[0]} on (those nodes are drawn grey); scale X or the weights"
         )
     if edges != "weights" and steps is None and y is not None:
-        notes += net.trace(X, y, loss=loss, optimizer=optimizer, lr=lr).notes
+        given = {"loss": loss, "optimizer": optimizer, "lr": lr}
+        notes += net.trace(X, y, **{k: v for k, v in given.items() if v is not None}).notes
     return notes
 
 
@@ -391,7 +401,8 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
     elif steps is not None:
         values = steps
     else:
-        t = net.trace(X, y, loss=loss, optimizer=optimizer, lr=lr)
+        given = {"loss": loss, "optimizer": optimizer, "lr": lr}
+        t = net.trace(X, y, **{k: v for k, v in given.items() if v is not None})
         values = t.gradients if edges == "gradients" else t.steps
     shown = [list(range(n)) if n <= max_nodes else list(range(max_nodes - 1)) for n in sizes]
     height = max(len(s) for s in shown)

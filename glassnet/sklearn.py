@@ -56,7 +56,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -84,7 +83,7 @@ from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
 from glassnet.network import BIAS_MODES, Network
-from glassnet.training import Callback, History
+from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
 
 __all__ = [
@@ -105,144 +104,25 @@ _SGD_FAMILY = ("sgd", "gd", "momentum", "nesterov")
 _SCHEDULES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
 
 
-# --- the pieces scikit-learn has and the engine does not name -------------------------------
+# --- the pieces scikit-learn has: the engine's, looked up by name but not listed --------------
+#
+# MLP's losses and Poisson's exp output live in the engine (glassnet.losses.UNLISTED,
+# glassnet.activations.UNLISTED), so a run an estimator trained can be saved, loaded and
+# continued anywhere without this module.
 
-
-def _half_sse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2
-    r = y_hat - y
-    e = 0.5 * (r * r).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _half_sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # dC/dy_hat = (y_hat - y) / n
-    g = y_hat - y
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-SQUARED_ERROR = _losses.Loss("squared_error", _half_sse_value, _half_sse_gradient)
+SQUARED_ERROR = _losses.get("squared_error")
 """scikit-learn's regression loss: ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``."""
-
-
-# MLP's log loss for one sigmoid unit per label (two classes, or multilabel targets): the
-# binary cross-entropy summed over the labels and averaged over the samples,
-#     C = -(1/n) sum_i sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)],
-# computed from the logits (softplus(z) - y z) with delta = (p - y)/n. For one label it is
-# glassnet's "bce"; for m labels it is m times "bce" (which averages over the labels too), as
-# MLP trains multilabel targets.
-
-
-def _log_loss_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    eps = float(np.finfo(y_hat.dtype).eps)
-    p = np.clip(y_hat, eps, 1 - eps)
-    e = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _log_loss_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    eps = float(np.finfo(y_hat.dtype).eps)
-    p = np.clip(y_hat, eps, 1 - eps)
-    g = (p - y) / (p * (1 - p))
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-def _log_loss_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
-    e = (np.logaddexp(0, z) - y * z).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _log_loss_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
-    d = a - y
-    if weight is not None:
-        d = d * weight
-    return d / z.shape[-2]
-
-
-BINARY_LOG_LOSS = _losses.Loss(
-    "binary_log_loss",
-    _log_loss_value,
-    _log_loss_gradient,
-    _losses.Fused("sigmoid", _log_loss_fused_value, _log_loss_fused_delta),
-    targets="unit",
-)
+BINARY_LOG_LOSS = _losses.get("binary_log_loss")
 """MLP's log loss of sigmoid units: ``C = -(1/n) sum_i sum_k [y log p + (1 - y) log(1 - p)]``."""
-
-
-# Poisson regression as MLPRegressor(loss="poisson") does it: a log link (the output unit is
-# y_hat = exp(z)) and half the Poisson deviance,
-#     C = (1/n) sum_i sum_k [y_ik log(y_ik / y_hat_ik) - y_ik + y_hat_ik],
-# whose delta at the output is dC/dz = (exp(z) - y)/n, the same simple form as the other
-# canonical pairs (sigmoid + bce, softmax + cross-entropy).
-
-
-def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    e = (xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # dC/dy_hat = (1 - y / y_hat) / n
-    g = 1.0 - y / y_hat
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
-    # y log(y / e^z) = y log y - y z (both 0 where y = 0): no log of the output needed
-    e = (xlogy(y, y) - y * z - y + np.exp(z)).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _poisson_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
-    d = a - y
-    if weight is not None:
-        d = d * weight
-    return d / z.shape[-2]
-
-
-def _exp_activation() -> _activations.Activation:
-    """The ``exp`` output unit (log link) of Poisson regression: ``a = e^z``, ``f'(z) = a``.
-
-    Registered under ``"exp"`` on first use (not at import), so a network using it can be
-    pickled, saved and loaded like any other.
-    """
-    act = _activations.REGISTRY.get("exp")
-    if act is None:
-        act = _activations.register(
-            _activations.Activation("exp", np.exp, lambda z, a: a, derivative_max=1.0)
-        )
-    return act
+POISSON = _losses.get("poisson")
+"""scikit-learn's half Poisson deviance ``C = (1/n) sum_i sum_k [y log(y/y_hat) - y + y_hat]``,
+fused with the ``exp`` output: ``delta = (e^z - y)/n``."""
 
 
 def _output_unit(name: str) -> Any:
-    """An output activation by name, ``"exp"`` (registered on first use) included."""
-    return _exp_activation() if name == "exp" else name
+    """An output activation by name (``"exp"``, Poisson's log link, included)."""
+    return _activations.get(name)
 
-
-POISSON = _losses.Loss(
-    "poisson",
-    _poisson_value,
-    _poisson_gradient,
-    _losses.Fused("exp", _poisson_fused_value, _poisson_fused_delta),
-)
-"""scikit-learn's half Poisson deviance ``C = (1/n) sum_i sum_k [y log(y/y_hat) - y + y_hat]``,
-fused with the ``exp`` output: ``delta = (e^z - y)/n``."""
 
 # Warnings are attributed, for filtering, to the module of the estimator these replace, so
 # that ``warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")``
@@ -341,36 +221,27 @@ def _initializer(init: Any, activations: Sequence[str]) -> Any:
 
 
 class _Rate:
-    """A learning-rate factor the stopping callback changes between epochs (a schedule)."""
+    """The learning rate's factor that scikit-learn's schedules change between epochs
+    (``invscaling``: ``1 / (t + 1)^power_t``; ``adaptive``: divided by 5 when stuck), times
+    glassnet's named schedules (step, exponential, cosine), per epoch.
 
-    def __init__(self, inner: Any = None) -> None:
+    The factor is applied on the host to the rate each epoch's ``fit`` is given, so the rate
+    is a number the compiled program takes as an argument, never part of the program.
+    """
+
+    def __init__(self, inner: Any = None, steps_per_epoch: int = 1) -> None:
         self.factor = 1.0
         self.inner = inner  # a glassnet schedule of the update count, or None
+        self.steps_per_epoch = steps_per_epoch
 
-    def __call__(self, count: int) -> float:
-        return self.factor if self.inner is None else self.factor * self.inner(count)
-
-
-class _KeepState:
-    """Wraps an optimizer so its state outlives one call of ``fit`` (for ``partial_fit``)."""
-
-    def __init__(self, opt: _optimizers.Optimizer, state: Any) -> None:
-        self.opt, self.state = opt, state
-
-    def optimizer(self) -> _optimizers.Optimizer:
-        def init(params: Any) -> Any:
-            if self.state is None:
-                self.state = self.opt.init(params)
-            return self.state
-
-        def update(grads: Any, state: Any, params: Any = None) -> Any:
-            steps, self.state = self.opt.update(grads, state, params)
-            return steps, self.state
-
-        return _optimizers.Optimizer(self.opt.name, init, update)
+    def rate(self, lr0: float, epoch: int) -> float:
+        """The rate of epoch ``epoch`` (0-based) of this fit."""
+        if self.inner is None:
+            return lr0 * self.factor
+        return lr0 * (self.factor * self.inner(epoch * self.steps_per_epoch))
 
 
-class _SklearnStopping(Callback):
+class _SklearnStopping:
     """scikit-learn's end-of-epoch bookkeeping: loss curve, ``tol`` / ``n_iter_no_change``
     stopping, early stopping on a validation score, the ``invscaling`` / ``adaptive``
     learning rates, and the ``verbose`` lines on stdout.
@@ -384,9 +255,6 @@ class _SklearnStopping(Callback):
         self.est, self.rate, self.lr0, self.n_train = est, rate, lr0, n_train
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
-
-    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
-        return self.record(float(history.loss[epoch]), net)
 
     def record(self, loss: float, net: Network, score: float | None = None) -> bool:
         """One epoch's bookkeeping, given its training loss (and, if known, its validation
@@ -563,7 +431,7 @@ class _GlassnetBase(BaseEstimator):
             "loss": self._loss_constraint(),
             "init": [str, _initializers.Initializer],
             "bias": [StrOptions(set(BIAS_MODES))],
-            "backend": [StrOptions({"numpy", "jax"})],
+            "backend": [StrOptions(set(BACKEND_NAMES))],
         }
 
     def _loss_constraint(self) -> list[Any]:
@@ -611,27 +479,24 @@ class _GlassnetBase(BaseEstimator):
             "init_activation": init_activation,
         }
 
-    def _optimizer(self, solver: str, rate: _Rate) -> _optimizers.Optimizer:
-        lr = float(self.learning_rate_init)
+    def _optimizer(self, solver: str) -> tuple[str, dict[str, float]]:
+        """The glassnet optimizer of ``solver`` and its options, as plain data."""
         if solver == "sgd":
             if self.momentum == 0:
                 solver = "gd"
             else:
                 solver = "nesterov" if self.nesterovs_momentum else "momentum"
         if solver in ("momentum", "nesterov"):
-            return _optimizers.get(solver, lr, beta=float(self.momentum), schedule=rate)
+            return solver, {"beta": float(self.momentum)}
         if solver in ("adam", "adamw"):
-            return _optimizers.get(
-                solver,
-                lr,
-                beta1=float(self.beta_1),
-                beta2=float(self.beta_2),
-                eps=float(self.epsilon),
-                schedule=rate,
-            )
+            return solver, {
+                "beta1": float(self.beta_1),
+                "beta2": float(self.beta_2),
+                "eps": float(self.epsilon),
+            }
         if solver == "rmsprop":
-            return _optimizers.get(solver, lr, eps=float(self.epsilon), schedule=rate)
-        return _optimizers.get(solver, lr, schedule=rate)
+            return solver, {"eps": float(self.epsilon)}
+        return solver, {}
 
     def _seed(self) -> int:
         rs = self.random_state
@@ -698,7 +563,7 @@ class _GlassnetBase(BaseEstimator):
             self.t_ = 0
             self.loss_curve_: list[Any] = []
             self._no_improvement_count = 0
-            self._optimizer_state = None
+            self._train_state: TrainState | None = None
             self._rate_factor = 1.0
             self._best_params = _copy_params(self.network_)
             if self.early_stopping:
@@ -768,38 +633,59 @@ class _GlassnetBase(BaseEstimator):
             inner = _optimizers.schedule(
                 schedule, epochs=int(self.max_iter), steps_per_epoch=steps_per_epoch
             )
-        rate = _Rate(inner)
-        keep = _KeepState(self._optimizer(solver, rate), None)
-        if incremental:  # partial_fit keeps the optimizer's state and the rate's factor
-            keep.state = self._optimizer_state
+        rate = _Rate(inner, steps_per_epoch)
+        name, options = self._optimizer(solver)
+        lr0 = float(self.learning_rate_init)
+        # the run as data: one TrainConfig, and the TrainState partial_fit continues
+        # (scikit-learn keeps the optimizer across partial_fit calls; fit starts a new one)
+        train = TrainConfig(
+            loss=loss,
+            optimizer=name,
+            optimizer_options=options,
+            lr=lr0,
+            epochs=1,
+            batch_size=batch,
+            shuffle=bool(self.shuffle),
+            seed=(seed + self.t_) % (2**32) if incremental else seed,
+            l2=float(self.alpha) / (batch * w_mean),
+            stats_every=0,
+            backend=self.backend,
+            # as MLP: only a NaN or infinite loss or weight is divergence, handled below as
+            # scikit-learn does, not warned about
+            divergence="nonfinite",
+            warn=False,
+        )
+        state = self._train_state if incremental else None
+        if incremental:
             rate.factor = self._rate_factor
 
-        stopper = _SklearnStopping(self, rate, float(self.learning_rate_init), n_train)
+        stopper = _SklearnStopping(self, rate, lr0, n_train)
         stopper.val = val
         stopper.schedule = schedule
         self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
-        # divergence is handled below as scikit-learn does, not warned about; warn=False
-        # leaves the process-wide warning filters alone
         start = len(self.loss_curve_)
+        epochs = 1 if incremental else int(self.max_iter)
+        history: History | None = None
+        stopped = False
         try:
-            history = _train(
-                self.network_,
-                X_train,
-                Y_train,
-                loss=loss,
-                optimizer=keep.optimizer(),
-                epochs=1 if incremental else int(self.max_iter),
-                batch_size=batch,
-                shuffle=bool(self.shuffle),
-                seed=(seed + self.t_) % (2**32) if incremental else seed,
-                l2=float(self.alpha) / (batch * w_mean),
-                callbacks=[stopper],
-                sample_weight=sw_train,
-                warn=False,
-                backend=self.backend,
-                # as MLP: only a NaN or infinite loss or weight is divergence
-                divergence="nonfinite",
-            )
+            for epoch in range(epochs):
+                # one fit per epoch, continuing the run: between epochs the rate changes
+                # (scikit-learn's schedules) and the stopping rules look at the loss
+                one = _train(
+                    self.network_,
+                    X_train,
+                    Y_train,
+                    train.replace(lr=rate.rate(lr0, epoch)),
+                    sample_weight=sw_train,
+                    resume=state,
+                )
+                state = one.state
+                history = state.history if state is not None else one
+                if one.diverged:
+                    break
+                if stopper.record(float(one.loss[-1]), self.network_):
+                    stopped = True
+                    break
         except KeyboardInterrupt:  # as scikit-learn: keep what was learned so far
             _warn("Training interrupted by user.", UserWarning)
             curve = np.asarray(self.loss_curve_[start:], dtype=np.float64)
@@ -809,11 +695,13 @@ class _GlassnetBase(BaseEstimator):
                 stopped_by="KeyboardInterrupt",
                 messages=["training was interrupted by the user"],
             )
+            stopped = True
+        if history is None:  # max_iter epochs of nothing: scikit-learn refuses max_iter=0
+            history = History(loss=np.zeros(0))
         self.history_ = history
-        self._optimizer_state = keep.state
+        self._train_state = state
         self._rate_factor = rate.factor
-        stopped = history.stopped_by is not None
-        if history.diverged:
+        if np.any(history.diverged):
             # The engine stops at the first non-finite loss. scikit-learn goes on with the
             # non-finite weights: every later loss and validation score is NaN (so nothing
             # ever counts as "no improvement") until max_iter. Those epochs are recorded
@@ -1272,7 +1160,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             )
         loss: Any
         if self.loss is None or self.loss == "log_loss":
-            loss = BINARY_LOG_LOSS if output != "softmax" else "cross_entropy"
+            # scikit-learn's log_loss is the loss the output calls for: cross-entropy on a
+            # distribution, its binary form (MLP's scaling) on independent units
+            natural = _losses.natural_loss(_output_unit(output), classes=True)
+            loss = "cross_entropy" if natural == "cross_entropy" else BINARY_LOG_LOSS
         else:
             loss = _losses.get(self.loss)
         return output, loss, n_out

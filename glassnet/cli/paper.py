@@ -17,6 +17,7 @@ import click
 
 from glassnet.cli.errors import fed_by
 from glassnet.cli.options import Finite
+from glassnet.run import BACKEND_NAMES
 
 
 def _typed_command() -> str | None:
@@ -71,7 +72,7 @@ def _typed_command() -> str | None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["numpy", "jax"]),
+    type=click.Choice(BACKEND_NAMES),
     default="numpy",
     show_default=True,
     help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "

@@ -37,6 +37,7 @@ class StudyIncompleteError(RuntimeError):
     """Some groups failed even after their retries; the rest of the study was stored."""
 
 
+@known_keywords
 class StudyInterrupted(KeyboardInterrupt):
     """:func:`run` was stopped by Ctrl-C (SIGINT) or SIGTERM.
 
@@ -655,7 +656,6 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
             client.close()
 
 
-@known_keywords
 def _interrupted(
     spec: Spec, store: Store | None, driver: _Driver | None, signum: int
 ) -> StudyInterrupted:
@@ -673,6 +673,7 @@ def _interrupted(
     )
 
 
+@known_keywords
 def run(
     spec: Spec | str | os.PathLike[str],
     out: str | os.PathLike[str],

@@ -35,7 +35,7 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._random import check_seed
-from glassnet._validation import Interval, check, known_keywords
+from glassnet._validation import Interval, check, describe, known_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -46,6 +46,7 @@ Extent = tuple[float, float, float, float]
 __all__ = [
     "LossSurface",
     "PlaneGrid",
+    "check_features",
     "filter_normalized_direction",
     "flatten",
     "loss_surface",
@@ -132,17 +133,20 @@ class PlaneGrid:
     extent : (x_min, x_max, y_min, y_max)
     res : int
     fill : list of float
-        The values of features 3.. held fixed.
+        The values of the other features, held fixed (in their order).
     layers : list of array
         ``layers[l - 1]`` is ``a^(l)`` over the plane, shape ``(res, res, n_l)`` (a population:
         ``(P, res, res, n_l)``); the last is the output (decision boundary or regression
         surface).
+    features : (int, int)
+        The two inputs (0-based) that span the plane: its x and y axes.
     """
 
     extent: Extent
     res: int
     fill: list[float]
     layers: list[Array]
+    features: tuple[int, int] = (0, 1)
 
     @property
     def output(self) -> Array:
@@ -158,23 +162,27 @@ def plane_grid(
     res: int = 64,
     fill: Sequence[float] | None = None,
     transform: Callable[[Array], Array] | None = None,
+    features: Sequence[int] = (0, 1),
 ) -> PlaneGrid:
-    """Run the network's forward pass over the plane of its first two inputs.
+    """Run the network's forward pass over the plane of two of its inputs (the first two
+    unless ``features`` says which), the others held fixed.
 
     Parameters
     ----------
     net : Network
         One network or a population (the activations then have a leading ``P``).
     X : array (N, d), optional
-        The data; gives the default ``extent`` (:func:`plane_extent`) and the default ``fill``
-        (the mean of features 3..).
+        The data; gives the default ``extent`` (:func:`plane_extent` of the two features) and
+        the default ``fill`` (the mean of each other feature).
     extent : (x_min, x_max, y_min, y_max), optional
     res : int
         Cells per side.
     fill : sequence of float, optional
-        Values of features 3.. (``d - 2`` of them).
+        Values of the other features, in their order (``d - 2`` of them).
     transform : callable, optional
         Applied to the grid inputs before the forward pass (e.g. a standardization).
+    features : (int, int)
+        The two inputs (0-based, distinct) that span the plane.
 
     Returns
     -------
@@ -183,6 +191,8 @@ def plane_grid(
     d = net.sizes[0]
     if d < 2:
         raise ValueError(f"net: the input plane needs at least 2 inputs, this network has {d}")
+    pair = check_features(features, d)
+    others = [k for k in range(d) if k not in pair]
     if X is not None:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != d:
@@ -190,17 +200,19 @@ def plane_grid(
     if extent is None:
         if X is None:
             raise ValueError("extent: give the plane's extent or the data X")
-        extent = plane_extent(X)
+        extent = plane_extent(X[:, list(pair)])
     if fill is None:
-        fill = (
-            [] if d == 2 else (X[:, 2:].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2))
-        )
+        fill = X[:, others].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2)
     fill = [float(v) for v in fill]
     if len(fill) != d - 2:
-        raise ValueError(f"fill: expected {d - 2} values for features 3..{d}, got {len(fill)}")
+        raise ValueError(f"fill: expected {d - 2} values for the other features, got {len(fill)}")
     if isinstance(res, int | np.integer) and not isinstance(res, bool):
         _check_grid(int(res), sum(net.sizes) * (net.population or 1), "activations")
     grid = plane_inputs(extent, res, fill)
+    if pair != (0, 1):  # the plane's two columns to their features, the rest in order
+        full = np.empty_like(grid)
+        full[:, [*pair, *others]] = grid
+        grid = full
     if transform is not None:
         grid = transform(grid)
     # an overflow on the plane is no error: the figures that draw it say where it happened
@@ -208,7 +220,22 @@ def plane_grid(
         fwd = net.apply(net.params, net.check_inputs(grid, "grid"))
     lead = () if net.population is None else (net.population,)
     layers = [np.asarray(a).reshape(*lead, res, res, -1) for a in fwd.a[1:]]
-    return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers)  # type: ignore[arg-type]
+    return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers, pair)  # type: ignore[arg-type]
+
+
+@known_keywords
+def check_features(features: Any, n_inputs: int) -> tuple[int, int]:
+    """``features`` as two distinct input indices (0-based) below ``n_inputs``."""
+    if isinstance(features, str | bytes) or not isinstance(features, Sequence | np.ndarray):
+        raise TypeError(f"features: expected two input indices, got {describe(features)}")
+    if len(features) != 2:
+        raise ValueError(f"features: expected two input indices, got {len(features)}")
+    pair = tuple(
+        check(f, f"features[{k}]", Interval(int, 0, n_inputs - 1)) for k, f in enumerate(features)
+    )
+    if pair[0] == pair[1]:
+        raise ValueError(f"features: expected two different inputs, got {pair[0]} twice")
+    return pair
 
 
 @known_keywords

@@ -546,21 +546,33 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     ax.tick_params(labelsize=7)
 
 
-def _label_boundary(ax, kind: str, L: int, n_out: int) -> None:
+def _label_boundary(ax, kind: str, L: int, n_out: int, features: Sequence[int] = (0, 1)) -> None:
     """Axis names, a legend of the classes and a colour bar for the output map."""
     from matplotlib.patches import Patch
 
-    ax.set_xlabel("$x_1$ (input 1)", fontsize=8)
-    ax.set_ylabel("$x_2$ (input 2)", fontsize=8)
+    def sub(k: int) -> str:  # x_1 .. x_9, x_{10} ..
+        return f"$x_{k}$" if k < 10 else f"$x_{{{k}}}$"
+
+    i, j = (f + 1 for f in features)
+    ax.set_xlabel(f"{sub(i)} (input {i})", fontsize=8)
+    ax.set_ylabel(f"{sub(j)} (input {j})", fontsize=8)
     if kind == "binary":
         bar = ax.figure.colorbar(ax.images[0], ax=ax, fraction=0.046, pad=0.02)
         bar.set_label(f"$a^{{({L})}}$ (output)", fontsize=7)
         bar.ax.tick_params(labelsize=6)
-        ax.legend(loc="upper right", fontsize=6, framealpha=0.8)
+        _legend_below(ax, ax.get_legend_handles_labels()[0])
     elif kind == "multiclass":
         handles = [Patch(facecolor=f"C{c % 10}", alpha=0.6, edgecolor="k", lw=0.5,
                          label=f"class {c}") for c in range(n_out)]  # fmt: skip
-        ax.legend(handles=handles, loc="upper right", fontsize=6, framealpha=0.8)
+        _legend_below(ax, handles)
+
+
+def _legend_below(ax: Axes, handles: list[Any]) -> None:
+    """The classes' legend under the axis label, outside the plot: inside it, a corner legend
+    covers the data there (XOR has a point in every corner)."""
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13),
+              ncol=min(len(handles), 5), fontsize=6, frameon=False,
+              borderaxespad=0.0, handletextpad=0.3, columnspacing=1.0)  # fmt: skip
 
 
 @known_keywords
@@ -575,15 +587,17 @@ def decision_boundary(
     unit_res: int = 32,
     max_units: int = 8,
     fill: Sequence[float] | None = None,
+    features: Sequence[int] = (0, 1),
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
-    r"""The output over the plane of the first two inputs, with the data; and every hidden
-    unit's own map (TensorFlow Playground style).
+    r"""The output over the plane of two inputs (the first two unless ``features`` says
+    which), with the data; and every hidden unit's own map (TensorFlow Playground style).
 
     Binary targets: ``a^(L)`` in (0, 1), orange to blue, the boundary ``a^(L) = 0.5`` in black.
     One-hot targets: the ``argmax`` class. Real targets: the regression surface with a colour
-    bar. With more than two inputs, the others are held at ``fill`` (default: their mean).
+    bar. With more than two inputs, the others are held at ``fill`` (default: their mean),
+    and the title says which inputs span the plane and that the others are held.
 
     The small maps show ``a^(l)_j`` for every hidden layer ``l`` (rows) and unit ``j``
     (columns, at most ``max_units``), on the activation's own scale.
@@ -601,6 +615,9 @@ def decision_boundary(
         Grid cells per side for the output and for the unit maps.
     max_units : int
     fill : sequence of float, optional
+        Values of the other inputs, in their order.
+    features : (int, int)
+        The two inputs (0-based) on the plane's x and y axes.
     figsize : (width, height), optional
         Default: 4 x 4 inches plus 0.9 inch per unit-map column.
     dpi : float
@@ -616,9 +633,11 @@ def decision_boundary(
     if ya.ndim != 2 or ya.shape[0] != Xa.shape[0]:
         raise ValueError(f"y: expected shape ({Xa.shape[0]}, n_out), got {ya.shape}")
     max_units = positive_int(max_units, "max_units")
+    pair = grids.check_features(features, Xa.shape[1])
     kind = _target_kind(net, ya)
     members = _member_list(net.population, member)
-    extent = grids.plane_extent(Xa)
+    Xp = Xa[:, list(pair)]  # the data on the plane: its two features, as x and y
+    extent = grids.plane_extent(Xp)
     n_hidden = len(net.sizes) - 2
     show_units = units and n_hidden > 0 and len(members) == 1
     cols = min(max(net.sizes[1:-1], default=0), max_units) if show_units else 0
@@ -631,39 +650,43 @@ def decision_boundary(
     fig = _figure(figsize, dpi)
 
     if len(members) > 1:
-        grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill)
+        grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill, features=pair)
         for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
             member_grid = grids.PlaneGrid(
-                grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers]
+                grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers], pair
             )
-            _draw_output(ax, net, member_grid, Xa, ya, kind)
+            _draw_output(ax, net, member_grid, Xp, ya, kind)
             ax.set_title(f"member {k}", fontsize=8)
         _tight(fig)
         _note(fig, _grid_notes(grid, "the members' planes"))
         return fig
 
     one = _single(net, members[0])
-    grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill)
+    grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill, features=pair)
     if show_units:
         outer = GridSpec(1, 2, figure=fig, width_ratios=[4.0, 0.95 * cols], wspace=0.3)
         gs = outer[0, 1].subgridspec(n_hidden, cols, wspace=0.08, hspace=0.35)
         main = fig.add_subplot(outer[0, 0])
     else:
         main = fig.add_subplot(1, 1, 1)
-    _draw_output(main, one, grid, Xa, ya, kind)
+    _draw_output(main, one, grid, Xp, ya, kind)
     title = {"binary": f"output $a^{{({len(net.sizes) - 1})}}$ (black line: 0.5)",
              "multiclass": "predicted class (argmax of the output)",
              "regression": "output (regression surface)"}[kind]  # fmt: skip
     if members[0] is not None:
         title += f", member {members[0]}"
-    if Xa.shape[1] > 2:
+    d = Xa.shape[1]
+    if d > 2:
+        others = [k + 1 for k in range(d) if k not in pair]
         held = ", ".join(f"{v:.3g}" for v in grid.fill)
-        name = "feature 3" if Xa.shape[1] == 3 else f"features 3..{Xa.shape[1]}"
-        title += f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held fixed"
+        name = f"feature {others[0]}" if d == 3 else f"the other {d - 2} features"
+        title += (
+            f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held at their mean"
+        )
     main.set_title(title, fontsize=8)
-    _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1])
+    _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1], pair)
     if show_units:
-        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill)
+        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill, features=pair)
         for l in range(1, n_hidden + 1):
             a = ugrid.layers[l - 1]
             name = one.activations[l - 1].name
@@ -681,7 +704,7 @@ def decision_boundary(
             if a.shape[-1] > cols:
                 ax.annotate(f"+{a.shape[-1] - cols}", (1.02, 0.5), xycoords="axes fraction",
                             fontsize=6, va="center")  # fmt: skip
-        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.12)
+        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.2)  # the legend below
     else:
         _tight(fig)
     _note(fig, _grid_notes(grid))

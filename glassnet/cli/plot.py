@@ -236,12 +236,19 @@ def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw
               help="Grid cells per side.")  # fmt: skip
 @click.option("--units/--no-units", default=True, show_default=True,
               help="Draw every hidden unit's map.")  # fmt: skip
-def boundary_cmd(opts: Options, epochs: int | None, res: int, units: bool, **kw: Any) -> None:
-    """The decision boundary (or regression surface) over the plane of the first two inputs,
-    with the data, and a small map per hidden unit."""
+@click.option("--features", default=None, metavar="I,J",
+              help="The two inputs on the plane's axes, numbered from 1 (the others are held "
+                   "at their mean); needed when the data has more than two inputs that vary "
+                   "[default: 1,2].")  # fmt: skip
+def boundary_cmd(
+    opts: Options, epochs: int | None, res: int, units: bool, features: str | None, **kw: Any
+) -> None:
+    """The decision boundary (or regression surface) over the plane of two inputs (--features;
+    the first two by default), with the data, and a small map per hidden unit."""
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    pair = _features(features, s.X)
     epochs = s.epochs(epochs, "boundary", needs_training=False)
     size: dict[str, Any] = {"dpi": kw["dpi"]}
     if kw["width"] or kw["height"]:
@@ -253,8 +260,38 @@ def boundary_cmd(opts: Options, epochs: int | None, res: int, units: bool, **kw:
         _check_pixels(kw, 4.2 + 0.95 * 8, 4.0)
     if epochs:
         s.train(epochs, stats_every=0)
-    fig = plots.decision_boundary(s.net, s.X, s.y, member=s.member, res=res, units=units, **size)
+    fig = plots.decision_boundary(s.net, s.X, s.y, member=s.member, res=res, units=units,
+                                  features=pair, **size)  # fmt: skip
     s.write(fig)
+
+
+def _features(text: str | None, X: Any) -> tuple[int, int]:
+    """The two inputs of --features (1-based on the command line, 0-based returned). Without
+    it, the first two, unless the data has more than two inputs that vary: then the choice of
+    two among them is the user's, not a silent "pixel 1 against pixel 2"."""
+    d = X.shape[1]
+    if text is None:
+        varying = [k for k in range(d) if np.ptp(X[:, k]) > 0]
+        if len(varying) > 2:
+            raise click.BadParameter(
+                f"the data has {d} inputs, {len(varying)} of which vary; the plane shows two of "
+                "them (the others held at their mean): choose which with --features I,J "
+                f"(numbered 1..{d}, e.g. --features {varying[0] + 1},{varying[1] + 1})",
+                param_hint="--features",
+            )
+        return (0, 1)
+    try:
+        pair = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected two input numbers like 1,2, got {text!r}", param_hint="--features"
+        ) from None
+    if len(pair) != 2 or not all(1 <= v <= d for v in pair) or pair[0] == pair[1]:
+        raise click.BadParameter(
+            f"expected two different input numbers in 1..{d}, got {text!r}",
+            param_hint="--features",
+        )
+    return (pair[0] - 1, pair[1] - 1)
 
 
 @plot.command("animation")

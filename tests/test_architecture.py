@@ -31,6 +31,7 @@ ROOT = Path(glassnet.__file__).parent
 # the entry or starts with the entry and a dot). A new module must be placed here.
 LAYERS: dict[str, tuple[str, ...]] = {
     "engine": (
+        "glassnet._extras",
         "glassnet._files",
         "glassnet._random",
         "glassnet._validation",

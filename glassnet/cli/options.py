@@ -425,7 +425,7 @@ def shared_options(
                                    help="Mini-batch size [default: full batch]."),
         "backend": click.option("--backend", type=click.Choice(BACKENDS), default=None,
                                 help="Training engine: NumPy, or compiled with JAX (needs "
-                                     "glassnet[jax])" + d("backend") + "."),
+                                     "the jax extra)" + d("backend") + "."),
     }  # fmt: skip
     opts += [offered[name] for name in training]
 

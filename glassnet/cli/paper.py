@@ -75,7 +75,7 @@ def _typed_command() -> str | None:
     type=click.Choice(BACKEND_NAMES),
     default="numpy",
     show_default=True,
-    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "
+    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs the jax extra; "
     "numbers equal within floating-point tolerance).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")

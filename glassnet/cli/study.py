@@ -61,7 +61,8 @@ def study() -> None:
     "--scheduler",
     metavar="tcp://HOST:PORT",
     default=None,
-    help="Run the groups on this Dask scheduler (needs glassnet[dask]).",
+    help="Run the groups on this Dask scheduler (needs the dask extra: "
+    "pip install -e '.[dask]' from a clone).",
 )
 @click.option(
     "--retries",
@@ -282,7 +283,7 @@ def report_cmd(directory: Path, out: Path | None) -> None:
     type=click.Choice(["csv", "parquet"]),
     default="csv",
     show_default=True,
-    help="File format (parquet needs glassnet[parquet]).",
+    help="File format (parquet needs the parquet extra: pip install -e '.[parquet]' from a clone).",
 )
 @click.option(
     "--out",

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glassnet._extras import install_hint
 from glassnet._files import atomic_path
 from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
@@ -117,7 +118,7 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
         The output file.
     format : {"csv", "parquet"}
         CSV stores loss curves as JSON lists (exact: shortest round-trip floats); Parquet
-        (needs ``glassnet[parquet]``, i.e. pyarrow) stores them as lists of float64.
+        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64.
 
     Returns
     -------
@@ -134,7 +135,7 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
             import pyarrow  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ImportError(
-                "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
+                f"format: parquet export needs pyarrow: {install_hint('parquet')}"
             ) from exc
     p.parent.mkdir(parents=True, exist_ok=True)
     # written beside the target and renamed over it: a failure leaves the old file whole

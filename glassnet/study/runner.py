@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassnet._extras import install_hint
 from glassnet._validation import known_keywords
 from glassnet.study.data import split_dataset
 from glassnet.study.directory import Study
@@ -588,8 +589,7 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
         from distributed import Client, wait
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ImportError(
-            "scheduler: running on a Dask cluster needs the dask extra: "
-            "pip install 'glassnet[dask]'"
+            f"scheduler: running on a Dask cluster needs the dask extra: {install_hint('dask')}"
         ) from exc
 
     own = not isinstance(scheduler, Client)
@@ -699,7 +699,7 @@ def run(
         this process. Ignored when ``scheduler`` is given.
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``"tcp://host:8786"``) or a connected client: groups run
-        on that cluster; needs ``glassnet[dask]``.
+        on that cluster; needs the ``dask`` extra.
     retries : int
         Extra attempts of a group whose worker died or which raised.
     progress : callable, optional

@@ -47,7 +47,7 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    ``dtype`` [float64] and ``kernel`` [blas] (not axes; ``kernel = "broadcast"``
                    is faster for populations of small networks, equal to BLAS up to rounding);
                    ``backend`` [numpy]: ``"jax"`` trains each group as one compiled program
-                   (``pip install 'glassnet[jax]'``)
+                   (the ``jax`` extra: ``pip install -e '.[jax]'`` from a clone)
 ``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
                    ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
                    a count n (seeds 0..n-1) or a list of seeds
@@ -84,6 +84,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassnet._extras import install_hint
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -895,7 +896,7 @@ def _backend_check(ck: _Checker) -> Callable[[str, Any], Any]:
     def check(key: str, v: Any) -> Any:
         b = one(key, v)
         if b == "jax" and not compiled.available():
-            ck.bad(key, "the jax backend needs JAX: pip install 'glassnet[jax]'")
+            ck.bad(key, f"the jax backend needs JAX: {install_hint('jax')}")
             return None
         return b
 

@@ -46,3 +46,19 @@ def test_no_hint_that_fails_from_a_clone_is_left():
         if wrong.search(line)
     ]
     assert found == []
+
+
+def test_users_are_pointed_to_the_paper_they_have():
+    """`inspect --help`, the report and the errata cite docs/paper.md (and its sections), which
+    a clone has, not the authors' PAPER.md, which it does not (issue 24)."""
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    paper = (ROOT / "docs" / "paper.md").read_text()
+    for heading in ("The derivation", "The experiment", "What the paper's code computed (errata)"):
+        assert f"\n## {heading}\n" in paper
+    help_text = " ".join(CliRunner().invoke(cli, ["inspect", "--help"]).output.split())
+    assert 'docs/paper.md, "The derivation"' in help_text and "PAPER.md" not in help_text
+    sources = [p for p in ROOT.glob("glassnet/**/*.py") if "PAPER.md" in p.read_text()]
+    assert sources == []

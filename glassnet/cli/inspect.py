@@ -2,7 +2,8 @@ r"""``glassnet inspect``: every number of one forward and backward pass, layer b
 
 With no options it shows the paper's own network (3-2-1, sigmoid, one bias per layer, the
 paper's initial values from seed 1) on the paper's four cases, with the sum-of-squares cost and
-gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER.md::
+gradient descent at ``eta = 0.5``: the numbers a student gets by hand from the paper's
+derivation (docs/paper.md, "The derivation")::
 
     glassnet inspect
     glassnet inspect --format md > first_epoch.md
@@ -98,7 +99,8 @@ def inspect_cmd(
     The defaults are the paper's experiment: its 3-2-1 sigmoid network with one bias per
     layer and its initial values (seed 1), its four cases, the summed squared error and
     gradient descent with eta = 0.5 -- so the numbers can be checked against a hand
-    computation from PAPER.md line by line (the one documented exception to the defaults
+    computation from the paper's derivation (docs/paper.md, "The derivation") line by
+    line (the one documented exception to the defaults
     the other commands share with `glassnet train`). The numbers are the engine's own (the
     ones `glassnet train` uses), not a separate calculation. With --model, the model's
     network, data set, loss and optimizer: a model that holds its run (saved by any face)

@@ -239,11 +239,27 @@ class History:
 
     def __repr__(self) -> str:
         pop = "" if self.population is None else f", population={self.population}"
-        return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"
+        return f"History(epochs_run={self.epochs_run}{pop}, {_final_loss(self.final_loss)})"
 
     def __str__(self) -> str:
         """``print(history)``: the table and notes of the notebook display, as plain text."""
         return _views.render(self, "text") or repr(self)
+
+
+def _final_loss(final: Any) -> str:
+    """``final_loss=...`` for a repr: the value, or for a population a summary of its members'
+    (the median, the range and how many are not finite), never all of them."""
+    values = np.asarray(final, dtype=float)
+    if values.ndim == 0:
+        return f"final_loss={float(values)!r}"
+    finite = values[np.isfinite(values)]
+    lost = values.size - finite.size
+    if not finite.size:
+        return f"final_loss=none finite ({values.size} members)"
+    return (
+        f"final_loss=median {np.median(finite):.4g} (min {finite.min():.4g}, max "
+        f"{finite.max():.4g}" + (f", {lost} of {values.size} not finite" if lost else "") + ")"
+    )
 
 
 def joined(earlier: History, later: History) -> History:
@@ -729,7 +745,7 @@ class TrainState:
         pop = "" if self.population is None else f", population={self.population}"
         return (
             f"TrainState(epoch={self.epoch}, optimizer={self.config.optimizer_name!r}{pop}, "
-            f"final_loss={self.history.final_loss!r})"
+            f"{_final_loss(self.history.final_loss)})"
         )
 
     # --- as data -------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ __all__ = [
     "history_table",
     "history_text",
     "trace_html",
+    "trace_markdown",
     "trace_text",
 ]
 
@@ -257,6 +258,13 @@ def trace_text(trace: Trace) -> str:
 
 
 @known_keywords
+def trace_markdown(trace: Trace) -> str:
+    """A Trace as Markdown with LaTeX formulas (``glassnet inspect --format md``)."""
+    whole = _whole_population(trace)
+    return whole or render(trace, "md", title="Trace")
+
+
+@known_keywords
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
     whole = _whole_population(trace)
@@ -275,5 +283,6 @@ def network_html(net: Network) -> str:
 _views.register(History, "html", history_html)
 _views.register(History, "text", history_text)
 _views.register(Trace, "html", trace_html)
+_views.register(Trace, "markdown", trace_markdown)
 _views.register(Trace, "text", trace_text)
 _views.register(Network, "html", network_html)

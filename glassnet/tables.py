@@ -78,7 +78,11 @@ class _Doc:
         return "\n".join(out)
 
     def html(self) -> str:
-        """The document as an HTML fragment (for Jupyter): headings, formulas, tables."""
+        """The document as an HTML fragment (for Jupyter): headings, formulas, tables.
+
+        Formulas and column names are LaTeX (``$$ ... $$``, ``$ ... $``), which Jupyter and
+        the documentation site typeset; the plain-text version of each is its tooltip.
+        """
         esc = html.escape
         out: list[str] = ['<div class="glassnet-trace">']
         for kind, value in self.parts:
@@ -90,10 +94,14 @@ class _Doc:
             elif kind == "note":
                 out.append(f'<p style="color:#a33"><b>note:</b> {esc(value)}</p>')
             elif kind == "formula":
-                out.append(f"<pre style='margin:.2em 0'>{esc(value[0])}</pre>")
+                out.append(
+                    f'<div style="margin:.2em 0" title="{esc(value[0])}">$$ {esc(value[1])} $$</div>'
+                )
             else:
                 columns, rows, note = value
-                head = "".join(f"<th>{esc(plain)}</th>" for plain, _ in columns)
+                head = "".join(
+                    f'<th title="{esc(plain)}">{esc(latex)}</th>' for plain, latex in columns
+                )
                 body = "".join(
                     "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows
                 )

@@ -448,6 +448,9 @@ class Trace:
     def _repr_html_(self) -> str | None:
         return _views.render(self, "html")
 
+    def _repr_markdown_(self) -> str | None:
+        return _views.render(self, "markdown")
+
 
 def _samples(samples: Any, n: int) -> list[int] | None:
     if samples is None:
@@ -774,6 +777,12 @@ class Chain:
     fused: bool
     sample: int | None = None
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:  # the graph itself is for chain_graph and render_chain
+        return (
+            f"Chain({'-'.join(map(str, self.sizes))}, loss {self.loss}, sample {self.sample}: "
+            f"{len(self.nodes)} nodes, {len(self.edges)} edges, C = {self.cost:.6g})"
+        )
 
     @known_keywords
     def node(self, id: str) -> ChainNode:

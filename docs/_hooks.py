@@ -17,10 +17,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # MkDocs is needed to build the site, not to regenerate or test the page
     from mkdocs.structure.files import Files
@@ -56,6 +54,9 @@ def cli_page() -> str:
 
     def walk(cmd: click.Command, path: list[str], parent: click.Context | None) -> None:
         ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=100)
+        # click caches a command's help option from the first context it met (a test that
+        # invoked the command alone has only --help): the page is made from this one alone
+        cmd._help_option = None
         if len(path) > 1:
             out.extend([f"{'#' * min(len(path), 3)} `{' '.join(path)}`", ""])
             out.extend(["```text", cmd.get_help(ctx), "```", ""])

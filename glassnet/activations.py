@@ -72,7 +72,6 @@ class Activation:
     saturates: bool = False
     can_die: bool = False
 
-    @known_keywords
     def backprop(self, z: Array, a: Array, g: Array) -> Array:
         r"""``delta = dC/dz`` from ``g = dC/da``: ``delta = g * f'(z)`` (elementwise case)."""
         if self.vjp is not None:

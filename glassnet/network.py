@@ -85,7 +85,6 @@ __all__ = [
 ]
 
 
-@known_keywords
 def broadcast_matmul(A: Array, B: Array) -> Array:
     """``A @ B`` as a broadcast multiply and a sum over the shared axis.
 
@@ -509,7 +508,6 @@ class Network:
         loss.check_targets(y, argument)
         return y
 
-    @known_keywords
     def apply(self, params: Params, X: Array) -> Forward:
         """The forward pass with ``params``: ``z^(l) = a^(l-1) W^(l) + b^(l)``,
         ``a^(l) = f_l(z^(l))``, keeping every ``z`` and ``a`` (see :class:`Forward`).
@@ -527,7 +525,6 @@ class Network:
             a.append(act.value(zl))  # a = f(z)
         return Forward(a, z)
 
-    @known_keywords
     def fused_loss(self, loss: _losses.Loss) -> _losses.Fused | None:
         """The loss's fused form (computed from ``z^(L)``), when this network's output is
         its natural activation (``sigmoid`` for ``bce``, ``softmax`` for ``cross_entropy``)."""
@@ -536,7 +533,6 @@ class Network:
             fused if fused is not None and fused.activation == self.activations[-1].name else None
         )
 
-    @known_keywords
     def cost(
         self, fwd: Forward, y: Array, loss: _losses.Loss, weight: Array | None = None
     ) -> Array:
@@ -547,7 +543,6 @@ class Network:
             return fused.value(fwd.z[-1], y, weight)
         return loss.value(fwd.a[-1], y, weight)
 
-    @known_keywords
     def backprop(
         self,
         params: Params,

@@ -1,90 +1,78 @@
-"""How to install one of glassnet's optional extras, in words that work.
+"""What to install for an optional part of glassnet, said in a way that works.
 
-glassnet is not on a package index, so the usual hint -- pip installing "glassnet" with the
-extra in brackets -- fails ("no matching distribution"). :func:`install_hint` says what does work: from a clone of
-the repository, an editable install of the extra; from a wheel, the wheel with the extra; or
-just the packages the extra stands for, read from glassnet's own metadata (``pyproject.toml``),
-so the hint never drifts from what the extra installs. Every "needs an extra" message of the
-package (JAX, Dask, pyarrow, aiohttp, anywidget) is written with it.
+glassnet is not on a package index, so ``pip install 'glassnet[playground]'`` fails wherever it
+is typed. What works depends on how glassnet was installed:
+
+* from a clone (an editable or plain install of the source checkout): ``pip install -e
+  '<clone>[playground]'`` installs the extra's packages along with glassnet;
+* from a wheel (or any other installed copy): the extra's own requirements, read from the
+  installed package's metadata (``pip install 'aiohttp>=3.9'``).
+
+:func:`install_hint` says both where both apply, so every "needs ..." error of the optional
+faces (playground, notebook widget, dask, parquet, jax) carries a command that runs.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
-from importlib import metadata
+from pathlib import Path
 
-from glassnet._validation import unknown_name
+__all__ = ["extra_requirements", "install_hint", "source_checkout"]
 
-__all__ = ["EXTRAS", "install_hint"]
-
-#: The optional extras and what each is for (the packages come from the metadata).
-EXTRAS: dict[str, str] = {
-    "jax": "the compiled backend",
-    "dask": "studies on a Dask cluster",
-    "parquet": "Parquet export",
-    "playground": "the playground",
-    "notebook": "the notebook widget",
-    "docs": "the documentation site",
-    "test": "the tests",
-}
-
-#: What each extra needs, for a source tree that was never installed (no metadata to read).
-_FALLBACK: dict[str, list[str]] = {
-    "jax": ["jax>=0.4.30"],
-    "dask": ["dask[distributed]>=2024.1"],
-    "parquet": ["pyarrow>=14"],
-    "playground": ["aiohttp>=3.9"],
-    "notebook": ["anywidget>=0.9"],
-}
+_EXTRA = re.compile(r"""^(?P<req>[^;]+?)\s*;\s*extra\s*==\s*["'](?P<extra>[^"']+)["']\s*$""")
 
 
-def _requirements(extra: str) -> list[str]:
-    """The requirements glassnet's metadata lists for ``extra`` (markers dropped)."""
+def extra_requirements(extra: str) -> list[str]:
+    """The requirements of ``extra`` as the installed glassnet declares them (``[]`` when
+    glassnet's metadata is not installed or has no such extra)."""
     try:
-        listed = metadata.requires("glassnet") or []
-    except metadata.PackageNotFoundError:
-        return _FALLBACK.get(extra, [])
-    marker = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+        declared = importlib.metadata.requires("glassnet") or []
+    except importlib.metadata.PackageNotFoundError:
+        return []
     out = []
-    for req in listed:
-        requirement, _, markers = req.partition(";")
-        found = marker.search(markers)
-        if found and found.group(1) == extra:
-            out.append(requirement.strip().replace(" ", ""))
-    return out or _FALLBACK.get(extra, [])
+    for line in declared:
+        found = _EXTRA.match(line)
+        if found and found["extra"] == extra:
+            out.append(found["req"].strip())
+    return out
 
 
-def _version() -> str:
+def source_checkout() -> Path | None:
+    """The root of the source checkout glassnet runs from (a clone), or None (a wheel)."""
+    root = Path(__file__).resolve().parent.parent
+    project = root / "pyproject.toml"
     try:
-        return metadata.version("glassnet")
-    except metadata.PackageNotFoundError:  # a source tree that was never installed
-        return "<version>"
+        text = project.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return root if re.search(r'^name\s*=\s*"glassnet"', text, re.MULTILINE) else None
 
 
 def install_hint(extra: str) -> str:
-    """What installs glassnet's optional ``extra``: from a clone, from a wheel, or its
-    packages alone.
+    """The command that installs glassnet's optional ``extra`` from here.
 
     Parameters
     ----------
     extra : str
-        One of :data:`EXTRAS` (``"jax"``, ``"dask"``, ``"parquet"``, ``"playground"``,
-        ``"notebook"``, ...).
+        An extra of glassnet's ``pyproject.toml`` (``"playground"``, ``"notebook"``, ...).
 
     Returns
     -------
     str
-        e.g. ``"from a clone of glassnet: pip install -e '.[dask]' (in the clone's folder);
-        from a wheel: pip install 'glassnet-0.1.0-py3-none-any.whl[dask]'; or only what it
-        needs: pip install 'dask[distributed]>=2024.1'"``.
+        For example ``"pip install 'aiohttp>=3.9' (the playground extra; from this clone:
+        pip install -e '/home/me/glassnet[playground]')"``.
     """
-    if extra not in EXTRAS:
-        raise unknown_name("extra", "extra", extra, EXTRAS)
-    hint = (
-        f"from a clone of glassnet: pip install -e '.[{extra}]' (in the clone's folder); "
-        f"from a wheel: pip install 'glassnet-{_version()}-py3-none-any.whl[{extra}]'"
-    )
-    needs = _requirements(extra)
-    if needs:
-        hint += "; or only what it needs: pip install " + " ".join(f"'{r}'" for r in needs)
-    return hint
+    reqs = extra_requirements(extra)
+    packages = " ".join(f"'{r}'" for r in reqs)
+    clone = source_checkout()
+    if clone is not None:
+        here = f"pip install -e '{clone}[{extra}]'"
+        if packages:
+            return f"{here} (from this clone; or just the extra's packages: pip install {packages})"
+        return f"{here} (from this clone)"
+    if packages:
+        return f"pip install {packages} (the {extra} extra of glassnet)"
+    # no metadata to read: a copy of the source without an install; the clone's command is
+    # the one that can work
+    return f"pip install -e '.[{extra}]' (from a clone of glassnet, in its root directory)"

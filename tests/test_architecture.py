@@ -274,3 +274,75 @@ def test_the_rules_catch_a_reintroduced_cycle(tmp_path):
     # without the two culprits, what is left is allowed
     rest = [e for e in edges if e.function not in ("save", "__str__")]
     assert find_cycle(rest) is None
+
+
+# --- rule (d): no module reaches into another module's classes through their back door ------
+
+
+def private_members(root: Path = ROOT) -> dict[str, set[str]]:
+    """Per module, the underscored (not dunder) names its classes define: methods, class
+    attributes and ``self._x = ...`` assignments."""
+    out: dict[str, set[str]] = {}
+    for name, path in modules(root).items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in ast.walk(node):
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.add(item.name)
+                elif isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store):
+                    found.add(item.attr)
+                elif isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store):
+                    found.add(item.id)
+        out[name] = {n for n in found if n.startswith("_") and not n.endswith("__")}
+    return out
+
+
+def back_doors(root: Path = ROOT) -> list[str]:
+    """Uses of ``obj._name`` where ``_name`` is an underscored member of a class of another
+    module of the package (and of none of this module's own classes). ``self``, ``cls`` and
+    ``super()`` are a class's own business; a module's private functions (``module._f``) are
+    not class members."""
+    members = private_members(root)
+    wrong = []
+    for name, path in modules(root).items():
+        own = members[name]
+        others = set().union(*(m for other, m in members.items() if other != name))
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Attribute) or node.attr not in others - own:
+                continue
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+                continue
+            if isinstance(base, ast.Call) and ast.unparse(base.func) == "super":
+                continue
+            wrong.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return wrong
+
+
+def test_no_module_uses_another_modules_underscored_members():
+    """The functional core (``Network.apply``, ``cost``, ``backprop``, the checks) and each
+    class's public methods are the way in; nothing reaches past them (issue 23)."""
+    wrong = back_doors()
+    assert not wrong, "back doors:\n  " + "\n  ".join(wrong)
+
+
+def test_the_back_door_rule_catches_a_reintroduced_use(tmp_path):
+    pkg = tmp_path / "glassnet"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "network.py").write_text(
+        "class Network:\n"
+        "    def _forward(self, X):\n"
+        "        return self._mm(X)\n"
+        "    def forward(self, X):\n"
+        "        return self._forward(X)\n"
+    )
+    (pkg / "training.py").write_text(
+        "import numpy as np\n"
+        "def step(net, X):\n"
+        "    np._core\n"  # not one of the package's members: not flagged
+        "    return net._forward(X)\n"
+    )
+    assert back_doors(pkg) == ["glassnet.training:4: net._forward"]

@@ -595,3 +595,56 @@ def test_a_run_an_estimator_trained_continues_anywhere(tmp_path, kind):
     np.testing.assert_array_equal(np.load(tmp_path / "W.npy"), est.coefs_[0])
     loss = gn.load(tmp_path / "est.npz").train_state.config.loss_name
     assert loss == ("binary_log_loss" if kind == "binary" else "poisson")
+
+
+# --- the command line continues what any face saved ------------------------------------------
+
+
+def _cli(*argv):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in argv], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _weights_equal(path, ref):
+    _params_equal(gn.load(path).params, ref.params)
+
+
+def test_the_command_line_continues_its_own_runs_exactly(tmp_path):
+    common = ["-d", "moons", "--hidden", "6", "--activation", "tanh", "--optimizer", "adam",
+              "--lr", "0.02", "--batch-size", "16", "-q", "--no-figure"]  # fmt: skip
+    _cli("train", *common, "--epochs", 20, "--validation-split", 0.25, "-o", tmp_path / "a")
+    out = _cli(
+        "train", "--model", tmp_path / "a" / "model.npz", "--epochs", 25, "-o", tmp_path / "b"
+    )
+    assert "25 epochs" in out and "adam, lr 0.02, loss bce" in out
+    _cli("train", *common, "--epochs", 45, "--validation-split", 0.25, "-o", tmp_path / "c")
+    _weights_equal(tmp_path / "b" / "model.npz", gn.load(tmp_path / "c" / "model.npz"))
+    whole = gn.load(tmp_path / "b" / "model.npz").train_state
+    assert whole.epoch == 45 and whole.history.val_loss.shape == (45,)
+    np.testing.assert_array_equal(
+        whole.history.loss, gn.load(tmp_path / "c" / "model.npz").train_state.history.loss
+    )
+
+
+def test_the_command_line_continues_and_draws_runs_saved_in_python(tmp_path):
+    recipe = {"dataset": "moons", "n_samples": 60, "noise": 0.25, "seed": 3, "test_size": 0.25,
+              "features": ["x1sq", "sinx2"]}  # fmt: skip
+    Xtr, ytr, _, _ = gn.datasets.from_recipe(recipe)
+    net = gn.Network([4, 5, 1], activation="tanh", seed=2)
+    net.fit(Xtr, ytr, loss="bce", optimizer="adam", lr=0.02, batch_size=8, epochs=10)
+    net.save(tmp_path / "py.npz", extra={"data": recipe})  # as the playground's export does
+    _cli("train", "--model", tmp_path / "py.npz", "--epochs", 5, "-o", tmp_path / "more", "-q",
+         "--no-figure")  # fmt: skip
+    ref = gn.Network([4, 5, 1], activation="tanh", seed=2)
+    ref.fit(Xtr, ytr, loss="bce", optimizer="adam", lr=0.02, batch_size=8, epochs=15)
+    _weights_equal(tmp_path / "more" / "model.npz", ref)
+    assert "wrote" in _cli("plot", "loss", "--model", tmp_path / "more" / "model.npz", "-o",
+                           tmp_path / "loss.png", "--dpi", 30)  # fmt: skip
+    out = _cli("inspect", "--model", tmp_path / "more" / "model.npz", "--samples", 0, "-f", "json")
+    data = json.loads(out)
+    assert (data["optimizer"], data["loss"], data["lr"]) == ("adam", "bce", 0.02)

@@ -146,7 +146,6 @@ def test_backend_jax_without_jax_names_the_extra(monkeypatch):
     assert info.value.problems == [
         "j.toml: model.backend: the jax backend needs JAX: " + install_hint("jax")
     ]
-    assert "pip install -e '.[jax]'" in install_hint("jax")  # what works from a clone
     with pytest.raises(gs.SpecError, match="unknown backend 'torch'"):
         gs.parse_spec(SPEC.replace("[model]", '[model]\nbackend = "torch"'), "j.toml")
 

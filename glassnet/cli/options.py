@@ -205,6 +205,19 @@ class Options:
                 X = self.standardize_like_training(X)
             return X, y, self.csv
         name = self.dataset
+        recipe = self.training.get("recipe")
+        if name is None and self.model is not None and isinstance(recipe, dict):
+            # the data a playground run was trained on, made again from its recipe (the
+            # training part: what the network was fitted to)
+            try:
+                X, y, _, _ = gn.datasets.from_recipe(recipe)
+            except (TypeError, ValueError) as exc:
+                raise click.BadParameter(
+                    f"the model's data recipe cannot be made again ({exc}); give the data it "
+                    "was trained on",
+                    param_hint="--dataset",
+                ) from None
+            return np.asarray(X, dtype=float), np.asarray(y, dtype=float), str(recipe["dataset"])
         if name is None and self.model is not None:
             name = self.training.get("dataset")
         name = name or "paper"
@@ -474,6 +487,8 @@ def _recorded(model: str) -> dict[str, Any]:
     meta = read_metadata(model)
     extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
     record = dict(extra.get("training") or {}) if isinstance(extra, dict) else {}
+    if isinstance(extra, dict) and isinstance(extra.get("data"), dict):
+        record["recipe"] = extra["data"]  # a data set as plain data (the playground's)
     run = meta.get("run")
     if isinstance(run, dict) and isinstance(run.get("config"), dict):
         config = run["config"]

@@ -91,7 +91,20 @@ def _check_out(out: str, force: bool) -> Path:
     "--validation-split", type=Finite(0, 1, max_open=True), default=0.0, show_default=True
 )
 @click.option("--schedule", type=click.Choice(gn.optimizers.SCHEDULES), default=None)
-@click.option("--l2", type=Finite(min=0), default=0.0, show_default=True)
+@click.option(
+    "--l1",
+    type=Finite(min=0),
+    default=0.0,
+    show_default=True,
+    help="L1 penalty l1 * sum |W| (weights only).",
+)
+@click.option(
+    "--l2",
+    type=Finite(min=0),
+    default=0.0,
+    show_default=True,
+    help="L2 penalty l2/2 * sum W^2 (weights only).",
+)
 @click.option(
     "--trainer",
     type=click.Choice(["gd", "evolution"]),
@@ -130,6 +143,7 @@ def train(
     epochs,
     validation_split,
     schedule,
+    l1,
     l2,
     trainer,
     population,
@@ -183,7 +197,7 @@ def train(
     lr = fit["lr"]
     resumes = trainer == "gd" and opts.resumes(net)
     settings = opts.settings(net, loss_name)
-    for name, value in (("schedule", schedule), ("l2", l2)):
+    for name, value in (("schedule", schedule), ("l1", l1), ("l2", l2)):
         if not resumes or name in given:  # a continued run keeps its own unless given
             settings[name] = value
     if resumes:
@@ -263,7 +277,11 @@ def train(
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
         record["dataset"] = source
-    gn.modelfile.save(net, out_dir / "model.npz", extra={"training": record})
+    extra: dict[str, Any] = {"training": record}
+    recipe = opts.training.get("recipe")
+    if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
+        extra["data"] = recipe  # continued on a recipe's data: the next file keeps the recipe
+    gn.modelfile.save(net, out_dir / "model.npz", extra=extra)
     if not no_figure:
         from glassnet import plots
 

@@ -69,7 +69,10 @@ def atomic_path(
         Called just before the rename; raising there abandons the write.
     """
     target = Path(path)
-    tmp = _fresh(target.parent, target.name, suffix, new_file)
+    try:
+        tmp = _fresh(target.parent, target.name, suffix, new_file)
+    except OSError as exc:  # said of the file asked for, not of a hidden temporary name
+        raise type(exc)(f"path: cannot write {str(target)!r}: {exc.strerror or exc}") from None
     try:
         try:  # replacing a file keeps its permission bits, as writing into it would
             existing = os.stat(target)

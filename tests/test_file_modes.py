@@ -152,3 +152,11 @@ def test_the_command_lines_outputs_follow_the_umask(tmp_path, umask):
           "--no-units", "-o", str(tmp_path / "b.png")])  # fmt: skip
     for path in (tmp_path / "run" / "model.npz", tmp_path / "run" / "loss.png", tmp_path / "b.png"):
         assert _mode(path) == expected, path
+
+
+def test_a_write_that_cannot_start_names_the_file_asked_for(tmp_path):
+    with pytest.raises(FileNotFoundError) as err, _files.atomic_write(tmp_path / "no" / "m.bin"):
+        pass
+    assert str(err.value) == (
+        f"path: cannot write {str(tmp_path / 'no' / 'm.bin')!r}: No such file or directory"
+    )

@@ -104,16 +104,24 @@ def warn_nonfinite(message: str) -> None:
 # --- keyword arguments ------------------------------------------------------------------------
 
 
-def unknown_keyword(function: str, name: str, valid: Iterable[str]) -> TypeError:
+def unknown_keyword(
+    function: str, name: str, valid: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> TypeError:
     """The error for a keyword argument that ``function`` does not take.
 
     Python's own (``got an unexpected keyword argument 'activaton'``) neither lists what is
     accepted nor suggests the near miss; this one does both, in the vocabulary's words.
+    ``aliases`` maps names other libraries use to the one meant (``learning_rate`` -> ``lr``).
     """
     valid = list(valid)
+    hint = (
+        f" (did you mean {aliases[name]}?)"
+        if aliases and name in aliases
+        else did_you_mean(name, valid)
+    )
     return TypeError(
         f"{function}: unexpected keyword argument {name!r}; expected one of "
-        f"{', '.join(valid) or 'none'}{did_you_mean(name, valid)}"
+        f"{', '.join(valid) or 'none'}{hint}"
     )
 
 

@@ -41,7 +41,7 @@ from glassnet._validation import (
     Options,
     check,
     describe,
-    did_you_mean,
+    unknown_keyword,
     unknown_name,
 )
 
@@ -583,32 +583,27 @@ def _check_seeds(seed: Any) -> Any:
 FIT_ARGUMENTS = ("config", "validation", "sample_weight", "callbacks", "resume")
 
 
+#: Names other libraries give the settings (scikit-learn, Keras, PyTorch), and what they mean.
+ALIASES = {
+    "learning_rate": "lr",
+    "learning_rate_init": "lr",
+    "eta": "lr",
+    "n_epochs": "epochs",
+    "max_iter": "epochs",
+    "batch": "batch_size",
+    "weight_decay": "optimizer_options={'weight_decay': ...} with optimizer='adamw'",
+    "alpha": "l2",
+}
+
+
 def check_keywords(keywords: Mapping[str, Any], where: str) -> None:
-    """Refuse a keyword that is no field of :class:`TrainConfig`, suggesting the near miss
-    (``learning_rate`` -> ``lr``)."""
+    """Refuse a keyword that is no field of :class:`TrainConfig` (nor, for ``fit``, one of its
+    own arguments), suggesting the near miss (``learning_rate`` -> ``lr``)."""
     names = [f.name for f in dataclasses.fields(TrainConfig)]
-    aliases = {
-        "learning_rate": "lr",
-        "eta": "lr",
-        "n_epochs": "epochs",
-        "max_iter": "epochs",
-        "batch": "batch_size",
-        "weight_decay": "optimizer_options={'weight_decay': ...} with optimizer='adamw'",
-        "alpha": "l2",
-    }
+    valid = [*names, *(FIT_ARGUMENTS if where == "fit" else ())]
     for key in keywords:
-        if key in names:
-            continue
-        if not isinstance(key, str):
-            raise TypeError(f"{where}: expected keyword names, got {describe(key)}")
-        hint = (
-            f" (did you mean {aliases[key]}?)"
-            if key in aliases
-            else did_you_mean(key, [*names, *(FIT_ARGUMENTS if where == "fit" else ())])
-        )
-        raise TypeError(
-            f"{where}: unknown setting {key!r}; expected one of {', '.join(names)}{hint}"
-        )
+        if key not in names:
+            raise unknown_keyword(where, str(key), valid, ALIASES)
 
 
 # --- the state -------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_an_unknown_keyword_gets_the_near_miss(keyword, hint):
     with pytest.raises(TypeError) as info:
         net.fit(X, y, **{keyword: 0.1})
     message = str(info.value)
-    assert message.startswith(f"fit: unknown setting {keyword!r}") and hint in message
+    assert message.startswith(f"fit: unexpected keyword argument {keyword!r}") and hint in message
     with pytest.raises(TypeError, match="did you mean"):
         TrainConfig().replace(**{keyword: 1})
 

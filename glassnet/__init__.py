@@ -19,6 +19,7 @@ from glassnet import (
     metrics,
     optimizers,
 )
+from glassnet._validation import NonFiniteWarning
 from glassnet.gradcheck import GradCheckResult, gradient_check
 from glassnet.modelfile import load
 from glassnet.network import Forward, Layer, Network
@@ -62,6 +63,7 @@ __all__ = [
     "History",
     "Layer",
     "Network",
+    "NonFiniteWarning",
     "StopOnConvergence",
     "TrainConfig",
     "TrainState",

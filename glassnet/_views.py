@@ -17,8 +17,8 @@ __all__ = ["register", "render"]
 
 _RENDERERS: dict[tuple[type, str], Callable[[Any], str]] = {}
 
-#: The kinds of view: Jupyter's HTML and plain text (``print``).
-KINDS = ("html", "text")
+#: The kinds of view: Jupyter's HTML and Markdown, and plain text (``print``).
+KINDS = ("html", "markdown", "text")
 
 
 def register(cls: type, kind: str, renderer: Callable[[Any], str]) -> None:

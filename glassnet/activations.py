@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet._validation import unknown_name
+from glassnet._validation import known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -31,6 +31,7 @@ Array = np.ndarray
 __all__ = ["REGISTRY", "Activation", "get", "names", "register"]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Activation:
     r"""One activation function, its derivative, and what backpropagation needs to know.
@@ -84,6 +85,7 @@ class Activation:
 REGISTRY: dict[str, Activation] = {}
 
 
+@known_keywords
 def register(
     name: str | Activation,
     value: Callable[[Array], Array] | None = None,
@@ -149,6 +151,7 @@ UNLISTED: dict[str, Activation] = {
 }
 
 
+@known_keywords
 def get(name: str | Activation) -> Activation:
     """Look up an activation by name (an :class:`Activation` is returned as is)."""
     if isinstance(name, Activation):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import _views
+from glassnet._validation import known_keywords
 from glassnet.network import Network
 from glassnet.run import History
 from glassnet.tables import render
@@ -41,6 +42,7 @@ __all__ = [
     "history_table",
     "history_text",
     "trace_html",
+    "trace_markdown",
     "trace_text",
 ]
 
@@ -92,6 +94,7 @@ def _shown_epochs(history: History) -> np.ndarray:
     return np.unique(np.concatenate([base, [0, n - 1]]).astype(int))
 
 
+@known_keywords
 def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     """The compact table of a History: ``(columns, rows)`` of formatted cells.
 
@@ -134,6 +137,7 @@ def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
+@known_keywords
 def history_notes(history: History) -> list[str]:
     """What went wrong, in plain words (empty when nothing did)."""
     P = history.population
@@ -194,6 +198,7 @@ def _headline(history: History) -> str:
     return f"History: {history.epochs_run} epochs" + (f" ({what})" if what else "") + pop
 
 
+@known_keywords
 def history_text(history: History) -> str:
     """The headline, the table and the notes as plain text."""
     cols, rows = history_table(history)
@@ -211,6 +216,7 @@ def _img(png: bytes) -> str:
     )
 
 
+@known_keywords
 def history_html(history: History) -> str:
     """The headline, the notes, the table and the figure (one PNG) as HTML."""
     from glassnet.plots import history_png
@@ -244,12 +250,21 @@ def _whole_population(trace: Trace) -> str | None:
     return None
 
 
+@known_keywords
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
 
+@known_keywords
+def trace_markdown(trace: Trace) -> str:
+    """A Trace as Markdown with LaTeX formulas (``glassnet inspect --format md``)."""
+    whole = _whole_population(trace)
+    return whole or render(trace, "md", title="Trace")
+
+
+@known_keywords
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
     whole = _whole_population(trace)
@@ -268,5 +283,6 @@ def network_html(net: Network) -> str:
 _views.register(History, "html", history_html)
 _views.register(History, "text", history_text)
 _views.register(Trace, "html", trace_html)
+_views.register(Trace, "markdown", trace_markdown)
 _views.register(Trace, "text", trace_text)
 _views.register(Network, "html", network_html)

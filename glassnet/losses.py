@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import unknown_name
+from glassnet._validation import known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Fused:
     """A loss computed together with its natural output activation (see module docstring).
@@ -59,6 +60,7 @@ class Fused:
     delta: Callable[[Array, Array, Array, Array | None], Array]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Loss:
     r"""A cost ``C(y_hat, y)`` and its gradient ``dC/dy_hat``.
@@ -87,6 +89,7 @@ class Loss:
     targets: str = "real"
     summed: bool = False
 
+    @known_keywords
     def check_targets(self, y: Array, argument: str = "y") -> None:
         """Raise ``ValueError`` if ``y`` holds values this loss cannot take."""
         if self.targets in ("unit", "distribution") and ((y < 0).any() or (y > 1).any()):
@@ -325,6 +328,7 @@ UNLISTED: dict[str, Loss] = {
 half the Poisson deviance): :func:`get` finds them by name, :func:`names` does not list them."""
 
 
+@known_keywords
 def get(name: str | Loss) -> Loss:
     """Look up a loss by name (a :class:`Loss` is returned as is)."""
     if isinstance(name, Loss):
@@ -364,6 +368,7 @@ def _output_range(act: Any) -> tuple[bool, bool]:
     return unit, unit and bool(np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12))
 
 
+@known_keywords
 def check_pairing(loss: str | Loss, output_activation: Any) -> None:
     r"""Raise ``ValueError`` if ``loss`` is not defined on what ``output_activation`` produces.
 
@@ -421,6 +426,7 @@ def check_pairing(loss: str | Loss, output_activation: Any) -> None:
     )
 
 
+@known_keywords
 def natural_output(n_outputs: int, classes: bool) -> str:
     """The output activation targets call for: ``softmax`` for several classes, ``sigmoid``
     for one (or several independent) 0/1 targets, ``identity`` for real-valued ones.
@@ -433,6 +439,7 @@ def natural_output(n_outputs: int, classes: bool) -> str:
     return "softmax" if n_outputs > 1 else "sigmoid"
 
 
+@known_keywords
 def natural_loss(output_activation: Any, classes: bool) -> str:
     """The loss an output activation and the kind of targets call for: ``cross_entropy`` when
     each row of outputs is a distribution (softmax), ``bce`` for outputs in (0, 1) and 0/1

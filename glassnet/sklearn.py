@@ -724,7 +724,13 @@ class _GlassnetBase(BaseEstimator):
                 for k in layer:
                     layer[k][...] = best[k]
         self._expose()
-        if not all(np.isfinite(p).all() for layer in self.network_.params for p in layer.values()):
+        # the engine takes no step from a loss that is not finite, so its weights stay finite;
+        # MLP takes it and ends with NaN weights, which it refuses (unless early stopping put
+        # the best epoch's back): the same error, for the same run
+        nonfinite = bool(np.any(history.diverged)) and not self.early_stopping
+        if nonfinite or not all(
+            np.isfinite(p).all() for layer in self.network_.params for p in layer.values()
+        ):
             raise ValueError(_NON_FINITE)
         return self
 

@@ -32,6 +32,7 @@ ROOT = Path(glassnet.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "engine": (
         "glassnet._extras",
+        "glassnet._files",
         "glassnet._random",
         "glassnet._validation",
         "glassnet._views",

@@ -641,7 +641,7 @@ def test_cli_port_in_use_is_one_line_and_status_2(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert (
-        err.startswith(f"error: port: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1
+        err.startswith(f"error: --port: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1
     )
 
 

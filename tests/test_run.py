@@ -95,7 +95,7 @@ def test_an_unknown_keyword_gets_the_near_miss(keyword, hint):
     with pytest.raises(TypeError) as info:
         net.fit(X, y, **{keyword: 0.1})
     message = str(info.value)
-    assert message.startswith(f"fit: unknown setting {keyword!r}") and hint in message
+    assert message.startswith(f"fit: unexpected keyword argument {keyword!r}") and hint in message
     with pytest.raises(TypeError, match="did you mean"):
         TrainConfig().replace(**{keyword: 1})
 
@@ -648,3 +648,45 @@ def test_the_command_line_continues_and_draws_runs_saved_in_python(tmp_path):
     out = _cli("inspect", "--model", tmp_path / "more" / "model.npz", "--samples", 0, "-f", "json")
     data = json.loads(out)
     assert (data["optimizer"], data["loss"], data["lr"]) == ("adam", "bce", 0.02)
+
+
+# --- a step from a cost that is not finite is not taken ----------------------------------------
+
+
+def test_a_step_from_an_infinite_cost_is_not_taken():
+    # (1e200 w)^2 overflows: the loss of epoch 0 is inf and its gradient too; the weights
+    # must stay the finite ones they were (then the run stops, diverged)
+    X, y = np.array([[1e200]]), np.array([[0.0]])
+    net = gn.Network([1, 1], output="identity", seed=0)
+    W0 = net.params[0]["W"].copy()
+    with pytest.warns(gn.DivergenceWarning, match="epoch 0: the loss became inf"):
+        hist = net.fit(X, y, epochs=3, optimizer="adam")
+    np.testing.assert_array_equal(net.params[0]["W"], W0)
+    assert hist.diverged and not hist.state.opt_state[0].m[0]["W"].any()  # moments kept
+
+
+def test_a_member_whose_batch_cost_overflows_keeps_its_state_and_the_others_go_on():
+    X = np.array([[1e200], [1.0], [2.0]])
+    y = np.array([[0.0], [1.0], [2.0]])
+    pop = gn.Network([1, 1], output="identity", seed=[0, 1])
+    pop.params[0]["W"][1] = 0.0  # member 1: 1e200 * 0 is finite
+    pop.fit(X, y, epochs=2, optimizer="adam", lr=0.01, batch_size=1, shuffle=False)
+    assert np.isfinite(pop.params[0]["W"]).all()
+    one = gn.Network([1, 1], output="identity", seed=1)
+    one.params[0]["W"][...] = 0.0
+    with pytest.warns(gn.DivergenceWarning):
+        one.fit(X, y, epochs=2, optimizer="adam", lr=0.01, batch_size=1, shuffle=False)
+    _params_equal([{k: v[1] for k, v in layer.items()} for layer in pop.params], one.params)
+
+
+def test_a_member_that_diverged_stays_frozen_when_the_run_continues():
+    X, y = gn.datasets.load("xor")
+    ref = gn.Network([2, 3, 1], seed=[1, 2, 3])
+    ref.fit(X, y, lr=[0.5, 1e9, 0.5], epochs=20)
+    net = gn.Network([2, 3, 1], seed=[1, 2, 3])
+    net.fit(X, y, lr=[0.5, 1e9, 0.5], epochs=10)
+    assert net.train_state.history.diverged.tolist() == [False, True, False]
+    net.fit(X, y, resume=net.train_state, epochs=10)
+    _params_equal(net.params, ref.params)
+    np.testing.assert_array_equal(net.train_state.history.diverged_epoch,
+                                  ref.train_state.history.diverged_epoch)  # fmt: skip

@@ -14,7 +14,9 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
-from glassnet.cli.options import DEFAULTS, Options, check_epochs, shared_options
+from glassnet.cli import note
+from glassnet.cli.errors import fed_by
+from glassnet.cli.options import DEFAULTS, Finite, Options, check_epochs, shared_options
 from glassnet.cli.progress import Progress
 from glassnet.training import Callback, History
 
@@ -86,19 +88,19 @@ def _check_out(out: str, force: bool) -> Path:
     help="Epochs (generations for evolution).",
 )
 @click.option(
-    "--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True
+    "--validation-split", type=Finite(0, 1, max_open=True), default=0.0, show_default=True
 )
 @click.option("--schedule", type=click.Choice(gn.optimizers.SCHEDULES), default=None)
 @click.option(
     "--l1",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=0.0,
     show_default=True,
     help="L1 penalty l1 * sum |W| (weights only).",
 )
 @click.option(
     "--l2",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=0.0,
     show_default=True,
     help="L2 penalty l2/2 * sum W^2 (weights only).",
@@ -119,7 +121,7 @@ def _check_out(out: str, force: bool) -> Path:
 )
 @click.option(
     "--mutation-scale",
-    type=float,
+    type=Finite(),
     default=1.0,
     show_default=True,
     help="Initial mutation sigma (evolution).",
@@ -247,8 +249,9 @@ def train(
         for epoch, value in enumerate(hist.loss):
             click.echo(f"epoch {epoch:4d}  loss {value:.10f}")
     for message in hist.messages:
-        click.echo(f"note: {message}", err=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
+        note(message)
+    with fed_by({}, default="--out"):
+        out_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "loss": loss_name,
         "optimizer": optimizer if trainer == "gd" else None,
@@ -311,7 +314,7 @@ def train(
 @click.option(
     "--samples", type=click.IntRange(min=1), default=None, help="Check on the first N samples only."
 )
-@click.option("--tolerance", type=float, default=1e-6, show_default=True)
+@click.option("--tolerance", type=Finite(), default=1e-6, show_default=True)
 def gradcheck(
     opts: Options,
     samples,
@@ -326,7 +329,9 @@ def gradcheck(
         X, y = X[:samples], y[:samples]
     net = opts.build(X, y)
     _, loss_name = opts.output_and_loss(y, net)
-    result = gn.gradient_check(net, X, y, loss=loss_name, tolerance=tolerance)
+    # a network too large to check was made by --hidden (or is the model file's)
+    with fed_by({"net": "--model" if opts.model else "--hidden"}):
+        result = gn.gradient_check(net, X, y, loss=loss_name, tolerance=tolerance)
     click.echo(f"gradient check of {net} with loss {loss_name} on {X.shape[0]} samples")
     click.echo(result.summary())
     if not result.passed:

@@ -38,6 +38,7 @@ from glassnet._validation import (
     Options,
     check,
     did_you_mean,
+    known_keywords,
 )
 from glassnet.datasets.catalog import load
 from glassnet.datasets.split import train_test_split
@@ -80,6 +81,7 @@ FEATURES: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]] 
 }
 
 
+@known_keywords
 def quadrants(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """TensorFlow Playground's XOR: points in [-1, 1]^2, class 1 where x1 * x2 > 0.
 
@@ -97,6 +99,7 @@ def quadrants(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.n
     return X + noise * rng.standard_normal(X.shape), y
 
 
+@known_keywords
 def regression(name: str, n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The regression sets; points drawn uniformly with ``numpy.random.default_rng(seed)``,
     Gaussian noise of standard deviation ``noise`` added to the target.
@@ -128,6 +131,7 @@ def regression(name: str, n_samples: int, noise: float, seed: int) -> tuple[np.n
     return X, (t + noise * rng.standard_normal(n_samples))[:, None]
 
 
+@known_keywords
 def add_features(X: np.ndarray, features: Any) -> np.ndarray:
     """``X`` with the input ``features`` of its first two columns appended, in
     :data:`FEATURES`'s order.
@@ -161,6 +165,7 @@ def _features(value: Any) -> list[str]:
 _DEFAULT_NOISE = {"quadrants": 0.0, "plane": 0.0, "bumps": 0.0, "sine": 0.0}
 
 
+@known_keywords
 def check_recipe(recipe: Any) -> dict[str, Any]:
     """The recipe checked and completed: every key of :data:`RECIPE_KEYS`, in order.
 
@@ -227,6 +232,7 @@ def _default_noise(name: str) -> float:
     return float(info(name).options["noise"])
 
 
+@known_keywords
 def recipe_data(recipe: Any) -> tuple[np.ndarray, np.ndarray]:
     """All the recipe's points, ``(X, y)``, before the split and without the input features
     (what the playground draws)."""
@@ -245,6 +251,7 @@ def recipe_data(recipe: Any) -> tuple[np.ndarray, np.ndarray]:
     return X, (y[:, None] if y.ndim == 1 else y)
 
 
+@known_keywords
 def split_data(
     X: np.ndarray, y: np.ndarray, test_size: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -263,6 +270,7 @@ def split_data(
     return X, y, X[:0], y[:0]
 
 
+@known_keywords
 def from_recipe(recipe: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Make the data of a recipe, as a network trains on it.
 

@@ -239,6 +239,14 @@ class Lanes:
     def astype(self, dtype: Any) -> Lanes:
         return Lanes(self.data.astype(dtype))
 
+    def reshape(self, *shape: Any) -> Lanes:
+        """A reshape that keeps the member axis first (stored last): ``(P, ...)`` to
+        ``(P, ...)``; the other axes flatten and split in the same order either way."""
+        new = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+        if not new or new[0] != self.data.shape[-1]:
+            raise ValueError(f"Lanes: a reshape must keep the {self.data.shape[-1]} members first")
+        return Lanes(self.data.reshape((*new[1:], new[0])))
+
     def __repr__(self) -> str:
         return f"Lanes(shape={self.shape}, dtype={self.dtype})"
 

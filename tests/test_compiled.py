@@ -363,6 +363,8 @@ def test_lanes_computes_what_numpy_computes_members_first(P, n, k, j, seed):
     same(La[..., None, :], A[..., None, :])
     same(La[..., 0], A[..., 0])
     same(La[:, None, None], A[:, None, None])
+    same(La.reshape(P, n * k), A.reshape(P, n * k))
+    same((La > 0).all(axis=(-2, -1)).reshape((P, 1, 1)), (A > 0).all(axis=(-2, -1))[:, None, None])
     same(xp.where(La > 0, La, 0.5 * La), np.where(A > 0, A, 0.5 * A))
     same(xp.clip(La, -0.5, 0.5), np.clip(A, -0.5, 0.5))
     same(xp.expit(La) * (1 - xp.expit(La)), 1 / (1 + np.exp(-A)) * (1 - 1 / (1 + np.exp(-A))))

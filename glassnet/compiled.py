@@ -1114,8 +1114,13 @@ def run(
         data = (X, y, w, Xv, yv)
         eta = np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=dtype)
         floats = np.array([plan.param_limit, plan.loss_growth, plan.n, nv], dtype=dtype)
+        # members that diverged before a resume stay frozen: marked diverged (at 0) in the
+        # program, and reported as diverged before this fit (-1) on the host
+        carried = np.asarray(history.diverged, dtype=bool) if P is not None else None
         carry = (
-            np.full(lead, -1, dtype=np.int32),
+            np.full(lead, -1, dtype=np.int32)
+            if carried is None
+            else np.where(carried, 0, -1).astype(np.int32),
             np.zeros(lead, dtype) if first_loss is None else np.asarray(first_loss, dtype),
         )
         first_epoch = 0 if first_loss is None else -1
@@ -1171,8 +1176,8 @@ def run(
             stop = last
             if P is None and host_div:
                 stop = int(host_epoch)
-            elif P is not None and host_div.all():
-                stop = int(host_epoch.max())
+            elif P is not None and host_div.all() and (host_div & ~carried).any():
+                stop = int(host_epoch[~carried].max())
             if k:
                 where = _positions(n_epochs, k)
                 epochs, keep = _recorded(n_epochs, k, epoch0, plan.epochs)
@@ -1192,8 +1197,8 @@ def run(
                     break
             else:
                 history.diverged = host_div.copy()
-                history.diverged_epoch = host_epoch.copy()
-                if host_div.all():
+                history.diverged_epoch = np.where(carried, -1, host_epoch)
+                if host_div.all() and (host_div & ~carried).any():
                     history.stopped_by = "diverged"
                     history.messages.append(f"every member diverged by epoch {stop}")
                     break

@@ -1116,10 +1116,10 @@ def run(
         floats = np.array([plan.param_limit, plan.loss_growth, plan.n, nv], dtype=dtype)
         # members that diverged before a resume stay frozen: marked diverged (at 0) in the
         # program, and reported as diverged before this fit (-1) on the host
-        carried = np.asarray(history.diverged, dtype=bool) if P is not None else None
+        carried = np.asarray(history.diverged, dtype=bool) if P is not None else np.zeros((), bool)
         carry = (
             np.full(lead, -1, dtype=np.int32)
-            if carried is None
+            if P is None
             else np.where(carried, 0, -1).astype(np.int32),
             np.zeros(lead, dtype) if first_loss is None else np.asarray(first_loss, dtype),
         )

@@ -130,6 +130,11 @@ def _finite_result(out: FloatArray, name: str, dt: np.dtype[Any]) -> FloatArray:
     return out
 
 
+# Below this magnitude a column's nonzero deviations (at least eps * c apart) may square to a
+# subnormal number: sqrt(smallest normal float64) / eps, about 6.7e-139.
+_SMALL_COLUMN = float(np.sqrt(np.finfo(np.float64).tiny) / np.finfo(np.float64).eps)
+
+
 class Standardizer:
     """Z-score features with statistics of the data it was fitted on.
 
@@ -171,9 +176,14 @@ class Standardizer:
             mean, std = arr.mean(axis=0), arr.std(axis=0)
         # Squares of |x| > 1e154 overflow and of |x| < 1e-154 underflow: those columns are
         # divided by their largest magnitude c first, std(x) = c std(x / c), which cannot
-        # overflow (|x / c| <= 1), so a column of +-1e200 is scaled, not zeroed.
+        # overflow (|x / c| <= 1), so a column of +-1e200 is scaled, not zeroed. Underflow
+        # is not only to 0: squares below float64's smallest normal number (2.2e-308) keep
+        # fewer digits, so a column of magnitude 1e-160 got a std wrong in its sixth digit.
+        # A nonzero deviation is at least eps * c, so below c = _SMALL_COLUMN every column
+        # whose values differ is scaled.
         spread = arr.max(axis=0) != arr.min(axis=0)
-        redo = ~np.isfinite(mean) | ~np.isfinite(std) | ((std == 0) & spread)
+        tiny = np.abs(arr).max(axis=0) < _SMALL_COLUMN
+        redo = ~np.isfinite(mean) | ~np.isfinite(std) | ((std == 0) & spread) | (tiny & spread)
         if redo.any():
             c = np.abs(arr[:, redo]).max(axis=0)
             u = arr[:, redo] / c

@@ -108,11 +108,14 @@ def train_test_split(
         lab = labels(yf)
         classes = np.unique(lab)
         groups = [rng.permutation(np.flatnonzero(lab == c)) for c in classes]
-        quota = np.array([len(g) * n_test / n for g in groups])
-        take = np.floor(quota).astype(int)
+        # largest remainders of the quotas n_c n_test / n, in integers: fractional parts
+        # computed in floats differ in their last bits where the exact ones tie, and would
+        # break ties by rounding noise instead of by class order
+        share = np.array([len(g) for g in groups], dtype=np.int64) * n_test
+        take = share // n
         rest = n_test - int(take.sum())
         if rest > 0:
-            extra = np.argsort(-(quota - take), kind="stable")[:rest]
+            extra = np.argsort(-(share - take * n), kind="stable")[:rest]
             take[extra] += 1
         test = np.concatenate([g[:t] for g, t in zip(groups, take, strict=True)])
         train = np.concatenate([g[t:] for g, t in zip(groups, take, strict=True)])

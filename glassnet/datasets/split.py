@@ -192,8 +192,11 @@ class Standardizer:
             u = arr[:, redo] / c
             mean[redo] = u.mean(axis=0) * c
             std[redo] = u.std(axis=0) * c
-        self.mean = mean
-        self.scale = np.where(std > 0, std, 1.0)
+        # a column without spread is its one value, scale 1, so that it maps to exactly 0: its
+        # computed mean can be off by an ulp (0.1 three times averages to 0.1 + 1.4e-17), and
+        # that ulp divided by a std of one ulp made the whole column -1 or 1
+        self.mean = np.where(spread, mean, arr[0])
+        self.scale = np.where(spread & (std > 0), std, 1.0)
         return self
 
     def _check(

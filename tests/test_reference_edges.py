@@ -237,3 +237,46 @@ def test_squared_error_and_binary_log_loss_are_scikit_learns():
     assert float(gsk.BINARY_LOG_LOSS.value(p, t)) == pytest.approx(
         3 * float(losses.get("bce").value(p, t)), rel=1e-12
     )
+
+
+# --- the pairing rule's message -----------------------------------------------------------------
+
+
+def _outputs_fitting(loss: str) -> list[str]:
+    """The activations whose outputs a loss takes, by evaluating each on a grid of logits."""
+    fits = []
+    for name in gn.activations.names():
+        with np.errstate(all="ignore"):
+            a = np.asarray(gn.activations.get(name).value(np.linspace(-50, 50, 300).reshape(-1, 3)))
+        unit = bool(np.isfinite(a).all() and ((a >= 0) & (a <= 1)).all())
+        if unit and (loss == "bce" or np.allclose(a.sum(axis=-1), 1)):
+            fits.append(name)
+    return fits
+
+
+@pytest.mark.parametrize(
+    ("loss", "output", "needs", "gives"),
+    [
+        ("bce", "tanh", "every output in (0, 1)", "values outside [0, 1]"),
+        ("bce", "identity", "every output in (0, 1)", "values outside [0, 1]"),
+        ("cross_entropy", "sigmoid",
+         "each row of outputs to be a probability distribution (a softmax output)",
+         "rows that do not sum to 1"),
+        ("cross_entropy", "relu",
+         "each row of outputs to be a probability distribution (a softmax output)",
+         "values outside [0, 1]"),
+    ],
+)  # fmt: skip
+def test_a_refused_pairing_says_what_the_loss_needs_what_came_and_what_fits(
+    loss, output, needs, gives
+):
+    fits = _outputs_fitting(loss)
+    assert {"bce": {"sigmoid", "softmax", "tanh01"}, "cross_entropy": {"softmax"}}[loss] <= set(
+        fits
+    )
+    with pytest.raises(ValueError) as info:
+        losses.check_pairing(loss, output)
+    assert str(info.value) == (
+        f"loss: {loss} needs {needs}; the output activation {output!r} gives {gives}. "
+        f"Use an output of {', '.join(fits)}, or another loss (mse, huber, ...)"
+    )

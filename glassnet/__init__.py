@@ -21,12 +21,13 @@ from glassnet import (
 from glassnet.gradcheck import GradCheckResult, gradient_check
 from glassnet.modelfile import load
 from glassnet.network import Forward, Layer, Network
+from glassnet.run import History, TrainConfig, TrainState
 from glassnet.training import (
     Callback,
     DivergenceWarning,
     EarlyStopping,
-    History,
     StopOnConvergence,
+    fit,
 )
 
 # Faces loaded on first use: ``glassnet.plots`` works as an attribute without ``import
@@ -61,12 +62,15 @@ __all__ = [
     "Layer",
     "Network",
     "StopOnConvergence",
+    "TrainConfig",
+    "TrainState",
     "__version__",
     "activations",
     "compiled",
     "convergence",
     "datasets",
     "evolution",
+    "fit",
     "gradient_check",
     "initializers",
     "load",

@@ -24,7 +24,10 @@ from typing import IO, Any, Protocol
 import numpy as np
 from numpy.lib import format as npy
 
+from glassnet import run as _run
 from glassnet._validation import (
+    BIAS_MODES,
+    DTYPES,
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
@@ -34,13 +37,25 @@ from glassnet._validation import (
     parameter_bytes,
 )
 
-__all__ = ["FORMAT", "MAX_COMPRESSION_RATIO", "MAX_METADATA_BYTES", "VERSION", "read", "write"]
+__all__ = [
+    "FORMAT",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_METADATA_BYTES",
+    "MAX_RUN_BYTES",
+    "VERSION",
+    "read",
+    "write",
+]
 
 FORMAT = "glassnet-model"
-#: Version 2 digests every metadata field; version 1 files (digest over the architecture and
-#: the arrays only) are still read.
-VERSION = 2
-_READABLE = (1, 2)
+#: Version 3 may hold a whole training run (``"run"``: configuration, optimizer state, sample
+#: order, History; see :mod:`glassnet.run`). Version 2 digests every metadata field; version 1
+#: files (digest over the architecture and the arrays only) are still read.
+VERSION = 3
+_READABLE = (1, 2, 3)
+#: The most bytes a run's arrays (History curves, statistics, optimizer state) may declare,
+#: besides 8 times the parameters' own bytes (optimizer moments).
+MAX_RUN_BYTES = 4 * 2**30
 #: The largest metadata document a model file may hold (1 MiB).
 MAX_METADATA_BYTES = 2**20
 #: The largest ratio of inflated to compressed size a member may declare.
@@ -116,11 +131,18 @@ def _target(path: Any) -> Path:
     return real
 
 
-def write(net: Writable, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> None:
+def write(
+    net: Writable,
+    path: str | os.PathLike[str],
+    extra: dict[str, Any] | None = None,
+    run: tuple[dict[str, Any], dict[str, np.ndarray]] | None = None,
+) -> None:
     """Write ``net`` to ``path`` atomically (a failed write leaves any old file intact).
 
     The checks of :func:`glassnet.modelfile.save` (which documents the arguments), in its
-    order: ``extra``'s type, the path, the parameters' finiteness, then the work.
+    order: ``extra``'s type, the path, the parameters' finiteness, then the work. ``run`` is
+    a training run's record (:meth:`glassnet.run.TrainState.to_record`): JSON data whose
+    ``"arrays"`` table declares each of its arrays, and the arrays.
     """
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"extra: expected a dict of JSON data or None, got {describe(extra)}")
@@ -147,6 +169,13 @@ def write(net: Writable, path: str | os.PathLike[str], extra: dict[str, Any] | N
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"extra: expected JSON data (no NaN or infinity), got {exc}") from None
+    if run is not None:
+        run_meta, run_arrays = run
+        try:
+            meta["run"] = json.loads(json.dumps(run_meta, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"train_state: the run's record is not JSON data ({exc})") from None
+        arrays.update(run_arrays)
     meta["sha256"] = _digest(arrays, _covered(meta))
     text = json.dumps(meta).encode()
     if len(text) > MAX_METADATA_BYTES:
@@ -266,10 +295,14 @@ def _check_meta(meta: Any) -> dict[str, Any]:
         _string(a, f"config.activation[{i}]")
     for field in ("output", "bias", "init", "dtype"):
         _string(cfg.get(field), f"config.{field}")
-    if cfg["dtype"] not in ("float64", "float32"):
-        raise _Bad(f"metadata config.dtype: expected 'float64' or 'float32', got {cfg['dtype']!r}")
-    if cfg["bias"] not in ("neuron", "layer", "none"):
-        raise _Bad(f"metadata config.bias: expected neuron, layer or none, got {cfg['bias']!r}")
+    if cfg["dtype"] not in DTYPES:
+        raise _Bad(
+            f"metadata config.dtype: expected one of {', '.join(DTYPES)}, got {cfg['dtype']!r}"
+        )
+    if cfg["bias"] not in BIAS_MODES:
+        raise _Bad(
+            f"metadata config.bias: expected one of {', '.join(BIAS_MODES)}, got {cfg['bias']!r}"
+        )
     _string(cfg.get("kernel", "blas"), "config.kernel")
     population = meta.get("population")
     seed = cfg.get("seed")
@@ -293,20 +326,31 @@ def _check_meta(meta: Any) -> dict[str, Any]:
             f"the architecture {sizes} would take {need / 2**30:.3g} GiB of parameters; at "
             f"most {MAX_PARAMETER_BYTES / 2**30:g} GiB are read"
         )
+    if meta.get("run") is not None:
+        if meta.get("version", 1) < 3:
+            raise _Bad(f"metadata run: not part of format version {meta.get('version')}")
+        try:
+            _run.declared_arrays(meta["run"], MAX_RUN_BYTES + 8 * need)
+        except ValueError as exc:
+            raise _Bad(f"metadata {exc}") from None
     return meta
 
 
-def _shapes(meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    """The shape of every array the (checked) metadata implies."""
+def _shapes(meta: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """The shape and dtype of every array the (checked) metadata implies: the parameters'
+    from the architecture, the run's as its record declares them."""
     cfg, pop = meta["config"], meta.get("population")
     lead = () if pop is None else (pop,)
-    bias = {"neuron": lambda o: (1, o), "layer": lambda o: (1, 1), "none": lambda o: None}
-    out: dict[str, tuple[int, ...]] = {}
+    dtype = np.dtype(cfg["dtype"])
+    bias = dict(zip(BIAS_MODES, (lambda o: (1, o), lambda o: (1, 1), lambda o: None), strict=True))
+    out: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
     for l, (i, o) in enumerate(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True), start=1):
-        out[f"layer{l}.W"] = (*lead, i, o)
+        out[f"layer{l}.W"] = ((*lead, i, o), dtype)
         b = bias[cfg["bias"]](o)
         if b is not None:
-            out[f"layer{l}.b"] = (*lead, *b)
+            out[f"layer{l}.b"] = ((*lead, *b), dtype)
+    if meta.get("run") is not None:
+        out.update(_run.declared_arrays(meta["run"], 2**62))  # bounded in _check_meta
     return out
 
 
@@ -379,9 +423,8 @@ def _read_zip(z: zipfile.ZipFile, name: str) -> tuple[dict[str, Any], dict[str, 
         raise _Bad(
             f"arrays {sorted(members)} do not match the architecture (expected {sorted(shapes)})"
         )
-    dtype = np.dtype(meta["config"]["dtype"])
     # the declared sizes first: nothing is inflated unless every member fits its shape
-    for key, shape in shapes.items():
+    for key, (shape, dtype) in shapes.items():
         declared = members[key].file_size
         data = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         if not data <= declared <= data + _MAX_NPY_HEADER:
@@ -389,7 +432,9 @@ def _read_zip(z: zipfile.ZipFile, name: str) -> tuple[dict[str, Any], dict[str, 
                 f"{key} declares {declared} bytes, expected {data} bytes of {shape} {dtype} "
                 "(and a header)"
             )
-    arrays = {key: _read_array(z, members[key], shape, dtype) for key, shape in shapes.items()}
+    arrays = {
+        key: _read_array(z, members[key], shape, dtype) for key, (shape, dtype) in shapes.items()
+    }
     if meta["sha256"] != _digest(arrays, _covered(meta)):
         raise _Refused(
             "checksum mismatch: the parameters, the architecture or another field were changed "

@@ -57,9 +57,18 @@ MAX_CLASSES = 100_000
 MAX_GENERATOR_PARAMETER = 1e6
 
 
+#: A network's bias modes: one bias per unit, one scalar per layer (the paper's), or none.
+#: The one list of them (network, model files, the command line, studies, the playground).
+BIAS_MODES = ("neuron", "layer", "none")
+#: The floating-point types a network computes in.
+DTYPES = ("float64", "float32")
+
+
 def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
     """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
-    n = sum(i * o + {"neuron": o, "layer": 1, "none": 0}[bias] for i, o in pairwise(sizes))
+    neuron, layer, none = BIAS_MODES
+    biases = {neuron: lambda o: o, layer: lambda o: 1, none: lambda o: 0}[bias]
+    n = sum(i * o + biases(o) for i, o in pairwise(sizes))
     return n * population * itemsize
 
 

@@ -64,6 +64,7 @@ from glassnet._validation import (
     validate,
 )
 from glassnet.metrics import accuracy
+from glassnet.run import BACKEND_NAMES
 from glassnet.training import Callback, History, validation_data
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ def fit_evolution(
             "use survivors >= 2 or crossover=None"
         )
     val = validation_data(net, validation, loss)
-    if backend not in ("numpy", "jax"):
+    if backend not in BACKEND_NAMES:
         raise ValueError(f"backend: expected one of numpy, jax, got {backend!r}")
     if backend == "jax":
         from glassnet import compiled

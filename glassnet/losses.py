@@ -33,7 +33,17 @@ from glassnet._xp import namespace
 
 Array = np.ndarray
 
-__all__ = ["REGISTRY", "Fused", "Loss", "check_pairing", "get", "names"]
+__all__ = [
+    "REGISTRY",
+    "Fused",
+    "Loss",
+    "check_pairing",
+    "get",
+    "names",
+    "natural_loss",
+    "natural_output",
+    "pairing_table",
+]
 
 
 @dataclass(frozen=True)
@@ -332,3 +342,50 @@ def check_pairing(loss: str | Loss, output_activation: Any) -> None:
         f"{'rows that do not sum to 1' if unit else 'values outside [0, 1]'}. Use an output "
         f"of {', '.join(fits)}, or another loss (mse, huber, ...)"
     )
+
+
+def natural_output(n_outputs: int, classes: bool) -> str:
+    """The output activation targets call for: ``softmax`` for several classes, ``sigmoid``
+    for one (or several independent) 0/1 targets, ``identity`` for real-valued ones.
+
+    With :func:`natural_loss`, the one "auto" rule of the command line, studies, the
+    playground and the estimators.
+    """
+    if not classes:
+        return "identity"
+    return "softmax" if n_outputs > 1 else "sigmoid"
+
+
+def natural_loss(output_activation: Any, classes: bool) -> str:
+    """The loss an output activation and the kind of targets call for: ``cross_entropy`` when
+    each row of outputs is a distribution (softmax), ``bce`` for outputs in (0, 1) and 0/1
+    targets, ``mse`` otherwise. Judged, as :func:`check_pairing` judges, by the activation's
+    range, so every loss it names pairs with the output."""
+    from glassnet import activations as _activations
+
+    unit, rows = _output_range(_activations.get(output_activation))
+    if rows:
+        return "cross_entropy"
+    return "bce" if unit and classes else "mse"
+
+
+def pairing_table() -> dict[str, Any]:
+    """The pairing rule as JSON data, for faces that cannot call :func:`check_pairing` (the
+    playground's page): per output activation, the losses that pair with it and the loss the
+    targets call for (``natural``, for 0/1 targets and for real ones)."""
+    from glassnet import activations as _activations
+
+    table: dict[str, Any] = {}
+    for name in _activations.names():
+        fits = []
+        for loss in names():
+            try:
+                check_pairing(loss, name)
+            except ValueError:
+                continue
+            fits.append(loss)
+        table[name] = {
+            "losses": fits,
+            "natural": {"classes": natural_loss(name, True), "values": natural_loss(name, False)},
+        }
+    return table

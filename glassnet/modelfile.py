@@ -7,6 +7,15 @@ initializer, seeds, dtype), the population size, the caller's ``extra`` data and
 digest over every other field of the metadata and every array, so a changed byte anywhere is
 detected.
 
+A trained network's file (format version 3) also holds its whole training run
+(``net.train_state``, :mod:`glassnet.run`): the :class:`~glassnet.run.TrainConfig` as JSON, the
+optimizer's state, the sample-order generators' states, the epochs run and the whole
+:class:`~glassnet.run.History` (``run.history.loss``, ``run.history.stats.grad_norm``, ...),
+every array declared in the metadata with its shape and dtype. So a run saved by any face (the
+command line, Python, the playground's export) continues exactly in any other: ``net =
+load(path)`` then ``net.fit(X, y, resume=net.train_state, epochs=m)``. Files of versions 1
+and 2 are still read.
+
 Reading is bounded before anything is inflated: the zip directory's declared sizes, the
 metadata (its size, its JSON, every field's type and range), the parameter memory the
 architecture implies, and each array's ``.npy`` header (shape and dtype) are all checked
@@ -23,15 +32,17 @@ as it was.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 # the format itself (its checks, the digest, the atomic write) is glassnet._modelformat, which
 # knows nothing of the Network class; this module is where the two meet
-from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read, write
+from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read
 from glassnet._modelformat import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
-from glassnet._validation import describe
+from glassnet._validation import Boolean, check, describe
 from glassnet.network import Network, check_finite_parameter
+from glassnet.run import state_from_record
 
 __all__ = ["FORMAT", "MAX_METADATA_BYTES", "VERSION", "load", "read_metadata", "save"]
 
@@ -42,7 +53,8 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     Parameters
     ----------
     net : Network
-        Its parameters must be finite: NaN or infinity is refused, not saved.
+        Its parameters must be finite: NaN or infinity is refused, not saved. A trained
+        network's run (``net.train_state``) is saved with it.
     path : str or path
         A new file, or an existing regular file to replace. A directory, a device or any other
         non-regular file is refused before anything is computed; so is a path whose directory
@@ -53,7 +65,7 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected a glassnet Network, got {describe(net)}")
-    write(net, path, extra)
+    net.save(path, extra)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -61,10 +73,28 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     return read(Path(path))[0]
 
 
-def load(path: str | os.PathLike[str]) -> Network:
-    """Read a model file written by :func:`save` (or :meth:`Network.save`)."""
+def load(
+    path: str | os.PathLike[str],
+    *,
+    run: bool = True,
+    custom: Mapping[str, Any] | None = None,
+) -> Network:
+    """Read a model file written by :func:`save` (or :meth:`Network.save`).
+
+    Parameters
+    ----------
+    path : str or path
+    run : bool
+        Also restore the training run the file holds (format 3) as ``net.train_state``, so
+        ``net.fit(X, y, resume=net.train_state, epochs=m)`` continues it exactly. With False,
+        only the network is read.
+    custom : dict, optional
+        The objects a run's configuration names but a file cannot hold: a custom loss, a
+        ready Optimizer, a schedule function (``{"schedule": my_schedule}``).
+    """
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
+    run = check(run, "run", Boolean())
     path = Path(path)
     meta, arrays = read(path)
     cfg = meta["config"]
@@ -90,6 +120,14 @@ def load(path: str | os.PathLike[str]) -> Network:
             except ValueError as exc:
                 raise ValueError(f"{path}: {exc}") from None
             target[...] = stored
+    if run and meta.get("run") is not None:
+        try:
+            net.train_state = state_from_record(meta["run"], arrays, net, custom)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{path}: the training run it holds cannot be restored ({exc}); "
+                "load(path, run=False) reads the network alone"
+            ) from None
     return net
 
 

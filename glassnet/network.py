@@ -48,9 +48,12 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet._random import check_seed
 from glassnet._validation import (
+    BIAS_MODES,
+    DTYPES,
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
     MAX_POPULATION,
+    Instance,
     Interval,
     Options,
     check,
@@ -63,13 +66,14 @@ from glassnet._validation import (
 from glassnet._xp import namespace
 
 if TYPE_CHECKING:
-    from glassnet.training import History
+    from glassnet.run import History, TrainState
 
 Array = np.ndarray
 Params = list[dict[str, Array]]
 
 __all__ = [
     "BIAS_MODES",
+    "DTYPES",
     "KERNELS",
     "Forward",
     "Layer",
@@ -77,8 +81,6 @@ __all__ = [
     "broadcast_matmul",
     "parameter_bytes",
 ]
-
-BIAS_MODES = ("neuron", "layer", "none")
 
 
 def broadcast_matmul(A: Array, B: Array) -> Array:
@@ -202,9 +204,7 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
     if isinstance(value, _activations.Activation):
         return value
     if not isinstance(value, str):
-        raise TypeError(
-            f"{argument}: expected an activation name or an Activation, got {describe(value)}"
-        )
+        check(value, argument, Options(["an activation name"]), Instance(_activations.Activation))
     if value not in _activations.REGISTRY:
         raise unknown_name("activation", argument, value, _activations.REGISTRY)
     return _activations.REGISTRY[value]
@@ -212,12 +212,12 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
 
 def _dtype(dtype: Any) -> np.dtype:
     try:
-        dt = np.dtype(dtype)
+        name = None if dtype is None else np.dtype(dtype).name
     except Exception:  # np.dtype raises TypeError, ValueError or SyntaxError on junk
-        dt = None
-    if dt is None or dtype is None or dt not in (np.dtype("float64"), np.dtype("float32")):
-        raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
-    return dt
+        name = None
+    if name not in DTYPES:  # np.float32, "f4" and "float32" are the same type
+        check(dtype, "dtype", Options(DTYPES))
+    return np.dtype(name)
 
 
 class Network:
@@ -350,6 +350,9 @@ class Network:
                 layer["b"] = self._stack([b[l] for _, b in drawn])
             self.params.append(layer)
         self.layers = [Layer(self, l) for l in range(len(self.params))]
+        #: Where this network's training run stands (:class:`~glassnet.run.TrainState`): set
+        #: by every fit, saved with the network, continued by ``fit(..., resume=...)``.
+        self.train_state: TrainState | None = None
 
     # --- structure -----------------------------------------------------------------------
 
@@ -429,6 +432,7 @@ class Network:
         new.seeds = [self.seeds[k]]
         new.params = [{n: np.array(v[k]) for n, v in layer.items()} for layer in self.params]
         new.layers = [Layer(new, l) for l in range(len(new.params))]
+        new.train_state = None if self.train_state is None else self.train_state.member(k)
         return new
 
     # --- the functional core: checks, then the math over explicit parameters -------------
@@ -617,7 +621,10 @@ class Network:
     def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
         """Train in place and return the :class:`~glassnet.training.History`.
 
-        See :func:`glassnet.training.fit` for the arguments.
+        See :func:`glassnet.training.fit` for the arguments (the settings of
+        :class:`~glassnet.run.TrainConfig`, ``validation``, ``callbacks``, ``resume``...).
+        Afterwards :attr:`train_state` is where the run stands:
+        ``net.fit(X, y, resume=net.train_state, epochs=m)`` continues it exactly.
         """
         from glassnet.training import fit
 
@@ -630,13 +637,22 @@ class Network:
         return trace(self, X, y, **kwargs)
 
     def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
-        """Write a model file (``extra``: JSON data kept with it); see :func:`glassnet.modelfile.save`."""
-        _modelformat.write(self, path, extra)
+        """Write a model file: the architecture, the parameters and, when the network was
+        trained, its whole run (:attr:`train_state`: configuration, optimizer state, sample
+        order and History); ``extra``: JSON data kept with it. See
+        :func:`glassnet.modelfile.save`."""
+        run = None if self.train_state is None else self.train_state.to_record()
+        _modelformat.write(self, path, extra, run)
 
     # Pickling: activations and initializers hold functions, so a pickle stores their
     # registered names and the parameters, and looks the names up again when loaded.
     def __getstate__(self) -> dict[str, Any]:
-        return {"config": self.config(), "population": self.population, "params": self.params}
+        return {
+            "config": self.config(),
+            "population": self.population,
+            "params": self.params,
+            "train_state": self.train_state,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         cfg = state["config"]
@@ -656,6 +672,7 @@ class Network:
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]
         self.layers = [Layer(self, l) for l in range(len(self.params))]
+        self.train_state = state.get("train_state")
         self.check_params()
 
     def check_params(self) -> None:

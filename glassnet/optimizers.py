@@ -36,6 +36,7 @@ from glassnet._validation import (
     Interval,
     check,
     describe,
+    did_you_mean,
     positive_float,
     positive_int,
     unknown_name,
@@ -50,6 +51,7 @@ __all__ = [
     "DEFAULT_LR",
     "REGISTRY",
     "SCHEDULES",
+    "STATE_TYPES",
     "AdamState",
     "EmptyState",
     "MomentumState",
@@ -60,6 +62,7 @@ __all__ = [
     "adam",
     "adamw",
     "add_decayed_weights",
+    "add_l1_subgradient",
     "chain",
     "gd",
     "get",
@@ -68,6 +71,7 @@ __all__ = [
     "names",
     "nesterov",
     "register",
+    "register_state",
     "rmsprop",
     "scale_by_adam",
     "scale_by_learning_rate",
@@ -128,6 +132,20 @@ class AdamState(NamedTuple):
     count: Any
     m: Tree
     v: Tree
+
+
+#: The optimizer states by name: what a model file may hold (see :func:`register_state`).
+STATE_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (EmptyState, ScaleState, MomentumState, RMSPropState, AdamState)
+}
+
+
+def register_state(cls: type) -> type:
+    """Register a custom transformation's state (a NamedTuple) so model files can store it."""
+    if not (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")):
+        raise TypeError(f"cls: expected a NamedTuple class, got {describe(cls)}")
+    STATE_TYPES[cls.__name__] = cls
+    return cls
 
 
 def chain(*transformations: Transformation) -> Transformation:
@@ -259,6 +277,25 @@ def add_decayed_weights(weight_decay: float) -> Transformation:
     return Transformation(init, update)
 
 
+def add_l1_subgradient(l1: float) -> Transformation:
+    r"""``u <- u + lambda_1 sign(W)`` for the weights (not the biases): the subgradient of the
+    L1 penalty ``lambda_1 sum |W|``, taking 0 at ``W = 0``."""
+
+    def init(params: Tree) -> EmptyState:
+        return EmptyState()
+
+    def update(updates: Tree, state: EmptyState, params: Tree | None = None):
+        if params is None:
+            raise ValueError("params: the L1 penalty needs the parameters")
+        out = [
+            {k: (u + l1 * namespace(p[k]).sign(p[k]) if k == "W" else u) for k, u in layer.items()}
+            for layer, p in zip(updates, params, strict=True)
+        ]
+        return out, state
+
+    return Transformation(init, update)
+
+
 def _named(name: str, *transformations: Transformation) -> Optimizer:
     t = transformations[0] if len(transformations) == 1 else chain(*transformations)
     return Optimizer(name, t.init, t.update)
@@ -349,20 +386,14 @@ def adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
-    weight_decay: float = 0.0,
     schedule: Schedule | None = None,
 ) -> Optimizer:
-    r"""Adam: ``step = -eta m_hat / (sqrt(v_hat) + eps)`` (see :func:`scale_by_adam`).
-
-    ``weight_decay > 0`` chains :func:`add_decayed_weights` before the learning rate, which
-    makes it AdamW: ``step = -eta (m_hat / (sqrt(v_hat) + eps) + lambda W)``.
-    """
-    direction = scale_by_adam(_option(beta1, "beta1"), _option(beta2, "beta2"), _option(eps, "eps"))
-    decay = _option(weight_decay, "weight_decay")
-    rate = scale_by_learning_rate(_lr(lr), schedule)
-    if decay:
-        return _named("adamw", direction, add_decayed_weights(decay), rate)
-    return _named("adam", direction, rate)
+    r"""Adam: ``step = -eta m_hat / (sqrt(v_hat) + eps)`` (see :func:`scale_by_adam`)."""
+    return _named(
+        "adam",
+        scale_by_adam(_option(beta1, "beta1"), _option(beta2, "beta2"), _option(eps, "eps")),
+        scale_by_learning_rate(_lr(lr), schedule),
+    )
 
 
 @register("adamw", default_lr=0.001)
@@ -374,10 +405,17 @@ def adamw(
     weight_decay: float = 0.01,
     schedule: Schedule | None = None,
 ) -> Optimizer:
-    """Adam with decoupled weight decay (Loshchilov and Hutter): Adam, decay, learning rate."""
-    # AdamW is Adam with decay: a decay of 0 would silently be plain Adam
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter), the chain optax's ``adamw``
+    is: :func:`scale_by_adam`, then :func:`add_decayed_weights`, then the learning rate, so
+    ``step = -eta (m_hat / (sqrt(v_hat) + eps) + lambda W)``."""
+    # a decay of 0 would silently be plain Adam
     decay = check(weight_decay, "weight_decay", Interval(float, 0, None, closed="neither"))
-    return adam(lr, beta1, beta2, eps, decay, schedule)
+    return _named(
+        "adamw",
+        scale_by_adam(_option(beta1, "beta1"), _option(beta2, "beta2"), _option(eps, "eps")),
+        add_decayed_weights(decay),
+        scale_by_learning_rate(_lr(lr), schedule),
+    )
 
 
 def options(name: str) -> tuple[str, ...]:
@@ -401,9 +439,15 @@ def get(name: str | Optimizer, lr: Any = None, **kwargs: Any) -> Optimizer:
     valid = options(name)
     for key in kwargs:
         if key not in valid and key != "schedule":
+            owners = [n for n in names() if key in options(n)]
+            hint = did_you_mean(key, valid) or (
+                f" ({key} is an option of {', '.join(owners)}: optimizer={owners[0]!r})"
+                if owners
+                else ""
+            )
             raise ValueError(
                 f"optimizer_options: {name} has no option {key!r}; "
-                f"expected {', '.join(valid) or 'none'}"
+                f"expected {', '.join(valid) or 'none'}{hint}"
             )
     return REGISTRY[name](DEFAULT_LR[name] if lr is None else lr, **kwargs)
 
@@ -439,7 +483,8 @@ def schedule(
     * ``constant``: 1
     * ``step``: ``gamma^(e // step_size)`` (defaults: ``step_size = epochs // 3``, ``gamma = 0.1``)
     * ``exponential``: ``gamma^e`` (default ``gamma`` so the rate ends at 1% of the start)
-    * ``cosine``: ``m + (1 - m) (1 + cos(pi e / epochs)) / 2``, ``m = min_factor``
+    * ``cosine``: ``m + (1 - m) (1 + cos(pi min(e, epochs) / epochs)) / 2``, ``m = min_factor``
+      (it stays at ``m`` after ``epochs``, as optax's ``cosine_decay_schedule`` does)
 
     A callable is returned as is; ``None`` means no schedule.
     """
@@ -459,4 +504,8 @@ def schedule(
         g = 0.01 ** (1 / epochs) if gamma is None else positive_float(gamma, "gamma")
         return lambda t: g ** (t // spe)
     m = positive_float(min_factor, "min_factor", allow_zero=True)
-    return lambda t: m + (1 - m) * (1 + _cos(math.pi * (t // spe) / epochs)) / 2
+    return lambda t: m + (1 - m) * (1 + _cos(math.pi * _upto(t // spe, epochs) / epochs)) / 2
+
+
+def _upto(e: Any, epochs: int) -> Any:
+    return min(e, epochs) if isinstance(e, int) else namespace(e).minimum(e, epochs)

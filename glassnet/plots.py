@@ -200,9 +200,9 @@ def network_diagram(
     *,
     sample: int = 0,
     edges: str = "weights",
-    loss: str = "mse",
-    optimizer: str = "gd",
-    lr: float = 0.5,
+    loss: str | None = None,
+    optimizer: str | None = None,
+    lr: float | None = None,
     steps: list[dict[str, Array]] | None = None,
     member: Any = None,
     max_nodes: int = 12,
@@ -234,7 +234,9 @@ def network_diagram(
         The row of ``X`` whose activations colour the nodes.
     edges : {"weights", "gradients", "update"}
     loss, optimizer, lr
-        For gradients and updates (see :func:`glassnet.trace.trace`).
+        For gradients and updates (see :func:`glassnet.trace.trace`); those not given are the
+        network's own run's (``net.train_state``), or mse, gd and 0.5 for a network never
+        trained.
     steps : list of dict, optional
         Explicit updates for ``edges="update"``, shaped like ``net.params``.
     member : int, list of int or "all", optional
@@ -289,7 +291,8 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
     elif steps is not None:
         values = steps
     else:
-        t = net.trace(X, y, loss=loss, optimizer=optimizer, lr=lr)
+        given = {"loss": loss, "optimizer": optimizer, "lr": lr}
+        t = net.trace(X, y, **{k: v for k, v in given.items() if v is not None})
         values = t.gradients if edges == "gradients" else t.steps
     shown = [list(range(n)) if n <= max_nodes else list(range(max_nodes - 1)) for n in sizes]
     height = max(len(s) for s in shown)

@@ -84,7 +84,7 @@ from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
 from glassnet.network import BIAS_MODES, Network
-from glassnet.training import Callback, History
+from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
 
 __all__ = [
@@ -341,36 +341,27 @@ def _initializer(init: Any, activations: Sequence[str]) -> Any:
 
 
 class _Rate:
-    """A learning-rate factor the stopping callback changes between epochs (a schedule)."""
+    """The learning rate's factor that scikit-learn's schedules change between epochs
+    (``invscaling``: ``1 / (t + 1)^power_t``; ``adaptive``: divided by 5 when stuck), times
+    glassnet's named schedules (step, exponential, cosine), per epoch.
 
-    def __init__(self, inner: Any = None) -> None:
+    The factor is applied on the host to the rate each epoch's ``fit`` is given, so the rate
+    is a number the compiled program takes as an argument, never part of the program.
+    """
+
+    def __init__(self, inner: Any = None, steps_per_epoch: int = 1) -> None:
         self.factor = 1.0
         self.inner = inner  # a glassnet schedule of the update count, or None
+        self.steps_per_epoch = steps_per_epoch
 
-    def __call__(self, count: int) -> float:
-        return self.factor if self.inner is None else self.factor * self.inner(count)
-
-
-class _KeepState:
-    """Wraps an optimizer so its state outlives one call of ``fit`` (for ``partial_fit``)."""
-
-    def __init__(self, opt: _optimizers.Optimizer, state: Any) -> None:
-        self.opt, self.state = opt, state
-
-    def optimizer(self) -> _optimizers.Optimizer:
-        def init(params: Any) -> Any:
-            if self.state is None:
-                self.state = self.opt.init(params)
-            return self.state
-
-        def update(grads: Any, state: Any, params: Any = None) -> Any:
-            steps, self.state = self.opt.update(grads, state, params)
-            return steps, self.state
-
-        return _optimizers.Optimizer(self.opt.name, init, update)
+    def rate(self, lr0: float, epoch: int) -> float:
+        """The rate of epoch ``epoch`` (0-based) of this fit."""
+        if self.inner is None:
+            return lr0 * self.factor
+        return lr0 * (self.factor * self.inner(epoch * self.steps_per_epoch))
 
 
-class _SklearnStopping(Callback):
+class _SklearnStopping:
     """scikit-learn's end-of-epoch bookkeeping: loss curve, ``tol`` / ``n_iter_no_change``
     stopping, early stopping on a validation score, the ``invscaling`` / ``adaptive``
     learning rates, and the ``verbose`` lines on stdout.
@@ -384,9 +375,6 @@ class _SklearnStopping(Callback):
         self.est, self.rate, self.lr0, self.n_train = est, rate, lr0, n_train
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
-
-    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
-        return self.record(float(history.loss[epoch]), net)
 
     def record(self, loss: float, net: Network, score: float | None = None) -> bool:
         """One epoch's bookkeeping, given its training loss (and, if known, its validation
@@ -563,7 +551,7 @@ class _GlassnetBase(BaseEstimator):
             "loss": self._loss_constraint(),
             "init": [str, _initializers.Initializer],
             "bias": [StrOptions(set(BIAS_MODES))],
-            "backend": [StrOptions({"numpy", "jax"})],
+            "backend": [StrOptions(set(BACKEND_NAMES))],
         }
 
     def _loss_constraint(self) -> list[Any]:
@@ -611,27 +599,24 @@ class _GlassnetBase(BaseEstimator):
             "init_activation": init_activation,
         }
 
-    def _optimizer(self, solver: str, rate: _Rate) -> _optimizers.Optimizer:
-        lr = float(self.learning_rate_init)
+    def _optimizer(self, solver: str) -> tuple[str, dict[str, float]]:
+        """The glassnet optimizer of ``solver`` and its options, as plain data."""
         if solver == "sgd":
             if self.momentum == 0:
                 solver = "gd"
             else:
                 solver = "nesterov" if self.nesterovs_momentum else "momentum"
         if solver in ("momentum", "nesterov"):
-            return _optimizers.get(solver, lr, beta=float(self.momentum), schedule=rate)
+            return solver, {"beta": float(self.momentum)}
         if solver in ("adam", "adamw"):
-            return _optimizers.get(
-                solver,
-                lr,
-                beta1=float(self.beta_1),
-                beta2=float(self.beta_2),
-                eps=float(self.epsilon),
-                schedule=rate,
-            )
+            return solver, {
+                "beta1": float(self.beta_1),
+                "beta2": float(self.beta_2),
+                "eps": float(self.epsilon),
+            }
         if solver == "rmsprop":
-            return _optimizers.get(solver, lr, eps=float(self.epsilon), schedule=rate)
-        return _optimizers.get(solver, lr, schedule=rate)
+            return solver, {"eps": float(self.epsilon)}
+        return solver, {}
 
     def _seed(self) -> int:
         rs = self.random_state
@@ -698,7 +683,7 @@ class _GlassnetBase(BaseEstimator):
             self.t_ = 0
             self.loss_curve_: list[Any] = []
             self._no_improvement_count = 0
-            self._optimizer_state = None
+            self._train_state: TrainState | None = None
             self._rate_factor = 1.0
             self._best_params = _copy_params(self.network_)
             if self.early_stopping:
@@ -768,38 +753,59 @@ class _GlassnetBase(BaseEstimator):
             inner = _optimizers.schedule(
                 schedule, epochs=int(self.max_iter), steps_per_epoch=steps_per_epoch
             )
-        rate = _Rate(inner)
-        keep = _KeepState(self._optimizer(solver, rate), None)
-        if incremental:  # partial_fit keeps the optimizer's state and the rate's factor
-            keep.state = self._optimizer_state
+        rate = _Rate(inner, steps_per_epoch)
+        name, options = self._optimizer(solver)
+        lr0 = float(self.learning_rate_init)
+        # the run as data: one TrainConfig, and the TrainState partial_fit continues
+        # (scikit-learn keeps the optimizer across partial_fit calls; fit starts a new one)
+        train = TrainConfig(
+            loss=loss,
+            optimizer=name,
+            optimizer_options=options,
+            lr=lr0,
+            epochs=1,
+            batch_size=batch,
+            shuffle=bool(self.shuffle),
+            seed=(seed + self.t_) % (2**32) if incremental else seed,
+            l2=float(self.alpha) / (batch * w_mean),
+            stats_every=0,
+            backend=self.backend,
+            # as MLP: only a NaN or infinite loss or weight is divergence, handled below as
+            # scikit-learn does, not warned about
+            divergence="nonfinite",
+            warn=False,
+        )
+        state = self._train_state if incremental else None
+        if incremental:
             rate.factor = self._rate_factor
 
-        stopper = _SklearnStopping(self, rate, float(self.learning_rate_init), n_train)
+        stopper = _SklearnStopping(self, rate, lr0, n_train)
         stopper.val = val
         stopper.schedule = schedule
         self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
-        # divergence is handled below as scikit-learn does, not warned about; warn=False
-        # leaves the process-wide warning filters alone
         start = len(self.loss_curve_)
+        epochs = 1 if incremental else int(self.max_iter)
+        history: History | None = None
+        stopped = False
         try:
-            history = _train(
-                self.network_,
-                X_train,
-                Y_train,
-                loss=loss,
-                optimizer=keep.optimizer(),
-                epochs=1 if incremental else int(self.max_iter),
-                batch_size=batch,
-                shuffle=bool(self.shuffle),
-                seed=(seed + self.t_) % (2**32) if incremental else seed,
-                l2=float(self.alpha) / (batch * w_mean),
-                callbacks=[stopper],
-                sample_weight=sw_train,
-                warn=False,
-                backend=self.backend,
-                # as MLP: only a NaN or infinite loss or weight is divergence
-                divergence="nonfinite",
-            )
+            for epoch in range(epochs):
+                # one fit per epoch, continuing the run: between epochs the rate changes
+                # (scikit-learn's schedules) and the stopping rules look at the loss
+                one = _train(
+                    self.network_,
+                    X_train,
+                    Y_train,
+                    train.replace(lr=rate.rate(lr0, epoch)),
+                    sample_weight=sw_train,
+                    resume=state,
+                )
+                state = one.state
+                history = state.history if state is not None else one
+                if one.diverged:
+                    break
+                if stopper.record(float(one.loss[-1]), self.network_):
+                    stopped = True
+                    break
         except KeyboardInterrupt:  # as scikit-learn: keep what was learned so far
             _warn("Training interrupted by user.", UserWarning)
             curve = np.asarray(self.loss_curve_[start:], dtype=np.float64)
@@ -809,11 +815,13 @@ class _GlassnetBase(BaseEstimator):
                 stopped_by="KeyboardInterrupt",
                 messages=["training was interrupted by the user"],
             )
+            stopped = True
+        if history is None:  # max_iter epochs of nothing: scikit-learn refuses max_iter=0
+            history = History(loss=np.zeros(0))
         self.history_ = history
-        self._optimizer_state = keep.state
+        self._train_state = state
         self._rate_factor = rate.factor
-        stopped = history.stopped_by is not None
-        if history.diverged:
+        if np.any(history.diverged):
             # The engine stops at the first non-finite loss. scikit-learn goes on with the
             # non-finite weights: every later loss and validation score is NaN (so nothing
             # ever counts as "no improvement") until max_iter. Those epochs are recorded
@@ -1272,7 +1280,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             )
         loss: Any
         if self.loss is None or self.loss == "log_loss":
-            loss = BINARY_LOG_LOSS if output != "softmax" else "cross_entropy"
+            # scikit-learn's log_loss is the loss the output calls for: cross-entropy on a
+            # distribution, its binary form (MLP's scaling) on independent units
+            natural = _losses.natural_loss(_output_unit(output), classes=True)
+            loss = "cross_entropy" if natural == "cross_entropy" else BINARY_LOG_LOSS
         else:
             loss = _losses.get(self.loss)
         return output, loss, n_out

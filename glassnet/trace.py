@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import losses as _losses
-from glassnet import optimizers as _optimizers
 from glassnet._validation import describe
+from glassnet.run import TrainConfig, TrainState
+from glassnet.training import plan, step
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -299,6 +300,9 @@ class Trace:
     member : int or None
         The member traced (0-based), when a single member of a population was asked for: its
         arrays then have no member axis.
+    run_epoch : int or None
+        The epochs the network's run had trained when the step was taken from its state
+        (``None``: the optimizer's fresh state).
     """
 
     layers: list[LayerTrace]
@@ -316,6 +320,7 @@ class Trace:
     sizes: list[int] = field(default_factory=list)
     population: int | None = None
     member: int | None = None
+    run_epoch: int | None = None
 
     @property
     def n_layers(self) -> int:
@@ -411,51 +416,66 @@ def _jacobian(act: Any, z: Array, a: Array) -> Array:
     return np.stack(rows, axis=-2)
 
 
+#: What a trace steps with when neither settings nor a trained run say otherwise: the paper's
+#: plain gradient descent at its learning rate.
+TRACE_DEFAULTS = TrainConfig(loss="mse", optimizer="gd", lr=0.5)
+
+
 def trace(
     net: Network,
     X: Any,
     y: Any,
+    config: TrainConfig | None = None,
     *,
-    loss: str | _losses.Loss = "mse",
-    optimizer: str | _optimizers.Optimizer = "gd",
-    lr: Any = 0.5,
+    state: TrainState | None = None,
     samples: Any = None,
     member: int | None = None,
-    optimizer_options: dict[str, Any] | None = None,
+    **settings: Any,
 ) -> Trace:
-    r"""Run one forward and backward pass and keep every number.
+    r"""Run one forward and backward pass and one training step, and keep every number.
 
-    The numbers come from the engine's own code -- ``Network.apply``,
-    ``Network.backprop`` and the optimizer's ``update`` -- so they are exactly what
-    :func:`glassnet.training.fit` computes in its first full-batch step.
+    The numbers come from the engine's own code -- ``Network.apply``, ``Network.backprop``
+    and the training step of :func:`glassnet.training.fit` (:func:`glassnet.training.step`:
+    penalties, then the optimizer's ``update``) -- so they are exactly what ``fit``
+    computes in a full-batch step.
+
+    Which step: the run's. With no ``config`` and no settings, the trace continues the
+    network's own run (``net.train_state``): after ``net.fit(..., optimizer="adam")`` it
+    shows the step Adam takes next, from its moments and update count. Settings change that
+    run's configuration (the run's optimizer state is kept while the optimizer is the same);
+    a network never trained steps with :data:`TRACE_DEFAULTS` (gd, ``lr=0.5``, mse).
 
     Parameters
     ----------
     net : Network
     X : array, shape (n_samples, n_0)
     y : array, shape (n_samples, n_L)
-    loss : str or Loss
-        The cost ``C``; ``"sse"`` is the paper's sum over cases of ``sum_j (a_j - y_j)^2``.
-    optimizer : str or Optimizer
-        Whose first step is reported (``step W = -eta dC/dW`` for ``"gd"``; for stateful
-        optimizers, the first step from a fresh state).
-    lr : float or sequence of float
-        Learning rate ``eta`` (one per member allowed for a population). Ignored when
-        ``optimizer`` is a ready :class:`~glassnet.optimizers.Optimizer`.
+    config : TrainConfig, optional
+        The settings of the step (loss, optimizer, lr, l1, l2, ...); ``**settings`` change it.
+    state : TrainState, optional
+        The run to continue; default ``net.train_state``.
     samples : int or sequence of int, optional
         Trace only these rows of ``X``: the pass, the cost and the gradients are those of the
         selected cases alone, as if ``X[samples], y[samples]`` had been given.
     member : int, optional
         For a population, trace only member ``member`` (a single network's trace, whose
         ``population`` and ``member`` say where it came from). A single network refuses it.
-    optimizer_options : dict, optional
-        Extra arguments of the optimizer (``beta``, ...).
+    **settings
+        Fields of :class:`~glassnet.run.TrainConfig` (``loss``, ``optimizer``, ``lr``, ...).
 
     Returns
     -------
     Trace
     """
-    from glassnet.training import _learning_rate
+    if state is not None and not isinstance(state, TrainState):
+        raise TypeError(f"state: expected a TrainState (net.train_state), got {describe(state)}")
+    run = state if state is not None else net.train_state
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config: expected a TrainConfig, got {describe(config)}")
+    base = config if config is not None else (run.config if run is not None else TRACE_DEFAULTS)
+    cfg = base.replace(**settings) if settings else base
+    if run is not None and run.config.optimizer_name != cfg.optimizer_name:
+        run = None  # another optimizer starts from its own fresh state
 
     if member is not None:
         if isinstance(member, bool) or not isinstance(member, int | np.integer):
@@ -470,23 +490,22 @@ def trace(
                 f"member: expected a member index from 0 to {P - 1} (or -{P} to -1), got {member}"
             )
         k = int(member) % P
-        if isinstance(lr, Sequence | np.ndarray) and not isinstance(lr, str):
-            if len(lr) != P:
-                raise ValueError(f"lr: expected one learning rate per member ({P}), got {len(lr)}")
-            lr = float(np.asarray(lr, dtype=float)[k])
+        if isinstance(cfg.lr, tuple) and len(cfg.lr) != P:
+            raise ValueError(f"lr: expected one learning rate per member ({P}), got {len(cfg.lr)}")
+        one = net.member(k)
         traced = trace(
-            net.member(k),
+            one,
             X,
             y,
-            loss=loss,
-            optimizer=optimizer,
-            lr=lr,
+            cfg.member(k),
+            state=None if run is None else run.member(k),
             samples=samples,
-            optimizer_options=optimizer_options,
         )
         traced.population, traced.member = P, k
         return traced
 
+    cfg = cfg.replace(backend="numpy")  # one step, on the host
+    loss = cfg.loss
     loss_fn = net.check_loss(loss)
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss_fn, Xa.shape[0])
@@ -494,20 +513,17 @@ def trace(
     if rows is not None:
         Xa, ya = Xa[rows], ya[rows]
 
-    if isinstance(optimizer, _optimizers.Optimizer):
-        opt, recorded_lr = optimizer, None
-    else:
-        recorded_lr, eta = _learning_rate(lr, net)
-        opt = _optimizers.get(optimizer, eta, **(optimizer_options or {}))
-        if recorded_lr is None:
-            recorded_lr = _optimizers.DEFAULT_LR[opt.name]
-
+    resolved = plan(net, Xa, ya, cfg)
     params = net.params
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         fwd = net.apply(params, Xa)
         cost = net.cost(fwd, ya, loss_fn)
         grads, deltas = net.backprop(params, fwd, ya, loss_fn)
-        steps, _ = opt.update(grads, opt.init(params), params)
+        # the training step itself, on a copy: penalties, then the optimizer from the run's
+        # state (momentum, moments, update count), so the step is the one training takes next
+        opt_state = resolved.optimizer.init(params) if run is None else run.opt_state
+        moved = [{k: v.copy() for k, v in layer.items()} for layer in params]
+        steps = step(net, resolved, moved, opt_state, Xa, ya, None, None).steps
         fused = net.fused_loss(loss_fn) is not None
         dC_da = None if fused else loss_fn.gradient(fwd.a[-1], ya)
         layers = []
@@ -553,8 +569,9 @@ def trace(
         cost=float(cost) if net.population is None else np.asarray(cost),
         dC_da=None if dC_da is None else np.asarray(dC_da),
         fused=fused,
-        optimizer=opt.name,
-        lr=recorded_lr,
+        optimizer=resolved.optimizer_name,
+        lr=resolved.lr,
+        run_epoch=None if run is None else run.epoch,
         samples=rows,
         bias=net.bias,
         sizes=list(net.sizes),

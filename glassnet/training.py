@@ -14,11 +14,12 @@ diverges (:func:`diverging`) is frozen and marked while the others go on.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -26,10 +27,29 @@ import numpy as np
 from glassnet import convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
-from glassnet._random import check_seed, generator
-from glassnet._validation import describe, positive_float, positive_int
+from glassnet._random import generator
+from glassnet._validation import (
+    Instance,
+    Options,
+    check,
+    check_callbacks,
+    describe,
+    positive_float,
+    positive_int,
+    sample_weights,
+)
 from glassnet._xp import namespace
 from glassnet.metrics import fraction_right, is_classification
+from glassnet.run import (
+    BACKEND_NAMES,
+    DIVERGENCE_RULES,
+    LAYER_STATS,
+    History,
+    TrainConfig,
+    TrainState,
+    as_state,
+    snapshot,
+)
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -37,180 +57,27 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 __all__ = [
+    "BACKEND_NAMES",
+    "DIVERGENCE_RULES",
     "LAYER_STATS",
     "Callback",
     "DivergenceWarning",
     "EarlyStopping",
     "History",
     "StopOnConvergence",
+    "TrainConfig",
+    "TrainState",
     "fit",
     "layer_stats",
 ]
 
-LAYER_STATS = ("grad_norm", "weight_norm", "update_ratio", "saturated", "dead_relu")
+
+#: What :class:`EarlyStopping` can watch.
+MONITORED = ("loss", "val_loss")
 
 
 class DivergenceWarning(RuntimeWarning):
     """Training of a single network stopped because its loss became NaN or infinite."""
-
-
-@dataclass
-class History:
-    r"""What happened during :func:`fit`.
-
-    Attributes
-    ----------
-    loss : array, shape (epochs,) or (P, epochs)
-        Training cost of each epoch's forward pass, before its step.
-    val_loss, val_accuracy : array or None
-        Cost and accuracy on the validation data, with the parameters of the same epoch
-        (before its step), when validation data was given (accuracy for 0/1 or one-hot targets).
-    stats_epochs : array of int
-        The epochs at which the per-layer statistics were recorded.
-    layer_stats : dict of str to array
-        Per layer, shape ``(n_stats, n_layers)`` or ``(P, n_stats, n_layers)``:
-        ``grad_norm`` ``||dC/dW||``, ``weight_norm`` ``||W||``, ``update_ratio``
-        ``||step W|| / ||W||``, ``saturated`` (fraction of unit-sample pairs with
-        ``|f'(z)| < 1%`` of its maximum) and ``dead_relu`` (fraction of ReLU units whose ``z``
-        is <= 0 for every sample; 0 for other activations). Computed on the epoch's last batch.
-    diverged : bool or array of bool
-    diverged_epoch : int or array of int
-        The epoch whose loss was first non-finite, ``-1`` if none.
-    epochs_run : int
-    lr : float or array
-        The learning rate (per member for a population).
-    stopped_by : str or None
-        Why training stopped before ``epochs`` (a callback's name or ``"diverged"``).
-    messages : list of str
-        Plain-language notes (divergence, early stopping).
-    settings : dict
-        The loss, optimizer, epochs, batch size, L2 and schedule of the fit.
-    optimizer_state : NamedTuple
-        The optimizer's state after the last step: ``fit(..., resume=history)`` continues from
-        it (momentum, Adam's moments and step count) and from :attr:`shuffle_generators`, as if
-        training had not stopped.
-    first_loss : float or array
-        The loss of the first epoch of the run (of the first fit, when resumed): the reference
-        of the divergence rule's loss growth.
-    compile_seconds, run_seconds : float
-        Wall time spent compiling (``backend="jax"``; 0 when the program was cached) and
-        training.
-    """
-
-    loss: Array
-    val_loss: Array | None = None
-    val_accuracy: Array | None = None
-    stats_epochs: Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    layer_stats: dict[str, Array] = field(default_factory=dict)
-    diverged: Any = False
-    diverged_epoch: Any = -1
-    epochs_run: int = 0
-    lr: Any = None
-    population: int | None = None
-    stopped_by: str | None = None
-    messages: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
-    optimizer_state: Any = field(default=None, repr=False)
-    shuffle_generators: Any = field(default=None, repr=False)
-    first_loss: Any = field(default=None, repr=False)
-    compile_seconds: float = 0.0
-    run_seconds: float = 0.0
-
-    @property
-    def final_loss(self) -> Any:
-        """The last recorded training loss (per member for a population)."""
-        last = self.loss[..., -1]
-        return float(last) if np.ndim(last) == 0 else last
-
-    def converged_epoch(self, threshold: float) -> Any:
-        """First epoch with training loss below ``threshold`` (``-1``: never)."""
-        return convergence.threshold_epoch(self.loss, threshold)
-
-    def paper_converged_epoch(self, **kwargs: Any) -> Any:
-        """The paper's definition, see :func:`glassnet.convergence.paper_epoch`."""
-        return convergence.paper_epoch(self.loss, **kwargs)
-
-    def member(self, k: int) -> History:
-        """Member ``k``'s record, as a single network's History."""
-        if self.population is None:
-            raise ValueError("member: this History is of a single network")
-
-        def pick(a: Any) -> Any:
-            return None if a is None else a[k]
-
-        return History(
-            loss=self.loss[k],
-            val_loss=pick(self.val_loss),
-            val_accuracy=pick(self.val_accuracy),
-            stats_epochs=self.stats_epochs,
-            layer_stats={n: v[k] for n, v in self.layer_stats.items()},
-            diverged=bool(self.diverged[k]),
-            diverged_epoch=int(self.diverged_epoch[k]),
-            epochs_run=self.epochs_run,
-            lr=float(np.ravel(self.lr)[k]) if np.ndim(self.lr) else self.lr,
-            stopped_by=self.stopped_by,
-            messages=list(self.messages),
-            settings=dict(self.settings),
-            first_loss=pick(self.first_loss),
-            compile_seconds=self.compile_seconds,
-            run_seconds=self.run_seconds,
-        )
-
-    def to_dataframe(self) -> Any:
-        """Every epoch as a row of a :class:`pandas.DataFrame`: ``loss``, ``val_loss``,
-        ``val_accuracy`` and, on recorded epochs, one column per statistic and layer
-        (``grad_norm_1`` is layer 1's ``||dC/dW||``; NaN on epochs without a record).
-        Indexed by ``epoch``, or by ``(member, epoch)`` for a population."""
-        import pandas as pd  # an optional dependency, imported only when asked for
-
-        P = self.population
-        loss = np.asarray(self.loss, dtype=float)
-        n = loss.shape[-1]
-        members = [None] if P is None else list(range(P))
-        stats_epochs = np.asarray(self.stats_epochs, dtype=int)
-        recorded = stats_epochs < n  # the records of epochs the curves keep
-        frames = []
-        for k in members:
-
-            def pick(a: Any, k: int | None = k) -> np.ndarray:
-                a = np.asarray(a, dtype=float)
-                return a if k is None else a[k]
-
-            cols: dict[str, Any] = {"loss": pick(loss)}
-            if self.val_loss is not None:
-                cols["val_loss"] = pick(self.val_loss)
-            if self.val_accuracy is not None:
-                cols["val_accuracy"] = pick(self.val_accuracy)
-            for name, v in self.layer_stats.items():
-                v = pick(v)  # (n_stats, n_layers)
-                for l in range(v.shape[-1]):
-                    col = np.full(n, np.nan)
-                    col[stats_epochs[recorded]] = v[: len(stats_epochs)][recorded, l]
-                    cols[f"{name}_{l + 1}"] = col
-            frame = pd.DataFrame(cols, index=pd.RangeIndex(n, name="epoch"))
-            if k is not None:
-                frame.insert(0, "member", k)
-            frames.append(frame)
-        if P is None:
-            return frames[0]
-        return pd.concat(frames).reset_index().set_index(["member", "epoch"])
-
-    # Jupyter's display hook (HTML only, so the notebook stores the figure once), importing
-    # the display face only when a notebook asks
-    def _repr_html_(self) -> str:
-        from glassnet.display import history_html
-
-        return history_html(self)
-
-    def __repr__(self) -> str:
-        pop = "" if self.population is None else f", population={self.population}"
-        return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"
-
-    def __str__(self) -> str:
-        """``print(history)``: the table and notes of the notebook display, as plain text."""
-        from glassnet.display import history_text
-
-        return history_text(self)
 
 
 class Callback:
@@ -241,9 +108,7 @@ class EarlyStopping(Callback):
         min_delta: float = 0.0,
         restore_best: bool = True,
     ) -> None:
-        if monitor not in ("loss", "val_loss"):
-            raise ValueError(f"monitor: expected 'loss' or 'val_loss', got {monitor!r}")
-        self.monitor = monitor
+        self.monitor = check(monitor, "monitor", Options(MONITORED))
         self.patience = positive_int(patience, "patience")
         self.min_delta = positive_float(min_delta, "min_delta", allow_zero=True)
         self.restore_best = restore_best
@@ -373,32 +238,23 @@ def validation_data(
 
 
 def _learning_rate(lr: Any, net: Network) -> tuple[Any, Any]:
-    """Validate ``lr``; return (what History records, what the optimizer multiplies by)."""
+    """A configuration's ``lr`` (checked there) against the network: return (what History
+    records, what the optimizer multiplies by: a number, or ``(P, 1, 1)`` per member)."""
     if lr is None:
         return None, None
-    if isinstance(lr, Sequence | np.ndarray) and not isinstance(lr, str | bytes):
+    if isinstance(lr, tuple):
         if net.population is None:
             raise ValueError(
                 "lr: a sequence of learning rates needs a population (seed=[...]); "
                 f"got {len(lr)} rates for a single network"
             )
-        try:
-            rates = np.asarray(lr)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"lr: expected numbers, got {describe(lr)}") from exc
-        if rates.dtype.kind not in "iuf":
-            raise TypeError(f"lr: expected real numbers, got an array of dtype {rates.dtype}")
-        rates = rates.astype(float)
-        if rates.shape != (net.population,):
+        if len(lr) != net.population:
             raise ValueError(
-                f"lr: expected one learning rate per member ({net.population}), got shape "
-                f"{rates.shape}"
+                f"lr: expected one learning rate per member ({net.population}), got {len(lr)}"
             )
-        if not (np.isfinite(rates) & (rates > 0)).all():
-            raise ValueError(f"lr: expected finite learning rates > 0, got {rates.tolist()}")
+        rates = np.array(lr, dtype=float)
         return rates, rates.astype(net.dtype)[:, None, None]
-    rate = positive_float(lr, "lr")
-    return rate, rate
+    return lr, lr
 
 
 # --- the divergence rule ---------------------------------------------------------------------
@@ -459,12 +315,13 @@ def runaway(params: list, limit: Any) -> Any:
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything :func:`fit` resolved from its arguments, checked once.
+    """A :class:`~glassnet.run.TrainConfig` resolved against a network and its data.
 
     Both the NumPy loop (:func:`run_numpy`) and the compiled program
     (:func:`glassnet.compiled.run`) consume it; neither looks at ``fit``'s raw arguments.
     """
 
+    config: TrainConfig
     loss: _losses.Loss
     X: Array  # (n_samples, n_in), the network's dtype
     y: Array  # (n_samples, n_out)
@@ -479,6 +336,8 @@ class Plan:
     eta: Any  # what the optimizer multiplies by: a number or (P, 1, 1)
     schedule: Any  # the schedule as given (name, callable or None)
     schedule_fn: Any  # factor of the update count, or None
+    schedule_epochs: int  # the epochs a named schedule is laid out over
+    l1: float
     l2: float
     stats_every: int  # 0: off
     validation: tuple[Array, Array, bool] | None
@@ -510,6 +369,7 @@ class Plan:
             "optimizer": self.optimizer_name,
             "epochs": self.epochs,
             "batch_size": None if self.full_batch else self.batch,
+            "l1": self.l1,
             "l2": self.l2,
             "schedule": self.schedule if isinstance(self.schedule, str | None) else "custom",
             "backend": self.backend,
@@ -520,35 +380,26 @@ def plan(
     net: Network,
     X: Any,
     y: Any,
+    config: TrainConfig | None = None,
     *,
-    loss: str | _losses.Loss = "mse",
-    optimizer: str | _optimizers.Optimizer = "gd",
-    lr: Any = None,
-    epochs: int = 100,
-    batch_size: int | None = None,
-    shuffle: bool = True,
-    seed: int | Sequence[int] | None = None,
     validation: tuple[Any, Any] | None = None,
-    l2: float = 0.0,
-    schedule: Any = None,
-    stats_every: int | str | None = "auto",
     sample_weight: Any = None,
-    optimizer_options: dict[str, Any] | None = None,
-    backend: str = "numpy",
-    chunk_epochs: int | None = None,
-    divergence: str = "runaway",
+    schedule_epochs: int | None = None,
 ) -> Plan:
-    """Check :func:`fit`'s arguments and resolve them into a :class:`Plan` (see :func:`fit`)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
-    if divergence not in ("runaway", "nonfinite"):
-        raise ValueError(f"divergence: expected 'runaway' or 'nonfinite', got {divergence!r}")
-    loss = net.check_loss(loss)  # the loss, checked against the output (losses.check_pairing)
+    """Resolve ``config`` against ``net`` and the data into a :class:`Plan` (see :func:`fit`).
+
+    The configuration checked itself when it was made; here come the checks that need the
+    network and the data: the loss against the output activation, the inputs and targets, one
+    learning rate and one shuffle seed per member, and the memory of the record.
+    """
+    cfg = check(TrainConfig() if config is None else config, "config", Instance(TrainConfig))
+    check(cfg.backend, "backend", Options(BACKENDS))  # registered: the compiled one on import
+    loss = net.check_loss(cfg.loss)  # the loss, checked against the output
     net.check_params()  # NaN or inf written straight into params is refused, not trained
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss, Xa.shape[0])
     n = Xa.shape[0]
-    epochs = positive_int(epochs, "epochs")
+    epochs = cfg.epochs
     members = net.population or 1
     n_val = 1 if validation is None else 3
     history_bytes = 8 * members * epochs * n_val
@@ -559,91 +410,66 @@ def plan(
             f"expected at most {MAX_HISTORY_BYTES / 2**30:.0f} GiB (train in several resumed "
             "fits, fit(..., resume=history), to go further)"
         )
-    l2 = positive_float(l2, "l2", allow_zero=True)
-    if not isinstance(shuffle, bool | np.bool_):
-        raise TypeError(f"shuffle: expected True or False, got {describe(shuffle)}")
-    if stats_every is None or (isinstance(stats_every, int) and stats_every == 0):
-        every = 0
-    elif stats_every == "auto":
-        every = math.ceil(epochs / 50)
-    else:
-        every = positive_int(stats_every, "stats_every")
-    batch = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+    every = math.ceil(epochs / 50) if cfg.stats_every == "auto" else int(cfg.stats_every or 0)
+    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
     steps_per_epoch = math.ceil(n / batch)
-    if chunk_epochs is not None:
-        chunk_epochs = positive_int(chunk_epochs, "chunk_epochs")
 
     weight = None
     if sample_weight is not None:
-        try:
-            w = np.asarray(sample_weight)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"sample_weight: expected an array of {n} numbers, got {describe(sample_weight)}"
-            ) from exc
-        if w.dtype.kind not in "biuf":
-            raise TypeError(f"sample_weight: expected real numbers, got dtype {w.dtype}")
-        if w.shape != (n,):
-            raise ValueError(f"sample_weight: expected shape ({n},), got {w.shape}")
-        w = w.astype(net.dtype)
-        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-            raise ValueError("sample_weight: expected finite non-negative weights, not all zero")
+        w = sample_weights(sample_weight, n).astype(net.dtype)
         weight = (w / w.mean())[:, None]
 
     val = validation_data(net, validation, loss)
 
-    recorded_lr, eta = _learning_rate(lr, net)
-    sched = _optimizers.schedule(schedule, epochs=epochs, steps_per_epoch=steps_per_epoch)
-    options = {} if optimizer_options is None else optimizer_options
-    if not isinstance(options, dict):
-        raise TypeError(
-            f"optimizer_options: expected a dict of option names to values, got {describe(options)}"
-        )
-    if isinstance(optimizer, _optimizers.Optimizer):
-        if lr is not None:
-            raise ValueError("lr: give the learning rate to the Optimizer object, not to fit")
-        if options:
-            raise ValueError("optimizer_options: give the options to the Optimizer object")
-        opt = optimizer
+    recorded_lr, eta = _learning_rate(cfg.lr, net)
+    horizon = epochs if schedule_epochs is None else schedule_epochs
+    sched = _optimizers.schedule(cfg.schedule, epochs=horizon, steps_per_epoch=steps_per_epoch)
+    if isinstance(cfg.optimizer, _optimizers.Optimizer):
+        opt = cfg.optimizer
     else:
-        opt = _optimizers.get(optimizer, eta, schedule=sched, **options)
+        opt = _optimizers.get(cfg.optimizer, eta, schedule=sched, **cfg.optimizer_options)
         if recorded_lr is None:
             recorded_lr = eta = _optimizers.DEFAULT_LR[opt.name]
 
+    seed = cfg.seed
     if seed is None:
         shuffle_seeds = list(net.seeds)
-    elif isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str | bytes):
+    elif isinstance(seed, tuple):
         if len(seed) != len(net.seeds):
             raise ValueError(f"seed: expected {len(net.seeds)} shuffle seeds, got {len(seed)}")
-        shuffle_seeds = [check_seed(s, "seed") for s in seed]
+        shuffle_seeds = list(seed)
     else:
-        shuffle_seeds = [check_seed(seed)] * len(net.seeds)
+        shuffle_seeds = [seed] * len(net.seeds)
 
     y_scale = float(np.abs(ya).max()) if ya.size else 0.0
+    runaway = cfg.divergence == "runaway"
     return Plan(
+        config=cfg,
         loss=loss,
         X=Xa,
         y=ya,
         weight=weight,
         epochs=epochs,
         batch=batch,
-        shuffle=bool(shuffle),
+        shuffle=cfg.shuffle,
         optimizer=opt,
         optimizer_name=opt.name,
-        optimizer_options=dict(options),
+        optimizer_options=dict(cfg.optimizer_options),
         lr=recorded_lr,
         eta=eta,
-        schedule=schedule,
+        schedule=cfg.schedule,
         schedule_fn=sched,
-        l2=l2,
+        schedule_epochs=horizon,
+        l1=cfg.l1,
+        l2=cfg.l2,
         stats_every=every,
         validation=val,
         shuffle_seeds=tuple(shuffle_seeds),
-        param_limit=PARAM_LIMIT * max(1.0, y_scale) if divergence == "runaway" else math.inf,
-        loss_growth=LOSS_GROWTH if divergence == "runaway" else math.inf,
+        param_limit=PARAM_LIMIT * max(1.0, y_scale) if runaway else math.inf,
+        loss_growth=LOSS_GROWTH if runaway else math.inf,
         check_every=max(1, math.ceil(epochs / 100)),
-        backend=backend,
-        chunk_epochs=chunk_epochs,
+        backend=cfg.backend,
+        chunk_epochs=cfg.chunk_epochs,
         n=n,
         full_batch=batch >= n,
         steps_per_epoch=steps_per_epoch,
@@ -684,8 +510,8 @@ def step(
     ::
 
         forward:   z^(l) = a^(l-1) W^(l) + b^(l),  a^(l) = f(z^(l))
-        cost:      C = loss(a^(L), y)  (+ l2/2 sum ||W||^2)
-        backward:  delta^(l), dC/dW^(l) = a^(l-1)^T delta^(l)  (+ l2 W)
+        cost:      C = loss(a^(L), y)  (+ l1 sum |W|  + l2/2 sum ||W||^2)
+        backward:  delta^(l), dC/dW^(l) = a^(l-1)^T delta^(l)  (+ l1 sign(W) + l2 W)
         update:    steps = optimizer(dC/dW)          (-eta dC/dW for gradient descent)
         apply:     W <- W + step                     (frozen members: step 0)
 
@@ -694,6 +520,12 @@ def step(
     fwd = net.apply(params, Xb)
     cost = net.cost(fwd, yb, plan.loss, wb)
     grads, _ = net.backprop(params, fwd, yb, plan.loss, wb)
+    if plan.l1:  # the L1 penalty's subgradient, added before the optimizer as L2's is
+        xp = namespace(cost)
+        cost = cost + plan.l1 * sum(xp.abs(p["W"]).sum(axis=(-2, -1)) for p in params)
+        grads, _ = _optimizers.add_l1_subgradient(plan.l1).update(
+            grads, _optimizers.EmptyState(), params
+        )
     if plan.l2:  # L2 is weight decay added to the gradient, before the optimizer
         cost = cost + 0.5 * plan.l2 * sum(_sq(p["W"]) for p in params)
         grads, _ = _optimizers.add_decayed_weights(plan.l2).update(
@@ -744,156 +576,88 @@ def fit(
     net: Network,
     X: Any,
     y: Any,
+    config: TrainConfig | None = None,
     *,
-    loss: str | _losses.Loss = "mse",
-    optimizer: str | _optimizers.Optimizer = "gd",
-    lr: Any = None,
-    epochs: int = 100,
-    batch_size: int | None = None,
-    shuffle: bool = True,
-    seed: int | Sequence[int] | None = None,
     validation: tuple[Any, Any] | None = None,
-    l2: float = 0.0,
-    schedule: Any = None,
-    callbacks: Sequence[Callback] = (),
-    stats_every: int | str | None = "auto",
     sample_weight: Any = None,
-    optimizer_options: dict[str, Any] | None = None,
-    resume: History | None = None,
-    warn: bool = True,
-    backend: str = "numpy",
-    chunk_epochs: int | None = None,
-    divergence: str = "runaway",
+    callbacks: Sequence[Callback] = (),
+    resume: TrainState | History | None = None,
+    **settings: Any,
 ) -> History:
     r"""Train ``net`` in place.
+
+    The run's settings are a :class:`~glassnet.run.TrainConfig`, given whole as ``config`` or
+    as its keywords (``loss``, ``optimizer``, ``lr``, ``epochs``, ``batch_size``, ``shuffle``,
+    ``seed``, ``l1``, ``l2``, ``schedule``, ``stats_every``, ``optimizer_options``,
+    ``backend``, ``chunk_epochs``, ``divergence``, ``warn``: see there), or both (the keywords
+    then change the config). An unknown keyword is refused with the near miss
+    (``learning_rate`` -> ``lr``).
 
     Parameters
     ----------
     net : Network
-    X : array, shape (n_samples, n_inputs)
-    y : array, shape (n_samples, n_outputs)
+    X : array, shape (n_samples, n_0)
+    y : array, shape (n_samples, n_L)
         Integer class labels ``(n_samples,)`` are accepted for several outputs.
-    loss : str or Loss
-        See :mod:`glassnet.losses`.
-    optimizer : str or Optimizer
-        See :mod:`glassnet.optimizers`. A ready :class:`~glassnet.optimizers.Optimizer` carries
-        its own learning rate; ``lr`` must then be ``None``.
-    lr : float or sequence of float
-        Learning rate ``eta``; for a population, optionally one per member. Default: the
-        optimizer's (0.1 for gd/momentum/nesterov, 0.001 for rmsprop/adam/adamw).
-    epochs : int
-    batch_size : int or None
-        ``None`` (or any size >= n_samples) trains full-batch, the paper's way. Otherwise the
-        data is shuffled every epoch (when ``shuffle``) and cut into batches; the last, shorter
-        batch is used, not dropped.
-    shuffle : bool
-    seed : int or sequence of int, optional
-        Seeds of the shuffling; default: the network's own seed(s), so member ``k`` of a
-        population shuffles exactly as a single network with seed ``seed[k]`` would.
+    config : TrainConfig, optional
     validation : (X_val, y_val), optional
-    l2 : float
-        L2 penalty ``lambda``: ``C + lambda/2 sum ||W||^2`` (weights, not biases).
-    schedule : str or callable, optional
-        ``"constant"``, ``"step"``, ``"exponential"``, ``"cosine"`` (per epoch), or a callable
-        of the update count returning a factor; see :func:`glassnet.optimizers.schedule`.
-    callbacks : sequence of Callback
-    stats_every : int, "auto" or None
-        Record the per-layer statistics every this many epochs (and at the first and at the
-        last epoch run, also when training stops early);
-        ``None`` or 0 turns them off. One record costs about as much as an epoch of a small
-        network (30 us for the paper's); ``"auto"`` records about 50 points per run (every
-        ``ceil(epochs / 50)`` epochs), so their cost stays a few percent however long the run.
+        Data whose loss (and accuracy, for classes) is recorded every epoch.
     sample_weight : array, shape (n_samples,), optional
         Per-sample weights, normalized to mean 1.
-    optimizer_options : dict, optional
-        Extra arguments of the optimizer (``beta``, ``beta1``, ``weight_decay``, ...); unknown
-        names and out-of-range values are refused.
-    resume : History, optional
-        The History of an earlier fit of this network with the same optimizer: training
-        continues from its optimizer state and its shuffling generators, so ``fit(epochs=a)``
-        then ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)``
-        (schedules excepted: they are laid out over each call's own epochs).
-    warn : bool
-        Warn (``DivergenceWarning``) when a single network diverges; with False the divergence
-        is only recorded in the History (for servers running fits in threads, where changing
-        the process-wide warning filters is not safe).
-    backend : {"numpy", "jax"}
-        ``"numpy"`` runs the NumPy loop. ``"jax"`` compiles the whole run (every epoch and
-        batch, the optimizer and schedule, the loss curves, validation, layer statistics and
-        the divergence rule) into one XLA program with ``jax.jit`` over ``lax.scan`` and runs
-        it on JAX's default device (``pip install 'glassnet[jax]'``); see
-        :mod:`glassnet.compiled`. The same math runs in both: float64 loss curves agree to
-        about 1e-12 relative.
-    divergence : {"runaway", "nonfinite"}
-        What counts as divergence: ``"runaway"`` (default) the rule of :func:`diverging`
-        (non-finite, a loss 10^4 times its start, or runaway parameters); ``"nonfinite"`` only a
-        NaN or infinite loss or parameter, as scikit-learn's MLP and PyTorch see it.
-    chunk_epochs : int, optional
-        ``backend="jax"`` only: the epochs run by one call of the compiled program. Callbacks
-        run between chunks, once per chunk, at its last epoch; default 1 when there are
-        callbacks (the NumPy loop's granularity), the whole run otherwise.
+    callbacks : sequence of Callback
+    resume : TrainState or History, optional
+        Continue a run: its optimizer state, sample-order generators, divergence reference and
+        record (``net.train_state``, ``history.state``, or the History itself). ``fit(epochs=a)``
+        then ``fit(epochs=b, resume=...)`` steps exactly like one ``fit(epochs=a + b)``.
+        Settings not given are the resumed run's.
+    **settings
+        Fields of :class:`~glassnet.run.TrainConfig`.
 
     Returns
     -------
     History
+        This fit's record; ``history.state`` (also set as ``net.train_state``) is where the run
+        stands now, its ``history`` the whole run's record.
 
     Notes
     -----
     Divergence: see :func:`diverging`. A diverged single network stops (``stopped_by
     ="diverged"``, a :class:`DivergenceWarning`); a diverged member of a population is frozen
-    (its steps are 0 from the next epoch) while the others go on.
+    (its steps are 0 from the next epoch) while the others go on. The ``"jax"`` backend
+    compiles the whole run into one XLA program (:mod:`glassnet.compiled`); float64 loss
+    curves agree with the NumPy loop to about 1e-12 relative.
     """
-    if not isinstance(callbacks, Sequence) or isinstance(callbacks, str | bytes):
-        raise TypeError(
-            f"callbacks: expected a list of Callback objects, got {describe(callbacks)}"
-        )
-    for i, cb in enumerate(callbacks):
-        if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks[{i}]: expected a Callback, got {describe(cb)}")
+    callbacks = check_callbacks(callbacks)
+    earlier = None if resume is None else as_state(resume)
+    cfg = _configuration(config, earlier, settings)
+    if earlier is not None:
+        _check_resumable(net, earlier, cfg)
+    same_schedule = earlier is not None and earlier.config.schedule == cfg.schedule
+    horizon = earlier.schedule_epochs if same_schedule and earlier is not None else cfg.epochs
     p = plan(
         net,
         X,
         y,
-        loss=loss,
-        optimizer=optimizer,
-        lr=lr,
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        seed=seed,
+        cfg,
         validation=validation,
-        l2=l2,
-        schedule=schedule,
-        stats_every=stats_every,
         sample_weight=sample_weight,
-        optimizer_options=optimizer_options,
-        backend=backend,
-        chunk_epochs=chunk_epochs,
-        divergence=divergence,
+        schedule_epochs=horizon,
     )
     # a generator per member, made only when the epochs draw sample orders (1000 of them cost
     # more than a small full-batch population's whole compiled run); a later resumed fit that
     # needs them makes them then, from the same seeds, in the same state
     draws = p.shuffle and not p.full_batch
-    rngs = [generator(s, "shuffle") for s in p.shuffle_seeds] if draws else None
     first_loss: Any = None
-    if resume is not None:
-        if not isinstance(resume, History) or resume.optimizer_state is None:
-            raise TypeError(
-                f"resume: expected the History of an earlier fit, got {describe(resume)}"
-            )
-        if resume.settings.get("optimizer") != p.optimizer_name:
-            raise ValueError(
-                f"resume: the earlier fit used {resume.settings.get('optimizer')!r}, "
-                f"this one {p.optimizer_name!r}"
-            )
-        state = resume.optimizer_state
-        if resume.shuffle_generators is not None and seed is None:
-            rngs = resume.shuffle_generators
-        if resume.first_loss is not None:
-            first_loss = resume.first_loss
+    rngs = None
+    if earlier is not None:
+        state = _copy_state(earlier.opt_state)
+        if earlier.config.seed == cfg.seed:  # a new seed starts a new sample order
+            rngs = earlier.generators()
+        first_loss = earlier.first_loss
     else:
         state = p.optimizer.init(net.params)
+    if draws and rngs is None:
+        rngs = [generator(s, "shuffle") for s in p.shuffle_seeds]
 
     P = net.population
     member_shape: tuple[int, ...] = () if P is None else (P,)
@@ -908,13 +672,74 @@ def fit(
         lr=p.lr,
         population=P,
         settings=p.settings(),
+        config=cfg,
     )
     for cb in callbacks:
         cb.on_train_begin(net, history)
-    BACKENDS[p.backend](net, p, history, state, rngs, first_loss, list(callbacks), warn)
+    BACKENDS[p.backend](net, p, history, state, rngs, first_loss, callbacks, cfg.warn)
     for cb in callbacks:
         cb.on_train_end(net, history)
+    history.state = snapshot(net, cfg, history, earlier, history.shuffle_generators, horizon)
+    net.train_state = history.state
     return history
+
+
+def _configuration(
+    config: TrainConfig | None, earlier: TrainState | None, settings: dict[str, Any]
+) -> TrainConfig:
+    """The fit's configuration: ``config`` (or the resumed run's, or the defaults), changed by
+    the keywords given."""
+    check(config, "config", Instance(TrainConfig), Instance(type(None)))
+    base = config if config is not None else (earlier.config if earlier else TrainConfig())
+    return base.replace(**settings) if settings else base
+
+
+def _check_resumable(net: Network, earlier: TrainState, cfg: TrainConfig) -> None:
+    if earlier.config.optimizer_name != cfg.optimizer_name:
+        raise ValueError(
+            f"resume: the earlier fit used {earlier.config.optimizer_name!r}, "
+            f"this one {cfg.optimizer_name!r}"
+        )
+    shapes = [{k: v.shape for k, v in layer.items()} for layer in net.params]
+    theirs = [{k: v.shape for k, v in layer.items()} for layer in earlier.params]
+    if shapes != theirs or earlier.population != net.population:
+        raise ValueError(
+            "resume: the state is of another network (its parameters have shapes "
+            f"{theirs}, this network's {shapes})"
+        )
+
+
+def _copy_state(tree: Any) -> Any:
+    # the optimizer's state, copied: the state a fit resumed stays the value it was
+    if isinstance(tree, np.ndarray):
+        return tree.copy()
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*(_copy_state(v) for v in tree))
+    if isinstance(tree, tuple | list):
+        return type(tree)(_copy_state(v) for v in tree)
+    if isinstance(tree, dict):
+        return {k: _copy_state(v) for k, v in tree.items()}
+    return tree
+
+
+def _signature() -> inspect.Signature:
+    """fit's signature with every configuration keyword spelled out (for help() and IDEs),
+    taken from TrainConfig so that the keywords are written once."""
+    base = inspect.signature(fit)
+    keep = [p for p in base.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    config_keywords = [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=f.default if f.default_factory is MISSING else f.default_factory(),
+            annotation=f.type,
+        )
+        for f in fields(TrainConfig)
+    ]
+    return base.replace(parameters=[*keep, *config_keywords])
+
+
+fit.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
 def divergence_message(history: History, epoch: int, loss: Any, plan: Plan) -> str:

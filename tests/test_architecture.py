@@ -42,6 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "glassnet.metrics",
         "glassnet.convergence",
         "glassnet.network",
+        "glassnet.run",
         "glassnet.training",
         "glassnet.compiled",
         "glassnet.gradcheck",
@@ -220,7 +221,7 @@ def test_the_scan_sees_top_level_lazy_and_hook_imports(edges):
     pairs = {(e.source, e.target): e for e in edges}
     assert pairs[("glassnet.gradcheck", "glassnet.network")].function is None
     assert pairs[("glassnet.network", "glassnet.training")].function == "fit"  # lazy
-    assert pairs[("glassnet.training", "glassnet.display")].hook  # History._repr_html_
+    assert pairs[("glassnet.run", "glassnet.display")].hook  # History._repr_html_
     assert pairs[("glassnet.cli.plot", "glassnet.plots")]  # `from glassnet import plots`
     assert ("glassnet.network", "glassnet.trace") in pairs
     assert not any(e.source == "glassnet.network" and e.function is None and e.target ==

@@ -137,8 +137,13 @@ def test_a_model_file_is_used_as_it_is(tmp_path, capsys):
                        "--kind", "1d", "-o", str(tmp_path / "l.png"), "--dpi", "20")  # fmt: skip
     assert code == 0 and "wrote" in out
     np.testing.assert_array_equal(gn.load(model).layers[0].W, saved.layers[0].W)
+    # the figures of training draw the run the file holds; an animation needs the frames
+    # of a training it can watch, so it asks for --epochs
+    code, out, _ = run(capsys, "plot", "gradients", "--model", str(model), "-o",
+                       str(tmp_path / "g.png"), "--dpi", "20")  # fmt: skip
+    assert code == 0 and "wrote" in out
     err = one_line_error(
-        capsys, "plot", "gradients", "--model", str(model), "-o", str(tmp_path / "g.png")
+        capsys, "plot", "animation", "--model", str(model), "-o", str(tmp_path / "a.gif")
     )
     assert "--epochs" in err
     err = one_line_error(capsys, "plot", "boundary", "--model", str(model), "--hidden", "3",

@@ -132,7 +132,7 @@ def test_digest_written_out_independently_matches(saved):
     members = _members(path)
     arrays = {k[:-4]: np.load(io.BytesIO(v)) for k, v in members.items() if "metadata" not in k}
     meta = _meta(path)
-    assert meta["version"] == 2 and meta["extra"] == {"note": "kept"}
+    assert meta["version"] == 3 and meta["extra"] == {"note": "kept"}
     assert meta["sha256"] == _digest(meta, arrays)
 
 

@@ -131,7 +131,11 @@ def test_copy_is_independent_and_keeps_layout():
         (dict(init="zeros"), ValueError, "unknown initializer 'zeros'"),
         (dict(seed=-1), ValueError, "seed: expected a non-negative integer"),
         (dict(seed=[]), ValueError, "seed: expected at least one seed"),
-        (dict(dtype="float16"), ValueError, "dtype: expected 'float64' or 'float32'"),
+        (
+            dict(dtype="float16"),
+            ValueError,
+            "dtype: expected one of float64, float32, got 'float16'",
+        ),
     ],
 )
 def test_constructor_rejects_bad_arguments(kwargs, error, match):

@@ -444,9 +444,13 @@ def test_adamw_needs_the_parameters_and_a_positive_decay():
         opt.update(_grad_sequence(1)[0], opt.init(params))
     with pytest.raises(ValueError, match=r"^weight_decay: "):
         optimizers.adamw(0.1, weight_decay=0.0)
-    # adam with weight_decay > 0 is adamw; without, plain adam
-    assert optimizers.adam(0.1, weight_decay=0.2).name == "adamw"
+    # AdamW is its own chain, not a flag on adam: adam refuses the option and names adamw
+    with pytest.raises(TypeError, match="weight_decay"):
+        optimizers.adam(0.1, weight_decay=0.2)
+    with pytest.raises(ValueError, match=r"adam has no option 'weight_decay'.*optimizer='adamw'"):
+        optimizers.get("adam", 0.1, weight_decay=0.2)
     assert optimizers.adam(0.1).name == "adam"
+    assert len(optimizers.adamw(0.1, weight_decay=0.2).init(params)) == 3  # adam, decay, rate
 
 
 def test_schedule_arguments():

@@ -576,9 +576,9 @@ def test_backend_is_handed_to_glassnets_fit(monkeypatch):
     seen = {}
     real = gsk._train
 
-    def spy(*args, **kwargs):
-        seen["backend"] = kwargs["backend"]
-        return real(*args, **{**kwargs, "backend": "numpy"})
+    def spy(net, X, y, config, **kwargs):
+        seen["backend"] = config.backend
+        return real(net, X, y, config.replace(backend="numpy"), **kwargs)
 
     monkeypatch.setattr(gsk, "_train", spy)
     _quiet_fit(GlassnetRegressor(**SGD, max_iter=1, backend="jax"), X0, S0)

@@ -73,14 +73,18 @@ def inspect_cmd(
     computation from PAPER.md line by line (the one documented exception to the defaults
     the other commands share with `glassnet train`). The numbers are the engine's own (the
     ones `glassnet train` uses), not a separate calculation. With --model, the model's
-    network, data set and loss as `glassnet train` recorded them.
+    network, data set, loss and optimizer: a model that holds its run (saved by any face)
+    shows the step its optimizer takes next, from its state.
     """
     X, y, source = opts.load_data()
     net = opts.build(X, y)
     _, loss = opts.output_and_loss(y, net)
-    fit = opts.fit_kwargs()
     rows = _ints(samples, "--samples") if samples else None
-    kwargs: dict[str, Any] = dict(loss=loss, optimizer=fit["optimizer"], lr=fit["lr"], samples=rows)
+    # a model that holds its run is traced from its state: the step its optimizer takes next
+    run = {k: v for k, v in opts.settings(net, loss).items() if k in ("loss", "optimizer", "lr")}
+    kwargs: dict[str, Any] = dict(run, samples=rows)
+    if opts.resumes(net):
+        loss = net.train_state.config.replace(**run).loss_name
     if net.population is None:
         if member is not None:
             raise click.BadParameter(

@@ -27,8 +27,8 @@ from typing import Any
 import click
 import numpy as np
 
-BIAS_MODES = ("neuron", "layer", "none")
-BACKENDS = ("numpy", "jax")
+from glassnet._validation import BIAS_MODES, DTYPES
+from glassnet.run import BACKEND_NAMES as BACKENDS
 
 #: ``glassnet train``'s defaults, shared by gradcheck and plot.
 DEFAULTS: dict[str, Any] = {
@@ -176,7 +176,7 @@ class Options:
             X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
             if standardize:
-                X = self._standardize(X)
+                X = self.standardize_like_training(X)
             return X, y, self.csv
         name = self.dataset
         if name is None and self.model is not None:
@@ -185,7 +185,9 @@ class Options:
         X, y = gn.datasets.load(name)
         return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
 
-    def _standardize(self, X: np.ndarray) -> np.ndarray:
+    def standardize_like_training(self, X: np.ndarray) -> np.ndarray:
+        """``X`` standardized with the means and scales the model file recorded (else with its
+        own)."""
         import glassnet as gn
 
         rec = self.training.get("standardize")
@@ -252,14 +254,9 @@ class Options:
             loss = self.training["loss"]
         classes = gn.metrics.is_classification(y)
         if output == "auto":
-            output = ("softmax" if y.shape[1] > 1 else "sigmoid") if classes else "identity"
+            output = gn.losses.natural_output(y.shape[1], classes)
         if loss == "auto":
-            if output == "softmax":
-                loss = "cross_entropy"
-            elif output == "sigmoid" and classes:
-                loss = "bce"
-            else:
-                loss = "mse"
+            loss = gn.losses.natural_loss(output, classes)
         return output, loss
 
     def fit_kwargs(self) -> dict[str, Any]:
@@ -271,6 +268,25 @@ class Options:
                 value = self.training[name]
             out[name] = value
         return out
+
+    def settings(self, net: Any, loss: str) -> dict[str, Any]:
+        """The training settings to hand to ``fit`` or ``trace``.
+
+        A model file that holds its run (``net.train_state``) continues it: only what the
+        command line gave changes the run's own configuration. Otherwise every setting, with
+        the model's recorded ones or the command's defaults.
+        """
+        fit = self.fit_kwargs()
+        out: dict[str, Any] = {"loss": loss, **fit}
+        out["optimizer"] = out["optimizer"] or "gd"
+        out["backend"] = out["backend"] or "numpy"
+        if self.resumes(net):
+            return {k: v for k, v in out.items() if k in self.given}
+        return out
+
+    def resumes(self, net: Any) -> bool:
+        """Whether ``net`` is a model file's network that holds the run it was trained by."""
+        return self.model is not None and getattr(net, "train_state", None) is not None
 
 
 def _numbers(text: str, argument: str) -> list[float]:
@@ -363,7 +379,7 @@ def shared_options(
         click.option("--init", default=None, help=f"Initializer ({inits})" + d("init") + "."),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Seed of the weights (and of the data split)" + d("seed") + "."),
-        click.option("--dtype", type=click.Choice(["float64", "float32"]), default=None,
+        click.option("--dtype", type=click.Choice(DTYPES), default=None,
                      help="Floating-point type" + d("dtype") + "."),
     ]  # fmt: skip
     if model:
@@ -406,10 +422,7 @@ def shared_options(
                         f"--{clash[0]}: the model file defines the network; drop --{clash[0]} "
                         "or --model"
                     )
-                from glassnet.modelfile import read_metadata
-
-                extra = read_metadata(o.model).get("extra") or {}
-                o.training = dict(extra.get("training") or {}) if isinstance(extra, dict) else {}
+                o.training = _recorded(o.model)
             for n, v in defaults.items():
                 if n in names and getattr(o, n) is None and not (n == "loss" and o.training):
                     setattr(o, n, v)
@@ -420,3 +433,21 @@ def shared_options(
         return command
 
     return decorate
+
+
+def _recorded(model: str) -> dict[str, Any]:
+    """The training settings a model file records: its run's configuration (format 3), else
+    what ``glassnet train`` wrote into ``extra["training"]``; with the data the run used."""
+    from glassnet.modelfile import read_metadata
+
+    meta = read_metadata(model)
+    extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
+    record = dict(extra.get("training") or {}) if isinstance(extra, dict) else {}
+    run = meta.get("run")
+    if isinstance(run, dict) and isinstance(run.get("config"), dict):
+        config = run["config"]
+        for name in ("loss", "optimizer", "lr", "batch_size", "backend"):
+            value = config.get(name)
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                record[name] = value
+    return record

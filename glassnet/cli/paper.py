@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from glassnet.run import BACKEND_NAMES
+
 
 def _typed_command() -> str | None:
     """The command line as typed, when this process is the ``glassnet`` program."""
@@ -68,7 +70,7 @@ def _typed_command() -> str | None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["numpy", "jax"]),
+    type=click.Choice(BACKEND_NAMES),
     default="numpy",
     show_default=True,
     help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "

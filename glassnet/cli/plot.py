@@ -3,9 +3,10 @@ r"""``glassnet plot``: the figures of :mod:`glassnet.plots` from the command lin
 The data, network and training options are those of ``glassnet train``, with its defaults
 (see :mod:`glassnet.cli.options`). Every figure of a new network trains it first (100 epochs
 unless ``--epochs`` says otherwise). Given ``--model``, the network is the file's and is drawn
-as it is: ``network``, ``boundary`` and ``landscape`` train it only when ``--epochs`` asks, and
-the figures of training (``animation``, ``gradients``, ``loss``) need ``--epochs``; training a
-model file uses the loss, optimizer, learning rate and data it was trained with, unless given::
+as it is: ``network``, ``boundary`` and ``landscape`` train it only when ``--epochs`` asks;
+``loss`` and ``gradients`` draw the run the file holds (or, with ``--epochs``, that run
+continued); ``animation`` needs ``--epochs``. Training a model file continues its run exactly,
+with the loss, optimizer, learning rate and data it was trained with, unless given::
 
     glassnet plot network --sample 1 --edges gradients -o diagram.png
     glassnet plot boundary -d moons --hidden 8,8 --activation tanh --epochs 300 -o moons.png
@@ -97,12 +98,20 @@ class _Setup:
             return given
         if self.opts.model is None:
             return 100
-        if needs_training:
+        if needs_training and (command == "animation" or self.net.train_state is None):
+            what = (
+                "its parameters epoch by epoch, which a model file does not keep"
+                if command == "animation"
+                else "training, and this model file holds no record of its run (saved before "
+                "glassnet kept runs in model files)"
+            )
             raise click.BadParameter(
-                f"`plot {command}` draws training and --model is already trained: give "
-                "--epochs N to train it further (with the settings it was trained with)",
+                f"`plot {command}` draws {what}: give --epochs N to train it further (with the "
+                "settings it was trained with)",
                 param_hint="--epochs",
             )
+        if needs_training:  # the saved run's own record
+            self.history = self.net.train_state.history
         return 0
 
     def train(self, epochs: int, stride: int = 1, stats_every: int = 1) -> None:
@@ -119,10 +128,11 @@ class _Setup:
             )
 
         self.recorder = ParamRecorder(stride)
+        resumes = self.opts.resumes(self.net)
         self.history = self.net.fit(
-            self.X, self.y, loss=self.loss, optimizer=self.fit["optimizer"], lr=self.fit["lr"],
-            epochs=epochs, batch_size=self.fit["batch_size"], callbacks=[self.recorder],
-            stats_every=stats_every, backend=self.fit["backend"] or "numpy",
+            self.X, self.y, epochs=epochs, callbacks=[self.recorder], stats_every=stats_every,
+            resume=self.net.train_state if resumes else None,
+            **self.opts.settings(self.net, self.loss),
         )  # fmt: skip
 
     def size(self, width: float, height: float) -> dict[str, Any]:
@@ -177,9 +187,11 @@ def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw
         s.train(epochs, stats_every=0)
         if edges == "update":
             steps = s.recorder.last_update()
-    fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, loss=s.loss,
-                                optimizer=s.fit["optimizer"], lr=s.fit["lr"], member=s.member,
-                                steps=steps, **s.size(6.4, 4.0))  # fmt: skip
+    run = {
+        k: v for k, v in s.opts.settings(s.net, s.loss).items() if k in ("loss", "optimizer", "lr")
+    }
+    fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, member=s.member,
+                                steps=steps, **run, **s.size(6.4, 4.0))  # fmt: skip
     s.write(fig)
 
 
@@ -282,7 +294,14 @@ def gradients_cmd(opts: Options, epochs: int | None, stat: str, every: int, **kw
 
     s = _Setup(opts, kw)
     epochs = s.epochs(epochs, "gradients", needs_training=True)
-    s.train(epochs, stats_every=every)
+    if epochs:
+        s.train(epochs, stats_every=every)
+    if not s.history.layer_stats:
+        raise click.BadParameter(
+            "the model's run recorded no layer statistics (stats_every=0): give --epochs N to "
+            "train it further and record them",
+            param_hint="--epochs",
+        )
     s.write(plots.gradient_flow(s.history, stat=stat, member=s.member, **s.size(6.0, 4.0)))
 
 
@@ -295,7 +314,8 @@ def loss_cmd(opts: Options, epochs: int | None, **kw: Any) -> None:
 
     s = _Setup(opts, kw)
     epochs = s.epochs(epochs, "loss", needs_training=True)
-    s.train(epochs, stats_every=0)
+    if epochs:
+        s.train(epochs, stats_every=0)
     member = "all" if s.member is None else s.member
     if isinstance(member, list):
         raise click.BadParameter("the loss plot draws one member or 'all'", param_hint="--member")

@@ -41,6 +41,16 @@ class _TrainProgress(Callback):
         return False
 
 
+def _given() -> set[str]:
+    """The parameters of the running command the user typed (not left at their defaults)."""
+    ctx = click.get_current_context()
+    return {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    }
+
+
 def _check_out(out: str, force: bool) -> Path:
     """The output folder, checked before training: a path under a file, or a folder holding
     an earlier run (without --force), is refused while nothing has been computed."""
@@ -134,11 +144,15 @@ def train(
     (loss, optimizer, learning rate, batch size), unless given.
     """
     out_dir = _check_out(out, force)
+    given = _given()
+    if opts.model is not None and "validation_split" not in given:
+        # continuing a model: the same split of the same data, as it was trained on
+        validation_split = float(opts.training.get("validation_split") or 0.0)
     # CSV inputs are standardized with the training part's means and scales (recorded in the
     # model file, so the commands that read it transform new data the same way)
     X, y, source = opts.load_data(standardize=False)
     validation = None
-    seed = int(opts.seed or 0)
+    seed = int(opts.training.get("seed", 0) if opts.model is not None else (opts.seed or 0))
     scaler: Any = None
     if validation_split > 0:
         if opts.csv is not None:  # fits the means and scales on the training part only
@@ -150,7 +164,7 @@ def train(
         validation = (Xv, yv)
     elif opts.csv is not None:
         if opts.training.get("standardize"):
-            X = opts._standardize(X)  # continuing a model: its own transform
+            X = opts.standardize_like_training(X)  # continuing a model: its own transform
         else:
             scaler = gn.datasets.Standardizer().fit(X)
             X = scaler.transform(X)
@@ -165,9 +179,20 @@ def train(
     fit = opts.fit_kwargs()
     optimizer = fit["optimizer"] or "gd"
     lr = fit["lr"]
+    resumes = trainer == "gd" and opts.resumes(net)
+    settings = opts.settings(net, loss_name)
+    for name, value in (("schedule", schedule), ("l2", l2)):
+        if not resumes or name in given:  # a continued run keeps its own unless given
+            settings[name] = value
+    if resumes:
+        run = net.train_state.config.replace(**settings)
+        optimizer, lr, loss_name = run.optimizer_name, run.lr, run.loss_name
     if trainer == "gd":
         shown_lr = gn.optimizers.DEFAULT_LR.get(optimizer) if lr is None else lr
-        what = f"{optimizer}, lr {shown_lr:g}" if shown_lr is not None else optimizer
+        if isinstance(shown_lr, int | float):
+            what = f"{optimizer}, lr {shown_lr:g}"
+        else:
+            what = optimizer if shown_lr is None else f"{optimizer}, lr per member"
     else:
         what = f"evolution, population {population}"
     progress = Progress(
@@ -181,16 +206,11 @@ def train(
             hist = net.fit(
                 X,
                 y,
-                loss=loss_name,
-                optimizer=optimizer,
-                lr=lr,
                 epochs=epochs,
-                batch_size=fit["batch_size"],
                 validation=validation,
-                schedule=schedule,
-                l2=l2,
                 callbacks=callbacks,
-                backend=fit["backend"] or "numpy",
+                resume=net.train_state if resumes else None,
+                **settings,
             )
         else:
             from glassnet.evolution import fit_evolution
@@ -223,6 +243,8 @@ def train(
         "backend": fit["backend"],
         "epochs": int(hist.epochs_run),
         "trainer": trainer,
+        "validation_split": validation_split,
+        "seed": seed,
         "dataset": opts.dataset if opts.csv is None and not opts.xs else None,
         "csv": opts.csv,
         "target": opts.target,

@@ -85,6 +85,8 @@ from pathlib import Path
 from typing import Any
 
 from glassnet._validation import (
+    BIAS_MODES,
+    DTYPES,
     Constraint,
     Instance,
     Interval,
@@ -300,7 +302,6 @@ def _unhashed_defaults() -> dict[str, Any]:
 #: Axes that vary *inside* a group (one population member per combination).
 POPULATION_AXES: tuple[str, ...] = ("lr", "seed")
 
-_BIASES = ("neuron", "layer", "none")
 #: Most runs one study holds: its plan, its store and its report stay at a few hundred MB.
 MAX_RUNS = 200_000
 #: Most loss-curve values (runs x epochs) one study stores: 8 bytes each, 1.6 GB at most.
@@ -309,7 +310,6 @@ MAX_CURVE_VALUES = 200_000_000
 MAX_GROUP_BYTES = 4 * 2**30
 #: Largest spec file read.
 MAX_SPEC_BYTES = 1_000_000
-_DTYPES = ("float64", "float32")
 # Outputs whose values lie in (0, 1): the only ones binary cross-entropy accepts.
 
 # Keys that are not axes, per table (the axes' keys come from AXIS_TABLE).
@@ -779,7 +779,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     fixed["validation"] = ck.number(lo=0.0, hi=0.9)("data.validation", v) if v else 0.0
     fixed["split_seed"] = ck.integer(0)("data.split_seed", data.get("split_seed", 0))
     dtype = model.get("dtype", "float64")
-    fixed["dtype"] = ck.name("dtype", _DTYPES)("model.dtype", dtype)
+    fixed["dtype"] = ck.name("dtype", DTYPES)("model.dtype", dtype)
     kernel = model.get("kernel", "blas")
     fixed["kernel"] = ck.name("kernel", _kernels())("model.kernel", kernel)
     thr = conv.get("threshold", 0.01)
@@ -858,7 +858,7 @@ def _value_checks(ck: _Checker, base: Path) -> dict[str, Callable[[str, Any], An
         "dataset": _dataset_check(ck, base),
         "activation": _activation_check(ck),
         "output": ck.name("output activation", (*activations, "same")),
-        "bias": ck.name("bias", _BIASES),
+        "bias": ck.name("bias", BIAS_MODES),
         "init": _init_check(ck),
         "loss": ck.name("loss", _engine_names("loss")),
         "optimizer": ck.name("optimizer", _engine_names("optimizer")),

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.run import TrainConfig
 from glassnet.training import Callback
 
 __all__ = ["run_group"]
@@ -110,23 +111,18 @@ def run_group(task: dict[str, Any]) -> dict[str, Any]:
     network_kw["output"] = resolve_output(shared["output"], shared["activation"])
     fit_kw["epochs"] = int(fit_kw["epochs"])
     fit_kw["l2"] = float(fit_kw["l2"])
+    # the group's run as one value: per-layer statistics at epoch 0 (and the last)
+    config = TrainConfig(**fit_kw, stats_every=fit_kw["epochs"])
     net = Network(sizes, **network_kw, dtype=shared["dtype"], kernel=shared.get("kernel", "blas"))
     validation = (Xv, yv) if Xv is not None else None
     report = task.get("progress")
     # the compiled backend runs a whole group as one program: a callback would cut it up
     callbacks = (
-        [_EpochReport(report, fit_kw["epochs"])]
-        if report is not None and fit_kw.get("backend", "numpy") == "numpy"
+        [_EpochReport(report, config.epochs)]
+        if report is not None and config.backend == "numpy"
         else []
     )
-    hist = net.fit(
-        X,
-        y,
-        **fit_kw,
-        validation=validation,
-        stats_every=fit_kw["epochs"],  # per-layer statistics at epoch 0 (and the last)
-        callbacks=callbacks,
-    )
+    hist = net.fit(X, y, config=config, validation=validation, callbacks=callbacks)
     loss = np.asarray(hist.loss, dtype=np.float64).reshape(P, -1)
     n_layers = len(sizes) - 1
     grad0 = np.asarray(hist.layer_stats["grad_norm"], np.float64).reshape(P, -1, n_layers)[:, 0]

@@ -13,6 +13,7 @@ import numpy as np
 
 from glassnet._validation import Interval, Options, check, positive_int
 from glassnet.experiments.original import ACTIVATIONS
+from glassnet.run import BACKEND_NAMES
 
 #: the two activations the paper compares
 ACTS = ACTIVATIONS
@@ -171,7 +172,7 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
 
 
 _LR = Interval(float, 0, None, closed="neither")
-_BACKENDS = Options(("numpy", "jax"))
+_BACKENDS = Options(BACKEND_NAMES)
 
 
 def make_config(

@@ -190,7 +190,9 @@ class Standardizer:
         if redo.any():
             c = np.abs(arr[:, redo]).max(axis=0)
             u = arr[:, redo] / c
-            mean[redo] = u.mean(axis=0) * c
+            # the direct mean stays where it is finite: x / c rounds every value, which a
+            # mean that cancels (values of both signs) would feel
+            mean[redo] = np.where(np.isfinite(mean[redo]), mean[redo], u.mean(axis=0) * c)
             std[redo] = u.std(axis=0) * c
         # a column without spread is its one value, scale 1, so that it maps to exactly 0: its
         # computed mean can be off by an ulp (0.1 three times averages to 0.1 + 1.4e-17), and

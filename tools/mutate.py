@@ -33,7 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # module -> the test files that exercise it (the reference tests first)
 TESTS: dict[str, list[str]] = {
     "losses": ["test_reference_losses.py", "test_reference_edges.py", "test_hostile_api.py"],
-    "activations": ["test_reference_losses.py", "test_reference_edges.py", "test_stability.py"],
+    "activations": [
+        "test_reference_activations.py",
+        "test_reference_losses.py",
+        "test_reference_edges.py",
+        "test_stability.py",
+    ],
     "initializers": ["test_reference_initializers.py"],
     "optimizers": ["test_reference_optimizers.py", "test_fit_rules.py"],
     "convergence": ["test_reference_convergence.py"],
@@ -53,7 +58,11 @@ TESTS: dict[str, list[str]] = {
         "test_hostile_api.py",
     ],
     "_validation": ["test_hostile_api.py", "test_datasets.py", "test_fit_rules.py"],
-    "_random": ["test_reference_initializers.py", "test_network.py", "test_reference_partial_fit.py"],
+    "_random": [
+        "test_reference_initializers.py",
+        "test_network.py",
+        "test_reference_partial_fit.py",
+    ],
     "_modelformat": ["test_modelfile.py", "test_hostile_files.py"],
     "modelfile": ["test_modelfile.py", "test_hostile_files.py"],
     "stats": ["test_reference_stats.py", "test_stats.py"],

@@ -243,8 +243,13 @@ def _read_array(
             )
         n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         data = stream.read(n)
+        # a member holds its array and nothing more: bytes after it would ride along unread
+        # (and unchecked by the digest, which covers the arrays as read)
+        beyond = len(data) == n and stream.read(1) != b""
     if len(data) != n:
         raise _Bad(f"{member}: truncated ({len(data)} of {n} bytes)")
+    if beyond:
+        raise _Bad(f"{member}: holds bytes beyond its {shape} {dtype} array")
     return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
 

@@ -1,0 +1,214 @@
+"""A model file holds what its network (and its run) needs, and nothing more (issue 26).
+
+Each file below is a real saved model rewritten to hold something more -- an array the
+architecture has no place for, a member that is no array, bytes after an array, a metadata or
+run field the format does not have, a run array no field refers to, a name longer than any
+name -- with its checksum recomputed (by a digest written out here), so the check under test is
+the only thing that can refuse it. Every one must be refused with a ``ValueError`` naming the
+file and what is wrong; the untouched file and names at the length limit load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+X = np.random.default_rng(0).normal(size=(8, 2))
+Y = (X[:, :1] > 0).astype(float)
+
+
+def _save(path, *, seed=0, bias="neuron", trained=True):
+    net = gn.Network([2, 3, 1], bias=bias, seed=seed)
+    if trained:
+        net.fit(X, Y, optimizer="adam", lr=0.05, epochs=4, validation=(X, Y))
+    net.save(path)
+    return path
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as z:
+        return [(i.filename, z.read(i)) for i in z.infolist()]
+
+
+def _npy(array):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _digest(meta, arrays):
+    """Format 3's digest: every metadata field but the digest, then every array by name."""
+    covered = {k: v for k, v in meta.items() if k != "sha256"}
+    h = hashlib.sha256(json.dumps(covered, sort_keys=True).encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(name.encode() + str(a.dtype).encode() + str(a.shape).encode() + a.tobytes())
+    return h.hexdigest()
+
+
+def _rewrite(path, change_meta=None, change_arrays=None, extra_members=(), tail=None):
+    """Rewrite ``path`` with its metadata and arrays changed and the digest made to match."""
+    members = dict(_members(path))
+    meta = json.loads(np.load(io.BytesIO(members.pop("metadata.json.npy"))).tobytes())
+    arrays = {name[:-4]: np.load(io.BytesIO(raw)) for name, raw in members.items()}
+    if change_arrays:
+        change_arrays(meta, arrays)
+    if change_meta:
+        change_meta(meta)
+    meta["sha256"] = _digest(meta, arrays)
+    out = {f"{k}.npy": _npy(v) for k, v in arrays.items()}
+    out["metadata.json.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    if tail is not None:
+        out[tail[0]] += tail[1]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in [*out.items(), *extra_members]:
+            z.writestr(name, data)
+    return path
+
+
+def _refused(path, *words):
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message
+    for w in words:
+        assert w in message, message
+    return message
+
+
+def test_an_untouched_rewrite_loads(tmp_path):
+    # the control: the rewriting itself changes nothing the reader objects to
+    path = _rewrite(_save(tmp_path / "m.npz"))
+    net = gn.load(path)
+    assert net.train_state is not None and net.train_state.history.epochs_run == 4
+
+
+# --- arrays the architecture has no place for ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bias", "seed", "name", "shape"),
+    [
+        ("neuron", 0, "layer3.W", (1, 1)),  # a layer the network does not have
+        ("none", 0, "layer1.b", (1, 3)),  # a bias for a network without biases
+        ("neuron", [0, 1], "layer2.W2", (2, 3, 1)),
+        ("neuron", 0, "metadata", (3,)),
+    ],
+)
+def test_an_array_the_architecture_has_no_place_for_is_refused(tmp_path, bias, seed, name, shape):
+    path = _save(tmp_path / "m.npz", bias=bias, seed=seed, trained=False)
+
+    def add(meta, arrays):
+        arrays[name] = np.zeros(shape)
+
+    _refused(_rewrite(path, change_arrays=add), "do not match the architecture", name)
+
+
+def test_a_run_array_no_field_refers_to_is_refused(tmp_path):
+    path = _save(tmp_path / "m.npz")
+
+    def add(meta, arrays):
+        arrays["run.history.spare"] = np.zeros(3)
+        meta["run"]["arrays"]["run.history.spare"] = {"shape": [3], "dtype": "<f8"}
+
+    _refused(_rewrite(path, change_arrays=add), "run.history.spare", "no field refers to it")
+    # read without its run, the network alone still loads
+    net = gn.load(path, run=False)
+    assert net.train_state is None
+
+
+def test_a_missing_array_is_refused(tmp_path):
+    path = _save(tmp_path / "m.npz", trained=False)
+
+    def drop(meta, arrays):
+        del arrays["layer2.b"]
+
+    _refused(_rewrite(path, change_arrays=drop), "do not match the architecture")
+
+
+# --- members that are no array, and bytes after an array --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "member",
+    [("notes.txt", b"hello"), ("layer1.W.npy", _npy(np.zeros((2, 3)))), ("docs/", b""),
+     ("layer1.W", b"")],
+    ids=["text", "duplicate", "directory", "no suffix"],
+)  # fmt: skip
+def test_a_member_that_is_no_array_of_the_model_is_refused(tmp_path, member):
+    path = _save(tmp_path / "m.npz", trained=False)
+    with pytest.warns(UserWarning) if member[0] == "layer1.W.npy" else nullcontext():
+        _rewrite(path, extra_members=[member])  # zipfile warns about a duplicate name
+    _refused(path, "unexpected member", repr(member[0]))
+
+
+@pytest.mark.parametrize("member", ["layer1.W.npy", "layer2.b.npy", "metadata.json.npy"])
+@pytest.mark.parametrize("extra_bytes", [1, 64, 5000])
+def test_bytes_after_an_array_are_refused(tmp_path, member, extra_bytes):
+    path = _save(tmp_path / "m.npz")
+    _rewrite(path, tail=(member, b"\0" * extra_bytes))
+    _refused(path, member[:-4], "holds bytes beyond its")
+
+
+# --- fields the format does not have, and names longer than names -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "field"),
+    [
+        (lambda m: m.update(comment="x" * 100_000), "metadata:", "'comment'"),
+        (lambda m: m["config"].update(learning_rate=0.1), "metadata config:", "'learning_rate'"),
+        (lambda m: m["run"].update(notes=[1, 2, 3]), "metadata run:", "'notes'"),
+        (lambda m: m["run"]["history"].update(extra_curve=[0.5]), "run.history:", "'extra_curve'"),
+    ],
+    ids=["top level", "config", "run", "history"],
+)
+def test_a_field_the_format_does_not_have_is_refused(tmp_path, change, where, field):
+    path = _rewrite(_save(tmp_path / "m.npz"), change_meta=change)
+    _refused(path, where, "unexpected field", field)
+
+
+@pytest.mark.parametrize("field", ["output", "bias", "init", "dtype", "kernel", "activation"])
+def test_a_name_longer_than_200_characters_is_refused(tmp_path, field):
+    def change(meta):
+        name = "s" * 201
+        meta["config"][field] = [name] if field == "activation" else name
+
+    path = _rewrite(_save(tmp_path / "m.npz", trained=False), change_meta=change)
+    where = "config.activation[0]" if field == "activation" else f"config.{field}"
+    _refused(path, "not a readable glassnet model file", f"metadata {where}: expected a name")
+
+
+def test_a_name_of_200_characters_is_read_as_a_name(tmp_path):
+    # at the limit the name is read, and refused for what it names, not for its length
+    path = _rewrite(_save(tmp_path / "m.npz", trained=False),
+                    change_meta=lambda m: m["config"].update(output="s" * 200))  # fmt: skip
+    message = _refused(path)
+    assert "expected a name" not in message and "s" * 200 in message
+
+
+def test_a_run_array_name_longer_than_200_characters_is_refused(tmp_path):
+    path = _save(tmp_path / "m.npz")
+    long = "run.history." + "x" * 200
+
+    def rename(meta, arrays):
+        arrays[long] = arrays.pop("run.history.loss")
+        meta["run"]["arrays"][long] = meta["run"]["arrays"].pop("run.history.loss")
+        meta["run"]["history"]["loss"] = {"array": long}
+
+    _refused(_rewrite(path, change_arrays=rename), "unexpected array name")
+
+
+def test_extra_data_beyond_the_metadata_limit_is_refused_when_saving(tmp_path):
+    net = gn.Network([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^extra: the metadata would take \d+ bytes; at most"):
+        net.save(tmp_path / "m.npz", extra={"notes": "x" * gn.modelfile.MAX_METADATA_BYTES})
+    assert not (tmp_path / "m.npz").exists()

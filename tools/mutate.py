@@ -42,7 +42,11 @@ TESTS: dict[str, list[str]] = {
     "initializers": ["test_reference_initializers.py"],
     "optimizers": ["test_reference_optimizers.py", "test_fit_rules.py"],
     "convergence": ["test_reference_convergence.py"],
-    "metrics": ["test_reference_history.py", "test_reference_data.py", "test_training.py"],
+    "metrics": [
+        "test_reference_metrics.py",
+        "test_reference_history.py",
+        "test_reference_data.py",
+    ],
     "gradcheck": ["test_reference_gradcheck.py"],
     "training": [
         "test_reference_training.py",

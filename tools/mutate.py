@@ -30,6 +30,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# the data modules share their tests
+_DATA = [
+    "test_reference_data.py",
+    "test_reference_data_edges.py",
+    "test_reference_generators.py",
+    "test_datasets.py",
+]
+
 # module -> the test files that exercise it (the reference tests first)
 TESTS: dict[str, list[str]] = {
     "losses": ["test_reference_losses.py", "test_reference_edges.py", "test_hostile_api.py"],
@@ -55,6 +63,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_history.py",
         "test_fit_rules.py",
     ],
+    "run": ["test_run.py", "test_reference_modelfile.py"],
     "network": [
         "test_reference_trace.py",
         "test_network.py",
@@ -67,46 +76,17 @@ TESTS: dict[str, list[str]] = {
         "test_network.py",
         "test_reference_partial_fit.py",
     ],
-    "_modelformat": ["test_modelfile.py", "test_hostile_files.py"],
-    "modelfile": ["test_modelfile.py", "test_hostile_files.py"],
+    "_modelformat": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
+    "modelfile": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
     "stats": ["test_reference_stats.py", "test_stats.py"],
     "evolution": ["test_reference_evolution.py", "test_evolution.py"],
-    "datasets/_base": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
-    "datasets/bundled": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
-    "datasets/catalog": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
-    "datasets/csv": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-        "test_hostile_files.py",
-    ],
-    "datasets/encoding": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
-    "datasets/generators": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
-    "datasets/split": [
-        "test_reference_data.py",
-        "test_reference_data_edges.py",
-        "test_datasets.py",
-    ],
+    "datasets/_base": _DATA,
+    "datasets/bundled": _DATA,
+    "datasets/catalog": _DATA,
+    "datasets/csv": [*_DATA, "test_hostile_files.py"],
+    "datasets/encoding": _DATA,
+    "datasets/generators": _DATA,
+    "datasets/split": _DATA,
     "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py"],
     "study/store": ["test_reference_store.py"],
 }

@@ -35,6 +35,7 @@ _DATA = [
     "test_reference_data.py",
     "test_reference_data_edges.py",
     "test_reference_generators.py",
+    "test_reference_csv.py",
     "test_datasets.py",
 ]
 

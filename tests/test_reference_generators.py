@@ -192,3 +192,41 @@ def test_generator_options_at_their_bounds_are_accepted():
     assert np.abs(X).max() == big
     X, y = ds.load("blobs", centers=[[0.0, 0.0], [1.0, 1.0]], n_classes=2, n_samples=4)
     assert y.shape == (4, 1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shape", "k", "targets", "description", "meta"),
+    [
+        (dict(classes="all"), (1797, 10), 10, tuple("0123456789"),
+         "8x8 handwritten digits, 10 classes", {"classes": "all"}),
+        (dict(classes="three"), (1797, 1), 2, ("not three", "three"),
+         "8x8 digits: three vs not three", {"classes": "three"}),
+    ],
+)  # fmt: skip
+def test_digits_describe_themselves(kwargs, shape, k, targets, description, meta):
+    d = ds.load("digits", return_info=True, **kwargs)
+    assert (d.name, d.task, d.n_classes, d.y.shape) == ("digits", "classification", k, shape)
+    assert d.target_names == targets and d.description == description and d.meta == meta
+    assert d.feature_names == tuple(f"pixel_{r}_{c}" for r in range(8) for c in range(8))
+    assert d.y.dtype == np.float64 and set(np.unique(d.y)) == {0.0, 1.0}
+    if k == 2:
+        assert int(d.y.sum()) == 183  # the 3s
+    else:
+        np.testing.assert_array_equal(d.y.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_diabetes_describes_itself(standardize):
+    d = ds.load("diabetes", standardize=standardize, return_info=True)
+    assert (d.name, d.task, d.n_classes) == ("diabetes", "regression", None)
+    assert d.target_names == ("progression",)
+    assert d.description == "diabetes progression after one year (regression)"
+    assert d.feature_names == ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+    assert d.meta["standardized"] is standardize
+    if standardize:
+        assert sorted(d.meta) == ["standardized", "x_mean", "x_std", "y_mean", "y_std"]
+    else:
+        assert d.meta == {"standardized": False}
+    with pytest.raises(TypeError) as info:
+        ds.load("diabetes", standardize="yes")
+    assert str(info.value) == "standardize: expected True or False, got 'yes' (str)"

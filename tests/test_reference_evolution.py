@@ -231,3 +231,113 @@ def test_documented_defaults():
         s = h.success_rate[g]
         factor = 1.22 if s > 0.2 else 1 / 1.22 if s < 0.2 else 1.0
         assert h.mutation_scale[g] == pytest.approx(h.mutation_scale[g - 1] * factor, rel=1e-12)
+
+
+# --- what the trainer records and refuses, word for word ---------------------------------------
+
+
+def test_the_record_of_a_search():
+    net = gn.Network(seed=list(range(6)), **NET)
+    h = fit_evolution(net, X, Y, generations=4, survivors=2, mutation_scale=0.5, adapt="one_fifth",
+                      adapt_factor=1.5, crossover="uniform", seed=9)  # fmt: skip
+    assert h.settings == {"trainer": "evolution", "loss": "mse", "generations": 4,
+                          "population": 6, "survivors": 2, "mutation_scale": 0.5,
+                          "adapt": "one_fifth", "decay": 0.99, "adapt_factor": 1.5,
+                          "crossover": "uniform", "seed": 9}  # fmt: skip
+    for curve in (h.loss, h.median_loss, h.mutation_scale, h.success_rate):
+        assert curve.dtype == np.float64 and curve.shape == (4,)
+    assert h.evaluations.dtype == np.int64
+    assert h.val_loss is None and h.val_accuracy is None
+    assert repr(h) == f"EvolutionHistory(generations=4, population=6, final_loss={h.final_loss!r})"
+    with pytest.raises(ValueError) as info:
+        h.member(0)
+    assert str(info.value) == (
+        "member: an evolution History describes the whole search, not one member; the best "
+        "network is net.member(0)"
+    )
+    # regression targets give a validation loss and no accuracy
+    net = gn.Network([2, 3, 1], activation="tanh", output="identity", seed=list(range(4)))
+    h = fit_evolution(net, X, Y, generations=2, validation=(X, Y + 0.5))
+    assert h.val_loss.dtype == np.float64 and h.val_accuracy is None
+
+
+def test_converged_evaluations_at_the_first_generation_and_never():
+    net = gn.Network(seed=list(range(5)), **NET)
+    h = fit_evolution(net, X, Y, generations=3, survivors=2)
+    assert h.converged_evaluations(h.loss[0] + 1e-9) == 5  # already there: P evaluations
+    assert h.converged_evaluations(1e-12) == -1
+
+
+def test_one_generation_still_sorts_the_population_best_first():
+    net = gn.Network(seed=list(range(7)), **NET)
+    before = _losses(NET, net.params)
+    h = fit_evolution(net, X, Y, generations=1, survivors=2)
+    np.testing.assert_array_equal(_losses(NET, net.params), np.sort(before))
+    assert h.loss[0] == before.min()
+
+
+def test_only_a_population_without_any_finite_member_has_diverged():
+    # the best member is finite and every other overflows: a search that goes on
+    net = gn.Network([1, 1], output="identity", bias="none", seed=list(range(4)))
+    net.layers[0].W = np.array([0.5, 1e160, 1e170, 1e180])[:, None, None]
+    with np.errstate(over="ignore"):
+        h = fit_evolution(net, [[1.0]], [[0.0]], generations=2, survivors=1, mutation_scale=TINY)
+    assert not h.diverged and h.stopped_by is None and h.epochs_run == 2
+    assert h.loss[0] == 0.25 and h.median_loss[0] == np.inf
+
+
+def test_callbacks_see_the_network_and_the_record():
+    seen = []
+
+    class Watch(gn.Callback):
+        def on_train_begin(self, net, history):
+            seen.append(("begin", net.population, history.settings["population"]))
+
+        def on_train_end(self, net, history):
+            seen.append(("end", net.population, history.epochs_run))
+
+    net = gn.Network(seed=list(range(5)), **NET)
+    fit_evolution(net, X, Y, generations=3, survivors=2, callbacks=[Watch()])
+    assert seen == [("begin", 5, 5), ("end", 5, 3)]
+
+
+@pytest.mark.parametrize(
+    ("net", "kwargs", "error", "message"),
+    [
+        ("x", {}, TypeError, "net: expected a glassnet Network, got 'x' (str)"),
+        (gn.Network([2, 1], seed=0), {}, ValueError,
+         "net: evolution needs a population of at least 2 networks (Network(..., seed=[0, 1, "
+         "...])), got a single network"),
+        (gn.Network([2, 1], seed=[0]), {}, ValueError,
+         "net: evolution needs a population of at least 2 networks (Network(..., seed=[0, 1, "
+         "...])), got a population of 1"),
+        (gn.Network([2, 1], seed=[0, 1, 2]), dict(survivors=3), ValueError,
+         "survivors: expected fewer survivors than the population size (3), got 3; the "
+         "population must leave room for new members"),
+        (gn.Network([2, 1], seed=[0, 1, 2]), dict(survivors=1, crossover="arithmetic"),
+         ValueError, "crossover: 'arithmetic' crossover mixes two survivors, but survivors is 1; "
+         "use survivors >= 2 or crossover=None"),
+        (gn.Network([2, 1], seed=[0, 1, 2]), dict(backend="torch"), ValueError,
+         "backend: expected one of numpy, jax, got 'torch'"),
+    ],
+)  # fmt: skip
+def test_refusals_word_for_word(net, kwargs, error, message):
+    with pytest.raises(error) as info:
+        fit_evolution(net, X, Y, **kwargs)
+    assert str(info.value) == message
+
+
+def test_two_survivors_are_enough_for_crossover():
+    net = gn.Network(seed=list(range(6)), **NET)
+    h = fit_evolution(net, X, Y, generations=3, survivors=2, crossover="arithmetic")
+    assert h.epochs_run == 3 and np.all(np.diff(h.loss) <= 0)
+
+
+def test_the_compiled_evaluation_finds_what_numpy_finds():
+    pytest.importorskip("jax")
+    runs = []
+    for backend in ("numpy", "jax"):
+        net = gn.Network(seed=list(range(8)), **NET)
+        runs.append(fit_evolution(net, X, Y, generations=4, survivors=2, backend=backend, seed=3))
+    np.testing.assert_allclose(runs[0].loss, runs[1].loss, rtol=1e-12)
+    np.testing.assert_allclose(runs[0].median_loss, runs[1].median_loss, rtol=1e-12)

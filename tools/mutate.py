@@ -73,6 +73,7 @@ TESTS: dict[str, list[str]] = {
     ],
     "_validation": ["test_hostile_api.py", "test_datasets.py", "test_fit_rules.py"],
     "_random": [
+        "test_reference_random.py",
         "test_reference_initializers.py",
         "test_network.py",
         "test_reference_partial_fit.py",

@@ -71,7 +71,12 @@ TESTS: dict[str, list[str]] = {
         "test_reference_population.py",
         "test_hostile_api.py",
     ],
-    "_validation": ["test_hostile_api.py", "test_datasets.py", "test_fit_rules.py"],
+    "_validation": [
+        "test_reference_validation.py",
+        "test_hostile_api.py",
+        "test_datasets.py",
+        "test_fit_rules.py",
+    ],
     "_random": [
         "test_reference_random.py",
         "test_reference_initializers.py",

@@ -49,7 +49,11 @@ TESTS: dict[str, list[str]] = {
         "test_stability.py",
     ],
     "initializers": ["test_reference_initializers.py"],
-    "optimizers": ["test_reference_optimizers.py", "test_fit_rules.py"],
+    "optimizers": [
+        "test_reference_optimizers.py",
+        "test_reference_optimizer_parts.py",
+        "test_fit_rules.py",
+    ],
     "convergence": ["test_reference_convergence.py"],
     "metrics": [
         "test_reference_metrics.py",

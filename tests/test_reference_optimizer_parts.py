@@ -149,3 +149,25 @@ def test_cosine_stays_at_its_floor_after_its_epochs():
     with pytest.raises(ValueError) as info:
         optimizers.schedule("cosine", epochs=10, min_factor=-1)
     assert str(info.value) == "min_factor: expected a finite number >= 0, got -1 (int)"
+
+
+@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_moments_start_as_zeros_shaped_like_the_parameters(name, dtype):
+    params = [{"W": np.ones((3, 2), dtype), "b": np.ones((1, 2), dtype)}]
+    state = optimizers.get(name).init(params)
+    leaves = []
+
+    def walk(node):
+        if isinstance(node, np.ndarray):
+            leaves.append(node)
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+
+    walk(state)
+    assert leaves and all(a.dtype == dtype and a.shape in ((3, 2), (1, 2)) for a in leaves)
+    assert all((a == 0).all() for a in leaves)

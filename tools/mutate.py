@@ -70,8 +70,11 @@ TESTS: dict[str, list[str]] = {
     ],
     "run": ["test_run.py", "test_reference_modelfile.py"],
     "network": [
+        "test_reference_network.py",
         "test_reference_trace.py",
         "test_network.py",
+        "test_reference_losses.py",
+        "test_reference_edges.py",
         "test_reference_population.py",
         "test_hostile_api.py",
     ],

@@ -107,6 +107,10 @@ CASES: dict[str, tuple[dict, dict]] = {
         REGRESSION | dict(activation="identity"),
         dict(y=Y_REAL * 10, loss="mse", lr=[0.01, 0.5, 0.2], epochs=40, stats_every=3),
     ),
+    "divergence, mini-batches": (
+        REGRESSION | dict(activation="identity"),
+        dict(y=Y_REAL * 10, loss="mse", lr=[0.01, 0.5, 0.2], epochs=40, batch_size=4),
+    ),
     "divergence, non-finite rule": (
         REGRESSION | dict(activation="identity"),
         dict(y=Y_REAL * 10, loss="mse", lr=[0.01, 0.5, 0.2], epochs=40, divergence="nonfinite"),

@@ -111,6 +111,17 @@ TESTS: dict[str, list[str]] = {
 # (tests/test_gradients.py, the finite-difference sweep, takes about a minute on a loaded
 # machine: it is left out so that every mutant it would also reach costs seconds, not minutes)
 
+# tests left out of a module's run: mutmut 3.8's worker pool reaps every child process, so a
+# test that starts processes of its own (a subprocess, joblib workers) crashes it (KeyError in
+# wait_for_result); these tests pass in the ordinary suite
+DESELECT: dict[str, list[str]] = {
+    "run": [
+        "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",
+        "tests/test_run.py::test_estimators_pickle_continue_and_cross_validate",
+        "tests/test_run.py::test_the_jax_estimator_trains_as_the_numpy_one",
+    ],
+}
+
 CONFIG = """\
 [tool.mutmut]
 source_paths = ["glassnet"]
@@ -189,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module:14} {' '.join(tests)}")
         return 0
     module = _module(args.module)
-    work = _prepare(module, args.deselect)
+    work = _prepare(module, [*DESELECT.get(module, []), *args.deselect])
     t0 = time.perf_counter()
     log = work / "mutmut.log"
     with open(log, "w") as fh:

@@ -54,7 +54,7 @@ def _digest(meta, arrays):
     return h.hexdigest()
 
 
-def _rewrite(path, change_meta=None, change_arrays=None, extra_members=(), tail=None):
+def _rewrite(path, change_meta=None, change_arrays=None, extra_members=(), tail=None, after=None):
     """Rewrite ``path`` with its metadata and arrays changed and the digest made to match."""
     members = dict(_members(path))
     meta = json.loads(np.load(io.BytesIO(members.pop("metadata.json.npy"))).tobytes())
@@ -64,6 +64,8 @@ def _rewrite(path, change_meta=None, change_arrays=None, extra_members=(), tail=
     if change_meta:
         change_meta(meta)
     meta["sha256"] = _digest(meta, arrays)
+    if after:  # a change the digest does not follow
+        after(meta)
     out = {f"{k}.npy": _npy(v) for k, v in arrays.items()}
     out["metadata.json.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), np.uint8))
     if tail is not None:
@@ -212,3 +214,166 @@ def test_extra_data_beyond_the_metadata_limit_is_refused_when_saving(tmp_path):
     with pytest.raises(ValueError, match=r"^extra: the metadata would take \d+ bytes; at most"):
         net.save(tmp_path / "m.npz", extra={"notes": "x" * gn.modelfile.MAX_METADATA_BYTES})
     assert not (tmp_path / "m.npz").exists()
+
+
+# --- every refusal, word for word --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda m: m.update(version=7), "model file format version 7 is not supported (this "
+                                        "glassnet reads versions 1, 2, 3)"),
+        (lambda m: m.update(format="other"), "not a glassnet model file (format is 'other')"),
+        (("after", lambda m: m.update(sha256="abc")), "not a readable glassnet model file (metadata sha256: "
+                                           "expected 64 hex digits, got 'abc' (str))"),
+        (lambda m: m.update(config=[1]), "not a readable glassnet model file (metadata config: "
+                                         "expected a JSON object, got [1] (list))"),
+        (lambda m: m["config"].update(activation=["relu", "relu"]),
+         "not a readable glassnet model file (metadata config.activation: expected a list of 1 "
+         "names, got ['relu', 'relu'] (list))"),
+        (lambda m: m.update(extra=[1]), "not a readable glassnet model file (metadata extra: "
+                                        "expected a JSON object, got [1] (list))"),
+        (lambda m: m["config"].update(seed=2**64 + 1),
+         "not a readable glassnet model file (metadata config.seed: expected an integer in "
+         "[0, 18446744073709551616], got 18446744073709551617 (int))"),
+        (lambda m: m["config"].update(sizes=[3, 2**40 + 1, 1]),
+         "not a readable glassnet model file (metadata config.sizes[1]: expected an integer in "
+         "[1, 1099511627776], got 1099511627777 (int))"),
+        (lambda m: m["config"].update(sizes=[3, 10**5, 10**5]),
+         "not a readable glassnet model file (the architecture [3, 100000, 100000] would take "
+         "74.5 GiB of parameters; at most 4 GiB are read)"),
+    ],
+)  # fmt: skip
+def test_metadata_refusals_word_for_word(tmp_path, change, why):
+    path = _save(tmp_path / "m.npz", trained=False)
+    if isinstance(change, tuple):
+        _rewrite(path, after=change[1])
+    else:
+        _rewrite(path, change_meta=change)
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    assert str(info.value) == f"{path}: {why}"
+
+
+def test_the_largest_seeds_and_sizes_a_file_may_declare_are_read(tmp_path):
+    # seeds up to 2**64 and a population's seeds each up to it; sizes up to 2**40 (refused
+    # later for their memory, not for their value)
+    path = _rewrite(_save(tmp_path / "m.npz", trained=False),
+                    change_meta=lambda m: m["config"].update(seed=2**64))  # fmt: skip
+    assert gn.load(path).seeds == [2**64]
+    path = _rewrite(_save(tmp_path / "p.npz", seed=[0, 1], trained=False),
+                    change_meta=lambda m: m["config"].update(seed=[2**64, 0]))  # fmt: skip
+    assert gn.load(path).seeds == [2**64, 0]
+    path = _rewrite(_save(tmp_path / "s.npz", trained=False),
+                    change_meta=lambda m: m["config"].update(sizes=[2**40, 3, 1]))  # fmt: skip
+    with pytest.raises(ValueError, match=r"would take .* GiB of parameters"):
+        gn.load(path)
+
+
+def test_a_version_2_file_may_not_hold_a_run(tmp_path):
+    path = _rewrite(_save(tmp_path / "m.npz"), change_meta=lambda m: m.update(version=2))
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    assert str(info.value) == (
+        f"{path}: not a readable glassnet model file (metadata run: not part of format version 2)"
+    )
+    # version 1 files need no extra field; version 2 files need one
+    path = _rewrite(_save(tmp_path / "v2.npz", trained=False),
+                    change_meta=lambda m: (m.update(version=2), m.pop("extra")))  # fmt: skip
+    with pytest.raises(ValueError, match=r"metadata extra: expected a JSON object, got None"):
+        gn.load(path)
+
+
+def test_older_files_without_a_kernel_or_with_an_unknown_initializer_load(tmp_path):
+    def change(meta):
+        meta["config"].pop("kernel")
+        meta["config"]["init"] = "someones_own"
+
+    path = _rewrite(_save(tmp_path / "m.npz", trained=False), change_meta=change)
+    net = gn.load(path)
+    assert net.kernel == "blas" and net.init.name == "uniform"
+
+
+@pytest.mark.parametrize(
+    ("member", "why"),
+    [
+        (np.zeros((2, 3), order="F"), "layer1.W: holds a Fortran-order array"),
+        (np.array([[None] * 3] * 2, dtype=object), "layer1.W: holds objects"),
+    ],
+)
+def test_arrays_a_file_may_not_hold(tmp_path, member, why):
+    path = _save(tmp_path / "m.npz", trained=False)
+    members = dict(_members(path))
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, member, allow_pickle=True)
+    members["layer1.W.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    assert str(info.value) == f"{path}: not a readable glassnet model file ({why})"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda d: gn.load(d / "nope.npz"), FileNotFoundError, "{d}/nope.npz: no such model file"),
+        (lambda d: gn.load(d), ValueError, "{d}: is a directory, not a model file"),
+        (lambda d: gn.load(b"x"), TypeError,
+         "path: expected a file path (str or os.PathLike), got b'x' (bytes)"),
+        (lambda d: gn.load(d / "m.npz", run="yes"), TypeError,
+         "run: expected True or False, got 'yes' (str)"),
+        (lambda d: gn.Network([3, 1], seed=0).save(d / "m.npz" / "x.npz"), NotADirectoryError,
+         "path: '{d}/m.npz' is not a directory"),
+        (lambda d: gn.Network([3, 1], seed=0).save(d / "m.npz" / "a" / "x.npz"),
+         NotADirectoryError, "path: '{d}/m.npz/a' is not a directory (a file stands in the path)"),
+        (lambda d: gn.Network([3, 1], seed=0).save(d / "no" / "x.npz"), FileNotFoundError,
+         "path: directory '{d}/no' does not exist"),
+        (lambda d: gn.Network([3, 1], seed=0).save(d), IsADirectoryError,
+         "path: '{d}' is a directory; expected a file name"),
+        (lambda d: gn.Network([3, 1], seed=0).save(""), ValueError,
+         "path: expected a file name, got ''"),
+        (lambda d: gn.Network([3, 1], seed=0).save(d / "x.npz", extra=[1]), TypeError,
+         "extra: expected a dict of JSON data or None, got [1] (list)"),
+        (lambda d: gn.modelfile.save("net", d / "x.npz"), TypeError,
+         "net: expected a glassnet Network, got 'net' (str)"),
+    ],
+)  # fmt: skip
+def test_path_and_argument_refusals_word_for_word(tmp_path, call, error, message):
+    _save(tmp_path / "m.npz", trained=False)
+    with pytest.raises(error) as info:
+        call(tmp_path)
+    assert str(info.value) == message.format(d=tmp_path)
+
+
+def test_a_file_that_is_no_zip_is_named(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"hello")
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    assert str(info.value) == (
+        f"{path}: not a readable glassnet model file (corrupt or truncated: not an npz (zip) "
+        "archive)"
+    )
+
+
+def test_a_save_writes_a_temporary_file_beside_its_target_then_renames_it(tmp_path, monkeypatch):
+    # atomic replacement needs the temporary file in the target's own directory
+    import os
+
+    moves = []
+    real = os.replace
+
+    def spy(src, dst):
+        moves.append((src, dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    gn.Network([3, 1], seed=0).save(tmp_path / "m.npz")
+    ((src, dst),) = moves
+    src = str(src)
+    assert os.path.dirname(src) == str(tmp_path) and str(dst) == str(tmp_path / "m.npz")
+    assert os.path.basename(src).startswith(".glassnet-") and src.endswith(".npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # nothing left behind

@@ -12,12 +12,14 @@ from glassnet import (
     compiled,  # registers the "jax" training backend (JAX itself is imported only to run)
     convergence,
     datasets,
+    display,  # registers how a History, a Trace and a Network show themselves (no matplotlib)
     evolution,
     initializers,
     losses,
     metrics,
     optimizers,
 )
+from glassnet._validation import NonFiniteWarning
 from glassnet.gradcheck import GradCheckResult, gradient_check
 from glassnet.modelfile import load
 from glassnet.network import Forward, Layer, Network
@@ -61,6 +63,7 @@ __all__ = [
     "History",
     "Layer",
     "Network",
+    "NonFiniteWarning",
     "StopOnConvergence",
     "TrainConfig",
     "TrainState",
@@ -69,6 +72,7 @@ __all__ = [
     "compiled",
     "convergence",
     "datasets",
+    "display",
     "evolution",
     "fit",
     "gradient_check",

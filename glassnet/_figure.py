@@ -16,10 +16,22 @@ import io
 import os
 from typing import Any
 
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as _MplFigure
 
-__all__ = ["Figure"]
+from glassnet._files import atomic_path
+
+__all__ = ["Figure", "save_figure"]
+
+
+def save_figure(fig: _MplFigure, path: str | os.PathLike[str]) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format its extension names (matplotlib's
+    default, PNG, without one), at the figure's own dpi."""
+    suffix = os.path.splitext(os.fspath(path))[1]
+    fmt = suffix[1:].lower() if suffix else rcParams["savefig.format"]
+    with atomic_path(path, suffix=suffix) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=fig.dpi)
 
 
 class Figure(_MplFigure):
@@ -40,8 +52,9 @@ class Figure(_MplFigure):
         return buf.getvalue()
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
-        self.savefig(os.fspath(path), dpi=self.dpi)
+        """Write the figure atomically; the format follows the extension (png, svg, pdf,
+        ...)."""
+        save_figure(self, path)
 
     def _repr_png_(self) -> bytes:
         return self.to_png()

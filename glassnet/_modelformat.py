@@ -16,7 +16,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.lib import format as npy
 
 from glassnet import run as _run
+from glassnet._files import atomic_write
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -187,17 +187,10 @@ def write(
             "are allowed"
         )
     arrays["metadata.json"] = np.frombuffer(text, dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=".glassnet-", suffix=".npz", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-            f.flush()
-            os.fsync(f.fileno())
-        _target(target)  # still a regular file (or absent) now that the work is done
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # atomic, with the mode a plain write gives under the umask; the target is checked again
+    # (still a regular file, or absent) once the work is done
+    with atomic_write(target, before_replace=lambda: _target(target)) as f:
+        np.savez(f, **arrays)  # type: ignore[arg-type]
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -41,5 +41,13 @@ def generator(seed: int, stream: str = "init") -> np.random.Generator:
 
 
 def legacy(seed: int) -> np.random.RandomState:
-    """NumPy's legacy generator, as the paper used: ``np.random.RandomState(seed)``."""
+    """NumPy's legacy generator, as the paper used: ``np.random.RandomState(seed)``.
+
+    It takes only seeds below 2**32; a larger one is refused naming ``seed``, not in NumPy's
+    words."""
+    if not 0 <= seed < 2**32:
+        raise ValueError(
+            f"seed: init='paper' draws from NumPy's legacy RandomState, which takes seeds "
+            f"from 0 to 2**32 - 1; got {describe(seed)}"
+        )
     return np.random.RandomState(seed)

@@ -30,12 +30,17 @@ bounds are these constants (documented, and named in the errors that enforce the
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -57,6 +62,132 @@ MAX_CLASSES = 100_000
 MAX_GENERATOR_PARAMETER = 1e6
 
 
+# --- numbers that overflowed ------------------------------------------------------------------
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """A computation from finite inputs overflowed to infinity or NaN.
+
+    glassnet's one rule for overflow: input that is already NaN or infinite is refused
+    (``ValueError`` naming the argument); finite input whose computation overflows is a
+    result, returned as computed, with this warning saying which argument, which quantity
+    and where (``X: from finite inputs and weights, z^(1) overflowed to inf at row 0, unit 1
+    ...``). Training reports the same event as a divergence
+    (:class:`glassnet.DivergenceWarning`). Like NumPy's own overflow warning it obeys
+    ``np.errstate(over=...)``: ``"ignore"`` silences it, ``"raise"`` makes it a
+    ``FloatingPointError``.
+    """
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_nonfinite(message: str) -> None:
+    """Issue a :class:`NonFiniteWarning`, attributed to the first caller outside glassnet
+    (so it points at the user's line whichever public function found the overflow).
+
+    It follows NumPy's error state for overflow, as NumPy's own warning would: under
+    ``np.errstate(over="ignore")`` nothing is said, under ``over="raise"`` a
+    ``FloatingPointError`` with the same message is raised.
+    """
+    mode = np.geterr()["over"]
+    if mode == "ignore":
+        return
+    if mode == "raise":
+        raise FloatingPointError(message)
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(message, NonFiniteWarning, stacklevel=level)
+
+
+# --- keyword arguments ------------------------------------------------------------------------
+
+
+def unknown_keyword(
+    function: str, name: str, valid: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> TypeError:
+    """The error for a keyword argument that ``function`` does not take.
+
+    Python's own (``got an unexpected keyword argument 'activaton'``) neither lists what is
+    accepted nor suggests the near miss; this one does both, in the vocabulary's words.
+    ``aliases`` maps names other libraries use to the one meant (``learning_rate`` -> ``lr``).
+    """
+    valid = list(valid)
+    hint = (
+        f" (did you mean {aliases[name]}?)"
+        if aliases and name in aliases
+        else did_you_mean(name, valid)
+    )
+    return TypeError(
+        f"{function}: unexpected keyword argument {name!r}; expected one of "
+        f"{', '.join(valid) or 'none'}{hint}"
+    )
+
+
+def check_keywords(function: str, given: Iterable[str], valid: Iterable[str]) -> None:
+    """Raise :func:`unknown_keyword`'s ``TypeError`` for the first name of ``given`` not in
+    ``valid``.
+
+    For functions that take ``**kwargs`` and pass them on (``datasets.load``'s options, a
+    configuration built from keywords): they call this with what they accept.
+    """
+    valid = list(valid)
+    accepted = set(valid)
+    for name in given:
+        if name not in accepted:
+            raise unknown_keyword(function, name, valid)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def known_keywords(func: _F) -> _F:
+    """Give a function (or a class, through its ``__init__``) the did-you-mean of the rest
+    of glassnet for a misspelt keyword argument.
+
+    ``Network([2, 1], activaton="tanh")`` then raises ``TypeError: Network: unexpected
+    keyword argument 'activaton'; expected one of sizes, activation, ... (did you mean
+    'activation'?)`` before anything runs. The check is one set lookup per keyword given;
+    functions that take ``**kwargs`` check them with :func:`check_keywords` instead.
+    """
+    if isinstance(func, type):
+        init = func.__init__  # type: ignore[misc]
+        wrapped = _keywords_of(init, _label(func))
+        func.__init__ = wrapped  # type: ignore[misc]
+        return func
+    return _keywords_of(func, _label(func))  # type: ignore[return-value]
+
+
+def _label(func: Callable[..., Any]) -> str:
+    name = getattr(func, "__qualname__", getattr(func, "__name__", "function"))
+    return name.rpartition("<locals>.")[2].removesuffix(".__init__")
+
+
+def _keywords_of(func: Callable[..., Any], label: str) -> Callable[..., Any]:
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        raise TypeError(f"{label}: takes **kwargs; check them with check_keywords instead")
+    names = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        and p.name != "self"
+    ]
+    accepted = frozenset(names)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs and not accepted.issuperset(kwargs):
+            check_keywords(label, kwargs, names)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+# --- sizes ----------------------------------------------------------------------------------
+
+
 #: A network's bias modes: one bias per unit, one scalar per layer (the paper's), or none.
 #: The one list of them (network, model files, the command line, studies, the playground).
 BIAS_MODES = ("neuron", "layer", "none")
@@ -64,6 +195,7 @@ BIAS_MODES = ("neuron", "layer", "none")
 DTYPES = ("float64", "float32")
 
 
+@known_keywords
 def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
     """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
     neuron, layer, none = BIAS_MODES

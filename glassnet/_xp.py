@@ -68,6 +68,7 @@ def _names(xp: Any, sp: Any, name: str, sum_squares: Any, einsum: Any) -> Simple
         stack=xp.stack,
         tanh=xp.tanh,
         where=xp.where,
+        xlogy=sp.xlogy,
         zeros_like=xp.zeros_like,
     )
 

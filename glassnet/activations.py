@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet._validation import unknown_name
+from glassnet._validation import known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -31,6 +31,7 @@ Array = np.ndarray
 __all__ = ["REGISTRY", "Activation", "get", "names", "register"]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Activation:
     r"""One activation function, its derivative, and what backpropagation needs to know.
@@ -84,6 +85,7 @@ class Activation:
 REGISTRY: dict[str, Activation] = {}
 
 
+@known_keywords
 def register(
     name: str | Activation,
     value: Callable[[Array], Array] | None = None,
@@ -142,16 +144,24 @@ def register(
     return act
 
 
+UNLISTED: dict[str, Activation] = {
+    # the log link of Poisson regression (MLPRegressor(loss="poisson")): a = e^z, f'(z) = a;
+    # an output unit only, found by name, not listed among the activations one picks
+    "exp": Activation("exp", lambda z: namespace(z).exp(z), lambda z, a: a, derivative_max=1.0),
+}
+
+
+@known_keywords
 def get(name: str | Activation) -> Activation:
     """Look up an activation by name (an :class:`Activation` is returned as is)."""
     if isinstance(name, Activation):
         return name
     if not isinstance(name, str):
         raise TypeError(f"activation: expected a name or an Activation, got {name!r}")
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise unknown_name("activation", "activation", name, REGISTRY) from None
+    act = REGISTRY.get(name) or UNLISTED.get(name)
+    if act is None:
+        raise unknown_name("activation", "activation", name, REGISTRY)
+    return act
 
 
 def names() -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import positive_float, positive_int
+from glassnet._validation import known_keywords, positive_float, positive_int
 
 __all__ = ["PAPER_SLOPE_TOL", "PAPER_TOL", "PAPER_WINDOW", "paper_epoch", "threshold_epoch"]
 
@@ -37,6 +37,7 @@ def _curves(loss: Any) -> np.ndarray:
     return loss
 
 
+@known_keywords
 def threshold_epoch(loss: Any, threshold: float) -> Any:
     """First epoch with ``loss < threshold``; ``-1`` if none."""
     threshold = positive_float(threshold, "threshold")
@@ -45,6 +46,7 @@ def threshold_epoch(loss: Any, threshold: float) -> Any:
         return _first(np.isfinite(loss) & (loss < threshold))
 
 
+@known_keywords
 def paper_epoch(
     loss: Any,
     tol: float = PAPER_TOL,

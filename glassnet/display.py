@@ -1,8 +1,9 @@
 r"""How a :class:`~glassnet.training.History` and a :class:`~glassnet.trace.Trace` show
 themselves: in Jupyter (HTML, each image stored once) and in a terminal (plain text).
 
-The engine's classes hold only tiny hooks (``_repr_html_``, ``__repr__``) that import this
-module when a notebook or a terminal asks, so the engine never imports a face.
+The engine's classes hold only tiny hooks (``_repr_html_``, ``__repr__``) that ask
+:mod:`glassnet._views` for a renderer; this module registers its renderers there when it is
+imported (the package imports it), so the engine never imports a face.
 
 - :func:`history_table` picks the epochs a person reads (the recorded statistics' epochs, or
   about a dozen evenly spaced ones, always the first and the last) and gives, per epoch, the
@@ -25,11 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet import _views
+from glassnet._validation import known_keywords
+from glassnet.network import Network
+from glassnet.run import History
 from glassnet.tables import render
+from glassnet.trace import Trace
 
 if TYPE_CHECKING:
-    from glassnet.trace import Trace
-    from glassnet.training import History
+    pass
 
 __all__ = [
     "history_html",
@@ -37,6 +42,7 @@ __all__ = [
     "history_table",
     "history_text",
     "trace_html",
+    "trace_markdown",
     "trace_text",
 ]
 
@@ -88,6 +94,7 @@ def _shown_epochs(history: History) -> np.ndarray:
     return np.unique(np.concatenate([base, [0, n - 1]]).astype(int))
 
 
+@known_keywords
 def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     """The compact table of a History: ``(columns, rows)`` of formatted cells.
 
@@ -130,6 +137,7 @@ def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
+@known_keywords
 def history_notes(history: History) -> list[str]:
     """What went wrong, in plain words (empty when nothing did)."""
     P = history.population
@@ -190,6 +198,7 @@ def _headline(history: History) -> str:
     return f"History: {history.epochs_run} epochs" + (f" ({what})" if what else "") + pop
 
 
+@known_keywords
 def history_text(history: History) -> str:
     """The headline, the table and the notes as plain text."""
     cols, rows = history_table(history)
@@ -207,6 +216,7 @@ def _img(png: bytes) -> str:
     )
 
 
+@known_keywords
 def history_html(history: History) -> str:
     """The headline, the notes, the table and the figure (one PNG) as HTML."""
     from glassnet.plots import history_png
@@ -240,13 +250,39 @@ def _whole_population(trace: Trace) -> str | None:
     return None
 
 
+@known_keywords
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
 
+@known_keywords
+def trace_markdown(trace: Trace) -> str:
+    """A Trace as Markdown with LaTeX formulas (``glassnet inspect --format md``)."""
+    whole = _whole_population(trace)
+    return whole or render(trace, "md", title="Trace")
+
+
+@known_keywords
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
     whole = _whole_population(trace)
     return f"<p>{html.escape(whole)}</p>" if whole else render(trace, "html", title="Trace")
+
+
+def network_html(net: Network) -> str:
+    """A Network's Jupyter display: architecture, layers and the diagram (drawn by
+    :func:`glassnet.plots.network_html`, imported when a notebook shows one)."""
+    from glassnet.plots import network_html as draw
+
+    return draw(net)
+
+
+# the views of the engine's objects, registered from this side (see glassnet._views)
+_views.register(History, "html", history_html)
+_views.register(History, "text", history_text)
+_views.register(Trace, "html", trace_html)
+_views.register(Trace, "markdown", trace_markdown)
+_views.register(Trace, "text", trace_text)
+_views.register(Network, "html", network_html)

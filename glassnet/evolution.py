@@ -61,6 +61,7 @@ from glassnet._validation import (
     Options,
     check_callbacks,
     describe,
+    known_keywords,
     validate,
 )
 from glassnet.metrics import accuracy
@@ -79,6 +80,7 @@ CROSSOVER_MODES = ("uniform", "arithmetic")
 _ONE_FIFTH = 0.2
 
 
+@known_keywords
 @dataclass(repr=False)
 class EvolutionHistory(History):
     r"""What happened during :func:`fit_evolution`: a :class:`~glassnet.training.History` plus
@@ -110,12 +112,14 @@ class EvolutionHistory(History):
     mutation_scale: Array = field(default_factory=lambda: np.zeros(0))
     success_rate: Array = field(default_factory=lambda: np.zeros(0))
 
+    @known_keywords
     def converged_evaluations(self, threshold: float) -> int:
         """Loss evaluations spent until the best loss first fell below ``threshold`` (``-1``:
         never)."""
         g = convergence.threshold_epoch(self.loss, threshold)
         return int(self.evaluations[g]) if g >= 0 else -1
 
+    @known_keywords
     def member(self, k: int) -> History:
         raise ValueError(
             "member: an evolution History describes the whole search, not one member; "
@@ -142,6 +146,7 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
 }
 
 
+@known_keywords
 def fit_evolution(
     net: Network,
     X: Any,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import losses as _losses
-from glassnet._validation import Constraint, Interval, describe, validate
+from glassnet._validation import Constraint, Interval, describe, known_keywords, validate
 from glassnet.network import Network
 
 __all__ = ["GradCheckResult", "gradient_check"]
@@ -40,6 +40,7 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
 }
 
 
+@known_keywords
 @dataclass
 class GradCheckResult:
     """The outcome of :func:`gradient_check`.
@@ -105,6 +106,7 @@ def _rel(a: np.ndarray, b: np.ndarray, member_axis: bool, floor: float) -> float
     return float(np.max(num / den))
 
 
+@known_keywords
 def gradient_check(
     net: Network,
     X: Any,

@@ -26,6 +26,7 @@ all grid points are computed in one batched forward pass (the grid points are a 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import losses as _losses
-from glassnet._validation import describe
+from glassnet._random import check_seed
+from glassnet._validation import Interval, check, describe, known_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -44,6 +46,7 @@ Extent = tuple[float, float, float, float]
 __all__ = [
     "LossSurface",
     "PlaneGrid",
+    "check_features",
     "filter_normalized_direction",
     "flatten",
     "loss_surface",
@@ -56,11 +59,27 @@ __all__ = [
 ]
 
 MAX_SPAN = 1e6  # in units of the (filter-normalized) directions
+#: The most numbers one grid may hold: points x (inputs + every layer's units) for a plane,
+#: points x parameters for a loss landscape (2**27 float64 numbers: 1 GiB).
+MAX_GRID_VALUES = 2**27
+
+
+def _check_grid(res: int, per_point: int, what: str) -> None:
+    """Refuse, before anything is allocated, a grid of ``res`` per side whose numbers would
+    pass :data:`MAX_GRID_VALUES`."""
+    need = res * res * per_point
+    if need > MAX_GRID_VALUES:
+        most = math.isqrt(MAX_GRID_VALUES // max(per_point, 1))
+        raise ValueError(
+            f"res: a {res} x {res} grid of {what} holds {need:.3g} numbers, more than "
+            f"{MAX_GRID_VALUES:.3g} (glassnet.grids.MAX_GRID_VALUES); expected res <= {most}"
+        )
 
 
 # --- the input plane -----------------------------------------------------------------------
 
 
+@known_keywords
 def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     """The box around the first two features of ``X``, with a margin.
 
@@ -85,6 +104,7 @@ def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
+@known_keywords
 def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     """The inputs at the centres of a ``res x res`` grid over the plane.
 
@@ -93,8 +113,8 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     array, shape (res * res, 2 + len(fill))
         Row ``r * res + c`` is the cell in image row ``r`` (top first), column ``c``.
     """
-    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 1:
-        raise ValueError(f"res: expected a positive int, got {describe(res)}")
+    res = check(res, "res", Interval(int, 1, None))
+    _check_grid(int(res), 2 + len(fill), "inputs")
     x0, x1, y0, y1 = extent
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
     ys = y1 - (np.arange(res) + 0.5) * (y1 - y0) / res
@@ -103,6 +123,7 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     return np.stack(cols, axis=1)
 
 
+@known_keywords
 @dataclass
 class PlaneGrid:
     """Every layer's activations over the input plane.
@@ -112,23 +133,27 @@ class PlaneGrid:
     extent : (x_min, x_max, y_min, y_max)
     res : int
     fill : list of float
-        The values of features 3.. held fixed.
+        The values of the other features, held fixed (in their order).
     layers : list of array
         ``layers[l - 1]`` is ``a^(l)`` over the plane, shape ``(res, res, n_l)`` (a population:
         ``(P, res, res, n_l)``); the last is the output (decision boundary or regression
         surface).
+    features : (int, int)
+        The two inputs (0-based) that span the plane: its x and y axes.
     """
 
     extent: Extent
     res: int
     fill: list[float]
     layers: list[Array]
+    features: tuple[int, int] = (0, 1)
 
     @property
     def output(self) -> Array:
         return self.layers[-1]
 
 
+@known_keywords
 def plane_grid(
     net: Network,
     X: Any = None,
@@ -137,23 +162,27 @@ def plane_grid(
     res: int = 64,
     fill: Sequence[float] | None = None,
     transform: Callable[[Array], Array] | None = None,
+    features: Sequence[int] = (0, 1),
 ) -> PlaneGrid:
-    """Run the network's forward pass over the plane of its first two inputs.
+    """Run the network's forward pass over the plane of two of its inputs (the first two
+    unless ``features`` says which), the others held fixed.
 
     Parameters
     ----------
     net : Network
         One network or a population (the activations then have a leading ``P``).
     X : array (N, d), optional
-        The data; gives the default ``extent`` (:func:`plane_extent`) and the default ``fill``
-        (the mean of features 3..).
+        The data; gives the default ``extent`` (:func:`plane_extent` of the two features) and
+        the default ``fill`` (the mean of each other feature).
     extent : (x_min, x_max, y_min, y_max), optional
     res : int
         Cells per side.
     fill : sequence of float, optional
-        Values of features 3.. (``d - 2`` of them).
+        Values of the other features, in their order (``d - 2`` of them).
     transform : callable, optional
         Applied to the grid inputs before the forward pass (e.g. a standardization).
+    features : (int, int)
+        The two inputs (0-based, distinct) that span the plane.
 
     Returns
     -------
@@ -162,6 +191,8 @@ def plane_grid(
     d = net.sizes[0]
     if d < 2:
         raise ValueError(f"net: the input plane needs at least 2 inputs, this network has {d}")
+    pair = check_features(features, d)
+    others = [k for k in range(d) if k not in pair]
     if X is not None:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != d:
@@ -169,24 +200,45 @@ def plane_grid(
     if extent is None:
         if X is None:
             raise ValueError("extent: give the plane's extent or the data X")
-        extent = plane_extent(X)
+        extent = plane_extent(X[:, list(pair)])
     if fill is None:
-        fill = (
-            [] if d == 2 else (X[:, 2:].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2))
-        )
+        fill = X[:, others].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2)
     fill = [float(v) for v in fill]
     if len(fill) != d - 2:
-        raise ValueError(f"fill: expected {d - 2} values for features 3..{d}, got {len(fill)}")
+        raise ValueError(f"fill: expected {d - 2} values for the other features, got {len(fill)}")
+    if isinstance(res, int | np.integer) and not isinstance(res, bool):
+        _check_grid(int(res), sum(net.sizes) * (net.population or 1), "activations")
     grid = plane_inputs(extent, res, fill)
+    if pair != (0, 1):  # the plane's two columns to their features, the rest in order
+        full = np.empty_like(grid)
+        full[:, [*pair, *others]] = grid
+        grid = full
     if transform is not None:
         grid = transform(grid)
+    # an overflow on the plane is no error: the figures that draw it say where it happened
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        fwd = net.forward(grid)
+        fwd = net.apply(net.params, net.check_inputs(grid, "grid"))
     lead = () if net.population is None else (net.population,)
     layers = [np.asarray(a).reshape(*lead, res, res, -1) for a in fwd.a[1:]]
-    return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers)  # type: ignore[arg-type]
+    return PlaneGrid(tuple(float(v) for v in extent), res, fill, layers, pair)  # type: ignore[arg-type]
 
 
+@known_keywords
+def check_features(features: Any, n_inputs: int) -> tuple[int, int]:
+    """``features`` as two distinct input indices (0-based) below ``n_inputs``."""
+    if isinstance(features, str | bytes) or not isinstance(features, Sequence | np.ndarray):
+        raise TypeError(f"features: expected two input indices, got {describe(features)}")
+    if len(features) != 2:
+        raise ValueError(f"features: expected two input indices, got {len(features)}")
+    pair = tuple(
+        check(f, f"features[{k}]", Interval(int, 0, n_inputs - 1)) for k, f in enumerate(features)
+    )
+    if pair[0] == pair[1]:
+        raise ValueError(f"features: expected two different inputs, got {pair[0]} twice")
+    return pair
+
+
+@known_keywords
 def plane_activations(
     net: Network,
     extent: Extent,
@@ -201,6 +253,7 @@ def plane_activations(
 # --- parameter space -----------------------------------------------------------------------
 
 
+@known_keywords
 def flatten(params: list[dict[str, Array]]) -> Array:
     """All parameters of one network as one vector (layer by layer, ``W`` then ``b``).
 
@@ -217,6 +270,7 @@ def flatten(params: list[dict[str, Array]]) -> Array:
     return np.concatenate(parts, axis=-1)
 
 
+@known_keywords
 def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]]:
     """The inverse of :func:`flatten` for one network; a leading batch axis is kept.
 
@@ -241,6 +295,7 @@ def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]
     return out
 
 
+@known_keywords
 def filter_normalized_direction(
     params: list[dict[str, Array]], seed: int | np.random.Generator = 0
 ) -> Array:
@@ -249,7 +304,7 @@ def filter_normalized_direction(
     ``d ~ N(0, 1)`` shaped like each ``W``; column ``j`` of layer ``l`` is rescaled to
     ``||W^(l)[:, j]||``; biases get 0.
     """
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
     direction = []
     for layer in params:
         W = layer["W"]
@@ -266,6 +321,7 @@ def filter_normalized_direction(
     return flatten(direction)
 
 
+@known_keywords
 def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array]:
     """The ``k`` principal directions of a parameter path around ``center``.
 
@@ -281,6 +337,7 @@ def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array
     return vt[:k], var[:k]
 
 
+@known_keywords
 @dataclass
 class LossSurface:
     r"""The cost on a line or a plane through ``center`` in parameter space.
@@ -323,6 +380,7 @@ def _batched_cost(net: Network, Xa: Array, ya: Array, loss: _losses.Loss, thetas
     return out
 
 
+@known_keywords
 def loss_surface(
     net: Network,
     X: Any,
@@ -365,10 +423,10 @@ def loss_surface(
     """
     if net.population is not None:
         raise ValueError("net: expected a single network; use net.member(k) for a population")
-    if dims not in (1, 2):
-        raise ValueError(f"dims: expected 1 or 2, got {dims!r}")
-    if isinstance(res, bool) or not isinstance(res, int | np.integer) or res < 2:
-        raise ValueError(f"res: expected an integer >= 2, got {describe(res)}")
+    dims = check(dims, "dims", Interval(int, 1, 2))
+    res = check(res, "res", Interval(int, 2, None))
+    _check_grid(int(res) if dims == 2 else 1, net.n_params * (1 if dims == 2 else int(res)),
+                "parameter sets")  # fmt: skip
     loss_fn = net.check_loss(loss)
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss_fn, Xa.shape[0])
@@ -384,7 +442,7 @@ def loss_surface(
     explained = None
     if isinstance(directions, str):
         if directions == "random":
-            rng = np.random.default_rng(seed)
+            rng = np.random.default_rng(check_seed(seed))
             D = np.stack([filter_normalized_direction(like, rng) for _ in range(dims)])
         elif directions == "pca":
             if P is None:
@@ -400,6 +458,12 @@ def loss_surface(
         D = np.atleast_2d(np.asarray(directions, dtype=float))
         if D.shape != (dims, n):
             raise ValueError(f"directions: expected shape ({dims}, {n}), got {D.shape}")
+    if isinstance(directions, str) and not np.isfinite(D).all():
+        raise ValueError(
+            f"net: its weights are too large for a landscape around them (the largest |w| is "
+            f"{float(np.abs(center).max()):.3g}: a direction scaled to them overflows); did "
+            "its training diverge?"
+        )
     if not np.isfinite(D).all() or (np.linalg.norm(D, axis=1) == 0).any():
         raise ValueError("directions: expected finite, non-zero directions")
 
@@ -414,10 +478,8 @@ def loss_surface(
             span = 1.0
             if proj is not None:
                 span = max(span, 1.1 * float(np.abs(proj).max()))
-    span = float(span)
-    if not np.isfinite(span) or span <= 0 or span > MAX_SPAN:
-        # beyond MAX_SPAN times the weights' own scale the losses overflow: no landscape left
-        raise ValueError(f"span: expected a number > 0 and <= {MAX_SPAN:g}, got {span:g}")
+    # beyond MAX_SPAN times the weights' own scale the losses overflow: no landscape left
+    span = check(span, "span", Interval(float, 0, MAX_SPAN, closed="right"))
 
     alphas = np.linspace(-span, span, res)
     betas = None

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet._random import generator, legacy
-from glassnet._validation import Interval, check, describe, unknown_name
+from glassnet._validation import Interval, check, describe, known_keywords, unknown_name
 
 Array = np.ndarray
 Shape = tuple[int, ...]
@@ -41,6 +41,7 @@ __all__ = ["MAX_STD", "REGISTRY", "Initializer", "get", "names", "normal"]
 MAX_STD = 1e6
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Initializer:
     """Draws one network's initial parameters from one seed.
@@ -78,6 +79,7 @@ def _normal(std: Callable[[int, int], float]) -> Callable:
     return _per_layer(lambda rng, i, o: rng.normal(0.0, std(i, o), size=(i, o)))
 
 
+@known_keywords
 def normal(std: float = 0.1) -> Initializer:
     """``W ~ N(0, std^2)``, biases zero."""
     std = check(std, "init normal(std)", Interval(float, 0, MAX_STD, closed="right"))
@@ -112,6 +114,7 @@ REGISTRY: dict[str, Initializer] = {
 _NORMAL_RE = re.compile(r"^normal\(\s*(?:std\s*=\s*)?([0-9.eE+-]+)\s*\)$")
 
 
+@known_keywords
 def get(name: str | Initializer) -> Initializer:
     """Look up an initializer by name; ``"normal(0.5)"`` makes :func:`normal` with that std."""
     if isinstance(name, Initializer):

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import unknown_name
+from glassnet._validation import known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Fused:
     """A loss computed together with its natural output activation (see module docstring).
@@ -59,6 +60,7 @@ class Fused:
     delta: Callable[[Array, Array, Array, Array | None], Array]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Loss:
     r"""A cost ``C(y_hat, y)`` and its gradient ``dC/dy_hat``.
@@ -87,6 +89,7 @@ class Loss:
     targets: str = "real"
     summed: bool = False
 
+    @known_keywords
     def check_targets(self, y: Array, argument: str = "y") -> None:
         """Raise ``ValueError`` if ``y`` holds values this loss cannot take."""
         if self.targets in ("unit", "distribution") and ((y < 0).any() or (y > 1).any()):
@@ -248,16 +251,94 @@ REGISTRY: dict[str, Loss] = {
 }
 
 
+# --- scikit-learn's losses: named (so runs that used them load anywhere), not listed ----------
+
+
+def _half_se_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    # C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2
+    r = y_hat - y
+    return _weighted(0.5 * (r * r).sum(axis=-1, keepdims=True), weight).mean(axis=(-2, -1))
+
+
+def _half_se_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(y_hat - y, weight) / y_hat.shape[-2]  # (y_hat - y) / n
+
+
+# MLP's log loss for one sigmoid unit per label: the binary cross-entropy summed over the
+# labels and averaged over the samples (m times bce for m labels, as MLP trains multilabels)
+def _log_loss_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    xp = namespace(y_hat)
+    p = _clip_unit(y_hat)
+    e = -(y * xp.log(p) + (1 - y) * xp.log1p(-p)).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _log_loss_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    p = _clip_unit(y_hat)
+    return _weighted((p - y) / (p * (1 - p)), weight) / y_hat.shape[-2]
+
+
+def _log_loss_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (namespace(z).logaddexp(0, z) - y * z).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _per_sample_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(a - y, weight) / z.shape[-2]  # (a - y) / n
+
+
+# Poisson regression as MLPRegressor(loss="poisson"): a log link (y_hat = exp(z)) and half the
+# Poisson deviance, C = (1/n) sum_i sum_k [y log(y / y_hat) - y + y_hat]
+def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    e = (namespace(y_hat).xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
+    return _weighted(1.0 - y / y_hat, weight) / y_hat.shape[-2]  # (1 - y / y_hat) / n
+
+
+def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
+    # y log(y / e^z) = y log y - y z (both 0 where y = 0): no log of the output needed
+    xp = namespace(z)
+    e = (xp.xlogy(y, y) - y * z - y + xp.exp(z)).sum(axis=-1, keepdims=True)
+    return _weighted(e, weight).mean(axis=(-2, -1))
+
+
+UNLISTED: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("squared_error", _half_se_value, _half_se_gradient),
+        Loss(
+            "binary_log_loss",
+            _log_loss_value,
+            _log_loss_gradient,
+            Fused("sigmoid", _log_loss_fused_value, _per_sample_delta),
+            targets="unit",
+        ),
+        Loss(
+            "poisson",
+            _poisson_value,
+            _poisson_gradient,
+            Fused("exp", _poisson_fused_value, _per_sample_delta),
+        ),
+    )
+}
+"""The scikit-learn estimators' losses (MLP's half squared error, its log loss of sigmoid units,
+half the Poisson deviance): :func:`get` finds them by name, :func:`names` does not list them."""
+
+
+@known_keywords
 def get(name: str | Loss) -> Loss:
     """Look up a loss by name (a :class:`Loss` is returned as is)."""
     if isinstance(name, Loss):
         return name
     if not isinstance(name, str):
         raise TypeError(f"loss: expected a name or a Loss, got {name!r}")
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise unknown_name("loss", "loss", name, REGISTRY) from None
+    loss = REGISTRY.get(name) or UNLISTED.get(name)
+    if loss is None:
+        raise unknown_name("loss", "loss", name, REGISTRY)
+    return loss
 
 
 def names() -> list[str]:
@@ -287,6 +368,7 @@ def _output_range(act: Any) -> tuple[bool, bool]:
     return unit, unit and bool(np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12))
 
 
+@known_keywords
 def check_pairing(loss: str | Loss, output_activation: Any) -> None:
     r"""Raise ``ValueError`` if ``loss`` is not defined on what ``output_activation`` produces.
 
@@ -344,6 +426,7 @@ def check_pairing(loss: str | Loss, output_activation: Any) -> None:
     )
 
 
+@known_keywords
 def natural_output(n_outputs: int, classes: bool) -> str:
     """The output activation targets call for: ``softmax`` for several classes, ``sigmoid``
     for one (or several independent) 0/1 targets, ``identity`` for real-valued ones.
@@ -356,6 +439,7 @@ def natural_output(n_outputs: int, classes: bool) -> str:
     return "softmax" if n_outputs > 1 else "sigmoid"
 
 
+@known_keywords
 def natural_loss(output_activation: Any, classes: bool) -> str:
     """The loss an output activation and the kind of targets call for: ``cross_entropy`` when
     each row of outputs is a distribution (softmax), ``bce`` for outputs in (0, 1) and 0/1

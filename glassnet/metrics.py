@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import Interval, check, numeric_array
+from glassnet._validation import Interval, check, known_keywords, numeric_array
 
 __all__ = ["accuracy", "fraction_right", "is_classification"]
 
@@ -18,6 +18,7 @@ def _targets(y: Any, argument: str = "y") -> np.ndarray:
     return y
 
 
+@known_keywords
 def is_classification(y: Any) -> bool:
     """True if the targets ``y``, shape ``(n_samples, n_outputs)``, are 0/1 (one column) or
     one-hot rows."""
@@ -27,6 +28,7 @@ def is_classification(y: Any) -> bool:
     return y.shape[-1] == 1 or bool((y.sum(axis=-1) == 1).all())
 
 
+@known_keywords
 def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
     """Fraction of samples classified right.
 
@@ -45,6 +47,7 @@ def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
     return float(acc) if np.ndim(acc) == 0 else acc
 
 
+@known_keywords
 def fraction_right(y_hat: Any, y: Any, threshold: float = 0.5) -> Any:
     """:func:`accuracy`'s formula without its checks, for arrays already checked.
 

@@ -40,13 +40,14 @@ from typing import Any
 # knows nothing of the Network class; this module is where the two meet
 from glassnet._modelformat import FORMAT, MAX_METADATA_BYTES, VERSION, read
 from glassnet._modelformat import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
-from glassnet._validation import Boolean, check, describe
+from glassnet._validation import Boolean, check, describe, known_keywords
 from glassnet.network import Network, check_finite_parameter
 from glassnet.run import state_from_record
 
 __all__ = ["FORMAT", "MAX_METADATA_BYTES", "VERSION", "load", "read_metadata", "save"]
 
 
+@known_keywords
 def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> None:
     """Write ``net`` to ``path`` atomically (a failed write leaves any old file intact).
 
@@ -68,11 +69,13 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
     net.save(path, extra)
 
 
+@known_keywords
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The metadata of a model file, checked (checksum included), without building the network."""
     return read(Path(path))[0]
 
 
+@known_keywords
 def load(
     path: str | os.PathLike[str],
     *,

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from glassnet import _modelformat
+from glassnet import _modelformat, _views
 from glassnet import activations as _activations
 from glassnet import initializers as _initializers
 from glassnet import losses as _losses
@@ -59,9 +59,11 @@ from glassnet._validation import (
     check,
     describe,
     finite_matrix,
+    known_keywords,
     numeric_array,
     parameter_bytes,
     unknown_name,
+    warn_nonfinite,
 )
 from glassnet._xp import namespace
 
@@ -111,6 +113,7 @@ class Forward(NamedTuple):
         return self.a[-1]
 
 
+@known_keywords
 class Layer:
     """A view of one layer of a :class:`Network`: its parameters and activation.
 
@@ -212,9 +215,10 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
             Instance(str, "an activation name"),
             Instance(_activations.Activation, "an Activation"),
         )
-    if value not in _activations.REGISTRY:
-        raise unknown_name("activation", argument, value, _activations.REGISTRY)
-    return _activations.REGISTRY[value]
+    try:
+        return _activations.get(value)
+    except ValueError:
+        raise unknown_name("activation", argument, value, _activations.REGISTRY) from None
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -227,6 +231,7 @@ def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(name)
 
 
+@known_keywords
 class Network:
     r"""A fully-connected feed-forward network, or a population of them.
 
@@ -428,6 +433,7 @@ class Network:
         new.layers = [Layer(new, l) for l in range(len(new.params))]
         return new
 
+    @known_keywords
     def member(self, k: int) -> Network:
         """Member ``k`` of a population, as an independent single network."""
         if self.population is None:
@@ -451,6 +457,7 @@ class Network:
     # :attr:`params`) and keeps nothing on the network, so it runs unchanged on NumPy arrays
     # and, traced, on JAX arrays.
 
+    @known_keywords
     def check_loss(self, loss: Any) -> _losses.Loss:
         """The loss named by ``loss``, checked against this network's output activation
         (:func:`glassnet.losses.check_pairing`)."""
@@ -458,6 +465,7 @@ class Network:
         _losses.check_pairing(loss, self.activations[-1])
         return loss
 
+    @known_keywords
     def check_inputs(self, X: Any, argument: str = "X") -> Array:
         """``X`` checked and converted: a finite ``(n_samples, n_0)`` array of the network's
         dtype (a value beyond a float32 network's range is refused, not made infinite).
@@ -465,6 +473,7 @@ class Network:
         X = finite_matrix(X, argument, columns=self.sizes[0])
         return _narrowed(X, self.dtype, argument)
 
+    @known_keywords
     def check_targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:
         """Check ``y`` against the output layer and the loss.
 
@@ -487,6 +496,19 @@ class Network:
                     f"got {y.min()}..{y.max()}"
                 )
             y = np.eye(n_out, dtype=self.dtype)[y]
+        if y.ndim == 1 and n_out == 1:
+            # never reshaped silently, but the one-call fix is named
+            fix = f"{argument}.reshape(-1, 1)" if argument.isidentifier() else "y.reshape(-1, 1)"
+            raise ValueError(
+                f"{argument}: expected a 2-D array (n_samples, 1) for this network's one "
+                f"output, got shape {y.shape}; pass {fix}"
+            )
+        if y.ndim == 1:
+            raise ValueError(
+                f"{argument}: expected a 2-D array (n_samples, {n_out}) for this network's "
+                f"{n_out} outputs, or integer class labels 0..{n_out - 1}, got shape {y.shape} "
+                f"of dtype {y.dtype}"
+            )
         y = _narrowed(finite_matrix(y, argument, columns=n_out), self.dtype, argument)
         if y.shape[0] != n_rows:
             raise ValueError(f"{argument}: expected {n_rows} rows to match X, got {y.shape[0]}")
@@ -566,15 +588,29 @@ class Network:
 
     # --- public face ---------------------------------------------------------------------
 
+    @known_keywords
     def forward(self, X: Any) -> Forward:
         """Run the forward pass and keep every ``z`` and ``a`` (see :class:`Forward`).
+
+        An output ``a^(L)`` that overflows to infinity or NaN from finite ``X`` and weights
+        is returned as computed, with a :class:`~glassnet._validation.NonFiniteWarning`
+        saying where (see :meth:`overflow`); so is :meth:`predict`'s.
 
         Parameters
         ----------
         X : array, shape (n_samples, n_inputs)
         """
-        return self.apply(self.params, self.check_inputs(X))
+        X = self.check_inputs(X)
+        with np.errstate(all="ignore"):  # an overflow is reported below, in words
+            fwd = self.apply(self.params, X)
+        if not np.isfinite(fwd.a[-1]).all():
+            warn_nonfinite(
+                (self.overflow(fwd, np.zeros((1, 1)), _losses.get("mse"), 0.0) or "")
+                + " (the output a^(L) is not finite)"
+            )
+        return fwd
 
+    @known_keywords
     def backward(
         self, fwd: Forward, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Params, list[Array | None]]:
@@ -592,38 +628,196 @@ class Network:
         if not isinstance(fwd, Forward):
             raise TypeError(f"fwd: expected the Forward of net.forward(X), got {describe(fwd)}")
         y = self.check_targets(y, loss, fwd.a[0].shape[-2])
-        return self.backprop(self.params, fwd, y, loss)
+        with np.errstate(all="ignore"):  # an overflow is reported below, in words
+            grads, deltas = self.backprop(self.params, fwd, y, loss)
+        self._report_overflow(fwd, y, loss, None, grads, deltas)
+        return grads, deltas
 
+    @known_keywords
     def predict(self, X: Any) -> Array:
         """The network's output ``a^(L)``, shape ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``."""
         return self.forward(X).a[-1]
 
+    @known_keywords
     def loss(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Any:
-        """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``."""
+        """The cost ``C`` on ``(X, y)``: a float, or one per member, shape ``(P,)``.
+
+        A cost that overflows to infinity or NaN from finite ``X``, ``y`` and weights is
+        returned as computed, with a :class:`~glassnet._validation.NonFiniteWarning` saying
+        where it happened (see :meth:`overflow`).
+        """
         loss = self.check_loss(loss)
         X = self.check_inputs(X)
         y = self.check_targets(y, loss, X.shape[0])
-        value = self.cost(self.apply(self.params, X), y, loss)
+        with np.errstate(all="ignore"):  # an overflow is reported below, in words
+            fwd = self.apply(self.params, X)
+            value = self.cost(fwd, y, loss)
+        if not np.isfinite(value).all():
+            warn_nonfinite(self.overflow(fwd, y, loss, value) or "the cost is not finite")
         return float(value) if self.population is None else value
 
+    @known_keywords
     def loss_and_gradients(
         self, X: Any, y: Any, loss: str | _losses.Loss = "mse"
     ) -> tuple[Any, Params]:
-        """The cost and its gradients from one forward and one backward pass."""
+        """The cost and its gradients from one forward and one backward pass (an overflow is
+        reported as in :meth:`loss`)."""
         loss = self.check_loss(loss)
         X = self.check_inputs(X)
         y = self.check_targets(y, loss, X.shape[0])
-        fwd = self.apply(self.params, X)
-        value = self.cost(fwd, y, loss)
-        grads = self.backprop(self.params, fwd, y, loss)[0]
+        with np.errstate(all="ignore"):
+            fwd = self.apply(self.params, X)
+            value = self.cost(fwd, y, loss)
+            grads, deltas = self.backprop(self.params, fwd, y, loss)
+        self._report_overflow(fwd, y, loss, value, grads, deltas)
         return (float(value) if self.population is None else value), grads
 
+    @known_keywords
     def gradients(self, X: Any, y: Any, loss: str | _losses.Loss = "mse") -> Params:
-        """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`."""
+        """``dC/dW`` and ``dC/db`` for every layer, with the keys and shapes of :attr:`params`
+        (an overflow is reported as in :meth:`loss`)."""
         loss = self.check_loss(loss)
         X = self.check_inputs(X)
         y = self.check_targets(y, loss, X.shape[0])
-        return self.backprop(self.params, self.apply(self.params, X), y, loss)[0]
+        with np.errstate(all="ignore"):
+            fwd = self.apply(self.params, X)
+            grads, deltas = self.backprop(self.params, fwd, y, loss)
+        self._report_overflow(fwd, y, loss, None, grads, deltas)
+        return grads
+
+    def _report_overflow(
+        self,
+        fwd: Forward,
+        y: Array,
+        loss: _losses.Loss,
+        cost: Any,
+        grads: Params,
+        deltas: list[Array | None],
+    ) -> None:
+        """Warn when a returned cost or gradient is not finite (see :meth:`overflow`)."""
+        finite = cost is None or bool(np.isfinite(cost).all())
+        if finite and all(np.isfinite(g).all() for layer in grads for g in layer.values()):
+            return
+        with np.errstate(all="ignore"):
+            if cost is None:
+                cost = self.cost(fwd, y, loss)
+        note = self.overflow(fwd, y, loss, cost, grads, deltas)
+        warn_nonfinite(note or "the gradients are not finite")
+
+    @known_keywords
+    def overflow(
+        self,
+        fwd: Forward,
+        y: Array,
+        loss: _losses.Loss,
+        cost: Any,
+        grads: Params | None = None,
+        deltas: Sequence[Array | None] | None = None,
+    ) -> str | None:
+        r"""Where a pass over finite inputs first became infinite or NaN, in words; ``None``
+        when every number of it is finite.
+
+        The quantities are searched in the order they are computed -- ``z^(l)`` and
+        ``a^(l)`` layer by layer, the cost, then ``delta^(l)`` and the gradients from the
+        output down -- and the first one that is not finite is named with its position and
+        the magnitudes that produced it, after the argument to change: ``X`` for the forward
+        pass and the gradients (the inputs, amplified by the weights), ``y`` for a cost whose
+        targets are larger than the output. A population names the first such member and
+        how many there are.
+
+        Parameters
+        ----------
+        fwd : Forward
+            The pass (``z^(l)`` and ``a^(l)``).
+        y : array, shape (n_samples, n_L)
+            The checked targets.
+        loss : Loss
+        cost : float or array (P,)
+        grads, deltas : optional
+            The gradients and ``delta^(l)`` of :meth:`backprop`.
+        """
+        P = self.population
+        L = len(self.params)
+
+        def member(a: Any, k: int | None) -> Array:
+            a = np.asarray(a)
+            return a if k is None or a.ndim == 0 else a[k]
+
+        # every quantity in the order it is computed: (name, array with the member axis)
+        order: list[tuple[str, int, Any]] = []
+        for l in range(1, L + 1):
+            order += [("z", l, fwd.z[l]), ("a", l, fwd.a[l])]
+        order.append(("C", L, cost))
+        for l in range(L, 0, -1):
+            if deltas is not None and deltas[l] is not None:
+                order.append(("delta", l, deltas[l]))
+            for key in ("W", "b"):
+                if grads is not None and key in grads[l - 1]:
+                    order.append((f"d{key}", l, grads[l - 1][key]))
+        if P is None:
+            bad_members: list[int | None] = [None]
+            if all(np.isfinite(np.asarray(a)).all() for _, _, a in order):
+                return None
+        else:
+            bad = np.zeros(P, dtype=bool)
+            for _, _, a in order:
+                a = np.asarray(a)
+                bad |= ~np.isfinite(a.reshape(P, -1) if a.ndim else a).all(axis=-1)
+            if not bad.any():
+                return None
+            bad_members = [int(k) for k in np.flatnonzero(bad)]
+        k = bad_members[0]
+        who = ""
+        if P is not None:
+            others = len(bad_members) - 1
+            who = f"in member {k}" + (f" (and {others} more of {P})" if others else "") + ", "
+
+        def big(a: Any) -> str:
+            a = np.abs(np.asarray(a, dtype=float))
+            finite = a[np.isfinite(a)]
+            return f"{finite.max():.3g}" if finite.size else "nothing finite"
+
+        for name, l, a in order:
+            a = member(a, k)
+            if np.isfinite(a).all():
+                continue
+            pos = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0]) if a.ndim else ()
+            value = a[pos] if pos else a
+            at = f" at row {pos[0]}, unit {pos[1] + 1}" if len(pos) == 2 else ""
+            source = "X" if l == 1 else f"a^({l - 1})"
+            a_prev = member(fwd.a[l - 1], None if l == 1 else k)
+            W = member(self.params[l - 1]["W"], k)
+            if name == "z":
+                return (
+                    f"X: {who}from finite inputs and weights, z^({l}) = {source} W^({l}) + "
+                    f"b^({l}) overflowed to {value}{at} (largest magnitudes: {big(a_prev)} in "
+                    f"{source}, {big(W)} in W^({l})); scale X (e.g. with "
+                    "glassnet.datasets.Standardizer) or the weights"
+                )
+            if name == "a":
+                z = member(fwd.z[l], k)
+                return (
+                    f"X: {who}a^({l}) = {self.activations[l - 1].name}(z^({l})) overflowed to "
+                    f"{value}{at}, where z^({l}) is {z[pos]:.3g}; scale X or the weights"
+                )
+            if name == "C":
+                out = member(fwd.a[-1], k)  # finite: else z or a was named above
+                argument = "y" if np.abs(y).max() >= np.abs(out).max() else "X"
+                return (
+                    f"{argument}: {who}from a finite output and finite targets, the "
+                    f"{loss.name} cost overflowed to {value} (largest magnitudes: {big(y)} in "
+                    f"y, {big(out)} in a^({L})); scale {argument}"
+                    + ("" if argument == "y" else " or the weights")
+                )
+            what = {"delta": f"delta^({l}) = dC/dz^({l})", "dW": f"dC/dW^({l}) = "
+                    f"{source}^T delta^({l})", "db": f"dC/db^({l})"}[name]  # fmt: skip
+            where = f" at index {pos}" if pos else ""
+            return (
+                f"X: {who}from a finite cost, {what} overflowed to {value}{where} (largest "
+                f"magnitudes: {big(a_prev)} in {source}, {big(W)} in W^({l})); scale X or the "
+                "weights"
+            )
+        return None  # pragma: no cover - a bad member has a non-finite quantity
 
     def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
         """Train in place and return the :class:`~glassnet.training.History`.
@@ -643,6 +837,7 @@ class Network:
 
         return trace(self, X, y, **kwargs)
 
+    @known_keywords
     def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:
         """Write a model file: the architecture, the parameters and, when the network was
         trained, its whole run (:attr:`train_state`: configuration, optimizer state, sample
@@ -709,13 +904,10 @@ class Network:
                     )
                 check_finite_parameter(a, key, l)
 
-    # Jupyter's display hook (HTML with the diagram: one stored copy of the image). It is
-    # the engine's only reference to a face, made lazily when a notebook asks to show the
-    # object, so importing the engine never imports matplotlib.
-    def _repr_html_(self) -> str:
-        from glassnet.plots import network_html
-
-        return network_html(self)
+    # Jupyter's display hook: the HTML (with the diagram) that the faces registered for
+    # networks (glassnet._views), so the engine imports no face
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)

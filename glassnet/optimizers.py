@@ -37,6 +37,7 @@ from glassnet._validation import (
     check,
     describe,
     did_you_mean,
+    known_keywords,
     positive_float,
     positive_int,
     unknown_name,
@@ -81,6 +82,7 @@ __all__ = [
 ]
 
 
+@known_keywords
 def tree_map(f: Callable[..., Array], *trees: Tree) -> Tree:
     """Apply ``f`` leaf by leaf to trees of the parameter structure."""
     # one and two trees written out: the NumPy loop maps a few small arrays per step, where
@@ -140,6 +142,7 @@ STATE_TYPES: dict[str, type] = {
 }
 
 
+@known_keywords
 def register_state(cls: type) -> type:
     """Register a custom transformation's state (a NamedTuple) so model files can store it."""
     if not (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")):
@@ -168,6 +171,7 @@ def _rate(lr: Any, schedule: Schedule | None, count: Any) -> Any:
     return lr if schedule is None else lr * schedule(count)
 
 
+@known_keywords
 def scale_by_learning_rate(lr: Any, schedule: Schedule | None = None) -> Transformation:
     r"""``step = -eta_t u``, with ``eta_t = eta * schedule(t)`` at update ``t``."""
 
@@ -183,6 +187,7 @@ def scale_by_learning_rate(lr: Any, schedule: Schedule | None = None) -> Transfo
     return Transformation(init, update)
 
 
+@known_keywords
 def heavy_ball(
     lr: Any, beta: float, schedule: Schedule | None = None, nesterov: bool = False
 ) -> Transformation:
@@ -205,6 +210,7 @@ def heavy_ball(
     return Transformation(init, update)
 
 
+@known_keywords
 def scale_by_rms(rho: float = 0.9, eps: float = 1e-8) -> Transformation:
     r"""``s <- rho s + (1 - rho) g^2``; ``u = g / (sqrt(s) + eps)``."""
 
@@ -219,6 +225,7 @@ def scale_by_rms(rho: float = 0.9, eps: float = 1e-8) -> Transformation:
     return Transformation(init, update)
 
 
+@known_keywords
 def scale_by_adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Transformation:
     r"""Adam's direction, with bias correction (Kingma and Ba, algorithm 1).
 
@@ -259,6 +266,7 @@ def scale_by_adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -
     return Transformation(init, update)
 
 
+@known_keywords
 def add_decayed_weights(weight_decay: float) -> Transformation:
     r"""``u <- u + lambda W`` for the weights (not the biases): decoupled weight decay."""
 
@@ -277,6 +285,7 @@ def add_decayed_weights(weight_decay: float) -> Transformation:
     return Transformation(init, update)
 
 
+@known_keywords
 def add_l1_subgradient(l1: float) -> Transformation:
     r"""``u <- u + lambda_1 sign(W)`` for the weights (not the biases): the subgradient of the
     L1 penalty ``lambda_1 sum |W|``, taking 0 at ``W = 0``."""
@@ -307,6 +316,7 @@ REGISTRY: dict[str, Callable[..., Optimizer]] = {}
 DEFAULT_LR: dict[str, float] = {}
 
 
+@known_keywords
 def register(
     name: str, default_lr: float
 ) -> Callable[[Callable[..., Optimizer]], Callable[..., Optimizer]]:
@@ -349,18 +359,21 @@ def _lr(lr: Any) -> Any:
     return lr
 
 
+@known_keywords
 @register("gd", default_lr=0.1)
 def gd(lr: Any = 0.1, schedule: Schedule | None = None) -> Optimizer:
     r"""Plain gradient descent: ``step = -eta dC/dW``."""
     return _named("gd", scale_by_learning_rate(_lr(lr), schedule))
 
 
+@known_keywords
 @register("momentum", default_lr=0.1)
 def momentum(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
     r"""Heavy-ball momentum: ``v <- beta v - eta g``; ``step = v``."""
     return _named("momentum", heavy_ball(_lr(lr), _option(beta, "beta"), schedule))
 
 
+@known_keywords
 @register("nesterov", default_lr=0.1)
 def nesterov(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None) -> Optimizer:
     r"""Nesterov momentum: ``v <- beta v - eta g``; ``step = beta v - eta g``."""
@@ -368,6 +381,7 @@ def nesterov(lr: Any = 0.1, beta: float = 0.9, schedule: Schedule | None = None)
     return _named("nesterov", heavy_ball(_lr(lr), b, schedule, nesterov=True))
 
 
+@known_keywords
 @register("rmsprop", default_lr=0.001)
 def rmsprop(
     lr: Any = 0.001, rho: float = 0.9, eps: float = 1e-8, schedule: Schedule | None = None
@@ -380,6 +394,7 @@ def rmsprop(
     )
 
 
+@known_keywords
 @register("adam", default_lr=0.001)
 def adam(
     lr: Any = 0.001,
@@ -396,6 +411,7 @@ def adam(
     )
 
 
+@known_keywords
 @register("adamw", default_lr=0.001)
 def adamw(
     lr: Any = 0.001,
@@ -467,6 +483,7 @@ def _cos(x: Any) -> Any:
     return math.cos(x) if isinstance(x, int | float) else namespace(x).cos(x)
 
 
+@known_keywords
 def schedule(
     name: str | Schedule | None,
     *,

@@ -36,13 +36,21 @@ import io
 import math
 import os
 import shutil
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet import grids
-from glassnet._validation import describe, positive_int
+from glassnet._files import atomic_path
+from glassnet._validation import (
+    NonFiniteWarning,
+    describe,
+    known_keywords,
+    positive_int,
+    warn_nonfinite,
+)
 from glassnet.training import Callback
 
 if TYPE_CHECKING:
@@ -77,6 +85,7 @@ POS, NEG, MID = "#0877bd", "#f59322", "#e8eaeb"
 UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0),
               "tanh": (-1.0, 1.0)}  # fmt: skip
 MAX_MULTIPLES = 16
+MAX_CURVES = 200  # a population's loss curves drawn (the median is over every member)
 MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
 LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 
@@ -115,12 +124,74 @@ def _tight(fig: Figure) -> None:
         fig.tight_layout()
 
 
+def _note(fig: Figure, notes: Sequence[str], warn: bool = True) -> None:
+    """Write ``notes`` under the figure, in red, making room for them, and (``warn``) issue
+    each as a :class:`~glassnet._validation.NonFiniteWarning`: what a figure cannot draw
+    (an overflow, a divergence) is said on it, never silently left blank."""
+    import textwrap
+
+    if not notes:
+        return
+    width_chars = max(40, int(fig.get_figwidth() * 72 / 4.2))  # 6-point text
+    lines = [line for n in notes for line in textwrap.wrap("note: " + n, width_chars) or [""]]
+    height = (len(lines) * 7.5 + 4) / (fig.get_figheight() * 72)  # as a share of the figure
+    fig.subplots_adjust(bottom=min(0.6, max(fig.subplotpars.bottom, 0.06) + height))
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, color="#a33", ha="left", va="bottom")
+    if warn:
+        for n in notes:
+            warn_nonfinite(n)
+
+
+def _nonfinite_share(arrays: Sequence[Any]) -> tuple[int, int]:
+    """How many of the numbers in ``arrays`` are not finite, and how many there are."""
+    bad = sum(int((~np.isfinite(np.asarray(a, dtype=float))).sum()) for a in arrays)
+    return bad, sum(int(np.size(a)) for a in arrays)
+
+
+def _grid_notes(grid: grids.PlaneGrid, what: str = "the plane") -> list[str]:
+    """An overflow on the input plane: at how many grid points some layer is not finite."""
+    bad = np.zeros(np.shape(grid.layers[0])[:-1], dtype=bool)
+    for a in grid.layers:
+        bad |= ~np.isfinite(a).all(axis=-1)
+    if not bad.any():
+        return []
+    x0, x1, y0, y1 = grid.extent
+    return [
+        f"X: the network's activations overflowed to infinity or NaN at {int(bad.sum())} of "
+        f"{bad.size} points of {what} (x1 in [{x0:.3g}, {x1:.3g}], x2 in [{y0:.3g}, {y1:.3g}]; "
+        "left blank); scale X or the weights"
+    ]
+
+
+def _history_notes(history: History, k: int | None = None) -> list[str]:
+    """Why a History's curve has holes or stops: its divergence (as fit reported it)."""
+    diverged = np.atleast_1d(np.asarray(history.diverged, dtype=bool))
+    if k is not None:
+        diverged = diverged[[k]]
+    if not diverged.any():
+        return []
+    said = [m for m in history.messages if "diverg" in m]
+    if said and history.population is None:
+        return [f"{said[0]} (the curve ends there)"]
+    epochs = np.atleast_1d(np.asarray(history.diverged_epoch))
+    if history.population is None:
+        return [f"training diverged at epoch {int(epochs[0])} (the curve ends there)"]
+    who = np.flatnonzero(np.asarray(history.diverged, dtype=bool))
+    if k is not None:
+        return [f"member {k} diverged at epoch {int(epochs[k])} (its curve ends there)"]
+    return [
+        f"{who.size} of {history.population} members diverged (the first at epoch "
+        f"{int(epochs[who].min())}); their curves end there"
+    ]
+
+
 def _cmap():
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
 
 
+@known_keywords
 def to_png(fig: MplFigure) -> bytes:
     """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
     buf = io.BytesIO()
@@ -128,9 +199,13 @@ def to_png(fig: MplFigure) -> bytes:
     return buf.getvalue()
 
 
+@known_keywords
 def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
-    """Write the figure; the format follows the extension (png, svg, pdf, ...)."""
-    fig.savefig(os.fspath(path), dpi=fig.dpi)
+    """Write the figure atomically (a crash leaves the old file or the new one), with the
+    mode a plain write gives; the format follows the extension (png, svg, pdf, ...)."""
+    from glassnet._figure import save_figure
+
+    save_figure(fig, path)
 
 
 def _member_list(population: int | None, member: Any) -> list[int | None]:
@@ -193,6 +268,7 @@ def _fmt(v: float) -> str:
 EDGE_MODES = ("weights", "gradients", "update")
 
 
+@known_keywords
 def network_diagram(
     net: Network,
     X: Any = None,
@@ -253,15 +329,20 @@ def network_diagram(
     members = _member_list(net.population, member)
     fig = _figure(figsize, dpi)
     axes = [fig.add_subplot(1, 1, 1)] if len(members) == 1 else _grid_axes(fig, len(members))
-    for ax, k in zip(axes, members, strict=True):
-        one = _single(net, k)
-        step_k = steps
-        if steps is not None and k is not None:
-            step_k = [{n: np.asarray(v)[k] for n, v in s.items()} for s in steps]
-        _draw_network(ax, one, X, y, sample, edges, loss, optimizer, lr, step_k, max_nodes,
-                      labels if len(members) == 1 else False)  # fmt: skip
-        if k is not None:
-            ax.set_title(f"member {k} of {net.population}", fontsize=8)
+    with warnings.catch_warnings():  # an overflow is said once, under the figure (below)
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        for ax, k in zip(axes, members, strict=True):
+            _diagram_member(ax, net, k, X, y, sample, edges, loss, optimizer, lr, steps,
+                            max_nodes, labels if len(members) == 1 else False)  # fmt: skip
+    if X is not None:
+        notes: list[str] = []
+        with warnings.catch_warnings():  # the figure says it once, below
+            warnings.simplefilter("ignore", NonFiniteWarning)
+            for k in members:
+                notes += _diagram_notes(
+                    _single(net, k), X, y, sample, edges, loss, optimizer, lr, steps
+                )
+        _note(fig, list(dict.fromkeys(notes)))
     if len(members) == 1:
         what = {"weights": "weights W and biases b", "gradients": "gradients dC/dW, dC/db",
                 "update": "update (step) of each parameter"}[edges]  # fmt: skip
@@ -271,6 +352,35 @@ def network_diagram(
         )
     _tight(fig)
     return fig
+
+
+def _diagram_member(ax, net, k, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes,
+                    labels) -> None:  # fmt: skip
+    """Member ``k``'s diagram (the network itself when ``k`` is None) on ``ax``."""
+    one = _single(net, k)
+    if steps is not None and k is not None:
+        steps = [{n: np.asarray(v)[k] for n, v in s.items()} for s in steps]
+    _draw_network(ax, one, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes, labels)
+    if k is not None:
+        ax.set_title(f"member {k} of {net.population}", fontsize=8)
+
+
+def _diagram_notes(net, X, y, sample, edges, loss, optimizer, lr, steps) -> list[str]:
+    """What the diagram of ``net`` cannot draw: the overflow behind a node (drawn grey) or
+    an edge (drawn at full width) that is not finite."""
+    notes = []
+    with np.errstate(all="ignore"):
+        fwd = net.forward(net.check_inputs(X)[[sample]])
+    bad = [l for l, a in enumerate(fwd.a) if not np.isfinite(a).all()]
+    if bad:
+        notes.append(
+            f"X: the activations of sample {sample} overflowed to infinity or NaN from layer "
+            f"{bad[0]} on (those nodes are drawn grey); scale X or the weights"
+        )
+    if edges != "weights" and steps is None and y is not None:
+        given = {"loss": loss, "optimizer": optimizer, "lr": lr}
+        notes += net.trace(X, y, **{k: v for k, v in given.items() if v is not None}).notes
+    return notes
 
 
 def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_nodes, labels):
@@ -302,7 +412,9 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         return (len(shown[i]) - 1) / 2 - r
 
     bias_y = -(height - 1) / 2 - 1.0
-    vmax = max(float(np.nanmax(np.abs(v[key]))) for v in values for key in v) or 1.0
+    # the largest finite magnitude (a value that overflowed is drawn at full width, noted)
+    finite = [np.abs(a[np.isfinite(a)]) for v in values for a in map(np.asarray, v.values())]
+    vmax = max((float(a.max()) for a in finite if a.size), default=0.0) or 1.0
     n_edges = sum(len(shown[i]) * len(shown[i + 1]) for i in range(L))
     if labels is None:
         labels = n_edges <= 24 and height <= 6
@@ -341,7 +453,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         if a is not None:
             name = "input" if i == 0 else net.activations[i - 1].name
             norm = _unit_norm(name, a)
-            colours = [_cmap()(norm(a[r])) for r in rows]
+            colours = [_cmap()(norm(a[r])) if np.isfinite(a[r]) else "0.6" for r in rows]
         else:
             colours = ["0.85"] * len(rows)
         ax.scatter(xs, ys, s=size, c=colours, edgecolors="0.2", linewidths=0.8, zorder=4)
@@ -416,7 +528,13 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     else:
         vals = np.concatenate([out[..., 0].ravel(), y[:, 0]])
         vals = vals[np.isfinite(vals)]
-        norm = Normalize(float(vals.min()), float(vals.max())) if vals.size else None
+        # a colour scale whose width is itself finite (values near 1e308 would overflow it)
+        half = np.finfo(float).max / 4
+        norm = (
+            Normalize(max(float(vals.min()), -half), min(float(vals.max()), half))
+            if vals.size
+            else None
+        )
         im = ax.imshow(out[..., 0], extent=extent, cmap="viridis", norm=norm, origin="upper",
                        aspect="auto", interpolation="bilinear")  # fmt: skip
         if points:
@@ -428,23 +546,36 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
     ax.tick_params(labelsize=7)
 
 
-def _label_boundary(ax, kind: str, L: int, n_out: int) -> None:
+def _label_boundary(ax, kind: str, L: int, n_out: int, features: Sequence[int] = (0, 1)) -> None:
     """Axis names, a legend of the classes and a colour bar for the output map."""
     from matplotlib.patches import Patch
 
-    ax.set_xlabel("$x_1$ (input 1)", fontsize=8)
-    ax.set_ylabel("$x_2$ (input 2)", fontsize=8)
+    def sub(k: int) -> str:  # x_1 .. x_9, x_{10} ..
+        return f"$x_{k}$" if k < 10 else f"$x_{{{k}}}$"
+
+    i, j = (f + 1 for f in features)
+    ax.set_xlabel(f"{sub(i)} (input {i})", fontsize=8)
+    ax.set_ylabel(f"{sub(j)} (input {j})", fontsize=8)
     if kind == "binary":
         bar = ax.figure.colorbar(ax.images[0], ax=ax, fraction=0.046, pad=0.02)
         bar.set_label(f"$a^{{({L})}}$ (output)", fontsize=7)
         bar.ax.tick_params(labelsize=6)
-        ax.legend(loc="upper right", fontsize=6, framealpha=0.8)
+        _legend_below(ax, ax.get_legend_handles_labels()[0])
     elif kind == "multiclass":
         handles = [Patch(facecolor=f"C{c % 10}", alpha=0.6, edgecolor="k", lw=0.5,
                          label=f"class {c}") for c in range(n_out)]  # fmt: skip
-        ax.legend(handles=handles, loc="upper right", fontsize=6, framealpha=0.8)
+        _legend_below(ax, handles)
 
 
+def _legend_below(ax: Axes, handles: list[Any]) -> None:
+    """The classes' legend under the axis label, outside the plot: inside it, a corner legend
+    covers the data there (XOR has a point in every corner)."""
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13),
+              ncol=min(len(handles), 5), fontsize=6, frameon=False,
+              borderaxespad=0.0, handletextpad=0.3, columnspacing=1.0)  # fmt: skip
+
+
+@known_keywords
 def decision_boundary(
     net: Network,
     X: Any,
@@ -456,15 +587,17 @@ def decision_boundary(
     unit_res: int = 32,
     max_units: int = 8,
     fill: Sequence[float] | None = None,
+    features: Sequence[int] = (0, 1),
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
-    r"""The output over the plane of the first two inputs, with the data; and every hidden
-    unit's own map (TensorFlow Playground style).
+    r"""The output over the plane of two inputs (the first two unless ``features`` says
+    which), with the data; and every hidden unit's own map (TensorFlow Playground style).
 
     Binary targets: ``a^(L)`` in (0, 1), orange to blue, the boundary ``a^(L) = 0.5`` in black.
     One-hot targets: the ``argmax`` class. Real targets: the regression surface with a colour
-    bar. With more than two inputs, the others are held at ``fill`` (default: their mean).
+    bar. With more than two inputs, the others are held at ``fill`` (default: their mean),
+    and the title says which inputs span the plane and that the others are held.
 
     The small maps show ``a^(l)_j`` for every hidden layer ``l`` (rows) and unit ``j``
     (columns, at most ``max_units``), on the activation's own scale.
@@ -482,6 +615,9 @@ def decision_boundary(
         Grid cells per side for the output and for the unit maps.
     max_units : int
     fill : sequence of float, optional
+        Values of the other inputs, in their order.
+    features : (int, int)
+        The two inputs (0-based) on the plane's x and y axes.
     figsize : (width, height), optional
         Default: 4 x 4 inches plus 0.9 inch per unit-map column.
     dpi : float
@@ -497,9 +633,11 @@ def decision_boundary(
     if ya.ndim != 2 or ya.shape[0] != Xa.shape[0]:
         raise ValueError(f"y: expected shape ({Xa.shape[0]}, n_out), got {ya.shape}")
     max_units = positive_int(max_units, "max_units")
+    pair = grids.check_features(features, Xa.shape[1])
     kind = _target_kind(net, ya)
     members = _member_list(net.population, member)
-    extent = grids.plane_extent(Xa)
+    Xp = Xa[:, list(pair)]  # the data on the plane: its two features, as x and y
+    extent = grids.plane_extent(Xp)
     n_hidden = len(net.sizes) - 2
     show_units = units and n_hidden > 0 and len(members) == 1
     cols = min(max(net.sizes[1:-1], default=0), max_units) if show_units else 0
@@ -512,38 +650,43 @@ def decision_boundary(
     fig = _figure(figsize, dpi)
 
     if len(members) > 1:
-        grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill)
+        grid = grids.plane_grid(net, Xa, extent=extent, res=res, fill=fill, features=pair)
         for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
             member_grid = grids.PlaneGrid(
-                grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers]
+                grid.extent, grid.res, grid.fill, [a[k] for a in grid.layers], pair
             )
-            _draw_output(ax, net, member_grid, Xa, ya, kind)
+            _draw_output(ax, net, member_grid, Xp, ya, kind)
             ax.set_title(f"member {k}", fontsize=8)
         _tight(fig)
+        _note(fig, _grid_notes(grid, "the members' planes"))
         return fig
 
     one = _single(net, members[0])
-    grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill)
+    grid = grids.plane_grid(one, Xa, extent=extent, res=res, fill=fill, features=pair)
     if show_units:
         outer = GridSpec(1, 2, figure=fig, width_ratios=[4.0, 0.95 * cols], wspace=0.3)
         gs = outer[0, 1].subgridspec(n_hidden, cols, wspace=0.08, hspace=0.35)
         main = fig.add_subplot(outer[0, 0])
     else:
         main = fig.add_subplot(1, 1, 1)
-    _draw_output(main, one, grid, Xa, ya, kind)
+    _draw_output(main, one, grid, Xp, ya, kind)
     title = {"binary": f"output $a^{{({len(net.sizes) - 1})}}$ (black line: 0.5)",
              "multiclass": "predicted class (argmax of the output)",
              "regression": "output (regression surface)"}[kind]  # fmt: skip
     if members[0] is not None:
         title += f", member {members[0]}"
-    if Xa.shape[1] > 2:
+    d = Xa.shape[1]
+    if d > 2:
+        others = [k + 1 for k in range(d) if k not in pair]
         held = ", ".join(f"{v:.3g}" for v in grid.fill)
-        name = "feature 3" if Xa.shape[1] == 3 else f"features 3..{Xa.shape[1]}"
-        title += f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held fixed"
+        name = f"feature {others[0]}" if d == 3 else f"the other {d - 2} features"
+        title += (
+            f"\n{name} held at {held}" if len(grid.fill) <= 4 else f"\n{name} held at their mean"
+        )
     main.set_title(title, fontsize=8)
-    _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1])
+    _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1], pair)
     if show_units:
-        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill)
+        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill, features=pair)
         for l in range(1, n_hidden + 1):
             a = ugrid.layers[l - 1]
             name = one.activations[l - 1].name
@@ -561,15 +704,17 @@ def decision_boundary(
             if a.shape[-1] > cols:
                 ax.annotate(f"+{a.shape[-1] - cols}", (1.02, 0.5), xycoords="axes fraction",
                             fontsize=6, va="center")  # fmt: skip
-        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.12)
+        fig.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.2)  # the legend below
     else:
         _tight(fig)
+    _note(fig, _grid_notes(grid))
     return fig
 
 
 # --- recording parameters during training ------------------------------------------------
 
 
+@known_keywords
 class ParamRecorder(Callback):
     """A callback that keeps the parameters every ``stride`` epochs.
 
@@ -599,15 +744,18 @@ class ParamRecorder(Callback):
         self.frames.append([{k: np.array(v) for k, v in layer.items()} for layer in net.params])
         self.epochs.append(epoch)
 
+    @known_keywords
     def on_train_begin(self, net: Network, history: History) -> None:
         self.net, self.history = net, history
         if not self.frames:
             self._keep(net, 0)
 
+    @known_keywords
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> None:
         if (epoch + 1) % self.stride == 0:
             self._keep(net, epoch + 1)
 
+    @known_keywords
     def on_train_end(self, net: Network, history: History) -> None:
         self.history = history
         if self.last and self.epochs[-1] != history.epochs_run:
@@ -635,6 +783,7 @@ class ParamRecorder(Callback):
 # --- training animation ---------------------------------------------------------------------
 
 
+@known_keywords
 def render_animation(
     recorder: ParamRecorder,
     X: Any,
@@ -691,12 +840,16 @@ def render_animation(
 
     # everything the frames need, computed once
     costs, weights = [], []
-    for f in frames:
-        for layer, src in zip(work.params, f, strict=True):
-            for n in layer:
-                layer[n][...] = src[n]
-        costs.append(float(work.loss(Xa, ya, loss_name)))
-        weights.append(np.concatenate([layer["W"].ravel() for layer in f]))
+    with warnings.catch_warnings():  # said once for the whole animation, below
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        for f in frames:
+            for layer, src in zip(work.params, f, strict=True):
+                for n in layer:
+                    layer[n][...] = src[n]
+            costs.append(float(work.loss(Xa, ya, loss_name)))
+            weights.append(np.concatenate([layer["W"].ravel() for layer in f]))
+    bad_frames = [int(epochs) for epochs, c in zip(recorder.epochs, costs, strict=True)
+                  if not math.isfinite(c)]  # fmt: skip
     W = np.stack(weights)  # (T, n_weights)
     owner = np.concatenate([np.full(layer["W"].size, l) for l, layer in enumerate(frames[0])])
     pick = np.linspace(0, W.shape[1] - 1, min(W.shape[1], max_weights)).round().astype(int)
@@ -706,9 +859,17 @@ def render_animation(
     if hist is not None:
         full_loss = np.asarray(hist.loss if k is None else hist.loss[k], dtype=float)
 
+    if plane:  # its bounds checked now: an error inside the writer would be masked by it
+        grids.plane_grid(work, Xa, extent=extent, res=res)
     fig = _figure(figsize, dpi)
     ax_b, ax_l, ax_w = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
-    with writer.saving(fig, path, dpi):
+    notes = []
+    if bad_frames:
+        notes.append(
+            f"the cost overflowed to infinity or NaN in {len(bad_frames)} of {len(costs)} "
+            f"frames (the first after {bad_frames[0]} updates; not drawn on the loss curve)"
+        )
+    with atomic_path(path, suffix=ext) as tmp, writer.saving(fig, os.fspath(tmp), dpi):
         for t, f in enumerate(frames):
             for layer, src in zip(work.params, f, strict=True):
                 for n in layer:
@@ -750,6 +911,7 @@ def render_animation(
                 ax.tick_params(labelsize=7)
             if t == 0:
                 _tight(fig)
+                _note(fig, notes)
             writer.grab_frame()
     return path
 
@@ -814,6 +976,7 @@ def _path_array(path: Any, k: int | None) -> Array | None:
     return P
 
 
+@known_keywords
 def loss_landscape(
     net: Network,
     X: Any,
@@ -859,13 +1022,16 @@ def loss_landscape(
     if len(members) > 1:
         c = math.ceil(math.sqrt(len(members)))
         fig = _figure(figsize or (3.0 * c, 2.7 * math.ceil(len(members) / c)), dpi)
+        surfaces: list[grids.LossSurface] = []
         for ax, k in zip(_grid_axes(fig, len(members)), members, strict=True):
             one = _single(net, k)
             s = grids.loss_surface(one, X, y, loss=loss, dims=2, directions=directions,
                                    path=_path_array(path, k), span=span, res=res, seed=seed)  # fmt: skip
             _draw_landscape_2d(ax, s, colorbar=False)
             ax.set_title(f"member {k}", fontsize=8)
+            surfaces.append(s)
         _tight(fig)
+        _note(fig, _landscape_notes(surfaces))
         return fig
     k = members[0]
     one = _single(net, k)
@@ -874,6 +1040,7 @@ def loss_landscape(
     fig = _figure(figsize or (5.0 * n_ax, 4.0), dpi)
     axes = [fig.add_subplot(1, n_ax, i + 1) for i in range(n_ax)]
     what = "filter-normalized random" if directions == "random" else "PCA-of-the-path"
+    s1 = s2 = None
     if kind in ("both", "1d"):
         s1 = grids.loss_surface(one, X, y, loss=loss, dims=1, directions=directions, path=P,
                                 span=span, res=max(res, 41), seed=seed)  # fmt: skip
@@ -892,7 +1059,20 @@ def loss_landscape(
     if k is not None:
         fig.suptitle(f"member {k} of {net.population}", fontsize=9)
     _tight(fig)
+    surfaces = [sf for sf in (s1, s2) if sf is not None]
+    _note(fig, _landscape_notes(surfaces))
     return fig
+
+
+def _landscape_notes(surfaces: Sequence[grids.LossSurface]) -> list[str]:
+    bad, total = _nonfinite_share([sf.loss for sf in surfaces])
+    if not bad:
+        return []
+    return [
+        f"span: the cost overflowed to infinity or NaN at {bad} of {total} points of the "
+        "slice (left blank): the weights there are too large for the data; a smaller span "
+        "shows the finite part"
+    ]
 
 
 def _draw_landscape_1d(ax, s: grids.LossSurface, times: Array | None = None) -> None:
@@ -983,6 +1163,7 @@ def _draw_gradient_flow(ax, history: History, stat: str, k: int | None) -> None:
     ax.tick_params(labelsize=7)
 
 
+@known_keywords
 def gradient_flow(
     history: History,
     *,
@@ -1025,6 +1206,7 @@ def gradient_flow(
         axes[0].legend(fontsize=6)
         fig.suptitle(label, fontsize=9)
         _tight(fig)
+        _note(fig, _history_notes(history), warn=False)
         return fig
     fig = _figure(figsize or (6.0, 4.0), dpi)
     ax = fig.add_subplot(1, 1, 1)
@@ -1036,6 +1218,7 @@ def gradient_flow(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     _tight(fig)
+    _note(fig, _history_notes(history, members[0]), warn=False)
     return fig
 
 
@@ -1044,9 +1227,20 @@ def _draw_loss(ax, history: History, k: int | None, log: bool) -> None:
     name = history.settings.get("loss", "loss")
     epochs = np.arange(loss.shape[-1])
     if loss.ndim == 2 and k is None:
-        for row in loss:
-            ax.plot(epochs, row, color=POS, lw=0.6, alpha=max(0.05, min(0.5, 8 / len(loss))))
-        ax.plot(epochs, np.nanmedian(loss, axis=0), color="k", lw=1.5, label="median")
+        # the median is over every member; the thin lines are at most MAX_CURVES of them,
+        # evenly spread (a line per member of 100,000 would take minutes and show nothing)
+        shown = np.unique(np.linspace(0, len(loss) - 1, min(len(loss), MAX_CURVES)).astype(int))
+        for row in loss[shown]:
+            ax.plot(epochs, row, color=POS, lw=0.6, alpha=max(0.05, min(0.5, 8 / len(shown))))
+        with warnings.catch_warnings():  # an epoch where every member is NaN: no median
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median = np.nanmedian(loss, axis=0)
+        label = (
+            "median"
+            if len(shown) == len(loss)
+            else (f"median ({len(shown)} of {len(loss)} members drawn)")
+        )
+        ax.plot(epochs, median, color="k", lw=1.5, label=label)
     else:
         curve = loss if k is None else loss[k]
         ax.plot(epochs, curve, color=POS, lw=1.5, label=f"training ({name})")
@@ -1062,6 +1256,7 @@ def _draw_loss(ax, history: History, k: int | None, log: bool) -> None:
     ax.legend(fontsize=7)
 
 
+@known_keywords
 def loss_curve(
     history: History,
     *,
@@ -1089,9 +1284,11 @@ def loss_curve(
         title += f" ({history.population} members)" if k is None else f" (member {k})"
     ax.set_title(title, fontsize=9)
     _tight(fig)
+    _note(fig, _history_notes(history, k), warn=False)  # fit has warned already
     return fig
 
 
+@known_keywords
 def history_figure(
     history: History, *, figsize: tuple[float, float] | None = None, dpi: float = 80
 ) -> Figure:
@@ -1108,6 +1305,7 @@ def history_figure(
         ax2.set_title("||dC/dW|| per layer" + ("" if k is None else " (member 0)"), fontsize=9)
         ax2.legend(fontsize=6)
     _tight(fig)
+    _note(fig, _history_notes(history), warn=False)
     return fig
 
 
@@ -1131,6 +1329,7 @@ def _img(png: bytes) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
 
 
+@known_keywords
 def network_html(net: Network) -> str:
     """An HTML summary: architecture, a table of the layers, and the diagram."""
     rows = []
@@ -1181,6 +1380,7 @@ def _chain_levels(c: Any) -> dict[str, int]:
     return level
 
 
+@known_keywords
 def chain_graph(
     chain: Any,
     *,
@@ -1258,4 +1458,5 @@ def chain_graph(
         fontsize=7,
     )
     _tight(fig)
+    _note(fig, chain.notes, warn=False)  # chain() has warned already
     return fig

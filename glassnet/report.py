@@ -38,7 +38,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import new_directory
+from glassnet._validation import known_keywords
 from glassnet.stats import jsonable
 
 __all__ = ["MARKER", "Report", "Section", "check_out_dir", "format_value"]
@@ -54,6 +55,7 @@ MARKER = ".glassnet-report"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+@known_keywords
 def format_value(v: Any, digits: int = 4) -> str:
     """Format one table cell: floats to ``digits`` significant digits, the rest with ``str``.
 
@@ -141,6 +143,7 @@ class _Figure:
     embed: str
 
 
+@known_keywords
 @dataclass
 class Section:
     """One section of a :class:`Report`; add content in order with its methods.
@@ -159,26 +162,31 @@ class Section:
             self._blocks.append(("p", _inline(str(p))))
         return self
 
+    @known_keywords
     def bullets(self, items: Iterable[str]) -> Section:
         """Add a bullet list of plain-text items (same markup as :meth:`text`)."""
         self._blocks.append(("ul", [_inline(str(i)) for i in items]))
         return self
 
+    @known_keywords
     def heading(self, title: str) -> Section:
         """Add a sub-heading."""
         self._blocks.append(("h3", html.escape(str(title))))
         return self
 
+    @known_keywords
     def code(self, text: str) -> Section:
         """Add a preformatted block (e.g. the command that reruns the report)."""
         self._blocks.append(("pre", html.escape(str(text))))
         return self
 
+    @known_keywords
     def html(self, raw: str) -> Section:
         """Add raw HTML (trusted; must not reference external files)."""
         self._blocks.append(("raw", str(raw)))
         return self
 
+    @known_keywords
     def table(
         self,
         data: Any,
@@ -202,6 +210,7 @@ class Section:
         self._blocks.append(("table", (cols, cells, caption)))
         return self
 
+    @known_keywords
     def figure(
         self,
         name: str,
@@ -274,6 +283,7 @@ def _slug(title: str) -> str:
     return s or "section"
 
 
+@known_keywords
 class Report:
     """A report: sections with text, tables and figures, plus data files.
 
@@ -302,6 +312,7 @@ class Report:
             raise ValueError(f"{key!r} is already in the report; names must be unique")
         self._names.add(key)
 
+    @known_keywords
     def section(self, title: str, anchor: str | None = None) -> Section:
         """Start a new section and return it.
 
@@ -321,6 +332,7 @@ class Report:
         self.sections.append(sec)
         return sec
 
+    @known_keywords
     def add_data(self, name: str, obj: Any, columns: Sequence[str] | None = None) -> str:
         """Add a data file under ``data/``.
 
@@ -435,6 +447,7 @@ class Report:
         return "\n".join(out) + "\n"
 
     # ------------------------------------------------------------------ writing
+    @known_keywords
     def write(self, out_dir: str | os.PathLike[str]) -> Path:
         """Write the report directory atomically and return its path.
 
@@ -460,7 +473,9 @@ class Report:
         out = check_out_dir(out_dir)
         parent = out.parent
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        # filled beside the target, then renamed into place; made with the mode os.mkdir
+        # gives under the umask, as are the files in it
+        tmp = new_directory(out)
         try:
             (tmp / "figures").mkdir()
             (tmp / "data").mkdir()
@@ -473,7 +488,6 @@ class Report:
                 (tmp / "data" / fname).write_bytes(content)
             (tmp / "report.html").write_text(self.to_html(), encoding="utf-8")
             (tmp / MARKER).write_text("glassnet report\n", encoding="utf-8")
-            os.chmod(tmp, 0o755)
             _replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -483,7 +497,7 @@ class Report:
 
 def _replace_dir(new: Path, out: Path) -> None:
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old = new_directory(out)
         os.rmdir(old)
         os.rename(out, old)
         try:
@@ -496,6 +510,7 @@ def _replace_dir(new: Path, out: Path) -> None:
         os.rename(new, out)
 
 
+@known_keywords
 def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     """Check that a report can be written to ``out_dir`` (call it before a long computation).
 

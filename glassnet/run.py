@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet import convergence
+from glassnet import _views, convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import check_seed
@@ -41,7 +41,7 @@ from glassnet._validation import (
     Options,
     check,
     describe,
-    did_you_mean,
+    unknown_keyword,
     unknown_name,
 )
 
@@ -232,22 +232,34 @@ class History:
             return frames[0]
         return pd.concat(frames).reset_index().set_index(["member", "epoch"])
 
-    # Jupyter's display hook (HTML only, so the notebook stores the figure once), importing
-    # the display face only when a notebook asks
-    def _repr_html_(self) -> str:
-        from glassnet.display import history_html
-
-        return history_html(self)
+    # Jupyter's display hook (HTML only, so the notebook stores the figure once): the view the
+    # faces registered (glassnet._views), so the engine imports no face
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
     def __repr__(self) -> str:
         pop = "" if self.population is None else f", population={self.population}"
-        return f"History(epochs_run={self.epochs_run}{pop}, final_loss={self.final_loss!r})"
+        return f"History(epochs_run={self.epochs_run}{pop}, {_final_loss(self.final_loss)})"
 
     def __str__(self) -> str:
         """``print(history)``: the table and notes of the notebook display, as plain text."""
-        from glassnet.display import history_text
+        return _views.render(self, "text") or repr(self)
 
-        return history_text(self)
+
+def _final_loss(final: Any) -> str:
+    """``final_loss=...`` for a repr: the value, or for a population a summary of its members'
+    (the median, the range and how many are not finite), never all of them."""
+    values = np.asarray(final, dtype=float)
+    if values.ndim == 0:
+        return f"final_loss={float(values)!r}"
+    finite = values[np.isfinite(values)]
+    lost = values.size - finite.size
+    if not finite.size:
+        return f"final_loss=none finite ({values.size} members)"
+    return (
+        f"final_loss=median {np.median(finite):.4g} (min {finite.min():.4g}, max "
+        f"{finite.max():.4g}" + (f", {lost} of {values.size} not finite" if lost else "") + ")"
+    )
 
 
 def joined(earlier: History, later: History) -> History:
@@ -322,6 +334,14 @@ def _pad_curve(a: Any, b: Any, earlier: History, later: History) -> Array:
 
 _NONNEG = Interval(float, 0, None, closed="left")
 _POSITIVE_RATE = Interval(float, 0, None, closed="neither")
+
+
+def _named_loss(loss: _losses.Loss) -> bool:
+    """Whether ``loss`` is the one its name finds (so a file can name it)."""
+    try:
+        return _losses.get(loss.name) is loss
+    except ValueError:
+        return False
 
 
 def _name_of(value: Any) -> str:
@@ -494,8 +514,7 @@ class TrainConfig:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name == "loss" and isinstance(value, _losses.Loss):
-                registered = _losses.REGISTRY.get(value.name)
-                value = value.name if registered is value else {"custom": value.name}
+                value = value.name if _named_loss(value) else {"custom": value.name}
             elif f.name == "optimizer" and isinstance(value, _optimizers.Optimizer):
                 value = {"custom": value.name}
             elif f.name == "schedule" and callable(value):
@@ -564,32 +583,27 @@ def _check_seeds(seed: Any) -> Any:
 FIT_ARGUMENTS = ("config", "validation", "sample_weight", "callbacks", "resume")
 
 
+#: Names other libraries give the settings (scikit-learn, Keras, PyTorch), and what they mean.
+ALIASES = {
+    "learning_rate": "lr",
+    "learning_rate_init": "lr",
+    "eta": "lr",
+    "n_epochs": "epochs",
+    "max_iter": "epochs",
+    "batch": "batch_size",
+    "weight_decay": "optimizer_options={'weight_decay': ...} with optimizer='adamw'",
+    "alpha": "l2",
+}
+
+
 def check_keywords(keywords: Mapping[str, Any], where: str) -> None:
-    """Refuse a keyword that is no field of :class:`TrainConfig`, suggesting the near miss
-    (``learning_rate`` -> ``lr``)."""
+    """Refuse a keyword that is no field of :class:`TrainConfig` (nor, for ``fit``, one of its
+    own arguments), suggesting the near miss (``learning_rate`` -> ``lr``)."""
     names = [f.name for f in dataclasses.fields(TrainConfig)]
-    aliases = {
-        "learning_rate": "lr",
-        "eta": "lr",
-        "n_epochs": "epochs",
-        "max_iter": "epochs",
-        "batch": "batch_size",
-        "weight_decay": "optimizer_options={'weight_decay': ...} with optimizer='adamw'",
-        "alpha": "l2",
-    }
+    valid = [*names, *(FIT_ARGUMENTS if where == "fit" else ())]
     for key in keywords:
-        if key in names:
-            continue
-        if not isinstance(key, str):
-            raise TypeError(f"{where}: expected keyword names, got {describe(key)}")
-        hint = (
-            f" (did you mean {aliases[key]}?)"
-            if key in aliases
-            else did_you_mean(key, [*names, *(FIT_ARGUMENTS if where == "fit" else ())])
-        )
-        raise TypeError(
-            f"{where}: unknown setting {key!r}; expected one of {', '.join(names)}{hint}"
-        )
+        if key not in names:
+            raise unknown_keyword(where, str(key), valid, ALIASES)
 
 
 # --- the state -------------------------------------------------------------------------------
@@ -726,7 +740,7 @@ class TrainState:
         pop = "" if self.population is None else f", population={self.population}"
         return (
             f"TrainState(epoch={self.epoch}, optimizer={self.config.optimizer_name!r}{pop}, "
-            f"final_loss={self.history.final_loss!r})"
+            f"{_final_loss(self.history.final_loss)})"
         )
 
     # --- as data -------------------------------------------------------------------------------

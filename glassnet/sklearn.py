@@ -56,7 +56,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -105,144 +104,25 @@ _SGD_FAMILY = ("sgd", "gd", "momentum", "nesterov")
 _SCHEDULES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
 
 
-# --- the pieces scikit-learn has and the engine does not name -------------------------------
+# --- the pieces scikit-learn has: the engine's, looked up by name but not listed --------------
+#
+# MLP's losses and Poisson's exp output live in the engine (glassnet.losses.UNLISTED,
+# glassnet.activations.UNLISTED), so a run an estimator trained can be saved, loaded and
+# continued anywhere without this module.
 
-
-def _half_sse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2
-    r = y_hat - y
-    e = 0.5 * (r * r).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _half_sse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # dC/dy_hat = (y_hat - y) / n
-    g = y_hat - y
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-SQUARED_ERROR = _losses.Loss("squared_error", _half_sse_value, _half_sse_gradient)
+SQUARED_ERROR = _losses.get("squared_error")
 """scikit-learn's regression loss: ``C = (1/n) sum_i (1/2) ||y_hat_i - y_i||^2``."""
-
-
-# MLP's log loss for one sigmoid unit per label (two classes, or multilabel targets): the
-# binary cross-entropy summed over the labels and averaged over the samples,
-#     C = -(1/n) sum_i sum_k [y_ik log p_ik + (1 - y_ik) log(1 - p_ik)],
-# computed from the logits (softplus(z) - y z) with delta = (p - y)/n. For one label it is
-# glassnet's "bce"; for m labels it is m times "bce" (which averages over the labels too), as
-# MLP trains multilabel targets.
-
-
-def _log_loss_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    eps = float(np.finfo(y_hat.dtype).eps)
-    p = np.clip(y_hat, eps, 1 - eps)
-    e = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _log_loss_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    eps = float(np.finfo(y_hat.dtype).eps)
-    p = np.clip(y_hat, eps, 1 - eps)
-    g = (p - y) / (p * (1 - p))
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-def _log_loss_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
-    e = (np.logaddexp(0, z) - y * z).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _log_loss_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
-    d = a - y
-    if weight is not None:
-        d = d * weight
-    return d / z.shape[-2]
-
-
-BINARY_LOG_LOSS = _losses.Loss(
-    "binary_log_loss",
-    _log_loss_value,
-    _log_loss_gradient,
-    _losses.Fused("sigmoid", _log_loss_fused_value, _log_loss_fused_delta),
-    targets="unit",
-)
+BINARY_LOG_LOSS = _losses.get("binary_log_loss")
 """MLP's log loss of sigmoid units: ``C = -(1/n) sum_i sum_k [y log p + (1 - y) log(1 - p)]``."""
-
-
-# Poisson regression as MLPRegressor(loss="poisson") does it: a log link (the output unit is
-# y_hat = exp(z)) and half the Poisson deviance,
-#     C = (1/n) sum_i sum_k [y_ik log(y_ik / y_hat_ik) - y_ik + y_hat_ik],
-# whose delta at the output is dC/dz = (exp(z) - y)/n, the same simple form as the other
-# canonical pairs (sigmoid + bce, softmax + cross-entropy).
-
-
-def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    e = (xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    # dC/dy_hat = (1 - y / y_hat) / n
-    g = 1.0 - y / y_hat
-    if weight is not None:
-        g = g * weight
-    return g / y_hat.shape[-2]
-
-
-def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:
-    # y log(y / e^z) = y log y - y z (both 0 where y = 0): no log of the output needed
-    e = (xlogy(y, y) - y * z - y + np.exp(z)).sum(axis=-1, keepdims=True)
-    if weight is not None:
-        e = e * weight
-    return e.mean(axis=(-2, -1))
-
-
-def _poisson_fused_delta(z: Array, a: Array, y: Array, weight: Array | None = None) -> Array:
-    d = a - y
-    if weight is not None:
-        d = d * weight
-    return d / z.shape[-2]
-
-
-def _exp_activation() -> _activations.Activation:
-    """The ``exp`` output unit (log link) of Poisson regression: ``a = e^z``, ``f'(z) = a``.
-
-    Registered under ``"exp"`` on first use (not at import), so a network using it can be
-    pickled, saved and loaded like any other.
-    """
-    act = _activations.REGISTRY.get("exp")
-    if act is None:
-        act = _activations.register(
-            _activations.Activation("exp", np.exp, lambda z, a: a, derivative_max=1.0)
-        )
-    return act
+POISSON = _losses.get("poisson")
+"""scikit-learn's half Poisson deviance ``C = (1/n) sum_i sum_k [y log(y/y_hat) - y + y_hat]``,
+fused with the ``exp`` output: ``delta = (e^z - y)/n``."""
 
 
 def _output_unit(name: str) -> Any:
-    """An output activation by name, ``"exp"`` (registered on first use) included."""
-    return _exp_activation() if name == "exp" else name
+    """An output activation by name (``"exp"``, Poisson's log link, included)."""
+    return _activations.get(name)
 
-
-POISSON = _losses.Loss(
-    "poisson",
-    _poisson_value,
-    _poisson_gradient,
-    _losses.Fused("exp", _poisson_fused_value, _poisson_fused_delta),
-)
-"""scikit-learn's half Poisson deviance ``C = (1/n) sum_i sum_k [y log(y/y_hat) - y + y_hat]``,
-fused with the ``exp`` output: ``delta = (e^z - y)/n``."""
 
 # Warnings are attributed, for filtering, to the module of the estimator these replace, so
 # that ``warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")``
@@ -844,7 +724,13 @@ class _GlassnetBase(BaseEstimator):
                 for k in layer:
                     layer[k][...] = best[k]
         self._expose()
-        if not all(np.isfinite(p).all() for layer in self.network_.params for p in layer.values()):
+        # the engine takes no step from a loss that is not finite, so its weights stay finite;
+        # MLP takes it and ends with NaN weights, which it refuses (unless early stopping put
+        # the best epoch's back): the same error, for the same run
+        nonfinite = bool(np.any(history.diverged)) and not self.early_stopping
+        if nonfinite or not all(
+            np.isfinite(p).all() for layer in self.network_.params for p in layer.values()
+        ):
             raise ValueError(_NON_FINITE)
         return self
 

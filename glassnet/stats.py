@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from glassnet._validation import Interval, check
+from glassnet._validation import Interval, check, known_keywords
 
 __all__ = [
     "Band",
@@ -41,6 +41,7 @@ def _check_level(level: float) -> float:
     return float(check(level, "level", Interval(float, 0, 1, closed="neither")))
 
 
+@known_keywords
 def jsonable(x: object) -> object:
     """Turn numbers, arrays and nested containers into JSON-ready values.
 
@@ -73,6 +74,7 @@ def jsonable(x: object) -> object:
     return x
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Estimate:
     """A point estimate with a confidence interval.
@@ -117,6 +119,7 @@ def _percent(level: float) -> str:
     return f"{level * 100:.6g}"
 
 
+@known_keywords
 def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int = 3) -> str:
     """Format ``value [lo, hi]`` with the level, e.g. ``"42 (95% CI 37-48)"``.
 
@@ -139,6 +142,7 @@ def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int 
     )
 
 
+@known_keywords
 def median_ci(
     values: np.ndarray,
     level: float = 0.95,
@@ -199,6 +203,7 @@ def _median_inf(rows: np.ndarray) -> np.ndarray:
     return out
 
 
+@known_keywords
 @dataclass(frozen=True)
 class TestResult:
     """A two-sample test result.
@@ -235,6 +240,7 @@ class TestResult:
         return f"U = {self.statistic:g}, p {p} (n = {self.n_a}, {self.n_b})"
 
 
+@known_keywords
 def mann_whitney(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided") -> TestResult:
     """Mann-Whitney U test of two independent samples (SciPy), with an effect size.
 
@@ -281,6 +287,7 @@ def mann_whitney(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided") -
     )
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Proportion:
     """A fraction ``k/n`` with its Wilson score interval.
@@ -312,6 +319,7 @@ class Proportion:
         )
 
 
+@known_keywords
 def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion.
 
@@ -352,6 +360,7 @@ def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return lo, hi
 
 
+@known_keywords
 def proportion(mask: np.ndarray | int, n: int | None = None, level: float = 0.95) -> Proportion:
     """A fraction with its Wilson interval, from a boolean mask or from counts.
 
@@ -376,6 +385,7 @@ def proportion(mask: np.ndarray | int, n: int | None = None, level: float = 0.95
     return Proportion(k, n, k / n if n else math.nan, lo, hi, level)
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Band:
     """A mean curve with a band, from many runs.
@@ -402,6 +412,7 @@ class Band:
         return jsonable(asdict(self))  # type: ignore[return-value]
 
 
+@known_keywords
 def mean_band(curves: np.ndarray, level: float = 0.95, kind: str = "ci") -> Band:
     """Mean curve over runs with a band at every step.
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.trace import formula
 
 __all__ = ["render", "render_chain"]
@@ -44,6 +45,10 @@ class _Doc:
     def text(self, text: str) -> None:
         self.parts.append(("text", text))
 
+    def note(self, text: str) -> None:
+        """A warning the numbers cannot give by themselves (an overflow, what inf means)."""
+        self.parts.append(("note", text))
+
     def formula(self, plain: str, latex: str) -> None:
         self.parts.append(("formula", (plain, latex)))
 
@@ -58,6 +63,8 @@ class _Doc:
                 out += ["#" * level + " " + text, ""]
             elif kind == "text":
                 out += [value, ""]
+            elif kind == "note":
+                out += [f"> **note:** {value}", ""]
             elif kind == "formula":
                 out += [f"$$ {value[1]} $$", ""]
             else:
@@ -71,7 +78,11 @@ class _Doc:
         return "\n".join(out)
 
     def html(self) -> str:
-        """The document as an HTML fragment (for Jupyter): headings, formulas, tables."""
+        """The document as an HTML fragment (for Jupyter): headings, formulas, tables.
+
+        Formulas and column names are LaTeX (``$$ ... $$``, ``$ ... $``), which Jupyter and
+        the documentation site typeset; the plain-text version of each is its tooltip.
+        """
         esc = html.escape
         out: list[str] = ['<div class="glassnet-trace">']
         for kind, value in self.parts:
@@ -80,11 +91,17 @@ class _Doc:
                 out.append(f"<h{level + 2}>{esc(text)}</h{level + 2}>")
             elif kind == "text":
                 out.append(f"<p>{esc(value)}</p>")
+            elif kind == "note":
+                out.append(f'<p style="color:#a33"><b>note:</b> {esc(value)}</p>')
             elif kind == "formula":
-                out.append(f"<pre style='margin:.2em 0'>{esc(value[0])}</pre>")
+                out.append(
+                    f'<div style="margin:.2em 0" title="{esc(value[0])}">$$ {esc(value[1])} $$</div>'
+                )
             else:
                 columns, rows, note = value
-                head = "".join(f"<th>{esc(plain)}</th>" for plain, _ in columns)
+                head = "".join(
+                    f'<th title="{esc(plain)}">{esc(latex)}</th>' for plain, latex in columns
+                )
                 body = "".join(
                     "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows
                 )
@@ -127,6 +144,8 @@ class _Doc:
                         console.print(Text(text, style="bold underline"))
                 elif kind == "text":
                     console.print(value)
+                elif kind == "note":
+                    console.print(Text("note: " + value, style="bold yellow"))
                 elif kind == "formula":
                     console.print(Text("  " + value[0], style="cyan"))
                 else:
@@ -172,6 +191,7 @@ def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:
             for j in range(n)]  # fmt: skip
 
 
+@known_keywords
 def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "") -> str:
     """Render a :class:`glassnet.trace.Trace` as terminal tables (``table``, or ``text`` without
     styles), Markdown (``md``) or HTML (``html``).
@@ -204,6 +224,8 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         + (f"; member {t.member} of a population of {t.population}" if t.member is not None else "")
         + ". Units are numbered from 1 as in w_jk; `#` is the row of the data."
     )
+    for note in t.notes:
+        doc.note(note + " (inf and nan in the tables below are those numbers)")
 
     doc.heading("Forward pass", 2)
     for x in t.layers:
@@ -384,6 +406,7 @@ def _coupled_delta(doc: _Doc, x: Any, L: int, F: Any, rows_idx: list[int], shown
     doc.table(cols, rows, note_rows)
 
 
+@known_keywords
 def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
     """Render a :class:`glassnet.trace.Chain`: one line per scalar of the pass.
 
@@ -406,6 +429,8 @@ def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
             else ""
         )
     )
+    for note in c.notes:
+        doc.note(note + " (inf and nan below are those numbers)")
     doc.formula(
         "dC/d(node) = sum over its uses u of  d u/d(node) * dC/du",
         r"\frac{\partial C}{\partial v} = \sum_{u \text{ uses } v} "

@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet import _views
 from glassnet import losses as _losses
-from glassnet._validation import describe
+from glassnet._validation import describe, known_keywords, warn_nonfinite
 from glassnet.run import TrainConfig, TrainState
 from glassnet.training import plan, step
 
@@ -68,29 +69,64 @@ QUANTITIES = (
 )  # fmt: skip
 
 
-def json_safe(value: Any) -> Any:
+@known_keywords
+def json_safe(value: Any, path: str = "", nulls: list[tuple[str, str]] | None = None) -> Any:
     """Turn arrays and NumPy scalars into nested lists of floats; NaN and infinity become None.
 
-    Strict JSON has no NaN or infinity, so a diverged network's numbers are written as ``null``.
+    Strict JSON has no NaN or infinity, so an overflowed or diverged network's numbers are
+    written as ``null``. Given a list ``nulls``, each of them is recorded there as
+    ``(path, "inf" | "-inf" | "nan")`` (the path starting at ``path``, e.g.
+    ``"layers[0].z[0][1]"``), so that the JSON can say what every null stands for.
     """
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {
+            str(k): json_safe(v, f"{path}.{k}" if path else str(k), nulls) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, f"{path}[{i}]", nulls) for i, v in enumerate(value)]
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biu":
             return value.tolist()
-        return json_safe(value.tolist())
+        if nulls is None or np.isfinite(value).all():  # the fast path: no walk for paths
+            return json_safe(value.tolist())
+        return json_safe(value.tolist(), path, nulls)
     if isinstance(value, np.bool_ | bool):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
         v = float(value)
-        return v if math.isfinite(v) else None
+        if math.isfinite(v):
+            return v
+        if nulls is not None:
+            nulls.append((path, str(v)))
+        return None
     return value
 
 
+#: How many nulls a JSON document lists by path (their count is always given).
+MAX_LISTED_NULLS = 1000
+
+
+def noted_json(data: dict[str, Any], notes: Sequence[str]) -> dict[str, Any]:
+    """``data`` (a trace's or chain's fields) as strict JSON data with its notes, and every
+    null it holds explained: ``"notes"`` says what they stand for, ``"nonfinite"`` lists
+    them by path with their value (``"inf"``, ``"-inf"``, ``"nan"``; the first
+    :data:`MAX_LISTED_NULLS`)."""
+    nulls: list[tuple[str, str]] = []
+    out = json_safe(data, "", nulls)
+    out["notes"] = list(notes)
+    if nulls:
+        listed = "" if len(nulls) <= MAX_LISTED_NULLS else f" (the first {MAX_LISTED_NULLS})"
+        out["notes"].append(
+            f"{len(nulls)} number(s) are not finite and are written as null, which is all "
+            f"strict JSON can hold; 'nonfinite' lists each by path with its value{listed}"
+        )
+    out["nonfinite"] = [{"path": p, "value": v} for p, v in nulls[:MAX_LISTED_NULLS]]
+    return out
+
+
+@known_keywords
 def formula(
     name: str,
     l: int,
@@ -170,6 +206,7 @@ def formula(
     return table[name]
 
 
+@known_keywords
 @dataclass
 class LayerTrace:
     r"""Every number of layer ``l`` in one forward and backward pass.
@@ -266,6 +303,7 @@ class LayerTrace:
         return out
 
 
+@known_keywords
 @dataclass
 class Trace:
     r"""One forward and backward pass of a network, every number kept.
@@ -303,6 +341,10 @@ class Trace:
     run_epoch : int or None
         The epochs the network's run had trained when the step was taken from its state
         (``None``: the optimizer's fresh state).
+    notes : list of str
+        What the numbers cannot say by themselves: where a pass over finite inputs overflowed
+        to infinity or NaN (:meth:`glassnet.Network.overflow`), shown with the tables and
+        kept in the JSON.
     """
 
     layers: list[LayerTrace]
@@ -321,6 +363,7 @@ class Trace:
     population: int | None = None
     member: int | None = None
     run_epoch: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_layers(self) -> int:
@@ -344,6 +387,7 @@ class Trace:
             for t in self.layers
         ]
 
+    @known_keywords
     def layer(self, l: int) -> LayerTrace:
         """Layer ``l`` (1-based, as in the formulas)."""
         if not 1 <= l <= len(self.layers):
@@ -351,35 +395,61 @@ class Trace:
         return self.layers[l - 1]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe data (``json.dumps`` works on it; NaN and infinity become null)."""
-        return {
-            "sizes": list(self.sizes),
-            "bias": self.bias,
-            "population": self.population,
-            "member": self.member,
-            "loss": self.loss,
-            "cost": json_safe(self.cost),
-            "fused": self.fused,
-            "optimizer": self.optimizer,
-            "lr": json_safe(self.lr),
-            "samples": self.samples,
-            "X": json_safe(self.X),
-            "y": json_safe(self.y),
-            "output": json_safe(self.output),
-            "dC_da": json_safe(self.dC_da),
-            "layers": [t.to_dict() for t in self.layers],
-        }
+        """Plain, JSON-safe data (``json.dumps`` works on it). NaN and infinity become null,
+        each listed under ``"nonfinite"`` by path with its value and explained in
+        ``"notes"`` (see :func:`noted_json`)."""
+        layers = []
+        for t in self.layers:
+            d = {k: v for k, v in t.to_dict().items() if k not in QUANTITIES}
+            layers.append(d | {name: getattr(t, name) for name in QUANTITIES})
+        absent = []  # nulls that mean "does not apply", said once
+        if self.population is None:
+            absent.append("population and member (a single network)")
+        elif self.member is None:
+            absent.append("member (the whole population was traced)")
+        if self.samples is None:
+            absent.append("samples (every row was traced)")
+        if self.dC_da is None:
+            absent.append(
+                f"dC_da ({self.loss} is fused with the output: delta^(L) is computed from z^(L))"
+            )
+        if self.bias == "none":
+            absent.append("b, db and step_b (bias='none')")
+        if any(t.jacobian is None for t in self.layers):
+            absent.append("jacobian (elementwise activations have none)")
+        notes = [*self.notes, "null also marks what does not apply: " + "; ".join(absent)]
+        return noted_json(
+            {
+                "sizes": list(self.sizes),
+                "bias": self.bias,
+                "population": self.population,
+                "member": self.member,
+                "loss": self.loss,
+                "cost": self.cost,
+                "fused": self.fused,
+                "optimizer": self.optimizer,
+                "lr": self.lr,
+                "samples": self.samples,
+                "X": self.X,
+                "y": self.y,
+                "output": self.output,
+                "dC_da": self.dC_da,
+                "layers": layers,
+            },
+            notes,
+        )
 
-    # Display hooks: the tables of `glassnet inspect`, drawn by the faces layer on demand.
+    # Display hooks: the tables of `glassnet inspect`, as the faces registered them.
     def __repr__(self) -> str:
-        from glassnet.display import trace_text
+        return _views.render(self, "text") or (
+            f"Trace(sizes={self.sizes}, loss={self.loss!r}, optimizer={self.optimizer!r})"
+        )
 
-        return trace_text(self)
+    def _repr_html_(self) -> str | None:
+        return _views.render(self, "html")
 
-    def _repr_html_(self) -> str:
-        from glassnet.display import trace_html
-
-        return trace_html(self)
+    def _repr_markdown_(self) -> str | None:
+        return _views.render(self, "markdown")
 
 
 def _samples(samples: Any, n: int) -> list[int] | None:
@@ -560,6 +630,9 @@ def trace(
                     dC_da=None if upstream is None else np.array(upstream),
                 )
             )
+    notes = _overflow_notes(net, fwd, ya, loss_fn, cost, grads, deltas, layers, resolved.lr)
+    for note in notes:
+        warn_nonfinite(note)
     return Trace(
         layers=layers,
         X=np.array(Xa),
@@ -576,7 +649,38 @@ def trace(
         bias=net.bias,
         sizes=list(net.sizes),
         population=net.population,
+        notes=notes,
     )
+
+
+def _overflow_notes(
+    net: Network,
+    fwd: Any,
+    y: Array,
+    loss: _losses.Loss,
+    cost: Any,
+    grads: Any,
+    deltas: Any,
+    layers: list[LayerTrace],
+    lr: Any,
+) -> list[str]:
+    """What overflowed in a pass over finite inputs, in words (empty when nothing did): the
+    engine's own account of the pass, else the quantity only the trace computes."""
+    note = net.overflow(fwd, y, loss, cost, grads, deltas)
+    if note is not None:
+        return [note]
+    for t in layers:
+        for name in QUANTITIES:
+            a = getattr(t, name)
+            if a is None or np.isfinite(a).all():
+                continue
+            if name.startswith("step_"):
+                return [
+                    f"lr: from finite gradients, the optimizer's step {name[5:]}^({t.index}) "
+                    f"overflowed to infinity or NaN (learning rate {lr}); use a smaller lr"
+                ]
+            return [f"X: {name} of layer {t.index} overflowed to infinity or NaN"]
+    return []
 
 
 # --- the chain rule, one scalar at a time ------------------------------------------------------
@@ -585,6 +689,7 @@ def trace(
 MAX_CHAIN_WEIGHTS = 200
 
 
+@known_keywords
 @dataclass
 class ChainNode:
     r"""One scalar of the pass: a leaf (input, weight, bias, target) or the result of one operation.
@@ -620,6 +725,7 @@ class ChainNode:
     grad: float | None
 
 
+@known_keywords
 @dataclass
 class ChainEdge:
     r"""``source`` is an input of ``target``'s operation.
@@ -640,6 +746,7 @@ class ChainEdge:
     local: float
 
 
+@known_keywords
 @dataclass
 class Chain:
     """Every scalar operation of one sample's forward and backward pass, as a graph.
@@ -658,6 +765,8 @@ class Chain:
         cross_entropy + softmax); the graph still shows ``a^(L)`` and ``dC/da^(L)``.
     sample : int or None
         The data row traced.
+    notes : list of str
+        Where the pass overflowed, when it did (the trace's notes).
     """
 
     nodes: list[ChainNode]
@@ -667,7 +776,15 @@ class Chain:
     cost: float
     fused: bool
     sample: int | None = None
+    notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # the graph itself is for chain_graph and render_chain
+        return (
+            f"Chain({'-'.join(map(str, self.sizes))}, loss {self.loss}, sample {self.sample}: "
+            f"{len(self.nodes)} nodes, {len(self.edges)} edges, C = {self.cost:.6g})"
+        )
+
+    @known_keywords
     def node(self, id: str) -> ChainNode:
         """The node named ``id``."""
         for n in self.nodes:
@@ -675,41 +792,57 @@ class Chain:
                 return n
         raise ValueError(f"id: expected a node id such as 'z1_1' or 'C', got {id!r}")
 
+    @known_keywords
     def inputs(self, id: str) -> list[ChainEdge]:
         """The edges into node ``id`` (its operation's operands)."""
         return [e for e in self.edges if e.target == id]
 
+    @known_keywords
     def uses(self, id: str) -> list[ChainEdge]:
         """The edges out of node ``id`` (the operations that use it)."""
         return [e for e in self.edges if e.source == id]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe data: nodes and edges."""
-        return {
-            "sizes": list(self.sizes),
-            "loss": self.loss,
-            "cost": json_safe(self.cost),
-            "fused": self.fused,
-            "sample": self.sample,
-            "nodes": [
-                {
-                    "id": n.id,
-                    "label": n.label,
-                    "kind": n.kind,
-                    "op": n.op,
-                    "layer": n.layer,
-                    "value": json_safe(n.value),
-                    "grad": json_safe(n.grad),
-                }
-                for n in self.nodes
+        """Plain, JSON-safe data: nodes and edges, nulls explained as in
+        :meth:`Trace.to_dict` (a target's gradient and the local derivative of its edge are
+        null by design: targets are data, nothing is learned through them)."""
+        return noted_json(
+            {
+                "sizes": list(self.sizes),
+                "loss": self.loss,
+                "cost": self.cost,
+                "fused": self.fused,
+                "sample": self.sample,
+                "nodes": [
+                    {
+                        "id": n.id,
+                        "label": n.label,
+                        "kind": n.kind,
+                        "op": n.op,
+                        "layer": n.layer,
+                        "value": n.value,
+                        "grad": n.grad,
+                    }
+                    for n in self.nodes
+                ],
+                "edges": [
+                    {
+                        "source": e.source,
+                        "target": e.target,
+                        "local": None if e.source.startswith("y_") else e.local,
+                    }
+                    for e in self.edges
+                ],
+            },
+            [
+                *self.notes,
+                "null also marks what does not apply: the grad of a target node and the local "
+                "derivative of a target's edge (targets are data: nothing is learned through them)",
             ],
-            "edges": [
-                {"source": e.source, "target": e.target, "local": json_safe(e.local)}
-                for e in self.edges
-            ],
-        }
+        )
 
 
+@known_keywords
 def chain(
     net: Network,
     X: Any,
@@ -841,4 +974,5 @@ def chain(
         cost=float(t.cost),
         fused=t.fused,
         sample=None if t.samples is None else t.samples[0],
+        notes=list(t.notes),
     )

@@ -38,7 +38,7 @@ from glassnet._validation import (
     positive_int,
     sample_weights,
 )
-from glassnet._xp import namespace
+from glassnet._xp import NUMPY, namespace
 from glassnet.metrics import fraction_right, is_classification
 from glassnet.run import (
     BACKEND_NAMES,
@@ -515,6 +515,10 @@ def step(
         update:    steps = optimizer(dC/dW)          (-eta dC/dW for gradient descent)
         apply:     W <- W + step                     (frozen members: step 0)
 
+    A step whose cost is not finite is not taken and leaves the optimizer's state as it was
+    (optax's ``apply_if_finite``), member by member: the parameters stay the last finite ones,
+    and the divergence rule then stops the run (or freezes the member).
+
     ``params`` are updated in place for NumPy arrays and returned new for JAX arrays.
     """
     fwd = net.apply(params, Xb)
@@ -532,7 +536,21 @@ def step(
             grads, _optimizers.EmptyState(), params
         )
     opt = plan.optimizer if optimizer is None else optimizer
+    old = state
     steps, state = opt.update(grads, state, params)
+    if isinstance(cost, float):  # NumPy, one network: np.float64 is a float
+        if not math.isfinite(cost):
+            # a step from a cost that is not finite is not taken and the optimizer keeps its
+            # moments (optax's apply_if_finite): the parameters stay the last finite ones
+            state = _keep_where(np.asarray(False), state, old, NUMPY)
+            return Step(params, state, cost, fwd, grads, _optimizers.tree_map(_zeros, params))
+    else:
+        xp = namespace(cost)
+        ok = xp.isfinite(cost)
+        if xp is not NUMPY or not ok.all():  # member by member (traced: always)
+            keep = ok if ok.ndim == 0 else ok[:, None, None]
+            steps = _optimizers.tree_map(lambda s: xp.where(keep, s, 0), steps)
+            state = _keep_where(ok, state, old, xp)
     if frozen is not None:
         xp = namespace(frozen)
         steps = _optimizers.tree_map(lambda s: xp.where(frozen, 0, s), steps)
@@ -543,6 +561,29 @@ def step(
     else:
         params = _optimizers.tree_map(lambda p, s: p + s, params, steps)
     return Step(params, state, cost, fwd, grads, steps)
+
+
+def _zeros(a: Array) -> Array:
+    return np.zeros_like(a)
+
+
+def _keep_where(ok: Any, new: Any, old: Any, xp: Any) -> Any:
+    """The optimizer state ``new`` where ``ok`` (per member), ``old`` where not: a member whose
+    cost was not finite keeps the moments it had. Update counts advance (a population shares
+    its count, so one network's count advances too, and a member stays its single network)."""
+    if isinstance(new, tuple) and hasattr(new, "_fields"):
+        return type(new)(*(_keep_where(ok, n, o, xp) for n, o in zip(new, old, strict=True)))
+    if isinstance(new, tuple | list):
+        return type(new)(_keep_where(ok, n, o, xp) for n, o in zip(new, old, strict=True))
+    if isinstance(new, dict):
+        return {k: _keep_where(ok, new[k], old[k], xp) for k in new}
+    if getattr(new, "ndim", 0) == 0:  # a count: it advances
+        return new
+    if ok.ndim == 0:
+        return xp.where(ok, new, old)
+    if new.shape[0] == ok.shape[0]:
+        return xp.where(ok.reshape(ok.shape + (1,) * (new.ndim - 1)), new, old)
+    return new
 
 
 def epoch_share(plan: Plan, cost: Any, batch_rows: int) -> Any:
@@ -667,7 +708,10 @@ def fit(
         val_accuracy=None
         if p.validation is None or not p.validation[2]
         else np.full((*member_shape, p.epochs), np.nan),
-        diverged=False if P is None else np.zeros(P, dtype=bool),
+        # members that diverged earlier in a resumed run stay frozen, as in one longer fit
+        diverged=False
+        if P is None
+        else (np.zeros(P, bool) if earlier is None else np.array(earlier.history.diverged)),
         diverged_epoch=-1 if P is None else np.full(P, -1, dtype=np.int64),
         lr=p.lr,
         population=P,
@@ -791,6 +835,8 @@ def run_numpy(
     stats_epochs: list[int] = []
     eps = float(np.finfo(net.dtype).tiny)
     frozen: Array | None = None  # (P, 1, 1) mask of diverged members, once any diverge
+    if P is not None and history.diverged.any():  # diverged before a resume: still frozen
+        frozen = history.diverged[:, None, None]
     history.first_loss = first_loss
     start = time.perf_counter()
     epoch = -1

@@ -1,14 +1,13 @@
-"""The house (issue 17): glassnet's modules import each other one way only.
+"""The house (issues 17 and 23): glassnet's modules import each other one way only.
 
-The engine sits at the bottom (activations, losses, initializers, network, optimizers,
+The engine sits at the bottom (activations, losses, initializers, network, run, optimizers,
 training, gradcheck, ...), the data beside it (datasets, model files) with the glass box's
 numbers (trace, grids) just above; experiments (evolution, stats, experiments/, study/) above
 them; the faces on top (plots, display, tables, report, sklearn, playground/, and the command
-line above all). Imports point down.
-
-The one upward edge allowed is a display hook: ``_repr_html_`` (any ``_repr_*_``), ``__repr__``
-or ``__str__`` of an engine object may import a face lazily, so a notebook or ``print`` shows it
-while ``import glassnet`` imports no face (and no matplotlib).
+line above all). Imports point down, and there is no loop: not through imports inside
+functions, and not through display hooks either. An engine object shown in Jupyter or printed
+asks :mod:`glassnet._views` for a renderer, which the faces register from their side
+(:mod:`glassnet.display`, imported by the package), so the engine never imports a face.
 
 The graph is read from the source with :mod:`ast`: every import, at the top of a module or
 inside a function, except those under ``if TYPE_CHECKING:``. ``from glassnet import x`` is an
@@ -32,8 +31,11 @@ ROOT = Path(glassnet.__file__).parent
 # the entry or starts with the entry and a dot). A new module must be placed here.
 LAYERS: dict[str, tuple[str, ...]] = {
     "engine": (
+        "glassnet._extras",
+        "glassnet._files",
         "glassnet._random",
         "glassnet._validation",
+        "glassnet._views",
         "glassnet._xp",
         "glassnet.activations",
         "glassnet.losses",
@@ -84,25 +86,12 @@ def layer_of(module: str) -> str | None:
     return max(matches)[1] if matches else None
 
 
-def is_display_hook(function: str | None) -> bool:
-    if function is None:
-        return False
-    return function in ("__repr__", "__str__") or (
-        function.startswith("_repr_") and function.endswith("_")
-    )
-
-
 @dataclass(frozen=True)
 class Edge:
     source: str
     target: str
     function: str | None  # the innermost enclosing function, None at module level
     line: int
-
-    @property
-    def hook(self) -> bool:
-        """Lazy, inside a display hook, and into a face: the one allowed upward edge."""
-        return is_display_hook(self.function) and layer_of(self.target) == "faces"
 
     def __str__(self) -> str:
         where = self.function or "<module>"
@@ -197,21 +186,6 @@ def find_cycle(edges: list[Edge]) -> list[Edge] | None:
     return None
 
 
-def cycle_outside_hooks(edges: list[Edge]) -> list[Edge] | None:
-    """Rule (a): a cycle that no display hook's edge into a face takes part in."""
-    return find_cycle([e for e in edges if not e.hook])
-
-
-def upward(edges: list[Edge]) -> list[Edge]:
-    """Rule (b): engine, data and glass-box modules importing an experiment or a face, other
-    than a display hook importing a face."""
-    return [
-        e
-        for e in edges
-        if layer_of(e.source) in LOWER and layer_of(e.target) in UPPER and not e.hook
-    ]
-
-
 @pytest.fixture(scope="module")
 def edges() -> list[Edge]:
     return import_edges()
@@ -221,7 +195,7 @@ def test_the_scan_sees_top_level_lazy_and_hook_imports(edges):
     pairs = {(e.source, e.target): e for e in edges}
     assert pairs[("glassnet.gradcheck", "glassnet.network")].function is None
     assert pairs[("glassnet.network", "glassnet.training")].function == "fit"  # lazy
-    assert pairs[("glassnet.run", "glassnet.display")].hook  # History._repr_html_
+    assert pairs[("glassnet.display", "glassnet.run")].function is None  # registers History
     assert pairs[("glassnet.cli.plot", "glassnet.plots")]  # `from glassnet import plots`
     assert ("glassnet.network", "glassnet.trace") in pairs
     assert not any(e.source == "glassnet.network" and e.function is None and e.target ==
@@ -235,16 +209,26 @@ def test_every_module_has_a_layer():
 
 
 def test_no_import_cycles(edges):
-    """No cycle, lazy imports included; only a display hook's edge into a face may close one."""
-    cycle = cycle_outside_hooks(edges)
+    """No cycle, lazy imports and display hooks included."""
+    cycle = find_cycle(edges)
     assert cycle is None, "import cycle:\n  " + "\n  ".join(map(str, cycle or []))
 
 
 def test_the_engine_never_imports_a_face(edges):
-    """Engine, data and the glass box's numbers import no experiment and no face, except a
-    display hook (``_repr_*_``, ``__repr__``, ``__str__``) importing a face."""
-    wrong = upward(edges)
+    """Engine, data and the glass box's numbers import no experiment and no face, not even in
+    a display hook (the faces register their views in glassnet._views instead)."""
+    wrong = [e for e in edges if layer_of(e.source) in LOWER and layer_of(e.target) in UPPER]
     assert not wrong, "imports pointing up:\n  " + "\n  ".join(map(str, wrong))
+
+
+def test_engine_objects_show_themselves_through_the_registered_views():
+    import numpy as np
+
+    X, y = np.array([[0.0, 1.0]]), np.array([[1.0]])
+    net = glassnet.Network([2, 1], seed=0)
+    hist = net.fit(X, y, epochs=2)
+    assert "<table" in hist._repr_html_() and str(hist).startswith("History: 2 epochs")
+    assert "glassnet inspect" not in repr(net) and "Network 2-1" in repr(net.trace(X, y))
 
 
 def test_only_the_command_line_imports_the_command_line(edges):
@@ -259,8 +243,8 @@ def test_only_the_command_line_imports_the_command_line(edges):
 
 
 def test_the_rules_catch_a_reintroduced_cycle(tmp_path):
-    """The checks themselves, on a small package: a lazy import closing a loop is a cycle, a
-    display hook's import of a face is not, and an engine function importing a face is upward."""
+    """The checks themselves, on a small package: a lazy import closing a loop is a cycle, and
+    so is a display hook importing a face; an engine function importing a face points up."""
     pkg = tmp_path / "glassnet"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
@@ -272,29 +256,93 @@ def test_the_rules_catch_a_reintroduced_cycle(tmp_path):
         "class Network:\n"
         "    def save(self, path):\n"
         "        from glassnet.modelfile import save\n"
-        "    def _repr_html_(self):\n"
-        "        from glassnet import plots\n"
     )
-    (pkg / "plots.py").write_text("from glassnet.network import Network\n")
     (pkg / "report.py").write_text("import glassnet.network\n")
     (pkg / "training.py").write_text(
         "class History:\n"
-        "    def to_dataframe(self):\n"
-        "        from glassnet.display import history_frame\n"
         "    def __str__(self):\n"
         "        from glassnet.display import history_text\n"
     )
     (pkg / "display.py").write_text("from . import training\n")
     edges = import_edges(pkg)
-    cycle = cycle_outside_hooks(edges)
-    assert cycle is not None
-    assert {(e.source, e.target) for e in cycle} in (
+    assert {(e.source, e.target) for e in find_cycle(edges) or []} in (
         {("glassnet.modelfile", "glassnet.network"), ("glassnet.network", "glassnet.modelfile")},
         {("glassnet.display", "glassnet.training"), ("glassnet.training", "glassnet.display")},
     )
-    assert [str(e) for e in upward(edges)] == [
-        "glassnet.training -> glassnet.display (to_dataframe, line 3)"
-    ]
+    up = [str(e) for e in edges if layer_of(e.source) in LOWER and layer_of(e.target) in UPPER]
+    assert up == ["glassnet.training -> glassnet.display (__str__, line 3)"]
     # without the two culprits, what is left is allowed
-    rest = [e for e in edges if e.function not in ("save", "to_dataframe")]
-    assert cycle_outside_hooks(rest) is None and upward(rest) == []
+    rest = [e for e in edges if e.function not in ("save", "__str__")]
+    assert find_cycle(rest) is None
+
+
+# --- rule (d): no module reaches into another module's classes through their back door ------
+
+
+def private_members(root: Path = ROOT) -> dict[str, set[str]]:
+    """Per module, the underscored (not dunder) names its classes define: methods, class
+    attributes and ``self._x = ...`` assignments."""
+    out: dict[str, set[str]] = {}
+    for name, path in modules(root).items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in ast.walk(node):
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.add(item.name)
+                elif isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store):
+                    found.add(item.attr)
+                elif isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store):
+                    found.add(item.id)
+        out[name] = {n for n in found if n.startswith("_") and not n.endswith("__")}
+    return out
+
+
+def back_doors(root: Path = ROOT) -> list[str]:
+    """Uses of ``obj._name`` where ``_name`` is an underscored member of a class of another
+    module of the package (and of none of this module's own classes). ``self``, ``cls`` and
+    ``super()`` are a class's own business; a module's private functions (``module._f``) are
+    not class members."""
+    members = private_members(root)
+    wrong = []
+    for name, path in modules(root).items():
+        own = members[name]
+        others = set().union(*(m for other, m in members.items() if other != name))
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Attribute) or node.attr not in others - own:
+                continue
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+                continue
+            if isinstance(base, ast.Call) and ast.unparse(base.func) == "super":
+                continue
+            wrong.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return wrong
+
+
+def test_no_module_uses_another_modules_underscored_members():
+    """The functional core (``Network.apply``, ``cost``, ``backprop``, the checks) and each
+    class's public methods are the way in; nothing reaches past them (issue 23)."""
+    wrong = back_doors()
+    assert not wrong, "back doors:\n  " + "\n  ".join(wrong)
+
+
+def test_the_back_door_rule_catches_a_reintroduced_use(tmp_path):
+    pkg = tmp_path / "glassnet"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "network.py").write_text(
+        "class Network:\n"
+        "    def _forward(self, X):\n"
+        "        return self._mm(X)\n"
+        "    def forward(self, X):\n"
+        "        return self._forward(X)\n"
+    )
+    (pkg / "training.py").write_text(
+        "import numpy as np\n"
+        "def step(net, X):\n"
+        "    np._core\n"  # not one of the package's members: not flagged
+        "    return net._forward(X)\n"
+    )
+    assert back_doors(pkg) == ["glassnet.training:4: net._forward"]

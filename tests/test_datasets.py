@@ -513,7 +513,7 @@ def test_unknown_dataset_lists_valid_names():
         ),
         ("meals", {"scale": "yes"}, TypeError, r"scale"),
         ("diabetes", {"standardize": 1}, TypeError, r"standardize"),
-        ("xor", {"noise": 0.1}, TypeError, r"load\('xor'\): unexpected option 'noise'"),
+        ("xor", {"noise": 0.1}, TypeError, r"load\('xor'\): unexpected keyword argument 'noise'"),
         ("paper", {"dtype": "int32"}, ValueError, r"dtype: expected 'float64' or 'float32'"),
         ("paper", {"dtype": "nonsense"}, ValueError, r"dtype"),
     ],

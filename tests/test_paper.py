@@ -339,8 +339,8 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("kwargs", "exc", "pattern"),
     [
-        ({"seeds": 1}, ValueError, r"^seeds: expected an integer >= 2, got 1 \(int\)$"),
-        ({"seeds": 2.5}, TypeError, r"^seeds: expected an integer >= 2, got 2.5 \(float\)$"),
+        ({"seeds": 1}, ValueError, r"^seeds: expected an integer in \[2, 100000\], got 1 \(int\)$"),
+        ({"seeds": 2.5}, TypeError, r"^seeds: expected an integer in \[2, 100000\], got 2.5 \(float\)$"),
         ({"epochs": 9}, ValueError, r"^epochs: expected an integer >= 10, got 9 \(int\)$"),
         ({"threshold": 1.0}, ValueError, r"^threshold: expected a finite number in \(0, 1\), got 1.0"),
         ({"threshold": "x"}, TypeError, r"^threshold: expected a finite number in \(0, 1\), got 'x'"),

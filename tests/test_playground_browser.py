@@ -161,7 +161,7 @@ def test_setting_shows_in_the_address_and_a_link_reproduces_it(page: Any, url: s
     assert other.input_value("#lr") == "0.2"
     assert other.evaluate("window.playground.data.sizes") == [2, 4, 4, 4, 1]
     # a ready-made setup is just an address
-    other.select_option("#preset", label="The paper: 3-2-1, tanh")
+    other.select_option("#preset", label="The paper: 3-2-1, tanh (exact gradients)")
     other.wait_for_function("window.playground.data.config.dataset === 'paper'", timeout=WAIT)
     assert other.evaluate("window.playground.data.sizes") == [3, 2, 1]
     assert "act=tanh&out=tanh01" in other.url and "bias=layer" in other.url
@@ -273,7 +273,9 @@ def test_seeds_mode_shows_the_median_band_and_a_member(page: Any) -> None:
     page.click("#step")
     page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
     pop = _frame(page)["population"]
-    assert len(pop["final"]) == 6 and "Converged:" in page.inner_text("#population-line")
+    assert len(pop["final"]) == 6 and "Converged (loss per case below" in page.inner_text(
+        "#population-line"
+    )
     assert "member 1 (seed 1)" in page.inner_text("#caption-a")
     page.fill("#member", "4")
     page.dispatch_event("#member", "change")  # live: the same population, another member
@@ -349,7 +351,10 @@ def test_take_it_with_you_and_bring_it_back(page: Any, tmp_path: Path) -> None:
     page.wait_for_function("window.playground.data.config.dataset === 'moons'", timeout=WAIT)
     page.set_input_files("#model-file", str(model))
     page.wait_for_function("window.playground.data.loaded === 'model.npz'", timeout=WAIT)
-    assert "Loaded model.npz" in page.inner_text("#message")
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('Loaded model.npz')",
+        timeout=WAIT,
+    )
     page.set_input_files(
         "#model-file", files=[{"name": "bad.npz", "mimeType": "application/octet-stream",
                                "buffer": b"not a zip"}]
@@ -366,7 +371,7 @@ def test_regression_set_and_input_features(page: Any) -> None:
     assert page.evaluate("window.playground.data.config.out") == "identity"
     assert page.evaluate("window.playground.data.config.loss") == "mse"
     assert "colour = target" in page.inner_text("#class-legend")
-    page.check("#feature-sinx1")
+    page.check("#features-sinx1")
     page.wait_for_function("window.playground.data.sizes[0] === 3", timeout=WAIT)
     assert "features=sinx1" in page.url
     assert page.evaluate("window.playground.data.inputs") == ["x1", "x2", "sin x1"]
@@ -374,3 +379,289 @@ def test_regression_set_and_input_features(page: Any) -> None:
     page.click("#step")
     page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "playground-regression.png"), full_page=True)
+
+
+# -- issue 24: the paper's lesson ----------------------------------------------------------------
+def _open(page: Any, url: str, hash_: str) -> None:
+    """Load the page afresh at an address (a new document: not a hash change of the old one)."""
+    page.goto("about:blank")
+    page.goto(url.split("#")[0] + hash_)
+    page.wait_for_function(
+        "window.playground && window.playground.data && window.playground.frame", timeout=WAIT
+    )
+
+
+def _race_reference(rules: str, epochs: int) -> list[int]:
+    """The epochs sigmoid and tanh went below 0.01 per case, computed without the page: the
+    paper's own code (original) or a fresh engine run (corrected)."""
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet.experiments.original import train_original
+
+    X, y = gn.datasets.load("paper")
+    out = []
+    for act, output in (("sigmoid", "sigmoid"), ("tanh", "tanh01")):
+        if rules == "original":
+            curve = train_original(X, y, act, lr=0.5, epochs=epochs + 1, seed=1).loss
+        else:
+            net = gn.Network([3, 2, 1], activation=act, output=output, bias="layer",
+                             init="paper", seed=1)  # fmt: skip
+            fit = net.fit(X, y, loss="sse", optimizer="gd", lr=0.5, epochs=epochs + 1)
+            curve = np.asarray(fit.loss) / 4
+        out.append(int(gn.convergence.threshold_epoch(curve, 0.01)))
+    return out
+
+
+@pytest.mark.parametrize("rules", ["corrected", "original"])
+def test_the_papers_race_shows_the_papers_numbers(page: Any, url: str, rules: str) -> None:
+    import numpy as np
+
+    from glassnet.experiments.original import paper_init
+
+    suffix = "" if rules == "corrected" else "-original"
+    _open(page, url, f"#preset=paper-race{suffix}&pace=0")
+    assert "until=100" in page.url and "init=paper" in page.url and f"rules={rules}" in page.url
+    first = _frame(page)
+    p = paper_init(1)
+    np.testing.assert_allclose(first["weights"][0]["W"], p["S0"], rtol=1e-7)  # float32 frames
+    np.testing.assert_allclose(first["b"]["weights"][1]["W"], p["S1"], rtol=1e-7)
+    page.click("#play")
+    page.wait_for_function("!window.playground.running && window.playground.frame.epoch === 100",
+                           timeout=WAIT)  # fmt: skip
+    assert page.inner_text("#status") == "stopped at epoch 100"
+    a, b = _race_reference(rules, 100)
+    rows = page.inner_text("#race").splitlines()
+    shown = {r.split()[0]: r for r in rows if r[:1] in "AB" and "\t" in r}
+    for name, reached in (("A", a), ("B", b)):
+        expected = "not yet" if reached < 0 else f"epoch {reached}"
+        assert expected in shown[name], (name, shown)
+    assert page.inner_text("#race-text") == _frame(page)["race"]["text"]
+    page.screenshot(path=str(ARTIFACTS / f"playground-paper-race-{rules}.png"), full_page=True)
+
+
+def test_race_controls_are_live_and_stop_when_both_converged(page: Any, url: str) -> None:
+    _open(page, url, "#preset=paper-race&pace=0&until=0&lr=2")
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    page.fill("#threshold", "0.05")
+    page.dispatch_event("#threshold", "change")
+    page.wait_for_function("window.playground.data.config.threshold === 0.05", timeout=WAIT)
+    assert _frame(page)["epoch"] == 1  # live: the same network goes on
+    assert "threshold=0.05" in page.url
+    page.fill("#pace", "5")
+    page.dispatch_event("#pace", "change")
+    page.wait_for_function("location.hash.includes('pace=5')", timeout=WAIT)
+    page.fill("#pace", "0")
+    page.dispatch_event("#pace", "change")
+    page.check("#stop")
+    page.wait_for_function("window.playground.data.config.stop === true", timeout=WAIT)
+    page.click("#play")
+    page.wait_for_function("!window.playground.running && window.playground.frame.epoch > 1",
+                           timeout=WAIT)  # fmt: skip
+    assert page.inner_text("#status") == "converged: stopped"
+    race = _frame(page)["race"]
+    assert race["converged"] and all(r["reached"] is not None for r in race["runs"])
+    # the readout says who is ahead, by the epochs the curves say
+    a, b = (r["reached"] for r in race["runs"])
+    assert f"ahead by {abs(a - b)} epochs" in page.inner_text("#race-text") or a == b
+
+
+def test_seeds_compared_show_both_bands_and_glassnets_statistics(page: Any, url: str) -> None:
+    from glassnet.playground.lessons import parse_setup
+    from glassnet.playground.limits import Limits
+    from glassnet.playground.session import Session
+
+    _open(page, url, "#preset=paper-seeds&seeds=6&until=150&pace=0")
+    page.click("#play")
+    page.wait_for_function("!window.playground.running && window.playground.frame.epoch === 150",
+                           timeout=WAIT)  # fmt: skip
+    assert page.evaluate("window.playground.popB.epochs.length") > 0  # B's band on the chart
+    s = Session(Limits())
+    s.configure(parse_setup({"preset": "paper-seeds", "seeds": 6, "until": 150}, Limits()))
+    s.train(150)
+    stats = s.seeds_stats()
+    text = page.inner_text("#seeds-stats")
+    assert (
+        stats["a"]["text"] in text and stats["b"]["text"] in text and stats["test"]["text"] in text
+    )
+    page.screenshot(path=str(ARTIFACTS / "playground-seeds-compared.png"), full_page=True)
+
+
+LESSON = """title = "Two learning rates"
+[[steps]]
+title = "Small against large"
+text = "A learns at {A.lr}, B at {B.lr}."
+setup = { preset = "paper-tanh", mode = "compare", until = 40, pace = 0, b = { lr = 2.0 } }
+question = "Which is ahead?"
+after = "{race}"
+
+[[steps]]
+title = "The same with sigmoid"
+text = "Now {A.act}."
+setup = { preset = "paper-sigmoid", until = 20, pace = 0 }
+"""
+
+
+def test_lessons_built_in_own_and_linked(page: Any, url: str, tmp_path: Path) -> None:
+    page.select_option("#lesson-pick", "1-the-papers-question")
+    page.wait_for_function("window.playground.lesson && window.playground.data.config.rules === 'original'",
+                           timeout=WAIT)  # fmt: skip
+    assert page.inner_text("#lesson-step-title") == "One seed, as the paper's code ran"
+    assert "lesson=1-the-papers-question" in page.url and "step=1" in page.url
+    page.wait_for_function(  # the facts filled in from the setup on the page
+        "document.getElementById('lesson-box').textContent.includes("
+        '"the paper\'s 3-2-1 network with sigmoid")',
+        timeout=WAIT,
+    )
+    assert "learning rate 0.5" in page.inner_text("#lesson-box")
+    page.click("#lesson-next")
+    page.wait_for_function("window.playground.data.config.rules === 'corrected'", timeout=WAIT)
+    assert page.inner_text("#lesson-step-title") == "The same race with exact gradients"
+    # a teacher's own file: loaded, run, and its "after" filled from the run
+    path = tmp_path / "mine.toml"
+    path.write_text(LESSON)
+    page.set_input_files("#lesson-file", str(path))
+    page.wait_for_function("window.playground.lesson && window.playground.lesson.title === 'Two learning rates'",
+                           timeout=WAIT)  # fmt: skip
+    page.wait_for_function("window.playground.data.config_b && window.playground.data.config_b.lr === 2",
+                           timeout=WAIT)  # fmt: skip
+    assert page.inner_text("#lesson-box").count("A learns at 0.5, B at 2.") == 1
+    page.click("#play")
+    page.wait_for_function("!window.playground.running && window.playground.frame.epoch === 40",
+                           timeout=WAIT)  # fmt: skip
+    page.wait_for_selector("#lesson-after", timeout=WAIT)
+    assert page.inner_text("#lesson-after") == page.inner_text("#race-text")
+    page.screenshot(path=str(ARTIFACTS / "playground-lesson.png"), full_page=True)
+    link = page.url
+    assert "lessonfile=" in link
+    other = page.context.new_page()  # the link opens the teacher's lesson
+    other.goto(link)
+    other.wait_for_function("window.playground && window.playground.lesson", timeout=WAIT)
+    assert other.evaluate("window.playground.lesson.title") == "Two learning rates"
+    other.close()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(LESSON.replace("question =", "questoin ="))
+    page.set_input_files("#lesson-file", str(bad))
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes(\"unknown key 'questoin'\")",
+        timeout=WAIT,
+    )
+    assert "bad.toml step 1" in page.inner_text("#message")
+    assert "did you mean 'question'?" in page.inner_text("#message")
+
+
+def test_l1_beside_l2(page: Any) -> None:
+    page.fill("#l1", "0.01")
+    page.dispatch_event("#l1", "change")
+    page.wait_for_function("window.playground.data.config.l1 === 0.01", timeout=WAIT)
+    assert "l1=0.01" in page.url
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    assert not page.is_visible("#message")
+    page.fill("#l1", "-1")
+    page.dispatch_event("#l1", "change")
+    page.wait_for_selector("#message.show", timeout=WAIT)
+    assert page.inner_text("#message") == "L1: expected a finite number in [0, 1], got -1 (int)"
+
+
+def test_a_refused_link_keeps_its_refusal(page: Any, url: str) -> None:
+    other = page.context.new_page()
+    other.goto(url.split("#")[0] + "#layers=1,1,1,1,1,1,1&act=tanh")
+    other.wait_for_selector("#message.show", timeout=WAIT)
+    refusal = "Too many hidden layers: at most 6 are allowed, got 7"
+    assert other.inner_text("#message") == refusal
+    other.click("#play")
+    other.click("#step")
+    other.wait_for_timeout(300)  # (no later message may replace it: nothing else to wait for)
+    assert other.inner_text("#message") == refusal
+    other.close()
+
+
+def test_a_fifth_page_is_told_why(page: Any, url: str) -> None:
+    pages = []
+    for _ in range(3):  # with the fixture's page: 4, the server's limit
+        p = page.context.new_page()
+        p.goto(url)
+        p.wait_for_function("window.playground && window.playground.hello", timeout=WAIT)
+        pages.append(p)
+    fifth = page.context.new_page()
+    fifth.goto(url)
+    fifth.wait_for_selector("#message.show", timeout=WAIT)
+    fifth.wait_for_function("window.playground.ws.readyState === 3", timeout=WAIT)  # closed
+    assert fifth.inner_text("#message") == "Too many open pages: at most 4 at a time"
+    for p in [*pages, fifth]:
+        p.close()
+
+
+def test_after_a_pause_every_action_is_on_the_drawn_network(page: Any, url: str,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    _open(page, url, "#dataset=moons&n=400&layers=16,16&act=tanh,tanh&batch=4&pace=0")
+    for _ in range(2):
+        page.click("#play")
+        page.wait_for_function("window.playground.frame.epoch > 0 && window.playground.running",
+                               timeout=WAIT)  # fmt: skip
+        page.click("#play")  # pause, in the middle of a slice
+        page.wait_for_function("!window.playground.running", timeout=WAIT)
+        page.wait_for_timeout(200)
+        shown = _frame(page)["epoch"]
+        assert page.inner_text("#epoch").replace(",", "") == str(shown)
+        page.click("#export")  # the answer replaces the links of the last export
+        page.wait_for_function(
+            "(e => { const a = document.getElementById('export-model');"
+            f" return a && a.download === 'glassnet-model-epoch{shown}.npz'; }})()",
+            timeout=WAIT,
+        )
+        with page.expect_download(timeout=WAIT) as info:
+            page.click("#export-model")
+        info.value.save_as(tmp_path / "m.npz")
+        net = gn_load(tmp_path / "m.npz")
+        W = _frame(page)["weights"][0]["W"]
+        assert abs(net.layers[0].W[0, 0] - W[0][0]) < 1e-5
+        page.click("#step")  # one step: exactly one epoch more
+        page.wait_for_function(f"window.playground.frame.epoch === {shown + 1}", timeout=WAIT)
+
+
+def test_compare_exports_both_setups_and_captions_are_whole(page: Any, url: str) -> None:
+    _open(page, url, "#preset=paper-race&pace=0")
+    page.click("#step")
+    page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
+    page.click("#export")
+    page.wait_for_selector("#export-model-b", timeout=WAIT)
+    assert page.get_attribute("#export-model-b", "download") == "glassnet-model-b-epoch1.npz"
+    for cap in ("#caption-a", "#caption-b"):  # wrapped, never clipped
+        whole = page.eval_on_selector(cap, "c => c.scrollWidth <= c.clientWidth + 1")
+        assert whole and page.inner_text(cap).startswith(cap[-1].upper() + ": ")
+
+
+def test_no_label_covers_a_data_point(page: Any, url: str) -> None:
+    """Every XOR point is drawn whole, in the small boundaries of compare mode too: the disk
+    around its centre has the point's colour (the axis labels sit in margins outside the
+    plane, the legend outside the canvas)."""
+    _open(page, url, "#dataset=xor&layers=2&act=tanh&mode=compare&b.act=sigmoid")
+    for canvas in ("boundary", "boundary-b"):
+        disks = page.evaluate(
+            """(id) => {
+            const c = document.getElementById(id), d = window.playground.data;
+            const r = window.devicePixelRatio || 1, ctx = c.getContext('2d');
+            const [x0, x1, y0, y1] = d.extent, L = 15, B = 14;
+            const w = c.clientWidth, h = c.clientHeight;
+            return d.train.x.map((x, i) => {
+              const px = L + (x - x0) / (x1 - x0) * (w - L);
+              const py = (h - B) - (d.train.y[i] - y0) / (y1 - y0) * (h - B);
+              const out = [];
+              for (let dx = -4; dx <= 4; dx++) for (let dy = -4; dy <= 4; dy++) {
+                if (dx * dx + dy * dy > 16) continue;
+                out.push(Array.from(ctx.getImageData(Math.round((px + dx) * r), Math.round((py + dy) * r), 1, 1).data));
+              }
+              return [d.train.label[i], out];
+            });
+        }""",
+            canvas,
+        )
+        for label, pixels in disks:
+            expected = (31, 120, 180) if label > 0.5 else (232, 135, 30)
+            for rgba in pixels:
+                assert all(abs(a - b) <= 3 for a, b in zip(rgba[:3], expected, strict=True)), (
+                    canvas, label, rgba,
+                )  # fmt: skip

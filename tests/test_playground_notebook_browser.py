@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 pytest.importorskip("jupyterlab", reason="JupyterLab is missing: pip install -e '.[test]'")
@@ -31,6 +32,10 @@ CELLS = [
     "w = widget(net, X, y, lr=0.03, batch_size=16)\n"
     "w",
     "print('EPOCH', w.epoch, 'CHANGED', not np.array_equal(W0, net.layers[0].W))",
+    "print('RESET', w.epoch, np.array_equal(W0, net.layers[0].W), 'LR', w.session.config.lr,"
+    " 'SET', net.layers[0].W[0, 0])",
+    "page = widget(setup='preset=paper-race&pace=0')\npage",
+    "print('PAGE', page.epoch, page.session.race_summary()['text'])",
 ]
 
 
@@ -108,6 +113,77 @@ def test_the_widget_trains_the_kernels_network_in_jupyterlab(tmp_path: Path) -> 
             found = re.search(r"EPOCH (\d+) CHANGED (\w+)", page.inner_text("body"))
             assert found is not None
             assert int(found.group(1)) == shown > 5 and found.group(2) == "True"
+            first = page.locator(".gn-w >> nth=0")
+            # the page's training controls, from the same table: a new learning rate is live
+            lr = first.locator("input[data-key=lr]")
+            lr.fill("0.01")
+            lr.dispatch_event("change")
+            page.wait_for_function(
+                "[...document.querySelectorAll('.gn-w')][0].playground.config.lr === 0.01",
+                timeout=30_000,
+            )
+            assert first.locator("input[data-key=layers]").count() == 0  # yours: not here
+            assert first.locator("canvas.norm").count() == 1  # the gradient-norm chart
+            # a weight set by hand, on an edge of the diagram
+            box = first.locator("canvas.net").bounding_box()
+            ex, ey = page.evaluate(
+                "(() => { const st = [...document.querySelectorAll('.gn-w')][0].playground;"
+                " const e = st.layout.edges[0].p; const t = 0.5, u = 0.5;"
+                " return [u*u*u*e[0] + 3*u*u*t*e[2] + 3*u*t*t*e[2] + t*t*t*e[3],"
+                " u*u*u*e[1] + 3*u*u*t*e[1] + 3*u*t*t*e[4] + t*t*t*e[4]]; })()"
+            )
+            page.mouse.click(box["x"] + ex, box["y"] + ey)
+            first.locator(".weight-value").fill("2.5")
+            first.locator(".weight-set").click()
+            page.wait_for_function(
+                "[...document.querySelectorAll('.gn-w')][0].playground.frame.weights[0].W[0][0]"
+                " === 2.5",
+                timeout=30_000,
+            )
+            first.locator("button.export").click()
+            first.locator("a.export-file >> nth=0").wait_for(timeout=30_000)
+            assert first.locator("a.export-file").count() == 2  # the model, the script
+            # reset: back to the first weights, exactly (checked in the kernel below)
+            first.locator("button.reset").click()
+            page.wait_for_function(
+                f"document.querySelector('{epoch}').textContent === '0'", timeout=30_000
+            )
+            page.click(".jp-Cell >> nth=2")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function("document.body.innerText.includes('RESET ')", timeout=60_000)
+            found = re.search(r"RESET (\d+) (\w+) LR ([\d.]+) SET (\S+)", page.inner_text("body"))
+            assert found is not None
+            assert found.group(1) == "0" and found.group(2) == "True" and found.group(3) == "0.01"
+            # the whole page in a notebook: a preset, the race, a lesson
+            page.click(".jp-Cell >> nth=3")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function(
+                "document.querySelectorAll('.gn-w').length === 2", timeout=60_000
+            )
+            second = page.locator(".gn-w >> nth=1")
+            assert second.locator("select[data-key=mode]").input_value() == "compare"
+            for _ in range(3):
+                second.locator("button.step").click()
+            page.wait_for_function(
+                "[...document.querySelectorAll('.gn-w')][1].playground.frame.epoch === 3",
+                timeout=30_000,
+            )
+            race = second.locator(".race").inner_text()
+            page.click(".jp-Cell >> nth=4")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function("document.body.innerText.includes('PAGE 3 ')", timeout=60_000)
+            text = re.search(r"PAGE 3 (.+)", page.inner_text("body"))
+            assert text is not None and text.group(1).strip() in race
+            second.locator("select.lesson-pick").select_option("2-learning-rates-that-overshoot")
+            page.wait_for_function(
+                "(() => { const st = [...document.querySelectorAll('.gn-w')][1].playground;"
+                " return st.lesson && st.data.config_b && st.data.config_b.lr === 1; })()",
+                timeout=30_000,
+            )
+            assert "B at 1." in second.locator(".lesson").inner_text()
+            ARTIFACTS.mkdir(exist_ok=True)
+            second.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "playground-notebook.png"))
             browser.close()
     finally:
         lab.terminate()

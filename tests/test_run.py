@@ -95,7 +95,7 @@ def test_an_unknown_keyword_gets_the_near_miss(keyword, hint):
     with pytest.raises(TypeError) as info:
         net.fit(X, y, **{keyword: 0.1})
     message = str(info.value)
-    assert message.startswith(f"fit: unknown setting {keyword!r}") and hint in message
+    assert message.startswith(f"fit: unexpected keyword argument {keyword!r}") and hint in message
     with pytest.raises(TypeError, match="did you mean"):
         TrainConfig().replace(**{keyword: 1})
 
@@ -560,3 +560,133 @@ def test_the_loss_output_rule_is_one_table():
         for loss in row["natural"].values():
             gn.losses.check_pairing(loss, name)
     json.dumps(table)  # the page receives it as it is
+
+
+@pytest.mark.parametrize("kind", ["binary", "poisson"])
+def test_a_run_an_estimator_trained_continues_anywhere(tmp_path, kind):
+    """The estimators' own losses (MLP's log loss, Poisson's with its exp unit) are the
+    engine's, named: the network an estimator trained is saved, loaded in a process that never
+    imported glassnet.sklearn, and continued there exactly as the estimator continues it."""
+    from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    kw = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0, solver="sgd")
+    if kind == "binary":
+        y = (X[:, 0] > 0).astype(int)
+        est = GlassnetClassifier(**kw)
+    else:
+        y = rng.poisson(np.exp(0.3 * X[:, 0]))
+        est = GlassnetRegressor(**kw, loss="poisson")
+    _quiet(est, X, y)
+    est.network_.save(tmp_path / "est.npz")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Y.npy", y[:, None].astype(float))
+    code = (
+        "import sys, numpy as np, glassnet as gn\n"
+        "net = gn.load(sys.argv[1] + '/est.npz')\n"
+        "assert 'glassnet.sklearn' not in sys.modules\n"
+        "X, Y = np.load(sys.argv[1] + '/X.npy'), np.load(sys.argv[1] + '/Y.npy')\n"
+        "net.fit(X, Y, resume=net.train_state, epochs=1)\n"
+        "np.save(sys.argv[1] + '/W.npy', net.params[0]['W'])\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    est.partial_fit(X, y)  # one more epoch, the estimator's way (full batch: no shuffling)
+    np.testing.assert_array_equal(np.load(tmp_path / "W.npy"), est.coefs_[0])
+    loss = gn.load(tmp_path / "est.npz").train_state.config.loss_name
+    assert loss == ("binary_log_loss" if kind == "binary" else "poisson")
+
+
+# --- the command line continues what any face saved ------------------------------------------
+
+
+def _cli(*argv):
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in argv], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _weights_equal(path, ref):
+    _params_equal(gn.load(path).params, ref.params)
+
+
+def test_the_command_line_continues_its_own_runs_exactly(tmp_path):
+    common = ["-d", "moons", "--hidden", "6", "--activation", "tanh", "--optimizer", "adam",
+              "--lr", "0.02", "--batch-size", "16", "-q", "--no-figure"]  # fmt: skip
+    _cli("train", *common, "--epochs", 20, "--validation-split", 0.25, "-o", tmp_path / "a")
+    out = _cli(
+        "train", "--model", tmp_path / "a" / "model.npz", "--epochs", 25, "-o", tmp_path / "b"
+    )
+    assert "25 epochs" in out and "adam, lr 0.02, loss bce" in out
+    _cli("train", *common, "--epochs", 45, "--validation-split", 0.25, "-o", tmp_path / "c")
+    _weights_equal(tmp_path / "b" / "model.npz", gn.load(tmp_path / "c" / "model.npz"))
+    whole = gn.load(tmp_path / "b" / "model.npz").train_state
+    assert whole.epoch == 45 and whole.history.val_loss.shape == (45,)
+    np.testing.assert_array_equal(
+        whole.history.loss, gn.load(tmp_path / "c" / "model.npz").train_state.history.loss
+    )
+
+
+def test_the_command_line_continues_and_draws_runs_saved_in_python(tmp_path):
+    recipe = {"dataset": "moons", "n_samples": 60, "noise": 0.25, "seed": 3, "test_size": 0.25,
+              "features": ["x1sq", "sinx2"]}  # fmt: skip
+    Xtr, ytr, _, _ = gn.datasets.from_recipe(recipe)
+    net = gn.Network([4, 5, 1], activation="tanh", seed=2)
+    net.fit(Xtr, ytr, loss="bce", optimizer="adam", lr=0.02, batch_size=8, epochs=10)
+    net.save(tmp_path / "py.npz", extra={"data": recipe})  # as the playground's export does
+    _cli("train", "--model", tmp_path / "py.npz", "--epochs", 5, "-o", tmp_path / "more", "-q",
+         "--no-figure")  # fmt: skip
+    ref = gn.Network([4, 5, 1], activation="tanh", seed=2)
+    ref.fit(Xtr, ytr, loss="bce", optimizer="adam", lr=0.02, batch_size=8, epochs=15)
+    _weights_equal(tmp_path / "more" / "model.npz", ref)
+    assert "wrote" in _cli("plot", "loss", "--model", tmp_path / "more" / "model.npz", "-o",
+                           tmp_path / "loss.png", "--dpi", 30)  # fmt: skip
+    out = _cli("inspect", "--model", tmp_path / "more" / "model.npz", "--samples", 0, "-f", "json")
+    data = json.loads(out)
+    assert (data["optimizer"], data["loss"], data["lr"]) == ("adam", "bce", 0.02)
+
+
+# --- a step from a cost that is not finite is not taken ----------------------------------------
+
+
+def test_a_step_from_an_infinite_cost_is_not_taken():
+    # (1e200 w)^2 overflows: the loss of epoch 0 is inf and its gradient too; the weights
+    # must stay the finite ones they were (then the run stops, diverged)
+    X, y = np.array([[1e200]]), np.array([[0.0]])
+    net = gn.Network([1, 1], output="identity", seed=0)
+    W0 = net.params[0]["W"].copy()
+    with pytest.warns(gn.DivergenceWarning, match="epoch 0: the loss became inf"):
+        hist = net.fit(X, y, epochs=3, optimizer="adam")
+    np.testing.assert_array_equal(net.params[0]["W"], W0)
+    assert hist.diverged and not hist.state.opt_state[0].m[0]["W"].any()  # moments kept
+
+
+def test_a_member_whose_batch_cost_overflows_keeps_its_state_and_the_others_go_on():
+    X = np.array([[1e200], [1.0], [2.0]])
+    y = np.array([[0.0], [1.0], [2.0]])
+    pop = gn.Network([1, 1], output="identity", seed=[0, 1])
+    pop.params[0]["W"][1] = 0.0  # member 1: 1e200 * 0 is finite
+    pop.fit(X, y, epochs=2, optimizer="adam", lr=0.01, batch_size=1, shuffle=False)
+    assert np.isfinite(pop.params[0]["W"]).all()
+    one = gn.Network([1, 1], output="identity", seed=1)
+    one.params[0]["W"][...] = 0.0
+    with pytest.warns(gn.DivergenceWarning):
+        one.fit(X, y, epochs=2, optimizer="adam", lr=0.01, batch_size=1, shuffle=False)
+    _params_equal([{k: v[1] for k, v in layer.items()} for layer in pop.params], one.params)
+
+
+def test_a_member_that_diverged_stays_frozen_when_the_run_continues():
+    X, y = gn.datasets.load("xor")
+    ref = gn.Network([2, 3, 1], seed=[1, 2, 3])
+    ref.fit(X, y, lr=[0.5, 1e9, 0.5], epochs=20)
+    net = gn.Network([2, 3, 1], seed=[1, 2, 3])
+    net.fit(X, y, lr=[0.5, 1e9, 0.5], epochs=10)
+    assert net.train_state.history.diverged.tolist() == [False, True, False]
+    net.fit(X, y, resume=net.train_state, epochs=10)
+    _params_equal(net.params, ref.params)
+    np.testing.assert_array_equal(net.train_state.history.diverged_epoch,
+                                  ref.train_state.history.diverged_epoch)  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 
 import glassnet.study as gs
 import glassnet.study.spec as spec_mod
+from glassnet._extras import install_hint
 from glassnet.network import Network
 from glassnet.study.frame import COLUMNS
 from glassnet.study.report import _TITLES, AXIS_COLUMNS
@@ -143,7 +144,7 @@ def test_backend_jax_without_jax_names_the_extra(monkeypatch):
     with pytest.raises(gs.SpecError) as info:
         gs.parse_spec(SPEC.replace("[model]", '[model]\nbackend = "jax"'), "j.toml")
     assert info.value.problems == [
-        "j.toml: model.backend: the jax backend needs JAX: pip install 'glassnet[jax]'"
+        "j.toml: model.backend: the jax backend needs JAX: " + install_hint("jax")
     ]
     with pytest.raises(gs.SpecError, match="unknown backend 'torch'"):
         gs.parse_spec(SPEC.replace("[model]", '[model]\nbackend = "torch"'), "j.toml")

@@ -181,7 +181,7 @@ def test_different_spec_is_refused(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "differs in lr" in proc.stderr
-    assert proc.stderr.startswith("error: out: ")
+    assert proc.stderr.startswith("error: --out: ")
     assert gs.open(out).status()["runs_done"] == 48
 
 
@@ -429,8 +429,8 @@ def test_cli_status(tmp_path):
     assert "48/48 done, 0 missing" in result.output
     assert "state:    complete" in result.output
     missing = CliRunner().invoke(cli, ["study", "status", str(tmp_path / "nothing")])
-    assert missing.exit_code != 0
-    assert isinstance(missing.exception, FileNotFoundError)
+    assert missing.exit_code == 2  # a usage error naming the argument the user gave
+    assert "DIRECTORY: no study in " in missing.output
 
 
 def test_csv_data_validation_split_and_minibatches(tmp_path):

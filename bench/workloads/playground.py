@@ -2,17 +2,20 @@
 
 A real server (``glassnet.playground.server.serve``) runs in this process on 127.0.0.1; each
 "page" is a WebSocket client (aiohttp) that sends the largest setup the default limits allow
--- moons, 2000 samples (1400 for training), six hidden layers of 16 tanh units -- presses play
-at 20 updates per second and reads every frame for ``--seconds`` seconds, the way the browser
-page does: JSON frames decoded with ``json.loads``, or binary frames (the page's own format,
-:mod:`glassnet.playground.frames`) split into their typed arrays. It reports the epochs per
-second each page trained, the frames per second it received, their mean size, and how long
-the slowest page waited for the answer to "pause".
+-- moons, 2000 samples (1400 for training), six hidden layers of 16 tanh units -- at the pace
+"as fast as it goes" (0 epochs/s), presses play at 20 updates per second and reads every frame
+for ``--seconds`` seconds, the way the browser page does: JSON frames decoded with
+``json.loads``, or binary frames (the page's own format, :mod:`glassnet.playground.frames`)
+split into their typed arrays. It reports the epochs per second each page trained, the frames
+per second it received, their mean size, and how long the slowest page waited for the answer
+to "pause". ``--paper`` runs the paper's race (sigmoid against tanh, the ``paper-race``
+preset) at the page's default pace instead, to see that the pace is kept.
 
 Not a test and not part of ``python -m bench`` (its numbers depend on the machine's load):
 
     .venv/bin/python -m bench.workloads.playground                 # all cases, 8 s each
     .venv/bin/python -m bench.workloads.playground --seconds 4 --pages 1 --batch 0
+    .venv/bin/python -m bench.workloads.playground --paper --seconds 4
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ LARGEST = {
     "layers": [16] * 6,
     "act": "tanh",
     "rate": 20,
+    "pace": 0,  # as fast as the machine goes
 }
 
 
@@ -83,7 +87,9 @@ async def _page(url: str, config: dict[str, Any], seconds: float, binary: bool) 
     }
 
 
-def run(pages: int, batch: int, seconds: float, binary: bool) -> list[dict[str, Any]]:
+def run(
+    pages: int, batch: int, seconds: float, binary: bool, config: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     sock = pg_server.bind("127.0.0.1", 0)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -99,7 +105,7 @@ def run(pages: int, batch: int, seconds: float, binary: bool) -> list[dict[str, 
     thread.start()
     while not started:
         time.sleep(0.01)
-    config = {**LARGEST, "batch": batch}
+    config = config or {**LARGEST, "batch": batch}
 
     async def main() -> list[dict[str, Any]]:
         return list(
@@ -122,7 +128,22 @@ def main() -> None:
     parser.add_argument("--pages", type=int, action="append")
     parser.add_argument("--batch", type=int, action="append", help="0 = full batch")
     parser.add_argument("--format", choices=["json", "binary"], action="append")
+    parser.add_argument("--paper", action="store_true", help="the paper's race, default pace")
     args = parser.parse_args()
+    if args.paper:
+        from glassnet.playground.lessons import parse_setup
+
+        race = {**parse_setup("paper-race", Limits()).to_dict(), "until": 0}
+        for pages in args.pages or [1, 4]:
+            result = run(pages, 0, args.seconds, True, race)
+            eps = [r["epochs_per_s"] for r in result]
+            print(
+                f"paper race at {race['pace']:g} epochs/s, pages {pages}: epochs/s per page "
+                f"{' '.join(f'{e:6.1f}' for e in eps)}  frames/s "
+                f"{sum(r['frames_per_s'] for r in result) / pages:5.1f}",
+                flush=True,
+            )
+        return
     for fmt in args.format or ["json", "binary"]:
         for batch in args.batch or [0, 16]:
             for pages in args.pages or [1, 4]:

@@ -2,7 +2,8 @@ r"""``glassnet inspect``: every number of one forward and backward pass, layer b
 
 With no options it shows the paper's own network (3-2-1, sigmoid, one bias per layer, the
 paper's initial values from seed 1) on the paper's four cases, with the sum-of-squares cost and
-gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER.md::
+gradient descent at ``eta = 0.5``: the numbers a student gets by hand from the paper's
+derivation (docs/paper.md, "The derivation")::
 
     glassnet inspect
     glassnet inspect --format md > first_epoch.md
@@ -15,10 +16,12 @@ gradient descent at ``eta = 0.5``: the numbers a student gets by hand from PAPER
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import click
 
+from glassnet._validation import NonFiniteWarning
 from glassnet.cli.options import PAPER_DEFAULTS, Options, shared_options
 from glassnet.tables import render, render_chain
 
@@ -35,6 +38,32 @@ def _ints(text: str, argument: str) -> list[int]:
         raise click.BadParameter(
             f"expected comma-separated integers, got {text!r}", param_hint=argument
         ) from None
+
+
+#: The most units of one layer the tables show (each unit is a column of several tables).
+MAX_TABLE_UNITS = 100
+#: The most numbers one inspection prints (JSON included): every z, a, delta and gradient.
+MAX_NUMBERS = 2_000_000
+
+
+def _check_size(net: Any, n_samples: int, fmt: str, option: str) -> None:
+    """Refuse, before the pass, a network whose every number would not make a readable (or
+    bounded) print-out, naming the option that made it."""
+    widest = max(net.sizes)
+    if fmt != "json" and widest > MAX_TABLE_UNITS:
+        raise click.BadParameter(
+            f"the tables show every unit as a column, at most {MAX_TABLE_UNITS} per layer; this "
+            f"network has a layer of {widest}: use a smaller network, or --format json",
+            param_hint=option,
+        )
+    numbers = (net.population or 1) * (8 * n_samples * sum(net.sizes) + 3 * net.n_params)
+    if numbers > MAX_NUMBERS:
+        raise click.BadParameter(
+            f"the pass of this {'-'.join(map(str, net.sizes))} network on {n_samples} samples "
+            f"has about {numbers:.3g} numbers to print, more than {MAX_NUMBERS:.3g}: use a "
+            "smaller network, or --samples to trace fewer rows",
+            param_hint=option,
+        )
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -70,16 +99,34 @@ def inspect_cmd(
     The defaults are the paper's experiment: its 3-2-1 sigmoid network with one bias per
     layer and its initial values (seed 1), its four cases, the summed squared error and
     gradient descent with eta = 0.5 -- so the numbers can be checked against a hand
-    computation from PAPER.md line by line (the one documented exception to the defaults
+    computation from the paper's derivation (docs/paper.md, "The derivation") line by
+    line (the one documented exception to the defaults
     the other commands share with `glassnet train`). The numbers are the engine's own (the
     ones `glassnet train` uses), not a separate calculation. With --model, the model's
     network, data set, loss and optimizer: a model that holds its run (saved by any face)
     shows the step its optimizer takes next, from its state.
     """
+    # an overflow is a note in the output itself (tables, Markdown, JSON): no warning beside it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonFiniteWarning)
+        _inspect(opts, member, samples, fmt, digits, max_rows, chain)
+
+
+def _inspect(
+    opts: Options,
+    member: int | None,
+    samples: str | None,
+    fmt: str,
+    digits: int,
+    max_rows: int,
+    chain: bool,
+) -> None:
     X, y, source = opts.load_data()
     net = opts.build(X, y)
     _, loss = opts.output_and_loss(y, net)
     rows = _ints(samples, "--samples") if samples else None
+    n_rows = 1 if chain else len(rows) if rows else X.shape[0]
+    _check_size(net, n_rows, fmt, "--model" if opts.model else "--hidden")
     # a model that holds its run is traced from its state: the step its optimizer takes next
     run = {k: v for k, v in opts.settings(net, loss).items() if k in ("loss", "optimizer", "lr")}
     kwargs: dict[str, Any] = dict(run, samples=rows)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -28,6 +29,7 @@ import click
 import numpy as np
 
 from glassnet._validation import BIAS_MODES, DTYPES
+from glassnet.cli.errors import fed_by
 from glassnet.run import BACKEND_NAMES as BACKENDS
 
 #: ``glassnet train``'s defaults, shared by gradcheck and plot.
@@ -60,6 +62,19 @@ NETWORK_FIELDS = ("hidden", "activation", "output", "bias", "init", "dtype")
 TRAINING = ("optimizer", "lr", "batch_size", "backend")
 
 
+class Finite(click.FloatRange):
+    """A float option that is a finite number (click's FloatRange lets ``nan`` and ``inf``
+    through: ``--fps nan`` would reach the library as a number)."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"expected a finite number, got {value!r}", param, ctx)
+        return number
+
+
 def _fmt_bytes(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
@@ -68,8 +83,9 @@ def _fmt_bytes(n: float) -> str:
     return f"{n:.3g} PiB"  # pragma: no cover
 
 
-def parse_hidden(text: str) -> list[int]:
-    """``"8,8"`` -> ``[8, 8]``; ``""``, ``"none"`` or ``"0"``: no hidden layer."""
+def parse_hidden(text: str, option: str = "--hidden") -> list[int]:
+    """``"8,8"`` -> ``[8, 8]``; ``""``, ``"none"`` or ``"0"``: no hidden layer. Errors name
+    ``option`` (``--sizes`` spells every layer)."""
     text = text.strip()
     if text in ("", "none", "0"):
         return []
@@ -77,10 +93,10 @@ def parse_hidden(text: str) -> list[int]:
         sizes = [int(part) for part in text.split(",")]
     except ValueError:
         raise click.BadParameter(
-            f"expected comma-separated layer sizes like 8,8, got {text!r}", param_hint="--hidden"
+            f"expected comma-separated layer sizes like 8,8, got {text!r}", param_hint=option
         ) from None
     if any(s < 1 for s in sizes):
-        raise click.BadParameter(f"layer sizes must be >= 1, got {text!r}", param_hint="--hidden")
+        raise click.BadParameter(f"layer sizes must be >= 1, got {text!r}", param_hint=option)
     return sizes
 
 
@@ -151,6 +167,15 @@ class Options:
     training: dict[str, Any] = field(default_factory=dict)
 
     # --- data ---------------------------------------------------------------------------------
+    def data_options(self) -> dict[str, str]:
+        """The options that feed the library's ``X`` and ``y``, for its errors."""
+        if self.xs or self.ys:
+            return {"X": "--x", "y": "--y", "validation y": "--y"}
+        if self.csv is not None:
+            return {"X": "--csv", "y": "--target", "validation y": "--target"}
+        source = "--dataset" if self.dataset is not None or self.model is None else "--model"
+        return {"X": source, "y": source, "validation y": source}
+
     def load_data(self, standardize: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
         """``(X, y, source)`` from --dataset, --csv or --x/--y; with --model and none of them,
         the data set the model was trained on (when ``glassnet train`` recorded one), else the
@@ -173,12 +198,26 @@ class Options:
             tgt: Any = (
                 -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
             )
-            X, y = gn.datasets.load_csv(self.csv, target=tgt)
+            with fed_by({"path": "--csv", "target": "--target"}, default="--csv"):
+                X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
             if standardize:
                 X = self.standardize_like_training(X)
             return X, y, self.csv
         name = self.dataset
+        recipe = self.training.get("recipe")
+        if name is None and self.model is not None and isinstance(recipe, dict):
+            # the data a playground run was trained on, made again from its recipe (the
+            # training part: what the network was fitted to)
+            try:
+                X, y, _, _ = gn.datasets.from_recipe(recipe)
+            except (TypeError, ValueError) as exc:
+                raise click.BadParameter(
+                    f"the model's data recipe cannot be made again ({exc}); give the data it "
+                    "was trained on",
+                    param_hint="--dataset",
+                ) from None
+            return np.asarray(X, dtype=float), np.asarray(y, dtype=float), str(recipe["dataset"])
         if name is None and self.model is not None:
             name = self.training.get("dataset")
         name = name or "paper"
@@ -208,7 +247,8 @@ class Options:
         import glassnet as gn
 
         if self.model is not None:
-            net = gn.load(self.model)
+            with fed_by({"path": "--model"}, default="--model"):
+                net = gn.load(self.model)
             if X.shape[1] != net.sizes[0] or y.shape[1] != net.sizes[-1]:
                 raise click.UsageError(
                     f"--dataset: the model {self.model} is {'-'.join(map(str, net.sizes))} but "
@@ -217,9 +257,10 @@ class Options:
                 )
             return net
         output, _ = self.output_and_loss(y)
-        sizes = [X.shape[1], *parse_hidden(self.hidden or "2"), y.shape[1]]
-        if self.sizes is not None:
-            given = parse_hidden(self.sizes)
+        if self.sizes is None:
+            sizes = [X.shape[1], *parse_hidden(self.hidden or "2"), y.shape[1]]
+        else:
+            given = parse_hidden(self.sizes, "--sizes")
             if len(given) < 2 or given[0] != X.shape[1] or given[-1] != y.shape[1]:
                 raise click.BadParameter(
                     f"expected {X.shape[1]} inputs and {y.shape[1]} outputs for this data "
@@ -256,7 +297,8 @@ class Options:
         if output == "auto":
             output = gn.losses.natural_output(y.shape[1], classes)
         if loss == "auto":
-            loss = gn.losses.natural_loss(output, classes)
+            with fed_by({"activation": "--output"}):  # the output activation it is chosen for
+                loss = gn.losses.natural_loss(output, classes)
         return output, loss
 
     def fit_kwargs(self) -> dict[str, Any]:
@@ -389,14 +431,14 @@ def shared_options(
     offered = {
         "optimizer": click.option("--optimizer", default=None,
                                   help=f"Optimizer ({optimizers})" + d("optimizer") + "."),
-        "lr": click.option("--lr", type=float, default=None,
+        "lr": click.option("--lr", type=Finite(), default=None,
                            help="Learning rate" + (d("lr") if defaults.get("lr") is not None
                                                    else " [default: the optimizer's]") + "."),
         "batch_size": click.option("--batch-size", type=click.IntRange(min=1), default=None,
                                    help="Mini-batch size [default: full batch]."),
         "backend": click.option("--backend", type=click.Choice(BACKENDS), default=None,
                                 help="Training engine: NumPy, or compiled with JAX (needs "
-                                     "glassnet[jax])" + d("backend") + "."),
+                                     "the jax extra)" + d("backend") + "."),
     }  # fmt: skip
     opts += [offered[name] for name in training]
 
@@ -422,11 +464,13 @@ def shared_options(
                         f"--{clash[0]}: the model file defines the network; drop --{clash[0]} "
                         "or --model"
                     )
-                o.training = _recorded(o.model)
+                with fed_by({"path": "--model"}, default="--model"):
+                    o.training = _recorded(o.model)
             for n, v in defaults.items():
                 if n in names and getattr(o, n) is None and not (n == "loss" and o.training):
                     setattr(o, n, v)
-            return f(opts=o, **kwargs)
+            with fed_by(o.data_options()):  # X and y are the data the user named
+                return f(opts=o, **kwargs)
 
         for option in reversed(opts):
             command = option(command)
@@ -443,6 +487,8 @@ def _recorded(model: str) -> dict[str, Any]:
     meta = read_metadata(model)
     extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
     record = dict(extra.get("training") or {}) if isinstance(extra, dict) else {}
+    if isinstance(extra, dict) and isinstance(extra.get("data"), dict):
+        record["recipe"] = extra["data"]  # a data set as plain data (the playground's)
     run = meta.get("run")
     if isinstance(run, dict) and isinstance(run.get("config"), dict):
         config = run["config"]

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from glassnet.cli.errors import fed_by
+from glassnet.cli.options import Finite
 from glassnet.run import BACKEND_NAMES
 
 
@@ -57,7 +59,7 @@ def _typed_command() -> str | None:
 )
 @click.option(
     "--threshold",
-    type=float,
+    type=Finite(),
     default=None,
     help="Convergence threshold on the mean squared error [default: 0.01].",
 )
@@ -73,7 +75,7 @@ def _typed_command() -> str | None:
     type=click.Choice(BACKEND_NAMES),
     default="numpy",
     show_default=True,
-    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs glassnet[jax]; "
+    help="Training engine of sections 1-5: NumPy, or compiled with JAX (needs the jax extra; "
     "numbers equal within floating-point tolerance).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
@@ -97,19 +99,18 @@ def paper(
     from glassnet.experiments.paper import make_config, n_steps, run_paper
     from glassnet.report import check_out_dir
 
-    try:
-        cfg = make_config(
-            seeds=seeds,
-            epochs=epochs,
-            lr_grid=lr_grid,
-            threshold=threshold,
-            quick=quick,
-            evolution=evolution,
-            backend=backend,
-        )
+    # errors name the options (glassnet.cli.errors); the folder's own message names no argument
+    cfg = make_config(
+        seeds=seeds,
+        epochs=epochs,
+        lr_grid=lr_grid,
+        threshold=threshold,
+        quick=quick,
+        evolution=evolution,
+        backend=backend,
+    )
+    with fed_by({"out_dir": "--out"}, default="--out"):
         check_out_dir(out)
-    except (ValueError, TypeError, PermissionError) as exc:
-        raise click.UsageError(str(exc)) from None
 
     from glassnet.cli.progress import Progress, fmt_duration
     from glassnet.report import MARKER

@@ -24,8 +24,10 @@ def playground(host: str, port: int, no_browser: bool) -> None:
     try:
         from glassnet.playground import server
     except ModuleNotFoundError as exc:  # aiohttp missing
+        from glassnet._extras import install_hint
+
         raise click.ClickException(
-            f"the playground needs {exc.name}: pip install 'glassnet[playground]'"
+            f"the playground needs {exc.name}: {install_hint('playground')}"
         ) from None
     sock = server.bind(host, port)
 

@@ -26,8 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
-from glassnet.cli.options import DEFAULTS, MEMORY_LIMIT, Options, check_epochs, shared_options
+from glassnet.cli.errors import fed_by
+from glassnet.cli.options import (
+    DEFAULTS,
+    MEMORY_LIMIT,
+    Finite,
+    Options,
+    check_epochs,
+    shared_options,
+)
 
 
 def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,11 +47,11 @@ def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Population member(s) to draw: an index, a list 0,3,5 or 'all'."),
         click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False),
                      help="The image file to write (png, svg, pdf; gif/mp4 for animations)."),
-        click.option("--width", type=click.FloatRange(min=0.5), default=None,
+        click.option("--width", type=Finite(min=0.5), default=None,
                      help="Width in inches."),
-        click.option("--height", type=click.FloatRange(min=0.5), default=None,
+        click.option("--height", type=Finite(min=0.5), default=None,
                      help="Height in inches."),
-        click.option("--dpi", type=click.FloatRange(min=10), default=100, show_default=True),
+        click.option("--dpi", type=Finite(min=10), default=100, show_default=True),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
@@ -138,6 +147,7 @@ class _Setup:
     def size(self, width: float, height: float) -> dict[str, Any]:
         w = self.kw["width"] or width
         h = self.kw["height"] or height
+        _check_pixels(self.kw, w, h)
         return {"figsize": (w, h), "dpi": self.kw["dpi"]}
 
     def write(self, fig: Any) -> None:
@@ -145,9 +155,32 @@ class _Setup:
 
         out = Path(self.kw["out"])
         _check_out_file(out)
-        plots.save(fig, out)
+        with fed_by({"path": "--out"}, default="--out"):
+            plots.save(fig, out)
         w, h = fig.get_size_inches() * fig.dpi
         click.echo(f"wrote {out} ({round(w)}x{round(h)} pixels)")
+
+
+def _check_pixels(kw: dict[str, Any], width: float, height: float) -> None:
+    """Refuse a figure larger than the plots allow, naming the option that made it so: the
+    side given (--width or --height) when one was given, else --dpi."""
+    from glassnet.plots import MAX_SIDE_PX
+
+    dpi = kw["dpi"]
+    for option, inches in (("--width", width), ("--height", height)):
+        if inches * dpi > MAX_SIDE_PX:
+            given = kw[option[2:]] is not None
+            raise click.BadParameter(
+                f"{inches:g} inches at --dpi {dpi:g} is {inches * dpi:.3g} pixels; expected at "
+                f"most {MAX_SIDE_PX} pixels per side"
+                + (
+                    f" (at most {MAX_SIDE_PX / dpi:.4g} inches at this --dpi)"
+                    if given
+                    else f" (at most --dpi {MAX_SIDE_PX / inches:.4g} for this figure's "
+                    f"{inches:g} inches)"
+                ),
+                param_hint=option if given else "--dpi",
+            )
 
 
 def _check_out_file(out: Path) -> None:
@@ -181,6 +214,7 @@ def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    size = s.size(6.4, 4.0)  # every check before training: nothing computed is lost to a typo
     epochs = s.epochs(epochs, "network", needs_training=False)
     steps = None
     if epochs:
@@ -191,7 +225,7 @@ def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw
         k: v for k, v in s.opts.settings(s.net, s.loss).items() if k in ("loss", "optimizer", "lr")
     }
     fig = plots.network_diagram(s.net, s.X, s.y, sample=sample, edges=edges, member=s.member,
-                                steps=steps, **run, **s.size(6.4, 4.0))  # fmt: skip
+                                steps=steps, **run, **size)  # fmt: skip
     s.write(fig)
 
 
@@ -202,22 +236,62 @@ def network_cmd(opts: Options, sample: int, edges: str, epochs: int | None, **kw
               help="Grid cells per side.")  # fmt: skip
 @click.option("--units/--no-units", default=True, show_default=True,
               help="Draw every hidden unit's map.")  # fmt: skip
-def boundary_cmd(opts: Options, epochs: int | None, res: int, units: bool, **kw: Any) -> None:
-    """The decision boundary (or regression surface) over the plane of the first two inputs,
-    with the data, and a small map per hidden unit."""
+@click.option("--features", default=None, metavar="I,J",
+              help="The two inputs on the plane's axes, numbered from 1 (the others are held "
+                   "at their mean); needed when the data has more than two inputs that vary "
+                   "[default: 1,2].")  # fmt: skip
+def boundary_cmd(
+    opts: Options, epochs: int | None, res: int, units: bool, features: str | None, **kw: Any
+) -> None:
+    """The decision boundary (or regression surface) over the plane of two inputs (--features;
+    the first two by default), with the data, and a small map per hidden unit."""
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    pair = _features(features, s.X)
     epochs = s.epochs(epochs, "boundary", needs_training=False)
-    if epochs:
-        s.train(epochs, stats_every=0)
     size: dict[str, Any] = {"dpi": kw["dpi"]}
     if kw["width"] or kw["height"]:
         if not (kw["width"] and kw["height"]):
             raise click.UsageError("--width and --height: give both for this figure, or neither")
+        _check_pixels(kw, kw["width"], kw["height"])
         size["figsize"] = (kw["width"], kw["height"])
-    fig = plots.decision_boundary(s.net, s.X, s.y, member=s.member, res=res, units=units, **size)
+    else:  # the default size depends on the network; checked at the largest it can be
+        _check_pixels(kw, 4.2 + 0.95 * 8, 4.0)
+    if epochs:
+        s.train(epochs, stats_every=0)
+    fig = plots.decision_boundary(s.net, s.X, s.y, member=s.member, res=res, units=units,
+                                  features=pair, **size)  # fmt: skip
     s.write(fig)
+
+
+def _features(text: str | None, X: Any) -> tuple[int, int]:
+    """The two inputs of --features (1-based on the command line, 0-based returned). Without
+    it, the first two, unless the data has more than two inputs that vary: then the choice of
+    two among them is the user's, not a silent "pixel 1 against pixel 2"."""
+    d = X.shape[1]
+    if text is None:
+        varying = [k for k in range(d) if np.ptp(X[:, k]) > 0]
+        if len(varying) > 2:
+            raise click.BadParameter(
+                f"the data has {d} inputs, {len(varying)} of which vary; the plane shows two of "
+                "them (the others held at their mean): choose which with --features I,J "
+                f"(numbered 1..{d}, e.g. --features {varying[0] + 1},{varying[1] + 1})",
+                param_hint="--features",
+            )
+        return (0, 1)
+    try:
+        pair = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected two input numbers like 1,2, got {text!r}", param_hint="--features"
+        ) from None
+    if len(pair) != 2 or not all(1 <= v <= d for v in pair) or pair[0] == pair[1]:
+        raise click.BadParameter(
+            f"expected two different input numbers in 1..{d}, got {text!r}",
+            param_hint="--features",
+        )
+    return (pair[0] - 1, pair[1] - 1)
 
 
 @plot.command("animation")
@@ -225,7 +299,7 @@ def boundary_cmd(opts: Options, epochs: int | None, res: int, units: bool, **kw:
 @_epochs_option(needs_training=True)
 @click.option("--stride", type=click.IntRange(min=1), default=5, show_default=True,
               help="A frame every this many epochs.")  # fmt: skip
-@click.option("--fps", type=click.FloatRange(min=0.1), default=6, show_default=True)
+@click.option("--fps", type=Finite(min=0.1), default=6, show_default=True)
 @click.option("--res", type=click.IntRange(min=4), default=50, show_default=True)
 def animation_cmd(
     opts: Options, epochs: int | None, stride: int, fps: float, res: int, **kw: Any
@@ -234,14 +308,20 @@ def animation_cmd(
     ffmpeg)."""
     from glassnet import plots
 
+    if Path(kw["out"]).suffix.lower() not in (".gif", ".mp4"):  # before any training
+        raise click.BadParameter(
+            f"expected a .gif or .mp4 file name, got {kw['out']!r}", param_hint="--out"
+        )
     s = _Setup(opts, kw)
+    size = s.size(10.0, 3.4)
     epochs = s.epochs(epochs, "animation", needs_training=True)
     member = s.member
     if isinstance(member, list) or member == "all":
         raise click.BadParameter("an animation draws one member", param_hint="--member")
     s.train(epochs, stride=stride, stats_every=0)
-    out = plots.render_animation(s.recorder, s.X, s.y, kw["out"], net=s.net, member=member,
-                                 fps=fps, res=res, **s.size(10.0, 3.4))  # fmt: skip
+    with fed_by({"path": "--out"}, default="--out"):
+        out = plots.render_animation(s.recorder, s.X, s.y, kw["out"], net=s.net, member=member,
+                                     fps=fps, res=res, **size)  # fmt: skip
     click.echo(f"wrote {out} ({len(s.recorder.frames)} frames)")
 
 
@@ -255,11 +335,12 @@ def animation_cmd(
 @click.option("--directions", type=click.Choice(["random", "pca"]), default="random",
               show_default=True,
               help="Filter-normalized random directions, or the path's principal ones.")  # fmt: skip
-@click.option("--span", type=click.FloatRange(min=0, max=1e6, min_open=True), default=None,
+@click.option("--span", type=Finite(min=0, max=1e6, min_open=True), default=None,
               help="Half-width of the slice in units of the directions [default: from the "
                    "path, or 1].")  # fmt: skip
 @click.option("--res", type=click.IntRange(min=3), default=31, show_default=True)
-@click.option("--direction-seed", type=int, default=0, show_default=True)
+@click.option("--direction-seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random directions.")  # fmt: skip
 def landscape_cmd(opts: Options, epochs: int | None, stride: int, kind: str, directions: str,
                   span: float | None, res: int, direction_seed: int,
                   **kw: Any) -> None:  # fmt: skip
@@ -268,16 +349,22 @@ def landscape_cmd(opts: Options, epochs: int | None, stride: int, kind: str, dir
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    size = s.size(10.0 if kind == "both" else 5.0, 4.0)
     epochs = s.epochs(epochs, "landscape", needs_training=False)
     if epochs:
         s.train(epochs, stride=stride, stats_every=0)
     elif directions == "pca":
         raise click.BadParameter("'pca' needs a path: give --epochs to train first",
                                  param_hint="--directions")  # fmt: skip
-    fig = plots.loss_landscape(s.net, s.X, s.y, loss=s.loss, path=s.recorder, kind=kind,
-                               directions=directions, span=span, res=res, seed=direction_seed,
-                               member=s.member,
-                               **s.size(10.0 if kind == "both" else 5.0, 4.0))  # fmt: skip
+    # weights too large to draw around come from a diverged training, or from the model file
+    diverged = s.history is not None and bool(np.any(s.history.diverged))
+    feeder = "--lr" if diverged else opts.model and "--model"
+    # the landscape's seed is --direction-seed's (--seed is the network's)
+    with fed_by({"seed": "--direction-seed", **({"net": feeder} if feeder else {})}):
+        fig = plots.loss_landscape(s.net, s.X, s.y, loss=s.loss, path=s.recorder, kind=kind,
+                                   directions=directions, span=span, res=res, seed=direction_seed,
+                                   member=s.member,
+                                   **size)  # fmt: skip
     s.write(fig)
 
 
@@ -293,6 +380,7 @@ def gradients_cmd(opts: Options, epochs: int | None, stat: str, every: int, **kw
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    size = s.size(6.0, 4.0)
     epochs = s.epochs(epochs, "gradients", needs_training=True)
     if epochs:
         s.train(epochs, stats_every=every)
@@ -302,7 +390,7 @@ def gradients_cmd(opts: Options, epochs: int | None, stat: str, every: int, **kw
             "train it further and record them",
             param_hint="--epochs",
         )
-    s.write(plots.gradient_flow(s.history, stat=stat, member=s.member, **s.size(6.0, 4.0)))
+    s.write(plots.gradient_flow(s.history, stat=stat, member=s.member, **size))
 
 
 @plot.command("loss")
@@ -313,10 +401,11 @@ def loss_cmd(opts: Options, epochs: int | None, **kw: Any) -> None:
     from glassnet import plots
 
     s = _Setup(opts, kw)
+    size = s.size(6.0, 4.0)
     epochs = s.epochs(epochs, "loss", needs_training=True)
     if epochs:
         s.train(epochs, stats_every=0)
     member = "all" if s.member is None else s.member
     if isinstance(member, list):
         raise click.BadParameter("the loss plot draws one member or 'all'", param_hint="--member")
-    s.write(plots.loss_curve(s.history, member=member, **s.size(6.0, 4.0)))
+    s.write(plots.loss_curve(s.history, member=member, **size))

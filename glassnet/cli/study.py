@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -60,7 +61,8 @@ def study() -> None:
     "--scheduler",
     metavar="tcp://HOST:PORT",
     default=None,
-    help="Run the groups on this Dask scheduler (needs glassnet[dask]).",
+    help="Run the groups on this Dask scheduler (needs the dask extra: "
+    "pip install -e '.[dask]' from a clone).",
 )
 @click.option(
     "--retries",
@@ -73,7 +75,62 @@ def study() -> None:
 def run_cmd(
     spec: Path, out: Path, jobs: int | None, scheduler: str | None, retries: int, quiet: bool
 ) -> None:
-    """Run (or resume) the study described by SPEC into --out DIR."""
+    """Run (or resume) the study described by SPEC into --out DIR.
+
+    Ctrl-C or SIGTERM stops it at once: the groups in flight are abandoned, every finished
+    group is kept, and the command says how many are stored and how to resume.
+    """
+    import glassnet.study as gs
+
+    # from the start, not only while groups train: a SIGTERM while the study is being opened
+    # must not kill the command without a word (gs.run handles both signals while it runs)
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _run(spec, out, jobs, scheduler, retries, quiet)
+    except gs.StudyInterrupted as exc:
+        _say_interrupted(exc, spec, out)
+    except KeyboardInterrupt as exc:  # before gs.run took over, or after it was done
+        name = "SIGTERM" if isinstance(exc, _Terminated) else "SIGINT"
+        try:
+            st = gs.open(out).status()
+        except (ValueError, OSError):  # no study there yet: nothing stored
+            click.echo(f"interrupted by {name} before the study began: nothing stored", err=True)
+            sys.exit(128 + signal.Signals[name].value)
+        total = len(gs.plan(gs.load_spec(spec)))
+        stored = total - st["groups_missing"]
+        _say_interrupted(
+            gs.StudyInterrupted(name, stored, total, st["runs_done"], st["runs_total"], 0),
+            spec,
+            out,
+        )
+    finally:
+        if previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _say_interrupted(exc: Any, spec: Path, out: Path) -> None:
+    click.echo(f"{exc}", err=True)
+    click.echo(
+        f"next: glassnet study run {spec} --out {out}   (resumes with the "
+        f"{exc.groups_total - exc.groups_stored} group(s) left)",
+        err=True,
+    )
+    sys.exit(128 + signal.Signals[exc.signal].value)  # the shell's convention: 130, 143
+
+
+def _run(
+    spec: Path, out: Path, jobs: int | None, scheduler: str | None, retries: int, quiet: bool
+) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -150,6 +207,9 @@ def run_cmd(
                 retries=retries,
                 progress=on_progress,
             )
+        except gs.StudyInterrupted:
+            bar.stop()
+            raise
         except gs.StudyIncompleteError as exc:
             bar.stop()
             click.echo(f"error: {exc}", err=True)
@@ -223,7 +283,7 @@ def report_cmd(directory: Path, out: Path | None) -> None:
     type=click.Choice(["csv", "parquet"]),
     default="csv",
     show_default=True,
-    help="File format (parquet needs glassnet[parquet]).",
+    help="File format (parquet needs the parquet extra: pip install -e '.[parquet]' from a clone).",
 )
 @click.option(
     "--out",

@@ -14,7 +14,9 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
-from glassnet.cli.options import DEFAULTS, Options, check_epochs, shared_options
+from glassnet.cli import note
+from glassnet.cli.errors import fed_by
+from glassnet.cli.options import DEFAULTS, Finite, Options, check_epochs, shared_options
 from glassnet.cli.progress import Progress
 from glassnet.training import Callback, History
 
@@ -86,10 +88,23 @@ def _check_out(out: str, force: bool) -> Path:
     help="Epochs (generations for evolution).",
 )
 @click.option(
-    "--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True
+    "--validation-split", type=Finite(0, 1, max_open=True), default=0.0, show_default=True
 )
 @click.option("--schedule", type=click.Choice(gn.optimizers.SCHEDULES), default=None)
-@click.option("--l2", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option(
+    "--l1",
+    type=Finite(min=0),
+    default=0.0,
+    show_default=True,
+    help="L1 penalty l1 * sum |W| (weights only).",
+)
+@click.option(
+    "--l2",
+    type=Finite(min=0),
+    default=0.0,
+    show_default=True,
+    help="L2 penalty l2/2 * sum W^2 (weights only).",
+)
 @click.option(
     "--trainer",
     type=click.Choice(["gd", "evolution"]),
@@ -106,7 +121,7 @@ def _check_out(out: str, force: bool) -> Path:
 )
 @click.option(
     "--mutation-scale",
-    type=float,
+    type=Finite(),
     default=1.0,
     show_default=True,
     help="Initial mutation sigma (evolution).",
@@ -128,6 +143,7 @@ def train(
     epochs,
     validation_split,
     schedule,
+    l1,
     l2,
     trainer,
     population,
@@ -181,7 +197,7 @@ def train(
     lr = fit["lr"]
     resumes = trainer == "gd" and opts.resumes(net)
     settings = opts.settings(net, loss_name)
-    for name, value in (("schedule", schedule), ("l2", l2)):
+    for name, value in (("schedule", schedule), ("l1", l1), ("l2", l2)):
         if not resumes or name in given:  # a continued run keeps its own unless given
             settings[name] = value
     if resumes:
@@ -233,8 +249,9 @@ def train(
         for epoch, value in enumerate(hist.loss):
             click.echo(f"epoch {epoch:4d}  loss {value:.10f}")
     for message in hist.messages:
-        click.echo(f"note: {message}", err=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
+        note(message)
+    with fed_by({}, default="--out"):
+        out_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "loss": loss_name,
         "optimizer": optimizer if trainer == "gd" else None,
@@ -260,7 +277,11 @@ def train(
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
         record["dataset"] = source
-    gn.modelfile.save(net, out_dir / "model.npz", extra={"training": record})
+    extra: dict[str, Any] = {"training": record}
+    recipe = opts.training.get("recipe")
+    if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
+        extra["data"] = recipe  # continued on a recipe's data: the next file keeps the recipe
+    gn.modelfile.save(net, out_dir / "model.npz", extra=extra)
     if not no_figure:
         from glassnet import plots
 
@@ -293,7 +314,7 @@ def train(
 @click.option(
     "--samples", type=click.IntRange(min=1), default=None, help="Check on the first N samples only."
 )
-@click.option("--tolerance", type=float, default=1e-6, show_default=True)
+@click.option("--tolerance", type=Finite(), default=1e-6, show_default=True)
 def gradcheck(
     opts: Options,
     samples,
@@ -308,7 +329,9 @@ def gradcheck(
         X, y = X[:samples], y[:samples]
     net = opts.build(X, y)
     _, loss_name = opts.output_and_loss(y, net)
-    result = gn.gradient_check(net, X, y, loss=loss_name, tolerance=tolerance)
+    # a network too large to check was made by --hidden (or is the model file's)
+    with fed_by({"net": "--model" if opts.model else "--hidden"}):
+        result = gn.gradient_check(net, X, y, loss=loss_name, tolerance=tolerance)
     click.echo(f"gradient check of {net} with loss {loss_name} on {X.shape[0]} samples")
     click.echo(result.summary())
     if not result.passed:

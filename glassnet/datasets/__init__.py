@@ -45,7 +45,8 @@ Layout
 Every name above is importable from ``glassnet.datasets``; the package keeps one concern per
 module: ``catalog`` (``names``, ``load``, ``info``, ``describe``), ``generators`` (the sets made
 from formulas and a seed), ``bundled`` (digits and diabetes, from scikit-learn), ``csv``
-(``load_csv``), ``encoding`` (``one_hot``, ``labels``, ``encode_labels``), ``split``
+(``load_csv``), ``recipes`` (a data set as plain data: ``from_recipe``, ``check_recipe``,
+the playground's quadrants, regression sets and input features), ``encoding`` (``one_hot``, ``labels``, ``encode_labels``), ``split``
 (``train_test_split``, ``Standardizer``, ``standardized_split``) and ``_base`` (the
 containers and argument checks they share). Every bound (samples, classes, noise, CSV size)
 is a constant of :mod:`glassnet._validation` or of the module that enforces it.
@@ -67,14 +68,17 @@ from glassnet.datasets.generators import MEAL_OVERHEAD as MEAL_OVERHEAD
 from glassnet.datasets.generators import MEAL_RATE as MEAL_RATE
 from glassnet.datasets.generators import MEALS as MEALS
 from glassnet.datasets.generators import WEEKDAYS as WEEKDAYS
+from glassnet.datasets.recipes import check_recipe, from_recipe
 from glassnet.datasets.split import Standardizer, standardized_split, train_test_split
 
 __all__ = [
     "Dataset",
     "DatasetInfo",
     "Standardizer",
+    "check_recipe",
     "describe",
     "encode_labels",
+    "from_recipe",
     "info",
     "labels",
     "load",

@@ -13,6 +13,7 @@ from glassnet._validation import (
     Instance,
     Interval,
     check,
+    known_keywords,
     numeric_array,
 )
 
@@ -23,6 +24,7 @@ SeedLike = int | np.random.Generator | None
 # --------------------------------------------------------------------------------------------
 # containers
 # --------------------------------------------------------------------------------------------
+@known_keywords
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A dataset with its description, returned by ``load(..., return_info=True)``.
@@ -77,6 +79,7 @@ class Dataset:
         return int(self.y.shape[1])
 
 
+@known_keywords
 @dataclass(frozen=True)
 class DatasetInfo:
     """Shape and task of a built-in dataset at its default options (see :func:`info`).

@@ -9,7 +9,14 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet._validation import Boolean, Options, check, unknown_name
+from glassnet._validation import (
+    Boolean,
+    Options,
+    check,
+    check_keywords,
+    known_keywords,
+    unknown_name,
+)
 from glassnet.datasets._base import Dataset, DatasetInfo, FloatArray, _float_dtype
 from glassnet.datasets.bundled import _diabetes, _digits
 from glassnet.datasets.generators import (
@@ -144,14 +151,9 @@ def load(
         An option the dataset does not take, or of the wrong type.
     """
     loader = _lookup(name)
-    opts = _options(loader)
-    unknown = [k for k in kwargs if k not in opts]
-    if unknown:
-        accepted = ", ".join(["dtype", "return_info", *opts])
-        raise TypeError(
-            f"load({loader.__name__[1:]!r}): unexpected option {unknown[0]!r}; "
-            f"expected one of: {accepted}"
-        )
+    check_keywords(
+        f"load({loader.__name__[1:]!r})", kwargs, ["dtype", "return_info", *_options(loader)]
+    )
     dt = _float_dtype(dtype)
     check(return_info, "return_info", Boolean())
     ds = _cast(loader(**kwargs), dt)
@@ -164,6 +166,7 @@ def load(
 def info(name: None = None) -> list[DatasetInfo]: ...
 @overload
 def info(name: str) -> DatasetInfo: ...
+@known_keywords
 def info(name: str | None = None) -> DatasetInfo | list[DatasetInfo]:
     """Shape and task of the built-in datasets at their default options.
 
@@ -196,6 +199,7 @@ def _info_one(name: str) -> DatasetInfo:
     )
 
 
+@known_keywords
 def describe(name: str | None = None) -> str:
     """A plain-text table of the built-in datasets (name, X shape, y shape, task, options).
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet._validation import Boolean, Constraint, describe, validate
+from glassnet._validation import Boolean, Constraint, describe, known_keywords, validate
 from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
 from glassnet.datasets.encoding import _fmt_label, encode_labels
 
@@ -100,6 +100,7 @@ def load_csv(
     dtype: DTypeLike = ...,
     return_info: bool,
 ) -> tuple[FloatArray, FloatArray] | Dataset: ...
+@known_keywords
 def load_csv(
     path: str | os.PathLike[str],
     target: str | int | Sequence[str | int] = -1,

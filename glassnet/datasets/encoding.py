@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES, numeric_array, positive_int
+from glassnet._validation import MAX_CLASSES, known_keywords, numeric_array, positive_int
 from glassnet.datasets._base import FloatArray
 
 
 # --------------------------------------------------------------------------------------------
 # label helpers
 # --------------------------------------------------------------------------------------------
+@known_keywords
 def one_hot(labels: ArrayLike, n_classes: int | None = None) -> FloatArray:
     """One-hot encode integer class labels.
 
@@ -66,6 +67,7 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> FloatArray:
     return out
 
 
+@known_keywords
 def labels(y: ArrayLike) -> NDArray[np.int64]:
     """Class indices from targets or predictions.
 
@@ -103,6 +105,7 @@ def _is_class_target(y: FloatArray) -> bool:
     return y.shape[1] == 1 or bool(np.all(y.sum(axis=1) == 1))
 
 
+@known_keywords
 def encode_labels(
     values: Sequence[Any] | ArrayLike,
 ) -> tuple[FloatArray, tuple[str, ...]]:

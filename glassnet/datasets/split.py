@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from glassnet._validation import known_keywords
 from glassnet.datasets._base import FloatArray, SeedLike, _as_2d_float, _rng
 from glassnet.datasets.encoding import _is_class_target, labels
 
@@ -40,6 +41,7 @@ def _n_test(test_size: Any, n: int) -> int:
     return k
 
 
+@known_keywords
 def train_test_split(
     X: ArrayLike,
     y: ArrayLike,
@@ -162,6 +164,7 @@ class Standardizer:
         """Whether :meth:`fit` has been called."""
         return self.mean is not None
 
+    @known_keywords
     def fit(self, X: ArrayLike) -> Standardizer:
         """Learn the column means and standard deviations of ``X`` (N, d), N >= 1.
 
@@ -216,6 +219,7 @@ class Standardizer:
             )
         return arr, out_dt, mean, scale
 
+    @known_keywords
     def transform(self, X: ArrayLike) -> FloatArray:
         """Return ``(X - mean) / scale``, shape (N, d), in X's float dtype (float64 default)."""
         arr, dt, mean, scale = self._check(X, "X")
@@ -226,10 +230,12 @@ class Standardizer:
             out = out.astype(dt, copy=False)
         return _finite_result(out, "X", dt)
 
+    @known_keywords
     def fit_transform(self, X: ArrayLike) -> FloatArray:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X).transform(X)
 
+    @known_keywords
     def inverse_transform(self, Z: ArrayLike) -> FloatArray:
         """Undo :meth:`transform`: ``Z * scale + mean``, shape (N, d)."""
         arr, dt, mean, scale = self._check(Z, "Z")
@@ -242,6 +248,7 @@ class Standardizer:
         return f"Standardizer(fitted={self.fitted}, n_features={d})"
 
 
+@known_keywords
 def standardized_split(
     X: ArrayLike,
     y: ArrayLike,

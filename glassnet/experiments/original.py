@@ -1,8 +1,8 @@
 """The paper's training code, as it actually ran.
 
 This module reproduces, rule for rule, what the paper's appendix code computed (see
-``PAPER.md``, "What the paper's code actually computed"). It is **not** gradient descent and it is
-deliberately kept apart from the engine: nothing in :mod:`glassnet` imports it except the
+``docs/paper.md``, "What the paper's code computed (errata)"). It is **not** gradient descent
+and it is deliberately kept apart from the engine: nothing in :mod:`glassnet` imports it except the
 ``paper`` experiment, and it imports nothing from the engine. Use it only to reproduce the paper's
 figures; use :class:`glassnet.Network` for anything else.
 

@@ -14,9 +14,10 @@ from glassnet.playground.limits import DEFAULT_LIMITS, Limits
 __all__ = ["DEFAULT_LIMITS", "Limits", "widget"]
 
 
-def widget(net: Any, X: Any, y: Any, **kwargs: Any) -> Any:
-    """The playground in a Jupyter notebook, training ``net`` itself; see
-    :func:`glassnet.playground.notebook.widget` (needs ``pip install 'glassnet[notebook]'``)."""
+def widget(net: Any = None, X: Any = None, y: Any = None, **kwargs: Any) -> Any:
+    """The playground in a Jupyter notebook: around ``net`` (trained in place), or the whole
+    page (a setup, a lesson); see :func:`glassnet.playground.notebook.widget` (needs the
+    ``notebook`` extra, anywidget)."""
     from glassnet.playground.notebook import widget as make
 
     return make(net, X, y, **kwargs)

@@ -1,7 +1,10 @@
 """Take a playground run with you, or bring a network in.
 
-* :func:`model_file`: the trained network as a glassnet model file (the bytes of ``net.save``),
-  its setup and history in the file's metadata.
+* :func:`model_files`: each trained network as a glassnet model file (``net.save``: with the
+  training core, the network's ``train_state`` carries its configuration, optimizer state and
+  History, so the file continues exactly in Python and in ``glassnet train --model``), with the
+  page's setup, the data's recipe (``extra["data"]``, see :mod:`glassnet.datasets.recipes`)
+  and a ``glassnet train`` record in its metadata; both setups of a comparison.
 * :func:`script`: a short Python script that reproduces the run exactly -- the same data, the
   same network from the same seed, and the same ``fit`` calls (``resume=`` continues each from
   the last, so the slices the page trained in step exactly like the script's calls), with any
@@ -10,6 +13,9 @@
   for the whole run, on a data set the command can make); otherwise the reason there is none.
 * :func:`load_model`: read a model file sent by the page, with its size checked before anything
   is inflated, and put its network into the session.
+
+What each setting becomes -- a recipe key, a ``Network`` keyword, a ``fit`` keyword, a
+``train`` option -- is read from the table of controls (:mod:`glassnet.playground.controls`).
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
-from glassnet.playground.protocol import Config, ProtocolError
-from glassnet.playground.session import SMALL_SETS, Session
+from glassnet.datasets import recipes
+from glassnet.playground.controls import CONTROLS, Config
+from glassnet.playground.limits import ProtocolError
+from glassnet.playground.session import TRAINING_KEYS, Session
 
-#: Data sets the script (and the command) can make with :func:`glassnet.datasets.load`.
-ENGINE_SETS = ("moons", "circles", "spirals", "blobs", *SMALL_SETS)
+#: Data sets ``glassnet train --dataset`` makes by itself (the engine's).
+ENGINE_SETS = (*recipes.ENGINE_SETS, *recipes.FIXED_SETS)
 MAX_MODEL_INFLATED = 20_000_000  # bytes a model file may hold once inflated
 
 
@@ -38,61 +46,67 @@ def _arr(a: np.ndarray) -> str:
     return f"np.array([\n    {rows},\n])"
 
 
+def network_keywords(run: Session) -> dict[str, Any]:
+    """The ``gn.Network`` keywords of a run, from the controls exported as one."""
+    cfg, data = run.ready()
+    out: dict[str, Any] = {}
+    for c in CONTROLS:
+        if c.network is None:
+            continue
+        value = cfg[c.name]
+        if c.name == "layers":
+            value = [data.n_inputs, *value, int(data.y_train.shape[1])]
+        elif c.name == "act":
+            value = list(value)
+        elif c.name == "seed" and run.net is not None and run.net.population:
+            value = list(run.net.seeds)
+        out[c.network] = value
+    return out
+
+
 def _data_lines(session: Session) -> list[str]:
-    cfg, data = session._ready()
+    _, data = session.ready()
     lines = ["# the data, as the playground made it"]
-    if cfg.dataset in ENGINE_SETS and not cfg.features:
-        if cfg.dataset in SMALL_SETS:
-            lines.append(f'X_train, y_train = gn.datasets.load("{cfg.dataset}")')
-            return lines
-        lines.append(
-            f'X, y = gn.datasets.load("{cfg.dataset}", n_samples={cfg.n}, noise={cfg.noise!r}, '
-            f"seed={cfg.seed})"
-        )
-        if len(data.X_test):
-            lines.append(
-                "X_train, X_test, y_train, y_test = gn.datasets.train_test_split("
-                f"X, y, test_size={cfg.split!r}, seed={cfg.seed})"
-            )
-        else:
-            lines.append("X_train, y_train = X, y")
+    if data.recipe is not None:
+        lines.append(f"X_train, y_train, X_test, y_test = gn.datasets.from_recipe({data.recipe!r})")
         return lines
-    what = " with the input features" if cfg.features else ""
-    lines.append(f"# ({cfg.dataset}: the training points as the network sees them{what})")
+    lines.append("# (your CSV: the training points as the network saw them, standardized)")
     lines.append(f"X_train = {_arr(session.Xn_train)}")
     lines.append(f"y_train = {_arr(data.y_train)}")
     return lines
 
 
+def _merged(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The log with consecutive resumed slices of the same settings merged: one fit each."""
+    keys = (*TRAINING_KEYS, "rules")  # the live training settings, from the table
+    merged: list[dict[str, Any]] = []
+    for entry in log:
+        if "trained" in entry and merged and "trained" in merged[-1] and entry["resume"]:
+            last = merged[-1]
+            if all(last.get(k) == entry.get(k) for k in keys):
+                last["trained"] += entry["trained"]
+                last["epoch"] = entry["epoch"]
+                continue
+        merged.append(dict(entry))
+    return merged
+
+
 def _run_lines(run: Session, suffix: str) -> list[str]:
-    cfg, data = run._ready()
+    cfg, _ = run.ready()
     net, hist, opt = f"net{suffix}", f"hist{suffix}", f"opt{suffix}"
-    sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
-    seed: Any = list(run.net.seeds) if run.net.population else cfg.seed
-    lines = [
-        f"{net} = gn.Network({sizes}, activation={list(cfg.act)!r}, output={cfg.out!r}, "
-        f"bias={cfg.bias!r}, init={cfg.init!r}, seed={seed!r})",
-        f"{hist} = None",
-    ]
+    keywords = network_keywords(run)
+    sizes = keywords.pop("sizes")
+    args = ", ".join(f"{k}={v!r}" for k, v in keywords.items())
+    lines = [f"{net} = gn.Network({sizes}, {args})", f"{hist} = None"]
     if any("loaded" in e for e in run.log):
         name = next(e["loaded"] for e in run.log if "loaded" in e)
         lines = [
             f"{net} = gn.load({name!r})  # the model file loaded into the page",
             f"{hist} = None",
         ]
-    # merge consecutive slices with the same settings: resumed, they are one fit
-    merged: list[dict[str, Any]] = []
-    for entry in run.log:
-        if "trained" in entry and merged and "trained" in merged[-1] and entry["resume"]:
-            last = merged[-1]
-            if all(last[k] == entry[k] for k in ("opt", "lr", "batch", "l2")):
-                last["trained"] += entry["trained"]
-                last["epoch"] = entry["epoch"]
-                continue
-        merged.append(dict(entry))
     current = None
     fitted = False
-    for entry in merged:
+    for entry in _merged(run.log):
         if "set" in entry:
             layer, source, unit, value = entry["set"]
             index = (
@@ -104,6 +118,8 @@ def _run_lines(run: Session, suffix: str) -> list[str]:
                 f"{net}.layers[{layer - 1}].W[{index}] = {value!r}  # set by hand at epoch "
                 f"{entry['epoch']}"
             )
+        elif "trained" in entry and entry.get("rules") == "original":
+            lines += _original_lines(run, net, entry)
         elif "trained" in entry:
             if (entry["opt"], entry["lr"]) != current:
                 current = (entry["opt"], entry["lr"])
@@ -111,10 +127,11 @@ def _run_lines(run: Session, suffix: str) -> list[str]:
             if not entry["resume"] and fitted:
                 lines.append(f"{hist} = None  # a new optimizer starts from a fresh state")
             fitted = True
+            l1 = f", l1={entry['l1']!r}" if entry.get("l1") else ""
             lines.append(
                 f"{hist} = {net}.fit(X_train, y_train, loss={cfg.loss!r}, optimizer={opt}, "
-                f"epochs={entry['trained']}, batch_size={entry['batch']!r}, l2={entry['l2']!r}, "
-                f"resume={hist})  # to epoch {entry['epoch']}"
+                f"epochs={entry['trained']}, batch_size={entry['batch']!r}{l1}, "
+                f"l2={entry['l2']!r}, resume={hist})  # to epoch {entry['epoch']}"
             )
     lines.append(
         f'print("{net}: epoch {run.epoch}, training loss", '
@@ -123,9 +140,33 @@ def _run_lines(run: Session, suffix: str) -> list[str]:
     return lines
 
 
+def _original_lines(run: Session, net: str, entry: dict[str, Any]) -> list[str]:
+    """Epochs trained with the paper's original rules: its own code, on the network's
+    parameters."""
+    cfg, _ = run.ready()
+    members = list(range(run.net.population)) if run.net.population else [None]
+    lines = [
+        f"# {entry['trained']} epochs of the paper's original rules, to epoch {entry['epoch']}"
+    ]
+    for m in members:
+        at = "" if m is None else f"[{m}]"
+        lines += [
+            f"p = {net}.params",
+            f"run = train_original(X_train, y_train, {cfg.act[0]!r}, lr={entry['lr']!r}, "
+            f"epochs={entry['trained']}, init={{'S0': p[0]['W']{at}, 'S1': p[1]['W']{at}, "
+            f"'b0': float(p[0]['b']{at}.ravel()[0]), 'b1': float(p[1]['b']{at}.ravel()[0])}})",
+            f"p[0]['W']{at or '[...]'} = run.final['S0']; p[1]['W']{at or '[...]'} = "
+            f"run.final['S1']",
+            f"p[0]['b']{at or '[...]'} = run.final['b0']; p[1]['b']{at or '[...]'} = "
+            f"run.final['b1']",
+        ]
+    return lines
+
+
 def script(session: Session) -> str:
     """A Python script that reproduces the session's run(s) exactly."""
-    cfg, _ = session._ready()
+    cfg, _ = session.ready()
+    original = any(r.get("rules") == "original" for run in session.runs() for r in run.log)
     head = [
         '"""A glassnet playground run, reproduced exactly.',
         "",
@@ -135,6 +176,7 @@ def script(session: Session) -> str:
         "import numpy as np  # noqa: F401  (for data written out as numbers)",
         "",
         "import glassnet as gn",
+        *(["from glassnet.experiments.original import train_original"] if original else []),
         "",
     ]
     body = [*_data_lines(session), "", "# the network, trained as in the page"]
@@ -142,20 +184,42 @@ def script(session: Session) -> str:
     if session.b is not None:
         body += ["", "# setup B of the comparison: the same data, the same seed"]
         body += _run_lines(session.b, "_b")
-    body += ["", 'net.save("playground-model.npz")', ""]
-    return "\n".join(head + body)
+    body += ["", 'net.save("playground-model.npz")']
+    if session.b is not None:
+        body += ['net_b.save("playground-model-b.npz")']
+    return "\n".join([*head, *body, ""])
+
+
+def _cli_value(name: str, value: Any, session: Session) -> str | None:
+    """A setting as the text of its ``glassnet train`` option (None: leave the option out)."""
+    _, data = session.ready()
+    if name == "layers":
+        return ",".join(map(str, value)) or "none"
+    if name == "act":
+        return ",".join(value) if value else None
+    if name == "batch":  # as the run used it: a batch of every point is a full batch
+        return str(value) if 0 < value < len(data.X_train) else None
+    if name in ("l1", "l2"):
+        return repr(value) if value else None
+    if name == "split":
+        return repr(value) if len(data.X_test) else None
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def command(session: Session) -> tuple[str | None, str]:
     """The ``glassnet train`` command that reproduces the run, or ``None`` and why not."""
-    cfg, data = session._ready()
+    cfg, _ = session.ready()
     if cfg.mode != "single":
         return None, f"{cfg.mode} mode trains several networks; the script reproduces them."
+    if cfg.rules != "corrected":
+        return None, "glassnet train runs exact gradients; the script runs the paper's rules."
     if cfg.dataset not in ENGINE_SETS:
         return None, f"glassnet train cannot make the {cfg.dataset!r} data; the script can."
     if cfg.features:
         return None, "glassnet train has no input features; the script writes them out."
-    if cfg.dataset not in SMALL_SETS:
+    if cfg.dataset not in recipes.FIXED_SETS:
         want = {"n_samples": cfg.n, "noise": cfg.noise, "seed": cfg.seed}
         defaults = gn.datasets.info(cfg.dataset).options  # what `glassnet train` makes
         differ = [k for k, v in want.items() if defaults[k] != v]
@@ -173,40 +237,64 @@ def command(session: Session) -> tuple[str | None, str]:
     if not entries:
         return None, "nothing trained yet."
     first = entries[0]
-    if any(e[k] != first[k] for e in entries for k in ("opt", "lr", "batch", "l2")) or any(
+    keys = TRAINING_KEYS
+    if any(e[k] != first[k] for e in entries for k in keys) or any(
         not e["resume"] for e in entries[1:]
     ):
         return None, "settings changed during the run; the script replays each part."
-    hidden = ",".join(map(str, cfg.layers)) or "none"
-    parts = [
-        "glassnet train",
-        f"--dataset {cfg.dataset}",
-        f"--hidden {hidden}",
-        f"--activation {','.join(cfg.act)}" if cfg.layers else "",
-        f"--output {cfg.out}",
-        f"--loss {cfg.loss}",
-        f"--bias {cfg.bias}",
-        f"--init {cfg.init}",
-        f"--seed {cfg.seed}",
-        f"--optimizer {cfg.opt}",
-        f"--lr {cfg.lr!r}",
-        f"--epochs {session.epoch}",
-        f"--batch-size {first['batch']}" if first["batch"] else "",
-        f"--l2 {cfg.l2!r}" if cfg.l2 else "",
-        f"--validation-split {cfg.split!r}" if len(data.X_test) else "",
-        "--out glassnet-run",
-    ]
-    return " ".join(p for p in parts if p), ""
+    parts = ["glassnet train"]
+    for c in CONTROLS:
+        value = _cli_value(c.name, cfg[c.name], session)
+        if value is None:
+            continue
+        if c.cli is None:
+            if c.fit is not None:  # a training setting the command cannot give
+                return None, f"glassnet train has no option for {c.label}; the script has it."
+            continue
+        parts.append(f"{c.cli} {value}")
+    parts.insert(parts.index(f"--lr {cfg.lr!r}") + 1, f"--epochs {session.epoch}")
+    parts.append("--out glassnet-run")
+    return " ".join(parts), ""
 
 
-def model_file(session: Session) -> bytes:
-    """The drawn network as a glassnet model file (with the setup in its metadata)."""
-    cfg, _ = session._ready()
-    net = session.view()
+def _training_record(run: Session) -> dict[str, Any]:
+    """What ``glassnet train`` writes about a run (``extra["training"]``), so that
+    ``glassnet inspect --model`` and ``train --model`` read the page's loss and optimizer."""
+    cfg, data = run.ready()
+    return {
+        "loss": cfg.loss,
+        "optimizer": cfg.opt,
+        "lr": cfg.lr,
+        "batch_size": cfg.batch if 0 < cfg.batch < len(data.X_train) else None,
+        "epochs": run.epoch,
+        "trainer": "gd",
+        "dataset": cfg.dataset if cfg.dataset in ENGINE_SETS and not cfg.features else None,
+    }
+
+
+def model_file(run: Session, name: str = "A") -> bytes:
+    """The drawn network of one run as a glassnet model file: ``net.save`` with the setup
+    (``extra["playground"]``), the data's recipe (``extra["data"]``, None for an upload), the
+    epoch, which setup it is and a ``glassnet train`` record in its metadata."""
+    cfg, data = run.ready()
+    net = run.view()
+    extra = {
+        "playground": cfg.to_dict(),
+        "setup": name,
+        "epoch": run.epoch,
+        "data": data.recipe,
+        "training": _training_record(run),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
-        gn.modelfile.save(net, path, extra={"playground": cfg.to_dict(), "epoch": session.epoch})
+        net.save(path, extra=extra)
         return path.read_bytes()
+
+
+def model_files(session: Session) -> list[tuple[str, bytes]]:
+    """Every setup's model file: ``[("A", bytes)]``, and ``("B", bytes)`` in a comparison."""
+    names = ["A", "B"]
+    return [(names[i], model_file(run, names[i])) for i, run in enumerate(session.runs())]
 
 
 def load_model(session: Session, content: bytes, name: str) -> Config:
@@ -221,9 +309,7 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
     ProtocolError
         Saying what does not fit, or what is wrong with the file.
     """
-    from dataclasses import replace
-
-    cfg, data = session._ready()
+    cfg, data = session.ready()
     lim = session.limits
     if len(content) > lim.max_model_bytes:
         raise ProtocolError(
@@ -245,8 +331,8 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
         path.write_bytes(content)
-        try:
-            net = gn.load(path)
+        try:  # the network alone: training goes on here with the page's own settings
+            net = gn.load(path, run=False)
         except (ValueError, TypeError, OSError) as exc:
             message = str(exc).replace(str(path), name)
             raise ProtocolError(f"{message}", "model") from None
@@ -266,8 +352,7 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
             f"up to {lim.max_units} units)",
             "model",
         )
-    new = replace(
-        cfg,
+    new = cfg.replace(
         mode="single",
         b={},
         layers=list(hidden),
@@ -276,13 +361,12 @@ def load_model(session: Session, content: bytes, name: str) -> Config:
         bias=net.bias,
         init=net.init.name if net.init.name in gn.initializers.names() else cfg.init,
         seed=int(net.seeds[0]),
+        rules="corrected",
     )
     session.config, session.b = new, None
     session.reset()
     for mine, theirs in zip(session.net.params, net.params, strict=True):
         for key in mine:
             mine[key][...] = theirs[key]
-    session.log.append({"epoch": 0, "loaded": name})
-    first = session._losses()
-    session.train_loss[0], session.test_loss[0] = first
+    session.restart(name)
     return new

@@ -14,6 +14,10 @@ the ``uint8`` images, ``"f4"`` for weights and gradients as float32) or ``{"$sam
 array at that place is the one the previous frame sent (unit and input maps that did not
 change, for one). The page reads each array as a ``Uint8Array`` or ``Float32Array`` view of the
 payload, without copying or parsing numbers.
+
+"Previous" means the previous frame *sent*: :meth:`Encoder.encode` remembers what a frame holds
+only as pending, and :meth:`Encoder.commit` (called once the message went out) makes it the
+reference of the next one. A frame encoded and never sent is then never referred to.
 """
 
 from __future__ import annotations
@@ -36,10 +40,18 @@ class Encoder:
 
     def __init__(self) -> None:
         self.sent: dict[str, bytes] = {}
+        self.pending: dict[str, bytes] | None = None
 
     def reset(self) -> None:
         """Forget what was sent (a new setup: every array goes out again)."""
         self.sent.clear()
+        self.pending = None
+
+    def commit(self) -> None:
+        """The last encoded frame was sent: the next one may refer to its arrays."""
+        if self.pending is not None:
+            self.sent = self.pending
+            self.pending = None
 
     def encode(self, frame: dict[str, Any]) -> bytes:
         """A frame of :meth:`Session.frame_arrays` as one binary message."""
@@ -75,7 +87,7 @@ class Encoder:
             return value
 
         header = json.dumps(walk(frame, ""), allow_nan=False).encode()
-        self.sent = sent
+        self.pending = sent
         pad = -(8 + len(header)) % 8
         return b"".join([MAGIC, struct.pack("<I", len(header)), header, b" " * pad, *chunks])
 

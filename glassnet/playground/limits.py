@@ -1,14 +1,22 @@
-"""Limits that protect the playground server.
+"""Limits that protect the playground server, and the refusal they raise.
 
 Every request the page sends is checked against a :class:`Limits` before any work is done;
-a request over a limit is refused with a message that names the setting, the cap and the
-value that came, and the page shows that message.
+a request over a limit is refused (:class:`ProtocolError`) with a message that names the
+setting, the cap and the value that came, and the page shows that message.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+
+
+class ProtocolError(ValueError):
+    """A message or setting the server refuses; ``field`` names the setting at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

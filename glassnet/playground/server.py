@@ -8,7 +8,6 @@ protocol of :mod:`glassnet.playground.protocol` over ``/ws``, and binds a loopba
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import ipaddress
 import json
@@ -23,16 +22,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from glassnet.playground.driver import FRAME, Driver, Pacer
 from glassnet.playground.frames import Encoder
-from glassnet.playground.limits import DEFAULT_LIMITS, Limits
-from glassnet.playground.protocol import (
-    DEFAULT_CONFIG,
-    ProtocolError,
-    choices,
-    parse_config,
-    parse_csv,
-)
-from glassnet.playground.session import Session
+from glassnet.playground.limits import DEFAULT_LIMITS, Limits, ProtocolError
+from glassnet.playground.session import jsonable
 
 LIMITS_KEY = web.AppKey("limits", Limits)
 STATIC_KEY = web.AppKey("static", dict)
@@ -54,59 +47,71 @@ def load_static() -> dict[str, tuple[bytes, str]]:
 
 
 def hello_message(limits: Limits) -> dict[str, Any]:
-    """The first message of a connection: the limits and every choice the page offers."""
-    return {
-        "type": "hello",
-        "limits": limits.to_dict(),
-        "defaults": DEFAULT_CONFIG,
-        "choices": choices(),
-    }
+    """The first message of a connection: the limits, the table of controls, the presets and
+    lessons (see :meth:`glassnet.playground.driver.Driver.hello`)."""
+    return Driver(limits).hello()
 
 
 class Connection:
-    """One page's WebSocket: its session and the task that trains (while "play" is on, or
-    for a "step").
+    """One page's WebSocket: its :class:`~glassnet.playground.driver.Driver` (and session)
+    and the task that trains (while "play" is on, or for a "step").
 
     Messages are read while training runs, so "pause" is answered at once: it sets
     :attr:`cancel`, which the fit checks after every epoch (and one epoch is bounded by
     ``limits.max_epoch_seconds``). A closed page and a stopping server set it too.
+
+    What is drawn is what the session holds: every frame computed is sent (a pause cut short
+    by the page still sends the frame of the epochs it trained), frames go out in the order
+    they are encoded (:attr:`send_lock`), and a binary frame's "unchanged" marks refer to the
+    frame sent before it (:meth:`Encoder.commit` after the send).
     """
 
     def __init__(self, ws: web.WebSocketResponse, limits: Limits) -> None:
         self.ws = ws
         self.limits = limits
-        self.session = Session(limits)
-        self.lock = asyncio.Lock()
+        self.driver = Driver(limits)
+        self.session = self.driver.session
+        self.lock = asyncio.Lock()  # one computation on the session at a time
+        self.send_lock = asyncio.Lock()  # frames encoded and sent in one order
         self.task: asyncio.Task[None] | None = None
         self.running = False
         self.cancel = threading.Event()
         self.binary = False  # frames as binary messages (see glassnet.playground.frames)
         self.encoder = Encoder()
 
-    def make_frame(self) -> Any:
-        """The session's frame as this page asked for it: a binary message or JSON data."""
-        if self.binary:
-            return self.encoder.encode(self.session.frame_arrays())
-        return self.session.frame()
-
-    async def send_frame(self, frame: Any) -> None:
-        if isinstance(frame, bytes):
-            if not self.ws.closed:
-                await self.ws.send_bytes(frame)
-        else:
-            await self.send(frame)
+    async def send_frame(self, arrays: dict[str, Any]) -> None:
+        """Send a frame (from :meth:`Session.frame_arrays`) as this page asked for it."""
+        async with self.send_lock:
+            if self.ws.closed:
+                return
+            if self.binary:
+                await self.ws.send_bytes(self.encoder.encode(arrays))
+                self.encoder.commit()
+            else:
+                await self.ws.send_str(json.dumps(jsonable(arrays), allow_nan=False))
 
     async def on_frames(self, msg: dict[str, Any]) -> None:
         """``{"type": "frames", "binary": bool}``: how this page wants its frames."""
         binary = msg.get("binary")
         if not isinstance(binary, bool):
             raise ProtocolError(f"frames: binary must be true or false, got {_short(binary)}")
-        self.binary = binary
-        self.encoder.reset()
+        async with self.send_lock:
+            self.binary = binary
+            self.encoder.reset()
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
-            await self.ws.send_str(json.dumps(message, allow_nan=False))
+            async with self.send_lock:
+                await self.ws.send_str(json.dumps(message, allow_nan=False))
+
+    async def emit(self, answers: list[Any], arrays: dict[str, Any] | None) -> None:
+        """Send a driver's answers, the frame (computed with them) where FRAME stands."""
+        for item in answers:
+            if item is FRAME:
+                if arrays is not None:
+                    await self.send_frame(arrays)
+            else:
+                await self.send(item)
 
     async def error(self, message: str, field: str | None = None) -> None:
         await self.send({"type": "error", "message": message, "field": field})
@@ -123,6 +128,20 @@ class Connection:
 
     async def compute(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    async def answer(self, fn: Callable[..., list[Any]], *args: Any) -> list[Any]:
+        """Run a driver method (and the frame it asks for) in a worker thread, under the
+        session's lock, then send its answers."""
+
+        def run() -> tuple[list[Any], dict[str, Any] | None]:
+            out = fn(*args)
+            arrays = self.session.frame_arrays() if FRAME in out else None
+            return out, arrays
+
+        async with self.lock:
+            out, arrays = await self.compute(run)
+        await self.emit(out, arrays)
+        return out
 
     async def handle(self, text: str) -> None:
         """Answer one message from the page: every message gets an answer, a refusal an
@@ -157,54 +176,26 @@ class Connection:
             await self.error(f"{kind}: the server could not do this ({type(exc).__name__}: {exc})")
 
     async def on_config(self, msg: dict[str, Any]) -> None:
-        config = parse_config(msg.get("config"), self.limits)
+        config = self.driver.parse(msg.get("config"))
         was_running = self.running
+        retune = self.driver.can_retune(config)
         await self.stop()
-        if self.session.can_retune(config):  # same network, new lr/l2/batch/opt/rate/member
-            async with self.lock:
-                self.session.retune(config)
-            await self.send({"type": "retuned", "config": config.to_dict()})
-            if was_running:
-                await self.on_play({})
-            else:
-                await self.send_frame(await self.compute(self.make_frame))
-                await self.state()
-            return
-        async with self.lock:
-            await self.compute(self.session.configure, config)
-            ready = self.session.data_message()
-            frame = await self.compute(self.make_frame)
-        await self.send(ready)
-        await self.send_frame(frame)
-        await self.state()
+        await self.answer(self.driver.on_config, config, msg.get("seq"))
+        if retune and was_running:
+            await self.on_play({})
+        else:
+            await self.state()
 
     async def on_upload(self, msg: dict[str, Any]) -> None:
-        table = await self.compute(parse_csv, msg.get("csv"), self.limits)
-        raw_name = msg.get("name")
-        name = raw_name if isinstance(raw_name, str) else ""
-        self.session.upload(table, name)
-        await self.send(
-            {
-                "type": "uploaded",
-                "name": self.session.table_name,
-                "rows": len(table.X),
-                "columns": table.columns,
-                "kind": table.kind,
-                "classes": table.classes,
-            }
-        )
+        await self.answer(self.driver.on_upload, msg)
 
     async def on_play(self, msg: dict[str, Any]) -> None:
-        cfg, _ = self.session._ready()
-        if self.session.net is None:
-            raise ProtocolError("No network: send a valid config first")
-        if self.session.halted:
-            raise ProtocolError(self._stopped_text())
+        self.driver.check_play()
         if not self.running:
             await self.stop()  # a step still running
             self.running = True
             self.cancel = threading.Event()  # a fresh flag per task: stop() never unsets one
-            self.task = asyncio.create_task(self._run(cfg.rate))
+            self.task = asyncio.create_task(self._run(self.driver.play_bounds()))
             await self.state()
 
     async def on_pause(self, msg: dict[str, Any]) -> None:
@@ -212,21 +203,8 @@ class Connection:
         await self.state()
 
     async def on_step(self, msg: dict[str, Any]) -> None:
-        epochs = msg.get("epochs", 1)
-        cap = self.limits.max_step_epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ProtocolError(
-                f"step: epochs must be a positive whole number, got {_short(epochs)}"
-            )
-        if epochs > cap:
-            raise ProtocolError(f"Too many epochs in one step: at most {cap}, got {_short(epochs)}")
+        epochs = self.driver.check_step(msg.get("epochs", 1))
         await self.stop()
-        self.session._ready()
-        if self.session.net is None:
-            raise ProtocolError("No network: send a valid config first")
-        if self.session.halted:
-            raise ProtocolError(self._stopped_text())
-        self.session.check_work(epochs)
         self.cancel = threading.Event()
         # in a task, so that "pause" (or a closed page) is read and cancels it between epochs
         self.task = asyncio.create_task(self._step(epochs))
@@ -236,124 +214,73 @@ class Connection:
         try:
             async with self.lock:
                 await self.compute(self.session.train, epochs, None, cancel)
-                frame = await self.compute(self.make_frame)
-            await self.send_frame(frame)
+                arrays = await self.compute(self.session.frame_arrays)
+            await self.send_frame(arrays)  # always: the page shows what the session holds
             await self.state(self.session.stopped if self.session.halted else "")
         except (ConnectionResetError, RuntimeError):
             pass
 
     async def on_reset(self, msg: dict[str, Any]) -> None:
         await self.stop()
-        self.session._ready()
-        async with self.lock:
-            await self.compute(self.session.reset)
-            frame = await self.compute(self.make_frame)
-        await self.send(self.session.data_message())
-        await self.send_frame(frame)
+        await self.answer(self.driver.on_reset)
         await self.state()
 
     async def on_inside(self, msg: dict[str, Any]) -> None:
         """Every number of one unit for one sample (the engine's trace)."""
-        run = self._run_of(msg)
-        async with self.lock:
-            answer = await self.compute(
-                run.inside, msg.get("layer"), msg.get("unit"), msg.get("sample", 0)
-            )
-        answer["run"] = msg.get("run", "a")
-        await self.send(answer)
+        await self.answer(self.driver.on_inside, msg)
 
     async def on_weight(self, msg: dict[str, Any]) -> None:
         """Set one weight by hand; the answer is a new frame (boundary, loss, everything)."""
-        run = self._run_of(msg)
-        async with self.lock:
-            old = await self.compute(
-                run.set_weight, msg.get("layer"), msg.get("source"), msg.get("unit"),
-                msg.get("value"),
-            )  # fmt: skip
-            frame = await self.compute(self.make_frame)
-        await self.send_frame(frame)
-        await self.send({"type": "weight_set", "old": old, "run": msg.get("run", "a")})
+        await self.answer(self.driver.on_weight, msg)
 
     async def on_export(self, msg: dict[str, Any]) -> None:
-        """The trained network as a model file, a script and a command that reproduce it."""
-        from glassnet.playground import export
-
-        self.session._ready()
-        if self.session.net is None:
-            raise ProtocolError("No network: send a valid config first")
-        async with self.lock:
-            model = await self.compute(export.model_file, self.session)
-            text = await self.compute(export.script, self.session)
-            cmd, why = export.command(self.session)
-        await self.send(
-            {
-                "type": "export",
-                "model": base64.b64encode(model).decode(),
-                "script": text,
-                "command": cmd,
-                "command_note": why,
-                "epoch": self.session.epoch,
-            }
-        )
+        """The trained network(s) as model files, a script and a command that reproduce it."""
+        await self.answer(self.driver.on_export)
 
     async def on_model(self, msg: dict[str, Any]) -> None:
         """A model file from the page (base64): its network replaces the session's."""
-        from glassnet.playground import export
-
-        data, name = msg.get("data"), msg.get("name")
-        name = name[:100] if isinstance(name, str) and name else "model file"
-        if not isinstance(data, str):
-            raise ProtocolError(f"model: expected the file's bytes in base64, got {_short(data)}")
-        try:
-            content = base64.b64decode(data, validate=True)
-        except ValueError:
-            raise ProtocolError(f"{name}: the file's bytes are not valid base64", "model") from None
         await self.stop()
-        async with self.lock:
-            await self.compute(export.load_model, self.session, content, name)
-            ready = self.session.data_message()
-            frame = await self.compute(self.make_frame)
-        ready["loaded"] = name
-        await self.send(ready)
-        await self.send_frame(frame)
+        await self.answer(self.driver.on_model, msg)
         await self.state()
 
-    def _run_of(self, msg: dict[str, Any]) -> Session:
-        which = msg.get("run", "a")
-        self.session._ready()
-        if which == "a":
-            return self.session
-        if which == "b" and self.session.b is not None:
-            return self.session.b
-        raise ProtocolError(f"run: expected 'a' or, in compare mode, 'b'; got {_short(which)}")
+    async def on_lesson(self, msg: dict[str, Any]) -> None:
+        """A built-in lesson or a teacher's lesson file, checked."""
+        await self.answer(self.driver.on_lesson, msg)
 
-    def _stopped_text(self) -> str:
-        if self.session.stopped == "diverged":
-            return "Training diverged (the loss is not finite): lower the learning rate and reset"
-        return f"This run reached the limit of {self.limits.max_epochs} epochs: reset to go on"
+    async def on_tune(self, msg: dict[str, Any]) -> None:
+        """Each setup's best learning rate (a lesson step's tune)."""
+        await self.stop()
+        await self.answer(self.driver.on_tune, msg)
+        await self.state()
 
-    async def _run(self, rate: float) -> None:
-        """Train in slices of one update period, sending one frame per period at most."""
+    async def _run(self, bounds: dict[str, Any]) -> None:
+        """Train in slices of one update period at the setup's pace, sending one frame per
+        slice that trained, until paused, stopped by itself, at ``until`` or converged."""
         loop = asyncio.get_running_loop()
-        period = 1.0 / min(rate, self.limits.max_rate)
+        cfg, _ = self.session.ready()
+        pacer = Pacer(cfg.pace, cfg.rate, self.limits)
         session = self.session
         cancel = self.cancel
         try:
             while self.running and not self.ws.closed:
                 start = loop.time()
-                async with self.lock:
-                    await self.compute(
-                        session.train, self.limits.max_step_epochs, 0.7 * period, cancel
-                    )
-                    frame = await self.compute(self.make_frame)
+                epochs, seconds = pacer.slice(start)
+                epochs = self.driver.slice_epochs(epochs, bounds)
+                if epochs:
+                    async with self.lock:
+                        done = await self.compute(session.train, epochs, seconds, cancel)
+                        arrays = await self.compute(session.frame_arrays)
+                    pacer.trained(done)
+                    # sent even when a pause came meanwhile: the page shows this epoch
+                    await self.send_frame(arrays)
                 if not self.running:
                     break
-                await self.send_frame(frame)
-                if session.halted:
+                reason = self.driver.stop_reason(bounds)
+                if reason:
                     self.running = False
-                    await self.state(session.stopped)
+                    await self.state(reason)
                     break
-                await asyncio.sleep(max(0.0, period - (loop.time() - start)))
+                await asyncio.sleep(max(0.0, pacer.period - (loop.time() - start)))
         except (ConnectionResetError, RuntimeError):
             self.running = False
 

@@ -1,11 +1,16 @@
-"""One playground session: its data, its network, and the training loop that feeds the page.
+"""One playground session: its data, its networks, and the training loop that feeds the page.
 
 A :class:`Session` is plain synchronous code (the server runs its heavy calls in a worker
 thread). Training is the engine's own loop: one ``net.fit(..., resume=history)`` per slice of
 epochs, which continues the previous slice's optimizer state and shuffling, so a run cut into
-slices steps exactly like one long fit. The per-layer statistics are the engine's
-(:func:`glassnet.training.layer_stats`) on a full-batch pass; the pictures come from
-``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
+slices steps exactly like one long fit -- or, with ``rules="original"``, the paper's own update
+rules (:mod:`glassnet.experiments.original`), slice by slice on the network's parameters. The
+data comes from a recipe (:mod:`glassnet.datasets.recipes`) or an uploaded CSV. Each run keeps
+its :class:`Race`: the first epoch its loss per training case went below the threshold (per
+member of a population), by the two definitions ``glassnet paper`` reports, from which the
+race's readout and the seeds' statistics (:mod:`glassnet.stats`) are made. The per-layer
+statistics are the engine's (:func:`glassnet.training.layer_stats`) on a full-batch pass; the
+pictures come from ``net.forward`` over a grid (:mod:`glassnet.playground.grid`).
 """
 
 from __future__ import annotations
@@ -20,19 +25,26 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
+from glassnet.datasets import recipes
+from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS, quadrants, regression
+from glassnet.playground.controls import CONTROLS, LIVE, TWO_SETUPS, Config
 from glassnet.playground.grid import Extent, plane_extent, plane_inputs
-from glassnet.playground.limits import Limits
-from glassnet.playground.protocol import (
-    FEATURES,
-    REGRESSION_SETS,
-    Config,
-    ProtocolError,
-    Table,
-)
+from glassnet.playground.limits import Limits, ProtocolError
+from glassnet.playground.protocol import Table
 from glassnet.training import Callback, History, layer_stats
 
+__all__ = [
+    "Data",
+    "Session",
+    "baseline_loss",
+    "build_data",
+    "epoch_seconds",
+    "quadrants",
+    "recipe_of",
+    "regression",
+]
+
 MAX_LOSS_POINTS = 200  # loss points per frame (older epochs are thinned out)
-CONVERGED = 0.1  # a run has converged below this share of the constant predictor's loss
 STUCK = 0.9  # ... and is stuck above this share of it, after STUCK_EPOCHS epochs
 STUCK_EPOCHS = 200
 RUNAWAY = 1e4  # ||W|| per layer beyond which the weights are said to run away
@@ -87,15 +99,12 @@ class Data:
     scale: np.ndarray
     note: str = ""
     features: tuple[str, ...] = ()
+    recipe: dict[str, Any] | None = None  # how to make this data again (None: an upload)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Return ``X`` as the network sees it: ``(X - mean) / scale``, then the chosen input
         features of its first two columns (see :data:`FEATURES`) as extra columns."""
-        Xn = (X - self.mean) / self.scale
-        if not self.features:
-            return Xn
-        extra = [FEATURES[name][1](Xn[:, 0], Xn[:, 1]) for name in self.features]
-        return np.column_stack([Xn, *extra])
+        return recipes.add_features((X - self.mean) / self.scale, list(self.features))
 
     def plane(self, res: int) -> np.ndarray:
         """The plane's ``res x res`` grid as the network sees it (made once per resolution:
@@ -137,77 +146,45 @@ def _matrix(values: np.ndarray) -> list[list[float]]:
     return [_round(row) for row in arr]
 
 
-LIVE = ("lr", "l2", "batch", "opt", "rate", "member")  # change without a new network
-SMALL_SETS = ("paper", "xor", "and", "or")  # a few fixed cases: all used for training
+SMALL_SETS = recipes.FIXED_SETS  # a few fixed cases: all used for training
+#: Live settings of the training itself (a change splits the run in the export's script).
+TRAINING_KEYS = tuple(c.name for c in CONTROLS if c.live and c.fit)
 
 
-def quadrants(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """TensorFlow Playground's XOR: points in [-1, 1]^2, class 1 where x1 * x2 > 0.
-
-    Points are drawn uniformly with ``numpy.random.default_rng(seed)`` and kept at least
-    0.05 from both axes; Gaussian noise of standard deviation ``noise`` is added afterwards.
-    X (n, 2), y (n, 1).
-    """
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(0.05, 1.0, (n, 2)) * rng.choice([-1.0, 1.0], (n, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(float)[:, None]
-    return X + noise * rng.standard_normal(X.shape), y
-
-
-def regression(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The playground's regression sets; points drawn uniformly with
-    ``numpy.random.default_rng(seed)``, Gaussian noise of standard deviation ``noise`` added to
-    the target. X (n, 2), y (n, 1).
-
-    * ``plane``: ``y = 0.6 x1 - 0.4 x2`` on [-1, 1]^2
-    * ``bumps``: four Gaussian bumps of width 0.25 at (+-0.5, +-0.5), up where x1 x2 > 0 and
-      down elsewhere, ``y = sum_k s_k exp(-|x - c_k|^2 / (2 0.25^2))`` on [-1, 1]^2
-    * ``sine``: ``y = sin(x1)`` on [-3, 3]^2 (the input feature sin x1 makes it a plane)
-    """
-    rng = np.random.default_rng(seed)
-    if name == "sine":
-        X = rng.uniform(-3.0, 3.0, (n, 2))
-        t = np.sin(X[:, 0])
-    else:
-        X = rng.uniform(-1.0, 1.0, (n, 2))
-        if name == "plane":
-            t = 0.6 * X[:, 0] - 0.4 * X[:, 1]
-        else:
-            t = np.zeros(n)
-            for cx, cy in ((0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5)):
-                d2 = (X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2
-                t += np.sign(cx * cy) * np.exp(-d2 / (2 * 0.25**2))
-    return X, (t + noise * rng.standard_normal(n))[:, None]
-
-
-def load_builtin(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Load a data set: the engine's (:func:`glassnet.datasets.load`), ``quadrants`` or a
-    regression set (:func:`regression`)."""
-    if name == "quadrants":
-        return quadrants(n, noise, seed)
-    if name in REGRESSION_SETS:
-        return regression(name, n, noise, seed)
-    if name in SMALL_SETS:
-        return gn.datasets.load(name)
-    return gn.datasets.load(name, n_samples=n, noise=noise, seed=seed)
+def recipe_of(config: Config) -> dict[str, Any] | None:
+    """The data recipe of a setup (see :mod:`glassnet.datasets.recipes`), or None for an
+    uploaded CSV (its rows live only in the session)."""
+    if config.dataset == "csv":
+        return None
+    fixed = config.dataset in recipes.FIXED_SETS
+    return recipes.check_recipe(
+        {
+            "dataset": config.dataset,
+            "n_samples": None if fixed else config.n,
+            "noise": None if fixed else config.noise,
+            "seed": config.seed,
+            "test_size": 0.0 if fixed else config.split,
+            "features": list(config.features),
+        }
+    )
 
 
 def build_data(config: Config, table: Table | None) -> Data:
-    """Make the session's data from a setup (and the uploaded table for ``"csv"``)."""
+    """Make the session's data from a setup: its recipe (:func:`recipe_of`,
+    :func:`glassnet.datasets.recipes.from_recipe`'s split), or the uploaded table for
+    ``"csv"``, standardized."""
     note = ""
-    if config.dataset == "csv":
+    recipe = recipe_of(config)
+    if recipe is None:
         if table is None:
             raise ProtocolError("No CSV uploaded yet: upload a file first", "dataset")
         X, y, kind, columns = table.X, table.y, table.kind, list(table.columns)
         mean = X.mean(axis=0)
         scale = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
         note = "Features are standardized (mean 0, standard deviation 1) before training."
+        X_tr, y_tr, X_te, y_te = recipes.split_data(X, y, config.split, config.seed)
     else:
-        X, y = load_builtin(config.dataset, config.n, config.noise, config.seed)
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if y.ndim == 1:
-            y = y[:, None]
+        X, y = recipes.recipe_data(recipe)
         kind = (
             "regression"
             if config.dataset in REGRESSION_SETS
@@ -223,18 +200,10 @@ def build_data(config: Config, table: Table | None) -> Data:
                 f"This data has {X.shape[1]} inputs; the pictures show the plane of the first "
                 "two, the others held at their mean."
             )
-    fill = [float(v) for v in X[:, 2:].mean(axis=0)]
-    split = 0.0 if config.dataset in SMALL_SETS else config.split
-    n_test = round(len(X) * split)
-    if split > 0 and n_test >= 1 and len(X) - n_test >= 2:
-        X_tr, X_te, y_tr, y_te = gn.datasets.train_test_split(
-            X, y, test_size=split, seed=config.seed
-        )
-    else:
-        X_tr, y_tr = X, y
-        X_te, y_te = X[:0], y[:0]
-        if config.dataset in SMALL_SETS:
+        X_tr, y_tr, X_te, y_te = recipes.split_data(X, y, recipe["test_size"], recipe["seed"])
+        if config.dataset in recipes.FIXED_SETS:
             note = (note + f" All {len(X)} cases are used for training (no test set).").strip()
+    fill = [float(v) for v in X[:, 2:].mean(axis=0)]
     return Data(
         X_train=np.asarray(X_tr, dtype=float),
         y_train=np.asarray(y_tr, dtype=float),
@@ -248,6 +217,7 @@ def build_data(config: Config, table: Table | None) -> Data:
         scale=scale,
         note=note,
         features=tuple(config.features),
+        recipe=recipe,
     )
 
 
@@ -289,6 +259,64 @@ class _Watch(Callback):
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
 
+class Race:
+    """Where one run stands against the threshold: the first epoch its loss per training case
+    (:meth:`Session.per_case`) went below ``threshold`` -- per member for a population, -1
+    while not yet -- by the two definitions of :mod:`glassnet.convergence` that
+    ``glassnet paper`` reports (:func:`~glassnet.convergence.threshold_epoch` and the paper's
+    own, :func:`~glassnet.convergence.paper_epoch` with this tolerance).
+
+    Updated as the curve grows (only the new points are looked at: a run has its first epoch
+    below the threshold once and for all).
+    """
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.upto = 0  # points of the curve looked at
+        self.reached: Any = None  # epoch (int), or (P,) epochs; -1 = not yet
+        self.paper: Any = None
+        self.rises: Any = 0  # epochs whose loss rose above the point before (per member)
+
+    def update(self, run: Session) -> None:
+        """Look at the points of ``run``'s training curve added since the last update."""
+        new = len(run.train_loss) - self.upto
+        if new <= 0:
+            return
+        window = gn.convergence.PAPER_WINDOW
+        start = max(0, self.upto - (window - 1))  # the slope looks back window - 1 points
+        with np.errstate(all="ignore"):
+            curves = np.asarray(run.per_case(run.train_loss[start:]), dtype=float)
+        curves = curves.T  # (k,) or (P, k)
+        if self.reached is None:
+            shape = curves.shape[:-1]
+            self.reached = np.full(shape, -1, dtype=np.int64)
+            self.paper = np.full(shape, -1, dtype=np.int64)
+        epochs = np.asarray(run.loss_epochs[start:])
+        skip = self.upto - start  # points before the new ones (already looked at)
+        tail = curves[..., max(skip - 1, 0) :]  # the new points and the one before them
+        with np.errstate(invalid="ignore"):
+            self.rises = self.rises + np.sum(np.diff(tail, axis=-1) > 0, axis=-1)
+        first = np.asarray(gn.convergence.threshold_epoch(curves[..., skip:], self.threshold))
+        found = (first >= 0) & (self.reached < 0)
+        self.reached = np.where(found, epochs[skip:][np.maximum(first, 0)], self.reached)
+        flat = np.asarray(
+            gn.convergence.paper_epoch(
+                curves,
+                tol=self.threshold,
+                slope_tol=gn.convergence.PAPER_SLOPE_TOL,
+                window=window,
+            )
+        )
+        found = (flat >= 0) & (self.paper < 0)
+        self.paper = np.where(found, epochs[np.maximum(flat, 0)], self.paper)
+        self.upto = len(run.train_loss)
+
+    def first(self, member: int | None = None) -> int | None:
+        """The epoch the run (or member ``member``) first went below the threshold, or None."""
+        value = self.reached if member is None or self.reached.ndim == 0 else self.reached[member]
+        return int(value) if int(value) >= 0 else None
+
+
 class Session:
     """The state of one page: data, network, optimizer and the history shown on the page.
 
@@ -313,6 +341,7 @@ class Session:
         self.stopped = ""  # why training stopped by itself ("" = it did not)
         self.b: Session | None = None  # compare mode's second setup
         self.log: list[dict[str, Any]] = []  # what happened since the reset (see export)
+        self.refusal: ProtocolError | None = None  # the last setup refused, until one is taken
 
     # -- setup -------------------------------------------------------------------------------
     def upload(self, table: Table, name: str = "") -> None:
@@ -331,9 +360,11 @@ class Session:
         """
         data = build_data(config, self.table)
         b = None
-        if config.mode == "compare":
+        if config.mode in TWO_SETUPS:
             b = Session(self.limits)
             b.config, b.data = config.second(), data
+        for run_cfg in [config] if b is None else [config, config.second()]:
+            check_rules(run_cfg, data, "rules" if run_cfg is config else "b.rules")
         self.config, self.data, self.b = config, data, b
         try:
             self.check_work(1)
@@ -347,8 +378,8 @@ class Session:
         (see :func:`epoch_seconds`)."""
         total = 0.0
         for run in self.runs():
-            cfg, data = run._ready()
-            pop = cfg.seeds if cfg.mode == "seeds" else None
+            cfg, data = run.ready()
+            pop = cfg.seeds if cfg.population else None
             sizes = [data.n_inputs, *cfg.layers, data.y_train.shape[1]]
             total += epoch_seconds(len(data.X_train), cfg.batch, sizes, pop)
         return total * epochs
@@ -358,7 +389,7 @@ class Session:
         one = self.work(1)
         lim = self.limits
         if one > lim.max_epoch_seconds:
-            cfg, data = self._ready()
+            cfg, data = self.ready()
             n = len(data.X_train)
             hint = (
                 f"use a batch size of at least {math.ceil(n * one / lim.max_epoch_seconds / 4)}, "
@@ -408,7 +439,11 @@ class Session:
         A new ``member`` (seeds mode) only changes which member is drawn.
         """
         if not self.can_retune(config):
-            raise ProtocolError("retune: only lr, l2, batch, opt and rate can change mid-run")
+            raise ProtocolError(f"retune: only {', '.join(LIVE)} can change mid-run")
+        _, data = self.ready()
+        check_rules(config, data)
+        if self.b is not None:
+            check_rules(config.second(), data, "b.rules")
         self.check_work_of(config)
         self._retune(config)
         if self.b is not None:
@@ -438,9 +473,12 @@ class Session:
         if config.member != old.member:
             self.sent_upto = 0  # the page draws the newly chosen member's curve from the start
         changed = {k: v for k, v in config.to_dict().items() if old.to_dict()[k] != v}
-        if any(k in changed for k in ("lr", "l2", "batch", "opt")):
+        if any(k in changed for k in TRAINING_KEYS):
             self.log.append({"epoch": self.epoch, "retune": changed})
         self.config = config
+        if config.threshold != old.threshold:
+            self.race = Race(config.threshold)  # the curves so far, measured again
+            self.race.update(self)
 
     def reset(self) -> None:
         """Rebuild the network(s) from the setup's seed and clear the history."""
@@ -448,10 +486,10 @@ class Session:
             run._reset()
 
     def _reset(self) -> None:
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         n_in = data.n_inputs
         n_out = data.y_train.shape[1]
-        seed: Any = list(range(cfg.seed, cfg.seed + cfg.seeds)) if cfg.mode == "seeds" else cfg.seed
+        seed: Any = list(range(cfg.seed, cfg.seed + cfg.seeds)) if cfg.population else cfg.seed
         try:
             net = gn.Network(
                 [n_in, *cfg.layers, n_out],
@@ -469,14 +507,16 @@ class Session:
     def adopt(self, net: Any) -> None:
         """Train ``net`` itself from now on (a fresh history, a fresh optimizer state): the
         network the page shows is this very object (the notebook widget's is the user's)."""
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         self.net = net
         try:
             self.optimizer = gn.optimizers.get(cfg.opt, lr=cfg.lr)
             self.history = None
             self.Xn_train = data.transform(data.X_train)
             self.Xn_test = data.transform(data.X_test)
-            first = self._losses()
+            first = self.losses()
+            if cfg.rules == "original":  # the rules' own first loss (their forward pass)
+                first = (self._original_losses(), first[1])
         except (ValueError, TypeError) as exc:
             self.net = None
             raise ProtocolError(f"The engine refused this setup: {exc}") from None
@@ -490,11 +530,37 @@ class Session:
         self.sent_upto = 0  # index into the loss lists already sent to the page
         self.baseline = baseline_loss(cfg.loss, data.y_train)
         self.log = []
+        self.race = Race(cfg.threshold)
+        self.race.update(self)
 
-    def _ready(self) -> tuple[Config, Data]:
+    def restart(self, loaded: str) -> None:
+        """The network's parameters were replaced (by the model file ``loaded``): the curves
+        start again from them, and the log says where they came from."""
+        cfg, _ = self.ready()
+        self.train_loss[0], self.test_loss[0] = self.losses()
+        self.log.append({"epoch": 0, "loaded": loaded})
+        self.race = Race(cfg.threshold)
+        self.race.update(self)
+
+    def ready(self) -> tuple[Config, Data]:
+        """The setup and its data; refused (``ProtocolError``) before the first setup was
+        taken -- with the refusal of the setup sent, when one was refused (the page then
+        keeps saying what to fix, whatever button is pressed)."""
         if self.config is None or self.data is None:
+            if self.refusal is not None:
+                raise ProtocolError(str(self.refusal), self.refusal.field)
             raise ProtocolError("No setup yet: send a config first")
         return self.config, self.data
+
+    def per_case(self, values: Any) -> Any:
+        """A loss (or a population's losses) per training case: the loss itself, or, for a
+        loss summed over the cases (``sse``), divided by their number -- the mean squared
+        error ``glassnet paper`` reports and thresholds."""
+        cfg, data = self.ready()
+        arr = np.asarray(values, dtype=float)
+        if gn.losses.get(cfg.loss).summed:
+            return arr / len(data.X_train)
+        return arr
 
     @property
     def population(self) -> int | None:
@@ -502,7 +568,7 @@ class Session:
 
     def view(self) -> Any:
         """The network drawn on the page: the network, or the chosen member of a population."""
-        cfg, _ = self._ready()
+        cfg, _ = self.ready()
         if self.net.population is None:
             return self.net
         return self.net.member(cfg.member)
@@ -515,8 +581,8 @@ class Session:
         return [float(np.asarray(v)[k]) for v in values]
 
     # -- training ----------------------------------------------------------------------------
-    def _losses(self) -> tuple[Any, Any]:
-        cfg, data = self._ready()
+    def losses(self) -> tuple[Any, Any]:
+        cfg, data = self.ready()
         train = self.net.loss(self.Xn_train, data.y_train, loss=cfg.loss)
         if len(data.X_test):
             test = self.net.loss(self.Xn_test, data.y_test, loss=cfg.loss)
@@ -563,13 +629,15 @@ class Session:
         then a callback measures the training loss after each epoch, as the curve shows it.)
         The loss after the last epoch is measured once the fit returns.
         """
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         if self.net is None or self.stopped:
             return 0
         epochs = min(epochs, self.limits.max_epochs - self.epoch)
+        if cfg.rules == "original":
+            return self._train_original(epochs, deadline, cancel)
         n = len(self.Xn_train)
         full_batch = not 0 < cfg.batch < n
-        exact = full_batch and cfg.l2 == 0  # the fit's loss is the curve's
+        exact = full_batch and cfg.l2 == 0 and cfg.l1 == 0  # the fit's loss is the curve's
         watch = _Watch(
             deadline,
             None if exact else (lambda: self.net.loss(self.Xn_train, data.y_train, cfg.loss)),
@@ -579,23 +647,27 @@ class Session:
         use_watch = watch.deadline is not None or not exact or cancel is not None
         resumed = self.history is not None
         # a diverging run is reported in the page's notes, not warned about: warn=False, as
-        # the process-wide warning filters are not safe to change from the server's threads
+        # the process-wide warning filters are not safe to change from the server's threads.
+        # The optimizer goes by name (a run the model file can hold whole); resumed, a new
+        # learning rate keeps the optimizer's state (moments, count) and the sample order.
         with np.errstate(all="ignore"):
             hist = self.net.fit(
                 self.Xn_train,
                 data.y_train,
                 loss=cfg.loss,
-                optimizer=self.optimizer,
+                optimizer=cfg.opt,
+                lr=cfg.lr,
                 epochs=epochs,
                 batch_size=None if full_batch else cfg.batch,
                 validation=test,
+                l1=cfg.l1,
                 l2=cfg.l2,
                 callbacks=(watch,) if use_watch else (),
                 stats_every=None,
                 resume=self.history,
                 warn=False,
             )
-            last_train, last_test = self._losses()
+            last_train, last_test = self.losses()
         self.history = hist
         done = hist.epochs_run
         pop = self.net.population
@@ -610,14 +682,11 @@ class Session:
         if pop is None:
             before = [float(v) for v in before]
             tests = [float(v) for v in tests]
-        self.loss_epochs.extend(range(self.epoch + 1, self.epoch + done + 1))
-        self.train_loss.extend([*before, last_train])
-        self.test_loss.extend([*tests, last_test])
-        self.epoch += done
-        recent = np.asarray(self.train_loss[-done:], dtype=float)
+        self._record(done, [*before, last_train], [*tests, last_test])
         # the engine's divergence rule (a non-finite loss, runaway weights or a loss that keeps
         # growing), for every member of a population
-        if bool(np.all(hist.diverged)) or not np.isfinite(recent[-1]).any():
+        recent = np.asarray(self.train_loss[-done:], dtype=float) if done else np.ones(1)
+        if done and (bool(np.all(hist.diverged)) or not np.isfinite(recent[-1]).any()):
             self.stopped = "diverged"
             at = np.asarray(hist.diverged_epoch)
             at = at[at >= 0]
@@ -632,20 +701,100 @@ class Session:
                     "opt": cfg.opt,
                     "lr": cfg.lr,
                     "batch": None if full_batch else cfg.batch,
+                    "l1": cfg.l1,
                     "l2": cfg.l2,
                     "resume": resumed,
                 }
             )
         return done
 
-    def set_weight(self, layer: int, source: int, unit: int, value: Any) -> float:
+    def _record(self, done: int, train: list[Any], test: list[Any]) -> None:
+        """Append the losses after each of ``done`` more epochs to the curves."""
+        self.loss_epochs.extend(range(self.epoch + 1, self.epoch + done + 1))
+        self.train_loss.extend(train)
+        self.test_loss.extend(test)
+        self.epoch += done
+        self.race.update(self)
+
+    def _train_original(self, epochs: int, deadline: float | None, cancel: Any) -> int:
+        """Train with the update rules the paper's code ran (``rules="original"``, see
+        :mod:`glassnet.experiments.original`), from the network's own parameters, in chunks
+        between which a pause or the time budget may stop it.
+
+        The curve is the rules' own record: the loss of each epoch's forward pass before its
+        step (the mean over the cases of ``(y - output)^2``, times the number of cases for
+        ``sse``), so after ``k`` epochs it holds the paper's curve's first ``k + 1`` points,
+        number for number.
+        """
+        cfg, _ = self.ready()
+        members = [None] if self.net.population is None else list(range(self.net.population))
+        done = 0
+        losses: list[Any] = []
+        with np.errstate(all="ignore"):
+            while done < epochs:
+                k = min(ORIGINAL_CHUNK, epochs - done)
+                curves = []
+                for m in members:
+                    run = self._original(_paper_params(self.net.params, m), k)
+                    _set_paper_params(self.net.params, m, run.final)
+                    after = self._original(run.final, 1).loss[0]  # the loss after the k steps
+                    curves.append(np.append(run.loss[1:], after) * self._scale())
+                curve = np.stack(curves, axis=-1)  # (k, P)
+                losses.extend(curve[:, 0] if self.net.population is None else curve)
+                done += k
+                if not np.isfinite(curve[-1]).any():
+                    self.stopped = "diverged"
+                    self.diverged_at = self.epoch + done
+                    break
+                if (cancel is not None and cancel.is_set()) or (
+                    deadline is not None and time.perf_counter() >= deadline
+                ):
+                    break
+        pop = self.net.population
+        tests = [self.losses()[1]] * done  # the rules keep no test curve: the last one's
+        train = [float(v) for v in losses] if pop is None else list(losses)
+        self._record(done, train, tests)
+        if not self.stopped and self.epoch >= self.limits.max_epochs:
+            self.stopped = "max_epochs"
+        if done:
+            self.log.append({"epoch": self.epoch, "trained": done, "rules": "original",
+                             "lr": cfg.lr, "resume": True})  # fmt: skip
+        return done
+
+    def _original_losses(self) -> Any:
+        """The loss now as the paper's rules compute it (each member's, for a population)."""
+        pop = self.net.population
+        members = [None] if pop is None else list(range(pop))
+        with np.errstate(all="ignore"):
+            values = [
+                self._original(_paper_params(self.net.params, m), 1).loss[0] * self._scale()
+                for m in members
+            ]
+        return float(values[0]) if pop is None else np.asarray(values)
+
+    def _original(self, init: dict[str, Any], epochs: int) -> Any:
+        """:func:`glassnet.experiments.original.train_original` of this setup from ``init``."""
+        from glassnet.experiments.original import train_original
+
+        cfg, data = self.ready()
+        return train_original(
+            self.Xn_train, data.y_train, cfg.act[0], lr=cfg.lr, epochs=epochs, init=init
+        )
+
+    def _scale(self) -> int:
+        """The curve's loss over the rules' record (the mean over the cases): the number of
+        cases for a summed loss, else 1."""
+        cfg, data = self.ready()
+        return len(data.X_train) if gn.losses.get(cfg.loss).summed else 1
+
+    def set_weight(self, layer: Any, source: Any, unit: Any, value: Any) -> float:
         """Set ``W^(layer)[source, unit]`` of the drawn network (every member's, in seeds
         mode, is left alone but the drawn one's) by hand; return the old value.
 
         Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices;
         ``source`` may be ``"b"`` for the bias.
         """
-        cfg, _ = self._ready()
+        cfg, _ = self.ready()
         if self.net is None:
             raise ProtocolError("No network: send a valid config first")
         L = self.net.n_layers
@@ -676,7 +825,7 @@ class Session:
         self.log.append(
             {"epoch": self.epoch, "set": [layer, source, unit, v], "member": cfg.member}
         )
-        train, test = self._losses()
+        train, test = self.losses()
         # the curve gets the new loss as a second point at the same epoch: the jump shows
         self.loss_epochs.append(self.epoch)
         self.train_loss.append(train)
@@ -686,7 +835,7 @@ class Session:
     # -- what the page sees ------------------------------------------------------------------
     def data_message(self) -> dict[str, Any]:
         """The ``ready`` message: the setup as understood and the points to draw."""
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         msg = {
             "type": "ready",
             "config": cfg.to_dict(),
@@ -733,7 +882,7 @@ class Session:
             output 0 for every training point (for activations that can die, else None);
             ``grads``: the gradients themselves.
         """
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         net = self.view()
         fwd = net.forward(self.Xn_train)
         grads, _ = net.backward(fwd, data.y_train, loss=cfg.loss)
@@ -757,7 +906,7 @@ class Session:
 
     def notes(self, stats: dict[str, Any]) -> list[dict[str, str]]:
         """Plain-language notes on trouble seen in the run so far (of the drawn network)."""
-        cfg, _ = self._ready()
+        cfg, _ = self.ready()
         out: list[dict[str, str]] = []
         loss = np.asarray(self.member_curve(self.train_loss))
         if self.stopped == "diverged" or not np.isfinite(loss[-1]):
@@ -880,7 +1029,7 @@ class Session:
     def accuracy(self, Xn: np.ndarray, y: np.ndarray, net: Any = None) -> Any:
         """Fraction of points classified right (None for a regression or no points); one per
         member when ``net`` is a population."""
-        _, data = self._ready()
+        _, data = self.ready()
         if data.kind == "regression" or len(Xn) == 0:
             return None
         net = self.view() if net is None else net
@@ -895,7 +1044,7 @@ class Session:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes (and
         the second setup's in compare mode, and the population's curves in seeds mode), as
         JSON-ready data: maps as base64 bytes, weights and gradients as lists of rows."""
-        return _jsonable(self.frame_arrays())
+        return jsonable(self.frame_arrays())
 
     def frame_arrays(self) -> dict[str, Any]:
         """The same snapshot with its pictures as ``uint8`` arrays and its weights and
@@ -905,28 +1054,116 @@ class Session:
             if self.b is not None:
                 b = self.b._frame()
                 out["b"] = {k: v for k, v in b.items() if k != "type"}
+            out["race"] = self.race_summary()
             return out
 
-    def _population(self) -> dict[str, Any]:
-        """Seeds mode: the median training loss and its 10-90% band over the members, for the
-        epochs not sent yet, and the share of members that converged (training loss below
-        CONVERGED times the constant predictor's)."""
-        values = np.asarray(self.train_loss, dtype=float)  # (epochs, P)
+    def race_summary(self) -> dict[str, Any]:
+        """The race's readout: per setup the epoch its loss per training case first went
+        below the threshold and that loss now (of the drawn member), who is ahead and by how
+        much, in words; in the seeds modes the statistics of :meth:`seeds_stats`."""
+        cfg, _ = self.ready()
+        runs = self.runs()
+        names = ["A", "B"][: len(runs)]
+        entries = []
+        for name, run in zip(names, runs, strict=True):
+            member = cfg.member if run.net is not None and run.net.population else None
+            now = run.member_curve(run.train_loss)[-1]
+            rises = np.asarray(run.race.rises)
+            entries.append(
+                {
+                    "name": name,
+                    "reached": run.race.first(member),
+                    "loss": _finite_or_none(run.per_case(now)),
+                    "rises": int(rises if rises.ndim == 0 else rises[member or 0]),
+                }
+            )
+        out: dict[str, Any] = {
+            "threshold": cfg.threshold,
+            "summed": bool(gn.losses.get(cfg.loss).summed),
+            "runs": entries,
+            "converged": self.all_converged,
+            "text": _race_text(entries, cfg.threshold, self.epoch),
+        }
+        if cfg.population:
+            out["seeds"] = self.seeds_stats()
+        return out
+
+    @property
+    def all_converged(self) -> bool:
+        """Whether every run of the session (every member) is below the threshold."""
+        return all(run.converged for run in self.runs() if run.net is not None)
+
+    @property
+    def converged(self) -> bool:
+        """Whether this run (every member of a population) is below the threshold."""
+        return bool(np.all(self.race.reached >= 0))
+
+    def seeds_stats(self) -> dict[str, Any]:
+        """Per setup of a seeds mode, with glassnet's statistics (:mod:`glassnet.stats`) as
+        ``glassnet paper`` computes them: the share of members converged (Wilson interval),
+        the median epochs to converge with its bootstrap interval (never = infinity), by the
+        threshold and by the paper's definition; with two setups, the Mann-Whitney test of
+        A's epochs against B's."""
+        from glassnet import stats
+
+        runs = self.runs()
+        key = tuple(run.race.reached.tobytes() + run.race.paper.tobytes() for run in runs)
+        cached = getattr(self, "_stats_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        names = ["a", "b"][: len(runs)]
+        out: dict[str, Any] = {}
+        never = {}
+        for name, run in zip(names, runs, strict=True):
+            epochs = np.where(run.race.reached < 0, np.inf, run.race.reached)
+            paper = np.where(run.race.paper < 0, np.inf, run.race.paper)
+            never[name] = (epochs, paper)
+            conv = stats.proportion(run.race.reached >= 0)
+            med = stats.median_ci(epochs, n_boot=N_BOOT)
+            pconv = stats.proportion(run.race.paper >= 0)
+            pmed = stats.median_ci(paper, n_boot=N_BOOT)
+            out[name] = {
+                "converged": conv.to_dict(),
+                "median": med.to_dict(),
+                "paper_converged": pconv.to_dict(),
+                "paper_median": pmed.to_dict(),
+                "converged_text": str(conv),
+                "median_text": str(med),
+                "text": f"converged {conv}; median epochs to converge {med}",
+                "paper_text": f"converged {pconv}; median epochs {pmed}",
+            }
+        if len(runs) == 2:
+            test = stats.mann_whitney(never["a"][0], never["b"][0])
+            ptest = stats.mann_whitney(never["a"][1], never["b"][1])
+            out["test"] = {**test.to_dict(), "text": _test_text(test)}
+            out["paper_test"] = {**ptest.to_dict(), "text": _test_text(ptest)}
+        self._stats_cache = (key, out)
+        return out
+
+    def _population(self, picked: list[int]) -> dict[str, Any]:
+        """Seeds mode: the median training loss and its 10-90% band over the members at the
+        points ``picked`` (those not sent yet), each member's last loss, and the share of
+        members whose loss per training case went below the threshold."""
+        cfg, _ = self.ready()
+        values = np.asarray([self.train_loss[i] for i in picked], dtype=float)  # (k, P)
         values = np.where(np.isfinite(values), values, np.inf)  # diverged members rank last
-        lo, med, hi = np.percentile(values, [10, 50, 90], axis=1)
-        final = values[-1]
+        if len(values):
+            lo, med, hi = np.percentile(values, [10, 50, 90], axis=1)
+        else:
+            lo = med = hi = np.zeros(0)
+        final = np.asarray(self.train_loss[-1], dtype=float)
         return {
             "median": [_finite_or_none(v) for v in med],
             "lo": [_finite_or_none(v) for v in lo],
             "hi": [_finite_or_none(v) for v in hi],
             "final": [_finite_or_none(v) for v in final],
-            "converged": float(np.mean(final < CONVERGED * self.baseline)),
+            "converged": float(np.mean(self.race.reached >= 0)),
             "diverged": int(np.sum(~np.isfinite(final))),
-            "threshold": CONVERGED * self.baseline,
+            "threshold": cfg.threshold,
         }
 
     def _frame(self) -> dict[str, Any]:
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         lim = self.limits
         net = self.view()
         acts = _plane(net, data, lim.grid)
@@ -1023,14 +1260,11 @@ class Session:
             "stopped": self.stopped,
         }
         if self.net.population is not None:
-            pop = self._population()
-            for key in ("median", "lo", "hi"):
-                pop[key] = [pop[key][i] for i in picked]
-            frame["population"] = pop
+            frame["population"] = self._population(picked)
         return frame
 
     # -- the glass box -----------------------------------------------------------------------
-    def inside(self, layer: int, unit: int, sample: int) -> dict[str, Any]:
+    def inside(self, layer: Any, unit: Any, sample: Any) -> dict[str, Any]:
         """Every number of unit ``unit`` of layer ``layer`` (1-based) for training sample
         ``sample``, from the engine's :func:`glassnet.trace.trace` on that one sample, with
         the formulas filled in.
@@ -1043,7 +1277,7 @@ class Session:
             sample's share of ``dC/dW``); ``formulas``: each written in the paper's notation
             and with the numbers.
         """
-        cfg, data = self._ready()
+        cfg, data = self.ready()
         if self.net is None:
             raise ProtocolError("No network: send a valid config first")
         net = self.view()
@@ -1131,13 +1365,71 @@ class Session:
         }
 
 
-def _jsonable(value: Any) -> Any:
+ORIGINAL_CHUNK = 25  # epochs of the paper's rules between two looks at the clock
+
+
+def _paper_params(params: list[dict[str, np.ndarray]], member: int | None) -> dict[str, Any]:
+    """A 3-2-1 network's parameters (one bias per layer) in the paper's names ``S0``, ``S1``,
+    ``b0``, ``b1`` (of population member ``member``)."""
+    at = (lambda a: a) if member is None else (lambda a: a[member])
+    return {
+        "S0": at(params[0]["W"]),
+        "S1": at(params[1]["W"]),
+        "b0": float(at(params[0]["b"]).ravel()[0]),
+        "b1": float(at(params[1]["b"]).ravel()[0]),
+    }
+
+
+def _set_paper_params(
+    params: list[dict[str, np.ndarray]], member: int | None, new: dict[str, Any]
+) -> None:
+    """Write the paper's ``S0``, ``S1``, ``b0``, ``b1`` back into the network's arrays."""
+    index: Any = ... if member is None else member
+    params[0]["W"][index] = new["S0"]
+    params[1]["W"][index] = new["S1"]
+    params[0]["b"][index] = new["b0"]
+    params[1]["b"][index] = new["b1"]
+
+
+def check_rules(config: Config, data: Data, field: str = "rules") -> None:
+    """Refuse the paper's original rules for a setup they cannot run: they are the paper's
+    3-2-1 training code, for one hidden layer with one bias per layer, sigmoid (sigmoid
+    output) or tanh (tanh01 output), a squared-error loss, plain full-batch steps and no
+    penalty, on one output."""
+    if config.rules != "original":
+        return
+    want = {"sigmoid": "sigmoid", "tanh": "tanh01"}
+    problems = []
+    if len(config.layers) != 1:
+        problems.append(f"one hidden layer (got {len(config.layers)})")
+    elif config.act[0] not in want or config.out != want[config.act[0]]:
+        problems.append(
+            f"sigmoid with a sigmoid output or tanh with a tanh01 output (got "
+            f"{config.act[0]} with {config.out})"
+        )
+    if config.bias != "layer":
+        problems.append(f"one bias per layer (got bias {config.bias})")
+    if config.loss not in ("sse", "mse"):
+        problems.append(f"a squared-error loss, sse or mse (got {config.loss})")
+    if data.y_train.shape[1] != 1:
+        problems.append(f"one output (got {data.y_train.shape[1]})")
+    if config.opt != "gd" or 0 < config.batch < len(data.X_train) or config.l1 or config.l2:
+        problems.append("plain full-batch steps: optimizer gd, batch 0, no L1 or L2")
+    if problems:
+        raise ProtocolError(
+            "rules: the paper's original rules run only its own kind of network: "
+            + "; ".join(problems),
+            field,
+        )
+
+
+def jsonable(value: Any) -> Any:
     """A frame of :meth:`Session.frame_arrays` as JSON-ready data: ``uint8`` images as base64,
     float arrays as (lists of) numbers with 4 significant digits."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         if value.dtype == np.uint8:
             return _b64(value)
@@ -1151,6 +1443,54 @@ def _plane(net: Any, data: Data, res: int) -> list[np.ndarray]:
     and then the network's own forward pass."""
     fwd = net.forward(data.plane(res))
     return [a.reshape(res, res, -1) for a in fwd.a[1:]]
+
+
+N_BOOT = 2000  # bootstrap resamples of a median's interval: glassnet paper's default
+
+
+def _race_text(entries: list[dict[str, Any]], threshold: float, epoch: int) -> str:
+    """The race in words: when each run went below the threshold, who is ahead, by how
+    much."""
+    below = f"below {threshold:g}"
+    if len(entries) == 1:
+        e = entries[0]
+        if e["reached"] is not None:
+            return f"Loss per case {below} at epoch {e['reached']}."
+        return f"Loss per case not {below} yet (epoch {epoch})."
+    a, b = entries
+    ra, rb = a["reached"], b["reached"]
+    if ra is not None and rb is not None:
+        if ra == rb:
+            return f"A and B went {below} at the same epoch, {ra}: a tie."
+        first, second = (a, b) if ra < rb else (b, a)
+        return (
+            f"{first['name']} went {below} at epoch {first['reached']}, {second['name']} at "
+            f"epoch {second['reached']}: {first['name']} is ahead by "
+            f"{abs(ra - rb)} epochs."
+        )
+    if ra is not None or rb is not None:
+        first, second = (a, b) if ra is not None else (b, a)
+        return (
+            f"{first['name']} went {below} at epoch {first['reached']}; {second['name']} not yet "
+            f"(epoch {epoch}): {first['name']} is ahead by at least "
+            f"{epoch - first['reached'] + 1} epochs."
+        )
+    la, lb = a["loss"], b["loss"]
+    if la is None or lb is None or la == lb or min(la, lb) <= 0:
+        return f"Neither is {below} yet (epoch {epoch})."
+    lead, trail = (a, b) if la < lb else (b, a)
+    return (
+        f"Neither is {below} yet (epoch {epoch}); {lead['name']}'s loss per case is lower: "
+        f"{lead['loss']:.3g} against {trail['loss']:.3g}, "
+        f"{trail['loss'] / lead['loss']:.3g} times lower."
+    )
+
+
+def _test_text(test: Any) -> str:
+    """A Mann-Whitney test of A's epochs against B's, in words."""
+    if not math.isfinite(test.p_value):
+        return "no test possible"
+    return f"Mann-Whitney {test}; P(A converges first) = {test.effect:.2f}"
 
 
 def _finite_or_none(v: Any) -> float | None:

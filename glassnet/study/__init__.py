@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from glassnet._validation import known_keywords
 from glassnet.study.directory import Study
-from glassnet.study.runner import Progress, StudyIncompleteError, run
+from glassnet.study.runner import Progress, StudyIncompleteError, StudyInterrupted, run
 from glassnet.study.spec import (
     AXES,
     AXIS_TABLE,
@@ -48,6 +49,7 @@ __all__ = [
     "Store",
     "Study",
     "StudyIncompleteError",
+    "StudyInterrupted",
     "__version__",
     "config_hash",
     "group_key",
@@ -60,11 +62,13 @@ __all__ = [
 ]
 
 
+@known_keywords
 def open(directory: str | os.PathLike[str]) -> Study:
     """Open the study in ``directory`` (see :class:`Study`)."""
     return Study(directory)
 
 
+@known_keywords
 def read_export(path: str | os.PathLike[str]) -> Any:
     """Read a file written by :meth:`Study.export` back into the DataFrame of
     :meth:`Study.results`."""

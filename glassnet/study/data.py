@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
+
 __all__ = ["fresh_arrays", "load_dataset", "split_dataset"]
 
 
@@ -32,6 +34,7 @@ def _load(entry_json: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@known_keywords
 def load_dataset(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Load a data set entry of a spec.
 
@@ -49,6 +52,7 @@ def load_dataset(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return _load(json.dumps(dict(entry), sort_keys=True))
 
 
+@known_keywords
 def split_dataset(
     entry: Mapping[str, Any], validation: float, split_seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -69,6 +73,7 @@ def split_dataset(
     return Xtr, ytr, Xva, yva
 
 
+@known_keywords
 def fresh_arrays(
     data: tuple[Any, ...],
 ) -> tuple[Any, ...]:

@@ -7,12 +7,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, Spec, plan
 from glassnet.study.store import Store
 
 __all__ = ["Study"]
 
 
+@known_keywords
 class Study:
     """An existing study directory.
 
@@ -93,6 +95,7 @@ class Study:
             rows = store.rows()
         return results_frame(rows)
 
+    @known_keywords
     def export(self, path: str | os.PathLike[str], format: str = "csv") -> Path:
         """Write :meth:`results` to ``path`` as ``"csv"`` or ``"parquet"``.
 

@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glassnet._extras import install_hint
+from glassnet._files import atomic_path
+from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
 __all__ = [
@@ -60,6 +63,7 @@ COLUMNS: dict[str, str] = {
 CURVES = ("loss_curve", "val_loss_curve", "grad_norm_init", "saturated_init")
 
 
+@known_keywords
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Build the results DataFrame from :meth:`Store.rows` records."""
     recs = []
@@ -102,6 +106,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@known_keywords
 def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "csv") -> Path:
     """Write a results DataFrame to ``path``.
 
@@ -113,7 +118,7 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
         The output file.
     format : {"csv", "parquet"}
         CSV stores loss curves as JSON lists (exact: shortest round-trip floats); Parquet
-        (needs ``glassnet[parquet]``, i.e. pyarrow) stores them as lists of float64.
+        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64.
 
     Returns
     -------
@@ -130,25 +135,23 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
             import pyarrow  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ImportError(
-                "format: parquet export needs pyarrow: pip install 'glassnet[parquet]'"
+                f"format: parquet export needs pyarrow: {install_hint('parquet')}"
             ) from exc
     p.parent.mkdir(parents=True, exist_ok=True)
     # written beside the target and renamed over it: a failure leaves the old file whole
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        if format == "csv":
-            for col in CURVES:
-                out[col] = [
-                    None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
-                ]
-            out.to_csv(tmp, index=False)
-        else:
-            for col in CURVES:
-                out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
-            out.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, p)
+        with atomic_path(p) as tmp:
+            if format == "csv":
+                for col in CURVES:
+                    out[col] = [
+                        None if v is None else json.dumps(np.asarray(v).tolist()) for v in out[col]
+                    ]
+                out.to_csv(tmp, index=False)
+            else:
+                for col in CURVES:
+                    out[col] = [None if v is None else np.asarray(v).tolist() for v in out[col]]
+                out.to_parquet(tmp, index=False, engine="pyarrow")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ValueError(f"path: cannot write {str(p)!r}: {exc.strerror or exc}") from None
     return p
 
@@ -168,6 +171,7 @@ def _check_target(p: Path) -> None:
             break
 
 
+@known_keywords
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV or Parquet file written by :func:`export_frame` (by its suffix) back into
     the DataFrame of :func:`results_frame`."""

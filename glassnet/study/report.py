@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+@known_keywords
 def axis_summary(df: pd.DataFrame, column: str, n_boot: int = 2000) -> list[dict[str, Any]]:
     """Per-value summary of one axis, pooled over every other axis.
 
@@ -121,6 +123,7 @@ def axis_summary(df: pd.DataFrame, column: str, n_boot: int = 2000) -> list[dict
     return rows
 
 
+@known_keywords
 def heatmap_table(
     df: pd.DataFrame, rows: str = "lr", columns: str = "activation", n_boot: int = 0
 ) -> dict[str, Any]:
@@ -372,6 +375,7 @@ def _fmt_frac(v: float, lo: float, hi: float) -> str:
     return f"{v:.0%} ({lo:.0%} to {hi:.0%})"
 
 
+@known_keywords
 def write_report(
     study: Study, out: str | os.PathLike[str] | None = None, n_boot: int = 2000
 ) -> Path:

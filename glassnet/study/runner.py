@@ -12,19 +12,24 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassnet._extras import install_hint
+from glassnet._validation import known_keywords
 from glassnet.study.data import split_dataset
 from glassnet.study.directory import Study
 from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec, plan
 from glassnet.study.store import Store
 
-__all__ = ["Progress", "StudyIncompleteError", "plan", "run"]
+__all__ = ["Progress", "StudyIncompleteError", "StudyInterrupted", "plan", "run"]
 
 GroupFn = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -33,6 +38,108 @@ class StudyIncompleteError(RuntimeError):
     """Some groups failed even after their retries; the rest of the study was stored."""
 
 
+@known_keywords
+class StudyInterrupted(KeyboardInterrupt):
+    """:func:`run` was stopped by Ctrl-C (SIGINT) or SIGTERM.
+
+    Every group finished before the signal is stored; the groups in flight were abandoned
+    (their worker processes ended) and nothing else was written. Running the study again
+    resumes with the missing groups. A ``KeyboardInterrupt``, so a script stops as it would on
+    Ctrl-C, with a message saying what is stored.
+
+    Attributes
+    ----------
+    signal : str
+        ``"SIGINT"`` or ``"SIGTERM"``.
+    groups_stored, groups_total : int
+        Groups of the whole study stored (earlier calls included), and how many it has.
+    runs_stored, runs_total : int
+        The same in runs.
+    groups_abandoned : int
+        Groups that were training when the signal came (they train again on resume).
+    """
+
+    def __init__(
+        self,
+        signal: str,
+        groups_stored: int,
+        groups_total: int,
+        runs_stored: int,
+        runs_total: int,
+        groups_abandoned: int,
+    ) -> None:
+        self.signal = signal
+        self.groups_stored, self.groups_total = groups_stored, groups_total
+        self.runs_stored, self.runs_total = runs_stored, runs_total
+        self.groups_abandoned = groups_abandoned
+        how = "Ctrl-C (SIGINT)" if signal == "SIGINT" else signal
+        flight = (
+            f"the {groups_abandoned} group(s) in flight were abandoned, "
+            if groups_abandoned
+            else ""
+        )
+        left = groups_total - groups_stored
+        super().__init__(
+            f"interrupted by {how}: {groups_stored} of {groups_total} groups are stored "
+            f"({runs_stored} of {runs_total} runs); {flight}nothing stored is lost; run the "
+            f"study again to resume with the {left} group(s) left"
+        )
+
+
+class _Stop(BaseException):
+    """SIGINT or SIGTERM arrived during :func:`run` (raised in the main thread)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """Ctrl-C and SIGTERM during a run stop it cleanly: each is raised as :class:`_Stop` in
+    the main thread, except while a finished group is being stored, when it waits for the
+    commit (so a stored group is always counted, and a transaction never cut). SIGTERM's
+    default would end the process at once, leaving the worker processes' semaphores to
+    multiprocessing's "leaked semaphore" warning. A signal the caller ignores stays ignored;
+    outside the main thread nothing is installed."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.previous: dict[int, Any] = {}
+        self.pending: int | None = None
+        self.depth = 0
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.depth:
+            self.pending = signum
+            return
+        raise _Stop(signum)
+
+    @contextmanager
+    def critical(self) -> Iterator[None]:
+        """A stretch that a signal may not cut: it is raised when the stretch ends."""
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending is not None:
+                signum, self.pending = self.pending, None
+                raise _Stop(signum)
+
+
+@known_keywords
 @dataclass(frozen=True)
 class Progress:
     """A progress report, passed to the ``progress`` callback of :func:`run`.
@@ -186,6 +293,7 @@ class _Driver:
         self.cost_done = 0.0
         self.running: dict[int, float] = {}  # task index -> share of its epochs done
         self.by_index = {t.index: t for t in tasks}
+        self.signals = _Signals()  # its critical() keeps a signal out of a group's storing
 
     def payload(self, task: _Task, reporter: Any = None) -> dict[str, Any]:
         """The task as sent to a worker, with its in-group progress reporter (if any)."""
@@ -265,12 +373,15 @@ class _Driver:
         )
 
     def finished(self, task: _Task, result: Mapping[str, Any]) -> None:
-        self.store.write_group(task.entries, result["runs"], result["wall_time"], result["worker"])
-        self.running.pop(task.index, None)
-        self.runs_done += len(task.entries)
-        self.runs_converged += sum(r["status"] == "converged" for r in result["runs"])
-        self.groups_done += 1
-        self.cost_done += task.cost
+        with self.signals.critical():  # stored and counted whole, or not at all
+            self.store.write_group(
+                task.entries, result["runs"], result["wall_time"], result["worker"]
+            )
+            self.running.pop(task.index, None)
+            self.runs_done += len(task.entries)
+            self.runs_converged += sum(r["status"] == "converged" for r in result["runs"])
+            self.groups_done += 1
+            self.cost_done += task.cost
         self.report("group")
 
     def failed_attempt(self, task: _Task, error: BaseException, retries: int) -> bool:
@@ -358,10 +469,11 @@ def _worker_init(parent: int, sink: Any) -> None:
     """Pool initializer: keep the queue for in-group progress, and end this worker once the
     process driving the study is gone (killed, even with SIGKILL), instead of lingering as an
     orphan waiting for work."""
-    import threading
-
     global _SINK
     _SINK = sink
+    # Ctrl-C in a terminal reaches every process of the group: the parent decides (it ends
+    # the workers), so a worker does not die mid-group printing its own traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sink is not None:
         # progress is best effort: exiting never waits to flush it (a worker killed while
         # writing could otherwise leave the queue's lock held and this exit waiting on it)
@@ -373,6 +485,26 @@ def _worker_init(parent: int, sink: Any) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="glassnet-study-parent-watch", daemon=True).start()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while a worker process may be started.
+
+    A started process inherits the mask, so a worker never sees a terminal's Ctrl-C: not
+    while it imports (where it would die printing a traceback, before its initializer could
+    ignore the signal), not after. The parent decides, and ends its workers itself (with
+    SIGTERM, which is not blocked). A Ctrl-C to the parent meanwhile waits, and arrives when
+    the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 _CTX = multiprocessing.get_context("spawn")
@@ -396,6 +528,7 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
     """
     queue = list(driver.tasks)
     sink = driver.sink
+    before = set(multiprocessing.active_children())
     idle = [_pool(1, sink) for _ in range(jobs)]
     inflight: dict[cf.Future[dict[str, Any]], tuple[_Task, cf.ProcessPoolExecutor]] = {}
 
@@ -408,7 +541,8 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
             while queue and idle:
                 pool, task = idle.pop(), queue.pop(0)
                 try:
-                    fut = pool.submit(fn, driver.payload(task, _ToParent(task.index)))
+                    with _sigint_blocked():  # the worker this may start inherits the block
+                        fut = pool.submit(fn, driver.payload(task, _ToParent(task.index)))
                 except BrokenProcessPool:  # its worker died while idle: not the task's fault
                     idle.append(renew(pool))
                     queue.insert(0, task)
@@ -428,8 +562,16 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
                 else:
                     driver.finished(task, result)
                 idle.append(pool)
-    finally:
+    except BaseException:
+        # stopped (a signal, an error): the groups in flight are abandoned, their workers
+        # ended now rather than left to finish work nobody will store
+        for process in set(multiprocessing.active_children()) - before:
+            process.terminate()
         for pool in [*idle, *(p for _, p in inflight.values())]:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        for pool in idle:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -447,8 +589,7 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
         from distributed import Client, wait
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ImportError(
-            "scheduler: running on a Dask cluster needs the dask extra: "
-            "pip install 'glassnet[dask]'"
+            f"scheduler: running on a Dask cluster needs the dask extra: {install_hint('dask')}"
         ) from exc
 
     own = not isinstance(scheduler, Client)
@@ -506,11 +647,33 @@ def _run_dask(driver: _Driver, fn: GroupFn, scheduler: Any, retries: int) -> Non
                 else:
                     driver.finished(task, result)
                 fut.release()
+    except BaseException:
+        if not own:  # a client of the caller's: take back what this run gave it
+            client.cancel([f for f in futures if not f.done()])
+        raise
     finally:
         if own:
             client.close()
 
 
+def _interrupted(
+    spec: Spec, store: Store | None, driver: _Driver | None, signum: int
+) -> StudyInterrupted:
+    """What an interruption leaves: the whole study's stored groups and runs, from the store
+    (none when it came before the store was open)."""
+    done = store.done_hashes() if store is not None else set()
+    total = len(plan(spec))
+    return StudyInterrupted(
+        signal=signal.Signals(signum).name,
+        groups_stored=total - len(plan(spec, done)),
+        groups_total=total,
+        runs_stored=len(done),
+        runs_total=spec.n_runs,
+        groups_abandoned=0 if driver is None else len(driver.running),
+    )
+
+
+@known_keywords
 def run(
     spec: Spec | str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -536,7 +699,7 @@ def run(
         this process. Ignored when ``scheduler`` is given.
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``"tcp://host:8786"``) or a connected client: groups run
-        on that cluster; needs ``glassnet[dask]``.
+        on that cluster; needs the ``dask`` extra.
     retries : int
         Extra attempts of a group whose worker died or which raised.
     progress : callable, optional
@@ -556,6 +719,11 @@ def run(
     StudyIncompleteError
         If some groups still failed after their retries (the others are stored; run again
         to retry the missing ones).
+    StudyInterrupted
+        On Ctrl-C (SIGINT) or SIGTERM: the groups in flight are abandoned (their worker
+        processes ended), every group finished before is stored, and the message says how
+        many; run again to resume. (Called from the main thread, ``run`` handles both
+        signals while it works and restores the previous handlers after.)
     """
     from glassnet.study.worker import run_group
 
@@ -575,30 +743,35 @@ def run(
             f"got {scheduler!r}"
         )
     fn = group_fn or run_group
-    store = Store.create(out, spec)
+    signals = _Signals()
+    store: Store | None = None
+    driver: _Driver | None = None
     try:
-        store.lock()  # one writer per study directory
-        groups = plan(spec, store.done_hashes())
-        tasks = _tasks(spec, groups)
-        pooled = scheduler is None and jobs > 1 and len(tasks) > 1
-        sink = _CTX.Queue() if pooled and progress is not None else None
-        driver = _Driver(
-            store, tasks, spec.n_runs, progress, sink, warmup=pooled or scheduler is not None
-        )
-        driver.report("start")
-        try:
-            if not tasks:
-                pass
-            elif scheduler is not None:
-                _run_dask(driver, fn, scheduler, retries)
-            elif pooled:
-                _run_local(driver, fn, min(jobs, len(tasks)), retries)
-            else:
-                _run_serial(driver, fn, retries)
-        finally:
-            if sink is not None:
-                sink.close()
-                sink.join_thread()
+        with signals:
+            store = Store.create(out, spec)
+            store.lock()  # one writer per study directory
+            groups = plan(spec, store.done_hashes())
+            tasks = _tasks(spec, groups)
+            pooled = scheduler is None and jobs > 1 and len(tasks) > 1
+            sink = _CTX.Queue() if pooled and progress is not None else None
+            driver = _Driver(
+                store, tasks, spec.n_runs, progress, sink, warmup=pooled or scheduler is not None
+            )
+            driver.signals = signals
+            driver.report("start")
+            try:
+                if not tasks:
+                    pass
+                elif scheduler is not None:
+                    _run_dask(driver, fn, scheduler, retries)
+                elif pooled:
+                    _run_local(driver, fn, min(jobs, len(tasks)), retries)
+                else:
+                    _run_serial(driver, fn, retries)
+            finally:
+                if sink is not None:
+                    sink.close()
+                    sink.join_thread()
         driver.report("done")
         if driver.failed:
             lines = [f"{_describe(t.group)}: {t.errors[-1]}" for t in driver.failed]
@@ -606,6 +779,10 @@ def run(
                 f"{len(driver.failed)} group(s) failed after {retries} retries; "
                 f"the other results are stored, run again to retry: " + "; ".join(lines)
             )
+    except (_Stop, KeyboardInterrupt) as stop:  # KeyboardInterrupt: outside the main thread
+        signum = stop.signum if isinstance(stop, _Stop) else signal.SIGINT
+        raise _interrupted(spec, store, driver, signum) from None
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     return Study(Path(out))

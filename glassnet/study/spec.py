@@ -47,7 +47,7 @@ Keys (a list makes an axis unless noted; defaults in brackets):
                    ``dtype`` [float64] and ``kernel`` [blas] (not axes; ``kernel = "broadcast"``
                    is faster for populations of small networks, equal to BLAS up to rounding);
                    ``backend`` [numpy]: ``"jax"`` trains each group as one compiled program
-                   (``pip install 'glassnet[jax]'``)
+                   (the ``jax`` extra: ``pip install -e '.[jax]'`` from a clone)
 ``[train]``        ``lr`` (required), ``epochs`` (required), ``loss`` [mse], ``optimizer`` [gd],
                    ``batch_size`` ["full"], ``l2`` [0], ``schedule`` [constant], ``seeds`` [1]:
                    a count n (seeds 0..n-1) or a list of seeds
@@ -84,6 +84,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassnet._extras import install_hint
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -92,6 +93,7 @@ from glassnet._validation import (
     Interval,
     Options,
     check,
+    known_keywords,
     unknown_name,
 )
 
@@ -109,6 +111,7 @@ __all__ = [
 ]
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Axis:
     """One axis of a study's grid, described once.
@@ -163,6 +166,7 @@ class Axis:
         """Its column in the results frame (see :meth:`value`)."""
         return self.name
 
+    @known_keywords
     def value(self, config: Mapping[str, Any]) -> Any:
         """Its results-column value for the run ``config``: data sets as labels
         (``moons(noise=0.2)``), architectures as ``"8-8"``, per-layer activations as
@@ -180,11 +184,13 @@ class Axis:
         return v
 
 
+@known_keywords
 def hidden_label(hidden: Sequence[int]) -> str:
     """``[8, 8]`` -> ``"8-8"``; no hidden layer -> ``"none"``."""
     return "-".join(str(w) for w in hidden) if hidden else "none"
 
 
+@known_keywords
 def activation_label(act: str | Sequence[str]) -> str:
     """``"tanh"`` -> ``"tanh"``; per-layer ``["tanh", "relu"]`` -> ``"tanh,relu"``."""
     return act if isinstance(act, str) else ",".join(act)
@@ -328,6 +334,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+@known_keywords
 class SpecError(ValueError):
     """A study spec with one or more problems.
 
@@ -353,6 +360,7 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+@known_keywords
 def config_hash(config: Mapping[str, Any]) -> str:
     """Stable hash of one run's configuration.
 
@@ -375,11 +383,13 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(_canonical(kept).encode()).hexdigest()[:16]
 
 
+@known_keywords
 def group_key(config: Mapping[str, Any]) -> str:
     """Hash of the part of ``config`` shared by a population (everything but lr and seed)."""
     return config_hash({k: v for k, v in config.items() if k not in POPULATION_AXES})
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Group:
     """Runs trained together as one population.
@@ -408,6 +418,7 @@ class Group:
         return len(self.configs)
 
 
+@known_keywords
 @dataclass(frozen=True)
 class Spec:
     """A validated study spec.
@@ -479,6 +490,7 @@ class Spec:
             out.append(cfg)
         return out
 
+    @known_keywords
     def groups(self, configs: Iterable[Mapping[str, Any]] | None = None) -> list[Group]:
         """Split runs into populations.
 
@@ -544,6 +556,7 @@ class Spec:
         return out
 
 
+@known_keywords
 def plan(spec: Spec, done: Iterable[str] = ()) -> list[Group]:
     """The groups still to train.
 
@@ -713,6 +726,7 @@ def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]
     return raw
 
 
+@known_keywords
 def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None = None) -> Spec:
     """Parse and validate a study spec.
 
@@ -814,6 +828,7 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     )
 
 
+@known_keywords
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and validate the spec file ``path`` (see :func:`parse_spec`).
 
@@ -881,7 +896,7 @@ def _backend_check(ck: _Checker) -> Callable[[str, Any], Any]:
     def check(key: str, v: Any) -> Any:
         b = one(key, v)
         if b == "jax" and not compiled.available():
-            ck.bad(key, "the jax backend needs JAX: pip install 'glassnet[jax]'")
+            ck.bad(key, f"the jax backend needs JAX: {install_hint('jax')}")
             return None
         return b
 

@@ -25,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._files import atomic_write, new_file
+from glassnet._validation import known_keywords
+
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "SpecMismatchError", "Store", "__version__"]
 
 try:
@@ -91,6 +94,7 @@ def _num(x: float) -> float | None:
     return None if x is None or np.isnan(x) else float(x)
 
 
+@known_keywords
 class Store:
     """The SQLite database of one study directory.
 
@@ -124,6 +128,13 @@ class Store:
                     f"{argument}: {str(path)!r} is not an SQLite database (damaged, or another "
                     "file under that name); it was left as it is"
                 )
+        else:
+            # made here, not by SQLite (whose files are 0o644 whatever the umask): the mode a
+            # plain write gives; SQLite gives its journal files the same
+            try:
+                new_file(path)
+            except FileExistsError:  # another process made it meanwhile: SQLite checks it
+                pass
         try:
             conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
         except sqlite3.Error as exc:
@@ -157,6 +168,7 @@ class Store:
             ) from None
 
     @classmethod
+    @known_keywords
     def create(cls, directory: str | os.PathLike[str], spec: Any) -> Store:
         """Open the study in ``directory`` for ``spec``, creating it if needed.
 
@@ -241,10 +253,12 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        (d / "spec.toml").write_text(spec.text, encoding="utf-8")
+        with atomic_write(d / "spec.toml", "w", encoding="utf-8") as f:
+            f.write(spec.text)
         return store
 
     @classmethod
+    @known_keywords
     def open(cls, directory: str | os.PathLike[str]) -> Store:
         """Open an existing study directory.
 
@@ -312,6 +326,7 @@ class Store:
         rows = self._read("SELECT name FROM sqlite_master WHERE type = 'table'", argument)
         return {name for (name,) in rows}
 
+    @known_keywords
     def meta(self, argument: str = "dir") -> dict[str, str]:
         """The ``meta`` table as a dict."""
         return dict(self._read("SELECT key, value FROM meta", argument))
@@ -354,6 +369,7 @@ class Store:
 
     # -- writing ----------------------------------------------------------------------------
 
+    @known_keywords
     def write_group(
         self,
         entries: Sequence[tuple[int, str, str, Mapping[str, Any]]],

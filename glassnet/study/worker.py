@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import known_keywords
 from glassnet.run import TrainConfig
 from glassnet.training import Callback
 
@@ -52,6 +53,7 @@ class _EpochReport(Callback):
             self.report(epoch + 1, self.epochs)
 
 
+@known_keywords
 def run_group(task: dict[str, Any]) -> dict[str, Any]:
     """Train one group of runs as a single population.
 

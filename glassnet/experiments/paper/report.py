@@ -272,7 +272,7 @@ def _reproduction_section(rep: Report, res: PaperResults, made: Made) -> None:
     s1 = res.seed1
     sec = rep.section("1. The paper, reproduced (seed 1)", "reproduction")
     sec.text(
-        "PAPER.md's protocol: the four cases, a 3-2-1 network with one scalar bias per layer, "
+        'The paper\'s protocol (docs/paper.md, "The experiment"): the four cases, a 3-2-1 network with one scalar bias per layer, '
         "initial values from `np.random.RandomState(1)`, full batch, learning rate 0.5, 100 "
         "epochs; with tanh the output is (tanh(z)+1)/2. The loss is the mean over the four cases "
         "of (y - output)^2 from each epoch's forward pass, before its step.",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import Interval, Options, check, positive_int
+from glassnet._validation import MAX_POPULATION, Interval, Options, check, positive_int
 from glassnet.experiments.original import ACTIVATIONS
 from glassnet.run import BACKEND_NAMES
 
@@ -46,6 +46,8 @@ def _log_grid(lo: float, hi: float, n: int) -> tuple[float, ...]:
     return tuple(float(f"{v:.4g}") for v in np.logspace(math.log10(lo), math.log10(hi), n))
 
 
+#: The most learning rates a sweep may have (each one trains every sweep seed).
+MAX_LR_GRID = 1000
 DEFAULT_LR_GRID = _log_grid(0.01, 10.0, 13)
 
 
@@ -151,9 +153,16 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
                 lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
                 if n < 1 or not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
                     raise ValueError
+                if n > MAX_LR_GRID:  # checked before the grid is made
+                    raise OverflowError
                 values = [lo] if n == 1 else list(_log_grid(lo, hi, n))
             else:
                 values = [float(p) for p in s.split(",") if p.strip()]
+        except OverflowError:
+            raise ValueError(
+                f"lr-grid: expected at most {MAX_LR_GRID} learning rates "
+                f"(glassnet.experiments.paper.settings.MAX_LR_GRID), got NUM {parts[2]}"
+            ) from None
         except ValueError:
             raise ValueError(
                 f"lr-grid: expected 'START:STOP:NUM' with START, STOP > 0 and NUM >= 1, or a "
@@ -166,6 +175,10 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
             raise ValueError(f"lr-grid: expected numbers, got {text!r}") from None
     if not values:
         raise ValueError(f"lr-grid: expected at least one learning rate, got {text!r}")
+    if len(values) > MAX_LR_GRID:
+        raise ValueError(
+            f"lr-grid: expected at most {MAX_LR_GRID} learning rates, got {len(values)}"
+        )
     for v in values:
         check(v, "lr-grid", _LR)
     return tuple(sorted(set(values)))
@@ -223,7 +236,11 @@ def make_config(
             power_iters=15,
             n_boot=500,
         )
-    n_seeds = base.seeds if seeds is None else positive_int(seeds, "seeds", minimum=2)
+    n_seeds = (
+        base.seeds
+        if seeds is None
+        else positive_int(seeds, "seeds", minimum=2, maximum=MAX_POPULATION)
+    )
     n_epochs = (
         base.epochs if epochs is None else positive_int(epochs, "epochs", minimum=PAPER_WINDOW)
     )

@@ -9,6 +9,7 @@
     loss: { epochs: [], train: [], test: [] }, norms: { epochs: [], values: [] },
     snapshots: [], edgeMode: "weights", upload: null, frames: 0,
     lossB: { epochs: [], train: [], test: [] }, pop: { epochs: [], median: [], lo: [], hi: [] },
+    popB: { epochs: [], median: [], lo: [], hi: [] }, lesson: null, lessonStep: 0, tuned: null, refused: null, seq: 0,
     diagramRun: "a", inside: null, edge: null, sample: 0, normsB: { epochs: [], values: [] },
   };
   window.playground = state; // for tests and the curious
@@ -29,166 +30,78 @@
   }
 
   // ---- the setup in the page address ------------------------------------------------------
-  const LIST_KEYS = ["layers", "act", "features"];
-  function fromHash() {
-    const cfg = JSON.parse(JSON.stringify(state.hello.defaults));
-    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
-    cfg.b = {};
-    for (const [k, v] of params) {
-      if (k.startsWith("b.")) {
-        const key = k.slice(2);
-        if (LIST_KEYS.includes(key)) cfg.b[key] = v === "" ? [] : v.split(",").map((p) => (key === "layers" && isFinite(+p) && p !== "" ? +p : p));
-        else cfg.b[key] = typeof cfg[key] === "number" && isFinite(+v) && v !== "" ? +v : v;
-        continue;
-      }
-      if (!(k in cfg) || k === "b") continue;
-      if (LIST_KEYS.includes(k)) {
-        const parts = v === "" ? [] : v.split(",");
-        cfg[k] = k === "layers" ? parts.map((p) => (isFinite(+p) && p !== "" ? +p : p)) : parts;
-      } else if (typeof cfg[k] === "number") {
-        cfg[k] = isFinite(+v) && v !== "" ? +v : v;
-      } else cfg[k] = v;
-    }
-    return cfg;
-  }
-  function toHash(cfg) {
-    const parts = [];
-    const enc = (v) => encodeURIComponent(Array.isArray(v) ? v.join(",") : v).replace(/%2C/g, ",");
-    for (const k of Object.keys(state.hello.defaults)) {
-      if (k === "b") continue;
-      // mode-only settings stay out of the address unless their mode is on
-      if ((k === "seeds" || k === "member") && cfg.mode !== "seeds") continue;
-      parts.push(`${k}=${enc(cfg[k])}`);
-    }
-    if (cfg.mode === "compare") for (const [k, v] of Object.entries(cfg.b || {})) parts.push(`b.${k}=${enc(v)}`);
-    return "#" + parts.join("&");
-  }
-
-  // ---- controls ---------------------------------------------------------------------------
-  function fillSelect(sel, choices, first) {
-    sel.innerHTML = "";
-    if (first) { const o = document.createElement("option"); o.value = ""; o.textContent = first; sel.appendChild(o); }
-    const entries = Array.isArray(choices) ? choices.map((c) => [c, c]) : Object.entries(choices);
-    for (const [value, label] of entries) {
-      const o = document.createElement("option");
-      o.value = value; o.textContent = label;
-      sel.appendChild(o);
-    }
+  // ---- the setup: controls from the server's table (controls.js), in the address ---------
+  function hashExtra() {
+    return state.lesson && state.lesson.link ? { [state.lesson.link.key]: state.lesson.link.value, step: state.lessonStep + 1 } : {};
   }
   function showControls() {
     const cfg = state.config;
-    document.querySelectorAll("[data-key]").forEach((el) => {
-      if (el !== document.activeElement) el.value = cfg[el.dataset.key]; // never under the typing
-    });
-    $("noise-val").textContent = (+cfg.noise).toFixed(2);
-    $("split-val").textContent = Math.round(cfg.split * 100) + "%";
-    const small = ["paper", "xor", "and", "or"].includes(cfg.dataset);
-    $("n").disabled = $("noise").disabled = small || cfg.dataset === "csv";
-    $("split").disabled = small;
-    const mode = cfg.mode || "single";
-    $("panel-b").hidden = mode !== "compare";
-    $("panel-seeds").hidden = mode !== "seeds";
-    $("diagram-of").hidden = mode !== "compare";
-    $("figure-b").hidden = mode !== "compare";
-    $("notes-b").hidden = mode !== "compare";
-    document.body.classList.toggle("compare", mode === "compare");
-    if (mode !== "compare") state.diagramRun = "a";
-    $("seed-range").textContent = `${cfg.seed} to ${+cfg.seed + +cfg.seeds - 1}`;
-    $("member").max = Math.max(0, cfg.seeds - 1);
-    $("features").querySelectorAll("input").forEach((box) => { box.checked = (cfg.features || []).includes(box.value); });
-    const b = cfg.b || {};
-    document.querySelectorAll("[data-b]").forEach((el) => {
-      const v = b[el.dataset.b];
-      el.value = v === undefined ? "" : Array.isArray(v) ? (el.dataset.b === "act" ? v[0] : v.join(",")) : v;
-    });
-    renderLayers();
-  }
-  function renderLayers() {
-    const box = $("layers");
-    box.innerHTML = "";
-    const acts = state.hello.choices.act;
-    state.config.layers.forEach((units, i) => {
-      const card = document.createElement("div");
-      card.className = "layer-card";
-      card.innerHTML = `<div class="title">Hidden ${i + 1}</div>
-        <div class="units"><button class="small-btn" data-d="-1">&minus;</button>
-        <input type="number" min="1" id="units-${i}" value="${units}" title="1 to ${state.hello.limits.max_units} units">
-        <button class="small-btn" data-d="1">+</button></div>
-        <select id="act-${i}"></select>`;
-      const sel = card.querySelector("select");
-      fillSelect(sel, acts);
-      sel.value = state.config.act[i];
-      sel.addEventListener("change", () => { state.config.act[i] = sel.value; apply(); });
-      const input = card.querySelector("input");
-      input.addEventListener("change", () => { state.config.layers[i] = input.value === "" ? 0 : +input.value; apply(); });
-      card.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
-        state.config.layers[i] = Math.max(1, (+state.config.layers[i] || 1) + +b.dataset.d);
-        apply();
-      }));
-      box.appendChild(card);
-    });
-    if (!state.config.layers.length) {
-      box.innerHTML = '<span class="muted">No hidden layer: a single layer of weights (logistic regression).</span>';
-    }
-  }
-  function readControls() {
-    document.querySelectorAll("[data-key]").forEach((el) => {
-      const k = el.dataset.key;
-      const v = el.value;
-      state.config[k] = typeof state.hello.defaults[k] === "number" ? (v === "" ? v : +v) : v;
-    });
-  }
-  // a sensible output and loss for the kind of target (the user can still change them)
-  function suitOutput(kind) {
-    const c = state.config;
-    if (kind === "multiclass" && c.out !== "softmax") { c.out = "softmax"; c.loss = "cross_entropy"; }
-    if (kind === "binary" && c.out === "softmax") { c.out = "sigmoid"; c.loss = "bce"; }
-    if (kind === "binary" && c.out === "identity") { c.out = "sigmoid"; c.loss = "bce"; }
-    if (kind === "regression" && c.out !== "identity") { c.out = "identity"; c.loss = "mse"; }
+    state.controls.show(cfg);
+    GNC.renderLayers($("layers"), state.hello, cfg, apply, true);
+    const first = cfg.seed, n = cfg.seeds;
+    $("seed-range").textContent = `${first} to ${first + n - 1}`;
   }
   function apply() {
     clearMessage();
-    history.replaceState(null, "", toHash(state.config));
+    history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
     showControls();
-    send({ type: "config", config: state.config });
+    sendConfig();
   }
+  // each setup sent is numbered: an answer to an older one (a retune still in flight when the
+  // next setting changed) updates the drawing, never the controls or the address
+  function sendConfig() {
+    state.seq += 1;
+    send({ type: "config", config: state.config, seq: state.seq });
+  }
+  const current = (msg) => msg.seq === undefined || msg.seq === state.seq;
 
   // ---- incoming ---------------------------------------------------------------------------
   function onHello(msg) {
     state.hello = msg;
-    const ch = msg.choices;
-    fillSelect($("dataset"), ch.dataset);
-    fillSelect($("out"), ch.out);
-    fillSelect($("loss"), ch.loss);
-    fillSelect($("opt"), ch.opt);
-    fillSelect($("init"), ch.init);
-    fillSelect($("bias"), ch.bias);
-    fillSelect($("mode"), ch.mode);
-    $("features").innerHTML = Object.entries(ch.features).map(([k, label]) =>
-      `<label><input type="checkbox" value="${k}" id="feature-${k}"> ${label}</label>`).join("");
-    $("features").querySelectorAll("input").forEach((box) => box.addEventListener("change", () => {
-      state.config.features = [...$("features").querySelectorAll("input:checked")].map((b) => b.value);
-      apply();
-    }));
-    for (const k of ["act", "out", "loss", "opt", "init"]) fillSelect($("b-" + k), ch[k], "as A");
+    state.controls = GNC.build(document, msg, { ids: true });
+    const presets = Object.entries(msg.presets).map(([k, p]) => [k, p.label]);
+    for (const [k, label] of presets) { const o = document.createElement("option"); o.value = k; o.textContent = label; $("preset").appendChild(o); }
+    // setup B "like" a preset: the settings B may vary, taken from it
+    for (const [k, label] of presets) { const o = document.createElement("option"); o.value = k; o.textContent = label; $("b-preset").appendChild(o); }
+    for (const l of msg.lessons) { const o = document.createElement("option"); o.value = l.id; o.textContent = l.title; $("lesson-pick").appendChild(o); }
+    for (const [name, el] of Object.entries(state.controls.inputs)) {
+      const c = state.controls.byName[name];
+      el.addEventListener("change", () => onControl(name, c));
+    }
+    for (const name of Object.keys(state.controls.bInputs)) {
+      state.controls.bInputs[name].addEventListener("change", () => { state.controls.readB(state.config, name); apply(); });
+    }
     const lim = msg.limits;
-    $("rate").max = lim.max_rate;
-    $("n").max = lim.max_samples;
     $("limits-line").textContent = `Limits of this server: ${lim.max_layers} hidden layers of up to ${lim.max_units} units, ` +
       `${lim.max_samples} samples, ${Math.floor(lim.max_upload_bytes / 1000)} kB uploads, ${lim.max_rate} updates per second.`;
-    state.config = fromHash();
+    state.config = GNC.fromHash(msg, location.hash);
     showControls();
     send({ type: "frames", binary: true }); // typed arrays, and only what changed
-    send({ type: "config", config: state.config });
+    sendConfig();
+    openLessonFromHash();
+  }
+  function onControl(name, c) {
+    state.controls.read(state.config, name);
+    const cfg = state.config;
+    if (name === "dataset") {
+      const kind = cfg.dataset === "csv" ? (state.upload ? state.upload.kind : null) : state.hello.kinds[cfg.dataset];
+      if (kind) GNC.suit(state.hello, cfg, kind);
+    }
+    if (name === "mode") {
+      cfg.member = 0;
+      GNC.firstB(state.hello, cfg);
+    }
+    apply();
   }
   function onReady(msg) {
     clearMessage();
     if (state.pendingInfo) { showMessage(state.pendingInfo, "info"); state.pendingInfo = null; }
     state.data = msg;
-    state.config = msg.config;
+    if (current(msg)) state.config = msg.config;
     state.loss = { epochs: [], train: [], test: [] };
     state.lossB = { epochs: [], train: [], test: [] };
     state.pop = { epochs: [], median: [], lo: [], hi: [] };
+    state.popB = { epochs: [], median: [], lo: [], hi: [] };
     state.norms = { epochs: [], values: [] };
     state.normsB = { epochs: [], values: [] };
     state.snapshots = [];
@@ -197,8 +110,10 @@
     $("sample").max = msg.train.x.length - 1;
     if (state.sample > msg.train.x.length - 1) state.sample = 0;
     $("sample").value = state.sample;
-    history.replaceState(null, "", toHash(state.config));
-    showControls();
+    if (current(msg)) {
+      history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
+      showControls();
+    }
     $("data-note").textContent = msg.note || "";
     const names = msg.classes && msg.classes.length ? msg.classes : null;
     $("scale-lo").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[0]) : `class ${names ? names[0] : 0}`;
@@ -211,13 +126,22 @@
     }
     if (msg.kind === "regression") legend += `<span>colour = target, from ${GN.fmt(msg.y_range[0])} to ${GN.fmt(msg.y_range[1])}</span>`;
     $("class-legend").innerHTML = legend + '<span><i style="background:#fff;border:1.5px solid #333"></i>test point (ringed)</span>';
+    if (state.lesson) renderLesson();
   }
   function onRetuned(msg) {
     clearMessage();
-    state.config = msg.config;
+    if (current(msg)) state.config = msg.config;
     if (state.data) state.data.config = msg.config;
-    history.replaceState(null, "", toHash(state.config));
-    showControls();
+    if (state.data && state.data.config_b) {
+      const b = msg.config.b || {};
+      for (const k of Object.keys(state.data.config_b)) if (k in msg.config && !(k in b) && state.controls.byName[k] && state.controls.byName[k].b) state.data.config_b[k] = msg.config[k];
+      for (const [k, v] of Object.entries(b)) state.data.config_b[k] = v;
+    }
+    if (current(msg)) {
+      history.replaceState(null, "", GNC.toHash(state.hello, state.config, hashExtra()));
+      showControls();
+    }
+    if (state.lesson) renderLesson();
   }
   function onFrame(f) {
     state.frame = f;
@@ -233,17 +157,18 @@
       }
       thin(L);
     };
-    extend(state.loss, f.loss);
-    if (f.b) extend(state.lossB, f.b.loss);
-    if (f.population) {
-      const P = state.pop;
-      if (f.loss.restart) for (const k of Object.keys(P)) P[k] = [];
-      for (let i = 0; i < f.loss.epochs.length; i++) {
-        P.epochs.push(f.loss.epochs[i]); P.median.push(f.population.median[i]);
-        P.lo.push(f.population.lo[i]); P.hi.push(f.population.hi[i]);
+    const extendPop = (P, fr) => {
+      if (fr.loss.restart) for (const k of Object.keys(P)) P[k] = [];
+      for (let i = 0; i < fr.loss.epochs.length; i++) {
+        P.epochs.push(fr.loss.epochs[i]); P.median.push(fr.population.median[i]);
+        P.lo.push(fr.population.lo[i]); P.hi.push(fr.population.hi[i]);
       }
       thin(P);
-    }
+    };
+    extend(state.loss, f.loss);
+    if (f.b) extend(state.lossB, f.b.loss);
+    if (f.population) extendPop(state.pop, f);
+    if (f.b && f.b.population) extendPop(state.popB, f.b);
     const addNorms = (N, fr) => {
       if (!N.epochs.length || N.epochs[N.epochs.length - 1] !== fr.epoch) {
         N.epochs.push(fr.epoch); N.values.push(fr.grad_norm);
@@ -270,13 +195,15 @@
     $("play").innerHTML = msg.running ? "&#x275a;&#x275a;" : "&#x25b6;";
     $("play").classList.toggle("running", msg.running);
     $("play").setAttribute("aria-label", msg.running ? "pause" : "play");
-    $("status").textContent = msg.running ? "training…" : msg.reason === "diverged" ? "diverged" : msg.reason ? "stopped" : "";
+    const why = { diverged: "diverged", until: "stopped at epoch " + msg.epoch, converged: "converged: stopped", max_epochs: "stopped" };
+    $("status").textContent = msg.running ? "training…" : why[msg.reason] || (msg.reason ? "stopped" : "");
+    if (!msg.running && state.lesson) renderLesson();
   }
   function onError(msg) {
     showMessage(msg.message);
     if (msg.field) {
       const f = msg.field;
-      const el = f === "layers" || f === "act" ? $("layers") : f === "csv" ? $("csv-file") : f === "model" ? $("model-file") : f.startsWith("b.") ? $("b-" + f.slice(2)) : f === "b" ? $("panel-b") : $(f);
+      const el = f === "layers" || f === "act" ? $("layers") : f === "csv" ? $("csv-file") : f === "model" ? $("model-file") : f === "lesson" ? $("lesson-box") : f.startsWith("b.") ? $("b-" + f.slice(2)) : f === "b" ? $("panel-b") : $(f);
       if (el) el.classList.add("field-error");
     }
   }
@@ -284,15 +211,68 @@
     state.upload = msg;
     $("upload-info").textContent = `${msg.name || "file"}: ${msg.rows} rows, ${msg.kind} (${msg.columns.join(", ")})`;
     state.config.dataset = "csv";
-    suitOutput(msg.kind);
+    GNC.suit(state.hello, state.config, msg.kind);
     state.pendingInfo = `Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`;
     apply();
+  }
+
+  // ---- lessons ----------------------------------------------------------------------------
+  function onLesson(msg) {
+    const link = state.pendingLessonLink || (msg.source && state.hello.lessons.some((l) => l.id === msg.source) ? { key: "lesson", value: msg.source } : null);
+    state.pendingLessonLink = null;
+    state.lesson = { ...msg, link };
+    const step = Math.min(Math.max(0, (state.pendingStep || 1) - 1), msg.steps.length - 1);
+    state.pendingStep = null;
+    $("lesson-nav").hidden = false;
+    $("lesson-link").hidden = !link;
+    $("lesson-pick").value = state.hello.lessons.some((l) => l.id === msg.source) ? msg.source : "";
+    goToStep(step);
+  }
+  function goToStep(k) {
+    state.lessonStep = k;
+    state.tuned = null;
+    const step = state.lesson.steps[k];
+    renderLesson();
+    clearMessage();
+    if (step.tune) {
+      showMessage("Finding each setup's best learning rate on the server…", "info");
+      send({ type: "tune", config: step.setup, grid: step.tune.grid, epochs: step.tune.epochs });
+      return;
+    }
+    state.config = JSON.parse(JSON.stringify(step.setup));
+    apply();
+  }
+  function onTuned(msg) {
+    state.tuned = msg.best;
+    state.config = msg.config;
+    apply();
+  }
+  function renderLesson() {
+    if (!state.lesson) { $("lesson-box").innerHTML = ""; return; }
+    const k = state.lessonStep, f = state.frame;
+    const finished = !state.running && f && f.epoch > 0;
+    $("lesson-box").innerHTML = GNC.lessonHTML(state.lesson, k, GNC.facts(state), finished);
+    $("lesson-prev").disabled = k === 0;
+    $("lesson-next").disabled = k === state.lesson.steps.length - 1;
+  }
+  function openLessonFromHash() {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const id = params.get("lesson"), file = params.get("lessonfile");
+    state.pendingStep = +params.get("step") || 1;
+    if (id) send({ type: "lesson", id });
+    else if (file) {
+      try {
+        const text = new TextDecoder().decode(Uint8Array.from(atob(file.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)));
+        state.pendingLessonLink = { key: "lessonfile", value: file };
+        send({ type: "lesson", text, name: params.get("lessonname") || "linked lesson" });
+      } catch (e) { showMessage("lessonfile: the link's lesson is not valid base64"); }
+    }
   }
 
   // ---- drawing ----------------------------------------------------------------------------
   const fmtLoss = (v) => (v === null || v === undefined ? "–" : v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
   function describeSetup(c) {
-    return `${c.layers.join("-") || "no hidden layer"} ${[...new Set(c.act)].join("/")} → ${c.out}, ${c.opt} lr ${c.lr}`;
+    return `${c.layers.join("-") || "no hidden layer"} ${[...new Set(c.act)].join("/")} → ${c.out}, ${c.opt} ${c.lr}${c.rules === "original" ? ", paper's rules" : ""}`;
   }
   function render() {
     const f = state.frame, d = state.data;
@@ -304,12 +284,18 @@
     $("test-loss").textContent = both(f.test_loss, compare ? f.b.test_loss : null, fmtLoss);
     const pct = (acc) => (acc.train === null ? "–" : `${Math.round(acc.train * 100)}%` + (acc.test === null ? "" : ` / ${Math.round(acc.test * 100)}%`));
     $("accuracy").textContent = both(f.accuracy, compare ? f.b.accuracy : null, (a) => pct(a));
+    document.querySelector("main").classList.toggle("compare", compare);
+    $("figure-b").hidden = !compare;
     GN.drawBoundary($("boundary"), f, d, { showTest: $("show-test").checked });
     $("caption-a").textContent = compare ? "A: " + describeSetup(cfg) : seeds ? `member ${cfg.member} (seed ${cfg.seed + cfg.member})` : "";
+    $("caption-a").title = $("caption-a").textContent;
     if (compare) {
       GN.drawBoundary($("boundary-b"), f.b, d, { showTest: $("show-test").checked });
       $("caption-b").textContent = "B: " + describeSetup(d.config_b);
+      $("caption-b").title = $("caption-b").textContent;
     }
+    $("diagram-of").hidden = !compare;
+    $("notes-b").hidden = !compare;
     const runB = compare && state.diagramRun === "b";
     const shown = runB ? f.b : f;
     state.layout = GN.drawNetwork($("network"), runB ? d.sizes_b : d.sizes, shown, { mode: state.edgeMode, columns: d.inputs || d.columns, selected: state.edge });
@@ -318,22 +304,31 @@
       { x: state.loss.epochs, y: state.loss.test, color: "#e8871e", dash: true },
     ];
     let legend = '<span><i class="line" style="background:#1d2330"></i>train</span><span><i class="line" style="background:#e8871e"></i>test</span>';
+    const per = f.race && f.race.summed ? " (the summed loss)" : "";
     if (compare) {
       lines.push({ x: state.lossB.epochs, y: state.lossB.train, color: "#1f78b4" });
       lines.push({ x: state.lossB.epochs, y: state.lossB.test, color: "#8fc1e3", dash: true });
-      legend = '<span><i class="line" style="background:#1d2330"></i>A train</span><span><i class="line" style="background:#e8871e"></i>A test</span>' +
+      legend = `<span><i class="line" style="background:#1d2330"></i>A train${per}</span><span><i class="line" style="background:#e8871e"></i>A test</span>` +
         '<span><i class="line" style="background:#1f78b4"></i>B train</span><span><i class="line" style="background:#8fc1e3"></i>B test</span>';
     }
     if (seeds) {
       lines.unshift({ x: state.pop.epochs, y: state.pop.median, lo: state.pop.lo, hi: state.pop.hi, color: "#2ca02c", width: 2.2 });
-      legend = '<span><i class="line" style="background:#2ca02c"></i>median train loss, 10–90% band</span>' +
-        `<span><i class="line" style="background:#1d2330"></i>member ${cfg.member} train</span><span><i class="line" style="background:#e8871e"></i>member ${cfg.member} test</span>`;
+      legend = '<span><i class="line" style="background:#2ca02c"></i>' + (compare ? "A: " : "") + "median train loss, 10–90% band</span>";
+      if (compare && f.b.population) {
+        lines.splice(1, 0, { x: state.popB.epochs, y: state.popB.median, lo: state.popB.lo, hi: state.popB.hi, color: "#9467bd", width: 2.2 });
+        legend += '<span><i class="line" style="background:#9467bd"></i>B: median train loss, 10–90% band</span>';
+      }
+      legend += `<span><i class="line" style="background:#1d2330"></i>member ${cfg.member} train</span>`;
       const p = f.population, n = p.final.length;
-      $("population-line").textContent = `Converged: ${Math.round(p.converged * n)} of ${n} (${Math.round(p.converged * 100)}%) below ${GN.fmt(p.threshold)}, a tenth of the constant answer's loss` +
+      $("population-line").textContent = `Converged (loss per case below ${GN.fmt(p.threshold)}): ` +
+        (compare && f.b.population ? `A ${Math.round(p.converged * n)} of ${n}, B ${Math.round(f.b.population.converged * n)} of ${n}` : `${Math.round(p.converged * n)} of ${n} (${Math.round(p.converged * 100)}%)`) +
         (p.diverged ? `; ${p.diverged} diverged` : "");
     } else $("population-line").textContent = "";
     $("loss-legend").innerHTML = legend;
-    GN.drawChart($("loss-chart"), lines, { log: $("log-loss").checked });
+    // the threshold is on the loss per case: on the chart of a summed loss, times the cases
+    const thr = f.race ? f.race.threshold * (f.race.summed ? d.train.x.length : 1) : undefined;
+    GN.drawChart($("loss-chart"), lines, { log: $("log-loss").checked, threshold: thr });
+    $("race").innerHTML = GNC.raceHTML(f, d);
     const nl = (runB ? d.sizes_b : d.sizes).length - 1;
     const norms = runB ? state.normsB : state.norms;
     const series = [];
@@ -344,6 +339,7 @@
     $("norm-legend").innerHTML = series.map((s, l) => `<span><i class="line" style="background:${s.color}"></i>layer ${l + 1}${l === nl - 1 ? " (output)" : ""}: ${shown.grad_norm[l] === null ? "–" : shown.grad_norm[l].toExponential(2)}</span>`).join("");
     $("notes").innerHTML = (compare ? "<li class=\"ok\"><b>A</b></li>" : "") + GN.notesHTML(f.notes);
     if (compare) $("notes-b").innerHTML = '<li class="ok"><b>B</b></li>' + GN.notesHTML(f.b.notes);
+    if (state.lesson) renderLesson();
   }
 
   // ---- inside a unit, and weights set by hand ----------------------------------------------
@@ -399,8 +395,11 @@
   function onExport(m) {
     const out = $("export-out");
     out.innerHTML = "";
-    const bytes = Uint8Array.from(atob(m.model), (c) => c.charCodeAt(0));
-    out.appendChild(download(`glassnet-model-epoch${m.epoch}.npz`, new Blob([bytes], { type: "application/octet-stream" }), "export-model"));
+    for (const file of m.models) { // one per setup: a comparison's export holds both
+      const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+      const b = file.setup === "B";
+      out.appendChild(download(`glassnet-model${b ? "-b" : ""}-epoch${m.epoch}.npz`, new Blob([bytes], { type: "application/octet-stream" }), b ? "export-model-b" : "export-model"));
+    }
     out.appendChild(download("playground_run.py", new Blob([m.script], { type: "text/x-python" }), "export-script"));
     const pre = document.createElement("pre");
     pre.id = "export-command";
@@ -471,51 +470,64 @@
     ws.binaryType = "arraybuffer";
     ws.onmessage = (ev) => {
       const msg = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data);
+      if (msg.type === "error" && !state.hello) state.refused = msg.message; // refused before hello: too many pages
       ({ hello: onHello, ready: onReady, retuned: onRetuned, frame: onFrame, state: onState, error: onError, uploaded: onUploaded,
-        inside: onInside, weight_set: onWeightSet, export: onExport }[msg.type] || (() => {}))(msg);
+        inside: onInside, weight_set: onWeightSet, export: onExport, lesson: onLesson, tuned: onTuned }[msg.type] || (() => {}))(msg);
     };
     ws.onclose = () => {
       state.running = false;
       onState({ running: false, reason: "" });
-      showMessage("The connection to the playground server was closed. Is it still running? Reload the page to reconnect.");
+      // a refusal (too many open pages) says why the server closed: keep it on screen
+      showMessage(state.refused || "The connection to the playground server was closed. Is it still running? Reload the page to reconnect.");
     };
   }
 
-  document.querySelectorAll("[data-key]").forEach((el) => {
-    el.addEventListener("change", () => {
-      readControls();
-      if (el.id === "dataset" && el.value !== "csv") {
-        suitOutput(el.value === "blobs" ? "multiclass" : state.hello.choices.regression.includes(el.value) ? "regression" : "binary");
-      }
-      if (el.id === "dataset" && el.value === "csv" && state.upload) suitOutput(state.upload.kind);
-      if (el.id === "mode") {
-        state.config.member = 0;
-        if (el.value === "compare" && !Object.keys(state.config.b || {}).length) {
-          // a first comparison to look at: the other of sigmoid and tanh
-          state.config.b = { act: state.config.act[0] === "sigmoid" ? "tanh" : "sigmoid" };
-        }
-      }
-      apply();
-    });
-    if (el.type === "range") el.addEventListener("input", () => {
-      $(el.id + "-val").textContent = el.id === "split" ? Math.round(el.value * 100) + "%" : (+el.value).toFixed(2);
-    });
-  });
   $("preset").addEventListener("change", () => {
     const v = $("preset").value;
     $("preset").value = "";
-    if (v) location.hash = "#" + v; // the hashchange handler applies it
+    if (v) location.hash = "#preset=" + v; // the hashchange handler applies it
   });
-  $("add-layer").addEventListener("click", () => {
-    const c = state.config;
-    c.layers.push(c.layers.length ? c.layers[c.layers.length - 1] : 4);
-    c.act.push(c.act.length ? c.act[c.act.length - 1] : "tanh");
+  $("b-preset").addEventListener("change", () => {
+    const v = $("b-preset").value;
+    $("b-preset").value = "";
+    if (!v) return;
+    const setup = state.hello.presets[v].setup, cfg = state.config;
+    cfg.b = {};
+    for (const c of state.hello.controls) if (c.b && c.name in setup) cfg.b[c.name] = JSON.parse(JSON.stringify(setup[c.name]));
+    if (typeof cfg.b.act === "string") cfg.b.act = (cfg.b.layers || cfg.layers).map(() => cfg.b.act);
     apply();
   });
-  $("remove-layer").addEventListener("click", () => {
-    if (!state.config.layers.length) return;
-    state.config.layers.pop(); state.config.act.pop();
-    apply();
+  $("add-layer").addEventListener("click", () => { GNC.addLayer(state.hello, state.config); apply(); });
+  $("remove-layer").addEventListener("click", () => { if (GNC.removeLayer(state.config)) apply(); });
+  $("lesson-pick").addEventListener("change", () => {
+    const id = $("lesson-pick").value;
+    if (id) { state.pendingStep = 1; send({ type: "lesson", id }); }
+  });
+  $("lesson-file").addEventListener("change", () => {
+    const file = $("lesson-file").files[0];
+    if (!file) return;
+    $("lesson-file").value = "";
+    const reader = new FileReader();
+    reader.onload = () => {
+      const text = String(reader.result);
+      const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_");
+      state.pendingLessonLink = { key: "lessonfile", value: b64 };
+      state.pendingStep = 1;
+      send({ type: "lesson", text, name: file.name });
+    };
+    reader.readAsText(file);
+  });
+  $("lesson-prev").addEventListener("click", () => goToStep(Math.max(0, state.lessonStep - 1)));
+  $("lesson-next").addEventListener("click", () => goToStep(Math.min(state.lesson.steps.length - 1, state.lessonStep + 1)));
+  $("lesson-again").addEventListener("click", () => goToStep(state.lessonStep));
+  $("lesson-close").addEventListener("click", () => {
+    state.lesson = null; $("lesson-nav").hidden = true; $("lesson-link").hidden = true; $("lesson-pick").value = "";
+    renderLesson();
+    history.replaceState(null, "", GNC.toHash(state.hello, state.config, {}));
+  });
+  $("lesson-link").addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(location.href); showMessage("Link copied: it opens this lesson at this step.", "info"); }
+    catch (e) { showMessage("Copy this address to share the lesson: " + location.href, "info"); }
   });
   $("play").addEventListener("click", () => send({ type: state.running ? "pause" : "play" }));
   $("step").addEventListener("click", () => send({ type: "step", epochs: 1 }));
@@ -604,16 +616,6 @@
     $("diagram-of").querySelectorAll("button").forEach((o) => o.classList.toggle("on", o === b));
     render();
   }));
-  document.querySelectorAll("[data-b]").forEach((el) => el.addEventListener("change", () => {
-    const c = state.config, key = el.dataset.b, v = el.value.trim();
-    c.b = c.b || {};
-    if (v === "") delete c.b[key];
-    else if (key === "layers") c.b.layers = v.split(",").filter((p) => p.trim() !== "").map((p) => (isFinite(+p) ? +p : p));
-    else if (key === "lr" || key === "batch") c.b[key] = +v;
-    else c.b[key] = v;
-    if (c.b.layers && c.b.act === undefined && c.b.layers.length !== c.act.length) c.b.act = c.act.length ? c.act[0] : "tanh";
-    apply();
-  }));
   $("network").addEventListener("mouseleave", () => { $("unit-tip").style.display = "none"; });
   $("show-test").addEventListener("change", render);
   $("log-loss").addEventListener("change", render);
@@ -633,7 +635,9 @@
   });
   window.addEventListener("hashchange", () => {
     if (!state.hello) return;
-    const cfg = fromHash();
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    if (params.get("lesson") && (!state.lesson || state.lesson.source !== params.get("lesson"))) { openLessonFromHash(); return; }
+    const cfg = GNC.fromHash(state.hello, location.hash);
     if (JSON.stringify(cfg) !== JSON.stringify(state.config)) { state.config = cfg; apply(); }
   });
   window.addEventListener("resize", render);

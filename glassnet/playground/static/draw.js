@@ -74,25 +74,28 @@
   }
   const css = (c) => `rgb(${Math.round(c[0])},${Math.round(c[1])},${Math.round(c[2])})`;
 
-  /** Decision boundary (or regression surface) with the data points. */
+  /** Decision boundary (or regression surface) with the data points. The axis labels sit in
+   *  margins outside the plane, so no label covers a point (XOR's (1, 1) sits in a corner). */
   function drawBoundary(canvas, frame, data, opts) {
     const { ctx, w, h } = fit(canvas);
     ctx.clearRect(0, 0, w, h);
+    const L = 15, B = 14; // the margins of the axis labels: left (x2) and bottom (x1)
+    const pw = w - L, ph = h - B;
     if (frame && frame.boundary) {
       ctx.imageSmoothingEnabled = true;
       ctx.imageSmoothingQuality = "high";
-      ctx.drawImage(boundaryImage(frame.boundary), 0, 0, w, h);
+      ctx.drawImage(boundaryImage(frame.boundary), L, 0, pw, ph);
     } else {
-      ctx.fillStyle = "#f4f5f7"; ctx.fillRect(0, 0, w, h);
+      ctx.fillStyle = "#f4f5f7"; ctx.fillRect(L, 0, pw, ph);
     }
     if (!data) return;
     const [x0, x1, y0, y1] = data.extent;
-    const px = (x) => ((x - x0) / (x1 - x0)) * w;
-    const py = (y) => h - ((y - y0) / (y1 - y0)) * h;
+    const px = (x) => L + ((x - x0) / (x1 - x0)) * pw;
+    const py = (y) => ph - ((y - y0) / (y1 - y0)) * ph;
     // light axes at 0 when inside the plane
     ctx.strokeStyle = "rgba(0,0,0,.12)"; ctx.lineWidth = 1;
-    if (x0 < 0 && x1 > 0) { ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), h); ctx.stroke(); }
-    if (y0 < 0 && y1 > 0) { ctx.beginPath(); ctx.moveTo(0, py(0)); ctx.lineTo(w, py(0)); ctx.stroke(); }
+    if (x0 < 0 && x1 > 0) { ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), ph); ctx.stroke(); }
+    if (y0 < 0 && y1 > 0) { ctx.beginPath(); ctx.moveTo(L, py(0)); ctx.lineTo(w, py(0)); ctx.stroke(); }
     const lo = frame && frame.boundary ? frame.boundary.lo : 0, hi = frame && frame.boundary ? frame.boundary.hi : 1;
     const big = data.train.x.length < 30 ? 7 : 3.6;
     const sets = [["train", data.train]];
@@ -108,14 +111,17 @@
         ctx.stroke();
       }
     }
-    // axis labels
-    ctx.fillStyle = "rgba(0,0,0,.55)"; ctx.font = "11px system-ui, sans-serif";
-    ctx.textAlign = "left"; ctx.fillText(x0.toFixed(1), 3, h - 4);
-    ctx.textAlign = "right"; ctx.fillText(x1.toFixed(1), w - 3, h - 4);
-    ctx.fillText(y1.toFixed(1), w - 3, 12);
+    // axis labels, in the margins
+    ctx.fillStyle = "rgba(0,0,0,.6)"; ctx.font = "10px system-ui, sans-serif";
     const names = data.columns || ["x1", "x2"];
-    ctx.textAlign = "center"; ctx.fillText(names[0], w / 2, h - 4);
-    ctx.save(); ctx.translate(10, h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(names[1], 0, 0); ctx.restore();
+    ctx.textAlign = "left"; ctx.fillText(x0.toFixed(1), L, h - 3);
+    ctx.textAlign = "right"; ctx.fillText(x1.toFixed(1), w, h - 3);
+    ctx.textAlign = "center"; ctx.fillText(names[0], L + pw / 2, h - 3);
+    ctx.save(); ctx.translate(11, ph); ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "left"; ctx.fillText(y0.toFixed(1), 0, 0);
+    ctx.textAlign = "right"; ctx.fillText(y1.toFixed(1), ph, 0);
+    ctx.textAlign = "center"; ctx.fillText(names[1], ph / 2, 0);
+    ctx.restore();
   }
 
   /** Network diagram: unit maps as nodes, edges coloured by sign, thickness by size. */
@@ -319,6 +325,14 @@
       ctx.setLineDash(s.dash ? [5, 3] : []);
       ctx.stroke();
       ctx.setLineDash([]);
+    }
+    if (opts && opts.threshold !== undefined && opts.threshold > 0) { // the race's threshold
+      const t = tr(opts.threshold);
+      if (t >= ymin && t <= ymax) {
+        const yy = T + (1 - (t - ymin) / (ymax - ymin)) * (h - T - B);
+        ctx.strokeStyle = "rgba(214,39,40,.55)"; ctx.setLineDash([2, 3]); ctx.beginPath();
+        ctx.moveTo(L, yy); ctx.lineTo(w - R, yy); ctx.stroke(); ctx.setLineDash([]);
+      }
     }
     if (opts && opts.marker !== undefined) {
       ctx.strokeStyle = "rgba(24,49,83,.6)"; ctx.beginPath();

@@ -1,0 +1,117 @@
+"""Writing files: atomically, and with the mode a plain write would give.
+
+Every file glassnet writes (model files, figures, animations, study stores and exports,
+reports) goes through :func:`atomic_path` or :func:`atomic_write`: the content is written to a
+temporary file beside the target and renamed over it only when complete, so a crash, a full
+disk or Ctrl-C leaves either the old file or the new one, never half of one.
+
+The temporary file is created the way ``open(path, "w")`` creates a file -- with mode
+``0o666`` filtered by the process's umask -- not ``tempfile.mkstemp``'s private ``0o600``: a
+model saved in a shared lab folder is readable by the class when the umask says so. Replacing
+an existing file keeps that file's permission bits, as writing into it would.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_path", "atomic_write", "new_directory", "new_file"]
+
+
+def _fresh(parent: Path, name: str, suffix: str, make: Callable[[Path], None]) -> Path:
+    """A new hidden entry beside the target, made by ``make`` (which must refuse to reuse)."""
+    while True:
+        candidate = parent / f".{name}.{secrets.token_hex(4)}.tmp{suffix}"
+        try:
+            make(candidate)
+        except FileExistsError:  # pragma: no cover - 32 random bits met another writer's
+            continue
+        return candidate
+
+
+def new_file(path: str | os.PathLike[str]) -> None:
+    """Create an empty file at ``path`` with the mode ``open(path, "w")`` gives (``0o666``
+    under the umask), for a writer that would choose another mode (SQLite's ``0o644``);
+    ``FileExistsError`` if something is there already."""
+    # O_EXCL: never someone else's file; 0o666: the kernel applies the umask, as open() does
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
+@contextmanager
+def atomic_path(
+    path: str | os.PathLike[str],
+    *,
+    suffix: str = "",
+    before_replace: Callable[[], object] | None = None,
+) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; on success it replaces ``path``.
+
+    For writers that take a file name (``savefig``, ``to_csv``, an animation writer). The
+    file exists (empty, with its final mode) when the block starts; when the block ends
+    without an exception it is flushed to disk and renamed over ``path`` (after
+    ``before_replace``, a last check of the target); otherwise it is removed and ``path`` is
+    left as it was.
+
+    Parameters
+    ----------
+    path : path
+        The file to write.
+    suffix : str
+        Ending of the temporary name, for writers that choose the format by extension
+        (``".png"``).
+    before_replace : callable, optional
+        Called just before the rename; raising there abandons the write.
+    """
+    target = Path(path)
+    try:
+        tmp = _fresh(target.parent, target.name, suffix, new_file)
+    except OSError as exc:  # said of the file asked for, not of a hidden temporary name
+        raise type(exc)(f"path: cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    try:
+        try:  # replacing a file keeps its permission bits, as writing into it would
+            existing = os.stat(target)
+        except (FileNotFoundError, NotADirectoryError):
+            existing = None
+        if existing is not None and stat.S_ISREG(existing.st_mode):
+            os.chmod(tmp, stat.S_IMODE(existing.st_mode))
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_write(
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    *,
+    before_replace: Callable[[], object] | None = None,
+    **open_kwargs: Any,
+) -> Iterator[IO[Any]]:
+    """An open file beside ``path`` that replaces ``path`` when the block ends without an
+    exception (see :func:`atomic_path`). ``mode`` is ``"wb"`` or ``"w"``."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode: expected 'w' or 'wb', got {mode!r}")
+    with (
+        atomic_path(path, before_replace=before_replace) as tmp,
+        open(tmp, mode, **open_kwargs) as f,
+    ):
+        yield f
+
+
+def new_directory(beside: str | os.PathLike[str]) -> Path:
+    """A new, empty, hidden directory beside ``beside`` (to fill, then rename into place),
+    with the mode ``os.mkdir`` gives under the umask (not ``mkdtemp``'s ``0o700``)."""
+    target = Path(beside)
+    return _fresh(target.parent, target.name, "", lambda p: os.mkdir(p, 0o777))

@@ -1,0 +1,126 @@
+"""Errors name the option the user gave.
+
+The library names its arguments in its errors (``lr: expected a finite number > 0``), but a
+command-line user gave ``--lr``, and ``dpi`` or ``path`` may be fed by ``--width`` or
+``--csv``. Every command runs under :func:`names_options`, which rewrites an error raised by
+the library so that it starts with the option that fed the argument: from the command's own
+options (``batch_size`` is ``--batch-size``), the names the library uses for them
+(:data:`ALIASES`: a data set is the loader's ``name``), and, around a call where the same
+argument name would be ambiguous, :func:`fed_by` (``path`` is ``--csv`` while the CSV is
+read, ``--out`` while a figure is written).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+#: The library's name for an argument, and the option that feeds it, where they differ.
+ALIASES: dict[str, str] = {
+    "name": "--dataset",  # gn.datasets.load(name)
+    "sizes": "--hidden",  # Network(sizes): the hidden layers between the data's sizes
+    "mutation_scale": "--mutation-scale",
+    "generations": "--epochs",  # evolution trains generations where gd trains epochs
+    "k": "--member",
+    "validation": "--validation-split",
+    "lr_grid": "--lr-grid",
+    "port": "--port",
+    "host": "--host",
+    "scheduler": "--scheduler",
+    "jobs": "--jobs",
+    "retries": "--retries",
+    "dir": "DIRECTORY",  # a study directory (gs.open)
+    "test_size": "--validation-split",  # train_test_split(test_size)
+}
+
+#: What the library raises for bad input: the errors rewritten (others pass untouched).
+ERRORS = (ValueError, TypeError, OSError)
+
+_ARGUMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_ -]*?)((?:\[[^\]]*\])*): ")
+
+
+def option_for(argument: str, options: Mapping[str, str]) -> str | None:
+    """The option that feeds the library's ``argument`` (None when none does)."""
+    argument = argument.replace("-", "_")  # "lr-grid" is the option's own spelling
+    return ALIASES.get(argument) or options.get(argument)
+
+
+def rename(message: str, options: Mapping[str, str], default: str | None = None) -> str | None:
+    """``message`` starting with the option that fed its argument instead of the argument
+    (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``); a
+    message naming no argument, or one no option feeds, is prefixed with ``default``; None
+    when neither applies (the message is left to an outer table)."""
+    if message.startswith("-"):  # already an option's
+        return message
+    m = _ARGUMENT.match(message)
+    if m is not None:
+        option = option_for(m.group(1), options)
+        if option is not None:
+            return f"{option}{m.group(2)}: {message[m.end() :]}"
+        if m.group(1).replace("-", "_").isidentifier():  # another argument's: for an outer table
+            return None
+    return f"{default}: {message}" if default else None
+
+
+def command_options(command: click.Command) -> dict[str, str]:
+    """The library-style name of each of ``command``'s options: ``--batch-size`` feeds
+    ``batch_size``, ``--lr`` feeds ``lr`` (the parameter's name, too, when it differs)."""
+    out: dict[str, str] = {}
+    for p in command.params:
+        if isinstance(p, click.Argument) and p.name:  # SPEC, DIRECTORY
+            out.setdefault(p.name, p.human_readable_name)
+            continue
+        if not isinstance(p, click.Option):
+            continue
+        long = next((o for o in p.opts if o.startswith("--")), p.opts[0])
+        out.setdefault(long.lstrip("-").replace("-", "_"), long)
+        if p.name:
+            out.setdefault(p.name, long)
+    return out
+
+
+class OptionError(click.UsageError):
+    """An error of the library, renamed to the option that fed it."""
+
+
+@contextmanager
+def fed_by(options: Mapping[str, str], default: str | None = None) -> Iterator[None]:
+    """Around a call fed by particular options: its errors name them (``{"path": "--csv"}``;
+    ``default`` for an error naming no argument, such as a file's own name)."""
+    try:
+        yield
+    except OptionError:
+        raise
+    except ERRORS as exc:
+        renamed = rename(str(exc), options, default)
+        if renamed is None:
+            raise
+        raise OptionError(renamed) from None
+
+
+def names_options(
+    extra: Mapping[str, str] | None = None,
+) -> Callable[[click.Command], click.Command]:
+    """Make every library error raised by ``command`` name the option that fed it (see the
+    module's docstring). Apply it to a built command (above ``@click.command``)."""
+
+    def decorate(command: click.Command) -> click.Command:
+        callback = command.callback
+        if callback is None:  # pragma: no cover - every command has one
+            return command
+        table = {**command_options(command), **(extra or {})}
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with fed_by(table):
+                return callback(*args, **kwargs)
+
+        command.callback = run
+        return command
+
+    return decorate

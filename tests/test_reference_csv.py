@@ -171,8 +171,8 @@ def test_load_names_its_options():
     with pytest.raises(TypeError) as info:
         ds.load("moons", colour=1)
     assert str(info.value) == (
-        "load('moons'): unexpected option 'colour'; expected one of: dtype, return_info, "
-        "n_samples, noise, seed"
+        "load('moons'): unexpected keyword argument 'colour'; expected one of dtype, "
+        "return_info, n_samples, noise, seed"
     )
     with pytest.raises(TypeError) as info:
         ds.load("xor", return_info="x")

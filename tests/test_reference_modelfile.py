@@ -375,5 +375,5 @@ def test_a_save_writes_a_temporary_file_beside_its_target_then_renames_it(tmp_pa
     ((src, dst),) = moves
     src = str(src)
     assert os.path.dirname(src) == str(tmp_path) and str(dst) == str(tmp_path / "m.npz")
-    assert os.path.basename(src).startswith(".glassnet-") and src.endswith(".npz")
+    assert os.path.basename(src).startswith(".m.npz.")  # hidden, named after its target
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # nothing left behind

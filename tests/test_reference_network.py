@@ -157,9 +157,11 @@ def test_an_initializer_that_draws_the_wrong_shapes_is_named():
          "got booleans"),
         (3, np.array([0, 3]), ValueError, "y: class labels must be in 0..2 for 3 outputs, got 0..3"),
         (1, np.array([0, 1]), ValueError,
-         "y: expected a 2-D array (n_samples, n_features), got shape (2,)"),
+         "y: expected a 2-D array (n_samples, 1) for this network's one output, got shape (2,); "
+         "pass y.reshape(-1, 1)"),
         (1, np.array([True, False]), ValueError,
-         "y: expected a 2-D array (n_samples, n_features), got shape (2,)"),
+         "y: expected a 2-D array (n_samples, 1) for this network's one output, got shape (2,); "
+         "pass y.reshape(-1, 1)"),
         (2, np.array([[0.0, 1.0]]), ValueError, "y: expected 2 rows to match X, got 1"),
         (2, np.array([[0.0, 1.0, 0.0]] * 2), ValueError,
          "y: expected 2 columns for this network, got 3"),

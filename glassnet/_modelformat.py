@@ -62,6 +62,9 @@ MAX_METADATA_BYTES = 2**20
 MAX_COMPRESSION_RATIO = 100
 # an .npy header is a few hundred bytes; anything beyond this is not one of ours
 _MAX_NPY_HEADER = 2**16
+# what a file's metadata and its architecture hold (every version's fields; "run" from 3 on)
+_FIELDS = ("config", "extra", "format", "population", "run", "sha256", "version")
+_CONFIG_FIELDS = ("activation", "bias", "dtype", "init", "kernel", "output", "seed", "sizes")
 
 
 def _digest(arrays: dict[str, np.ndarray], covered: Any) -> str:
@@ -236,8 +239,13 @@ def _read_array(
             )
         n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         data = stream.read(n)
+        # a member holds its array and nothing more: bytes after it would ride along unread
+        # (and unchecked by the digest, which covers the arrays as read)
+        beyond = len(data) == n and stream.read(1) != b""
     if len(data) != n:
         raise _Bad(f"{member}: truncated ({len(data)} of {n} bytes)")
+    if beyond:
+        raise _Bad(f"{member}: holds bytes beyond its {shape} {dtype} array")
     return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
 
@@ -254,6 +262,16 @@ def _string(value: Any, field: str) -> str:
     return value
 
 
+def _only(table: dict[str, Any], fields: tuple[str, ...], where: str) -> None:
+    """Refuse a field the format does not have: a file holds what the network needs, and a
+    field nothing reads would ride along (up to the metadata's 1 MiB) unchecked."""
+    unknown = sorted(str(k) for k in table if k not in fields)
+    if unknown:
+        raise _Bad(
+            f"{where}: unexpected field {describe(unknown[0])}; expected only {', '.join(fields)}"
+        )
+
+
 def _check_meta(meta: Any) -> dict[str, Any]:
     """Check every field's type and range (nothing is built or allocated here)."""
     if not isinstance(meta, dict):
@@ -265,12 +283,14 @@ def _check_meta(meta: Any) -> dict[str, Any]:
             f"model file format version {meta.get('version')!r} is not supported "
             f"(this glassnet reads versions {', '.join(map(str, _READABLE))})"
         )
+    _only(meta, _FIELDS, "metadata")
     sha = meta.get("sha256")
     if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
         raise _Bad(f"metadata sha256: expected 64 hex digits, got {describe(sha)}")
     cfg = meta.get("config")
     if not isinstance(cfg, dict):
         raise _Bad(f"metadata config: expected a JSON object, got {describe(cfg)}")
+    _only(cfg, _CONFIG_FIELDS, "metadata config")
     sizes = cfg.get("sizes")
     if not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS:
         raise _Bad(

@@ -207,7 +207,14 @@ def _activation(value: Any, argument: str) -> _activations.Activation:
     if isinstance(value, _activations.Activation):
         return value
     if not isinstance(value, str):
-        check(value, argument, Options(["an activation name"]), Instance(_activations.Activation))
+        # read as "expected an activation name or an Activation" (an Options of one made-up
+        # name read "one of an activation name or a Activation")
+        check(
+            value,
+            argument,
+            Instance(str, "an activation name"),
+            Instance(_activations.Activation, "an Activation"),
+        )
     try:
         return _activations.get(value)
     except ValueError:

@@ -840,6 +840,13 @@ class TrainState:
         return meta, arrays
 
 
+#: The fields of a run's record (:meth:`TrainState.to_record`) and of its History.
+_RUN_FIELDS = ("arrays", "config", "epoch", "first_loss", "history", "opt_state", "rng",
+               "schedule_epochs")  # fmt: skip
+_HISTORY_FIELDS = ("compile_seconds", "diverged", "diverged_epoch", "epochs_run", "first_loss",
+                   "layer_stats", "loss", "lr", "messages", "population", "run_seconds",
+                   "settings", "stats_epochs", "stopped_by", "val_accuracy", "val_loss")  # fmt: skip
+
 #: The dtypes a run's arrays may have in a file.
 _ARRAY_DTYPES = ("<f8", "<f4", "<i8", "<i4", "|b1", "<u8")
 _ARRAY_NAME = re.compile(r"run\.[a-z0-9_]+(\.[a-z0-9_]+)*")
@@ -865,6 +872,11 @@ def declared_arrays(run: Any, max_bytes: int) -> dict[str, tuple[tuple[int, ...]
     byte of them is read. Raises ``ValueError`` naming the field."""
     if not isinstance(run, Mapping):
         raise ValueError(f"run: expected a JSON object, got {describe(run)}")
+    unknown = sorted(str(k) for k in run if k not in _RUN_FIELDS)
+    if unknown:  # a field nothing reads would ride along unchecked
+        raise ValueError(
+            f"run: unexpected field {describe(unknown[0])}; expected only {', '.join(_RUN_FIELDS)}"
+        )
     table = run.get("arrays")
     if not isinstance(table, Mapping) or len(table) > 10_000:
         raise ValueError(f"run.arrays: expected a table of arrays, got {describe(table)}")
@@ -914,11 +926,13 @@ def state_from_record(
     """
     P = net.population
     lead = () if P is None else (P,)
+    used: set[str] = set()
 
     def get(ref: Any, field_: str, shape: tuple[int, ...] | None = None) -> Any:
         if isinstance(ref, Mapping) and set(ref) == {"array"}:
             if ref["array"] not in arrays:
                 raise ValueError(f"run.{field_}: refers to a missing array {ref['array']!r}")
+            used.add(ref["array"])
             a = arrays[ref["array"]]
             if shape is not None and a.shape != shape:
                 raise ValueError(f"run.{field_}: expected shape {shape}, got {a.shape}")
@@ -933,6 +947,12 @@ def state_from_record(
     hd = run.get("history")
     if not isinstance(hd, Mapping):
         raise ValueError(f"run.history: expected a JSON object, got {describe(hd)}")
+    unknown = sorted(str(k) for k in hd if k not in _HISTORY_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"run.history: unexpected field {describe(unknown[0])}; expected only "
+            f"{', '.join(_HISTORY_FIELDS)}"
+        )
     E = check(hd.get("epochs_run"), "run.history.epochs_run", Interval(int, 0, MAX_EPOCHS))
     if hd.get("population") != P:
         raise ValueError(
@@ -1026,6 +1046,11 @@ def state_from_record(
     schedule_epochs = check(
         run.get("schedule_epochs"), "run.schedule_epochs", Interval(int, 1, None)
     )
+    # every array the record declares is one a field refers to: a file holds what the run
+    # needs, not spare arrays that would ride along unread
+    spare = sorted(set(run.get("arrays") or {}) - used)
+    if spare:
+        raise ValueError(f"run.arrays: {spare[0]!r} is declared but no field refers to it")
     state = TrainState(
         config=config,
         params=_copy_tree(net.params),

@@ -113,6 +113,12 @@ def _fmt_num(v: float, digits: int) -> str:
     return f"{v:.{digits}g}"
 
 
+def _percent(level: float) -> str:
+    # 0.95 -> "95", 0.999 -> "99.9": rounding to a whole percent called a 99.9% interval (and
+    # a 99.5% one) a "100% CI"
+    return f"{level * 100:.6g}"
+
+
 @known_keywords
 def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int = 3) -> str:
     """Format ``value [lo, hi]`` with the level, e.g. ``"42 (95% CI 37-48)"``.
@@ -129,9 +135,9 @@ def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int 
     str
     """
     if lo == hi == value:  # e.g. "never (95% CI never)", not "never to never"
-        return f"{_fmt_num(value, digits)} ({round(level * 100):d}% CI {_fmt_num(lo, digits)})"
+        return f"{_fmt_num(value, digits)} ({_percent(level)}% CI {_fmt_num(lo, digits)})"
     return (
-        f"{_fmt_num(value, digits)} ({round(level * 100):d}% CI "
+        f"{_fmt_num(value, digits)} ({_percent(level)}% CI "
         f"{_fmt_num(lo, digits)} to {_fmt_num(hi, digits)})"
     )
 
@@ -308,7 +314,7 @@ class Proportion:
         if self.n == 0:
             return "n/a (n = 0)"
         return (
-            f"{self.value:.0%} ({self.k}/{self.n}; {round(self.level * 100):d}% CI "
+            f"{self.value:.0%} ({self.k}/{self.n}; {_percent(self.level)}% CI "
             f"{self.lo:.0%} to {self.hi:.0%})"
         )
 

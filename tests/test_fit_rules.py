@@ -175,6 +175,7 @@ def test_optimizer_options_are_checked(name, options, error, words):
     ],
 )
 def test_bad_fit_arguments_are_named(kwargs, error, words):
+    kwargs = dict(kwargs)  # the parameters are shared by every run of the test: no pop on them
     seed = kwargs.pop("seed", 0)
     net = gn.Network([3, 2, 1], seed=seed)
     before = [p.copy() for layer in net.params for p in layer.values()]

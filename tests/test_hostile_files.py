@@ -98,12 +98,12 @@ def _set(*keys_value):
     "change",
     [
         _set("extra", {"note": "edited"}),
-        _set("a_field_added", 1),
+        _set("version", 2),  # (a field added is refused before: tests/test_reference_modelfile.py)
         _set("config", "init", "paper"),
         _set("config", "seed", 7),
         _set("config", "kernel", "broadcast"),
     ],
-    ids=["extra", "added", "init", "seed", "kernel"],
+    ids=["extra", "version", "init", "seed", "kernel"],
 )
 def test_checksum_covers_every_metadata_field(saved, change):
     _, path = saved

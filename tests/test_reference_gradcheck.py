@@ -180,3 +180,23 @@ def test_result_holds_both_gradients_and_a_summary():
         f"PASSED: max relative error {res.max_rel_error:.2e} (tolerance 1e-06) in layer "
         f"{res.worst_layer} d{res.worst_param}"
     )
+
+
+def test_the_parameter_bound_is_inclusive_and_named(monkeypatch):
+    from glassnet import gradcheck
+
+    X, y = np.zeros((2, 3)), np.zeros((2, 1))
+    net = gn.Network([3, 2, 1], seed=0)
+    monkeypatch.setattr(gradcheck, "MAX_CHECKED_PARAMETERS", net.n_params)
+    assert gn.gradient_check(net, X, y).passed  # exactly at the bound: checked
+    monkeypatch.setattr(gradcheck, "MAX_CHECKED_PARAMETERS", net.n_params - 1)
+    with pytest.raises(ValueError) as info:
+        gn.gradient_check(net, X, y)
+    assert str(info.value) == (
+        f"net: a gradient check perturbs each of the {net.n_params} parameters in turn; at most "
+        f"{net.n_params - 1} are checked (check a smaller network of the same kind: "
+        "backpropagation does not depend on the sizes)"
+    )
+    with pytest.raises(TypeError) as info:
+        gn.gradient_check("net", X, y)
+    assert str(info.value) == "net: expected a glassnet Network, got 'net' (str)"

@@ -136,6 +136,24 @@ def test_normal_factory_names_and_defaults():
         gn.initializers.normal(-1.0)
 
 
+@pytest.mark.parametrize("std", [0.0, -1.0, 1e6 * (1 + 1e-9), float("inf"), float("nan")])
+def test_normal_std_outside_its_interval_is_refused(std):
+    # std in (0, MAX_STD]: 0 draws no weights at all, and beyond 1e6 every unit saturates
+    with pytest.raises(ValueError) as info:
+        gn.initializers.normal(std)
+    assert str(info.value).startswith("init normal(std): expected a finite number in (0, 1e+06]")
+    words = "init normal\\(std\\): expected a finite number in" if math.isfinite(std) else "unknown"
+    with pytest.raises(ValueError, match=words):
+        gn.initializers.get(f"normal({std!r})")
+
+
+def test_normal_std_at_its_largest_is_accepted():
+    init = gn.initializers.normal(gn.initializers.MAX_STD)
+    assert init.name == "normal(1e+06)" and gn.initializers.MAX_STD == 1e6
+    W, _ = init.draw(0, [(400, 500)], [None])
+    assert W[0].std() == pytest.approx(1e6, rel=0.01)
+
+
 def test_initializer_lookup_errors():
     init = gn.initializers.get("he")
     assert gn.initializers.get(init) is init

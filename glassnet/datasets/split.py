@@ -110,11 +110,14 @@ def train_test_split(
         lab = labels(yf)
         classes = np.unique(lab)
         groups = [rng.permutation(np.flatnonzero(lab == c)) for c in classes]
-        quota = np.array([len(g) * n_test / n for g in groups])
-        take = np.floor(quota).astype(int)
+        # largest remainders of the quotas n_c n_test / n, in integers: fractional parts
+        # computed in floats differ in their last bits where the exact ones tie, and would
+        # break ties by rounding noise instead of by class order
+        share = np.array([len(g) for g in groups], dtype=np.int64) * n_test
+        take = share // n
         rest = n_test - int(take.sum())
         if rest > 0:
-            extra = np.argsort(-(quota - take), kind="stable")[:rest]
+            extra = np.argsort(-(share - take * n), kind="stable")[:rest]
             take[extra] += 1
         test = np.concatenate([g[:t] for g, t in zip(groups, take, strict=True)])
         train = np.concatenate([g[t:] for g, t in zip(groups, take, strict=True)])
@@ -130,6 +133,11 @@ def _finite_result(out: FloatArray, name: str, dt: np.dtype[Any]) -> FloatArray:
             f"overflows {dt} (beyond {np.finfo(dt).max:.3g})"
         )
     return out
+
+
+# Below this magnitude a column's nonzero deviations (at least eps * c apart) may square to a
+# subnormal number: sqrt(smallest normal float64) / eps, about 6.7e-139.
+_SMALL_COLUMN = float(np.sqrt(np.finfo(np.float64).tiny) / np.finfo(np.float64).eps)
 
 
 class Standardizer:
@@ -174,16 +182,26 @@ class Standardizer:
             mean, std = arr.mean(axis=0), arr.std(axis=0)
         # Squares of |x| > 1e154 overflow and of |x| < 1e-154 underflow: those columns are
         # divided by their largest magnitude c first, std(x) = c std(x / c), which cannot
-        # overflow (|x / c| <= 1), so a column of +-1e200 is scaled, not zeroed.
+        # overflow (|x / c| <= 1), so a column of +-1e200 is scaled, not zeroed. Underflow
+        # is not only to 0: squares below float64's smallest normal number (2.2e-308) keep
+        # fewer digits, so a column of magnitude 1e-160 got a std wrong in its sixth digit.
+        # A nonzero deviation is at least eps * c, so below c = _SMALL_COLUMN every column
+        # whose values differ is scaled.
         spread = arr.max(axis=0) != arr.min(axis=0)
-        redo = ~np.isfinite(mean) | ~np.isfinite(std) | ((std == 0) & spread)
+        tiny = np.abs(arr).max(axis=0) < _SMALL_COLUMN
+        redo = ~np.isfinite(mean) | ~np.isfinite(std) | ((std == 0) & spread) | (tiny & spread)
         if redo.any():
             c = np.abs(arr[:, redo]).max(axis=0)
             u = arr[:, redo] / c
-            mean[redo] = u.mean(axis=0) * c
+            # the direct mean stays where it is finite: x / c rounds every value, which a
+            # mean that cancels (values of both signs) would feel
+            mean[redo] = np.where(np.isfinite(mean[redo]), mean[redo], u.mean(axis=0) * c)
             std[redo] = u.std(axis=0) * c
-        self.mean = mean
-        self.scale = np.where(std > 0, std, 1.0)
+        # a column without spread is its one value, scale 1, so that it maps to exactly 0: its
+        # computed mean can be off by an ulp (0.1 three times averages to 0.1 + 1.4e-17), and
+        # that ulp divided by a std of one ulp made the whole column -1 or 1
+        self.mean = np.where(spread, mean, arr[0])
+        self.scale = np.where(spread & (std > 0), std, 1.0)
         return self
 
     def _check(

@@ -375,7 +375,8 @@ def test_regression_set_and_input_features(page: Any) -> None:
     page.wait_for_function("window.playground.data.sizes[0] === 3", timeout=WAIT)
     assert "features=sinx1" in page.url
     assert page.evaluate("window.playground.data.inputs") == ["x1", "x2", "sin x1"]
-    assert len(_frame(page)["inputs"]) == 3
+    # the new network's first frame follows its data: the server sends them one after the other
+    page.wait_for_function("window.playground.frame.inputs.length === 3", timeout=WAIT)
     page.click("#step")
     page.wait_for_function("window.playground.frame.epoch === 1", timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "playground-regression.png"), full_page=True)

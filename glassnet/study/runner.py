@@ -539,15 +539,18 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
     try:
         while queue or inflight:
             while queue and idle:
-                pool, task = idle.pop(), queue.pop(0)
+                task = queue.pop(0)
                 try:
-                    with _sigint_blocked():  # the worker this may start inherits the block
-                        fut = pool.submit(fn, driver.payload(task, _ToParent(task.index)))
+                    # a signal waits while a worker may be starting: cut there, the parent
+                    # would close the pipe the new process is reading its start-up from, and
+                    # the process would die printing a traceback of its own
+                    with driver.signals.critical(), _sigint_blocked():
+                        fut = idle[-1].submit(fn, driver.payload(task, _ToParent(task.index)))
+                        inflight[fut] = (task, idle.pop())
                 except BrokenProcessPool:  # its worker died while idle: not the task's fault
-                    idle.append(renew(pool))
+                    idle.append(renew(idle.pop()))
                     queue.insert(0, task)
                     continue
-                inflight[fut] = (task, pool)
             done, _ = cf.wait(inflight, timeout=_HEARTBEAT, return_when=cf.FIRST_COMPLETED)
             driver.poll()
             for fut in done:

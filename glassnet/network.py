@@ -819,23 +819,24 @@ class Network:
             )
         return None  # pragma: no cover - a bad member has a non-finite quantity
 
-    def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
+    def fit(self, X: Any, y: Any, config: Any = None, **kwargs: Any) -> History:
         """Train in place and return the :class:`~glassnet.training.History`.
 
-        See :func:`glassnet.training.fit` for the arguments (the settings of
-        :class:`~glassnet.run.TrainConfig`, ``validation``, ``callbacks``, ``resume``...).
+        See :func:`glassnet.training.fit` for the arguments (a
+        :class:`~glassnet.run.TrainConfig` or its settings as keywords, ``validation``,
+        ``callbacks``, ``resume``...).
         Afterwards :attr:`train_state` is where the run stands:
         ``net.fit(X, y, resume=net.train_state, epochs=m)`` continues it exactly.
         """
         from glassnet.training import fit
 
-        return fit(self, X, y, **kwargs)
+        return fit(self, X, y, config, **kwargs)
 
-    def trace(self, X: Any, y: Any, **kwargs: Any) -> Any:
+    def trace(self, X: Any, y: Any, config: Any = None, **kwargs: Any) -> Any:
         """Every number of one forward and backward pass; see :func:`glassnet.trace.trace`."""
         from glassnet.trace import trace
 
-        return trace(self, X, y, **kwargs)
+        return trace(self, X, y, config, **kwargs)
 
     @known_keywords
     def save(self, path: Any, extra: dict[str, Any] | None = None) -> None:

@@ -118,6 +118,7 @@ import numpy as np
 from glassnet import _xp
 from glassnet import optimizers as _optimizers
 from glassnet import training as _training
+from glassnet._extras import install_hint
 from glassnet._validation import Options, check, describe
 from glassnet.metrics import fraction_right
 
@@ -187,8 +188,7 @@ def available() -> bool:
 def _jax() -> Any:
     if not available():
         raise ValueError(
-            "backend: 'jax' needs JAX, which is not installed; "
-            "install it with pip install 'glassnet[jax]'"
+            f"backend: 'jax' needs JAX, which is not installed; install it with {install_hint('jax')}"
         )
     import jax
 
@@ -328,7 +328,7 @@ def info() -> dict[str, Any]:
     if not available():
         return {
             "available": False,
-            "reason": "JAX is not installed (pip install 'glassnet[jax]')",
+            "reason": f"JAX is not installed ({install_hint('jax')})",
             "cache": cache,
         }
     import jax

@@ -272,7 +272,11 @@ def test_info_lists_the_backends_and_devices(monkeypatch):
     assert f"device {jax.devices()[0]}" in out
     monkeypatch.setattr(compiled, "available", lambda: False)
     out = CliRunner().invoke(cli, ["info"]).output
-    assert "jax    not available: JAX is not installed (pip install 'glassnet[jax]')" in out
+    # the install command that works from here (a clone: pip install -e '<clone>[jax]')
+    from glassnet._extras import install_hint
+
+    assert f"jax    not available: JAX is not installed ({install_hint('jax')})" in out
+    assert "pip install -e '" in out
 
 
 def test_info_shows_where_the_program_cache_is_and_its_size(disk, tmp_path):

@@ -658,3 +658,17 @@ def _shape_of(net_kw, X, y):
 
     net = gn.Network(**net_kw)
     return compiled._shape(net, training.plan(net, X, y, gn.TrainConfig(epochs=15)), 15)
+
+
+def test_a_jax_fit_without_jax_says_how_to_install_it(monkeypatch):
+    from glassnet._extras import install_hint
+
+    monkeypatch.setattr(compiled, "available", lambda: False)
+    net = gn.Network([3, 2, 1], seed=0)
+    X, y = gn.datasets.load("paper")
+    with pytest.raises(ValueError) as err:
+        net.fit(X, y, epochs=2, backend="jax")
+    assert str(err.value) == (
+        f"backend: 'jax' needs JAX, which is not installed; install it with {install_hint('jax')}"
+    )
+    assert "pip install -e '" in str(err.value)  # from this clone, not an index glassnet is not on

@@ -26,6 +26,7 @@ from glassnet.network import Forward, Layer, Network
 from glassnet.run import History, TrainConfig, TrainState
 from glassnet.training import (
     Callback,
+    Checkpoint,
     DivergenceWarning,
     EarlyStopping,
     StopOnConvergence,
@@ -56,6 +57,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 __all__ = [
     "Callback",
+    "Checkpoint",
     "DivergenceWarning",
     "EarlyStopping",
     "Forward",

@@ -1068,6 +1068,19 @@ def _factors(plan: _training.Plan, shape: _Shape, count0: int, epochs: int, dtyp
     return out
 
 
+def _stats_blocks(
+    stats_epochs: list[int], stats: dict[str, list[np.ndarray]], P: int | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The statistics kept so far, as History keeps them (from whole blocks, not one record
+    each): the epochs, and per statistic ``(n_stats, n_layers)`` or ``(P, n_stats, n_layers)``."""
+    if not stats_epochs:
+        return np.zeros(0, dtype=np.int64), {}
+    blocks = {name: v[0] if len(v) == 1 else np.concatenate(v) for name, v in stats.items()}
+    return np.asarray(stats_epochs, dtype=np.int64), {
+        name: np.moveaxis(v, 0, -2) if P is not None else v for name, v in blocks.items()
+    }
+
+
 def _chunk(plan: _training.Plan, callbacks: list[Any], members: int) -> int:
     chunk = plan.chunk_epochs or (1 if callbacks else plan.epochs)
     if plan.shuffle and not plan.full_batch:  # bound the host's sample orders of one chunk
@@ -1202,7 +1215,10 @@ def run(
                     history.stopped_by = "diverged"
                     history.messages.append(f"every member diverged by epoch {stop}")
                     break
-            if callbacks and _training.run_callbacks(callbacks, last, history, net):
+            if callbacks and _training.run_callbacks(
+                callbacks, last, history, net, state, rngs,
+                lambda: _stats_blocks(stats_epochs, stats, P),
+            ):  # fmt: skip
                 break
             epoch0 += n_epochs
 
@@ -1217,11 +1233,7 @@ def run(
         history.run_seconds = run_seconds
         _training.finish(history, epochs_run, state, rngs, [], {}, P)
         if stats_epochs:  # as finish stores records, from whole blocks (not one record each)
-            history.stats_epochs = np.asarray(stats_epochs, dtype=np.int64)
-            blocks = {name: v[0] if len(v) == 1 else np.concatenate(v) for name, v in stats.items()}
-            history.layer_stats = {
-                name: np.moveaxis(v, 0, -2) if P is not None else v for name, v in blocks.items()
-            }
+            history.stats_epochs, history.layer_stats = _stats_blocks(stats_epochs, stats, P)
 
 
 def evaluator(net: Network, X: np.ndarray, y: np.ndarray, loss: Any) -> Any:

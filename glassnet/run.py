@@ -116,6 +116,11 @@ class History:
     compile_seconds, run_seconds : float
         Wall time spent compiling (``backend="jax"``; 0 when the program was cached) and
         training.
+    live : LiveRun or None
+        While ``fit`` runs, the run in progress as its callbacks see it
+        (:class:`glassnet.training.LiveRun`: ``history.live.state()`` is the run's
+        TrainState after the last epoch that ended, which :class:`~glassnet.training.Checkpoint`
+        saves); ``None`` once ``fit`` returns.
     """
 
     loss: Array
@@ -138,6 +143,7 @@ class History:
     run_seconds: float = 0.0
     config: TrainConfig | None = field(default=None, repr=False, compare=False)
     state: TrainState | None = field(default=None, repr=False, compare=False)
+    live: Any = field(default=None, repr=False, compare=False)
 
     @property
     def final_loss(self) -> Any:

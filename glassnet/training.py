@@ -14,17 +14,21 @@ diverges (:func:`diverging`) is frozen and marked while the others go on.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
+import os
+import string
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from glassnet import convergence
+from glassnet import _modelformat, convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import generator
@@ -61,9 +65,11 @@ __all__ = [
     "DIVERGENCE_RULES",
     "LAYER_STATS",
     "Callback",
+    "Checkpoint",
     "DivergenceWarning",
     "EarlyStopping",
     "History",
+    "LiveRun",
     "StopOnConvergence",
     "TrainConfig",
     "TrainState",
@@ -176,6 +182,179 @@ class StopOnConvergence(Callback):
             hit = convergence.threshold_epoch(curve, self.threshold)
         alive = ~np.asarray(history.diverged)
         return bool(np.all((np.asarray(hit) >= 0) | ~alive))
+
+
+@dataclass(eq=False)
+class LiveRun:
+    """A fit in progress, as its callbacks see it: ``history.live`` while ``fit`` runs.
+
+    The backends bring it up to date before each round of callbacks (after every epoch, or
+    every chunk of ``chunk_epochs`` on the compiled backend), so :meth:`state` is the run as
+    it stands then: what ``fit`` would have returned had it stopped there.
+
+    Attributes
+    ----------
+    net : Network
+    config : TrainConfig
+        The fit's configuration.
+    resumed : TrainState or None
+        The state this fit continues (``fit(..., resume=...)``).
+    schedule_epochs : int
+        The horizon of the run's schedule.
+    history : History
+        This fit's record (its curves are cut to the epochs run by :meth:`state`).
+    epochs_run : int
+        Epochs of this fit that have ended.
+    opt_state, rngs
+        The optimizer's state and the sample-order generators after them.
+    records : callable or None
+        The layer statistics so far, as History keeps them.
+    """
+
+    net: Network
+    config: TrainConfig
+    resumed: TrainState | None
+    schedule_epochs: int
+    history: History
+    epochs_run: int = 0
+    opt_state: Any = None
+    rngs: Any = None
+    records: Callable[[], tuple[Array, dict[str, Array]]] | None = None
+
+    def state(self) -> TrainState:
+        """The run's :class:`~glassnet.run.TrainState` after the last epoch that ended: a copy
+        (parameters, optimizer state, generator states, record), so training goes on
+        untouched. ``fit(..., resume=state)`` continues it as the fit would have."""
+        h, n = self.history, self.epochs_run
+
+        def cut(a: Array | None) -> Array | None:
+            return None if a is None else np.array(a[..., :n])
+
+        stats_epochs, layer_stats = (
+            self.records() if self.records is not None else (np.zeros(0, np.int64), {})
+        )
+        now = dataclasses.replace(
+            h,
+            loss=np.array(h.loss[..., :n]),
+            val_loss=cut(h.val_loss),
+            val_accuracy=cut(h.val_accuracy),
+            stats_epochs=np.array(stats_epochs),
+            layer_stats={k: np.array(v) for k, v in layer_stats.items()},
+            diverged=np.array(h.diverged) if h.population is not None else bool(h.diverged),
+            diverged_epoch=np.array(h.diverged_epoch)
+            if h.population is not None
+            else int(h.diverged_epoch),
+            epochs_run=n,
+            messages=list(h.messages),
+            optimizer_state=self.opt_state,
+            shuffle_generators=self.rngs,
+            state=None,
+            live=None,
+        )
+        return snapshot(self.net, self.config, now, self.resumed, self.rngs, self.schedule_epochs)
+
+
+class Checkpoint(Callback):
+    r"""Save the whole run to a model file while it trains, as Keras's ``ModelCheckpoint``.
+
+    Each save is a model file (:func:`glassnet.modelfile.save`) holding the network and its
+    run as it stood after that epoch: configuration, optimizer state, sample-order generators
+    and record. ``gn.load(path)`` gives it back, and
+    ``net.fit(X, y, resume=net.train_state, epochs=m)`` continues it exactly as the fit that
+    saved it went on (bit for bit on the NumPy backend).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where to save. It may hold ``{epoch}`` (with a format, ``{epoch:05d}``): the run's
+        epoch count at the save, counted over the whole run when the fit continues an
+        earlier one. Without it each save replaces the file, atomically (a crash while
+        writing leaves the previous checkpoint whole). Its folder must exist.
+    every : int, default 1
+        Save when the run's epoch count is a multiple of ``every``, and after the fit's last
+        epoch. (The compiled backend runs callbacks after each chunk of ``chunk_epochs``.)
+    monitor : {None, "loss", "val_loss"}, default None
+        With a name: save only when that loss is the lowest so far by more than ``min_delta``
+        (Keras's ``save_best_only``), at the epochs ``every`` allows. One network only: a
+        population's members improve at different epochs.
+    min_delta : float, default 0
+    extra : dict, optional
+        JSON data kept in each file (``gn.modelfile.read_metadata(path)["extra"]``).
+
+    Attributes
+    ----------
+    saved : list of pathlib.Path
+        The files written, in order (a path without ``{epoch}`` appears once per save).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        every: int = 1,
+        monitor: str | None = None,
+        min_delta: float = 0.0,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        check(path, "path", Instance(str), Instance(os.PathLike))
+        self.path = os.fspath(path)
+        if isinstance(self.path, bytes):
+            raise TypeError(f"path: expected a str or os.PathLike of str, got {describe(path)}")
+        fields_ = [f for _, f, _, _ in string.Formatter().parse(self.path) if f is not None]
+        if any(f != "epoch" for f in fields_):
+            raise ValueError(
+                f"path: expected a path whose only field is {{epoch}}, got {self.path!r}"
+            )
+        try:
+            self.path.format(epoch=0)
+        except (ValueError, IndexError) as err:
+            raise ValueError(f"path: cannot fill in {{epoch}} of {self.path!r}: {err}") from None
+        self.every = positive_int(every, "every")
+        self.monitor = None if monitor is None else check(monitor, "monitor", Options(MONITORED))
+        self.min_delta = positive_float(min_delta, "min_delta", allow_zero=True)
+        check(extra, "extra", Instance(dict), Instance(type(None)))
+        self.extra = extra
+        self.saved: list[Path] = []
+        self.best = math.inf
+
+    def on_train_begin(self, net: Network, history: History) -> None:
+        # refused before the first epoch: nothing computed is lost to a bad setting
+        folder = Path(self.path.format(epoch=0)).parent
+        if not folder.is_dir():
+            raise ValueError(f"path: the folder {str(folder)!r} does not exist")
+        if self.monitor is not None and net.population is not None:
+            raise ValueError(
+                f"monitor: a population's members improve at different epochs; save every "
+                f"N epochs instead (monitor=None, every=N), got monitor={self.monitor!r} for "
+                f"{net.population} members"
+            )
+        if self.monitor == "val_loss" and history.val_loss is None:
+            raise ValueError("monitor: 'val_loss' needs validation data (validation=(X, y))")
+        self.best = math.inf
+
+    def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
+        live = history.live
+        if not isinstance(live, LiveRun):  # called outside fit: there is no run to save
+            return False
+        done = (0 if live.resumed is None else live.resumed.epoch) + epoch + 1
+        if done % self.every and epoch != history.loss.shape[-1] - 1:
+            return False
+        if self.monitor is not None:
+            curve = history.loss if self.monitor == "loss" else history.val_loss
+            assert curve is not None
+            value = float(curve[epoch])
+            if not (math.isfinite(value) and value < self.best - self.min_delta):
+                return False
+            self.best = value
+        state = live.state()
+        if not all(np.isfinite(v).all() for layer in state.params for v in layer.values()):
+            history.messages.append(
+                f"Checkpoint: epoch {done} not saved, its parameters are not finite"
+            )
+            return False
+        target = Path(self.path.format(epoch=done))
+        _modelformat.write(net, target, self.extra, state.to_record())
+        self.saved.append(target)
+        return False
 
 
 def _norm(a: Array) -> Array:
@@ -727,11 +906,14 @@ def fit(
         settings=p.settings(),
         config=cfg,
     )
+    if callbacks:
+        history.live = LiveRun(net, cfg, earlier, horizon, history, opt_state=state, rngs=rngs)
     for cb in callbacks:
         cb.on_train_begin(net, history)
     BACKENDS[p.backend](net, p, history, state, rngs, first_loss, callbacks, cfg.warn)
     for cb in callbacks:
         cb.on_train_end(net, history)
+    history.live = None
     history.state = snapshot(net, cfg, history, earlier, history.shuffle_generators, horizon)
     net.train_state = history.state
     return history
@@ -890,7 +1072,10 @@ def run_numpy(
                         history.stopped_by = "diverged"
                         history.messages.append(f"every member diverged by epoch {epoch}")
                         break
-            if callbacks and run_callbacks(callbacks, epoch, history, net):
+            if callbacks and run_callbacks(
+                callbacks, epoch, history, net, state, rngs,
+                lambda: stacked_stats(stats_epochs, stats, P),
+            ):  # fmt: skip
                 break
 
     if plan.stats_every and r is not None and (not stats_epochs or stats_epochs[-1] != epoch):
@@ -907,8 +1092,29 @@ def run_numpy(
 BACKENDS["numpy"] = run_numpy
 
 
-def run_callbacks(callbacks: list[Callback], epoch: int, history: History, net: Network) -> bool:
-    """Run every callback's ``on_epoch_end``; record and return whether one stops training."""
+def run_callbacks(
+    callbacks: list[Callback],
+    epoch: int,
+    history: History,
+    net: Network,
+    opt_state: Any = None,
+    rngs: Any = None,
+    records: Callable[[], tuple[Array, dict[str, Array]]] | None = None,
+) -> bool:
+    """Run every callback's ``on_epoch_end``; record and return whether one stops training.
+
+    ``opt_state``, ``rngs`` and ``records`` (the layer statistics so far, as History keeps
+    them) are where the run stands after ``epoch``: ``history.live`` is brought up to date
+    with them first, so a callback can take the run's state (:meth:`LiveRun.state`).
+    """
+    live = history.live
+    if isinstance(live, LiveRun):
+        live.epochs_run, live.opt_state, live.rngs, live.records = (
+            epoch + 1,
+            opt_state,
+            rngs,
+            records,
+        )
     stoppers = [type(cb).__name__ for cb in callbacks if cb.on_epoch_end(epoch, history, net)]
     if stoppers:
         history.stopped_by = stoppers[0]
@@ -935,12 +1141,21 @@ def finish(
     if history.val_accuracy is not None:
         history.val_accuracy = history.val_accuracy[..., :epochs_run]
     if stats_epochs:
-        history.stats_epochs = np.asarray(stats_epochs, dtype=np.int64)
-        # (n_stats, [P,] n_layers) -> ([P,] n_stats, n_layers)
-        history.layer_stats = {
-            name: np.moveaxis(np.stack(v), 0, -2) if P is not None else np.stack(v)
-            for name, v in stats.items()
-        }
+        history.stats_epochs, history.layer_stats = stacked_stats(stats_epochs, stats, P)
+
+
+def stacked_stats(
+    stats_epochs: list[int], stats: dict[str, list[Array]], P: int | None
+) -> tuple[Array, dict[str, Array]]:
+    """The NumPy loop's statistics records as History keeps them: the epochs, and per
+    statistic ``(n_stats, n_layers)`` or ``(P, n_stats, n_layers)``."""
+    if not stats_epochs:
+        return np.zeros(0, dtype=np.int64), {}
+    # (n_stats, [P,] n_layers) -> ([P,] n_stats, n_layers)
+    return np.asarray(stats_epochs, dtype=np.int64), {
+        name: np.moveaxis(np.stack(v), 0, -2) if P is not None else np.stack(v)
+        for name, v in stats.items()
+    }
 
 
 def permutations(plan: Plan, rngs: list[np.random.Generator], population: bool) -> Array:

@@ -91,9 +91,10 @@ def run_cmd(
         _run(spec, out, jobs, scheduler, retries, quiet)
         if previous is not signal.SIG_IGN:
             # the study is stored whole and said so: a SIGTERM while the process exits (its
-            # pools and threads closing) has nothing left to stop, and must not kill it by
-            # the signal's default action with a code that reads as a failure
-            signal.signal(signal.SIGTERM, _done)
+            # pools and threads closing) has nothing left to stop. Ignored, the exit goes on
+            # and cleans up (its default action, or an immediate exit, would leave the pools'
+            # semaphores to multiprocessing's "leaked semaphore" warning), and ends with 0
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             previous = signal.SIG_IGN  # keep it until the process is gone
     except gs.StudyInterrupted as exc:
         _say_interrupted(exc, spec, out)
@@ -122,12 +123,6 @@ class _Terminated(KeyboardInterrupt):
 
 def _terminated(signum: int, frame: Any) -> None:
     raise _Terminated
-
-
-def _done(signum: int, frame: Any) -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 def _say_interrupted(exc: Any, spec: Path, out: Path) -> None:

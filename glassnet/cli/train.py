@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,45 @@ class _TrainProgress(Callback):
                 metric += f"  val loss {float(np.nanmin(history.val_loss[..., epoch])):.4g}"
         self.progress.update(epoch + 1, metric=metric)
         return False
+
+
+class _Interrupt(Callback):
+    """Ctrl-C or SIGTERM while training stops it at the end of the epoch under way, so the
+    run so far is saved whole (a second one stops at once, saving nothing)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.epoch = -1
+
+    @contextmanager
+    def installed(self) -> Iterator[_Interrupt]:
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    previous[sig] = signal.signal(sig, self._handle)
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signal is not None:  # the second one: now
+            raise KeyboardInterrupt
+        self.signal = signum
+
+    def on_epoch_end(self, epoch: int, history: History, net: Any) -> bool:
+        self.epoch = epoch
+        return self.signal is not None
+
+    def on_train_end(self, net: Any, history: History) -> None:
+        if self.signal is not None and history.stopped_by == type(self).__name__:
+            # the library's "_Interrupt stopped training after epoch N": said below, in words
+            history.messages.pop()
+            history.stopped_by = "interrupted"
 
 
 def _given() -> set[str]:
@@ -216,8 +259,11 @@ def train(
     )
     progress.stage = f"{what}, loss {loss_name}"
     started = time.perf_counter()
-    with progress:
-        callbacks = [_TrainProgress(progress)] if not quiet else []
+    interrupt = _Interrupt()
+    with progress, interrupt.installed():
+        callbacks: list[Callback] = [interrupt]
+        if not quiet:
+            callbacks.append(_TrainProgress(progress))
         if trainer == "gd":
             hist = net.fit(
                 X,
@@ -305,6 +351,18 @@ def train(
     if not no_figure:
         click.echo(f"figure       {out_dir / 'loss.png'}")
     model = shlex.quote(str(out_dir / "model.npz"))
+    if interrupt.signal is not None:
+        name = signal.Signals(interrupt.signal).name
+        how = "Ctrl-C (SIGINT)" if name == "SIGINT" else name
+        left = epochs - int(hist.epochs_run)
+        if trainer == "gd":
+            then = (f"continue it with: glassnet train --model {model} --epochs {left} "
+                    f"-o {shlex.quote(str(out_dir))}-continued")  # fmt: skip
+        else:
+            then = "the selection trainer starts afresh: run it again for more generations"
+        note(f"interrupted by {how} after {hist.epochs_run} of {epochs} {unit}: the run so far "
+             f"is saved in {out_dir / 'model.npz'}; {then}")  # fmt: skip
+        sys.exit(128 + interrupt.signal)
     click.echo(f"next         glassnet plot boundary --model {model} -o boundary.png")
     click.echo(f"             glassnet inspect --model {model}")
 

@@ -358,8 +358,10 @@ class Checkpoint(Callback):
 
 
 def _norm(a: Array) -> Array:
-    # Frobenius norm of each member's matrix
-    return namespace(a).sqrt((a * a).sum(axis=(-2, -1)))
+    # Frobenius norm of each member's matrix: one pass of the namespace's sum of squares (an
+    # einsum in NumPy, the same summation for a single network and for each member)
+    xp = namespace(a)
+    return xp.sqrt(xp.sum_squares(a))
 
 
 def layer_stats(
@@ -1029,6 +1031,10 @@ def run_numpy(
     if P is not None and history.diverged.any():  # diverged before a resume: still frozen
         frozen = history.diverged[:, None, None]
     history.first_loss = first_loss
+    # Plan.records_stats and Plan.checks_params written out (a tiny network's epoch is ~30 us;
+    # two method calls an epoch were a few percent of it)
+    last, stats_every, check_every = plan.epochs - 1, plan.stats_every, plan.check_every
+    full_batch, X, y, weight = plan.full_batch, plan.X, plan.y, plan.weight
     start = time.perf_counter()
     epoch = -1
     r: Step | None = None
@@ -1038,8 +1044,8 @@ def run_numpy(
                 val_by_epoch[epoch], acc = evaluate(net, plan, params)
                 if acc_by_epoch is not None:
                     acc_by_epoch[epoch] = acc
-            if plan.full_batch:  # the paper's way: one step on all the data
-                r = step(net, plan, params, state, plan.X, plan.y, plan.weight, frozen)
+            if full_batch:  # the paper's way: one step on all the data
+                r = step(net, plan, params, state, X, y, weight, frozen)
                 state, total = r.state, r.cost
             else:
                 total = 0.0
@@ -1052,12 +1058,13 @@ def run_numpy(
                 history.first_loss = total if P is None else np.array(total)
             assert r is not None
 
-            if plan.records_stats(epoch):
+            if stats_every and (epoch % stats_every == 0 or epoch == last):
                 for name, v in layer_stats(net, r.fwd, r.grads, r.steps, eps).items():
                     stats[name].append(v)
                 stats_epochs.append(epoch)
 
-            bad = diverging(total, history.first_loss, params, plan, plan.checks_params(epoch))
+            checks = epoch % check_every == 0 or epoch == last
+            bad = diverging(total, history.first_loss, params, plan, checks)
             if P is None:
                 if bad:
                     stop_diverged(history, epoch, total, plan, warn)

@@ -648,16 +648,16 @@ def generator_from_state(state: Mapping[str, Any]) -> np.random.Generator:
     return g
 
 
-def _copy_tree(tree: Any) -> Any:
+def copy_tree(tree: Any) -> Any:
     """A deep copy of an optimizer state or parameter tree (arrays copied, numbers kept)."""
     if isinstance(tree, np.ndarray):
         return tree.copy()
     if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*(_copy_tree(v) for v in tree))
+        return type(tree)(*(copy_tree(v) for v in tree))
     if isinstance(tree, tuple | list):
-        return type(tree)(_copy_tree(v) for v in tree)
+        return type(tree)(copy_tree(v) for v in tree)
     if isinstance(tree, dict):
-        return {k: _copy_tree(v) for k, v in tree.items()}
+        return {k: copy_tree(v) for k, v in tree.items()}
     return tree
 
 
@@ -1059,7 +1059,7 @@ def state_from_record(
         raise ValueError(f"run.arrays: {spare[0]!r} is declared but no field refers to it")
     state = TrainState(
         config=config,
-        params=_copy_tree(net.params),
+        params=copy_tree(net.params),
         opt_state=opt_state,
         rng_states=rng_states,
         epoch=epoch,
@@ -1106,11 +1106,11 @@ def snapshot(
     whole = history if earlier is None else joined(earlier.history, history)
     state = TrainState(
         config=config,
-        params=_copy_tree(net.params),
-        opt_state=_copy_tree(history.optimizer_state),
+        params=copy_tree(net.params),
+        opt_state=copy_tree(history.optimizer_state),
         rng_states=None if rngs is None else tuple(dict(g.bit_generator.state) for g in rngs),
         epoch=(0 if earlier is None else earlier.epoch) + int(history.epochs_run),
-        first_loss=_copy_tree(history.first_loss),
+        first_loss=copy_tree(history.first_loss),
         history=whole,
         schedule_epochs=schedule_epochs,
     )

@@ -52,6 +52,7 @@ from glassnet.run import (
     TrainConfig,
     TrainState,
     as_state,
+    copy_tree,
     snapshot,
 )
 
@@ -881,7 +882,7 @@ def fit(
     first_loss: Any = None
     rngs = None
     if earlier is not None:
-        state = _copy_state(earlier.opt_state)
+        state = copy_tree(earlier.opt_state)  # the resumed state stays the value it was
         if earlier.config.seed == cfg.seed:  # a new seed starts a new sample order
             rngs = earlier.generators()
         first_loss = earlier.first_loss
@@ -944,19 +945,6 @@ def _check_resumable(net: Network, earlier: TrainState, cfg: TrainConfig) -> Non
             "resume: the state is of another network (its parameters have shapes "
             f"{theirs}, this network's {shapes})"
         )
-
-
-def _copy_state(tree: Any) -> Any:
-    # the optimizer's state, copied: the state a fit resumed stays the value it was
-    if isinstance(tree, np.ndarray):
-        return tree.copy()
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*(_copy_state(v) for v in tree))
-    if isinstance(tree, tuple | list):
-        return type(tree)(_copy_state(v) for v in tree)
-    if isinstance(tree, dict):
-        return {k: _copy_state(v) for k, v in tree.items()}
-    return tree
 
 
 def _signature() -> inspect.Signature:
@@ -1033,7 +1021,7 @@ def run_numpy(
     history.first_loss = first_loss
     # Plan.records_stats and Plan.checks_params written out (a tiny network's epoch is ~30 us;
     # two method calls an epoch were a few percent of it)
-    last, stats_every, check_every = plan.epochs - 1, plan.stats_every, plan.check_every
+    final, stats_every, check_every = plan.epochs - 1, plan.stats_every, plan.check_every
     full_batch, X, y, weight = plan.full_batch, plan.X, plan.y, plan.weight
     start = time.perf_counter()
     epoch = -1
@@ -1058,12 +1046,12 @@ def run_numpy(
                 history.first_loss = total if P is None else np.array(total)
             assert r is not None
 
-            if stats_every and (epoch % stats_every == 0 or epoch == last):
+            if stats_every and (epoch % stats_every == 0 or epoch == final):
                 for name, v in layer_stats(net, r.fwd, r.grads, r.steps, eps).items():
                     stats[name].append(v)
                 stats_epochs.append(epoch)
 
-            checks = epoch % check_every == 0 or epoch == last
+            checks = epoch % check_every == 0 or epoch == final
             bad = diverging(total, history.first_loss, params, plan, checks)
             if P is None:
                 if bad:

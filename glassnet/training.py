@@ -37,7 +37,9 @@ from glassnet._validation import (
     Options,
     check,
     check_callbacks,
+    check_keywords,
     describe,
+    known_keywords,
     positive_float,
     positive_int,
     sample_weights,
@@ -101,6 +103,7 @@ class Callback:
         """Called once after the last epoch."""
 
 
+@known_keywords
 class EarlyStopping(Callback):
     """Stop when the monitored loss has not improved by ``min_delta`` for ``patience`` epochs.
 
@@ -171,6 +174,10 @@ class StopOnConvergence(Callback):
     """
 
     def __init__(self, threshold: float = 0.01, paper: bool = False, **paper_kwargs: Any) -> None:
+        # the paper's options are paper_epoch's: a misspelt one is refused now, not at the
+        # first epoch's end
+        options = [p for p in inspect.signature(convergence.paper_epoch).parameters][1:]
+        check_keywords("StopOnConvergence", paper_kwargs, ["threshold", "paper", *options])
         self.threshold = positive_float(threshold, "threshold")
         self.paper = paper
         self.paper_kwargs = paper_kwargs
@@ -185,6 +192,7 @@ class StopOnConvergence(Callback):
         return bool(np.all((np.asarray(hit) >= 0) | ~alive))
 
 
+@known_keywords
 @dataclass(eq=False)
 class LiveRun:
     """A fit in progress, as its callbacks see it: ``history.live`` while ``fit`` runs.
@@ -255,6 +263,7 @@ class LiveRun:
         return snapshot(self.net, self.config, now, self.resumed, self.rngs, self.schedule_epochs)
 
 
+@known_keywords
 class Checkpoint(Callback):
     r"""Save the whole run to a model file while it trains, as Keras's ``ModelCheckpoint``.
 
@@ -365,6 +374,7 @@ def _norm(a: Array) -> Array:
     return xp.sqrt(xp.sum_squares(a))
 
 
+@known_keywords
 def layer_stats(
     net: Network,
     fwd: Any,

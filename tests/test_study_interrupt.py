@@ -173,3 +173,15 @@ def test_a_sigterm_while_a_finished_study_exits_leaves_no_warning(tmp_path):
         if proc.returncode == 143:
             assert "interrupted by SIGTERM" in err, what
         assert _stored(out) == N_RUNS  # nothing stored is lost
+
+
+def test_a_study_run_in_process_leaves_the_signal_handlers_as_they_were(tmp_path):
+    """Only a command-line process hands a late SIGTERM to its exit: called in-process (a
+    test, a notebook) the command gives the previous handlers back."""
+    from glassnet.cli import main
+
+    spec_path = write(tmp_path, SPEC.replace("epochs = 3000", "epochs = 20"))
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    main(["study", "run", str(spec_path), "--out", str(tmp_path / "s"), "--jobs", "1", "--quiet"])
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    assert _stored(tmp_path / "s") == N_RUNS

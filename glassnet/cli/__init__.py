@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> Any:
 
 def _main(argv: list[str] | None) -> Any:
     try:
-        return cli.main(args=argv, prog_name="glassnet", standalone_mode=False)
+        # obj["console"]: run from the command line, so the process ends when the command
+        # does (a command may then leave a signal's handling to the exit; see study run)
+        return cli.main(
+            args=argv, prog_name="glassnet", standalone_mode=False, obj={"console": argv is None}
+        )
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

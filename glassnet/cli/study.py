@@ -89,11 +89,14 @@ def run_cmd(
         signal.signal(signal.SIGTERM, _terminated)
     try:
         _run(spec, out, jobs, scheduler, retries, quiet)
-        if previous is not signal.SIG_IGN:
+        obj = click.get_current_context().obj
+        if previous is not signal.SIG_IGN and isinstance(obj, dict) and obj.get("console"):
             # the study is stored whole and said so: a SIGTERM while the process exits (its
             # pools and threads closing) has nothing left to stop. Ignored, the exit goes on
             # and cleans up (its default action, or an immediate exit, would leave the pools'
-            # semaphores to multiprocessing's "leaked semaphore" warning), and ends with 0
+            # semaphores to multiprocessing's "leaked semaphore" warning), and ends with 0. Only
+            # where the process ends with the command: called in-process (a test, a notebook),
+            # the previous handler comes back as usual
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             previous = signal.SIG_IGN  # keep it until the process is gone
     except gs.StudyInterrupted as exc:

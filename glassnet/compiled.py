@@ -53,7 +53,7 @@ program is keyed by its exact length (its compilation is small beside its run).
 Compilation and the program caches
 ----------------------------------
 A program depends on the architecture, the layout, the loss, the optimizer's name and options,
-whether there is a schedule, ``l1``, ``l2``, the batch size, the bucket of the data's length, the
+whether there is a schedule, whether there is an ``l1`` or ``l2`` penalty, the batch size, the bucket of the data's length, the
 epochs of a chunk and the stride of the layer statistics. Everything else is an argument: the
 parameters, the optimizer's state, the data, the number of rows, the learning rates, the
 schedule's factors (computed on the host for the chunk's updates), the divergence limits and
@@ -438,8 +438,8 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.loss.name if named else plan.loss,
         plan.optimizer_name if plan.lr is not None else plan.optimizer,
         tuple(sorted(plan.optimizer_options.items())),
-        plan.l1,
-        plan.l2,
+        plan.l1 != 0,  # whether there is a penalty; its value is an argument
+        plan.l2 != 0,
         plan.loss.summed,
         tuple(shape),
         (_xp.UNROLL, BLOCK_BYTES),
@@ -535,9 +535,18 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
     def run(params, state, carry, data, orders, factors, eta, floats, ints):
         X, y, w, Xv, yv = data
         # counts as integers, and as floats of the network's dtype for the divisions
-        limit, growth, n_f, nv_f = (floats[i] for i in range(4))
+        limit, growth, n_f, nv_f, l1, l2 = (floats[i] for i in range(6))
         epoch0, last, check_every, n, nv, count0, first_epoch = (ints[i] for i in range(7))
-        tplan = dataclasses.replace(plan, n=n_f, loss_growth=growth, param_limit=limit)
+        # the penalties are arguments (a grid over them shares one program); one that is 0
+        # stays the plain number, so its terms are not in the program at all
+        tplan = dataclasses.replace(
+            plan,
+            n=n_f,
+            loss_growth=growth,
+            param_limit=limit,
+            l1=l1 if plan.l1 else plan.l1,
+            l2=l2 if plan.l2 else plan.l2,
+        )
         params = jax.tree_util.tree_map(members, params)
         state = jax.tree_util.tree_map(members, state)
         eta = members(eta)
@@ -1126,7 +1135,9 @@ def run(
             yv = _rows(plan.validation[1], shape.validation[0])
         data = (X, y, w, Xv, yv)
         eta = np.asarray(plan.eta if plan.eta is not None else 0.0, dtype=dtype)
-        floats = np.array([plan.param_limit, plan.loss_growth, plan.n, nv], dtype=dtype)
+        floats = np.array(
+            [plan.param_limit, plan.loss_growth, plan.n, nv, plan.l1, plan.l2], dtype=dtype
+        )
         # members that diverged before a resume stay frozen: marked diverged (at 0) in the
         # program, and reported as diverged before this fit (-1) on the host
         carried = np.asarray(history.diverged, dtype=bool) if P is not None else np.zeros((), bool)

@@ -725,13 +725,13 @@ def step(
     fwd = net.apply(params, Xb)
     cost = net.cost(fwd, yb, plan.loss, wb)
     grads, _ = net.backprop(params, fwd, yb, plan.loss, wb)
-    if plan.l1:  # the L1 penalty's subgradient, added before the optimizer as L2's is
+    if penalized(plan.l1):  # L1's subgradient, added before the optimizer as L2's is
         xp = namespace(cost)
         cost = cost + plan.l1 * sum(xp.abs(p["W"]).sum(axis=(-2, -1)) for p in params)
         grads, _ = _optimizers.add_l1_subgradient(plan.l1).update(
             grads, _optimizers.EmptyState(), params
         )
-    if plan.l2:  # L2 is weight decay added to the gradient, before the optimizer
+    if penalized(plan.l2):  # L2 is weight decay added to the gradient, before the optimizer
         cost = cost + 0.5 * plan.l2 * sum(_sq(p["W"]) for p in params)
         grads, _ = _optimizers.add_decayed_weights(plan.l2).update(
             grads, _optimizers.EmptyState(), params
@@ -762,6 +762,12 @@ def step(
     else:
         params = _optimizers.tree_map(lambda p, s: p + s, params, steps)
     return Step(params, state, cost, fwd, grads, steps)
+
+
+def penalized(strength: Any) -> bool:
+    """Whether a penalty's strength is on: a number other than 0, or a value the compiled
+    program passes as an argument (nonzero, or it would have stayed the number 0)."""
+    return not isinstance(strength, int | float) or strength != 0
 
 
 def _zeros(a: Array) -> Array:

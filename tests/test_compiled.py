@@ -672,3 +672,22 @@ def test_a_jax_fit_without_jax_says_how_to_install_it(monkeypatch):
         f"backend: 'jax' needs JAX, which is not installed; install it with {install_hint('jax')}"
     )
     assert "pip install -e '" in str(err.value)  # from this clone, not an index glassnet is not on
+
+
+@pytest.mark.parametrize("lanes", [False, True], ids=["one", "population"])
+def test_penalties_of_other_strengths_share_one_program(builds, lanes):
+    # a grid over l1 and l2 (what a GridSearchCV over alpha does): one program while a
+    # penalty is on, its strength an argument; every fit still equals the NumPy loop
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, size=(40, 1)).astype(float)
+    compiled.clear_cache(disk=False)
+    with compiled.configure(cache_dir=False):
+        for l1, l2 in ((1e-3, 1e-2), (4e-3, 3e-3), (2e-2, 5e-4)):
+            kw = {"sizes": [3, 4, 1], "activation": "tanh", "seed": [0, 1, 2, 3] if lanes else 0}
+            a, b, ha, hb = _both(kw, X, y, loss="bce", optimizer="adam", lr=0.05, epochs=10,
+                                 batch_size=8, l1=l1, l2=l2)  # fmt: skip
+            _assert_same(a, b, ha, hb)
+        assert builds["n"] == 1
+        # no penalty is another program, without the penalties' terms
+        _both(kw, X, y, loss="bce", optimizer="adam", lr=0.05, epochs=10, batch_size=8)
+    assert builds["n"] == 2

@@ -100,3 +100,34 @@ def test_a_second_signal_stops_at_once(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert ("aborted" in err) or ("interrupted by Ctrl-C (SIGINT)" in err), err
+
+
+def test_checkpoints_every_n_epochs_each_continue_exactly(tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["train", *COMMON, "--epochs", "10", "-o", str(out),
+                                      "--checkpoint-every", "4", "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert names == ["epoch-0000004.npz", "epoch-0000008.npz", "epoch-0000010.npz"]
+    X, y = gn.datasets.load("moons")
+    for name, k in zip(names, (4, 8, 10), strict=True):  # the reference: a fit stopped at k
+        ref = gn.Network([2, 6, 1], activation="tanh", output="sigmoid", seed=0)
+        ref.fit(X, y, loss="bce", optimizer="adam", lr=0.02, batch_size=16, epochs=10,
+                callbacks=[_StopAfter(k)])  # fmt: skip
+        _params_equal(gn.load(out / "checkpoints" / name).params, ref.params)
+    # a checkpoint continues like model.npz: on the data and settings the command recorded
+    cont = CliRunner().invoke(cli, ["train", "--model", str(out / "checkpoints" / names[0]),
+                                    "--epochs", "6", "-o", str(tmp_path / "more"), "-q",
+                                    "--no-figure"])  # fmt: skip
+    assert cont.exit_code == 0, cont.output
+    _params_equal(
+        gn.load(tmp_path / "more" / "model.npz").params, gn.load(out / "model.npz").params
+    )
+
+
+def test_checkpoints_are_refused_for_the_selection_trainer_before_anything_runs(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "-d", "xor", "--trainer", "evolution",
+                                      "--checkpoint-every", "2", "-o", str(tmp_path / "e")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--checkpoint-every" in result.output and "selection trainer" in result.output
+    assert not (tmp_path / "e").exists()

@@ -86,6 +86,48 @@ class _Interrupt(Callback):
             history.stopped_by = "interrupted"
 
 
+def _record(
+    opts: Options,
+    loss_name: str,
+    optimizer: str,
+    lr: Any,
+    fit: dict[str, Any],
+    trainer: str,
+    validation_split: float,
+    seed: int,
+    source: str,
+    scaler: Any,
+) -> dict[str, Any]:
+    """What a model file keeps of the command that trained it, so that ``train --model``
+    continues on the same data, split and scaling (``epochs`` is set when training ends)."""
+    record: dict[str, Any] = {
+        "loss": loss_name,
+        "optimizer": optimizer if trainer == "gd" else None,
+        "lr": lr if trainer == "gd" else None,
+        "batch_size": fit["batch_size"],
+        "backend": fit["backend"],
+        "epochs": None,
+        "trainer": trainer,
+        "validation_split": validation_split,
+        "seed": seed,
+        "dataset": opts.dataset if opts.csv is None and not opts.xs else None,
+        "csv": opts.csv,
+        "target": opts.target,
+    }
+    if scaler is not None:
+        record["standardize"] = {
+            "mean": np.asarray(scaler.mean).tolist(),
+            "scale": np.asarray(scaler.scale).tolist(),
+        }
+    elif opts.training.get("standardize") and opts.csv is not None:
+        record["standardize"] = opts.training["standardize"]
+    if opts.model is not None and opts.dataset is None and opts.csv is None:
+        record["dataset"] = opts.training.get("dataset")
+    if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
+        record["dataset"] = source
+    return record
+
+
 def _given() -> set[str]:
     """The parameters of the running command the user typed (not left at their defaults)."""
     ctx = click.get_current_context()
@@ -177,6 +219,13 @@ def _check_out(out: str, force: bool) -> Path:
     show_default=True,
     help="Directory for model.npz and loss.png.",
 )
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Also save the run every N epochs, as --out/checkpoints/epoch-NNNNNNN.npz (each "
+    "continues with --model like model.npz).",
+)
 @click.option("--force", is_flag=True, help="Replace an earlier run in --out.")
 @click.option("--show-loss", is_flag=True, help="Print the loss of every epoch.")
 @click.option("--no-figure", is_flag=True, help="Do not write loss.png.")
@@ -192,6 +241,7 @@ def train(
     population,
     mutation_scale,
     out,
+    checkpoint_every,
     force,
     show_loss,
     no_figure,
@@ -259,9 +309,28 @@ def train(
     )
     progress.stage = f"{what}, loss {loss_name}"
     started = time.perf_counter()
+    record = _record(opts, loss_name, optimizer, lr, fit, trainer, validation_split, seed,
+                     source, scaler)  # fmt: skip
+    extra: dict[str, Any] = {"training": record}
+    recipe = opts.training.get("recipe")
+    if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
+        extra["data"] = recipe  # continued on a recipe's data: the next file keeps the recipe
     interrupt = _Interrupt()
+    callbacks: list[Callback] = [interrupt]
+    if checkpoint_every is not None:
+        if trainer != "gd":
+            raise click.BadParameter(
+                "checkpoints are runs of gradient descent; the selection trainer starts afresh "
+                "each time (leave out --checkpoint-every, or use --trainer gd)",
+                param_hint="--checkpoint-every",
+            )
+        folder = out_dir / "checkpoints"
+        with fed_by({}, default="--out"):
+            folder.mkdir(parents=True, exist_ok=True)
+        callbacks.append(
+            gn.Checkpoint(folder / "epoch-{epoch:07d}.npz", every=checkpoint_every, extra=extra)
+        )
     with progress, interrupt.installed():
-        callbacks: list[Callback] = [interrupt]
         if not quiet:
             callbacks.append(_TrainProgress(progress))
         if trainer == "gd":
@@ -298,35 +367,7 @@ def train(
         note(message)
     with fed_by({}, default="--out"):
         out_dir.mkdir(parents=True, exist_ok=True)
-    record = {
-        "loss": loss_name,
-        "optimizer": optimizer if trainer == "gd" else None,
-        "lr": lr if trainer == "gd" else None,
-        "batch_size": fit["batch_size"],
-        "backend": fit["backend"],
-        "epochs": int(hist.epochs_run),
-        "trainer": trainer,
-        "validation_split": validation_split,
-        "seed": seed,
-        "dataset": opts.dataset if opts.csv is None and not opts.xs else None,
-        "csv": opts.csv,
-        "target": opts.target,
-    }
-    if scaler is not None:
-        record["standardize"] = {
-            "mean": np.asarray(scaler.mean).tolist(),
-            "scale": np.asarray(scaler.scale).tolist(),
-        }
-    elif opts.training.get("standardize") and opts.csv is not None:
-        record["standardize"] = opts.training["standardize"]
-    if opts.model is not None and opts.dataset is None and opts.csv is None:
-        record["dataset"] = opts.training.get("dataset")
-    if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
-        record["dataset"] = source
-    extra: dict[str, Any] = {"training": record}
-    recipe = opts.training.get("recipe")
-    if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
-        extra["data"] = recipe  # continued on a recipe's data: the next file keeps the recipe
+    record["epochs"] = int(hist.epochs_run)
     gn.modelfile.save(net, out_dir / "model.npz", extra=extra)
     if not no_figure:
         from glassnet import plots

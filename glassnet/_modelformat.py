@@ -100,7 +100,7 @@ class Writable(Protocol):
     def check_params(self) -> None: ...
 
 
-def _target(path: Any) -> Path:
+def check_target(path: Any) -> Path:
     """Check where a save may write, before any work: only a regular file is ever replaced."""
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
@@ -149,7 +149,7 @@ def write(
     """
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"extra: expected a dict of JSON data or None, got {describe(extra)}")
-    target = _target(path)
+    target = check_target(path)
     net.check_params()
     arrays = {
         f"layer{l}.{k}": np.ascontiguousarray(v)
@@ -189,7 +189,7 @@ def write(
     arrays["metadata.json"] = np.frombuffer(text, dtype=np.uint8)
     # atomic, with the mode a plain write gives under the umask; the target is checked again
     # (still a regular file, or absent) once the work is done
-    with atomic_write(target, before_replace=lambda: _target(target)) as f:
+    with atomic_write(target, before_replace=lambda: check_target(target)) as f:
         np.savez(f, **arrays)  # type: ignore[arg-type]
 
 

@@ -328,9 +328,15 @@ class Checkpoint(Callback):
 
     def on_train_begin(self, net: Network, history: History) -> None:
         # refused before the first epoch: nothing computed is lost to a bad setting
-        folder = Path(self.path.format(epoch=0)).parent
+        live = history.live
+        start = live.resumed.epoch if isinstance(live, LiveRun) and live.resumed else 0
+        first = Path(self.path.format(epoch=start + 1))
+        folder = first.parent
         if not folder.is_dir():
             raise ValueError(f"path: the folder {str(folder)!r} does not exist")
+        _modelformat.check_target(first)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(f"path: cannot write to the folder {str(folder)!r}")
         if self.monitor is not None and net.population is not None:
             raise ValueError(
                 f"monitor: a population's members improve at different epochs; save every "
@@ -362,7 +368,13 @@ class Checkpoint(Callback):
             )
             return False
         target = Path(self.path.format(epoch=done))
-        _modelformat.write(net, target, self.extra, state.to_record())
+        try:
+            _modelformat.write(net, target, self.extra, state.to_record())
+        except OSError as err:  # a full disk, a folder gone: training goes on, and says so
+            message = f"Checkpoint: epoch {done} not saved to {str(target)!r}: {err}"
+            history.messages.append(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+            return False
         self.saved.append(target)
         return False
 

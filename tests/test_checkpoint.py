@@ -194,3 +194,35 @@ def test_the_live_run_is_there_only_while_fit_runs():
     h = _net().fit(X, Y, loss="mse", epochs=3, callbacks=[Look()])
     assert all(isinstance(s, LiveRun) for s in seen) and len(seen) == 3
     assert h.live is None
+
+
+def test_a_target_that_cannot_be_written_is_refused_before_the_first_epoch(tmp_path):
+    (tmp_path / "adir.npz").mkdir()  # a folder where the file would go
+    net = _net()
+    with pytest.raises(IsADirectoryError) as err:
+        net.fit(X, Y, loss="mse", epochs=3, callbacks=[Checkpoint(tmp_path / "adir.npz")])
+    assert (
+        str(err.value)
+        == f"path: {str(tmp_path / 'adir.npz')!r} is a directory; expected a file name"
+    )
+    assert net.train_state is None  # nothing trained
+
+
+def test_a_save_that_fails_mid_run_is_said_and_training_goes_on(tmp_path, monkeypatch):
+    from glassnet import _modelformat
+
+    real, calls = _modelformat.write, []
+
+    def full_disk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_modelformat, "write", full_disk)
+    ck = Checkpoint(tmp_path / "c{epoch}.npz", every=2)
+    with pytest.warns(RuntimeWarning, match=r"Checkpoint: epoch 4 not saved to .*No space left"):
+        h = _net().fit(X, Y, loss="mse", lr=0.5, epochs=6, callbacks=[ck])
+    assert h.epochs_run == 6  # the run went on
+    assert [p.name for p in ck.saved] == ["c2.npz", "c6.npz"]
+    assert any(m.startswith("Checkpoint: epoch 4 not saved") for m in h.messages)

@@ -411,9 +411,11 @@ def layer_stats(
     params = net.params if params is None else params
     xp = namespace(params[0]["W"])
     out: dict[str, list[Array]] = {name: [] for name in LAYER_STATS}
+    zero = None
     for l, (act, p, g) in enumerate(zip(net.activations, params, grads, strict=True)):
         w_norm = _norm(p["W"])
-        zero = xp.zeros_like(w_norm)
+        if zero is None:  # one per member, of the norms' type: made once
+            zero = xp.zeros_like(w_norm)
         out["grad_norm"].append(_norm(g["W"]))
         out["weight_norm"].append(w_norm)
         if steps is None:
@@ -423,8 +425,9 @@ def layer_stats(
         z, a = fwd.z[l + 1], fwd.a[l + 1]
         d = xp.abs(act.derivative(z, a))
         saturated = d < 0.01 * act.derivative_max
-        if mask is None:
-            out["saturated"].append(saturated.mean(axis=(-2, -1)))
+        if mask is None:  # the count over the size: a boolean mean converts every element
+            size = saturated.shape[-2] * saturated.shape[-1]
+            out["saturated"].append(saturated.sum(axis=(-2, -1)) / size)
         else:  # the mean over the real rows
             count = mask.sum() * saturated.shape[-1]
             out["saturated"].append((saturated * mask).sum(axis=(-2, -1)) / count)

@@ -500,8 +500,10 @@ def check_callbacks(callbacks: Any, argument: str = "callbacks") -> list[Any]:
 
     A callback is anything with the three hooks of :class:`glassnet.training.Callback`
     (``on_train_begin``, ``on_epoch_end``, ``on_train_end``), so checking it needs no import
-    of the training module.
+    of the training module. ``None`` is no callbacks, as in Keras and PyTorch Lightning.
     """
+    if callbacks is None:
+        return []
     if isinstance(callbacks, str | bytes | Mapping) or not isinstance(callbacks, Sequence):
         raise TypeError(
             f"{argument}: expected a list of Callback objects, got {describe(callbacks)}"

@@ -281,8 +281,10 @@ class Checkpoint(Callback):
         earlier one. Without it each save replaces the file, atomically (a crash while
         writing leaves the previous checkpoint whole). Its folder must exist.
     every : int, default 1
-        Save when the run's epoch count is a multiple of ``every``, and after the fit's last
-        epoch. (The compiled backend runs callbacks after each chunk of ``chunk_epochs``.)
+        Save when the run's epoch count reaches a multiple of ``every``, and after the fit's
+        last epoch. The compiled backend runs callbacks after each chunk of ``chunk_epochs``
+        epochs (one by default when there are callbacks): there a save comes at the end of the
+        chunk that reaches the multiple, and its file is named by the epoch it holds.
     monitor : {None, "loss", "val_loss"}, default None
         With a name: save only when that loss is the lowest so far by more than ``min_delta``
         (Keras's ``save_best_only``), at the epochs ``every`` allows. One network only: a
@@ -325,6 +327,7 @@ class Checkpoint(Callback):
         self.extra = extra
         self.saved: list[Path] = []
         self.best = math.inf
+        self.block = 0  # the multiples of `every` the run has reached
 
     def on_train_begin(self, net: Network, history: History) -> None:
         # refused before the first epoch: nothing computed is lost to a bad setting
@@ -346,13 +349,15 @@ class Checkpoint(Callback):
         if self.monitor == "val_loss" and history.val_loss is None:
             raise ValueError("monitor: 'val_loss' needs validation data (validation=(X, y))")
         self.best = math.inf
+        self.block = start // self.every
 
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
         live = history.live
         if not isinstance(live, LiveRun):  # called outside fit: there is no run to save
             return False
         done = (0 if live.resumed is None else live.resumed.epoch) + epoch + 1
-        if done % self.every and epoch != history.loss.shape[-1] - 1:
+        reached, self.block = done // self.every > self.block, max(self.block, done // self.every)
+        if not reached and epoch != history.loss.shape[-1] - 1:
             return False
         if self.monitor is not None:
             curve = history.loss if self.monitor == "loss" else history.val_loss

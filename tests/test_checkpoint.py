@@ -226,3 +226,25 @@ def test_a_save_that_fails_mid_run_is_said_and_training_goes_on(tmp_path, monkey
     assert h.epochs_run == 6  # the run went on
     assert [p.name for p in ck.saved] == ["c2.npz", "c6.npz"]
     assert any(m.startswith("Checkpoint: epoch 4 not saved") for m in h.messages)
+
+
+def test_chunks_of_the_compiled_program_save_at_the_end_of_the_chunk_that_reaches_a_multiple(
+    tmp_path,
+):
+    # chunks end at epochs 3, 6, 9, 10: the multiples of 4 are reached in the chunks ending at
+    # 6 and 9, and the last epoch is saved too; each file holds the epoch it is named by
+    ck = Checkpoint(tmp_path / "c{epoch}.npz", every=4)
+    net = _net()
+    net.fit(X, Y, loss="mse", lr=0.5, epochs=10, backend="jax", chunk_epochs=3, callbacks=[ck])
+    assert [p.name for p in ck.saved] == ["c6.npz", "c9.npz", "c10.npz"]
+    for path, k in zip(ck.saved, (6, 9, 10), strict=True):
+        saved = gn.load(path)
+        alone = _net()
+        alone.fit(X, Y, loss="mse", lr=0.5, epochs=10, callbacks=[_StopAfter(k)])
+        assert saved.train_state.epoch == k
+        _assert_params(saved, alone, "jax")
+
+
+def test_no_callbacks_may_be_said_with_none():
+    h = _net().fit(X, Y, loss="mse", epochs=2, callbacks=None)
+    assert h.epochs_run == 2

@@ -296,6 +296,12 @@ def train(
     if resumes:
         run = net.train_state.config.replace(**settings)
         optimizer, lr, loss_name = run.optimizer_name, run.lr, run.loss_name
+    backend = run.backend if resumes else settings.get("backend")
+    if trainer == "gd" and backend == "jax":
+        # the command's callbacks (the progress display, Ctrl-C) need no more than a call of
+        # the compiled program per 2% of the run: a fit with callbacks otherwise calls it
+        # once an epoch
+        settings["chunk_epochs"] = max(1, epochs // 50)
     if trainer == "gd":
         shown_lr = gn.optimizers.DEFAULT_LR.get(optimizer) if lr is None else lr
         if isinstance(shown_lr, int | float):

@@ -122,6 +122,7 @@ def test_checkpoints_every_n_epochs_each_continue_exactly(tmp_path):
     result = CliRunner().invoke(cli, ["train", *COMMON, "--epochs", "10", "-o", str(out),
                                       "--checkpoint-every", "4", "-q"])  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert f"checkpoints  3 in {out / 'checkpoints'}" in result.output
     names = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert names == ["epoch-0000004.npz", "epoch-0000008.npz", "epoch-0000010.npz"]
     X, y = gn.datasets.load("moons")

@@ -333,9 +333,10 @@ def train(
         folder = out_dir / "checkpoints"
         with fed_by({}, default="--out"):
             folder.mkdir(parents=True, exist_ok=True)
-        callbacks.append(
-            gn.Checkpoint(folder / "epoch-{epoch:07d}.npz", every=checkpoint_every, extra=extra)
+        checkpoint = gn.Checkpoint(
+            folder / "epoch-{epoch:07d}.npz", every=checkpoint_every, extra=extra
         )
+        callbacks.append(checkpoint)
     with progress, interrupt.installed():
         if not quiet:
             callbacks.append(_TrainProgress(progress))
@@ -395,6 +396,8 @@ def train(
                 f"val acc      {gn.metrics.accuracy(net.predict(validation[0]), validation[1]):.4f}"
             )
     click.echo(f"saved        {out_dir / 'model.npz'}")
+    if checkpoint_every is not None:
+        click.echo(f"checkpoints  {len(set(checkpoint.saved))} in {out_dir / 'checkpoints'}")
     if not no_figure:
         click.echo(f"figure       {out_dir / 'loss.png'}")
     model = shlex.quote(str(out_dir / "model.npz"))

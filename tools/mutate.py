@@ -41,9 +41,15 @@ _DATA = [
 
 # module -> the test files that exercise it (the reference tests first)
 TESTS: dict[str, list[str]] = {
-    "losses": ["test_reference_losses.py", "test_reference_edges.py", "test_hostile_api.py"],
+    "losses": [
+        "test_reference_losses.py",
+        "test_reference_mutants_losses.py",
+        "test_reference_edges.py",
+        "test_hostile_api.py",
+    ],
     "activations": [
         "test_reference_activations.py",
+        "test_reference_mutants_activations.py",
         "test_reference_losses.py",
         "test_reference_edges.py",
         "test_stability.py",

@@ -58,6 +58,7 @@ TESTS: dict[str, list[str]] = {
     "optimizers": [
         "test_reference_optimizers.py",
         "test_reference_optimizer_parts.py",
+        "test_reference_mutants_optimizers.py",
         "test_fit_rules.py",
     ],
     "convergence": ["test_reference_convergence.py"],

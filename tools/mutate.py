@@ -54,7 +54,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_edges.py",
         "test_stability.py",
     ],
-    "initializers": ["test_reference_initializers.py"],
+    "initializers": ["test_reference_initializers.py", "test_reference_mutants_initializers.py"],
     "optimizers": [
         "test_reference_optimizers.py",
         "test_reference_optimizer_parts.py",

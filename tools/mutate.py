@@ -61,7 +61,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_optimizers.py",
         "test_fit_rules.py",
     ],
-    "convergence": ["test_reference_convergence.py"],
+    "convergence": ["test_reference_convergence.py", "test_reference_mutants_convergence.py"],
     "metrics": [
         "test_reference_metrics.py",
         "test_reference_history.py",

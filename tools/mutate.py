@@ -91,6 +91,7 @@ TESTS: dict[str, list[str]] = {
     ],
     "_validation": [
         "test_reference_validation.py",
+        "test_reference_mutants_validation.py",
         "test_hostile_api.py",
         "test_datasets.py",
         "test_fit_rules.py",

@@ -103,7 +103,12 @@ TESTS: dict[str, list[str]] = {
         "test_network.py",
         "test_reference_partial_fit.py",
     ],
-    "_modelformat": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
+    "_modelformat": [
+        "test_reference_modelfile.py",
+        "test_reference_mutants_modelformat.py",
+        "test_modelfile.py",
+        "test_hostile_files.py",
+    ],
     "modelfile": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
     "stats": ["test_reference_stats.py", "test_stats.py"],
     "evolution": ["test_reference_evolution.py", "test_evolution.py"],

@@ -146,3 +146,22 @@ def test_pairing_table_is_the_rule_written_out():
         "natural": {"classes": "cross_entropy", "values": "cross_entropy"},
     }
     assert losses.pairing_table() == expected
+
+
+@pytest.mark.parametrize(
+    ("n_outputs", "classes", "expected"),
+    [(1, True, "sigmoid"), (2, True, "softmax"), (5, True, "softmax"), (1, False, "identity"),
+     (3, False, "identity")],
+)  # fmt: skip
+def test_natural_output_follows_the_targets(n_outputs, classes, expected):
+    # several classes: a distribution (softmax); one 0/1 target: a probability (sigmoid);
+    # real values: no squashing at all
+    assert losses.natural_output(n_outputs, classes) == expected
+
+
+def test_distribution_rows_sum_to_one_within_numpys_allclose_plus_1e_6():
+    # |sum - 1| <= atol + rtol |1| with rtol 1e-5 (NumPy's default) and atol 1e-6: 1.1e-5
+    ce = losses.get("cross_entropy")
+    ce.check_targets(np.array([[0.5, 0.5 + 1.05e-5]]))
+    with pytest.raises(ValueError, match="summing to 1"):
+        ce.check_targets(np.array([[0.5, 0.5 + 1.2e-5]]))

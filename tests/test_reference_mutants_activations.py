@@ -41,3 +41,12 @@ def test_backprop_hands_z_to_the_vjp():
             jac[:, i] = (log_softmax(z[s] + step) - log_softmax(z[s] - step)) / (2 * h)
         expected[s] = g[s] @ jac
     np.testing.assert_allclose(act.backprop(z, a, g), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_the_unlisted_exp_link_is_found_by_name_and_not_listed():
+    # Poisson regression's log link: a = e^z, da/dz = e^z
+    exp = activations.get("exp")
+    z = np.array([[-2.0, 0.0, 1.5]])
+    np.testing.assert_allclose(exp.value(z), np.exp(z), rtol=1e-15)
+    np.testing.assert_allclose(exp.derivative(z, np.exp(z)), np.exp(z), rtol=1e-15)
+    assert "exp" not in activations.names()

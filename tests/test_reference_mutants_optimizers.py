@@ -40,3 +40,48 @@ def test_chain_refuses_a_state_of_another_length():
     assert len(state) == 2
     with pytest.raises(ValueError):
         chained.update([{"W": np.ones((2, 2))}], state[:1], params)
+
+
+def _steps(transformation, grads):
+    params = [{"W": np.zeros_like(grads[0])}]
+    state = transformation.init(params)
+    out = []
+    for g in grads:
+        u, state = transformation.update([{"W": g}], state, params)
+        out.append(u[0]["W"])
+    return out
+
+
+GRADS = [np.array([[0.3, -1.2], [2.0, 1e-3]]) * (k + 1) for k in range(4)]
+
+
+def test_scale_by_adam_defaults_are_optaxs():
+    # optax.scale_by_adam's defaults: b1 0.9, b2 0.999, eps 1e-8 (eps outside the root)
+    ref = optax.scale_by_adam()
+    state = ref.init(np.zeros((2, 2)))
+    for got, g in zip(_steps(optimizers.scale_by_adam(), GRADS), GRADS, strict=True):
+        want, state = ref.update(g, state)
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-4)  # optax in float32
+
+
+def test_scale_by_rms_defaults_are_rho_09_and_eps_1e_8():
+    # s <- 0.9 s + 0.1 g^2; u = g / (sqrt(s) + 1e-8), written out (optax puts eps inside)
+    s = np.zeros((2, 2))
+    for got, g in zip(_steps(optimizers.scale_by_rms(), GRADS), GRADS, strict=True):
+        s = 0.9 * s + 0.1 * g * g
+        np.testing.assert_allclose(got, g / (np.sqrt(s) + 1e-8), rtol=1e-12)
+
+
+def test_trees_of_different_lengths_are_refused():
+    one, two = [{"W": np.ones(2)}], [{"W": np.ones(2)}, {"W": np.ones(2)}]
+    with pytest.raises(ValueError):
+        optimizers.tree_map(np.add, one, two)
+    l1 = optimizers.add_l1_subgradient(0.1)
+    with pytest.raises(ValueError):
+        l1.update(one, l1.init(two), two)
+
+
+def test_register_state_names_what_it_got():
+    with pytest.raises(TypeError) as info:
+        optimizers.register_state(int)
+    assert str(info.value) == "cls: expected a NamedTuple class, got <class 'int'> (type)"

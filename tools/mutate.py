@@ -129,6 +129,11 @@ TESTS: dict[str, list[str]] = {
 # test that starts processes of its own (a subprocess, joblib workers) crashes it (KeyError in
 # wait_for_result); these tests pass in the ordinary suite
 DESELECT: dict[str, list[str]] = {
+    # mutmut calls a mutated function through its trampoline, a frame outside glassnet, so a
+    # warning attributed to the first caller outside glassnet points at the trampoline
+    "_validation": [
+        "tests/test_reference_mutants_validation.py::test_warn_nonfinite_points_at_the_callers_line",
+    ],
     "run": [
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",
         "tests/test_run.py::test_estimators_pickle_continue_and_cross_validate",

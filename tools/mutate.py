@@ -65,6 +65,7 @@ TESTS: dict[str, list[str]] = {
     "convergence": ["test_reference_convergence.py", "test_reference_mutants_convergence.py"],
     "metrics": [
         "test_reference_metrics.py",
+        "test_reference_mutants_metrics.py",
         "test_reference_history.py",
         "test_reference_data.py",
     ],

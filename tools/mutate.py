@@ -111,7 +111,7 @@ TESTS: dict[str, list[str]] = {
         "test_hostile_files.py",
     ],
     "modelfile": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
-    "stats": ["test_reference_stats.py", "test_stats.py"],
+    "stats": ["test_reference_stats.py", "test_reference_mutants_stats.py", "test_stats.py"],
     "evolution": ["test_reference_evolution.py", "test_evolution.py"],
     "datasets/_base": _DATA,
     "datasets/bundled": _DATA,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -142,6 +143,11 @@ DESELECT: dict[str, list[str]] = {
         "tests/test_run.py::test_the_jax_estimator_trains_as_the_numpy_one",
     ],
 }
+
+# mutmut forks a worker per mutant from a process that ran the tests; a BLAS thread pool
+# started there leaves the forked worker waiting forever on a lock no thread will release
+# (counted as a timeout, that is as killed), so the BLAS libraries run on one thread
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 CONFIG = """\
 [tool.mutmut]
@@ -264,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             cwd=work,
             stdout=fh,
             stderr=subprocess.STDOUT,
+            env=dict(os.environ) | _ONE_THREAD,
         )
     seconds = time.perf_counter() - t0
     statuses = _statuses(work)

@@ -384,3 +384,19 @@ def test_a_target_that_became_a_directory_during_the_save_is_not_replaced(tmp_pa
     real = os.path.realpath(target)
     assert str(info.value) == f"path: {real!r} is a directory; expected a file name"
     assert target.is_dir() and not any(target.iterdir())
+
+
+def test_a_member_of_exactly_its_arrays_bytes_passes_the_size_check_and_fails_on_its_header(
+    tmp_path,
+):
+    # 48 bytes declared for 48 bytes of data: allowed by the size check (a header may be any
+    # length up to 65 536), refused when the header turns out cut short
+    path = _save(tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename[:-4]: z.read(i) for i in z.infolist()}
+    members["layer1.W"] = members["layer1.W"][:48]
+    _refused(
+        _write(path, members),
+        f"{BAD} (layer1.W: not an .npy array (EOF: reading array header, expected 118 bytes "
+        "got 38))",
+    )

@@ -395,8 +395,7 @@ def test_a_member_of_exactly_its_arrays_bytes_passes_the_size_check_and_fails_on
     with zipfile.ZipFile(path) as z:
         members = {i.filename[:-4]: z.read(i) for i in z.infolist()}
     members["layer1.W"] = members["layer1.W"][:48]
-    _refused(
-        _write(path, members),
-        f"{BAD} (layer1.W: not an .npy array (EOF: reading array header, expected 118 bytes "
-        "got 38))",
-    )
+    with pytest.raises(ValueError) as info:
+        gn.load(_write(path, members))
+    # the rest is NumPy's words for the cut header
+    assert str(info.value).startswith(f"{path}: {BAD} (layer1.W: not an .npy array (")

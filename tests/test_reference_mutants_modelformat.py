@@ -399,3 +399,28 @@ def test_a_member_of_exactly_its_arrays_bytes_passes_the_size_check_and_fails_on
         gn.load(_write(path, members))
     # the rest is NumPy's words for the cut header
     assert str(info.value).startswith(f"{path}: {BAD} (layer1.W: not an .npy array (")
+
+
+def test_a_header_of_exactly_the_allowed_length_loads(tmp_path):
+    # magic (8) + length (2) + a 65 526-byte header: 65 536 bytes besides the data, the most
+    # a member may declare beyond its array
+    net = gn.Network([2, 3, 1], seed=6)
+
+    def encode(a):
+        base = len(repr({"descr": a.dtype.str, "fortran_order": False, "shape": a.shape}))
+        member = _padded_npy(a, 65_525 - base)
+        assert len(member) == a.nbytes + 65_536
+        return member
+
+    path = _rewrite(_save(tmp_path / "m.npz", seed=6), encode=encode)
+    np.testing.assert_array_equal(gn.load(path).params[0]["W"], net.params[0]["W"])
+
+
+def test_a_metadata_member_of_exactly_the_declared_limit_is_refused_for_its_text(tmp_path):
+    # 1 MiB + 64 KiB declared passes the size check; its 1 MiB + 65 408 bytes of text do not
+    path = _save(tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename[:-4]: z.read(i) for i in z.infolist()}
+    members["metadata.json"] = _npy(np.zeros(MIB + 2**16 - 128, np.uint8))
+    assert len(members["metadata.json"]) == MIB + 2**16
+    _refused(_write(path, members), f"{BAD} (metadata.json: expected at most {MIB} bytes of text)")

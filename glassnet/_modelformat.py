@@ -25,6 +25,7 @@ from numpy.lib import format as npy
 
 from glassnet import run as _run
 from glassnet._files import atomic_write
+from glassnet._random import MAX_SEED
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -320,7 +321,7 @@ def _check_meta(meta: Any) -> dict[str, Any]:
     population = meta.get("population")
     seed = cfg.get("seed")
     if population is None:
-        _int(seed, "config.seed", 0, 2**64)
+        _int(seed, "config.seed", 0, MAX_SEED)  # every seed a network takes
     else:
         _int(population, "population", 1, MAX_POPULATION)
         if not isinstance(seed, list) or len(seed) != population:
@@ -329,7 +330,7 @@ def _check_meta(meta: Any) -> dict[str, Any]:
                 f"{describe(seed)}"
             )
         for k, s in enumerate(seed):
-            _int(s, f"config.seed[{k}]", 0, 2**64)
+            _int(s, f"config.seed[{k}]", 0, MAX_SEED)
     if meta.get("version", 1) >= 2 and not isinstance(meta.get("extra"), dict):
         raise _Bad(f"metadata extra: expected a JSON object, got {describe(meta.get('extra'))}")
     itemsize = np.dtype(cfg["dtype"]).itemsize

@@ -234,9 +234,9 @@ def test_extra_data_beyond_the_metadata_limit_is_refused_when_saving(tmp_path):
          "names, got ['relu', 'relu'] (list))"),
         (lambda m: m.update(extra=[1]), "not a readable glassnet model file (metadata extra: "
                                         "expected a JSON object, got [1] (list))"),
-        (lambda m: m["config"].update(seed=2**64 + 1),
+        (lambda m: m["config"].update(seed=2**128),
          "not a readable glassnet model file (metadata config.seed: expected an integer in "
-         "[0, 18446744073709551616], got 18446744073709551617 (int))"),
+         "[0, 340282366920938463463374607431768211455], got 340282366920938463463374607431768211456 (int))"),
         (lambda m: m["config"].update(sizes=[3, 2**40 + 1, 1]),
          "not a readable glassnet model file (metadata config.sizes[1]: expected an integer in "
          "[1, 1099511627776], got 1099511627777 (int))"),
@@ -257,18 +257,33 @@ def test_metadata_refusals_word_for_word(tmp_path, change, why):
 
 
 def test_the_largest_seeds_and_sizes_a_file_may_declare_are_read(tmp_path):
-    # seeds up to 2**64 and a population's seeds each up to it; sizes up to 2**40 (refused
-    # later for their memory, not for their value)
+    # seeds up to 2**128 - 1, the largest a network takes, and a population's seeds each up to
+    # it; sizes up to 2**40 (refused later for their memory, not for their value)
     path = _rewrite(_save(tmp_path / "m.npz", trained=False),
-                    change_meta=lambda m: m["config"].update(seed=2**64))  # fmt: skip
-    assert gn.load(path).seeds == [2**64]
+                    change_meta=lambda m: m["config"].update(seed=2**128 - 1))  # fmt: skip
+    assert gn.load(path).seeds == [2**128 - 1]
     path = _rewrite(_save(tmp_path / "p.npz", seed=[0, 1], trained=False),
-                    change_meta=lambda m: m["config"].update(seed=[2**64, 0]))  # fmt: skip
-    assert gn.load(path).seeds == [2**64, 0]
+                    change_meta=lambda m: m["config"].update(seed=[2**128 - 1, 0]))  # fmt: skip
+    assert gn.load(path).seeds == [2**128 - 1, 0]
     path = _rewrite(_save(tmp_path / "s.npz", trained=False),
                     change_meta=lambda m: m["config"].update(sizes=[2**40, 3, 1]))  # fmt: skip
     with pytest.raises(ValueError, match=r"would take .* GiB of parameters"):
         gn.load(path)
+
+
+def test_a_network_with_any_seed_it_takes_is_saved_and_loaded(tmp_path):
+    # the network takes seeds in [0, 2**128); the file format once refused those above 2**64,
+    # so a network saved without complaint could not be loaded
+    for seed in (2**64 + 1, 2**100, 2**128 - 1):
+        path = tmp_path / "m.npz"
+        net = gn.Network([2, 3, 1], seed=seed)
+        net.save(path)
+        loaded = gn.load(path)
+        assert loaded.seeds == [seed]
+        np.testing.assert_array_equal(loaded.layers[0].W, net.layers[0].W)
+    pop = gn.Network([2, 1], seed=[2**127, 2**128 - 1])
+    pop.save(tmp_path / "p.npz")
+    assert gn.load(tmp_path / "p.npz").seeds == [2**127, 2**128 - 1]
 
 
 def test_a_version_2_file_may_not_hold_a_run(tmp_path):

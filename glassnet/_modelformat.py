@@ -384,6 +384,7 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     try:
         # our own handle, so a failed read cannot leak it
         with open(path, "rb") as f, zipfile.ZipFile(f) as z:
+            _whole_archive(f, z)
             return _read_zip(z, name)
     except _Bad as exc:
         raise ValueError(f"{name}: not a readable glassnet model file ({exc})") from None
@@ -402,6 +403,21 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise ValueError(
             f"{name}: not a readable glassnet model file (corrupt or truncated: {why})"
         ) from None
+
+
+def _whole_archive(f: IO[bytes], z: zipfile.ZipFile) -> None:
+    """The file is the archive and nothing else. Zip readers skip bytes before an archive,
+    after it and in its comment (which NumPy's savez never writes); they would ride along
+    unread and outside the digest, so glassnet refuses them. The end-of-central-directory
+    record, without a comment, is then the file's last 22 bytes, and the first member starts
+    at its first byte."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(size - 22)
+    end = f.read(22)
+    if end[:4] != b"PK\x05\x06" or end[20:22] != b"\x00\x00":
+        raise _Bad("bytes after the archive")
+    if z.infolist() and min(i.header_offset for i in z.infolist()) != 0:
+        raise _Bad("bytes before the archive")
 
 
 def _read_zip(z: zipfile.ZipFile, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -435,3 +435,25 @@ def test_oversized_csv_is_refused_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(gn.datasets.csv, "MAX_CSV_BYTES", 10)
     with pytest.raises(ValueError, match=r"path: .*at most 0 MiB"):
         gn.datasets.load_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda raw: raw + b"x", "bytes after the archive"),
+        (lambda raw: raw[:-2] + b"\x00\x00\x00", "bytes after the archive"),  # found by hypothesis
+        (lambda raw: raw + b"\x00" * 100, "bytes after the archive"),
+        (lambda raw: b"junk" + raw, "bytes before the archive"),
+        (lambda raw: raw[:-2] + b"\x03\x00abc", "bytes after the archive"),  # a comment
+    ],
+)
+def test_bytes_around_the_archive_are_refused(tmp_path, change, words):
+    """Zip readers skip bytes before or after an archive (and its comment); they would ride
+    along unread and outside the digest, so a model file is the archive and nothing else."""
+    good = tmp_path / "good.npz"
+    gn.Network([2, 3, 1], seed=0).save(good)
+    path = tmp_path / "x.npz"
+    path.write_bytes(change(good.read_bytes()))
+    with pytest.raises(ValueError) as err:
+        gn.load(path)
+    assert str(err.value) == f"{path}: not a readable glassnet model file ({words})"

@@ -85,6 +85,7 @@ TESTS: dict[str, list[str]] = {
     "run": ["test_run.py", "test_reference_modelfile.py"],
     "network": [
         "test_reference_network.py",
+        "test_reference_mutants_network.py",
         "test_reference_trace.py",
         "test_network.py",
         "test_reference_losses.py",

@@ -144,9 +144,6 @@ DESELECT: dict[str, list[str]] = {
     "evolution": [
         "tests/test_reference_evolution.py::test_the_compiled_evaluation_finds_what_numpy_finds",
     ],
-    "network": [  # its warning attribution, as _validation's
-        "tests/test_hostile_messages.py::test_a_forward_overflow_names_x_the_quantity_and_where",
-    ],
     "run": [
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",
         "tests/test_run.py::test_estimators_pickle_continue_and_cross_validate",

@@ -78,7 +78,9 @@ def _one_warning(call):
     with pytest.warns(NonFiniteWarning) as record:
         out = call()
     assert len(record) == 1, [str(r.message) for r in record]
-    assert record[0].filename == __file__  # attributed to the caller's line
+    # attributed to the caller's line (under mutation testing, the first frame outside
+    # glassnet is mutmut's trampoline, which calls the mutated function)
+    assert record[0].filename == __file__ or record[0].filename.endswith("trampoline.py")
     return out, str(record[0].message)
 
 

@@ -39,6 +39,7 @@ _DATA = [
     "test_reference_generators.py",
     "test_reference_csv.py",
     "test_datasets.py",
+    "test_reference_mutants_datasets.py",
 ]
 
 # module -> the test files that exercise it (the reference tests first)

@@ -11,3 +11,33 @@ def test_standardizer_names_the_array_it_refuses():
     with pytest.raises(TypeError) as info:
         Standardizer().fit("abc")
     assert str(info.value) == "X: expected a numeric array, got 'abc' (str)"
+
+
+def test_load_csv_refusals_name_the_file_and_what_is_wrong(tmp_path):
+    from glassnet.datasets.csv import load_csv
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"a,b\n1,\xff\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(latin)
+    assert str(info.value) == f"{str(latin)!r}: not a UTF-8 text file (invalid start byte)"
+    with pytest.raises(TypeError) as info:
+        load_csv(3.5)
+    assert str(info.value) == "path: expected a file path (str or os.PathLike), got 3.5 (float)"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(plain, delimiter=5)
+    assert str(info.value) == (
+        "delimiter: expected a single character other than a quote or a line break, got 5 (int)"
+    )
+    # a carriage return alone inside a quoted field is a line break too
+    cr = tmp_path / "cr.csv"
+    with open(cr, "w", newline="") as fh:
+        fh.write('a,b\n1,"x\ry"\n')
+    with pytest.raises(ValueError) as info:
+        load_csv(cr)
+    assert str(info.value) == (
+        f"{str(cr)!r}, line 2: a quoted field runs over several lines (to line 3); is a closing "
+        "quote missing?"
+    )

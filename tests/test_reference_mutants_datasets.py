@@ -41,3 +41,16 @@ def test_load_csv_refusals_name_the_file_and_what_is_wrong(tmp_path):
         f"{str(cr)!r}, line 2: a quoted field runs over several lines (to line 3); is a closing "
         "quote missing?"
     )
+
+
+def test_blobs_with_three_centres_give_three_classes_around_them():
+    import numpy as np
+
+    import glassnet as gn
+
+    centres = np.array([[0.0, 0.0], [10.0, 10.0], [20.0, 0.0]])
+    X, y = gn.datasets.load("blobs", centers=centres.tolist(), n_samples=30, seed=0)[:2]
+    assert y.shape == (30, 3)
+    # a point's class is the centre it lies nearest to (the spread is small next to 10)
+    nearest = np.argmin(((X[:, None, :] - centres[None]) ** 2).sum(axis=-1), axis=1)
+    np.testing.assert_array_equal(y.argmax(axis=1), nearest)

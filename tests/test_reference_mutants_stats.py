@@ -23,7 +23,7 @@ def test_minus_infinity_ranks_below_finite_values_below_minus_one():
 
 
 def test_wilson_upper_bound_for_all_successes_is_exactly_one():
-    # at k = n = 16 the formula's centre + half rounds to 1.0000000000000002
+    # at k = n = 16 the formula alone gives 1.0000000000000002; the bound is 1 exactly
     for n in (1, 16, 40, 100):
         lo, hi = stats.wilson_ci(n, n)
         assert hi == 1.0 and 0.0 < lo < 1.0

@@ -39,6 +39,7 @@ _DATA = [
     "test_reference_generators.py",
     "test_reference_csv.py",
     "test_datasets.py",
+    "test_reference_mutants_datasets.py",
 ]
 
 # module -> the test files that exercise it (the reference tests first)
@@ -122,7 +123,6 @@ TESTS: dict[str, list[str]] = {
     "datasets/csv": [*_DATA, "test_hostile_files.py"],
     "datasets/encoding": _DATA,
     "datasets/generators": _DATA,
-    "datasets/recipes": _DATA,
     "datasets/split": _DATA,
     "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py"],
     "study/store": ["test_reference_store.py"],

@@ -729,6 +729,8 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
             outs = {k: v.T for k, v in outs.items()}
         return params, state, carry, {**outs, "stats": stats}
 
+    meta: dict[str, Any] = {}
+
     def blocked(params, state, carry, data, orders, factors, eta, floats, ints):
         """``run`` over blocks of members (lanes only): members are independent, so the
         population trains as ``lax.map`` over blocks of ``BM`` members, each block's arrays
@@ -766,34 +768,68 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
                 floats, ints,
             )  # fmt: skip
 
-        params, state, carry, outs = lax.map(one, xs)
+        # The blocks' outputs are written in place into buffers of every member (XLA updates a
+        # loop's carried buffers in place): stacking them (lax.map) and merging the blocks
+        # moved every curve and statistic twice more, through temporaries as large as the
+        # outputs (53 MB of them for 10^4 members x 200 epochs), which the allocator maps
+        # fresh on every call.
+        def at(b: Any) -> Any:
+            return jax.tree_util.tree_map(lambda a: lax.dynamic_index_in_dim(a, b, 0, False), xs)
 
-        def merge(a: Any, axis: int = 0) -> Any:  # (nb, ..., bm, ...) -> (..., P, ...)
-            a = jnp.moveaxis(a, 0, axis)
-            return a.reshape(*a.shape[:axis], nb * bm, *a.shape[axis + 2 :])[
-                (slice(None),) * axis + (slice(0, P),)
+        shapes = jax.eval_shape(lambda x: one(jax.tree_util.tree_map(lambda a: a[0], x)), xs)
+        p_shape, s_shape, c_shape, o_shape = shapes
+        s_tree = jax.tree_util.tree_structure(s_shape)
+        # each output's member axis; -1: the same for every block (a step count), taken whole
+        axes = jax.tree_util.tree_leaves(
+            (
+                jax.tree_util.tree_map(lambda _: 0, p_shape),
+                s_tree.unflatten([0 if m else -1 for m in mapped]),
+                jax.tree_util.tree_map(lambda _: 0, c_shape),
+                {k: jax.tree_util.tree_map(lambda _, a=int(k == "stats"): a, v)
+                 for k, v in o_shape.items()},
+            )
+        )  # fmt: skip
+        flat, out_tree = jax.tree_util.tree_flatten(shapes)
+
+        def buffer(v: Any, ax: int) -> Any:
+            dims = list(v.shape)
+            if ax >= 0:
+                dims[ax] = nb * bm
+            return jnp.zeros(dims, v.dtype)
+
+        def body(b: Any, bufs: list[Any]) -> list[Any]:
+            new = jax.tree_util.tree_leaves(one(at(b)))
+            return [
+                o if ax < 0 else lax.dynamic_update_slice_in_dim(buf, o, b * bm, axis=ax)
+                for buf, o, ax in zip(bufs, new, axes, strict=True)
             ]
 
-        out_leaves = jax.tree_util.tree_leaves(state)
-        state = tree.unflatten(
-            [merge(v) if m else v[0] for v, m in zip(out_leaves, mapped, strict=True)]
-        )
-        stats = {k: merge(v, 1) for k, v in outs.pop("stats").items()}
-        return (
-            jax.tree_util.tree_map(merge, params),
-            state,
-            tuple(merge(v) for v in carry),
-            {**{k: merge(v) for k, v in outs.items()}, "stats": stats},
-        )
-
-    meta: dict[str, Any] = {}
+        bufs = lax.fori_loop(0, nb, body, [buffer(v, ax) for v, ax in zip(flat, axes, strict=True)])
+        # the padding members dropped: here for small outputs; a large one comes out whole,
+        # its padding cut on the host as a view (a slice here would copy it once more)
+        out, trims = [], []
+        for v, ax in zip(bufs, axes, strict=True):
+            padded = ax >= 0 and nb * bm != P
+            if padded and v.size > _PACKED:
+                out.append(v)
+                trims.append((ax, P))
+            else:
+                out.append(lax.slice_in_dim(v, 0, P, axis=ax) if padded else v)
+                trims.append(None)
+        meta["trims"] = trims
+        return out_tree.unflatten(out)
 
     def packed(*args: Any) -> tuple[Any, ...]:
         # the small outputs in one float and one integer vector, the large ones apart (see
         # _Program)
+        meta["trims"] = None
         leaves, tree = jax.tree_util.tree_flatten(blocked(*args))
         meta["tree"] = tree
-        meta["leaves"] = [(tuple(v.shape), np.dtype(v.dtype).str, v.size > _PACKED) for v in leaves]
+        trims = meta.pop("trims") or [None] * len(leaves)
+        meta["leaves"] = [
+            (tuple(v.shape), np.dtype(v.dtype).str, v.size > _PACKED, trim)
+            for v, trim in zip(leaves, trims, strict=True)
+        ]
         ints = jax.dtypes.canonicalize_dtype(np.int64)
         small = [v for v in leaves if v.size <= _PACKED]
         floats = [v.ravel().astype(dtype) for v in small if v.dtype.kind == "f"]
@@ -821,18 +857,19 @@ class _Program:
     def __init__(self, executable: Any, meta: dict[str, Any]) -> None:
         self.executable, self.meta = executable, meta
         # where each output lies: (-1, k) the k-th apart, else (0 floats | 1 ints, slice)
-        self._where: list[tuple[int, Any, tuple[int, ...], np.dtype]] = []
+        self._where: list[tuple[int, Any, tuple[int, ...], np.dtype, Any]] = []
         f = i = k = 0
-        for shape, dt, alone in meta["leaves"]:
+        for shape, dt, alone, trim in meta["leaves"]:
             size = math.prod(shape)
+            cut = None if trim is None else (slice(None),) * trim[0] + (slice(0, trim[1]),)
             if alone:
-                self._where.append((-1, k, shape, np.dtype(dt)))
+                self._where.append((-1, k, shape, np.dtype(dt), cut))
                 k += 1
             elif np.dtype(dt).kind == "f":
-                self._where.append((0, slice(f, f + size), shape, np.dtype(dt)))
+                self._where.append((0, slice(f, f + size), shape, np.dtype(dt), cut))
                 f += size
             else:
-                self._where.append((1, slice(i, i + size), shape, np.dtype(dt)))
+                self._where.append((1, slice(i, i + size), shape, np.dtype(dt), cut))
                 i += size
 
     def __call__(self, *args: Any) -> Any:
@@ -842,8 +879,10 @@ class _Program:
         vectors = (floats, ints)
         out = [
             large[at] if which < 0 else vectors[which][at].reshape(shape).astype(dt, copy=False)
-            for which, at, shape, dt in self._where
+            for which, at, shape, dt, _ in self._where
         ]
+        # a large population's padding members, cut as a view (see blocked in _program)
+        out = [v if cut is None else v[cut] for v, (*_, cut) in zip(out, self._where, strict=True)]
         return self.meta["tree"].unflatten(out)
 
 
@@ -861,7 +900,7 @@ class _Found:
     source: str  # "memory", "disk" or "compiled"
 
 
-_MAGIC = b"glassnet-jax-program 2\n"
+_MAGIC = b"glassnet-jax-program 3\n"
 
 
 @functools.cache
@@ -1185,11 +1224,17 @@ def run(
             state = _host(state)
 
             span = slice(epoch0, epoch0 + n_epochs)
-            history.loss[..., span] = outs["loss"]
-            if history.val_loss is not None:
-                history.val_loss[..., span] = outs["val_loss"]
-            if history.val_accuracy is not None:
-                history.val_accuracy[..., span] = outs["val_accuracy"]
+            for name in ("loss", "val_loss", "val_accuracy"):
+                curve = getattr(history, name)
+                if curve is None:
+                    continue
+                v = outs[name]
+                if v.shape == curve.shape and v.dtype == curve.dtype and v.size > _PACKED:
+                    # the whole run in one chunk, a large output of its own: kept, not copied
+                    # (read-only, as the program's output is)
+                    setattr(history, name, v)
+                else:
+                    curve[..., span] = v
             host_epoch, first = carry
             first_epoch = -1
             host_div = host_epoch >= 0
@@ -1207,9 +1252,13 @@ def run(
                 epochs, keep = _recorded(n_epochs, k, epoch0, plan.epochs)
                 if stop < last:
                     keep = keep[epochs[keep] <= stop]
-                for name in stats:  # (a copy: views of the program's output vector)
+                for name in stats:
                     v = outs["stats"][name]
-                    stats[name].append(v.copy() if len(keep) == len(v) else v[keep])
+                    if len(keep) != len(v):
+                        v = v[keep]
+                    elif v.size <= _PACKED:  # a view of the packed vector: copied, not kept
+                        v = v.copy()
+                    stats[name].append(v)  # (a large output is its own array, kept as it is)
                 stats_epochs.extend(epochs[keep].tolist())
             epochs_run = stop + 1
             _write_back(net, params)
@@ -1273,3 +1322,4 @@ def _write_back(net: Network, params: Any) -> None:
 
 
 _training.BACKENDS["jax"] = run
+_training.FILLS_CURVES.add("jax")

@@ -90,6 +90,9 @@ class History:
         ``||step W|| / ||W||``, ``saturated`` (fraction of unit-sample pairs with
         ``|f'(z)| < 1%`` of its maximum) and ``dead_relu`` (fraction of ReLU units whose ``z``
         is <= 0 for every sample; 0 for other activations). Computed on the epoch's last batch.
+        After a compiled fit (``backend="jax"``) of a large population, the curves and these
+        statistics are the program's outputs, not copied, and read-only (``np.array(...)``
+        gives a writable copy).
     diverged : bool or array of bool
     diverged_epoch : int or array of int
         The epoch at which the run diverged, ``-1`` if it did not.

@@ -627,11 +627,19 @@ def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
     assert runs[0]["loss"] == runs[1]["loss"]
 
 
-@pytest.mark.parametrize("batch", [None, 8])
-def test_a_large_population_trains_in_blocks_of_members_as_numpy(monkeypatch, batch):
+@pytest.mark.parametrize(
+    ("batch", "packed"), [(None, None), (8, None), (8, 64)], ids=["full", "batches", "apart"]
+)
+def test_a_large_population_trains_in_blocks_of_members_as_numpy(monkeypatch, batch, packed):
     # 600 members in blocks of 256 (the last padded): each member equals the NumPy loop's,
-    # with per-member orders, Adam's per-member moments and shared count, a member diverging
+    # with per-member orders, Adam's per-member moments and shared count, a member diverging.
+    # "apart": every output larger than 64 numbers leaves the program padded and is cut on
+    # the host, as a large population's curves and statistics are
     monkeypatch.setattr(compiled, "BLOCK_BYTES", 1)  # the smallest blocks: 256 members
+    if packed is not None:
+        monkeypatch.setattr(compiled, "_PACKED", packed)
+        monkeypatch.setattr(compiled, "_cache", type(compiled._cache)())  # programs of its own
+        monkeypatch.setenv("GLASSNET_JAX_CACHE", "off")
     X, y = _data(n=21, n_out=1, kind="unit")
     P = 600
     with compiled.configure(layout="lanes"):

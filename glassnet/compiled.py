@@ -733,7 +733,7 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
 
     def blocked(params, state, carry, data, orders, factors, eta, floats, ints):
         """``run`` over blocks of members (lanes only): members are independent, so the
-        population trains as ``lax.map`` over blocks of ``BM`` members, each block's arrays
+        population trains as a loop over blocks of ``BM`` members, each block's arrays
         small enough to stay in the CPU's cache through the chunk. The last block is padded
         with copies of member 0, whose results are dropped."""
         if not lanes or P is None or P <= _block_members(net, shape):

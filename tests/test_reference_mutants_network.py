@@ -381,3 +381,23 @@ def test_gradients_recompute_the_cost_silently_to_diagnose_it():
         "unit 1 (largest magnitudes: 1e+200 in X, 1e+200 in W^(1)); scale X (e.g. with "
         "glassnet.datasets.Standardizer) or the weights"
     )
+
+
+def test_network_fit_and_trace_pass_the_configuration_on():
+    # three full-batch gradient steps on mse, written out: W <- W - lr (2 / n) X^T (X W - y)
+    from glassnet.run import TrainConfig
+
+    X = np.array([[1.0, 2.0], [0.5, -1.0]])
+    y = np.array([[1.0], [0.0]])
+    net = gn.Network([2, 1], activation="identity", output="identity", bias="none", seed=0)
+    W = net.params[0]["W"].copy()
+    config = TrainConfig(epochs=3, lr=0.1, optimizer="gd", loss="mse", batch_size=None)
+    history = net.fit(X, y, config)
+    for _ in range(3):
+        W = W - 0.1 * (2 / 2) * X.T @ (X @ W - y)
+    assert len(history.loss) == 3
+    np.testing.assert_allclose(net.params[0]["W"], W, rtol=1e-12)
+    # the trace's step is the configuration's, given whole or as settings
+    t = net.trace(X, y, TrainConfig(lr=0.05, optimizer="gd"))
+    assert (t.optimizer, t.lr) == ("gd", 0.05)
+    assert net.trace(X, y, lr=0.07).lr == 0.07

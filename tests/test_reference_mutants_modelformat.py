@@ -425,3 +425,62 @@ def test_a_metadata_member_of_exactly_the_declared_limit_is_refused_for_its_text
     members["metadata.json"] = _npy(np.zeros(MIB + 2**16 - 128, np.uint8))
     assert len(members["metadata.json"]) == MIB + 2**16
     _refused(_write(path, members), f"{BAD} (metadata.json: expected at most {MIB} bytes of text)")
+
+
+# --- the run's array budget and the compression bound, exactly at their edges -----------------
+
+
+def test_a_run_declaring_exactly_its_array_budget_passes_the_metadata_check(tmp_path):
+    # a run may declare 4 GiB of arrays plus 8 bytes per parameter byte (the optimizer's
+    # moments and the like); the [2, 3, 1] float64 network has 6 + 3 + 3 + 1 = 13 parameters,
+    # 104 bytes, so the budget is 4 GiB + 832 bytes. Declared, not written: the metadata check
+    # comes first, then the missing member is named.
+    budget = 4 * 2**30 + 8 * 104
+
+    def declare(n):
+        def change(meta):
+            meta["version"] = 3
+            meta["run"] = {"arrays": {"run.flags": {"shape": [n], "dtype": "|b1"}}}
+
+        return change
+
+    path = _rewrite(_save(tmp_path / "m.npz"), change_meta=declare(budget))
+    _refused(
+        path,
+        f"{BAD} (arrays ['layer1.W', 'layer1.b', 'layer2.W', 'layer2.b'] do not match the "
+        "architecture (expected ['layer1.W', 'layer1.b', 'layer2.W', 'layer2.b', 'run.flags']))",
+    )
+    path = _rewrite(_save(tmp_path / "n.npz"), change_meta=declare(budget + 1))
+    _refused(path, f"{BAD} (metadata run.arrays: the run's arrays would take more than 4 GiB)")
+
+
+def test_a_member_inflating_to_exactly_the_ratios_bound_loads(tmp_path):
+    # allowed: at most 100 c + 4096 bytes from c deflated bytes. A zero matrix's .npy member,
+    # its header padded with spaces one at a time, grows by a byte a step while its deflated
+    # size c grows far slower, so some padding of some matrix lands exactly on the bound; zlib
+    # is asked for c as zipfile deflates (level Z_DEFAULT_COMPRESSION, raw stream)
+    import zlib
+
+    def deflated(data):
+        z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        return len(z.compress(data) + z.flush())
+
+    def on_the_bound():
+        for units in range(50, 72):
+            for pad in range(3000):
+                member = _padded_npy(np.zeros((units, 30)), pad)
+                if len(member) == 100 * deflated(member) + 4096:
+                    return units, member
+        raise AssertionError("no padding lands on the bound")
+
+    units, member = on_the_bound()
+    path = _save(tmp_path / "m.npz", sizes=(units, 30), bias="none")
+    meta, arrays = _parts(path)
+    arrays["layer1.W"] = np.zeros((units, 30))
+    meta["sha256"] = _digest(meta, arrays)
+    body = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    _write(path, {"layer1.W": member, "metadata.json": _npy(body)}, zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("layer1.W.npy")
+    assert info.file_size == 100 * info.compress_size + 4096
+    assert np.all(gn.load(path).params[0]["W"] == 0.0)

@@ -788,6 +788,15 @@ class Network:
             a_prev = member(fwd.a[l - 1], None if l == 1 else k)
             W = member(self.params[l - 1]["W"], k)
             if name == "z":
+                for key in ("W", "b"):  # set by hand: every other way in refuses them
+                    v = member(self.params[l - 1][key], k) if key in self.params[l - 1] else 0
+                    if not np.isfinite(v).all():
+                        i = tuple(int(j) for j in np.argwhere(~np.isfinite(v))[0])
+                        return (
+                            f"{key}^({l}): {who}the weights are not finite ({v[i]} at index "
+                            f"{i}), so z^({l}) = {source} W^({l}) + b^({l}) is {value}{at}; "
+                            "set finite weights"
+                        )
                 return (
                     f"X: {who}from finite inputs and weights, z^({l}) = {source} W^({l}) + "
                     f"b^({l}) overflowed to {value}{at} (largest magnitudes: {big(a_prev)} in "

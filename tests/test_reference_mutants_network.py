@@ -401,3 +401,32 @@ def test_network_fit_and_trace_pass_the_configuration_on():
     t = net.trace(X, y, TrainConfig(lr=0.05, optimizer="gd"))
     assert (t.optimizer, t.lr) == ("gd", 0.05)
     assert net.trace(X, y, lr=0.07).lr == 0.07
+
+
+def test_weights_set_to_a_non_finite_value_are_named_not_the_inputs():
+    # W^(1)[1, 0] = inf written by hand (fit, load and every setter refuse it): the row
+    # x = (0, 1) meets it (1 * inf = inf); the message names the weight, where it said "from
+    # finite inputs and weights"
+    net = _net((2, 1, 1), [[[0.5], [1.0]], [[1.0]]], bias="neuron")
+    net.params[0]["W"][1, 0] = np.inf
+    _, message = _warning(lambda: net.forward([[0.0, 1.0]]))
+    assert message == (
+        "W^(1): the weights are not finite (inf at index (1, 0)), so z^(1) = X W^(1) + b^(1) "
+        "is inf at row 0, unit 1; set finite weights (the output a^(L) is not finite)"
+    )
+    net.params[0]["W"][1, 0] = 1.0
+    net.params[1]["b"][0, 0] = np.nan  # a^(1) = 1, z^(2) = 1 + nan
+    _, message = _warning(lambda: net.forward([[0.0, 1.0]]))
+    assert message == (
+        "b^(2): the weights are not finite (nan at index (0, 0)), so z^(2) = a^(1) W^(2) + "
+        "b^(2) is nan at row 0, unit 1; set finite weights (the output a^(L) is not finite)"
+    )
+    # a population names the member, and that member's weight
+    pop = _net((1, 1), [_member_W(2.0, 3.0, 4.0)], seed=[0, 1, 2])
+    pop.params[0]["W"][2, 0, 0] = -np.inf
+    _, message = _warning(lambda: pop.forward([[1.0]]))
+    assert message == (
+        "W^(1): in member 2, the weights are not finite (-inf at index (0, 0)), so z^(1) = X "
+        "W^(1) + b^(1) is -inf at row 0, unit 1; set finite weights (the output a^(L) is not "
+        "finite)"
+    )

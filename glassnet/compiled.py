@@ -1322,4 +1322,3 @@ def _write_back(net: Network, params: Any) -> None:
 
 
 _training.BACKENDS["jax"] = run
-_training.FILLS_CURVES.add("jax")

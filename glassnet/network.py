@@ -789,7 +789,9 @@ class Network:
             W = member(self.params[l - 1]["W"], k)
             if name == "z":
                 for key in ("W", "b"):  # set by hand: every other way in refuses them
-                    v = member(self.params[l - 1][key], k) if key in self.params[l - 1] else 0
+                    if key not in self.params[l - 1]:
+                        continue
+                    v = member(self.params[l - 1][key], k)
                     if not np.isfinite(v).all():
                         i = tuple(int(j) for j in np.argwhere(~np.isfinite(v))[0])
                         return (

@@ -15,7 +15,6 @@ diverges (:func:`diverging`) is frozen and marked while the others go on.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 import math
 import os
@@ -840,10 +839,6 @@ callbacks, warn)`` trains ``net`` in place and fills ``history``. ``"numpy"`` is
 :func:`run_numpy`; :mod:`glassnet.compiled` registers ``"jax"`` when ``glassnet`` is imported
 (it imports JAX only when it runs), so this module never imports the compiled backend."""
 
-FILLS_CURVES: set[str] = set()
-"""The backends that write (or replace) every epoch of the History's curves that they keep:
-their curves start uninitialized, not NaN."""
-
 
 def fit(
     net: Network,
@@ -934,15 +929,12 @@ def fit(
 
     P = net.population
     member_shape: tuple[int, ...] = () if P is None else (P,)
-    # a backend that writes every epoch it keeps needs no NaN in the curves first (10^4 members
-    # x 200 epochs is 16 MB each, written twice)
-    curve = np.empty if p.backend in FILLS_CURVES else functools.partial(np.full, fill_value=np.nan)
     history = History(
-        loss=curve((*member_shape, p.epochs)),
-        val_loss=None if p.validation is None else curve((*member_shape, p.epochs)),
+        loss=np.full((*member_shape, p.epochs), np.nan),
+        val_loss=None if p.validation is None else np.full((*member_shape, p.epochs), np.nan),
         val_accuracy=None
         if p.validation is None or not p.validation[2]
-        else curve((*member_shape, p.epochs)),
+        else np.full((*member_shape, p.epochs), np.nan),
         # members that diverged earlier in a resumed run stay frozen, as in one longer fit
         diverged=False
         if P is None

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -170,3 +171,192 @@ def test_fits_signature_spells_out_every_configuration_keyword(monkeypatch):
         got = [(p.name, p.kind, p.default, p.annotation) for p in sig.parameters.values()]
         assert got == expected
         assert sig.return_annotation == "History"
+
+
+# --- the callbacks ----------------------------------------------------------------------------
+
+
+def test_early_stopping_names_each_members_best_epoch_as_an_integer():
+    # validation data off the training targets: each member's validation curve reaches its
+    # lowest at another epoch (11, 7 and 3), where the rates take the fit past it
+    net = gn.Network([2, 1], output="identity", seed=[3, 7, 11])
+    es = gn.EarlyStopping(patience=100)
+    h = net.fit(
+        X, Y, loss="mse", lr=[0.02, 0.1, 0.3], epochs=12, validation=(X[:3] + 0.5, Y[:3] / 2),
+        callbacks=[es],
+    )  # fmt: skip
+    best = [int(np.argmin(curve)) for curve in h.val_loss]  # the first lowest: strict gains
+    assert best == [11, 7, 3]
+    assert h.messages == [f"early stopping restored the parameters of epoch(s) {best}"]
+    assert np.issubdtype(es.best_epoch.dtype, np.integer) and es.best_epoch.tolist() == best
+    np.testing.assert_array_equal(es.best, h.val_loss.min(axis=1))
+
+
+class _Curve:
+    """What EarlyStopping reads of a History: the curves and the messages."""
+
+    def __init__(self, loss):
+        self.loss, self.val_loss, self.messages = np.asarray(loss, float), None, []
+
+
+def test_early_stopping_counts_a_non_finite_first_epoch_as_no_improvement():
+    # the rule written out: wait counts the epochs since the last improvement; stop at patience.
+    # A first value that is not finite improves nothing: wait 1, then 0, 1, 2 -> stop at 3
+    net = gn.Network([2, 1], output="identity")
+    es = gn.EarlyStopping(monitor="loss", patience=2)
+    history = _Curve([np.nan, 1.0, 2.0, 3.0, 4.0])
+    es.on_train_begin(net, history)
+    stops = [es.on_epoch_end(e, history, net) for e in range(4)]
+    assert stops == [False, False, False, True]
+    assert es.best == 1.0 and es.best_epoch == 1
+
+
+def test_early_stopping_with_no_epoch_ended_restores_nothing():
+    # a run that diverges at its first epoch (runaway parameters) stops before any callback's
+    # epoch end: there is no best epoch, nothing to restore, and the run says it diverged
+    net = gn.Network([2, 1], output="identity", seed=3)
+    es = gn.EarlyStopping(monitor="loss")
+    with pytest.warns(training.DivergenceWarning, match="at epoch 0: a parameter grew"):
+        h = net.fit(X, Y, loss="mse", lr=1e6, epochs=5, callbacks=[es])
+    assert h.stopped_by == "diverged" and h.epochs_run == 1
+    assert not any("early stopping" in m for m in h.messages)
+    assert np.abs(net.params[0]["W"]).max() > 1e6  # the diverged parameters stay
+
+
+def test_stop_on_convergence_by_default_waits_for_a_loss_below_one_hundredth():
+    # the documented default threshold 0.01: mse on a sigmoid output, about 0.25, goes on
+    net = gn.Network([2, 1], seed=3)
+    h = net.fit(X, Y > 0, loss="mse", epochs=4, callbacks=[gn.StopOnConvergence()])
+    assert (h.loss > 0.01).all() and (h.loss < 1.01).all()
+    assert h.epochs_run == 4 and h.stopped_by is None
+
+
+# --- the divergence rule and its messages -----------------------------------------------------
+
+
+def _growing_run(**fit):
+    """A linear network whose gradient descent is just unstable: with the rate 2.2 / lambda_max
+    (lambda_max the largest eigenvalue of mse's Hessian 2/n [X 1]^T [X 1], written out), the
+    error along the top eigenvector grows by |1 - 2.2| = 1.2 a step, its loss by 1.44 an epoch;
+    the targets are the network's own first outputs plus a little, so the first loss is below 1."""
+    net = gn.Network([2, 1], output="identity", seed=3)
+    A = np.c_[X, np.ones(len(X))]
+    lr = 2.2 / np.linalg.eigvalsh(2 / len(X) * A.T @ A).max()
+    y = X @ net.params[0]["W"] + net.params[0]["b"] + 0.1 * np.sign(X[:, :1])
+    return net, net.fit(X, y, loss="mse", lr=lr, epochs=60, **fit), lr
+
+
+def test_a_single_network_diverges_when_its_loss_exceeds_1e4_times_max_1_first_loss():
+    _, free, _ = _growing_run(divergence="nonfinite")  # the same curve, never stopped
+    first = free.loss[0]
+    assert first < 1 and not free.diverged
+    # the rule written out: the first epoch whose loss exceeds 1e4 * max(1, first loss)
+    e = int(np.argmax(free.loss > 1e4 * max(1.0, first)))
+    assert 1e4 < free.loss[e] <= 2e4  # growth below 2 an epoch: 1e4 is crossed on its own
+    with pytest.warns(training.DivergenceWarning) as caught:
+        _, h, lr = _growing_run()
+    assert h.diverged and h.diverged_epoch == e and h.epochs_run == e + 1
+    np.testing.assert_array_equal(h.loss, free.loss[: e + 1])
+    message = (
+        f"training diverged at epoch {e}: the loss grew to {free.loss[e]:.3g}, more than 1e+04 "
+        f"times max(1, its first value {first:.3g}); try a smaller learning rate (lr={lr})"
+    )
+    assert h.messages == [message] and str(caught[0].message) == message
+
+
+def test_a_parameter_that_overflows_is_named_so_under_the_non_finite_rule():
+    # a rate of 1e308 times a gradient above 2 overflows a weight to inf at the first step,
+    # while the first epoch's loss (before the step) is finite
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with pytest.warns(training.DivergenceWarning) as caught:
+        h = net.fit(X, Y * 100, loss="mse", lr=1e308, epochs=5, divergence="nonfinite")
+    assert np.isfinite(h.loss[0]) and not np.isfinite(net.params[0]["W"]).all()
+    message = (
+        "training diverged at epoch 0: a parameter became NaN or infinite; "
+        "try a smaller learning rate (lr=1e+308)"
+    )
+    assert h.messages == [message] and str(caught[0].message) == message
+
+
+def test_the_divergence_warning_points_at_the_line_that_called_fit():
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        net.fit(X, Y, loss="mse", lr=1e6, epochs=5)
+    [w] = [w for w in caught if issubclass(w.category, training.DivergenceWarning)]
+    assert (w.filename, w.lineno) == (__file__, line)
+
+
+def test_a_float32_network_keeps_its_last_finite_parameters_and_moments():
+    # float32's costs are NumPy scalars, not Python floats: the member-by-member path with a
+    # single network; the cost overflows float32 (3.4e38) at the second epoch
+    net = gn.Network([2, 1], output="identity", seed=3, dtype="float32")
+    W0, b0 = net.params[0]["W"].astype(float), net.params[0]["b"].astype(float)
+    with pytest.warns(training.DivergenceWarning, match="epoch 1: the loss became inf"):
+        h = net.fit(X, Y, loss="mse", optimizer="adam", lr=1e20, epochs=5, divergence="nonfinite")
+    # the one finite step (the next cost, about 1e40, overflows float32, not float64)
+    p, m, v, _ = _adam_reference(W0, b0, 1e20, 1)
+    count, m_fit, v_fit = _adam_state(h)
+    for k in ("W", "b"):
+        np.testing.assert_allclose(net.params[0][k], p[k], rtol=1e-5)
+        np.testing.assert_allclose(m_fit[k], m[k], rtol=1e-5)
+        np.testing.assert_allclose(v_fit[k], v[k], rtol=1e-5)
+    assert count == 2
+
+
+# --- layer statistics ------------------------------------------------------------------------
+
+
+def test_layer_stats_of_given_parameters_against_the_norms_written_out():
+    net = gn.Network([2, 3, 1], activation="tanh", output="identity", seed=5)
+    params = [{k: v * 0.1 for k, v in layer.items()} for layer in net.params]  # ||W|| < 1
+    grads = [{k: np.full_like(v, 0.5) for k, v in layer.items()} for layer in params]
+    steps = [{k: np.full_like(v, -1e-3) for k, v in layer.items()} for layer in params]
+    stats = training.layer_stats(net, net.apply(params, X), grads, steps, params=params)
+    for l, (p, g, s) in enumerate(zip(params, grads, steps, strict=True)):
+        w = np.sqrt((p["W"] ** 2).sum())
+        assert w < 1
+        np.testing.assert_allclose(stats["weight_norm"][l], w, rtol=1e-14)
+        np.testing.assert_allclose(stats["grad_norm"][l], np.sqrt((g["W"] ** 2).sum()), rtol=1e-14)
+        np.testing.assert_allclose(
+            stats["update_ratio"][l], np.sqrt((s["W"] ** 2).sum()) / w, rtol=1e-14
+        )
+
+
+def test_leaky_relus_one_hundredth_slope_is_not_saturated():
+    # saturated: |f'(z)| *below* 1% of its maximum; leaky ReLU's slope for z < 0 is exactly 1%
+    net = gn.Network([2, 4, 1], activation="leaky_relu", output="identity", seed=5)
+    fwd = net.apply(net.params, X)
+    assert (fwd.z[1] < 0).any()
+    stats = training.layer_stats(net, fwd, net.params)
+    assert stats["saturated"][0] == 0.0
+
+
+@pytest.mark.parametrize("seed", [5, [5, 6]], ids=["one", "population"])
+def test_layer_stats_count_only_the_rows_the_mask_keeps(seed):
+    # the compiled program pads its data: rows marked 0 count for nothing. Hidden unit 0 is
+    # dead on the real rows (a bias of -100) and alive on the padding; the padding saturates
+    # the sigmoid output, the real rows do not
+    net = gn.Network([2, 3, 1], activation="relu", output="sigmoid", seed=seed)
+    b = net.params[0]["b"]
+    b[..., 0] = -100.0
+    W = net.params[0]["W"]
+    pad = 1e3 * np.sign(W[..., :, 0]).reshape(-1, 2)[:1].repeat(3, axis=0)
+    Xp = np.r_[X, pad]
+    mask = np.r_[np.ones(len(X)), np.zeros(len(pad))][:, None]
+    fwd = net.apply(net.params, Xp)
+    stats = training.layer_stats(net, fwd, net.params, mask=mask)
+    real = slice(0, len(X))
+    for l, act in enumerate(net.activations):
+        z = fwd.z[l + 1][..., real, :]
+        d = np.abs(act.derivative(z, fwd.a[l + 1][..., real, :]))
+        np.testing.assert_allclose(
+            stats["saturated"][..., l], (d < 0.01 * act.derivative_max).mean(axis=(-2, -1))
+        )
+        dead = (z <= 0).all(axis=-2).mean(axis=-1) if act.can_die else 0.0
+        np.testing.assert_allclose(stats["dead_relu"][..., l], dead)
+    assert (stats["dead_relu"][..., 0] > 0).all()  # unit 0 is dead on the real rows
+    full = training.layer_stats(net, fwd, net.params)  # the padding counted: all differ
+    assert (full["dead_relu"][..., 0] != stats["dead_relu"][..., 0]).all()
+    assert (full["saturated"][..., 1] != stats["saturated"][..., 1]).all()

@@ -20,6 +20,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import training
+from glassnet.activations import Activation
 
 B1, B2, EPS = 0.9, 0.999, 1e-8  # Adam's defaults (Kingma and Ba; glassnet's and optax's)
 
@@ -360,3 +361,91 @@ def test_layer_stats_count_only_the_rows_the_mask_keeps(seed):
     full = training.layer_stats(net, fwd, net.params)  # the padding counted: all differ
     assert (full["dead_relu"][..., 0] != stats["dead_relu"][..., 0]).all()
     assert (full["saturated"][..., 1] != stats["saturated"][..., 1]).all()
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+def test_the_parameters_are_checked_at_the_last_epoch_too():
+    # 150 epochs: the parameters are checked every ceil(150 / 100) = 2 epochs "and at the last";
+    # a schedule of infinite factor at the last update (149) makes the weights infinite there,
+    # after that epoch's loss, which is finite, was measured
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with pytest.warns(training.DivergenceWarning, match="epoch 149: a parameter grew beyond"):
+        h = net.fit(
+            X, Y, loss="mse", lr=0.05, epochs=150, schedule=lambda n: np.inf if n == 149 else 1.0
+        )
+    assert np.isfinite(h.loss).all() and not np.isfinite(net.params[0]["W"]).all()
+    assert h.diverged and h.diverged_epoch == 149 and h.epochs_run == 150
+
+
+def test_a_member_that_diverged_before_a_resume_stays_frozen():
+    # documented: fit(epochs=a), then fit(epochs=b, resume=...), steps exactly as one
+    # fit(epochs=a + b); member 1 (rate 0.9) diverges in the first part
+    def population():
+        return gn.Network([2, 1], output="identity", seed=[3, 7])
+
+    kw = dict(loss="mse", lr=[0.05, 0.9])
+    whole = population()
+    hw = whole.fit(X, Y, epochs=30, **kw)
+    parts = population()
+    h1 = parts.fit(X, Y, epochs=15, **kw)
+    assert h1.diverged.tolist() == [False, True]
+    h2 = parts.fit(X, Y, epochs=15, resume=h1, **kw)
+    for key in ("W", "b"):
+        np.testing.assert_array_equal(parts.params[0][key], whole.params[0][key])
+    np.testing.assert_array_equal(np.c_[h1.loss, h2.loss], hw.loss)
+    assert h2.diverged.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_a_penalty_of_exactly_one_is_applied(penalty):
+    # two epochs of full-batch gradient descent with the penalty written out:
+    # l1: C + sum |W|, gradient + sign(W); l2: C + 1/2 sum W^2, gradient + W
+    net = gn.Network([2, 1], output="identity", seed=3)
+    W, b = net.params[0]["W"].copy(), net.params[0]["b"].copy()
+    lr, losses = 0.05, []
+    for _ in range(2):
+        cost, g = _cost_and_grads(W, b)
+        if penalty == "l1":
+            losses.append(cost + np.abs(W).sum())
+            g["W"] = g["W"] + np.sign(W)
+        else:
+            losses.append(cost + 0.5 * (W * W).sum())
+            g["W"] = g["W"] + W
+        W, b = W - lr * g["W"], b - lr * g["b"]
+    h = net.fit(X, Y, loss="mse", lr=lr, epochs=2, **{penalty: 1.0})
+    np.testing.assert_allclose(h.loss, losses, rtol=1e-13)
+    np.testing.assert_allclose(net.params[0]["W"], W, rtol=1e-13)
+    np.testing.assert_allclose(net.params[0]["b"], b, rtol=1e-13)
+
+
+def _cbrt_net():
+    # a custom activation whose derivative, 1 / (3 a^2), divides by zero where z = 0: here
+    # everywhere in the hidden layer, whose weights and biases are 0
+    cbrt = Activation("cbrt", np.cbrt, lambda z, a: 1 / (3 * a * a))
+    net = gn.Network([2, 2, 1], activation=cbrt, output="identity", seed=1)
+    net.layers[0].W = np.zeros((2, 2))
+    net.layers[0].b = np.zeros((1, 2))
+    return net, dict(y=X[:, :1], divergence="nonfinite", warn=False)
+
+
+def _tiny_net():
+    # targets of 1e-160 from zero weights: the squares (1e-320) and the steps underflow
+    net = gn.Network([2, 1], output="identity", seed=1)
+    net.layers[0].W = np.zeros((2, 1))
+    net.layers[0].b = np.zeros((1, 1))
+    return net, dict(y=np.full((len(X), 1), 1e-160))
+
+
+@pytest.mark.parametrize("make", [_cbrt_net, _tiny_net], ids=["divide", "underflow"])
+def test_the_loop_ignores_floating_point_events_whatever_the_callers_settings(make):
+    # the loop's own np.errstate: a caller's np.errstate(all="raise") changes nothing
+    runs = []
+    for setting in ("ignore", "raise"):
+        net, kw = make()
+        with np.errstate(all=setting):
+            h = net.fit(X, loss="mse", epochs=3, stats_every=1, **kw)
+        runs.append((h.loss, net.params[0]["W"]))
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -449,3 +449,72 @@ def test_the_loop_ignores_floating_point_events_whatever_the_callers_settings(ma
         runs.append((h.loss, net.params[0]["W"]))
     for a, b in zip(*runs, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_first_loss_is_a_float_for_one_network_and_an_array_for_a_population():
+    # History.first_loss, documented "float or array": the loss of the first epoch
+    h = gn.Network([2, 1], output="identity", seed=3).fit(X, Y, loss="mse", epochs=2)
+    assert isinstance(h.first_loss, float) and h.first_loss == h.loss[0]
+    hp = gn.Network([2, 1], output="identity", seed=[3, 7]).fit(X, Y, loss="mse", epochs=2)
+    assert isinstance(hp.first_loss, np.ndarray) and hp.first_loss.shape == (2,)
+    np.testing.assert_array_equal(hp.first_loss, hp.loss[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("epochs", "stop", "words"),
+    [(20, 5, "a parameter grew beyond"), (150, 6, "the loss became")],
+    ids=["checked every epoch", "checked every 2 epochs"],
+)
+def test_the_parameters_are_checked_every_check_every_epochs(epochs, stop, words):
+    # an infinite schedule factor at update 5 makes the weights infinite after epoch 5's loss:
+    # with 20 epochs (checked every epoch) rule 3 sees it at 5; with 150 (checked every
+    # ceil(150 / 100) = 2 epochs, 5 is skipped) the loss of epoch 6 is no longer finite
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with pytest.warns(training.DivergenceWarning, match=f"epoch {stop}: {words}"):
+        h = net.fit(
+            X, Y, loss="mse", lr=0.05, epochs=epochs, schedule=lambda n: np.inf if n == 5 else 1.0
+        )
+    assert h.diverged_epoch == stop and h.epochs_run == stop + 1
+
+
+def test_a_population_whose_every_member_diverges_stops_and_says_so():
+    rates = [0.9, 1.2]
+    alone = []
+    for seed, lr in zip([3, 7], rates, strict=True):
+        with pytest.warns(training.DivergenceWarning):
+            alone.append(gn.Network([2, 1], output="identity", seed=seed).fit(X, Y, lr=lr))
+    h = gn.Network([2, 1], output="identity", seed=[3, 7]).fit(X, Y, lr=rates)
+    last = max(a.diverged_epoch for a in alone)
+    assert h.diverged_epoch.tolist() == [a.diverged_epoch for a in alone]
+    assert h.stopped_by == "diverged" and h.epochs_run == last + 1
+    assert h.messages == [f"every member diverged by epoch {last}"]
+
+
+def test_a_layer_that_does_not_move_has_update_ratio_zero_in_float32():
+    # inputs of 0: the weights' gradient X^T delta is 0, so W (0 here) takes no step;
+    # ||step|| / max(||W||, float32's tiny) is 0 (a floor of 1e-300 would be 0 in float32: 0/0)
+    net = gn.Network([2, 1], output="identity", seed=3, dtype="float32")
+    net.layers[0].W = np.zeros((2, 1))
+    h = net.fit(np.zeros((4, 2)), np.ones((4, 1)), loss="mse", epochs=2, stats_every=1)
+    np.testing.assert_array_equal(h.layer_stats["update_ratio"], np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize(
+    ("epochs", "stats_every", "stats", "checks"),
+    [
+        (150, 7, [*range(0, 150, 7), 149], [*range(0, 150, 2), 149]),
+        (10, 3, [0, 3, 6, 9], list(range(10))),
+        (10, None, [], list(range(10))),
+    ],
+)
+def test_the_plan_records_and_checks_at_the_documented_epochs(epochs, stats_every, stats, checks):
+    # the compiled program asks the plan (the NumPy loop writes the same rule out): statistics
+    # every stats_every epochs and at the last; parameters every ceil(epochs / 100) and at the
+    # last. The lists are written out; the NumPy loop's record must agree
+    net = gn.Network([2, 1], output="identity", seed=3)
+    cfg = gn.TrainConfig(loss="mse", epochs=epochs, stats_every=stats_every)
+    p = training.plan(net, X, Y, cfg)
+    assert [e for e in range(epochs) if p.records_stats(e)] == stats
+    assert [e for e in range(epochs) if p.checks_params(e)] == checks
+    h = net.fit(X, Y, cfg)
+    assert h.stats_epochs.tolist() == stats

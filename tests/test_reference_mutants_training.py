@@ -224,6 +224,19 @@ def test_early_stopping_with_no_epoch_ended_restores_nothing():
     assert np.abs(net.params[0]["W"]).max() > 1e6  # the diverged parameters stay
 
 
+@pytest.mark.parametrize(
+    ("given", "near"), [("threshhold", "threshold"), ("papr", "paper"), ("windw", "window")]
+)
+def test_stop_on_convergence_names_itself_and_the_near_miss(given, near):
+    # a misspelt keyword lands in **paper_kwargs: refused with every name the class takes
+    with pytest.raises(TypeError) as err:
+        gn.StopOnConvergence(**{given: 1})
+    assert str(err.value) == (
+        f"StopOnConvergence: unexpected keyword argument {given!r}; expected one of threshold, "
+        f"paper, tol, slope_tol, window (did you mean {near!r}?)"
+    )
+
+
 def test_stop_on_convergence_by_default_waits_for_a_loss_below_one_hundredth():
     # the documented default threshold 0.01: mse on a sigmoid output, about 0.25, goes on
     net = gn.Network([2, 1], seed=3)

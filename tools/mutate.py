@@ -84,7 +84,6 @@ TESTS: dict[str, list[str]] = {
         "test_fit_rules.py",
         "test_reference_mutants_training.py",
         "test_checkpoint.py",
-        "test_hostile_keywords.py",
     ],
     "run": ["test_run.py", "test_reference_modelfile.py"],
     "network": [

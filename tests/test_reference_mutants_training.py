@@ -531,3 +531,19 @@ def test_the_plan_records_and_checks_at_the_documented_epochs(epochs, stats_ever
     assert [e for e in range(epochs) if p.checks_params(e)] == checks
     h = net.fit(X, Y, cfg)
     assert h.stats_epochs.tolist() == stats
+
+
+def test_a_penalty_of_zero_adds_nothing_even_to_infinite_weights():
+    # no penalty means no penalty term at all: not 0 * sum |W|, which is NaN once a weight is
+    # infinite. One input, no bias, a sigmoid output: an infinite weight saturates the output
+    # and the loss stays finite. 150 epochs check the parameters every 2: the weight overflows
+    # at update 5 (an infinite schedule factor), epoch 6's loss is finite, and rule 3 stops the
+    # run there, naming the parameter, not the loss
+    net = gn.Network([1, 1], bias="none", seed=3)
+    x, y = X[:, :1], (X[:, :1] > 0).astype(float)
+    with pytest.warns(training.DivergenceWarning, match="epoch 6: a parameter grew beyond"):
+        h = net.fit(
+            x, y, loss="mse", lr=0.5, epochs=150, schedule=lambda n: np.inf if n == 5 else 1.0
+        )
+    assert np.isfinite(h.loss).all() and np.isinf(net.params[0]["W"]).all()
+    assert h.diverged_epoch == 6

@@ -547,3 +547,66 @@ def test_a_penalty_of_zero_adds_nothing_even_to_infinite_weights():
         )
     assert np.isfinite(h.loss).all() and np.isinf(net.params[0]["W"]).all()
     assert h.diverged_epoch == 6
+
+
+def test_a_float32_population_with_a_rate_per_member_is_its_single_networks():
+    # documented: member k is the single network with seed[k] and lr[k], bit for bit; in
+    # float32 that holds only if the rates are float32 too (a float64 rate would compute the
+    # step in float64 and round it once more)
+    rates = [0.1, 0.3]
+    pop = gn.Network([2, 1], output="identity", seed=[3, 7], dtype="float32")
+    pop.fit(X, Y, loss="mse", lr=rates, epochs=5)
+    for k, (seed, lr) in enumerate(zip([3, 7], rates, strict=True)):
+        one = gn.Network([2, 1], output="identity", seed=seed, dtype="float32")
+        one.fit(X, Y, loss="mse", lr=lr, epochs=5)
+        for key in ("W", "b"):
+            assert pop.params[0][key].dtype == np.float32
+            np.testing.assert_array_equal(pop.params[0][key][k], one.params[0][key])
+
+
+def test_plan_names_a_configuration_that_is_not_one():
+    with pytest.raises(TypeError, match=r"^config: expected a TrainConfig, got 'x' \(str\)$"):
+        training.plan(gn.Network([2, 1]), X, Y, "x")
+
+
+class _StopAt(gn.Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, history, net):
+        return epoch == self.epoch
+
+
+def _inf_step():
+    # an infinite step at update 2: the statistics of epoch 2 (recorded after the loop, the run
+    # having diverged) divide an infinite step's norm by an infinite weight norm: invalid
+    net = gn.Network([2, 1], output="identity", seed=3)
+    kw = dict(y=Y, lr=0.05, warn=False, schedule=lambda n: np.inf if n == 2 else 1.0)
+    return net, kw, 2
+
+
+def _zeroed_weights():
+    # inputs of 0 (no gradient for W) and l2 = lr = 1: update 1 (update 0 has factor 0) steps
+    # W from 10 to exactly 0, so epoch 1's update ratio, ||step|| / max(0, tiny), overflows;
+    # a callback stops the run there, so it is recorded after the loop
+    net = gn.Network([2, 1], output="identity", seed=3)
+    net.layers[0].W = np.full((2, 1), 10.0)
+    kw = dict(
+        X=np.zeros_like(X), y=Y, lr=1.0, l2=1.0, callbacks=[_StopAt(1)],
+        schedule=lambda n: 0.0 if n == 0 else 1.0,
+    )  # fmt: skip
+    return net, kw, 1
+
+
+@pytest.mark.parametrize("make", [_inf_step, _zeroed_weights], ids=["invalid", "overflow"])
+def test_the_statistics_of_an_early_stop_ignore_floating_point_events(make):
+    runs = []
+    for setting in ("ignore", "raise"):
+        net, kw, last = make()
+        kw.setdefault("X", X)
+        with np.errstate(all=setting):
+            h = net.fit(loss="mse", epochs=20, stats_every=5, **kw)
+        assert h.stats_epochs.tolist() == [0, last]
+        runs.append(h.layer_stats["update_ratio"])
+    np.testing.assert_array_equal(*runs)
+    assert not np.isfinite(runs[0][-1]).all()

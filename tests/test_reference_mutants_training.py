@@ -21,6 +21,7 @@ import pytest
 import glassnet as gn
 from glassnet import training
 from glassnet.activations import Activation
+from glassnet.training import Checkpoint
 
 B1, B2, EPS = 0.9, 0.999, 1e-8  # Adam's defaults (Kingma and Ba; glassnet's and optax's)
 
@@ -610,3 +611,159 @@ def test_the_statistics_of_an_early_stop_ignore_floating_point_events(make):
         runs.append(h.layer_stats["update_ratio"])
     np.testing.assert_array_equal(*runs)
     assert not np.isfinite(runs[0][-1]).all()
+
+
+# --- the live run and Checkpoint -------------------------------------------------------------
+
+
+class _Take(gn.Callback):
+    """Takes ``history.live.state()`` after epoch k (and before the first epoch)."""
+
+    def __init__(self, k):
+        self.k, self.state, self.before = k, None, None
+
+    def on_train_begin(self, net, history):
+        self.before = history.live.state()
+
+    def on_epoch_end(self, epoch, history, net):
+        if epoch + 1 == self.k:
+            self.state = history.live.state()
+            # the state's History holds the run's generators themselves, which go on drawing:
+            # their states now
+            self.drawn = [g.bit_generator.state for g in self.state.history.shuffle_generators]
+        return False
+
+
+_YB = (X[:, :1] > 0).astype(float)
+_LIVE = dict(
+    y=_YB, loss="bce", batch_size=2, epochs=6, stats_every=1,
+    validation=(X[:3] + 0.5, _YB[:3]),
+)  # fmt: skip
+
+
+def _same(a, b):
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize(
+    ("seed", "lr"), [(3, 0.5), ([3, 7], [0.5, 1e6])], ids=["one", "population, one diverged"]
+)
+def test_the_live_state_after_k_epochs_is_the_fit_stopped_after_k(seed, lr):
+    # documented: LiveRun.state() is "what fit would have returned had it stopped there"; the
+    # reference is the same fit stopped after k = 3 epochs by a callback
+    take = _Take(3)
+    gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[take], **_LIVE)
+    ref = gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[_StopAt(2)], **_LIVE).state
+    got = take.state
+    assert got.epoch == ref.epoch == 3
+    g, r = got.history, ref.history
+    assert g.live is None and r.live is None
+    for name in ("loss", "val_loss", "val_accuracy", "stats_epochs", "diverged",
+                 "diverged_epoch", "epochs_run", "first_loss"):  # fmt: skip
+        _same(getattr(g, name), getattr(r, name))
+    assert g.layer_stats.keys() == r.layer_stats.keys()
+    for name in r.layer_stats:
+        np.testing.assert_array_equal(g.layer_stats[name], r.layer_stats[name])
+    assert take.drawn == [s.bit_generator.state for s in r.shuffle_generators]
+    assert got.rng_states == ref.rng_states
+    if isinstance(seed, list):
+        assert g.diverged.tolist() == [False, True] and g.diverged_epoch.tolist() == [-1, 0]
+
+
+def test_the_live_state_before_the_first_epoch_is_the_untrained_network():
+    take = _Take(1)
+    net = gn.Network([2, 1], seed=3)
+    start = [{k: v.copy() for k, v in layer.items()} for layer in net.params]
+    net.fit(X, lr=0.5, callbacks=[take], **_LIVE)
+    s = take.before
+    assert s.epoch == 0 and s.history.epochs_run == 0 and s.history.loss.shape == (0,)
+    _same(s.history.stats_epochs, np.zeros(0, dtype=np.int64))
+    assert s.history.layer_stats == {}
+    for got, want in zip(s.params, start, strict=True):
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+
+
+class _Say(gn.Callback):
+    def on_epoch_end(self, epoch, history, net):
+        if epoch == 0:
+            history.messages.append("a note of epoch 0")
+        return False
+
+
+def test_a_checkpoint_keeps_the_runs_messages_so_far(tmp_path):
+    ck = Checkpoint(tmp_path / "m{epoch}.npz", every=2)
+    gn.Network([2, 1], seed=3).fit(X, lr=0.5, callbacks=[_Say(), ck], **_LIVE)
+    assert gn.load(tmp_path / "m2.npz").train_state.history.messages == ["a note of epoch 0"]
+
+
+def test_a_checkpoint_watching_val_loss_saves_when_the_validation_loss_improves(tmp_path):
+    # the validation curve reaches its lowest at epoch 3 (of 12) while the training loss falls
+    # every epoch: saves after epochs 1..4 (0-based 0..3) and none after
+    ck = Checkpoint(tmp_path / "v{epoch}.npz", monitor="val_loss")
+    h = gn.Network([2, 1], output="identity", seed=11).fit(
+        X, Y, loss="mse", lr=0.3, epochs=12, validation=(X[:3] + 0.5, Y[:3] / 2), callbacks=[ck]
+    )
+    assert (np.diff(h.loss) < 0).all()
+    best, kept = np.inf, []
+    for e, v in enumerate(h.val_loss.tolist()):  # by hand: a strictly lower validation loss
+        if v < best:
+            best, kept = v, [*kept, e + 1]
+    assert kept == [1, 2, 3, 4]
+    assert [p.name for p in ck.saved] == [f"v{e}.npz" for e in kept]
+
+
+def test_a_checkpoint_saves_only_strict_improvements_by_more_than_min_delta(tmp_path):
+    # a flat curve (targets the network already fits: loss 0, no gradient) improves once, at
+    # its first epoch; a slowly falling one by less than min_delta an epoch, every 9 epochs
+    net = gn.Network([2, 1], output="identity", seed=3)
+    flat = X @ net.params[0]["W"] + net.params[0]["b"]
+    ck = Checkpoint(tmp_path / "f{epoch}.npz", monitor="loss")
+    h = net.fit(X, flat, loss="mse", epochs=4, callbacks=[ck])
+    assert (h.loss == h.loss[0]).all()
+    assert [p.name for p in ck.saved] == ["f1.npz"]
+    ck = Checkpoint(tmp_path / "s{epoch}.npz", monitor="loss", min_delta=0.05)
+    h = gn.Network([2, 1], output="identity", seed=3).fit(
+        X, Y, loss="mse", lr=0.001, epochs=20, callbacks=[ck]
+    )
+    best, kept = np.inf, []
+    for e, v in enumerate(h.loss.tolist()):
+        if v < best - 0.05:
+            best, kept = v, [*kept, e + 1]
+    assert 1 < len(kept) < len(h.loss)
+    assert [p.name for p in ck.saved] == [f"s{e}.npz" for e in kept]
+
+
+def test_a_checkpoint_of_non_finite_parameters_is_refused_and_the_run_goes_on(tmp_path):
+    # member 1's first step overflows its weights (a rate of 1e308); the population goes on
+    ck = Checkpoint(tmp_path / "n{epoch}.npz")
+    h = gn.Network([2, 1], output="identity", seed=[3, 7]).fit(
+        X, Y * 100, loss="mse", lr=[0.01, 1e308], epochs=3, callbacks=[ck]
+    )
+    assert h.diverged.tolist() == [False, True] and h.epochs_run == 3
+    assert ck.saved == []
+    assert h.messages == [
+        f"Checkpoint: epoch {e} not saved, its parameters are not finite" for e in (1, 2, 3)
+    ]
+
+
+def test_a_failed_save_names_the_file(tmp_path, monkeypatch):
+    from glassnet import _modelformat
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_modelformat, "write", full_disk)
+    ck = Checkpoint(tmp_path / "c{epoch}.npz", every=2)
+    message = (
+        f"Checkpoint: epoch 2 not saved to {str(tmp_path / 'c2.npz')!r}: "
+        "[Errno 28] No space left on device"
+    )
+    with pytest.warns(RuntimeWarning) as caught:
+        h = gn.Network([2, 1], seed=3).fit(X, lr=0.5, callbacks=[ck], **(_LIVE | {"epochs": 2}))
+    assert [str(w.message) for w in caught] == [message] and h.messages == [message]

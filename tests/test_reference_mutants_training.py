@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import warnings
 
 import numpy as np
@@ -767,3 +768,59 @@ def test_a_failed_save_names_the_file(tmp_path, monkeypatch):
     with pytest.warns(RuntimeWarning) as caught:
         h = gn.Network([2, 1], seed=3).fit(X, lr=0.5, callbacks=[ck], **(_LIVE | {"epochs": 2}))
     assert [str(w.message) for w in caught] == [message] and h.messages == [message]
+
+
+class _BytesPath(os.PathLike):
+    def __fspath__(self):
+        return b"run.npz"
+
+
+def test_a_checkpoint_path_of_another_type_is_refused_word_for_word():
+    with pytest.raises(TypeError) as err:
+        Checkpoint(5)
+    assert str(err.value) == "path: expected a str or a PathLike, got 5 (int)"
+    with pytest.raises(TypeError) as err:
+        Checkpoint(_BytesPath())
+    message = str(err.value)
+    assert message.startswith("path: expected a str or os.PathLike of str, got <")
+    assert "_BytesPath" in message.split(" got ", 1)[1]  # the object, described
+
+
+def test_a_resumed_fit_saves_at_the_multiples_of_the_whole_runs_count(tmp_path):
+    # 4 epochs, then 4 more with every=3: the run's counts 5..8 reach a multiple at 6, and the
+    # fit ends at 8; nothing at 5 (the multiple 3 was reached before the resume)
+    net = gn.Network([2, 1], seed=3)
+    h = net.fit(X, _YB, loss="bce", lr=0.5, epochs=4)
+    ck = Checkpoint(tmp_path / "r{epoch}.npz", every=3)
+    net.fit(X, _YB, epochs=4, resume=h, callbacks=[ck])
+    assert [p.name for p in ck.saved] == ["r6.npz", "r8.npz"]
+
+
+def test_a_checkpoint_checks_the_folder_of_its_first_file(tmp_path):
+    # the folder may depend on the epoch: the first save (epoch 1) goes to d1/, which exists
+    (tmp_path / "d1").mkdir()
+    ck = Checkpoint(tmp_path / "d{epoch}" / "x.npz")
+    gn.Network([2, 1], seed=3).fit(X, _YB, loss="bce", epochs=1, callbacks=[ck])
+    assert ck.saved == [tmp_path / "d1" / "x.npz"]
+    with pytest.raises(ValueError) as err:
+        gn.Network([2, 1], seed=3).fit(
+            X, _YB, epochs=1, callbacks=[Checkpoint(tmp_path / "missing" / "x.npz")]
+        )
+    assert str(err.value) == f"path: the folder {str(tmp_path / 'missing')!r} does not exist"
+
+
+def test_a_folder_without_write_permission_is_refused(tmp_path, monkeypatch):
+    # (as root every folder is writable: os.access is made to answer as for another user, who
+    # may list the folder but neither write nor enter it to create a file)
+    monkeypatch.setattr(os, "access", lambda path, mode: mode == os.F_OK)
+    with pytest.raises(PermissionError) as err:
+        gn.Network([2, 1], seed=3).fit(X, _YB, epochs=1, callbacks=[Checkpoint(tmp_path / "x.npz")])
+    assert str(err.value) == f"path: cannot write to the folder {str(tmp_path)!r}"
+
+
+def test_a_checkpoint_watching_val_loss_without_validation_is_refused_word_for_word(tmp_path):
+    with pytest.raises(ValueError) as err:
+        gn.Network([2, 1], seed=3).fit(
+            X, _YB, epochs=1, callbacks=[Checkpoint(tmp_path / "x.npz", monitor="val_loss")]
+        )
+    assert str(err.value) == "monitor: 'val_loss' needs validation data (validation=(X, y))"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 import warnings
 
 import numpy as np
@@ -358,6 +359,8 @@ def test_layer_stats_count_only_the_rows_the_mask_keeps(seed):
     b = net.params[0]["b"]
     b[..., 0] = -100.0
     W = net.params[0]["W"]
+    W[..., :, 2] = 0.0  # unit 2: z = 0 exactly on every row, dead as well (relu'(0) = 0)
+    b[..., 2] = 0.0
     pad = 1e3 * np.sign(W[..., :, 0]).reshape(-1, 2)[:1].repeat(3, axis=0)
     Xp = np.r_[X, pad]
     mask = np.r_[np.ones(len(X)), np.zeros(len(pad))][:, None]
@@ -372,7 +375,7 @@ def test_layer_stats_count_only_the_rows_the_mask_keeps(seed):
         )
         dead = (z <= 0).all(axis=-2).mean(axis=-1) if act.can_die else 0.0
         np.testing.assert_allclose(stats["dead_relu"][..., l], dead)
-    assert (stats["dead_relu"][..., 0] > 0).all()  # unit 0 is dead on the real rows
+    np.testing.assert_array_equal(stats["dead_relu"][..., 0], 2 / 3)  # units 0 and 2
     full = training.layer_stats(net, fwd, net.params)  # the padding counted: all differ
     assert (full["dead_relu"][..., 0] != stats["dead_relu"][..., 0]).all()
     assert (full["saturated"][..., 1] != stats["saturated"][..., 1]).all()
@@ -652,14 +655,17 @@ def _same(a, b):
 
 
 @pytest.mark.parametrize(
-    ("seed", "lr"), [(3, 0.5), ([3, 7], [0.5, 1e6])], ids=["one", "population, one diverged"]
+    ("seed", "lr", "stats"),
+    [(3, 0.5, 1), ([3, 7], [0.5, 1e6], 1), (3, 0.5, None)],
+    ids=["one", "population, one diverged", "no statistics"],
 )
-def test_the_live_state_after_k_epochs_is_the_fit_stopped_after_k(seed, lr):
+def test_the_live_state_after_k_epochs_is_the_fit_stopped_after_k(seed, lr, stats):
     # documented: LiveRun.state() is "what fit would have returned had it stopped there"; the
     # reference is the same fit stopped after k = 3 epochs by a callback
     take = _Take(3)
-    gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[take], **_LIVE)
-    ref = gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[_StopAt(2)], **_LIVE).state
+    kw = _LIVE | {"stats_every": stats}
+    gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[take], **kw)
+    ref = gn.Network([2, 1], seed=seed).fit(X, lr=lr, callbacks=[_StopAt(2)], **kw).state
     got = take.state
     assert got.epoch == ref.epoch == 3
     g, r = got.history, ref.history
@@ -824,3 +830,44 @@ def test_a_checkpoint_watching_val_loss_without_validation_is_refused_word_for_w
             X, _YB, epochs=1, callbacks=[Checkpoint(tmp_path / "x.npz", monitor="val_loss")]
         )
     assert str(err.value) == "monitor: 'val_loss' needs validation data (validation=(X, y))"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (dict(every=0), ValueError, "every: expected an integer >= 1, got 0 (int)"),
+        (
+            dict(monitor="accuracy"),
+            ValueError,
+            "monitor: expected one of loss, val_loss, got 'accuracy' (str)",
+        ),
+        (
+            dict(min_delta=-1.0),
+            ValueError,
+            "min_delta: expected a finite number >= 0, got -1.0 (float)",
+        ),
+        (dict(extra=[1]), TypeError, "extra: expected a dict or None, got [1] (list)"),
+    ],
+)
+def test_a_checkpoints_bad_settings_are_refused_word_for_word(kwargs, error, message):
+    with pytest.raises(error) as err:
+        Checkpoint("a.npz", **kwargs)
+    assert str(err.value) == message
+
+
+def test_an_early_stops_last_record_is_the_epochs_statistics():
+    # stopped after epoch 2 with statistics every 5 epochs: epoch 2 is recorded after the
+    # loop; the same fit recording every epoch records epoch 2 in the loop: the same numbers
+    kw = dict(y=_YB, loss="bce", lr=0.5, epochs=20, callbacks=[_StopAt(2)])
+    h5 = gn.Network([2, 3, 1], seed=3).fit(X, stats_every=5, **kw)
+    h1 = gn.Network([2, 3, 1], seed=3).fit(X, stats_every=1, **kw)
+    assert h5.stats_epochs.tolist() == [0, 2] and h1.stats_epochs.tolist() == [0, 1, 2]
+    for name in h1.layer_stats:
+        np.testing.assert_array_equal(h5.layer_stats[name][-1], h1.layer_stats[name][-1])
+    assert np.isfinite(h5.layer_stats["update_ratio"]).all()
+
+
+def test_run_seconds_is_the_loops_wall_time():
+    t0 = time.perf_counter()
+    h = gn.Network([2, 1], seed=3).fit(X, _YB, loss="bce", epochs=3)
+    assert 0 < h.run_seconds <= time.perf_counter() - t0

@@ -871,3 +871,55 @@ def test_run_seconds_is_the_loops_wall_time():
     t0 = time.perf_counter()
     h = gn.Network([2, 1], seed=3).fit(X, _YB, loss="bce", epochs=3)
     assert 0 < h.run_seconds <= time.perf_counter() - t0
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def test_plan_with_no_configuration_is_the_documented_defaults():
+    # TrainConfig's defaults: mse, gd at its default rate 0.1, 100 epochs, full batch, no
+    # options; the schedule's horizon is the fit's epochs unless a resumed run says otherwise
+    p = training.plan(gn.Network([2, 1], seed=3), X, Y)
+    assert p.config == gn.TrainConfig()
+    assert (p.loss.name, p.optimizer_name, p.lr, p.eta, p.epochs) == ("mse", "gd", 0.1, 0.1, 100)
+    assert p.optimizer_options == {} and p.schedule_epochs == 100 and p.full_batch
+    q = training.plan(
+        gn.Network([2, 1], seed=3), X, Y, gn.TrainConfig(epochs=7), schedule_epochs=20
+    )
+    assert q.schedule_epochs == 20 and q.epochs == 7
+
+
+def test_a_population_refuses_the_wrong_number_of_shuffle_seeds_word_for_word():
+    with pytest.raises(ValueError) as err:
+        gn.Network([2, 1], seed=[3, 7]).fit(X, Y, seed=[1, 2, 3])
+    assert str(err.value) == "seed: expected 2 shuffle seeds, got 3"
+
+
+def test_the_parameter_limit_scales_with_the_largest_target():
+    # rule 3's limit is 1e6 * max(1, max |y|); here max |y| is written out from the data
+    limit = 1e6 * max(1.0, float(np.abs(Y).max()))
+    assert limit > 1e6
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with pytest.warns(training.DivergenceWarning) as caught:
+        net.fit(X, Y, loss="mse", lr=0.05, epochs=20, schedule=lambda n: np.inf if n == 5 else 1.0)
+    assert str(caught[0].message) == (
+        f"training diverged at epoch 5: a parameter grew beyond {limit:.3g} (runaway weights); "
+        "try a smaller learning rate (lr=0.05)"
+    )
+
+
+def test_a_backend_that_is_not_registered_is_refused(monkeypatch):
+    # TrainConfig knows the backends' names; fit checks that the one named is registered
+    monkeypatch.delitem(training.BACKENDS, "jax")
+    with pytest.raises(ValueError) as err:
+        gn.Network([2, 1], seed=3).fit(X, Y, backend="jax", epochs=1)
+    assert str(err.value) == "backend: expected one of numpy, got 'jax' (str)"
+
+
+def test_a_float32_network_with_sample_weights_trains_in_float32():
+    # the weights are cast to the network's dtype: the momentum and the parameters stay float32
+    net = gn.Network([2, 1], output="identity", seed=3, dtype="float32")
+    h = net.fit(X, Y, loss="mse", optimizer="momentum", epochs=2, sample_weight=np.arange(1.0, 7.0))
+    velocity = h.optimizer_state.velocity[0]
+    assert {v.dtype for v in velocity.values()} == {np.dtype(np.float32)}
+    assert net.params[0]["W"].dtype == np.float32

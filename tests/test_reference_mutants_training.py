@@ -361,6 +361,8 @@ def test_layer_stats_count_only_the_rows_the_mask_keeps(seed):
     W = net.params[0]["W"]
     W[..., :, 2] = 0.0  # unit 2: z = 0 exactly on every row, dead as well (relu'(0) = 0)
     b[..., 2] = 0.0
+    W[..., :, 1] = 0.0  # unit 1: z = 0.5 on every row, alive
+    b[..., 1] = 0.5
     pad = 1e3 * np.sign(W[..., :, 0]).reshape(-1, 2)[:1].repeat(3, axis=0)
     Xp = np.r_[X, pad]
     mask = np.r_[np.ones(len(X)), np.zeros(len(pad))][:, None]
@@ -634,7 +636,8 @@ class _Take(gn.Callback):
             self.state = history.live.state()
             # the state's History holds the run's generators themselves, which go on drawing:
             # their states now
-            self.drawn = [g.bit_generator.state for g in self.state.history.shuffle_generators]
+            gens = self.state.history.shuffle_generators or []
+            self.drawn = [g.bit_generator.state for g in gens]
         return False
 
 
@@ -930,3 +933,25 @@ def test_a_full_batch_fit_makes_no_sample_order_generators():
     assert h.shuffle_generators is None and h.state.rng_states is None
     h = gn.Network([2, 1], seed=3).fit(X, _YB, loss="bce", epochs=2, batch_size=2, shuffle=False)
     assert h.shuffle_generators is None and h.state.rng_states is None
+
+
+def test_the_live_state_is_a_copy_of_the_record_as_it_stood():
+    # member 1 (a rate just past stability, see _growing_run) diverges long after epoch 3 and a
+    # callback writes a message at epoch 5: the state taken after epoch 3 still says neither,
+    # as the same fit stopped after 3 epochs does
+    A = np.c_[X, np.ones(len(X))]
+    lr = [0.05, 2.2 / np.linalg.eigvalsh(2 / len(X) * A.T @ A).max()]
+
+    class Note(gn.Callback):
+        def on_epoch_end(self, epoch, history, net):
+            if epoch == 5:
+                history.messages.append("a note of epoch 5")
+            return False
+
+    take = _Take(3)
+    net = gn.Network([2, 1], output="identity", seed=[3, 7])
+    h = net.fit(X, Y, loss="mse", lr=lr, epochs=60, callbacks=[take, Note()])
+    assert h.diverged.tolist() == [False, True] and h.diverged_epoch[1] > 5
+    g = take.state.history
+    assert g.diverged.tolist() == [False, False] and g.diverged_epoch.tolist() == [-1, -1]
+    assert g.messages == []

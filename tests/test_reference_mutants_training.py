@@ -538,6 +538,7 @@ def test_the_plan_records_and_checks_at_the_documented_epochs(epochs, stats_ever
     assert [e for e in range(epochs) if p.checks_params(e)] == checks
     h = net.fit(X, Y, cfg)
     assert h.stats_epochs.tolist() == stats
+    assert h.config == cfg  # the fit's configuration, as given
 
 
 def test_a_penalty_of_zero_adds_nothing_even_to_infinite_weights():

@@ -22,6 +22,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import training
+from glassnet._random import generator
 from glassnet.activations import Activation
 from glassnet.training import Checkpoint
 
@@ -705,6 +706,10 @@ def test_the_live_state_before_the_first_epoch_is_the_untrained_network():
     assert s.epoch == 0 and s.history.epochs_run == 0 and s.history.loss.shape == (0,)
     _same(s.history.stats_epochs, np.zeros(0, dtype=np.int64))
     assert s.history.layer_stats == {}
+    # the optimizer's state before its first update, and the sample orders' generators as
+    # seeded (the network's seed, stream "shuffle"), nothing drawn yet
+    assert s.opt_state == gn.optimizers.get("gd").init(start)
+    assert s.rng_states == (generator(3, "shuffle").bit_generator.state,)
     for got, want in zip(s.params, start, strict=True):
         for k in want:
             np.testing.assert_array_equal(got[k], want[k])

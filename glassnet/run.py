@@ -397,7 +397,8 @@ class TrainConfig:
     schedule : str or callable, optional
         ``"constant"``, ``"step"``, ``"exponential"``, ``"cosine"`` (per epoch, over the
         run's first fit's epochs), or a callable of the update count returning a factor; see
-        :func:`glassnet.optimizers.schedule`.
+        :func:`glassnet.optimizers.schedule`. A resumed run goes on with its schedule, or
+        with none; another named one is refused (it would start part-way through).
     stats_every : int, "auto" or None
         Record the per-layer statistics every this many epochs (and at the first and the last
         epoch run); ``None`` or 0 turns them off; ``"auto"``: about 50 records per fit.

@@ -974,6 +974,21 @@ def _check_resumable(net: Network, earlier: TrainState, cfg: TrainConfig) -> Non
             f"resume: the earlier fit used {earlier.config.optimizer_name!r}, "
             f"this one {cfg.optimizer_name!r}"
         )
+    new, old = cfg.schedule, earlier.config.schedule
+    if isinstance(new, str) and new not in ("constant", old) and earlier.epoch > 0:
+        # a named schedule is a function of the run's update count, which goes on from the
+        # earlier fits: begun here it would start part-way through (a cosine at its end, 0)
+        if old is None or old == "constant":
+            expected = "none (the resumed run has no schedule)"
+        else:
+            name = old if isinstance(old, str) else getattr(old, "__name__", "custom")
+            expected = f"the resumed run's own schedule ({name!r}) or none"
+        raise ValueError(
+            f"schedule: expected {expected}, got {new!r}: "
+            f"a named schedule counts the run's updates from its first fit, so after "
+            f"{earlier.epoch} epochs it would start part-way through (another schedule needs a "
+            "new run: fit without resume=, from these weights)"
+        )
     shapes = [{k: v.shape for k, v in layer.items()} for layer in net.params]
     theirs = [{k: v.shape for k, v in layer.items()} for layer in earlier.params]
     if shapes != theirs or earlier.population != net.population:

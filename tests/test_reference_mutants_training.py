@@ -981,3 +981,79 @@ def test_the_live_state_is_a_copy_of_the_record_as_it_stood():
     g = take.state.history
     assert g.diverged.tolist() == [False, False] and g.diverged_epoch.tolist() == [-1, -1]
     assert g.messages == []
+
+
+# --- a schedule at a resume --------------------------------------------------------------------
+
+
+def _gd_reference(W, b, lr, factors):
+    """Full-batch gradient descent written out, the rate times each update's factor."""
+    W, b = W.copy(), b.copy()
+    for f in factors:
+        _, g = _cost_and_grads(W, b)
+        W, b = W - lr * f * g["W"], b - lr * f * g["b"]
+    return W, b
+
+
+def _linear(seed=3):
+    return gn.Network([2, 1], activation="identity", output="identity", seed=seed)
+
+
+@pytest.mark.parametrize("earlier", [None, "step", "cosine"])
+def test_a_resumed_run_refuses_another_named_schedule_before_it_trains(earlier):
+    # a named schedule is a function of the run's update count, which goes on across fits: a
+    # cosine begun after 4 epochs of a 4-epoch run would sit at its end factor 0 and train
+    # nothing, silently (found by the mutation run of issue 26)
+    net = _linear()
+    h = net.fit(X, Y, lr=0.05, epochs=4, schedule=earlier)
+    W = [{k: v.copy() for k, v in layer.items()} for layer in net.params]
+    new = "exponential" if earlier == "cosine" else "cosine"
+    with pytest.raises(ValueError) as err:
+        net.fit(X, Y, epochs=4, schedule=new, resume=h)
+    expected = (
+        "none (the resumed run has no schedule)"
+        if earlier is None
+        else f"the resumed run's own schedule ({earlier!r}) or none"
+    )
+    assert str(err.value) == (
+        f"schedule: expected {expected}, got {new!r}: a named schedule counts the run's updates "
+        "from its first fit, so after 4 epochs it would start part-way through (another "
+        "schedule needs a new run: fit without resume=, from these weights)"
+    )
+    for got, want in zip(net.params, W, strict=True):  # nothing trained
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+
+
+def test_a_resumed_run_may_drop_its_schedule_and_trains_at_the_full_rate():
+    # 3 epochs of a cosine over 3 (factors 1, 0.75, 0.25), then 2 epochs without a schedule:
+    # factor 1, written out; and "constant" is the same as none
+    net = _linear()
+    W0, b0 = net.params[0]["W"].copy(), net.params[0]["b"].copy()
+    h = net.fit(X, Y, lr=0.05, epochs=3, schedule="cosine")
+    cos = [(1 + np.cos(np.pi * e / 3)) / 2 for e in range(3)]
+    W, b = _gd_reference(W0, b0, 0.05, cos)
+    np.testing.assert_allclose(net.params[0]["W"], W, rtol=1e-13)
+    for schedule in (None, "constant"):
+        again = _linear()
+        again.fit(X, Y, lr=0.05, epochs=3, schedule="cosine")
+        again.fit(X, Y, epochs=2, schedule=schedule, resume=again.train_state)
+        W2, b2 = _gd_reference(W, b, 0.05, [1.0, 1.0])
+        np.testing.assert_allclose(again.params[0]["W"], W2, rtol=1e-13)
+        np.testing.assert_allclose(again.params[0]["b"], b2, rtol=1e-13)
+    assert h.config.schedule == "cosine"
+
+
+def test_a_new_schedule_from_a_state_before_any_epoch_is_laid_out_over_this_fit():
+    # the live state taken before the first epoch has run nothing: a new cosine from it is a
+    # cosine over this fit's 4 epochs (factors 1, 0.854, 0.5, 0.146), written out
+    take = _Take(1)
+    net = _linear()
+    W0, b0 = net.params[0]["W"].copy(), net.params[0]["b"].copy()
+    net.fit(X, Y, lr=0.05, epochs=2, schedule="step", callbacks=[take])
+    fresh = _linear()
+    fresh.fit(X, Y, lr=0.05, epochs=4, schedule="cosine", resume=take.before)
+    W, b = _gd_reference(W0, b0, 0.05, [(1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])
+    np.testing.assert_allclose(fresh.params[0]["W"], W, rtol=1e-13)
+    np.testing.assert_allclose(fresh.params[0]["b"], b, rtol=1e-13)
+    assert fresh.train_state.schedule_epochs == 4

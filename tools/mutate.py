@@ -104,6 +104,7 @@ TESTS: dict[str, list[str]] = {
     ],
     "_random": [
         "test_reference_random.py",
+        "test_reference_mutants_random.py",
         "test_reference_initializers.py",
         "test_network.py",
         "test_reference_partial_fit.py",
@@ -114,9 +115,18 @@ TESTS: dict[str, list[str]] = {
         "test_modelfile.py",
         "test_hostile_files.py",
     ],
-    "modelfile": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
+    "modelfile": [
+        "test_reference_modelfile.py",
+        "test_reference_mutants_modelfile.py",
+        "test_modelfile.py",
+        "test_hostile_files.py",
+    ],
     "stats": ["test_reference_stats.py", "test_reference_mutants_stats.py", "test_stats.py"],
-    "evolution": ["test_reference_evolution.py", "test_evolution.py"],
+    "evolution": [
+        "test_reference_evolution.py",
+        "test_reference_mutants_evolution.py",
+        "test_evolution.py",
+    ],
     "datasets/_base": _DATA,
     "datasets/bundled": _DATA,
     "datasets/catalog": _DATA,

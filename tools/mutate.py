@@ -135,7 +135,8 @@ TESTS: dict[str, list[str]] = {
     "datasets/generators": _DATA,
     "datasets/split": _DATA,
     "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py"],
-    "study/store": ["test_reference_store.py"],
+    # the study runs of test_study_run.py that start no process of their own (DESELECT)
+    "study/store": ["test_reference_store.py", "test_study_hostile.py", "test_study_run.py"],
 }
 # (tests/test_gradients.py, the finite-difference sweep, takes about a minute on a loaded
 # machine: it is left out so that every mutant it would also reach costs seconds, not minutes)
@@ -158,6 +159,14 @@ DESELECT: dict[str, list[str]] = {
     # shows it once and the command line's copy of it never comes
     "network": [
         "tests/test_hostile_messages.py::test_the_command_line_prints_a_warning_as_one_line",
+    ],
+    "study/store": [
+        "tests/test_study_run.py::test_resume_after_sigkill_of_the_cli",
+        "tests/test_study_run.py::test_a_killed_local_worker_costs_only_its_own_group_a_retry",
+        "tests/test_study_run.py::test_sigkill_of_the_cli_also_ends_its_worker_processes",
+        "tests/test_study_run.py::test_parallel_workers_give_the_same_numbers",
+        "tests/test_study_run.py::test_different_spec_is_refused",
+        "tests/test_study_run.py::test_progress_ticks_inside_groups[2]",
     ],
     "run": [
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",

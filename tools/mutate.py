@@ -134,9 +134,23 @@ TESTS: dict[str, list[str]] = {
     "datasets/encoding": _DATA,
     "datasets/generators": _DATA,
     "datasets/split": _DATA,
-    "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py"],
-    # the study runs of test_study_run.py that start no process of their own (DESELECT)
-    "study/store": ["test_reference_store.py", "test_study_hostile.py", "test_study_run.py"],
+    # test_sklearn.py without its scikit-learn estimator checks, cross-validation and grid
+    # search (DESELECT: minutes per mutant); it alone reaches L-BFGS, pickling and hand-set
+    # coefs_
+    "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py", "test_sklearn.py"],
+    # the store under the study runner: test_study_run.py's quick runs that start no process
+    # of their own (its whole file costs every mutant of the store some 20 s)
+    "study/store": [
+        "test_reference_store.py",
+        "test_reference_mutants_store.py",
+        "test_study_hostile.py",
+        "test_study_run.py::test_store_layout_and_status",
+        "test_study_run.py::test_a_directory_that_is_not_a_study_is_refused",
+        "test_study_run.py::test_one_writer_per_study",
+        "test_study_run.py::test_same_spec_rerun_trains_nothing",
+        "test_study_run.py::test_resume_trains_only_missing_runs",
+        "test_study_run.py::test_export_round_trip_csv_and_parquet",
+    ],
 }
 # (tests/test_gradients.py, the finite-difference sweep, takes about a minute on a loaded
 # machine: it is left out so that every mutant it would also reach costs seconds, not minutes)
@@ -160,13 +174,10 @@ DESELECT: dict[str, list[str]] = {
     "network": [
         "tests/test_hostile_messages.py::test_the_command_line_prints_a_warning_as_one_line",
     ],
-    "study/store": [
-        "tests/test_study_run.py::test_resume_after_sigkill_of_the_cli",
-        "tests/test_study_run.py::test_a_killed_local_worker_costs_only_its_own_group_a_retry",
-        "tests/test_study_run.py::test_sigkill_of_the_cli_also_ends_its_worker_processes",
-        "tests/test_study_run.py::test_parallel_workers_give_the_same_numbers",
-        "tests/test_study_run.py::test_different_spec_is_refused",
-        "tests/test_study_run.py::test_progress_ticks_inside_groups[2]",
+    "sklearn": [
+        "tests/test_sklearn.py::test_sklearn_estimator_checks",
+        "tests/test_sklearn.py::test_matched_cross_validation_within_two_points",
+        "tests/test_sklearn.py::test_pipeline_and_grid_search",
     ],
     "run": [
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",

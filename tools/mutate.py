@@ -137,7 +137,12 @@ TESTS: dict[str, list[str]] = {
     # test_sklearn.py without its scikit-learn estimator checks, cross-validation and grid
     # search (DESELECT: minutes per mutant); it alone reaches L-BFGS, pickling and hand-set
     # coefs_
-    "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py", "test_sklearn.py"],
+    "sklearn": [
+        "test_reference_estimators.py",
+        "test_reference_mutants_sklearn.py",
+        "test_reference_partial_fit.py",
+        "test_sklearn.py",
+    ],
     # the store under the study runner: test_study_run.py's quick runs that start no process
     # of their own (its whole file costs every mutant of the store some 20 s)
     "study/store": [

@@ -106,6 +106,7 @@ TESTS: dict[str, list[str]] = {
     ],
     "_random": [
         "test_reference_random.py",
+        "test_reference_mutants_random.py",
         "test_reference_initializers.py",
         "test_network.py",
         "test_reference_partial_fit.py",
@@ -116,9 +117,18 @@ TESTS: dict[str, list[str]] = {
         "test_modelfile.py",
         "test_hostile_files.py",
     ],
-    "modelfile": ["test_reference_modelfile.py", "test_modelfile.py", "test_hostile_files.py"],
+    "modelfile": [
+        "test_reference_modelfile.py",
+        "test_reference_mutants_modelfile.py",
+        "test_modelfile.py",
+        "test_hostile_files.py",
+    ],
     "stats": ["test_reference_stats.py", "test_reference_mutants_stats.py", "test_stats.py"],
-    "evolution": ["test_reference_evolution.py", "test_evolution.py"],
+    "evolution": [
+        "test_reference_evolution.py",
+        "test_reference_mutants_evolution.py",
+        "test_evolution.py",
+    ],
     "datasets/_base": _DATA,
     "datasets/bundled": _DATA,
     "datasets/catalog": _DATA,
@@ -126,8 +136,28 @@ TESTS: dict[str, list[str]] = {
     "datasets/encoding": _DATA,
     "datasets/generators": _DATA,
     "datasets/split": _DATA,
-    "sklearn": ["test_reference_estimators.py", "test_reference_partial_fit.py"],
-    "study/store": ["test_reference_store.py"],
+    # test_sklearn.py without its scikit-learn estimator checks, cross-validation and grid
+    # search (DESELECT: minutes per mutant); it alone reaches L-BFGS, pickling and hand-set
+    # coefs_
+    "sklearn": [
+        "test_reference_estimators.py",
+        "test_reference_mutants_sklearn.py",
+        "test_reference_partial_fit.py",
+        "test_sklearn.py",
+    ],
+    # the store under the study runner: test_study_run.py's quick runs that start no process
+    # of their own (its whole file costs every mutant of the store some 20 s)
+    "study/store": [
+        "test_reference_store.py",
+        "test_reference_mutants_store.py",
+        "test_study_hostile.py",
+        "test_study_run.py::test_store_layout_and_status",
+        "test_study_run.py::test_a_directory_that_is_not_a_study_is_refused",
+        "test_study_run.py::test_one_writer_per_study",
+        "test_study_run.py::test_same_spec_rerun_trains_nothing",
+        "test_study_run.py::test_resume_trains_only_missing_runs",
+        "test_study_run.py::test_export_round_trip_csv_and_parquet",
+    ],
 }
 # (tests/test_gradients.py, the finite-difference sweep, takes about a minute on a loaded
 # machine: it is left out so that every mutant it would also reach costs seconds, not minutes)
@@ -164,6 +194,11 @@ DESELECT: dict[str, list[str]] = {
         # the trampolines' frames move a warning's stacklevel (as for _validation)
         "tests/test_reference_mutants_training.py::test_the_divergence_warning_points_at_the_"
         "line_that_called_fit",
+    ],
+    "sklearn": [
+        "tests/test_sklearn.py::test_sklearn_estimator_checks",
+        "tests/test_sklearn.py::test_matched_cross_validation_within_two_points",
+        "tests/test_sklearn.py::test_pipeline_and_grid_search",
     ],
     "run": [
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",

@@ -1,0 +1,35 @@
+"""The paper's legacy generator: its seed range is NumPy's RandomState's (mutation run, issue 26).
+
+``legacy(seed)`` must take every seed ``np.random.RandomState`` takes, ``0 .. 2**32 - 1``, and
+draw what it draws, and refuse the first seed NumPy refuses, ``2**32``, in glassnet's words.
+The reference is NumPy itself: ``RandomState(2**32)`` raises, ``RandomState(2**32 - 1)`` does
+not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glassnet._random import legacy
+
+LAST = 2**32 - 1
+
+
+@pytest.mark.parametrize("seed", [0, 64, 2**31, LAST])
+def test_legacy_takes_every_seed_randomstate_takes_and_draws_what_it_draws(seed):
+    np.testing.assert_array_equal(
+        legacy(seed).uniform(size=4), np.random.RandomState(seed).uniform(size=4)
+    )
+
+
+@pytest.mark.parametrize("seed", [2**32, 2**33 - 1, 3**31, -1])
+def test_legacy_refuses_what_randomstate_refuses_in_its_own_words(seed):
+    with pytest.raises(ValueError):  # the reference: NumPy refuses it too
+        np.random.RandomState(seed)
+    with pytest.raises(ValueError) as info:
+        legacy(seed)
+    assert str(info.value) == (
+        "seed: init='paper' draws from NumPy's legacy RandomState, which takes seeds from 0 to "
+        f"2**32 - 1; got {seed} (int)"
+    )

@@ -95,7 +95,12 @@
   }
   function onReady(msg) {
     clearMessage();
-    if (state.pendingInfo) { showMessage(state.pendingInfo, "info"); state.pendingInfo = null; }
+    // the note waits for the answer to what it is about (an older setup's answer may come first)
+    const p = state.pendingInfo;
+    if (p && (p.model ? msg.loaded !== undefined : msg.seq === p.seq)) {
+      showMessage(p.text, "info");
+      state.pendingInfo = null;
+    }
     state.data = msg;
     if (current(msg)) state.config = msg.config;
     state.loss = { epochs: [], train: [], test: [] };
@@ -212,8 +217,8 @@
     $("upload-info").textContent = `${msg.name || "file"}: ${msg.rows} rows, ${msg.kind} (${msg.columns.join(", ")})`;
     state.config.dataset = "csv";
     GNC.suit(state.hello, state.config, msg.kind);
-    state.pendingInfo = `Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`;
     apply();
+    state.pendingInfo = { text: `Loaded ${msg.name || "your file"}: ${msg.rows} rows (${msg.kind}).`, seq: state.seq };
   }
 
   // ---- lessons ----------------------------------------------------------------------------
@@ -548,7 +553,7 @@
       const bytes = new Uint8Array(reader.result);
       let bin = "";
       for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-      state.pendingInfo = `Loaded ${file.name}: training goes on from its weights.`;
+      state.pendingInfo = { text: `Loaded ${file.name}: training goes on from its weights.`, model: true };
       send({ type: "model", name: file.name, data: btoa(bin) });
     };
     reader.readAsArrayBuffer(file);

@@ -129,7 +129,8 @@ class PeerResult:
 
 
 def _cpu_snapshot() -> tuple[float, float]:
-    """(CPU seconds used by the whole machine, CPU seconds used by this process)."""
+    """(CPU seconds used by the whole machine, CPU seconds used by this process and the
+    children it has waited for: a workload's own child processes are not "other" processes)."""
     try:
         with open("/proc/stat") as f:
             fields = [int(v) for v in f.readline().split()[1:]]
@@ -138,7 +139,7 @@ def _cpu_snapshot() -> tuple[float, float]:
     except (OSError, ValueError, IndexError):
         busy = float("nan")
     t = os.times()
-    return busy, t.user + t.system
+    return busy, t.user + t.system + t.children_user + t.children_system
 
 
 def others_cpu_share(t0: tuple[float, float], t1: tuple[float, float], wall: float) -> float:

@@ -254,7 +254,9 @@ def _prepare(module: str, deselect: list[str]) -> Path:
 
 
 def _undecorate(path: Path) -> int:
-    """Turn ``@known_keywords def f`` into ``def f`` followed by ``f = known_keywords(f)``.
+    """Turn ``@known_keywords def f`` into ``def f`` followed by ``f = known_keywords(f)``
+    (and ``@classmethod @known_keywords def f`` into ``@classmethod def f`` followed by
+    ``f = classmethod(known_keywords(f.__func__))``, the same for ``@staticmethod``).
 
     mutmut (3.8) leaves every decorated function unmutated, and nearly every public function
     of glassnet carries ``@known_keywords``; written as an assignment after the function (in
@@ -262,23 +264,36 @@ def _undecorate(path: Path) -> int:
     """
     source = path.read_text()
     lines = source.splitlines(keepends=True)
-    edits: list[tuple[int, int, str, str]] = []  # (decorator line, end line, indent, name)
+    # (decorator line, end line, indent, the assignment written after the function)
+    edits: list[tuple[int, int, str, str]] = []
 
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
                 visit(node.body)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                decos = node.decorator_list
-                if len(decos) == 1 and isinstance(decos[0], ast.Name):
-                    if decos[0].id == "known_keywords":
-                        assert node.end_lineno is not None
-                        indent = lines[node.lineno - 1][: node.col_offset]
-                        edits.append((decos[0].lineno, node.end_lineno, indent, node.name))
+                decos = [d.id if isinstance(d, ast.Name) else None for d in node.decorator_list]
+                name = node.name
+                if decos == ["known_keywords"]:
+                    wrapped = f"known_keywords({name})"
+                elif decos in (
+                    ["classmethod", "known_keywords"],
+                    ["staticmethod", "known_keywords"],
+                ):
+                    # mutmut mutates a method whose one decorator is @classmethod or
+                    # @staticmethod (and keeps it on the mutants); the keyword check goes
+                    # back between that decorator and the function, as in the source
+                    wrapped = f"{decos[0]}(known_keywords({name}.__func__))"
+                else:
+                    continue
+                assert node.end_lineno is not None
+                indent = lines[node.lineno - 1][: node.col_offset]
+                deco = node.decorator_list[-1].lineno
+                edits.append((deco, node.end_lineno, indent, f"{name} = {wrapped}"))
 
     visit(ast.parse(source).body)
-    for deco, end, indent, name in sorted(edits, reverse=True):
-        lines.insert(end, f"{indent}{name} = known_keywords({name})\n")
+    for deco, end, indent, assignment in sorted(edits, reverse=True):
+        lines.insert(end, f"{indent}{assignment}\n")
         assert lines[deco - 1].strip() == "@known_keywords", lines[deco - 1]
         del lines[deco - 1]
     path.write_text("".join(lines))

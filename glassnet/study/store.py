@@ -252,6 +252,7 @@ class Store:
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            conn.close()  # as every other refusal here: the caller never gets the store
             raise
         with atomic_write(d / "spec.toml", "w", encoding="utf-8") as f:
             f.write(spec.text)

@@ -1,17 +1,20 @@
 """What the mutation run of sklearn.py found unchecked (issue 26), against scikit-learn itself:
 a column-vector ``y`` gives MLPRegressor's own DataConversionWarning, word for word, attributed
 to scikit-learn's module (so a filter that silences MLP's silences glassnet's), and the fit is
-the fit of the 1-d ``y``."""
+the fit of the 1-d ``y``; hand-set ``coefs_``, ``intercepts_`` and ``out_activation_`` on an
+estimator never fitted predict what MLPRegressor predicts with them, in its dtype; L-BFGS's
+ConvergenceWarning is MLPClassifier's, word for word."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+import pytest
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
-from sklearn.neural_network import MLPRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from glassnet.sklearn import GlassnetRegressor
+from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
 X = np.random.default_rng(0).normal(size=(20, 3))
 Y = X @ np.array([1.0, -2.0, 0.5])
@@ -44,3 +47,110 @@ def test_a_filter_that_silences_mlps_warning_silences_glassnets():
         warnings.filterwarnings("ignore", category=DataConversionWarning, module="sklearn")
         GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, Y[:, None])
     assert [w for w in seen if w.category is DataConversionWarning] == []
+
+
+# --- hand-set coefs_ and intercepts_ on an estimator never fitted (_network_from_attributes) --
+#
+# MLP predicts from coefs_, intercepts_ and out_activation_ alone (with n_layers_ and
+# n_outputs_, its own bookkeeping); glassnet builds its network from the same three.
+
+HAND_X = np.random.default_rng(1).normal(size=(8, 3))
+
+
+def _hand_weights(dtypes=(np.float64, np.float64, np.float64), seed=2):
+    # shapes all different, so that a layer size read from the wrong axis or array shows
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 5), (5, 4), (4, 2)]
+    coefs = [rng.normal(size=s).astype(d) for s, d in zip(shapes, dtypes, strict=True)]
+    intercepts = [rng.normal(size=s[1]) for s in shapes]
+    return coefs, intercepts
+
+
+def _mlp_predict(coefs, intercepts, activation, output, X):
+    mlp = MLPRegressor(hidden_layer_sizes=(5, 4), activation=activation)
+    mlp.coefs_, mlp.intercepts_, mlp.out_activation_ = coefs, intercepts, output
+    mlp.n_layers_, mlp.n_outputs_ = len(coefs) + 1, coefs[-1].shape[1]
+    return mlp.predict(X)
+
+
+def _hand_set(activation, output, coefs, intercepts):
+    # hidden_layer_sizes left at its default (100,): the layers are the coefs' own, as MLP's
+    est = GlassnetRegressor(activation=activation)
+    est.coefs_, est.intercepts_, est.out_activation_ = coefs, intercepts, output
+    return est
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("output", ["identity", "logistic", "softmax"])
+def test_hand_set_weights_predict_as_mlp_with_them(activation, output):
+    coefs, intercepts = _hand_weights()
+    want = _mlp_predict(coefs, intercepts, activation, output, HAND_X)
+    got = _hand_set(activation, output, coefs, intercepts).predict(HAND_X)
+    assert got.shape == want.shape == (8, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_hand_set_weights_per_layer_activations_are_the_layers_written_out():
+    # glassnet's own extension (one activation per hidden layer): the forward pass by hand
+    coefs, intercepts = _hand_weights()
+    h = np.tanh(HAND_X @ coefs[0] + intercepts[0])
+    h = np.maximum(h @ coefs[1] + intercepts[1], 0.0)
+    want = h @ coefs[2] + intercepts[2]
+    got = _hand_set(["tanh", "relu"], "identity", coefs, intercepts).predict(HAND_X)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("dtypes", "X_dtype"),
+    [
+        ((np.float32,) * 3, np.float32),  # float32 weights and data: MLP predicts in float32
+        ((np.float32, np.float16, np.float32), np.float32),  # the first array's dtype rules
+        ((np.int64,) * 3, np.float64),  # integer weights: MLP predicts in float64
+    ],
+)
+def test_hand_set_weights_predict_in_mlps_dtype(dtypes, X_dtype):
+    coefs, intercepts = _hand_weights(dtypes)
+    X = HAND_X.astype(X_dtype)
+    want = _mlp_predict(coefs, intercepts, "relu", "identity", X)
+    got = _hand_set("relu", "identity", coefs, intercepts).predict(X)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_hand_set_weights_without_out_activation_are_refused():
+    coefs, intercepts = _hand_weights()
+    est = GlassnetRegressor()
+    est.coefs_, est.intercepts_ = coefs, intercepts
+    with pytest.raises(ValueError) as err:
+        est.predict(HAND_X)
+    assert str(err.value) == (
+        "out_activation_: set it with coefs_ and intercepts_ (e.g. 'identity', "
+        "'logistic', 'softmax'), as MLP needs it to predict"
+    )
+
+
+# --- L-BFGS's ConvergenceWarning (_lbfgs_warning): scikit-learn's own text --------------------
+
+LBFGS_X = np.random.default_rng(0).normal(size=(30, 3))
+LBFGS_Y = (LBFGS_X[:, 0] + LBFGS_X[:, 1] > 0).astype(int)
+
+
+def _convergence_warnings(est):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        est.fit(LBFGS_X, LBFGS_Y)
+    return [str(w.message) for w in seen if w.category is ConvergenceWarning]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        dict(max_iter=2),  # stopped by max_iter: the message asks for more iterations
+        dict(max_iter=5, max_fun=4),  # stopped by max_fun first: it does not
+    ],
+)
+def test_lbfgs_convergence_warning_is_mlps_word_for_word(limits):
+    kw = dict(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0) | limits
+    theirs = _convergence_warnings(MLPClassifier(**kw))
+    assert len(theirs) == 1
+    assert _convergence_warnings(GlassnetClassifier(**kw)) == theirs

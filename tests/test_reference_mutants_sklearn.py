@@ -154,3 +154,90 @@ def test_lbfgs_convergence_warning_is_mlps_word_for_word(limits):
     theirs = _convergence_warnings(MLPClassifier(**kw))
     assert len(theirs) == 1
     assert _convergence_warnings(GlassnetClassifier(**kw)) == theirs
+
+
+# --- the classifier's predictions from given weights, against MLPClassifier's ---------------
+#
+# Both estimators take one partial_fit (which sets MLP's bookkeeping), then the same weights.
+
+CLF_X = np.random.default_rng(3).normal(size=(40, 3))
+
+
+def _classifier_pair(y, classes, coefs, intercepts):
+    pair = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(hidden_layer_sizes=(4,), random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.partial_fit(CLF_X, y, classes=classes)
+        est.coefs_ = [np.array(c) for c in coefs]
+        est.intercepts_ = [np.array(b) for b in intercepts]
+        pair.append(est)
+    return pair
+
+
+def _weights(n_out, seed=4):
+    rng = np.random.default_rng(seed)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, n_out))]
+    return coefs, [rng.normal(size=4), rng.normal(size=n_out)]
+
+
+def test_softmax_probabilities_are_mlps_bit_for_bit():
+    # the softmax outputs are the probabilities, not renormalized (which moves them by an ulp)
+    y = np.arange(40) % 3
+    mlp, ours = _classifier_pair(y, [0, 1, 2], *_weights(3))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+    np.testing.assert_array_equal(ours.predict(CLF_X), mlp.predict(CLF_X))
+
+
+def test_binary_output_of_exactly_one_half_is_mlps_negative_class():
+    coefs, intercepts = _weights(1)
+    coefs[1][...] = 0.0
+    intercepts[1][...] = 0.0  # sigmoid(0) = 0.5 for every sample
+    mlp, ours = _classifier_pair(np.arange(40) % 2, [0, 1], coefs, intercepts)
+    want = mlp.predict(CLF_X)
+    assert (want == 0).all()
+    np.testing.assert_array_equal(ours.predict(CLF_X), want)
+
+
+def test_log_probability_of_a_certain_class_is_minus_inf_without_a_warning():
+    # MLP's np.log(0) warns (divide by zero); glassnet's predict_log_proba gives the same -inf
+    # silently, under pytest's warnings-as-errors
+    coefs, intercepts = _weights(1)
+    intercepts[1][...] = 1000.0  # sigmoid saturates at exactly 1
+    mlp, ours = _classifier_pair(np.arange(40) % 2, [0, 1], coefs, intercepts)
+    with np.errstate(divide="ignore"):
+        want = mlp.predict_log_proba(CLF_X)
+    assert np.isneginf(want[:, 0]).all()
+    np.testing.assert_array_equal(ours.predict_log_proba(CLF_X), want)
+
+
+def test_multilabel_predictions_are_mlps_integer_indicator_rows():
+    Y = np.stack([np.arange(40) % 2, (np.arange(40) % 3 != 0)], axis=1).astype(int)
+    mlp, ours = _classifier_pair(Y, [0, 1], *_weights(2))
+    want = mlp.predict(CLF_X)
+    got = ours.predict(CLF_X)
+    assert got.dtype == want.dtype and got.dtype.kind == "i"
+    np.testing.assert_array_equal(got, want)
+
+
+def test_early_stopping_validation_scores_weigh_samples_as_mlps():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.8 * rng.normal(size=60) > 0).astype(int)
+    w = rng.uniform(0.1, 3.0, size=60)
+    kw = dict(
+        hidden_layer_sizes=(4,),
+        random_state=0,
+        early_stopping=True,
+        max_iter=4,
+        n_iter_no_change=10,
+        validation_fraction=0.3,
+    )
+    scores = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores.append(cls(**kw).fit(X, y, sample_weight=w).validation_scores_)
+    theirs, ours = scores
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)

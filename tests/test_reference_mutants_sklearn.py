@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils._param_validation import InvalidParameterError
 
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
@@ -241,3 +242,101 @@ def test_early_stopping_validation_scores_weigh_samples_as_mlps():
             scores.append(cls(**kw).fit(X, y, sample_weight=w).validation_scores_)
     theirs, ours = scores
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+# --- _check_params: what the constraints cannot say ------------------------------------------
+
+PARAM_X = np.random.default_rng(0).normal(size=(30, 3))
+PARAM_Y = (PARAM_X[:, 0] > 0).astype(int)
+
+
+def _starting_coefs(cls, **kw):
+    # one SGD epoch at a rate of 1e-12: the starting weights, to 1e-11
+    est = cls(solver="sgd", learning_rate_init=1e-12, momentum=0, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.set_params(**kw).fit(PARAM_X, PARAM_Y).coefs_
+
+
+@pytest.mark.parametrize(
+    ("theirs", "ours"),
+    [
+        (dict(hidden_layer_sizes=1), dict(hidden_layer_sizes=1)),  # one int: one layer of 1
+        # MLP's initial range follows the activation parameter, hidden layers or not
+        (dict(hidden_layer_sizes=(), activation="logistic"), {}),
+        (dict(hidden_layer_sizes=(), activation="relu"), dict(activation=[])),
+        (dict(hidden_layer_sizes=(4, 3), activation="logistic"), dict(activation="sigmoid")),
+        # per hidden layer (glassnet's extension): the range of the first layer's activation
+        (
+            dict(hidden_layer_sizes=(4, 3), activation="logistic"),
+            dict(activation=["logistic", "relu"]),
+        ),
+        (dict(hidden_layer_sizes=(4, 3), activation="relu"), dict(activation=["relu", "logistic"])),
+    ],
+)
+def test_starting_weights_are_mlps_for_these_layers_and_activations(theirs, ours):
+    want = _starting_coefs(MLPClassifier, **theirs)
+    got = _starting_coefs(GlassnetClassifier, **(theirs | ours))
+    assert [c.shape for c in got] == [c.shape for c in want]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            dict(hidden_layer_sizes=(3, 2.5)),
+            "hidden_layer_sizes: expected positive integers (one per hidden layer), got (3, 2.5)",
+        ),
+        (
+            dict(hidden_layer_sizes=(True,)),
+            "hidden_layer_sizes: expected positive integers (one per hidden layer), got (True,)",
+        ),
+        (
+            dict(hidden_layer_sizes=(2, 2), activation=["relu"]),
+            "activation: expected a name or 2 names (one per hidden layer), got ['relu']",
+        ),
+        (
+            dict(hidden_layer_sizes=(2, 2), activation=["relu", 3]),
+            "activation: expected a name or 2 names (one per hidden layer), got ['relu', 3]",
+        ),
+    ],
+)
+def test_layer_and_activation_refusals_word_for_word(params, message):
+    # MLP fails on these with a TypeError or its string-only constraint; glassnet says what
+    # it takes
+    with pytest.raises(ValueError) as err:
+        GlassnetClassifier(max_iter=1, **params).fit(PARAM_X, PARAM_Y)
+    assert str(err.value) == message
+
+
+def test_an_unknown_activation_in_a_list_is_refused_in_scikit_learns_words():
+    with pytest.raises(InvalidParameterError) as err:
+        GlassnetClassifier(hidden_layer_sizes=(2, 2), activation=["relu", "bogus"]).fit(
+            PARAM_X, PARAM_Y
+        )
+    assert str(err.value) == (
+        "The 'activation' parameter of GlassnetClassifier must be a str among ['elu', 'gelu', "
+        "'identity', 'leaky_relu', 'logistic', 'relu', 'sigmoid', 'silu', 'softplus', "
+        "'tanh', 'tanh01'] or a sequence of them. Got 'bogus' instead."
+    )
+    # the same words as MLP's refusal of a bad name
+    with pytest.raises(InvalidParameterError) as mlp_err:
+        MLPClassifier(activation="bogus").fit(PARAM_X, PARAM_Y)
+    assert str(mlp_err.value).startswith(
+        "The 'activation' parameter of MLPClassifier must be a str among "
+    )
+    assert str(mlp_err.value).endswith(" Got 'bogus' instead.")
+
+
+def test_an_unknown_initializer_set_between_partial_fits_is_refused():
+    # partial_fit validates the parameters on its first call only (as MLP's); the initializer
+    # is checked on every call
+    est = GlassnetClassifier(hidden_layer_sizes=(2,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.partial_fit(PARAM_X, PARAM_Y, classes=[0, 1])
+    est.set_params(init="nope")
+    with pytest.raises(ValueError, match=r"^init: unknown initializer 'nope'; expected one of "):
+        est.partial_fit(PARAM_X, PARAM_Y)

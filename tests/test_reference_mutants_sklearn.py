@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
@@ -340,3 +341,101 @@ def test_an_unknown_initializer_set_between_partial_fits_is_refused():
     est.set_params(init="nope")
     with pytest.raises(ValueError, match=r"^init: unknown initializer 'nope'; expected one of "):
         est.partial_fit(PARAM_X, PARAM_Y)
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [(GlassnetRegressor, MLPRegressor), (GlassnetClassifier, MLPClassifier)],
+)
+def test_every_parameter_mlp_has_has_mlps_default(ours, theirs):
+    want = theirs().get_params()
+    got = ours().get_params()
+    assert {k: got[k] for k in want} == want
+    # and is passed on as given, not as the default
+    shared = dict(hidden_layer_sizes=(7, 2), activation="tanh", solver="sgd", alpha=0.5,
+                  batch_size=9, learning_rate="adaptive", learning_rate_init=0.2, power_t=0.3,
+                  max_iter=11, shuffle=False, random_state=5, tol=0.25, verbose=True,
+                  warm_start=True, momentum=0.4, nesterovs_momentum=False, early_stopping=True,
+                  validation_fraction=0.35, beta_1=0.7, beta_2=0.8, epsilon=0.01,
+                  n_iter_no_change=4, max_fun=99)  # fmt: skip
+    assert set(shared) | {"loss"} >= set(want)
+    assert ours(**shared).get_params() == ours().get_params() | shared
+    # scikit-learn's rule for every estimator: the constructor stores each argument as given
+    own = dict(output="tanh", init="he", bias="layer", backend="jax")
+    assert ours(**shared, **own).get_params() == ours().get_params() | shared | own
+    assert {k: theirs(**shared).get_params()[k] for k in shared} == shared
+
+
+# --- the regressor: Poisson, its output parameter, early stopping's weighted R^2 -------------
+
+REG_X = np.random.default_rng(0).normal(size=(40, 3))
+COUNTS = np.random.default_rng(1).poisson(np.exp(0.5 * REG_X[:, 0])).astype(float)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_poisson_regression_fits_as_mlps_zero_counts_included(solver):
+    assert (COUNTS == 0).sum() >= 5
+    kw = dict(loss="poisson", hidden_layer_sizes=(4,), max_iter=5, random_state=0, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(**kw).fit(REG_X, COUNTS)
+        ours = GlassnetRegressor(**kw).fit(REG_X, COUNTS)
+    assert ours.out_activation_ == mlp.out_activation_ == "exp"
+    np.testing.assert_allclose(ours.predict(REG_X), mlp.predict(REG_X), rtol=1e-10)
+    np.testing.assert_allclose(ours.loss_, mlp.loss_, rtol=1e-10)
+
+
+def test_poisson_with_a_negative_target_is_refused_in_scikit_learns_words():
+    # MLP trains to a NaN loss there (docs/sklearn-differences.md); the words are those of
+    # scikit-learn's other Poisson models
+    y = COUNTS.copy()
+    y[3] = -1.0
+    with pytest.raises(ValueError) as theirs:
+        DecisionTreeRegressor(criterion="poisson").fit(REG_X, y)
+    with pytest.raises(ValueError) as ours:
+        GlassnetRegressor(loss="poisson", max_iter=1).fit(REG_X, y)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_a_named_output_unit_is_the_layer_written_out():
+    y = COUNTS / COUNTS.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetRegressor(
+            hidden_layer_sizes=(4,), max_iter=3, random_state=0, output="logistic"
+        ).fit(REG_X, y)
+    h = np.maximum(REG_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+    want = 1.0 / (1.0 + np.exp(-(h @ est.coefs_[1] + est.intercepts_[1])))
+    assert est.out_activation_ == "logistic"
+    np.testing.assert_allclose(est.predict(REG_X), want[:, 0], rtol=1e-12)
+
+
+def test_partial_fit_with_another_number_of_targets_is_refused():
+    est = GlassnetRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(
+        REG_X, np.c_[COUNTS, COUNTS]
+    )
+    with pytest.raises(ValueError) as err:
+        est.partial_fit(REG_X, COUNTS)
+    assert str(err.value) == "y: expected 2 target columns as in the previous fit, got 1"
+
+
+def test_regressor_early_stopping_scores_weigh_samples_as_mlps():
+    w = np.random.default_rng(2).uniform(0.1, 3.0, size=40)
+    kw = dict(
+        hidden_layer_sizes=(4,),
+        random_state=0,
+        early_stopping=True,
+        max_iter=4,
+        n_iter_no_change=10,
+        validation_fraction=0.3,
+    )
+    scores = []
+    for cls in (MLPRegressor, GlassnetRegressor):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores.append(cls(**kw).fit(REG_X, COUNTS, sample_weight=w).validation_scores_)
+    theirs, ours = scores
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)

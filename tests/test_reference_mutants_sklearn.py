@@ -439,3 +439,117 @@ def test_regressor_early_stopping_scores_weigh_samples_as_mlps():
             scores.append(cls(**kw).fit(REG_X, COUNTS, sample_weight=w).validation_scores_)
     theirs, ours = scores
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+# --- predicting after coefs_ and intercepts_ are replaced (_adopt_attributes, _forward) ------
+
+
+def _fitted_pair(bias="neuron"):
+    y = np.arange(40) % 3
+    coefs, intercepts = _weights(3)
+    mlp, ours = _classifier_pair(y, [0, 1, 2], coefs, intercepts)
+    if bias != "neuron":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = GlassnetClassifier(hidden_layer_sizes=(4,), random_state=0, bias=bias)
+            ours.partial_fit(CLF_X, y, classes=[0, 1, 2])
+    return mlp, ours
+
+
+@pytest.mark.parametrize("what", ["coefs item", "intercepts item", "coefs list", "in place"])
+def test_replaced_weights_predict_as_mlp_with_them(what):
+    mlp, ours = _fitted_pair()
+    for est in (mlp, ours):
+        r = np.random.default_rng(5)
+        if what == "coefs item":
+            est.coefs_[1] = r.normal(size=(4, 3))
+        elif what == "intercepts item":
+            est.intercepts_[0] = r.normal(size=4)
+        elif what == "coefs list":
+            est.coefs_ = [r.normal(size=(3, 4)), r.normal(size=(4, 3))]
+        else:
+            est.coefs_[0][...] = r.normal(size=(3, 4))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+    # predicting leaves the attributes the objects they were, as MLP's predict does
+    coefs, intercepts, items = ours.coefs_, ours.intercepts_, [*ours.coefs_, *ours.intercepts_]
+    ours.predict(CLF_X)
+    assert ours.coefs_ is coefs and ours.intercepts_ is intercepts
+    assert all(a is b for a, b in zip([*ours.coefs_, *ours.intercepts_], items, strict=True))
+    mlp_coefs = mlp.coefs_
+    mlp.predict(CLF_X)
+    assert mlp.coefs_ is mlp_coefs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda e: setattr(e, "coefs_", e.coefs_[:1]),
+            "coefs_, intercepts_: expected 2 arrays each (one per layer), got 1 and 2",
+        ),
+        (
+            lambda e: setattr(e, "intercepts_", e.intercepts_[:1]),
+            "coefs_, intercepts_: expected 2 arrays each (one per layer), got 2 and 1",
+        ),
+        (
+            lambda e: e.coefs_.__setitem__(1, np.zeros((4, 2))),
+            "coefs_[1]: expected shape (4, 3), got (4, 2)",
+        ),
+        (
+            lambda e: e.intercepts_.__setitem__(1, np.zeros((1, 3))),
+            "intercepts_[1]: expected shape (3,), got (1, 3)",
+        ),
+    ],
+)
+def test_replaced_weights_of_the_wrong_number_or_shape_are_refused(change, message):
+    _, ours = _fitted_pair()
+    change(ours)
+    with pytest.raises(ValueError) as err:
+        ours.predict(CLF_X)
+    assert str(err.value) == message
+
+
+def test_per_layer_and_absent_biases_refuse_what_they_cannot_hold():
+    _, layer = _fitted_pair(bias="layer")
+    layer.intercepts_[0] = np.array([1.0, 2.0, 2.0, 2.0])
+    with pytest.raises(ValueError) as err:
+        layer.predict(CLF_X)
+    assert str(err.value) == (
+        "intercepts_[0]: bias='layer' has one bias per layer; expected equal values, "
+        "got [1. 2. 2. 2.]"
+    )
+    _, none = _fitted_pair(bias="none")
+    none.intercepts_[1] = np.array([0.0, 0.5, 0.0])
+    with pytest.raises(ValueError) as err:
+        none.predict(CLF_X)
+    assert str(err.value) == "intercepts_[1]: bias='none' has no biases; got [0.  0.5 0. ]"
+    # zeros and ones are what they can hold: a per-layer bias of 1 is the layer's one bias
+    none.intercepts_[1] = np.zeros(3)
+    layer.intercepts_[0] = np.ones(4)
+    for est in (none, layer):
+        h = np.maximum(CLF_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+        z = h @ est.coefs_[1] + est.intercepts_[1]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(est.predict_proba(CLF_X), p / p.sum(1, keepdims=True))
+
+
+@pytest.mark.parametrize("form", ["csr", "csc", "int"])
+def test_sparse_and_integer_inputs_predict_as_mlp(form):
+    import scipy.sparse as sp
+
+    mlp, ours = _fitted_pair()
+    X = np.round(CLF_X * 3)
+    given = {"csr": sp.csr_matrix, "csc": sp.csc_matrix, "int": lambda a: a.astype(int)}[form](X)
+    want = mlp.predict_proba(given)
+    np.testing.assert_allclose(ours.predict_proba(given), want, rtol=1e-12)
+    np.testing.assert_array_equal(ours.predict_proba(X), ours.predict_proba(given))
+
+
+def test_predicting_with_another_number_of_features_is_refused_in_mlps_words():
+    mlp, ours = _fitted_pair()
+    with pytest.raises(ValueError) as theirs:
+        mlp.predict(CLF_X[:, :2])
+    with pytest.raises(ValueError) as got:
+        ours.predict(CLF_X[:, :2])
+    assert str(got.value) == str(theirs.value).replace("MLPClassifier", "GlassnetClassifier")
+    assert ours.n_features_in_ == 3

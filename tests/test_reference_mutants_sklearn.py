@@ -553,3 +553,43 @@ def test_predicting_with_another_number_of_features_is_refused_in_mlps_words():
         ours.predict(CLF_X[:, :2])
     assert str(got.value) == str(theirs.value).replace("MLPClassifier", "GlassnetClassifier")
     assert ours.n_features_in_ == 3
+
+
+def test_an_array_appended_to_coefs_is_ignored_as_mlp_ignores_it():
+    # MLP's forward pass runs over its n_layers_ - 1 layers, whatever else the list holds
+    mlp, ours = _fitted_pair()
+    ours.predict(CLF_X)  # coefs_ and intercepts_ now the network's own lists of views
+    for est in (mlp, ours):
+        est.coefs_.append(np.ones((3, 3)))
+        est.intercepts_.append(np.ones(3))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+
+
+@pytest.mark.parametrize("bias", ["layer", "none"])
+def test_per_layer_and_absent_biases_keep_their_attribute_objects_and_read_them(bias):
+    _, est = _fitted_pair(bias=bias)
+    est.predict(CLF_X)
+    coefs, intercepts = est.coefs_, est.intercepts_
+    items = [*coefs, *intercepts]
+    if bias == "layer":
+        intercepts[0][...] = 0.7  # changed in place, one value per layer still
+    est.predict(CLF_X)
+    assert est.coefs_ is coefs and est.intercepts_ is intercepts
+    assert all(a is b for a, b in zip([*est.coefs_, *est.intercepts_], items, strict=True))
+    h = np.maximum(CLF_X @ coefs[0] + intercepts[0], 0.0)
+    z = h @ coefs[1] + intercepts[1]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(est.predict_proba(CLF_X), p / p.sum(1, keepdims=True))
+    if bias == "layer":
+        assert est.network_.params[0]["b"][0, 0] == 0.7
+
+
+def test_a_named_output_unit_without_an_alias_is_the_layer_written_out():
+    y = COUNTS / COUNTS.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0, output="tanh")
+        est.fit(REG_X, y)
+    h = np.maximum(REG_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+    want = np.tanh(h @ est.coefs_[1] + est.intercepts_[1])
+    np.testing.assert_allclose(est.predict(REG_X), want[:, 0], rtol=1e-12)

@@ -3,7 +3,10 @@ a column-vector ``y`` gives MLPRegressor's own DataConversionWarning, word for w
 to scikit-learn's module (so a filter that silences MLP's silences glassnet's), and the fit is
 the fit of the 1-d ``y``; hand-set ``coefs_``, ``intercepts_`` and ``out_activation_`` on an
 estimator never fitted predict what MLPRegressor predicts with them, in its dtype; L-BFGS's
-ConvergenceWarning is MLPClassifier's, word for word."""
+ConvergenceWarning is MLPClassifier's, word for word; predictions from given or replaced
+weights are MLPClassifier's with the same weights; starting weights, defaults, Poisson
+regression and weighted early-stopping scores are MLP's; refusals word for word (scikit-learn's
+where it has them). tests/mutation/survivors.md names the mutants each test was written for."""
 
 from __future__ import annotations
 

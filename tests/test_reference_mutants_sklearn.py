@@ -1,17 +1,25 @@
 """What the mutation run of sklearn.py found unchecked (issue 26), against scikit-learn itself:
 a column-vector ``y`` gives MLPRegressor's own DataConversionWarning, word for word, attributed
 to scikit-learn's module (so a filter that silences MLP's silences glassnet's), and the fit is
-the fit of the 1-d ``y``."""
+the fit of the 1-d ``y``; hand-set ``coefs_``, ``intercepts_`` and ``out_activation_`` on an
+estimator never fitted predict what MLPRegressor predicts with them, in its dtype; L-BFGS's
+ConvergenceWarning is MLPClassifier's, word for word; predictions from given or replaced
+weights are MLPClassifier's with the same weights; starting weights, defaults, Poisson
+regression and weighted early-stopping scores are MLP's; refusals word for word (scikit-learn's
+where it has them). tests/mutation/survivors.md names the mutants each test was written for."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+import pytest
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
-from sklearn.neural_network import MLPRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils._param_validation import InvalidParameterError
 
-from glassnet.sklearn import GlassnetRegressor
+from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
 X = np.random.default_rng(0).normal(size=(20, 3))
 Y = X @ np.array([1.0, -2.0, 0.5])
@@ -44,3 +52,547 @@ def test_a_filter_that_silences_mlps_warning_silences_glassnets():
         warnings.filterwarnings("ignore", category=DataConversionWarning, module="sklearn")
         GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, Y[:, None])
     assert [w for w in seen if w.category is DataConversionWarning] == []
+
+
+# --- hand-set coefs_ and intercepts_ on an estimator never fitted (_network_from_attributes) --
+#
+# MLP predicts from coefs_, intercepts_ and out_activation_ alone (with n_layers_ and
+# n_outputs_, its own bookkeeping); glassnet builds its network from the same three.
+
+HAND_X = np.random.default_rng(1).normal(size=(8, 3))
+
+
+def _hand_weights(dtypes=(np.float64, np.float64, np.float64), seed=2):
+    # shapes all different, so that a layer size read from the wrong axis or array shows
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 5), (5, 4), (4, 2)]
+    coefs = [rng.normal(size=s).astype(d) for s, d in zip(shapes, dtypes, strict=True)]
+    intercepts = [rng.normal(size=s[1]) for s in shapes]
+    return coefs, intercepts
+
+
+def _mlp_predict(coefs, intercepts, activation, output, X):
+    mlp = MLPRegressor(hidden_layer_sizes=(5, 4), activation=activation)
+    mlp.coefs_, mlp.intercepts_, mlp.out_activation_ = coefs, intercepts, output
+    mlp.n_layers_, mlp.n_outputs_ = len(coefs) + 1, coefs[-1].shape[1]
+    return mlp.predict(X)
+
+
+def _hand_set(activation, output, coefs, intercepts):
+    # hidden_layer_sizes left at its default (100,): the layers are the coefs' own, as MLP's
+    est = GlassnetRegressor(activation=activation)
+    est.coefs_, est.intercepts_, est.out_activation_ = coefs, intercepts, output
+    return est
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("output", ["identity", "logistic", "softmax"])
+def test_hand_set_weights_predict_as_mlp_with_them(activation, output):
+    coefs, intercepts = _hand_weights()
+    want = _mlp_predict(coefs, intercepts, activation, output, HAND_X)
+    got = _hand_set(activation, output, coefs, intercepts).predict(HAND_X)
+    assert got.shape == want.shape == (8, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_hand_set_weights_per_layer_activations_are_the_layers_written_out():
+    # glassnet's own extension (one activation per hidden layer): the forward pass by hand
+    coefs, intercepts = _hand_weights()
+    h = np.tanh(HAND_X @ coefs[0] + intercepts[0])
+    h = np.maximum(h @ coefs[1] + intercepts[1], 0.0)
+    want = h @ coefs[2] + intercepts[2]
+    got = _hand_set(["tanh", "relu"], "identity", coefs, intercepts).predict(HAND_X)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("dtypes", "X_dtype"),
+    [
+        ((np.float32,) * 3, np.float32),  # float32 weights and data: MLP predicts in float32
+        ((np.float32, np.float16, np.float32), np.float32),  # the first array's dtype rules
+        ((np.int64,) * 3, np.float64),  # integer weights: MLP predicts in float64
+    ],
+)
+def test_hand_set_weights_predict_in_mlps_dtype(dtypes, X_dtype):
+    coefs, intercepts = _hand_weights(dtypes)
+    X = HAND_X.astype(X_dtype)
+    want = _mlp_predict(coefs, intercepts, "relu", "identity", X)
+    got = _hand_set("relu", "identity", coefs, intercepts).predict(X)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_hand_set_weights_without_out_activation_are_refused():
+    coefs, intercepts = _hand_weights()
+    est = GlassnetRegressor()
+    est.coefs_, est.intercepts_ = coefs, intercepts
+    with pytest.raises(ValueError) as err:
+        est.predict(HAND_X)
+    assert str(err.value) == (
+        "out_activation_: set it with coefs_ and intercepts_ (e.g. 'identity', "
+        "'logistic', 'softmax'), as MLP needs it to predict"
+    )
+
+
+# --- L-BFGS's ConvergenceWarning (_lbfgs_warning): scikit-learn's own text --------------------
+
+LBFGS_X = np.random.default_rng(0).normal(size=(30, 3))
+LBFGS_Y = (LBFGS_X[:, 0] + LBFGS_X[:, 1] > 0).astype(int)
+
+
+def _convergence_warnings(est):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        est.fit(LBFGS_X, LBFGS_Y)
+    return [str(w.message) for w in seen if w.category is ConvergenceWarning]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        dict(max_iter=2),  # stopped by max_iter: the message asks for more iterations
+        dict(max_iter=5, max_fun=4),  # stopped by max_fun first: it does not
+    ],
+)
+def test_lbfgs_convergence_warning_is_mlps_word_for_word(limits):
+    kw = dict(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0) | limits
+    theirs = _convergence_warnings(MLPClassifier(**kw))
+    assert len(theirs) == 1
+    assert _convergence_warnings(GlassnetClassifier(**kw)) == theirs
+
+
+# --- the classifier's predictions from given weights, against MLPClassifier's ---------------
+#
+# Both estimators take one partial_fit (which sets MLP's bookkeeping), then the same weights.
+
+CLF_X = np.random.default_rng(3).normal(size=(40, 3))
+
+
+def _classifier_pair(y, classes, coefs, intercepts):
+    pair = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(hidden_layer_sizes=(4,), random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.partial_fit(CLF_X, y, classes=classes)
+        est.coefs_ = [np.array(c) for c in coefs]
+        est.intercepts_ = [np.array(b) for b in intercepts]
+        pair.append(est)
+    return pair
+
+
+def _weights(n_out, seed=4):
+    rng = np.random.default_rng(seed)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, n_out))]
+    return coefs, [rng.normal(size=4), rng.normal(size=n_out)]
+
+
+def test_softmax_probabilities_are_mlps_bit_for_bit():
+    # the softmax outputs are the probabilities, not renormalized (which moves them by an ulp)
+    y = np.arange(40) % 3
+    mlp, ours = _classifier_pair(y, [0, 1, 2], *_weights(3))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+    np.testing.assert_array_equal(ours.predict(CLF_X), mlp.predict(CLF_X))
+
+
+def test_binary_output_of_exactly_one_half_is_mlps_negative_class():
+    coefs, intercepts = _weights(1)
+    coefs[1][...] = 0.0
+    intercepts[1][...] = 0.0  # sigmoid(0) = 0.5 for every sample
+    mlp, ours = _classifier_pair(np.arange(40) % 2, [0, 1], coefs, intercepts)
+    want = mlp.predict(CLF_X)
+    assert (want == 0).all()
+    np.testing.assert_array_equal(ours.predict(CLF_X), want)
+
+
+def test_log_probability_of_a_certain_class_is_minus_inf_without_a_warning():
+    # MLP's np.log(0) warns (divide by zero); glassnet's predict_log_proba gives the same -inf
+    # silently, under pytest's warnings-as-errors
+    coefs, intercepts = _weights(1)
+    intercepts[1][...] = 1000.0  # sigmoid saturates at exactly 1
+    mlp, ours = _classifier_pair(np.arange(40) % 2, [0, 1], coefs, intercepts)
+    with np.errstate(divide="ignore"):
+        want = mlp.predict_log_proba(CLF_X)
+    assert np.isneginf(want[:, 0]).all()
+    np.testing.assert_array_equal(ours.predict_log_proba(CLF_X), want)
+
+
+def test_multilabel_predictions_are_mlps_integer_indicator_rows():
+    Y = np.stack([np.arange(40) % 2, (np.arange(40) % 3 != 0)], axis=1).astype(int)
+    mlp, ours = _classifier_pair(Y, [0, 1], *_weights(2))
+    want = mlp.predict(CLF_X)
+    got = ours.predict(CLF_X)
+    assert got.dtype == want.dtype and got.dtype.kind == "i"
+    np.testing.assert_array_equal(got, want)
+
+
+def test_early_stopping_validation_scores_weigh_samples_as_mlps():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.8 * rng.normal(size=60) > 0).astype(int)
+    w = rng.uniform(0.1, 3.0, size=60)
+    kw = dict(
+        hidden_layer_sizes=(4,),
+        random_state=0,
+        early_stopping=True,
+        max_iter=4,
+        n_iter_no_change=10,
+        validation_fraction=0.3,
+    )
+    scores = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores.append(cls(**kw).fit(X, y, sample_weight=w).validation_scores_)
+    theirs, ours = scores
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+# --- _check_params: what the constraints cannot say ------------------------------------------
+
+PARAM_X = np.random.default_rng(0).normal(size=(30, 3))
+PARAM_Y = (PARAM_X[:, 0] > 0).astype(int)
+
+
+def _starting_coefs(cls, **kw):
+    # one SGD epoch at a rate of 1e-12: the starting weights, to 1e-11
+    est = cls(solver="sgd", learning_rate_init=1e-12, momentum=0, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.set_params(**kw).fit(PARAM_X, PARAM_Y).coefs_
+
+
+@pytest.mark.parametrize(
+    ("theirs", "ours"),
+    [
+        (dict(hidden_layer_sizes=1), dict(hidden_layer_sizes=1)),  # one int: one layer of 1
+        # MLP's initial range follows the activation parameter, hidden layers or not
+        (dict(hidden_layer_sizes=(), activation="logistic"), {}),
+        (dict(hidden_layer_sizes=(), activation="relu"), dict(activation=[])),
+        (dict(hidden_layer_sizes=(4, 3), activation="logistic"), dict(activation="sigmoid")),
+        # per hidden layer (glassnet's extension): the range of the first layer's activation
+        (
+            dict(hidden_layer_sizes=(4, 3), activation="logistic"),
+            dict(activation=["logistic", "relu"]),
+        ),
+        (dict(hidden_layer_sizes=(4, 3), activation="relu"), dict(activation=["relu", "logistic"])),
+    ],
+)
+def test_starting_weights_are_mlps_for_these_layers_and_activations(theirs, ours):
+    want = _starting_coefs(MLPClassifier, **theirs)
+    got = _starting_coefs(GlassnetClassifier, **(theirs | ours))
+    assert [c.shape for c in got] == [c.shape for c in want]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            dict(hidden_layer_sizes=(3, 2.5)),
+            "hidden_layer_sizes: expected positive integers (one per hidden layer), got (3, 2.5)",
+        ),
+        (
+            dict(hidden_layer_sizes=(True,)),
+            "hidden_layer_sizes: expected positive integers (one per hidden layer), got (True,)",
+        ),
+        (
+            dict(hidden_layer_sizes=(2, 2), activation=["relu"]),
+            "activation: expected a name or 2 names (one per hidden layer), got ['relu']",
+        ),
+        (
+            dict(hidden_layer_sizes=(2, 2), activation=["relu", 3]),
+            "activation: expected a name or 2 names (one per hidden layer), got ['relu', 3]",
+        ),
+    ],
+)
+def test_layer_and_activation_refusals_word_for_word(params, message):
+    # MLP fails on these with a TypeError or its string-only constraint; glassnet says what
+    # it takes
+    with pytest.raises(ValueError) as err:
+        GlassnetClassifier(max_iter=1, **params).fit(PARAM_X, PARAM_Y)
+    assert str(err.value) == message
+
+
+def test_an_unknown_activation_in_a_list_is_refused_in_scikit_learns_words():
+    with pytest.raises(InvalidParameterError) as err:
+        GlassnetClassifier(hidden_layer_sizes=(2, 2), activation=["relu", "bogus"]).fit(
+            PARAM_X, PARAM_Y
+        )
+    assert str(err.value) == (
+        "The 'activation' parameter of GlassnetClassifier must be a str among ['elu', 'gelu', "
+        "'identity', 'leaky_relu', 'logistic', 'relu', 'sigmoid', 'silu', 'softplus', "
+        "'tanh', 'tanh01'] or a sequence of them. Got 'bogus' instead."
+    )
+    # the same words as MLP's refusal of a bad name
+    with pytest.raises(InvalidParameterError) as mlp_err:
+        MLPClassifier(activation="bogus").fit(PARAM_X, PARAM_Y)
+    assert str(mlp_err.value).startswith(
+        "The 'activation' parameter of MLPClassifier must be a str among "
+    )
+    assert str(mlp_err.value).endswith(" Got 'bogus' instead.")
+
+
+def test_an_unknown_initializer_set_between_partial_fits_is_refused():
+    # partial_fit validates the parameters on its first call only (as MLP's); the initializer
+    # is checked on every call
+    est = GlassnetClassifier(hidden_layer_sizes=(2,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.partial_fit(PARAM_X, PARAM_Y, classes=[0, 1])
+    est.set_params(init="nope")
+    with pytest.raises(ValueError, match=r"^init: unknown initializer 'nope'; expected one of "):
+        est.partial_fit(PARAM_X, PARAM_Y)
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [(GlassnetRegressor, MLPRegressor), (GlassnetClassifier, MLPClassifier)],
+)
+def test_every_parameter_mlp_has_has_mlps_default(ours, theirs):
+    want = theirs().get_params()
+    got = ours().get_params()
+    assert {k: got[k] for k in want} == want
+    # and is passed on as given, not as the default
+    shared = dict(hidden_layer_sizes=(7, 2), activation="tanh", solver="sgd", alpha=0.5,
+                  batch_size=9, learning_rate="adaptive", learning_rate_init=0.2, power_t=0.3,
+                  max_iter=11, shuffle=False, random_state=5, tol=0.25, verbose=True,
+                  warm_start=True, momentum=0.4, nesterovs_momentum=False, early_stopping=True,
+                  validation_fraction=0.35, beta_1=0.7, beta_2=0.8, epsilon=0.01,
+                  n_iter_no_change=4, max_fun=99)  # fmt: skip
+    assert set(shared) | {"loss"} >= set(want)
+    assert ours(**shared).get_params() == ours().get_params() | shared
+    # scikit-learn's rule for every estimator: the constructor stores each argument as given
+    own = dict(output="tanh", init="he", bias="layer", backend="jax")
+    assert ours(**shared, **own).get_params() == ours().get_params() | shared | own
+    assert {k: theirs(**shared).get_params()[k] for k in shared} == shared
+
+
+# --- the regressor: Poisson, its output parameter, early stopping's weighted R^2 -------------
+
+REG_X = np.random.default_rng(0).normal(size=(40, 3))
+COUNTS = np.random.default_rng(1).poisson(np.exp(0.5 * REG_X[:, 0])).astype(float)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_poisson_regression_fits_as_mlps_zero_counts_included(solver):
+    assert (COUNTS == 0).sum() >= 5
+    kw = dict(loss="poisson", hidden_layer_sizes=(4,), max_iter=5, random_state=0, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(**kw).fit(REG_X, COUNTS)
+        ours = GlassnetRegressor(**kw).fit(REG_X, COUNTS)
+    assert ours.out_activation_ == mlp.out_activation_ == "exp"
+    np.testing.assert_allclose(ours.predict(REG_X), mlp.predict(REG_X), rtol=1e-10)
+    np.testing.assert_allclose(ours.loss_, mlp.loss_, rtol=1e-10)
+
+
+def test_poisson_with_a_negative_target_is_refused_in_scikit_learns_words():
+    # MLP trains to a NaN loss there (docs/sklearn-differences.md); the words are those of
+    # scikit-learn's other Poisson models
+    y = COUNTS.copy()
+    y[3] = -1.0
+    with pytest.raises(ValueError) as theirs:
+        DecisionTreeRegressor(criterion="poisson").fit(REG_X, y)
+    with pytest.raises(ValueError) as ours:
+        GlassnetRegressor(loss="poisson", max_iter=1).fit(REG_X, y)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_a_named_output_unit_is_the_layer_written_out():
+    y = COUNTS / COUNTS.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetRegressor(
+            hidden_layer_sizes=(4,), max_iter=3, random_state=0, output="logistic"
+        ).fit(REG_X, y)
+    h = np.maximum(REG_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+    want = 1.0 / (1.0 + np.exp(-(h @ est.coefs_[1] + est.intercepts_[1])))
+    assert est.out_activation_ == "logistic"
+    np.testing.assert_allclose(est.predict(REG_X), want[:, 0], rtol=1e-12)
+
+
+def test_partial_fit_with_another_number_of_targets_is_refused():
+    est = GlassnetRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(
+        REG_X, np.c_[COUNTS, COUNTS]
+    )
+    with pytest.raises(ValueError) as err:
+        est.partial_fit(REG_X, COUNTS)
+    assert str(err.value) == "y: expected 2 target columns as in the previous fit, got 1"
+
+
+def test_regressor_early_stopping_scores_weigh_samples_as_mlps():
+    w = np.random.default_rng(2).uniform(0.1, 3.0, size=40)
+    kw = dict(
+        hidden_layer_sizes=(4,),
+        random_state=0,
+        early_stopping=True,
+        max_iter=4,
+        n_iter_no_change=10,
+        validation_fraction=0.3,
+    )
+    scores = []
+    for cls in (MLPRegressor, GlassnetRegressor):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores.append(cls(**kw).fit(REG_X, COUNTS, sample_weight=w).validation_scores_)
+    theirs, ours = scores
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+# --- predicting after coefs_ and intercepts_ are replaced (_adopt_attributes, _forward) ------
+
+
+def _fitted_pair(bias="neuron"):
+    y = np.arange(40) % 3
+    coefs, intercepts = _weights(3)
+    mlp, ours = _classifier_pair(y, [0, 1, 2], coefs, intercepts)
+    if bias != "neuron":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = GlassnetClassifier(hidden_layer_sizes=(4,), random_state=0, bias=bias)
+            ours.partial_fit(CLF_X, y, classes=[0, 1, 2])
+    return mlp, ours
+
+
+@pytest.mark.parametrize("what", ["coefs item", "intercepts item", "coefs list", "in place"])
+def test_replaced_weights_predict_as_mlp_with_them(what):
+    mlp, ours = _fitted_pair()
+    for est in (mlp, ours):
+        r = np.random.default_rng(5)
+        if what == "coefs item":
+            est.coefs_[1] = r.normal(size=(4, 3))
+        elif what == "intercepts item":
+            est.intercepts_[0] = r.normal(size=4)
+        elif what == "coefs list":
+            est.coefs_ = [r.normal(size=(3, 4)), r.normal(size=(4, 3))]
+        else:
+            est.coefs_[0][...] = r.normal(size=(3, 4))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+    # predicting leaves the attributes the objects they were, as MLP's predict does
+    coefs, intercepts, items = ours.coefs_, ours.intercepts_, [*ours.coefs_, *ours.intercepts_]
+    ours.predict(CLF_X)
+    assert ours.coefs_ is coefs and ours.intercepts_ is intercepts
+    assert all(a is b for a, b in zip([*ours.coefs_, *ours.intercepts_], items, strict=True))
+    mlp_coefs = mlp.coefs_
+    mlp.predict(CLF_X)
+    assert mlp.coefs_ is mlp_coefs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda e: setattr(e, "coefs_", e.coefs_[:1]),
+            "coefs_, intercepts_: expected 2 arrays each (one per layer), got 1 and 2",
+        ),
+        (
+            lambda e: setattr(e, "intercepts_", e.intercepts_[:1]),
+            "coefs_, intercepts_: expected 2 arrays each (one per layer), got 2 and 1",
+        ),
+        (
+            lambda e: e.coefs_.__setitem__(1, np.zeros((4, 2))),
+            "coefs_[1]: expected shape (4, 3), got (4, 2)",
+        ),
+        (
+            lambda e: e.intercepts_.__setitem__(1, np.zeros((1, 3))),
+            "intercepts_[1]: expected shape (3,), got (1, 3)",
+        ),
+    ],
+)
+def test_replaced_weights_of_the_wrong_number_or_shape_are_refused(change, message):
+    _, ours = _fitted_pair()
+    change(ours)
+    with pytest.raises(ValueError) as err:
+        ours.predict(CLF_X)
+    assert str(err.value) == message
+
+
+def test_per_layer_and_absent_biases_refuse_what_they_cannot_hold():
+    _, layer = _fitted_pair(bias="layer")
+    layer.intercepts_[0] = np.array([1.0, 2.0, 2.0, 2.0])
+    with pytest.raises(ValueError) as err:
+        layer.predict(CLF_X)
+    assert str(err.value) == (
+        "intercepts_[0]: bias='layer' has one bias per layer; expected equal values, "
+        "got [1. 2. 2. 2.]"
+    )
+    _, none = _fitted_pair(bias="none")
+    none.intercepts_[1] = np.array([0.0, 0.5, 0.0])
+    with pytest.raises(ValueError) as err:
+        none.predict(CLF_X)
+    assert str(err.value) == "intercepts_[1]: bias='none' has no biases; got [0.  0.5 0. ]"
+    # zeros and ones are what they can hold: a per-layer bias of 1 is the layer's one bias
+    none.intercepts_[1] = np.zeros(3)
+    layer.intercepts_[0] = np.ones(4)
+    for est in (none, layer):
+        h = np.maximum(CLF_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+        z = h @ est.coefs_[1] + est.intercepts_[1]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(est.predict_proba(CLF_X), p / p.sum(1, keepdims=True))
+
+
+@pytest.mark.parametrize("form", ["csr", "csc", "int"])
+def test_sparse_and_integer_inputs_predict_as_mlp(form):
+    import scipy.sparse as sp
+
+    mlp, ours = _fitted_pair()
+    X = np.round(CLF_X * 3)
+    given = {"csr": sp.csr_matrix, "csc": sp.csc_matrix, "int": lambda a: a.astype(int)}[form](X)
+    want = mlp.predict_proba(given)
+    np.testing.assert_allclose(ours.predict_proba(given), want, rtol=1e-12)
+    np.testing.assert_array_equal(ours.predict_proba(X), ours.predict_proba(given))
+
+
+def test_predicting_with_another_number_of_features_is_refused_in_mlps_words():
+    mlp, ours = _fitted_pair()
+    with pytest.raises(ValueError) as theirs:
+        mlp.predict(CLF_X[:, :2])
+    with pytest.raises(ValueError) as got:
+        ours.predict(CLF_X[:, :2])
+    assert str(got.value) == str(theirs.value).replace("MLPClassifier", "GlassnetClassifier")
+    assert ours.n_features_in_ == 3
+
+
+def test_an_array_appended_to_coefs_is_ignored_as_mlp_ignores_it():
+    # MLP's forward pass runs over its n_layers_ - 1 layers, whatever else the list holds
+    mlp, ours = _fitted_pair()
+    ours.predict(CLF_X)  # coefs_ and intercepts_ now the network's own lists of views
+    for est in (mlp, ours):
+        est.coefs_.append(np.ones((3, 3)))
+        est.intercepts_.append(np.ones(3))
+    np.testing.assert_array_equal(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X))
+
+
+@pytest.mark.parametrize("bias", ["layer", "none"])
+def test_per_layer_and_absent_biases_keep_their_attribute_objects_and_read_them(bias):
+    _, est = _fitted_pair(bias=bias)
+    est.predict(CLF_X)
+    coefs, intercepts = est.coefs_, est.intercepts_
+    items = [*coefs, *intercepts]
+    if bias == "layer":
+        intercepts[0][...] = 0.7  # changed in place, one value per layer still
+    est.predict(CLF_X)
+    assert est.coefs_ is coefs and est.intercepts_ is intercepts
+    assert all(a is b for a, b in zip([*est.coefs_, *est.intercepts_], items, strict=True))
+    h = np.maximum(CLF_X @ coefs[0] + intercepts[0], 0.0)
+    z = h @ coefs[1] + intercepts[1]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(est.predict_proba(CLF_X), p / p.sum(1, keepdims=True))
+    if bias == "layer":
+        assert est.network_.params[0]["b"][0, 0] == 0.7
+
+
+def test_a_named_output_unit_without_an_alias_is_the_layer_written_out():
+    y = COUNTS / COUNTS.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0, output="tanh")
+        est.fit(REG_X, y)
+    h = np.maximum(REG_X @ est.coefs_[0] + est.intercepts_[0], 0.0)
+    want = np.tanh(h @ est.coefs_[1] + est.intercepts_[1])
+    np.testing.assert_allclose(est.predict(REG_X), want[:, 0], rtol=1e-12)

@@ -13,6 +13,23 @@ def _program_cache(tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _registries_restored():
+    # a test that registers its own activation, loss, initializer or optimizer leaves the
+    # registries as it found them: the lists of names in other tests' messages stay the library's
+    from glassnet import activations, initializers, losses, optimizers
+
+    registries = (
+        activations.REGISTRY, losses.REGISTRY, initializers.REGISTRY, optimizers.REGISTRY,
+        optimizers.DEFAULT_LR,
+    )  # fmt: skip
+    saved = [(r, dict(r)) for r in registries]
+    yield
+    for registry, before in saved:
+        registry.clear()
+        registry.update(before)
+
+
 @pytest.fixture
 def paper_data():
     X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=float)

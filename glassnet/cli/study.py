@@ -90,15 +90,19 @@ def run_cmd(
     try:
         _run(spec, out, jobs, scheduler, retries, quiet)
         obj = click.get_current_context().obj
-        if previous is not signal.SIG_IGN and isinstance(obj, dict) and obj.get("console"):
-            # the study is stored whole and said so: a SIGTERM while the process exits (its
-            # pools and threads closing) has nothing left to stop. Ignored, the exit goes on
-            # and cleans up (its default action, or an immediate exit, would leave the pools'
-            # semaphores to multiprocessing's "leaked semaphore" warning), and ends with 0. Only
-            # where the process ends with the command: called in-process (a test, a notebook),
-            # the previous handler comes back as usual
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            previous = signal.SIG_IGN  # keep it until the process is gone
+        if isinstance(obj, dict) and obj.get("console"):
+            # the study is stored whole and said so: a Ctrl-C or SIGTERM while the process
+            # exits (its pools, threads and imports closing, a few tenths of a second) has
+            # nothing left to stop. Ignored, the exit goes on and cleans up and ends with 0:
+            # SIGTERM's default action would leave the pools' semaphores to multiprocessing's
+            # "leaked semaphore" warning, and a KeyboardInterrupt raised during the exit ends
+            # the process by SIGINT without a word. Only where the process ends with the
+            # command: called in-process (a test, a notebook), the previous handler comes back
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if previous is not signal.SIG_IGN:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                previous = signal.SIG_IGN  # keep it until the process is gone
     except gs.StudyInterrupted as exc:
         _say_interrupted(exc, spec, out)
     except KeyboardInterrupt as exc:  # before gs.run took over, or after it was done

@@ -147,6 +147,17 @@ TESTS: dict[str, list[str]] = {
     ],
     # the store under the study runner: test_study_run.py's quick runs that start no process
     # of their own (its whole file costs every mutant of the store some 20 s)
+    # the array namespaces: the NumPy one under every engine formula; the lanes layout
+    # (Lanes) against NumPy on the members-first arrays, over NumPy storage (no JAX)
+    "_xp": [
+        "test_xp.py",
+        "test_reference_lanes.py",
+        "test_reference_network.py",
+        "test_reference_activations.py",
+    ],
+    # every writer goes through _files: the modes under three umasks, atomic replacement,
+    # the refusals of paths that cannot be written
+    "_files": ["test_file_modes.py", "test_hostile_files.py"],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",

@@ -136,6 +136,9 @@ TESTS: dict[str, list[str]] = {
     "datasets/encoding": _DATA,
     "datasets/generators": _DATA,
     "datasets/split": _DATA,
+    # the recipes against their documented formulas and split rule (the playground's own
+    # tests, which reach them too, are too slow for a per-mutant selection)
+    "datasets/recipes": ["test_reference_recipes.py"],
     # test_sklearn.py without its scikit-learn estimator checks, cross-validation and grid
     # search (DESELECT: minutes per mutant); it alone reaches L-BFGS, pickling and hand-set
     # coefs_

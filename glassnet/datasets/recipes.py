@@ -25,6 +25,7 @@ The data sets a recipe can name (:data:`RECIPE_DATASETS`):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -263,7 +264,8 @@ def split_data(
     -------
     X_train, y_train, X_test, y_test : ndarray
     """
-    n_test = round(len(X) * test_size)
+    # the test rows as train_test_split counts them (ceil), so the rule holds of the split made
+    n_test = math.ceil(len(X) * test_size)
     if test_size > 0 and n_test >= 1 and len(X) - n_test >= 2:
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, seed=seed)
         return X_tr, y_tr, X_te, y_te

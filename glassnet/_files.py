@@ -24,8 +24,17 @@ from typing import IO, Any
 __all__ = ["atomic_path", "atomic_write", "new_directory", "new_file"]
 
 
+_STEM_BYTES = 200
+"""The most of the target's name a temporary name repeats: ``.NAME.XXXXXXXX.tmpSUFFIX`` stays
+within the file systems' 255 bytes (NAME_MAX) for any name a plain write accepts."""
+
+
 def _fresh(parent: Path, name: str, suffix: str, make: Callable[[Path], None]) -> Path:
-    """A new hidden entry beside the target, made by ``make`` (which must refuse to reuse)."""
+    """A new hidden entry beside the target, ``.NAME.XXXXXXXX.tmpSUFFIX`` (8 random hex
+    digits; NAME cut to :data:`_STEM_BYTES`), made by ``make`` (which must refuse to reuse)."""
+    raw = os.fsencode(name)
+    if len(raw) > _STEM_BYTES:  # a byte cut inside a character still names a file
+        name = os.fsdecode(raw[:_STEM_BYTES])
     while True:
         candidate = parent / f".{name}.{secrets.token_hex(4)}.tmp{suffix}"
         try:

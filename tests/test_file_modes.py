@@ -160,3 +160,68 @@ def test_a_write_that_cannot_start_names_the_file_asked_for(tmp_path):
     assert str(err.value) == (
         f"path: cannot write {str(tmp_path / 'no' / 'm.bin')!r}: No such file or directory"
     )
+
+
+# --- the temporary beside the target ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 255, "é" * 127, "m" * 251 + ".npz", "short.bin"],
+    ids=["255 bytes", "254 bytes of 2-byte characters", "251 + .npz", "short"],
+)
+def test_any_name_a_plain_write_accepts_is_written(tmp_path, name):
+    """The temporary's name repeats the target's, cut so that it stays within NAME_MAX: a
+    name that open() accepts (the reference, up to 255 bytes) is written by every writer."""
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / name).write_text("reference")  # the operating system accepts the name
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / name
+    with _files.atomic_write(target, "w") as f:
+        f.write("content")
+    assert target.read_text() == "content"
+    with _files.atomic_path(target, suffix=".png") as tmp:
+        assert len(os.fsencode(tmp.name)) <= 255
+        tmp.write_bytes(b"again")
+    assert target.read_bytes() == b"again"
+    made = _files.new_directory(target)
+    assert made.is_dir() and made.parent == target.parent
+    made.rmdir()
+    assert os.listdir(tmp_path / "out") == [name]  # no temporary left beside it
+
+
+def test_the_temporary_is_a_hidden_random_name_beside_the_target(tmp_path):
+    import re
+
+    target = tmp_path / "model.npz"
+    with _files.atomic_path(target, suffix=".npz") as tmp:
+        assert tmp.parent == tmp_path
+        assert re.fullmatch(r"\.model\.npz\.[0-9a-f]{8}\.tmp\.npz", tmp.name), tmp.name
+        assert os.listdir(tmp_path) == [tmp.name]  # made at once, empty, before any write
+        assert tmp.read_bytes() == b""
+    made = _files.new_directory(tmp_path / "report")
+    assert re.fullmatch(r"\.report\.[0-9a-f]{8}\.tmp", made.name), made.name
+    assert made.parent == tmp_path and made.is_dir() and os.listdir(made) == []
+    # a long name is cut to 200 bytes in the temporary, the random part and suffix kept
+    with _files.atomic_path(tmp_path / ("x" * 240), suffix=".png") as tmp:
+        assert re.fullmatch(r"\.x{200}\.[0-9a-f]{8}\.tmp\.png", tmp.name), tmp.name
+
+
+def test_a_temporary_name_already_taken_is_never_reused(tmp_path, monkeypatch):
+    """Someone else's entry under the first random name is left alone: the next name is
+    drawn (O_EXCL for a file, mkdir for a directory)."""
+    draws = iter(["00000000", "11111111", "00000000", "22222222"])
+    monkeypatch.setattr(_files.secrets, "token_hex", lambda n: next(draws))
+    other = tmp_path / ".model.npz.00000000.tmp"
+    other.write_text("someone else's")
+    with _files.atomic_write(tmp_path / "model.npz", "w") as f:
+        f.write("mine")
+    assert (tmp_path / "model.npz").read_text() == "mine"
+    assert other.read_text() == "someone else's"
+    taken = tmp_path / ".run.00000000.tmp"
+    taken.mkdir()
+    (taken / "theirs").write_text("x")
+    made = _files.new_directory(tmp_path / "run")
+    assert made == tmp_path / ".run.22222222.tmp" and os.listdir(made) == []
+    assert os.listdir(taken) == ["theirs"]

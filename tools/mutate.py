@@ -260,7 +260,10 @@ def _prepare(module: str, deselect: list[str]) -> Path:
     for test in deselect:  # a test that fails on the unmutated code would stop mutmut
         pytest_args += ["--deselect", test]
     n = _undecorate(work / "glassnet" / f"{module}.py")
-    print(f"{module}: {n} functions' @known_keywords moved below them for mutmut", file=sys.stderr)
+    print(
+        f"{module}: {n} functions' @known_keywords or @contextmanager moved below them for mutmut",
+        file=sys.stderr,
+    )
     (work / "pyproject.toml").write_text(
         CONFIG.format(module=module, tests=json.dumps(tests), pytest_args=json.dumps(pytest_args))
     )
@@ -290,6 +293,8 @@ def _undecorate(path: Path) -> int:
                 name = node.name
                 if decos == ["known_keywords"]:
                     wrapped = f"known_keywords({name})"
+                elif decos == ["contextmanager"]:  # the same for a generator made a context
+                    wrapped = f"contextmanager({name})"
                 elif decos in (
                     ["classmethod", "known_keywords"],
                     ["staticmethod", "known_keywords"],
@@ -308,7 +313,7 @@ def _undecorate(path: Path) -> int:
     visit(ast.parse(source).body)
     for deco, end, indent, assignment in sorted(edits, reverse=True):
         lines.insert(end, f"{indent}{assignment}\n")
-        assert lines[deco - 1].strip() == "@known_keywords", lines[deco - 1]
+        assert lines[deco - 1].strip() in ("@known_keywords", "@contextmanager"), lines[deco - 1]
         del lines[deco - 1]
     path.write_text("".join(lines))
     return len(edits)

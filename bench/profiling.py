@@ -10,6 +10,9 @@ uses the smoke-run sizes.
 parts (planning, the program, the host's work around it; and inside the program, the layer
 statistics and the divergence rule, by compiling it without them), interleaved with the
 hand-written ``jit(lax.scan(value_and_grad))`` program of the tiny workload.
+``population10k --breakdown`` does the same for the layer statistics of 10^4 members x 200
+epochs: the fit without them, with them replaced by zeros, and a program that only writes
+arrays of their size, with the page faults of each call.
 
 ``--jax`` (with ``--float32`` for the float32 row) profiles the ``backend="jax"`` peer instead:
 the first call (compilation included) and then warm calls split into the compiled program's own
@@ -34,12 +37,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 if __package__ in (None, ""):  # ``python bench/profiling.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import glassnet_or_reason
 
-WORKLOADS = ("tiny", "population", "digits", "classifier", "large")
+WORKLOADS = ("tiny", "population", "population10k", "digits", "classifier", "large")
 
 
 def _peers(workload: str, quick: bool) -> list[Any]:
@@ -251,6 +256,111 @@ def breakdown_tiny(repeats: int) -> int:
     return 0
 
 
+def breakdown_population10k(repeats: int) -> int:
+    """Where a warm ``fit(..., backend="jax")`` of 10^4 members x 200 epochs spends the time
+    its layer statistics cost: the same fit without them, with them replaced by zeros (their
+    arithmetic gone, their outputs kept), and a program that only writes arrays of their size
+    (float64, as many numbers as the default History records), against the hand-written
+    ``jit(scan(vmap(value_and_grad)))``. Page faults (``getrusage``'s minor faults) count the
+    fresh memory each call touches."""
+    import resource
+
+    import jax
+    import jax.numpy as jnp
+
+    import glassnet as gn
+    from bench.workloads import population
+    from glassnet import compiled, training
+
+    P, epochs = 10_000, 200
+    hand = population.hand_jax(jax, P, epochs, "float64")
+    hand(-1)()
+    net0 = gn.Network(population.SIZES, activation="sigmoid", output="sigmoid",
+                      seed=list(range(P)))  # fmt: skip
+    kw = {"loss": "mse", "optimizer": "gd", "lr": population.LR, "epochs": epochs,
+          "backend": "jax"}  # fmt: skip
+
+    def fit(**extra: Any) -> Any:
+        return net0.copy().fit(population.X, population.Y, **kw, **extra)
+
+    real = training.layer_stats
+
+    def zeros(tnet: Any, fwd: Any, grads: Any, *args: Any, **kwargs: Any) -> Any:
+        # the statistics' shapes and outputs, none of their arithmetic
+        xp = gn._xp.namespace(grads[0]["W"])
+        zero = xp.zeros_like(grads[0]["W"].sum(axis=(-2, -1)))
+        return {name: xp.asarray([zero] * len(grads)).T for name in training.LAYER_STATS}
+
+    variants = {
+        "default History (statistics every 4 epochs)": (None, {}),
+        "statistics replaced by zeros (outputs kept)": (zeros, {}),
+        "no statistics (stats_every=None)": (None, {"stats_every": None}),
+    }
+    programs = {}
+    with compiled.configure(cache_dir=False):
+        for name, (patch, extra) in variants.items():
+            compiled.clear_cache(disk=False)
+            if patch is not None:
+                training.layer_stats = patch
+            try:
+                h = fit(**extra)
+            finally:
+                training.layer_stats = real
+            ((key, program),) = compiled._cache.items()
+            programs[name] = (key, program, extra)
+        records = len(fit().stats_epochs)
+        volume = (len(training.LAYER_STATS), records, P, len(net0.sizes) - 1)
+
+        @jax.jit
+        def write(x: Any) -> Any:
+            return [jnp.full(volume[1:], x * (i + 1)) for i in range(volume[0])]
+
+        with jax.enable_x64(True):
+            jax.block_until_ready(write(1.0))
+        rows: dict[str, list[float]] = collections.defaultdict(list)
+        faults: dict[str, list[int]] = collections.defaultdict(list)
+
+        def minflt() -> int:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+        for r in range(repeats):
+            timed = hand(r)
+            t0, f0 = time.perf_counter(), minflt()
+            timed()
+            name = "hand-written jit(scan(vmap(value_and_grad))), whole call"
+            rows[name].append(time.perf_counter() - t0)
+            faults[name].append(minflt() - f0)
+            for name, (key, program, extra) in programs.items():
+                compiled.clear_cache(disk=False)
+                compiled._cache[key] = program
+                t0, f0 = time.perf_counter(), minflt()
+                h = fit(**extra)
+                rows[f"glassnet fit, {name}"].append(time.perf_counter() - t0)
+                faults[f"glassnet fit, {name}"].append(minflt() - f0)
+                del h
+            name = (
+                f"writing {volume[0]} x {volume[1]} x {P} x {volume[3]} float64 alone "
+                f"({np.prod(volume) * 8 / 2**20:.0f} MiB, the statistics' size)"
+            )
+            with jax.enable_x64(True):
+                t0, f0 = time.perf_counter(), minflt()
+                out = [np.asarray(a) for a in write(float(r))]
+                rows[name].append(time.perf_counter() - t0)
+                faults[name].append(minflt() - f0)
+                del out
+    compiled.clear_cache(disk=False)
+    print(
+        f"warm fit(backend='jax'), {P} members of the paper's 3-2-1 network x {epochs} epochs, "
+        f"float64: min / median of {repeats} interleaved rounds, and the median page faults"
+    )
+    for name, v in rows.items():
+        print(
+            f"  {name:<86} {min(v) * 1e3:7.1f} / {statistics.median(v) * 1e3:7.1f} ms "
+            f"{int(statistics.median(faults[name])):7d} faults"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
     parser.add_argument("workload", choices=WORKLOADS)
@@ -260,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     parser.add_argument(
-        "--breakdown", action="store_true", help="tiny: split a warm jax fit into its parts"
+        "--breakdown",
+        action="store_true",
+        help="tiny, population10k: split a warm jax fit into its parts",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("JAX_PLATFORMS", "cpu")  # as python -m bench runs the CPU workloads
@@ -268,7 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     if gn is None:
         print(reason)
         return 1
+    if args.workload == "population10k" and not args.breakdown:
+        print("population10k: only --breakdown (the cProfile views are population's)")
+        return 2
     if args.breakdown:
+        if args.workload == "population10k":
+            return breakdown_population10k(args.repeats)
         return breakdown_tiny(args.repeats)
     if args.jax:
         return profile_jax(args.workload, args.quick, args.float32, args.repeats)

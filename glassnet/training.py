@@ -487,8 +487,8 @@ PARAM_LIMIT = 1e6
 """... or when a parameter exceeds ``PARAM_LIMIT * max(1, max |y|)`` in magnitude."""
 
 MAX_HISTORY_BYTES = 2 * 2**30
-"""The largest History (loss curves and statistics) ``fit`` allocates: ``epochs`` is refused
-beyond it, before anything runs."""
+"""The largest History (loss curves and layer statistics) ``fit`` allocates: ``epochs``, or
+``stats_every`` when the statistics take it past, is refused beyond it, before anything runs."""
 
 
 def _param_max(params: list[dict[str, Array]]) -> Any:
@@ -664,7 +664,7 @@ def plan(
 
     y_scale = float(np.abs(ya).max()) if ya.size else 0.0
     runaway = cfg.divergence == "runaway"
-    return Plan(
+    out = Plan(
         config=cfg,
         loss=loss,
         X=Xa,
@@ -695,6 +695,28 @@ def plan(
         full_batch=batch >= n,
         steps_per_epoch=steps_per_epoch,
     )
+    _check_stats_bytes(out, members, len(net.activations), history_bytes)
+    return out
+
+
+def _check_stats_bytes(p: Plan, members: int, n_layers: int, curves: int) -> None:
+    """The layer statistics count in :data:`MAX_HISTORY_BYTES` with the loss curves
+    (``curves`` bytes): refused before anything runs, naming ``stats_every``. Each record is
+    ``len(LAYER_STATS)`` numbers per layer and member, on the epochs :meth:`Plan.records_stats`
+    keeps (every ``stats_every``-th and the last)."""
+    every = p.stats_every
+    if not every:
+        return
+    records = len(range(0, p.epochs, every)) + int((p.epochs - 1) % every != 0)
+    need = 8 * members * records * n_layers * len(LAYER_STATS)
+    if curves + need > MAX_HISTORY_BYTES:
+        raise ValueError(
+            f"stats_every: layer statistics every {every} epoch(s) for {p.epochs} epochs x "
+            f"{members} member(s) x {n_layers} layer(s) would need {need / 2**30:.1f} GiB, "
+            f"{(curves + need) / 2**30:.1f} GiB with the loss curves; expected at most "
+            f"{MAX_HISTORY_BYTES / 2**30:.0f} GiB (a larger stats_every, or None to record "
+            "none)"
+        )
 
 
 # --- one step, one epoch's bookkeeping: shared by the NumPy loop and the compiled program ------

@@ -96,6 +96,9 @@ CASES = [
     (["plot", "animation", "--fps", "nan"], "'--fps'"),
     (["plot", "animation", "--res", "100000", "--epochs", "2"], "--res"),
     (["plot", "loss", "--epochs", "2", "--member", "5"], "--member"),
+    # the layer statistics beyond the History's bound (7.5 GiB asked), before any training
+    (["plot", "gradients", "--population", "1000", "--epochs", "100000", "--every", "1"],
+     "--every"),
     (["paper", "--seeds", "1"], "--seeds"),
     (["paper", "--seeds", "100000000"], "--seeds"),
     (["paper", "--epochs", "3"], "--epochs"),

@@ -152,13 +152,13 @@ def test_the_bound_on_a_runs_record_is_inclusive(monkeypatch):
     # 8 bytes per epoch, member and curve (loss; with validation also val_loss, val_accuracy)
     monkeypatch.setattr(training, "MAX_HISTORY_BYTES", 8 * 2 * 10 * 3)
     pop = gn.Network([2, 1], output="identity", seed=[0, 1])
-    pop.fit(X, Y, epochs=10, validation=(X, Y))  # exactly at the bound
+    pop.fit(X, Y, epochs=10, validation=(X, Y), stats_every=None)  # exactly at the bound
     with pytest.raises(ValueError, match=r"^epochs: 11 epochs x 2 member\(s\) would need"):
-        pop.fit(X, Y, epochs=11, validation=(X, Y))
+        pop.fit(X, Y, epochs=11, validation=(X, Y), stats_every=None)
     monkeypatch.setattr(training, "MAX_HISTORY_BYTES", 8 * 30)
-    _linear().fit(X, Y, epochs=30)
+    _linear().fit(X, Y, epochs=30, stats_every=None)
     with pytest.raises(ValueError, match=r"^epochs: 31 epochs x 1 member\(s\)"):
-        _linear().fit(X, Y, epochs=31)
+        _linear().fit(X, Y, epochs=31, stats_every=None)
     monkeypatch.undo()
     with pytest.raises(ValueError) as info:
         gn.Network([2, 1], seed=list(range(100))).fit(X, Y, epochs=10**7)
@@ -166,6 +166,41 @@ def test_the_bound_on_a_runs_record_is_inclusive(monkeypatch):
         "epochs: 10000000 epochs x 100 member(s) would need 7.5 GiB for the loss curves alone; "
         "expected at most 2 GiB (train in several resumed fits, fit(..., resume=history), to go "
         "further)"
+    )
+
+
+@pytest.mark.parametrize(
+    "every, records",
+    [(3, 4), (4, 4), (1, 10), (9, 2), (10, 2), (20, 2), ("auto", 10)],
+)  # recorded: 0, 3, 6, 9 | 0, 4, 8 and the last, 9 | all | 0, 9 | 0, 9 | 0, 9 | every (1)
+def test_the_layer_statistics_count_in_the_bound_exactly(monkeypatch, every, records):
+    """The History's bound holds its statistics too: 5 numbers (LAYER_STATS) per recorded
+    epoch, layer and member, 8 bytes each, with the loss curves (8 per epoch and member)."""
+    pop = gn.Network([2, 3, 1], output="identity", seed=[0, 1])  # 2 members, 2 layers
+    need = 8 * 2 * 10 + 8 * 5 * records * 2 * 2
+    monkeypatch.setattr(training, "MAX_HISTORY_BYTES", need)
+    h = pop.fit(X, Y, epochs=10, stats_every=every)  # exactly at the bound
+    assert all(v.shape == (2, records, 2) for v in h.layer_stats.values())
+    assert len(h.layer_stats) == 5
+    monkeypatch.setattr(training, "MAX_HISTORY_BYTES", need - 1)
+    shown = 1 if every == "auto" else every
+    with pytest.raises(ValueError) as info:
+        pop.fit(X, Y, epochs=10, stats_every=every)
+    assert str(info.value).startswith(
+        f"stats_every: layer statistics every {shown} epoch(s) for 10 epochs x 2 member(s) x "
+        "2 layer(s) would need "
+    )
+    pop.fit(X, Y, epochs=10, stats_every=None)  # without them it fits
+    monkeypatch.undo()
+    with pytest.raises(ValueError) as info:
+        gn.Network([3, 2, 1], seed=list(range(1000))).fit(
+            np.zeros((4, 3)), np.zeros((4, 1)), epochs=100_000, stats_every=1
+        )
+    # 8 x 1000 x 100000 x 2 x 5 bytes = 7.45 GiB; with the loss curves' 0.75, 8.2
+    assert str(info.value) == (
+        "stats_every: layer statistics every 1 epoch(s) for 100000 epochs x 1000 member(s) x "
+        "2 layer(s) would need 7.5 GiB, 8.2 GiB with the loss curves; expected at most 2 GiB "
+        "(a larger stats_every, or None to record none)"
     )
 
 

@@ -383,7 +383,8 @@ def gradients_cmd(opts: Options, epochs: int | None, stat: str, every: int, **kw
     size = s.size(6.0, 4.0)
     epochs = s.epochs(epochs, "gradients", needs_training=True)
     if epochs:
-        s.train(epochs, stats_every=every)
+        with fed_by({"stats_every": "--every"}):
+            s.train(epochs, stats_every=every)
     if not s.history.layer_stats:
         raise click.BadParameter(
             "the model's run recorded no layer statistics (stats_every=0): give --epochs N to "

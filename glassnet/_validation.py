@@ -46,6 +46,10 @@ import numpy as np
 
 #: The most bytes one network's (or population's) parameters may take: 4 GiB.
 MAX_PARAMETER_BYTES = 4 * 2**30
+#: The most bytes one pass of a batch may hold: its ``z``, ``a`` and ``delta`` for every layer,
+#: row and member (:func:`pass_bytes`). Beyond it ``fit`` asks for a smaller ``batch_size``
+#: and the other passes (predict, loss, trace, figures) for fewer rows at a time.
+MAX_PASS_BYTES = 4 * 2**30
 #: The most layers (sizes, input and output included) a network may have.
 MAX_LAYERS = 1000
 #: The most members a population may have (and so the most seeds a seed sequence may hold): a
@@ -197,6 +201,13 @@ DTYPES = ("float64", "float32")
 
 
 @known_keywords
+def pass_bytes(sizes: Sequence[int], rows: int, population: int, itemsize: int) -> int:
+    """Bytes one pass of ``rows`` rows through ``population`` networks of ``sizes`` holds: a
+    forward pass keeps ``z^(l)`` and ``a^(l)``, backpropagation adds ``delta^(l)``, each
+    ``(rows, n_l)`` per member for every layer after the input (exact, as ints)."""
+    return 3 * rows * sum(sizes[1:]) * population * itemsize
+
+
 def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
     """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
     neuron, layer, none = BIAS_MODES

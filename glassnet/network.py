@@ -52,6 +52,7 @@ from glassnet._validation import (
     DTYPES,
     MAX_LAYERS,
     MAX_PARAMETER_BYTES,
+    MAX_PASS_BYTES,
     MAX_POPULATION,
     Instance,
     Interval,
@@ -62,6 +63,7 @@ from glassnet._validation import (
     known_keywords,
     numeric_array,
     parameter_bytes,
+    pass_bytes,
     unknown_name,
     warn_nonfinite,
 )
@@ -466,12 +468,29 @@ class Network:
         return loss
 
     @known_keywords
-    def check_inputs(self, X: Any, argument: str = "X") -> Array:
+    def check_inputs(self, X: Any, argument: str = "X", batch_size: int | None = None) -> Array:
         """``X`` checked and converted: a finite ``(n_samples, n_0)`` array of the network's
         dtype (a value beyond a float32 network's range is refused, not made infinite).
-        Errors name ``argument``."""
+        Errors name ``argument``.
+
+        The pass it is for must fit :data:`~glassnet._validation.MAX_PASS_BYTES`: all its rows
+        at once, or with ``batch_size`` (training) that many at a time (then the error names
+        ``batch_size``). Checked before anything is allocated.
+        """
         X = finite_matrix(X, argument, columns=self.sizes[0])
-        return _narrowed(X, self.dtype, argument)
+        X = _narrowed(X, self.dtype, argument)
+        rows = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
+        members = self.population or 1
+        need = pass_bytes(self.sizes, rows, members, self.dtype.itemsize)
+        if need > MAX_PASS_BYTES:
+            who = argument if batch_size is None else "batch_size"
+            fix = "fewer rows at a time" if batch_size is None else "a smaller batch_size"
+            raise ValueError(
+                f"{who}: a pass of {rows} rows through layers {list(self.sizes)} x {members} "
+                f"member(s) would hold {need / 2**30:.1f} GiB of z, a and delta; expected at "
+                f"most {MAX_PASS_BYTES / 2**30:g} GiB ({fix})"
+            )
+        return X
 
     @known_keywords
     def check_targets(self, y: Any, loss: _losses.Loss, n_rows: int, argument: str = "y") -> Array:

@@ -19,6 +19,7 @@ import inspect
 import math
 import os
 import string
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -617,7 +618,8 @@ def plan(
     check(cfg.backend, "backend", Options(BACKENDS))  # registered: the compiled one on import
     loss = net.check_loss(cfg.loss)  # the loss, checked against the output
     net.check_params()  # NaN or inf written straight into params is refused, not trained
-    Xa = net.check_inputs(X)
+    # a batch of every row when there is no batch_size: the error then asks for one
+    Xa = net.check_inputs(X, batch_size=cfg.batch_size or sys.maxsize)
     ya = net.check_targets(y, loss, Xa.shape[0])
     n = Xa.shape[0]
     epochs = cfg.epochs

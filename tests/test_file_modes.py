@@ -225,3 +225,39 @@ def test_a_temporary_name_already_taken_is_never_reused(tmp_path, monkeypatch):
     made = _files.new_directory(tmp_path / "run")
     assert made == tmp_path / ".run.22222222.tmp" and os.listdir(made) == []
     assert os.listdir(taken) == ["theirs"]
+
+
+def test_a_write_that_fails_after_removing_its_temporary_keeps_its_own_error(tmp_path):
+    """The clean-up of a failed write tolerates a temporary already gone: the writer's own
+    error is the one raised, not a FileNotFoundError of the clean-up."""
+    target = tmp_path / "model.npz"
+    target.write_text("old")
+    with pytest.raises(RuntimeError, match=r"^the writer's own$"), _files.atomic_path(target) as t:
+        t.unlink()
+        raise RuntimeError("the writer's own")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_atomic_write_passes_its_options_on_and_checks_its_mode(tmp_path):
+    target = tmp_path / "notes.txt"
+    with _files.atomic_write(target, "w", encoding="utf-16", newline="\r\n") as f:
+        f.write("é\n")
+    # UTF-16 with its byte-order mark, the newline written as asked
+    assert target.read_bytes() == "é\r\n".encode("utf-16")
+    calls = []
+
+    def refuse() -> None:
+        calls.append(target.read_bytes())  # the old content is still there
+        raise OSError("the target changed meanwhile")
+
+    with pytest.raises(OSError, match=r"^the target changed meanwhile$"):
+        with _files.atomic_write(target, "wb", before_replace=refuse) as f:
+            f.write(b"new")
+    assert calls == ["é\r\n".encode("utf-16")]
+    assert target.read_bytes() == "é\r\n".encode("utf-16")  # abandoned: the old file
+    assert os.listdir(tmp_path) == ["notes.txt"]
+    for mode in ("a", "r", "w+", "xb"):
+        with pytest.raises(ValueError) as info, _files.atomic_write(target, mode):
+            pass
+        assert str(info.value) == f"mode: expected 'w' or 'wb', got {mode!r}"
+    assert target.read_bytes() == "é\r\n".encode("utf-16")

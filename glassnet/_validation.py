@@ -208,6 +208,7 @@ def pass_bytes(sizes: Sequence[int], rows: int, population: int, itemsize: int) 
     return 3 * rows * sum(sizes[1:]) * population * itemsize
 
 
+@known_keywords
 def parameter_bytes(sizes: Sequence[int], population: int, itemsize: int, bias: str) -> int:
     """Bytes the parameters of ``population`` networks of ``sizes`` take (exact, as ints)."""
     neuron, layer, none = BIAS_MODES

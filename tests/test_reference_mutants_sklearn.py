@@ -1089,8 +1089,10 @@ def test_partial_fit_with_early_stopping_is_refused_in_mlps_words():
     assert ours == theirs
 
 
-def test_string_labels_fit_and_predict_as_mlps():
-    y = np.where(STOP_Y > 0, "yes", "no")
+@pytest.mark.parametrize("dtype", [str, object])
+def test_string_labels_fit_and_predict_as_mlps(dtype):
+    # labels as a NumPy string array and as Python strings (dtype object, as from pandas)
+    y = np.where(STOP_Y > 0, "yes", "no").astype(dtype)
     kw = dict(hidden_layer_sizes=(3,), random_state=0, solver="sgd", max_iter=3)
     (mlp, _), (ours, _) = _fit_both(kw, y=y, classifier=True)
     np.testing.assert_array_equal(ours.classes_, mlp.classes_)
@@ -1245,3 +1247,27 @@ def test_an_interrupt_in_the_last_epochs_bookkeeping_warns_only_of_the_interrupt
     assert mlp.n_iter_ == ours.n_iter_ == 3
     assert theirs == [(UserWarning, "Training interrupted by user.")]
     assert got == theirs
+
+
+def test_a_diverged_classifier_scores_its_nan_outputs_as_mlp():
+    # inputs of 1e150: the weights are NaN after the first epoch; MLP's NaN outputs still
+    # decide (argmax picks the first class), so each later validation score is the weighted
+    # share of the first class among the held-out samples (the losses differ: glassnet's log
+    # loss does not saturate, docs/sklearn-differences.md)
+    y = np.arange(40) % 3
+    w = np.linspace(0.2, 3.0, 40)
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=6,
+              learning_rate_init=1.0, early_stopping=True, validation_fraction=0.3,
+              n_iter_no_change=2)  # fmt: skip
+    fits = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(**kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # MLP's overflows
+            est.fit(STOP_X * 1e150, y, sample_weight=w)
+        fits.append(est)
+    mlp, ours = fits
+    assert np.isnan(mlp.loss_curve_[1:]).all()
+    assert ours.n_iter_ == mlp.n_iter_ == 4
+    np.testing.assert_allclose(ours.validation_scores_, mlp.validation_scores_, rtol=1e-12)

@@ -1271,3 +1271,37 @@ def test_a_diverged_classifier_scores_its_nan_outputs_as_mlp():
     assert np.isnan(mlp.loss_curve_[1:]).all()
     assert ours.n_iter_ == mlp.n_iter_ == 4
     np.testing.assert_allclose(ours.validation_scores_, mlp.validation_scores_, rtol=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by issue 26's mutation review, not fixed: an infinite (not NaN) loss with "
+    "finite weights; MLP steps on from it, the engine stops there (survivors.md, Bugs found)",
+)
+def test_an_infinite_loss_with_finite_weights_goes_on_as_in_mlp():
+    # the loss overflows to inf (the outputs squared) while the weights stay finite: MLP
+    # takes the step, stops on tol and returns a fitted model; glassnet refuses the fit
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=15,
+              learning_rate_init=5.0, n_iter_no_change=4)  # fmt: skip
+    mlp = MLPRegressor(**kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # MLP's overflow
+        mlp.fit(STOP_X, STOP_Y)
+    assert np.isinf(mlp.loss_curve_[-1]) and mlp.n_iter_ == 6
+    ours = GlassnetRegressor(**kw).fit(STOP_X, STOP_Y)
+    assert ours.n_iter_ == mlp.n_iter_
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_loss_or_score_that_stays_exactly_equal_is_no_worse_as_in_mlp(early_stopping):
+    # a rate of 1e-300 leaves every weight as it was: the validation score is the same
+    # number every epoch, and so is the loss of a batch taken in order; with tol=0 MLP
+    # counts an equal one as no worse and never stops on it ("<", not "<="), running to
+    # max_iter
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=8, tol=0.0,
+              n_iter_no_change=2, learning_rate_init=1e-300, shuffle=False,
+              early_stopping=early_stopping)  # fmt: skip
+    (mlp, theirs), (ours, got) = _fit_both(kw)
+    assert len(set(mlp.validation_scores_ if early_stopping else mlp.loss_curve_)) == 1
+    assert mlp.n_iter_ == ours.n_iter_ == 8
+    assert got == theirs and theirs[0][0] is ConvergenceWarning

@@ -1305,3 +1305,15 @@ def test_a_loss_or_score_that_stays_exactly_equal_is_no_worse_as_in_mlp(early_st
     assert len(set(mlp.validation_scores_ if early_stopping else mlp.loss_curve_)) == 1
     assert mlp.n_iter_ == ours.n_iter_ == 8
     assert got == theirs and theirs[0][0] is ConvergenceWarning
+
+
+def test_a_pickled_copys_attributes_are_its_model_when_changed_in_place():
+    # after unpickling, coefs_ and intercepts_ changed in place change the predictions, as
+    # they do for MLP's copy (whose model they are)
+    mlp, ours = _fitted_pair()
+    copies = [_round_trip(mlp), _round_trip(ours)]
+    for est in copies:
+        est.intercepts_[1][...] = np.array([0.5, -0.5, 0.0])
+        est.coefs_[0][0, :] = 1.0
+    want = copies[0].predict_proba(CLF_X)
+    np.testing.assert_array_equal(copies[1].predict_proba(CLF_X), want)

@@ -965,10 +965,13 @@ class _GlassnetBase(BaseEstimator):
         state = super().__getstate__()
         state = dict(state)
         net = state.pop("network_", None)
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
-        state.pop("_exposed", None)
         if net is not None:
+            # coefs_ and intercepts_ are views of the network's parameters, made again by
+            # __setstate__; without a network (hand-set on an estimator never fitted) they
+            # are the model itself and stay
+            state.pop("coefs_", None)
+            state.pop("intercepts_", None)
+            state.pop("_exposed", None)
             cfg = net.config()
             state["_network_state"] = (
                 cfg,

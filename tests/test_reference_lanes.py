@@ -277,3 +277,100 @@ def test_the_namespace_functions_apply_to_the_members_first_array():
     assert ns.asarray(x) is x
     with pytest.raises(ValueError, match=r"asarray of a list takes \(P,\) member vectors only"):
         ns.asarray([lanes(a[:, 0]), lanes(a[:, 1])])
+
+
+# --- the edges the mutation run found untested ------------------------------------------------
+
+
+def test_up_to_unroll_terms_are_summed_in_order_beyond_it_by_einsum():
+    # 1e16 + 1 - 1e16 summed left to right is 0; NumPy's einsum keeps the 1
+    for k in (3, UNROLL):
+        a = np.zeros((1, 1, k))
+        a[0, 0, :3] = [1e16, 1.0, -1e16]
+        assert back(lanes(a) @ lanes(np.ones((1, k, 1))))[0, 0, 0] == 0.0, k
+    a = np.zeros((1, 1, UNROLL + 1))
+    a[0, 0, :3] = [1e16, 1.0, -1e16]
+    want = np.einsum("nkp,kjp->njp", lanes(a).data, lanes(np.ones((1, UNROLL + 1, 1))).data)
+    got = back(lanes(a) @ lanes(np.ones((1, UNROLL + 1, 1))))
+    assert got[0, 0, 0] == want[0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "run, error, message",
+    [
+        (lambda: bool(lanes(np.ones((2, 1)))), TypeError,
+         "Lanes: the truth value of a population's array is ambiguous"),
+        (lambda: lanes(np.ones((4, 3)))[0], IndexError,
+         "Lanes: an index must keep the member axis first and whole"),
+        (lambda: lanes(np.ones((4, 3))).argmax(axis=0), ValueError,
+         "Lanes: argmax over the members"),
+        (lambda: lanes(np.ones((3, 4))) @ lanes(np.ones((3, 4, 2))), ValueError,
+         "Lanes: products are of (P, n, k) and (P, k, j) arrays"),
+        (lambda: lanes_namespace().asarray([lanes(np.ones((3, 2)))]), ValueError,
+         "Lanes: asarray of a list takes (P,) member vectors only"),
+        (lambda: lanes_namespace().einsum("...ij,pij->...", lanes(np.ones((3, 2, 2))),
+                                          lanes(np.ones((3, 2, 2)))), ValueError,
+         "Lanes: einsum '...ij,pij->...' must begin every operand with '...'"),
+    ],
+    ids=["bool", "index 0", "argmax", "product", "asarray", "einsum"],
+)  # fmt: skip
+def test_every_refusal_word_for_word(run, error, message):
+    with pytest.raises(error) as info:
+        run()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "all", "any"])
+def test_reductions_drop_the_reduced_axes_by_default(name):
+    a = RNG.normal(size=(4, 3, 2))
+    if name in ("all", "any"):
+        a = a > 0
+    for axis in (1, -1, 0, (1, 2), None):
+        got = getattr(lanes(a), name)(axis=axis)  # keepdims not given: False, as in NumPy
+        want = getattr(a, name)(axis=axis)
+        assert back(got).shape == np.shape(want), (axis, back(got).shape)
+        np.testing.assert_allclose(back(got), want, rtol=1e-15)
+
+
+def test_a_reshape_to_the_members_alone_and_an_einsum_with_a_plain_operand():
+    a = RNG.normal(size=(4, 1))
+    same(lanes(a).reshape(4), a.reshape(4))
+    same(lanes(a[:, :, None]).reshape(4), a.reshape(4))
+    x, w = RNG.normal(size=(3, 5, 2)), RNG.normal(size=(2, 4))  # w has no member axis
+    # a plain operand's "..." holds no axis: it broadcasts over the members
+    got = lanes_namespace().einsum("...ij,...jk->...ik", lanes(x), w)
+    np.testing.assert_allclose(back(got), np.einsum("...ij,...jk->...ik", x, w), rtol=1e-13)
+    # an empty index is the whole array, as in NumPy
+    same(lanes(x)[()], x[()])
+
+
+def test_the_numpy_namespace_is_numpys_and_scipys_own_functions():
+    from scipy import special
+
+    from glassnet._xp import NUMPY
+
+    for name in ("abs", "asarray", "clip", "cos", "exp", "expm1", "isfinite", "log", "log1p",
+                 "logaddexp", "maximum", "minimum", "moveaxis", "ones_like", "sign", "sqrt",
+                 "stack", "swapaxes", "tanh", "where", "zeros_like"):  # fmt: skip
+        assert getattr(NUMPY, name) is getattr(np, name), name
+    for name in ("expit", "ndtr", "xlogy"):
+        assert getattr(NUMPY, name) is getattr(special, name), name
+    assert NUMPY.name == "numpy"
+    r = RNG.normal(size=(3, 4, 2))
+    np.testing.assert_allclose(NUMPY.sum_squares(r), (r * r).sum(axis=(1, 2)), rtol=1e-15)
+    np.testing.assert_array_equal(NUMPY.einsum("...ij->...j", r), r.sum(axis=-2))
+
+
+@pytest.mark.parametrize("k", [1, 3, UNROLL, UNROLL + 2])
+def test_small_matmul_of_numpy_arrays_is_the_product(k):
+    from glassnet._xp import small_matmul
+
+    a, b = RNG.normal(size=(5, k)), RNG.normal(size=(k, 3))
+    np.testing.assert_allclose(small_matmul(a, b), a @ b, rtol=1e-13, atol=1e-14)
+    pa, pb = RNG.normal(size=(2, 5, k)), RNG.normal(size=(2, k, 3))
+    np.testing.assert_allclose(small_matmul(pa, pb), pa @ pb, rtol=1e-13, atol=1e-14)
+    x = np.zeros((1, k))
+    x[0, : min(k, 3)] = [1e16, 1.0, -1e16][: min(k, 3)]
+    # written out (up to UNROLL terms) the sum runs in order: 1e16 + 1 - 1e16 is 0
+    if 3 <= k <= UNROLL:
+        assert small_matmul(x, np.ones((k, 1)))[0, 0] == 0.0

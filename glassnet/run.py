@@ -987,8 +987,13 @@ def state_from_record(
 
     def per_member(ref: Any, field_: str, kind: type) -> Any:
         value = get(ref, field_, lead if P is not None and not isinstance(ref, kind) else None)
-        if isinstance(value, np.ndarray):
-            return value if P is not None else value.item()
+        if isinstance(value, np.ndarray) and P is None:
+            # a single network's number that is not finite, written as an array of one
+            if value.size != 1:
+                raise ValueError(
+                    f"run.{field_}: expected one number, got an array of shape {value.shape}"
+                )
+            return value.item()
         return value
 
     history = History(

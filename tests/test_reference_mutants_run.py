@@ -1,4 +1,483 @@
-"""Tests written against the survivors of mutation testing of glassnet/run.py
-(tests/mutation/survivors.md), each against an independent reference."""
+"""What the mutation run of run.py found unchecked (issue 26; tests/mutation/survivors.md).
+
+The references are independent of the code under test: a population's member ``k`` is the
+single network with seed ``seed[k]`` and rate ``lr[k]`` trained alone (the documented rule);
+a History made by hand, whose member ``k`` is the ``k``-th slice of each per-member field;
+the reprs' formats as the docstrings describe them, written out; error messages word for word.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import _views
+from glassnet.run import History, TrainConfig, TrainState
+
+X, Y = gn.datasets.load("moons", n_samples=24, noise=0.2, seed=0)
+XV, YV = X[:6], Y[:6]
+
+
+def _pop_and_single(k=1, **kw):
+    """A population of three trained together and its member ``k`` trained alone."""
+    seeds, rates = [7, 8, 9], [0.01, 0.02, 0.03]
+    common = dict(optimizer="adam", batch_size=5, epochs=3, stats_every=1, validation=(XV, YV))
+    common.update(kw)
+    pop = gn.Network([2, 3, 1], seed=seeds)
+    hist = pop.fit(X, Y, lr=rates, **common)
+    one = gn.Network([2, 3, 1], seed=seeds[k])
+    ref = one.fit(X, Y, lr=rates[k], **common)
+    return hist, ref
+
+
+def _same_record(got, ref):
+    np.testing.assert_array_equal(got.loss, ref.loss)
+    np.testing.assert_array_equal(got.val_loss, ref.val_loss)
+    np.testing.assert_array_equal(got.val_accuracy, ref.val_accuracy)
+    np.testing.assert_array_equal(got.stats_epochs, ref.stats_epochs)
+    assert got.layer_stats.keys() == ref.layer_stats.keys()
+    for name in ref.layer_stats:
+        np.testing.assert_array_equal(got.layer_stats[name], ref.layer_stats[name])
+    assert (got.diverged, got.diverged_epoch, got.epochs_run) == (False, -1, ref.epochs_run)
+    assert got.lr == ref.lr and type(got.lr) is float
+    assert got.first_loss == ref.first_loss
+    assert got.population is None and got.stopped_by is None
+    assert got.settings == ref.settings
+    assert got.config.lr == ref.config.lr
+
+
+# --- History.member and TrainState.member ----------------------------------------------------
+
+
+def test_a_members_record_is_the_single_networks_on_every_path():
+    hist, ref = _pop_and_single(k=1)
+    # the fit's own History (its state's history is itself)
+    rec = hist.member(1)
+    _same_record(rec, ref)
+    assert rec.state is not None and rec.state.history is rec
+    assert rec.state.first_loss == ref.state.first_loss
+    assert rec.state.schedule_epochs == ref.state.schedule_epochs == 3
+    # a negative index is the member counted from the end
+    _same_record(hist.member(-2), ref)
+    _same_record(hist.state.member(-2).history, ref)
+    # a History without a state: the curves alone
+    bare = dataclasses.replace(hist, state=None)
+    rec = bare.member(1)
+    _same_record(rec, ref)
+    assert rec.state is None
+
+
+def test_a_continued_members_record_is_this_fits_part_with_the_whole_runs_state():
+    seeds, rates = [7, 8, 9], [0.01, 0.02, 0.03]
+    common = dict(optimizer="adam", batch_size=5, validation=(XV, YV), stats_every=1)
+    pop = gn.Network([2, 3, 1], seed=seeds)
+    pop.fit(X, Y, lr=rates, epochs=2, **common)
+    more = pop.fit(X, Y, resume=pop.train_state, epochs=3, validation=(XV, YV))
+    one = gn.Network([2, 3, 1], seed=8)
+    one.fit(X, Y, lr=0.02, epochs=2, **common)
+    ref = one.fit(X, Y, resume=one.train_state, epochs=3, validation=(XV, YV))
+    rec = more.member(1)
+    _same_record(rec, ref)
+    # its state is the whole run's, member 1's: five epochs, laid out over the first fit's two
+    assert rec.state.epoch == 5 and rec.state.schedule_epochs == 2
+    np.testing.assert_array_equal(rec.state.history.loss, one.train_state.history.loss)
+    assert rec.state.history.state is rec.state
+
+
+@pytest.mark.parametrize("k", [3, -4])
+def test_a_member_out_of_range_is_refused_naming_k(k):
+    hist = gn.Network([2, 3, 1], seed=[1, 2, 3]).fit(X, Y, epochs=2)
+    words = f"k: expected an integer in [-3, 2], got {k} (int)"
+    with pytest.raises(ValueError) as info:
+        hist.member(k)
+    assert str(info.value) == words
+    with pytest.raises(ValueError) as info:
+        hist.state.member(k)
+    assert str(info.value) == words
+    with pytest.raises(ValueError) as info:
+        dataclasses.replace(hist, state=None).member(k)
+    assert str(info.value) == words
+
+
+def test_a_single_networks_record_has_no_members():
+    hist = gn.Network([2, 3, 1], seed=1).fit(X, Y, epochs=2)
+    with pytest.raises(ValueError) as info:
+        hist.member(0)
+    assert str(info.value) == "member: this History is of a single network"
+    with pytest.raises(ValueError) as info:
+        hist.state.member(0)
+    assert str(info.value) == "member: this is the state of a single network"
+
+
+def test_a_hand_made_records_member_is_the_kth_slice_of_every_per_member_field():
+    cfg = TrainConfig(lr=(0.1, 0.2), seed=(5, 6), epochs=2)
+    h = History(
+        loss=np.array([[3.0, 2.0], [1.0, 0.5]]),
+        val_loss=np.array([[4.0, 3.0], [2.0, 1.5]]),
+        val_accuracy=np.array([[0.25, 0.5], [0.75, 1.0]]),
+        stats_epochs=np.array([0, 1]),
+        layer_stats={"grad_norm": np.arange(8.0).reshape(2, 2, 2)},
+        diverged=np.array([False, True]),
+        diverged_epoch=np.array([-1, 1]),
+        epochs_run=2,
+        lr=np.array([0.1, 0.2]),
+        population=2,
+        stopped_by="diverged",
+        messages=["member 1 diverged"],
+        settings={"loss": "mse"},
+        first_loss=np.array([3.0, 1.0]),
+        compile_seconds=1.5,
+        run_seconds=2.5,
+        config=cfg,
+    )
+    m = h.member(1)
+    np.testing.assert_array_equal(m.loss, [1.0, 0.5])
+    np.testing.assert_array_equal(m.val_loss, [2.0, 1.5])
+    np.testing.assert_array_equal(m.val_accuracy, [0.75, 1.0])
+    np.testing.assert_array_equal(m.stats_epochs, [0, 1])
+    np.testing.assert_array_equal(m.layer_stats["grad_norm"], [[4.0, 5.0], [6.0, 7.0]])
+    assert (m.diverged, m.diverged_epoch, m.epochs_run) == (True, 1, 2)
+    assert m.lr == 0.2 and type(m.lr) is float
+    assert (m.stopped_by, m.messages, m.settings) == (
+        "diverged",
+        ["member 1 diverged"],
+        {"loss": "mse"},
+    )
+    assert m.first_loss == 1.0
+    assert (m.compile_seconds, m.run_seconds) == (1.5, 2.5)
+    assert m.population is None
+    assert (m.config.lr, m.config.seed, m.config.epochs) == (0.2, 6, 2)
+    # one rate for all members, and no configuration
+    m = dataclasses.replace(h, lr=0.3, config=None).member(0)
+    assert m.lr == 0.3 and m.config is None
+    # no validation curves: none for the member either
+    m = dataclasses.replace(h, val_loss=None, val_accuracy=None).member(0)
+    assert m.val_loss is None and m.val_accuracy is None
+
+
+def test_a_members_configuration_has_its_own_rate_and_shuffle_seed():
+    cfg = TrainConfig(lr=0.05, seed=(11, 12, 13), batch_size=5)
+    m = cfg.member(1)
+    assert (m.lr, m.seed) == (0.05, 12)
+    m = TrainConfig(lr=(0.01, 0.02), seed=4).member(1)
+    assert (m.lr, m.seed) == (0.02, 4)
+    # the reference: member 1 of a population shuffling with seed=(11, 12, 13) trains as a
+    # single network shuffling with seed 12
+    pop = gn.Network([2, 3, 1], seed=[1, 2, 3])
+    pop.fit(X, Y, lr=0.05, seed=(11, 12, 13), batch_size=5, epochs=3)
+    member = pop.train_state.member(1)
+    assert (member.config.lr, member.config.seed) == (0.05, 12)
+    one = gn.Network([2, 3, 1], seed=2)
+    ref = one.fit(X, Y, lr=0.05, seed=12, batch_size=5, epochs=3)
+    np.testing.assert_array_equal(member.history.loss, ref.loss)
+
+
+def test_a_members_state_slices_only_the_arrays_with_a_member_axis():
+    hist = gn.Network([2, 3, 1], seed=[1, 2]).fit(X, Y, epochs=2)
+    state = dataclasses.replace(
+        hist.state, opt_state=(np.array(4), np.array([[1.0, 2.0], [3.0, 4.0]]), np.arange(5.0))
+    )
+    count, moment, shared = state.member(1).opt_state
+    assert count.shape == () and count == 4  # no member axis: kept whole
+    np.testing.assert_array_equal(moment, [3.0, 4.0])  # (P, ...): member 1's row
+    np.testing.assert_array_equal(shared, np.arange(5.0))  # 5 != P: kept whole
+
+
+# --- reprs ------------------------------------------------------------------------------------
+
+
+def test_reprs_show_the_final_loss_or_a_summary_of_the_members():
+    assert repr(History(loss=np.array([0.5, 0.25]), epochs_run=2)) == (
+        "History(epochs_run=2, final_loss=0.25)"
+    )
+    pop = History(
+        loss=np.array([[1.0, 0.5], [1.0, np.inf], [1.0, 0.25], [1.0, 0.125]]),
+        epochs_run=2,
+        population=4,
+    )
+    assert repr(pop) == (
+        "History(epochs_run=2, population=4, final_loss=median 0.25 (min 0.125, max 0.5, "
+        "1 of 4 not finite))"
+    )
+    every = History(loss=np.array([[1.0, 0.5], [1.0, 0.25]]), epochs_run=2, population=2)
+    assert repr(every) == (
+        "History(epochs_run=2, population=2, final_loss=median 0.375 (min 0.25, max 0.5))"
+    )
+    lost = History(loss=np.array([[1.0, np.nan], [1.0, np.inf]]), epochs_run=2, population=2)
+    assert repr(lost) == "History(epochs_run=2, population=2, final_loss=none finite (2 members))"
+    state = TrainState(
+        config=TrainConfig(optimizer="adam"),
+        params=[],
+        opt_state=None,
+        rng_states=None,
+        epoch=7,
+        first_loss=None,
+        history=pop,
+        schedule_epochs=2,
+    )
+    assert repr(state) == (
+        "TrainState(epoch=7, optimizer='adam', population=4, final_loss=median 0.25 (min "
+        "0.125, max 0.5, 1 of 4 not finite))"
+    )
+    single = dataclasses.replace(state, history=History(loss=np.array([2.0]), epochs_run=1))
+    assert repr(single) == "TrainState(epoch=7, optimizer='adam', final_loss=2.0)"
+
+
+class _Shown(History):
+    pass
+
+
+def test_print_and_jupyter_ask_the_registered_views(monkeypatch):
+    h = _Shown(loss=np.array([0.5]), epochs_run=1)
+    # no view registered for the engine alone: print shows the repr, Jupyter nothing
+    monkeypatch.setattr(_views, "_RENDERERS", {})
+    assert str(h) == repr(h) == "History(epochs_run=1, final_loss=0.5)"
+    assert h._repr_html_() is None
+    _views.register(_Shown, "text", lambda obj: f"text of {obj.epochs_run}")
+    _views.register(_Shown, "html", lambda obj: f"<b>{obj.epochs_run}</b>")
+    assert str(h) == "text of 1"
+    assert h._repr_html_() == "<b>1</b>"
+    _views.register(_Shown, "text", lambda obj: "")  # an empty view: the repr instead
+    assert str(h) == "History(epochs_run=1, final_loss=0.5)"
+
+
+def test_the_convergence_epochs_of_a_record_are_read_off_its_loss():
+    h = History(loss=np.array([1.0, 0.5, 0.05, 0.01, 0.01, 0.01]), epochs_run=6)
+    assert h.converged_epoch(0.1) == 2  # the first epoch below 0.1
+    assert h.converged_epoch(0.02) == 3
+    # below tol=0.02 and flat over a window of 2 (|l_e - l_(e-1)| < 0.001): epoch 4
+    assert h.paper_converged_epoch(tol=0.02, slope_tol=0.001, window=2) == 4
+    assert h.paper_converged_epoch() == -1  # the paper's tol 0.01 is never undercut
+
+
+# --- a run's record read back: state_from_record ---------------------------------------------
+
+
+def _record(population=True, **kw):
+    """A trained network and its run's record (JSON data and arrays), deep-copied to edit."""
+    import copy
+
+    net = gn.Network([2, 3, 1], seed=[1, 2] if population else 1)
+    args = dict(optimizer="adam", lr=[0.01, 0.02] if population else 0.02, batch_size=5,
+                epochs=4, stats_every=2, validation=(XV, YV))  # fmt: skip
+    args.update(kw)
+    net.fit(X, Y, **args)
+    meta, arrays = net.train_state.to_record()
+    return net, copy.deepcopy(meta), dict(arrays)
+
+
+def _new_opt_state(meta, arrays, opt_state, keep=()):
+    """``meta`` with ``opt_state`` for its optimizer state, its arrays but ``keep`` dropped."""
+    meta["opt_state"] = opt_state
+    for name in [n for n in arrays if n.startswith("run.opt.") and n not in keep]:
+        del arrays[name], meta["arrays"][name]
+
+
+def _refusal(net, meta, arrays):
+    from glassnet.run import state_from_record
+
+    with pytest.raises(ValueError) as info:
+        state_from_record(meta, arrays, net)
+    return str(info.value)
+
+
+def _read(net, meta, arrays):
+    from glassnet.run import state_from_record
+
+    return state_from_record(meta, arrays, net)
+
+
+def test_every_field_of_a_rich_run_comes_back():
+    net, meta, arrays = _record()
+    meta["history"].update(stopped_by="EarlyStopping", messages=["stopped early at epoch 3"],
+                           compile_seconds=2.5, run_seconds=0.0)  # fmt: skip
+    back = _read(net, meta, arrays)
+    h, orig = back.history, net.train_state.history
+    assert back.config.lr == (0.01, 0.02) == orig.config.lr
+    assert h.config == back.config == net.train_state.config
+    np.testing.assert_array_equal(h.lr, [0.01, 0.02])
+    np.testing.assert_array_equal(h.first_loss, orig.first_loss)
+    np.testing.assert_array_equal(h.diverged, [False, False])
+    np.testing.assert_array_equal(h.diverged_epoch, [-1, -1])
+    assert (h.stopped_by, h.messages) == ("EarlyStopping", ["stopped early at epoch 3"])
+    assert (h.compile_seconds, h.run_seconds) == (2.5, 0.0)
+    assert h.settings == orig.settings and h.settings["optimizer"] == "adam"
+    assert h.stats_epochs.dtype == np.int64
+    # as fit wrote it: no compile time, some run time
+    net, meta, arrays = _record()
+    h = _read(net, meta, arrays).history
+    assert h.compile_seconds == 0.0 and h.run_seconds == net.train_state.history.run_seconds > 0
+    # an empty list of statistics epochs is still an array of int
+    net, meta, arrays = _record(stats_every=0)
+    meta["history"]["stats_epochs"] = []
+    del arrays["run.history.stats_epochs"], meta["arrays"]["run.history.stats_epochs"]
+    assert _read(net, meta, arrays).history.stats_epochs.dtype == np.int64
+
+
+def test_a_single_networks_numbers_come_back_as_python_numbers():
+    # a diverged run: its first loss is finite, its last not; a non-finite number is stored as
+    # an array and must come back a float
+    Xb, Yb = np.array([[1e200]]), np.array([[0.0]])
+    net = gn.Network([1, 1], output="identity", seed=0)
+    with pytest.warns(gn.training.DivergenceWarning):
+        net.fit(Xb, Yb, epochs=3)
+    meta, arrays = net.train_state.to_record()
+    assert isinstance(meta["history"]["first_loss"], dict)  # stored as an array
+    back = _read(net, meta, arrays)
+    assert type(back.history.first_loss) is float and back.history.first_loss == np.inf
+    assert type(back.first_loss) is float and back.first_loss == np.inf
+    assert back.history.diverged is True or back.history.diverged == True  # noqa: E712
+
+
+def test_the_opt_state_is_decoded_as_written():
+    net, meta, arrays = _record()
+    _new_opt_state(meta, arrays, {"tuple": [{"list": [1, 2.5, None]}, {"dict": {"a": "x"}}]})
+    back = _read(net, meta, arrays)
+    assert back.opt_state == ([1, 2.5, None], {"a": "x"})
+    assert type(back.opt_state) is tuple and type(back.opt_state[0]) is list
+
+
+def _nested(kind, depth):
+    node = None
+    for _ in range(depth):
+        if kind == "list":
+            node = {"list": [node]}
+        elif kind == "dict":
+            node = {"dict": {"a": node}}
+        else:
+            node = {"state": "ScaleState", "fields": [node]}
+    return node
+
+
+@pytest.mark.parametrize(
+    ("kind", "where"),
+    [("list", "run.opt_state"), ("dict", "run.opt_state" + ".a" * 33),
+     ("state", "run.opt_state" + ".ScaleState" * 33)],
+)  # fmt: skip
+def test_an_opt_state_nested_deeper_than_32_is_refused(kind, where):
+    net, meta, arrays = _record()
+    _new_opt_state(meta, arrays, _nested(kind, 32))  # the innermost entry at depth 32: read
+    _read(net, meta, arrays)
+    meta["opt_state"] = _nested(kind, 33)
+    assert _refusal(net, meta, arrays) == f"{where}: nested too deeply"
+
+
+@pytest.mark.parametrize(
+    ("opt_state", "words"),
+    [
+        ([1, 2], "run.opt_state: unexpected entry [1, 2] (list)"),
+        ({"x": 1}, "run.opt_state: unexpected entry {'x': 1} (dict)"),
+        ({"dict": 5}, "run.opt_state: unexpected entry {'dict': 5} (dict)"),
+        ({"array": "run.opt.0", "a": 1, "b": 2},
+         "run.opt_state: unexpected entry {'array': 'run.opt.0', 'a': 1, 'b': 2} (dict)"),
+        ({"tuple": 5}, "run.opt_state: expected a list"),
+        ({"array": "run.nothing"}, "run.opt_state: refers to a missing array 'run.nothing'"),
+        ({"tuple": [{"array": "run.nothing"}]},
+         "run.opt_state: refers to a missing array 'run.nothing'"),
+    ],
+)  # fmt: skip
+def test_an_opt_state_entry_that_is_none_of_the_forms_is_refused(opt_state, words):
+    net, meta, arrays = _record()
+    _new_opt_state(meta, arrays, opt_state, keep=["run.opt.0"])
+    assert _refusal(net, meta, arrays) == words
+
+
+def test_a_moment_of_no_parameters_shape_is_refused_word_for_word():
+    net, meta, arrays = _record()
+    arrays["run.opt.0"] = np.zeros((2, 7, 7))
+    assert _refusal(net, meta, arrays) == (
+        "run.opt_state: an array of shape (2, 7, 7) and dtype float64 matches no parameter of "
+        "the network"
+    )
+
+
+def _resize(name, shape):
+    def change(meta, arrays):
+        arrays[name] = np.zeros(shape, dtype=arrays[name].dtype)
+
+    return change
+
+
+def _set(path, value):
+    def change(meta, arrays):
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (_resize("run.config.lr", (3,)), "run.config.lr: expected shape (2,), got (3,)"),
+        (_resize("run.history.lr", (3,)), "run.history.lr: expected shape (2,), got (3,)"),
+        (_resize("run.history.first_loss", (3,)),
+         "run.history.first_loss: expected shape (2,), got (3,)"),
+        (_resize("run.history.diverged", (3,)),
+         "run.history.diverged: expected shape (2,), got (3,)"),
+        (_resize("run.history.diverged_epoch", (3,)),
+         "run.history.diverged_epoch: expected shape (2,), got (3,)"),
+        (_resize("run.first_loss", (3,)), "run.first_loss: expected shape (2,), got (3,)"),
+        (_resize("run.history.val_loss", (2, 3)),
+         "run.history.val_loss: expected shape (2, 4), got (2, 3)"),
+        (_resize("run.history.val_accuracy", (2, 3)),
+         "run.history.val_accuracy: expected shape (2, 4), got (2, 3)"),
+        (_resize("run.history.stats.grad_norm", (2, 3, 3)),
+         "run.history.stats.grad_norm: expected shape (2, 3, 2), got (2, 3, 3)"),
+        (_set(["history"], 5), "run.history: expected a JSON object, got 5 (int)"),
+        (_set(["history", "extra"], 1),
+         "run.history: unexpected field 'extra' (str); expected only compile_seconds, diverged, "
+         "diverged_epoch, epochs_run, first_loss, layer_stats, loss, lr, messages, population, "
+         "run_seconds, settings, stats_epochs, stopped_by, val_accuracy, val_loss"),
+        (_set(["history", "epochs_run"], -1),
+         "run.history.epochs_run: expected an integer in [0, 10000000], got -1 (int)"),
+        (_set(["history", "epochs_run"], 10_000_001),
+         "run.history.epochs_run: expected an integer in [0, 10000000], got 10000001 (int)"),
+        (_set(["history", "population"], 3),
+         "run.history.population: expected 2 (the network's), got 3 (int)"),
+        (_set(["history", "stats_epochs"], {"array": "run.nothing"}),
+         "run.history.stats_epochs: refers to a missing array 'run.nothing'"),
+        (_set(["history", "stats_epochs"], [[0, 2, 3]]),
+         "run.history.stats_epochs: expected a list of epochs"),
+        (_set(["history", "layer_stats"], ["grad_norm"]),
+         "run.history.layer_stats: expected statistics among grad_norm, weight_norm, "
+         "update_ratio, saturated, dead_relu"),
+        (_set(["history", "layer_stats", "speed"], 1.0),
+         "run.history.layer_stats: expected statistics among grad_norm, weight_norm, "
+         "update_ratio, saturated, dead_relu"),
+        (_set(["history", "messages"], "hello"), "run.history.messages: expected a list of strings"),
+        (_set(["history", "messages"], ["a", 1]), "run.history.messages: expected a list of strings"),
+        (_set(["history", "stopped_by"], 5), "run.history.stopped_by: expected a name, got 5 (int)"),
+    ],
+)  # fmt: skip
+def test_a_damaged_record_is_refused_naming_the_field_word_for_word(change, words):
+    net, meta, arrays = _record()
+    change(meta, arrays)
+    assert _refusal(net, meta, arrays) == words
+
+
+def test_a_record_of_no_epochs_is_read():
+    net, meta, arrays = _record(population=False, stats_every=0, validation=None)
+    meta["history"]["epochs_run"] = 0
+    arrays["run.history.loss"] = np.zeros(0)
+    assert _read(net, meta, arrays).history.epochs_run == 0
+
+
+def test_a_single_networks_record_with_an_array_where_a_number_belongs_is_refused():
+    """A bug the mutation run found: such an array met ``.item()`` and the refusal was NumPy's
+    "can only convert an array of size 1 to a Python scalar", naming no field."""
+    net, meta, arrays = _record(population=False)
+    meta["history"]["first_loss"] = {"array": "run.history.first_loss"}
+    meta["arrays"]["run.history.first_loss"] = {"shape": [3], "dtype": "<f8"}
+    arrays["run.history.first_loss"] = np.zeros(3)
+    assert _refusal(net, meta, arrays) == (
+        "run.history.first_loss: expected one number, got an array of shape (3,)"
+    )
+    # the array of one that to_record writes for a number that is not finite is read
+    arrays["run.history.first_loss"] = np.array([np.inf])
+    assert _read(net, meta, arrays).history.first_loss == np.inf

@@ -481,3 +481,206 @@ def test_a_single_networks_record_with_an_array_where_a_number_belongs_is_refuse
     # the array of one that to_record writes for a number that is not finite is read
     arrays["run.history.first_loss"] = np.array([np.inf])
     assert _read(net, meta, arrays).history.first_loss == np.inf
+
+
+# --- joined: one History of a run continued --------------------------------------------------
+
+
+def _part(**kw):
+    fields = dict(loss=np.array([3.0, 2.0]), epochs_run=2, stats_epochs=np.array([0, 1]),
+                  layer_stats={"grad_norm": np.array([[1.0, 2.0], [3.0, 4.0]])})  # fmt: skip
+    fields.update(kw)
+    return History(**fields)
+
+
+def test_a_joined_history_is_the_earlier_epochs_then_the_later_shifted():
+    from glassnet.run import joined
+
+    cfg_a, cfg_b = TrainConfig(epochs=2), TrainConfig(epochs=3)
+    earlier = _part(val_loss=np.array([4.0, 3.0]), val_accuracy=np.array([0.5, 0.6]), lr=0.1,
+                    messages=["a"], settings={"epochs": 2}, optimizer_state="opt a",
+                    shuffle_generators="gen a", first_loss=3.0, compile_seconds=1.0,
+                    run_seconds=2.0, config=cfg_a, stopped_by=None)  # fmt: skip
+    later = _part(loss=np.array([1.5, 1.0, 0.5]), epochs_run=3, val_loss=np.array([2.5, 2.0, 1.5]),
+                  val_accuracy=np.array([0.7, 0.8, 0.9]), stats_epochs=np.array([0, 2]),
+                  layer_stats={"grad_norm": np.array([[5.0, 6.0], [7.0, 8.0]])},
+                  diverged=True, diverged_epoch=2, lr=0.05, messages=["b"],
+                  settings={"epochs": 3}, optimizer_state="opt b", shuffle_generators="gen b",
+                  first_loss=1.5, compile_seconds=0.5, run_seconds=0.25, config=cfg_b,
+                  stopped_by="diverged")  # fmt: skip
+    whole = joined(earlier, later)
+    np.testing.assert_array_equal(whole.loss, [3.0, 2.0, 1.5, 1.0, 0.5])
+    np.testing.assert_array_equal(whole.val_loss, [4.0, 3.0, 2.5, 2.0, 1.5])
+    np.testing.assert_array_equal(whole.val_accuracy, [0.5, 0.6, 0.7, 0.8, 0.9])
+    np.testing.assert_array_equal(whole.stats_epochs, [0, 1, 2, 4])
+    np.testing.assert_array_equal(
+        whole.layer_stats["grad_norm"], [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]
+    )
+    assert whole.diverged is True and whole.diverged_epoch == 4
+    assert type(whole.diverged_epoch) is int
+    assert (whole.epochs_run, whole.lr, whole.population, whole.stopped_by) == (
+        5, 0.05, None, "diverged"
+    )  # fmt: skip
+    assert whole.messages == ["a", "b"] and whole.settings == {"epochs": 3}
+    assert (whole.optimizer_state, whole.shuffle_generators) == ("opt b", "gen b")
+    assert whole.first_loss == 3.0
+    assert (whole.compile_seconds, whole.run_seconds) == (1.5, 2.25)
+    assert whole.config is cfg_b
+    # a divergence at the later part's epoch 0 is the run's epoch 2
+    assert joined(earlier, dataclasses.replace(later, diverged_epoch=0)).diverged_epoch == 2
+    # no divergence in the later part: the earlier's (none here)
+    calm = joined(earlier, dataclasses.replace(later, diverged=False, diverged_epoch=-1))
+    assert calm.diverged is False and calm.diverged_epoch == -1
+    # no first loss recorded in the earlier part: the later's
+    assert joined(dataclasses.replace(earlier, first_loss=None), later).first_loss == 1.5
+
+
+@pytest.mark.parametrize("population", [None, 2])
+def test_a_validation_curve_one_part_lacks_is_nan_there(population):
+    from glassnet.run import joined
+
+    def part(values, epochs, val):
+        lead = () if population is None else (population,)
+        curve = np.broadcast_to(np.asarray(values, float), (*lead, epochs)).copy()
+        return History(loss=curve, epochs_run=epochs, population=population,
+                       val_loss=None if val is None else np.broadcast_to(val, curve.shape).copy(),
+                       val_accuracy=None if val is None else curve / 10,
+                       diverged=np.zeros(lead, bool), diverged_epoch=np.full(lead, -1))  # fmt: skip
+
+    lead = () if population is None else (population,)
+    nan2 = np.full((*lead, 2), np.nan)
+    nan3 = np.full((*lead, 3), np.nan)
+    a = part([3.0, 2.0], 2, np.array([4.0, 3.0]))
+    b = part([1.5, 1.0, 0.5], 3, None)
+    whole = joined(a, b)
+    np.testing.assert_array_equal(whole.val_loss, np.concatenate([a.val_loss, nan3], axis=-1))
+    np.testing.assert_array_equal(
+        whole.val_accuracy, np.concatenate([a.val_accuracy, nan3], axis=-1)
+    )
+    a, b = part([3.0, 2.0], 2, None), part([1.5, 1.0, 0.5], 3, np.array([2.5, 2.0, 1.5]))
+    whole = joined(a, b)
+    np.testing.assert_array_equal(whole.val_loss, np.concatenate([nan2, b.val_loss], axis=-1))
+    assert whole.val_loss.dtype == np.float64
+    whole = joined(part([3.0, 2.0], 2, None), part([1.5, 1.0, 0.5], 3, None))
+    assert whole.val_loss is None and whole.val_accuracy is None
+
+
+def test_a_population_joined_keeps_every_members_divergence():
+    from glassnet.run import joined
+
+    def part(epochs, diverged, epoch):
+        return History(loss=np.ones((2, epochs)), epochs_run=epochs, population=2,
+                       diverged=np.array(diverged), diverged_epoch=np.array(epoch))  # fmt: skip
+
+    whole = joined(part(2, [True, False], [1, -1]), part(3, [False, False], [-1, -1]))
+    np.testing.assert_array_equal(whole.diverged, [True, False])
+    np.testing.assert_array_equal(whole.diverged_epoch, [1, -1])
+    assert whole.diverged_epoch.dtype == np.int64 and whole.population == 2
+
+
+@pytest.mark.parametrize("which", ["earlier", "later"])
+def test_statistics_recorded_in_one_part_only_keep_their_epochs(which):
+    from glassnet.run import joined
+
+    stats = {"grad_norm": np.array([[1.0, 2.0], [3.0, 4.0]])}
+    with_stats = _part(layer_stats=stats, stats_epochs=np.array([0, 1]))
+    without = _part(layer_stats={}, stats_epochs=np.array([0, 1]))
+    if which == "earlier":
+        whole = joined(with_stats, without)
+        np.testing.assert_array_equal(whole.stats_epochs, [0, 1])
+    else:
+        whole = joined(without, with_stats)
+        np.testing.assert_array_equal(whole.stats_epochs, [2, 3])  # shifted by 2 epochs
+    assert whole.stats_epochs.dtype == np.int64
+    np.testing.assert_array_equal(whole.layer_stats["grad_norm"], stats["grad_norm"])
+
+
+# --- declared_arrays: the table of a run's arrays, checked before reading ----------------------
+
+
+def _declared(table, max_bytes=2**41, **extra):
+    from glassnet.run import declared_arrays
+
+    return declared_arrays({"arrays": table, **extra}, max_bytes)
+
+
+def _declared_refusal(table, max_bytes=2**41, **extra):
+    with pytest.raises(ValueError) as info:
+        _declared(table, max_bytes, **extra)
+    return str(info.value)
+
+
+def test_the_array_table_bounds_are_inclusive_where_documented():
+    f8 = {"shape": [4], "dtype": "<f8"}  # 32 bytes
+    assert _declared({"run.a": f8}, max_bytes=32) == {"run.a": ((4,), np.dtype("<f8"))}
+    assert _declared_refusal({"run.a": f8}, max_bytes=31) == (
+        f"run.arrays: the run's arrays would take more than {31 / 2**30:g} GiB"
+    )
+    # the total counts every array
+    assert _declared_refusal({"run.a": f8, "run.b": f8}, max_bytes=63).startswith(
+        "run.arrays: the run's arrays would take more than"
+    )
+    big = {"shape": [2**27 + 1], "dtype": "<f8"}
+    assert _declared_refusal({"run.a": big}, max_bytes=2**30) == (
+        "run.arrays: the run's arrays would take more than 1 GiB"
+    )
+    # up to 10,000 arrays
+    table = {f"run.a{i}": {"shape": [0], "dtype": "<f8"} for i in range(10_000)}
+    assert len(_declared(table)) == 10_000
+    table["run.one_more"] = {"shape": [0], "dtype": "<f8"}
+    assert _declared_refusal(table).startswith("run.arrays: expected a table of arrays, got")
+    # names of up to 200 characters
+    name = "run." + "a" * 196
+    assert list(_declared({name: {"shape": [1], "dtype": "<f8"}})) == [name]
+    assert _declared_refusal({name + "a": {"shape": [1], "dtype": "<f8"}}) == (
+        # describe() cuts a long string to its first 40 characters (the quote one of them) and says how long it was
+        f"run.arrays: unexpected array name '{name[:39]}... (str, 203 characters)"
+    )
+    # up to 4 sizes, each in [0, 2**40)
+    assert _declared({"run.a": {"shape": [1, 2, 3, 0], "dtype": "<f8"}})["run.a"][0] == (1, 2, 3, 0)
+    assert _declared({"run.a": {"shape": [2**40 - 1], "dtype": "|b1"}})["run.a"][0] == (2**40 - 1,)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"shape": [1, 2, 3, 4, 5], "dtype": "<f8"},
+         "run.arrays.run.a.shape: expected up to 4 sizes, got [1, 2, 3, 4, 5] (list)"),
+        ({"shape": 5, "dtype": "<f8"}, "run.arrays.run.a.shape: expected up to 4 sizes, got 5 (int)"),
+        ({"shape": [-1], "dtype": "<f8"},
+         "run.arrays.run.a.shape: expected up to 4 sizes, got [-1] (list)"),
+        ({"shape": [True], "dtype": "<f8"},
+         "run.arrays.run.a.shape: expected up to 4 sizes, got [True] (list)"),
+        ({"shape": [2**40], "dtype": "|b1"},
+         "run.arrays.run.a.shape: expected up to 4 sizes, got [1099511627776] (list)"),
+        ({"shape": [1], "dtype": "|O"},
+         "run.arrays.run.a.dtype: expected one of <f8, <f4, <i8, <i4, |b1, <u8, got '|O' (str)"),
+        ([1], "run.arrays.run.a: expected {shape, dtype}, got [1] (list)"),
+    ],
+)  # fmt: skip
+def test_a_bad_array_declaration_is_refused_word_for_word(spec, words):
+    assert _declared_refusal({"run.a": spec}) == words
+
+
+def test_a_run_record_that_is_not_an_object_or_has_an_unknown_field_is_refused():
+    from glassnet.run import declared_arrays
+
+    with pytest.raises(ValueError) as info:
+        declared_arrays([1], 100)
+    assert str(info.value) == "run: expected a JSON object, got [1] (list)"
+    assert _declared_refusal({}, spare=1) == (
+        "run: unexpected field 'spare' (str); expected only arrays, config, epoch, first_loss, "
+        "history, opt_state, rng, schedule_epochs"
+    )
+    with pytest.raises(ValueError) as info:
+        declared_arrays({"arrays": []}, 100)
+    assert str(info.value) == "run.arrays: expected a table of arrays, got [] (list)"
+
+
+def test_a_generator_state_of_another_kind_is_refused_naming_it():
+    from glassnet.run import generator_from_state
+
+    state = dict(np.random.Generator(np.random.MT19937(0)).bit_generator.state)
+    with pytest.raises(ValueError) as info:
+        generator_from_state(state)
+    assert str(info.value) == "rng_states: expected PCG64 generator states, got 'MT19937' (str)"

@@ -827,3 +827,121 @@ def test_the_curves_and_statistics_go_through_a_file(tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(hist, name))
     for name, values in hist.layer_stats.items():
         np.testing.assert_array_equal(back.layer_stats[name], values)
+
+
+# --- the settings' own checks -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "words"),
+    [
+        ({"lr": np.ones((2, 2))}, ValueError,
+         "lr: expected one learning rate per member, got an array of shape (2, 2) and dtype "
+         "float64"),
+        ({"lr": [0.1] * 1_000_001}, ValueError,
+         "lr: expected at most 1000000 learning rates (members), got 1000001"),
+        ({"lr": []}, ValueError, "lr: expected one learning rate per member, got an empty sequence"),
+        ({"lr": np.array([])}, ValueError,
+         "lr: expected one learning rate per member, got an empty sequence"),
+        ({"lr": "0.1"}, TypeError, "lr: expected a finite number > 0, got '0.1' (str)"),
+        ({"seed": [0] * 1_000_001}, ValueError,
+         "seed: expected at most 1000000 seeds (members), got 1000001"),
+        ({"seed": [1, -1]}, ValueError,
+         "seed[1]: expected a non-negative integer below 2**128, got -1 (int)"),
+        ({"seed": "3"}, TypeError, "seed: expected a non-negative integer, got '3' (str)"),
+    ],
+)  # fmt: skip
+def test_rates_and_seeds_are_refused_word_for_word(changes, error, words):
+    with pytest.raises(error) as info:
+        TrainConfig(**changes)
+    assert str(info.value) == words
+
+
+def test_rates_and_seeds_per_member_become_tuples():
+    cfg = TrainConfig(lr=np.array([0.1, 0.2]), seed=np.array([3, 4]))
+    assert cfg.lr == (0.1, 0.2) and cfg.seed == (3, 4)
+    assert TrainConfig(lr=0.5, seed=7).lr == 0.5 and TrainConfig(seed=7).seed == 7
+    assert TrainConfig().lr is None and TrainConfig().seed is None
+
+
+def test_replace_refuses_an_unknown_setting_as_fit_does():
+    with pytest.raises(TypeError) as info:
+        TrainConfig().replace(learning_rate=1)
+    assert str(info.value) == (
+        f"fit: unexpected keyword argument 'learning_rate'; expected one of {_FIELDS}, config, "
+        "validation, sample_weight, callbacks, resume (did you mean lr?)"
+    )
+    assert TrainConfig().replace(epochs=7, lr=0.3) == TrainConfig(epochs=7, lr=0.3)
+
+
+def test_resume_takes_a_state_or_a_fits_history_and_nothing_else():
+    from glassnet.run import as_state
+
+    _, state = _trained_state()
+    assert as_state(state) is state
+    assert as_state(state.history) is state
+    words = (
+        "resume: expected the TrainState of an earlier fit (net.train_state or history.state) "
+        "or the History it returned, got {}"
+    )
+    with pytest.raises(TypeError) as info:
+        as_state(3)
+    assert str(info.value) == words.format("3 (int)")
+    with pytest.raises(TypeError) as info:
+        as_state(History(loss=np.zeros(1)))
+    assert str(info.value).startswith(words.format("History("))
+
+
+def test_a_configuration_as_data_is_plain_and_its_own_copy():
+    opt = gn.optimizers.get("adam", 0.1)
+    data = TrainConfig(optimizer=opt).to_dict()
+    assert data["optimizer"] == {"custom": "adam"}
+    cfg = TrainConfig(lr=(0.1, 0.2), seed=(1, 2), optimizer="adamw",
+                      optimizer_options={"weight_decay": 0.1})  # fmt: skip
+    data = cfg.to_dict()
+    assert data["lr"] == [0.1, 0.2] and data["seed"] == [1, 2]
+    data["optimizer_options"]["weight_decay"] = 0.5
+    assert cfg.optimizer_options == {"weight_decay": 0.1}
+    assert list(data) == list(TrainConfig.__dataclass_fields__)
+
+
+def test_settings_are_written_as_json_data():
+    _, state = _trained_state()
+    settings = {"a": np.float32(1.5), "b": (1, float("nan")), 3: np.int64(2), "c": None,
+                "d": "x", "e": True, "f": float("inf"), "g": {"h": [np.int32(4)]}}  # fmt: skip
+    state.history.settings = settings
+    meta, _ = state.to_record()
+    assert meta["history"]["settings"] == {
+        "a": 1.5, "b": [1, None], "3": 2, "c": None, "d": "x", "e": True, "f": None,
+        "g": {"h": [4]},
+    }  # fmt: skip
+    assert type(meta["history"]["settings"]["3"]) is int
+
+
+def test_a_copied_tree_shares_no_array_and_keeps_every_type():
+    from glassnet.optimizers import STATE_TYPES
+    from glassnet.run import copy_tree
+
+    Scale = STATE_TYPES["ScaleState"]
+    tree = (Scale(count=3), [{"W": np.ones(2)}], {"v": np.zeros(1)}, 1.5, None)
+    copy = copy_tree(tree)
+    assert type(copy) is tuple and type(copy[0]) is Scale and copy[0] == Scale(count=3)
+    assert type(copy[1]) is list and copy[3:] == (1.5, None)
+    copy[1][0]["W"][0] = 9.0
+    copy[2]["v"][0] = 9.0
+    np.testing.assert_array_equal(tree[1][0]["W"], [1.0, 1.0])
+    np.testing.assert_array_equal(tree[2]["v"], [0.0])
+
+
+def test_the_states_generators_are_new_each_time_and_the_state_stays():
+    net = gn.Network([2, 3, 1], seed=1)
+    net.fit(X, Y, batch_size=5, epochs=2)
+    state = net.train_state
+    before = [dict(s) for s in state.rng_states]
+    a, b = state.generators(), state.generators()
+    assert len(a) == 1 and a[0] is not b[0]
+    np.testing.assert_array_equal(a[0].permutation(24), b[0].permutation(24))
+    assert [dict(s) for s in state.rng_states] == before
+    full = gn.Network([2, 3, 1], seed=1)
+    full.fit(X, Y, epochs=2)  # full batches: no sample order drawn
+    assert full.train_state.rng_states is None and full.train_state.generators() is None

@@ -945,3 +945,58 @@ def test_the_states_generators_are_new_each_time_and_the_state_stays():
     full = gn.Network([2, 3, 1], seed=1)
     full.fit(X, Y, epochs=2)  # full batches: no sample order drawn
     assert full.train_state.rng_states is None and full.train_state.generators() is None
+
+
+# --- TrainConfig.__post_init__: every setting checked and made plain ---------------------------
+
+
+def test_settings_given_as_numpy_numbers_become_plain_json_numbers():
+    import json
+
+    cfg = TrainConfig(epochs=np.int64(5), batch_size=np.int64(4), l1=np.float32(0.5), l2=1,
+                      stats_every=np.int64(2), chunk_epochs=np.int64(3), seed=np.int64(3),
+                      lr=np.float64(0.25), shuffle=np.bool_(False), warn=np.bool_(True))  # fmt: skip
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert (data["epochs"], data["batch_size"], data["l1"], data["l2"]) == (5, 4, 0.5, 1.0)
+    assert (data["stats_every"], data["chunk_epochs"], data["seed"], data["lr"]) == (2, 3, 3, 0.25)
+    assert (data["shuffle"], data["warn"]) == (False, True)
+    for name in ("epochs", "batch_size", "stats_every", "chunk_epochs", "seed"):
+        assert type(getattr(cfg, name)) is int, name
+    for name in ("l1", "l2", "lr"):
+        assert type(getattr(cfg, name)) is float, name
+    assert type(cfg.shuffle) is bool and type(cfg.warn) is bool
+    assert TrainConfig(stats_every=None).stats_every == 0
+
+
+def test_optimizer_options_are_the_configurations_own_dict():
+    assert TrainConfig(optimizer_options=None).optimizer_options == {}
+    options = {"beta": 0.8}
+    cfg = TrainConfig(optimizer="momentum", optimizer_options=options)
+    options["beta"] = 0.1
+    assert cfg.optimizer_options == {"beta": 0.8} and type(cfg.optimizer_options) is dict
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "words"),
+    [
+        ({"optimizer_options": [1]}, TypeError,
+         "optimizer_options: expected a dict of option names to values, got [1] (list)"),
+        ({"optimizer": 3}, TypeError, "optimizer: expected a name or an Optimizer, got 3 (int)"),
+        ({"optimizer": "ready", "lr": 0.1}, ValueError,
+         "lr: give the learning rate to the Optimizer object, not to fit"),
+        ({"optimizer": "ready", "optimizer_options": {"beta": 0.9}}, ValueError,
+         "optimizer_options: give the options to the Optimizer object"),
+    ],
+)  # fmt: skip
+def test_the_optimizer_settings_are_refused_word_for_word(changes, error, words):
+    if changes.get("optimizer") == "ready":
+        changes = {**changes, "optimizer": gn.optimizers.get("momentum", 0.1)}
+    with pytest.raises(error) as info:
+        TrainConfig(**changes)
+    assert str(info.value) == words
+
+
+def test_a_ready_optimizer_carries_its_own_rate():
+    opt = gn.optimizers.get("momentum", 0.1)
+    cfg = TrainConfig(optimizer=opt)
+    assert cfg.optimizer is opt and cfg.lr is None and cfg.optimizer_name == "momentum"

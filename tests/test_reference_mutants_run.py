@@ -1000,3 +1000,17 @@ def test_a_ready_optimizer_carries_its_own_rate():
     opt = gn.optimizers.get("momentum", 0.1)
     cfg = TrainConfig(optimizer=opt)
     assert cfg.optimizer is opt and cfg.lr is None and cfg.optimizer_name == "momentum"
+
+
+def test_at_most_max_population_rates_and_seeds(monkeypatch):
+    # the bound itself (1,000,000) is too many to check per test: the same rule with 3
+    import glassnet.run
+
+    monkeypatch.setattr(glassnet.run, "MAX_POPULATION", 3)
+    assert TrainConfig(lr=[0.1, 0.2, 0.3], seed=[1, 2, 3]).seed == (1, 2, 3)
+    with pytest.raises(ValueError) as info:
+        TrainConfig(lr=[0.1] * 4)
+    assert str(info.value) == "lr: expected at most 3 learning rates (members), got 4"
+    with pytest.raises(ValueError) as info:
+        TrainConfig(seed=[1] * 4)
+    assert str(info.value) == "seed: expected at most 3 seeds (members), got 4"

@@ -1014,3 +1014,22 @@ def test_at_most_max_population_rates_and_seeds(monkeypatch):
     with pytest.raises(ValueError) as info:
         TrainConfig(seed=[1] * 4)
     assert str(info.value) == "seed: expected at most 3 seeds (members), got 4"
+
+
+def test_an_unknown_schedule_is_refused_word_for_word():
+    with pytest.raises(ValueError) as info:
+        TrainConfig(schedule="cosin")
+    assert str(info.value) == (
+        "schedule: unknown schedule 'cosin'; expected one of constant, cosine, exponential, step "
+        "(did you mean 'cosine'?)"
+    )
+
+
+def test_a_record_of_an_epoch_the_curves_do_not_keep_is_left_out_of_the_table():
+    pytest.importorskip("pandas")
+    h = History(loss=np.array([3.0, 2.0, 1.0]), epochs_run=3, stats_epochs=np.array([0, 2, 3]),
+                layer_stats={"grad_norm": np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])})  # fmt: skip
+    frame = h.to_dataframe()
+    assert list(frame.index) == [0, 1, 2]
+    np.testing.assert_array_equal(frame["grad_norm_1"], [1.0, np.nan, 3.0])
+    np.testing.assert_array_equal(frame["grad_norm_2"], [2.0, np.nan, 4.0])

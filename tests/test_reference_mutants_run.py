@@ -429,6 +429,9 @@ def _set(path, value):
          "run.history.val_accuracy: expected shape (2, 4), got (2, 3)"),
         (_resize("run.history.stats.grad_norm", (2, 3, 3)),
          "run.history.stats.grad_norm: expected shape (2, 3, 2), got (2, 3, 3)"),
+        (_resize("run.rng", (3, 6)), "run.rng: expected shape (2, 6), got (3, 6)"),
+        (_set(["epoch"], -1), "run.epoch: expected an integer >= 0, got -1 (int)"),
+        (_set(["schedule_epochs"], 0), "run.schedule_epochs: expected an integer >= 1, got 0 (int)"),
         (_set(["history"], 5), "run.history: expected a JSON object, got 5 (int)"),
         (_set(["history", "extra"], 1),
          "run.history: unexpected field 'extra' (str); expected only compile_seconds, diverged, "
@@ -1033,3 +1036,26 @@ def test_a_record_of_an_epoch_the_curves_do_not_keep_is_left_out_of_the_table():
     assert list(frame.index) == [0, 1, 2]
     np.testing.assert_array_equal(frame["grad_norm_1"], [1.0, np.nan, 3.0])
     np.testing.assert_array_equal(frame["grad_norm_2"], [2.0, np.nan, 4.0])
+
+
+def test_the_states_own_numbers_come_back_at_their_bounds():
+    net, meta, arrays = _record()
+    meta["epoch"], meta["schedule_epochs"] = 0, 1
+    back = _read(net, meta, arrays)
+    assert (back.epoch, back.schedule_epochs) == (0, 1)
+    assert back.history.state is back
+    for value, words in (
+        (2.5, "run.epoch: expected an integer"),
+        ("3", "run.epoch: expected an integer"),
+    ):
+        meta["epoch"] = value
+        with pytest.raises(TypeError) as info:
+            _read(net, meta, arrays)
+        assert str(info.value).startswith(words)
+
+
+def test_a_run_that_drew_no_sample_order_comes_back_without_generators():
+    net, meta, arrays = _record(batch_size=None)
+    assert meta["rng"] is None
+    back = _read(net, meta, arrays)
+    assert back.rng_states is None and back.generators() is None

@@ -9,6 +9,7 @@ the reprs' formats as the docstrings describe them, written out; error messages 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -911,12 +912,13 @@ def test_a_configuration_as_data_is_plain_and_its_own_copy():
 def test_settings_are_written_as_json_data():
     _, state = _trained_state()
     settings = {"a": np.float32(1.5), "b": (1, float("nan")), 3: np.int64(2), "c": None,
-                "d": "x", "e": True, "f": float("inf"), "g": {"h": [np.int32(4)]}}  # fmt: skip
+                "d": "x", "e": True, "f": float("inf"), "g": {"h": [np.int32(4)]},
+                "p": Path("a/b")}  # fmt: skip
     state.history.settings = settings
     meta, _ = state.to_record()
     assert meta["history"]["settings"] == {
         "a": 1.5, "b": [1, None], "3": 2, "c": None, "d": "x", "e": True, "f": None,
-        "g": {"h": [4]},
+        "g": {"h": [4]}, "p": "a/b",
     }  # fmt: skip
     assert type(meta["history"]["settings"]["3"]) is int
 
@@ -1059,3 +1061,19 @@ def test_a_run_that_drew_no_sample_order_comes_back_without_generators():
     assert meta["rng"] is None
     back = _read(net, meta, arrays)
     assert back.rng_states is None and back.generators() is None
+
+
+def test_a_resumed_fits_state_holds_the_whole_run_whose_state_it_is():
+    net = gn.Network([2, 3, 1], seed=1)
+    net.fit(X, Y, epochs=2)
+    more = net.fit(X, Y, resume=net.train_state, epochs=3)
+    state = net.train_state
+    assert more.state is state and state.history.epochs_run == 5
+    assert state.history.state is state
+
+
+def test_a_members_state_without_a_first_loss_has_none():
+    hist = gn.Network([2, 3, 1], seed=[1, 2]).fit(X, Y, epochs=2)
+    state = dataclasses.replace(hist.state, first_loss=None)
+    assert state.member(1).first_loss is None
+    assert hist.state.member(1).first_loss == float(hist.state.first_loss[1])

@@ -482,7 +482,8 @@ def test_a_single_networks_record_with_an_array_where_a_number_belongs_is_refuse
     assert _refusal(net, meta, arrays) == (
         "run.history.first_loss: expected one number, got an array of shape (3,)"
     )
-    # the array of one that to_record writes for a number that is not finite is read
+    # the array of one that files written before the fix below hold for a number that is
+    # not finite is read
     arrays["run.history.first_loss"] = np.array([np.inf])
     assert _read(net, meta, arrays).history.first_loss == np.inf
 
@@ -765,22 +766,29 @@ def test_an_opt_state_is_written_as_json_and_named_arrays():
         {"tuple": [2.5, {"array": "run.opt.0"}, 0.5]},
         {"dict": {"m": {"array": "run.opt.1"}}},
     ]}  # fmt: skip
-    np.testing.assert_array_equal(arrays["run.opt.0"], [np.inf])
+    np.testing.assert_array_equal(arrays["run.opt.0"], np.inf)
+    assert arrays["run.opt.0"].shape == ()
     assert arrays["run.opt.1"].dtype == np.float32
     assert meta["arrays"]["run.opt.1"] == {"shape": [2], "dtype": "<f4"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (open): a non-finite number in an optimizer state is written as an array of "
-    "shape (1,), which the reader refuses as a moment of no parameter's shape",
-)
 def test_an_opt_state_holding_a_non_finite_number_reads_back():
     from glassnet.run import state_from_record
 
     net, state = _trained_state()
+    """A bug the mutation run found: such a number was written as an array of shape (1,),
+    which the reader refused as a moment of no parameter's shape."""
     meta, arrays = dataclasses.replace(state, opt_state=(1.5, float("inf"))).to_record()
+    assert meta["arrays"]["run.opt.0"] == {"shape": [], "dtype": "<f8"}
     assert state_from_record(meta, arrays, net).opt_state == (1.5, np.inf)
+
+
+def test_an_opt_state_holding_a_non_finite_number_goes_through_a_file(tmp_path):
+    net, state = _trained_state()
+    net.train_state = dataclasses.replace(state, opt_state=(1.5, float("inf"), np.array(2.0)))
+    net.save(tmp_path / "o.npz")
+    back = gn.load(tmp_path / "o.npz").train_state.opt_state
+    assert back[0] == 1.5 and back[1] == np.inf and back[2] == 2.0
 
 
 @pytest.mark.parametrize(

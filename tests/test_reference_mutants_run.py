@@ -827,6 +827,8 @@ def test_a_diverged_single_run_goes_through_a_file_with_its_numbers(tmp_path):
     assert type(back.first_loss) is float and back.first_loss == np.inf
     assert type(back.history.first_loss) is float and back.history.first_loss == np.inf
     assert back.history.diverged is True and back.history.diverged_epoch == 0
+    assert back.history.messages == net.train_state.history.messages
+    assert back.history.messages[0].startswith("training diverged at epoch 0")
 
 
 def test_the_curves_and_statistics_go_through_a_file(tmp_path):
@@ -1085,3 +1087,15 @@ def test_a_members_state_without_a_first_loss_has_none():
     state = dataclasses.replace(hist.state, first_loss=None)
     assert state.member(1).first_loss is None
     assert hist.state.member(1).first_loss == float(hist.state.first_loss[1])
+
+
+def test_a_record_of_arrays_in_any_memory_order_goes_through_a_file(tmp_path):
+    # the model format reads only C-ordered arrays; to_record writes any array in C order
+    net = gn.Network([2, 3, 1], seed=[1, 2])
+    net.fit(X, Y, epochs=3, stats_every=1)
+    stats = net.train_state.history.layer_stats
+    stats["grad_norm"] = np.asfortranarray(stats["grad_norm"])
+    assert not stats["grad_norm"].flags.c_contiguous
+    net.save(tmp_path / "f.npz")
+    back = gn.load(tmp_path / "f.npz").train_state.history.layer_stats["grad_norm"]
+    np.testing.assert_array_equal(back, stats["grad_norm"])

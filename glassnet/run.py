@@ -766,7 +766,10 @@ class TrainState:
         arrays: dict[str, Array] = {}
 
         def put(name: str, value: Any) -> dict[str, str]:
-            a = np.ascontiguousarray(value)
+            a = np.asarray(value)
+            # a number (a non-finite one JSON cannot hold) stays 0-d: ascontiguousarray would
+            # make it an array of one, which reads back as a moment of shape (1,)
+            a = np.ascontiguousarray(a) if a.ndim else a
             if a.dtype.kind not in "biuf" or a.dtype.str not in _ARRAY_DTYPES:
                 raise ValueError(f"{name}: cannot store an array of dtype {a.dtype}")
             arrays[name] = a
@@ -987,8 +990,14 @@ def state_from_record(
 
     def per_member(ref: Any, field_: str, kind: type) -> Any:
         value = get(ref, field_, lead if P is not None and not isinstance(ref, kind) else None)
-        if isinstance(value, np.ndarray):
-            return value if P is not None else value.item()
+        if isinstance(value, np.ndarray) and P is None:
+            # a single network's number that is not finite, written as a 0-d array (an array
+            # of one in files written before 0-d arrays were kept)
+            if value.size != 1:
+                raise ValueError(
+                    f"run.{field_}: expected one number, got an array of shape {value.shape}"
+                )
+            return value.item()
         return value
 
     history = History(

@@ -85,7 +85,18 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_training.py",
         "test_checkpoint.py",
     ],
-    "run": ["test_run.py", "test_reference_modelfile.py"],
+    # test_checkpoint.py (LiveRun's states, Checkpoint's saves and resumes), the History
+    # record tests and the keyword tests reach run.py's record, to_dataframe and
+    # check_keywords, which test_run.py alone leaves unreached
+    "run": [
+        "test_run.py",
+        "test_reference_modelfile.py",
+        "test_reference_mutants_run.py",
+        "test_reference_mutants_modelfile.py",
+        "test_reference_history.py",
+        "test_checkpoint.py",
+        "test_hostile_keywords.py",
+    ],
     "network": [
         "test_reference_network.py",
         "test_reference_mutants_network.py",
@@ -215,9 +226,31 @@ DESELECT: dict[str, list[str]] = {
         "tests/test_sklearn.py::test_pipeline_and_grid_search",
     ],
     "run": [
+        # a process of their own (the worker pool crash above)
         "tests/test_run.py::test_a_run_saved_in_one_process_continues_in_another",
+        "tests/test_run.py::test_a_run_an_estimator_trained_continues_anywhere",
+        # 7 s per mutant (scikit-learn's cross-validation); the estimators' own runs are
+        # sklearn.py's to test
         "tests/test_run.py::test_estimators_pickle_continue_and_cross_validate",
+        # JAX: the hang in forked workers (as for evolution and training)
         "tests/test_run.py::test_the_jax_estimator_trains_as_the_numpy_one",
+        "tests/test_run.py::test_continuation_across_backends_agrees_to_1e_12",
+        "tests/test_run.py::test_nothing_of_jax_escapes_a_fit",
+        "tests/test_run.py::test_a_member_that_diverged_stays_frozen_when_the_run_continues[jax]",
+        # 2 s per mutant: two command-line trainings of 45 epochs; what it checks of run.py
+        # (a continued run is the one run, saved and loaded) is test_a_continued_run_is_bit_for_
+        # bit_one_run's and test_a_state_continues_through_pickle_and_a_model_file's, in ms
+        "tests/test_run.py::test_the_command_line_continues_its_own_runs_exactly",
+    ]
+    + [
+        "tests/test_checkpoint.py::test_each_checkpoint_is_the_run_after_its_epoch_and_"
+        f"continues_exactly[{case}-{kind}-jax]"
+        for case in ("full batch gd", "mini-batch adam, shuffled", "momentum, cosine schedule")
+        for kind in ("one", "population")
+    ]
+    + [
+        "tests/test_checkpoint.py::test_chunks_of_the_compiled_program_save_at_the_end_of_the_"
+        "chunk_that_reaches_a_multiple",
     ],
 }
 

@@ -374,3 +374,9 @@ def test_small_matmul_of_numpy_arrays_is_the_product(k):
     # written out (up to UNROLL terms) the sum runs in order: 1e16 + 1 - 1e16 is 0
     if 3 <= k <= UNROLL:
         assert small_matmul(x, np.ones((k, 1)))[0, 0] == 0.0
+
+
+def test_asarray_of_one_member_vector():
+    # a one-layer network's statistics: a list of a single (P,) vector is the (1, P) array
+    v = RNG.normal(size=5)
+    np.testing.assert_array_equal(lanes_namespace().asarray([lanes(v)]), v[None, :])

@@ -74,6 +74,7 @@ TESTS: dict[str, list[str]] = {
     "gradcheck": ["test_reference_gradcheck.py"],
     "training": [
         "test_reference_fit.py",
+        "test_reference_pass_bound.py",
         "test_reference_training.py",
         "test_training.py",
         "test_reference_population.py",
@@ -99,6 +100,7 @@ TESTS: dict[str, list[str]] = {
     ],
     "network": [
         "test_reference_network.py",
+        "test_reference_pass_bound.py",
         "test_reference_mutants_network.py",
         "test_reference_trace.py",
         "test_network.py",

@@ -1,4 +1,5 @@
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -10,6 +11,17 @@ def _program_cache(tmp_path_factory):
     # subprocesses inherit it); a GLASSNET_JAX_CACHE set by the caller is kept
     if "GLASSNET_JAX_CACHE" not in os.environ:
         os.environ["GLASSNET_JAX_CACHE"] = str(tmp_path_factory.mktemp("jax-programs"))
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_reaches_the_commands_under_test():
+    # a shell starts a background job with SIGINT ignored, and an ignored signal stays ignored
+    # in every process started from it: the command lines these tests interrupt with Ctrl-C
+    # (study run, train, the playground) would never see it. Ctrl-C is restored to Python's
+    # own handler here, as a terminal gives it, and children start with the default again
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
 
 

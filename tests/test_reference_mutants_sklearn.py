@@ -1317,3 +1317,199 @@ def test_a_pickled_copys_attributes_are_its_model_when_changed_in_place():
         est.coefs_[0][0, :] = 1.0
     want = copies[0].predict_proba(CLF_X)
     np.testing.assert_array_equal(copies[1].predict_proba(CLF_X), want)
+
+
+# --- the classifier's targets and head, tags, options (issue 26, branch msk3) ----------------
+
+
+def test_tags_say_sparse_input_and_multilabel_as_mlps():
+    for ours, theirs in (
+        (GlassnetClassifier(), MLPClassifier()),
+        (GlassnetRegressor(), MLPRegressor()),
+    ):
+        got, want = ours.__sklearn_tags__(), theirs.__sklearn_tags__()
+        assert got.input_tags.sparse is want.input_tags.sparse is True
+        if want.classifier_tags is not None:
+            assert got.classifier_tags.multi_label is want.classifier_tags.multi_label is True
+
+
+def test_partial_fit_of_lbfgs_is_refused_in_mlps_words():
+    causes = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        with pytest.raises(AttributeError) as err:
+            cls(solver="lbfgs").partial_fit  # noqa: B018
+        causes.append(str(err.value.__cause__))
+    assert (
+        causes[0]
+        == "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
+    )
+    assert causes[1] == causes[0]
+
+
+def _classes_refusal(cls, first, then, **kw):
+    est = cls(hidden_layer_sizes=(3,), max_iter=2, random_state=0, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if kw.get("warm_start"):
+            est.fit(CLF_X, first)
+            with pytest.raises(ValueError) as err:
+                est.fit(CLF_X, then)
+        else:
+            est.partial_fit(CLF_X, first, classes=[0, 1])
+            with pytest.raises(ValueError) as err:
+                est.partial_fit(CLF_X, then)
+    return str(err.value)
+
+
+def test_other_classes_when_continuing_are_refused_in_mlps_words():
+    two = np.arange(40) % 2
+    three = np.arange(40) % 3
+    for kw in (dict(warm_start=True), {}):
+        theirs = _classes_refusal(MLPClassifier, two, three, **kw)
+        assert _classes_refusal(GlassnetClassifier, two, three, **kw) == theirs
+    # the same classes again continue, as in MLP
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(hidden_layer_sizes=(3,), max_iter=2, random_state=0, warm_start=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(CLF_X, two).fit(CLF_X, two[::-1])
+        np.testing.assert_array_equal(est.classes_, [0, 1])
+
+
+def test_a_new_fit_takes_the_new_classes_as_mlp():
+    two = np.arange(40) % 2
+    three = np.arange(40) % 3
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(CLF_X, two).fit(CLF_X, three)
+        np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+        assert est.predict_proba(CLF_X).shape == (40, 3)
+
+
+def test_a_sparse_multilabel_y_fits_as_the_dense_one_and_as_mlp():
+    import scipy.sparse as sp
+
+    Yml = np.stack([CLF_X[:, 0] > 0, CLF_X[:, 1] > 0, CLF_X[:, 2] > 0.5], axis=1).astype(int)
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)  # scikit-learn's own
+        mlp = MLPClassifier(**kw).fit(CLF_X, sp.csr_matrix(Yml))
+        ours = GlassnetClassifier(**kw).fit(CLF_X, sp.csr_matrix(Yml))
+        got, want = ours.predict(CLF_X), mlp.predict(CLF_X)
+    # MLP gives sparse rows back for a sparse y, glassnet dense ones (not compared here)
+    np.testing.assert_array_equal(sp.csr_matrix(got).toarray(), want.toarray())
+    np.testing.assert_allclose(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X), rtol=1e-9)
+
+
+def test_output_logistic_is_mlps_logistic_output():
+    y = (CLF_X[:, 0] > 0).astype(int)
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(**kw).fit(CLF_X, y)
+        ours = GlassnetClassifier(output="logistic", **kw).fit(CLF_X, y)
+    assert ours.out_activation_ == mlp.out_activation_ == "logistic"
+    np.testing.assert_allclose(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X), rtol=1e-9)
+
+
+def test_softmax_on_one_unit_is_refused_and_on_two_labels_fits():
+    y = (CLF_X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError) as err:
+        GlassnetClassifier(output="softmax", max_iter=1).fit(CLF_X, y)
+    assert str(err.value) == (
+        "output: 'softmax' needs several output units; two classes use one unit "
+        "(output='sigmoid' or None)"
+    )
+    # two labels (multilabel, two units) may take a softmax: rows of two that sum to 1
+    Y2 = np.stack([y, 1 - y], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetClassifier(output="softmax", hidden_layer_sizes=(3,), max_iter=2).fit(
+            CLF_X, Y2
+        )
+    np.testing.assert_allclose(est.predict_proba(CLF_X).sum(axis=1), 1.0)
+
+
+def test_warm_start_with_another_output_names_the_networks_output():
+    est = GlassnetRegressor(hidden_layer_sizes=(3, 4), warm_start=True, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+        with pytest.raises(ValueError) as err:
+            est.set_params(output="relu").fit(X, Y)
+    assert str(err.value) == (
+        "warm_start: the fitted network has layers [3, 3, 4, 1] (identity output), the "
+        "parameters now ask for [3, 3, 4, 1] (relu output); set warm_start=False to start over"
+    )
+
+
+def test_a_layer_bias_is_shown_per_unit_and_predicts_as_mlp_with_it():
+    kw = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0, solver="sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GlassnetRegressor(bias="layer", **kw).fit(X, Y)
+    for b, layer in zip(ours.intercepts_, ours.network_.params, strict=True):
+        np.testing.assert_array_equal(b, np.full(b.shape, layer["b"].ravel()[0]))
+        assert np.all(b != 0)
+    mlp = MLPRegressor(**kw)
+    mlp.coefs_, mlp.intercepts_ = ours.coefs_, ours.intercepts_
+    mlp.n_layers_, mlp.n_outputs_, mlp.out_activation_ = 3, 1, "identity"
+    np.testing.assert_allclose(ours.predict(X), mlp.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(momentum=0.5, nesterovs_momentum=False),
+        dict(momentum=0.5, nesterovs_momentum=True),
+        dict(momentum=0.0),
+    ],
+)
+def test_sgds_momentum_is_mlps(options):
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", max_iter=4, random_state=0, tol=0.0,
+              batch_size=10, shuffle=False, learning_rate_init=0.01) | options  # fmt: skip
+    (mlp, _), (ours, _) = _fit_both(kw)
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+    _same(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_)
+
+
+def test_adams_betas_and_epsilon_are_mlps():
+    kw = dict(hidden_layer_sizes=(4,), solver="adam", max_iter=4, random_state=0, tol=0.0,
+              batch_size=10, shuffle=False, beta_1=0.5, beta_2=0.8)  # fmt: skip
+    # to 1e-5, not to rounding: MLP adds epsilon to the uncorrected second moment
+    (mlp, _), (ours, _) = _fit_both(kw)
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-5)
+    _same(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, rtol=1e-4)
+
+
+def test_a_random_state_instance_seeds_with_its_next_draw_as_documented():
+    # not an integer: the seed is the RandomState's next randint(0, 2**31 - 1), written out;
+    # the starting weights are then MLP's for that integer seed
+    seed = np.random.RandomState(5).randint(0, 2**31 - 1)
+    ours = _starting_coefs(GlassnetClassifier, random_state=np.random.RandomState(5))
+    _same(ours, _starting_coefs(MLPClassifier, random_state=int(seed)), rtol=1e-9)
+    # None: a fresh seed each fit, from NumPy's global generator
+    np.random.seed(7)  # noqa: NPY002
+    seed = np.random.randint(0, 2**31 - 1)  # noqa: NPY002
+    np.random.seed(7)  # noqa: NPY002
+    ours = _starting_coefs(GlassnetClassifier, random_state=None)
+    _same(ours, _starting_coefs(MLPClassifier, random_state=int(seed)), rtol=1e-9)
+
+
+def test_a_named_initializer_is_used_and_a_network_without_hidden_layers_pickles():
+    import pickle
+
+    # init="normal": not scikit-learn's range; the pickled copy of a network without hidden
+    # layers predicts as it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = _starting_coefs(GlassnetClassifier, init="uniform")
+        b = _starting_coefs(GlassnetClassifier)
+        assert not np.allclose(a[0], b[0])
+        est = GlassnetClassifier(hidden_layer_sizes=[], max_iter=2, random_state=0)
+        est.fit(PARAM_X, PARAM_Y)
+    copy = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(copy.predict_proba(PARAM_X), est.predict_proba(PARAM_X))

@@ -1513,3 +1513,54 @@ def test_a_named_initializer_is_used_and_a_network_without_hidden_layers_pickles
         est.fit(PARAM_X, PARAM_Y)
     copy = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(copy.predict_proba(PARAM_X), est.predict_proba(PARAM_X))
+
+
+def _linear_steps(step, epochs):
+    """A network without hidden layers, full batch, by hand: MLPRegressor's starting weights
+    (a rate of 1e-300: its first draw), MLP's squared-error gradient, then ``step``."""
+    start = MLPRegressor(hidden_layer_sizes=(), solver="sgd", learning_rate_init=1e-300,
+                         momentum=0, max_iter=1, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start.fit(X, Y)
+    params = [start.coefs_[0].copy(), start.intercepts_[0].copy()]
+    state = None
+    for t in range(1, epochs + 1):
+        err = X @ params[0] + params[1] - Y[:, None]
+        grads = [X.T @ err / len(X), err.mean(axis=0)]
+        params, state = step(params, grads, state, t)
+    return params
+
+
+@pytest.mark.parametrize("solver", ["rmsprop", "adamw"])
+def test_rmsprop_and_adamw_take_epsilon_and_betas_as_written_out(solver):
+    lr, eps, b1, b2 = 0.1, 0.5, 0.5, 0.8
+
+    def rmsprop(params, grads, s, t):
+        s = (
+            [0.1 * g * g for g in grads]
+            if s is None
+            else [0.9 * a + 0.1 * g * g for a, g in zip(s, grads, strict=True)]
+        )
+        return [
+            p - lr * g / (np.sqrt(a) + eps) for p, g, a in zip(params, grads, s, strict=True)
+        ], s
+
+    def adamw(params, grads, state, t):
+        m, v = state or ([0 * g for g in grads], [0 * g for g in grads])
+        m = [b1 * a + (1 - b1) * g for a, g in zip(m, grads, strict=True)]
+        v = [b2 * a + (1 - b2) * g * g for a, g in zip(v, grads, strict=True)]
+        new = [
+            p - lr * ((a / (1 - b1**t)) / (np.sqrt(c / (1 - b2**t)) + eps) + decay * p)
+            for p, a, c, decay in zip(params, m, v, (0.01, 0.0), strict=True)  # not the bias
+        ]
+        return new, (m, v)
+
+    want = _linear_steps({"rmsprop": rmsprop, "adamw": adamw}[solver], 3)
+    est = GlassnetRegressor(hidden_layer_sizes=(), solver=solver, learning_rate_init=lr,
+                            epsilon=eps, beta_1=b1, beta_2=b2, alpha=0.0, batch_size=len(X),
+                            shuffle=False, max_iter=3, tol=0.0, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+    _same([est.coefs_[0], est.intercepts_[0]], want, rtol=1e-10)

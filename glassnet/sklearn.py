@@ -500,7 +500,8 @@ class _GlassnetBase(BaseEstimator):
 
     def _seed(self) -> int:
         rs = self.random_state
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and int(rs) >= 0:
+        # a bool is an integer to scikit-learn too: check_random_state(True) is RandomState(1)
+        if isinstance(rs, numbers.Integral) and int(rs) >= 0:
             return int(rs)
         return int(check_random_state(rs).randint(0, np.iinfo(np.int32).max))
 

@@ -1564,3 +1564,11 @@ def test_rmsprop_and_adamw_take_epsilon_and_betas_as_written_out(solver):
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, Y)
     _same([est.coefs_[0], est.intercepts_[0]], want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("random_state", [True, False])
+def test_a_bool_random_state_is_mlps_integer(random_state):
+    # bug found by this review: glassnet drew a seed from it instead of taking 1 or 0
+    ours = _starting_coefs(GlassnetClassifier, random_state=random_state)
+    _same(ours, _starting_coefs(MLPClassifier, random_state=random_state), rtol=1e-9)
+    _same(ours, _starting_coefs(MLPClassifier, random_state=int(random_state)), rtol=1e-9)

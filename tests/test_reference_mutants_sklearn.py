@@ -1572,3 +1572,34 @@ def test_a_bool_random_state_is_mlps_integer(random_state):
     ours = _starting_coefs(GlassnetClassifier, random_state=random_state)
     _same(ours, _starting_coefs(MLPClassifier, random_state=random_state), rtol=1e-9)
     _same(ours, _starting_coefs(MLPClassifier, random_state=int(random_state)), rtol=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="found by issue 26's mutation review, not fixed: momentum=1 is within MLP's range "
+    "(and glassnet's constraint), but the engine's momentum refuses beta=1 (survivors.md, "
+    "Bugs found)",
+)
+def test_a_momentum_of_one_fits_as_mlp():
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", max_iter=2, random_state=0, momentum=1.0,
+              nesterovs_momentum=False, learning_rate_init=1e-3)  # fmt: skip
+    (mlp, _), (ours, _) = _fit_both(kw)
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by issue 26's mutation review, not fixed: for a sparse multilabel y MLP's "
+    "predict gives sparse rows, glassnet's dense ones (survivors.md, Bugs found)",
+)
+def test_a_sparse_multilabel_y_predicts_sparse_rows_as_mlp():
+    import scipy.sparse as sp
+
+    Yml = np.stack([CLF_X[:, 0] > 0, CLF_X[:, 1] > 0], axis=1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)
+        est = GlassnetClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+        got = est.fit(CLF_X, sp.csr_matrix(Yml)).predict(CLF_X)
+    assert sp.issparse(got)

@@ -401,7 +401,10 @@ class TrainConfig:
         with none; another named one is refused (it would start part-way through).
     stats_every : int, "auto" or None
         Record the per-layer statistics every this many epochs (and at the first and the last
-        epoch run); ``None`` or 0 turns them off; ``"auto"``: about 50 records per fit.
+        epoch run); ``None`` or 0 turns them off; ``"auto"``: about 50 records per fit, as
+        many as fit in 16 MiB (fewer for large populations: ``ceil(epochs / (R - 1))`` apart
+        when ``R`` records fit; none when not even two do; see
+        :func:`glassnet.training.auto_stats_every`).
     optimizer_options : dict
         Options of the optimizer (``beta``, ``beta1``, ``weight_decay`` for ``adamw``, ...);
         unknown names and out-of-range values are refused.

@@ -492,6 +492,33 @@ MAX_HISTORY_BYTES = 2 * 2**30
 ``stats_every`` when the statistics take it past, is refused beyond it, before anything runs."""
 
 
+AUTO_STATS_BYTES = 16 * 2**20
+"""The most memory ``stats_every="auto"`` gives the layer statistics of one fit. The statistics
+are for reading a run; the user who did not ask for them should not pay for them at scale: at
+10^4 members their 51 records were 39 MiB written afresh on every fit, and at 10^6 members the
+default fit was refused for statistics alone."""
+
+
+def auto_stats_every(epochs: int, members: int, n_layers: int) -> int:
+    """The stride of ``stats_every="auto"``: about 50 records a fit, as many as fit in
+    :data:`AUTO_STATS_BYTES`.
+
+    A record is ``len(LAYER_STATS)`` float64 numbers per layer and member; the records are on
+    every ``every``-th epoch from 0 and on the last (so at most ``ceil(epochs / every) + 1``).
+
+    Returns
+    -------
+    int
+        ``max(ceil(epochs / 50), ceil(epochs / (R - 1)))`` where ``R`` records fit in the
+        budget; 0 (none) when not even the first and the last epoch's do (``R < 2``).
+    """
+    record = 8 * members * n_layers * len(LAYER_STATS)
+    most = AUTO_STATS_BYTES // record
+    if most < 2:
+        return 0
+    return max(math.ceil(epochs / 50), math.ceil(epochs / (most - 1)))
+
+
 def _param_max(params: list[dict[str, Array]]) -> Any:
     # the largest |parameter| of each member (NaN if any is NaN)
     xp = namespace(params[0]["W"])
@@ -633,7 +660,11 @@ def plan(
             f"expected at most {MAX_HISTORY_BYTES / 2**30:.0f} GiB (train in several resumed "
             "fits, fit(..., resume=history), to go further)"
         )
-    every = math.ceil(epochs / 50) if cfg.stats_every == "auto" else int(cfg.stats_every or 0)
+    n_layers = len(net.activations)
+    if cfg.stats_every == "auto":
+        every = auto_stats_every(epochs, members, n_layers)
+    else:
+        every = int(cfg.stats_every or 0)
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
     steps_per_epoch = math.ceil(n / batch)
 
@@ -697,7 +728,7 @@ def plan(
         full_batch=batch >= n,
         steps_per_epoch=steps_per_epoch,
     )
-    _check_stats_bytes(out, members, len(net.activations), history_bytes)
+    _check_stats_bytes(out, members, n_layers, history_bytes)
     return out
 
 

@@ -14,6 +14,7 @@ diverges (:func:`diverging`) is frozen and marked while the others go on.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import math
@@ -257,7 +258,8 @@ class LiveRun:
             epochs_run=n,
             messages=list(h.messages),
             optimizer_state=self.opt_state,
-            shuffle_generators=self.rngs,
+            # copies: the run's own generators go on drawing after this state is taken
+            shuffle_generators=None if self.rngs is None else [copy.deepcopy(g) for g in self.rngs],
             state=None,
             live=None,
         )

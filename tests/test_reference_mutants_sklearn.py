@@ -1574,18 +1574,67 @@ def test_a_bool_random_state_is_mlps_integer(random_state):
     _same(ours, _starting_coefs(MLPClassifier, random_state=int(random_state)), rtol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="found by issue 26's mutation review, not fixed: momentum=1 is within MLP's range "
-    "(and glassnet's constraint), but the engine's momentum refuses beta=1 (survivors.md, "
-    "Bugs found)",
-)
-def test_a_momentum_of_one_fits_as_mlp():
-    kw = dict(hidden_layer_sizes=(4,), solver="sgd", max_iter=2, random_state=0, momentum=1.0,
-              nesterovs_momentum=False, learning_rate_init=1e-3)  # fmt: skip
-    (mlp, _), (ours, _) = _fit_both(kw)
+# --- momentum=1: within MLP's range [0, 1], and fitted as MLP fits it ----------------------
+#
+# found by issue 26's mutation review: the engine refused beta=1 ("beta: expected a finite
+# number in [0, 1)"), though MLP's constraint and glassnet's own allow momentum=1
+
+
+@pytest.mark.parametrize("nesterovs_momentum", [False, True])
+def test_a_momentum_of_one_fits_as_mlp(nesterovs_momentum):
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", max_iter=3, random_state=0, momentum=1.0,
+              nesterovs_momentum=nesterovs_momentum, learning_rate_init=1e-3, tol=0.0,
+              shuffle=False)  # fmt: skip
+    (mlp, theirs), (ours, got) = _fit_both(kw)
     np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+    _same(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_)
+    assert got == theirs and theirs[0][0] is ConvergenceWarning
+
+
+@pytest.mark.parametrize("nesterovs_momentum", [False, True])
+def test_a_momentum_of_one_is_the_undamped_heavy_ball_written_out(nesterovs_momentum):
+    # v <- 1 v - eta g; the step is v (heavy ball) or 1 v - eta g (Nesterov): two full-batch
+    # epochs from MLP's starting weights, by hand; the first step is plain gradient descent's,
+    # the second adds the whole first velocity (at momentum 0.9 it would add nine tenths)
+    lr = 0.05
+
+    def heavy_ball(params, grads, v, t):
+        v = (
+            [-lr * g for g in grads]
+            if v is None
+            else [a - lr * g for a, g in zip(v, grads, strict=True)]
+        )
+        if nesterovs_momentum:
+            return [p + a - lr * g for p, a, g in zip(params, v, grads, strict=True)], v
+        return [p + a for p, a in zip(params, v, strict=True)], v
+
+    want = _linear_steps(heavy_ball, 2)
+    est = GlassnetRegressor(hidden_layer_sizes=(), solver="sgd", momentum=1.0,
+                            nesterovs_momentum=nesterovs_momentum, learning_rate_init=lr,
+                            alpha=0.0, batch_size=len(X), shuffle=False, max_iter=2, tol=0.0,
+                            random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+    _same([est.coefs_[0], est.intercepts_[0]], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("momentum", "shown"), [(1.5, "1.5"), (-0.1, "-0.1")])
+def test_a_momentum_outside_zero_to_one_is_still_refused(momentum, shown):
+    # scikit-learn's constraint and words for the estimator; the engine names its argument
+    import glassnet as gn
+
+    for cls in (MLPRegressor, GlassnetRegressor):
+        with pytest.raises(InvalidParameterError) as err:
+            cls(solver="sgd", momentum=momentum).fit(X, Y)
+        assert str(err.value) == (
+            f"The 'momentum' parameter of {cls.__name__} must be a float in the range "
+            f"[0.0, 1.0]. Got {shown} instead."
+        )
+    for name in ("momentum", "nesterov"):
+        with pytest.raises(ValueError, match=r"^beta: expected a finite number in \[0, 1\]"):
+            gn.Network([3, 1]).fit(X, Y[:, None], optimizer=name,
+                                   optimizer_options={"beta": momentum}, epochs=1)  # fmt: skip
 
 
 @pytest.mark.xfail(

@@ -1133,12 +1133,15 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         self, y: Any, *, first: bool, incremental: bool, dtype: np.dtype
     ) -> Array:
         # scikit-learn's MLPClassifier._validate_input, case by case
+        given = y
         y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
         y = _column_or_1d(y)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            # fitted on a sparse indicator y as given, the binarizer gives predictions back
+            # sparse (its sparse_input_), as MLP's
+            self._label_binarizer.fit(given if hasattr(given, "toarray") and y.ndim == 2 else y)
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
@@ -1235,12 +1238,11 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> Array:
-        """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets)."""
+        """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets: a CSR
+        matrix if ``y`` was sparse, as MLP's)."""
         out = self._forward(X)
-        decided = self._decide(out)
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return decided
-        return self._label_binarizer.inverse_transform(decided)
+        # indicator rows too go through the binarizer, as MLP's: sparse if y was
+        return self._label_binarizer.inverse_transform(self._decide(out))
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape ``(n_samples, n_classes)``.

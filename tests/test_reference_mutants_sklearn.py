@@ -1355,7 +1355,7 @@ def _classes_refusal(cls, first, then, **kw):
             with pytest.raises(ValueError) as err:
                 est.fit(CLF_X, then)
         else:
-            est.partial_fit(CLF_X, first, classes=[0, 1])
+            est.partial_fit(CLF_X, first, classes=[0, 1, 2])  # the labels
             with pytest.raises(ValueError) as err:
                 est.partial_fit(CLF_X, then)
     return str(err.value)
@@ -1399,8 +1399,8 @@ def test_a_sparse_multilabel_y_fits_as_the_dense_one_and_as_mlp():
         mlp = MLPClassifier(**kw).fit(CLF_X, sp.csr_matrix(Yml))
         ours = GlassnetClassifier(**kw).fit(CLF_X, sp.csr_matrix(Yml))
         got, want = ours.predict(CLF_X), mlp.predict(CLF_X)
-    # MLP gives sparse rows back for a sparse y, glassnet dense ones (not compared here)
-    np.testing.assert_array_equal(sp.csr_matrix(got).toarray(), want.toarray())
+    # (sparse rows, as MLP's: test_a_sparse_multilabel_y_predicts_sparse_rows_as_mlp)
+    np.testing.assert_array_equal(got.toarray(), want.toarray())
     np.testing.assert_allclose(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X), rtol=1e-9)
 
 
@@ -1637,18 +1637,71 @@ def test_a_momentum_outside_zero_to_one_is_still_refused(momentum, shown):
                                    optimizer_options={"beta": momentum}, epochs=1)  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by issue 26's mutation review, not fixed: for a sparse multilabel y MLP's "
-    "predict gives sparse rows, glassnet's dense ones (survivors.md, Bugs found)",
-)
-def test_a_sparse_multilabel_y_predicts_sparse_rows_as_mlp():
+# --- a sparse multilabel y: MLP's predictions come back sparse --------------------------------
+#
+# found by issue 26's mutation review: glassnet gave dense rows. MLPClassifier's LabelBinarizer
+# is fitted on the sparse y (sparse_input_), and its inverse_transform, through which predict
+# goes, then returns a CSR matrix; a later warm or partial fit keeps that binarizer.
+
+SPARSE_Y = np.stack([CLF_X[:, 0] > 0, CLF_X[:, 1] > 0, CLF_X[:, 2] > 0.5], axis=1).astype(int)
+
+
+def _multilabel_pair(first, then=None, partial=False):
     import scipy.sparse as sp
 
-    Yml = np.stack([CLF_X[:, 0] > 0, CLF_X[:, 1] > 0], axis=1).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)
-        est = GlassnetClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
-        got = est.fit(CLF_X, sp.csr_matrix(Yml)).predict(CLF_X)
-    assert sp.issparse(got)
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", max_iter=3, random_state=0,
+              warm_start=then is not None)  # fmt: skip
+    fitted = []
+    for cls in (MLPClassifier, GlassnetClassifier):
+        est = cls(**kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)  # scikit-learn's own
+            if partial:
+                est.partial_fit(CLF_X, first, classes=[0, 1, 2])  # the labels
+            else:
+                est.fit(CLF_X, first)
+            if then is not None:
+                est.partial_fit(CLF_X, then) if partial else est.fit(CLF_X, then)
+        fitted.append(est)
+    return fitted
+
+
+def _same_predictions(mlp, ours):
+    import scipy.sparse as sp
+
+    # away from the threshold, so that rounding cannot decide a label
+    assert np.abs(mlp.predict_proba(CLF_X) - 0.5).min() > 1e-6
+    want, got = mlp.predict(CLF_X), ours.predict(CLF_X)
+    assert type(got) is type(want)
+    assert got.dtype == want.dtype
+    if sp.issparse(want):
+        assert got.format == want.format
+        want, got = want.toarray(), got.toarray()
+    assert want.any() and not want.all()
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("partial", [False, True])
+@pytest.mark.parametrize("sparse", ["csr_matrix", "csc_matrix", "csr_array", "coo_matrix"])
+def test_a_sparse_multilabel_y_predicts_sparse_rows_as_mlp(sparse, partial):
+    import scipy.sparse as sp
+
+    mlp, ours = _multilabel_pair(getattr(sp, sparse)(SPARSE_Y), partial=partial)
+    assert sp.issparse(mlp.predict(CLF_X))
+    _same_predictions(mlp, ours)
+
+
+@pytest.mark.parametrize("partial", [False, True])
+@pytest.mark.parametrize("first_sparse", [False, True])
+def test_continuing_with_the_other_kind_of_y_keeps_the_first_kind_of_predictions(
+    first_sparse, partial
+):
+    # MLP keeps its binarizer when continuing, so the first y decides dense or sparse
+    import scipy.sparse as sp
+
+    dense, sparse = SPARSE_Y, sp.csr_matrix(SPARSE_Y)
+    first, then = (sparse, dense) if first_sparse else (dense, sparse)
+    mlp, ours = _multilabel_pair(first, then, partial=partial)
+    assert sp.issparse(mlp.predict(CLF_X)) == first_sparse
+    _same_predictions(mlp, ours)

@@ -1355,7 +1355,7 @@ def _classes_refusal(cls, first, then, **kw):
             with pytest.raises(ValueError) as err:
                 est.fit(CLF_X, then)
         else:
-            est.partial_fit(CLF_X, first, classes=[0, 1, 2])  # the labels
+            est.partial_fit(CLF_X, first, classes=[0, 1])
             with pytest.raises(ValueError) as err:
                 est.partial_fit(CLF_X, then)
     return str(err.value)

@@ -1014,8 +1014,10 @@ class _GlassnetBase(BaseEstimator):
             )
             try:  # the initializer is only a label once trained; keep the right one
                 net.init = _initializer(cfg["init"], cfg["activation"])
-            except ValueError:
-                pass
+            except ValueError:  # not registered: only its name is kept, as Network's pickle
+                net.init = _initializers.Initializer(
+                    cfg["init"], _initializers.REGISTRY["uniform"].draw
+                )
             for layer, saved in zip(net.params, params, strict=True):
                 for k in layer:
                     layer[k][...] = saved[k]

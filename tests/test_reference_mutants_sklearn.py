@@ -1752,3 +1752,32 @@ def test_continuing_with_the_other_kind_of_y_keeps_the_first_kind_of_predictions
     mlp, ours = _multilabel_pair(first, then, partial=partial)
     assert sp.issparse(mlp.predict(CLF_X)) == first_sparse
     _same_predictions(mlp, ours)
+
+
+# --- an initializer that is not registered, through a pickle ---------------------------------
+
+
+def _unregistered_draw(seed, weight_shapes, bias_shapes):
+    # a module-level function, so that the estimator (whose init it is) pickles
+    from glassnet import initializers
+
+    return initializers.REGISTRY["uniform"].draw(seed, weight_shapes, bias_shapes)
+
+
+def test_a_pickled_copy_keeps_the_name_of_an_unregistered_initializer_as_networks_pickle():
+    # bug found by this review: the copy's network named its initializer "uniform" (what it
+    # was built with); a Network's own pickle keeps the name of one it cannot look up
+    import pickle
+
+    from glassnet import initializers
+
+    init = initializers.Initializer("not_registered", _unregistered_draw)
+    est = GlassnetRegressor(hidden_layer_sizes=(3,), max_iter=2, init=init, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(PICKLE_X, PICKLE_Y)
+    want = pickle.loads(pickle.dumps(est.network_)).config()
+    assert want["init"] == "not_registered"
+    copy = _round_trip(est)
+    assert copy.network_.config() == want
+    np.testing.assert_array_equal(copy.predict(PICKLE_X), est.predict(PICKLE_X))

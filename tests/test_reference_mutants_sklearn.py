@@ -1781,3 +1781,79 @@ def test_a_pickled_copy_keeps_the_name_of_an_unregistered_initializer_as_network
     copy = _round_trip(est)
     assert copy.network_.config() == want
     np.testing.assert_array_equal(copy.predict(PICKLE_X), est.predict(PICKLE_X))
+
+
+# --- not fitted after a failed first fit (_forward); the regressor's target tags -------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "y", "weights"),
+    [
+        (MLPClassifier, X[:, 0], None),  # continuous labels
+        (GlassnetClassifier, X[:, 0], None),
+        (GlassnetRegressor, Y, np.r_[np.ones(10), -np.ones(10)]),  # weights that sum to 0
+    ],
+)
+def test_predicting_after_a_failed_first_fit_is_not_fitted_as_scikit_learn_says(cls, y, weights):
+    # the failed fit validated X (n_features_in_ is set) but built no model: scikit-learn's
+    # contract (check_is_fitted, NotFittedError: "used before fitting") is NotFittedError;
+    # MLP gets as far as a missing attribute, an AttributeError, which NotFittedError is too
+    from sklearn.exceptions import NotFittedError
+
+    est = cls(hidden_layer_sizes=(3,))
+    with pytest.raises(ValueError):
+        est.fit(X, y, sample_weight=weights) if weights is not None else est.fit(X, y)
+    assert est.n_features_in_ == 3
+    with pytest.raises(AttributeError) as err:
+        est.predict(X)
+    if cls is not MLPClassifier:
+        assert err.type is NotFittedError
+        assert str(err.value).startswith(f"This {cls.__name__} instance is not fitted yet.")
+
+
+def test_regressor_target_tags_are_those_of_scikit_learns_multi_target_regressors():
+    # single_output as MLPRegressor's; multi_output declared, as scikit-learn's regressors
+    # that fit several targets declare it (MLPRegressor fits them without saying so,
+    # docs/sklearn-differences.md): and scikit-learn's own check of that promise passes
+    from sklearn.linear_model import LinearRegression
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_regressor_multioutput
+
+    got = get_tags(GlassnetRegressor()).target_tags
+    assert got.single_output is get_tags(MLPRegressor()).target_tags.single_output is True
+    for reference in (LinearRegression(), KNeighborsRegressor()):
+        want = get_tags(reference).target_tags
+        assert (got.multi_output, got.single_output) == (want.multi_output, want.single_output)
+    assert got.multi_output is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_regressor_multioutput(
+            "GlassnetRegressor", GlassnetRegressor(hidden_layer_sizes=(3,), max_iter=5)
+        )
+
+
+# --- the backend parameter reaches the engine (_fit) -----------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_the_backend_parameter_is_the_engines_backend_as_documented(backend, monkeypatch):
+    # "backend: the engine's backend (glassnet.training.fit)": every epoch's fit is given
+    # it; the spy then trains on NumPy, so that no JAX is needed to see it handed on
+    import glassnet.sklearn as glassnet_sklearn
+
+    seen = []
+    train = glassnet_sklearn._train
+
+    def spy(net, X, Y, config, **kw):
+        seen.append(config.backend)
+        return train(net, X, Y, config.replace(backend="numpy"), **kw)
+
+    monkeypatch.setattr(glassnet_sklearn, "_train", spy)
+    est = GlassnetRegressor(hidden_layer_sizes=(3,), solver="sgd", max_iter=3, tol=0.0,
+                            backend=backend, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+    est.partial_fit(X, Y)
+    assert seen == [backend] * 4

@@ -337,10 +337,12 @@ def register(
 
 # Every option of every optimizer, checked from one table (the shared vocabulary of
 # glassnet._validation). Decay rates lie in [0, 1): 1 never forgets, and more makes the
-# running averages grow without bound.
+# running averages grow without bound. Momentum's beta lies in [0, 1], as scikit-learn's
+# momentum: its velocity is a sum, not an average to be kept bounded, and beta = 1 (every
+# past gradient kept at full weight) is the undamped heavy ball.
 _DECAY = Interval(float, 0, 1, closed="left")
 OPTION_CONSTRAINTS: dict[str, Interval] = {
-    "beta": _DECAY,
+    "beta": Interval(float, 0, 1, closed="both"),
     "beta1": _DECAY,
     "beta2": _DECAY,
     "rho": _DECAY,

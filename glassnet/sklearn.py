@@ -206,8 +206,21 @@ def _column_or_1d(y: Array) -> Array:
     return y
 
 
-def _copy_params(net: Network) -> list[dict[str, Array]]:
+def _copy_params(net: Network | _NaNWeights) -> list[dict[str, Array]]:
     return [{k: v.copy() for k, v in layer.items()} for layer in net.params]
+
+
+class _NaNWeights:
+    """The network as MLP has it after a step from a non-finite loss: every weight NaN.
+
+    Only its ``params`` are read (kept as the best epoch's when its validation score is the
+    best); its validation score, that of NaN outputs, is given with it.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.params = [
+            {k: np.full_like(v, np.nan) for k, v in layer.items()} for layer in net.params
+        ]
 
 
 def _hidden_activation_names() -> list[str]:
@@ -256,7 +269,7 @@ class _SklearnStopping:
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
 
-    def record(self, loss: float, net: Network, score: float | None = None) -> bool:
+    def record(self, loss: float, net: Network | _NaNWeights, score: float | None = None) -> bool:
         """One epoch's bookkeeping, given its training loss (and, if known, its validation
         score); True means stop."""
         est = self.est
@@ -703,17 +716,21 @@ class _GlassnetBase(BaseEstimator):
         self._train_state = state
         self._rate_factor = rate.factor
         if np.any(history.diverged):
-            # The engine stops at the first non-finite loss. scikit-learn goes on with the
-            # non-finite weights: every later loss and validation score is NaN (so nothing
-            # ever counts as "no improvement") until max_iter. Those epochs are recorded
-            # without being computed, their outcome being known.
-            stopped = stopper.record(float(history.loss[-1]), self.network_)
+            # The engine stops at the first non-finite loss, taking no step from it.
+            # scikit-learn takes that step, to NaN weights, and goes on with them: that
+            # epoch's validation score and every later one are those of NaN outputs, every
+            # later loss is NaN (so nothing ever counts as "no improvement") until max_iter,
+            # and if such a score is the best, the NaN weights are the best epoch's, kept and
+            # then refused. Those epochs are recorded without being computed, their outcome
+            # being known.
             nan_score = None
             if val is not None:  # what a network with NaN weights scores
                 nan_out = np.full((val[0].shape[0], n_out), np.nan, dtype=X.dtype)
                 nan_score = self._score_outputs(nan_out, val[1], val[2])
+            nan_net = _NaNWeights(self.network_)
+            stopped = stopper.record(float(history.loss[-1]), nan_net, score=nan_score)
             while not stopped and not incremental and self.n_iter_ < self.max_iter:
-                stopped = stopper.record(np.nan, self.network_, score=nan_score)
+                stopped = stopper.record(np.nan, nan_net, score=nan_score)
         if not incremental and not stopped and self.n_iter_ == self.max_iter:
             _warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter:d}) reached and the "
@@ -997,8 +1014,10 @@ class _GlassnetBase(BaseEstimator):
             )
             try:  # the initializer is only a label once trained; keep the right one
                 net.init = _initializer(cfg["init"], cfg["activation"])
-            except ValueError:
-                pass
+            except ValueError:  # not registered: only its name is kept, as Network's pickle
+                net.init = _initializers.Initializer(
+                    cfg["init"], _initializers.REGISTRY["uniform"].draw
+                )
             for layer, saved in zip(net.params, params, strict=True):
                 for k in layer:
                     layer[k][...] = saved[k]
@@ -1133,12 +1152,15 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         self, y: Any, *, first: bool, incremental: bool, dtype: np.dtype
     ) -> Array:
         # scikit-learn's MLPClassifier._validate_input, case by case
+        given = y
         y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
         y = _column_or_1d(y)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            # fitted on a sparse indicator y as given, the binarizer gives predictions back
+            # sparse (its sparse_input_), as MLP's
+            self._label_binarizer.fit(given if hasattr(given, "toarray") and y.ndim == 2 else y)
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
@@ -1235,12 +1257,11 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> Array:
-        """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets)."""
+        """Class labels, shape ``(n_samples,)`` (indicator rows for multilabel targets: a CSR
+        matrix if ``y`` was sparse, as MLP's)."""
         out = self._forward(X)
-        decided = self._decide(out)
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return decided
-        return self._label_binarizer.inverse_transform(decided)
+        # indicator rows too go through the binarizer, as MLP's: sparse if y was
+        return self._label_binarizer.inverse_transform(self._decide(out))
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape ``(n_samples, n_classes)``.

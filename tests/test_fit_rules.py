@@ -105,9 +105,9 @@ def test_resumed_fits_keep_the_first_loss_as_reference():
 @pytest.mark.parametrize(
     ("name", "options", "error", "words"),
     [
-        ("momentum", {"beta": 5}, ValueError, "beta: expected a finite number in [0, 1), got 5"),
-        ("momentum", {"beta": 1.5}, ValueError, "beta: expected a finite number in [0, 1)"),
-        ("nesterov", {"beta": -0.1}, ValueError, "beta: expected a finite number in [0, 1)"),
+        ("momentum", {"beta": 5}, ValueError, "beta: expected a finite number in [0, 1], got 5"),
+        ("momentum", {"beta": 1.5}, ValueError, "beta: expected a finite number in [0, 1]"),
+        ("nesterov", {"beta": -0.1}, ValueError, "beta: expected a finite number in [0, 1]"),
         ("rmsprop", {"rho": "x"}, TypeError, "rho: expected a finite number in [0, 1), got 'x'"),
         ("adam", {"beta1": "x"}, TypeError, "beta1: expected a finite number in [0, 1)"),
         ("adam", {"beta2": 1.0}, ValueError, "beta2: expected a finite number in [0, 1), got 1.0"),

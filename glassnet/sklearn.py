@@ -1134,7 +1134,9 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         scikit-learn's name of the output activation (``"logistic"``, ``"softmax"``,
         ``"identity"``, ``"exp"``) or glassnet's for its own.
     history_ : glassnet.History
-        The engine's record of the last call (per-layer gradient and weight norms, ...).
+        The engine's record of the last call: the training loss of every epoch. It holds no
+        per-layer statistics, which the estimators do not record; a :class:`glassnet.Network`
+        fit with ``stats_every`` does.
 
     Examples
     --------

@@ -135,6 +135,9 @@ CASES = [
     ("gd", dict(), lambda th, gs, lr, f: ref_gd(th, gs, lr, f)),
     ("momentum", dict(beta=0.8), lambda th, gs, lr, f: ref_momentum(th, gs, lr, 0.8, f)),
     ("nesterov", dict(beta=0.7), lambda th, gs, lr, f: ref_nesterov(th, gs, lr, 0.7, f)),
+    # beta = 1, the undamped heavy ball (scikit-learn's momentum in [0, 1] allows it)
+    ("momentum", dict(beta=1.0), lambda th, gs, lr, f: ref_momentum(th, gs, lr, 1.0, f)),
+    ("nesterov", dict(beta=1.0), lambda th, gs, lr, f: ref_nesterov(th, gs, lr, 1.0, f)),
     (
         "rmsprop",
         dict(rho=0.6, eps=0.03),
@@ -161,7 +164,7 @@ def _check_against_reference(name, options, ref, lr, factor, n_steps, sched=None
             )
 
 
-@pytest.mark.parametrize(("name", "options", "ref"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "options", "ref"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 @pytest.mark.parametrize("n_steps", [1, 6])
 def test_optimizer_steps_equal_the_papers_formula(name, options, ref, n_steps):
     _check_against_reference(name, options, ref, 0.07, lambda t: 1.0, n_steps)
@@ -488,3 +491,30 @@ def test_mismatched_trees_are_an_error_not_a_silent_truncation():
     opt = optimizers.adamw(0.1)
     with pytest.raises((ValueError, TypeError)):
         opt.update(grads, opt.init(params), params[:1])
+
+
+@pytest.mark.parametrize(
+    ("name", "option", "value", "ok"),
+    [
+        ("momentum", "beta", 1.0, True),
+        ("nesterov", "beta", 1.0, True),
+        ("momentum", "beta", 0.0, True),
+        ("momentum", "beta", 1.0 + 2**-52, False),
+        ("momentum", "beta", -(2**-1074), False),
+        ("rmsprop", "rho", 1.0, False),  # a running average's decay: 1 never forgets
+        ("adam", "beta1", 1.0, False),
+        ("adam", "beta2", 1.0, False),
+        ("adam", "beta1", 1.0 - 2**-53, True),
+    ],
+)
+def test_momentums_beta_lies_in_zero_to_one_closed_the_decay_rates_in_zero_to_one(
+    name, option, value, ok
+):
+    if ok:
+        optimizers.get(name, 0.1, **{option: value})
+    else:
+        interval = "[0, 1]" if option == "beta" else "[0, 1)"
+        want = f"{option}: expected a finite number in {interval}, got {value!r} (float)"
+        with pytest.raises(ValueError) as err:
+            optimizers.get(name, 0.1, **{option: value})
+        assert str(err.value) == want

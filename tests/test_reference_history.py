@@ -162,6 +162,8 @@ def test_auto_statistics_of_a_large_population_stay_within_16_mib(members, layer
         (200, 10**6, 2, 0),
         (200, 10**4, 2, 11),
         (200, 1000, 2, 4),  # 80 kB a record: the 51 fit
+        # 766,080 B a record: 21 fit (16,087,680 B; 22 would be 16,853,760), ceil(201 / 20)
+        (201, 19152, 1, 11),
         (2000, 1, 2, 40),
         (1, 1, 1, 1),
         (10**5, 1, 1, 2000),

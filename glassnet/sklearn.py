@@ -283,6 +283,7 @@ class _SklearnStopping:
             print(f"Iteration {est.n_iter_:d}, loss = {value:.8f}")
         if self.val is not None:
             if score is None:
+                assert not isinstance(net, _NaNWeights)  # its score comes with it
                 with np.errstate(all="ignore"):
                     out = net.predict(self.val[0])
                 score = est._score_outputs(out, self.val[1], self.val[2])

@@ -1135,9 +1135,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         scikit-learn's name of the output activation (``"logistic"``, ``"softmax"``,
         ``"identity"``, ``"exp"``) or glassnet's for its own.
     history_ : glassnet.History
-        The engine's record of the last call: the training loss of every epoch. It holds no
-        per-layer statistics, which the estimators do not record; a :class:`glassnet.Network`
-        fit with ``stats_every`` does.
+        The engine's record of the run: the training loss of every epoch of the last ``fit``,
+        or of every ``partial_fit`` since the first (one run, as the optimizer's state). It
+        holds no per-layer statistics, which the estimators do not record; a
+        :class:`glassnet.Network` fit with ``stats_every`` does.
 
     Examples
     --------

@@ -1857,3 +1857,29 @@ def test_the_backend_parameter_is_the_engines_backend_as_documented(backend, mon
         est.fit(X, Y)
     est.partial_fit(X, Y)
     assert seen == [backend] * 4
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("make", [GlassnetClassifier, GlassnetRegressor])
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_history_holds_the_loss_of_every_epoch_and_no_layer_statistics(make, solver, call):
+    # documented (history_): "the training loss of every epoch [of the run]. It holds no
+    # per-layer statistics, which the estimators do not record"; its loss is loss_curve_,
+    # which the parity tests hold to MLP's
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    est = make(hidden_layer_sizes=(4,), solver=solver, max_iter=7, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if call == "fit":
+            est.fit(X, y)
+        else:
+            kw = {"classes": [0, 1]} if make is GlassnetClassifier else {}
+            for _ in range(3):
+                est.partial_fit(X, y, **kw)
+    h = est.history_
+    assert h.layer_stats == {} and h.stats_epochs.tolist() == []
+    # the run's record: a fit's 7 epochs, or the 3 partial_fit calls' one epoch each
+    assert h.loss.shape == (7 if call == "fit" else 3,)
+    np.testing.assert_allclose(h.loss, est.loss_curve_, rtol=1e-12)

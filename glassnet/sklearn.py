@@ -1272,7 +1272,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
 
         With two classes the network's one output ``p`` gives ``[1 - p, p]``; with a softmax
         output the outputs are the probabilities; other outputs are clipped at 0 and their
-        rows normalized to sum to 1 (multilabel: each column clipped to [0, 1]).
+        rows normalized to sum to 1 (multilabel: each column clipped to [0, 1]). A row of
+        zeros (or NaN) gives ``1 / n_classes`` each; a row with ``k`` infinite outputs gives
+        ``1 / k`` to each of them, the limit as they grow; a row whose sum overflows is
+        normalized all the same.
         """
         out = self._forward(X)
         if self._label_binarizer.y_type_ == "multilabel-indicator":
@@ -1283,9 +1286,13 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         if self.out_activation_ == "softmax":
             return out
         p = np.clip(out, 0.0, None)
-        s = p.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(s > 0, p / np.where(s > 0, s, 1), 1.0 / out.shape[1])
+        # scaled by the row's largest first, so that the sum cannot overflow; infinite
+        # entries share the row (their limit)
+        top = p.max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):  # inf / inf: those rows take the indicator
+            q = np.where(np.isinf(top), np.isinf(p), p / np.where(top > 0, top, 1))
+        s = q.sum(axis=1, keepdims=True)  # at least 1 in a positive row: its largest is 1
+        return np.where(s > 0, q / np.maximum(s, 1), 1.0 / out.shape[1])
 
     def predict_log_proba(self, X: Any) -> Array:
         """``log(predict_proba(X))``."""

@@ -19,6 +19,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
+import glassnet as gn
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
 X = np.random.default_rng(0).normal(size=(20, 3))
@@ -1883,3 +1884,38 @@ def test_history_holds_the_loss_of_every_epoch_and_no_layer_statistics(make, sol
     # the run's record: a fit's 7 epochs, or the 3 partial_fit calls' one epoch each
     assert h.loss.shape == (7 if call == "fit" else 3,)
     np.testing.assert_allclose(h.loss, est.loss_curve_, rtol=1e-12)
+
+
+def _identity_classifier(W, b):
+    # three classes, no hidden layer, an identity output: outputs that are not probabilities
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    est = GlassnetClassifier(
+        hidden_layer_sizes=(), output="identity", loss="mse", max_iter=3, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, np.arange(30) % 3)
+    est.network_.params[0]["W"][:] = W
+    est.network_.params[0]["b"][:] = b
+    return est
+
+
+def test_outputs_whose_sum_overflows_are_normalized_all_the_same():
+    # documented: outputs clipped at 0, rows normalized to sum to 1; [1e308, 1, 1e308] sums to
+    # inf in float64, but its normalized row is [1/2, 1/(2e308), 1/2] by hand
+    est = _identity_classifier([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+    got = est.predict_proba(np.array([[1e308, 0.0], [2.0, 0.0], [-3.0, 0.0], [0.0, 0.0]]))
+    want = [[0.5, 0.5e-308, 0.5], [0.4, 0.2, 0.4], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_infinite_outputs_share_their_row_the_limit_as_they_grow():
+    # documented: k infinite outputs get 1/k each, the limit of p / sum(p) as they grow; the
+    # overflow itself is reported (X, finite, overflowed in z^(1)), nothing else is warned
+    est = _identity_classifier([[1e300, 0.0, 1e300], [0.0, 0.0, 1e300]], [[0.0, 1.0, 0.0]])
+    X = np.array([[1e10, 0.0], [0.0, 1e10], [0.0, 0.0]])
+    with pytest.warns(gn.NonFiniteWarning) as record:
+        got = est.predict_proba(X)
+    assert all("overflowed to inf" in str(w.message) for w in record)
+    np.testing.assert_array_equal(got, [[0.5, 0.0, 0.5], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])

@@ -441,6 +441,7 @@ def _spec(net: Network, plan: _training.Plan, shape: _Shape) -> tuple[Any, bool]
         plan.l1 != 0,  # whether there is a penalty; its value is an argument
         plan.l2 != 0,
         plan.loss.summed,
+        plan.takes_every_step,
         tuple(shape),
         (_xp.UNROLL, BLOCK_BYTES),
     )
@@ -655,7 +656,9 @@ def _program(net: Network, plan: _training.Plan, shape: _Shape) -> Any:
                 lambda p: member_zeros(bool),
                 params,
             )
-            bad = _training.diverging(total, first, params, tplan, False) | runaway
+            bad = _training.diverging(total, first, params, tplan, False)
+            if not tplan.takes_every_step:  # divergence="none": nothing diverges
+                bad = bad | runaway
             div_epoch = xp.where(bad & ~diverged, e.astype(np.int32), div_epoch)
             if record:
                 out["stats"] = _training.layer_stats(

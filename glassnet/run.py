@@ -63,7 +63,7 @@ __all__ = [
 #: Where training runs: the NumPy loop, or the whole run compiled by JAX (``glassnet[jax]``).
 BACKEND_NAMES = ("numpy", "jax")
 #: What counts as divergence (see :func:`glassnet.training.diverging`).
-DIVERGENCE_RULES = ("runaway", "nonfinite")
+DIVERGENCE_RULES = ("runaway", "nonfinite", "none")
 #: The per-layer statistics a History records.
 LAYER_STATS = ("grad_norm", "weight_norm", "update_ratio", "saturated", "dead_relu")
 
@@ -414,8 +414,9 @@ class TrainConfig:
     chunk_epochs : int, optional
         ``backend="jax"`` only: epochs per call of the compiled program (callbacks run between
         calls).
-    divergence : {"runaway", "nonfinite"}
-        What counts as divergence (:func:`glassnet.training.diverging`).
+    divergence : {"runaway", "nonfinite", "none"}
+        What counts as divergence (:func:`glassnet.training.diverging`): ``"none"`` is no
+        rule, every step taken whatever the loss (NaN then spreads; nothing stops or freezes).
     warn : bool
         Warn (``DivergenceWarning``) when a single network diverges.
 

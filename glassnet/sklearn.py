@@ -206,6 +206,10 @@ def _column_or_1d(y: Array) -> Array:
     return y
 
 
+def _finite(net: Network) -> bool:
+    return all(bool(np.isfinite(p).all()) for layer in net.params for p in layer.values())
+
+
 def _copy_params(net: Network | _NaNWeights) -> list[dict[str, Array]]:
     return [{k: v.copy() for k, v in layer.items()} for layer in net.params]
 
@@ -665,9 +669,9 @@ class _GlassnetBase(BaseEstimator):
             l2=float(self.alpha) / (batch * w_mean),
             stats_every=0,
             backend=self.backend,
-            # as MLP: only a NaN or infinite loss or weight is divergence, handled below as
-            # scikit-learn does, not warned about
-            divergence="nonfinite",
+            # as MLP: no divergence rule, every step taken whatever the loss (an infinite
+            # loss with finite gradients goes on training); NaN weights are handled below
+            divergence="none",
             warn=False,
         )
         state = self._train_state if incremental else None
@@ -681,7 +685,7 @@ class _GlassnetBase(BaseEstimator):
         start = len(self.loss_curve_)
         epochs = 1 if incremental else int(self.max_iter)
         history: History | None = None
-        stopped = False
+        stopped = went_nan = False
         try:
             for epoch in range(epochs):
                 # one fit per epoch, continuing the run: between epochs the rate changes
@@ -696,7 +700,8 @@ class _GlassnetBase(BaseEstimator):
                 )
                 state = one.state
                 history = state.history if state is not None else one
-                if one.diverged:
+                if not _finite(self.network_):  # the engine trains no NaN weights further
+                    went_nan = True
                     break
                 if stopper.record(float(one.loss[-1]), self.network_):
                     stopped = True
@@ -716,14 +721,14 @@ class _GlassnetBase(BaseEstimator):
         self.history_ = history
         self._train_state = state
         self._rate_factor = rate.factor
-        if np.any(history.diverged):
-            # The engine stops at the first non-finite loss, taking no step from it.
-            # scikit-learn takes that step, to NaN weights, and goes on with them: that
-            # epoch's validation score and every later one are those of NaN outputs, every
-            # later loss is NaN (so nothing ever counts as "no improvement") until max_iter,
-            # and if such a score is the best, the NaN weights are the best epoch's, kept and
-            # then refused. Those epochs are recorded without being computed, their outcome
-            # being known.
+        if went_nan:
+            # The epoch's step went to weights that are not finite (from a NaN loss or
+            # gradient). scikit-learn goes on with them: that epoch's validation score and
+            # every later one are those of NaN outputs, every later loss is NaN (so nothing
+            # ever counts as "no improvement") until max_iter, and if such a score is the
+            # best, the NaN weights are the best epoch's, kept and then refused. Those epochs
+            # are recorded without being computed (the engine refuses to train NaN weights),
+            # their outcome being known.
             nan_score = None
             if val is not None:  # what a network with NaN weights scores
                 nan_out = np.full((val[0].shape[0], n_out), np.nan, dtype=X.dtype)
@@ -743,13 +748,9 @@ class _GlassnetBase(BaseEstimator):
                 for k in layer:
                     layer[k][...] = best[k]
         self._expose()
-        # the engine takes no step from a loss that is not finite, so its weights stay finite;
-        # MLP takes it and ends with NaN weights, which it refuses (unless early stopping put
-        # the best epoch's back): the same error, for the same run
-        nonfinite = bool(np.any(history.diverged)) and not self.early_stopping
-        if nonfinite or not all(
-            np.isfinite(p).all() for layer in self.network_.params for p in layer.values()
-        ):
+        # weights that are not finite are refused, as MLP refuses them (unless early stopping
+        # put the best epoch's back): the same error, for the same run
+        if not _finite(self.network_):
             raise ValueError(_NON_FINITE)
         return self
 

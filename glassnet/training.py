@@ -543,8 +543,12 @@ def diverging(loss: Any, first_loss: Any, params: list, plan: Plan, check_params
     keeps the loss finite). Rules 1 and 2 are checked every epoch; rule 3 every
     ``plan.check_every`` epochs (and at the last), where ``check_params`` is true.
     ``fit(..., divergence="nonfinite")`` keeps only the non-finite parts of the rules (a loss
-    or a parameter that is NaN or infinite), as scikit-learn and PyTorch see divergence.
+    or a parameter that is NaN or infinite), as PyTorch users commonly see divergence;
+    ``divergence="none"`` has no rule at all (nothing diverges; :func:`step` then takes every
+    step, whatever the loss, as a plain loop and scikit-learn's MLP do).
     """
+    if plan.takes_every_step:
+        return False if isinstance(loss, float) else namespace(loss).zeros_like(loss, bool)
     if isinstance(loss, float):  # a single network in the NumPy loop: plain floats are faster
         bad = not math.isfinite(loss) or loss > plan.loss_growth * max(first_loss, 1.0)
     else:
@@ -601,6 +605,8 @@ class Plan:
     n: int  # samples
     full_batch: bool  # batch >= n
     steps_per_epoch: int
+    # divergence="none": no rule, and a step from a loss that is not finite is taken too
+    takes_every_step: bool = False
 
     def records_stats(self, epoch: int) -> bool:
         """Whether the layer statistics are recorded at ``epoch``."""
@@ -729,6 +735,7 @@ def plan(
         n=n,
         full_batch=batch >= n,
         steps_per_epoch=steps_per_epoch,
+        takes_every_step=cfg.divergence == "none",
     )
     _check_stats_bytes(out, members, n_layers, history_bytes)
     return out
@@ -795,7 +802,8 @@ def step(
 
     A step whose cost is not finite is not taken and leaves the optimizer's state as it was
     (optax's ``apply_if_finite``), member by member: the parameters stay the last finite ones,
-    and the divergence rule then stops the run (or freezes the member).
+    and the divergence rule then stops the run (or freezes the member); with
+    ``divergence="none"`` every step is taken (NaN spreads, as in a plain loop).
 
     ``params`` are updated in place for NumPy arrays and returned new for JAX arrays.
     """
@@ -816,7 +824,9 @@ def step(
     opt = plan.optimizer if optimizer is None else optimizer
     old = state
     steps, state = opt.update(grads, state, params)
-    if isinstance(cost, float):  # NumPy, one network: np.float64 is a float
+    if plan.takes_every_step:
+        pass
+    elif isinstance(cost, float):  # NumPy, one network: np.float64 is a float
         if not math.isfinite(cost):
             # a step from a cost that is not finite is not taken and the optimizer keeps its
             # moments (optax's apply_if_finite): the parameters stay the last finite ones

@@ -269,6 +269,33 @@ def test_diverged_epoch_and_epochs_run_of_a_diverging_single_network(rule):
     assert any(f"epoch {want}" in m for m in hist.messages)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_no_divergence_rule_takes_every_step_as_a_plain_loop(backend):
+    # the same run with divergence="none": w <- -3 w and C = w^2 = 9^e. The loss overflows to
+    # inf at e = 323 while w = (-3)^e is still finite (3^323 ~ 1e154), and the steps go on
+    # from it; w itself overflows near e = 646 (3^646 ~ 1.8e308), and inf - inf is NaN after.
+    # Nothing stops, nothing is warned, nothing is flagged diverged.
+    if backend == "jax":
+        pytest.importorskip("jax")
+    inf_from = math.ceil(math.log(np.finfo(float).max) / math.log(9))
+    net = _linear(1.0)
+    hist = net.fit([[1.0]], [[0.0]], lr=2.0, epochs=1000, divergence="none", stats_every=0,
+                   backend=backend)  # fmt: skip
+    assert hist.diverged is False and hist.diverged_epoch == -1
+    assert hist.stopped_by is None and hist.epochs_run == 1000 and hist.messages == []
+    np.testing.assert_allclose(hist.loss[:inf_from], 9.0 ** np.arange(inf_from), rtol=1e-12)
+    assert np.isposinf(hist.loss[inf_from:640]).all()  # finite w, infinite loss: stepped on
+    assert np.isnan(hist.loss[700:]).all() and np.isnan(net.layers[0].W).all()
+    # a population's members are the same runs
+    pop = _linear([1.0, 0.5], seed=[0, 1])
+    hp = pop.fit([[1.0]], [[0.0]], lr=2.0, epochs=1000, divergence="none", stats_every=0,
+                 backend=backend)  # fmt: skip
+    assert not hp.diverged.any() and hp.diverged_epoch.tolist() == [-1, -1]
+    np.testing.assert_array_equal(hp.loss[0], hist.loss)
+    np.testing.assert_allclose(hp.loss[1, :inf_from], 0.25 * 9.0 ** np.arange(inf_from),
+                               rtol=1e-12)  # fmt: skip
+
+
 def test_a_run_that_ends_normally_records_no_divergence():
     net = _linear(1.0)
     hist = net.fit([[1.0]], [[0.0]], lr=0.1, epochs=30)

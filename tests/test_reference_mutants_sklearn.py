@@ -1320,15 +1320,13 @@ def test_the_epoch_that_diverged_scores_nan_weights_as_mlps(threshold, raised):
         _same(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an open difference, documented in docs/sklearn-differences.md ('A diverging run'): "
-    "from an infinite (not NaN) loss with finite weights MLP steps on, glassnet's engine "
-    "(glassnet.training.fit) stops; the fix belongs to the engine, not to the estimator",
-)
-def test_an_infinite_loss_with_finite_weights_goes_on_as_in_mlp():
-    # the loss overflows to inf (the outputs squared) while the weights stay finite: MLP
-    # takes the step, stops on tol and returns a fitted model; glassnet refuses the fit
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_an_infinite_loss_with_finite_weights_goes_on_as_in_mlp(backend):
+    # the loss overflows to inf (the outputs squared) while the gradients and the weights
+    # stay finite: MLP takes the step, stops on tol and returns a fitted model; so does
+    # glassnet (its engine with divergence="none"), with MLP's curve and weights
+    if backend == "jax":
+        pytest.importorskip("jax")
     kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=15,
               learning_rate_init=5.0, n_iter_no_change=4)  # fmt: skip
     mlp = MLPRegressor(**kw)
@@ -1336,8 +1334,41 @@ def test_an_infinite_loss_with_finite_weights_goes_on_as_in_mlp():
         warnings.simplefilter("ignore", RuntimeWarning)  # MLP's overflow
         mlp.fit(STOP_X, STOP_Y)
     assert np.isinf(mlp.loss_curve_[-1]) and mlp.n_iter_ == 6
-    ours = GlassnetRegressor(**kw).fit(STOP_X, STOP_Y)
+    ours = GlassnetRegressor(backend=backend, **kw).fit(STOP_X, STOP_Y)
     assert ours.n_iter_ == mlp.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
+        assert np.isfinite(a).all()
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_losses_that_grow_through_inf_to_nan_go_as_in_mlp(early_stopping):
+    # inputs 1e3 times larger, a rate of 1: the loss grows to 1e97, then inf (finite weights:
+    # stepped on), then NaN; MLP's curve and validation scores, epoch by epoch, and its end:
+    # the non-finite weights refused without early stopping, the best epoch's kept with it
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=15,
+              learning_rate_init=1.0, n_iter_no_change=4, early_stopping=early_stopping)  # fmt: skip
+    got = []
+    for make in (MLPRegressor, GlassnetRegressor):
+        est = make(**kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # MLP's overflows, both ConvergenceWarnings
+            try:
+                est.fit(STOP_X * 1e3, STOP_Y)
+                error = None
+            except ValueError as e:
+                error = str(e)
+        got.append((est, error))
+    (mlp, theirs), (ours, mine) = got
+    assert mine == theirs and (theirs is None) is early_stopping
+    assert np.isinf(mlp.loss_curve_[3]) and np.isnan(mlp.loss_curve_[4])
+    assert ours.n_iter_ == mlp.n_iter_ == 15
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+    if early_stopping:
+        np.testing.assert_allclose(ours.validation_scores_, mlp.validation_scores_, rtol=1e-9)
+        for a, b in zip(ours.coefs_, mlp.coefs_, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9)
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])

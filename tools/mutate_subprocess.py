@@ -2,23 +2,30 @@
 
 Usage::
 
-    python tools/mutate_subprocess.py compiled --generate        # the scratch copy and mutants
+    python tools/mutate_subprocess.py compiled --generate        # the scratch copy, mutants, stats
     python tools/mutate_subprocess.py compiled --check           # the harness: pass / fail
-    python tools/mutate_subprocess.py compiled --sample 100 --seed 0 --budget 85
+    python tools/mutate_subprocess.py compiled --sample 100 --seed 0 --factor 2 --budget 80
     python tools/mutate_subprocess.py compiled --only names.txt  # e.g. the survivors again
+    python tools/mutate_subprocess.py compiled --only names.txt --tests NODEID ...  # a new test
     python tools/mutate_subprocess.py compiled --show NAME       # a mutant's diff
     python tools/mutate_subprocess.py compiled --report          # the recorded results
+
+(``--sync-tests`` copies tests written since into the scratch copy; ``--stats`` then maps them.)
 
 Why not ``tools/mutate.py``: mutmut 3 forks a worker per mutant from a process that has run
 the tests, and JAX (its thread pools, started by the first compilation) hangs in a forked
 worker. Here mutmut only *generates* the mutants (its trampolines select one at run time from
 ``MUTANT_UNDER_TEST``), in a scratch copy made as ``tools/mutate.py`` makes it
-(``.mutation/<module>/``, git-ignored); every mutant is then run as a plain
-``python -m pytest`` in a process of its own, one at a time, under ``nice``, with the disk
-cache of compiled programs off (a program compiled under one mutant must never be loaded under
-another, nor enter the user's cache). A mutant is killed when pytest fails, survives when it
-passes; a run that exceeds the timeout is recorded as ``timeout`` (counted as killed only when
-the unmutated run is well under the timeout; see ``--check``).
+(``.mutation/<module>/``, git-ignored; ``functools`` caches are moved below their functions
+too, so that those are mutated); every mutant is then run as a plain ``python -m pytest`` in a
+process of its own, one at a time, under ``nice``, with the disk cache of compiled programs
+off (a program compiled under one mutant must never be loaded under another, nor enter the
+user's cache). As mutmut does, a stats run (``MUTANT_UNDER_TEST=stats``, once) records which
+tests call each mutated function, here also in the processes the tests start; a mutant runs
+only those tests, the quickest first (``-x``), with a timeout of ``--factor`` times their
+unmutated time (at least ``--timeout``). A mutant is killed when pytest fails, survives when
+it passes or when no test calls its function ("no tests"); a run past its timeout is recorded
+as ``timeout``, apart.
 
 The results go to ``.mutation/<module>.subprocess.json`` (kept when the scratch copy is made
 again), one entry per mutant: status, seconds, pytest's exit code and its last lines.
@@ -379,6 +386,8 @@ def report(module: str) -> str:
     for name, r in sorted(rows.items()):
         if r["status"] != "killed":
             lines.append(f"  {r['status']}: {name} ({r['seconds']} s, {len(r['tests'])} tests)")
+    for name, r in sorted(results.get("confirmed", {}).items()):
+        lines.append(f"  since, by {' '.join(r['tests'])}: {r['status']}: {name}")
     return "\n".join(lines)
 
 
@@ -396,6 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factor", type=float, default=3, help="timeout / unmutated time (3)")
     parser.add_argument("--budget", type=float, default=85, help="minutes for all runs (85)")
     parser.add_argument("--rerun", action="store_true", help="run mutants already recorded too")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        metavar="NODEID",
+        help="run these tests instead of those the stats select (e.g. to check that a new "
+        "test kills a survivor); recorded apart, in 'confirmed'",
+    )
     parser.add_argument("--show", metavar="NAME", help="print a mutant's diff")
     parser.add_argument("--report", action="store_true", help="print the recorded results")
     args = parser.parse_args(argv)
@@ -404,8 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         generate(module)
     if args.sync_tests:  # tests written since the mutants were made (then --stats again)
         for where in (_work(module) / "tests", _work(module) / "mutants" / "tests"):
-            shutil.rmtree(where)
-            shutil.copytree(ROOT / "tests", where, ignore=shutil.ignore_patterns("__pycache__"))
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / "tests", where, ignore=ignore, dirs_exist_ok=True)
     if args.show:
         print(show(module, args.show))
         return 0
@@ -436,6 +452,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen = random.Random(args.seed).sample(names, args.sample)
         results |= {"total": len(names), "sample": args.sample, "seed": args.seed}
     deadline = time.monotonic() + 60 * args.budget
+    if args.tests:  # the named tests against each mutant: a kill confirmed, not the score
+        for name in chosen:
+            r = _pytest(module, name, args.tests, args.timeout)
+            results.setdefault("confirmed", {})[name] = r | {"tests": args.tests}
+            _save(module, results)
+            print(f"{r['status']:8} {r['seconds']:6.1f} s  {name}  ({' '.join(args.tests)})")
+        return 0
     for i, name in enumerate(chosen):
         if name in results["mutants"] and not args.rerun:
             continue

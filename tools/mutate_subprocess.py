@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             if r["exit"] != want:
                 print(f"harness check failed: expected exit {want}", file=sys.stderr)
                 return 1
-    if args.stats or (args.generate and not args.check):
+    if args.stats or args.generate:  # new mutants: which tests reach them
         collect_stats(module)
     if args.sample is None and args.only is None:
         return 0

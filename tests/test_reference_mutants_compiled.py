@@ -1,0 +1,370 @@
+"""What the mutation run of compiled.py found unchecked, each against a reference computed
+independently of the compiled program: the NumPy engine (``backend="numpy"``, the reference
+implementation, whose own tests hold it to hand computations and scikit-learn), the divergence
+rule as documented, platformdirs' cache directories written out, or the file system itself:
+
+* the first loss of a run (History.first_loss, and the divergence rule's bound from it), also
+  across a resume;
+* the optimizer's state a population leaves (members first, from either layout);
+* chunks (``chunk_epochs``) of any length against stats_every, a schedule across chunks,
+  epochs without statistics, a callback stopping a chunk on an epoch not recorded;
+* members diverged before a resume (``diverged_epoch`` -1, an integer array);
+* the disk cache: an entry vanishing, ``os.utime`` refused, the cache off, the default
+  directory per platform, the device kind in an entry's key.
+
+compiled.py's mutants run each in a fresh process (``tools/mutate_subprocess.py``: JAX hangs
+in mutmut's forked workers); the survivors these tests kill are itemized in
+tests/mutation/survivors.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import compiled
+
+jax = pytest.importorskip("jax")
+
+PAPER_X, PAPER_Y = gn.datasets.load("paper")
+
+
+@pytest.fixture
+def disk_and_builds(tmp_path, monkeypatch):
+    """A disk cache of this test's own (the memory cache emptied before and after), and a
+    count of the programs built (traced and compiled, not loaded)."""
+    count = {"n": 0}
+    real = compiled._program
+
+    def counting(*args, **kwargs):
+        count["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compiled, "_program", counting)
+    compiled.clear_cache(disk=False)
+    with compiled.configure(cache_dir=tmp_path / "programs"):
+        yield tmp_path / "programs", count
+    compiled.clear_cache(disk=False)
+
+
+def _paper_jax():
+    net = gn.Network([3, 2, 1], seed=0)
+    return net, net.fit(PAPER_X, PAPER_Y, lr=0.5, epochs=20, backend="jax")
+
+
+def _data(n=13, n_in=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, n_in)), rng.uniform(0.05, 0.95, size=(n, 1))
+
+
+def _assert_same(a, b, ha, hb, rtol=1e-9):
+    """The NumPy loop's network and History (a, ha) and the compiled program's (b, hb)."""
+    assert hb.epochs_run == ha.epochs_run
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(hb.first_loss, ha.first_loss, rtol=rtol)
+    for name in ("val_loss", "val_accuracy"):
+        va, vb = getattr(ha, name), getattr(hb, name)
+        assert (va is None) == (vb is None)
+        if va is not None:
+            np.testing.assert_allclose(vb, va, rtol=rtol, atol=1e-12)
+    np.testing.assert_array_equal(hb.diverged, ha.diverged)
+    np.testing.assert_array_equal(hb.diverged_epoch, ha.diverged_epoch)
+    assert np.asarray(hb.diverged_epoch).dtype == np.asarray(ha.diverged_epoch).dtype
+    np.testing.assert_array_equal(hb.stats_epochs, ha.stats_epochs)
+    assert hb.layer_stats.keys() == ha.layer_stats.keys()
+    for k, v in ha.layer_stats.items():
+        np.testing.assert_allclose(hb.layer_stats[k], v, rtol=1e-7, atol=1e-12, err_msg=k)
+    for la, lb in zip(a.params, b.params, strict=True):
+        for k in la:
+            np.testing.assert_allclose(lb[k], la[k], rtol=1e-8, atol=1e-12)
+    # the optimizer's state, leaf by leaf in the same structure (what a resume continues from)
+    sa, ta = jax.tree_util.tree_flatten(ha.optimizer_state)
+    sb, tb = jax.tree_util.tree_flatten(hb.optimizer_state)
+    assert ta == tb
+    for va, vb in zip(sa, sb, strict=True):
+        assert np.shape(vb) == np.shape(va)
+        np.testing.assert_allclose(vb, va, rtol=1e-8, atol=1e-12)
+
+
+def _both(net_kw, X, y, **fit_kw):
+    a, ha = _fit("numpy", net_kw, X, y, **fit_kw)
+    b, hb = _fit("jax", net_kw, X, y, **fit_kw)
+    return a, b, ha, hb
+
+
+def _fit(backend, net_kw, X, y, **fit_kw):
+    net = gn.Network(**net_kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gn.DivergenceWarning)
+        h = net.fit(X, y, backend=backend, **fit_kw)
+    return net, h
+
+
+# --- the first loss ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, [0, 1]], ids=["one", "population"])
+def test_the_first_loss_is_the_first_epochs_and_a_rise_below_its_bound_is_not_divergence(seed):
+    # targets of 30: the first loss is 1742 (sse), and lr 0.2 makes the loss rise to 1.9e5 at
+    # epoch 4 before it settles. The rule bounds the loss by 10^4 x max(1, first loss) =
+    # 1.7e7: no divergence, in the NumPy loop as in the program. A first loss never taken
+    # (left at 0) would bound it by 10^4 and stop the run at epoch 2
+    y = PAPER_Y * 30
+    kw = {"loss": "sse", "lr": 0.2 if seed == 0 else [0.2, 0.03], "epochs": 30}
+    net_kw = {"sizes": [3, 2, 1], "seed": seed, "output": "identity"}
+    _, ha = _fit("numpy", net_kw, PAPER_X, y, **kw)
+    _, hb = _fit("jax", net_kw, PAPER_X, y, **kw)
+    assert np.max(ha.loss) > 1e5  # the rise is there
+    assert not np.any(ha.diverged) and hb.epochs_run == ha.epochs_run == 30
+    np.testing.assert_array_equal(hb.diverged, ha.diverged)
+    np.testing.assert_allclose(hb.first_loss, ha.loss[..., 0], rtol=1e-12)
+    np.testing.assert_allclose(hb.first_loss, ha.first_loss, rtol=1e-12)
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, [0, 1]], ids=["one", "population"])
+def test_a_resumed_fit_keeps_the_first_fits_first_loss(seed):
+    # the rule's bound stays that of the run's first epoch across a resume: after 2 epochs
+    # the loss is lower, and a bound from the resumed fit's own first epoch would not be
+    # the NumPy loop's
+    y = PAPER_Y * 30
+    kw = {"loss": "sse", "lr": 0.2 if seed == 0 else [0.2, 0.03]}
+    net_kw = {"sizes": [3, 2, 1], "seed": seed, "output": "identity"}
+    runs = {}
+    for backend in ("numpy", "jax"):
+        net, h1 = _fit(backend, net_kw, PAPER_X, y, epochs=2, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gn.DivergenceWarning)
+            h2 = net.fit(PAPER_X, y, epochs=20, resume=h1, backend=backend, **kw)
+        runs[backend] = (h1, h2)
+    (a1, a2), (_, b2) = runs["numpy"], runs["jax"]
+    np.testing.assert_allclose(b2.first_loss, a1.loss[..., 0], rtol=1e-12)
+    np.testing.assert_allclose(b2.first_loss, a2.first_loss, rtol=1e-12)
+    np.testing.assert_allclose(b2.loss, a2.loss, rtol=1e-9)
+    np.testing.assert_array_equal(b2.diverged, a2.diverged)
+
+
+# --- the disk cache ----------------------------------------------------------------------------
+
+
+def test_cache_info_counts_what_it_can_read_when_an_entry_vanishes(tmp_path, monkeypatch):
+    # an entry removed between the listing and its size (another process evicting it) is
+    # not an error: the disk cache never is (module docstring); the bytes are those of the
+    # entries still there
+    where = tmp_path / "programs"
+    where.mkdir()
+    (where / "a.gnjx").write_bytes(b"x" * 1000)
+    listed = [*compiled._entries(where), where / "gone.gnjx"]
+    monkeypatch.setattr(compiled, "_entries", lambda _: listed)
+    with compiled.configure(cache_dir=where):
+        info = compiled.cache_info()
+    assert info["bytes"] == 1000 and info["enabled"] and info["dir"] == str(where)
+
+
+def test_the_disk_cache_when_off_is_empty_and_says_what_turned_it_off(monkeypatch):
+    monkeypatch.setenv(compiled.CACHE_ENV, "off")
+    assert compiled.cache_info() == {
+        "enabled": False,
+        "dir": None,
+        "entries": 0,
+        "bytes": 0,
+        "set_by": compiled.CACHE_ENV,
+    }
+    with compiled.configure(cache_dir=False):
+        assert compiled.cache_info() == {
+            "enabled": False,
+            "dir": None,
+            "entries": 0,
+            "bytes": 0,
+            "set_by": "configure",
+        }
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "want"),
+    [
+        # platformdirs' user cache directories, written out
+        ("darwin", {}, "HOME/Library/Caches/glassnet/jax"),
+        ("win32", {"LOCALAPPDATA": "LAD"}, "LAD/glassnet/Cache/jax"),
+        ("win32", {}, "HOME/AppData/Local/glassnet/Cache/jax"),
+        ("linux", {"XDG_CACHE_HOME": "XDG"}, "XDG/glassnet/jax"),
+        ("linux", {}, "HOME/.cache/glassnet/jax"),
+    ],
+)
+def test_the_default_cache_directory_is_the_platforms_user_cache(
+    monkeypatch, tmp_path, platform, env, want
+):
+    import sys
+
+    for name in ("LOCALAPPDATA", "XDG_CACHE_HOME", compiled.CACHE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(tmp_path / value))
+    monkeypatch.setattr(sys, "platform", platform)
+    want = want.replace("HOME", str(tmp_path / "home")).replace("LAD", str(tmp_path / "LAD"))
+    want = want.replace("XDG", str(tmp_path / "XDG"))
+    assert compiled.cache_dir() == compiled._default_cache_dir() == Path(want)
+
+
+def test_an_entry_whose_time_cannot_be_touched_still_loads(disk_and_builds, monkeypatch):
+    # loading marks the entry most recently used (os.utime); where that fails (a file
+    # another process just evicted, a read-only cache) the program loaded is still used
+    _, builds = disk_and_builds
+    _, h1 = _paper_jax()
+    assert builds["n"] == 1
+    compiled.clear_cache(disk=False)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(compiled.os, "utime", refuse)
+    _, h2 = _paper_jax()
+    assert builds["n"] == 1  # loaded from disk, not built again
+    np.testing.assert_array_equal(h2.loss, h1.loss)
+
+
+def test_the_program_key_names_the_device_kind(monkeypatch):
+    # a disk entry is valid for one device (module docstring): two devices of one platform
+    # but of different kinds (two GPU models) must not share entries
+    real = jax.devices()[0]
+
+    class Device:
+        def __init__(self, kind):
+            self.platform, self.device_kind, self.client = real.platform, kind, real.client
+
+    prints = []
+    for kind in ("model A", "model B", "model A"):
+        monkeypatch.setattr(jax, "devices", lambda kind=kind: [Device(kind)])
+        compiled._fingerprint.cache_clear()
+        prints.append(compiled._fingerprint())
+    compiled._fingerprint.cache_clear()
+    assert prints[0] != prints[1] and prints[0] == prints[2]
+
+
+# --- chunks, stretches and the schedule ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("chunk", "every"), [(3, 2), (2, 3), (5, 2), (2, 2), (7, 3)])
+def test_chunks_of_any_length_record_the_statistics_the_numpy_loop_records(chunk, every):
+    # a chunk is rounded to a multiple of stats_every (each chunk then starts on a recorded
+    # epoch): the records are every `every` epochs and the last, whatever the chunk
+    X, y = _data()
+    a, b, ha, hb = _both(
+        {"sizes": [3, 4, 1], "seed": 2, "activation": "tanh"},
+        X,
+        y,
+        loss="bce",
+        lr=0.3,
+        epochs=13,
+        stats_every=every,
+        chunk_epochs=chunk,
+    )
+    assert ha.stats_epochs.tolist() == [*range(0, 13, every), *([12] if 12 % every else [])]
+    _assert_same(a, b, ha, hb)
+
+
+@pytest.mark.parametrize("chunk", [None, 40])
+def test_without_statistics_every_epoch_runs_as_in_the_numpy_loop(chunk):
+    # stats_every=0: the chunk runs in stretches of plain epochs only (32 at a time), 75
+    # epochs: two whole stretches and a short one (and with chunks of 40, stretches of 32 and 8)
+    X, y = _data()
+    a, b, ha, hb = _both(
+        {"sizes": [3, 4, 1], "seed": [2, 3], "activation": "tanh"},
+        X,
+        y,
+        loss="bce",
+        optimizer="momentum",
+        lr=0.3,
+        epochs=75,
+        batch_size=5,
+        stats_every=0,
+        chunk_epochs=chunk,
+    )
+    assert ha.stats_epochs.size == 0 and ha.layer_stats == {}
+    _assert_same(a, b, ha, hb)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step", "exponential"])
+def test_a_schedule_goes_on_across_chunks(schedule):
+    # each chunk computes its updates' factors from the update count it starts at: after the
+    # first chunk that count is not 0
+    X, y = _data(n=14)
+    a, b, ha, hb = _both(
+        {"sizes": [3, 4, 1], "seed": 5},
+        X,
+        y,
+        loss="mse",
+        optimizer="momentum",
+        lr=0.5,
+        epochs=12,
+        batch_size=4,
+        schedule=schedule,
+        chunk_epochs=5,
+    )
+    _assert_same(a, b, ha, hb)
+
+
+@pytest.mark.parametrize("layout", ["members", "lanes"])
+def test_a_populations_optimizer_state_is_the_numpy_loops(layout):
+    # Adam's moments per member and its shared count, as the NumPy loop leaves them (members
+    # first, also when the program ran them on the lanes): a resume continues from them
+    X, y = _data(n=11)
+    kw = {"sizes": [3, 4, 1], "seed": [0, 1, 2, 3, 4], "activation": "tanh"}
+    with compiled.configure(layout=layout):
+        a, b, ha, hb = _both(kw, X, y, loss="bce", optimizer="adam", lr=0.05, epochs=6,
+                             batch_size=4)  # fmt: skip
+        _assert_same(a, b, ha, hb)
+        a.fit(X, y, loss="bce", optimizer="adam", lr=0.05, epochs=3, batch_size=4, resume=ha)
+        b.fit(X, y, loss="bce", optimizer="adam", lr=0.05, epochs=3, batch_size=4, resume=hb)
+    for la, lb in zip(a.params, b.params, strict=True):
+        for k in la:
+            np.testing.assert_allclose(lb[k], la[k], rtol=1e-8)
+
+
+# --- divergence --------------------------------------------------------------------------------
+
+
+def test_members_diverged_before_a_resume_stay_so_as_in_the_numpy_loop():
+    # member 1 diverges in the first fit; the resumed fit reports it as diverged before this
+    # fit (-1) and keeps it frozen, member 2 diverges in the resumed fit
+    X, y = PAPER_X, PAPER_Y
+    kw = {"sizes": [3, 2, 1], "seed": [0, 1, 2], "output": "identity"}
+    runs = []
+    for backend in ("numpy", "jax"):
+        net, h1 = _fit(backend, kw, X, y, loss="mse", lr=[0.5, 1e300, 0.5], epochs=5)
+        assert h1.diverged.tolist() == [False, True, False]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gn.DivergenceWarning)
+            h2 = net.fit(X, y, loss="mse", lr=[0.5, 1e300, 1e300], epochs=6, resume=h1,
+                         backend=backend)  # fmt: skip
+        runs.append((net, h2))
+    (a, ha), (b, hb) = runs
+    assert ha.diverged.tolist() == [False, True, True]
+    assert ha.diverged_epoch.tolist() == [-1, -1, 0]
+    _assert_same(a, b, ha, hb)
+
+
+class _StopAt(gn.Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, history, net):
+        return epoch >= self.epoch
+
+
+def test_a_callback_that_stops_a_chunk_on_an_unrecorded_epoch_gets_its_record():
+    # chunks of 4 epochs, statistics every 2: the first chunk records epochs 0, 2 and its
+    # last, 3, for its callbacks. A callback stopping there ends the run at epoch 3, which the
+    # NumPy loop records as the last epoch run: the program's record of it is kept too
+    X, y = _data()
+    kw = {"sizes": [3, 4, 1], "seed": 2, "activation": "tanh"}
+    fit_kw = {"loss": "bce", "lr": 0.3, "epochs": 13, "stats_every": 2}
+    a, ha = _fit("numpy", kw, X, y, callbacks=[_StopAt(3)], **fit_kw)
+    b, hb = _fit("jax", kw, X, y, callbacks=[_StopAt(3)], chunk_epochs=4, **fit_kw)
+    assert ha.epochs_run == 4 and ha.stats_epochs.tolist() == [0, 2, 3]
+    _assert_same(a, b, ha, hb)

@@ -291,8 +291,9 @@ def breakdown_population10k(repeats: int) -> int:
         zero = xp.zeros_like(grads[0]["W"].sum(axis=(-2, -1)))
         return {name: xp.asarray([zero] * len(grads)).T for name in training.LAYER_STATS}
 
+    stride = training.auto_stats_every(epochs, P, len(population.SIZES) - 1)
     variants = {
-        "default History (statistics every 4 epochs)": (None, {}),
+        f"default History (statistics every {stride} epochs)": (None, {}),
         "statistics replaced by zeros (outputs kept)": (zeros, {}),
         "no statistics (stats_every=None)": (None, {"stats_every": None}),
     }

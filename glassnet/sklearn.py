@@ -82,6 +82,7 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
+from glassnet._validation import warn_nonfinite
 from glassnet.network import BIAS_MODES, Network
 from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
@@ -791,17 +792,43 @@ class _GlassnetBase(BaseEstimator):
                 target[...] = theta[start : start + target.size].reshape(target.shape)
                 start += target.size
 
+        # the first overflow of a finite point, in the engine's words (NumPy's own warnings are
+        # silenced below): said once after the run, where MLP prints NumPy's at every call
+        overflowed: list[str] = []
+        largest: list[float] = []  # the largest gradient entry at the last finite point
+
         def objective(theta: Array) -> tuple[float, Array]:
             unpack(theta)
             fwd = net.apply(net.params, X)
-            value = float(net.cost(fwd, Y, loss, weight))
+            cost = net.cost(fwd, Y, loss, weight)
+            value = float(cost)
             value += 0.5 * l2 * sum(float((p["W"] * p["W"]).sum()) for p in net.params)
-            grads, _ = net.backprop(net.params, fwd, Y, loss, weight)
-            flat = [
+            grads, deltas = net.backprop(net.params, fwd, Y, loss, weight)
+            flat = np.concatenate([
                 (grads[l][k] + l2 * net.params[l][k] if k == "W" else grads[l][k]).ravel()
                 for l, k in keys
-            ]
-            return value, np.concatenate(flat)
+            ])  # fmt: skip
+            finite = math.isfinite(value) and bool(np.isfinite(flat).all())
+            if overflowed:
+                pass
+            elif not np.isfinite(theta).all():
+                # from finite weights, L-BFGS's own arithmetic overflowed (weights that were
+                # not finite from the start are refused after the run, in MLP's words)
+                if largest:
+                    overflowed.append(
+                        "lbfgs: L-BFGS stepped from finite weights to weights that are not "
+                        "finite (the largest gradient entry at the last finite weights: "
+                        f"{largest[-1]:.3g}); scale X"
+                    )
+            elif not finite:
+                where = "at a point L-BFGS tried" if largest else "at the initial weights"
+                note = net.overflow(fwd, Y, loss, cost, grads, deltas) or (
+                    f"the L2 penalty (alpha={self.alpha}) or its gradient is not finite"
+                )
+                overflowed.append(f"lbfgs: {where}, {note}")
+            if finite:
+                largest[:] = [float(np.abs(flat).max())]
+            return value, flat
 
         curve: list[float] = []
 
@@ -823,6 +850,8 @@ class _GlassnetBase(BaseEstimator):
                 },
             )
         self.n_iter_ = min(int(result.nit), int(self.max_iter))
+        if overflowed:
+            warn_nonfinite(overflowed[0])
         if result.status != 0:
             _warn(_lbfgs_warning(result, self.n_iter_, int(self.max_iter)), ConvergenceWarning)
         unpack(result.x)

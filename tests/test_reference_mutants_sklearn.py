@@ -711,17 +711,19 @@ def test_lbfgs_stopped_before_its_first_iteration_has_the_starting_loss():
 
 
 def test_lbfgs_on_huge_inputs_warns_only_as_mlp():
-    # inputs of 1e160 overflow inside the objective; MLPClassifier warns only that it did not
-    # converge, and so must glassnet (no RuntimeWarning: pytest makes warnings errors)
+    # inputs of 1e160 overflow inside L-BFGS; MLPClassifier warns only that it did not
+    # converge; glassnet says that too, word for word, and before it where the overflow was
+    # (one NonFiniteWarning), and no NumPy RuntimeWarning
     kw = dict(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0, max_iter=50)
     seen = []
     for cls in (MLPClassifier, GlassnetClassifier):
         with warnings.catch_warnings(record=True) as got:
             warnings.simplefilter("always")
             cls(**kw).fit(LBFGS_X * 1e160, LBFGS_Y)
-        seen.append(sorted({w.category.__name__ for w in got}))
-    assert seen[0] == ["ConvergenceWarning"]
-    assert seen[1] == seen[0]
+        seen.append([(w.category.__name__, str(w.message)) for w in got])
+    assert [kind for kind, _ in seen[0]] == ["ConvergenceWarning"]
+    assert [kind for kind, _ in seen[1]] == ["NonFiniteWarning", "ConvergenceWarning"]
+    assert seen[1][0][1].startswith("lbfgs: ") and seen[1][1] == seen[0][0]
 
 
 @pytest.mark.parametrize("cls", [MLPRegressor, GlassnetRegressor])
@@ -1786,6 +1788,34 @@ def test_continuing_with_the_other_kind_of_y_keeps_the_first_kind_of_predictions
     _same_predictions(mlp, ours)
 
 
+@pytest.mark.parametrize("sparse", ["csr_matrix", "csc_matrix", "csr_array"])
+def test_a_sparse_column_of_labels_fits_as_mlp_on_its_dense_column(sparse):
+    # MLP refuses a sparse y unless it is a multilabel indicator ("dense data is required");
+    # glassnet takes a sparse single column of class labels as the dense column it holds, so
+    # the reference is MLP on y.toarray(): the same classes, curve and dense predictions (a
+    # binarizer fitted on the sparse column as given would fail: a matrix is not a label)
+    import scipy.sparse as sp
+    from sklearn.exceptions import DataConversionWarning
+
+    labels = (CLF_X[:, 0] > 0).astype(int) + (CLF_X[:, 1] > 0.3).astype(int)  # 0, 1, 2
+    column = labels.reshape(-1, 1)
+    kw = dict(hidden_layer_sizes=(3,), solver="sgd", max_iter=3, random_state=0)
+    fitted = []
+    for cls, y in ((MLPClassifier, column), (GlassnetClassifier, getattr(sp, sparse)(column))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", DataConversionWarning)  # the column, raveled
+            fitted.append(cls(**kw).fit(CLF_X, y))
+    mlp, ours = fitted
+    np.testing.assert_array_equal(ours.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(ours.classes_, mlp.classes_)
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
+    got = ours.predict(CLF_X)
+    assert isinstance(got, np.ndarray) and got.shape == (40,)
+    np.testing.assert_array_equal(got, mlp.predict(CLF_X))
+    np.testing.assert_allclose(ours.predict_proba(CLF_X), mlp.predict_proba(CLF_X), rtol=1e-9)
+
+
 # --- an initializer that is not registered, through a pickle ---------------------------------
 
 
@@ -1813,6 +1843,27 @@ def test_a_pickled_copy_keeps_the_name_of_an_unregistered_initializer_as_network
     copy = _round_trip(est)
     assert copy.network_.config() == want
     np.testing.assert_array_equal(copy.predict(PICKLE_X), est.predict(PICKLE_X))
+
+
+def test_a_pickled_copys_unregistered_initializer_draws_as_a_networks_pickle():
+    # the stand-in keeps the name and draws as "uniform": U(-1, 1) from default_rng(seed), by
+    # hand here, as test_an_unpickled_network_whose_initializer_is_not_registered_draws_uniformly
+    # pins for a Network's own pickle
+    from glassnet import initializers
+
+    init = initializers.Initializer("not_registered", _unregistered_draw)
+    est = GlassnetRegressor(hidden_layer_sizes=(3,), max_iter=2, init=init, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(PICKLE_X, PICKLE_Y)
+    copy = _round_trip(est)
+    assert copy.network_.init.name == "not_registered"
+    weights, biases = copy.network_.init.draw(7, [(2, 3), (3, 1)], [(3,), None])
+    rng = np.random.default_rng(7)
+    np.testing.assert_array_equal(weights[0], rng.uniform(-1, 1, size=(2, 3)))
+    np.testing.assert_array_equal(weights[1], rng.uniform(-1, 1, size=(3, 1)))
+    np.testing.assert_array_equal(biases[0], np.zeros(3))
+    assert biases[1] is None
 
 
 # --- not fitted after a failed first fit (_forward); the regressor's target tags -------------
@@ -1950,3 +2001,162 @@ def test_infinite_outputs_share_their_row_the_limit_as_they_grow():
         got = est.predict_proba(X)
     assert all("overflowed to inf" in str(w.message) for w in record)
     np.testing.assert_array_equal(got, [[0.5, 0.0, 0.5], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+# --- L-BFGS from inputs so large that its arithmetic overflows (_fit_lbfgs) ---------------------
+
+HUGE_X = np.random.default_rng(0).normal(size=(30, 4))
+HUGE_Y = HUGE_X @ np.random.default_rng(1).normal(size=4)
+
+
+def _lbfgs_pair(scale):
+    # MLP and glassnet, side by side: MLP's RuntimeWarnings are NumPy's; glassnet says the
+    # overflow once, in the engine's words, and otherwise ends as MLP does
+    runs = []
+    for cls in (MLPRegressor, GlassnetRegressor):
+        est = cls(hidden_layer_sizes=(5,), solver="lbfgs", activation="identity", max_iter=50,
+                  random_state=0)  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(HUGE_X * scale, HUGE_Y)
+        runs.append((est, [(w.category, str(w.message)) for w in caught]))
+    return runs
+
+
+def _kinds(caught):
+    return [category.__name__ for category, _ in caught]
+
+
+def test_an_lbfgs_cost_that_overflows_at_the_initial_weights_is_said_once_where():
+    (mlp, mlp_caught), (ours, caught) = _lbfgs_pair(1e200)
+    # MLP: NumPy's overflow warnings, then the abnormal end at the initial weights, loss NaN
+    assert "RuntimeWarning" in _kinds(mlp_caught)
+    assert _kinds(caught) == ["NonFiniteWarning", "ConvergenceWarning"]  # no NumPy warning
+    assert caught[1] == mlp_caught[-1]
+    assert np.isnan(ours.loss_) and np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
+    np.testing.assert_array_equal(ours.predict(HUGE_X), mlp.predict(HUGE_X))
+    # the cost 1/2 (y_hat - y)^2 overflows: y_hat ~ 1e200, the squares ~ 1e400
+    y_hat = mlp.predict(HUGE_X * 1e200)
+    assert np.isfinite(y_hat).all() and np.abs(y_hat).max() > 1e155  # its square > 1e308
+    assert caught[0][1] == (
+        "lbfgs: at the initial weights, X: from a finite output and finite targets, the "
+        f"squared_error cost overflowed to inf (largest magnitudes: {np.abs(HUGE_Y).max():.3g} "
+        f"in y, {np.abs(y_hat).max():.3g} in a^(2)); scale X or the weights"
+    )
+
+
+def test_an_lbfgs_step_that_overflows_from_finite_weights_is_said_with_its_gradient():
+    # at 1e100 the cost (~1e200) and the gradient (~1e200) are finite, but the gradient's
+    # squared norm is not: L-BFGS's first step leaves the finite numbers
+    (mlp, mlp_caught), (ours, caught) = _lbfgs_pair(1e100)
+    assert _kinds(caught) == ["NonFiniteWarning", "ConvergenceWarning"]
+    assert caught[1] == mlp_caught[-1]
+    assert np.isnan(ours.loss_) and np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
+    # the gradient at the initial weights (which both keep), by hand: C = (1/2n) sum (y_hat -
+    # y)^2 + (alpha/2n) sum ||W||^2, identity units, y_hat = (X W1 + b1) W2 + b2
+    (W1, W2), (b1, b2) = mlp.coefs_, mlp.intercepts_
+    X, n = HUGE_X * 1e100, len(HUGE_X)
+    H = X @ W1 + b1
+    delta2 = (H @ W2 + b2 - HUGE_Y[:, None]) / n
+    delta1 = delta2 @ W2.T
+    grads = [X.T @ delta1 + 1e-4 / n * W1, delta1.sum(0), H.T @ delta2 + 1e-4 / n * W2,
+             delta2.sum(0)]  # fmt: skip
+    largest = max(np.abs(g).max() for g in grads)
+    assert 1e154 < largest < 1e308
+    assert caught[0][1] == (
+        "lbfgs: L-BFGS stepped from finite weights to weights that are not finite (the "
+        f"largest gradient entry at the last finite weights: {largest:.3g}); scale X"
+    )
+
+
+def test_an_lbfgs_overflow_follows_numpys_error_state():
+    # as NumPy's own overflow warning: silent under errstate(over="ignore"), raised under "raise"
+    est = GlassnetRegressor(hidden_layer_sizes=(5,), solver="lbfgs", activation="identity",
+                            max_iter=50, random_state=0)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+        warnings.simplefilter("always")
+        est.fit(HUGE_X * 1e200, HUGE_Y)
+    assert _kinds([(w.category, str(w.message)) for w in caught]) == ["ConvergenceWarning"]
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError, match=r"^lbfgs: at the"):
+        est.fit(HUGE_X * 1e200, HUGE_Y)
+
+
+def test_an_lbfgs_trial_point_that_overflows_is_said_and_the_run_goes_on():
+    # the log link's exp output: from X * 30, L-BFGS's first trial step reaches z^(2) > 709.78,
+    # where e^z is not a float (MLP: NumPy's "overflow encountered in exp", then a NaN loss
+    # that ends its run); glassnet's Poisson loss of an infinite output is infinite, not NaN,
+    # so the line search backs off, the run goes on, and the overflow is said once
+    import re
+
+    X, y = HUGE_X * 30, np.abs(HUGE_Y)
+    kw = dict(hidden_layer_sizes=(5,), solver="lbfgs", loss="poisson", max_iter=100,
+              random_state=0)  # fmt: skip
+    with warnings.catch_warnings(record=True) as mlp_caught:
+        warnings.simplefilter("always")
+        MLPRegressor(**kw).fit(X, y)
+    assert ("overflow encountered in exp") in [str(w.message) for w in mlp_caught]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = GlassnetRegressor(**kw).fit(X, y)
+    assert [w.category.__name__ for w in caught] == ["NonFiniteWarning"]
+    match = re.fullmatch(
+        r"lbfgs: at a point L-BFGS tried, X: a\^\(2\) = exp\(z\^\(2\)\) overflowed to inf at "
+        r"row (\d+), unit 1, where z\^\(2\) is ([0-9.e+]+); scale X or the weights",
+        str(caught[0].message),
+    )
+    assert match is not None, str(caught[0].message)
+    assert float(match.group(2)) > np.log(np.finfo(np.float64).max)  # 709.78
+    assert ours.n_iter_ >= 1 and np.isfinite(ours.loss_)
+    assert all(np.isfinite(c).all() for c in ours.coefs_)
+
+
+def test_an_lbfgs_gradient_that_overflows_from_a_finite_cost_is_named():
+    # hand-set weights: W^(1) = 1, W^(2) = 0, biases 0, identity units, so y_hat = 0 and
+    # C = (1/2n) sum y_i^2 is finite; but dC/dW^(2) = a^(1)^T delta^(2) / ..., with a^(1) =
+    # the row sums of X (~1e299) and delta^(2) = -y / n (~1e9), is past the largest float
+    X, y = HUGE_X * 1e299, HUGE_Y * 1e10
+    est = GlassnetRegressor(hidden_layer_sizes=(1,), solver="lbfgs", activation="identity",
+                            max_iter=5, random_state=0, warm_start=True)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(HUGE_X, HUGE_Y)
+    est.coefs_[0][...], est.coefs_[1][...] = 1.0, 0.0
+    est.intercepts_[0][...], est.intercepts_[1][...] = 0.0, 0.0
+    a1 = X.sum(axis=1)
+    assert np.isfinite(a1).all() and np.isfinite(0.5 * np.mean(y**2))
+    assert np.abs(a1).max() / len(y) > np.finfo(np.float64).max / np.abs(y).max()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    assert [w.category.__name__ for w in caught] == ["NonFiniteWarning", "ConvergenceWarning"]
+    assert str(caught[0].message).startswith(
+        "lbfgs: at the initial weights, X: from a finite cost, dC/dW^(2) = a^(1)^T delta^(2) "
+        "overflowed to "
+    )
+    assert str(caught[0].message).endswith(
+        f"(largest magnitudes: {np.abs(a1).max():.3g} in a^(1), 0 in W^(2)); scale X or the weights"
+    )
+
+
+def test_an_lbfgs_hidden_delta_that_overflows_is_named_before_its_gradient():
+    # hand-set W^(1) = 1e-300, W^(2) = 1e300, biases 0, alpha 0, identity units: a^(1) = 1e-300
+    # times the row sums of X, y_hat = the row sums (finite, and so is the cost with y ~ 1e10);
+    # delta^(2) = (y_hat - y) / n ~ 1e9, delta^(1) = delta^(2) W^(2)^T ~ 1e309: not a float,
+    # and it comes before dC/dW^(1) = X^T delta^(1) in the order the pass computes them
+    X, y = HUGE_X, HUGE_Y * 1e10
+    est = GlassnetRegressor(hidden_layer_sizes=(1,), solver="lbfgs", activation="identity",
+                            alpha=0.0, max_iter=5, random_state=0, warm_start=True)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, HUGE_Y)
+    est.coefs_[0][...], est.coefs_[1][...] = 1e-300, 1e300
+    est.intercepts_[0][...], est.intercepts_[1][...] = 0.0, 0.0
+    delta2 = (X.sum(axis=1) - y) / len(y)
+    assert np.abs(delta2).max() > np.finfo(np.float64).max / 1e300
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    assert caught[0].category.__name__ == "NonFiniteWarning"
+    assert str(caught[0].message).startswith(
+        "lbfgs: at the initial weights, X: from a finite cost, delta^(1) = dC/dz^(1) overflowed to "
+    )

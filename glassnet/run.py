@@ -402,7 +402,7 @@ class TrainConfig:
     stats_every : int, "auto" or None
         Record the per-layer statistics every this many epochs (and at the first and the last
         epoch run); ``None`` or 0 turns them off; ``"auto"``: about 50 records per fit, as
-        many as fit in 16 MiB (fewer for large populations: ``ceil(epochs / (R - 1))`` apart
+        many as fit in 4 MiB (fewer for large populations: ``ceil(epochs / (R - 1))`` apart
         when ``R`` records fit; none when not even two do; see
         :func:`glassnet.training.auto_stats_every`).
     optimizer_options : dict

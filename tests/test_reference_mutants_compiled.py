@@ -124,6 +124,12 @@ def test_the_first_loss_is_the_first_epochs_and_a_rise_below_its_bound_is_not_di
     np.testing.assert_allclose(hb.first_loss, ha.loss[..., 0], rtol=1e-12)
     np.testing.assert_allclose(hb.first_loss, ha.first_loss, rtol=1e-12)
     np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-9)
+    # of the NumPy loop's kind: a float for one network (np.float64 is one), (P,) for a
+    # population
+    if seed == 0:
+        assert isinstance(ha.first_loss, float) and isinstance(hb.first_loss, float)
+    else:
+        assert hb.first_loss.shape == ha.first_loss.shape == (2,)
 
 
 @pytest.mark.parametrize("seed", [0, [0, 1]], ids=["one", "population"])
@@ -309,6 +315,37 @@ def test_a_schedule_goes_on_across_chunks(schedule):
     _assert_same(a, b, ha, hb)
 
 
+def _halve_after_ten(count):
+    # a user's schedule of one update count (an array of counts has no truth value): the
+    # compiled backend computes its factors one count at a time, on the host
+    return 1.0 if count < 10 else 0.5
+
+
+def test_a_users_schedule_of_one_count_goes_on_across_chunks():
+    # 12 epochs of 4 batches: the factor is 1 for updates 0-9, 0.5 from update 10 (epoch 2's
+    # third batch), in every chunk of 5 epochs as in the NumPy loop
+    with pytest.raises(ValueError):
+        _halve_after_ten(np.arange(3))
+    X, y = _data(n=14)
+    a, b, ha, hb = _both(
+        {"sizes": [3, 4, 1], "seed": 5},
+        X,
+        y,
+        loss="mse",
+        optimizer="momentum",
+        lr=0.5,
+        epochs=12,
+        batch_size=4,
+        schedule=_halve_after_ten,
+        chunk_epochs=5,
+    )
+    _assert_same(a, b, ha, hb)
+    # and the schedule is felt: without it the run is another
+    c = gn.Network([3, 4, 1], seed=5)
+    hc = c.fit(X, y, loss="mse", optimizer="momentum", lr=0.5, epochs=12, batch_size=4)
+    assert not np.allclose(hc.loss, ha.loss, rtol=1e-6)
+
+
 @pytest.mark.parametrize("layout", ["members", "lanes"])
 def test_a_populations_optimizer_state_is_the_numpy_loops(layout):
     # Adam's moments per member and its shared count, as the NumPy loop leaves them (members
@@ -368,3 +405,97 @@ def test_a_callback_that_stops_a_chunk_on_an_unrecorded_epoch_gets_its_record():
     b, hb = _fit("jax", kw, X, y, callbacks=[_StopAt(3)], chunk_epochs=4, **fit_kw)
     assert ha.epochs_run == 4 and ha.stats_epochs.tolist() == [0, 2, 3]
     _assert_same(a, b, ha, hb)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(123, "123 (int)"), ("", "'' (str)"), (["a"], "['a'] (list)"), (True, "True (bool)")],
+)
+def test_a_cache_dir_that_is_not_a_directory_is_refused_in_words(value, shown):
+    before = compiled.cache_dir()
+    with pytest.raises(TypeError) as err:
+        compiled.configure(cache_dir=value)
+    assert str(err.value) == (
+        f"cache_dir: expected a directory, None (the default) or False (off), got {shown}"
+    )
+    assert compiled.cache_dir() == before  # nothing set
+
+
+def test_programs_that_differ_only_in_their_formulas_have_their_own_disk_entries(disk_and_builds):
+    # sigmoid and tanh networks of the same sizes take arguments of the same shapes: only the
+    # program's spec (its formulas) tells their entries apart. Loaded from disk in a new
+    # process (the memory cache emptied), each must still train as the NumPy loop does
+    where, builds = disk_and_builds
+    X, y = _data()
+    runs = {}
+    for act in ("sigmoid", "tanh"):
+        net = gn.Network([3, 2, 1], activation=act, seed=0)
+        runs[act] = net.copy().fit(X, y, lr=0.3, epochs=15)
+        net.fit(X, y, lr=0.3, epochs=15, backend="jax")
+    assert builds["n"] == 2 and len(list(where.rglob("*.*"))) >= 2
+    compiled.clear_cache(disk=False)
+    for act in ("tanh", "sigmoid"):
+        h = gn.Network([3, 2, 1], activation=act, seed=0).fit(X, y, lr=0.3, epochs=15,
+                                                               backend="jax")  # fmt: skip
+        np.testing.assert_allclose(h.loss, runs[act].loss, rtol=1e-9)
+    assert builds["n"] == 2  # both loaded, not rebuilt
+
+
+def test_a_ready_optimizers_program_is_also_found_by_its_arguments_shapes():
+    # a ready Optimizer (not a name) keys its program by the optimizer itself and by the
+    # shapes of the arguments, its state's among them: the same optimizer whose init now
+    # gives a larger state must get a program of its own, not the one built for the smaller
+    size = {"k": 1}
+
+    def init(params):
+        return np.zeros(size["k"])
+
+    def update(grads, state, params=None):  # gradient descent that counts its updates
+        return gn.optimizers.tree_map(lambda g: -0.3 * g, grads), state + 1.0
+
+    opt = gn.optimizers.Optimizer("counting_gd", init, update)
+    X, y = _data()
+    compiled.clear_cache(disk=False)
+    try:
+        for k in (1, 3):
+            size["k"] = k
+            a, b = gn.Network([3, 2, 1], seed=0), gn.Network([3, 2, 1], seed=0)
+            ha = a.fit(X, y, optimizer=opt, epochs=5)
+            hb = b.fit(X, y, optimizer=opt, epochs=5, backend="jax")
+            np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-9)
+            # five updates counted in each of the k entries, by hand
+            np.testing.assert_array_equal(np.asarray(b.train_state.opt_state), np.full(k, 5.0))
+            np.testing.assert_array_equal(np.asarray(a.train_state.opt_state), np.full(k, 5.0))
+    finally:
+        compiled.clear_cache(disk=False)
+
+
+# the engine's sources a compiled program's formulas come from (written out here, not read
+# from compiled.py): a change to any of them must make the disk entries of before stale
+ENGINE_SOURCES = [
+    "_xp.py", "activations.py", "compiled.py", "losses.py", "metrics.py", "network.py",
+    "optimizers.py", "training.py",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ENGINE_SOURCES)
+def test_a_change_to_any_engine_source_changes_the_disk_entries_fingerprint(source, monkeypatch):
+    real = Path.read_bytes
+    here = Path(compiled.__file__).resolve().parent
+    compiled._fingerprint.cache_clear()
+    try:
+        before = compiled._fingerprint()
+        assert (here / source).is_file()
+
+        def edited(path):
+            data = real(path)
+            return data + b"\n# edited\n" if path == here / source else data
+
+        monkeypatch.setattr(Path, "read_bytes", edited)
+        compiled._fingerprint.cache_clear()
+        assert compiled._fingerprint() != before
+        monkeypatch.setattr(Path, "read_bytes", real)
+        compiled._fingerprint.cache_clear()
+        assert compiled._fingerprint() == before  # and nothing else moved it
+    finally:
+        compiled._fingerprint.cache_clear()

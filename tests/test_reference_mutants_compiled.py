@@ -190,6 +190,29 @@ def test_the_disk_cache_when_off_is_empty_and_says_what_turned_it_off(monkeypatc
         }
 
 
+@pytest.mark.parametrize("env", [None, "", "  "], ids=["unset", "empty", "blank"])
+def test_the_default_cache_says_it_is_the_default(monkeypatch, tmp_path, env):
+    # GLASSNET_JAX_CACHE unset, empty or blank, nothing configured: the user cache directory
+    # (here XDG_CACHE_HOME's), on, set by "default"
+    import sys
+
+    if env is None:
+        monkeypatch.delenv(compiled.CACHE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(compiled.CACHE_ENV, env)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(sys, "platform", "linux")
+    with compiled.configure(cache_dir=None):
+        info = compiled.cache_info()
+    assert info == {
+        "enabled": True,
+        "dir": str(tmp_path / "xdg" / "glassnet" / "jax"),
+        "entries": 0,
+        "bytes": 0,
+        "set_by": "default",
+    }
+
+
 @pytest.mark.parametrize(
     ("platform", "env", "want"),
     [

@@ -297,10 +297,12 @@ def test_chunks_of_any_length_record_the_statistics_the_numpy_loop_records(chunk
     _assert_same(a, b, ha, hb)
 
 
-@pytest.mark.parametrize("chunk", [None, 40])
+@pytest.mark.parametrize("chunk", [None, 40, 1])
 def test_without_statistics_every_epoch_runs_as_in_the_numpy_loop(chunk):
     # stats_every=0: the chunk runs in stretches of plain epochs only (32 at a time), 75
-    # epochs: two whole stretches and a short one (and with chunks of 40, stretches of 32 and 8)
+    # epochs: two whole stretches and a short one (and with chunks of 40, stretches of 32 and 8;
+    # with chunks of one epoch, nothing rounds them up, and every chunk after the first must
+    # leave the first loss, epoch 0's, as it is)
     X, y = _data()
     a, b, ha, hb = _both(
         {"sizes": [3, 4, 1], "seed": [2, 3], "activation": "tanh"},

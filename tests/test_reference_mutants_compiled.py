@@ -19,6 +19,7 @@ tests/mutation/survivors.md.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -524,3 +525,22 @@ def test_a_change_to_any_engine_source_changes_the_disk_entries_fingerprint(sour
         assert compiled._fingerprint() == before  # and nothing else moved it
     finally:
         compiled._fingerprint.cache_clear()
+
+
+def test_an_update_count_past_float32s_integers_comes_back_exact():
+    # a float32 network's program packs its small outputs by kind: the update count (an
+    # integer) must come back as the integer it is, not through float32, whose integers are
+    # exact only up to 2^24: from a count of 2^24 + 2, one full-batch epoch makes 2^24 + 3
+    # (odd: float32 would give 2^24 + 2 or 2^24 + 4)
+    runs = {}
+    for backend in ("numpy", "jax"):
+        net = gn.Network([3, 2, 1], seed=0, dtype="float32")
+        net.fit(PAPER_X, PAPER_Y, lr=0.5, epochs=1, optimizer="momentum")
+        state = dataclasses.replace(
+            net.train_state, opt_state=net.train_state.opt_state._replace(count=2**24 + 2)
+        )
+        net.fit(PAPER_X, PAPER_Y, lr=0.5, epochs=1, optimizer="momentum", resume=state,
+                backend=backend)  # fmt: skip
+        runs[backend] = net.train_state.opt_state.count
+    assert runs["numpy"] == 2**24 + 3
+    assert runs["jax"] == 2**24 + 3 and isinstance(runs["jax"], int)

@@ -183,6 +183,18 @@ def test_upload_a_csv(page: Any) -> None:
     assert len(data["train"]["x"]) + len(data["test"]["x"]) == 7
 
 
+def test_the_shown_data_keeps_its_setup_until_the_answer(page: Any) -> None:
+    """The controls' setup is the page's copy: a change waiting for the server's answer must
+    not rewrite the setup the drawn data and networks were made for."""
+    before = page.evaluate("window.playground.data.config.lr")
+    page.evaluate("window.playground.ws.send = () => {}")  # the answer never comes
+    page.fill("#lr", "0.25")
+    page.dispatch_event("#lr", "change")
+    page.wait_for_function("location.hash.includes('lr=0.25')", timeout=WAIT)
+    assert page.evaluate("window.playground.config.lr") == 0.25
+    assert page.evaluate("window.playground.data.config.lr") == before != 0.25
+
+
 def test_limits_are_refused_with_a_message(page: Any) -> None:
     page.fill("#units-0", "99")
     page.dispatch_event("#units-0", "change")

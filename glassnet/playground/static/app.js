@@ -102,7 +102,9 @@
       state.pendingInfo = null;
     }
     state.data = msg;
-    if (current(msg)) state.config = msg.config;
+    // the controls' setup is the page's own copy: editing it must not rewrite what the shown
+    // data and networks were made for (until their answer comes, they are still the old ones)
+    if (current(msg)) state.config = JSON.parse(JSON.stringify(msg.config));
     state.loss = { epochs: [], train: [], test: [] };
     state.lossB = { epochs: [], train: [], test: [] };
     state.pop = { epochs: [], median: [], lo: [], hi: [] };
@@ -135,7 +137,7 @@
   }
   function onRetuned(msg) {
     clearMessage();
-    if (current(msg)) state.config = msg.config;
+    if (current(msg)) state.config = JSON.parse(JSON.stringify(msg.config));
     if (state.data) state.data.config = msg.config;
     if (state.data && state.data.config_b) {
       const b = msg.config.b || {};

@@ -179,7 +179,7 @@ function render({ model, el }) {
       if (older) { st.config = mine; controls.show(st.config); } // a newer setup is on its way
     } else if (msg.type === "retuned") {
       st.data.config = msg.config; say("");
-      if (msg.seq === undefined || msg.seq === st.seq) { st.config = msg.config; controls.show(st.config); }
+      if (msg.seq === undefined || msg.seq === st.seq) { st.config = JSON.parse(JSON.stringify(msg.config)); controls.show(st.config); }
     } else if (msg.type === "state") {
       st.running = msg.running;
       q(".play").innerHTML = msg.running ? "&#x275a;&#x275a; pause" : "&#x25b6; play";

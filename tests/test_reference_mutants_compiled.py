@@ -20,6 +20,7 @@ tests/mutation/survivors.md.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import warnings
 from pathlib import Path
 
@@ -544,3 +545,24 @@ def test_an_update_count_past_float32s_integers_comes_back_exact():
         runs[backend] = net.train_state.opt_state.count
     assert runs["numpy"] == 2**24 + 3
     assert runs["jax"] == 2**24 + 3 and isinstance(runs["jax"], int)
+
+
+@pytest.mark.parametrize("sizes", [[3, 2, 1], [3, 16, 16, 1]])
+def test_rule_3_counts_only_on_the_epochs_that_check_it_with_few_parameters_or_many(sizes):
+    # 200 epochs: the parameters are checked every ceil(200 / 100) = 2 epochs. Update 5 (of
+    # epoch 5) takes a step 1e300 times the rate: the weights pass 1e6 at once while the
+    # saturated sigmoid keeps the loss finite, so rule 3 alone sees it, at the next checked
+    # epoch, 6 (not 5). The paper's network has 11 parameters (checked every epoch, masked);
+    # [3, 16, 16, 1] has 353 (checked under a conditional on the checked epochs)
+    n_params = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    assert (n_params <= compiled.RUNAWAY_EVERY_EPOCH) == (sizes == [3, 2, 1])
+    net = gn.Network(sizes, seed=1)
+    with pytest.warns(gn.DivergenceWarning) as caught:
+        hist = net.fit(
+            PAPER_X, PAPER_Y, lr=0.5, epochs=200, backend="jax", schedule=lambda n: 1e300 if n == 5 else 1.0
+        )
+    assert str(caught[0].message).startswith(
+        "training diverged at epoch 6: a parameter grew beyond 1e+06 (runaway weights)"
+    )
+    assert hist.diverged_epoch == 6 and hist.epochs_run == 7
+    assert np.isfinite(hist.loss).all()

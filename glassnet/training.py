@@ -59,6 +59,7 @@ from glassnet.run import (
     copy_tree,
     snapshot,
 )
+from glassnet.run import check_keywords as check_config_keywords
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -1034,7 +1035,10 @@ def _configuration(
     """The fit's configuration: ``config`` (or the resumed run's, or the defaults), changed by
     the keywords given."""
     check(config, "config", Instance(TrainConfig), Instance(type(None)))
-    base = config if config is not None else (earlier.config if earlier else TrainConfig())
+    if config is None and earlier is None:  # the keywords on the defaults: checked once
+        check_config_keywords(settings, "fit")
+        return TrainConfig(**settings)
+    base = config if config is not None else earlier.config  # type: ignore[union-attr]
     return base.replace(**settings) if settings else base
 
 

@@ -543,12 +543,14 @@ class Network:
         """
         a: list[Array] = [X]
         z: list[Any] = [None]
+        matmul, prev = self.matmul, X
         for act, p in zip(self.activations, params, strict=True):
-            zl = self.matmul(a[-1], p["W"])  # z = a_prev W + b
+            zl = matmul(prev, p["W"])  # z = a_prev W + b
             if "b" in p:
                 zl = zl + p["b"]
+            prev = act.value(zl)  # a = f(z)
             z.append(zl)
-            a.append(act.value(zl))  # a = f(z)
+            a.append(prev)
         return Forward(a, z)
 
     def fused_loss(self, loss: _losses.Loss) -> _losses.Fused | None:
@@ -586,23 +588,23 @@ class Network:
             delta = fused.delta(z[-1], a[-1], y, weight)
         else:  # delta^(L) = dC/da^(L) * f'(z^(L))
             delta = self.activations[-1].backprop(z[-1], a[-1], loss.gradient(a[-1], y, weight))
-        xp = namespace(delta)
+        # read once: a small network's backward pass is mostly this loop's overhead
+        xp, matmul, bias, acts = namespace(delta), self.matmul, self.bias, self.activations
         L = len(params)
         grads: Params = [{} for _ in range(L)]
         deltas: list[Array | None] = [None] * (L + 1)
         for l in range(L, 0, -1):
             deltas[l] = delta
             g = grads[l - 1]
-            g["W"] = self.matmul(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
+            g["W"] = matmul(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
             # einsum sums the same way for one network and for each member, and is several
             # times faster than sum(axis=-2) over a population's middle axis
-            if self.bias == "neuron":  # dC/db = sum over samples of delta
+            if bias == "neuron":  # dC/db = sum over samples of delta
                 g["b"] = xp.einsum("...nj->...j", delta)[..., None, :]
-            elif self.bias == "layer":  # ... and over the layer's units
+            elif bias == "layer":  # ... and over the layer's units
                 g["b"] = xp.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
-                act = self.activations[l - 2]
-                delta = act.backprop(z[l - 1], a[l - 1], self.matmul(delta, params[l - 1]["W"].mT))
+                delta = acts[l - 2].backprop(z[l - 1], a[l - 1], matmul(delta, params[l - 1]["W"].mT))
         return grads, deltas
 
     # --- public face ---------------------------------------------------------------------

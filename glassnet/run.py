@@ -21,6 +21,7 @@ model file (:mod:`glassnet.modelfile`, format version 3) holds a whole run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -613,11 +614,16 @@ ALIASES = {
 def check_keywords(keywords: Mapping[str, Any], where: str) -> None:
     """Refuse a keyword that is no field of :class:`TrainConfig` (nor, for ``fit``, one of its
     own arguments), suggesting the near miss (``learning_rate`` -> ``lr``)."""
-    names = [f.name for f in dataclasses.fields(TrainConfig)]
-    valid = [*names, *(FIT_ARGUMENTS if where == "fit" else ())]
+    names = _config_names()
     for key in keywords:
         if key not in names:
+            valid = [*names, *(FIT_ARGUMENTS if where == "fit" else ())]
             raise unknown_keyword(where, str(key), valid, ALIASES)
+
+
+@functools.cache
+def _config_names() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
 # --- the state -------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def profile_jax(workload: str, quick: bool, float32: bool, repeats: int) -> int:
     return 0
 
 
-def breakdown_tiny(repeats: int) -> int:
+def breakdown_tiny(repeats: int, float32: bool = False) -> int:
     """Where a warm ``fit(..., backend="jax")`` of the paper's net spends its time."""
     import jax
     import jax.numpy as jnp
@@ -168,9 +168,10 @@ def breakdown_tiny(repeats: int) -> int:
     from glassnet import compiled, training
 
     epochs = 2000
-    hand = tiny.hand_jax(jax, epochs, "float64")
+    dtype = "float32" if float32 else "float64"
+    hand = tiny.hand_jax(jax, epochs, dtype)
     hand(-1)()
-    net0 = gn.Network(tiny.SIZES, activation="sigmoid", output="sigmoid", seed=0)
+    net0 = gn.Network(tiny.SIZES, activation="sigmoid", output="sigmoid", seed=0, dtype=dtype)
     kw = {"loss": "mse", "optimizer": "gd", "lr": tiny.LR, "epochs": epochs, "backend": "jax"}
 
     def fit(**extra: Any) -> Any:
@@ -245,7 +246,7 @@ def breakdown_tiny(repeats: int) -> int:
                 )
     compiled.clear_cache(disk=False)
     print(
-        f"warm fit(backend='jax') of the paper's 3-2-1 network, {epochs} epochs, float64: "
+        f"warm fit(backend='jax') of the paper's 3-2-1 network, {epochs} epochs, {dtype}: "
         f"min / median of {repeats} interleaved rounds"
     )
     for name, v in rows.items():
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workload", choices=WORKLOADS)
     parser.add_argument("--lines", action="store_true", help="line_profiler instead of cProfile")
     parser.add_argument("--jax", action="store_true", help="profile the backend='jax' peer")
-    parser.add_argument("--float32", action="store_true", help="with --jax: the float32 row")
+    parser.add_argument("--float32", action="store_true", help="with --jax or tiny --breakdown: float32")
     parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     parser.add_argument(
@@ -387,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.breakdown:
         if args.workload == "population10k":
             return breakdown_population10k(args.repeats)
-        return breakdown_tiny(args.repeats)
+        return breakdown_tiny(args.repeats, args.float32)
     if args.jax:
         return profile_jax(args.workload, args.quick, args.float32, args.repeats)
     prepare = _prepare(_peers(args.workload, args.quick), "glassnet")

@@ -368,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workload", choices=WORKLOADS)
     parser.add_argument("--lines", action="store_true", help="line_profiler instead of cProfile")
     parser.add_argument("--jax", action="store_true", help="profile the backend='jax' peer")
-    parser.add_argument("--float32", action="store_true", help="with --jax or tiny --breakdown: float32")
+    parser.add_argument(
+        "--float32", action="store_true", help="with --jax or tiny --breakdown: float32"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="with --jax: warm calls timed")
     parser.add_argument("--quick", action="store_true", help="smoke-run sizes")
     parser.add_argument(

@@ -604,7 +604,9 @@ class Network:
             elif bias == "layer":  # ... and over the layer's units
                 g["b"] = xp.einsum("...nj->...", delta)[..., None, None]
             if l > 1:  # delta_prev = (delta W^T) * f'(z_prev)
-                delta = acts[l - 2].backprop(z[l - 1], a[l - 1], matmul(delta, params[l - 1]["W"].mT))
+                delta = acts[l - 2].backprop(
+                    z[l - 1], a[l - 1], matmul(delta, params[l - 1]["W"].mT)
+                )
         return grads, deltas
 
     # --- public face ---------------------------------------------------------------------

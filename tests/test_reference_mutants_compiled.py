@@ -559,7 +559,12 @@ def test_rule_3_counts_only_on_the_epochs_that_check_it_with_few_parameters_or_m
     net = gn.Network(sizes, seed=1)
     with pytest.warns(gn.DivergenceWarning) as caught:
         hist = net.fit(
-            PAPER_X, PAPER_Y, lr=0.5, epochs=200, backend="jax", schedule=lambda n: 1e300 if n == 5 else 1.0
+            PAPER_X,
+            PAPER_Y,
+            lr=0.5,
+            epochs=200,
+            backend="jax",
+            schedule=lambda n: 1e300 if n == 5 else 1.0,
         )
     assert str(caught[0].message).startswith(
         "training diverged at epoch 6: a parameter grew beyond 1e+06 (runaway weights)"

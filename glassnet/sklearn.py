@@ -162,6 +162,10 @@ def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
     return msg
 
 
+_SAFE = 1e100
+"""Below this bound on every ``|z|``, ``|a|`` and ``|y|`` no pass overflows (see
+``_may_overflow``): their squares and products are below 1e200."""
+
 _NON_FINITE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed."
@@ -687,8 +691,19 @@ class _GlassnetBase(BaseEstimator):
         epochs = 1 if incremental else int(self.max_iter)
         history: History | None = None
         stopped = went_nan = False
+        # the first overflow of the call, said once after it in the engine's words (where MLP
+        # prints NumPy's warnings at every step): a fit looks at its initial weights first (one
+        # pass, where huge inputs overflow), then, as partial_fit, at every epoch's loss
+        overflowed: list[str] = []
+        if not incremental and self._may_overflow(X_train, Y_train):
+            note = self._overflow(X_train, Y_train, sw_train, loss)
+            if note is not None:
+                overflowed.append(f"{solver}: at the initial weights, {note}")
         try:
             for epoch in range(epochs):
+                # the weights the epoch starts from, to say where an overflow in it began
+                # (a copy of the parameters: small beside the epoch's passes over the data)
+                before = None if overflowed else _copy_params(self.network_)
                 # one fit per epoch, continuing the run: between epochs the rate changes
                 # (scikit-learn's schedules) and the stopping rules look at the loss
                 one = _train(
@@ -701,7 +716,16 @@ class _GlassnetBase(BaseEstimator):
                 )
                 state = one.state
                 history = state.history if state is not None else one
-                if not _finite(self.network_):  # the engine trains no NaN weights further
+                finite = _finite(self.network_)
+                last = float(one.loss[-1])
+                if before is not None and not (finite and math.isfinite(last)):
+                    overflowed.append(
+                        self._overflow_in_epoch(
+                            solver, start + epoch + 1, last, before, X_train, Y_train, sw_train,
+                            loss,
+                        )
+                    )  # fmt: skip
+                if not finite:  # the engine trains no NaN weights further
                     went_nan = True
                     break
                 if stopper.record(float(one.loss[-1]), self.network_):
@@ -717,6 +741,8 @@ class _GlassnetBase(BaseEstimator):
                 messages=["training was interrupted by the user"],
             )
             stopped = True
+        if overflowed:
+            warn_nonfinite(overflowed[0])
         if history is None:  # max_iter epochs of nothing: scikit-learn refuses max_iter=0
             history = History(loss=np.zeros(0))
         self.history_ = history
@@ -767,6 +793,87 @@ class _GlassnetBase(BaseEstimator):
             sizes = self.network_.sizes
             rs.uniform(size=sum(a * b + b for a, b in itertools.pairwise(sizes)))
         return rs
+
+    def _may_overflow(self, X: Array, Y: Array) -> bool:
+        """Whether a pass over ``X`` at the present weights could overflow, from a bound on
+        ``|z^(l)|`` and ``|a^(l)|`` layer by layer: ``|z| <= n_in max|a_prev| max|W| + max|b|``,
+        ``|a| <= max(|f(-bound)|, |f(bound)|, bound)`` for glassnet's own activations (each
+        monotone, or within ``|z|`` of it). Below :data:`_SAFE` everywhere (with the targets),
+        squares and the backward pass's products stay finite and the pass is not run: checking
+        costs a reduction over ``X``, where a pass costs an epoch's arithmetic."""
+        net = self.network_
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = float(np.abs(X).max()) if X.size else 0.0
+            for act, layer in zip(net.activations, net.params, strict=True):
+                W = layer["W"]
+                bound = W.shape[-2] * bound * float(np.abs(W).max())
+                if "b" in layer:
+                    bound += float(np.abs(layer["b"]).max())
+                if not bound < _SAFE or act.value.__module__ != _activations.__name__:
+                    return True
+                ends = act.value(np.array([[-bound, bound]], dtype=X.dtype))
+                bound = max(bound, float(np.abs(ends).max()))
+                if not bound < _SAFE:
+                    return True
+            targets = float(np.abs(Y).max()) if Y.size else 0.0
+        return not bound + targets < _SAFE
+
+    def _overflow(
+        self,
+        X: Array,
+        Y: Array,
+        sample_weight: Array | None,
+        loss: Any,
+        params: list[dict[str, Array]] | None = None,
+    ) -> str | None:
+        """Where one pass of the network over ``X`` (its forward pass, cost and gradients), at
+        its present weights or at ``params``, first overflows, in :meth:`Network.overflow`'s
+        words; ``None`` when every number of it is finite."""
+        net = self.network_
+        if params is not None:  # a copy holding those weights, the network left as it is
+            net = net.copy()
+            for layer, saved in zip(net.params, params, strict=True):
+                for k in layer:
+                    layer[k][...] = saved[k]
+        lossf = _losses.get(loss)
+        Y = net.check_targets(Y, lossf, X.shape[0])
+        weight = None
+        if sample_weight is not None:
+            weight = (sample_weight / float(np.mean(sample_weight)))[:, None]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            fwd = net.apply(net.params, X)
+            cost = net.cost(fwd, Y, lossf, weight)
+            grads, deltas = net.backprop(net.params, fwd, Y, lossf, weight)
+            return net.overflow(fwd, Y, lossf, cost, grads, deltas)
+
+    def _overflow_in_epoch(
+        self,
+        solver: str,
+        iteration: int,
+        loss_value: float,
+        before: list[dict[str, Array]],
+        X: Array,
+        Y: Array,
+        sample_weight: Array | None,
+        loss: Any,
+    ) -> str:
+        """The note for the first epoch whose loss or weights came out not finite: where a pass
+        over the training data overflows at the weights the epoch started from, else what the
+        epoch's steps did."""
+        where = f"{solver}: iteration {iteration}"
+        note = self._overflow(X, Y, sample_weight, loss, before)
+        if note is not None:
+            return f"{where}, at the weights it started from, {note}"
+        if not _finite(self.network_):
+            return (
+                f"{where} stepped from finite weights to weights that are not finite (its "
+                f"loss: {loss_value:.6g}); scale X or lower learning_rate_init"
+            )
+        return (
+            f"{where} had a loss of {loss_value:.6g}, though a pass over the training data is "
+            "finite at the weights it started from: one of its mini-batch steps overflowed; "
+            "scale X or lower learning_rate_init"
+        )
 
     def _fit_lbfgs(self, X: Array, Y: Array, sample_weight: Array | None, loss: Any) -> None:
         r"""Full-batch L-BFGS-B (scipy) on the engine's loss and gradients, as scikit-learn's.

@@ -988,7 +988,8 @@ def test_an_interrupted_fit_keeps_its_epochs_and_warns_as_mlp(monkeypatch):
 )
 def test_a_diverging_run_ends_as_mlps(settings):
     # one infinite loss, then NaN weights: the epochs after are NaN in both, uncomputed in
-    # glassnet (docs/sklearn-differences.md); MLP's own RuntimeWarnings (overflow) aside
+    # glassnet (docs/sklearn-differences.md); where MLP prints NumPy's RuntimeWarnings
+    # (overflow) at every step, glassnet says the first overflow once, where it happened
     kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=12,
               learning_rate_init=0.1) | settings  # fmt: skip
     X, y = STOP_X * 1e3, STOP_Y * 1e3
@@ -1003,9 +1004,18 @@ def test_a_diverging_run_ends_as_mlps(settings):
             except ValueError as exc:
                 error = str(exc)
         categories = [w.category for w in seen if w.category is not RuntimeWarning]
-        results.append((est, error, categories, [w.category for w in seen]))
+        results.append((est, error, categories, list(seen)))
     (mlp, their_error, theirs, _), (ours, our_error, got, all_ours) = results
-    assert got == theirs == all_ours  # glassnet computes nothing that overflows
+    assert RuntimeWarning not in [w.category for w in all_ours]  # no NumPy warning
+    assert got == [gn.NonFiniteWarning, *theirs]
+    # the epoch whose loss MLP records as infinite (1-based), from the weights it started with
+    (inf_at,) = np.flatnonzero(np.isinf(mlp.loss_curve_))
+    message = str(all_ours[0].message)
+    assert message.startswith(
+        f"sgd: iteration {inf_at + 1}, at the weights it started from, X: from finite inputs and "
+        "weights, z^("
+    ), message
+    assert message.endswith("; scale X (e.g. with glassnet.datasets.Standardizer) or the weights")
     assert our_error == their_error
     assert (their_error is None) == bool(kw.get("early_stopping"))
     assert ours.n_iter_ == mlp.n_iter_
@@ -1336,7 +1346,13 @@ def test_an_infinite_loss_with_finite_weights_goes_on_as_in_mlp(backend):
         warnings.simplefilter("ignore", RuntimeWarning)  # MLP's overflow
         mlp.fit(STOP_X, STOP_Y)
     assert np.isinf(mlp.loss_curve_[-1]) and mlp.n_iter_ == 6
-    ours = GlassnetRegressor(backend=backend, **kw).fit(STOP_X, STOP_Y)
+    with pytest.warns(gn.NonFiniteWarning) as caught:  # said once, where MLP's NumPy warns
+        ours = GlassnetRegressor(backend=backend, **kw).fit(STOP_X, STOP_Y)
+    assert len(caught) == 1 and str(caught[0].message).startswith(
+        "sgd: iteration 6, at the weights it started from, X: from a finite output and finite "
+        "targets, the squared_error cost overflowed to inf (largest magnitudes: "
+        f"{np.abs(STOP_Y).max():.3g} in y, "
+    )
     assert ours.n_iter_ == mlp.n_iter_
     np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-9)
     for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
@@ -2160,3 +2176,169 @@ def test_an_lbfgs_hidden_delta_that_overflows_is_named_before_its_gradient():
     assert str(caught[0].message).startswith(
         "lbfgs: at the initial weights, X: from a finite cost, delta^(1) = dC/dz^(1) overflowed to "
     )
+
+
+# --- SGD and Adam: the first overflow of a fit or partial_fit call, said once, where ------------
+
+
+def _stochastic_pair(kw, X, y, calls=1):
+    # MLP and glassnet side by side: the error each ends with, the warnings glassnet gives
+    # (MLP's are NumPy's RuntimeWarnings, at every step)
+    out = []
+    for cls in (MLPRegressor, GlassnetRegressor):
+        est = cls(**kw)
+        error = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                for _ in range(calls):
+                    if calls == 1:
+                        est.fit(X, y)
+                    else:
+                        est.partial_fit(X, y)
+            except ValueError as exc:
+                error = str(exc)
+        out.append((est, error, [(w.category.__name__, str(w.message)) for w in caught]))
+    return out
+
+
+def test_a_cost_that_overflows_at_the_initial_weights_is_said_once_and_trains_as_mlp():
+    # targets of 1e200: the squared error of the first output overflows; Adam's steps are
+    # bounded by its rate, so both run on with an infinite loss and finite weights
+    y = HUGE_Y * 1e200
+    kw = dict(hidden_layer_sizes=(5,), solver="adam", max_iter=4, random_state=0)
+    (mlp, their_error, theirs), (ours, our_error, caught) = _stochastic_pair(kw, HUGE_X, y)
+    assert their_error is our_error is None
+    assert np.isinf(mlp.loss_curve_).all() and np.isinf(ours.loss_curve_).all()
+    assert "RuntimeWarning" in [kind for kind, _ in theirs]
+    assert [kind for kind, _ in caught] == ["NonFiniteWarning", "ConvergenceWarning"]
+    assert caught[1] == theirs[-1]
+    message = caught[0][1]
+    assert message.startswith(
+        "adam: at the initial weights, y: from a finite output and finite targets, the "
+        f"squared_error cost overflowed to inf (largest magnitudes: {np.abs(y).max():.3g} in y, "
+    ), message
+    assert message.endswith(" in a^(2)); scale y")
+
+
+def test_a_partial_fit_call_that_overflows_names_its_iteration_and_where():
+    # inputs of ~1e150: the first call's steps leave W^(1) ~ 1e295 (MLP's, the same weights);
+    # the second call's pass overflows z^(1) = X W^(1) + b^(1) and its step makes NaN weights
+    X = HUGE_X * 1e150
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", random_state=0)
+    first = MLPRegressor(**kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        first.partial_fit(X, HUGE_Y)
+    W1 = first.coefs_[0]
+    assert np.isfinite(W1).all() and np.abs(W1).max() > np.finfo(float).max / np.abs(X).max()
+    (_, their_error, _), (_, our_error, caught) = _stochastic_pair(kw, X, HUGE_Y, calls=2)
+    refused = (
+        "Solver produced non-finite parameter weights. The input data may contain large values "
+        "and need to be preprocessed."
+    )
+    assert our_error == their_error == refused
+    assert [kind for kind, _ in caught] == ["NonFiniteWarning"]
+    message = caught[0][1]
+    assert message.startswith(
+        "sgd: iteration 2, at the weights it started from, X: from finite inputs and weights, "
+        "z^(1) = X W^(1) + b^(1) overflowed to "
+    ), message
+    assert message.endswith(
+        f"(largest magnitudes: {np.abs(X).max():.3g} in X, {np.abs(W1).max():.3g} in W^(1)); "
+        "scale X (e.g. with glassnet.datasets.Standardizer) or the weights"
+    )
+
+
+def test_a_step_to_weights_that_are_not_finite_is_said_with_the_epochs_loss():
+    # full batch at a rate of 1e300: the first epoch's pass is finite (its loss MLP's first),
+    # its step is not (rate x gradient > 1e308); MLP prints NumPy's warnings and refuses them
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=3,
+              learning_rate_init=1e300, batch_size=40, activation="identity")  # fmt: skip
+    (mlp, their_error, theirs), (_, our_error, caught) = _stochastic_pair(kw, STOP_X, STOP_Y * 1e10)
+    assert our_error == their_error is not None
+    assert np.isfinite(mlp.loss_curve_[0]) and np.isnan(mlp.loss_curve_[1:]).all()
+    theirs = [(kind, text) for kind, text in theirs if kind != "RuntimeWarning"]
+    assert [kind for kind, _ in theirs] == ["ConvergenceWarning"]
+    assert caught == [
+        ("NonFiniteWarning",
+         f"sgd: iteration 1 stepped from finite weights to weights that are not finite (its "
+         f"loss: {mlp.loss_curve_[0]:.6g}); scale X or lower learning_rate_init"),
+        theirs[0],
+    ]  # fmt: skip
+
+
+def test_a_mini_batch_that_overflows_inside_an_epoch_is_said_as_such():
+    # batches of 16 at a rate of 5: the second epoch's later batches overflow the loss after
+    # its first steps, while a pass over all the data at the weights it began with is finite
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", random_state=0, max_iter=15,
+              learning_rate_init=5.0, batch_size=16)  # fmt: skip
+    (mlp, their_error, _), (_, our_error, caught) = _stochastic_pair(kw, STOP_X, STOP_Y)
+    assert our_error == their_error is not None
+    first_bad = int(np.flatnonzero(~np.isfinite(mlp.loss_curve_))[0])
+    assert first_bad == 1 and np.isinf(mlp.loss_curve_[first_bad])
+    assert caught[0] == (
+        "NonFiniteWarning",
+        f"sgd: iteration {first_bad + 1} had a loss of inf, though a pass over the training "
+        "data is finite at the weights it started from: one of its mini-batch steps "
+        "overflowed; scale X or lower learning_rate_init",
+    )
+
+
+def test_an_sgd_overflow_follows_numpys_error_state():
+    kw = dict(hidden_layer_sizes=(5,), solver="adam", max_iter=2, random_state=0)
+    y = HUGE_Y * 1e200
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+        warnings.simplefilter("always")
+        GlassnetRegressor(**kw).fit(HUGE_X, y)
+    assert [w.category.__name__ for w in caught] == ["ConvergenceWarning"]
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError, match=r"^adam: at the"):
+        GlassnetRegressor(**kw).fit(HUGE_X, y)
+
+
+def test_an_exp_output_that_overflows_at_the_initial_weights_is_said_there():
+    # the Poisson loss's log link, inputs x1000: at the initial weights some z^(2) passes
+    # log(max float) = 709.78, so e^z is inf (MLP: NumPy's "overflow encountered in exp").
+    # The initial weights by hand, as MLP draws them: RandomState(0), per layer W then b, each
+    # U(-r, r) with r = sqrt(6 / (n_in + n_out)); relu hidden units
+    X, y = HUGE_X * 1e3, np.abs(HUGE_Y)
+    rs = np.random.RandomState(0)
+    layers = []
+    for n_in, n_out in ((4, 5), (5, 1)):
+        r = np.sqrt(6 / (n_in + n_out))
+        layers.append((rs.uniform(-r, r, (n_in, n_out)), rs.uniform(-r, r, n_out)))
+    (W1, b1), (W2, b2) = layers
+    z2 = (np.maximum(X @ W1 + b1, 0) @ W2 + b2)[:, 0]
+    row = int(np.flatnonzero(z2 > np.log(np.finfo(float).max))[0])
+    kw = dict(hidden_layer_sizes=(5,), solver="adam", loss="poisson", max_iter=2, random_state=0)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError):
+            MLPRegressor(**kw).fit(X, y)
+    assert "overflow encountered in exp" in [str(w.message) for w in theirs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError):
+            GlassnetRegressor(**kw).fit(X, y)
+    assert str(caught[0].message) == (
+        f"adam: at the initial weights, X: a^(2) = exp(z^(2)) overflowed to inf at row {row}, "
+        f"unit 1, where z^(2) is {z2[row]:.3g}; scale X or the weights"
+    )
+
+
+def test_a_fit_whose_pass_cannot_overflow_does_not_run_one_to_see(monkeypatch):
+    # the initial check is a bound (max |X| through each layer's n_in max |W| + max |b| and
+    # its activation), far below 1e100 here: no extra pass over the data is made
+    def refuse(*args, **kwargs):
+        raise AssertionError("a pass was run to look for an overflow")
+
+    monkeypatch.setattr(GlassnetRegressor, "_overflow", refuse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetRegressor(hidden_layer_sizes=(5,), solver="adam", max_iter=3,
+                                random_state=0).fit(HUGE_X * 1e40, HUGE_Y)  # fmt: skip
+    assert np.isfinite(est.loss_curve_).all()
+    # ... and one is, once the bound passes 1e100 (1e97 x 4 inputs x max |W^(1)| x ...)
+    with pytest.raises(AssertionError, match="a pass was run"):
+        GlassnetRegressor(hidden_layer_sizes=(5,), solver="adam", max_iter=3,
+                          random_state=0).fit(HUGE_X * 1e99, HUGE_Y)  # fmt: skip

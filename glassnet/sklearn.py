@@ -162,10 +162,6 @@ def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
     return msg
 
 
-_SAFE = 1e100
-"""Below this bound on every ``|z|``, ``|a|`` and ``|y|`` no pass overflows (see
-``_may_overflow``): their squares and products are below 1e200."""
-
 _NON_FINITE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed."
@@ -796,27 +792,34 @@ class _GlassnetBase(BaseEstimator):
 
     def _may_overflow(self, X: Array, Y: Array) -> bool:
         """Whether a pass over ``X`` at the present weights could overflow, from a bound on
-        ``|z^(l)|`` and ``|a^(l)|`` layer by layer: ``|z| <= n_in max|a_prev| max|W| + max|b|``,
+        ``|W^(l)|``, ``|z^(l)|`` and ``|a^(l)|`` layer by layer: ``|z| <= n_in max|a_prev|
+        max|W| + max|b|``,
         ``|a| <= max(|f(-bound)|, |f(bound)|, bound)`` for glassnet's own activations (each
-        monotone, or within ``|z|`` of it). Below :data:`_SAFE` everywhere (with the targets),
-        squares and the backward pass's products stay finite and the pass is not run: checking
-        costs a reduction over ``X``, where a pass costs an epoch's arithmetic."""
+        monotone, or within ``|z|`` of it; another activation always gets the pass). While
+        every bound, with the targets, stays below the fourth root of the dtype's largest
+        number (about 3.7e76 in float64, 4.3e9 in float32), squares and the backward pass's
+        products of a few such numbers stay finite, and the pass is not run: the bound costs a
+        reduction over ``X``, the pass an epoch's arithmetic."""
         net = self.network_
+        safe = float(np.finfo(net.dtype).max) ** 0.25
         with np.errstate(over="ignore", invalid="ignore"):
             bound = float(np.abs(X).max()) if X.size else 0.0
             for act, layer in zip(net.activations, net.params, strict=True):
                 W = layer["W"]
-                bound = W.shape[-2] * bound * float(np.abs(W).max())
+                largest = float(np.abs(W).max())  # the backward pass multiplies by W too
+                bound = W.shape[-2] * bound * largest
+                if not largest < safe:
+                    return True
                 if "b" in layer:
                     bound += float(np.abs(layer["b"]).max())
-                if not bound < _SAFE or act.value.__module__ != _activations.__name__:
+                if not bound < safe or act.value.__module__ != _activations.__name__:
                     return True
-                ends = act.value(np.array([[-bound, bound]], dtype=X.dtype))
+                ends = act.value(np.array([[-bound, bound]], dtype=net.dtype))
                 bound = max(bound, float(np.abs(ends).max()))
-                if not bound < _SAFE:
+                if not bound < safe:
                     return True
             targets = float(np.abs(Y).max()) if Y.size else 0.0
-        return not bound + targets < _SAFE
+        return not bound + targets < safe
 
     def _overflow(
         self,

@@ -20,6 +20,7 @@ from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
 import glassnet as gn
+from glassnet import activations
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
 X = np.random.default_rng(0).normal(size=(20, 3))
@@ -2326,19 +2327,178 @@ def test_an_exp_output_that_overflows_at_the_initial_weights_is_said_there():
     )
 
 
+def _warm(hidden, activation, X, y, **kw):
+    # a fitted regressor whose weights the test then sets by hand (warm_start keeps them)
+    est = GlassnetRegressor(hidden_layer_sizes=hidden, solver="sgd", activation=activation,
+                            max_iter=2, random_state=0, warm_start=True, **kw)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    return est
+
+
+def _notes(fit, *args, **kwargs):
+    # the NonFiniteWarnings of one call (its MLP-worded end, if any, aside)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit(*args, **kwargs)
+        except ValueError:
+            pass
+    return [str(w.message) for w in caught if w.category is gn.NonFiniteWarning]
+
+
+def test_an_overflow_hidden_by_a_saturated_unit_is_said_at_the_initial_weights():
+    # W^(1) = 1e308 by hand: z^(1) = X W^(1) overflows, tanh makes it 1, the loss stays
+    # finite and the epochs see nothing; only the look at the initial weights does (its
+    # bound: 4 inputs x 2.3 x 1e308 is past the fourth root of the largest float)
+    est = _warm((2,), "tanh", HUGE_X, HUGE_Y)
+    est.coefs_[0][...] = 1e308
+    with np.errstate(over="ignore"):
+        z1 = HUGE_X @ est.coefs_[0] + est.intercepts_[0]
+    row, unit = (int(i) for i in np.argwhere(~np.isfinite(z1))[0])
+    assert _notes(est.fit, HUGE_X, HUGE_Y) == [
+        f"sgd: at the initial weights, X: from finite inputs and weights, z^(1) = X W^(1) + "
+        f"b^(1) overflowed to {z1[row, unit]} at row {row}, unit {unit + 1} (largest "
+        f"magnitudes: {np.abs(HUGE_X).max():.3g} in X, 1e+308 in W^(1)); scale X (e.g. with "
+        "glassnet.datasets.Standardizer) or the weights"
+    ]
+
+
+def test_a_bias_that_makes_the_cost_overflow_is_counted_in_the_bound():
+    # b^(1) = 1e200, identity units: a^(2) ~ 1e200 and the squared error overflows at the
+    # initial weights (the epoch's loss too, but the note says the initial weights)
+    est = _warm((2,), "identity", HUGE_X, HUGE_Y)
+    est.intercepts_[0][...] = 1e200
+    (W1, W2), (b1, b2) = est.coefs_, est.intercepts_
+    a2 = (HUGE_X @ W1 + b1) @ W2 + b2
+    assert _notes(est.fit, HUGE_X, HUGE_Y) == [
+        "sgd: at the initial weights, X: from a finite output and finite targets, the "
+        f"squared_error cost overflowed to inf (largest magnitudes: {np.abs(HUGE_Y).max():.3g} "
+        f"in y, {np.abs(a2).max():.3g} in a^(2)); scale X or the weights"
+    ]
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_sample_weights_count_where_the_weighted_cost_overflows(call):
+    # one sample weighs 30 (normalized) with 0.5 r^2 = 8e306: weighted, the cost is inf,
+    # unweighted it is not; fit says so at the initial weights, partial_fit (no look there) at
+    # its first epoch, from the weights it started with
+    y = HUGE_Y.copy()
+    y[0] = 4e153
+    w = np.ones(len(y))
+    w[0] = 1e6
+    big = np.finfo(float).max
+    assert 0.5 * y[0] ** 2 < big and 0.5 * y[0] ** 2 > big / (1e6 * len(y) / w.sum())
+    est = GlassnetRegressor(hidden_layer_sizes=(2,), solver="sgd", activation="identity",
+                            max_iter=2, random_state=0)  # fmt: skip
+    where = (
+        "at the initial weights" if call == "fit" else "iteration 1, at the weights it started from"
+    )
+    (note,) = _notes(getattr(est, call), HUGE_X, y, sample_weight=w)
+    assert note.startswith(
+        f"sgd: {where}, y: from a finite output and finite targets, the squared_error cost "
+        "overflowed to inf (largest magnitudes: 4e+153 in y, "
+    ), note
+
+
+def test_a_gradient_that_overflows_from_a_finite_cost_is_named_in_an_sgd_fit():
+    # as the L-BFGS case: W^(1) = 1, W^(2) = 0, biases 0, identity units; y_hat = 0, the cost
+    # finite, dC/dW^(2) = a^(1)^T delta^(2) past the largest float (a^(1) the row sums of X)
+    X, y = HUGE_X * 1e299, HUGE_Y * 1e10
+    est = _warm((1,), "identity", HUGE_X, HUGE_Y)
+    est.coefs_[0][...], est.coefs_[1][...] = 1.0, 0.0
+    est.intercepts_[0][...], est.intercepts_[1][...] = 0.0, 0.0
+    a1 = X.sum(axis=1)
+    # sample weights all alike weigh 1 each once normalized (to mean 1): the same pass
+    (note,) = _notes(est.fit, X, y, sample_weight=np.full(len(y), 1e150))
+    assert note.startswith(
+        "sgd: at the initial weights, X: from a finite cost, dC/dW^(2) = a^(1)^T delta^(2) "
+        "overflowed to "
+    ), note
+    assert note.endswith(
+        f"(largest magnitudes: {np.abs(a1).max():.3g} in a^(1), 0 in W^(2)); scale X or the weights"
+    )
+
+
+def test_a_hidden_delta_that_overflows_is_named_before_its_gradient_in_an_sgd_fit():
+    # W^(1) = 1e-300, W^(2) = 1e300, alpha 0: the forward pass and the cost are finite,
+    # delta^(1) = delta^(2) W^(2)^T ~ 1e309 is not, and comes before dC/dW^(1); the bound
+    # sees W^(2) past the fourth root of the largest float
+    X, y = HUGE_X, HUGE_Y * 1e10
+    est = _warm((1,), "identity", X, HUGE_Y, alpha=0.0)
+    est.coefs_[0][...], est.coefs_[1][...] = 1e-300, 1e300
+    est.intercepts_[0][...], est.intercepts_[1][...] = 0.0, 0.0
+    (note,) = _notes(est.fit, X, y)
+    assert note.startswith(
+        "sgd: at the initial weights, X: from a finite cost, delta^(1) = dC/dz^(1) overflowed to "
+    ), note
+
+
+@pytest.fixture
+def bump():
+    # a registered activation the bound knows nothing of: 1e200 e^(-6 z^2), not monotone,
+    # ~1e200 near z = 0 and ~1e-25 at z = +-9.3, the bound of z^(1) here (4 inputs x 2.3 x
+    # max |W^(1)| + max |b^(1)|): probing the ends would say nothing can overflow
+    def value(z):
+        return 1e200 * np.exp(-6 * z * z)
+
+    def derivative(z, a):
+        return -12 * z * a
+
+    activations.register("bump", value, derivative, overwrite=True)
+    yield "bump"
+    activations.REGISTRY.pop("bump", None)
+
+
+def test_an_activation_of_the_users_always_gets_the_look_at_the_initial_weights(bump):
+    # its outputs ~1e200 make the squared error overflow at once: said at the initial
+    # weights, where the bound cannot be trusted
+    est = GlassnetRegressor(hidden_layer_sizes=(2,), solver="sgd", activation=bump,
+                            max_iter=2, random_state=0)  # fmt: skip
+    notes = _notes(est.fit, HUGE_X, HUGE_Y)
+    assert notes[0].startswith(
+        "sgd: at the initial weights, X: from a finite output and finite targets, the "
+        "squared_error cost overflowed to inf"
+    ), notes
+
+
+def test_a_float32_fit_takes_its_own_dtypes_bound():
+    # float32's largest is 3.4e38: targets of 1e20 overflow its squared error (1e40), far
+    # below float64's bound; the look at the initial weights sees it there
+    y = (HUGE_Y * 1e20).astype(np.float32)
+    est = GlassnetRegressor(hidden_layer_sizes=(2,), solver="sgd", max_iter=2, random_state=0)
+    (note, *_) = _notes(est.fit, HUGE_X.astype(np.float32), y)
+    assert note.startswith(
+        "sgd: at the initial weights, y: from a finite output and finite targets, the "
+        "squared_error cost overflowed to inf"
+    ), note
+
+
 def test_a_fit_whose_pass_cannot_overflow_does_not_run_one_to_see(monkeypatch):
-    # the initial check is a bound (max |X| through each layer's n_in max |W| + max |b| and
-    # its activation), far below 1e100 here: no extra pass over the data is made
+    # the look at the initial weights is a bound first (max |X| through each layer's n_in
+    # max |W| + max |b| and its activation, against the fourth root of the largest float,
+    # 3.7e76): far below it, no extra pass over the data is made; past it, one is
     def refuse(*args, **kwargs):
         raise AssertionError("a pass was run to look for an overflow")
 
     monkeypatch.setattr(GlassnetRegressor, "_overflow", refuse)
+    kw = dict(hidden_layer_sizes=(5,), solver="adam", max_iter=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        est = GlassnetRegressor(hidden_layer_sizes=(5,), solver="adam", max_iter=3,
-                                random_state=0).fit(HUGE_X * 1e40, HUGE_Y)  # fmt: skip
+        est = GlassnetRegressor(**kw).fit(HUGE_X * 1e30, HUGE_Y)
     assert np.isfinite(est.loss_curve_).all()
-    # ... and one is, once the bound passes 1e100 (1e97 x 4 inputs x max |W^(1)| x ...)
     with pytest.raises(AssertionError, match="a pass was run"):
-        GlassnetRegressor(hidden_layer_sizes=(5,), solver="adam", max_iter=3,
-                          random_state=0).fit(HUGE_X * 1e99, HUGE_Y)  # fmt: skip
+        GlassnetRegressor(**kw).fit(HUGE_X * 1e80, HUGE_Y)
+    # the bound multiplies by max |W|: inputs of 1e100 through W^(1) = 1e-40 stay at ~1e61
+    # (tanh units then saturate: no gradient reaches W^(1), nothing overflows)
+    est = _warm((2,), "tanh", HUGE_X, HUGE_Y)
+    est.coefs_[0][...] = 1e-40
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(HUGE_X * 1e100, HUGE_Y)
+    assert np.isfinite(est.loss_curve_).all()
+    # ... and adds max |b|: b^(1) = 1e200 is past the bound whatever tanh then makes of it
+    est.coefs_[0][...], est.intercepts_[0][...] = 0.5, 1e200
+    with pytest.raises(AssertionError, match="a pass was run"):
+        est.fit(HUGE_X, HUGE_Y)

@@ -571,3 +571,56 @@ def test_rule_3_counts_only_on_the_epochs_that_check_it_with_few_parameters_or_m
     )
     assert hist.diverged_epoch == 6 and hist.epochs_run == 7
     assert np.isfinite(hist.loss).all()
+
+
+def test_the_padded_lengths_are_the_documented_grid():
+    # "n up to 8, then the next 2^k x {1, 5/4, 3/2, 7/4}": the grid written out by brute
+    # force (every 2^k x f, sorted), against bucket for every n up to 5000 -- powers of two
+    # among them, which are their own bucket
+    grid = sorted({(2**k * f) // 4 for k in range(3, 16) for f in (4, 5, 6, 7)})
+    want = [n if n <= 8 else next(g for g in grid if g >= n) for n in range(1, 5001)]
+    assert [compiled.bucket(n) for n in range(1, 5001)] == want
+    assert [compiled.bucket(n) for n in (16, 17, 21, 1024, 1025)] == [16, 20, 24, 1024, 1280]
+
+
+def test_a_member_diverged_before_a_resume_stays_frozen_in_the_program():
+    # member 1's rate of 2 on XOR with an identity output: its loss grows ~9x an epoch and
+    # passes 1e4 x the first at epoch 5 (rule 2), its weights finite and its gradient not 0.
+    # Resumed with backend="jax", it is frozen from the program's start (diverged before this
+    # fit: -1): its parameters do not move, and every epoch's loss is the MSE of that frozen
+    # network, by hand (a member let loose would step at its rate of 2 and move)
+    X, y = gn.datasets.load("xor")
+    net = gn.Network([2, 3, 1], output="identity", seed=[0, 1, 2])
+    first = net.fit(X, y, lr=[0.1, 2.0, 0.1], epochs=30, backend="jax")
+    assert first.diverged.tolist() == [False, True, False] and first.diverged_epoch[1] == 5
+    (W1, b1), (W2, b2) = [(layer["W"][1].copy(), layer["b"][1].copy()) for layer in net.params]
+    then = net.fit(X, y, epochs=5, backend="jax", resume=first)
+    assert then.diverged.tolist() == [False, True, False]
+    assert then.diverged_epoch.tolist() == [-1, -1, -1]
+    for (W, b), layer in zip([(W1, b1), (W2, b2)], net.params, strict=True):
+        np.testing.assert_array_equal(layer["W"][1], W)
+        np.testing.assert_array_equal(layer["b"][1], b)
+    y_hat = 1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2  # sigmoid hidden units (the default)
+    np.testing.assert_allclose(then.loss[1], np.mean((y_hat - y) ** 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_a_live_state_without_statistics_has_no_records(backend):
+    # statistics off: the state a callback takes mid-run has an empty (0,) list of recorded
+    # epochs and no statistic, as the finished History does
+    taken = []
+
+    class Take(gn.Callback):
+        def on_epoch_end(self, epoch, history, net):
+            taken.append(history.live.state())
+            return False
+
+    net = gn.Network([3, 2, 1], seed=1)
+    hist = net.fit(PAPER_X, PAPER_Y, lr=0.5, epochs=3, stats_every=None, backend=backend,
+                   callbacks=[Take()])  # fmt: skip
+    assert len(taken) == 3
+    for state in taken:
+        assert state.history.stats_epochs.shape == (0,)
+        assert state.history.stats_epochs.dtype == np.int64
+        assert state.history.layer_stats == {}
+    assert hist.stats_epochs.shape == (0,) and hist.layer_stats == {}

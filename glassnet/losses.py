@@ -134,15 +134,18 @@ def _sum_sq(r: Array) -> Array:
     return namespace(r).sum_squares(r)
 
 
+# the paper's loss is in every step of its tiny network, where a helper's call costs as much
+# as an array operation: mse's two functions are written out
 def _mse_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
     r = y_hat - y
     if weight is None:
-        return _sum_sq(r) / _n(y_hat)
+        return namespace(r).sum_squares(r) / (y_hat.shape[-2] * y_hat.shape[-1])
     return _mean(r * r, weight)
 
 
 def _mse_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted((y_hat - y) * (2 / _n(y_hat)), weight)
+    g = (y_hat - y) * (2 / (y_hat.shape[-2] * y_hat.shape[-1]))
+    return g if weight is None else g * weight
 
 
 # sse: C = sum (y_hat - y)^2, the paper's C_0 summed over the training cases

@@ -591,12 +591,11 @@ class Network:
         # read once: a small network's backward pass is mostly this loop's overhead
         xp, matmul, bias, acts = namespace(delta), self.matmul, self.bias, self.activations
         L = len(params)
-        grads: Params = [{} for _ in range(L)]
+        grads: Params = [None] * L  # type: ignore[list-item]  # every layer's is set below
         deltas: list[Array | None] = [None] * (L + 1)
         for l in range(L, 0, -1):
             deltas[l] = delta
-            g = grads[l - 1]
-            g["W"] = matmul(a[l - 1].mT, delta)  # dC/dW = a_prev^T delta
+            g = grads[l - 1] = {"W": matmul(a[l - 1].mT, delta)}  # dC/dW = a_prev^T delta
             # einsum sums the same way for one network and for each member, and is several
             # times faster than sum(axis=-2) over a population's middle axis
             if bias == "neuron":  # dC/db = sum over samples of delta

@@ -180,9 +180,15 @@ def scale_by_learning_rate(lr: Any, schedule: Schedule | None = None) -> Transfo
         return ScaleState(0)
 
     def update(updates: Tree, state: ScaleState, params: Tree | None = None):
-        eta = _rate(lr, schedule, state.count)
-        # written out: the paper's step for a few small arrays costs no more than its arithmetic
-        steps = [{k: -eta * u for k, u in layer.items()} for layer in updates]
+        eta = lr if schedule is None else lr * schedule(state.count)
+        # written out as loops, not comprehensions (each is a call of its own before Python
+        # 3.12): the paper's step for a few small arrays then costs about its arithmetic
+        steps = []
+        for layer in updates:
+            step = {}
+            for k, u in layer.items():
+                step[k] = -eta * u
+            steps.append(step)
         return steps, ScaleState(state.count + 1)
 
     return Transformation(init, update)

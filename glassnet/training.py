@@ -611,6 +611,8 @@ class Plan:
     steps_per_epoch: int
     # divergence="none": no rule, and a step from a loss that is not finite is taken too
     takes_every_step: bool = False
+    # l1 or l2 is not 0 (the compiled program keeps a penalty that is 0 the number 0)
+    has_penalty: bool = False
 
     def records_stats(self, epoch: int) -> bool:
         """Whether the layer statistics are recorded at ``epoch``."""
@@ -740,6 +742,7 @@ def plan(
         full_batch=batch >= n,
         steps_per_epoch=steps_per_epoch,
         takes_every_step=cfg.divergence == "none",
+        has_penalty=cfg.l1 != 0 or cfg.l2 != 0,
     )
     _check_stats_bytes(out, members, n_layers, history_bytes)
     return out
@@ -814,17 +817,18 @@ def step(
     fwd = net.apply(params, Xb)
     cost = net.cost(fwd, yb, plan.loss, wb)
     grads, _ = net.backprop(params, fwd, yb, plan.loss, wb)
-    if penalized(plan.l1):  # L1's subgradient, added before the optimizer as L2's is
-        xp = namespace(cost)
-        cost = cost + plan.l1 * sum(xp.abs(p["W"]).sum(axis=(-2, -1)) for p in params)
-        grads, _ = _optimizers.add_l1_subgradient(plan.l1).update(
-            grads, _optimizers.EmptyState(), params
-        )
-    if penalized(plan.l2):  # L2 is weight decay added to the gradient, before the optimizer
-        cost = cost + 0.5 * plan.l2 * sum(_sq(p["W"]) for p in params)
-        grads, _ = _optimizers.add_decayed_weights(plan.l2).update(
-            grads, _optimizers.EmptyState(), params
-        )
+    if plan.has_penalty:
+        if penalized(plan.l1):  # L1's subgradient, added before the optimizer as L2's is
+            xp = namespace(cost)
+            cost = cost + plan.l1 * sum(xp.abs(p["W"]).sum(axis=(-2, -1)) for p in params)
+            grads, _ = _optimizers.add_l1_subgradient(plan.l1).update(
+                grads, _optimizers.EmptyState(), params
+            )
+        if penalized(plan.l2):  # L2 is weight decay added to the gradient, before the optimizer
+            cost = cost + 0.5 * plan.l2 * sum(_sq(p["W"]) for p in params)
+            grads, _ = _optimizers.add_decayed_weights(plan.l2).update(
+                grads, _optimizers.EmptyState(), params
+            )
     opt = plan.optimizer if optimizer is None else optimizer
     old = state
     steps, state = opt.update(grads, state, params)

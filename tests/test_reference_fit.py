@@ -269,6 +269,14 @@ def test_early_stopping_defaults_watch_the_validation_loss_for_ten_epochs():
     assert str(info.value) == "monitor: 'val_loss' needs validation data (validation=(X, y))"
 
 
+_FIT_TYPO = (
+    "fit: unexpected keyword argument 'validaton'; expected one of loss, optimizer, lr, epochs, "
+    "batch_size, shuffle, seed, l1, l2, schedule, stats_every, optimizer_options, backend, "
+    "chunk_epochs, divergence, warn, config, validation, sample_weight, callbacks, resume (did "
+    "you mean 'validation'?)"
+)
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
@@ -291,6 +299,14 @@ def test_early_stopping_defaults_watch_the_validation_loss_for_ten_epochs():
          "single network"),
         (lambda: _linear().fit(X, Y, backend="torch"), ValueError,
          "backend: expected one of numpy, jax, got 'torch'"),
+        # a misspelt keyword names fit, and fit's own arguments are among the near misses,
+        # whether the keywords change the defaults, a config or a resumed run's settings
+        (lambda: _linear().fit(X, Y, validaton=(X, Y)), TypeError, _FIT_TYPO),
+        (lambda: _linear().fit(X, Y, config=gn.TrainConfig(), validaton=(X, Y)), TypeError,
+         _FIT_TYPO),
+        (lambda: _linear().fit(X, Y, resume=_linear().fit(X, Y, epochs=2), validaton=(X, Y)),
+         TypeError, _FIT_TYPO),
+        (lambda: training.fit(_linear(), X, Y, validaton=(X, Y)), TypeError, _FIT_TYPO),
     ],
 )  # fmt: skip
 def test_refusals_word_for_word(call, error, message):

@@ -168,3 +168,27 @@ def test_distribution_rows_sum_to_one_within_numpys_allclose_plus_1e_6():
     ce.check_targets(np.array([[0.5, 0.5 + 1.05e-5]]))
     with pytest.raises(ValueError, match="summing to 1"):
         ce.check_targets(np.array([[0.5, 0.5 + 1.2e-5]]))
+
+
+@pytest.mark.parametrize("name", sorted(losses.REGISTRY) + sorted(losses.UNLISTED))
+@pytest.mark.parametrize("population", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_loss_answers_numpy_arrays_in_numpy(name, population, weighted):
+    # The NumPy loop's losses take their functions from the arrays' own namespace: a value or
+    # gradient that came back as another library's array (JAX's, from a wrong namespace) would
+    # carry the same numbers but import JAX into the NumPy engine and slow every step.
+    loss = losses.get(name)
+    z, p, _, _, w = _data(7)
+    y = np.eye(M)[[0, 2, 1, 0, 2]]  # one-hot rows in [0, 1]: every loss's targets
+    if population:
+        z, p, y = np.stack([z, -z]), np.stack([p, 1 - p]), np.stack([y, y])
+    weight = w if weighted else None
+    results = [loss.value(p, y, weight), loss.gradient(p, y, weight)]
+    if loss.fused is not None:
+        a = 1.0 / (1.0 + np.exp(-z))
+        results += [loss.fused.value(z, y, weight), loss.fused.delta(z, a, y, weight)]
+    for out in results:
+        assert type(out) is np.ndarray or isinstance(out, np.floating), (name, type(out))
+        assert np.all(np.isfinite(out))
+    assert np.shape(results[0]) == ((2,) if population else ())
+    assert np.shape(results[1]) == p.shape

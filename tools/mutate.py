@@ -49,6 +49,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_losses.py",
         "test_reference_edges.py",
         "test_hostile_api.py",
+        "test_reference_numpy_namespace.py",
     ],
     "activations": [
         "test_reference_activations.py",
@@ -56,6 +57,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_losses.py",
         "test_reference_edges.py",
         "test_stability.py",
+        "test_reference_numpy_namespace.py",
     ],
     "initializers": ["test_reference_initializers.py", "test_reference_mutants_initializers.py"],
     "optimizers": [
@@ -63,6 +65,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_optimizer_parts.py",
         "test_reference_mutants_optimizers.py",
         "test_fit_rules.py",
+        "test_reference_numpy_namespace.py",
     ],
     "convergence": ["test_reference_convergence.py", "test_reference_mutants_convergence.py"],
     "metrics": [
@@ -85,6 +88,7 @@ TESTS: dict[str, list[str]] = {
         "test_fit_rules.py",
         "test_reference_mutants_training.py",
         "test_checkpoint.py",
+        "test_reference_numpy_namespace.py",
     ],
     # test_checkpoint.py (LiveRun's states, Checkpoint's saves and resumes), the History
     # record tests and the keyword tests reach run.py's record, to_dataframe and
@@ -109,6 +113,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_population.py",
         "test_hostile_api.py",
         "test_hostile_messages.py",
+        "test_reference_numpy_namespace.py",
     ],
     "_validation": [
         "test_reference_validation.py",

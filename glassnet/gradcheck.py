@@ -32,11 +32,16 @@ __all__ = ["GradCheckResult", "gradient_check"]
 #: The most parameters (per member) :func:`gradient_check` perturbs, two forward passes each.
 MAX_CHECKED_PARAMETERS = 100_000
 
+#: float64's machine epsilon: the checks run in float64.
+EPS = float(np.finfo(np.float64).eps)
+
 # h must be a real step (0 divides by zero; beyond 1 the "derivative" is a secant over the
-# whole landscape); tolerance a relative error, so a positive number below 1
+# whole landscape; its lower bound depends on the parameters, checked in gradient_check);
+# tolerance a relative error: below 1, and no finer than one rounding of float64, which no
+# difference of two float64 costs can resolve (and dividing by less overflows the floor)
 _CONSTRAINTS: dict[str, list[Constraint]] = {
     "h": [Interval(float, 0, 1, closed="right")],
-    "tolerance": [Interval(float, 0, 1, closed="neither")],
+    "tolerance": [Interval(float, EPS, 1, closed="left")],
 }
 
 
@@ -63,6 +68,11 @@ class GradCheckResult:
         Layers whose pre-activations sit within the finite-difference step of a point where
         their activation has no derivative (relu at 0): there the two methods cannot agree,
         whatever backprop does, and a failure in or before such a layer says nothing about it.
+    noise : float
+        ``10 eps (|C| + 1) / h``: about the smallest difference the finite differences resolve
+        at this ``h``; two gradients closer than this pass whatever their relative error. When
+        it exceeds every gradient's norm the check cannot tell the gradients apart (``h`` too
+        small), and :meth:`summary` says so.
     """
 
     relative_errors: list[dict[str, float]]
@@ -74,6 +84,7 @@ class GradCheckResult:
     backprop: list[dict[str, np.ndarray]]
     numeric: list[dict[str, np.ndarray]]
     kinks: list[str]
+    noise: float = 0.0
 
     @property
     def per_layer(self) -> list[dict[str, float]]:
@@ -88,6 +99,17 @@ class GradCheckResult:
             lines.append(f"layer {l}: relative error {parts}")
         for note in self.kinks:
             lines.append(f"note: {note}")
+        largest = max(
+            (float(np.sqrt((g * g).sum())) for grads in (self.backprop, self.numeric)
+             for layer in grads for g in layer.values()),
+            default=0.0,
+        )  # fmt: skip
+        if self.noise >= largest:
+            lines.append(
+                f"note: the finite differences' rounding noise at this h ({self.noise:.2e}) "
+                f"is as large as every gradient (the largest norm {largest:.2e}): the check "
+                "cannot tell the two gradients apart; a larger h (1e-5 is usual) can"
+            )
         verdict = "PASSED" if self.passed else "FAILED"
         lines.append(
             f"{verdict}: max relative error {self.max_rel_error:.2e} "
@@ -126,9 +148,11 @@ def gradient_check(
     y : array, shape (n_samples, n_outputs)
     loss : str or Loss
     h : float
-        Finite-difference step.
+        Finite-difference step, in ``(0, 1]``, and at least float64's spacing at the largest
+        parameter, ``eps max(1, max |theta|)``: a smaller step moves no parameter.
     tolerance : float
-        The largest relative error that passes.
+        The largest relative error that passes, in ``[eps, 1)`` (``eps`` float64's machine
+        epsilon, about 2.2e-16: no finer relative error is measurable in float64).
 
     Returns
     -------
@@ -154,6 +178,15 @@ def gradient_check(
     X = check.check_inputs(X)
     y = check.check_targets(y, loss, X.shape[0])
     params = check.params
+    # a step below the parameters' own spacing leaves them as they are: the differences would
+    # be 0 and compare nothing (and the noise below would overflow)
+    theta = max(1.0, max(float(np.abs(p).max()) for layer in params for p in layer.values()))
+    if h < EPS * theta:
+        raise ValueError(
+            f"h: expected a step of at least {EPS * theta:.3g} (float64's spacing at the "
+            f"largest |parameter|, {theta:.3g}), got {h!r}: a smaller step moves no parameter, "
+            "so the finite differences would compare nothing"
+        )
     backprop = check.backprop(params, check.apply(params, X), y, loss)[0]
 
     def cost() -> np.ndarray:
@@ -181,7 +214,9 @@ def gradient_check(
     # Finite differences carry rounding noise of about eps |C| / h. A gradient that is truly
     # zero (softmax with one bias per layer, say) would otherwise show a relative error of 1,
     # so norms are floored at the level where that noise reaches the tolerance.
-    noise = 10 * np.finfo(np.float64).eps * (float(np.max(np.abs(cost()))) + 1) / h
+    # In Python floats: a cost near float64's largest makes them inf, never an error, and an
+    # infinite floor passes every comparison, which the summary's note then explains.
+    noise = 10 * EPS * (float(np.max(np.abs(cost()))) + 1) / h
     floor = noise / tolerance
     errors = [
         {k: _rel(b[k], n[k], pop, floor) for k in b} for b, n in zip(backprop, numeric, strict=True)
@@ -214,4 +249,5 @@ def gradient_check(
         backprop=backprop,
         numeric=numeric,
         kinks=kinks,
+        noise=noise,
     )

@@ -200,3 +200,60 @@ def test_the_parameter_bound_is_inclusive_and_named(monkeypatch):
     with pytest.raises(TypeError) as info:
         gn.gradient_check("net", X, y)
     assert str(info.value) == "net: expected a glassnet Network, got 'net' (str)"
+
+
+EPS64 = 2.0**-52  # float64's machine epsilon, written out
+
+
+def _set_params(net, value):
+    for layer in net.layers:
+        layer.W = np.full_like(layer.W, value)
+        layer.b = np.full_like(layer.b, value)
+    return net
+
+
+@pytest.mark.parametrize("tolerance", [5e-324, 1e-300, 1e-17, EPS64 * 0.999])
+def test_a_tolerance_finer_than_one_float64_rounding_is_refused_by_name(tolerance):
+    X, y = _data()
+    with pytest.raises(ValueError) as info:
+        gn.gradient_check(gn.Network([3, 2], seed=1), X, y, tolerance=tolerance)
+    assert str(info.value) == (
+        f"tolerance: expected a finite number in [2.22045e-16, 1), got {tolerance!r} (float)"
+    )
+
+
+@pytest.mark.parametrize("largest", [0.5, 3.0, 1e6])
+def test_a_step_that_moves_no_parameter_is_refused_by_name(largest):
+    # float64's spacing at |theta| is eps |theta|; the bound is taken at max(1, max |theta|)
+    X, y = _data()
+    net = _set_params(gn.Network([3, 2], output="identity", seed=1), 0.1)
+    net.layers[0].W = np.where(np.eye(3, 2) > 0, -largest, 0.1)
+    bound = EPS64 * max(1.0, largest)
+    with pytest.raises(ValueError) as info:
+        gn.gradient_check(net, X, y, h=bound * 0.99)
+    message = str(info.value)
+    assert message.startswith(f"h: expected a step of at least {bound:.3g} ("), message
+    assert f"largest |parameter|, {max(1.0, largest):.3g})" in message
+    # at the bound itself the check runs, even with every floating-point error raised
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        res = gn.gradient_check(net, X, y, h=bound)
+    assert np.isfinite(res.max_rel_error)
+
+
+def test_the_noise_is_the_documented_formula_and_a_step_too_small_says_so():
+    # C of a linear unit with all parameters 0.25 on this data, written out (mse)
+    X, y = _data()
+    net = _set_params(gn.Network([3, 2], output="identity", seed=1), 0.25)
+    C = np.mean((X @ np.full((3, 2), 0.25) + 0.25 - y) ** 2)
+    g_W = 2 * X.T @ (X @ np.full((3, 2), 0.25) + 0.25 - y) / y.size
+    g_b = 2 * (X @ np.full((3, 2), 0.25) + 0.25 - y).sum(axis=0, keepdims=True) / y.size
+    largest = max(np.linalg.norm(g_W), np.linalg.norm(g_b))
+    for h in (1e-5, 1e-15):
+        res = gn.gradient_check(net, X, y, h=h)
+        noise = 10 * EPS64 * (C + 1) / h
+        assert res.noise == pytest.approx(noise, rel=1e-12)
+        note = any(
+            "cannot tell the two gradients apart" in line for line in res.summary().split("\n")
+        )
+        assert note == (noise >= largest), (h, noise, largest)
+    assert gn.gradient_check(net, X, y, h=1e-15).noise > largest  # the note's case is reached

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import gradcheck
 from glassnet.activations import Activation
 
 
@@ -231,9 +232,11 @@ def test_a_step_that_moves_no_parameter_is_refused_by_name(largest):
     bound = EPS64 * max(1.0, largest)
     with pytest.raises(ValueError) as info:
         gn.gradient_check(net, X, y, h=bound * 0.99)
-    message = str(info.value)
-    assert message.startswith(f"h: expected a step of at least {bound:.3g} ("), message
-    assert f"largest |parameter|, {max(1.0, largest):.3g})" in message
+    assert str(info.value) == (
+        f"h: expected a step of at least {bound:.3g} (float64's spacing at the largest "
+        f"|parameter|, {max(1.0, largest):.3g}), got {bound * 0.99!r}: a smaller step moves no "
+        "parameter, so the finite differences would compare nothing"
+    )
     # at the bound itself the check runs, even with every floating-point error raised
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         res = gn.gradient_check(net, X, y, h=bound)
@@ -257,3 +260,27 @@ def test_the_noise_is_the_documented_formula_and_a_step_too_small_says_so():
         )
         assert note == (noise >= largest), (h, noise, largest)
     assert gn.gradient_check(net, X, y, h=1e-15).noise > largest  # the note's case is reached
+
+
+@pytest.mark.parametrize(("noise", "said"), [(5.0, True), (5.0 * (1 - 2**-52), False), (7.0, True)])
+def test_the_summary_says_so_from_a_noise_as_large_as_the_largest_gradient(noise, said):
+    # gradients of norms 5 (3-4-5) and 1, written by hand: the largest norm is 5
+    g = [{"W": np.array([[3.0], [4.0]]), "b": np.array([[1.0]])}]
+    res = gradcheck.GradCheckResult(
+        relative_errors=[{"W": 0.0, "b": 0.0}],
+        max_rel_error=0.0,
+        worst_layer=1,
+        worst_param="W",
+        tolerance=1e-6,
+        passed=True,
+        backprop=g,
+        numeric=g,
+        kinks=[],
+        noise=noise,
+    )
+    note = (
+        f"note: the finite differences' rounding noise at this h ({noise:.2e}) is as large as "
+        "every gradient (the largest norm 5.00e+00): the check cannot tell the two gradients "
+        "apart; a larger h (1e-5 is usual) can"
+    )
+    assert (note in res.summary().split("\n")) == said

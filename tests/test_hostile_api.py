@@ -395,6 +395,24 @@ def files(tmp_path_factory):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(junk=JUNK)
 def test_junk_is_refused_by_name_or_accepted(files, name, argument, junk):
+    _refused_by_name_or_finite(files, name, argument, junk)
+
+
+# the ends of float64 that random floats rarely draw: the smallest subnormal and normal, the
+# largest finite, their negatives, a negative zero, and huge and tiny ordinary values
+EDGE_FLOATS = [5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 2.0**-52, -0.0, 1e300,
+               1.7976931348623157e308, -1.7976931348623157e308]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "argument"), CASES_BY_ARGUMENT)
+def test_every_edge_of_float64_is_refused_by_name_or_accepted(files, name, argument):
+    # hypothesis found gradient_check(tolerance=5e-324) overflowing only by chance: the edges
+    # of float64 are tried for every argument, every run
+    for junk in EDGE_FLOATS:
+        _refused_by_name_or_finite(files, name, argument, junk)
+
+
+def _refused_by_name_or_finite(files, name, argument, junk):
     fn, kwargs = TARGETS[name]
     kwargs = dict(kwargs)
     if name in NEEDS_NET:

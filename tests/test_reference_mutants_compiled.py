@@ -624,3 +624,25 @@ def test_a_live_state_without_statistics_has_no_records(backend):
         assert state.history.stats_epochs.dtype == np.int64
         assert state.history.layer_stats == {}
     assert hist.stats_epochs.shape == (0,) and hist.layer_stats == {}
+
+
+def test_a_float32_run_resumed_from_its_file_with_jax_x64_on(tmp_path):
+    # Researchers often run JAX with x64 on (JAX_ENABLE_X64=1). A float32 network's first loss
+    # comes back from its model file as a float64 number; the program of the first fit, kept
+    # in memory, was compiled for a float32 one, so the resume must pass it in the network's
+    # dtype (a float64 argument is refused by the compiled program). Reference: the NumPy
+    # engine's float32 run of all 10 epochs, which the two fits of 5 must continue exactly.
+    before = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    try:
+        net = gn.Network([3, 2, 1], seed=0, dtype="float32")
+        first = net.fit(PAPER_X, PAPER_Y, epochs=5, lr=0.5, backend="jax")
+        net.save(tmp_path / "m.npz")
+        again = gn.load(tmp_path / "m.npz")
+        second = again.fit(PAPER_X, PAPER_Y, epochs=5, backend="jax", resume=again.train_state)
+    finally:
+        jax.config.update("jax_enable_x64", before)
+    ref = gn.Network([3, 2, 1], seed=0, dtype="float32").fit(PAPER_X, PAPER_Y, epochs=10, lr=0.5)
+    np.testing.assert_allclose(
+        np.concatenate([first.loss, second.loss]), ref.loss, rtol=1e-5, atol=0
+    )

@@ -646,3 +646,14 @@ def test_a_float32_run_resumed_from_its_file_with_jax_x64_on(tmp_path):
     np.testing.assert_allclose(
         np.concatenate([first.loss, second.loss]), ref.loss, rtol=1e-5, atol=0
     )
+
+
+def test_the_same_network_without_then_with_sample_weights_then_without():
+    # Whether sample weights are given is part of a program's key: a program traced without
+    # them cannot take them (nor the other way round). Reference: the NumPy engine, each time.
+    w = np.array([0.5, 2.0, 1.0, 3.0])
+    for weights in (None, w, None, w):
+        kw = dict(epochs=20, lr=0.5, sample_weight=weights)
+        got = gn.Network([3, 2, 1], seed=0).fit(PAPER_X, PAPER_Y, backend="jax", **kw)
+        ref = gn.Network([3, 2, 1], seed=0).fit(PAPER_X, PAPER_Y, **kw)
+        np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-10, atol=0)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_write", "new_directory", "new_file"]
+__all__ = ["atomic_path", "atomic_write", "new_directory", "new_file", "unwritable"]
 
 
 _STEM_BYTES = 200
@@ -50,6 +50,23 @@ def new_file(path: str | os.PathLike[str]) -> None:
     ``FileExistsError`` if something is there already."""
     # O_EXCL: never someone else's file; 0o666: the kernel applies the umask, as open() does
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
+def unwritable(folder: str | os.PathLike[str]) -> str | None:
+    """Why nothing can be written in the existing directory ``folder`` ("no file can be
+    created in FOLDER: " and the system's words), or ``None`` when a file can be created there.
+
+    Called before a long computation whose result is then saved there. ``os.access`` reads
+    the permission bits only: for root, on a read-only mount or in a pseudo-file system such
+    as ``/proc`` it says yes where the write then fails, after the work. So an empty hidden
+    file is created there (as :func:`atomic_path`'s temporary file would be) and removed.
+    """
+    try:
+        probe = _fresh(Path(folder), "glassnet-write-check", "", new_file)
+        probe.unlink()
+    except OSError as exc:
+        return f"no file can be created in {os.fspath(folder)}: {exc.strerror or exc}"
+    return None
 
 
 @contextmanager

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._files import new_directory
+from glassnet._files import new_directory, unwritable
 from glassnet._validation import known_keywords
 from glassnet.stats import jsonable
 
@@ -546,8 +546,9 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
         probe = probe.parent
     if not probe.is_dir():
         raise ValueError(f"out: cannot create {out}, {probe} is a file")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise PermissionError(f"out: cannot write to {probe} (permission denied)")
+    why = unwritable(out if out.is_dir() else probe)
+    if why is not None:
+        raise PermissionError(f"out: cannot write {out}: {why}")
     return out
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from glassnet import _modelformat, convergence
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
+from glassnet._files import unwritable
 from glassnet._random import generator
 from glassnet._validation import (
     Instance,
@@ -342,8 +343,9 @@ class Checkpoint(Callback):
         if not folder.is_dir():
             raise ValueError(f"path: the folder {str(folder)!r} does not exist")
         _modelformat.check_target(first)
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise PermissionError(f"path: cannot write to the folder {str(folder)!r}")
+        why = unwritable(folder)
+        if why is not None:
+            raise PermissionError(f"path: cannot save in the folder {str(folder)!r}: {why}")
         if self.monitor is not None and net.population is not None:
             raise ValueError(
                 f"monitor: a population's members improve at different epochs; save every "

@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -847,12 +849,22 @@ def test_a_checkpoint_checks_the_folder_of_its_first_file(tmp_path):
 
 
 def test_a_folder_without_write_permission_is_refused(tmp_path, monkeypatch):
-    # (as root every folder is writable: os.access is made to answer as for another user, who
-    # may list the folder but neither write nor enter it to create a file)
-    monkeypatch.setattr(os, "access", lambda path, mode: mode == os.F_OK)
+    # (as root every folder is writable: creating a file there is made to fail as it does for
+    # another user, who may list the folder but not create a file in it)
+    real_open = os.open
+
+    def open_(path, flags, mode=0o777, *, dir_fd=None):
+        if flags & os.O_CREAT and Path(path).parent == tmp_path:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+        return real_open(path, flags, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "open", open_)
     with pytest.raises(PermissionError) as err:
         gn.Network([2, 1], seed=3).fit(X, _YB, epochs=1, callbacks=[Checkpoint(tmp_path / "x.npz")])
-    assert str(err.value) == f"path: cannot write to the folder {str(tmp_path)!r}"
+    assert str(err.value) == (
+        f"path: cannot save in the folder {str(tmp_path)!r}: no file can be created in "
+        f"{tmp_path}: Permission denied"
+    )
 
 
 def test_a_checkpoint_watching_val_loss_without_validation_is_refused_word_for_word(tmp_path):

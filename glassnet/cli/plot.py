@@ -28,6 +28,7 @@ from typing import Any
 import click
 import numpy as np
 
+from glassnet._files import unwritable
 from glassnet.cli.errors import fed_by
 from glassnet.cli.options import (
     DEFAULTS,
@@ -190,6 +191,9 @@ def _check_out_file(out: Path) -> None:
         raise click.BadParameter(f"cannot write {out}: {parent} is {what}", param_hint="--out")
     if out.is_dir():
         raise click.BadParameter(f"cannot write {out}: it is a directory", param_hint="--out")
+    why = unwritable(parent)
+    if why is not None:
+        raise click.BadParameter(f"cannot write {out}: {why}", param_hint="--out")
 
 
 @click.group("plot")

@@ -317,6 +317,6 @@ def export_cmd(directory: Path, fmt: str, out: Path | None) -> None:
     except ImportError as exc:  # parquet without glassnet[parquet]
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except ValueError as exc:  # the API names its argument `path`; here it is --out
+    except (ValueError, OSError) as exc:  # the API names its argument `path`; here it is --out
         raise click.BadParameter(str(exc).removeprefix("path: "), param_hint="--out") from None
     click.echo(str(path))

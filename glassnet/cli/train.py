@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import signal
 import sys
@@ -18,6 +17,7 @@ import numpy as np
 
 import glassnet as gn
 import glassnet.modelfile
+from glassnet._files import unwritable
 from glassnet.cli import note
 from glassnet.cli.errors import fed_by
 from glassnet.cli.options import DEFAULTS, Finite, Options, check_epochs, shared_options
@@ -151,8 +151,9 @@ def _check_out(out: str, force: bool) -> Path:
         raise click.BadParameter(
             f"cannot create {out}: {probe} is a file, not a directory", param_hint="--out"
         )
-    if not os.access(probe if not out_dir.exists() else out_dir, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"cannot write to {out} (permission denied)", param_hint="--out")
+    why = unwritable(out_dir if out_dir.exists() else probe)
+    if why is not None:
+        raise click.BadParameter(f"cannot write to {out}: {why}", param_hint="--out")
     earlier = [n for n in ("model.npz", "loss.png") if (out_dir / n).exists()]
     if earlier and not force:
         raise click.BadParameter(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from glassnet._extras import install_hint
-from glassnet._files import atomic_path
+from glassnet._files import atomic_path, unwritable
 from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
@@ -166,8 +166,9 @@ def _check_target(p: Path) -> None:
         if parent.exists():
             if not parent.is_dir():
                 raise ValueError(f"path: cannot write under {str(parent)!r}: it is a file")
-            if not os.access(parent, os.W_OK):
-                raise PermissionError(f"path: {str(parent)!r} is not writable")
+            why = unwritable(parent)
+            if why is not None:
+                raise PermissionError(f"path: cannot write {str(p)!r}: {why}")
             break
 
 

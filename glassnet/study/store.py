@@ -135,6 +135,10 @@ class Store:
                 new_file(path)
             except FileExistsError:  # another process made it meanwhile: SQLite checks it
                 pass
+            except OSError as exc:  # a read-only mount, a full disk: before any run
+                raise ValueError(
+                    f"{argument}: cannot create {str(path)!r}: {exc.strerror or exc}"
+                ) from None
         try:
             conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
         except sqlite3.Error as exc:

@@ -550,9 +550,37 @@ def sample_weights(value: Any, n_rows: int, argument: str = "sample_weight") -> 
     if w.shape != (n_rows,):
         raise ValueError(f"{argument}: expected shape ({n_rows},), one per sample, got {w.shape}")
     w = w.astype(np.float64)
-    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+    # the largest, not the sum: weights near float64's largest number are valid, their sum not
+    if not np.isfinite(w).all() or (w < 0).any() or not w.max() > 0:
         raise ValueError(f"{argument}: expected finite weights >= 0, not all zero")
     return w
+
+
+def mean_weight(w: np.ndarray) -> float:
+    """The mean of finite weights, as ``w.mean()`` gives it where that is a normal number,
+    else ``max|w| * mean(w / max|w|)``: weights near float64's largest number have a mean but
+    no finite sum, and a mean among the subnormal numbers has lost its digits."""
+    with np.errstate(over="ignore", under="ignore"):
+        mean = float(w.mean())
+    if _TINY <= abs(mean) < math.inf:
+        return mean
+    top = float(np.abs(w).max())
+    return 0.0 if top == 0 else top * float((w / top).mean())
+
+
+def mean_one(w: np.ndarray) -> np.ndarray:
+    """Finite weights divided by their mean (a positive one): ``w / w.mean()`` as written where
+    the mean is a normal number (bit for bit the weights of scikit-learn's weighted means),
+    scaled by ``max|w|`` first where the sum overflows or the mean is subnormal."""
+    with np.errstate(over="ignore", under="ignore"):
+        mean = float(w.mean())
+    if _TINY <= abs(mean) < math.inf:
+        return w / mean
+    w = w / np.abs(w).max()
+    return w / w.mean()
+
+
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def per_member(value: Any, population: int, argument: str, *constraints: Constraint) -> np.ndarray:

@@ -82,7 +82,7 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
-from glassnet._validation import warn_nonfinite
+from glassnet._validation import mean_one, mean_weight, warn_nonfinite
 from glassnet.network import BIAS_MODES, Network
 from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
@@ -193,6 +193,26 @@ def sklearn_init(activation: str = "relu") -> _initializers.Initializer:
         return weights, biases
 
     return _initializers.Initializer("sklearn", draw)
+
+
+def _scale_free(sample_weight: Any) -> Any:
+    """Sample weights scaled to a largest magnitude of 1 where their sum overflows or all are
+    subnormal (a weighted score is scale-free), else as given (invalid ones for
+    scikit-learn's own check to refuse)."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        return sample_weight
+    if w.ndim != 1 or not w.size or not np.isfinite(w).all() or not mean_weight(w) > 0:
+        return sample_weight
+    top = float(np.abs(w).max())
+    with np.errstate(over="ignore"):
+        total = float(np.abs(w).sum())
+    if np.finfo(np.float64).tiny <= top and total < math.inf:  # as given: scikit-learn's bits
+        return sample_weight
+    return w / top
 
 
 def _column_or_1d(y: Array) -> Array:
@@ -560,7 +580,7 @@ class _GlassnetBase(BaseEstimator):
             self._adopt_attributes()
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-            if sample_weight.sum() <= 0:
+            if not mean_weight(sample_weight) > 0:
                 raise ValueError("sample_weight: expected weights with a positive sum")
         Y = self._validate_targets(y, first=first, incremental=incremental, dtype=X.dtype)
         if self.early_stopping and incremental:
@@ -644,7 +664,7 @@ class _GlassnetBase(BaseEstimator):
             batch = min(int(self.batch_size), n_train)
         steps_per_epoch = math.ceil(n_train / batch)
         # scikit-learn divides the penalty by the batch's weight sum: its mean is batch * w_mean
-        w_mean = 1.0 if sw_train is None else float(np.mean(sw_train))
+        w_mean = 1.0 if sw_train is None else mean_weight(sw_train)
 
         solver = cfg["solver"]
         schedule = self.learning_rate if solver in _SGD_FAMILY else "constant"
@@ -667,7 +687,7 @@ class _GlassnetBase(BaseEstimator):
             batch_size=batch,
             shuffle=bool(self.shuffle),
             seed=(seed + self.t_) % (2**32) if incremental else seed,
-            l2=float(self.alpha) / (batch * w_mean),
+            l2=float(self.alpha) / batch / w_mean,  # one by one: batch * w_mean may overflow
             stats_every=0,
             backend=self.backend,
             # as MLP: no divergence rule, every step taken whatever the loss (an infinite
@@ -842,7 +862,7 @@ class _GlassnetBase(BaseEstimator):
         Y = net.check_targets(Y, lossf, X.shape[0])
         weight = None
         if sample_weight is not None:
-            weight = (sample_weight / float(np.mean(sample_weight)))[:, None]
+            weight = mean_one(sample_weight)[:, None]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             fwd = net.apply(net.params, X)
             cost = net.cost(fwd, Y, lossf, weight)
@@ -890,9 +910,9 @@ class _GlassnetBase(BaseEstimator):
         net = self.network_
         loss = _losses.get(loss)
         Y = net.check_targets(Y, loss, X.shape[0])
-        w_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
-        weight = None if sample_weight is None else (sample_weight / w_mean)[:, None]
-        l2 = float(self.alpha) / (X.shape[0] * w_mean)
+        w_mean = 1.0 if sample_weight is None else mean_weight(sample_weight)
+        weight = None if sample_weight is None else mean_one(sample_weight)[:, None]
+        l2 = float(self.alpha) / X.shape[0] / w_mean  # one by one: the product may overflow
         keys = [(l, k) for l, layer in enumerate(net.params) for k in layer]
 
         def unpack(theta: Array) -> None:
@@ -1347,11 +1367,19 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     def _loss_constraint(self) -> list[Any]:
         return [None, StrOptions({"log_loss", *_losses.names()}), _losses.Loss]
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """The mean accuracy of :meth:`predict` on ``(X, y)``, as scikit-learn's
+        ``ClassifierMixin.score``, weighted by ``sample_weight`` (shape ``(n_samples,)``),
+        scaled first to a largest weight of 1: the score is the same, and weights near
+        1e308 do not overflow."""
+        return float(super().score(X, y, sample_weight=_scale_free(sample_weight)))
+
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
         # non-finite outputs decide as in scikit-learn (NaN > 0.5 is False; argmax picks the
         # first NaN), so a diverged classifier still scores its labels' accuracy
         with np.errstate(invalid="ignore"):
             decided = self._decide(out)
+        sample_weight = _scale_free(sample_weight)
         return float(accuracy_score(decided, Y.astype(int), sample_weight=sample_weight))
 
     def _decide(self, out: Array) -> Array:
@@ -1578,10 +1606,17 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
     def _loss_constraint(self) -> list[Any]:
         return [StrOptions({"squared_error", "poisson", *_losses.names()}), _losses.Loss]
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """The coefficient of determination R^2 of :meth:`predict` on ``(X, y)``, as
+        scikit-learn's ``RegressorMixin.score``, weighted by ``sample_weight`` (shape
+        ``(n_samples,)``), scaled first to a largest weight of 1: the score is the same, and
+        weights near 1e308 do not overflow."""
+        return float(super().score(X, y, sample_weight=_scale_free(sample_weight)))
+
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
         if not np.isfinite(out).all():  # as scikit-learn: non-finite predictions score NaN
             return np.nan
-        return float(r2_score(Y, out, sample_weight=sample_weight))
+        return float(r2_score(Y, out, sample_weight=_scale_free(sample_weight)))
 
     @available_if(_GlassnetBase._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)

@@ -43,6 +43,7 @@ from glassnet._validation import (
     check_keywords,
     describe,
     known_keywords,
+    mean_one,
     positive_float,
     positive_int,
     sample_weights,
@@ -686,8 +687,8 @@ def plan(
 
     weight = None
     if sample_weight is not None:
-        w = sample_weights(sample_weight, n).astype(net.dtype)
-        weight = (w / w.mean())[:, None]
+        # in float64, then the network's dtype: float32 cannot hold weights past 3.4e38
+        weight = mean_one(sample_weights(sample_weight, n)).astype(net.dtype)[:, None]
 
     val = validation_data(net, validation, loss)
 
@@ -1113,7 +1114,11 @@ def divergence_message(history: History, epoch: int, loss: Any, plan: Plan) -> s
             if math.isfinite(plan.param_limit)
             else "a parameter became NaN or infinite"
         )
-    return f"training diverged at epoch {epoch}: {what}; try a smaller learning rate (lr={plan.lr})"
+    advice = f"try a smaller learning rate (lr={plan.lr})"
+    penalties = [f"{name}={v:g}" for name, v in (("l1", plan.l1), ("l2", plan.l2)) if v]
+    if penalties:  # a penalty too strong diverges as a step too long does (or its sum overflows)
+        advice += f" or a smaller penalty ({', '.join(penalties)})"
+    return f"training diverged at epoch {epoch}: {what}; {advice}"
 
 
 def stop_diverged(history: History, epoch: int, loss: Any, plan: Plan, warn: bool) -> None:

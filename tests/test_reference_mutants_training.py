@@ -284,6 +284,27 @@ def test_a_single_network_diverges_when_its_loss_exceeds_1e4_times_max_1_first_l
     assert h.messages == [message] and str(caught[0].message) == message
 
 
+@pytest.mark.parametrize(
+    "penalty, words",
+    [({"l2": 1e308}, "l2=1e+308"), ({"l1": 1e308}, "l1=1e+308"),
+     ({"l1": 1e307, "l2": 1e308}, "l1=1e+307, l2=1e+308")],
+)  # fmt: skip
+def test_a_penalty_whose_cost_overflows_is_named_in_the_advice(penalty, words):
+    # a penalty of 1e308 diverges at the first epoch (its step, or l1 sum |W|, overflows)
+    # while the data's cost is finite: the learning rate alone is not the advice
+    net = gn.Network([2, 1], output="identity", seed=3)
+    with pytest.warns(training.DivergenceWarning) as caught:
+        h = net.fit(X, Y, loss="mse", lr=0.05, epochs=5, **penalty)
+    (message,) = h.messages
+    assert str(caught[0].message) == message and message.startswith("training diverged at epoch 0")
+    assert message.endswith(
+        f"; try a smaller learning rate (lr=0.05) or a smaller penalty ({words})"
+    )
+    with pytest.warns(training.DivergenceWarning):
+        h = gn.Network([2, 1], output="identity", seed=3).fit(X, Y, loss="mse", lr=5.5, epochs=30)
+    assert h.messages[0].endswith("; try a smaller learning rate (lr=5.5)")  # no penalty: no word
+
+
 def test_a_parameter_that_overflows_is_named_so_under_the_non_finite_rule():
     # a rate of 1e308 times a gradient above 2 overflows a weight to inf at the first step,
     # while the first epoch's loss (before the step) is finite

@@ -1,0 +1,110 @@
+"""Sample weights are scale-free over float64's whole range (issue 26: nothing silent).
+
+``fit`` normalizes the weights to mean 1 (the documented rule, as scikit-learn's losses use
+``average(..., weights=w)``), so multiplying every weight by ``c`` changes nothing, for any
+``c`` that keeps them finite and not all zero. Weights near float64's largest number are valid
+input, but their sum overflows: summed first, they gave NumPy's "overflow encountered in
+reduce" and a run of NaN; cast first to a float32 network's dtype, weights past 3.4e38 became
+infinite. The reference is the property itself, against the same weights at scale 1 (whose
+weighted fit is checked by hand elsewhere: ``test_reference_fit.py``), with warnings as errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+
+_rng = np.random.default_rng(7)
+X = _rng.normal(size=(10, 3))
+Y = (X[:, :1] + 0.5 * X[:, 1:2] > 0).astype(float)
+W = np.array([1.0, 2.0, 0.5, 3.0, 0.0, 1.0, 4.0, 0.25, 1.0, 2.0])  # uneven, one zero
+
+# the least subnormal, tiny, ordinary, float32's largest and past it, float64's largest
+SCALES = [5e-324 / W.min(initial=1, where=W > 0), 1e-300, 1e-8, 3.0e38, 1e39, 1e300, 1.7e308 / 4]
+
+
+def _fit(weights, dtype, seed, batch):
+    net = gn.Network([3, 2, 1], seed=seed, dtype=dtype)
+    hist = net.fit(X, Y, lr=0.5, epochs=4, batch_size=batch, shuffle=False, sample_weight=weights)
+    return hist.loss, net.params
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize(
+    "dtype, seed, batch",
+    [("float64", 0, None), ("float32", 0, None), ("float64", [0, 1], None), ("float64", 0, 4)],
+)
+def test_fit_is_the_same_for_weights_at_any_scale(scale, dtype, seed, batch):
+    loss, params = _fit(W * scale, dtype, seed, batch)
+    ref_loss, ref_params = _fit(W, dtype, seed, batch)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    assert np.all(np.isfinite(loss))
+    np.testing.assert_allclose(loss, ref_loss, rtol=tol, atol=0)
+    for layer, ref in zip(params, ref_params, strict=True):
+        for k in ref:
+            np.testing.assert_allclose(layer[k], ref[k], rtol=tol, atol=tol)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=3
+@pytest.mark.parametrize("scale", [1e-300, 1e-8, 1e300, 1.7e308 / 4])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: GlassnetClassifier(
+            hidden_layer_sizes=(3,), max_iter=3, solver="sgd", random_state=0, **kw
+        ),
+        lambda **kw: GlassnetClassifier(
+            hidden_layer_sizes=(3,), max_iter=3, solver="adam", random_state=0, **kw
+        ),
+        lambda **kw: GlassnetRegressor(
+            hidden_layer_sizes=(3,), max_iter=3, solver="lbfgs", random_state=0, **kw
+        ),
+        lambda **kw: GlassnetRegressor(
+            hidden_layer_sizes=(3,),
+            max_iter=3,
+            solver="adam",
+            early_stopping=True,
+            validation_fraction=0.3,
+            n_iter_no_change=5,
+            random_state=0,
+            **kw,
+        ),
+    ],
+    ids=["classifier-sgd", "classifier-adam", "regressor-lbfgs", "regressor-validation"],
+)
+def test_estimators_weights_at_any_scale_are_the_penalty_scaled(scale, make):
+    # as scikit-learn's MLP: C = (1/sum w) sum_i w_i c_i + alpha / (2 sum w) ||W||^2, so
+    # weights c * w with alpha c are the weights w with alpha (and the scores are scale-free)
+    est = make()
+    y = Y.ravel() if isinstance(est, GlassnetClassifier) else X @ np.array([0.5, -0.3, 0.2])
+    alpha = 0.01
+    est = make(alpha=alpha * scale).fit(X, y, sample_weight=W * scale)
+    ref = make(alpha=alpha).fit(X, y, sample_weight=W)
+    np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-9)
+    if getattr(ref, "validation_scores_", None) is not None:
+        np.testing.assert_allclose(est.validation_scores_, ref.validation_scores_, rtol=1e-9)
+    assert est.score(X, y, sample_weight=W * scale) == pytest.approx(
+        ref.score(X, y, sample_weight=W), rel=1e-9
+    )
+    if est.solver != "lbfgs" and not est.early_stopping:  # partial_fit: the stochastic solvers'
+        kw = {"classes": [0.0, 1.0]} if isinstance(est, GlassnetClassifier) else {}
+        part = make(alpha=alpha * scale).partial_fit(X, y, sample_weight=W * scale, **kw)
+        ref_part = make(alpha=alpha).partial_fit(X, y, sample_weight=W, **kw)
+        np.testing.assert_allclose(part.loss_curve_, ref_part.loss_curve_, rtol=1e-9)
+
+
+def test_mean_one_and_the_mean_by_hand():
+    from glassnet._validation import mean_one, mean_weight
+
+    np.testing.assert_array_equal(mean_one(np.array([1e308, 1e308, 0.0])), [1.5, 1.5, 0.0])
+    assert mean_weight(np.full(4, 1e308)) == 1e308
+    assert mean_weight(np.array([1.7e308, 1.7e308, -1.7e308])) == pytest.approx(1.7e308 / 3)
+    np.testing.assert_array_equal(mean_one(np.array([1.0, 3.0]) * 5e-324), [0.5, 1.5])
+    assert mean_weight(np.array([1.0, 3.0]) * 5e-324) == 2 * 5e-324
+    assert mean_weight(np.zeros(3)) == 0.0
+    w = np.array([0.1, 0.7, 0.3])  # in the normal range: w / w.mean() bit for bit
+    np.testing.assert_array_equal(mean_one(w), w / w.mean())
+    assert mean_weight(w) == w.mean()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -319,6 +320,12 @@ class Proportion:
         )
 
 
+def _counts(k: Any, n: Any) -> tuple[int, int]:
+    # integers, never truncated (2.7 successes is an error, not 2)
+    n = int(check(n, "n", Interval(int, 0, None)))
+    return int(check(k, "k", Interval(int, 0, n))), n
+
+
 @known_keywords
 def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion.
@@ -340,9 +347,7 @@ def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     (lo, hi) : tuple of float
     """
     level = _check_level(level)
-    k, n = int(k), int(n)
-    if n < 0 or not 0 <= k <= max(n, 0):
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    k, n = _counts(k, n)
     if n == 0:
         return math.nan, math.nan
     from scipy.stats import norm
@@ -380,7 +385,7 @@ def proportion(mask: np.ndarray | int, n: int | None = None, level: float = 0.95
         m = np.asarray(mask, dtype=bool).ravel()
         k, n = int(m.sum()), int(m.size)
     else:
-        k = int(mask)
+        k, n = _counts(mask, n)
     lo, hi = wilson_ci(k, n, level)
     return Proportion(k, n, k / n if n else math.nan, lo, hi, level)
 
@@ -442,16 +447,22 @@ def mean_band(curves: np.ndarray, level: float = 0.95, kind: str = "ci") -> Band
     ok = np.isfinite(c)
     n = ok.sum(axis=0)
     cz = np.where(ok, c, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, cz.sum(axis=0) / np.maximum(n, 1), np.nan)
+    # each step in units of its largest |value|: a sum (or a square) of values near 1e308
+    # overflows where their mean and spread do not
+    scale = np.abs(cz).max(axis=0, initial=0.0)
+    scale = np.where(scale > 0, scale, 1.0)
+    u = cz / scale
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean_u = u.sum(axis=0) / np.maximum(n, 1)
+        mean = np.where(n > 0, mean_u * scale, np.nan)
         if kind == "ci":
             from scipy.stats import t
 
-            dev = np.where(ok, c - mean, 0.0)
-            var = (dev**2).sum(axis=0) / np.maximum(n - 1, 1)
+            dev = np.where(ok, u - mean_u, 0.0)
+            var_u = (dev**2).sum(axis=0) / np.maximum(n - 1, 1)
             tq = t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-            half = np.where(n > 1, tq * np.sqrt(var / np.maximum(n, 1)), np.nan)
-            lo, hi = mean - half, mean + half
+            half = np.where(n > 1, tq * np.sqrt(var_u / np.maximum(n, 1)) * scale, np.nan)
+            lo, hi = mean - half, mean + half  # an edge past float64's range is infinite
         else:
             a = (1 - level) / 2
             cn = np.where(ok, c, np.nan)

@@ -195,10 +195,27 @@ def test_levels_just_inside_the_interval_are_accepted():
 
 def test_wilson_interval_edges():
     assert all(math.isnan(v) for v in stats.wilson_ci(0, 0))  # no trial, no interval
-    for k, n in [(5, 3), (-1, 3), (1, 0), (0, -1)]:
+    for k, n, words in [
+        (5, 3, "k: expected an integer in [0, 3], got 5 (int)"),
+        (-1, 3, "k: expected an integer in [0, 3], got -1 (int)"),
+        (1, 0, "k: expected an integer in [0, 0], got 1 (int)"),
+        (0, -1, "n: expected an integer >= 0, got -1 (int)"),
+    ]:
         with pytest.raises(ValueError) as info:
             stats.wilson_ci(k, n)
-        assert str(info.value) == f"need 0 <= k <= n, got k={k}, n={n}"
+        assert str(info.value) == words
+        with pytest.raises(ValueError) as info:
+            stats.proportion(k, n)
+        assert str(info.value) == words
+    for k, n, words in [  # never truncated or parsed: 2.7 successes is not 2
+        (2.7, 10, "k: expected an integer in [0, 10], got 2.7 (float)"),
+        (True, 3, "k: expected an integer in [0, 3], got True (bool)"),
+        (1, 4.0, "n: expected an integer >= 0, got 4.0 (float)"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            stats.wilson_ci(k, n)
+        assert str(info.value) == words
+    assert stats.wilson_ci(np.int64(3), np.int64(10)) == stats.wilson_ci(3, 10)
     p = stats.proportion(0, 0)
     assert p.n == 0 and math.isnan(p.value) and str(p) == "n/a (n = 0)"
     # a mask of numbers counts its nonzero entries
@@ -322,3 +339,25 @@ def test_jsonable_turns_everything_into_json_data():
                    "c": {"inner": None}}  # fmt: skip
     assert type(out["1"][0]) is int and type(out["1"][1]) is bool
     json.dumps(out, allow_nan=False)  # valid JSON
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, 1e306])
+def test_a_mean_band_is_in_the_units_of_its_curves_up_to_float64s_largest(scale):
+    # mean, sd and percentiles are homogeneous: c * curves has c times the band of curves
+    # (whose band is checked against scipy above); near 1e308 a sum overflows, the band not
+    base = np.random.default_rng(4).uniform(0.5, 1.5, size=(6, 5))
+    base[2, 3] = np.nan  # a diverged step: ignored, the same at every scale
+    for kind in ("ci", "percentile"):
+        ref = stats.mean_band(base, kind=kind)
+        got = stats.mean_band(base * scale, kind=kind)
+        for name in ("mean", "lo", "hi"):
+            np.testing.assert_allclose(getattr(got, name), getattr(ref, name) * scale, rtol=1e-12)
+        np.testing.assert_array_equal(got.n, ref.n)
+
+
+def test_a_band_edge_past_float64s_range_is_infinite_by_hand():
+    # runs at 1e308 and 1.5e308: mean 1.25e308, sd 0.5e308 / sqrt(2), t(0.975, 1) = 12.706...,
+    # half width 12.706 * 0.25e308 = 3.18e308: both edges are past float64's range
+    band = stats.mean_band(np.array([[1e308], [1.5e308]]))
+    assert band.mean[0] == pytest.approx(1.25e308, rel=1e-15)
+    assert band.lo[0] == -np.inf and band.hi[0] == np.inf

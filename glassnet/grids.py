@@ -46,6 +46,7 @@ Extent = tuple[float, float, float, float]
 __all__ = [
     "LossSurface",
     "PlaneGrid",
+    "centres",
     "check_features",
     "filter_normalized_direction",
     "flatten",
@@ -87,21 +88,55 @@ def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     ----------
     X : array, shape (N, d), d >= 2
     pad : float
-        Margin on each side as a fraction of the data's range (0.5 when all points share
-        that coordinate).
+        Margin on each side as a fraction of the data's range (when all points share that
+        coordinate: 0.5, or ``pad`` times its magnitude where that is larger, so that the box
+        has a width at any magnitude).
 
     Returns
     -------
     (x_min, x_max, y_min, y_max) : tuple of float
+
+    Raises
+    ------
+    ValueError
+        The box is wider than float64 holds (data near +-1.8e308): no grid over it has a
+        finite cell width.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] < 2 or X.shape[0] < 1:
         raise ValueError(f"X: expected an array of shape (N, d>=2), got shape {X.shape}")
     lo = X[:, :2].min(axis=0)
     hi = X[:, :2].max(axis=0)
-    margin = np.where(hi > lo, pad * (hi - lo), 0.5)
-    lo, hi = lo - margin, hi + margin
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = hi - lo  # infinite for data at +-1e308: the margin is then taken side by side
+        spread = np.where(np.isfinite(span), pad * span, pad * hi - pad * lo)
+        margin = np.where(hi > lo, spread, np.maximum(0.5, pad * np.abs(lo)))
+        lo, hi = lo - margin, hi + margin
+        width = hi - lo
+    if not np.isfinite(width).all():
+        raise ValueError(
+            f"X: the plane around the data's first two features (from {X[:, :2].min():.3g} to "
+            f"{X[:, :2].max():.3g}) is wider than float64 holds; scale X (e.g. with "
+            "glassnet.datasets.Standardizer)"
+        )
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+@known_keywords
+def centres(lo: float, hi: float, res: int) -> Array:
+    """The centres of ``res`` equal cells from ``lo`` to ``hi``, shape ``(res,)``:
+    ``lo + (i + 1/2) (hi - lo) / res``.
+
+    Raises ``ValueError`` (naming ``extent``) unless ``lo < hi`` with a finite width."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = float(hi) - float(lo)
+    if not (math.isfinite(width) and width > 0):
+        raise ValueError(
+            f"extent: expected finite edges with low < high and a finite width, got {lo!r} "
+            f"to {hi!r}"
+        )
+    # the cell's width first: (i + 1/2) * width overflows for a plane near float64's edge
+    return lo + (np.arange(res) + 0.5) * (width / res)
 
 
 @known_keywords
@@ -116,8 +151,8 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
     res = check(res, "res", Interval(int, 1, None))
     _check_grid(int(res), 2 + len(fill), "inputs")
     x0, x1, y0, y1 = extent
-    xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
-    ys = y1 - (np.arange(res) + 0.5) * (y1 - y0) / res
+    xs = centres(x0, x1, res)
+    ys = centres(y0, y1, res)[::-1]  # image rows: the top first
     gx, gy = np.meshgrid(xs, ys)
     cols = [gx.ravel(), gy.ravel()] + [np.full(res * res, float(v)) for v in fill]
     return np.stack(cols, axis=1)

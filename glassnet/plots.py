@@ -87,6 +87,9 @@ UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0)
 MAX_MULTIPLES = 16
 MAX_CURVES = 200  # a population's loss curves drawn (the median is over every member)
 MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
+PLANE_LIMIT = 1e307
+"""The largest |coordinate| a figure's input plane reaches: matplotlib's axis ticks overflow
+float64 beyond (measured with matplotlib 3.10: axes to +-5e307 warn, to 1e308 fail)."""
 LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 
 
@@ -496,6 +499,19 @@ def _target_kind(net: Network, y: Array) -> str:
     return "regression"
 
 
+def _plane_extent(X: Array) -> grids.Extent:
+    """:func:`grids.plane_extent`, refused (naming ``X``) past :data:`PLANE_LIMIT`."""
+    extent = grids.plane_extent(X)
+    reach = max(abs(v) for v in extent)
+    if reach > PLANE_LIMIT:
+        raise ValueError(
+            f"X: the plane around the data's first two features reaches {reach:.3g}; a "
+            f"figure's axes stop at {PLANE_LIMIT:.0e} (beyond, their ticks overflow float64); "
+            "scale X (e.g. with glassnet.datasets.Standardizer)"
+        )
+    return extent
+
+
 def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool = True):
     from matplotlib.colors import ListedColormap, Normalize
 
@@ -506,8 +522,7 @@ def _draw_output(ax, net, grid: grids.PlaneGrid, X, y, kind: str, points: bool =
         ax.imshow(out[..., 0], extent=extent, cmap=_cmap(), vmin=0, vmax=1, origin="upper",
                   aspect="auto", interpolation="bilinear", alpha=0.7)  # fmt: skip
         # the cells' centres, where grids.plane_inputs evaluated the network (not their edges)
-        xs = x0 + (np.arange(grid.res) + 0.5) * (x1 - x0) / grid.res
-        ys = y0 + (np.arange(grid.res) + 0.5) * (y1 - y0) / grid.res
+        xs, ys = grids.centres(x0, x1, grid.res), grids.centres(y0, y1, grid.res)
         if np.nanmin(out) < 0.5 < np.nanmax(out):
             ax.contour(xs, ys, out[::-1, :, 0], levels=[0.5], colors="k", linewidths=1.2)
         if points:
@@ -637,7 +652,7 @@ def decision_boundary(
     kind = _target_kind(net, ya)
     members = _member_list(net.population, member)
     Xp = Xa[:, list(pair)]  # the data on the plane: its two features, as x and y
-    extent = grids.plane_extent(Xp)
+    extent = _plane_extent(Xp)
     n_hidden = len(net.sizes) - 2
     show_units = units and n_hidden > 0 and len(members) == 1
     cols = min(max(net.sizes[1:-1], default=0), max_units) if show_units else 0
@@ -836,7 +851,7 @@ def render_animation(
     loss_name = hist.settings.get("loss", "mse") if hist is not None else "mse"
     kind = _target_kind(work, ya)
     plane = Xa.shape[1] >= 2
-    extent = grids.plane_extent(Xa) if plane else None
+    extent = _plane_extent(Xa) if plane else None
 
     # everything the frames need, computed once
     costs, weights = [], []

@@ -528,7 +528,8 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     ValueError
         ``out_dir`` is a file, or a non-empty directory that is not a glassnet report.
     PermissionError
-        The nearest existing parent is not writable.
+        No file can be created in ``out_dir`` or its nearest existing parent (tried, not
+        read from the permission bits: a read-only mount or ``/proc`` says yes to those).
     """
     if not isinstance(out_dir, str | os.PathLike) or str(out_dir) == "":
         raise ValueError(f"out must be a directory path, got {out_dir!r}")

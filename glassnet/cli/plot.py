@@ -275,7 +275,7 @@ def _features(text: str | None, X: Any) -> tuple[int, int]:
     two among them is the user's, not a silent "pixel 1 against pixel 2"."""
     d = X.shape[1]
     if text is None:
-        varying = [k for k in range(d) if np.ptp(X[:, k]) > 0]
+        varying = [k for k in range(d) if X[:, k].max() > X[:, k].min()]  # ptp can overflow
         if len(varying) > 2:
             raise click.BadParameter(
                 f"the data has {d} inputs, {len(varying)} of which vary; the plane shows two of "

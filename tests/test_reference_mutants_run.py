@@ -3,7 +3,10 @@
 The references are independent of the code under test: a population's member ``k`` is the
 single network with seed ``seed[k]`` and rate ``lr[k]`` trained alone (the documented rule);
 a History made by hand, whose member ``k`` is the ``k``-th slice of each per-member field;
-the reprs' formats as the docstrings describe them, written out; error messages word for word.
+the reprs' formats as the docstrings describe them, written out; error messages word for word;
+records holding other dtypes than a fit writes (float32 curves, which a model file may declare;
+statistics' epochs of any integer type) summed up, tabled, joined and saved as the same numbers
+in float64 and int64 are: a median, a table's values and epochs shifted, computed by hand.
 """
 
 from __future__ import annotations
@@ -1099,3 +1102,70 @@ def test_a_record_of_arrays_in_any_memory_order_goes_through_a_file(tmp_path):
     net.save(tmp_path / "f.npz")
     back = gn.load(tmp_path / "f.npz").train_state.history.layer_stats["grad_norm"]
     np.testing.assert_array_equal(back, stats["grad_norm"])
+
+
+# --- records of other dtypes than fit writes (the rerun at 395675b) ---------------------------
+
+
+def _float32_curves(*names):
+    """A population's record with the curves ``names`` made float32 and declared ``"<f4"`` (a
+    dtype the model format accepts for a run's arrays), to edit."""
+    net, meta, arrays = _record()
+    for name in names:
+        arrays[name] = arrays[name].astype(np.float32)
+        meta["arrays"][name]["dtype"] = "<f4"
+    return net, meta, arrays
+
+
+def test_a_float32_populations_summary_is_the_median_without_overflow():
+    net, meta, arrays = _float32_curves("run.history.loss")
+    # both members end at float32's 3e38: the median of two equal losses is that loss, though
+    # their float32 sum (6e38) is past float32's largest number (3.4e38)
+    arrays["run.history.loss"] = np.full((2, 4), 3e38, dtype=np.float32)
+    state = _read(net, meta, arrays)
+    assert state.history.loss.dtype == np.float32
+    summary = "final_loss=median 3e+38 (min 3e+38, max 3e+38)"
+    assert repr(state.history) == f"History(epochs_run=4, population=2, {summary})"
+    assert repr(state) == f"TrainState(epoch=4, optimizer='adam', population=2, {summary})"
+
+
+def test_a_tables_validation_columns_are_float64_whatever_the_curves_dtype():
+    pytest.importorskip("pandas")
+    names = ("run.history.val_loss", "run.history.val_accuracy")
+    net, meta, arrays = _float32_curves(*names)
+    h = _read(net, meta, arrays).history
+    assert h.val_loss.dtype == h.val_accuracy.dtype == np.float32
+    frame = h.to_dataframe()
+    # one table of float64 columns, as the loss and the statistics' (NaN where unrecorded) are
+    assert {str(t) for t in frame.dtypes} == {"float64"}
+    for k in (0, 1):
+        part = frame.xs(k, level="member")
+        for column, name in zip(("val_loss", "val_accuracy"), names, strict=True):
+            # float32 to float64 is exact: the values are the file's
+            np.testing.assert_array_equal(part[column], arrays[name][k].astype(np.float64))
+
+
+def test_joined_statistics_epochs_are_int64_whatever_the_parts_integer_dtype():
+    from glassnet.run import joined
+
+    # History.stats_epochs is an array of int: here uint64 epochs 0, 1 in a part of 100 epochs,
+    # then int8 epochs 0, 100 in a part of 101, which are the run's epochs 100 and 200
+    earlier = _part(loss=np.ones(100), epochs_run=100, stats_epochs=np.array([0, 1], np.uint64))
+    later = _part(loss=np.ones(101), epochs_run=101, stats_epochs=np.array([0, 100], np.int8))
+    whole = joined(earlier, later)
+    np.testing.assert_array_equal(whole.stats_epochs, [0, 1, 100, 200])
+    assert whole.stats_epochs.dtype == np.int64
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint16, np.uint32])
+def test_statistics_epochs_of_any_integer_dtype_go_through_a_file(tmp_path, dtype):
+    # a run's arrays in a file are int64, int32 or uint64 if integers: the epochs go as int64
+    net = gn.Network([2, 3, 1], seed=[1, 2])
+    net.fit(X, Y, epochs=3, stats_every=1)
+    h = net.train_state.history
+    np.testing.assert_array_equal(h.stats_epochs, [0, 1, 2])
+    h.stats_epochs = h.stats_epochs.astype(dtype)
+    net.save(tmp_path / "e.npz")
+    back = gn.load(tmp_path / "e.npz").train_state.history
+    np.testing.assert_array_equal(back.stats_epochs, [0, 1, 2])
+    assert back.stats_epochs.dtype == np.int64

@@ -361,3 +361,11 @@ def test_a_band_edge_past_float64s_range_is_infinite_by_hand():
     band = stats.mean_band(np.array([[1e308], [1.5e308]]))
     assert band.mean[0] == pytest.approx(1.25e308, rel=1e-15)
     assert band.lo[0] == -np.inf and band.hi[0] == np.inf
+
+
+@pytest.mark.parametrize("kind", ["ci", "percentile"])
+def test_a_band_of_no_runs_is_undefined_at_every_step(kind):
+    # as a step where every run diverged: no value, so no mean and no band (NaN), counted 0
+    band = stats.mean_band(np.zeros((0, 3)), kind=kind)
+    assert np.isnan(band.mean).all() and np.isnan(band.lo).all() and np.isnan(band.hi).all()
+    np.testing.assert_array_equal(band.n, [0, 0, 0])

@@ -108,3 +108,16 @@ def test_mean_one_and_the_mean_by_hand():
     w = np.array([0.1, 0.7, 0.3])  # in the normal range: w / w.mean() bit for bit
     np.testing.assert_array_equal(mean_one(w), w / w.mean())
     assert mean_weight(w) == w.mean()
+
+
+def test_the_means_hold_under_numpys_strictest_error_state():
+    # a user's np.seterr(all="raise") must not turn the overflow of a sum, or the underflow
+    # of a mean among the subnormal numbers, into a FloatingPointError
+    from glassnet._validation import mean_one, mean_weight
+
+    with np.errstate(all="raise"):
+        # the mean of 1 and 2 times the least subnormal, 1.5 of it, is rounded: an underflow
+        np.testing.assert_allclose(mean_one(np.array([1.0, 2.0]) * 5e-324), [2 / 3, 4 / 3])
+        assert mean_weight(np.array([1.0, 2.0]) * 5e-324) == 2 * 5e-324 * 0.75
+        np.testing.assert_array_equal(mean_one(np.array([1e308, 1e308, 0.0])), [1.5, 1.5, 0.0])
+        assert mean_weight(np.full(4, 1e308)) == 1e308

@@ -89,6 +89,8 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_training.py",
         "test_checkpoint.py",
         "test_reference_numpy_namespace.py",
+        "test_reference_weight_scale.py",
+        "test_unwritable_places.py",
     ],
     # test_checkpoint.py (LiveRun's states, Checkpoint's saves and resumes), the History
     # record tests and the keyword tests reach run.py's record, to_dataframe and
@@ -121,6 +123,8 @@ TESTS: dict[str, list[str]] = {
         "test_hostile_api.py",
         "test_datasets.py",
         "test_fit_rules.py",
+        "test_reference_weight_scale.py",
+        "test_reference_pass_bound.py",
     ],
     "_random": [
         "test_reference_random.py",
@@ -165,6 +169,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_sklearn.py",
         "test_reference_partial_fit.py",
         "test_sklearn.py",
+        "test_reference_weight_scale.py",
     ],
     # the store under the study runner: test_study_run.py's quick runs that start no process
     # of their own (its whole file costs every mutant of the store some 20 s)
@@ -178,7 +183,7 @@ TESTS: dict[str, list[str]] = {
     ],
     # every writer goes through _files: the modes under three umasks, atomic replacement,
     # the refusals of paths that cannot be written
-    "_files": ["test_file_modes.py", "test_hostile_files.py"],
+    "_files": ["test_file_modes.py", "test_hostile_files.py", "test_unwritable_places.py"],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",

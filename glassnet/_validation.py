@@ -363,6 +363,9 @@ class Options(Constraint):
     def fits(self, value: Any) -> bool:
         return isinstance(value, str) and value in self.values
 
+    def convert(self, value: Any) -> str:
+        return str(value)  # a NumPy string (a name from an array) as the plain str it equals
+
     def __str__(self) -> str:
         return "one of " + ", ".join(self.values)
 

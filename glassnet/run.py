@@ -475,6 +475,7 @@ class TrainConfig:
             # built once with a number for the rate, so every option is checked now
             rate = self.lr if isinstance(self.lr, float) else None
             _optimizers.get(self.optimizer, rate, **options)
+            put("optimizer", str(self.optimizer))  # a NumPy string as the plain str it equals
         put("epochs", check(self.epochs, "epochs", Interval(int, 1, MAX_EPOCHS)))
         if self.batch_size is not None:
             put("batch_size", check(self.batch_size, "batch_size", Interval(int, 1, None)))
@@ -485,12 +486,9 @@ class TrainConfig:
         if not (self.schedule is None or callable(self.schedule)):
             if self.schedule not in _optimizers.SCHEDULES:
                 raise unknown_name("schedule", "schedule", self.schedule, _optimizers.SCHEDULES)
-        every = self.stats_every
-        if every is None:
-            every = 0
-        if every != "auto":
-            every = check(every, "stats_every", Interval(int, 0, None), Options(["auto"]))
-        put("stats_every", every)
+            put("schedule", str(self.schedule))
+        every = 0 if self.stats_every is None else self.stats_every
+        put("stats_every", check(every, "stats_every", Interval(int, 0, None), Options(["auto"])))
         put("backend", check(self.backend, "backend", Options(BACKEND_NAMES)))
         if self.chunk_epochs is not None:
             put("chunk_epochs", check(self.chunk_epochs, "chunk_epochs", Interval(int, 1, None)))

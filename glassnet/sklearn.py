@@ -202,9 +202,12 @@ def _scale_free(sample_weight: Any) -> Any:
     if sample_weight is None:
         return None
     try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError):
+        w = np.asarray(sample_weight)
+    except (TypeError, ValueError, OverflowError):
         return sample_weight
+    if w.dtype.kind not in "biuf":  # strings, objects: scikit-learn's to refuse or convert
+        return sample_weight
+    w = w.astype(np.float64)
     if w.ndim != 1 or not w.size or not np.isfinite(w).all() or not mean_weight(w) > 0:
         return sample_weight
     top = float(np.abs(w).max())

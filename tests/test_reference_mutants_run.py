@@ -1169,3 +1169,22 @@ def test_statistics_epochs_of_any_integer_dtype_go_through_a_file(tmp_path, dtyp
     back = gn.load(tmp_path / "e.npz").train_state.history
     np.testing.assert_array_equal(back.stats_epochs, [0, 1, 2])
     assert back.stats_epochs.dtype == np.int64
+
+
+def test_names_given_as_numpy_strings_are_plain_strings_in_the_config():
+    # a grid of settings read from an array (np.loadtxt, a DataFrame's .to_numpy()) hands
+    # np.str_ names; the configuration is plain data: each name is the str it equals, in its
+    # repr, its dict and the JSON of a model file, as if typed
+    s = np.str_
+    cfg = gn.TrainConfig(
+        loss=s("mse"), optimizer=s("adam"), schedule=s("cosine"), stats_every=s("auto"),
+        backend=s("numpy"), divergence=s("none"),
+    )  # fmt: skip
+    names = ("loss", "optimizer", "schedule", "stats_every", "backend", "divergence")
+    assert [type(getattr(cfg, n)) for n in names] == [str] * 6
+    assert repr(cfg) == (
+        "TrainConfig(loss='mse', optimizer='adam', lr=None, epochs=100, batch_size=None, "
+        "shuffle=True, seed=None, l1=0.0, l2=0.0, schedule='cosine', stats_every='auto', "
+        "optimizer_options={}, backend='numpy', chunk_epochs=None, divergence='none', warn=True)"
+    )
+    assert [type(cfg.to_dict()[n]) for n in names] == [str] * 6

@@ -10,6 +10,7 @@ where it has them). tests/mutation/survivors.md names the mutants each test was 
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -2502,3 +2503,134 @@ def test_a_fit_whose_pass_cannot_overflow_does_not_run_one_to_see(monkeypatch):
     est.coefs_[0][...], est.intercepts_[0][...] = 0.5, 1e200
     with pytest.raises(AssertionError, match="a pass was run"):
         est.fit(HUGE_X, HUGE_Y)
+
+
+# --- the pass that looks for an overflow: weighted as the fit, NumPy's flags its own ----------
+
+
+def _mlp_initial_weights(sizes, seed=0):
+    # MLP's draw (RandomState(seed), per layer W then b, each U(-r, r), r = sqrt(6 / (n_in +
+    # n_out))), written out
+    rs = np.random.RandomState(seed)
+    layers = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        r = np.sqrt(6 / (n_in + n_out))
+        layers.append((rs.uniform(-r, r, (n_in, n_out)), rs.uniform(-r, r, n_out)))
+    return layers
+
+
+def test_a_sample_of_weight_zero_whose_unweighted_gradient_would_overflow_trains_as_mlp():
+    # hand-set W^(1) = 1, W^(2) = 1e-20, biases 0, identity units; the first row scaled to a
+    # row sum of 1e170, weighing 0: its a^(1) = 1e170, its residual r ~ 1e150 (r^2 = 1e300
+    # finite), but a^(1) r / n ~ 3e318 is past the largest float. The inputs pass the bound, so
+    # a pass looks at the initial weights: the fit's own, weighted (the row's delta^(2) is 0),
+    # where nothing overflows; the fit says nothing and is MLP's with the same weights
+    X = HUGE_X.copy()
+    X[0] *= 1e170 / abs(X[0].sum())
+    w = np.ones(len(X))
+    w[0] = 0.0
+    r0 = 1e-20 * X[0].sum() - HUGE_Y[0]
+    big = np.finfo(float).max
+    assert np.isfinite(r0 * r0) and abs(X[0].sum()) > big / abs(r0) * len(X)
+    fitted = []
+    for cls in (MLPRegressor, GlassnetRegressor):
+        est = cls(hidden_layer_sizes=(1,), activation="identity", solver="sgd", max_iter=1,
+                  random_state=0, warm_start=True, shuffle=False)  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(HUGE_X, HUGE_Y)
+        est.coefs_[0][...], est.coefs_[1][...] = 1.0, 1e-20
+        est.intercepts_[0][...], est.intercepts_[1][...] = 0.0, 0.0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, HUGE_Y, sample_weight=w)
+        fitted.append((est, [(c.category.__name__, str(c.message)) for c in caught]))
+    (mlp, theirs), (ours, caught) = fitted
+    assert [kind for kind, _ in theirs] == ["ConvergenceWarning"]
+    assert caught == theirs
+    np.testing.assert_allclose(ours.loss_curve_[-1], mlp.loss_curve_[-1], rtol=1e-12)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_an_output_of_exactly_zero_under_the_poisson_loss_is_said_without_numpys_warning(solver):
+    # loss="poisson" with output="relu": where z^(2) <= 0 the output is exactly 0, and a target
+    # y > 0 there makes y / y_hat a division by zero (the cost y log(y / y_hat) infinite). The
+    # pass that finds it (sgd: after the epoch, at the weights it started from; lbfgs: L-BFGS's
+    # first call) is said once as a NonFiniteWarning, NumPy's own "divide by zero" silenced
+    (W1, b1), (W2, b2) = _mlp_initial_weights([4, 5, 1])
+    y = np.abs(HUGE_Y)
+    z2 = (np.maximum(HUGE_X @ W1 + b1, 0) @ W2 + b2)[:, 0]
+    assert ((z2 <= 0) & (y > 0)).any()
+    est = GlassnetRegressor(hidden_layer_sizes=(5,), solver=solver, loss="poisson",
+                            output="relu", max_iter=3, random_state=0)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(HUGE_X, y)
+        except ValueError as exc:  # sgd: the step from an infinite gradient, MLP's refusal
+            assert str(exc).startswith("Solver produced non-finite parameter weights.")
+    assert [w.category.__name__ for w in caught] == ["NonFiniteWarning", "ConvergenceWarning"]
+    where = "at the initial weights" if solver == "lbfgs" else "iteration 1, at the weights it " \
+        "started from"  # fmt: skip
+    assert str(caught[0].message).startswith(
+        f"{solver}: {where}, y: from a finite output and finite targets, the poisson cost "
+    ), str(caught[0].message)
+
+
+def test_a_users_strict_error_state_leaves_an_lbfgs_fit_as_mlps():
+    # an input of 1e-310 (subnormal): its products with the weights underflow, which NumPy
+    # raises under np.errstate(all="raise"); glassnet's L-BFGS silences NumPy's flags, so the
+    # fit is MLP's (run in NumPy's default state) all the same
+    X = HUGE_X.copy()
+    X[0, 0] = 1e-310
+    kw = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(**kw).fit(X, HUGE_Y)
+        with np.errstate(all="raise"):
+            ours = GlassnetRegressor(**kw).fit(X, HUGE_Y)
+    assert ours.loss_ == pytest.approx(mlp.loss_, rel=1e-12)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_a_users_strict_error_state_leaves_the_look_at_the_initial_weights_silent():
+    # inputs of ~1e80 pass the bound (the fourth root of the largest float, 3.7e76), so a pass
+    # looks at the initial weights; one input of 1e-310 underflows in it. Nothing overflows
+    # (the cost ~1e159, the gradients ~1e240), so the fit is MLP's, under np.errstate(all=
+    # "raise") as in NumPy's default state (MLP's run)
+    X = HUGE_X * 1e80
+    X[0, 0] = 1e-310
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor(**kw).fit(X, HUGE_Y)
+        with np.errstate(all="raise"):
+            ours = GlassnetRegressor(**kw).fit(X, HUGE_Y)
+    assert 1e150 < mlp.loss_curve_[0] < 1e200
+    np.testing.assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-12)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_lbfgs_best_loss_is_the_least_cost_reached_when_its_line_search_fails():
+    # inputs of ~1e20: L-BFGS-B ends ABNORMAL (its line search fails) after some iterations,
+    # and SciPy then returns the last iterate's weights with the cost of the trial point it
+    # rejected last (result.fun), which is loss_ as in MLP. best_loss_ is what MLP documents:
+    # the least cost reached, the cost at the weights kept, by hand C = (1/2n) sum (y_hat -
+    # y)^2 + alpha/(2n) sum ||W||^2 with relu hidden units, and the last of loss_curve_
+    X = HUGE_X * 1e20
+    est = GlassnetRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=100, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, HUGE_Y)
+    assert [w.category for w in caught] == [ConvergenceWarning]
+    assert "ABNORMAL" in str(caught[0].message) and 0 < est.n_iter_ < 100
+    (W1, W2), (b1, b2) = est.coefs_, est.intercepts_
+    y_hat = (np.maximum(X @ W1 + b1, 0) @ W2 + b2)[:, 0]
+    n = len(HUGE_Y)
+    cost = 0.5 * np.mean((y_hat - HUGE_Y) ** 2) + 0.5 * 1e-4 / n * ((W1**2).sum() + (W2**2).sum())
+    assert est.loss_curve_[-1] == pytest.approx(cost, rel=1e-9)
+    assert est.best_loss_ == min(est.loss_curve_) == pytest.approx(cost, rel=1e-9)

@@ -835,6 +835,16 @@ class Network:
                 )
             if name == "C":
                 out = member(fwd.a[-1], k)  # finite: else z or a was named above
+                edge = _domain_edge(loss, out, y)
+                if edge is not None:
+                    r, j = edge
+                    return (
+                        f"output: {who}the {loss.name} cost is {value}, not from an overflow: "
+                        f"at row {r}, unit {j + 1}, the output a^({L}) is exactly "
+                        f"{out[r, j]:g} for the target {y[r, j]:g}, where the loss takes the "
+                        f"log of 0; use an output activation that cannot reach {out[r, j]:g} "
+                        f"(this one is {self.activations[-1].name})"
+                    )
                 argument = "y" if np.abs(y).max() >= np.abs(out).max() else "X"
                 return (
                     f"{argument}: {who}from a finite output and finite targets, the "
@@ -947,3 +957,17 @@ class Network:
         acts = ", ".join(a.name for a in self.activations)
         pop = "" if self.population is None else f", population={self.population}"
         return f"Network({self.sizes}, activations=[{acts}], bias={self.bias!r}{pop})"
+
+
+def _domain_edge(loss: _losses.Loss, out: Array, y: Array) -> tuple[int, int] | None:
+    """The first (row, unit) where an output of exactly 0 or 1 makes the loss infinite (a log
+    of 0, as poisson's at an output of 0; bce and cross-entropy clip theirs), when the outputs
+    and targets are too small for any loss of them to overflow; else ``None``."""
+    if max(np.abs(out).max(initial=0.0), np.abs(y).max(initial=0.0)) >= 1e100:
+        return None
+    for r in np.flatnonzero(((out == 0) | (out == 1)).any(axis=-1)):
+        with np.errstate(all="ignore"):
+            v = loss.value(out[r : r + 1], y[r : r + 1])
+        if not np.isfinite(v):
+            return int(r), int(np.flatnonzero((out[r] == 0) | (out[r] == 1))[0])
+    return None

@@ -987,8 +987,12 @@ class _GlassnetBase(BaseEstimator):
             warn_nonfinite(overflowed[0])
         if result.status != 0:
             _warn(_lbfgs_warning(result, self.n_iter_, int(self.max_iter)), ConvergenceWarning)
-        unpack(result.x)
-        self.loss_ = np.float64(result.fun)
+        # loss_ is the cost at the weights kept, result.x: SciPy's result.fun is that of the
+        # last point it evaluated, which after a failed line search (ABNORMAL) is a trial point
+        # it rejected (MLP reports that one: 60 orders of magnitude off in such a run)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            kept = objective(result.x)[0]  # leaves the network at result.x
+        self.loss_ = np.float64(kept)
         self.loss_curve_ = curve
         self.best_loss_ = min(curve) if curve else self.loss_
         self.validation_scores_ = self.best_validation_score_ = None

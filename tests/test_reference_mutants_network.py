@@ -430,3 +430,29 @@ def test_weights_set_to_a_non_finite_value_are_named_not_the_inputs():
         "W^(1) + b^(1) is -inf at row 0, unit 1; set finite weights (the output a^(L) is not "
         "finite)"
     )
+
+
+@pytest.mark.parametrize(
+    "loss, output, z, a, target",
+    [("poisson", "relu", -1.0, 0.0, 2.0), ("poisson", "tanh01", -40.0, 0.0, 1.0)],
+)  # fmt: skip
+def test_a_cost_infinite_at_the_edge_of_its_domain_is_not_called_an_overflow(
+    loss, output, z, a, target
+):
+    # poisson's y_hat - y log(y_hat) at y_hat = 0 < y (relu's 0, or tanh01's (tanh z + 1) / 2,
+    # exactly 0 below z ~ -19) takes the log of 0: infinite from small, finite numbers, so
+    # "scale y" (an overflow's advice) cannot help; the output activation can (bce and
+    # cross-entropy clip their outputs away from 0 and 1: finite there)
+    net = gn.Network([1, 1], output=output, seed=0)
+    net.params[0]["W"][:] = 1.0
+    net.params[0]["b"][:] = 0.0
+    X = np.array([[0.5], [z]])  # z = x: row 1 is at the edge
+    y = np.array([[0.5], [target]])
+    assert net.predict(X)[1, 0] == a
+    with pytest.warns(NonFiniteWarning) as caught:
+        assert net.loss(X, y, loss=loss) == np.inf
+    assert str(caught[0].message) == (
+        f"output: the {loss} cost is inf, not from an overflow: at row 1, unit 1, the output "
+        f"a^(1) is exactly {a:g} for the target {target:g}, where the loss takes the log of 0; "
+        f"use an output activation that cannot reach {a:g} (this one is {output})"
+    )

@@ -2047,11 +2047,12 @@ def _kinds(caught):
 
 def test_an_lbfgs_cost_that_overflows_at_the_initial_weights_is_said_once_where():
     (mlp, mlp_caught), (ours, caught) = _lbfgs_pair(1e200)
-    # MLP: NumPy's overflow warnings, then the abnormal end at the initial weights, loss NaN
+    # MLP: NumPy's overflow warnings, then the abnormal end at the initial weights, loss_ NaN
+    # (SciPy's result.fun); glassnet's loss_ is the cost at the weights kept: inf, as said
     assert "RuntimeWarning" in _kinds(mlp_caught)
     assert _kinds(caught) == ["NonFiniteWarning", "ConvergenceWarning"]  # no NumPy warning
     assert caught[1] == mlp_caught[-1]
-    assert np.isnan(ours.loss_) and np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
+    assert np.isposinf(ours.loss_) and np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
     np.testing.assert_array_equal(ours.predict(HUGE_X), mlp.predict(HUGE_X))
     # the cost 1/2 (y_hat - y)^2 overflows: y_hat ~ 1e200, the squares ~ 1e400
     y_hat = mlp.predict(HUGE_X * 1e200)
@@ -2069,7 +2070,7 @@ def test_an_lbfgs_step_that_overflows_from_finite_weights_is_said_with_its_gradi
     (mlp, mlp_caught), (ours, caught) = _lbfgs_pair(1e100)
     assert _kinds(caught) == ["NonFiniteWarning", "ConvergenceWarning"]
     assert caught[1] == mlp_caught[-1]
-    assert np.isnan(ours.loss_) and np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
+    assert np.isnan(mlp.loss_) and ours.n_iter_ == mlp.n_iter_ == 0
     # the gradient at the initial weights (which both keep), by hand: C = (1/2n) sum (y_hat -
     # y)^2 + (alpha/2n) sum ||W||^2, identity units, y_hat = (X W1 + b1) W2 + b2
     (W1, W2), (b1, b2) = mlp.coefs_, mlp.intercepts_
@@ -2081,6 +2082,11 @@ def test_an_lbfgs_step_that_overflows_from_finite_weights_is_said_with_its_gradi
              delta2.sum(0)]  # fmt: skip
     largest = max(np.abs(g).max() for g in grads)
     assert 1e154 < largest < 1e308
+    # loss_: the finite cost at those weights (SciPy's result.fun, MLP's loss_, is NaN)
+    cost = 0.5 * np.mean((H @ W2 + b2 - HUGE_Y[:, None]) ** 2) + 0.5 * 1e-4 / n * (
+        (W1**2).sum() + (W2**2).sum()
+    )
+    assert 1e154 < cost < 1e308 and ours.loss_ == pytest.approx(cost, rel=1e-12)
     assert caught[0][1] == (
         "lbfgs: L-BFGS stepped from finite weights to weights that are not finite (the "
         f"largest gradient entry at the last finite weights: {largest:.3g}); scale X"
@@ -2574,9 +2580,14 @@ def test_an_output_of_exactly_zero_under_the_poisson_loss_is_said_without_numpys
     assert [w.category.__name__ for w in caught] == ["NonFiniteWarning", "ConvergenceWarning"]
     where = "at the initial weights" if solver == "lbfgs" else "iteration 1, at the weights it " \
         "started from"  # fmt: skip
+    # not "overflowed ... scale y": the log of 0 at an output of exactly 0 (network.py)
     assert str(caught[0].message).startswith(
-        f"{solver}: {where}, y: from a finite output and finite targets, the poisson cost "
+        f"{solver}: {where}, output: the poisson cost is inf, not from an overflow: at row "
     ), str(caught[0].message)
+    assert str(caught[0].message).endswith(
+        "where the loss takes the log of 0; use an output activation that cannot reach 0 "
+        "(this one is relu)"
+    )
 
 
 def test_a_users_strict_error_state_leaves_an_lbfgs_fit_as_mlps():
@@ -2618,9 +2629,10 @@ def test_a_users_strict_error_state_leaves_the_look_at_the_initial_weights_silen
 def test_lbfgs_best_loss_is_the_least_cost_reached_when_its_line_search_fails():
     # inputs of ~1e20: L-BFGS-B ends ABNORMAL (its line search fails) after some iterations,
     # and SciPy then returns the last iterate's weights with the cost of the trial point it
-    # rejected last (result.fun), which is loss_ as in MLP. best_loss_ is what MLP documents:
-    # the least cost reached, the cost at the weights kept, by hand C = (1/2n) sum (y_hat -
-    # y)^2 + alpha/(2n) sum ||W||^2 with relu hidden units, and the last of loss_curve_
+    # rejected last (result.fun, MLP's loss_: 60 orders of magnitude above the cost at its
+    # weights). loss_ and best_loss_ are the cost at the weights kept, by hand C = (1/2n)
+    # sum (y_hat - y)^2 + alpha/(2n) sum ||W||^2 with relu hidden units, and the last of
+    # loss_curve_ (best_loss_: MLP's "the minimum loss reached")
     X = HUGE_X * 1e20
     est = GlassnetRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=100, random_state=0)
     with warnings.catch_warnings(record=True) as caught:
@@ -2634,3 +2646,4 @@ def test_lbfgs_best_loss_is_the_least_cost_reached_when_its_line_search_fails():
     cost = 0.5 * np.mean((y_hat - HUGE_Y) ** 2) + 0.5 * 1e-4 / n * ((W1**2).sum() + (W2**2).sum())
     assert est.loss_curve_[-1] == pytest.approx(cost, rel=1e-9)
     assert est.best_loss_ == min(est.loss_curve_) == pytest.approx(cost, rel=1e-9)
+    assert est.loss_ == pytest.approx(cost, rel=1e-9)

@@ -293,12 +293,24 @@ def _per_sample_delta(z: Array, a: Array, y: Array, weight: Array | None = None)
 # Poisson regression as MLPRegressor(loss="poisson"): a log link (y_hat = exp(z)) and half the
 # Poisson deviance, C = (1/n) sum_i sum_k [y log(y / y_hat) - y + y_hat]
 def _poisson_value(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    e = (namespace(y_hat).xlogy(y, y / y_hat) - y + y_hat).sum(axis=-1, keepdims=True)
+    # the edges: y = 0 costs y_hat (0 at y_hat = 0, where y / y_hat is 0/0); a ratio past
+    # float64's range (y_hat near 0) is y (log y - log y_hat), finite down to the least
+    # subnormal y_hat; y_hat = 0 < y is +inf. Elsewhere the ratio, accurate near an exact fit.
+    xp = namespace(y_hat)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = y / y_hat
+        far = y * (xp.log(y) - xp.log(y_hat))
+        e = xp.where(xp.isfinite(ratio), xp.xlogy(y, ratio), far) - y + y_hat
+        e = xp.where(y == 0, y_hat, e).sum(axis=-1, keepdims=True)
     return _weighted(e, weight).mean(axis=(-2, -1))
 
 
 def _poisson_gradient(y_hat: Array, y: Array, weight: Array | None = None) -> Array:
-    return _weighted(1.0 - y / y_hat, weight) / y_hat.shape[-2]  # (1 - y / y_hat) / n
+    # (1 - y / y_hat) / n; 1 / n at y = 0 for every y_hat, its limit at y_hat = 0 included
+    xp = namespace(y_hat)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # past range: -inf
+        g = xp.where(y == 0, 1.0, 1.0 - y / y_hat)
+    return _weighted(g, weight) / y_hat.shape[-2]
 
 
 def _poisson_fused_value(z: Array, y: Array, weight: Array | None = None) -> Array:

@@ -960,14 +960,17 @@ class Network:
 
 
 def _domain_edge(loss: _losses.Loss, out: Array, y: Array) -> tuple[int, int] | None:
-    """The first (row, unit) where an output of exactly 0 or 1 makes the loss infinite (a log
-    of 0, as poisson's at an output of 0; bce and cross-entropy clip theirs), when the outputs
-    and targets are too small for any loss of them to overflow; else ``None``."""
-    if max(np.abs(out).max(initial=0.0), np.abs(y).max(initial=0.0)) >= 1e100:
+    """The first (row, unit) whose own cost is infinite at an output of exactly 0 and finite
+    at the least number above it (a log of 0, as poisson's under a positive target; bce and
+    cross-entropy clip theirs); else ``None``: an infinite cost from large numbers is an
+    overflow. Each such output is one member of a population of single cells, so one call of
+    the loss looks at all of them."""
+    at = out == 0
+    cells, targets = out[at].reshape(-1, 1, 1), y[at].reshape(-1, 1, 1)
+    with np.errstate(all="ignore"):
+        edge = ~np.isfinite(loss.value(cells, targets))
+        edge &= np.isfinite(loss.value(cells + np.nextafter(0.0, 1.0), targets))
+    if not edge.any():
         return None
-    for r in np.flatnonzero(((out == 0) | (out == 1)).any(axis=-1)):
-        with np.errstate(all="ignore"):
-            v = loss.value(out[r : r + 1], y[r : r + 1])
-        if not np.isfinite(v):
-            return int(r), int(np.flatnonzero((out[r] == 0) | (out[r] == 1))[0])
-    return None
+    r, j = np.argwhere(at)[int(np.argmax(edge))]
+    return int(r), int(j)

@@ -13,7 +13,9 @@ optimizer.
 
 from __future__ import annotations
 
+import decimal
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -212,6 +214,29 @@ def test_poisson_is_half_the_deviance_with_zero_counts_and_an_exact_fit():
     fit = np.array([[0.5], [3.0]])
     assert float(gsk.POISSON.value(fit.copy(), fit)) == 0.0
     np.testing.assert_array_equal(gsk.POISSON.gradient(fit.copy(), fit), 0.0)
+    # the edges, by the definition's limits: y = y_hat = 0 costs 0 with gradient 1/n (not 0/0);
+    # y_hat = 0 < y costs +inf; the least subnormal y_hat (y / y_hat past float64's range)
+    # costs y (log y - log y_hat) - y + y_hat, finite
+    edge_hat, edge_y = np.array([[0.0], [0.0], [5e-324]]), np.array([[0.0], [2.0], [2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy warning from an edge
+        assert float(gsk.POISSON.value(edge_hat[:1], edge_y[:1])) == 0.0
+        assert gsk.POISSON.gradient(edge_hat[:1], edge_y[:1])[0, 0] == 1.0
+        assert float(gsk.POISSON.value(edge_hat[1:2], edge_y[1:2])) == np.inf
+        far = 2 * (math.log(2) - math.log(5e-324)) - 2
+        assert float(gsk.POISSON.value(edge_hat[2:], edge_y[2:])) == pytest.approx(far, rel=1e-15)
+        # the gradient 1 - y / y_hat past float64's range is -inf, without NumPy's word
+        assert (gsk.POISSON.gradient(edge_hat[1:], edge_y[1:]) == -np.inf).all()
+    # near an exact fit the cost is second order, (y - y_hat)^2 / (2 y_hat), 5e-5 here, against
+    # terms of y log y ~ 2.3e11 (whose last digit is 3e-5): the ratio's log keeps it within 1%
+    # (log y - log y_hat cancels to 18% off); the reference in 50 digits
+    y_near, hat_near = 1e10, 1e10 * (1 + 1e-7)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 50
+        yd, hd = decimal.Decimal(y_near), decimal.Decimal(hat_near)
+        exact = float(yd * (yd / hd).ln() - yd + hd)
+    got = float(gsk.POISSON.value(np.array([[hat_near]]), np.array([[y_near]])))
+    assert got == pytest.approx(exact, rel=0.02, abs=0)
     # the fused form from z = log(y_hat) is the same cost, with delta = (e^z - y) / n
     z = np.log(y_hat)[:, None]
     assert float(gsk.POISSON.fused.value(z, y[:, None])) == pytest.approx(value, rel=1e-12)

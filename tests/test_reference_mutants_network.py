@@ -456,3 +456,58 @@ def test_a_cost_infinite_at_the_edge_of_its_domain_is_not_called_an_overflow(
         f"a^(1) is exactly {a:g} for the target {target:g}, where the loss takes the log of 0; "
         f"use an output activation that cannot reach {a:g} (this one is {output})"
     )
+
+
+def test_the_edge_named_is_the_first_row_and_unit_whose_own_cost_is_infinite():
+    # outputs relu(x), relu(-x): row 0 (x = -2) is [0, 2] for targets [0, 1]: its 0 has target 0,
+    # which costs 0 (the limit of y_hat - y log y_hat ... at y = 0); row 1 (x = 2) is [2, 0] for
+    # targets [1, 3]: unit 2 is the log of 0. Neither row's cost is read with another's
+    net = gn.Network([1, 2], output="relu", seed=0)
+    net.params[0]["W"][:] = [[1.0, -1.0]]
+    net.params[0]["b"][:] = 0.0
+    X, y = np.array([[-2.0], [2.0]]), np.array([[0.0, 1.0], [1.0, 3.0]])
+    with pytest.warns(NonFiniteWarning) as caught:
+        assert net.loss(X, y, loss="poisson") == np.inf
+    assert str(caught[0].message) == (
+        "output: the poisson cost is inf, not from an overflow: at row 1, unit 2, the output "
+        "a^(1) is exactly 0 for the target 3, where the loss takes the log of 0; use an output "
+        "activation that cannot reach 0 (this one is relu)"
+    )
+
+
+def test_an_infinite_cost_from_large_numbers_at_an_output_of_0_is_an_overflow():
+    # mse of an output 0 against a target of 1e200: (1e200)^2 overflows whatever the output's
+    # next number inside: the overflow's words (scale y), not the edge's
+    net = gn.Network([1, 1], output="relu", seed=0)
+    net.params[0]["W"][:] = 1.0
+    net.params[0]["b"][:] = 0.0
+    with pytest.warns(NonFiniteWarning) as caught:
+        assert net.loss(np.array([[-1.0]]), np.array([[1e200]]), loss="mse") == np.inf
+    assert str(caught[0].message) == (
+        "y: from a finite output and finite targets, the mse cost overflowed to inf (largest "
+        "magnitudes: 1e+200 in y, 0 in a^(1)); scale y"
+    )
+
+
+def test_a_custom_loss_at_the_edge_of_its_domain_is_said_without_numpys_warning():
+    # a user's cross-entropy written plainly, C = mean(-y log y_hat), warns "divide by zero
+    # in log" at y_hat = 0 wherever NumPy's error state lets it: the one warning said is the
+    # note that names the output, the row and the unit
+    def value(y_hat, y, weight=None):
+        return (-y * np.log(y_hat)).mean(axis=(-2, -1))
+
+    def gradient(y_hat, y, weight=None):
+        return -y / y_hat / y_hat[..., 0].size
+
+    plain = losses.Loss("plain_log", value, gradient)
+    net = gn.Network([1, 1], output="relu", seed=0)
+    net.params[0]["W"][:] = 1.0
+    net.params[0]["b"][:] = 0.0
+    with pytest.warns(NonFiniteWarning) as caught:
+        assert net.loss(np.array([[1.0], [-1.0]]), np.array([[0.5], [0.5]]), loss=plain) == np.inf
+    assert [w.category for w in caught] == [NonFiniteWarning]
+    assert str(caught[0].message) == (
+        "output: the plain_log cost is inf, not from an overflow: at row 1, unit 1, the output "
+        "a^(1) is exactly 0 for the target 0.5, where the loss takes the log of 0; use an "
+        "output activation that cannot reach 0 (this one is relu)"
+    )

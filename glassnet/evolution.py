@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -86,6 +86,9 @@ class EvolutionHistory(History):
     r"""What happened during :func:`fit_evolution`: a :class:`~glassnet.training.History` plus
     the population's own curves.
 
+    Its ``scores_current`` is True: generation ``g``'s loss is that of the population the
+    callbacks' ``on_epoch_end(g, ...)`` is handed (``EarlyStopping`` restores that one).
+
     ``loss`` is the best member's loss per generation, shape ``(generations,)`` (generation
     ``g`` is the population evaluated at step ``g``, before it reproduces); ``epochs_run`` counts
     generations; ``population`` is ``None`` because the curves describe one search, not ``P``
@@ -106,6 +109,8 @@ class EvolutionHistory(History):
         Fraction of the children evaluated at each generation that beat their parent (``nan`` at
         generation 0, which has no children).
     """
+
+    scores_current: ClassVar[bool] = True
 
     median_loss: Array = field(default_factory=lambda: np.zeros(0))
     evaluations: Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -125,7 +125,15 @@ class History:
         (:class:`glassnet.training.LiveRun`: ``history.live.state()`` is the run's
         TrainState after the last epoch that ended, which :class:`~glassnet.training.Checkpoint`
         saves); ``None`` once ``fit`` returns.
+    scores_current : bool (class attribute)
+        Whether epoch ``e``'s loss is that of the parameters in place when the callbacks'
+        ``on_epoch_end(e, ...)`` runs: False for gradient training (measured before ``e``'s
+        step, which has been taken since), True for
+        :class:`~glassnet.evolution.EvolutionHistory` (the population just evaluated).
+        :class:`~glassnet.training.EarlyStopping` keeps the parameters it restores by it.
     """
+
+    scores_current: ClassVar[bool] = False
 
     loss: Array
     val_loss: Array | None = None

@@ -144,12 +144,13 @@ class EarlyStopping(Callback):
         assert curve is not None
         value = curve[..., epoch]
         better = np.isfinite(value) & (value < self.best - self.min_delta)
+        # the parameters the value is of: those before the epoch's step (gradient training),
+        # or those in place now (evolution's population just evaluated: History.scores_current)
+        scored = net.params if history.scores_current else self._start
         if self.restore_best and better.any():
             if self.best_params is None:
-                self.best_params = [
-                    {k: v.copy() for k, v in layer.items()} for layer in self._start
-                ]
-            for best, start in zip(self.best_params, self._start, strict=True):
+                self.best_params = [{k: v.copy() for k, v in layer.items()} for layer in scored]
+            for best, start in zip(self.best_params, scored, strict=True):
                 for k in best:
                     if net.population is None:
                         best[k][...] = start[k]

@@ -87,6 +87,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_edges.py",
         "test_fit_rules.py",
         "test_reference_mutants_training.py",
+        "test_reference_training_callbacks.py",
         "test_checkpoint.py",
         "test_reference_numpy_namespace.py",
         "test_reference_weight_scale.py",

@@ -146,7 +146,7 @@ class EarlyStopping(Callback):
         better = np.isfinite(value) & (value < self.best - self.min_delta)
         # the parameters the value is of: those before the epoch's step (gradient training),
         # or those in place now (evolution's population just evaluated: History.scores_current)
-        scored = net.params if history.scores_current else self._start
+        scored = net.params if getattr(history, "scores_current", False) else self._start
         if self.restore_best and better.any():
             if self.best_params is None:
                 self.best_params = [{k: v.copy() for k, v in layer.items()} for layer in scored]
@@ -1179,8 +1179,8 @@ def run_numpy(
                     state = r.state
                     total = total + epoch_share(plan, r.cost, yb.shape[-2])
             by_epoch[epoch] = total
-            if history.first_loss is None:
-                history.first_loss = total if P is None else np.array(total)
+            if history.first_loss is None:  # a copy: a custom loss may reuse its array
+                history.first_loss = float(total) if P is None else np.array(total)
             assert r is not None
 
             if stats_every and (epoch % stats_every == 0 or epoch == final):

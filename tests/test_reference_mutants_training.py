@@ -8,6 +8,13 @@
   population, the members that go on must also equal a population of just them.
 * **fit's signature** spells out every field of TrainConfig as a keyword-only parameter with
   its documented default: written out here by hand.
+* **The parts fit is made of**, against gradient descent and the rules written out: a penalty
+  of 0 beside one that is on adds no term even to an infinite weight; a parameter exactly at
+  the limit does not exceed it; ``diverging`` answers a bool or one per member; the validation
+  pass has an accuracy only for classes; ``step`` takes the optimizer it is given and returns
+  the parameters of a step not taken; a population's ``first_loss`` is its first epoch's even
+  from a loss that reuses its array; and steps or states that do not match the parameters'
+  or the old state's structure are refused, not cut to the shorter.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 import time
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -1092,3 +1100,205 @@ def test_a_new_schedule_from_a_state_before_any_epoch_is_laid_out_over_this_fit(
     np.testing.assert_allclose(fresh.params[0]["W"], W, rtol=1e-13)
     np.testing.assert_allclose(fresh.params[0]["b"], b, rtol=1e-13)
     assert fresh.train_state.schedule_epochs == 4
+
+
+# --- the penalties, the parameter limit and the parts fit is made of ---------------------------
+
+
+def _sigmoid_reference(w, lr, epochs, factor, l1=0.0, l2=0.0):
+    """Full-batch gradient descent on one input, no bias, a sigmoid output and mse, written
+    out, with only the penalties that are on: returns the losses (before each step) and w."""
+    x, y = X[:, :1], (X[:, :1] > 0).astype(float)
+    losses = []
+    with np.errstate(all="ignore"):
+        for n in range(epochs):
+            a = 1 / (1 + np.exp(-(x @ w)))
+            r = a - y
+            cost, g = (r * r).mean(), x.T @ (2 / r.size * r * a * (1 - a))
+            if l1:
+                cost, g = cost + l1 * np.abs(w).sum(), g + l1 * np.sign(w)
+            if l2:
+                cost, g = cost + 0.5 * l2 * (w * w).sum(), g + l2 * w
+            losses.append(cost)
+            w = w - lr * factor(n) * g
+    return np.array(losses), w
+
+
+@pytest.mark.parametrize("penalty", [{"l1": 1e-3}, {"l2": 1e-3}], ids=["l1", "l2"])
+def test_a_penalty_of_zero_beside_one_that_is_on_adds_nothing_to_infinite_weights(penalty):
+    # one penalty on, the other 0: the one that is 0 has no term at all, not 0 * sum |W| or
+    # 0 * sum W^2 / 2, which are NaN once a weight is infinite. Update 5 (a factor of inf)
+    # makes the weight infinite; divergence="none" records every epoch: from epoch 6 the loss
+    # is inf (the penalty that is on), then with l2 NaN (the weight, inf - inf)
+    def factor(n):
+        return np.inf if n == 5 else 1.0
+
+    net = gn.Network([1, 1], bias="none", seed=3)
+    w0 = net.params[0]["W"].copy()
+    x, y = X[:, :1], (X[:, :1] > 0).astype(float)
+    h = net.fit(x, y, loss="mse", lr=0.5, epochs=8, schedule=factor, divergence="none", **penalty)
+    losses, w = _sigmoid_reference(w0, 0.5, 8, factor, **penalty)
+    assert np.isfinite(losses[:6]).all() and losses[6] == np.inf
+    np.testing.assert_allclose(h.loss, losses, rtol=1e-12)
+    np.testing.assert_allclose(net.params[0]["W"], w, rtol=1e-12)
+
+
+def test_a_parameter_exactly_at_the_limit_does_not_exceed_it():
+    # rule 3: a parameter *exceeding* 1e6 max(1, max |y|) (targets in [-1, 1]: 1e6). A weight of
+    # exactly 1e6 on an input that is always 0 gets no gradient and stays 1e6: no divergence;
+    # the next float above 1e6 diverges at once
+    Xz = np.c_[np.zeros(len(X)), X[:, 1]]
+    yz = np.tanh(Y)
+    for w, diverges in ((1e6, False), (np.nextafter(1e6, np.inf), True)):
+        net = gn.Network([2, 1], output="identity", seed=3)
+        net.params[0]["W"][0, 0] = w
+        h = net.fit(Xz, yz, loss="mse", lr=0.05, epochs=5, warn=False)
+        assert net.params[0]["W"][0, 0] == w
+        assert h.diverged == diverges and h.epochs_run == (1 if diverges else 5)
+    assert h.messages == [
+        "training diverged at epoch 0: a parameter grew beyond 1e+06 (runaway weights); "
+        "try a smaller learning rate (lr=0.05)"
+    ]
+
+
+def test_no_divergence_rule_answers_false_for_a_network_and_per_member_for_a_population():
+    # diverging() answers a bool for one network, one bool per member for a population
+    # (documented); with divergence="none" every answer is no, whatever the loss
+    none = gn.TrainConfig(loss="mse", divergence="none")
+    net = gn.Network([2, 1], output="identity", seed=3)
+    assert (
+        training.diverging(np.inf, 1.0, net.params, training.plan(net, X, Y, none), True) is False
+    )
+    pop = gn.Network([2, 1], output="identity", seed=[3, 7, 9])
+    loss, first = np.array([np.inf, np.nan, 1e300]), np.ones(3)
+    out = training.diverging(loss, first, pop.params, training.plan(pop, X, Y, none), True)
+    assert type(out) is np.ndarray and out.dtype == bool and out.tolist() == [False] * 3
+    # the default rule on the same losses: every one diverges (inf, NaN, more than 1e4)
+    p = training.plan(pop, X, Y, gn.TrainConfig(loss="mse"))
+    assert training.diverging(loss, first, pop.params, p, True).tolist() == [True] * 3
+
+
+def test_the_validation_pass_has_an_accuracy_only_for_classes():
+    net = gn.Network([2, 1], output="identity", seed=3)
+    Xv, yv = X[:4] * 0.5, Y[:4]
+    p = training.plan(net, X, Y, gn.TrainConfig(loss="mse"), validation=(Xv, yv))
+    value, acc = training.evaluate(net, p, net.params)
+    r = Xv @ net.params[0]["W"] + net.params[0]["b"] - yv
+    assert acc is None
+    np.testing.assert_allclose(value, (r * r).mean(), rtol=1e-14)
+    # classes: the fraction of rows on the right side of 0.5, written out
+    clf = gn.Network([2, 1], seed=3)
+    yc = (Y > 0).astype(float)
+    p = training.plan(clf, X, yc, gn.TrainConfig(loss="bce"), validation=(X, yc))
+    _, acc = training.evaluate(clf, p, clf.params)
+    a = 1 / (1 + np.exp(-(X @ clf.params[0]["W"] + clf.params[0]["b"])))
+    assert 0 < acc < 1 and acc == np.mean((a > 0.5) == (yc > 0.5))
+
+
+# Python's words for lists zip(strict=True) cannot pair
+_UNMATCHED = r"^zip\(\) argument \d+ is (shorter|longer) than argument"
+
+
+def test_layer_stats_refuse_gradients_or_parameters_for_another_number_of_layers():
+    # statistics of fewer layers than the network has would be read as the network's
+    net = gn.Network([2, 3, 1], seed=3)
+    fwd = net.apply(net.params, X)
+    with pytest.raises(ValueError, match=_UNMATCHED):
+        training.layer_stats(net, fwd, net.params[:1])
+    with pytest.raises(ValueError, match=_UNMATCHED):
+        training.layer_stats(net, fwd, net.params, params=net.params[:1])
+
+
+def _gd_with(init, update_state=lambda state: state, update_steps=lambda steps: steps):
+    """Gradient descent at rate 0.1 written out, with a state of its own and its steps changed."""
+
+    def update(grads, state, params=None):
+        steps = [{k: -0.1 * g for k, g in layer.items()} for layer in grads]
+        return update_steps(steps), update_state(state)
+
+    return gn.optimizers.Optimizer("changed_gd", init, update)
+
+
+def test_an_optimizer_whose_steps_miss_a_layer_is_refused():
+    # params and steps share one structure (documented): steps for the first layer only would
+    # leave the second one untrained, silently
+    net = gn.Network([2, 3, 1], seed=3)
+    opt = _gd_with(lambda p: gn.optimizers.EmptyState(), update_steps=lambda s: s[:1])
+    with pytest.raises(ValueError, match=_UNMATCHED):
+        net.fit(X, Y, loss="mse", optimizer=opt, epochs=2)
+
+
+class _Short(NamedTuple):
+    a: object
+
+
+class _Long(NamedTuple):
+    a: object
+    b: object
+
+
+@pytest.mark.parametrize(
+    "opt",
+    [
+        _gd_with(lambda p: [np.zeros((2, 1))], lambda s: [*s, np.zeros((2, 1))]),
+        _gd_with(lambda p: _Long(np.zeros((2, 1)), np.zeros((2, 1))), lambda s: _Short(s.a)),
+    ],
+    ids=["a list that grows", "a NamedTuple of fewer fields"],
+)
+def test_a_state_that_changes_its_structure_at_a_step_not_taken_is_refused(opt):
+    # a step whose cost is not finite keeps the old state member by member: a new state of
+    # another structure cannot be matched to the old one, and is refused rather than cut to the
+    # shorter. Member 0's weights of 1e200 overflow its cost at once; member 1 goes on
+    net = gn.Network([2, 1], output="identity", seed=[3, 7])
+    net.params[0]["W"][0] = 1e200
+    with pytest.raises(ValueError, match=_UNMATCHED):
+        net.fit(X, Y, loss="mse", optimizer=opt, epochs=2)
+
+
+def _buffered_mse():
+    """mse that writes its value into one array of its own and returns it every time."""
+    buf = {}
+
+    def value(a, y, weight=None):
+        out = buf.setdefault(a.shape[:-2], np.zeros(a.shape[:-2]))
+        np.mean((a - y) ** 2, axis=(-2, -1), out=out)
+        return out
+
+    return gn.losses.Loss("buffered_mse", value, lambda a, y, weight=None: 2 * (a - y) / y.size)
+
+
+def test_a_populations_first_loss_is_its_first_epochs_even_from_a_loss_that_reuses_its_array():
+    # History.first_loss, member by member, is the mse of the untrained population written
+    # out: not the later epochs' values that a loss returning one array over and over writes
+    pop = gn.Network([2, 1], output="identity", seed=[3, 7])
+    W, b = pop.params[0]["W"].copy(), pop.params[0]["b"].copy()
+    h = pop.fit(X, Y, loss=_buffered_mse(), lr=0.05, epochs=4)
+    first = [_cost_and_grads(W[k], b[k])[0] for k in range(2)]
+    np.testing.assert_allclose(h.first_loss, first, rtol=1e-14)
+    np.testing.assert_allclose(h.loss[:, 0], first, rtol=1e-14)
+    assert (h.loss[:, -1] < h.loss[:, 0]).all()
+
+
+def test_a_step_is_the_optimizer_given_and_a_step_not_taken_returns_the_parameters():
+    # training.step with an optimizer of its own (what the compiled program passes): the step
+    # is that optimizer's, gradient descent at rate 0.3 written out, not the plan's (rate 0.05)
+    net = gn.Network([2, 1], output="identity", seed=3)
+    W, b = net.params[0]["W"].copy(), net.params[0]["b"].copy()
+    p = training.plan(net, X, Y, gn.TrainConfig(loss="mse", lr=0.05))
+    gd = gn.optimizers.get("gd", 0.3)
+    r = training.step(net, p, net.params, gd.init(net.params), X, Y, None, None, gd)
+    cost, g = _cost_and_grads(W, b)
+    assert r.cost == pytest.approx(cost, rel=1e-14)
+    np.testing.assert_allclose(net.params[0]["W"], W - 0.3 * g["W"], rtol=1e-14)
+    np.testing.assert_allclose(net.params[0]["b"], b - 0.3 * g["b"], rtol=1e-14)
+    # a cost that overflows: the step is not taken, and the parameters come back as they were
+    # (NumPy's are the network's own, updated in place when a step is taken)
+    net.params[0]["W"][:] = 1e200
+    before = [{k: v.copy() for k, v in layer.items()} for layer in net.params]
+    with np.errstate(over="ignore"):
+        r = training.step(net, p, net.params, p.optimizer.init(net.params), X, Y, None, None)
+    assert r.cost == np.inf and r.params is net.params
+    for got, want, s in zip(r.params, before, r.steps, strict=True):
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+            np.testing.assert_array_equal(s[k], 0.0)

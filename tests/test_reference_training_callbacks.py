@@ -296,3 +296,35 @@ def test_early_stopping_under_evolution_restores_the_generation_that_scored_best
         costs.append(float(np.mean((a2 - y) ** 2)))
     assert min(costs) == pytest.approx(float(h.loss[best_g]), rel=1e-12)
     assert h.messages[-1] == f"early stopping restored the parameters of epoch(s) {[best_g] * 6}"
+
+
+def _buffered_mse():
+    # mse written into one array of its own and returned on every call (a custom Loss may)
+    buf = {}
+
+    def value(a, y, weight=None):
+        out = buf.setdefault(a.shape[:-2], np.zeros(a.shape[:-2]))
+        np.mean((a - y) ** 2, axis=(-2, -1), out=out)
+        return out
+
+    return gn.losses.Loss("buffered_mse", value, lambda a, y, weight=None: 2 * (a - y) / y.size)
+
+
+def test_the_first_loss_is_a_float_copy_even_from_a_loss_that_reuses_its_array():
+    # History.first_loss (documented: the first epoch's loss, the reference of rule 2) was the
+    # loss's own array: the last epoch's loss at the end, so a run whose loss grew 1e9-fold
+    # never diverged. Reference: the same run with the built-in mse, and the rule written out
+    rng = np.random.default_rng(26)
+    X = rng.normal(size=(6, 2))
+    A = np.c_[X, np.ones(len(X))]
+    lr = 2.2 / np.linalg.eigvalsh(2 / len(X) * A.T @ A).max()  # the loss grows 1.44x an epoch
+    runs = []
+    for loss in ("mse", _buffered_mse()):
+        net = gn.Network([2, 1], output="identity", seed=3)
+        y = X @ net.params[0]["W"] + net.params[0]["b"] + 0.1 * np.sign(X[:, :1])
+        with pytest.warns(gn.DivergenceWarning):
+            runs.append(net.fit(X, y, loss=loss, lr=lr, epochs=60))
+    plain, buffered = runs
+    assert type(buffered.first_loss) is float and buffered.first_loss == buffered.loss[0]
+    first_over = int(np.argmax(plain.loss > 1e4 * max(1.0, plain.loss[0])))  # rule 2 by hand
+    assert plain.diverged_epoch == buffered.diverged_epoch == first_over

@@ -274,6 +274,9 @@ class LiveRun:
 class Checkpoint(Callback):
     r"""Save the whole run to a model file while it trains, as Keras's ``ModelCheckpoint``.
 
+    For :func:`fit` (gradient training); :func:`~glassnet.evolution.fit_evolution` refuses it
+    before its first generation: a search has no run to save and continue.
+
     Each save is a model file (:func:`glassnet.modelfile.save`) holding the network and its
     run as it stood after that epoch: configuration, optimizer state, sample-order generators
     and record. ``gn.load(path)`` gives it back, and
@@ -339,7 +342,12 @@ class Checkpoint(Callback):
     def on_train_begin(self, net: Network, history: History) -> None:
         # refused before the first epoch: nothing computed is lost to a bad setting
         live = history.live
-        start = live.resumed.epoch if isinstance(live, LiveRun) and live.resumed else 0
+        if not isinstance(live, LiveRun):  # fit_evolution: a search, no run to save and resume
+            raise ValueError(
+                "callbacks: a Checkpoint saves a gradient run (fit's) to continue it, and this "
+                "trainer has none; save the network when it returns (glassnet.modelfile.save)"
+            )
+        start = live.resumed.epoch if live.resumed else 0
         first = Path(self.path.format(epoch=start + 1))
         folder = first.parent
         if not folder.is_dir():

@@ -328,3 +328,23 @@ def test_the_first_loss_is_a_float_copy_even_from_a_loss_that_reuses_its_array()
     assert type(buffered.first_loss) is float and buffered.first_loss == buffered.loss[0]
     first_over = int(np.argmax(plain.loss > 1e4 * max(1.0, plain.loss[0])))  # rule 2 by hand
     assert plain.diverged_epoch == buffered.diverged_epoch == first_over
+
+
+def test_a_checkpoint_given_to_evolution_is_refused_before_anything_runs(tmp_path):
+    # a Checkpoint saves fit's run (history.live) to continue it; fit_evolution has none, and
+    # its saves were silently nothing: refused by name before the first generation
+    from glassnet.evolution import fit_evolution
+
+    X, y = gn.datasets.load("xor")
+    net = gn.Network([2, 2, 1], activation="tanh", seed=list(range(4)))
+    before = [p.copy() for layer in net.params for p in layer.values()]
+    with pytest.raises(ValueError) as err:
+        fit_evolution(net, X, y, generations=3, seed=0,
+                      callbacks=[gn.Checkpoint(tmp_path / "ck-{epoch}.npz", every=1)])  # fmt: skip
+    assert str(err.value) == (
+        "callbacks: a Checkpoint saves a gradient run (fit's) to continue it, and this trainer "
+        "has none; save the network when it returns (glassnet.modelfile.save)"
+    )
+    assert list(tmp_path.iterdir()) == []
+    after = [p for layer in net.params for p in layer.values()]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))

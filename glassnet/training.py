@@ -1037,6 +1037,13 @@ def fit(
     for cb in callbacks:
         cb.on_train_begin(net, history)
     BACKENDS[p.backend](net, p, history, state, rngs, first_loss, callbacks, cfg.warn)
+    if isinstance(history.live, LiveRun):
+        # the run as it ended, not as the last round of callbacks saw it: a single network
+        # that diverged took its step and stopped before those callbacks ran
+        history.live.epochs_run = history.epochs_run
+        history.live.opt_state = history.optimizer_state
+        history.live.rngs = history.shuffle_generators
+        history.live.records = lambda: (history.stats_epochs, history.layer_stats)
     for cb in callbacks:
         cb.on_train_end(net, history)
     history.live = None

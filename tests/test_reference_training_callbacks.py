@@ -239,6 +239,25 @@ def test_the_live_state_at_the_end_of_a_fit_that_diverged_says_it_diverged():
     assert g.diverged is True and g.diverged_epoch == 1 and g.stopped_by == "diverged"
 
 
+def test_the_live_state_at_the_end_of_a_diverged_fit_is_the_run_as_it_ended():
+    # the run of _on_the_bound diverges at epoch 1, after its step: fit keeps two epochs
+    # (losses by hand above) and the weights after that step; the state a callback takes in
+    # on_train_end is that run, not the one its last on_epoch_end saw (one epoch, and its
+    # record beside the later weights)
+    epoch, _, losses = _divergence_by_hand(5)
+    take = _TakeAtTheEnd()
+    net, X1, Y1 = _on_the_bound()
+    h = net.fit(X1, Y1, loss="mse", lr=LR, l2=L2, epochs=5, warn=False, callbacks=[take])
+    g = take.state.history
+    assert g.epochs_run == epoch + 1 == 2
+    np.testing.assert_array_equal(g.loss, losses)
+    for mine, kept in zip(take.state.params, net.params):
+        np.testing.assert_array_equal(mine["W"], kept["W"])
+        np.testing.assert_array_equal(mine["b"], kept["b"])
+    np.testing.assert_array_equal(g.stats_epochs, h.stats_epochs)
+    assert take.state.params[0]["W"].item() == -1638400.0  # the docstring's W after epoch 1
+
+
 # --- early stopping of a population that evolves ------------------------------------------------------
 
 

@@ -251,7 +251,7 @@ def test_the_live_state_at_the_end_of_a_diverged_fit_is_the_run_as_it_ended():
     g = take.state.history
     assert g.epochs_run == epoch + 1 == 2
     np.testing.assert_array_equal(g.loss, losses)
-    for mine, kept in zip(take.state.params, net.params):
+    for mine, kept in zip(take.state.params, net.params, strict=True):
         np.testing.assert_array_equal(mine["W"], kept["W"])
         np.testing.assert_array_equal(mine["b"], kept["b"])
     np.testing.assert_array_equal(g.stats_epochs, h.stats_epochs)

@@ -870,6 +870,8 @@ class TrainState:
 
 
 #: The fields of a run's record (:meth:`TrainState.to_record`) and of its History.
+_OPT_NODES = ({"array"}, {"state", "fields"}, {"tuple"}, {"list"}, {"dict"})
+"""The key sets of an optimizer state's nodes in a record (``to_record``'s ``encode``)."""
 _RUN_FIELDS = ("arrays", "config", "epoch", "first_loss", "history", "opt_state", "rng",
                "schedule_epochs")  # fmt: skip
 _HISTORY_FIELDS = ("compile_seconds", "diverged", "diverged_epoch", "epochs_run", "first_loss",
@@ -1006,6 +1008,19 @@ def state_from_record(
 
     def per_member(ref: Any, field_: str, kind: type) -> Any:
         value = get(ref, field_, lead if P is not None and not isinstance(ref, kind) else None)
+        # a number of the field's kind (an int where a float is asked; never a bool for a
+        # number), an array reference, or nothing: a tampered "x" would load and fail later
+        plain = isinstance(value, kind) or (kind is float and isinstance(value, int))
+        if not (
+            value is None
+            or isinstance(value, np.ndarray)
+            or (plain and (kind is bool or not isinstance(value, bool)))
+        ):
+            raise ValueError(
+                f"run.{field_}: expected "
+                f"{ {bool: 'true or false', int: 'an integer'}.get(kind, 'a number')} "
+                f"or an array, got {describe(value)}"
+            )
         if isinstance(value, np.ndarray) and P is None:
             # a single network's number that is not finite, written as a 0-d array (an array
             # of one in files written before 0-d arrays were kept)
@@ -1048,7 +1063,8 @@ def state_from_record(
             raise ValueError(f"{where}: nested too deeply")
         if node is None or isinstance(node, bool | int | float | str):
             return node
-        if not isinstance(node, Mapping) or len(node) not in (1, 2):
+        # exactly the keys encode writes: a key beside them would be read past silently
+        if not isinstance(node, Mapping) or set(node) not in _OPT_NODES:
             raise ValueError(f"{where}: unexpected entry {describe(node)}")
         if "array" in node:
             return np.array(get(node, where.removeprefix("run.")))

@@ -406,9 +406,41 @@ def _wrong_moment(meta, arrays):
     meta["run"]["arrays"][name]["shape"] = [7, 7]
 
 
+def _set(*keys_value):
+    """A change setting ``meta["run"][k1][k2]... = value`` (a tampered field)."""
+    *keys, value = keys_value
+
+    def change(meta, arrays):
+        node = meta["run"]
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+
+    return change
+
+
+def _beside_state(meta, arrays):
+    meta["run"]["opt_state"]["note"] = "read me"
+
+
+def _beside_array(meta, arrays):
+    adam = meta["run"]["opt_state"]["tuple"][0]  # AdamState(count, mu, nu)
+    adam["fields"][1]["list"][0]["dict"]["W"]["note"] = 1  # beside mu's first W
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
+        # each field of the kind to_record writes, or refused naming it (before: "x" as the
+        # first loss loaded, and the next fit(resume=...) failed with a bare TypeError)
+        (_set("first_loss", "x"), "run.first_loss: expected a number or an array, got 'x'"),
+        (_set("history", "first_loss", True), "run.history.first_loss: expected a number"),
+        (_set("history", "diverged", 1), "run.history.diverged: expected true or false or an"),
+        (_set("history", "diverged_epoch", 1.5), "run.history.diverged_epoch: expected an int"),
+        (_set("history", "lr", "0.05"), "run.history.lr: expected a number or an array"),
+        # a key beside those encode writes was read past
+        (_beside_state, "run.opt_state: unexpected entry"),
+        (_beside_array, "run.opt_state.AdamState.W: unexpected entry"),
         (_grow, "the run's arrays would take more than"),
         (_bad_dtype, "run.arrays.run.history.loss.dtype: expected one of"),
         (_bad_name, "unexpected array name '../evil'"),

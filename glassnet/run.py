@@ -1016,11 +1016,8 @@ def state_from_record(
             or isinstance(value, np.ndarray)
             or (plain and (kind is bool or not isinstance(value, bool)))
         ):
-            raise ValueError(
-                f"run.{field_}: expected "
-                f"{ {bool: 'true or false', int: 'an integer'}.get(kind, 'a number')} "
-                f"or an array, got {describe(value)}"
-            )
+            what = {bool: "true or false", int: "an integer"}.get(kind, "a number")
+            raise ValueError(f"run.{field_}: expected {what} or an array, got {describe(value)}")
         if isinstance(value, np.ndarray) and P is None:
             # a single network's number that is not finite, written as a 0-d array (an array
             # of one in files written before 0-d arrays were kept)

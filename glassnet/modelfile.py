@@ -98,6 +98,12 @@ def load(
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
     run = check(run, "run", Boolean())
+    if custom is not None and not isinstance(custom, Mapping):
+        # the caller's argument, refused as such (not as a run the file cannot restore)
+        raise TypeError(
+            "custom: expected a dict of the run's custom objects ('loss', 'optimizer', "
+            f"'schedule') or None, got {describe(custom)}"
+        )
     path = Path(path)
     meta, arrays = read(path)
     cfg = meta["config"]

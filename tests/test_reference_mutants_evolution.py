@@ -15,6 +15,15 @@ computed here:
 * a callback that stops the run says so in ``messages``;
 * the floating-point conditions of a run (a member whose loss is NaN, a subnormal mutation
   scale) are handled inside: a caller's ``np.errstate(all="raise")`` does not reach them.
+
+Since (rerun 7 December):
+
+* a loss of the user's own that divides by zero is handled inside the run too (the built-in
+  Poisson loss guards its own edges since 80b5145, so no built-in loss divides by zero);
+* the weights of arithmetic crossover are uniform on ``[0, 1]`` (a Kolmogorov-Smirnov distance);
+* the settings' documented intervals are taken at their closed ends (``decay=1``) and refused
+  outside them, word for word;
+* ``history.loss`` is the best member's own loss: NaN for a population of NaN members.
 """
 
 from __future__ import annotations
@@ -190,3 +199,98 @@ def test_validation_records_the_best_members_cost_and_accuracy_as_floats():
     assert h.val_loss.dtype == np.float64 and h.val_accuracy.dtype == np.float64
     np.testing.assert_allclose(h.val_loss, [np.mean((yhat - yv) ** 2)], rtol=1e-12)
     np.testing.assert_array_equal(h.val_accuracy, [np.mean((yhat > 0.5) == (yv > 0.5))])
+
+
+def _naive_poisson(y_hat, y, weight=None):
+    # a user's own half Poisson deviance, written without guards: y / 0 divides by zero (the
+    # built-in "poisson" handles this edge itself)
+    return np.mean(y * np.log(y / y_hat) - y + y_hat, axis=(-2, -1))
+
+
+def test_a_users_loss_that_divides_by_zero_stays_inside_the_run():
+    # rerun 7 December: since the built-in Poisson loss guards its own edges, no built-in loss
+    # divides by zero; a Loss of the user's still may, and its members must just lose
+    loss = gn.losses.Loss("naive_poisson", _naive_poisson, lambda y_hat, y, weight=None: y_hat)
+    net = gn.Network([2, 3, 1], activation="relu", output="relu", seed=list(range(6)))
+    net.params[1]["W"][:2] = -1.0  # members 0 and 1 output 0 on every sample: y / 0
+    net.params[1]["b"][:2] = 0.0
+    net.params[1]["W"][2:] = np.abs(net.params[1]["W"][2:])
+    net.params[1]["b"][2:] = 0.5
+    yp = np.array([[1.0], [2.0], [1.0], [3.0]])
+    with np.errstate(divide="ignore"):
+        first = _naive_poisson(net.predict(X), yp)
+    assert np.all(np.isinf(first[:2])) and np.all(np.isfinite(first[2:]))
+    with np.errstate(all="raise"):
+        h = fit_evolution(net, X, yp, loss=loss, generations=3, survivors=2,
+                          mutation_scale=1e-3, adapt="constant")  # fmt: skip
+    assert h.epochs_run == 3 and not h.diverged
+    assert h.loss[0] == first[2:].min()  # the infinite members lost the selection
+    assert np.all(np.isfinite(h.loss)) and np.all(np.diff(h.loss) <= 0)
+
+
+def test_arithmetic_crossover_weights_are_uniform_on_zero_one():
+    # module docstring: theta_child = a theta_p + (1 - a) theta_q, a ~ U(0, 1) per child. With
+    # two survivors the second parent is the other one, so each child's a is found exactly
+    # (least squares on the segment); 600 of them must look uniform on [0, 1], not on a part
+    # of it, nor only its ends (a child equal to one parent)
+    P, k = 602, 2
+    net = gn.Network(seed=list(range(P)), **NET)
+    snap = Snapshots()
+    fit_evolution(net, X, Y, generations=2, survivors=k, crossover="arithmetic",
+                  mutation_scale=1e-300, adapt="constant", seed=5, callbacks=[snap])  # fmt: skip
+    before, after = snap.params
+    flat0 = np.concatenate([v.reshape(P, -1) for layer in before for v in layer.values()], 1)
+    flat1 = np.concatenate([v.reshape(P, -1) for layer in after for v in layer.values()], 1)
+    losses = _mse_by_hand(before, X, Y.reshape(-1, 1))
+    best = sorted(range(P), key=lambda i: losses[i])[:k]
+    weights = []
+    for j in range(P - k):
+        p, q = flat0[best[j % k]], flat0[best[(j + 1) % k]]
+        d = p - q
+        a = float(d @ (flat1[k + j] - q) / (d @ d))
+        np.testing.assert_allclose(flat1[k + j], a * p + (1 - a) * q, rtol=0, atol=1e-12)
+        weights.append(a)
+    a = np.sort(weights)
+    n = len(a)
+    # Kolmogorov-Smirnov distance to U(0, 1); 1.63 / sqrt(n) is its 1% critical value
+    ks = max(np.max(np.arange(1, n + 1) / n - a), np.max(a - np.arange(n) / n))
+    assert a[0] >= 0 and a[-1] <= 1 and ks < 1.63 / np.sqrt(n), ks
+    assert np.mean((a > 1e-9) & (a < 1 - 1e-9)) == 1.0  # strictly between the two parents
+
+
+def test_the_settings_documented_ranges_are_accepted_at_their_closed_ends():
+    # fit_evolution's docstring: decay in (0, 1], adapt_factor > 1, mutation_scale > 0; the
+    # refusals name the same intervals, with 1e6 the largest scale and factor taken
+    net = gn.Network(seed=list(range(4)), **NET)
+    h = fit_evolution(net, X, Y, generations=3, survivors=1, mutation_scale=0.25, decay=1.0)
+    np.testing.assert_array_equal(h.mutation_scale, [0.25, 0.25, 0.25])  # 0.25 * 1**g
+    h = fit_evolution(net, X, Y, generations=2, survivors=1, adapt="one_fifth", adapt_factor=1e6)
+    assert h.settings["adapt_factor"] == 1e6
+    h = fit_evolution(net, X, Y, generations=2, survivors=1, mutation_scale=1e6)
+    assert h.mutation_scale[0] == 1e6
+    for kwargs, message in [
+        (dict(decay=0.0), "decay: expected a finite number in (0, 1], got 0.0 (float)"),
+        (dict(decay=1.5), "decay: expected a finite number in (0, 1], got 1.5 (float)"),
+        (dict(adapt_factor=1.0),
+         "adapt_factor: expected a finite number in (1, 1e+06], got 1.0 (float)"),
+        (dict(mutation_scale=0.0),
+         "mutation_scale: expected a finite number in (0, 1e+06], got 0.0 (float)"),
+    ]:  # fmt: skip
+        with pytest.raises(ValueError) as info:
+            fit_evolution(net, X, Y, **kwargs)
+        assert str(info.value) == message
+
+
+def test_the_loss_of_a_population_of_nan_members_is_nan_and_its_median_infinite():
+    # history.loss is the best member's own loss; only the median counts non-finite as +inf
+    # (EvolutionHistory's docstring). Every member NaN: the record says NaN, not inf
+    net = gn.Network(seed=list(range(5)), **NET)
+    net.params[0]["W"][...] = np.nan
+    h = fit_evolution(net, X, Y, generations=4, survivors=2)
+    assert h.diverged and h.epochs_run == 1
+    assert np.isnan(h.loss[0]) and h.median_loss[0] == np.inf
+    # every member overflowing: their loss is +inf, and so is the record
+    net = gn.Network([1, 1], output="identity", bias="none", seed=list(range(3)))
+    net.layers[0].W = np.array([1e160, 1e170, 1e180])[:, None, None]
+    h = fit_evolution(net, [[1.0]], [[0.0]], generations=2, survivors=1)
+    assert h.diverged and h.loss[0] == np.inf and h.median_loss[0] == np.inf

@@ -9,14 +9,19 @@ Fused pairs
 -----------
 Two losses are *fused* with the output activation that makes them simple and stable:
 
-* ``bce`` with a ``sigmoid`` output: ``C = mean(softplus(z) - y z)`` is computed from the
-  logit ``z`` (no ``log(0)`` however large ``|z|``), and ``delta = dC/dz = (a - y) / n``.
+* ``bce`` with a ``sigmoid`` output: ``C = mean(softplus(z) - y z)`` (the mean over the
+  ``n_samples x n_outputs`` entries) is computed from the logit ``z`` (no ``log(0)`` however
+  large ``|z|``), and ``delta = dC/dz = (a - y) / (n_samples n_outputs)`` (``(a - y) / n``
+  for one output).
 * ``cross_entropy`` with a ``softmax`` output: ``C = mean(logsumexp(z) - sum_k y_k z_k)`` and
   ``delta = (a - y) / n_samples``.
 
 With any other output activation the same losses are computed from ``y_hat`` and chained through
-the activation's derivative as usual; the two routes give the same numbers wherever both are
-finite.
+the activation's derivative as usual. The two routes give the same numbers while the output
+stays inside ``[eps, 1 - eps]`` (machine epsilon), where the unfused route clips it to keep
+``log`` finite: past that (a sigmoid logit beyond about 36 in float64) the unfused cost of a
+wrong answer stops at ``-log(eps)`` (36.04 in float64), while the fused cost goes on growing as
+``|z|`` (40 at a logit of 40 against the target 0).
 """
 
 from __future__ import annotations
@@ -75,8 +80,8 @@ class Loss:
     fused : Fused, optional
         The fused form with its natural output activation.
     targets : str
-        What ``y`` must hold: ``"real"``, ``"unit"`` (in [0, 1]) or ``"distribution"``
-        (rows in [0, 1] summing to 1).
+        What ``y`` must hold: ``"real"``, ``"unit"`` (in [0, 1]), ``"distribution"``
+        (rows in [0, 1] summing to 1) or ``"counts"`` (at least 0: Poisson's).
     summed : bool
         True if the cost is a sum over samples (``sse``) rather than a mean: an epoch of
         mini-batches then adds the batch costs instead of averaging them.
@@ -95,6 +100,12 @@ class Loss:
         if self.targets in ("unit", "distribution") and ((y < 0).any() or (y > 1).any()):
             raise ValueError(
                 f"{argument}: the {self.name} loss expects targets in [0, 1], "
+                f"got values from {y.min():g} to {y.max():g}"
+            )
+        if self.targets == "counts" and (y < 0).any():
+            # y log(y / y_hat) has no value at y < 0: the cost would be NaN, not a divergence
+            raise ValueError(
+                f"{argument}: the {self.name} loss expects counts (targets >= 0), "
                 f"got values from {y.min():g} to {y.max():g}"
             )
         if self.targets == "distribution" and y.shape[-1] > 1:
@@ -336,6 +347,7 @@ UNLISTED: dict[str, Loss] = {
             _poisson_value,
             _poisson_gradient,
             Fused("exp", _poisson_fused_value, _per_sample_delta),
+            targets="counts",
         ),
     )
 }

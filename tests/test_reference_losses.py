@@ -352,3 +352,42 @@ def test_fused_losses_of_a_population_are_per_member(output, name):
         else:
             a = 1 / (1 + np.exp(-z))
         assert values[k] == pytest.approx(ref_value(name, a, y), rel=1e-12)
+
+
+# --- Poisson's domain: counts ------------------------------------------------------------------
+
+
+def _poisson_paths():
+    from glassnet.evolution import fit_evolution
+    from glassnet.gradcheck import gradient_check
+    from glassnet.trace import trace
+
+    X, ok = np.ones((3, 1)), np.array([[1.0], [2.0], [0.0]])
+    net = gn.Network([1, 2, 1], output="exp", seed=0)
+    pop = gn.Network([1, 2, 1], output="exp", seed=[0, 1])
+    return {
+        "fit": ("y", lambda y: net.fit(X, y, loss="poisson", epochs=1)),
+        "validation": (
+            "validation y",
+            lambda y: net.fit(X, ok, loss="poisson", epochs=1, validation=(X, y)),
+        ),
+        "loss": ("y", lambda y: net.loss(X, y, loss="poisson")),
+        "population": ("y", lambda y: pop.fit(X, y, loss="poisson", epochs=1)),
+        "evolution": ("y", lambda y: fit_evolution(pop, X, y, loss="poisson", generations=1)),
+        "trace": ("y", lambda y: trace(net, X, y, loss="poisson")),
+        "gradient_check": ("y", lambda y: gradient_check(net, X, y, loss="poisson")),
+    }
+
+
+@pytest.mark.parametrize("path", list(_poisson_paths()))
+def test_a_negative_count_is_refused_by_the_poisson_loss_on_every_path(path):
+    # half the Poisson deviance y log(y / y_hat) - y + y_hat has no value for y < 0 (log of a
+    # negative ratio): scikit-learn's MLPRegressor(loss="poisson") refuses such y; before, fit
+    # ran into a NaN cost and called it an overflow ("try a smaller learning rate")
+    argument, call = _poisson_paths()[path]
+    with pytest.raises(ValueError) as info:
+        call(np.array([[1.0], [-0.5], [0.0]]))
+    assert str(info.value) == (
+        f"{argument}: the poisson loss expects counts (targets >= 0), got values from -0.5 to 1"
+    )
+    call(np.array([[1.0], [0.5], [0.0]]))  # 0 and fractions are in its domain

@@ -65,14 +65,17 @@ MAX_SPAN = 1e6  # in units of the (filter-normalized) directions
 MAX_GRID_VALUES = 2**27
 
 
-def _check_grid(res: int, per_point: int, what: str) -> None:
-    """Refuse, before anything is allocated, a grid of ``res`` per side whose numbers would
-    pass :data:`MAX_GRID_VALUES`."""
-    need = res * res * per_point
+def _check_grid(res: int, per_point: int, what: str, dims: int = 2) -> None:
+    """Refuse, before anything is allocated, a grid of ``res`` per side (a square, or a line
+    for ``dims=1``) whose numbers would pass :data:`MAX_GRID_VALUES`."""
+    need = res**dims * per_point
     if need > MAX_GRID_VALUES:
-        most = math.isqrt(MAX_GRID_VALUES // max(per_point, 1))
+        most = MAX_GRID_VALUES // max(per_point, 1)
+        if dims == 2:
+            most = math.isqrt(most)
+        grid = f"{res} x {res} grid of" if dims == 2 else f"line of {res}"
         raise ValueError(
-            f"res: a {res} x {res} grid of {what} holds {need:.3g} numbers, more than "
+            f"res: a {grid} {what} holds {need:.3g} numbers, more than "
             f"{MAX_GRID_VALUES:.3g} (glassnet.grids.MAX_GRID_VALUES); expected res <= {most}"
         )
 
@@ -314,6 +317,10 @@ def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]
     """
     vec = np.asarray(vec)
     lead = vec.shape[:-1]
+    # counted first: a short vector would otherwise fail in a reshape, naming nothing
+    need = sum(math.prod(layer[k].shape[-2:]) for layer in like for k in ("W", "b") if k in layer)
+    if need != vec.shape[-1]:
+        raise ValueError(f"vec: expected {need} parameters, got {vec.shape[-1]}")
     out: list[dict[str, Array]] = []
     i = 0
     for layer in like:
@@ -325,8 +332,6 @@ def unflatten(vec: Array, like: list[dict[str, Array]]) -> list[dict[str, Array]
                 new[k] = vec[..., i : i + n].reshape(*lead, *shape)
                 i += n
         out.append(new)
-    if i != vec.shape[-1]:
-        raise ValueError(f"vec: expected {i} parameters, got {vec.shape[-1]}")
     return out
 
 
@@ -460,8 +465,7 @@ def loss_surface(
         raise ValueError("net: expected a single network; use net.member(k) for a population")
     dims = check(dims, "dims", Interval(int, 1, 2))
     res = check(res, "res", Interval(int, 2, None))
-    _check_grid(int(res) if dims == 2 else 1, net.n_params * (1 if dims == 2 else int(res)),
-                "parameter sets")  # fmt: skip
+    _check_grid(int(res), net.n_params, "parameter sets", dims)
     loss_fn = net.check_loss(loss)
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss_fn, Xa.shape[0])
@@ -478,7 +482,8 @@ def loss_surface(
     if isinstance(directions, str):
         if directions == "random":
             rng = np.random.default_rng(check_seed(seed))
-            D = np.stack([filter_normalized_direction(like, rng) for _ in range(dims)])
+            with np.errstate(over="ignore", invalid="ignore"):  # refused by name below
+                D = np.stack([filter_normalized_direction(like, rng) for _ in range(dims)])
         elif directions == "pca":
             if P is None:
                 raise ValueError("directions: 'pca' needs a parameter path (path=...)")
@@ -499,7 +504,7 @@ def loss_surface(
             f"{float(np.abs(center).max()):.3g}: a direction scaled to them overflows); did "
             "its training diverge?"
         )
-    if not np.isfinite(D).all() or (np.linalg.norm(D, axis=1) == 0).any():
+    if not np.isfinite(D).all() or (D == 0).all(axis=1).any():  # (a norm can overflow)
         raise ValueError("directions: expected finite, non-zero directions")
 
     proj = None

@@ -708,6 +708,7 @@ class _GlassnetBase(BaseEstimator):
         self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
         start = len(self.loss_curve_)
         epochs = 1 if incremental else int(self.max_iter)
+        horizon = int(self.max_iter) - 1 if incremental else 0  # of a named schedule
         history: History | None = None
         stopped = went_nan = False
         # the first overflow of the call, said once after it in the engine's words (where MLP
@@ -729,7 +730,10 @@ class _GlassnetBase(BaseEstimator):
                     self.network_,
                     X_train,
                     Y_train,
-                    train.replace(lr=rate.rate(lr0, epoch)),
+                    # partial_fit's call is the run's next epoch of a named schedule (each
+                    # call was its epoch 0: a cosine schedule did nothing across calls), up
+                    # to fit's last (past it, cosine's factor 0 would be a rate of 0)
+                    train.replace(lr=rate.rate(lr0, min(start, horizon) + epoch)),
                     sample_weight=sw_train,
                     resume=state,
                 )
@@ -1228,7 +1232,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         after each epoch, as scikit-learn); ``"adaptive"``, ``eta / 5`` whenever the loss (or
         the validation score) fails to improve by ``tol`` for ``n_iter_no_change`` epochs,
         stopping once ``eta <= 1e-6``; or a glassnet schedule over ``max_iter`` epochs
-        (``"step"``, ``"exponential"``, ``"cosine"``). Ignored by adam, as by scikit-learn.
+        (``"step"``, ``"exponential"``, ``"cosine"``): ``fit`` starts it anew, and each
+        ``partial_fit`` call is the schedule's next epoch, counted by ``loss_curve_`` (after a
+        ``fit``, the calls go on from the epochs it ran), the ``max_iter``-th and later calls
+        at the factor of its last epoch. Ignored by adam, as by scikit-learn.
     learning_rate_init : float, default=1e-3
     power_t : float, default=0.5
     max_iter : int, default=200

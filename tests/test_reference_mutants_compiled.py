@@ -657,3 +657,24 @@ def test_the_same_network_without_then_with_sample_weights_then_without():
         got = gn.Network([3, 2, 1], seed=0).fit(PAPER_X, PAPER_Y, backend="jax", **kw)
         ref = gn.Network([3, 2, 1], seed=0).fit(PAPER_X, PAPER_Y, **kw)
         np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_a_population_whose_every_member_diverges_stops_at_the_last_divergence(chunk):
+    # the members' single networks on the NumPy engine (the reference) diverge at their own
+    # epochs; the compiled population stops after the last of them, as the NumPy loop does:
+    # its curves cut there, "diverged", the message naming that epoch (whole chunk or not)
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0], [1.0, 1.0]])
+    Y = np.array([[1.0], [-2.0], [0.5], [3.0]])
+    rates = [0.9, 1.2]
+    alone = []
+    for seed, lr in zip([3, 7], rates, strict=True):
+        net = gn.Network([2, 1], output="identity", seed=seed)
+        alone.append(net.fit(X, Y, loss="mse", lr=lr, epochs=60, warn=False))
+    last = max(a.diverged_epoch for a in alone)
+    assert all(a.diverged for a in alone) and 0 < last < 59
+    pop = gn.Network([2, 1], output="identity", seed=[3, 7])
+    h = pop.fit(X, Y, loss="mse", lr=rates, epochs=60, backend="jax", chunk_epochs=chunk)
+    assert h.diverged_epoch.tolist() == [a.diverged_epoch for a in alone]
+    assert h.stopped_by == "diverged" and h.epochs_run == last + 1 == h.loss.shape[1]
+    assert h.messages == [f"every member diverged by epoch {last}"]

@@ -80,3 +80,19 @@ def test_stratified_parts_come_in_shuffled_order_not_class_by_class(part):
     assert grouped <= 8
     # the class-0 rows among the first five: hypergeometric, mean 2.5, sd 0.83 per seed
     assert abs(np.mean(first_half) - 2.5) < 0.3
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals", "blobs"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_generated_rows_come_in_a_random_order_not_class_by_class(name, seed):
+    # documented (glassnet.datasets.generators): the rows are permuted after the points are
+    # drawn. In class order, the first half of 300 rows of two classes would be one class (of
+    # three, every row of the first and half the second); randomly ordered, each class's count
+    # there is hypergeometric with sd <= 4.4, so within 25-75% of its rows at > 5 sd
+    _, y = ds.load(name, seed=seed, n_samples=300)
+    labels = np.argmax(y, axis=1) if y.shape[1] > 1 else y[:, 0].astype(int)
+    for c in np.unique(labels):
+        total = int((labels == c).sum())
+        first = int((labels[:150] == c).sum())
+        assert 0.25 * total < first < 0.75 * total, (c, first, total)
+    assert np.any(np.diff(labels) < 0)  # not sorted by class

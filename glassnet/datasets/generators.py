@@ -1,5 +1,10 @@
 """The generated datasets: the paper's four cases, the logic gates, moons, circles, spirals,
-blobs and meals, each from a formula and a seed."""
+blobs and meals, each from a formula and a seed.
+
+The classes' points are drawn class by class, then the rows are put in a random order (a
+permutation drawn from the same seed, as scikit-learn's generators with ``shuffle=True``): a
+leading slice of the rows holds every class about in proportion, never one class first.
+"""
 
 from __future__ import annotations
 

@@ -200,7 +200,10 @@ def _median_inf(rows: np.ndarray) -> np.ndarray:
     same = lo == hi
     out = np.where(same, lo, 0.0)
     diff = ~same
-    out[diff] = (lo[diff] + hi[diff]) / 2  # finite + inf -> inf, no nan possible here
+    # finite + inf -> inf; -inf and +inf as the two middle values have no median: NaN, as
+    # np.median gives, without its warning
+    with np.errstate(invalid="ignore"):
+        out[diff] = (lo[diff] + hi[diff]) / 2
     return out
 
 

@@ -69,12 +69,17 @@ TESTS: dict[str, list[str]] = {
         "test_fit_rules.py",
         "test_reference_numpy_namespace.py",
     ],
-    "convergence": ["test_reference_convergence.py", "test_reference_mutants_convergence.py"],
+    "convergence": [
+        "test_reference_convergence.py",
+        "test_reference_mutants_convergence.py",
+        "test_reference_metrics_convergence_more.py",
+    ],
     "metrics": [
         "test_reference_metrics.py",
         "test_reference_mutants_metrics.py",
         "test_reference_history.py",
         "test_reference_data.py",
+        "test_reference_metrics_convergence_more.py",
     ],
     "gradcheck": ["test_reference_gradcheck.py"],
     "training": [
@@ -157,6 +162,7 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_stats.py",
         "test_stats.py",
         "test_reference_interval_levels.py",
+        "test_reference_metrics_convergence_more.py",
     ],
     "evolution": [
         "test_reference_evolution.py",

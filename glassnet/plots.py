@@ -215,7 +215,10 @@ def _member_list(population: int | None, member: Any) -> list[int | None]:
     """Which members to draw: ``[None]`` for a single network."""
     if population is None:
         if member not in (None, 0):
-            raise ValueError(f"member: this is a single network, got member={member!r}")
+            raise ValueError(
+                "member: this is a single network, not a population; expected no member (or 0), "
+                f"got {member!r}"
+            )
         return [None]
     if member is None:
         return [0]

@@ -33,10 +33,11 @@ FORMATS = ("table", "md", "json")
 
 def _ints(text: str, argument: str) -> list[int]:
     try:
-        return [int(v) for v in text.split(",") if v.strip()]
+        # an empty item (``3,,2``, ``0,``, ``""``) is a typo, not a row to skip
+        return [int(v) for v in text.split(",")]
     except ValueError:
         raise click.BadParameter(
-            f"expected comma-separated integers, got {text!r}", param_hint=argument
+            f"expected comma-separated integers like 0,2, got {text!r}", param_hint=argument
         ) from None
 
 
@@ -124,7 +125,7 @@ def _inspect(
     X, y, source = opts.load_data()
     net = opts.build(X, y)
     _, loss = opts.output_and_loss(y, net)
-    rows = _ints(samples, "--samples") if samples else None
+    rows = _ints(samples, "--samples") if samples is not None else None
     n_rows = 1 if chain else len(rows) if rows else X.shape[0]
     _check_size(net, n_rows, fmt, "--model" if opts.model else "--hidden")
     # a model that holds its run is traced from its state: the step its optimizer takes next

@@ -58,6 +58,17 @@ PAPER_DEFAULTS: dict[str, Any] = DEFAULTS | {
 #: Memory one command may plan to use for the network and its training arrays.
 MEMORY_LIMIT = 4 * 2**30
 
+#: What each name option expects, for the error an empty value (``--loss ""``) gets.
+EXPECTED_TEXT = {
+    "dataset": "a data set name (see `glassnet datasets`)",
+    "hidden": "hidden layer sizes like 8,8 (0: none)",
+    "activation": "an activation name like tanh, or one per layer: tanh,relu",
+    "output": "an output activation name like sigmoid (auto: from the targets)",
+    "loss": "a loss name like mse (auto: from the output)",
+    "init": "an initializer name like xavier",
+    "optimizer": "an optimizer name like adam",
+}
+
 NETWORK_FIELDS = ("hidden", "activation", "output", "bias", "init", "dtype")
 TRAINING = ("optimizer", "lr", "batch_size", "backend")
 
@@ -67,6 +78,12 @@ class Finite(click.FloatRange):
     through: ``--fps nan`` would reach the library as a number)."""
 
     name = "float"
+
+    def _describe_range(self) -> str:
+        # click writes "x<=None" for a range open at both ends; say nothing (finite is the type)
+        if self.min is None and self.max is None:
+            return ""
+        return super()._describe_range()
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
@@ -190,6 +207,10 @@ class Options:
                                  ("--x/--y", self.xs or self.ys)) if v]  # fmt: skip
         if len(chosen) > 1:
             raise click.UsageError(f"{' and '.join(chosen)}: give one source of data, not both")
+        if self.target is not None and self.csv is None:  # it would be ignored
+            raise click.UsageError(
+                "--target: names a column of --csv; give --csv, or drop --target"
+            )
         if self.xs or self.ys:
             X, y = _rows(self.xs, self.ys)
             return X, y, "command line"
@@ -250,8 +271,10 @@ class Options:
             with fed_by({"path": "--model"}, default="--model"):
                 net = gn.load(self.model)
             if X.shape[1] != net.sizes[0] or y.shape[1] != net.sizes[-1]:
+                # the option the data came from (the model's own data set: --dataset)
+                source = "--x/--y" if self.xs or self.ys else "--csv" if self.csv else "--dataset"
                 raise click.UsageError(
-                    f"--dataset: the model {self.model} is {'-'.join(map(str, net.sizes))} but "
+                    f"{source}: the model {self.model} is {'-'.join(map(str, net.sizes))} but "
                     f"the data has {X.shape[1]} input and {y.shape[1]} target column(s); give "
                     "the data it was trained on (--dataset, --csv or --x/--y)"
                 )
@@ -332,14 +355,15 @@ class Options:
 
 
 def _numbers(text: str, argument: str) -> list[float]:
+    if not text.strip():
+        raise click.BadParameter(f"expected at least one number, got {text!r}", param_hint=argument)
     try:
-        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+        # an empty item (``0,,1``, ``0,1,``) is a typo, not a column to drop
+        values = [float(v) for v in text.replace(";", ",").split(",")]
     except ValueError:
         raise click.BadParameter(
-            f"expected comma-separated numbers, got {text!r}", param_hint=argument
+            f"expected comma-separated numbers like 0,0,1, got {text!r}", param_hint=argument
         ) from None
-    if not values:
-        raise click.BadParameter(f"expected at least one number, got {text!r}", param_hint=argument)
     return values
 
 
@@ -449,6 +473,11 @@ def shared_options(
         @functools.wraps(f)
         def command(**kwargs: Any) -> Any:
             values = {n: kwargs.pop(n) for n in list(kwargs) if n in names}
+            for n, what in EXPECTED_TEXT.items():  # "" would fall back to the default silently
+                if isinstance(values.get(n), str) and not values[n].strip():
+                    raise click.BadParameter(
+                        f"expected {what}, got {values[n]!r}", param_hint=f"--{n}"
+                    )
             given = {n for n, v in values.items() if v not in (None, ())}
             if "sizes" in given:
                 if "hidden" in given:

@@ -73,7 +73,7 @@ def _members(text: str | None) -> Any:
     if text is None or text == "all":
         return text
     try:
-        items = [int(v) for v in text.split(",") if v.strip()]
+        items = [int(v) for v in text.split(",")]  # "0,,1": a typo, refused
     except ValueError:
         raise click.BadParameter(
             f"expected an index, a list like 0,3,5 or 'all', got {text!r}", param_hint="--member"

@@ -141,6 +141,8 @@ def _given() -> set[str]:
 def _check_out(out: str, force: bool) -> Path:
     """The output folder, checked before training: a path under a file, or a folder holding
     an earlier run (without --force), is refused while nothing has been computed."""
+    if not out:  # Path("") is the current directory: a run would land there unasked
+        raise click.BadParameter(f"expected a directory name, got {out!r}", param_hint="--out")
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise click.BadParameter(f"{out} exists and is not a directory", param_hint="--out")
@@ -255,6 +257,15 @@ def train(
     """
     out_dir = _check_out(out, force)
     given = _given()
+    # an option the chosen trainer does not use is a mistake to say, not to ignore
+    unused = ("optimizer", "lr", "batch_size", "backend", "schedule", "l1", "l2")
+    unused = unused if trainer == "evolution" else ("population", "mutation_scale")
+    for name in (n for n in unused if n in given):
+        flag = "--" + name.replace("_", "-")
+        other = "gd" if trainer == "evolution" else "evolution"
+        raise click.UsageError(
+            f"{flag} and --trainer {trainer}: {flag} is an option of --trainer {other}; drop it"
+        )
     if opts.model is not None and "validation_split" not in given:
         # continuing a model: the same split of the same data, as it was trained on
         validation_split = float(opts.training.get("validation_split") or 0.0)

@@ -88,6 +88,7 @@ from glassnet._extras import install_hint
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
+    MAX_LAYERS,
     Constraint,
     Instance,
     Interval,
@@ -922,6 +923,9 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
                 return None
             path = Path(out["csv"])
             path = path if path.is_absolute() else (base / path)
+            if path.is_dir():
+                ck.bad(f"{key}.csv", f"{str(path)!r} is a directory; expected a CSV file")
+                return None
             if not path.is_file():
                 ck.bad(f"{key}.csv", f"no such file {str(path)!r}")
                 return None
@@ -938,6 +942,10 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
             ck.unknown("data set", key, name, names)
             return None
         out["name"] = name.lower()
+        for option, value in out.items():  # nan would reach the canonical JSON (allow_nan=False)
+            if isinstance(value, float) and not math.isfinite(value):
+                ck.bad(f"{key}.{option}", f"expected a finite number, got {value!r}")
+                return None
         return out
 
     return check
@@ -1026,7 +1034,9 @@ def _hidden_axis(ck: _Checker, model: Mapping[str, Any]) -> list[Any]:
         return []
     if has_wd:
         widths = ck.axis(model, "model", "width", _REQUIRED, ck.integer(1))
-        depths = ck.axis(model, "model", "depth", _REQUIRED, ck.integer(0))
+        # bounded before [w] * d is made (a network has at most MAX_LAYERS layers)
+        depth = ck.constraint(Interval(int, 0, MAX_LAYERS - 2))
+        depths = ck.axis(model, "model", "depth", _REQUIRED, depth)
         return [[w] * d for d in depths for w in widths] if widths and depths else []
     hidden = model.get("hidden", [[2]])
     if isinstance(hidden, list) and hidden and all(isinstance(h, int) for h in hidden):

@@ -157,7 +157,7 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
                     raise OverflowError
                 values = [lo] if n == 1 else list(_log_grid(lo, hi, n))
             else:
-                values = [float(p) for p in s.split(",") if p.strip()]
+                values = [float(p) for p in s.split(",")]  # "3,,2": a typo, refused
         except OverflowError:
             raise ValueError(
                 f"lr-grid: expected at most {MAX_LR_GRID} learning rates "

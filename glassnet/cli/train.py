@@ -258,8 +258,11 @@ def train(
     out_dir = _check_out(out, force)
     given = _given()
     # an option the chosen trainer does not use is a mistake to say, not to ignore
-    unused = ("optimizer", "lr", "batch_size", "backend", "schedule", "l1", "l2")
-    unused = unused if trainer == "evolution" else ("population", "mutation_scale")
+    unused: tuple[str, ...] = (
+        ("optimizer", "lr", "batch_size", "backend", "schedule", "l1", "l2")
+        if trainer == "evolution"
+        else ("population", "mutation_scale")
+    )
     for name in (n for n in unused if n in given):
         flag = "--" + name.replace("_", "-")
         other = "gd" if trainer == "evolution" else "evolution"

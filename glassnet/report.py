@@ -532,11 +532,11 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
         read from the permission bits: a read-only mount or ``/proc`` says yes to those).
     """
     if not isinstance(out_dir, str | os.PathLike) or str(out_dir) == "":
-        raise ValueError(f"out must be a directory path, got {out_dir!r}")
+        raise ValueError(f"out: expected a directory path, got {out_dir!r}")
     out = Path(out_dir).expanduser().absolute()
     if out.exists() or out.is_symlink():
         if not out.is_dir():
-            raise ValueError(f"out must be a directory, but {out} is a file")
+            raise ValueError(f"out: expected a directory, got {out}, which is a file")
         if any(out.iterdir()) and not (out / MARKER).exists():
             raise ValueError(
                 f"out: {out} is a non-empty directory that is not a glassnet report; "

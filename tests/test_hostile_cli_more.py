@@ -234,3 +234,11 @@ def test_no_help_shows_a_range_of_none(capsys, path):
         assert exit_.code in (0, None)
     out = capsys.readouterr().out
     assert "--help" in out and "None]" not in out and "<=None" not in out
+
+
+def test_paper_out_that_is_a_file_is_refused_naming_the_option(capsys, tmp_path):
+    afile = tmp_path / "report.txt"
+    afile.write_text("mine")
+    line = _error(capsys, "paper", "--out", str(afile))
+    assert line == f"--out: expected a directory, got {afile}, which is a file"
+    assert afile.read_text() == "mine"  # nothing of the user's replaced

@@ -139,6 +139,23 @@ def test_a_population_too_large_for_memory_suggests_max_population():
     assert gs.parse_spec(capped, "mem.toml").n_runs == 2000
 
 
+def test_a_network_too_large_alone_names_the_model_not_the_population():
+    # one network 2-w-1 on xor's 4 samples: 8 bytes x (4 arrays x (3w + (w + 1)) parameters
+    # + 3 arrays x 4 samples x (2 + w + 1) units); past 4 GiB no population size helps (the
+    # old advice, "set [run] max_population = 1 (or less)", under train.seeds, could not)
+    width = 100_000_000
+    text = TINY.replace("hidden = 2", f"hidden = {width}")
+    with pytest.raises(SpecError) as info:
+        gs.parse_spec(text, "wide.toml")
+    (problem,) = info.value.problems
+    per_member = 8 * (4 * (3 * width + width + 1) + 3 * 4 * (2 + width + 1))
+    assert per_member > 4 * 2**30
+    assert problem == (
+        f"wide.toml: model: one network on xor with hidden layers [{width}] needs about "
+        f"{per_member / 2**30:.1f} GiB to train, more than 4 GiB; choose smaller layers"
+    )
+
+
 def test_a_store_of_another_program_is_refused_but_a_bare_database_is_used(tmp_path, capsys):
     import sqlite3
 

@@ -1129,6 +1129,14 @@ def _check_group_memory(
             params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
             per_member = itemsize * (4 * params + 3 * n * sum(sizes))
             need = P * per_member
+            if per_member > MAX_GROUP_BYTES:  # no population size helps: the layers are
+                ck.bad(
+                    "model",
+                    f"one network on {_label(json.loads(ds_key))} with hidden layers {h} "
+                    f"needs about {per_member / 2**30:.1f} GiB to train, more than "
+                    f"{MAX_GROUP_BYTES / 2**30:.0f} GiB; choose smaller layers",
+                )
+                return
             if need > MAX_GROUP_BYTES:
                 fits = max(1, MAX_GROUP_BYTES // per_member)
                 ck.bad(

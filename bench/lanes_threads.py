@@ -35,7 +35,7 @@ def main() -> None:
     from bench.workloads.population import LR, SIZES, X, Y, hand_jax
     from glassnet import compiled
 
-    compiled.configure(cache_dir=False)
+    compiled.configure(cache_dir=False, threads=1)
     P, E = 10_000, 200
 
     def net(seeds: range) -> gn.Network:
@@ -46,6 +46,7 @@ def main() -> None:
         n.fit(X, Y, loss="mse", optimizer="gd", lr=LR, epochs=E, backend="jax")
 
     whole = net(range(P))
+    whole2 = whole.copy()
     halves = [net(range(0, P // 2)), net(range(P // 2, P))]
 
     def two_threads() -> None:
@@ -56,8 +57,13 @@ def main() -> None:
             t.join()
 
     hand = hand_jax(jax, P, E, args.dtype)(0)
+    def split() -> None:
+        with compiled.configure(threads=2):
+            fit(whole2)
+
     peers = {
         "one population of 10^4": lambda: fit(whole),
+        "split over two threads": split,
         "two of 5000, two threads": two_threads,
         "hand-written vmap program": hand,
     }

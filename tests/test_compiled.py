@@ -699,3 +699,154 @@ def test_penalties_of_other_strengths_share_one_program(builds, lanes):
         # no penalty is another program, without the penalties' terms
         _both(kw, X, y, loss="bce", optimizer="adam", lr=0.05, epochs=10, batch_size=8)
     assert builds["n"] == 2
+
+
+# --- a lanes population split over threads -----------------------------------------------------
+
+
+@pytest.fixture
+def splits(monkeypatch):
+    """Records how many calls each chunk was split into (so no test passes unsplit)."""
+    seen: list[int] = []
+    real = compiled._split
+
+    def spy(args, P, threads, size):
+        seen.append(threads)
+        return real(args, P, threads, size)
+
+    monkeypatch.setattr(compiled, "_split", spy)
+    return seen
+
+
+SPLIT_CASES = [case for case in CASES if case[5] is not None]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra"),
+    [pytest.param(*c, id=f"{c[0]}-{c[2]}-{c[3]}") for c in SPLIT_CASES],
+)
+def test_a_population_split_over_threads_equals_numpy(
+    splits, hidden, output, loss, opt, bias, pop, batch, extra
+):
+    # each thread runs the program on its share of the members; the NumPy loop is the reference
+    # (a population of 3 in two threads: shares of 2, the second padded by a copy of member 0)
+    n_out = 3 if output == "softmax" else 1
+    kind = "classes" if output == "softmax" else ("real" if output == "identity" else "unit")
+    X, y = _data(n_out=n_out, kind=kind)
+    net_kw = {"sizes": [3, 4, n_out], "activation": hidden, "output": output, "bias": bias,
+              "seed": list(range(3, 3 + pop))}  # fmt: skip
+    fit_kw = {"loss": loss, "optimizer": opt, "epochs": 40, "batch_size": batch, "stats_every": 7}
+    if opt in ("gd", "momentum", "nesterov"):
+        fit_kw["lr"] = list(np.linspace(0.02, 0.1, pop))
+    if extra.get("validation"):
+        fit_kw["validation"] = _data(n=7, n_out=n_out, kind=kind, seed=1)
+    for k in ("l2", "schedule", "shuffle"):
+        if k in extra:
+            fit_kw[k] = extra[k]
+    with compiled.configure(layout="lanes", threads=2):
+        _assert_same(*_both(net_kw, X, y, **fit_kw))
+    assert splits and set(splits) == {2}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_shares_with_padding_divergence_adam_and_resume_equal_numpy(splits, dtype):
+    # 7 members in 3 threads (shares of 3, the last holding 1 real member and 2 copies of
+    # member 0): per-member sample orders, Adam's moments and shared count, validation,
+    # statistics, a member diverging in the last share, then a resumed fit
+    X, y = _data(n=19)
+    net_kw = {"sizes": [3, 3, 1], "activation": "tanh", "seed": list(range(7)), "dtype": dtype}
+    fit_kw = {"loss": "bce", "optimizer": "adam", "batch_size": 5, "stats_every": 3,
+              "validation": _data(n=8, seed=6)}  # fmt: skip
+    lr = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 1e30]
+    with compiled.configure(layout="lanes", threads=3):
+        a, b, ha, hb = _both(net_kw, X, y, lr=lr, epochs=12, **fit_kw)
+        assert ha.diverged.tolist() == [False] * 6 + [True]
+        if dtype == "float64":
+            _assert_same(a, b, ha, hb)
+        else:
+            np.testing.assert_allclose(hb.loss, ha.loss, rtol=2e-4)
+        ha2 = a.fit(X, y, lr=lr, epochs=9, resume=ha, **fit_kw)
+        hb2 = b.fit(X, y, lr=lr, epochs=9, resume=hb, backend="jax", **fit_kw)
+    assert set(splits) == {3}
+    if dtype == "float64":
+        _assert_same(a, b, ha2, hb2)
+        for sa, sb in zip(
+            jax.tree_util.tree_leaves(ha2.optimizer_state),
+            jax.tree_util.tree_leaves(hb2.optimizer_state),
+            strict=True,
+        ):
+            np.testing.assert_allclose(np.asarray(sb, float), np.asarray(sa, float), rtol=1e-8)
+
+
+def test_a_split_population_stops_between_chunks_and_when_every_member_diverged(splits):
+    X, y = PAPER_X, PAPER_Y
+    # every member runs away: the fit stops at the last one's epoch, as the NumPy loop does
+    with compiled.configure(layout="lanes", threads=2):
+        _assert_same(
+            *_both({"sizes": [3, 2, 1], "seed": [0, 1, 2], "output": "identity"}, X, y,
+                   loss="mse", lr=[1e300, 5.0, 1e10], epochs=80, stats_every=None)
+        )  # fmt: skip
+        # a callback's stop between chunks of 5 epochs
+        rng = np.random.default_rng(0)
+        Xt, yt = rng.normal(size=(12, 3)), rng.uniform(0.05, 0.95, size=(12, 1))
+        runs = []
+        for backend in ("numpy", "jax"):
+            net = gn.Network([3, 8, 1], seed=[2, 3, 4, 5])
+            h = net.fit(Xt, yt, lr=0.5, epochs=200, validation=(Xt[:6], yt[:6]),
+                        callbacks=[gn.StopOnConvergence(threshold=0.05)], backend=backend,
+                        chunk_epochs=5)  # fmt: skip
+            runs.append((net, h))
+    (a, ha), (b, hb) = runs
+    assert ha.stopped_by == hb.stopped_by == "StopOnConvergence"
+    assert hb.epochs_run == ha.epochs_run < 200
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-9)
+    np.testing.assert_allclose(b.params[0]["W"], a.params[0]["W"], rtol=1e-9)
+    assert set(splits) == {2}
+
+
+def test_threads_auto_splits_large_lanes_populations_on_the_cpu_only():
+    def threads(P, width=2, layout="auto"):
+        net = gn.Network([3, width, 1], seed=list(range(P)))
+        with compiled.configure(layout=layout):
+            return compiled._threads(compiled._shape(net, _plan(net), 10))
+
+    cores = compiled._cores()
+    M = compiled.THREADS_MIN_MEMBERS
+    assert threads(2 * M - 1) == 1  # a share would be smaller than M members
+    assert threads(2 * M) == min(2, cores)
+    assert threads(64 * M) == min(64, cores)
+    assert threads(64 * M, width=32) == 1  # the members layout: XLA's own kernels
+    assert (
+        compiled._threads(compiled._shape(gn.Network([3, 2, 1]), _plan(gn.Network([3, 2, 1])), 10))
+        == 1
+    )
+    with compiled.configure(threads=5):
+        assert threads(3, layout="lanes") == 3  # at most one thread per member
+        assert threads(2 * M) == 5
+    with compiled.configure(threads=1):
+        assert threads(64 * M) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "words"),
+    [
+        (0, ValueError, "threads: expected one of auto or an integer in [1, 256], got 0 (int)"),
+        (257, ValueError, "got 257"),
+        ("two", ValueError, "threads: expected one of auto or an integer"),
+        (1.5, TypeError, "threads: expected one of auto or an integer"),
+        (True, TypeError, "got True"),
+        (None, TypeError, "got None"),
+    ],
+)
+def test_threads_are_checked_naming_the_argument(value, error, words):
+    with pytest.raises(error) as caught:
+        compiled.configure(threads=value)
+    assert words in str(caught.value)
+    assert compiled._settings["threads"] == "auto"
+
+
+def _plan(net):
+    from glassnet import training
+
+    X, y = _data(n=4)
+    return training.plan(net, X, y, gn.TrainConfig(epochs=10))

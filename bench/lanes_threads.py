@@ -6,7 +6,9 @@ glassnet's ``fit(..., backend="jax")`` of 10^4 members of the paper's network fo
 two populations of 5000 fitted at once in two Python threads (JAX runs each program without the
 GIL), and the hand-written ``jit(scan(vmap(value_and_grad)))`` of ``bench.workloads.population``,
 whose 10^4-wide operations XLA may spread over the cores. Prints the medians and the ratios.
-Not a target of its own: a measurement behind the benchmark README's note on the float64 row.
+With ``threads=1`` forced for the first (one core), and the same population split over two
+threads by glassnet itself (``configure(threads=2)``), as ``threads="auto"`` does here.
+Not a target of its own: a measurement behind the benchmark README's notes on the float64 row.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main() -> None:
             t.join()
 
     hand = hand_jax(jax, P, E, args.dtype)(0)
+
     def split() -> None:
         with compiled.configure(threads=2):
             fit(whole2)

@@ -34,6 +34,13 @@ population runs in one of two layouts:
 measured faster, and ``"members"`` otherwise (:data:`LANES_MAX_WIDTH`,
 :data:`LANES_MIN_MEMBERS`); ``configure(layout=...)`` forces one.
 
+On the CPU a large population on the lanes is also split over the cores: XLA runs the lanes
+program's blocks of members one after another on one core, so each core runs the same program
+on its share of the members, in a thread of its own (JAX runs a program without the GIL), and
+the outputs are joined (the curves written into the History's own arrays). The members are
+independent, so the results are those of one call. ``configure(threads=...)`` sets how many;
+``"auto"`` takes one per core with shares of at least :data:`THREADS_MIN_MEMBERS` members.
+
 Data lengths: padding
 ---------------------
 A program is built once per architecture, batch size and dtype, not once per data length: the

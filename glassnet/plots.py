@@ -45,7 +45,9 @@ import numpy as np
 from glassnet import grids
 from glassnet._files import atomic_path
 from glassnet._validation import (
+    Interval,
     NonFiniteWarning,
+    check,
     describe,
     known_keywords,
     positive_int,
@@ -801,6 +803,26 @@ class ParamRecorder(Callback):
 # --- training animation ---------------------------------------------------------------------
 
 
+MAX_FPS = {".gif": 50.0, ".mp4": 1000.0}
+"""The fastest frame rate of an animation, by file type: a GIF's frame delays are whole
+hundredths of a second, and viewers show a delay under 0.02 s as 0.1 s (10 fps)."""
+
+
+def check_fps(fps: Any, ext: str, argument: str = "fps") -> float:
+    """``fps`` as a float if an animation written as ``ext`` (``".gif"``, ``".mp4"``) can
+    play at that rate; a ValueError naming ``argument`` otherwise."""
+    top = MAX_FPS.get(ext, MAX_FPS[".gif"])
+    try:
+        return float(check(fps, argument, Interval(float, 0.1, top)))
+    except ValueError as e:
+        if ext != ".gif" or not fps > top:
+            raise
+        raise ValueError(
+            f"{e} (a GIF's frame delays are whole hundredths of a second, and viewers play "
+            "delays under 0.02 s at 10 fps; an .mp4 takes up to 1000)"
+        ) from None
+
+
 @known_keywords
 def render_animation(
     recorder: ParamRecorder,
@@ -835,6 +857,7 @@ def render_animation(
     net = net if net is not None else recorder.net
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
+    check_fps(fps, ext)
     if ext == ".mp4":
         if shutil.which("ffmpeg") is None:
             raise ValueError(f"path: writing {path} (MP4) needs ffmpeg on PATH; use a .gif path")

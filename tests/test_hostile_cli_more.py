@@ -242,3 +242,36 @@ def test_paper_out_that_is_a_file_is_refused_naming_the_option(capsys, tmp_path)
     line = _error(capsys, "paper", "--out", str(afile))
     assert line == f"--out: expected a directory, got {afile}, which is a file"
     assert afile.read_text() == "mine"  # nothing of the user's replaced
+
+
+@pytest.mark.parametrize(
+    ("fps", "out", "line"),
+    [
+        ("1e308", "a.gif", "--fps: expected a finite number in [0.1, 50], got 1e+308 (float) "
+         "(a GIF's frame delays are whole hundredths of a second, and viewers play delays under "
+         "0.02 s at 10 fps; an .mp4 takes up to 1000)"),
+        ("51", "a.gif", "--fps: expected a finite number in [0.1, 50], got 51.0 (float) (a GIF's"),
+        ("1001", "a.mp4", "--fps: expected a finite number in [0.1, 1000], got 1001.0 (float)"),
+    ],
+)  # fmt: skip
+def test_a_frame_rate_the_file_cannot_play_is_refused_before_training(
+    capsys, tmp_path, fps, out, line
+):
+    # a GIF stores delays in hundredths of a second: 1e308 fps was written as delay 0, which
+    # viewers play at 10 fps
+    err = _error(
+        capsys, "plot", "animation", "--fps", fps, "--epochs", "3", "-o", str(tmp_path / out)
+    )
+    assert err.startswith(line)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fastest_frame_rates_a_gif_and_an_mp4_can_play_are_accepted():
+    from glassnet.plots import check_fps
+
+    assert check_fps(50, ".gif") == 50.0 and check_fps(0.1, ".gif") == 0.1
+    assert check_fps(1000, ".mp4") == 1000.0
+    with pytest.raises(ValueError, match=r"fps: expected a finite number in \[0.1, 50\], got 0.09"):
+        check_fps(0.09, ".gif")
+    with pytest.raises(TypeError, match="fps: expected a finite number"):
+        check_fps("6", ".gif")

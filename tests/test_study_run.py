@@ -599,3 +599,20 @@ def test_cli_run_reports_plain_lines_and_ends_with_a_summary_and_the_next_comman
     assert lines[-2].startswith(f"{out}: 24/24 runs stored ({counts}); 24 trained now in ")
     assert lines[-2].endswith(f"results in {out / 'study.sqlite'}")
     assert lines[-1] == f"next: glassnet study report {out}   (or: glassnet study export {out})"
+
+
+@pytest.mark.parametrize(
+    ("cores", "jobs", "threads"),
+    [(8, 1, 8), (8, 2, 4), (8, 3, 2), (8, 16, 1), (2, 2, 1), (1, 1, 1)],
+)
+def test_local_workers_share_the_cores_among_their_compiled_populations(
+    monkeypatch, cores, jobs, threads
+):
+    # each worker alone would split a population over every core: jobs workers at once would
+    # run jobs x cores threads
+    from glassnet.study import runner
+
+    monkeypatch.setattr(
+        runner.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False
+    )
+    assert runner._worker_threads(jobs) == threads

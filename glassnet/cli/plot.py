@@ -312,10 +312,12 @@ def animation_cmd(
     ffmpeg)."""
     from glassnet import plots
 
-    if Path(kw["out"]).suffix.lower() not in (".gif", ".mp4"):  # before any training
+    ext = Path(kw["out"]).suffix.lower()
+    if ext not in (".gif", ".mp4"):  # before any training
         raise click.BadParameter(
             f"expected a .gif or .mp4 file name, got {kw['out']!r}", param_hint="--out"
         )
+    plots.check_fps(fps, ext)  # before any training too
     s = _Setup(opts, kw)
     size = s.size(10.0, 3.4)
     epochs = s.epochs(epochs, "animation", needs_training=True)

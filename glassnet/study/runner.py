@@ -465,12 +465,25 @@ def _run_serial(driver: _Driver, fn: GroupFn, retries: int) -> None:
             break
 
 
-def _worker_init(parent: int, sink: Any) -> None:
-    """Pool initializer: keep the queue for in-group progress, and end this worker once the
-    process driving the study is gone (killed, even with SIGKILL), instead of lingering as an
-    orphan waiting for work."""
+def _worker_threads(jobs: int) -> int:
+    """The threads each of ``jobs`` worker processes gives a compiled population: the cores
+    shared among them (each alone would take every core, :func:`glassnet.compiled.configure`)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(jobs, 1))
+
+
+def _worker_init(parent: int, sink: Any, threads: int = 1) -> None:
+    """Pool initializer: keep the queue for in-group progress, share the cores among the
+    workers, and end this worker once the process driving the study is gone (killed, even
+    with SIGKILL), instead of lingering as an orphan waiting for work."""
     global _SINK
     _SINK = sink
+    from glassnet import compiled
+
+    compiled.configure(threads=threads)
     # Ctrl-C in a terminal reaches every process of the group: the parent decides (it ends
     # the workers), so a worker does not die mid-group printing its own traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -510,13 +523,13 @@ def _sigint_blocked() -> Iterator[None]:
 _CTX = multiprocessing.get_context("spawn")
 
 
-def _pool(jobs: int, sink: Any = None) -> cf.ProcessPoolExecutor:
+def _pool(jobs: int, sink: Any = None, threads: int = 1) -> cf.ProcessPoolExecutor:
     # spawn: fresh interpreters whose parent is this process, which _worker_init watches
     return cf.ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=_CTX,
         initializer=_worker_init,
-        initargs=(os.getpid(), sink),
+        initargs=(os.getpid(), sink, threads),
     )
 
 
@@ -529,12 +542,13 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
     queue = list(driver.tasks)
     sink = driver.sink
     before = set(multiprocessing.active_children())
-    idle = [_pool(1, sink) for _ in range(jobs)]
+    threads = _worker_threads(jobs)
+    idle = [_pool(1, sink, threads) for _ in range(jobs)]
     inflight: dict[cf.Future[dict[str, Any]], tuple[_Task, cf.ProcessPoolExecutor]] = {}
 
     def renew(pool: cf.ProcessPoolExecutor) -> cf.ProcessPoolExecutor:
         pool.shutdown(wait=True, cancel_futures=True)
-        return _pool(1, sink)
+        return _pool(1, sink, threads)
 
     try:
         while queue or inflight:

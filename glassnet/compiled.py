@@ -39,7 +39,8 @@ program's blocks of members one after another on one core, so each core runs the
 on its share of the members, in a thread of its own (JAX runs a program without the GIL), and
 the outputs are joined (the curves written into the History's own arrays). The members are
 independent, so the results are those of one call. ``configure(threads=...)`` sets how many;
-``"auto"`` takes one per core with shares of at least :data:`THREADS_MIN_MEMBERS` members.
+``"auto"`` takes ``GLASSNET_JAX_THREADS`` when it is set, else one per core with shares of at
+least :data:`THREADS_MIN_MEMBERS` members.
 
 Data lengths: padding
 ---------------------
@@ -136,6 +137,7 @@ __all__ = [
     "CACHE_ENV",
     "CACHE_SIZE",
     "LAYOUTS",
+    "THREADS_ENV",
     "available",
     "bucket",
     "cache_dir",
@@ -186,6 +188,10 @@ gained nothing (0.95-1.1x)."""
 
 MAX_THREADS = 256
 """The most threads ``configure(threads=...)`` accepts."""
+
+THREADS_ENV = "GLASSNET_JAX_THREADS"
+"""The environment variable read by ``threads="auto"`` (the default): ``auto`` or a number of
+threads, e.g. ``1`` for Dask workers started one per core."""
 
 RUNAWAY_EVERY_EPOCH = 128
 """Divergence rule 3's pass over the parameters (:func:`glassnet.training.runaway`) runs every
@@ -256,8 +262,10 @@ def configure(
         program on its share of the members (``ceil(P / threads)``, the last share padded
         with copies of member 0 whose results are dropped) and the outputs are joined. The
         members are independent, so the results are the same as in one call. ``"auto"`` (the
-        default): one thread per core, at most one per :data:`THREADS_MIN_MEMBERS` members;
-        ``1``: never split. A number is used as it is (at most one thread per member).
+        default): the number in the environment variable ``GLASSNET_JAX_THREADS`` if it is
+        set (e.g. ``1`` for Dask workers started one per core), else one thread per core, at
+        most one per :data:`THREADS_MIN_MEMBERS` members; ``1``: never split. A number is used
+        as it is (at most one thread per member).
 
     Returns an object that restores the earlier settings when used with ``with``::
 
@@ -299,8 +307,25 @@ def _threads(shape: _Shape) -> int:
         return 1
     chosen = _settings["threads"]
     if chosen == "auto":
+        chosen = _threads_from_env()
+    if chosen == "auto":
         return max(1, min(_cores(), P // THREADS_MIN_MEMBERS))
     return min(int(chosen), P)
+
+
+def _threads_from_env() -> int | str:
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text or text.lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= MAX_THREADS:
+        raise ValueError(
+            f"{THREADS_ENV}: expected auto or an integer in [1, {MAX_THREADS}], got {text!r}"
+        )
+    return value
 
 
 def _default_cache_dir() -> Path:

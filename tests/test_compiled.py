@@ -850,3 +850,23 @@ def _plan(net):
 
     X, y = _data(n=4)
     return training.plan(net, X, y, gn.TrainConfig(epochs=10))
+
+
+def test_the_environment_sets_the_threads_of_auto_and_configure_overrides_it(monkeypatch):
+    net = gn.Network([3, 2, 1], seed=list(range(64 * compiled.THREADS_MIN_MEMBERS)))
+    shape = compiled._shape(net, _plan(net), 10)
+    monkeypatch.setenv("GLASSNET_JAX_THREADS", "1")  # Dask workers started one per core
+    assert compiled._threads(shape) == 1
+    monkeypatch.setenv("GLASSNET_JAX_THREADS", " 7 ")
+    assert compiled._threads(shape) == 7
+    with compiled.configure(threads=3):
+        assert compiled._threads(shape) == 3
+    monkeypatch.setenv("GLASSNET_JAX_THREADS", "auto")
+    assert compiled._threads(shape) == min(64, compiled._cores())
+    for bad in ("0", "two", "1.5", "257"):
+        monkeypatch.setenv("GLASSNET_JAX_THREADS", bad)
+        with pytest.raises(ValueError) as caught:
+            compiled._threads(shape)
+        assert str(caught.value) == (
+            f"GLASSNET_JAX_THREADS: expected auto or an integer in [1, 256], got {bad!r}"
+        )

@@ -483,7 +483,8 @@ def _worker_init(parent: int, sink: Any, threads: int = 1) -> None:
     _SINK = sink
     from glassnet import compiled
 
-    compiled.configure(threads=threads)
+    if not os.environ.get(compiled.THREADS_ENV, "").strip():  # the user's own number wins
+        compiled.configure(threads=threads)
     # Ctrl-C in a terminal reaches every process of the group: the parent decides (it ends
     # the workers), so a worker does not die mid-group printing its own traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)

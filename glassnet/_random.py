@@ -3,6 +3,18 @@
 A seed is a non-negative integer. The same seed always gives the same numbers. Different uses
 of one seed (initial weights, mini-batch shuffling, mutation) draw from independent streams,
 so that, say, changing the batch size never changes the initial weights.
+
+The streams are part of glassnet's reproducibility promise, written out so that anyone can
+draw the same numbers with NumPy alone (a release that changes them says so):
+
+==================================  ==========================================
+initial weights (``init``)          ``np.random.default_rng(seed)``
+mini-batch sample orders            ``np.random.default_rng([seed, 1])``, one
+                                    ``permutation(n_samples)`` per epoch
+training by selection (evolution)   ``np.random.default_rng([seed, 2])``
+==================================  ==========================================
+
+(Keys 3 and 4 are reserved.) ``init="paper"`` draws from ``np.random.RandomState(seed)``.
 """
 
 from __future__ import annotations

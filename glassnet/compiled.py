@@ -147,6 +147,7 @@ __all__ = [
     "evaluator",
     "info",
     "run",
+    "threads_info",
 ]
 
 CACHE_SIZE = 32
@@ -405,8 +406,34 @@ def clear_cache(disk: bool = True) -> int:
     return removed
 
 
+def threads_info() -> dict[str, Any]:
+    """How populations on the lanes are split over threads on the CPU: the setting
+    (``"auto"`` or a number), what set it (``"configure"``, ``GLASSNET_JAX_THREADS`` or
+    ``"default"``), the cores this process may use, the most threads ``"auto"`` takes, and
+    ``"error"``: why ``GLASSNET_JAX_THREADS`` cannot be used (a fit would refuse it), or None."""
+    chosen = _settings["threads"]
+    source = "configure" if chosen != "auto" else "default"
+    error = None
+    if chosen == "auto" and os.environ.get(THREADS_ENV, "").strip().lower() not in ("", "auto"):
+        source = THREADS_ENV
+        try:
+            chosen = _threads_from_env()
+        except ValueError as e:
+            chosen, error = None, str(e)
+    cores = _cores()
+    return {
+        "threads": chosen,
+        "set_by": source,
+        "cores": cores,
+        "most": cores if chosen == "auto" else chosen,
+        "min_share": THREADS_MIN_MEMBERS,
+        "error": error,
+    }
+
+
 def info() -> dict[str, Any]:
-    """JAX's version and devices (or why the backend is unavailable), and the disk cache."""
+    """JAX's version and devices (or why the backend is unavailable), the disk cache, and the
+    threads of a population (:func:`threads_info`)."""
     cache = cache_info()
     if not available():
         return {
@@ -422,6 +449,7 @@ def info() -> dict[str, Any]:
         "default_backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
         "cache": cache,
+        "threads": threads_info(),
     }
 
 
@@ -1252,21 +1280,20 @@ def _call(program: Any, calls: list[tuple[Any, ...]], net: Network) -> list[Any]
     global _pool
     if len(calls) == 1:
         return [program(*calls[0])]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with _lock:  # one pool per process: a forked child's copy has no threads
-        if _pool is None or _pool[0] != os.getpid() or _pool[1] < len(calls) - 1:
-            workers = len(calls) - 1
-            _pool = (os.getpid(), workers, ThreadPoolExecutor(workers, "glassnet-jax"))
-        pool = _pool[2]
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     def call(args: tuple[Any, ...]) -> Any:
         with _x64(net):  # (a thread-local setting)
             return program(*args)
 
-    from concurrent.futures import wait
-
-    futures = [pool.submit(call, a) for a in calls[1:]]
+    with _lock:  # one pool per process: a forked child's copy has no threads
+        if _pool is None or _pool[0] != os.getpid() or _pool[1] < len(calls) - 1:
+            if _pool is not None and _pool[0] == os.getpid():
+                _pool[2].shutdown(wait=False)  # too small: what it holds runs, then it ends
+            workers = len(calls) - 1
+            _pool = (os.getpid(), workers, ThreadPoolExecutor(workers, "glassnet-jax"))
+        # submitted under the lock: another fit's larger pool never shuts this one first
+        futures = [_pool[2].submit(call, a) for a in calls[1:]]
     try:
         first = program(*calls[0])
     finally:

@@ -870,3 +870,69 @@ def test_the_environment_sets_the_threads_of_auto_and_configure_overrides_it(mon
         assert str(caught.value) == (
             f"GLASSNET_JAX_THREADS: expected auto or an integer in [1, 256], got {bad!r}"
         )
+
+
+def test_split_fits_at_once_in_several_threads_each_equal_numpy(splits):
+    # fits started from threads of their own (a threaded grid search) share the pool of
+    # threads, which grows from 1 worker to 3 meanwhile; each fit equals its NumPy loop
+    import threading
+
+    X, y = _data(n=9)
+    nets = {P: gn.Network([3, 2, 1], activation="tanh", seed=list(range(P))) for P in (5, 6, 7)}
+    refs = {P: n.copy() for P, n in nets.items()}
+    kw = {"loss": "mse", "lr": 0.2, "epochs": 6, "stats_every": None}
+    out: dict[int, object] = {}
+
+    def fit(P):
+        out[P] = nets[P].fit(X, y, backend="jax", **kw)
+
+    with compiled.configure(layout="lanes", threads=2):
+        fit(5)  # a pool of 1 worker
+    with compiled.configure(layout="lanes", threads=4):
+        threads = [threading.Thread(target=fit, args=(P,)) for P in (6, 7)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(splits) == [2, 4, 4]
+    for P, net in nets.items():
+        href = refs[P].fit(X, y, **kw)
+        np.testing.assert_allclose(out[P].loss, href.loss, rtol=1e-9)
+        np.testing.assert_allclose(net.params[0]["W"], refs[P].params[0]["W"], rtol=1e-9)
+
+
+def test_info_says_how_populations_are_split_over_threads(monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from glassnet.cli import cli
+
+    cores = compiled._cores()
+    plural = "s" if cores != 1 else ""
+    monkeypatch.delenv("GLASSNET_JAX_THREADS", raising=False)
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert (
+        f"population threads: auto, up to {cores} ({cores} core{plural}; shares of at least "
+        "128 members on the lanes)"
+    ) in out
+    monkeypatch.setenv("GLASSNET_JAX_THREADS", "3")
+    out = CliRunner().invoke(cli, ["info"]).output
+    assert f"population threads: 3 ({cores} core{plural}; set by GLASSNET_JAX_THREADS)" in out
+    with compiled.configure(threads=5):
+        out = CliRunner().invoke(cli, ["info"]).output
+        report = json.loads(CliRunner().invoke(cli, ["info", "--json"]).output)
+    assert (
+        f"population threads: 5 ({cores} core{plural}; set by glassnet.compiled.configure)" in out
+    )
+    assert report["backends"]["jax"]["threads"] == {
+        "threads": 5, "set_by": "configure", "cores": cores, "most": 5, "min_share": 128,
+        "error": None,
+    }  # fmt: skip
+    monkeypatch.setenv("GLASSNET_JAX_THREADS", "many")  # info still answers, and says why
+    result = CliRunner().invoke(cli, ["info"])
+    assert result.exit_code == 0
+    assert (
+        "population threads: not usable: GLASSNET_JAX_THREADS: expected auto or an integer in "
+        "[1, 256], got 'many'"
+    ) in result.output

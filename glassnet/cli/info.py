@@ -49,6 +49,22 @@ def info(as_json: bool) -> None:
     else:
         click.echo(f"  jax    not available: {jax['reason']}")
     click.echo(_cache_line(jax["cache"]))
+    if jax["available"] and jax["default_backend"] == "cpu":
+        click.echo(_threads_line(jax["threads"]))
+
+
+def _threads_line(threads: dict) -> str:
+    cores = f"{threads['cores']} core{'s' if threads['cores'] != 1 else ''}"
+    if threads["error"] is not None:
+        return f"         population threads: not usable: {threads['error']}"
+    if threads["threads"] == "auto":
+        return (
+            f"         population threads: auto, up to {threads['most']} ({cores}; shares of at "
+            f"least {threads['min_share']} members on the lanes)"
+        )
+    how = {"configure": "glassnet.compiled.configure"}
+    by = how.get(threads["set_by"], threads["set_by"])
+    return f"         population threads: {threads['threads']} ({cores}; set by {by})"
 
 
 def _cache_line(cache: dict) -> str:

@@ -1394,6 +1394,7 @@ def run(
         share = members = 0
         if threads > 1 and P is not None:  # each thread's share of the members (see configure)
             members, share = P, -(-P // threads)
+            threads = -(-P // share)  # no call of padding only (5 members in 4 threads: 3 of 2)
             shape = shape._replace(members=share)
         X, y = _rows(plan.X, shape.rows), _rows(plan.y, shape.rows)
         w = None if plan.weight is None else _rows(plan.weight, shape.rows)

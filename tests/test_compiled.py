@@ -628,9 +628,13 @@ def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("batch", "packed"), [(None, None), (8, None), (8, 64)], ids=["full", "batches", "apart"]
+    ("batch", "packed", "threads"),
+    [(None, None, 1), (8, None, 1), (8, 64, 1), (8, None, 2)],
+    ids=["full", "batches", "apart", "split"],
 )
-def test_a_large_population_trains_in_blocks_of_members_as_numpy(monkeypatch, batch, packed):
+def test_a_large_population_trains_in_blocks_of_members_as_numpy(
+    monkeypatch, batch, packed, threads
+):
     # 600 members in blocks of 256 (the last padded): each member equals the NumPy loop's,
     # with per-member orders, Adam's per-member moments and shared count, a member diverging.
     # "apart": every output larger than 64 numbers leaves the program padded and is cut on
@@ -641,8 +645,8 @@ def test_a_large_population_trains_in_blocks_of_members_as_numpy(monkeypatch, ba
         monkeypatch.setattr(compiled, "_cache", type(compiled._cache)())  # programs of its own
         monkeypatch.setenv("GLASSNET_JAX_CACHE", "off")
     X, y = _data(n=21, n_out=1, kind="unit")
-    P = 600
-    with compiled.configure(layout="lanes"):
+    P = 600  # "split": two threads of 300 members, each in blocks of 256
+    with compiled.configure(layout="lanes", threads=threads):
         net_kw = {"sizes": [3, 3, 1], "activation": "tanh", "seed": list(range(P))}
         assert compiled._block_members(gn.Network(**net_kw), _shape_of(net_kw, X, y)) == 256
         _assert_same(
@@ -894,7 +898,7 @@ def test_split_fits_at_once_in_several_threads_each_equal_numpy(splits):
             t.start()
         for t in threads:
             t.join()
-    assert sorted(splits) == [2, 4, 4]
+    assert sorted(splits) == [2, 3, 4]  # 6 members in 4 threads: 3 calls of 2
     for P, net in nets.items():
         href = refs[P].fit(X, y, **kw)
         np.testing.assert_allclose(out[P].loss, href.loss, rtol=1e-9)

@@ -34,13 +34,14 @@ population runs in one of two layouts:
 measured faster, and ``"members"`` otherwise (:data:`LANES_MAX_WIDTH`,
 :data:`LANES_MIN_MEMBERS`); ``configure(layout=...)`` forces one.
 
-On the CPU a large population on the lanes is also split over the cores: XLA runs the lanes
-program's blocks of members one after another on one core, so each core runs the same program
-on its share of the members, in a thread of its own (JAX runs a program without the GIL), and
-the outputs are joined (the curves written into the History's own arrays). The members are
-independent, so the results are those of one call. ``configure(threads=...)`` sets how many;
-``"auto"`` takes ``GLASSNET_JAX_THREADS`` when it is set, else one per core with shares of at
-least :data:`THREADS_MIN_MEMBERS` members.
+On the CPU a population is also split over the cores: XLA runs a program's operations on one
+core (the lanes' blocks of members one after another, the members layout's small batched
+products too), so each core runs the same program on its share of the members, in a thread of
+its own (JAX runs a program without the GIL), and the outputs are joined (the curves written
+into the History's own arrays). The members are independent, so the results are those of one
+call. ``configure(threads=...)`` sets how many; ``"auto"`` takes ``GLASSNET_JAX_THREADS`` when
+it is set, else one per core with shares of at least :data:`THREADS_MIN_MEMBERS` members on the
+lanes (narrow networks) and :data:`THREADS_MIN_MEMBERS_BATCHED` in the members layout.
 
 Data lengths: padding
 ---------------------
@@ -187,6 +188,12 @@ two cores (the paper's network, whole fits, median of 11 alternating rounds): tw
 256 to 2048 members 1.4-1.9x faster in float64 and up to 1.5x in float32; shares of 64 members
 gained nothing (0.95-1.1x)."""
 
+THREADS_MIN_MEMBERS_BATCHED = 8
+"""The same in the members layout (wider networks, more work per member). Measured on two
+cores (whole fits, median of 7 alternating rounds): two threads ran 16 members of a digits
+network (64-128-10, batch 32) 1.99x faster, 64 to 256 members of [3, 32, 1] 1.46-1.87x,
+[8, 64, 64, 1] 1.6x, 1000 and 10^4 members of the paper's network (layout forced) 2.0x."""
+
 MAX_THREADS = 256
 """The most threads ``configure(threads=...)`` accepts."""
 
@@ -259,13 +266,15 @@ def configure(
         Where programs are kept between processes: a directory, ``None`` for the default
         (``GLASSNET_JAX_CACHE``, else the user cache directory), ``False`` for no disk cache.
     threads : "auto" or int
-        How many threads share a population in the lanes layout on the CPU: each runs the
+        How many threads share a population on the CPU (either layout): each runs the
         program on its share of the members (``ceil(P / threads)``, the last share padded
-        with copies of member 0 whose results are dropped) and the outputs are joined. The
+        with copies of member 0 whose results are dropped; fewer threads when fewer shares
+        cover the members) and the outputs are joined. The
         members are independent, so the results are the same as in one call. ``"auto"`` (the
         default): the number in the environment variable ``GLASSNET_JAX_THREADS`` if it is
         set (e.g. ``1`` for Dask workers started one per core), else one thread per core, at
-        most one per :data:`THREADS_MIN_MEMBERS` members; ``1``: never split. A number is used
+        most one per :data:`THREADS_MIN_MEMBERS` members on the lanes and per
+        :data:`THREADS_MIN_MEMBERS_BATCHED` in the members layout; ``1``: never split. A number is used
         as it is (at most one thread per member).
 
     Returns an object that restores the earlier settings when used with ``with``::
@@ -304,13 +313,14 @@ def _threads(shape: _Shape) -> int:
     import jax
 
     P = shape.members
-    if P is None or shape.layout != "lanes" or jax.default_backend() != "cpu":
+    if P is None or shape.layout == "single" or jax.default_backend() != "cpu":
         return 1
     chosen = _settings["threads"]
     if chosen == "auto":
         chosen = _threads_from_env()
     if chosen == "auto":
-        return max(1, min(_cores(), P // THREADS_MIN_MEMBERS))
+        least = THREADS_MIN_MEMBERS if shape.layout == "lanes" else THREADS_MIN_MEMBERS_BATCHED
+        return max(1, min(_cores(), P // least))
     return min(int(chosen), P)
 
 
@@ -426,7 +436,7 @@ def threads_info() -> dict[str, Any]:
         "set_by": source,
         "cores": cores,
         "most": cores if chosen == "auto" else chosen,
-        "min_share": THREADS_MIN_MEMBERS,
+        "min_share": {"lanes": THREADS_MIN_MEMBERS, "members": THREADS_MIN_MEMBERS_BATCHED},
         "error": error,
     }
 

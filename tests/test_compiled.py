@@ -726,11 +726,15 @@ SPLIT_CASES = [case for case in CASES if case[5] is not None]
 
 
 @pytest.mark.parametrize(
-    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra"),
-    [pytest.param(*c, id=f"{c[0]}-{c[2]}-{c[3]}") for c in SPLIT_CASES],
+    ("hidden", "output", "loss", "opt", "bias", "pop", "batch", "extra", "layout"),
+    [
+        pytest.param(*c, layout, id=f"{c[0]}-{c[2]}-{c[3]}-{layout}")
+        for k, c in enumerate(SPLIT_CASES)
+        for layout in (["lanes", "members"] if k % 2 == 0 else ["lanes"])
+    ],
 )
 def test_a_population_split_over_threads_equals_numpy(
-    splits, hidden, output, loss, opt, bias, pop, batch, extra
+    splits, hidden, output, loss, opt, bias, pop, batch, extra, layout
 ):
     # each thread runs the program on its share of the members; the NumPy loop is the reference
     # (a population of 3 in two threads: shares of 2, the second padded by a copy of member 0)
@@ -747,7 +751,7 @@ def test_a_population_split_over_threads_equals_numpy(
     for k in ("l2", "schedule", "shuffle"):
         if k in extra:
             fit_kw[k] = extra[k]
-    with compiled.configure(layout="lanes", threads=2):
+    with compiled.configure(layout=layout, threads=2):
         _assert_same(*_both(net_kw, X, y, **fit_kw))
     assert splits and set(splits) == {2}
 
@@ -808,7 +812,7 @@ def test_a_split_population_stops_between_chunks_and_when_every_member_diverged(
     assert set(splits) == {2}
 
 
-def test_threads_auto_splits_large_lanes_populations_on_the_cpu_only():
+def test_threads_auto_splits_populations_of_either_layout_on_the_cpu_only():
     def threads(P, width=2, layout="auto"):
         net = gn.Network([3, width, 1], seed=list(range(P)))
         with compiled.configure(layout=layout):
@@ -819,7 +823,9 @@ def test_threads_auto_splits_large_lanes_populations_on_the_cpu_only():
     assert threads(2 * M - 1) == 1  # a share would be smaller than M members
     assert threads(2 * M) == min(2, cores)
     assert threads(64 * M) == min(64, cores)
-    assert threads(64 * M, width=32) == 1  # the members layout: XLA's own kernels
+    B = compiled.THREADS_MIN_MEMBERS_BATCHED  # the members layout: more work per member
+    assert threads(2 * B - 1, width=32) == 1
+    assert threads(2 * B, width=32) == min(2, cores)
     assert (
         compiled._threads(compiled._shape(gn.Network([3, 2, 1]), _plan(gn.Network([3, 2, 1])), 10))
         == 1
@@ -918,7 +924,7 @@ def test_info_says_how_populations_are_split_over_threads(monkeypatch):
     out = CliRunner().invoke(cli, ["info"]).output
     assert (
         f"population threads: auto, up to {cores} ({cores} core{plural}; shares of at least "
-        "128 members on the lanes)"
+        "128 members on the lanes, 8 in the members layout)"
     ) in out
     monkeypatch.setenv("GLASSNET_JAX_THREADS", "3")
     out = CliRunner().invoke(cli, ["info"]).output
@@ -930,7 +936,8 @@ def test_info_says_how_populations_are_split_over_threads(monkeypatch):
         f"population threads: 5 ({cores} core{plural}; set by glassnet.compiled.configure)" in out
     )
     assert report["backends"]["jax"]["threads"] == {
-        "threads": 5, "set_by": "configure", "cores": cores, "most": 5, "min_share": 128,
+        "threads": 5, "set_by": "configure", "cores": cores, "most": 5,
+        "min_share": {"lanes": 128, "members": 8},
         "error": None,
     }  # fmt: skip
     monkeypatch.setenv("GLASSNET_JAX_THREADS", "many")  # info still answers, and says why

@@ -11,7 +11,8 @@ found unchecked, each against a reference computed independently of the split:
   pool grown when a larger split comes), each output in its call's place, float64 in every
   worker (JAX's x64 switch is per thread), none still running when the first call fails, a
   fresh pool in a forked child (a fake program of barriers: no compilation);
-* the policy of ``threads="auto"`` written out: shares of at least 128 members, one thread per
+* the policy of ``threads="auto"`` written out: shares of at least 128 members on the lanes and
+  8 in the members layout, one thread per
   core the process may run on (its affinity), none off the CPU.
 
 The mutants and which test kills each are listed in tests/mutation/survivors.md.
@@ -215,13 +216,13 @@ def test_a_forked_child_makes_a_pool_of_its_own(fresh_pool):
 # --- threads="auto" (_threads, _cores) -----------------------------------------------------
 
 
-def _shape(P: int):
+def _shape(P: int, layout: str = "lanes"):
     from glassnet import training
 
     net = gn.Network([3, 2, 1], seed=list(range(P)))
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(4, 3)), rng.uniform(0.05, 0.95, size=(4, 1))
-    with compiled.configure(layout="lanes"):
+    with compiled.configure(layout=layout):
         return compiled._shape(net, training.plan(net, X, y, gn.TrainConfig(epochs=10)), 10)
 
 
@@ -232,6 +233,9 @@ def test_auto_takes_shares_of_at_least_128_members_one_per_core(monkeypatch):
     monkeypatch.setattr(compiled, "_cores", lambda: 8)
     got = {P: compiled._threads(_shape(P)) for P in (4, 255, 256, 383, 384, 1023, 1024, 1200)}
     assert got == {4: 1, 255: 1, 256: 2, 383: 2, 384: 3, 1023: 7, 1024: 8, 1200: 8}
+    # the members layout (wider networks): shares of at least 8 members
+    got = {P: compiled._threads(_shape(P, "members")) for P in (4, 15, 16, 24, 63, 64, 100)}
+    assert got == {4: 1, 15: 1, 16: 2, 24: 3, 63: 7, 64: 8, 100: 8}
 
 
 def test_the_cores_are_those_the_process_may_run_on(monkeypatch):

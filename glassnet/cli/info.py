@@ -60,7 +60,8 @@ def _threads_line(threads: dict) -> str:
     if threads["threads"] == "auto":
         return (
             f"         population threads: auto, up to {threads['most']} ({cores}; shares of at "
-            f"least {threads['min_share']} members on the lanes)"
+            f"least {threads['min_share']['lanes']} members on the lanes, "
+            f"{threads['min_share']['members']} in the members layout)"
         )
     how = {"configure": "glassnet.compiled.configure"}
     by = how.get(threads["set_by"], threads["set_by"])

@@ -184,15 +184,16 @@ THREADS_MIN_MEMBERS = 128
 """``threads="auto"`` splits a lanes population over the CPU's cores in shares of at least this
 many members (see :func:`configure`): XLA runs the lanes program's blocks of members one after
 another on one core, so a large population otherwise leaves the other cores idle. Measured on
-two cores (the paper's network, whole fits, median of 11 alternating rounds): two threads ran
-256 to 2048 members 1.4-1.9x faster in float64 and up to 1.5x in float32; shares of 64 members
-gained nothing (0.95-1.1x)."""
+two cores (the paper's network, whole fits, median of 11 alternating rounds; now ``python
+bench/threads_split.py``): two threads ran 256 to 2048 members 1.2-1.9x faster in float64 and up
+to 1.5x in float32; shares of 64 members gained 0.95-1.4x, by run."""
 
 THREADS_MIN_MEMBERS_BATCHED = 8
 """The same in the members layout (wider networks, more work per member). Measured on two
-cores (whole fits, median of 7 alternating rounds): two threads ran 16 members of a digits
-network (64-128-10, batch 32) 1.99x faster, 64 to 256 members of [3, 32, 1] 1.46-1.87x,
-[8, 64, 64, 1] 1.6x, 1000 and 10^4 members of the paper's network (layout forced) 2.0x."""
+cores (``python bench/threads_split.py``: whole fits, median of 7 alternating rounds): two
+threads ran 16 members of a digits network (64-128-10, batch 32) 1.9-2.0x faster, 64 to 256
+members of [3, 32, 1] 1.2-1.9x, 64 of [8, 64, 64, 1] 1.5-1.6x, 1000 of the paper's network
+(layout forced) 2.0-2.3x."""
 
 MAX_THREADS = 256
 """The most threads ``configure(threads=...)`` accepts."""

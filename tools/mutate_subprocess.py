@@ -58,6 +58,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_compiled.py",
         "tests/test_reference_lanes.py",
         "tests/test_reference_mutants_compiled.py",
+        "tests/test_reference_mutants_compiled_sample5.py",
         "tests/test_reference_mutants_threads.py",
     ],
 }

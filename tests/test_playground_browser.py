@@ -244,7 +244,9 @@ def test_compare_mode_sigmoid_against_tanh(page: Any) -> None:
     page.wait_for_function("window.playground.data.config_b !== undefined", timeout=WAIT)
     assert page.evaluate("window.playground.data.config_b.act") == ["sigmoid", "sigmoid"]
     assert "mode=compare" in page.url and "b.act=sigmoid" in page.url
-    assert page.is_visible("#boundary-b") and page.is_visible("#panel-b")
+    # B's boundary is drawn by the first frame that carries B, which comes after B's data
+    page.wait_for_selector("#boundary-b", state="visible", timeout=WAIT)
+    assert page.is_visible("#panel-b")
     page.select_option("#b-opt", "gd")
     page.wait_for_function("window.playground.data.config_b.opt === 'gd'", timeout=WAIT)
     page.fill("#b-lr", "99")  # over the cap: refused with a message naming B's setting

@@ -628,12 +628,18 @@ def test_a_new_process_loads_the_program_instead_of_compiling(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("batch", "packed", "threads"),
-    [(None, None, 1), (8, None, 1), (8, 64, 1), (8, None, 2)],
-    ids=["full", "batches", "apart", "split"],
+    ("batch", "packed", "threads", "schedule"),
+    [
+        (None, None, 1, None),
+        (8, None, 1, None),
+        (8, 64, 1, None),
+        (8, None, 2, None),
+        (8, None, 1, "cosine"),
+    ],
+    ids=["full", "batches", "apart", "split", "schedule"],
 )
 def test_a_large_population_trains_in_blocks_of_members_as_numpy(
-    monkeypatch, batch, packed, threads
+    monkeypatch, batch, packed, threads, schedule
 ):
     # 600 members in blocks of 256 (the last padded): each member equals the NumPy loop's,
     # with per-member orders, Adam's per-member moments and shared count, a member diverging.
@@ -661,6 +667,7 @@ def test_a_large_population_trains_in_blocks_of_members_as_numpy(
                 batch_size=batch,
                 stats_every=4,
                 validation=_data(n=9, seed=5),
+                schedule=schedule,  # every block reads the chunk's table of factors
             )
         )
 

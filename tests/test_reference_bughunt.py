@@ -282,3 +282,59 @@ def test_a_penalized_populations_loss_is_each_members_own(paper, penalty, batch_
                 + 0.5 * penalty.get("l2", 0.0) * sum((W * W).sum() for W in Ws)
             )
             assert hp.loss[k, 0] == pytest.approx(want, rel=1e-12)
+
+
+# --- a checkpoint that saves the best only: "lowest so far by more than min_delta" ---------------
+
+
+@pytest.mark.parametrize("monitor", ["loss", "val_loss"])
+def test_checkpoint_of_the_best_only_does_not_save_a_loss_that_only_ties(tmp_path, monitor):
+    """``Checkpoint(monitor=...)`` saves when the loss is the lowest so far by more than
+    ``min_delta`` (0): a loss that stays exactly equal is saved once, at the first epoch.
+    A ReLU network with zero weights and no biases has zero gradients: its loss never moves.
+
+    Bug: ``<=`` for ``<``, a tie counted as an improvement and every epoch was saved."""
+    X, y = gn.datasets.load("xor")
+    net = gn.Network([2, 3, 1], activation="relu", output="identity", bias="none", seed=0)
+    for layer in net.layers:
+        layer.W[...] = 0.0
+    ck = gn.Checkpoint(tmp_path / "run-{epoch}.npz", monitor=monitor)
+    h = net.fit(X, y, loss="mse", lr=0.1, epochs=4, stats_every=0, validation=(X, y),
+                callbacks=[ck])  # fmt: skip
+    assert np.all(h.loss == 0.5) and np.all(h.val_loss == 0.5)  # the case in question
+    assert [p.name for p in ck.saved] == ["run-1.npz"]
+
+
+@pytest.mark.parametrize(
+    ("first", "more", "every", "want"),
+    [(4, 5, 3, [6, 9]), (5, 6, 2, [6, 8, 10, 11]), (3, 3, 3, [6])],
+)
+def test_checkpoint_every_n_counts_the_whole_continued_run(tmp_path, first, more, every, want):
+    """``every``: save when the run's epoch count reaches a multiple of ``every`` (counted
+    over the whole run when the fit continues an earlier one), and after the fit's last
+    epoch. Bug: a continued fit started its count of multiples at 0, so its first epoch was
+    saved as if it had reached one."""
+    X, y = gn.datasets.load("xor")
+    net = gn.Network([2, 3, 1], activation="tanh", seed=0)
+    h = net.fit(X, y, loss="mse", lr=0.1, epochs=first, stats_every=0)
+    ck = gn.Checkpoint(tmp_path / "run-{epoch}.npz", every=every)
+    net.fit(X, y, resume=h.state, epochs=more, callbacks=[ck])
+    assert [int(p.stem.split("-")[1]) for p in ck.saved] == want
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_one_shuffle_seed_per_member_is_that_members_own(paper, optimizer):
+    """``fit(seed=(s_0, ..., s_{P-1}))`` gives member k the shuffle seed ``s_k``: its curve and
+    weights are those of its single network fitted alone with ``seed=s_k``.
+
+    Bug: the per-member shuffle seeds were taken in reverse order."""
+    X, y = paper
+    kw = dict(loss="mse", optimizer=optimizer, lr=0.05, epochs=5, batch_size=2, stats_every=0)
+    init_seeds, shuffle_seeds = [3, 4, 5], (11, 22, 33)
+    pop = gn.Network([3, 2, 1], activation="tanh", seed=init_seeds)
+    hp = pop.fit(X, y, seed=shuffle_seeds, **kw)
+    for k, (s, t) in enumerate(zip(init_seeds, shuffle_seeds, strict=True)):
+        alone = gn.Network([3, 2, 1], activation="tanh", seed=s)
+        h = alone.fit(X, y, seed=t, **kw)
+        np.testing.assert_array_equal(hp.loss[k], h.loss)
+        np.testing.assert_array_equal(pop.member(k).layers[0].W, alone.layers[0].W)

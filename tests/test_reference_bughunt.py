@@ -338,3 +338,23 @@ def test_one_shuffle_seed_per_member_is_that_members_own(paper, optimizer):
         h = alone.fit(X, y, seed=t, **kw)
         np.testing.assert_array_equal(hp.loss[k], h.loss)
         np.testing.assert_array_equal(pop.member(k).layers[0].W, alone.layers[0].W)
+
+
+# --- the bundled diabetes set: z-scored as scikit-learn's StandardScaler does ----------------------
+
+
+def test_standardized_diabetes_is_standard_scalers_z_scores_and_maps_back():
+    """``load("diabetes")`` z-scores every feature and the target with statistics of all 442
+    rows: ``StandardScaler`` (population standard deviation) on the raw values gives the same
+    numbers, and ``y * y_std + y_mean`` gives the raw target back.
+
+    Bug: the target (or a feature) divided by the sample standard deviation (``ddof=1``)."""
+    from sklearn.preprocessing import StandardScaler
+
+    ds = gn.datasets.load("diabetes", return_info=True)
+    raw = gn.datasets.load("diabetes", standardize=False, return_info=True)
+    np.testing.assert_allclose(ds.X, StandardScaler().fit_transform(raw.X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ds.y, StandardScaler().fit_transform(raw.y), rtol=1e-12, atol=1e-12)
+    meta = ds.meta
+    np.testing.assert_allclose(ds.y * meta["y_std"] + meta["y_mean"], raw.y, rtol=1e-12)
+    np.testing.assert_allclose(ds.X * meta["x_std"] + meta["x_mean"], raw.X, rtol=1e-12, atol=1e-15)

@@ -358,3 +358,40 @@ def test_standardized_diabetes_is_standard_scalers_z_scores_and_maps_back():
     meta = ds.meta
     np.testing.assert_allclose(ds.y * meta["y_std"] + meta["y_mean"], raw.y, rtol=1e-12)
     np.testing.assert_allclose(ds.X * meta["x_std"] + meta["x_mean"], raw.X, rtol=1e-12, atol=1e-15)
+
+
+# --- model files: a member holding more bytes than its array -------------------------------------
+
+
+@pytest.mark.parametrize("extra", [1, 2**16, 2**16 + 1, 2**20])
+def test_a_member_with_bytes_beyond_its_array_is_refused_before_it_is_inflated(tmp_path, extra):
+    """A member may hold its array and a header of at most 2^16 bytes: more declared bytes
+    than that are refused from the zip directory alone (nothing inflated), naming the
+    member's declared size; fewer extra bytes are read and refused as bytes beyond the
+    array. Either way the file is refused, never loaded with bytes the checksum does not
+    cover.
+
+    Bug: the upper bound of the declared size was dropped, so a member padded far beyond its
+    array was inflated before being refused."""
+    import zipfile
+
+    path = tmp_path / "m.npz"
+    gn.Network([2, 3, 1], seed=0).save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    header = len(members["layer1.W.npy"]) - 48  # 48 bytes of (2, 3) float64
+    members["layer1.W.npy"] += b"\0" * extra
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    size = 48 + header + extra
+    with pytest.raises(ValueError) as info:
+        gn.load(path)
+    bad = f"{path}: not a readable glassnet model file"
+    if header + extra > 2**16:
+        assert str(info.value) == (
+            f"{bad} (layer1.W declares {size} bytes, expected 48 bytes of (2, 3) float64 "
+            "(and a header))"
+        )
+    else:
+        assert str(info.value) == f"{bad} (layer1.W: holds bytes beyond its (2, 3) float64 array)"

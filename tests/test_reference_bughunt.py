@@ -395,3 +395,26 @@ def test_a_member_with_bytes_beyond_its_array_is_refused_before_it_is_inflated(t
         )
     else:
         assert str(info.value) == f"{bad} (layer1.W: holds bytes beyond its (2, 3) float64 array)"
+
+
+# --- a confidence interval's text: the short form only when the interval is the value ----------
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        ((0.5, 0.25, 0.25, 0.9), "0.5 (90% CI 0.25 to 0.25)"),
+        ((3.0, 3.0, 3.0, 0.95), "3 (95% CI 3)"),
+        ((float("inf"),) * 3 + (0.999,), "never (99.9% CI never)"),
+        ((40.0, 41.0, 41.0, 0.5), "40 (50% CI 41 to 41)"),
+        ((2.0, 1.0, 3.5, 0.95), "2 (95% CI 1 to 3.5)"),
+    ],
+)
+def test_fmt_ci_writes_a_one_point_interval_short_only_when_it_is_the_value(args, want):
+    """``fmt_ci`` writes ``value (L% CI lo to hi)``; the short ``value (L% CI lo)`` only when
+    ``lo == hi == value`` ("never (95% CI never)"). Bug: the short form whenever ``lo == hi``,
+    which hid that the interval excludes the value."""
+    from glassnet.stats import fmt_ci
+
+    value, lo, hi, level = args
+    assert fmt_ci(value, lo, hi, level=level) == want

@@ -1,10 +1,11 @@
 """A fresh round of hand-made one-line bugs, and the tests that tell each from the right code.
 
 Each test checks a documented promise against an independent reference: a population member
-against its own single network trained alone with the same options, scikit-learn's estimators
-against ``MLPClassifier``, documented edges against the docstring's formula. The bugs these
-tests were written for (each survived the suite before them) are named in each test's
-docstring.
+against its own single network trained alone with the same options, a study's summary and a
+bundled data set against hand computations and scikit-learn, documented edges (a tie, a
+one-point interval, a padded file member, a continued run's count) against the docstring.
+The bugs these tests were written for (each survived the suite before them) are named in
+each test's docstring.
 """
 
 from __future__ import annotations
@@ -117,94 +118,6 @@ def test_plane_extent_of_a_coordinate_without_spread_has_the_documented_margin(c
     assert (ylo, yhi) == pytest.approx(want)
 
 
-# --- scikit-learn-style estimators: partial_fit's classes, outputs that are not probabilities ----
-
-
-@pytest.mark.parametrize("first_labels", [[0, 1], [1, 2], [2, 0]])
-def test_partial_fit_with_classes_missing_from_the_first_batch_is_mlps(first_labels):
-    """``partial_fit(X, y, classes=...)``: the model has one output per class given, whatever
-    the first batch holds, as ``MLPClassifier``; a second batch with the missing class then
-    trains exactly as MLP's.
-
-    Bug: the label binarizer was fitted on the first batch's labels instead of ``classes``
-    (two labels gave one sigmoid unit, and the third class had no output)."""
-    from sklearn.neural_network import MLPClassifier
-
-    from glassnet.sklearn import GlassnetClassifier
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(12, 3))
-    y1 = np.array(first_labels * 6)
-    y2 = np.array([0, 1, 2] * 4)
-    kw = dict(hidden_layer_sizes=(4,), random_state=0)
-    ours, theirs = GlassnetClassifier(**kw), MLPClassifier(**kw)
-    for est in (ours, theirs):
-        est.partial_fit(X, y1, classes=[2, 0, 1])
-    np.testing.assert_array_equal(ours.classes_, [0, 1, 2])
-    assert ours.predict_proba(X).shape == (12, 3)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6)
-    for est in (ours, theirs):
-        est.partial_fit(X, y2)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6)
-    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
-
-
-def test_multilabel_probabilities_of_an_unbounded_output_are_clipped_to_0_1():
-    """``predict_proba`` of multilabel targets: "each column clipped to [0, 1]", so an
-    identity output (values beyond both ends) still gives probabilities, and ``predict``
-    decides at 0.5 as before.
-
-    Bug: the multilabel branch returned the raw outputs."""
-    from glassnet.sklearn import GlassnetClassifier
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 3)) * 3
-    Y = (rng.random((40, 3)) < 0.5).astype(int)
-    est = GlassnetClassifier(hidden_layer_sizes=(4,), output="identity", loss="mse",
-                             random_state=0, max_iter=2, learning_rate_init=0.01)  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # two epochs: not converged
-        est.fit(X, Y)
-    raw = est.network_.predict(X)
-    assert raw.min() < 0 and raw.max() > 1  # the case in question
-    proba = est.predict_proba(X)
-    np.testing.assert_array_equal(proba, np.clip(raw, 0.0, 1.0))
-    np.testing.assert_array_equal(est.predict(X), (raw > 0.5).astype(int))
-
-
-@pytest.mark.parametrize("max_iter", [2, 3])
-def test_partial_fit_past_max_iter_keeps_a_cosine_schedules_last_rate(max_iter):
-    """partial_fit's call ``e`` takes a named schedule's rate of epoch ``min(e, max_iter - 1)``
-    (fit's last epoch): past it, cosine's rate stays at its last positive value, never 0.
-    With the documented ``(1 + cos(pi e / E)) / 2`` the factor of epoch ``E - 1`` is
-    ``(1 + cos(pi (E - 1) / E)) / 2``; one plain SGD step of a linear model on one batch
-    moves the weights by exactly ``lr * factor * gradient``.
-
-    Bug: the horizon was ``max_iter``, whose cosine factor is 0: the calls past fit's last
-    epoch trained nothing."""
-    from glassnet.sklearn import GlassnetRegressor
-
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(8, 2))
-    y = X @ np.array([0.5, -1.0]) + 0.3
-    est = GlassnetRegressor(hidden_layer_sizes=(), solver="sgd", momentum=0.0, alpha=0.0,
-                            learning_rate="cosine", learning_rate_init=0.1, max_iter=max_iter,
-                            batch_size=8, shuffle=False, random_state=0)  # fmt: skip
-    for call in range(max_iter + 2):
-        W, b = est.coefs_[0].copy() if call else None, est.intercepts_[0].copy() if call else None
-        if call:
-            r = X @ W + b - y[:, None]  # MLP's squared error: (1/2n) sum r^2, gradient r/n
-            gW, gb = X.T @ r / len(X), r.mean(axis=0)
-            e = min(call, max_iter - 1)
-            factor = (1 + np.cos(np.pi * e / max_iter)) / 2
-            est.partial_fit(X, y)
-            np.testing.assert_allclose(est.coefs_[0], W - 0.1 * factor * gW, rtol=1e-12)
-            np.testing.assert_allclose(est.intercepts_[0], b - 0.1 * factor * gb, rtol=1e-12)
-            assert factor > 0
-        else:
-            est.partial_fit(X, y)
-
-
 # --- a study's per-axis summary, from a hand-made results table -------------------------------
 
 
@@ -251,6 +164,9 @@ def test_axis_summary_is_the_documented_statistics_of_each_values_runs():
         (centre - half, centre + half)
     )
     assert tanh["converged"] == pytest.approx(0.6) and relu["converged"] == 1.0
+
+
+# --- a penalized population, and each member's shuffle seed: the member's own numbers ---------
 
 
 @pytest.mark.parametrize("penalty", [dict(l1=0.01), dict(l2=0.05), dict(l1=0.02, l2=0.1)])

@@ -334,3 +334,27 @@ def test_fmt_ci_writes_a_one_point_interval_short_only_when_it_is_the_value(args
 
     value, lo, hi, level = args
     assert fmt_ci(value, lo, hi, level=level) == want
+
+
+# --- a CSV's missing values, in a feature and in a label column ----------------------------------
+
+
+@pytest.mark.parametrize("token", ["", "NA", "nan", "NaN", "-nan", "?", "null", "None", "n/a"])
+@pytest.mark.parametrize("where", ["feature", "label"])
+def test_csv_missing_values_are_refused_as_missing_wherever_they_are(tmp_path, token, where):
+    """``load_csv`` refuses a missing value (empty, ``NA``, ``nan``, ``?``, ...) naming its
+    line and column, in a feature column and in a column of text labels alike: ``nan`` is not
+    a class, nor merely a non-finite number.
+
+    Bug: ``nan`` dropped from the missing tokens: in a feature it was refused as "not a
+    finite number", and in a label column it became a class of its own."""
+    rows = [["a", "b", "label"], ["1", "2", "cat"], ["3", "4", "dog"], ["5", "6", "cat"]]
+    col = 1 if where == "feature" else 2
+    rows[3][col] = token
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    name = "b" if where == "feature" else "label"
+    want = f"'{path}', line 4, column '{name}': missing value '{token}'; fill or drop it before loading"
+    with pytest.raises(ValueError) as info:
+        gn.datasets.load_csv(path, target="label")
+    assert str(info.value) == want

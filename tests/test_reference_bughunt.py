@@ -2,10 +2,9 @@
 
 Each test checks a documented promise against an independent reference: a population's member
 against its single network trained alone, a study's summary and a bundled data set against
-hand computations and scikit-learn, documented edges (a tie, a one-point interval, a padded
-file member, a continued run's count, a missing-value token) against the docstring. The bugs
-these tests were written for (each survived the suite before them) are named in each test's
-docstring.
+hand computations and scikit-learn, documented edges (a one-point interval, a padded file
+member, a missing-value token) against the docstring. The bugs these tests were written for
+(each survived the suite before them) are named in each test's docstring.
 """
 
 from __future__ import annotations
@@ -126,44 +125,6 @@ def test_axis_summary_is_the_documented_statistics_of_each_values_runs():
         (centre - half, centre + half)
     )
     assert tanh["converged"] == pytest.approx(0.6) and relu["converged"] == 1.0
-
-
-# --- a checkpoint that saves the best only: "lowest so far by more than min_delta" ---------------
-
-
-@pytest.mark.parametrize("monitor", ["loss", "val_loss"])
-def test_checkpoint_of_the_best_only_does_not_save_a_loss_that_only_ties(tmp_path, monitor):
-    """``Checkpoint(monitor=...)`` saves when the loss is the lowest so far by more than
-    ``min_delta`` (0): a loss that stays exactly equal is saved once, at the first epoch.
-    A ReLU network with zero weights and no biases has zero gradients: its loss never moves.
-
-    Bug: ``<=`` for ``<``, a tie counted as an improvement and every epoch was saved."""
-    X, y = gn.datasets.load("xor")
-    net = gn.Network([2, 3, 1], activation="relu", output="identity", bias="none", seed=0)
-    for layer in net.layers:
-        layer.W[...] = 0.0
-    ck = gn.Checkpoint(tmp_path / "run-{epoch}.npz", monitor=monitor)
-    h = net.fit(X, y, loss="mse", lr=0.1, epochs=4, stats_every=0, validation=(X, y),
-                callbacks=[ck])  # fmt: skip
-    assert np.all(h.loss == 0.5) and np.all(h.val_loss == 0.5)  # the case in question
-    assert [p.name for p in ck.saved] == ["run-1.npz"]
-
-
-@pytest.mark.parametrize(
-    ("first", "more", "every", "want"),
-    [(4, 5, 3, [6, 9]), (5, 6, 2, [6, 8, 10, 11]), (3, 3, 3, [6])],
-)
-def test_checkpoint_every_n_counts_the_whole_continued_run(tmp_path, first, more, every, want):
-    """``every``: save when the run's epoch count reaches a multiple of ``every`` (counted
-    over the whole run when the fit continues an earlier one), and after the fit's last
-    epoch. Bug: a continued fit started its count of multiples at 0, so its first epoch was
-    saved as if it had reached one."""
-    X, y = gn.datasets.load("xor")
-    net = gn.Network([2, 3, 1], activation="tanh", seed=0)
-    h = net.fit(X, y, loss="mse", lr=0.1, epochs=first, stats_every=0)
-    ck = gn.Checkpoint(tmp_path / "run-{epoch}.npz", every=every)
-    net.fit(X, y, resume=h.state, epochs=more, callbacks=[ck])
-    assert [int(p.stem.split("-")[1]) for p in ck.saved] == want
 
 
 # --- the bundled diabetes set: z-scored as scikit-learn's StandardScaler does ----------------------

@@ -122,7 +122,7 @@ def _percent(level: float) -> str:
 
 @known_keywords
 def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int = 3) -> str:
-    """Format ``value [lo, hi]`` with the level, e.g. ``"42 (95% CI 37-48)"``.
+    """Format ``value [lo, hi]`` with the level, e.g. ``"42 (95% CI 37 to 48)"``.
 
     Parameters
     ----------

@@ -1,0 +1,140 @@
+"""Hostile input, ninth round: kinds of input the earlier rounds did not try.
+
+NumPy subclasses (``np.matrix``, which warned deep inside a fit), empty and masked loss curves,
+strings where samples belong (read as NaN, or as one True outcome), sizes that allocated
+without a bound (a bootstrap of 10^12 resamples, a line of 10^12 grid centres, an animation of
+two million frames), a count of 10^400 trials, and messages that named the wrong thing
+(``labels`` where the user gave ``values``, "overflows" for a NaN given, scikit-learn's
+``test_size`` for ``validation_fraction``). Each is refused by the name the user typed, or
+accepted and computed right.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import convergence, metrics, stats
+
+X = np.array([[0.0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]])
+Y = np.array([[0.0], [1], [1], [0]])
+
+
+def _matrix(a):
+    with warnings.catch_warnings():  # NumPy warns as one is built: the user's, not ours
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asmatrix(a)
+
+
+def _raises(call, kind, *words):
+    with pytest.raises(kind) as info:
+        call()
+    message = str(info.value)
+    for w in words:
+        assert w in message, (w, message)
+    return message
+
+
+# --- array subclasses --------------------------------------------------------------------
+
+
+def test_a_matrix_is_taken_as_the_array_it_holds():
+    net = gn.Network([3, 2, 1], seed=0)
+    out = net.predict(_matrix(X))
+    # a plain array back, with the plain array's numbers (a matrix came back before)
+    assert type(out) is np.ndarray and out.shape == (4, 1)
+    np.testing.assert_array_equal(out, net.predict(X))
+    assert metrics.accuracy(_matrix(Y), _matrix(Y)) == 1.0
+    # a fit on matrices ran into NumPy's PendingDeprecationWarning (an error under -W error)
+    a = gn.Network([3, 2, 1], seed=0).fit(_matrix(X), _matrix(Y), epochs=3)
+    b = gn.Network([3, 2, 1], seed=0).fit(X, Y, epochs=3)
+    np.testing.assert_array_equal(a.loss, b.loss)
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "words"),
+    [
+        # a string was parsed by NumPy ("could not convert string to float"), unnamed
+        (lambda: stats.median_ci("abc"), TypeError, ["values: expected a numeric array", "'abc'"]),
+        (lambda: stats.mann_whitney([1.0], "ab"), TypeError, ["b: expected a numeric array"]),
+        (lambda: stats.mean_band("ab"), TypeError, ["curves: expected a numeric array"]),
+        (
+            lambda: stats.median_ci(np.ma.masked_array([1.0, 2.0], [0, 1])),
+            TypeError,
+            ["values: masked arrays are not supported"],
+        ),
+        # NumPy's own words, without the argument
+        (lambda: stats.median_ci([1.0, 2.0], seed=-1), ValueError, ["seed: expected a non-neg"]),
+        # 10^12 resamples tried to allocate 73 TiB
+        (
+            lambda: stats.median_ci(np.arange(10.0), n_boot=10**12),
+            ValueError,
+            ["n_boot: 1000000000000 resamples of 10 values", "expected n_boot <= 17895697"],
+        ),
+        # OverflowError: int too large to convert to float
+        (lambda: stats.wilson_ci(10**400, 10**400), ValueError, ["n: expected at most 2**53"]),
+        # a string was one success out of one
+        (lambda: stats.proportion("abc"), TypeError, ["mask: expected a numeric array"]),
+        # a count without its trials was one success out of one
+        (
+            lambda: stats.proportion(3),
+            ValueError,
+            ["mask: a single number (3)", "proportion(k, n)"],
+        ),
+        # NaN is nonzero: it was counted a success
+        (lambda: stats.proportion([1.0, np.nan]), ValueError, ["mask: expected finite values"]),
+        # "Format specifier missing precision", and a 10^9-digit format
+        (lambda: stats.fmt_ci(1.5, 0.25, 2.5, digits=-1), ValueError, ["digits: expected an int"]),
+        (lambda: stats.fmt_ci(1.5, 0.25, 2.5, digits=10**9), ValueError, ["digits", "[1, 17]"]),
+        # "must be real number, not str"
+        (lambda: stats.fmt_ci("a", 0, 1), TypeError, ["value: expected a number, got 'a'"]),
+        # a "500% CI"
+        (lambda: stats.fmt_ci(1.5, 0.25, 2.5, level=5), ValueError, ["level: expected"]),
+    ],
+)
+def test_statistics_refuse_by_name(call, kind, words):
+    _raises(call, kind, *words)
+
+
+def test_statistics_still_take_what_they_took():
+    assert stats.proportion(np.array([True, False, True, True])).k == 3
+    assert stats.proportion(np.array([0.0, 1.0, 1.0])).k == 2
+    assert stats.proportion(True).n == 1
+    assert stats.wilson_ci(2**53, 2**53) == (pytest.approx(1.0), 1.0)
+    assert str(stats.median_ci([1.0, 2.0, np.inf])).startswith("2 (95% CI")
+    assert stats.fmt_ci(1.5, 0.25, 2.5, digits=17) == "1.5 (95% CI 0.25 to 2.5)"
+    assert stats.fmt_ci(np.inf, np.inf, np.inf) == "never (95% CI never)"
+
+
+# --- convergence and accuracy --------------------------------------------------------------
+
+
+def test_an_empty_or_masked_loss_curve_is_refused_by_name():
+    # "attempt to get argmax of an empty sequence"
+    _raises(lambda: convergence.paper_epoch([]), ValueError, "loss: expected at least one epoch")
+    _raises(
+        lambda: convergence.threshold_epoch(np.zeros((3, 0)), 0.1),
+        ValueError,
+        "loss: expected at least one epoch, got shape (3, 0)",
+    )
+    # the mask was dropped: a curve whose every epoch is masked converged at epoch 9
+    hidden = np.ma.masked_array([0.001] * 20, [True] * 20)
+    _raises(lambda: convergence.paper_epoch(hidden), TypeError, "loss: masked arrays")
+    _raises(lambda: convergence.threshold_epoch("abc", 0.1), TypeError, "loss: expected a numeric")
+    assert convergence.threshold_epoch([0.5, 0.05, 0.001], 0.1) == 1
+
+
+def test_accuracy_of_no_samples_is_refused_not_nan_with_a_warning():
+    # "Mean of empty slice" (a RuntimeWarning) and NaN
+    _raises(
+        lambda: metrics.accuracy(np.zeros((0, 1)), np.zeros((0, 1))),
+        ValueError,
+        "y: expected at least one row (sample), got shape (0, 1)",
+    )
+    _raises(lambda: metrics.is_classification(np.zeros((0, 2))), ValueError, "y: expected at least")

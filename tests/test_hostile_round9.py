@@ -11,13 +11,15 @@ accepted and computed right.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import convergence, metrics, stats
+from glassnet import convergence, grids, metrics, stats
+from glassnet import datasets as ds
 
 X = np.array([[0.0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]])
 Y = np.array([[0.0], [1], [1], [0]])
@@ -138,3 +140,106 @@ def test_accuracy_of_no_samples_is_refused_not_nan_with_a_warning():
         "y: expected at least one row (sample), got shape (0, 1)",
     )
     _raises(lambda: metrics.is_classification(np.zeros((0, 2))), ValueError, "y: expected at least")
+
+
+# --- data sets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    # each was read as one label: "expected at least 2 distinct classes, got only '<generator
+    # object ...>'" (and a generator need never end)
+    [None, "abc", {"a": 1}, (c for c in "ab"), 7],
+)
+def test_encode_labels_refuses_what_is_not_a_list_of_labels(values):
+    _raises(lambda: ds.encode_labels(values), TypeError, "values: expected a sequence or array")
+
+
+def test_encode_labels_names_values_when_there_are_too_many_classes():
+    # it named 'labels' and spoke of class indices, which the caller never gave
+    message = _raises(lambda: ds.encode_labels(np.arange(100_001)), ValueError, "values: ")
+    assert message == (
+        "values: expected at most 100000 distinct classes (glassnet._validation.MAX_CLASSES), "
+        "got 100001"
+    )
+    y, names = ds.encode_labels(["b", "a", "b"])
+    assert y.ravel().tolist() == [1.0, 0.0, 1.0] and names == ("a", "b")
+
+
+def test_a_standardizer_calls_nan_given_nan_not_an_overflow():
+    fitted = ds.Standardizer().fit(X)
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    # it said "row 2, column 1 is too large for the fitted scale: the result overflows"
+    for call, name in [(fitted.transform, "X"), (fitted.inverse_transform, "Z")]:
+        message = _raises(functools.partial(call, bad), ValueError)
+        assert message == f"{name}: expected finite values, found NaN or infinity in row 2"
+    huge = ds.Standardizer().fit(X * 1e-300)
+    _raises(lambda: huge.transform(X * 1e300), ValueError, "too large for the fitted scale")
+
+
+# --- grids -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "words"),
+    [
+        # a 7.3 TiB arange
+        (
+            lambda: grids.centres(0.0, 1.0, 10**12),
+            ValueError,
+            ["res: a line of 1000000000000 centres", "MAX_GRID_VALUES"],
+        ),
+        (lambda: grids.centres(0.0, 1.0, 2.5), TypeError, ["res: expected an integer"]),
+        (lambda: grids.centres("a", 1.0, 3), TypeError, ["extent: expected numbers", "'a'"]),
+        # "not enough values to unpack (expected 4, got 3)"
+        (lambda: grids.plane_inputs("abc", 3), TypeError, ["extent: expected (x_min, x_max"]),
+        (lambda: grids.plane_inputs((0, 1, 0), 3), ValueError, ["extent: expected 4 edges"]),
+        (lambda: grids.plane_inputs((0, 1, 0, 1), 3, ["x"]), TypeError, ["fill[0]: expected"]),
+        # "'int' object is not callable", after the grid was built
+        (
+            lambda: grids.plane_grid(gn.Network([2, 2, 1]), X[:, :2], transform=3),
+            TypeError,
+            ["transform: expected a callable or None, got 3"],
+        ),
+        # the NaN reached the forward pass, which called it the "grid"
+        (
+            lambda: grids.plane_grid(gn.Network([3, 2, 1]), X, fill=[np.nan]),
+            ValueError,
+            ["fill[0]: expected a finite number, got nan"],
+        ),
+        (lambda: grids.plane_extent("ab"), TypeError, ["X: expected a numeric array"]),
+        # "could not convert string to float: 'abc'"
+        (
+            lambda: grids.loss_surface(gn.Network([3, 2, 1]), X, Y, path="abc"),
+            TypeError,
+            ["path: expected a numeric array"],
+        ),
+        (
+            lambda: grids.loss_surface(
+                gn.Network([3, 2, 1]), X, Y, path=np.full((3, 11), np.nan), directions="pca"
+            ),
+            ValueError,
+            ["path: expected finite values"],
+        ),
+        # k=0 returned no directions at all
+        (
+            lambda: grids.pca_directions(np.eye(3), np.zeros(3), k=0),
+            ValueError,
+            ["k: expected an integer >= 1, got 0"],
+        ),
+    ],
+)
+def test_grids_refuse_by_name(call, kind, words):
+    _raises(call, kind, *words)
+
+
+def test_grids_still_take_sequences_and_arrays():
+    np.testing.assert_array_equal(grids.centres(0, 1, 4), [0.125, 0.375, 0.625, 0.875])
+    grid = grids.plane_inputs(np.array([0.0, 1.0, 0.0, 1.0]), 2, np.array([5.0]))
+    assert grid.tolist() == [
+        [0.25, 0.75, 5.0],
+        [0.75, 0.75, 5.0],
+        [0.25, 0.25, 5.0],
+        [0.75, 0.25, 5.0],
+    ]

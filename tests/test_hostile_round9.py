@@ -243,3 +243,67 @@ def test_grids_still_take_sequences_and_arrays():
         [0.25, 0.25, 5.0],
         [0.75, 0.25, 5.0],
     ]
+
+
+# --- the scikit-learn estimators -----------------------------------------------------------
+
+
+def _blobs():
+    rng = np.random.default_rng(0)
+    Xs = rng.normal(size=(20, 2))
+    return Xs, (Xs[:, 0] > 0).astype(int)
+
+
+def test_max_iter_beyond_glassnets_epoch_bound_is_refused_before_fitting():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from glassnet.sklearn import GlassnetClassifier
+
+    Xs, ys = _blobs()
+    # 10^12 iterations were accepted (a cosine schedule then named 'epochs', never given)
+    with pytest.raises(InvalidParameterError, match=r"'max_iter' .* range \[1, 10000000\]"):
+        GlassnetClassifier(max_iter=10**12).fit(Xs, ys)
+
+
+def test_a_million_classes_are_refused_naming_classes_or_y():
+    from glassnet.sklearn import GlassnetClassifier
+
+    Xs, ys = _blobs()
+    clf = GlassnetClassifier(hidden_layer_sizes=(3,))
+    message = _raises(
+        lambda: clf.partial_fit(Xs, ys, classes=np.arange(100_001)), ValueError, "classes: "
+    )
+    assert message == (
+        "classes: expected at most 100000 classes (glassnet._validation.MAX_CLASSES), got 100001"
+    )
+    assert not hasattr(clf, "classes_")  # refused before anything was set
+    many = np.arange(100_001)
+    with warnings.catch_warnings():  # scikit-learn: "could represent a regression problem"
+        warnings.simplefilter("ignore", UserWarning)
+        _raises(
+            lambda: GlassnetClassifier(max_iter=1).fit(np.zeros((many.size, 1)), many),
+            ValueError,
+            "y: expected at most 100000 classes",
+        )
+
+
+def test_scores_refuse_nan_labels_and_do_not_overflow_on_huge_targets():
+    from sklearn.metrics import r2_score
+
+    from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+
+    Xs, ys = _blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: two iterations
+        clf = GlassnetClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+        reg = GlassnetRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+        clf.fit(Xs, ys)
+        reg.fit(Xs, ys * 1.0)
+    # NumPy's "invalid value encountered in cast" from scikit-learn's type_of_target
+    _raises(lambda: clf.score(Xs, np.full(20, np.nan)), ValueError, "y: expected finite values")
+    # "overflow encountered in square" inside r2_score, then a NaN score
+    big = np.where(ys, 1e308, -1e308)
+    expected = r2_score(big / 1e308, reg.predict(Xs) / 1e308)
+    assert reg.score(Xs, big) == pytest.approx(expected, rel=1e-12)
+    assert -1.0 < expected < 0.0
+    assert reg.score(Xs, ys * 1.0) == r2_score(ys * 1.0, reg.predict(Xs))  # bit for bit

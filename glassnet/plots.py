@@ -45,6 +45,7 @@ import numpy as np
 from glassnet import grids
 from glassnet._files import atomic_path
 from glassnet._validation import (
+    MAX_PARAMETER_BYTES,
     Interval,
     NonFiniteWarning,
     check,
@@ -89,6 +90,11 @@ UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0)
 MAX_MULTIPLES = 16
 MAX_CURVES = 200  # a population's loss curves drawn (the median is over every member)
 MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
+#: The most parameter sets a :class:`ParamRecorder` keeps (each a copy of every weight).
+MAX_RECORDED = 100_000
+#: The most frames an animation may have: each is drawn by Matplotlib (tens of ms), and a GIF
+#: holds them all in memory until it is written.
+MAX_FRAMES = 2_000
 PLANE_LIMIT = 1e307
 """The largest |coordinate| a figure's input plane reaches: matplotlib's axis ticks overflow
 float64 beyond (measured with matplotlib 3.10: axes to +-5e307 warn, to 1e308 fail)."""
@@ -754,6 +760,7 @@ class ParamRecorder(Callback):
 
     def __init__(self, stride: int = 1, last: bool = True) -> None:
         self.stride = positive_int(stride, "stride")
+        self.most = MAX_RECORDED
         self.last = last
         self.frames: list[list[dict[str, Array]]] = []
         self.epochs: list[int] = []
@@ -766,6 +773,18 @@ class ParamRecorder(Callback):
 
     @known_keywords
     def on_train_begin(self, net: Network, history: History) -> None:
+        # the frames this run will keep, refused before the first epoch (the record holds one
+        # loss per planned epoch)
+        planned = int(np.shape(history.loss)[-1]) if np.ndim(history.loss) else 0
+        frames = len(self.frames) + (not self.frames) + planned // self.stride + int(self.last)
+        need = frames * sum(int(np.size(v)) for layer in net.params for v in layer.values()) * 8
+        if frames > self.most or need > MAX_PARAMETER_BYTES:
+            raise ValueError(
+                f"stride: {planned} epochs at stride {self.stride} keep {frames} copies of the "
+                f"parameters, more than {self.most} (glassnet.plots.MAX_RECORDED, and at most "
+                f"{MAX_PARAMETER_BYTES / 2**30:.3g} GiB); expected stride >= "
+                f"{-(-planned // max(self.most - 2, 1))} or fewer epochs"
+            )
         self.net, self.history = net, history
         if not self.frames:
             self._keep(net, 0)
@@ -823,6 +842,22 @@ def check_fps(fps: Any, ext: str, argument: str = "fps") -> float:
         ) from None
 
 
+def check_frames(epochs: Any, stride: Any) -> int:
+    """The frames of an animation of ``epochs`` epochs, a frame every ``stride`` (``1 +
+    ceil(epochs / stride)``), refused beyond :data:`MAX_FRAMES` before any training: a
+    ValueError naming ``epochs``."""
+    epochs = positive_int(epochs, "epochs")
+    stride = positive_int(stride, "stride")
+    frames = 1 + -(-epochs // stride)
+    if frames > MAX_FRAMES:
+        raise ValueError(
+            f"epochs: {epochs} epochs at a frame every {stride} make {frames} frames, more "
+            f"than an animation may have ({MAX_FRAMES}, glassnet.plots.MAX_FRAMES); expected "
+            f"a stride >= {-(-epochs // (MAX_FRAMES - 1))} or fewer epochs"
+        )
+    return frames
+
+
 @known_keywords
 def render_animation(
     recorder: ParamRecorder,
@@ -854,6 +889,11 @@ def render_animation(
 
     if not recorder.frames or recorder.net is None:
         raise ValueError("recorder: nothing recorded (pass it to fit's callbacks first)")
+    if len(recorder.frames) > MAX_FRAMES:
+        raise ValueError(
+            f"recorder: {len(recorder.frames)} recorded frames, more than an animation may have "
+            f"({MAX_FRAMES}, glassnet.plots.MAX_FRAMES); record with a larger stride"
+        )
     net = net if net is not None else recorder.net
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
@@ -994,6 +1034,7 @@ def animate_training(
     -------
     History
     """
+    check_frames(epochs, stride)
     rec = ParamRecorder(stride)
     hist = net.fit(X, y, epochs=epochs, callbacks=[*callbacks, rec], **fit_kwargs)
     render_animation(rec, X, y, path, net=net, member=member, fps=fps, res=res, figsize=figsize,

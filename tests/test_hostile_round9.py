@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import convergence, grids, metrics, stats
+from glassnet import convergence, grids, metrics, plots, stats
 from glassnet import datasets as ds
+from glassnet.cli import main
 
 X = np.array([[0.0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]])
 Y = np.array([[0.0], [1], [1], [0]])
@@ -307,3 +308,72 @@ def test_scores_refuse_nan_labels_and_do_not_overflow_on_huge_targets():
     assert reg.score(Xs, big) == pytest.approx(expected, rel=1e-12)
     assert -1.0 < expected < 0.0
     assert reg.score(Xs, ys * 1.0) == r2_score(ys * 1.0, reg.predict(Xs))  # bit for bit
+
+
+# --- animations and recorded paths ----------------------------------------------------------
+
+
+def _error(capsys, *args):
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2, (args, out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err[len("error: ") :].rstrip("\n")
+
+
+def _untrained(net):
+    fresh = gn.Network([3, 2, 1], seed=0).params
+    return all(
+        np.array_equal(layer[k], new[k])
+        for layer, new in zip(net.params, fresh, strict=True)
+        for k in new
+    )
+
+
+def test_an_animation_of_millions_of_frames_is_refused_before_training(capsys, tmp_path):
+    # it trained 10^7 epochs, then drew two million frames, held in memory for the GIF
+    out = tmp_path / "a.gif"
+    line = _error(capsys, "plot", "animation", "-o", str(out), "--epochs", "9999999")
+    assert line == (
+        "--epochs: 9999999 epochs at a frame every 5 make 2000001 frames, more than an "
+        "animation may have (2000, glassnet.plots.MAX_FRAMES); expected a stride >= 5003 or "
+        "fewer epochs"
+    )
+    assert not out.exists()
+    assert plots.check_frames(9999999, 5003) == 2000 == plots.MAX_FRAMES
+    net = gn.Network([3, 2, 1], seed=0)
+    _raises(
+        lambda: plots.animate_training(net, X, Y, out, epochs=4000, stride=1),
+        ValueError,
+        "epochs: 4000 epochs at a frame every 1 make 4001 frames",
+    )
+    assert _untrained(net)  # refused before training
+
+
+def test_a_recorder_refuses_more_copies_than_its_bound_before_the_first_epoch(capsys, tmp_path):
+    # every epoch's parameters were copied: 10^7 epochs at stride 1 held ~10 GB of small dicts
+    out = tmp_path / "s.png"
+    line = _error(
+        capsys, "plot", "landscape", "-o", str(out), "--epochs", "9999999", "--stride", "1"
+    )
+    assert line == (
+        "--stride: 9999999 epochs at stride 1 keep 10000001 copies of the parameters, more "
+        "than 100000 (glassnet.plots.MAX_RECORDED, and at most 4 GiB); expected stride >= 101 "
+        "or fewer epochs"
+    )
+    rec = plots.ParamRecorder(stride=2)
+    rec.most = 4  # the bound, small: 1 + 6 // 2 frames, and the last
+    net = gn.Network([3, 2, 1], seed=0)
+    _raises(lambda: net.fit(X, Y, epochs=6, callbacks=[rec]), ValueError, "stride: 6 epochs at")
+    assert rec.frames == [] and _untrained(net)
+    rec.most = 5
+    net.fit(X, Y, epochs=6, callbacks=[rec])
+    assert rec.epochs == [0, 2, 4, 6]
+
+
+def test_plot_refuses_an_empty_out_instead_of_naming_the_current_directory(capsys):
+    # "cannot write .: it is a directory"
+    assert _error(capsys, "plot", "loss", "-o", "", "--epochs", "1") == (
+        "Invalid value for --out: expected a file name, got ''"
+    )

@@ -377,3 +377,55 @@ def test_plot_refuses_an_empty_out_instead_of_naming_the_current_directory(capsy
     assert _error(capsys, "plot", "loss", "-o", "", "--epochs", "1") == (
         "Invalid value for --out: expected a file name, got ''"
     )
+
+
+# --- empty names -----------------------------------------------------------------------------
+
+
+def test_an_empty_model_path_is_refused_as_such_not_as_the_current_directory(tmp_path):
+    from glassnet import modelfile
+
+    # ".: is a directory, not a model file"
+    for call in (gn.load, modelfile.read_metadata):
+        assert (
+            _raises(lambda c=call: c(""), ValueError) == "path: expected a model file name, got ''"
+        )
+    # "expected str, bytes or os.PathLike object, not int", unnamed
+    _raises(lambda: modelfile.read_metadata(3), TypeError, "path: expected a file path", "3 (int)")
+    path = tmp_path / "m.npz"
+    gn.Network([3, 2, 1], seed=0).save(path)
+    assert modelfile.read_metadata(str(path))["config"]["sizes"] == [3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # each used or named '.', the current directory, for the name not given
+        (
+            ["run", "SPEC_FILE", "-o", ""],
+            "Invalid value for '--out' / '-o': expected a directory name, got ''",
+        ),
+        (["run", "", "-o", "OUT"], "Invalid value for 'SPEC': expected a file name, got ''"),
+        (["status", ""], "Invalid value for 'DIRECTORY': expected a directory name, got ''"),
+        (
+            ["report", "OUT", "-o", ""],
+            "Invalid value for '--out' / '-o': expected a directory name, got ''",
+        ),
+        (
+            ["export", "OUT", "-o", ""],
+            "Invalid value for '--out' / '-o': expected a file name, got ''",
+        ),
+    ],
+)
+def test_study_commands_refuse_an_empty_name(capsys, tmp_path, monkeypatch, args, line):
+    monkeypatch.chdir(tmp_path)  # a run into '.' would have written here
+    spec = tmp_path / "s.toml"
+    spec.write_text('[data]\ndataset = "xor"\n[model]\nhidden = 2\n[train]\nepochs = 2\n')
+    argv = [
+        str(spec) if a == "SPEC_FILE" else str(tmp_path / "o") if a == "OUT" else a for a in args
+    ]
+    assert _error(capsys, "study", *argv) == line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+    import glassnet.study as gs
+
+    _raises(lambda: gs.open(""), ValueError, "dir: expected a study directory, got ''")

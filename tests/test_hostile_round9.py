@@ -429,3 +429,87 @@ def test_study_commands_refuse_an_empty_name(capsys, tmp_path, monkeypatch, args
     import glassnet.study as gs
 
     _raises(lambda: gs.open(""), ValueError, "dir: expected a study directory, got ''")
+
+
+# --- tables, formulas, reports, optimizers ---------------------------------------------------
+
+
+def _trace():
+    return gn.trace.trace(gn.Network([3, 2, 1], seed=0), X, Y)
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "words"),
+    [
+        # a format of 10^9 decimals: a gigabyte per number (the process was killed)
+        (
+            lambda: gn.tables.render(_trace(), "table", digits=10**9),
+            ValueError,
+            ["digits: expected an integer in [1, 17], got 1000000000"],
+        ),
+        (
+            lambda: gn.tables.render_chain(
+                gn.trace.chain(gn.Network([3, 2, 1], seed=0), X, Y), "md", digits=10**9
+            ),
+            ValueError,
+            ["digits: expected an integer in [1, 17]"],
+        ),
+        # "Format specifier missing precision"
+        (lambda: gn.tables.render(_trace(), "table", digits=-1), ValueError, ["digits: expected"]),
+        (lambda: gn.report.format_value(1.5, digits=-1), ValueError, ["digits: expected an int"]),
+        # an unknown format was drawn as a table; max_rows=0 showed no row without a word
+        (
+            lambda: gn.tables.render(_trace(), "tabel"),
+            ValueError,
+            ["fmt: expected one of table, text, md, html", "did you mean 'table'"],
+        ),
+        (lambda: gn.tables.render(_trace(), "md", max_rows=0), ValueError, ["max_rows: expected"]),
+        # AttributeError: 'int' object has no attribute 'n_layers' / 'population'
+        (lambda: gn.tables.render(3, "md"), TypeError, ["t: expected a Trace, got 3 (int)"]),
+        (lambda: gn.display.history_text(3), TypeError, ["history: expected a History, got 3"]),
+        (lambda: gn.display.trace_html("x"), TypeError, ["trace: expected a Trace, got 'x'"]),
+        # "'int' object is not iterable"
+        (lambda: gn.report.Report("t", meta=3), TypeError, ["meta: expected a mapping"]),
+        # "z^(0) = a^(-1) W^(0) + b^(0)"
+        (lambda: gn.trace.formula("z", 0, 2), ValueError, ["l: expected an integer in [1, 2]"]),
+        (
+            lambda: gn.trace.formula("z", 5, 2),
+            ValueError,
+            ["l: expected an integer in [1, 2], got 5"],
+        ),
+        # 0 is falsy: it was taken for the default step size
+        (
+            lambda: gn.optimizers.schedule("step", epochs=9, step_size=0),
+            ValueError,
+            ["step_size: expected an integer >= 1, got 0"],
+        ),
+        # a cosine "decay" that rose to twice the starting rate
+        (
+            lambda: gn.optimizers.schedule("cosine", epochs=9, min_factor=2),
+            ValueError,
+            ["min_factor: expected a fraction of the starting rate in [0, 1], got 2 (int)"],
+        ),
+        # "adam" was replaced without a word; "" and a NaN rate were registered
+        (
+            lambda: gn.optimizers.register("adam", 0.1),
+            ValueError,
+            ["name: an optimizer 'adam' is already registered", "overwrite=True"],
+        ),
+        (lambda: gn.optimizers.register("", 0.1), ValueError, ["name: expected a non-empty"]),
+        (lambda: gn.optimizers.register("x9", np.nan), ValueError, ["default_lr: expected"]),
+    ],
+)
+def test_tables_formulas_reports_and_optimizers_refuse_by_name(call, kind, words):
+    _raises(call, kind, *words)
+
+
+def test_what_tables_and_schedules_took_they_still_take():
+    assert "$$ z^{(1)} = a^{(0)} W^{(1)} + b^{(1)} $$" in gn.tables.render(
+        _trace(), "md", digits=17
+    )
+    assert gn.trace.formula("z", 2, 2) == "z^(2) = a^(1) W^(2) + b^(2)"
+    step = gn.optimizers.schedule("step", epochs=9, step_size=2, gamma=0.5)
+    assert [step(e) for e in range(5)] == [1.0, 1.0, 0.5, 0.5, 0.25]
+    assert gn.optimizers.schedule("step", epochs=9)(3) == 0.1  # the default step: 9 // 3
+    assert gn.optimizers.schedule("cosine", epochs=4, min_factor=1)(2) == 1.0
+    assert gn.optimizers.get("adam").name == "adam"  # the refused register left it alone

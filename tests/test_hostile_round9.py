@@ -513,3 +513,29 @@ def test_what_tables_and_schedules_took_they_still_take():
     assert gn.optimizers.schedule("step", epochs=9)(3) == 0.1  # the default step: 9 // 3
     assert gn.optimizers.schedule("cosine", epochs=4, min_factor=1)(2) == 1.0
     assert gn.optimizers.get("adam").name == "adam"  # the refused register left it alone
+
+
+def test_a_registered_activation_has_a_real_derivative_bound_and_real_flags():
+    def identity(z):
+        return z
+
+    def one(z):
+        return 1.0 + 0.0 * z
+
+    for kwargs, kind, words in [
+        # NaN: every "d < 0.01 * max" was false, so no unit ever counted as saturated
+        ({"derivative_max": np.nan}, ValueError, "derivative_max: expected a finite number > 0"),
+        ({"derivative_max": -1.0}, ValueError, "derivative_max: expected a finite number > 0"),
+        # bool("no") is True
+        ({"saturates": "no"}, TypeError, "saturates: expected True or False, got 'no'"),
+        ({"can_die": 1}, TypeError, "can_die: expected True or False, got 1"),
+    ]:
+        _raises(
+            lambda kw=kwargs: gn.activations.register("r9_act", identity, one, **kw), kind, words
+        )
+    assert "r9_act" not in gn.activations.names()
+    # a count of no outputs named an output activation ('sigmoid')
+    _raises(
+        lambda: gn.losses.natural_output(0, True), ValueError, "n_outputs: expected an integer >= 1"
+    )
+    assert gn.losses.natural_output(3, True) == "softmax"

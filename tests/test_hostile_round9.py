@@ -539,3 +539,24 @@ def test_a_registered_activation_has_a_real_derivative_bound_and_real_flags():
         lambda: gn.losses.natural_output(0, True), ValueError, "n_outputs: expected an integer >= 1"
     )
     assert gn.losses.natural_output(3, True) == "softmax"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # "--lr: expected a finite number > 0, got 0.0 (float)": the 0.0 was never typed
+        (
+            ["--lr", "1e-400"],
+            "Invalid value for '--lr': '1e-400' is smaller than float64 holds: it would be read as 0",
+        ),
+        # the row was trained on as 1, 0 without a word
+        (
+            ["--x", "1,1e-400", "--y", "1"],
+            "Invalid value for --x: '1e-400' is smaller than float64 holds: it would be read as 0",
+        ),
+    ],
+)
+def test_a_number_too_small_for_float64_is_refused_as_typed(capsys, tmp_path, args, line):
+    out = tmp_path / "r"
+    assert _error(capsys, "train", *args, "-o", str(out), "-q", "--epochs", "1") == line
+    assert not out.exists()

@@ -46,6 +46,8 @@ from glassnet import grids
 from glassnet._files import atomic_path
 from glassnet._validation import (
     MAX_PARAMETER_BYTES,
+    Boolean,
+    Instance,
     Interval,
     NonFiniteWarning,
     check,
@@ -202,9 +204,21 @@ def _cmap():
     return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
 
 
+def _check_figure(fig: Any) -> None:
+    if not callable(getattr(fig, "savefig", None)):  # not an AttributeError from inside
+        raise TypeError(f"fig: expected a matplotlib Figure, got {describe(fig)}")
+
+
+def _check_history(history: Any) -> None:
+    from glassnet.run import History
+
+    check(history, "history", Instance(History))
+
+
 @known_keywords
 def to_png(fig: MplFigure) -> bytes:
     """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
+    _check_figure(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
     return buf.getvalue()
@@ -216,6 +230,7 @@ def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
     mode a plain write gives; the format follows the extension (png, svg, pdf, ...)."""
     from glassnet._figure import save_figure
 
+    _check_figure(fig)
     save_figure(fig, path)
 
 
@@ -650,6 +665,7 @@ def decision_boundary(
     """
     from matplotlib.gridspec import GridSpec
 
+    units = check(units, "units", Boolean())  # "yes" and "no" both drew the units
     Xa = net.check_inputs(X)
     if Xa.shape[1] < 2:
         raise ValueError(
@@ -760,6 +776,7 @@ class ParamRecorder(Callback):
 
     def __init__(self, stride: int = 1, last: bool = True) -> None:
         self.stride = positive_int(stride, "stride")
+        last = check(last, "last", Boolean())
         self.most = MAX_RECORDED
         self.last = last
         self.frames: list[list[dict[str, Array]]] = []
@@ -1266,6 +1283,7 @@ def gradient_flow(
     member : int, list of int or "all", optional
     figsize, dpi
     """
+    _check_history(history)
     from glassnet.training import LAYER_STATS
 
     if stat not in LAYER_STATS:
@@ -1352,6 +1370,8 @@ def loss_curve(
     For a population, ``member="all"`` (the default) draws every member thinly with the median
     in black; an index draws that member alone.
     """
+    _check_history(history)
+    log = check(log, "log", Boolean())  # "no" was a log scale
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot(1, 1, 1)
     if history.population is None or member == "all":
@@ -1375,6 +1395,7 @@ def history_figure(
     history: History, *, figsize: tuple[float, float] | None = None, dpi: float = 80
 ) -> Figure:
     """The loss curve, and the gradient flow when per-layer statistics were recorded."""
+    _check_history(history)
     has_stats = bool(history.layer_stats) and np.size(history.stats_epochs) > 0
     fig = _figure(figsize or ((9.0, 3.4) if has_stats else (5.0, 3.4)), dpi)
     ax = fig.add_subplot(1, 2 if has_stats else 1, 1)
@@ -1492,6 +1513,9 @@ def chain_graph(
     -------
     Figure
     """
+    from glassnet.trace import Chain
+
+    check(chain, "chain", Instance(Chain))
     level = _chain_levels(chain)
     columns: dict[int, list[str]] = {}
     for n in chain.nodes:

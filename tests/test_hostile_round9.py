@@ -560,3 +560,64 @@ def test_a_number_too_small_for_float64_is_refused_as_typed(capsys, tmp_path, ar
     out = tmp_path / "r"
     assert _error(capsys, "train", *args, "-o", str(out), "-q", "--epochs", "1") == line
     assert not out.exists()
+
+
+# --- figures and the files they are written to ----------------------------------------------
+
+
+def test_a_figure_saved_onto_a_directory_or_an_empty_name_is_refused_before_writing(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    fig = plots.loss_curve(gn.Network([3, 2, 1], seed=0).fit(X, Y, epochs=2))
+    target = tmp_path / "figs"
+    target.mkdir()
+    # it wrote a hidden temporary file into tmp_path (the directory's parent), then failed
+    # renaming it: "[Errno 21] Is a directory: '.../.figs.1234.tmp' -> '.../figs'"
+    message = _raises(lambda: plots.save(fig, target), IsADirectoryError)
+    assert message == f"path: {str(target)!r} is a directory; expected a file name"
+    # Path("") is ".": "[Errno 16] Device or resource busy: '..ab12.tmp' -> '.'"
+    assert _raises(lambda: plots.save(fig, ""), ValueError) == "path: expected a file name, got ''"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs"]  # no temporary file left
+    assert list(target.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "words"),
+    [
+        # AttributeError: 'int' object has no attribute 'population' / 'nodes' / 'savefig'
+        (lambda: plots.loss_curve(3), TypeError, ["history: expected a History, got 3"]),
+        (lambda: plots.history_figure("x"), TypeError, ["history: expected a History"]),
+        (lambda: plots.gradient_flow(None), TypeError, ["history: expected a History"]),
+        (lambda: plots.chain_graph(3), TypeError, ["chain: expected a Chain, got 3 (int)"]),
+        (lambda: plots.to_png(3), TypeError, ["fig: expected a matplotlib Figure, got 3"]),
+        # "no" was true: a log scale, the units drawn, the last epoch recorded
+        (lambda: plots.ParamRecorder(last="no"), TypeError, ["last: expected True or False"]),
+        (
+            lambda: plots.loss_curve(gn.Network([3, 2, 1]).fit(X, Y, epochs=1), log="no"),
+            TypeError,
+            ["log: expected True or False, got 'no'"],
+        ),
+        (
+            lambda: plots.decision_boundary(gn.Network([2, 2, 1]), X[:, :2], Y, units="no"),
+            TypeError,
+            ["units: expected True or False, got 'no'"],
+        ),
+    ],
+)
+def test_figures_refuse_by_name(call, kind, words):
+    _raises(call, kind, *words)
+
+
+def test_an_evolution_whose_first_population_overflows_says_where_not_mutation():
+    from glassnet.evolution import fit_evolution
+
+    net = gn.Network([3, 2, 1], output="identity", seed=[0, 1])
+    h = fit_evolution(net, X, Y * 1e308, generations=3)
+    # it advised "try a smaller mutation_scale (now 1)" before any mutation was made
+    assert h.diverged and h.diverged_epoch == 0
+    assert h.messages == [
+        "every member's loss was NaN or infinite at generation 0, before any mutation: y: in "
+        "member 0 (and 1 more of 2), from a finite output and finite targets, the mse cost "
+        "overflowed to inf (largest magnitudes: 1e+308 in y, 0.663 in a^(2)); scale y"
+    ]

@@ -94,7 +94,26 @@ def atomic_path(
     before_replace : callable, optional
         Called just before the rename; raising there abandons the write.
     """
+    given = os.fspath(path)
     target = Path(path)
+    # refused before a temporary file exists: "" is Path(".") (the temporary went into the
+    # current directory and the rename failed as "Device or resource busy"), and a directory
+    # took a hidden file beside it, in its parent, then failed with that file's name
+    if not given or target.name in ("", ".", ".."):
+        raise ValueError(f"path: expected a file name, got {given!r}")
+    try:
+        mode = os.stat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    except OSError as exc:
+        raise type(exc)(f"path: cannot write {given!r}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"path: {given!r} is a directory; expected a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(
+            f"path: {given!r} exists and is not a regular file (a device, pipe or socket); "
+            "glassnet replaces only regular files"
+        )
     try:
         tmp = _fresh(target.parent, target.name, suffix, new_file)
     except OSError as exc:  # said of the file asked for, not of a hidden temporary name

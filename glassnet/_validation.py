@@ -465,7 +465,9 @@ def numeric_array(value: Any, argument: str) -> np.ndarray:
         )
     if isinstance(value, str | bytes | Mapping) or value is None:
         raise TypeError(f"{argument}: expected a numeric array, got {describe(value)}")
-    if not isinstance(value, np.ndarray):
+    if type(value) is not np.ndarray:
+        # a subclass (np.matrix, a memmap...) as the plain array it holds: np.matrix keeps
+        # every result 2-D and warns as NumPy builds one, deep inside a fit
         try:
             value = np.asarray(value)
         except (ValueError, TypeError, OverflowError) as exc:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet._validation import known_keywords, unknown_name
+from glassnet._validation import Boolean, check, known_keywords, positive_float, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -124,6 +124,11 @@ def register(
             raise TypeError(f"name: expected a non-empty string, got {name!r}")
         if not callable(value) or not callable(derivative):
             raise TypeError("value and derivative: expected two callables f(z) and f'(z)")
+        # checked here: a NaN maximum made the saturated-unit statistic 0 at every epoch (no
+        # comparison with NaN holds), and bool("no") is True
+        derivative_max = positive_float(derivative_max, "derivative_max")
+        saturates = check(saturates, "saturates", Boolean())
+        can_die = check(can_die, "can_die", Boolean())
         deriv = derivative
         if len(inspect.signature(derivative).parameters) == 1:
 
@@ -138,6 +143,7 @@ def register(
             saturates=bool(saturates),
             can_die=bool(can_die),
         )
+    overwrite = check(overwrite, "overwrite", Boolean())
     if act.name in REGISTRY and not overwrite:
         raise ValueError(f"name: activation {act.name!r} is already registered")
     REGISTRY[act.name] = act

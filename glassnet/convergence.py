@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import known_keywords, positive_float, positive_int
+from glassnet._validation import known_keywords, numeric_array, positive_float, positive_int
 
 __all__ = ["PAPER_SLOPE_TOL", "PAPER_TOL", "PAPER_WINDOW", "paper_epoch", "threshold_epoch"]
 
@@ -31,9 +31,13 @@ def _first(mask: np.ndarray) -> Any:
 
 
 def _curves(loss: Any) -> np.ndarray:
-    loss = np.asarray(loss, dtype=float)
+    # a string, complex numbers or a masked array (whose mask would be dropped, its hidden
+    # entries read as losses) are refused by name
+    loss = numeric_array(loss, "loss").astype(float)
     if loss.ndim not in (1, 2):
         raise ValueError(f"loss: expected shape (epochs,) or (P, epochs), got {loss.shape}")
+    if loss.shape[-1] == 0:
+        raise ValueError(f"loss: expected at least one epoch, got shape {loss.shape}")
     return loss
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import _views
-from glassnet._validation import known_keywords
+from glassnet._validation import Instance, check, known_keywords
 from glassnet.network import Network
 from glassnet.run import History
 from glassnet.tables import render
@@ -101,6 +101,7 @@ def history_table(history: History) -> tuple[list[str], list[list[str]]]:
     Rows are the epochs of :func:`_shown_epochs`; statistics columns are blank on epochs
     without a record. For a population every number is the median over the members.
     """
+    check(history, "history", Instance(History))
     P = history.population
     epochs = _shown_epochs(history)
     loss = _median(history.loss, P)
@@ -140,6 +141,7 @@ def history_table(history: History) -> tuple[list[str], list[list[str]]]:
 @known_keywords
 def history_notes(history: History) -> list[str]:
     """What went wrong, in plain words (empty when nothing did)."""
+    check(history, "history", Instance(History))
     P = history.population
     notes = [str(m) for m in history.messages]
     said = " ".join(notes)
@@ -201,6 +203,7 @@ def _headline(history: History) -> str:
 @known_keywords
 def history_text(history: History) -> str:
     """The headline, the table and the notes as plain text."""
+    check(history, "history", Instance(History))
     cols, rows = history_table(history)
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
     lines = [_headline(history), "  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
@@ -219,6 +222,7 @@ def _img(png: bytes) -> str:
 @known_keywords
 def history_html(history: History) -> str:
     """The headline, the notes, the table and the figure (one PNG) as HTML."""
+    check(history, "history", Instance(History))
     from glassnet.plots import history_png
 
     cols, rows = history_table(history)
@@ -253,6 +257,7 @@ def _whole_population(trace: Trace) -> str | None:
 @known_keywords
 def trace_text(trace: Trace) -> str:
     """A Trace as the plain-text tables of ``glassnet inspect``."""
+    check(trace, "trace", Instance(Trace))
     whole = _whole_population(trace)
     return whole or render(trace, "text", title="Trace").rstrip("\n")
 
@@ -260,6 +265,7 @@ def trace_text(trace: Trace) -> str:
 @known_keywords
 def trace_markdown(trace: Trace) -> str:
     """A Trace as Markdown with LaTeX formulas (``glassnet inspect --format md``)."""
+    check(trace, "trace", Instance(Trace))
     whole = _whole_population(trace)
     return whole or render(trace, "md", title="Trace")
 
@@ -267,6 +273,7 @@ def trace_markdown(trace: Trace) -> str:
 @known_keywords
 def trace_html(trace: Trace) -> str:
     """A Trace as the tables of ``glassnet inspect``, in HTML."""
+    check(trace, "trace", Instance(Trace))
     whole = _whole_population(trace)
     return f"<p>{html.escape(whole)}</p>" if whole else render(trace, "html", title="Trace")
 

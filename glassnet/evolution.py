@@ -351,8 +351,14 @@ def fit_evolution(
             if not np.isfinite(fitness[order[0]]):
                 history.diverged, history.diverged_epoch = True, g
                 history.stopped_by = "diverged"
+                where = None
+                if g == 0:  # no mutation yet: the initial population's pass says where
+                    where = net.overflow(net.apply(params, Xa), ya, loss, raw)
                 history.messages.append(
-                    f"every member's loss was NaN or infinite at generation {g}; "
+                    f"every member's loss was NaN or infinite at generation 0, before any "
+                    f"mutation: {where}"
+                    if where is not None
+                    else f"every member's loss was NaN or infinite at generation {g}; "
                     f"try a smaller mutation_scale (now {sigma:g})"
                 )
                 break

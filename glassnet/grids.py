@@ -27,7 +27,7 @@ all grid points are computed in one batched forward pass (the grid points are a 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,15 @@ import numpy as np
 
 from glassnet import losses as _losses
 from glassnet._random import check_seed
-from glassnet._validation import Interval, check, describe, known_keywords
+from glassnet._validation import (
+    Interval,
+    _is_real,
+    check,
+    check_finite,
+    describe,
+    known_keywords,
+    numeric_array,
+)
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -83,6 +91,25 @@ def _check_grid(res: int, per_point: int, what: str, dims: int = 2) -> None:
 # --- the input plane -----------------------------------------------------------------------
 
 
+def _extent(extent: Any) -> tuple[Any, Any, Any, Any]:
+    """``extent`` as its four edges ``(x_min, x_max, y_min, y_max)``, named when it is not."""
+    if isinstance(extent, str | bytes | Mapping) or not isinstance(extent, Sequence | np.ndarray):
+        raise TypeError(f"extent: expected (x_min, x_max, y_min, y_max), got {describe(extent)}")
+    if len(extent) != 4:
+        raise ValueError(
+            f"extent: expected 4 edges (x_min, x_max, y_min, y_max), got {len(extent)}"
+        )
+    x0, x1, y0, y1 = extent
+    return x0, x1, y0, y1
+
+
+def _fill(fill: Any) -> list[float]:
+    """The values of the other features, each a finite number named by its place."""
+    if isinstance(fill, str | bytes | Mapping) or not isinstance(fill, Sequence | np.ndarray):
+        raise TypeError(f"fill: expected one number per other feature, got {describe(fill)}")
+    return [float(check(v, f"fill[{i}]", Interval(float, None, None))) for i, v in enumerate(fill)]
+
+
 @known_keywords
 def plane_extent(X: Any, pad: float = 0.1) -> Extent:
     """The box around the first two features of ``X``, with a margin.
@@ -105,7 +132,7 @@ def plane_extent(X: Any, pad: float = 0.1) -> Extent:
         The box is wider than float64 holds (data near +-1.8e308): no grid over it has a
         finite cell width.
     """
-    X = np.asarray(X, dtype=float)
+    X = numeric_array(X, "X").astype(float)
     if X.ndim != 2 or X.shape[1] < 2 or X.shape[0] < 1:
         raise ValueError(f"X: expected an array of shape (N, d>=2), got shape {X.shape}")
     lo = X[:, :2].min(axis=0)
@@ -131,6 +158,11 @@ def centres(lo: float, hi: float, res: int) -> Array:
     ``lo + (i + 1/2) (hi - lo) / res``.
 
     Raises ``ValueError`` (naming ``extent``) unless ``lo < hi`` with a finite width."""
+    for edge in (lo, hi):
+        if not _is_real(edge):
+            raise TypeError(f"extent: expected numbers for the edges, got {describe(edge)}")
+    res = check(res, "res", Interval(int, 1, None))
+    _check_grid(res, 1, "centres", dims=1)
     with np.errstate(over="ignore", invalid="ignore"):
         width = float(hi) - float(lo)
     if not (math.isfinite(width) and width > 0):
@@ -152,8 +184,9 @@ def plane_inputs(extent: Extent, res: int, fill: Sequence[float] = ()) -> Array:
         Row ``r * res + c`` is the cell in image row ``r`` (top first), column ``c``.
     """
     res = check(res, "res", Interval(int, 1, None))
+    fill = _fill(fill)
     _check_grid(int(res), 2 + len(fill), "inputs")
-    x0, x1, y0, y1 = extent
+    x0, x1, y0, y1 = _extent(extent)
     xs = centres(x0, x1, res)
     ys = centres(y0, y1, res)[::-1]  # image rows: the top first
     gx, gy = np.meshgrid(xs, ys)
@@ -231,8 +264,10 @@ def plane_grid(
         raise ValueError(f"net: the input plane needs at least 2 inputs, this network has {d}")
     pair = check_features(features, d)
     others = [k for k in range(d) if k not in pair]
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform: expected a callable or None, got {describe(transform)}")
     if X is not None:
-        X = np.asarray(X, dtype=float)
+        X = numeric_array(X, "X").astype(float)
         if X.ndim != 2 or X.shape[1] != d:
             raise ValueError(f"X: expected shape (N, {d}) for this network, got {X.shape}")
     if extent is None:
@@ -241,7 +276,7 @@ def plane_grid(
         extent = plane_extent(X[:, list(pair)])
     if fill is None:
         fill = X[:, others].mean(axis=0).tolist() if X is not None else [0.0] * (d - 2)
-    fill = [float(v) for v in fill]
+    fill = _fill(fill)
     if len(fill) != d - 2:
         raise ValueError(f"fill: expected {d - 2} values for the other features, got {len(fill)}")
     if isinstance(res, int | np.integer) and not isinstance(res, bool):
@@ -368,7 +403,8 @@ def pca_directions(path: Array, center: Array, k: int = 2) -> tuple[Array, Array
     Returns the unit directions ``(k, n)`` and the fraction of the path's variance each
     explains. This is the plane in which an optimizer's path is best seen.
     """
-    M = np.asarray(path, dtype=float) - np.asarray(center, dtype=float)
+    k = check(k, "k", Interval(int, 1, None))
+    M = numeric_array(path, "path").astype(float) - numeric_array(center, "center").astype(float)
     if M.ndim != 2 or M.shape[0] < 2:
         raise ValueError(f"path: expected at least 2 points of shape (T, n), got {M.shape}")
     _, s, vt = np.linalg.svd(M, full_matrices=False)
@@ -474,9 +510,10 @@ def loss_surface(
     n = center.size
     P = None
     if path is not None:
-        P = np.asarray(path, dtype=float)
+        P = numeric_array(path, "path").astype(float)
         if P.ndim != 2 or P.shape[1] != n:
             raise ValueError(f"path: expected shape (T, {n}), got {P.shape}")
+        check_finite(P, "path")
 
     explained = None
     if isinstance(directions, str):

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import known_keywords, unknown_name
+from glassnet._validation import Interval, check, known_keywords, unknown_name
 from glassnet._xp import namespace
 
 Array = np.ndarray
@@ -461,6 +461,7 @@ def natural_output(n_outputs: int, classes: bool) -> str:
     With :func:`natural_loss`, the one "auto" rule of the command line, studies, the
     playground and the estimators.
     """
+    n_outputs = check(n_outputs, "n_outputs", Interval(int, 1, None))  # 0 was a "sigmoid"
     if not classes:
         return "identity"
     return "softmax" if n_outputs > 1 else "sigmoid"

@@ -15,6 +15,8 @@ def _targets(y: Any, argument: str = "y") -> np.ndarray:
     y = numeric_array(y, argument)
     if y.ndim != 2:
         raise ValueError(f"{argument}: expected shape (n_samples, n_outputs), got {y.shape}")
+    if y.shape[0] == 0:  # an accuracy of no samples is no number (it was NaN, with a warning)
+        raise ValueError(f"{argument}: expected at least one row (sample), got shape {y.shape}")
     return y
 
 

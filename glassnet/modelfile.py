@@ -72,7 +72,17 @@ def save(net: Network, path: str | os.PathLike[str], extra: dict[str, Any] | Non
 @known_keywords
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The metadata of a model file, checked (checksum included), without building the network."""
-    return read(Path(path))[0]
+    return read(_source(path))[0]
+
+
+def _source(path: Any) -> Path:
+    """The file to read, named: not bytes or a number, and not ``""`` (``Path("")`` is the
+    current directory, which was then refused as "``.``: is a directory")."""
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
+    if not os.fspath(path):
+        raise ValueError("path: expected a model file name, got ''")
+    return Path(path)
 
 
 @known_keywords
@@ -95,8 +105,7 @@ def load(
         The objects a run's configuration names but a file cannot hold: a custom loss, a
         ready Optimizer, a schedule function (``{"schedule": my_schedule}``).
     """
-    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
-        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
+    path = _source(path)
     run = check(run, "run", Boolean())
     if custom is not None and not isinstance(custom, Mapping):
         # the caller's argument, refused as such (not as a run the file cannot restore)
@@ -104,7 +113,6 @@ def load(
             "custom: expected a dict of the run's custom objects ('loss', 'optimizer', "
             f"'schedule') or None, got {describe(custom)}"
         )
-    path = Path(path)
     meta, arrays = read(path)
     cfg = meta["config"]
     try:

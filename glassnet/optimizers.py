@@ -325,13 +325,25 @@ DEFAULT_LR: dict[str, float] = {}
 
 @known_keywords
 def register(
-    name: str, default_lr: float
+    name: str, default_lr: float, *, overwrite: bool = False
 ) -> Callable[[Callable[..., Optimizer]], Callable[..., Optimizer]]:
     """Register an optimizer builder ``builder(lr, **options) -> Optimizer`` under ``name``.
 
     The builder's keyword arguments (other than ``lr`` and ``schedule``) are its options,
-    accepted by :func:`get` and ``fit(..., optimizer_options=...)``.
+    accepted by :func:`get` and ``fit(..., optimizer_options=...)``. A name already registered
+    (``"adam"``) is replaced only with ``overwrite=True``.
     """
+    # checked now, not when a fit first asks for the rate ("" was registered, a NaN rate too,
+    # and "adam" replaced without a word)
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a non-empty string, got {describe(name)}")
+    if not name.strip():
+        raise ValueError(f"name: expected a non-empty string, got {name!r}")
+    default_lr = positive_float(default_lr, "default_lr")
+    if name in REGISTRY and not overwrite:
+        raise ValueError(
+            f"name: an optimizer {name!r} is already registered; pass overwrite=True to replace it"
+        )
 
     def decorate(builder: Callable[..., Optimizer]) -> Callable[..., Optimizer]:
         REGISTRY[name] = builder
@@ -529,13 +541,18 @@ def schedule(
     if name == "constant":
         return None
     if name == "step":
-        size = positive_int(step_size or max(epochs // 3, 1), "step_size")
+        # 0 is refused, not taken for "the default" (it is falsy)
+        size = positive_int(max(epochs // 3, 1) if step_size is None else step_size, "step_size")
         g = 0.1 if gamma is None else positive_float(gamma, "gamma")
         return lambda t: g ** ((t // spe) // size)
     if name == "exponential":
         g = 0.01 ** (1 / epochs) if gamma is None else positive_float(gamma, "gamma")
         return lambda t: g ** (t // spe)
     m = positive_float(min_factor, "min_factor", allow_zero=True)
+    if m > 1:  # the floor of a decay, a fraction of the start: above 1 the "decay" rose
+        raise ValueError(
+            f"min_factor: expected a fraction of the starting rate in [0, 1], got {describe(min_factor)}"
+        )
     return lambda t: m + (1 - m) * (1 + _cos(math.pi * _upto(t // spe, epochs) / epochs)) / 2
 
 

@@ -45,6 +45,9 @@ import numpy as np
 from glassnet import grids
 from glassnet._files import atomic_path
 from glassnet._validation import (
+    MAX_PARAMETER_BYTES,
+    Boolean,
+    Instance,
     Interval,
     NonFiniteWarning,
     check,
@@ -89,6 +92,11 @@ UNIT_RANGE = {"sigmoid": (0.0, 1.0), "tanh01": (0.0, 1.0), "softmax": (0.0, 1.0)
 MAX_MULTIPLES = 16
 MAX_CURVES = 200  # a population's loss curves drawn (the median is over every member)
 MAX_SIDE_PX = 16384  # a larger figure is a typo (dpi 1e9), not a picture
+#: The most parameter sets a :class:`ParamRecorder` keeps (each a copy of every weight).
+MAX_RECORDED = 100_000
+#: The most frames an animation may have: each is drawn by Matplotlib (tens of ms), and a GIF
+#: holds them all in memory until it is written.
+MAX_FRAMES = 2_000
 PLANE_LIMIT = 1e307
 """The largest |coordinate| a figure's input plane reaches: matplotlib's axis ticks overflow
 float64 beyond (measured with matplotlib 3.10: axes to +-5e307 warn, to 1e308 fail)."""
@@ -196,9 +204,21 @@ def _cmap():
     return LinearSegmentedColormap.from_list("glassnet", [NEG, MID, POS])
 
 
+def _check_figure(fig: Any) -> None:
+    if not callable(getattr(fig, "savefig", None)):  # not an AttributeError from inside
+        raise TypeError(f"fig: expected a matplotlib Figure, got {describe(fig)}")
+
+
+def _check_history(history: Any) -> None:
+    from glassnet.run import History
+
+    check(history, "history", Instance(History))
+
+
 @known_keywords
 def to_png(fig: MplFigure) -> bytes:
     """The figure as PNG bytes, exactly ``figsize * dpi`` pixels."""
+    _check_figure(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
     return buf.getvalue()
@@ -210,6 +230,7 @@ def save(fig: MplFigure, path: str | os.PathLike[str]) -> None:
     mode a plain write gives; the format follows the extension (png, svg, pdf, ...)."""
     from glassnet._figure import save_figure
 
+    _check_figure(fig)
     save_figure(fig, path)
 
 
@@ -644,6 +665,7 @@ def decision_boundary(
     """
     from matplotlib.gridspec import GridSpec
 
+    units = check(units, "units", Boolean())  # "yes" and "no" both drew the units
     Xa = net.check_inputs(X)
     if Xa.shape[1] < 2:
         raise ValueError(
@@ -754,6 +776,8 @@ class ParamRecorder(Callback):
 
     def __init__(self, stride: int = 1, last: bool = True) -> None:
         self.stride = positive_int(stride, "stride")
+        last = check(last, "last", Boolean())
+        self.most = MAX_RECORDED
         self.last = last
         self.frames: list[list[dict[str, Array]]] = []
         self.epochs: list[int] = []
@@ -766,6 +790,18 @@ class ParamRecorder(Callback):
 
     @known_keywords
     def on_train_begin(self, net: Network, history: History) -> None:
+        # the frames this run will keep, refused before the first epoch (the record holds one
+        # loss per planned epoch)
+        planned = int(np.shape(history.loss)[-1]) if np.ndim(history.loss) else 0
+        frames = len(self.frames) + (not self.frames) + planned // self.stride + int(self.last)
+        need = frames * sum(int(np.size(v)) for layer in net.params for v in layer.values()) * 8
+        if frames > self.most or need > MAX_PARAMETER_BYTES:
+            raise ValueError(
+                f"stride: {planned} epochs at stride {self.stride} keep {frames} copies of the "
+                f"parameters, more than {self.most} (glassnet.plots.MAX_RECORDED, and at most "
+                f"{MAX_PARAMETER_BYTES / 2**30:.3g} GiB); expected stride >= "
+                f"{-(-planned // max(self.most - 2, 1))} or fewer epochs"
+            )
         self.net, self.history = net, history
         if not self.frames:
             self._keep(net, 0)
@@ -823,6 +859,22 @@ def check_fps(fps: Any, ext: str, argument: str = "fps") -> float:
         ) from None
 
 
+def check_frames(epochs: Any, stride: Any) -> int:
+    """The frames of an animation of ``epochs`` epochs, a frame every ``stride`` (``1 +
+    ceil(epochs / stride)``), refused beyond :data:`MAX_FRAMES` before any training: a
+    ValueError naming ``epochs``."""
+    epochs = positive_int(epochs, "epochs")
+    stride = positive_int(stride, "stride")
+    frames = 1 + -(-epochs // stride)
+    if frames > MAX_FRAMES:
+        raise ValueError(
+            f"epochs: {epochs} epochs at a frame every {stride} make {frames} frames, more "
+            f"than an animation may have ({MAX_FRAMES}, glassnet.plots.MAX_FRAMES); expected "
+            f"a stride >= {-(-epochs // (MAX_FRAMES - 1))} or fewer epochs"
+        )
+    return frames
+
+
 @known_keywords
 def render_animation(
     recorder: ParamRecorder,
@@ -854,6 +906,11 @@ def render_animation(
 
     if not recorder.frames or recorder.net is None:
         raise ValueError("recorder: nothing recorded (pass it to fit's callbacks first)")
+    if len(recorder.frames) > MAX_FRAMES:
+        raise ValueError(
+            f"recorder: {len(recorder.frames)} recorded frames, more than an animation may have "
+            f"({MAX_FRAMES}, glassnet.plots.MAX_FRAMES); record with a larger stride"
+        )
     net = net if net is not None else recorder.net
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
@@ -994,6 +1051,7 @@ def animate_training(
     -------
     History
     """
+    check_frames(epochs, stride)
     rec = ParamRecorder(stride)
     hist = net.fit(X, y, epochs=epochs, callbacks=[*callbacks, rec], **fit_kwargs)
     render_animation(rec, X, y, path, net=net, member=member, fps=fps, res=res, figsize=figsize,
@@ -1225,6 +1283,7 @@ def gradient_flow(
     member : int, list of int or "all", optional
     figsize, dpi
     """
+    _check_history(history)
     from glassnet.training import LAYER_STATS
 
     if stat not in LAYER_STATS:
@@ -1311,6 +1370,8 @@ def loss_curve(
     For a population, ``member="all"`` (the default) draws every member thinly with the median
     in black; an index draws that member alone.
     """
+    _check_history(history)
+    log = check(log, "log", Boolean())  # "no" was a log scale
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot(1, 1, 1)
     if history.population is None or member == "all":
@@ -1334,6 +1395,7 @@ def history_figure(
     history: History, *, figsize: tuple[float, float] | None = None, dpi: float = 80
 ) -> Figure:
     """The loss curve, and the gradient flow when per-layer statistics were recorded."""
+    _check_history(history)
     has_stats = bool(history.layer_stats) and np.size(history.stats_epochs) > 0
     fig = _figure(figsize or ((9.0, 3.4) if has_stats else (5.0, 3.4)), dpi)
     ax = fig.add_subplot(1, 2 if has_stats else 1, 1)
@@ -1451,6 +1513,9 @@ def chain_graph(
     -------
     Figure
     """
+    from glassnet.trace import Chain
+
+    check(chain, "chain", Instance(Chain))
     level = _chain_levels(chain)
     columns: dict[int, list[str]] = {}
     for n in chain.nodes:

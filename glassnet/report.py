@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._files import new_directory, unwritable
-from glassnet._validation import known_keywords
+from glassnet._validation import Interval, check, describe, known_keywords
 from glassnet.stats import jsonable
 
 __all__ = ["MARKER", "Report", "Section", "check_out_dir", "format_value"]
@@ -68,6 +68,8 @@ def format_value(v: Any, digits: int = 4) -> str:
     -------
     str
     """
+    # a float64 holds 17 significant digits; "Format specifier missing precision" below 1
+    digits = check(digits, "digits", Interval(int, 1, 17))
     if v is None:
         return ""
     if isinstance(v, bool | np.bool_):
@@ -300,6 +302,8 @@ class Report:
     def __init__(
         self, title: str, subtitle: str | None = None, meta: Mapping[str, Any] | None = None
     ) -> None:
+        if meta is not None and not isinstance(meta, Mapping):  # "'int' object is not iterable"
+            raise TypeError(f"meta: expected a mapping of names to values, got {describe(meta)}")
         self.title = str(title)
         self.subtitle = subtitle
         self.meta: dict[str, Any] = dict(meta or {})

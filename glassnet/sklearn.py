@@ -82,7 +82,15 @@ from glassnet import initializers as _initializers
 from glassnet import losses as _losses
 from glassnet import optimizers as _optimizers
 from glassnet._random import legacy
-from glassnet._validation import mean_one, mean_weight, warn_nonfinite
+from glassnet._validation import (
+    MAX_CLASSES,
+    MAX_EPOCHS,
+    MAX_PASS_BYTES,
+    check_finite,
+    mean_one,
+    mean_weight,
+    warn_nonfinite,
+)
 from glassnet.network import BIAS_MODES, Network
 from glassnet.run import BACKEND_NAMES, History, TrainConfig, TrainState
 from glassnet.training import fit as _train
@@ -216,6 +224,28 @@ def _scale_free(sample_weight: Any) -> Any:
     if np.finfo(np.float64).tiny <= top and total < math.inf:  # as given: scikit-learn's bits
         return sample_weight
     return w / top
+
+
+# beyond it the sum of squared differences of numbers may overflow float64
+_SQUARE_SAFE = 1e100
+
+
+def _check_classes(classes: Array, n_rows: int, argument: str) -> None:
+    """Refuse, before any one-hot row is written, more classes than glassnet's bound, or
+    one-hot targets larger than one pass may hold."""
+    k = len(classes)
+    if k > MAX_CLASSES:
+        raise ValueError(
+            f"{argument}: expected at most {MAX_CLASSES} classes "
+            f"(glassnet._validation.MAX_CLASSES), got {k}"
+        )
+    need = 8 * k * n_rows
+    if need > MAX_PASS_BYTES:
+        raise ValueError(
+            f"{argument}: {n_rows} samples of {k} classes need {need / 2**30:.3g} GiB of "
+            f"one-hot targets, more than {MAX_PASS_BYTES / 2**30:.3g} GiB "
+            "(glassnet._validation.MAX_PASS_BYTES)"
+        )
 
 
 def _column_or_1d(y: Array) -> Array:
@@ -451,7 +481,8 @@ class _GlassnetBase(BaseEstimator):
             "learning_rate": [StrOptions(set(_SCHEDULES))],
             "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
             "power_t": [Interval(numbers.Real, 0, None, closed="left")],
-            "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+            # glassnet's bound on one run's epochs (a fit records every epoch's loss)
+            "max_iter": [Interval(numbers.Integral, 1, MAX_EPOCHS, closed="both")],
             "shuffle": ["boolean"],
             "random_state": ["random_state"],
             "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -1338,6 +1369,8 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             self._label_binarizer = LabelBinarizer()
             # fitted on a sparse indicator y as given, the binarizer gives predictions back
             # sparse (its sparse_input_), as MLP's
+            if y.ndim == 1:  # before the binarizer writes its (n_samples, n_classes) rows
+                _check_classes(unique_labels(y), y.shape[0], "y")
             self._label_binarizer.fit(given if hasattr(given, "toarray") and y.ndim == 2 else y)
             self.classes_ = self._label_binarizer.classes_
         else:
@@ -1386,6 +1419,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         ``ClassifierMixin.score``, weighted by ``sample_weight`` (shape ``(n_samples,)``),
         scaled first to a largest weight of 1: the score is the same, and weights near
         1e308 do not overflow."""
+        if not hasattr(y, "toarray"):
+            labels = np.asarray(y)
+            if labels.dtype.kind == "f":  # NaN is no label (scikit-learn warned as it cast it)
+                check_finite(labels, "y")
         return float(super().score(X, y, sample_weight=_scale_free(sample_weight)))
 
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
@@ -1434,6 +1471,9 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
                         f"to partial_fit, was: {self.classes_!r}"
                     )
             else:
+                _check_classes(
+                    unique_labels(classes), np.shape(y)[0] if np.ndim(y) else 0, "classes"
+                )
                 self.classes_ = unique_labels(classes)
                 self._label_binarizer = LabelBinarizer()
                 if type_of_target(y).startswith("multilabel"):
@@ -1624,8 +1664,17 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
         """The coefficient of determination R^2 of :meth:`predict` on ``(X, y)``, as
         scikit-learn's ``RegressorMixin.score``, weighted by ``sample_weight`` (shape
         ``(n_samples,)``), scaled first to a largest weight of 1: the score is the same, and
-        weights near 1e308 do not overflow."""
-        return float(super().score(X, y, sample_weight=_scale_free(sample_weight)))
+        weights near 1e308 do not overflow; nor do targets and predictions near it, divided
+        first by their largest magnitude (R^2 does not depend on the scale)."""
+        pred = self.predict(X)
+        truth: Any = y
+        given = np.asarray(y) if not hasattr(y, "toarray") else None
+        if given is not None and given.dtype.kind in "iuf" and given.size and pred.size:
+            with np.errstate(over="ignore", invalid="ignore"):
+                top = max(float(np.abs(given).max()), float(np.abs(pred).max()))
+            if _SQUARE_SAFE < top < math.inf:  # squared errors (and their sums) would overflow
+                truth, pred = given / top, pred / top
+        return float(r2_score(truth, pred, sample_weight=_scale_free(sample_weight)))
 
     def _score_outputs(self, out: Array, Y: Array, sample_weight: Array | None) -> float:
         if not np.isfinite(out).all():  # as scikit-learn: non-finite predictions score NaN

@@ -21,7 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import Interval, check, known_keywords
+from glassnet._random import check_seed
+from glassnet._validation import (
+    MAX_PASS_BYTES,
+    Interval,
+    _is_real,
+    check,
+    check_finite,
+    describe,
+    known_keywords,
+    numeric_array,
+)
 
 __all__ = [
     "Band",
@@ -40,6 +50,19 @@ __all__ = [
 
 def _check_level(level: float) -> float:
     return float(check(level, "level", Interval(float, 0, 1, closed="neither")))
+
+
+def _sample(values: Any, argument: str) -> np.ndarray:
+    """``values`` as float64 numbers: a string, a complex number or a masked array (whose
+    mask would be dropped) is refused naming ``argument``, never read as NaN or as data."""
+    return numeric_array(values, argument).astype(np.float64).ravel()
+
+
+def _number(value: Any, argument: str) -> float:
+    """A real number, NaN and infinity included (a statistic may be either)."""
+    if not _is_real(value):
+        raise TypeError(f"{argument}: expected a number, got {describe(value)}")
+    return float(value)
 
 
 @known_keywords
@@ -135,6 +158,9 @@ def fmt_ci(value: float, lo: float, hi: float, level: float = 0.95, digits: int 
     -------
     str
     """
+    value, lo, hi = (_number(v, a) for v, a in ((value, "value"), (lo, "lo"), (hi, "hi")))
+    level = _check_level(level)
+    digits = int(check(digits, "digits", Interval(int, 1, 17)))
     if lo == hi == value:  # e.g. "never (95% CI never)", not "never to never"
         return f"{_fmt_num(value, digits)} ({_percent(level)}% CI {_fmt_num(lo, digits)})"
     return (
@@ -176,11 +202,20 @@ def median_ci(
     level = _check_level(level)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
         raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
-    v = np.asarray(values, dtype=np.float64).ravel()
+    seed = check_seed(seed)
+    v = _sample(values, "values")
     v = v[~np.isnan(v)]
     n = int(v.size)
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan, 0, level)
+    # the resamples are drawn at once: n_boot x n indices, their values and a sorted copy
+    need = 3 * 8 * n_boot * n
+    if need > MAX_PASS_BYTES:
+        raise ValueError(
+            f"n_boot: {n_boot} resamples of {n} values need {need / 2**30:.3g} GiB, more than "
+            f"{MAX_PASS_BYTES / 2**30:.3g} GiB (glassnet._validation.MAX_PASS_BYTES); expected "
+            f"n_boot <= {MAX_PASS_BYTES // (24 * n)}"
+        )
     med = float(np.median(v)) if np.isfinite(v).all() else float(_median_inf(v[None, :])[0])
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
@@ -267,8 +302,8 @@ def mann_whitney(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided") -
         raise ValueError(
             f"alternative must be 'two-sided', 'less' or 'greater', got {alternative!r}"
         )
-    x = np.asarray(a, dtype=np.float64).ravel()
-    z = np.asarray(b, dtype=np.float64).ravel()
+    x = _sample(a, "a")
+    z = _sample(b, "b")
     x, z = x[~np.isnan(x)], z[~np.isnan(z)]
     na, nb = int(x.size), int(z.size)
     if na == 0 or nb == 0:
@@ -326,6 +361,8 @@ class Proportion:
 def _counts(k: Any, n: Any) -> tuple[int, int]:
     # integers, never truncated (2.7 successes is an error, not 2)
     n = int(check(n, "n", Interval(int, 0, None)))
+    if n > 2**53:  # float64 counts every integer up to 2**53 exactly; beyond, k / n has no float
+        raise ValueError(f"n: expected at most 2**53 trials, got {describe(n)}")
     return int(check(k, "k", Interval(int, 0, n))), n
 
 
@@ -385,8 +422,16 @@ def proportion(mask: np.ndarray | int, n: int | None = None, level: float = 0.95
     Proportion
     """
     if n is None:
-        m = np.asarray(mask, dtype=bool).ravel()
-        k, n = int(m.sum()), int(m.size)
+        m = numeric_array(mask, "mask")
+        # a string was one True; a lone number is a count of successes without its trials
+        if m.ndim == 0 and m.dtype.kind != "b":
+            raise ValueError(
+                f"mask: a single number ({m.item()!r}) reads as one outcome; for a count of "
+                "successes give the trials too: proportion(k, n)"
+            )
+        check_finite(m, "mask")  # NaN is nonzero: it was counted a success
+        m = m.ravel()
+        k, n = int(np.count_nonzero(m)), int(m.size)
     else:
         k, n = _counts(mask, n)
     lo, hi = wilson_ci(k, n, level)
@@ -442,7 +487,7 @@ def mean_band(curves: np.ndarray, level: float = 0.95, kind: str = "ci") -> Band
     level = _check_level(level)
     if kind not in ("ci", "percentile"):
         raise ValueError(f"kind must be 'ci' or 'percentile', got {kind!r}")
-    c = np.asarray(curves, dtype=np.float64)
+    c = numeric_array(curves, "curves").astype(np.float64)
     if c.ndim == 1:
         c = c[None, :]
     if c.ndim != 2:

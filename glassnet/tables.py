@@ -19,10 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import known_keywords
-from glassnet.trace import formula
+from glassnet._validation import Instance, Interval, Options, check, known_keywords
+from glassnet.trace import Chain, Trace, formula
 
 __all__ = ["render", "render_chain"]
+
+
+def _digits(digits: Any) -> int:
+    """Decimals shown: float64 holds 17 significant digits, and a format of 10^9 digits is a
+    gigabyte per number."""
+    return int(check(digits, "digits", Interval(int, 1, 17)))
 
 
 def _fmt(v: float, digits: int) -> str:
@@ -200,6 +206,10 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
     sample), the cost, and one per layer for the backward pass (``delta`` per sample, then
     ``dC/dW``, ``dC/db`` and the step), each table under its formula in the paper's notation.
     """
+    check(t, "t", Instance(Trace))
+    fmt = check(fmt, "fmt", Options(("table", "text", "md", "html")))
+    digits = _digits(digits)
+    max_rows = check(max_rows, "max_rows", Interval(int, 1, None))
     L = t.n_layers
     doc = _Doc()
     F = lambda v: _fmt(float(v), digits)  # noqa: E731
@@ -414,6 +424,9 @@ def render_chain(c: Any, fmt: str, digits: int = 6, title: str = "") -> str:
     and the chain rule that gives that gradient: the sum, over the operations that use the
     node, of the local derivative times the gradient of the operation's result.
     """
+    check(c, "c", Instance(Chain))
+    fmt = check(fmt, "fmt", Options(("table", "md")))
+    digits = _digits(digits)
     doc = _Doc()
     F = lambda v: _fmt(float(v), digits)  # noqa: E731
     label = {n.id: n.label for n in c.nodes}

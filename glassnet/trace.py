@@ -39,7 +39,7 @@ import numpy as np
 
 from glassnet import _views
 from glassnet import losses as _losses
-from glassnet._validation import describe, known_keywords, warn_nonfinite
+from glassnet._validation import Interval, check, describe, known_keywords, warn_nonfinite
 from glassnet.run import TrainConfig, TrainState
 from glassnet.training import plan, step
 
@@ -159,6 +159,9 @@ def formula(
     -------
     str
     """
+    # layers are numbered 1..L: "z^(0) = a^(-1) W^(0)" was written for l = 0
+    L = check(L, "L", Interval(int, 1, None))
+    l = check(l, "l", Interval(int, 1, L))
 
     def s(k: int) -> str:
         return f"^{{({k})}}" if latex else f"^({k})"

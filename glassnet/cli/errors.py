@@ -124,3 +124,17 @@ def names_options(
         return command
 
     return decorate
+
+
+class NamedPath(click.Path):
+    """click's ``Path`` that refuses an empty name.
+
+    ``Path("")`` is ``"."``: a command given ``--out ""`` used the current directory, or
+    named it in its error (``no study in '.'``), instead of saying that no name was given.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            what = "file" if not self.dir_okay else "directory" if not self.file_okay else "path"
+            self.fail(f"expected a {what} name, got ''", param, ctx)
+        return super().convert(value, param, ctx)

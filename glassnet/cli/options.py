@@ -89,7 +89,21 @@ class Finite(click.FloatRange):
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"expected a finite number, got {value!r}", param, ctx)
+        if underflows(value, number):
+            self.fail(_UNDERFLOW.format(value), param, ctx)
         return number
+
+
+_UNDERFLOW = "{!r} is smaller than float64 holds: it would be read as 0"
+
+
+def underflows(text: Any, number: float) -> bool:
+    """Whether ``text``, a number other than 0 as written (``1e-400``), was read as 0: the
+    error then names what was typed, not the ``0.0`` it became."""
+    if number != 0 or not isinstance(text, str):
+        return False
+    mantissa = text.strip().lower().partition("e")[0]
+    return any(c in "123456789" for c in mantissa)
 
 
 def _fmt_bytes(n: float) -> str:
@@ -359,11 +373,15 @@ def _numbers(text: str, argument: str) -> list[float]:
         raise click.BadParameter(f"expected at least one number, got {text!r}", param_hint=argument)
     try:
         # an empty item (``0,,1``, ``0,1,``) is a typo, not a column to drop
-        values = [float(v) for v in text.replace(";", ",").split(",")]
+        items = text.replace(";", ",").split(",")
+        values = [float(v) for v in items]
     except ValueError:
         raise click.BadParameter(
             f"expected comma-separated numbers like 0,0,1, got {text!r}", param_hint=argument
         ) from None
+    for item, v in zip(items, values, strict=True):
+        if underflows(item, v):
+            raise click.BadParameter(_UNDERFLOW.format(item.strip()), param_hint=argument)
     return values
 
 

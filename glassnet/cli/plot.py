@@ -89,7 +89,7 @@ class _Setup:
         self.kw = kw
         if opts.model is not None and kw["population"] is not None:
             raise click.UsageError("--model and --population: give one or the other, not both")
-        _check_out_file(Path(kw["out"]))  # before any training: nothing computed is lost
+        _check_out_file(kw["out"])  # before any training: nothing computed is lost
         self.X, self.y, self.source = opts.load_data()
         self.net = opts.build(self.X, self.y, kw["population"])
         _, self.loss = opts.output_and_loss(self.y, self.net)
@@ -154,8 +154,7 @@ class _Setup:
     def write(self, fig: Any) -> None:
         from glassnet import plots
 
-        out = Path(self.kw["out"])
-        _check_out_file(out)
+        out = _check_out_file(self.kw["out"])
         with fed_by({"path": "--out"}, default="--out"):
             plots.save(fig, out)
         w, h = fig.get_size_inches() * fig.dpi
@@ -184,7 +183,10 @@ def _check_pixels(kw: dict[str, Any], width: float, height: float) -> None:
             )
 
 
-def _check_out_file(out: Path) -> None:
+def _check_out_file(given: str | Path) -> Path:
+    if not str(given):  # Path("") is ".", which named the current directory instead
+        raise click.BadParameter(f"expected a file name, got {str(given)!r}", param_hint="--out")
+    out = Path(given)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         what = "a file" if parent.exists() else "a directory that does not exist"
@@ -194,6 +196,7 @@ def _check_out_file(out: Path) -> None:
     why = unwritable(parent)
     if why is not None:
         raise click.BadParameter(f"cannot write {out}: {why}", param_hint="--out")
+    return out
 
 
 @click.group("plot")
@@ -324,6 +327,7 @@ def animation_cmd(
     member = s.member
     if isinstance(member, list) or member == "all":
         raise click.BadParameter("an animation draws one member", param_hint="--member")
+    plots.check_frames(epochs, stride)  # before any training
     s.train(epochs, stride=stride, stats_every=0)
     with fed_by({"path": "--out"}, default="--out"):
         out = plots.render_animation(s.recorder, s.X, s.y, kw["out"], net=s.net, member=member,

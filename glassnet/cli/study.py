@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from glassnet.cli.errors import NamedPath
+
 #: seconds between two plain progress lines when standard error is not a terminal
 LINE_EVERY = 10.0
 
@@ -41,13 +43,13 @@ def study() -> None:
 
 
 @study.command("run")
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("spec", type=NamedPath(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "-o",
     "out",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=NamedPath(file_okay=False, path_type=Path),
     help="Study directory (created, or resumed if it holds this spec's study).",
 )
 @click.option(
@@ -248,7 +250,7 @@ def _run(
 
 
 @study.command("status")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=NamedPath(file_okay=False, path_type=Path))
 def status_cmd(directory: Path) -> None:
     """Runs done and missing, and their outcomes, of the study in DIRECTORY."""
     import glassnet.study as gs
@@ -271,12 +273,12 @@ def status_cmd(directory: Path) -> None:
 
 
 @study.command("report")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=NamedPath(file_okay=False, path_type=Path))
 @click.option(
     "--out",
     "-o",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=NamedPath(file_okay=False, path_type=Path),
     default=None,
     help="Report directory [default: DIR/report].",
 )
@@ -289,7 +291,7 @@ def report_cmd(directory: Path, out: Path | None) -> None:
 
 
 @study.command("export")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=NamedPath(file_okay=False, path_type=Path))
 @click.option(
     "--format",
     "-f",
@@ -303,7 +305,7 @@ def report_cmd(directory: Path, out: Path | None) -> None:
     "--out",
     "-o",
     "out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NamedPath(dir_okay=False, path_type=Path),
     default=None,
     help="Output file [default: DIR/results.csv or DIR/results.parquet].",
 )

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import MAX_CLASSES, known_keywords, numeric_array, positive_int
+from glassnet._validation import (
+    MAX_CLASSES,
+    describe,
+    known_keywords,
+    numeric_array,
+    positive_int,
+)
 from glassnet.datasets._base import FloatArray
 
 
@@ -126,6 +132,10 @@ def encode_labels(
     class_names : tuple of str, length k
         The class of each label index (numbers written without a trailing ``.0``).
     """
+    if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__len__"):
+        # a string, a dict or a generator is not a list of labels (it was read as one label,
+        # and a generator may never end)
+        raise TypeError(f"values: expected a sequence or array of labels, got {describe(values)}")
     vals = list(np.asarray(values, dtype=object).ravel())
     if len(vals) == 0:
         raise ValueError("values: expected at least one label, got none")
@@ -137,6 +147,11 @@ def encode_labels(
     else:
         keys = [str(v) for v in vals]
     classes = sorted(set(keys))
+    if len(classes) > MAX_CLASSES:
+        raise ValueError(
+            f"values: expected at most {MAX_CLASSES} distinct classes "
+            f"(glassnet._validation.MAX_CLASSES), got {len(classes)}"
+        )
     if len(classes) < 2:
         raise ValueError(
             f"values: expected at least 2 distinct classes, got only {_fmt_label(classes[0])!r}"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from glassnet._validation import known_keywords
+from glassnet._validation import check_finite, known_keywords
 from glassnet.datasets._base import FloatArray, SeedLike, _as_2d_float, _rng
 from glassnet.datasets.encoding import _is_class_target, labels
 
@@ -217,6 +217,8 @@ class Standardizer:
             raise ValueError(
                 f"{name}: expected {mean.shape[0]} columns (as fitted), got {arr.shape[1]}"
             )
+        # NaN or infinity given is refused as such, not reported as a result that overflowed
+        check_finite(arr, name)
         return arr, out_dt, mean, scale
 
     @known_keywords

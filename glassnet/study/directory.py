@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from glassnet._validation import known_keywords
+from glassnet._validation import describe, known_keywords
 from glassnet.study.spec import AXIS_TABLE, Spec, plan
 from glassnet.study.store import Store
 
@@ -25,6 +25,10 @@ class Study:
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
+        if not isinstance(directory, str | os.PathLike) or isinstance(directory, bytes):
+            raise TypeError(f"dir: expected a study directory path, got {describe(directory)}")
+        if not os.fspath(directory):  # Path("") is ".": it was named as "no study in '.'"
+            raise ValueError("dir: expected a study directory, got ''")
         self.directory = Path(directory)
         with Store.open(self.directory) as store:
             meta = store.meta()

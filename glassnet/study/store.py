@@ -272,6 +272,8 @@ class Store:
         FileNotFoundError
             If ``directory`` holds no study database.
         """
+        if not os.fspath(directory):  # Path("") is ".": it was named as "no study in '.'"
+            raise ValueError("dir: expected a study directory, got ''")
         d = Path(directory)
         path = d / DB_NAME
         if not path.is_file():

@@ -180,7 +180,12 @@ def test_the_widget_trains_the_kernels_network_in_jupyterlab(tmp_path: Path) -> 
                 " return st.lesson && st.data.config_b && st.data.config_b.lr === 1; })()",
                 timeout=30_000,
             )
-            assert "B at 1." in second.locator(".lesson").inner_text()
+            # the lesson's text is drawn after the state it describes arrives: wait for it
+            page.wait_for_function(
+                "[...document.querySelectorAll('.gn-w')][1].querySelector('.lesson')"
+                ".innerText.includes('B at 1.')",
+                timeout=30_000,
+            )
             ARTIFACTS.mkdir(exist_ok=True)
             second.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "playground-notebook.png"))

@@ -177,9 +177,16 @@ function render({ model, el }) {
       const older = msg.seq !== undefined && msg.seq !== st.seq, mine = st.config;
       setData(msg); say(msg.loaded ? "Loaded " + msg.loaded : "");
       if (older) { st.config = mine; controls.show(st.config); } // a newer setup is on its way
+      if (st.lesson) showLesson(); // its facts (A's and B's settings) are the new setup's, now
     } else if (msg.type === "retuned") {
       st.data.config = msg.config; say("");
+      if (st.data.config_b) { // B follows A's live settings except those B sets itself (as on the page)
+        const b = msg.config.b || {};
+        for (const k of Object.keys(st.data.config_b)) if (k in msg.config && !(k in b) && controls.byName[k] && controls.byName[k].b) st.data.config_b[k] = msg.config[k];
+        for (const [k, v] of Object.entries(b)) st.data.config_b[k] = v;
+      }
       if (msg.seq === undefined || msg.seq === st.seq) { st.config = JSON.parse(JSON.stringify(msg.config)); controls.show(st.config); }
+      if (st.lesson) showLesson();
     } else if (msg.type === "state") {
       st.running = msg.running;
       q(".play").innerHTML = msg.running ? "&#x275a;&#x275a; pause" : "&#x25b6; play";

@@ -169,12 +169,7 @@ def gradient_check(
             f"most {MAX_CHECKED_PARAMETERS} are checked (check a smaller network of the same "
             "kind: backpropagation does not depend on the sizes)"
         )
-    check = net.copy()
-    if check.dtype != np.float64:
-        check.dtype = np.dtype("float64")
-        check.params = [
-            {k: v.astype(np.float64, order="K") for k, v in p.items()} for p in check.params
-        ]
+    check = net.copy() if net.dtype == np.float64 else net.astype("float64")
     X = check.check_inputs(X)
     y = check.check_targets(y, loss, X.shape[0])
     params = check.params

@@ -233,6 +233,14 @@ def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(name)
 
 
+def _fixed(name: str, value: Any) -> None:
+    other = "net.astype(dtype)" if name == "dtype" else "a new Network(...)"
+    raise AttributeError(
+        f"{name}: fixed when the network is built (its parameters' shapes and type follow it), "
+        f"got an assignment of {describe(value)}; for another {name}, use {other}"
+    )
+
+
 @known_keywords
 class Network:
     r"""A fully-connected feed-forward network, or a population of them.
@@ -294,7 +302,7 @@ class Network:
                 f"sizes: expected at most {MAX_LAYERS} sizes (glassnet.network.MAX_LAYERS), "
                 f"got {len(sizes)}"
             )
-        self.sizes = [check(s, f"sizes[{i}]", Interval(int, 1, None)) for i, s in enumerate(sizes)]
+        self._sizes = [check(s, f"sizes[{i}]", Interval(int, 1, None)) for i, s in enumerate(sizes)]
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, str | _activations.Activation):
             hidden = [activation] * n_hidden
@@ -322,9 +330,9 @@ class Network:
                 f"output: {self.activations[-1].name} needs at least 2 output units, "
                 f"got {self.sizes[-1]}"
             )
-        self.bias = check(bias, "bias", Options(BIAS_MODES))
+        self._bias = check(bias, "bias", Options(BIAS_MODES))
         self.init = _initializers.get(init)
-        self.dtype = _dtype(dtype)
+        self._dtype = _dtype(dtype)
         self.kernel = check(kernel, "kernel", Options(KERNELS))
         self.matmul = KERNELS[kernel]
 
@@ -341,10 +349,10 @@ class Network:
             if not seeds:
                 raise ValueError("seed: expected at least one seed for a population, got none")
             self.seeds: list[int] = seeds
-            self.population: int | None = len(seeds)
+            self._population: int | None = len(seeds)
         else:
             self.seeds = [check_seed(seed)]
-            self.population = None
+            self._population = None
         need = parameter_bytes(self.sizes, len(self.seeds), self.dtype.itemsize, self.bias)
         if need > MAX_PARAMETER_BYTES:
             members = f" for {len(self.seeds)} members" if self.population is not None else ""
@@ -426,6 +434,57 @@ class Network:
             "kernel": self.kernel,
         }
 
+    # What the parameters' shapes were built from: read-only, since writing one would leave the
+    # parameters disagreeing with it (a wrong repr, a member that is not there, a fit that
+    # fails far from the cause). A network of another shape or type is a new Network.
+    @property
+    def sizes(self) -> list[int]:
+        """Layer sizes ``[n_0, ..., n_L]`` (a copy; read-only)."""
+        return list(self._sizes)
+
+    @sizes.setter
+    def sizes(self, value: Any) -> None:
+        _fixed("sizes", value)
+
+    @property
+    def population(self) -> int | None:
+        """``P``, the number of members, or ``None`` for a single network (read-only)."""
+        return self._population
+
+    @population.setter
+    def population(self, value: Any) -> None:
+        _fixed("population", value)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The parameters' floating-point type (read-only; see :meth:`astype`)."""
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        _fixed("dtype", value)
+
+    @property
+    def bias(self) -> str:
+        """``"neuron"``, ``"layer"`` or ``"none"`` (read-only)."""
+        return self._bias
+
+    @bias.setter
+    def bias(self, value: Any) -> None:
+        _fixed("bias", value)
+
+    @known_keywords
+    def astype(self, dtype: Any) -> Network:
+        """An independent copy whose parameters are of ``dtype`` (``"float64"`` or
+        ``"float32"``), the same network otherwise."""
+        new = self.copy()
+        new._dtype = _dtype(dtype)
+        new.params = [
+            {k: v.astype(new._dtype, order="K") for k, v in p.items()} for p in new.params
+        ]
+        new.layers = [Layer(new, l) for l in range(len(new.params))]
+        return new
+
     def copy(self) -> Network:
         """An independent copy."""
         new = object.__new__(Network)
@@ -443,7 +502,7 @@ class Network:
         k = check(k, "k", Interval(int, -self.population, self.population - 1))
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
-        new.population = None
+        new._population = None
         new.seeds = [self.seeds[k]]
         new.params = [{n: np.array(v[k]) for n, v in layer.items()} for layer in self.params]
         new.layers = [Layer(new, l) for l in range(len(new.params))]
@@ -902,19 +961,19 @@ class Network:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         cfg = state["config"]
-        self.sizes = list(cfg["sizes"])
+        self._sizes = list(cfg["sizes"])
         self.activations = [_activations.get(a) for a in [*cfg["activation"], cfg["output"]]]
-        self.bias = cfg["bias"]
+        self._bias = cfg["bias"]
         try:
             self.init = _initializers.get(cfg["init"])
         except ValueError:  # an initializer that was not registered: only its name is kept
             self.init = _initializers.Initializer(
                 cfg["init"], _initializers.REGISTRY["uniform"].draw
             )
-        self.dtype = np.dtype(cfg["dtype"])
+        self._dtype = np.dtype(cfg["dtype"])
         self.kernel = cfg.get("kernel", "blas")
         self.matmul = KERNELS[self.kernel]
-        self.population = state["population"]
+        self._population = state["population"]
         self.seeds = list(cfg["seed"]) if self.population is not None else [cfg["seed"]]
         self.params = state["params"]
         self.layers = [Layer(self, l) for l in range(len(self.params))]

@@ -621,3 +621,48 @@ def test_an_evolution_whose_first_population_overflows_says_where_not_mutation()
         "member 0 (and 1 more of 2), from a finite output and finite targets, the mse cost "
         "overflowed to inf (largest magnitudes: 1e+308 in y, 0.663 in a^(2)); scale y"
     ]
+
+
+# --- a network's shape and type are fixed when it is built ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hint"),
+    [
+        ("sizes", [3, 5, 1], "a new Network(...)"),
+        ("population", 5, "a new Network(...)"),
+        ("dtype", "float32", "net.astype(dtype)"),
+        ("bias", "layer", "a new Network(...)"),
+    ],
+)
+def test_writing_a_networks_shape_or_type_is_refused_and_changes_nothing(name, value, hint):
+    # before: `net.population = 5` made member(3) an IndexError and fit a shape error far
+    # from the cause; `net.sizes = [3, 5, 1]` made repr say 3-5-1 over 3-2-1 weights
+    net = gn.Network([3, 2, 1], seed=[0, 1])
+    with pytest.raises(AttributeError) as err:
+        setattr(net, name, value)
+    assert str(err.value).startswith(f"{name}: fixed when the network is built")
+    assert hint in str(err.value)
+    assert net.sizes == [3, 2, 1] and net.population == 2 and net.bias == "neuron"
+    assert net.dtype == np.float64 and repr(net).startswith("Network([3, 2, 1], ")
+    assert net.member(1).population is None  # member() still builds its single network
+    net.sizes.append(7)  # a copy: the network's own list is not handed out
+    assert net.sizes == [3, 2, 1]
+
+
+def test_astype_is_the_same_network_in_another_dtype():
+    net = gn.Network([3, 2, 1], seed=0, dtype="float32")
+    wide = net.astype("float64")
+    assert net.dtype == np.float32 and wide.dtype == np.float64
+    for a, b in zip(net.params, wide.params, strict=True):
+        for k in a:
+            assert a[k].dtype == np.float32 and b[k].dtype == np.float64
+            np.testing.assert_array_equal(b[k], a[k].astype(np.float64))
+    X, y = gn.datasets.load("paper")
+    # the float64 copy's cost is the float32 network's to float32 rounding, computed by hand
+    W1, b1, W2, b2 = (wide.params[0]["W"], wide.params[0]["b"], wide.params[1]["W"],
+                      wide.params[1]["b"])  # fmt: skip
+    a1 = 1 / (1 + np.exp(-(X @ W1 + b1)))
+    a2 = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
+    assert wide.loss(X, y, "mse") == pytest.approx(np.mean((a2 - y) ** 2), rel=1e-12)
+    assert net.loss(X, y, "mse") == pytest.approx(np.mean((a2 - y) ** 2), rel=1e-5)

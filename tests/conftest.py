@@ -4,6 +4,14 @@ import signal
 import numpy as np
 import pytest
 
+# XLA's LLVM optimizations off while testing: the suite compiles some 400 small programs, and
+# compiling them is most of the JAX tests' time (a third of it goes at level 0); the programs
+# compute the same numbers (test_compiled.py's
+# test_the_default_optimization_computes_what_the_tests_saw checks that in a process of its
+# own at XLA's default level). Set here, at import, before any test module imports JAX, so the
+# processes the tests start inherit it; an XLA_FLAGS set by the caller is kept
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _program_cache(tmp_path_factory):

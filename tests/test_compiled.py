@@ -954,3 +954,48 @@ def test_info_says_how_populations_are_split_over_threads(monkeypatch):
         "population threads: not usable: GLASSNET_JAX_THREADS: expected auto or an integer in "
         "[1, 256], got 'many'"
     ) in result.output
+
+
+def test_the_default_optimization_computes_what_the_tests_saw(tmp_path):
+    # the suite compiles with XLA's LLVM optimizations off (tests/conftest.py); a user's
+    # programs are compiled at XLA's default level. Three cases covering both layouts, a
+    # single network, mini-batches, Adam's state and float32, compiled at the default level in
+    # a process of its own, equal the NumPy loop as the rest of this file asks
+    script = textwrap.dedent(
+        """
+        import json, os
+        import numpy as np
+        import glassnet as gn
+        from glassnet import compiled
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(13, 3))
+        y = rng.uniform(0.05, 0.95, size=(13, 1))
+        cases = [
+            ({"seed": 3, "activation": "tanh"}, {"loss": "bce", "lr": 0.3}, "auto", "float64"),
+            ({"seed": [3, 4, 5]}, {"optimizer": "adam", "batch_size": 5}, "lanes", "float64"),
+            ({"seed": [3, 4], "activation": "relu"},
+             {"optimizer": "momentum", "lr": 0.05, "batch_size": 4}, "members", "float32"),
+        ]
+        out = {"flags": os.environ.get("XLA_FLAGS"), "ratios": []}
+        for net_kw, fit_kw, layout, dtype in cases:
+            losses = []
+            for backend in ("numpy", "jax"):
+                net = gn.Network([3, 4, 1], dtype=dtype, **net_kw)
+                with compiled.configure(layout=layout):
+                    h = net.fit(X, y, epochs=40, backend=backend, **fit_kw)
+                losses.append(np.asarray(h.loss, dtype=float))
+            a, b = losses
+            out["ratios"].append(float(np.max(np.abs(b - a) / np.abs(a))))
+        print(json.dumps(out))
+        """
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "XLA_FLAGS"}
+    env[compiled.CACHE_ENV] = "off"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    out = json.loads(done.stdout)
+    assert out["flags"] is None
+    f64, lanes64, f32 = out["ratios"]
+    assert f64 <= 1e-9 and lanes64 <= 1e-9
+    assert f32 <= 1e-4  # float32's tolerance in this file

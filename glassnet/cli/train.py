@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import signal
 import sys
@@ -401,11 +402,21 @@ def train(
         f"trained      {hist.epochs_run} {unit} on {source} ({X.shape[0]} samples) in "
         f"{seconds:.2f} s: {what}, loss {loss_name}"
     )
-    click.echo(f"train loss   {float(net.loss(X, y, loss=loss_name)):.6g}")
+    if hist.stopped_by == "diverged":  # said in a warning above; said here with the numbers
+        click.echo(
+            f"diverged     at {unit[:-1]} {hist.diverged_epoch}: the saved model is the "
+            "diverged one (a NaN prediction counts as wrong)"
+        )
+
+    def loss_line(value: Any) -> str:
+        v = float(value)
+        return f"{v:.6g}" if math.isfinite(v) else f"{v:.6g} (not finite)"
+
+    click.echo(f"train loss   {loss_line(net.loss(X, y, loss=loss_name))}")
     if gn.metrics.is_classification(y):
         click.echo(f"train acc    {gn.metrics.accuracy(net.predict(X), y):.4f}")
     if validation is not None:
-        click.echo(f"val loss     {float(net.loss(*validation, loss=loss_name)):.6g}")
+        click.echo(f"val loss     {loss_line(net.loss(*validation, loss=loss_name))}")
         if gn.metrics.is_classification(validation[1]):
             click.echo(
                 f"val acc      {gn.metrics.accuracy(net.predict(validation[0]), validation[1]):.4f}"

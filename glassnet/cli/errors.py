@@ -43,6 +43,14 @@ ERRORS = (ValueError, TypeError, OSError)
 
 _ARGUMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_ -]*?)((?:\[[^\]]*\])*): ")
 
+#: An argument named inside a message with its bound or value: ``expected a stride >= 51``,
+#: ``expected res <= 4729``, ``at stride 1``, ``got dpi 100`` (the name, the article before
+#: it, and what follows it: a comparison, an interval, or a number). One-letter words are
+#: left alone (``a 9 x 9 grid`` is no ``--x``), as are words after a number.
+_MENTION = re.compile(
+    r"(?<![\w.-])(?<!\d )(?:an? )?([a-z][a-z0-9_]+)(?= (?:>=|<=|<|>|in [\[(]|[-+]?\.?\d))"
+)
+
 
 def option_for(argument: str, options: Mapping[str, str]) -> str | None:
     """The option that feeds the library's ``argument`` (None when none does)."""
@@ -50,21 +58,34 @@ def option_for(argument: str, options: Mapping[str, str]) -> str | None:
     return ALIASES.get(argument) or options.get(argument)
 
 
+def mentions(text: str, options: Mapping[str, str]) -> str:
+    """``text`` with the arguments it names along with a bound or a value written as the
+    options that feed them (``expected a stride >= 51`` -> ``expected --stride >= 51``): the
+    user should read the bound in terms of what they typed."""
+
+    def option(m: re.Match[str]) -> str:
+        found = option_for(m.group(1), options)
+        return m.group(0) if found is None else found
+
+    return _MENTION.sub(option, text)
+
+
 def rename(message: str, options: Mapping[str, str], default: str | None = None) -> str | None:
     """``message`` starting with the option that fed its argument instead of the argument
-    (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``); a
-    message naming no argument, or one no option feeds, is prefixed with ``default``; None
-    when neither applies (the message is left to an outer table)."""
+    (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``), and
+    with the arguments its text bounds written as options too (:func:`mentions`); a message
+    naming no argument, or one no option feeds, is prefixed with ``default``; None when
+    neither applies (the message is left to an outer table)."""
     if message.startswith("-"):  # already an option's
         return message
     m = _ARGUMENT.match(message)
     if m is not None:
         option = option_for(m.group(1), options)
         if option is not None:
-            return f"{option}{m.group(2)}: {message[m.end() :]}"
+            return f"{option}{m.group(2)}: {mentions(message[m.end() :], options)}"
         if m.group(1).replace("-", "_").isidentifier():  # another argument's: for an outer table
             return None
-    return f"{default}: {message}" if default else None
+    return f"{default}: {mentions(message, options)}" if default else None
 
 
 def command_options(command: click.Command) -> dict[str, str]:
@@ -117,8 +138,12 @@ def names_options(
 
         @functools.wraps(callback)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with fed_by(table):
-                return callback(*args, **kwargs)
+            try:
+                with fed_by(table):
+                    return callback(*args, **kwargs)
+            except OptionError as exc:  # renamed by an inner fed_by: its text by the command's
+                exc.message = mentions(exc.message, table)
+                raise
 
         command.callback = run
         return command

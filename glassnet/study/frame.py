@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from glassnet._extras import install_hint
-from glassnet._files import atomic_path, unwritable
+from glassnet._files import atomic_path, readable_file, unwritable
 from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
@@ -176,9 +176,7 @@ def _check_target(p: Path) -> None:
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV or Parquet file written by :func:`export_frame` (by its suffix) back into
     the DataFrame of :func:`results_frame`."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"path: no such file {str(p)!r}")
+    p = readable_file(path, "path", "CSV or Parquet file")
     if p.suffix.lower() == ".parquet":
         df = pd.read_parquet(p, engine="pyarrow")
         for col in CURVES:

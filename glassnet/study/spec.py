@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import Any
 
 from glassnet._extras import install_hint
+from glassnet._files import readable_file, unreadable
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -840,9 +841,7 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     SpecError
         If the spec has problems (all of them are reported).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"spec: no such file {str(p)!r}")
+    p = readable_file(path, "spec", "study spec (a TOML file)")
     size = p.stat().st_size
     if size > MAX_SPEC_BYTES:
         raise SpecError(
@@ -923,11 +922,9 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
                 return None
             path = Path(out["csv"])
             path = path if path.is_absolute() else (base / path)
-            if path.is_dir():
-                ck.bad(f"{key}.csv", f"{str(path)!r} is a directory; expected a CSV file")
-                return None
-            if not path.is_file():
-                ck.bad(f"{key}.csv", f"no such file {str(path)!r}")
+            why = unreadable(path, "CSV file")
+            if why is not None:  # a device or a pipe was "no such file"
+                ck.bad(f"{key}.csv", str(why))
                 return None
             out["csv"] = str(path.resolve())
             if "target" not in out:

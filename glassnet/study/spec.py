@@ -712,9 +712,9 @@ class _Checker:
         """A finite number (returned as a float) >= ``lo`` (> when ``lo_open``), <= ``hi``."""
         return self.constraint(Interval(float, lo, hi, closed="right" if lo_open else "both"))
 
-    def integer(self, lo: int) -> Callable[[str, Any], Any]:
-        """An integer >= ``lo``."""
-        return self.constraint(Interval(int, lo, None))
+    def integer(self, lo: int, hi: int | None = None) -> Callable[[str, Any], Any]:
+        """An integer >= ``lo`` (and <= ``hi``)."""
+        return self.constraint(Interval(int, lo, hi))
 
 
 def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]:
@@ -1061,6 +1061,10 @@ def _batch_check(ck: _Checker) -> Callable[[str, Any], Any]:
     return check
 
 
+#: The largest seed a study stores: its results keep seeds as 64-bit signed integers.
+MAX_STUDY_SEED = 2**63 - 1
+
+
 def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
     raw = ck.constraint(Interval(int, 1, None), Instance(list, "a list of seeds"))(
         "train.seeds", train.get("seeds", 1)
@@ -1076,7 +1080,9 @@ def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
             )
             return []
         return list(range(raw))
-    return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
+    # a seed is a column of the results (int64): 2**64 was stored and read back as -2**63,
+    # and 2**63 made every reading of the results fail
+    return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0, MAX_STUDY_SEED))
 
 
 def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> bool:

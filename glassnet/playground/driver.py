@@ -28,7 +28,7 @@ from glassnet.playground.controls import (
 )
 from glassnet.playground.limits import Limits, ProtocolError
 from glassnet.playground.protocol import choices, parse_csv
-from glassnet.playground.session import Session
+from glassnet.playground.session import Session, spelled
 
 __all__ = ["FRAME", "Driver", "Pacer", "data_kinds", "suits"]
 
@@ -292,7 +292,8 @@ class Driver:
         run = self.run_of(msg)
         self.ready_network()
         old = run.set_weight(msg.get("layer"), msg.get("source"), msg.get("unit"), msg.get("value"))
-        return [FRAME, {"type": "weight_set", "old": old, "run": msg.get("run", "a")}]
+        # the old weight of a diverged network can be NaN: spelled, or the answer is no JSON
+        return [FRAME, spelled({"type": "weight_set", "old": old, "run": msg.get("run", "a")})]
 
     # -- take it with you -------------------------------------------------------------------
     def on_export(self) -> list[Any]:

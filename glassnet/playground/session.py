@@ -830,8 +830,9 @@ class Session:
         """Set ``W^(layer)[source, unit]`` of the drawn network (every member's, in seeds
         mode, is left alone but the drawn one's) by hand; return the old value.
 
-        Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices;
-        ``source`` may be ``"b"`` for the bias.
+        Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices
+        (``source`` is a unit of the layer below; a bias is not set by hand: ``"b"`` is refused
+        as any other non-index).
         """
         cfg, _ = self.ready()
         if self.net is None:
@@ -1337,12 +1338,12 @@ class Session:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ProtocolError(f"{name}: expected a whole number, got {_short(value)}")
         if not 1 <= layer <= L:
-            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {layer}")
+            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {_short(layer)}")
         n_out = net.sizes[layer]
         if not 0 <= unit < n_out:
-            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {unit}")
+            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {_short(unit)}")
         if not 0 <= sample < n_train:
-            raise ProtocolError(f"sample: expected 0 to {n_train - 1}, got {sample}")
+            raise ProtocolError(f"sample: expected 0 to {n_train - 1}, got {_short(sample)}")
         with np.errstate(all="ignore"):
             tr = net.trace(
                 self.Xn_train, data.y_train, loss=cfg.loss, optimizer="gd", lr=cfg.lr,
@@ -1396,23 +1397,25 @@ class Session:
             f"\n  k={k + 1}: {par(c['a_prev'])} · {par(d)} = {c['dW']:.4g}"
             for k, c in enumerate(incoming)
         )
-        return {
-            "type": "inside",
-            "layer": layer,
-            "unit": unit,
-            "sample": sample,
-            "x": [float(v) for v in data.X_train[sample]],
-            "y": [float(v) for v in data.y_train[sample]],
-            "activation": f,
-            "z": z,
-            "a": a,
-            "fprime": fp,
-            "delta": d,
-            "bias": bias,
-            "incoming": incoming,
-            "formulas": formulas,
-            "cost": float(tr.cost),
-        }
+        return spelled(
+            {
+                "type": "inside",
+                "layer": layer,
+                "unit": unit,
+                "sample": sample,
+                "x": [float(v) for v in data.X_train[sample]],
+                "y": [float(v) for v in data.y_train[sample]],
+                "activation": f,
+                "z": z,
+                "a": a,
+                "fprime": fp,
+                "delta": d,
+                "bias": bias,
+                "incoming": incoming,
+                "formulas": formulas,
+                "cost": float(tr.cost),
+            }
+        )
 
 
 ORIGINAL_CHUNK = 25  # epochs of the paper's rules between two looks at the clock
@@ -1471,6 +1474,21 @@ def check_rules(config: Config, data: Data, field: str = "rules") -> None:
             + "; ".join(problems),
             field,
         )
+
+
+def spelled(value: Any) -> Any:
+    """``value`` (a message's dicts, lists and numbers) with every float that is not finite
+    written as JavaScript spells it, ``"Infinity"``, ``"-Infinity"`` or ``"NaN"``: JSON has
+    no such numbers (the server's encoder refused the whole message, so the glass box of an
+    overflowed network answered with a server error), and the page's ``+v`` reads them back
+    as the numbers they are, shown in words, not as a blank."""
+    if isinstance(value, dict):
+        return {k: spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [spelled(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    return value
 
 
 def jsonable(value: Any) -> Any:

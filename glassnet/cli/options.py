@@ -273,7 +273,13 @@ class Options:
                 f"the model was trained on {mean.size} input columns, the file has {X.shape[1]}",
                 param_hint="--csv",
             )
-        return (X - mean) / scale
+        # the library's transform with the recorded statistics: (X - mean) / scale written
+        # here overflowed for a value far outside the training range (a Python warning, then
+        # "expected finite values, found NaN or infinity" of a file whose values are finite)
+        scaler = gn.datasets.Standardizer()
+        scaler.mean, scaler.scale = mean, scale
+        with fed_by({"X": "--csv"}):
+            return scaler.transform(X)
 
     # --- network ------------------------------------------------------------------------------
     def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:

@@ -443,6 +443,13 @@ def positive_int(value: Any, argument: str, *, minimum: int = 1, maximum: int | 
     return int(check(value, argument, Interval(int, minimum, maximum)))
 
 
+def index_range(n: int) -> str:
+    """The indices of ``n`` things in words, for an error: Python's, negatives counting from
+    the end (``"from -4 to 3"``). "expected a row below 4, got -5" was said of a -5 that is
+    below 4."""
+    return f"from {-n} to {n - 1}" if n > 0 else "none (there are none)"
+
+
 def positive_float(value: Any, argument: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, checking it is finite and > 0 (or >= 0)."""
     closed: Literal["left", "neither"] = "left" if allow_zero else "neither"

@@ -52,6 +52,7 @@ from glassnet._validation import (
     NonFiniteWarning,
     check,
     describe,
+    index_range,
     known_keywords,
     positive_int,
     warn_nonfinite,
@@ -257,7 +258,7 @@ def _member_list(population: int | None, member: Any) -> list[int | None]:
         if isinstance(k, bool) or not isinstance(k, int | np.integer):
             raise TypeError(f"member: expected member indices, got {describe(k)}")
         if not -population <= k < population:
-            raise ValueError(f"member: expected indices below {population}, got {k}")
+            raise ValueError(f"member: expected indices {index_range(population)}, got {k}")
         out.append(int(k) % population)
     return out
 
@@ -421,7 +422,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
             raise TypeError(f"sample: expected a row index, got {describe(sample)}")
         if not -Xa.shape[0] <= sample < Xa.shape[0]:
-            raise ValueError(f"sample: expected a row below {Xa.shape[0]}, got {sample}")
+            raise ValueError(f"sample: expected a row {index_range(Xa.shape[0])}, got {sample}")
         fwd = net.forward(Xa[[sample]])
         acts = [np.asarray(a)[0] for a in fwd.a]
     values: list[dict[str, Array]]

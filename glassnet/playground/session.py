@@ -1388,7 +1388,8 @@ class Session:
                 formulas["delta"] = f"δ{s} = dC/da{s} · {f}'(z{s}) = {g:.6g} · {fp:.6g} = {d:.6g}"
         else:
             nxt = tr.layer(layer + 1)
-            back = float(nxt.delta[0] @ nxt.W[unit])
+            with np.errstate(all="ignore"):  # an overflowed network's: shown as it is
+                back = float(nxt.delta[0] @ nxt.W[unit])
             formulas["delta"] = (
                 f"δ{s} = (Σ_j δ^({layer + 1})_j W^({layer + 1})_{unit + 1}j) · {f}'(z{s}) = "
                 f"{back:.6g} · {fp:.6g} = {d:.6g}"

@@ -1,0 +1,297 @@
+"""Hostile input, tenth round: the faces (the command line, study specs and stores, the
+playground's messages, CSV files, model files) as an attacker and a careless user try them.
+
+NaN predictions counted as class 0, a divergence of evolution said only in its record, bounds
+that named the library's ``stride`` where the user typed ``--stride``, a CSV column of 1e300
+standardized to zeros, targets whose loss overflowed before any training blamed on the
+learning rate, a glass box that could not answer for an overflowed network, pipes and devices
+called "no such file", seeds stored as other seeds, and a model's recorded scale applied by
+hand until it overflowed. Each is refused by the name the user typed, or computed right.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.study as gs
+from glassnet import metrics, plots
+from glassnet.cli import main
+from glassnet.cli.errors import mentions, rename
+from glassnet.evolution import fit_evolution
+from glassnet.playground.driver import Driver
+from glassnet.playground.limits import Limits, ProtocolError
+from glassnet.playground.protocol import parse_config, parse_csv
+from glassnet.playground.session import Session
+from glassnet.study.spec import MAX_STUDY_SEED, SpecError
+from glassnet.trace import trace
+
+X = np.array([[0.0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]])
+Y = np.array([[0.0], [1], [1], [0]])
+LIMITS = Limits()
+
+
+def _run(capsys, *args):
+    """Exit code, stdout and stderr of ``glassnet ARGS``."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _error(capsys, *args):
+    code, out, err = _run(capsys, *args)
+    assert code == 2, (args, out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err[len("error: ") :].rstrip("\n")
+
+
+# --- a NaN prediction is no class ------------------------------------------------------------
+
+
+def test_a_nan_prediction_is_counted_wrong_against_a_hand_count():
+    nan = np.nan
+    # one column: rows 0 and 3 are NaN (no class); row 1 says 0 (right), row 2 says 1 (right)
+    y_hat = np.array([[nan], [0.2], [0.9], [nan]])
+    y = np.array([[0.0], [0], [1], [1]])
+    assert metrics.accuracy(y_hat, y) == 2 / 4  # NaN > 0.5 is False: row 0 was "right", 3/4
+    # several columns: argmax of a row with a NaN picks the NaN (column 0 here, the target's)
+    y_hat = np.array([[nan, 0.3], [0.9, 0.1], [0.2, 0.8], [0.6, nan]])
+    y = np.eye(2)[[0, 0, 0, 1]]
+    assert metrics.accuracy(y_hat, y) == 1 / 4  # only row 1; rows 0 and 3 were "right" too
+    # a population: each member counted alone, a diverged one at 0
+    members = np.stack([np.full((4, 2), nan), np.eye(2)[[0, 0, 0, 1]] * 1.0])
+    np.testing.assert_array_equal(metrics.accuracy(members, y), [0.0, 1.0])
+    # infinities are numbers: compared as such
+    assert metrics.accuracy(np.array([[np.inf], [-np.inf]]), np.array([[1.0], [0]])) == 1.0
+
+
+def test_the_playground_counts_a_diverged_networks_nan_predictions_wrong():
+    s = Session(LIMITS)
+    s.configure(parse_config({"dataset": "xor", "layers": [2], "act": "tanh"}, LIMITS))
+    _, data = s.ready()
+    for layer in s.net.params:
+        for v in layer.values():
+            v[...] = np.nan
+    with pytest.warns(gn.NonFiniteWarning, match="the weights are not finite"):
+        assert s.accuracy(s.Xn_train, data.y_train) == 0.0  # was the share of class-0 targets
+
+
+def test_train_of_a_diverged_run_saves_it_and_says_so(capsys, tmp_path):
+    out = tmp_path / "run"
+    with warnings.catch_warnings():  # as on the command line: warnings shown, not raised
+        warnings.simplefilter("default")
+        code, stdout, err = _run(
+            capsys, "train", "-d", "xor", "--lr", "1e300", "--hidden", "4", "--activation",
+            "relu", "--epochs", "50", "-o", str(out), "--no-figure", "-q",
+        )  # fmt: skip
+    assert code == 0, err
+    assert (out / "model.npz").is_file()  # the run is kept, diverged as it is
+    assert "warning: training diverged at epoch 0" in err
+    lines = stdout.splitlines()
+    assert "diverged     at epoch 0: the saved model is the diverged one" in stdout
+    assert "train loss   nan (not finite)" in lines
+    # predictions [nan, nan, nan, 1] against [0, 1, 1, 0]: none right (0.25 before: the first
+    # NaN read as class 0)
+    assert "train acc    0.0000" in lines
+
+
+# --- evolution warns of its divergence as fit does ---------------------------------------------
+
+
+def test_evolution_warns_when_every_member_diverges_as_fit_warns():
+    net = gn.Network([3, 2, 1], output="identity", seed=[0, 1, 2])
+    with pytest.warns(gn.DivergenceWarning) as caught:
+        h = fit_evolution(net, X, Y * 1e308, generations=5)
+    (w,) = caught
+    assert str(w.message) == h.messages[0] and w.filename == __file__  # the caller's line
+    assert h.stopped_by == "diverged" and "generation 0" in h.messages[0]
+    net = gn.Network([3, 2, 1], output="identity", seed=[0, 1, 2])
+    h = fit_evolution(net, X, Y * 1e308, generations=5, warn=False)  # recorded, quiet
+    assert h.diverged and h.messages
+    with pytest.raises(TypeError, match=r"^warn: expected True or False, got 'no'"):
+        fit_evolution(net, X, Y, generations=2, warn="no")  # "no" is not read as True
+
+
+# --- bounds say the option typed ---------------------------------------------------------------
+
+
+def test_a_bound_inside_a_message_names_the_option_typed(capsys, tmp_path):
+    line = _error(capsys, "plot", "animation", "-o", str(tmp_path / "a.gif"), "--epochs",
+                  "100000", "--stride", "1")  # fmt: skip
+    assert line.startswith("--epochs: 100000 epochs at a frame every 1 make 100001 frames")
+    assert line.endswith("expected --stride >= 51 or fewer epochs")  # was "a stride >= 51"
+    line = _error(capsys, "plot", "boundary", "-o", str(tmp_path / "b.png"), "--res", "100000")
+    assert line.startswith("--res: a 100000 x 100000 grid")  # "x" is no --x
+    assert line.endswith("expected --res <= 4729")  # was "expected res <= 4729"
+    assert not list(tmp_path.iterdir())
+    opts = {"stride": "--stride", "res": "--res", "x": "--x", "dpi": "--dpi", "k": "--member"}
+    assert mentions("at stride 1 keep 3 copies; expected a stride >= 2", opts) == (
+        "at --stride 1 keep 3 copies; expected --stride >= 2"
+    )
+    assert mentions("a 9 x 9 grid; k 3 in 2 resolutions", opts) == (
+        "a 9 x 9 grid; k 3 in 2 resolutions"  # one-letter words and words after numbers
+    )
+    assert rename("res: expected res in [4, 10], got dpi 5", opts) == (
+        "--res: expected --res in [4, 10], got --dpi 5"
+    )
+
+
+# --- the playground's data and messages --------------------------------------------------------
+
+
+def _csv(rows):
+    return "a,b,y\n" + "\n".join(",".join(map(repr, r)) for r in rows)
+
+
+def test_an_uploaded_column_of_huge_values_is_standardized_not_zeroed():
+    s = Session(LIMITS)
+    rows = [((-1) ** i * 1e300, float(i), float(i % 2)) for i in range(10)]
+    s.upload(parse_csv(_csv(rows), LIMITS))
+    s.configure(parse_config({"dataset": "csv", "split": 0}, LIMITS))
+    # X.std() overflowed to inf: every value of the column became 0
+    np.testing.assert_allclose(np.abs(s.Xn_train[:, 0]), 1.0)
+
+
+def test_data_too_wide_to_draw_is_refused_as_a_setup_not_a_server_error():
+    s = Session(LIMITS)
+    rows = [((-1) ** i * 1e308, float(i), float(i % 2)) for i in range(10)]
+    s.upload(parse_csv(_csv(rows), LIMITS))
+    with pytest.raises(ProtocolError) as info:
+        s.configure(parse_config({"dataset": "csv", "split": 0}, LIMITS))
+    assert info.value.field == "csv"
+    assert str(info.value).startswith("The data cannot be drawn: X: the plane around")
+    assert "from -1e+308 to 1e+308" in str(info.value)
+
+
+@pytest.mark.parametrize("big", [1e300, 1e308])
+def test_targets_whose_loss_overflows_are_refused_not_blamed_on_the_learning_rate(big):
+    s = Session(LIMITS)
+    rows = [(float(i), 2.0 * i, big * (i % 3 - 1) + 0.5) for i in range(10)]
+    s.upload(parse_csv(_csv(rows), LIMITS))
+    config = parse_config({"dataset": "csv", "split": 0.3, "out": "identity", "loss": "mse"},
+                          LIMITS)  # fmt: skip
+    with pytest.raises(ProtocolError) as info:  # it trained, then "diverged at epoch 0"
+        s.configure(config)
+    message = str(info.value)
+    assert info.value.field == "csv" and s.net is None
+    assert message.startswith("The loss of this data is not finite before any training: y:")
+    assert "the mse cost overflowed to inf" in message and f"{big:g} in y" in message
+
+
+def _overflowing_model(tmp_path):
+    net = gn.Network([2, 2, 1], activation="tanh", output="identity", seed=0)
+    net.params[1]["W"][...] = 1e300
+    net.params[1]["b"][...] = 1e300
+    path = tmp_path / "big.npz"
+    gn.modelfile.save(net, path)
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def test_a_model_whose_loss_is_not_finite_from_the_start_is_said_so(tmp_path):
+    d = Driver(LIMITS)
+    d.on_config(d.parse({"dataset": "xor", "layers": [2], "act": "tanh", "out": "identity",
+                         "loss": "mse"}))  # fmt: skip
+    with pytest.warns(gn.NonFiniteWarning):  # the server's log hears of it too
+        d.on_model({"type": "model", "name": "big.npz", "data": _overflowing_model(tmp_path)})
+        d.session.train(2)
+    (note,) = d.session.frame()["notes"]
+    assert note["text"].startswith("The loss was not finite from the start (epoch 0), before")
+    assert "the mse cost overflowed to inf" in note["text"]
+    assert "far too high" not in note["text"]  # it said: "the learning rate 0.03 is far too high"
+    # the glass box answers for the overflowed network: its numbers spelled, as JSON allows
+    for layer in (2, 1):
+        (answer,) = d.on_inside({"type": "inside", "layer": layer, "unit": 0, "sample": 1})
+        json.dumps(answer, allow_nan=False)  # the server's encoder refused a NaN before
+    assert answer["delta"] == "-Infinity" and answer["incoming"][0]["dW"] == "NaN"
+    assert "= -inf" in answer["formulas"]["delta"]
+    with pytest.raises(ProtocolError) as info:
+        d.on_inside({"type": "inside", "layer": 1, "unit": 0, "sample": 10**4000})
+    assert str(info.value).startswith("sample: expected 0 to 3, got 10000")
+    assert "(4001 characters)" in str(info.value)  # not 4000 digits echoed back
+
+
+# --- files that are not regular files ------------------------------------------------------------
+
+
+def test_a_pipe_or_a_device_is_named_as_such_not_as_a_missing_file(capsys, tmp_path):
+    fifo = tmp_path / "spec.toml"
+    os.mkfifo(fifo)  # never opened: reading it would wait for a writer forever
+    line = _error(capsys, "study", "run", str(fifo), "--out", str(tmp_path / "o"))
+    assert line == (
+        f"SPEC: {str(fifo)!r} is not a regular file (a device, pipe or socket); expected a "
+        "study spec (a TOML file)"
+    )  # was "SPEC: no such file"
+    spec = "[data]\ndataset = {csv = '/dev/zero', target = 'y'}\n[train]\nlr = 0.1\nepochs = 3\n"
+    with pytest.raises(SpecError) as info:
+        gs.parse_spec(spec, "s.toml")
+    assert info.value.problems == [
+        "s.toml: data.dataset.csv: '/dev/zero' is not a regular file (a device, pipe or "
+        "socket); expected a CSV file"
+    ]
+    with pytest.raises(ValueError, match=r"^path: .* is not a regular file"):
+        gs.read_export(fifo)
+    with pytest.raises(FileNotFoundError, match=r"^spec: no such file"):
+        gs.load_spec(tmp_path / "missing.toml")
+    assert not (tmp_path / "o").exists()
+
+
+# --- a study stores the seeds it was given -------------------------------------------------------
+
+
+def test_a_seed_beyond_what_the_results_hold_is_refused_naming_the_key():
+    spec = "[data]\ndataset = 'xor'\n[train]\nlr = 0.5\nepochs = 3\nseeds = [1, {}]\n"
+    for seed in (2**63, 2**64):  # 2**64 came back as -2**63; 2**63 broke every reading
+        with pytest.raises(SpecError) as info:
+            gs.parse_spec(spec.format(seed), "s.toml")
+        assert info.value.problems == [
+            f"s.toml: train.seeds[1]: expected an integer in [0, {MAX_STUDY_SEED}], got "
+            f"{seed} (int)"
+        ]
+    assert gs.parse_spec(spec.format(MAX_STUDY_SEED), "s.toml").n_runs == 2
+
+
+# --- a model's recorded scaling of new data ------------------------------------------------------
+
+
+def test_new_data_far_outside_a_models_scale_is_refused_in_words(capsys, tmp_path):
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,y\n0,0,0\n1,1,1\n1,0,1\n0,1,0\n0.5,0.5,1\n0.2,0.9,0\n")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("a,b,y\n0,0,0\n1e308,1,1\n1,0,1\n-1e308,1,0\n")
+    code, _, err = _run(capsys, "train", "--csv", str(small), "-o", str(tmp_path / "m"),
+                        "--epochs", "2", "--no-figure", "-q")  # fmt: skip
+    assert code == 0, err
+    model = str(tmp_path / "m" / "model.npz")
+    for command in (["inspect"], ["gradcheck"]):
+        line = _error(capsys, *command, "--model", model, "--csv", str(huge))
+        # it was a Python RuntimeWarning, then "expected finite values, found NaN or infinity"
+        # of a file whose values are all finite
+        assert line == (
+            "--csv: row 1, column 0 is too large for the fitted scale: the result overflows "
+            "float64 (beyond 1.8e+308)"
+        )
+
+
+# --- indices, negative ones included -------------------------------------------------------------
+
+
+def test_an_index_out_of_range_says_the_range_negatives_included():
+    net = gn.Network([3, 2, 1], seed=0)
+    with pytest.raises(ValueError) as info:
+        plots.network_diagram(net, X, Y, sample=-5)
+    assert str(info.value) == "sample: expected a row from -4 to 3, got -5"  # "below 4, got -5"
+    with pytest.raises(ValueError, match=r"^samples: expected row indices from -4 to 3, got 4$"):
+        trace(net, X, Y, samples=[4])
+    pop = gn.Network([3, 2, 1], seed=[0, 1])
+    with pytest.raises(ValueError, match=r"^member: expected indices from -2 to 1, got -3$"):
+        plots.network_diagram(pop, X, Y, member=-3)

@@ -142,8 +142,7 @@ def names_options(
                 with fed_by(table):
                     return callback(*args, **kwargs)
             except OptionError as exc:  # renamed by an inner fed_by: its text by the command's
-                exc.message = mentions(exc.message, table)
-                raise
+                raise OptionError(mentions(exc.message, table)) from None
 
         command.callback = run
         return command

@@ -443,6 +443,20 @@ def positive_int(value: Any, argument: str, *, minimum: int = 1, maximum: int | 
     return int(check(value, argument, Interval(int, minimum, maximum)))
 
 
+#: What an input written as a nonzero number that float64 reads as 0 is told.
+UNDERFLOW = "{!r} is smaller than float64 holds: it would be read as 0"
+
+
+def underflows(text: Any, number: float) -> bool:
+    """Whether ``text``, a number other than 0 as written (``1e-400``), was read as 0: the
+    error then names what was typed, not the ``0.0`` it became. Shared by every reader of
+    numbers as text (options, CSV files, the playground's uploads)."""
+    if number != 0 or not isinstance(text, str):
+        return False
+    mantissa = text.strip().lower().partition("e")[0]
+    return any(c in "123456789" for c in mantissa)
+
+
 def index_range(n: int) -> str:
     """The indices of ``n`` things in words, for an error: Python's, negatives counting from
     the end (``"from -4 to 3"``). "expected a row below 4, got -5" was said of a -5 that is

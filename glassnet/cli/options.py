@@ -28,7 +28,7 @@ from typing import Any
 import click
 import numpy as np
 
-from glassnet._validation import BIAS_MODES, DTYPES
+from glassnet._validation import BIAS_MODES, DTYPES, UNDERFLOW, underflows
 from glassnet.cli.errors import fed_by
 from glassnet.run import BACKEND_NAMES as BACKENDS
 
@@ -94,16 +94,7 @@ class Finite(click.FloatRange):
         return number
 
 
-_UNDERFLOW = "{!r} is smaller than float64 holds: it would be read as 0"
-
-
-def underflows(text: Any, number: float) -> bool:
-    """Whether ``text``, a number other than 0 as written (``1e-400``), was read as 0: the
-    error then names what was typed, not the ``0.0`` it became."""
-    if number != 0 or not isinstance(text, str):
-        return False
-    mantissa = text.strip().lower().partition("e")[0]
-    return any(c in "123456789" for c in mantissa)
+_UNDERFLOW = UNDERFLOW
 
 
 def _fmt_bytes(n: float) -> str:

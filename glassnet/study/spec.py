@@ -757,6 +757,12 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(source, [f"{source}: invalid TOML: {exc}"]) from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise SpecError(
+            source,
+            [f"{source}: invalid TOML: values are nested too deeply (a study spec nests a "
+             "few levels: tables of lists of lists)"],
+        ) from None  # fmt: skip
     for section in doc:
         if section not in _KEYS:
             ck.unknown("table", section, section, _KEYS)

@@ -295,3 +295,84 @@ def test_an_index_out_of_range_says_the_range_negatives_included():
     pop = gn.Network([3, 2, 1], seed=[0, 1])
     with pytest.raises(ValueError, match=r"^member: expected indices from -2 to 1, got -3$"):
         plots.network_diagram(pop, X, Y, member=-3)
+
+
+# --- a number too small for its type is not read as 0 --------------------------------------------
+
+
+def test_a_csv_number_too_small_for_its_type_is_refused_not_read_as_zero(capsys, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n0,0,0\n1,1e-400,1\n1,0,1\n0,1,0\n")
+    message = f"{str(path)!r}, line 3, column 'b': '1e-400' is smaller than float64 holds"
+    with pytest.raises(ValueError, match=r"it would be read as 0$") as info:
+        gn.datasets.load_csv(path)
+    assert str(info.value).startswith(message)  # the feature was 0.0, silently
+    path.write_text("a,b,y\n0,0,0\n1,1,1\n1,0,1e-400\n0,1,1\n")
+    with pytest.raises(ValueError, match=r"line 4, column 'y': '1e-400' is smaller"):
+        gn.datasets.load_csv(path)  # a label 1e-400 was one more example of class 0
+    assert _error(capsys, "train", "--csv", str(path), "-o", str(tmp_path / "o")).startswith(
+        f"--csv: {str(path)!r}, line 4, column 'y': '1e-400' is smaller than float64 holds"
+    )
+    path.write_text("a,b,y\n0,0,0\n1,1e-50,1\n1,0,1\n0,1,0\n")
+    with pytest.raises(ValueError) as info:
+        gn.datasets.load_csv(path, dtype="float32")
+    assert str(info.value).endswith(
+        "line 3, column 'b': 1e-50 is smaller than dtype float32 holds: it would be read as 0; "
+        "load with dtype='float64'"
+    )
+    assert gn.datasets.load_csv(path)[0][1, 1] == 1e-50  # float64 holds it
+    with pytest.raises(ProtocolError) as info:
+        parse_csv("a,b,y\n0,0,0\n1,1,1\n1,0,1e-400\n0,1,0\n", LIMITS)
+    assert str(info.value) == (
+        "CSV row 4, column 3: '1e-400' is smaller than float64 holds: it would be read as 0"
+    )
+
+
+# --- specs nested too deeply, stores whose record of their spec is damaged ------------------------
+
+TINY = "[data]\ndataset = 'xor'\n[train]\nlr = [0.5, 1.0]\nepochs = 3\nseeds = 2\n"
+
+
+def test_a_spec_nested_too_deeply_is_one_line_naming_the_file(capsys, tmp_path):
+    spec = tmp_path / "deep.toml"
+    depth = 50_000  # within the size a spec may have; tomllib recursed out of the stack
+    spec.write_text("[data]\ndataset = " + "[" * depth + "]" * depth + "\n")
+    line = _error(capsys, "study", "run", str(spec), "--out", str(tmp_path / "o"))
+    assert (
+        line == f"{spec}: invalid TOML: values are nested too deeply (a study spec nests a "
+        "few levels: tables of lists of lists)"
+    )  # it was a RecursionError's traceback
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ("{}", "its spec record is not a study's"),  # was KeyError: 'axes', a traceback
+        ("[]", "its spec record is not a study's"),  # was "list indices must be integers"
+        ('{"name": "x", "axes": {"lr": 5}, "fixed": {}}', "its spec record is not a study's"),
+        ("garbage", "its spec_json is not JSON (Expecting value"),  # JSON's words, no file
+    ],
+)
+def test_a_store_whose_spec_record_is_damaged_is_one_line_naming_it(
+    capsys, tmp_path, record, words
+):
+    import sqlite3
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "study"
+    gs.run(gs.parse_spec(TINY, str(spec)), out, jobs=1)
+    db = out / gs.DB_NAME
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'spec_json'", (record,))
+    conn.close()
+    before = db.read_bytes()
+    for argv, option in (
+        (("study", "status", str(out)), "DIRECTORY"),
+        (("study", "export", str(out)), "DIRECTORY"),
+        (("study", "run", str(spec), "--out", str(out)), "--out"),
+    ):
+        line = _error(capsys, *argv)
+        assert line.startswith(f"{option}: {str(db)!r} is damaged: {words}"), line
+    assert db.read_bytes() == before  # nothing written

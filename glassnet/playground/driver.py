@@ -352,9 +352,10 @@ class Driver:
             lesson = _lessons.parse_lesson(found[key], key, self.limits)
             return [_lessons.lesson_message(lesson, key)]
         raw_name = msg.get("name")
-        name = raw_name if isinstance(raw_name, str) and raw_name else "lesson"
+        # cut before it names anything: a refusal quoted the whole name (a megabyte of it)
+        name = raw_name[:100] if isinstance(raw_name, str) and raw_name else "lesson"
         lesson = _lessons.parse_lesson(msg.get("text"), name, self.limits)
-        return [_lessons.lesson_message(lesson, name[:100])]
+        return [_lessons.lesson_message(lesson, name)]
 
     def on_tune(self, msg: dict[str, Any]) -> list[Any]:
         """Each setup's best learning rate of a grid for a setup (a lesson step's ``tune``):

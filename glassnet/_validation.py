@@ -457,6 +457,20 @@ def underflows(text: Any, number: float) -> bool:
     return any(c in "123456789" for c in mantissa)
 
 
+class Underflow(ValueError):
+    """A number written nonzero that float64 reads as 0 (see :func:`read_float`)."""
+
+
+def read_float(text: str) -> float:
+    """``float(text)``, refusing (:class:`Underflow`, with :data:`UNDERFLOW`'s words) a
+    nonzero number that float64 reads as 0: the ``parse_float`` of the TOML and JSON readers
+    of specs and lessons (``lr = 1e-400`` was refused as "got 0.0", a value never typed)."""
+    value = float(text)
+    if underflows(text, value):
+        raise Underflow(UNDERFLOW.format(text))
+    return value
+
+
 def index_range(n: int) -> str:
     """The indices of ``n`` things in words, for an error: Python's, negatives counting from
     the end (``"from -4 to 3"``). "expected a row below 4, got -5" was said of a -5 that is

@@ -376,3 +376,56 @@ def test_a_store_whose_spec_record_is_damaged_is_one_line_naming_it(
         line = _error(capsys, *argv)
         assert line.startswith(f"{option}: {str(db)!r} is damaged: {words}"), line
     assert db.read_bytes() == before  # nothing written
+
+
+def test_a_rate_too_small_for_float64_is_named_as_typed_in_grids_specs_and_lessons(capsys):
+    from glassnet.experiments.paper.settings import parse_lr_grid
+
+    for grid in ("1e-400,1", "1e-400:1:3"):  # "got 0.0 (float)": a value never typed
+        with pytest.raises(ValueError) as info:
+            parse_lr_grid(grid)
+        assert str(info.value) == (
+            "lr-grid: '1e-400' is smaller than float64 holds: it would be read as 0"
+        )
+    assert _error(capsys, "paper", "--lr-grid", "1e-400,1", "--quick").startswith(
+        "--lr-grid: '1e-400' is smaller"
+    )
+    spec = "[data]\ndataset = 'xor'\n[train]\nlr = [0.5, 1E-999]\nepochs = 3\n"
+    with pytest.raises(SpecError) as info:
+        gs.parse_spec(spec, "s.toml")
+    assert info.value.problems == [
+        "s.toml: '1E-999' is smaller than float64 holds: it would be read as 0"
+    ]
+    d = Driver(LIMITS)
+    lesson = "title = 't'\n[[steps]]\ntext = 'a'\nsetup = {lr = 1e-400}\n"
+    for text in (lesson, '{"title": "t", "steps": [{"text": "a", "setup": {"lr": 1e-400}}]}'):
+        with pytest.raises(ProtocolError) as info:
+            d.on_lesson({"type": "lesson", "name": "mine.toml", "text": text})
+        assert str(info.value) == (
+            "mine.toml: '1e-400' is smaller than float64 holds: it would be read as 0"
+        )
+    with pytest.raises(ProtocolError) as info:  # a refusal quoted a megabyte of name
+        d.on_lesson({"type": "lesson", "name": "n" * 10**6, "text": "title = 3"})
+    assert len(str(info.value)) < 300
+
+
+def test_the_server_names_a_number_too_small_for_float64_as_typed():
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from glassnet.playground import server as pg_server
+
+    async def main() -> None:
+        async with TestClient(TestServer(pg_server.create_app(LIMITS))) as client:
+            async with client.ws_connect("/ws") as ws:
+                await ws.receive_json()  # hello
+                await ws.send_str('{"type": "config", "config": {"lr": 1e-400}}')
+                err = await ws.receive_json()
+                assert err["type"] == "error"
+                assert err["message"] == (  # was "expected a number > 0 ..., got 0.0"
+                    "Message has a number too small for float64: '1e-400' is smaller than "
+                    "float64 holds: it would be read as 0"
+                )
+
+    asyncio.run(main())

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from glassnet._validation import Underflow, read_float
 from glassnet.playground.driver import FRAME, Driver, Pacer
 from glassnet.playground.frames import Encoder
 from glassnet.playground.limits import DEFAULT_LIMITS, Limits, ProtocolError
@@ -147,7 +148,10 @@ class Connection:
         """Answer one message from the page: every message gets an answer, a refusal an
         ``error`` naming what is wrong (never a dropped connection)."""
         try:
-            msg = json.loads(text)
+            msg = json.loads(text, parse_float=read_float)
+        except Underflow as exc:  # 1e-400 was read as 0 and refused as "got 0.0"
+            await self.error(f"Message has a number too small for float64: {exc}")
+            return
         except RecursionError:
             await self.error("Message is nested too deeply")
             return

@@ -94,8 +94,10 @@ from glassnet._validation import (
     Instance,
     Interval,
     Options,
+    Underflow,
     check,
     known_keywords,
+    read_float,
     unknown_name,
 )
 
@@ -754,9 +756,11 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     """
     ck = _Checker(source)
     try:
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(text, parse_float=read_float)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(source, [f"{source}: invalid TOML: {exc}"]) from None
+    except Underflow as exc:
+        raise SpecError(source, [f"{source}: {exc}"]) from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
         raise SpecError(
             source,

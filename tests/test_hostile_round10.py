@@ -429,3 +429,35 @@ def test_the_server_names_a_number_too_small_for_float64_as_typed():
                 )
 
     asyncio.run(main())
+
+
+# --- a setting a model file recorded is the file's, not an option typed -------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "line"),
+    [
+        ({"lr": -1.0}, "--model (its recorded lr): expected a finite number > 0, got -1.0"),
+        ({"batch_size": 0}, "--model (its recorded batch_size): expected an integer >= 1, got 0"),
+        ({"optimizer": "nope"}, "--model (its recorded optimizer): unknown optimizer 'nope'"),
+        ({"dataset": "nope"}, "--model (its recorded dataset): unknown dataset 'nope'"),
+        (
+            {"validation_split": 5},
+            "--model (its recorded validation_split): expected a fraction in (0, 1), got 5.0",
+        ),
+    ],
+)
+def test_a_bad_setting_recorded_in_a_model_file_names_the_file(capsys, tmp_path, record, line):
+    model = tmp_path / "m.npz"
+    gn.modelfile.save(gn.Network([3, 2, 1], seed=0), model, extra={"training": record})
+    out = str(tmp_path / "o")
+    # it said "--lr: ...": an option the user never typed
+    got = _error(capsys, "train", "--model", str(model), "-o", out, "--epochs", "2", "-q")
+    assert got.startswith(line), got
+    if "lr" in record:  # typed, the option is named, and it overrides the record
+        assert _error(
+            capsys, "train", "--model", str(model), "-o", out, "--epochs", "2", "--lr", "-2"
+        ).startswith("--lr: expected a finite number > 0, got -2.0")
+        code, _, err = _run(capsys, "train", "--model", str(model), "-o", out, "--epochs", "2",
+                            "--lr", "0.1", "-q", "--no-figure")  # fmt: skip
+        assert code == 0, err

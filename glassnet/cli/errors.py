@@ -52,9 +52,13 @@ _MENTION = re.compile(
 )
 
 
-def option_for(argument: str, options: Mapping[str, str]) -> str | None:
-    """The option that feeds the library's ``argument`` (None when none does)."""
+def option_for(argument: str, options: Mapping[str, str], override: bool = False) -> str | None:
+    """The option that feeds the library's ``argument`` (None when none does); ``override``:
+    ``options`` before :data:`ALIASES` (a value a model file recorded is the file's, even for
+    an argument an option usually feeds)."""
     argument = argument.replace("-", "_")  # "lr-grid" is the option's own spelling
+    if override:
+        return options.get(argument) or ALIASES.get(argument)
     return ALIASES.get(argument) or options.get(argument)
 
 
@@ -70,7 +74,12 @@ def mentions(text: str, options: Mapping[str, str]) -> str:
     return _MENTION.sub(option, text)
 
 
-def rename(message: str, options: Mapping[str, str], default: str | None = None) -> str | None:
+def rename(
+    message: str,
+    options: Mapping[str, str],
+    default: str | None = None,
+    override: bool = False,
+) -> str | None:
     """``message`` starting with the option that fed its argument instead of the argument
     (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``), and
     with the arguments its text bounds written as options too (:func:`mentions`); a message
@@ -80,9 +89,10 @@ def rename(message: str, options: Mapping[str, str], default: str | None = None)
         return message
     m = _ARGUMENT.match(message)
     if m is not None:
-        option = option_for(m.group(1), options)
+        option = option_for(m.group(1), options, override)
         if option is not None:
-            return f"{option}{m.group(2)}: {mentions(message[m.end() :], options)}"
+            rest = message[m.end() :]  # an override's table names a file's values, not options
+            return f"{option}{m.group(2)}: {rest if override else mentions(rest, options)}"
         if m.group(1).replace("-", "_").isidentifier():  # another argument's: for an outer table
             return None
     return f"{default}: {mentions(message, options)}" if default else None
@@ -110,15 +120,18 @@ class OptionError(click.UsageError):
 
 
 @contextmanager
-def fed_by(options: Mapping[str, str], default: str | None = None) -> Iterator[None]:
+def fed_by(
+    options: Mapping[str, str], default: str | None = None, override: bool = False
+) -> Iterator[None]:
     """Around a call fed by particular options: its errors name them (``{"path": "--csv"}``;
-    ``default`` for an error naming no argument, such as a file's own name)."""
+    ``default`` for an error naming no argument, such as a file's own name; ``override``:
+    ``options`` win over :data:`ALIASES`)."""
     try:
         yield
     except OptionError:
         raise
     except ERRORS as exc:
-        renamed = rename(str(exc), options, default)
+        renamed = rename(str(exc), options, default, override)
         if renamed is None:
             raise
         raise OptionError(renamed) from None

@@ -513,7 +513,9 @@ def shared_options(
             for n, v in defaults.items():
                 if n in names and getattr(o, n) is None and not (n == "loss" and o.training):
                     setattr(o, n, v)
-            with fed_by(o.data_options()):  # X and y are the data the user named
+            with fed_by(o.data_options()), fed_by(_recorded_options(o), override=True):
+                # X and y are the data the user named; a setting the model file recorded
+                # (and the command line did not give) is the file's, not an option typed
                 return f(opts=o, **kwargs)
 
         for option in reversed(opts):
@@ -521,6 +523,39 @@ def shared_options(
         return command
 
     return decorate
+
+
+#: The library's argument fed by a setting a model file records, and the record's key.
+RECORDED = {
+    "lr": "lr",
+    "optimizer": "optimizer",
+    "batch_size": "batch_size",
+    "backend": "backend",
+    "loss": "loss",
+    "name": "dataset",  # gn.datasets.load(name)
+    "test_size": "validation_split",  # train_test_split(test_size)
+    "validation": "validation_split",
+}
+
+
+def _recorded_options(o: Options) -> dict[str, str]:
+    """``{argument: "--model (its recorded KEY)"}`` for each setting taken from the model
+    file's record: "--lr: expected a finite number > 0, got -1.0" named an option the user
+    never typed when the -1.0 was the file's."""
+    if o.model is None or not o.training:
+        return {}
+    ctx = click.get_current_context(silent=True)
+    out = {}
+    for argument, key in RECORDED.items():
+        if o.training.get(key) is None:
+            continue
+        typed = False
+        if ctx is not None and key in ctx.params:
+            source = ctx.get_parameter_source(key)
+            typed = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        if not typed:
+            out[argument] = f"--model (its recorded {key})"
+    return out
 
 
 def _recorded(model: str) -> dict[str, Any]:

@@ -259,6 +259,11 @@ def _member_list(population: int | None, member: Any) -> list[int | None]:
             raise TypeError(f"member: expected member indices, got {describe(k)}")
         if not -population <= k < population:
             raise ValueError(f"member: expected indices {index_range(population)}, got {k}")
+        if int(k) % population in out:  # drawn twice, silently
+            raise ValueError(
+                f"member: index {int(k) % population} is given twice (as {k}); expected each "
+                "member once"
+            )
         out.append(int(k) % population)
     return out
 

@@ -475,6 +475,10 @@ def _samples(samples: Any, n: int) -> list[int] | None:
             raise TypeError(f"samples: expected integer row indices, got {describe(s)}")
         if not -n <= s < n:
             raise ValueError(f"samples: expected row indices {index_range(n)}, got {s}")
+        if int(s) % n in out:  # traced as more data: [0, 0, 1] weighed row 0 twice, silently
+            raise ValueError(
+                f"samples: row {int(s) % n} is given twice (as {s}); expected each row once"
+            )
         out.append(int(s) % n)
     if not out:
         raise ValueError("samples: expected at least one row index, got none")

@@ -461,3 +461,17 @@ def test_a_bad_setting_recorded_in_a_model_file_names_the_file(capsys, tmp_path,
         code, _, err = _run(capsys, "train", "--model", str(model), "-o", out, "--epochs", "2",
                             "--lr", "0.1", "-q", "--no-figure")  # fmt: skip
         assert code == 0, err
+
+
+def test_a_row_or_member_given_twice_is_refused_not_weighed_or_drawn_twice(capsys, tmp_path):
+    net = gn.Network([3, 2, 1], seed=0)
+    with pytest.raises(ValueError) as info:  # [3, -1, 0] traced row 3 as two rows of three
+        trace(net, X, Y, samples=[3, -1, 0])
+    assert str(info.value) == "samples: row 3 is given twice (as -1); expected each row once"
+    assert _error(capsys, "inspect", "--samples", "0,0") == (
+        "--samples: row 0 is given twice (as 0); expected each row once"
+    )
+    line = _error(capsys, "plot", "network", "--population", "2", "--member", "1,-1", "-o",
+                  str(tmp_path / "n.png"))  # fmt: skip
+    assert line == "--member: index 1 is given twice (as -1); expected each member once"
+    assert not (tmp_path / "n.png").exists()

@@ -475,3 +475,45 @@ def test_a_row_or_member_given_twice_is_refused_not_weighed_or_drawn_twice(capsy
                   str(tmp_path / "n.png"))  # fmt: skip
     assert line == "--member: index 1 is given twice (as -1); expected each member once"
     assert not (tmp_path / "n.png").exists()
+
+
+# --- figures' options ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "line"),
+    [
+        # matplotlib's FreeType said "FT_Set_Char_Size ... invalid ppem value" (RuntimeError)
+        (lambda n, h: plots.network_diagram(n, dpi=2), ValueError,
+         "dpi: expected a number >= 10, got 2 (int)"),
+        (lambda n, h: plots.loss_curve(h, dpi=5.0), ValueError,
+         "dpi: expected a number >= 10, got 5.0 (float)"),
+        # an image of no pixels: "cannot write empty image", after drawing it
+        (lambda n, h: plots.network_diagram(n, dpi=10, figsize=(0.01, 1)), ValueError,
+         "figsize: expected at least 1 pixel per side, got (0.01, 1.0) inches at dpi 10 "
+         "(0.1 x 10 pixels)"),
+        # said of res, which the caller had not touched
+        (lambda n, h: plots.decision_boundary(n, X, Y, unit_res="a"), TypeError,
+         "unit_res: expected an integer >= 1, got 'a' (str)"),
+        (lambda n, h: plots.decision_boundary(n, X, Y, unit_res=10**6), ValueError,
+         "unit_res: a 1000000 x 1000000 grid of activations holds 6e+12 numbers, more than "
+         "1.34e+08 (glassnet.grids.MAX_GRID_VALUES); expected unit_res <= 4729"),
+        # "'>' not supported between instances of 'int' and 'str'"
+        (lambda n, h: plots.loss_landscape(n, X, Y, res="no"), TypeError,
+         "res: expected an integer >= 2, got 'no' (str)"),
+    ],
+)  # fmt: skip
+def test_a_figures_options_are_refused_by_name_before_drawing(call, kind, line):
+    net = gn.Network([3, 2, 1], seed=0)
+    history = net.fit(X, Y, epochs=2)
+    with pytest.raises(kind) as info:
+        call(net, history)
+    assert str(info.value) == line
+
+
+def test_a_member_that_is_not_an_index_is_refused_by_name():
+    pop = gn.Network([3, 2, 1], seed=[0, 1])
+    history = pop.fit(X, Y, epochs=2)
+    with pytest.raises(TypeError) as info:  # "'float' object is not iterable"
+        plots.loss_curve(history, member=1.5)
+    assert str(info.value) == "member: expected an index, a list of them or 'all', got 1.5 (float)"

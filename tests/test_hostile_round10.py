@@ -517,3 +517,11 @@ def test_a_member_that_is_not_an_index_is_refused_by_name():
     with pytest.raises(TypeError) as info:  # "'float' object is not iterable"
         plots.loss_curve(history, member=1.5)
     assert str(info.value) == "member: expected an index, a list of them or 'all', got 1.5 (float)"
+
+
+def test_an_address_that_cannot_be_bound_names_the_host_not_the_port():
+    from glassnet.playground import server as pg_server
+
+    with pytest.raises(ValueError) as info:  # a loopback address, with a scope no one has
+        pg_server.bind("::1%nosuchif0", 0)
+    assert str(info.value).startswith("host: cannot listen on ::1%nosuchif0:0 (")  # "port: ..."

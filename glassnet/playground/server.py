@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import json
 import logging
@@ -431,7 +432,10 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ValueError(f"port: cannot listen on {host}:{port} ({exc.strerror})") from None
+        # a port taken or privileged is the port's fault; an address that cannot be bound
+        # ("::1%eth0": a loopback address with a scope no interface has) is the host's
+        blame = "port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "host"
+        raise ValueError(f"{blame}: cannot listen on {host}:{port} ({exc.strerror})") from None
     sock.listen(128)
     sock.setblocking(False)
     return sock

@@ -60,6 +60,38 @@ def new_file(path: str | os.PathLike[str]) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
 
 
+_SQLITE = b"SQLite format 3\x00"
+
+
+def database_refusal(path: str | os.PathLike[str]) -> str:
+    """Why ``path``, an SQLite database, is not replaced (without an argument's name):
+    ``study export DIR -o DIR/study.sqlite`` replaced a study's every result by its CSV."""
+    return (
+        f"{os.fspath(path)!r} is an SQLite database (a study's results?); glassnet replaces no "
+        "database with another file: choose another name"
+    )
+
+
+def is_database(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an existing regular file holding an SQLite database (its header):
+    a writer checks it before a long computation whose result would replace it."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+    except OSError:
+        return False
+    return _is_database(Path(path))
+
+
+def _is_database(path: Path) -> bool:
+    """Whether the existing regular file ``path`` is an SQLite database (its header)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(_SQLITE)) == _SQLITE
+    except OSError:  # unreadable: the write says why
+        return False
+
+
 def unreadable(path: str | os.PathLike[str], what: str = "file") -> OSError | ValueError | None:
     """Why ``path`` cannot be read as a ``what`` (a "study spec", a "CSV file"), as the error
     to raise (its message without an argument's name), or ``None`` when it is a regular file.
@@ -158,6 +190,8 @@ def atomic_path(
             f"path: {given!r} exists and is not a regular file (a device, pipe or socket); "
             "glassnet replaces only regular files"
         )
+    if mode is not None and _is_database(target):
+        raise ValueError(f"path: {database_refusal(given)}")
     try:
         tmp = _fresh(target.parent, target.name, suffix, new_file)
     except OSError as exc:  # said of the file asked for, not of a hidden temporary name

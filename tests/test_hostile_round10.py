@@ -525,3 +525,40 @@ def test_an_address_that_cannot_be_bound_names_the_host_not_the_port():
     with pytest.raises(ValueError) as info:  # a loopback address, with a scope no one has
         pg_server.bind("::1%nosuchif0", 0)
     assert str(info.value).startswith("host: cannot listen on ::1%nosuchif0:0 (")  # "port: ..."
+
+
+# --- a study's database is never replaced by another file ----------------------------------------
+
+
+def test_a_study_database_is_not_replaced_by_an_export_or_a_figure(capsys, tmp_path):
+    out = tmp_path / "study"
+    gs.run(gs.parse_spec(TINY, "s.toml"), out, jobs=1)
+    db = out / gs.DB_NAME
+    before = db.read_bytes()
+    refusal = f"{str(db)!r} is an SQLite database (a study's results?); glassnet replaces no "
+    # it wrote the CSV over the database: every result of the study gone
+    line = _error(capsys, "study", "export", str(out), "-o", str(db))
+    assert (
+        line == f"Invalid value for --out: {refusal}database with another file: choose another name"
+    )
+    picture = tmp_path / "results.png"  # a database under a picture's name
+    picture.write_bytes(before)
+    line = _error(capsys, "plot", "loss", "--epochs", "2", "-o", str(picture))
+    assert line.startswith(f"Invalid value for --out: {str(picture)!r} is an SQLite database")
+    assert db.read_bytes() == before == picture.read_bytes()
+    assert gs.open(out).status()["runs_done"] == 4
+    with pytest.raises(ValueError, match=r"^path: .* is an SQLite database"):
+        gn.modelfile.save(gn.Network([3, 2, 1], seed=0), db)
+
+
+def test_a_figure_name_no_format_takes_is_refused_before_training(capsys, tmp_path):
+    # it trained, then failed: "Format 'sqlite' is not supported"
+    line = _error(capsys, "plot", "loss", "--epochs", "2", "-o", str(tmp_path / "curve.mp4"))
+    assert line.startswith(
+        f"--out: {str(tmp_path / 'curve.mp4')!r} ends in '.mp4', which is no figure format; "
+        "expected one of "
+    )
+    assert ".png" in line and ".svg" in line and not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match=r"^path: .* ends in '\.npz', which is no figure format"):
+        plots.save(plots.loss_curve(gn.Network([3, 2, 1], seed=0).fit(X, Y, epochs=2)),
+                   tmp_path / "m.npz")  # fmt: skip

@@ -562,3 +562,23 @@ def test_a_figure_name_no_format_takes_is_refused_before_training(capsys, tmp_pa
     with pytest.raises(ValueError, match=r"^path: .* ends in '\.npz', which is no figure format"):
         plots.save(plots.loss_curve(gn.Network([3, 2, 1], seed=0).fit(X, Y, epochs=2)),
                    tmp_path / "m.npz")  # fmt: skip
+
+
+def test_worker_counts_and_retries_are_bounded_before_the_study_is_made(capsys, tmp_path):
+    import glassnet.study.runner as runner
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "study"
+    most = runner.max_jobs()
+    # a process (and its NumPy) per group, up to 10**5 of them; a failing group tried 10**9
+    # times more
+    for option, value, line in (
+        ("--jobs", str(10**5), f"--jobs: expected an integer in [1, {most}], got 100000 (int)"),
+        ("--retries", str(10**9), "--retries: expected an integer in [0, 100], got 1000000000 "
+         "(int)"),
+    ):  # fmt: skip
+        assert _error(capsys, "study", "run", str(spec), "--out", str(out), option, value) == line
+        assert not out.exists()  # refused before the directory was made
+    with pytest.raises(ValueError, match=r"^jobs: expected an integer in \[1, "):
+        gs.run(gs.parse_spec(TINY, "s.toml"), out, jobs=most + 1)

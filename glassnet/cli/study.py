@@ -157,6 +157,9 @@ def _run(
         raise click.BadParameter(
             f"expected an address like tcp://HOST:PORT, got {scheduler!r}", param_hint="--scheduler"
         )
+    from glassnet.study.runner import check_workers
+
+    check_workers(jobs, retries)  # before the directory is made
     gs.Store.create(out, spec_obj).close()  # refuse another spec's directory before the bar
     console = Console(stderr=True)
     live = console.is_terminal and not quiet

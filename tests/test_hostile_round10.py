@@ -582,3 +582,21 @@ def test_worker_counts_and_retries_are_bounded_before_the_study_is_made(capsys, 
         assert not out.exists()  # refused before the directory was made
     with pytest.raises(ValueError, match=r"^jobs: expected an integer in \[1, "):
         gs.run(gs.parse_spec(TINY, "s.toml"), out, jobs=most + 1)
+
+
+def test_checkpoints_named_by_epoch_are_bounded_before_the_first_epoch(capsys, tmp_path):
+    out = tmp_path / "run"
+    line = _error(capsys, "train", "-o", str(out), "--epochs", "10000000", "--checkpoint-every",
+                  "1", "-q")  # fmt: skip
+    assert line == (  # ten million files, one an epoch
+        "--checkpoint-every: 10000000 epochs with a checkpoint each 1 write 10000001 files, more "
+        "than 10000 (glassnet.training.MAX_CHECKPOINT_FILES); expected --checkpoint-every >= "
+        "1001, fewer epochs, or a path without {epoch} (each save then replaces the last)"
+    )
+    assert not out.exists()
+    net = gn.Network([3, 2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^every: 20000 epochs with a checkpoint each 1 write "):
+        net.fit(X, Y, epochs=20000, callbacks=[gn.Checkpoint(tmp_path / "c-{epoch}.npz")])
+    assert not list(tmp_path.glob("c-*"))
+    assert gn.Checkpoint(tmp_path / "c-{epoch}.npz", every=3).check_files(20000) is None
+    gn.Checkpoint(tmp_path / "last.npz").check_files(10**7)  # one file, replaced

@@ -346,6 +346,9 @@ def train(
                 "each time (leave out --checkpoint-every, or use --trainer gd)",
                 param_hint="--checkpoint-every",
             )
+        if epochs // checkpoint_every + 1 > gn.training.MAX_CHECKPOINT_FILES:
+            with fed_by({"every": "--checkpoint-every"}):  # before the folder is made
+                gn.training.Checkpoint("{epoch}", every=checkpoint_every).check_files(epochs)
         folder = out_dir / "checkpoints"
         with fed_by({}, default="--out"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -357,15 +360,16 @@ def train(
         if not quiet:
             callbacks.append(_TrainProgress(progress))
         if trainer == "gd":
-            hist = net.fit(
-                X,
-                y,
-                epochs=epochs,
-                validation=validation,
-                callbacks=callbacks,
-                resume=net.train_state if resumes else None,
-                **settings,
-            )
+            with fed_by({"every": "--checkpoint-every"}):  # the Checkpoint's bound
+                hist = net.fit(
+                    X,
+                    y,
+                    epochs=epochs,
+                    validation=validation,
+                    callbacks=callbacks,
+                    resume=net.train_state if resumes else None,
+                    **settings,
+                )
         else:
             from glassnet.evolution import fit_evolution
 

@@ -600,3 +600,19 @@ def test_checkpoints_named_by_epoch_are_bounded_before_the_first_epoch(capsys, t
     assert not list(tmp_path.glob("c-*"))
     assert gn.Checkpoint(tmp_path / "c-{epoch}.npz", every=3).check_files(20000) is None
     gn.Checkpoint(tmp_path / "last.npz").check_files(10**7)  # one file, replaced
+
+
+def test_a_target_that_is_both_an_index_and_another_columns_name_is_refused(capsys, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("1,a,y\n5,0,0\n6,1,1\n7,1,1\n8,0,0\n")
+    # --target 1 trained on column 'a' (index 1) when the column named '1' was as likely meant
+    line = _error(capsys, "train", "--csv", str(path), "--target", "1", "-o", str(tmp_path / "o"))
+    assert line == (
+        "Invalid value for --target: '1' is both the index of column 'a' and the name of column "
+        "0; a number is read as an index: give --target 0 for the column named '1', or "
+        "--target a for 'a'"
+    )
+    path.write_text("a,1,y\n0,5,0\n1,6,1\n1,7,1\n0,8,0\n")  # the same column either way
+    code, _, err = _run(capsys, "train", "--csv", str(path), "--target", "1", "-o",
+                        str(tmp_path / "o"), "--epochs", "2", "-q", "--no-figure")  # fmt: skip
+    assert code == 0, err

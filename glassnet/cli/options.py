@@ -224,6 +224,8 @@ class Options:
             tgt: Any = (
                 -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
             )
+            if isinstance(tgt, int) and target is not None:
+                _not_ambiguous(self.csv, target, tgt)
             with fed_by({"path": "--csv", "target": "--target"}, default="--csv"):
                 X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
@@ -363,6 +365,29 @@ class Options:
     def resumes(self, net: Any) -> bool:
         """Whether ``net`` is a model file's network that holds the run it was trained by."""
         return self.model is not None and getattr(net, "train_state", None) is not None
+
+
+def _not_ambiguous(path: str, text: str, index: int) -> None:
+    """Refuse ``--target 1`` when the CSV also has a column named ``1`` elsewhere than index
+    1: the index was taken, silently, though the name was meant as often."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            first = f.readline(1_000_000)  # the header; load_csv reads and checks the rest
+    except (OSError, UnicodeDecodeError):
+        return  # load_csv says what is wrong with the file
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    named = [i for i, h in enumerate(header) if h == text.strip()]
+    if not named or not -len(header) <= index < len(header):
+        return
+    if named != [index % len(header)]:
+        raise click.BadParameter(
+            f"{text!r} is both the index of column {header[index]!r} and the name of column "
+            f"{named[0]}; a number is read as an index: give --target {named[0]} for the "
+            f"column named {text!r}, or --target {header[index]} for {header[index]!r}",
+            param_hint="--target",
+        )
 
 
 def _numbers(text: str, argument: str) -> list[float]:

@@ -616,3 +616,20 @@ def test_a_target_that_is_both_an_index_and_another_columns_name_is_refused(caps
     code, _, err = _run(capsys, "train", "--csv", str(path), "--target", "1", "-o",
                         str(tmp_path / "o"), "--epochs", "2", "-q", "--no-figure")  # fmt: skip
     assert code == 0, err
+
+
+def test_an_export_is_written_in_the_format_its_name_says(capsys, tmp_path):
+    out = tmp_path / "study"
+    gs.run(gs.parse_spec(TINY, "s.toml"), out, jobs=1)
+    # -f parquet -o r.csv wrote Parquet into r.csv, which read_export then read as CSV
+    line = _error(capsys, "study", "export", str(out), "-f", "parquet", "-o",
+                  str(tmp_path / "r.csv"))  # fmt: skip
+    assert line == (
+        f"Invalid value for --out: {str(tmp_path / 'r.csv')!r} ends in '.csv' but the format "
+        "is parquet; name it r.parquet or write csv"
+    )
+    # -o r.parquet without --format wrote CSV into it: the name now says the format
+    code, _, err = _run(capsys, "study", "export", str(out), "-o", str(tmp_path / "r.parquet"))
+    assert code == 0, err
+    assert (tmp_path / "r.parquet").read_bytes()[:4] == b"PAR1"
+    assert len(gs.read_export(tmp_path / "r.parquet")) == 4

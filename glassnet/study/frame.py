@@ -118,7 +118,9 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
         The output file.
     format : {"csv", "parquet"}
         CSV stores loss curves as JSON lists (exact: shortest round-trip floats); Parquet
-        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64.
+        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64. A path
+        ending in the other format's extension is refused (:func:`read_export` reads a file
+        by its extension).
 
     Returns
     -------
@@ -128,6 +130,12 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
     p = Path(path)
     if format not in ("csv", "parquet"):
         raise ValueError(f"format: expected 'csv' or 'parquet', got {format!r}")
+    other = {"csv": ".parquet", "parquet": ".csv"}[format]
+    if p.suffix.lower() == other:  # read_export reads by the suffix: it would misread it
+        raise ValueError(
+            f"path: {str(p)!r} ends in {p.suffix!r} but the format is {format}; name it "
+            f"{p.stem}.{format} or write {other[1:]}"
+        )
     _check_target(p)
     out = df.copy()
     if format == "parquet":

@@ -144,6 +144,8 @@ def test_a_bound_inside_a_message_names_the_option_typed(capsys, tmp_path):
     assert rename("res: expected res in [4, 10], got dpi 5", opts) == (
         "--res: expected --res in [4, 10], got --dpi 5"
     )
+    opts["loss"] = "--loss"
+    assert mentions("train loss 0.25 is high", opts) == "train loss 0.25 is high"
 
 
 # --- the playground's data and messages --------------------------------------------------------

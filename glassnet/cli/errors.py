@@ -43,12 +43,14 @@ ERRORS = (ValueError, TypeError, OSError)
 
 _ARGUMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_ -]*?)((?:\[[^\]]*\])*): ")
 
-#: An argument named inside a message with its bound or value: ``expected a stride >= 51``,
-#: ``expected res <= 4729``, ``at stride 1``, ``got dpi 100`` (the name, the article before
-#: it, and what follows it: a comparison, an interval, or a number). One-letter words are
-#: left alone (``a 9 x 9 grid`` is no ``--x``), as are words after a number.
+#: An argument named inside a message with its bound or its value: ``expected a stride >=
+#: 51``, ``expected res <= 4729``, ``expected res in [4, 10]`` (the name, the article before
+#: it, then a comparison or an interval), ``at stride 1``, ``got dpi 100`` (after "at" or
+#: "got", then a number: "train loss 0.25" is no ``--loss``). One-letter words are left
+#: alone (``a 9 x 9 grid`` is no ``--x``), as are words after a number.
 _MENTION = re.compile(
-    r"(?<![\w.-])(?<!\d )(?:an? )?([a-z][a-z0-9_]+)(?= (?:>=|<=|<|>|in [\[(]|[-+]?\.?\d))"
+    r"(?<![\w.-])(?<!\d )(?:an? )?([a-z][a-z0-9_]+)(?= (?:>=|<=|<|>|in [\[(]))"
+    r"|(?:(?<=\bat )|(?<=\bgot ))([a-z][a-z0-9_]+)(?= [-+]?\.?\d)"
 )
 
 
@@ -68,7 +70,7 @@ def mentions(text: str, options: Mapping[str, str]) -> str:
     user should read the bound in terms of what they typed."""
 
     def option(m: re.Match[str]) -> str:
-        found = option_for(m.group(1), options)
+        found = option_for(m.group(1) or m.group(2), options)
         return m.group(0) if found is None else found
 
     return _MENTION.sub(option, text)

@@ -22,14 +22,29 @@ from matplotlib.figure import Figure as _MplFigure
 
 from glassnet._files import atomic_path
 
-__all__ = ["Figure", "save_figure"]
+__all__ = ["Figure", "figure_format", "save_figure"]
+
+
+def figure_format(path: str | os.PathLike[str], argument: str = "path") -> str:
+    """The format a figure written to ``path`` takes (its extension's, matplotlib's default,
+    PNG, without one); a ValueError naming ``argument`` for an extension matplotlib cannot
+    write (checked before the figure is drawn, and before any training it shows)."""
+    suffix = os.path.splitext(os.fspath(path))[1]
+    fmt = suffix[1:].lower() if suffix else str(rcParams["savefig.format"])
+    known = FigureCanvasAgg.get_supported_filetypes()
+    if fmt not in known:
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} ends in {suffix!r}, which is no figure format; "
+            f"expected one of {', '.join('.' + k for k in sorted(known))}"
+        )
+    return fmt
 
 
 def save_figure(fig: _MplFigure, path: str | os.PathLike[str]) -> None:
     """Write ``fig`` to ``path`` atomically, in the format its extension names (matplotlib's
     default, PNG, without one), at the figure's own dpi."""
     suffix = os.path.splitext(os.fspath(path))[1]
-    fmt = suffix[1:].lower() if suffix else rcParams["savefig.format"]
+    fmt = figure_format(path)
     with atomic_path(path, suffix=suffix) as tmp:
         fig.savefig(tmp, format=fmt, dpi=fig.dpi)
 

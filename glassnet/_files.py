@@ -21,7 +21,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_write", "new_directory", "new_file", "unwritable"]
+__all__ = [
+    "atomic_path",
+    "atomic_write",
+    "new_directory",
+    "new_file",
+    "readable_file",
+    "unreadable",
+    "unwritable",
+]
 
 
 _STEM_BYTES = 200
@@ -50,6 +58,74 @@ def new_file(path: str | os.PathLike[str]) -> None:
     ``FileExistsError`` if something is there already."""
     # O_EXCL: never someone else's file; 0o666: the kernel applies the umask, as open() does
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
+_SQLITE = b"SQLite format 3\x00"
+
+
+def database_refusal(path: str | os.PathLike[str]) -> str:
+    """Why ``path``, an SQLite database, is not replaced (without an argument's name):
+    ``study export DIR -o DIR/study.sqlite`` replaced a study's every result by its CSV."""
+    return (
+        f"{os.fspath(path)!r} is an SQLite database (a study's results?); glassnet replaces no "
+        "database with another file: choose another name"
+    )
+
+
+def is_database(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an existing regular file holding an SQLite database (its header):
+    a writer checks it before a long computation whose result would replace it."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+    except OSError:
+        return False
+    return _is_database(Path(path))
+
+
+def _is_database(path: Path) -> bool:
+    """Whether the existing regular file ``path`` is an SQLite database (its header)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(_SQLITE)) == _SQLITE
+    except OSError:  # unreadable: the write says why
+        return False
+
+
+def unreadable(path: str | os.PathLike[str], what: str = "file") -> OSError | ValueError | None:
+    """Why ``path`` cannot be read as a ``what`` (a "study spec", a "CSV file"), as the error
+    to raise (its message without an argument's name), or ``None`` when it is a regular file.
+
+    ``Path.is_file()`` is False for a directory, a device (``/dev/zero``), a pipe
+    (``/dev/stdin``) and a name that does not exist alike: readers that asked only that
+    said "no such file" of files that exist. A device or a pipe is refused, not read: it
+    can be endless, and nothing bounds it beforehand.
+    """
+    name = os.fspath(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return FileNotFoundError(f"no such file {name!r}")
+    except NotADirectoryError:
+        return FileNotFoundError(f"no such file {name!r} (a file stands in the path)")
+    except OSError as exc:
+        return type(exc)(f"cannot read {name!r}: {exc.strerror or exc}")
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(f"{name!r} is a directory; expected a {what}")
+    if not stat.S_ISREG(mode):
+        return ValueError(
+            f"{name!r} is not a regular file (a device, pipe or socket); expected a {what}"
+        )
+    return None
+
+
+def readable_file(path: str | os.PathLike[str], argument: str, what: str = "file") -> Path:
+    """``path`` as a Path if it is a regular file; else the error of :func:`unreadable`,
+    its message starting with ``argument``."""
+    why = unreadable(path, what)
+    if why is not None:
+        raise type(why)(f"{argument}: {why}")
+    return Path(path)
 
 
 def unwritable(folder: str | os.PathLike[str]) -> str | None:
@@ -114,6 +190,8 @@ def atomic_path(
             f"path: {given!r} exists and is not a regular file (a device, pipe or socket); "
             "glassnet replaces only regular files"
         )
+    if mode is not None and _is_database(target):
+        raise ValueError(f"path: {database_refusal(given)}")
     try:
         tmp = _fresh(target.parent, target.name, suffix, new_file)
     except OSError as exc:  # said of the file asked for, not of a hidden temporary name

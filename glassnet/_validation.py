@@ -443,6 +443,41 @@ def positive_int(value: Any, argument: str, *, minimum: int = 1, maximum: int | 
     return int(check(value, argument, Interval(int, minimum, maximum)))
 
 
+#: What an input written as a nonzero number that float64 reads as 0 is told.
+UNDERFLOW = "{!r} is smaller than float64 holds: it would be read as 0"
+
+
+def underflows(text: Any, number: float) -> bool:
+    """Whether ``text``, a number other than 0 as written (``1e-400``), was read as 0: the
+    error then names what was typed, not the ``0.0`` it became. Shared by every reader of
+    numbers as text (options, CSV files, the playground's uploads)."""
+    if number != 0 or not isinstance(text, str):
+        return False
+    mantissa = text.strip().lower().partition("e")[0]
+    return any(c in "123456789" for c in mantissa)
+
+
+class Underflow(ValueError):
+    """A number written nonzero that float64 reads as 0 (see :func:`read_float`)."""
+
+
+def read_float(text: str) -> float:
+    """``float(text)``, refusing (:class:`Underflow`, with :data:`UNDERFLOW`'s words) a
+    nonzero number that float64 reads as 0: the ``parse_float`` of the TOML and JSON readers
+    of specs and lessons (``lr = 1e-400`` was refused as "got 0.0", a value never typed)."""
+    value = float(text)
+    if underflows(text, value):
+        raise Underflow(UNDERFLOW.format(text))
+    return value
+
+
+def index_range(n: int) -> str:
+    """The indices of ``n`` things in words, for an error: Python's, negatives counting from
+    the end (``"from -4 to 3"``). "expected a row below 4, got -5" was said of a -5 that is
+    below 4."""
+    return f"from {-n} to {n - 1}" if n > 0 else "none (there are none)"
+
+
 def positive_float(value: Any, argument: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, checking it is finite and > 0 (or >= 0)."""
     closed: Literal["left", "neither"] = "left" if allow_zero else "neither"

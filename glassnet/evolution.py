@@ -44,6 +44,7 @@ data, settings and seed always give the same result.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -55,6 +56,7 @@ from glassnet import losses as _losses
 from glassnet._random import check_seed, generator
 from glassnet._validation import (
     MAX_EPOCHS,
+    Boolean,
     Constraint,
     Instance,
     Interval,
@@ -66,7 +68,7 @@ from glassnet._validation import (
 )
 from glassnet.metrics import accuracy
 from glassnet.run import BACKEND_NAMES
-from glassnet.training import Callback, History, validation_data
+from glassnet.training import Callback, DivergenceWarning, History, validation_data
 
 if TYPE_CHECKING:
     from glassnet.network import Network
@@ -148,6 +150,7 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
     "decay": [Interval(float, 0, 1, closed="right")],
     "adapt_factor": [Interval(float, 1, 1e6, closed="right")],
     "crossover": [Options(CROSSOVER_MODES), Instance(type(None))],
+    "warn": [Boolean()],
 }
 
 
@@ -169,6 +172,7 @@ def fit_evolution(
     validation: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
     backend: str = "numpy",
+    warn: bool = True,
 ) -> EvolutionHistory:
     r"""Train a population of networks in place by selection and mutation.
 
@@ -215,13 +219,18 @@ def fit_evolution(
         (they are a sort and a few draws). The compiled evaluation pays off for large
         populations and data, and on a GPU; for the paper's small networks NumPy is faster
         (the transfer of the population to the device costs more than its evaluation).
+    warn : bool
+        Warn (:class:`~glassnet.training.DivergenceWarning`) when evolution stops because no
+        member has a finite loss, as :func:`~glassnet.training.fit` warns when a single
+        network diverges; the message is in ``history.messages`` either way.
 
     Returns
     -------
     EvolutionHistory
         ``loss`` (best per generation), ``median_loss``, ``evaluations``, ``mutation_scale``,
         ``success_rate``, and the usual fields; ``diverged`` is True if at some generation no
-        member had a finite loss.
+        member had a finite loss (then ``stopped_by="diverged"`` and, with ``warn``, a
+        :class:`~glassnet.training.DivergenceWarning`).
 
     Raises
     ------
@@ -253,7 +262,7 @@ def fit_evolution(
     loss = net.check_loss(loss)
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, loss, Xa.shape[0])
-    generations, survivors, sigma, adapt, decay, adapt_factor, crossover = validate(
+    generations, survivors, sigma, adapt, decay, adapt_factor, crossover, warn = validate(
         _CONSTRAINTS,
         generations=generations,
         survivors=survivors,
@@ -262,6 +271,7 @@ def fit_evolution(
         decay=decay,
         adapt_factor=adapt_factor,
         crossover=crossover,
+        warn=warn,
     ).values()
     if survivors is None:
         k = max(1, P // 5)
@@ -354,13 +364,17 @@ def fit_evolution(
                 where = None
                 if g == 0:  # no mutation yet: the initial population's pass says where
                     where = net.overflow(net.apply(params, Xa), ya, loss, raw)
-                history.messages.append(
+                msg = (
                     f"every member's loss was NaN or infinite at generation 0, before any "
                     f"mutation: {where}"
                     if where is not None
                     else f"every member's loss was NaN or infinite at generation {g}; "
                     f"try a smaller mutation_scale (now {sigma:g})"
                 )
+                history.messages.append(msg)
+                if warn:  # as fit warns of a single network's divergence
+                    # attributed to the caller: fit_evolution <- known_keywords <- caller
+                    warnings.warn(msg, DivergenceWarning, stacklevel=3)
                 break
             stoppers = [type(cb).__name__ for cb in callbacks if cb.on_epoch_end(g, history, net)]
             if stoppers:

@@ -37,6 +37,11 @@ def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
     One output column: ``y_hat > threshold`` against ``y``; several: ``argmax`` against
     ``argmax``. ``y_hat`` is ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``; ``y`` is
     ``(n_samples, n_out)``. The result is a float or one per member, shape ``(P,)``.
+
+    A prediction with a NaN (a diverged network's output) is no class: it counts as wrong,
+    whatever the target (NaN > threshold is False, and ``argmax`` of a row with a NaN picks
+    the NaN, which would otherwise read as class 0 or as whichever column held it). Infinite
+    outputs are compared as numbers.
     """
     y = _targets(y)
     y_hat = numeric_array(y_hat, "y_hat")
@@ -53,11 +58,14 @@ def accuracy(y_hat: Any, y: Any, threshold: float = 0.5) -> np.ndarray | float:
 def fraction_right(y_hat: Any, y: Any, threshold: float = 0.5) -> Any:
     """:func:`accuracy`'s formula without its checks, for arrays already checked.
 
-    Training calls it on every epoch's validation pass, with NumPy arrays in the NumPy loop and
+    A row of ``y_hat`` with a NaN is counted wrong (see :func:`accuracy`). Training calls it
+    on every epoch's validation pass, with NumPy arrays in the NumPy loop and
     with JAX arrays inside the compiled program.
     """
+    decided = (y_hat == y_hat).all(axis=-1)  # False for a row with a NaN: no class, wrong
     if y.shape[-1] == 1:
         right = ((y_hat > threshold) == (y > 0.5))[..., 0]
     else:
         right = y_hat.argmax(axis=-1) == y.argmax(axis=-1)
+    right = right & decided
     return (right * 1.0).mean(axis=-1)  # the default float: float64 in NumPy and under x64

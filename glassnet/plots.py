@@ -35,9 +35,11 @@ import html
 import io
 import math
 import os
+import re
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,6 +54,7 @@ from glassnet._validation import (
     NonFiniteWarning,
     check,
     describe,
+    index_range,
     known_keywords,
     positive_int,
     warn_nonfinite,
@@ -97,6 +100,8 @@ MAX_RECORDED = 100_000
 #: The most frames an animation may have: each is drawn by Matplotlib (tens of ms), and a GIF
 #: holds them all in memory until it is written.
 MAX_FRAMES = 2_000
+MIN_DPI = 10
+"""The smallest resolution of a figure, in dots per inch (``--dpi``'s bound too)."""
 PLANE_LIMIT = 1e307
 """The largest |coordinate| a figure's input plane reaches: matplotlib's axis ticks overflow
 float64 beyond (measured with matplotlib 3.10: axes to +-5e307 warn, to 1e308 fail)."""
@@ -104,6 +109,20 @@ LAYER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f
 
 
 # --- plumbing ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _renamed(argument: str, given: str) -> Iterator[None]:
+    """A library error about ``argument`` said of ``given``, the caller's name for it (its
+    text too: "res: ... expected res <= 4729" of ``unit_res``)."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        if not text.startswith(f"{argument}: "):
+            raise
+        body = re.sub(rf"\b{argument}\b", given, text[len(argument) + 2 :])
+        raise type(exc)(f"{given}: {body}") from None
 
 
 def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
@@ -115,9 +134,16 @@ def _figure(figsize: tuple[float, float], dpi: float) -> Figure:
         or not all(isinstance(v, int | float) and v > 0 for v in figsize)
     ):
         raise ValueError(f"figsize: expected (width, height) in inches > 0, got {figsize!r}")
-    if not isinstance(dpi, int | float) or isinstance(dpi, bool) or dpi <= 0:
-        raise ValueError(f"dpi: expected a number > 0, got {describe(dpi)}")
+    if not isinstance(dpi, int | float) or isinstance(dpi, bool) or not dpi >= MIN_DPI:
+        # below it, FreeType refuses the text's pixel sizes (a RuntimeError from matplotlib's
+        # C code at dpi 1 to 5, for some figures at 7), as --dpi's bound says
+        raise ValueError(f"dpi: expected a number >= {MIN_DPI}, got {describe(dpi)}")
     w, h = float(figsize[0]) * dpi, float(figsize[1]) * dpi
+    if min(w, h) < 1:  # an image of no pixels: "cannot write empty image", after drawing
+        raise ValueError(
+            f"figsize: expected at least 1 pixel per side, got {tuple(float(v) for v in figsize)} "
+            f"inches at dpi {dpi:g} ({w:.3g} x {h:.3g} pixels)"
+        )
     if not (math.isfinite(w) and math.isfinite(h)) or max(w, h) > MAX_SIDE_PX:
         # checked before matplotlib allocates the canvas (a 1e9 dpi figure would need exabytes)
         raise ValueError(
@@ -249,7 +275,14 @@ def _member_list(population: int | None, member: Any) -> list[int | None]:
         if member != "all":
             raise ValueError(f"member: expected an index, a list of them or 'all', got {member!r}")
         return list(range(min(population, MAX_MULTIPLES)))
-    items = [member] if isinstance(member, int | np.integer) else list(member)
+    if isinstance(member, int | np.integer) and not isinstance(member, bool):
+        items = [member]
+    elif isinstance(member, Sequence | np.ndarray):
+        items = list(member)
+    else:  # list(1.5): "'float' object is not iterable"
+        raise TypeError(
+            f"member: expected an index, a list of them or 'all', got {describe(member)}"
+        )
     if not items or len(items) > MAX_MULTIPLES:
         raise ValueError(f"member: expected 1 to {MAX_MULTIPLES} members, got {len(items)}")
     out: list[int | None] = []
@@ -257,7 +290,12 @@ def _member_list(population: int | None, member: Any) -> list[int | None]:
         if isinstance(k, bool) or not isinstance(k, int | np.integer):
             raise TypeError(f"member: expected member indices, got {describe(k)}")
         if not -population <= k < population:
-            raise ValueError(f"member: expected indices below {population}, got {k}")
+            raise ValueError(f"member: expected indices {index_range(population)}, got {k}")
+        if int(k) % population in out:  # drawn twice, silently
+            raise ValueError(
+                f"member: index {int(k) % population} is given twice (as {k}); expected each "
+                "member once"
+            )
         out.append(int(k) % population)
     return out
 
@@ -421,7 +459,7 @@ def _draw_network(ax, net, X, y, sample, edges, loss, optimizer, lr, steps, max_
         if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
             raise TypeError(f"sample: expected a row index, got {describe(sample)}")
         if not -Xa.shape[0] <= sample < Xa.shape[0]:
-            raise ValueError(f"sample: expected a row below {Xa.shape[0]}, got {sample}")
+            raise ValueError(f"sample: expected a row {index_range(Xa.shape[0])}, got {sample}")
         fwd = net.forward(Xa[[sample]])
         acts = [np.asarray(a)[0] for a in fwd.a]
     values: list[dict[str, Array]]
@@ -728,7 +766,8 @@ def decision_boundary(
     main.set_title(title, fontsize=8)
     _label_boundary(main, kind, len(net.sizes) - 1, ya.shape[1], pair)
     if show_units:
-        ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill, features=pair)
+        with _renamed("res", "unit_res"):  # the units' maps are unit_res's, not res's
+            ugrid = grids.plane_grid(one, Xa, extent=extent, res=unit_res, fill=fill, features=pair)
         for l in range(1, n_hidden + 1):
             a = ugrid.layers[l - 1]
             name = one.activations[l - 1].name
@@ -1117,6 +1156,9 @@ def loss_landscape(
     """
     if kind not in LANDSCAPE_KINDS:
         raise ValueError(f"kind: expected one of {', '.join(LANDSCAPE_KINDS)}, got {kind!r}")
+    # as grids.loss_surface checks it, before max(res, 41) compared a string ("'>' not
+    # supported between instances of 'int' and 'str'")
+    res = check(res, "res", Interval(int, 2, None))
     members = _member_list(net.population, member)
     if len(members) > 1:
         c = math.ceil(math.sqrt(len(members)))

@@ -39,7 +39,14 @@ import numpy as np
 
 from glassnet import _views
 from glassnet import losses as _losses
-from glassnet._validation import Interval, check, describe, known_keywords, warn_nonfinite
+from glassnet._validation import (
+    Interval,
+    check,
+    describe,
+    index_range,
+    known_keywords,
+    warn_nonfinite,
+)
 from glassnet.run import TrainConfig, TrainState
 from glassnet.training import plan, step
 
@@ -467,7 +474,11 @@ def _samples(samples: Any, n: int) -> list[int] | None:
         if isinstance(s, bool) or not isinstance(s, int | np.integer):
             raise TypeError(f"samples: expected integer row indices, got {describe(s)}")
         if not -n <= s < n:
-            raise ValueError(f"samples: expected row indices below {n}, got {s}")
+            raise ValueError(f"samples: expected row indices {index_range(n)}, got {s}")
+        if int(s) % n in out:  # traced as more data: [0, 0, 1] weighed row 0 twice, silently
+            raise ValueError(
+                f"samples: row {int(s) % n} is given twice (as {s}); expected each row once"
+            )
         out.append(int(s) % n)
     if not out:
         raise ValueError("samples: expected at least one row index, got none")
@@ -902,7 +913,7 @@ def chain(
     if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
         raise TypeError(f"sample: expected a row index, got {describe(sample)}")
     if not -Xa.shape[0] <= sample < Xa.shape[0]:
-        raise ValueError(f"sample: expected a row index below {Xa.shape[0]}, got {sample}")
+        raise ValueError(f"sample: expected a row index {index_range(Xa.shape[0])}, got {sample}")
     t = trace(net, Xa, ya, loss=loss, samples=[sample])
     loss_fn = net.check_loss(loss)
     L = t.n_layers

@@ -270,6 +270,10 @@ class LiveRun:
         return snapshot(self.net, self.config, now, self.resumed, self.rngs, self.schedule_epochs)
 
 
+#: The most files a :class:`Checkpoint` whose path holds ``{epoch}`` writes in one fit.
+MAX_CHECKPOINT_FILES = 10_000
+
+
 @known_keywords
 class Checkpoint(Callback):
     r"""Save the whole run to a model file while it trains, as Keras's ``ModelCheckpoint``.
@@ -322,6 +326,7 @@ class Checkpoint(Callback):
         if isinstance(self.path, bytes):
             raise TypeError(f"path: expected a str or os.PathLike of str, got {describe(path)}")
         fields_ = [f for _, f, _, _ in string.Formatter().parse(self.path) if f is not None]
+        self._fields = set(fields_)
         if any(f != "epoch" for f in fields_):
             raise ValueError(
                 f"path: expected a path whose only field is {{epoch}}, got {self.path!r}"
@@ -338,6 +343,20 @@ class Checkpoint(Callback):
         self.saved: list[Path] = []
         self.best = math.inf
         self.block = 0  # the multiples of `every` the run has reached
+
+    def check_files(self, planned: int, start: int = 0) -> None:
+        """Refuse (ValueError naming ``every``) a fit of ``planned`` epochs, continuing a run
+        at epoch ``start``, that would write more than :data:`MAX_CHECKPOINT_FILES` files:
+        10**7 epochs at ``every=1`` wrote 10**7 files. A path without ``{epoch}`` writes one."""
+        files = (start + planned) // self.every - start // self.every + 1
+        if "epoch" in self._fields and files > MAX_CHECKPOINT_FILES:
+            most = -(-planned // (MAX_CHECKPOINT_FILES - 1))
+            raise ValueError(
+                f"every: {planned} epochs with a checkpoint each {self.every} write {files} "
+                f"files, more than {MAX_CHECKPOINT_FILES} "
+                f"(glassnet.training.MAX_CHECKPOINT_FILES); expected every >= {most}, fewer "
+                "epochs, or a path without {epoch} (each save then replaces the last)"
+            )
 
     def on_train_begin(self, net: Network, history: History) -> None:
         # refused before the first epoch: nothing computed is lost to a bad setting
@@ -364,6 +383,7 @@ class Checkpoint(Callback):
             )
         if self.monitor == "val_loss" and history.val_loss is None:
             raise ValueError("monitor: 'val_loss' needs validation data (validation=(X, y))")
+        self.check_files(int(np.shape(history.loss)[-1]), start)
         self.best = math.inf
         self.block = start // self.every
 

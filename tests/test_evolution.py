@@ -200,9 +200,15 @@ def test_all_members_non_finite_is_divergence():
     X, y = gn.datasets.load("paper")
     net = population([3, 2, 1], 0, n=10)
     net.params[0]["W"][...] = np.nan
-    h = fit_evolution(net, X, y, generations=10, survivors=2)
+    # as fit warns of a single network's divergence (the message is the one recorded)
+    with pytest.warns(gn.DivergenceWarning, match="NaN or infinite at generation 0") as rec:
+        h = fit_evolution(net, X, y, generations=10, survivors=2)
     assert h.diverged and h.diverged_epoch == 0 and h.stopped_by == "diverged"
     assert h.epochs_run == 1 and "NaN" in h.messages[0]
+    assert str(rec[0].message) == h.messages[0] and rec[0].filename == __file__
+    net.params[0]["W"][...] = np.nan
+    h = fit_evolution(net, X, y, generations=10, survivors=2, warn=False)  # recorded, quiet
+    assert h.stopped_by == "diverged" and "NaN" in h.messages[0]
 
 
 @pytest.mark.parametrize(

@@ -337,8 +337,8 @@ def test_an_animation_of_millions_of_frames_is_refused_before_training(capsys, t
     line = _error(capsys, "plot", "animation", "-o", str(out), "--epochs", "9999999")
     assert line == (
         "--epochs: 9999999 epochs at a frame every 5 make 2000001 frames, more than an "
-        "animation may have (2000, glassnet.plots.MAX_FRAMES); expected a stride >= 5003 or "
-        "fewer epochs"
+        "animation may have (2000, glassnet.plots.MAX_FRAMES); expected --stride >= 5003 or "
+        "fewer epochs"  # the option typed, not the library's argument (round 10)
     )
     assert not out.exists()
     assert plots.check_frames(9999999, 5003) == 2000 == plots.MAX_FRAMES
@@ -358,9 +358,9 @@ def test_a_recorder_refuses_more_copies_than_its_bound_before_the_first_epoch(ca
         capsys, "plot", "landscape", "-o", str(out), "--epochs", "9999999", "--stride", "1"
     )
     assert line == (
-        "--stride: 9999999 epochs at stride 1 keep 10000001 copies of the parameters, more "
-        "than 100000 (glassnet.plots.MAX_RECORDED, and at most 4 GiB); expected stride >= 101 "
-        "or fewer epochs"
+        "--stride: 9999999 epochs at --stride 1 keep 10000001 copies of the parameters, more "
+        "than 100000 (glassnet.plots.MAX_RECORDED, and at most 4 GiB); expected --stride >= "
+        "101 or fewer epochs"
     )
     rec = plots.ParamRecorder(stride=2)
     rec.most = 4  # the bound, small: 1 + 6 // 2 frames, and the last
@@ -613,7 +613,8 @@ def test_an_evolution_whose_first_population_overflows_says_where_not_mutation()
     from glassnet.evolution import fit_evolution
 
     net = gn.Network([3, 2, 1], output="identity", seed=[0, 1])
-    h = fit_evolution(net, X, Y * 1e308, generations=3)
+    with pytest.warns(gn.DivergenceWarning, match="before any mutation"):
+        h = fit_evolution(net, X, Y * 1e308, generations=3)
     # it advised "try a smaller mutation_scale (now 1)" before any mutation was made
     assert h.diverged and h.diverged_epoch == 0
     assert h.messages == [

@@ -207,7 +207,8 @@ def test_median_counts_non_finite_members_as_infinite_and_the_best_is_finite():
     h = fit_evolution(net, [[1.0]], [[0.0]], generations=1, survivors=2)
     assert h.loss[0] == 1.0 and h.median_loss[0] == np.inf  # three of five are non-finite
     net.layers[0].W = np.array([1e160, 1e170, 1e180, 1e190, 1e200])[:, None, None]
-    h = fit_evolution(net, [[1.0]], [[0.0]], generations=3, survivors=2)
+    with pytest.warns(gn.DivergenceWarning, match="generation 0"):
+        h = fit_evolution(net, [[1.0]], [[0.0]], generations=3, survivors=2)
     assert h.diverged and h.diverged_epoch == 0 and h.epochs_run == 1
     assert h.median_loss[0] == np.inf and h.stopped_by == "diverged"
 

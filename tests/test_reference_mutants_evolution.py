@@ -286,11 +286,13 @@ def test_the_loss_of_a_population_of_nan_members_is_nan_and_its_median_infinite(
     # (EvolutionHistory's docstring). Every member NaN: the record says NaN, not inf
     net = gn.Network(seed=list(range(5)), **NET)
     net.params[0]["W"][...] = np.nan
-    h = fit_evolution(net, X, Y, generations=4, survivors=2)
+    with pytest.warns(gn.DivergenceWarning):
+        h = fit_evolution(net, X, Y, generations=4, survivors=2)
     assert h.diverged and h.epochs_run == 1
     assert np.isnan(h.loss[0]) and h.median_loss[0] == np.inf
     # every member overflowing: their loss is +inf, and so is the record
     net = gn.Network([1, 1], output="identity", bias="none", seed=list(range(3)))
     net.layers[0].W = np.array([1e160, 1e170, 1e180])[:, None, None]
-    h = fit_evolution(net, [[1.0]], [[0.0]], generations=2, survivors=1)
+    with pytest.warns(gn.DivergenceWarning):
+        h = fit_evolution(net, [[1.0]], [[0.0]], generations=2, survivors=1)
     assert h.diverged and h.loss[0] == np.inf and h.median_loss[0] == np.inf

@@ -161,7 +161,7 @@ def test_the_refusals_of_trace_say_what_was_given():
     # samples: rows -3..2 of 3 rows, at least one, integers
     np.testing.assert_array_equal(trace(net, X, Y, samples=[-3]).X, X[[0]])
     cases = [
-        (3, ValueError, "samples: expected row indices below 3, got 3"),
+        (3, ValueError, "samples: expected row indices from -3 to 2, got 3"),
         ([], ValueError, "samples: expected at least one row index, got none"),
         (1.5, TypeError, "samples: expected a row index or a list of them, got 1.5 (float)"),
         ([0, 1.0], TypeError, "samples: expected integer row indices, got 1.0 (float)"),
@@ -324,7 +324,7 @@ def test_a_chain_takes_one_row_as_1d_arrays_and_any_row_index():
     )
     with pytest.raises(ValueError) as err:
         chain(net, X, Y, sample=3)
-    assert str(err.value) == "sample: expected a row index below 3, got 3"
+    assert str(err.value) == "sample: expected a row index from -3 to 2, got 3"
     with pytest.raises(TypeError) as err:
         chain(net, X, Y, sample=1.0)
     assert str(err.value) == "sample: expected a row index, got 1.0 (float)"

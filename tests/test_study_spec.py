@@ -308,7 +308,7 @@ def test_two_bad_keys_are_two_problems_each_with_key_expectation_and_value():
         ('bias = "layer"', "bias = 3", "model.bias", ["expected one of neuron, layer, none", "got 3 (int)"]),
         ("seeds = 4", "seeds = 0", "train.seeds", ["an integer >= 1 or a list of seeds", "got 0 (int)"]),
         ("seeds = 4", "seeds = true", "train.seeds", ["an integer >= 1 or a list of seeds", "True (bool)"]),
-        ("seeds = 4", "seeds = [1, -1]", "train.seeds[1]", ["an integer >= 0", "got -1 (int)"]),
+        ("seeds = 4", "seeds = [1, -1]", "train.seeds[1]", ["an integer in [0, 9223372036854775807]", "got -1 (int)"]),
         ("hidden = [[2], [4, 4]]", "hidden = [[2], [4, 0]]", "model.hidden[1][1]", ["an integer >= 1", "got 0 (int)"]),
         ("hidden = [[2], [4, 4]]", 'hidden = "big"', "model.hidden", ["an integer >= 1 or a list of widths", "'big' (str)"]),
         ("epochs = 20", "epochs = 20\nbatch_size = -1", "train.batch_size", ["one of full or an integer >= 0", "got -1 (int)"]),

@@ -431,7 +431,7 @@ def test_chain_refuses_populations_and_large_networks():
     assert 3 * 20 + 20 * 20 + 20 > MAX_CHAIN_WEIGHTS
     with pytest.raises(ValueError, match=r"^net: .*at most 200 weights, got 480"):
         chain(big, X_PAPER, Y_PAPER)
-    with pytest.raises(ValueError, match=r"^sample: expected a row index below 4, got 9"):
+    with pytest.raises(ValueError, match=r"^sample: expected a row index from -4 to 3, got 9"):
         chain(paper_net(), X_PAPER, Y_PAPER, sample=9)
     with pytest.raises(TypeError, match=r"^sample: "):
         chain(paper_net(), X_PAPER, Y_PAPER, sample=1.0)
@@ -457,7 +457,7 @@ def test_inspect_chain_prints_every_operation_and_its_gradient():
     res = runner.invoke(cli, ["inspect", "--chain", "--samples", "0,1"])
     assert res.exit_code == 2 and "--samples" in res.output and "one sample" in res.output
     res = runner.invoke(cli, ["inspect", "--chain", "--samples", "9"])
-    assert res.exit_code == 2 and "--samples" in res.output and "below 4, got 9" in res.output
+    assert res.exit_code == 2 and "--samples" in res.output and "from -4 to 3, got 9" in res.output
 
 
 def test_chain_graph_draws_a_box_per_node_with_its_value_and_grad():

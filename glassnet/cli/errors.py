@@ -43,28 +43,61 @@ ERRORS = (ValueError, TypeError, OSError)
 
 _ARGUMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_ -]*?)((?:\[[^\]]*\])*): ")
 
+#: An argument named inside a message with its bound or its value: ``expected a stride >=
+#: 51``, ``expected res <= 4729``, ``expected res in [4, 10]`` (the name, the article before
+#: it, then a comparison or an interval), ``at stride 1``, ``got dpi 100`` (after "at" or
+#: "got", then a number: "train loss 0.25" is no ``--loss``). One-letter words are left
+#: alone (``a 9 x 9 grid`` is no ``--x``), as are words after a number.
+_MENTION = re.compile(
+    r"(?<![\w.-])(?<!\d )(?:an? )?([a-z][a-z0-9_]+)(?= (?:>=|<=|<|>|in [\[(]))"
+    r"|(?:(?<=\bat )|(?<=\bgot ))([a-z][a-z0-9_]+)(?= [-+]?\.?\d)"
+)
 
-def option_for(argument: str, options: Mapping[str, str]) -> str | None:
-    """The option that feeds the library's ``argument`` (None when none does)."""
+
+def option_for(argument: str, options: Mapping[str, str], override: bool = False) -> str | None:
+    """The option that feeds the library's ``argument`` (None when none does); ``override``:
+    ``options`` before :data:`ALIASES` (a value a model file recorded is the file's, even for
+    an argument an option usually feeds)."""
     argument = argument.replace("-", "_")  # "lr-grid" is the option's own spelling
+    if override:
+        return options.get(argument) or ALIASES.get(argument)
     return ALIASES.get(argument) or options.get(argument)
 
 
-def rename(message: str, options: Mapping[str, str], default: str | None = None) -> str | None:
+def mentions(text: str, options: Mapping[str, str]) -> str:
+    """``text`` with the arguments it names along with a bound or a value written as the
+    options that feed them (``expected a stride >= 51`` -> ``expected --stride >= 51``): the
+    user should read the bound in terms of what they typed."""
+
+    def option(m: re.Match[str]) -> str:
+        found = option_for(m.group(1) or m.group(2), options)
+        return m.group(0) if found is None else found
+
+    return _MENTION.sub(option, text)
+
+
+def rename(
+    message: str,
+    options: Mapping[str, str],
+    default: str | None = None,
+    override: bool = False,
+) -> str | None:
     """``message`` starting with the option that fed its argument instead of the argument
-    (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``); a
-    message naming no argument, or one no option feeds, is prefixed with ``default``; None
-    when neither applies (the message is left to an outer table)."""
+    (``lr: ...`` -> ``--lr: ...``, ``activation[1]: ...`` -> ``--activation[1]: ...``), and
+    with the arguments its text bounds written as options too (:func:`mentions`); a message
+    naming no argument, or one no option feeds, is prefixed with ``default``; None when
+    neither applies (the message is left to an outer table)."""
     if message.startswith("-"):  # already an option's
         return message
     m = _ARGUMENT.match(message)
     if m is not None:
-        option = option_for(m.group(1), options)
+        option = option_for(m.group(1), options, override)
         if option is not None:
-            return f"{option}{m.group(2)}: {message[m.end() :]}"
+            rest = message[m.end() :]  # an override's table names a file's values, not options
+            return f"{option}{m.group(2)}: {rest if override else mentions(rest, options)}"
         if m.group(1).replace("-", "_").isidentifier():  # another argument's: for an outer table
             return None
-    return f"{default}: {message}" if default else None
+    return f"{default}: {mentions(message, options)}" if default else None
 
 
 def command_options(command: click.Command) -> dict[str, str]:
@@ -89,15 +122,18 @@ class OptionError(click.UsageError):
 
 
 @contextmanager
-def fed_by(options: Mapping[str, str], default: str | None = None) -> Iterator[None]:
+def fed_by(
+    options: Mapping[str, str], default: str | None = None, override: bool = False
+) -> Iterator[None]:
     """Around a call fed by particular options: its errors name them (``{"path": "--csv"}``;
-    ``default`` for an error naming no argument, such as a file's own name)."""
+    ``default`` for an error naming no argument, such as a file's own name; ``override``:
+    ``options`` win over :data:`ALIASES`)."""
     try:
         yield
     except OptionError:
         raise
     except ERRORS as exc:
-        renamed = rename(str(exc), options, default)
+        renamed = rename(str(exc), options, default, override)
         if renamed is None:
             raise
         raise OptionError(renamed) from None
@@ -117,8 +153,11 @@ def names_options(
 
         @functools.wraps(callback)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with fed_by(table):
-                return callback(*args, **kwargs)
+            try:
+                with fed_by(table):
+                    return callback(*args, **kwargs)
+            except OptionError as exc:  # renamed by an inner fed_by: its text by the command's
+                raise OptionError(mentions(exc.message, table)) from None
 
         command.callback = run
         return command

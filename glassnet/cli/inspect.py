@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from glassnet._validation import NonFiniteWarning
+from glassnet._validation import NonFiniteWarning, index_range
 from glassnet.cli.options import PAPER_DEFAULTS, Options, shared_options
 from glassnet.tables import render, render_chain
 
@@ -156,7 +156,8 @@ def _inspect(
             )
         if rows is not None and not -X.shape[0] <= rows[0] < X.shape[0]:
             raise click.BadParameter(
-                f"expected a row index below {X.shape[0]}, got {rows[0]}", param_hint="--samples"
+                f"expected a row index {index_range(X.shape[0])}, got {rows[0]}",
+                param_hint="--samples",
             )
         one = net if net.population is None else net.member(kwargs["member"])
         c = chain_of(one, X, y, loss=loss, sample=0 if rows is None else rows[0])

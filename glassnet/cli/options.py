@@ -28,7 +28,7 @@ from typing import Any
 import click
 import numpy as np
 
-from glassnet._validation import BIAS_MODES, DTYPES
+from glassnet._validation import BIAS_MODES, DTYPES, UNDERFLOW, underflows
 from glassnet.cli.errors import fed_by
 from glassnet.run import BACKEND_NAMES as BACKENDS
 
@@ -94,16 +94,7 @@ class Finite(click.FloatRange):
         return number
 
 
-_UNDERFLOW = "{!r} is smaller than float64 holds: it would be read as 0"
-
-
-def underflows(text: Any, number: float) -> bool:
-    """Whether ``text``, a number other than 0 as written (``1e-400``), was read as 0: the
-    error then names what was typed, not the ``0.0`` it became."""
-    if number != 0 or not isinstance(text, str):
-        return False
-    mantissa = text.strip().lower().partition("e")[0]
-    return any(c in "123456789" for c in mantissa)
+_UNDERFLOW = UNDERFLOW
 
 
 def _fmt_bytes(n: float) -> str:
@@ -233,6 +224,8 @@ class Options:
             tgt: Any = (
                 -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
             )
+            if isinstance(tgt, int) and target is not None:
+                _not_ambiguous(self.csv, target, tgt)
             with fed_by({"path": "--csv", "target": "--target"}, default="--csv"):
                 X, y = gn.datasets.load_csv(self.csv, target=tgt)
             X, y = np.asarray(X, float), np.asarray(y, float)
@@ -273,7 +266,13 @@ class Options:
                 f"the model was trained on {mean.size} input columns, the file has {X.shape[1]}",
                 param_hint="--csv",
             )
-        return (X - mean) / scale
+        # the library's transform with the recorded statistics: (X - mean) / scale written
+        # here overflowed for a value far outside the training range (a Python warning, then
+        # "expected finite values, found NaN or infinity" of a file whose values are finite)
+        scaler = gn.datasets.Standardizer()
+        scaler.mean, scaler.scale = mean, scale
+        with fed_by({"X": "--csv"}):
+            return scaler.transform(X)
 
     # --- network ------------------------------------------------------------------------------
     def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:
@@ -366,6 +365,29 @@ class Options:
     def resumes(self, net: Any) -> bool:
         """Whether ``net`` is a model file's network that holds the run it was trained by."""
         return self.model is not None and getattr(net, "train_state", None) is not None
+
+
+def _not_ambiguous(path: str, text: str, index: int) -> None:
+    """Refuse ``--target 1`` when the CSV also has a column named ``1`` elsewhere than index
+    1: the index was taken, silently, though the name was meant as often."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            first = f.readline(1_000_000)  # the header; load_csv reads and checks the rest
+    except (OSError, UnicodeDecodeError):
+        return  # load_csv says what is wrong with the file
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    named = [i for i, h in enumerate(header) if h == text.strip()]
+    if not named or not -len(header) <= index < len(header):
+        return
+    if named != [index % len(header)]:
+        raise click.BadParameter(
+            f"{text!r} is both the index of column {header[index]!r} and the name of column "
+            f"{named[0]}; a number is read as an index: give --target {named[0]} for the "
+            f"column named {text!r}, or --target {header[index]} for {header[index]!r}",
+            param_hint="--target",
+        )
 
 
 def _numbers(text: str, argument: str) -> list[float]:
@@ -516,7 +538,9 @@ def shared_options(
             for n, v in defaults.items():
                 if n in names and getattr(o, n) is None and not (n == "loss" and o.training):
                     setattr(o, n, v)
-            with fed_by(o.data_options()):  # X and y are the data the user named
+            with fed_by(o.data_options()), fed_by(_recorded_options(o), override=True):
+                # X and y are the data the user named; a setting the model file recorded
+                # (and the command line did not give) is the file's, not an option typed
                 return f(opts=o, **kwargs)
 
         for option in reversed(opts):
@@ -524,6 +548,39 @@ def shared_options(
         return command
 
     return decorate
+
+
+#: The library's argument fed by a setting a model file records, and the record's key.
+RECORDED = {
+    "lr": "lr",
+    "optimizer": "optimizer",
+    "batch_size": "batch_size",
+    "backend": "backend",
+    "loss": "loss",
+    "name": "dataset",  # gn.datasets.load(name)
+    "test_size": "validation_split",  # train_test_split(test_size)
+    "validation": "validation_split",
+}
+
+
+def _recorded_options(o: Options) -> dict[str, str]:
+    """``{argument: "--model (its recorded KEY)"}`` for each setting taken from the model
+    file's record: "--lr: expected a finite number > 0, got -1.0" named an option the user
+    never typed when the -1.0 was the file's."""
+    if o.model is None or not o.training:
+        return {}
+    ctx = click.get_current_context(silent=True)
+    out = {}
+    for argument, key in RECORDED.items():
+        if o.training.get(key) is None:
+            continue
+        typed = False
+        if ctx is not None and key in ctx.params:
+            source = ctx.get_parameter_source(key)
+            typed = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        if not typed:
+            out[argument] = f"--model (its recorded {key})"
+    return out
 
 
 def _recorded(model: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 import click
 import numpy as np
 
-from glassnet._files import unwritable
+from glassnet._files import database_refusal, is_database, unwritable
 from glassnet.cli.errors import fed_by
 from glassnet.cli.options import (
     DEFAULTS,
@@ -84,12 +84,17 @@ def _members(text: str | None) -> Any:
 class _Setup:
     """The network, the data and (after :meth:`train`) the history and recorded path."""
 
-    def __init__(self, opts: Options, kw: dict[str, Any]) -> None:
+    def __init__(self, opts: Options, kw: dict[str, Any], animation: bool = False) -> None:
         self.opts = opts
         self.kw = kw
         if opts.model is not None and kw["population"] is not None:
             raise click.UsageError("--model and --population: give one or the other, not both")
         _check_out_file(kw["out"])  # before any training: nothing computed is lost
+        if not animation:  # an extension no figure takes failed after the training, too
+            from glassnet._figure import figure_format
+
+            with fed_by({"path": "--out"}):
+                figure_format(kw["out"])
         self.X, self.y, self.source = opts.load_data()
         self.net = opts.build(self.X, self.y, kw["population"])
         _, self.loss = opts.output_and_loss(self.y, self.net)
@@ -193,6 +198,8 @@ def _check_out_file(given: str | Path) -> Path:
         raise click.BadParameter(f"cannot write {out}: {parent} is {what}", param_hint="--out")
     if out.is_dir():
         raise click.BadParameter(f"cannot write {out}: it is a directory", param_hint="--out")
+    if is_database(out):  # refused by the write too, but only after the training
+        raise click.BadParameter(database_refusal(out), param_hint="--out")
     why = unwritable(parent)
     if why is not None:
         raise click.BadParameter(f"cannot write {out}: {why}", param_hint="--out")
@@ -321,7 +328,7 @@ def animation_cmd(
             f"expected a .gif or .mp4 file name, got {kw['out']!r}", param_hint="--out"
         )
     plots.check_fps(fps, ext)  # before any training too
-    s = _Setup(opts, kw)
+    s = _Setup(opts, kw, animation=True)
     size = s.size(10.0, 3.4)
     epochs = s.epochs(epochs, "animation", needs_training=True)
     member = s.member

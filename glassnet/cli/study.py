@@ -157,6 +157,9 @@ def _run(
         raise click.BadParameter(
             f"expected an address like tcp://HOST:PORT, got {scheduler!r}", param_hint="--scheduler"
         )
+    from glassnet.study.runner import check_workers
+
+    check_workers(jobs, retries)  # before the directory is made
     gs.Store.create(out, spec_obj).close()  # refuse another spec's directory before the bar
     console = Console(stderr=True)
     live = console.is_terminal and not quiet
@@ -313,6 +316,11 @@ def export_cmd(directory: Path, fmt: str, out: Path | None) -> None:
     """Export one row per run (config, outcome, loss curve) of the study in DIRECTORY."""
     import glassnet.study as gs
 
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("fmt")
+    if out is not None and source is not None and source.name == "DEFAULT":
+        # -o results.parquet without --format wrote CSV into it: the name says the format
+        fmt = {".parquet": "parquet", ".csv": "csv"}.get(out.suffix.lower(), fmt)
     st = gs.open(directory)
     try:
         path = st.export(out if out is not None else directory / f"results.{fmt}", fmt)

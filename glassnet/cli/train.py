@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import signal
 import sys
@@ -345,6 +346,9 @@ def train(
                 "each time (leave out --checkpoint-every, or use --trainer gd)",
                 param_hint="--checkpoint-every",
             )
+        if epochs // checkpoint_every + 1 > gn.training.MAX_CHECKPOINT_FILES:
+            with fed_by({"every": "--checkpoint-every"}):  # before the folder is made
+                gn.training.Checkpoint("{epoch}", every=checkpoint_every).check_files(epochs)
         folder = out_dir / "checkpoints"
         with fed_by({}, default="--out"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -356,15 +360,16 @@ def train(
         if not quiet:
             callbacks.append(_TrainProgress(progress))
         if trainer == "gd":
-            hist = net.fit(
-                X,
-                y,
-                epochs=epochs,
-                validation=validation,
-                callbacks=callbacks,
-                resume=net.train_state if resumes else None,
-                **settings,
-            )
+            with fed_by({"every": "--checkpoint-every"}):  # the Checkpoint's bound
+                hist = net.fit(
+                    X,
+                    y,
+                    epochs=epochs,
+                    validation=validation,
+                    callbacks=callbacks,
+                    resume=net.train_state if resumes else None,
+                    **settings,
+                )
         else:
             from glassnet.evolution import fit_evolution
 
@@ -401,11 +406,21 @@ def train(
         f"trained      {hist.epochs_run} {unit} on {source} ({X.shape[0]} samples) in "
         f"{seconds:.2f} s: {what}, loss {loss_name}"
     )
-    click.echo(f"train loss   {float(net.loss(X, y, loss=loss_name)):.6g}")
+    if hist.stopped_by == "diverged":  # said in a warning above; said here with the numbers
+        click.echo(
+            f"diverged     at {unit[:-1]} {hist.diverged_epoch}: the saved model is the "
+            "diverged one (a NaN prediction counts as wrong)"
+        )
+
+    def loss_line(value: Any) -> str:
+        v = float(value)
+        return f"{v:.6g}" if math.isfinite(v) else f"{v:.6g} (not finite)"
+
+    click.echo(f"train loss   {loss_line(net.loss(X, y, loss=loss_name))}")
     if gn.metrics.is_classification(y):
         click.echo(f"train acc    {gn.metrics.accuracy(net.predict(X), y):.4f}")
     if validation is not None:
-        click.echo(f"val loss     {float(net.loss(*validation, loss=loss_name)):.6g}")
+        click.echo(f"val loss     {loss_line(net.loss(*validation, loss=loss_name))}")
         if gn.metrics.is_classification(validation[1]):
             click.echo(
                 f"val acc      {gn.metrics.accuracy(net.predict(validation[0]), validation[1]):.4f}"

@@ -13,7 +13,15 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet._validation import Boolean, Constraint, describe, known_keywords, validate
+from glassnet._validation import (
+    UNDERFLOW,
+    Boolean,
+    Constraint,
+    describe,
+    known_keywords,
+    underflows,
+    validate,
+)
 from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
 from glassnet.datasets.encoding import _fmt_label, encode_labels
 
@@ -272,11 +280,21 @@ def load_csv(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a finite number, got "
                     f"{fields[i]!r}"
                 )
+            if underflows(fields[i], v):  # 1e-400 was read as 0, silently
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
+                )
             X[r, c] = v
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]
     parsed = [[_parse_number(tok) for tok in col] for col in tokens]
+    for c, i in enumerate(t_idx):  # a label 1e-400 was class 0, a target 1e-400 was 0
+        for r, v in enumerate(parsed[c]):
+            if v is not None and underflows(tokens[c][r], v):
+                raise ValueError(
+                    f"{p!r}, line {lines[r]}, column {cols[i]!r}: {UNDERFLOW.format(tokens[c][r])}"
+                )
     numeric = all(v is not None for col in parsed for v in col)
 
     if task == "auto":
@@ -337,6 +355,15 @@ def load_csv(
                 raise ValueError(
                     f"{p!r}, line {lines[r]}, column {cols[idx[c]]!r}: {float(arr[r, c])!r} does not "
                     f"fit dtype {dt} (largest {big:.4g}); load with dtype='float64'"
+                )
+            # a value too small for the narrower type would become 0
+            under = np.argwhere((arr != 0) & (arr.astype(dt) == 0))
+            if under.size and idx:
+                r, c = (int(i) for i in under[0])
+                raise ValueError(
+                    f"{p!r}, line {lines[r]}, column {cols[idx[c]]!r}: {float(arr[r, c])!r} is "
+                    f"smaller than dtype {dt} holds: it would be read as 0; load with "
+                    "dtype='float64'"
                 )
     ds = Dataset(
         np.ascontiguousarray(X, dtype=dt),

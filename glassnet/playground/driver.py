@@ -28,7 +28,7 @@ from glassnet.playground.controls import (
 )
 from glassnet.playground.limits import Limits, ProtocolError
 from glassnet.playground.protocol import choices, parse_csv
-from glassnet.playground.session import Session
+from glassnet.playground.session import Session, spelled
 
 __all__ = ["FRAME", "Driver", "Pacer", "data_kinds", "suits"]
 
@@ -292,7 +292,8 @@ class Driver:
         run = self.run_of(msg)
         self.ready_network()
         old = run.set_weight(msg.get("layer"), msg.get("source"), msg.get("unit"), msg.get("value"))
-        return [FRAME, {"type": "weight_set", "old": old, "run": msg.get("run", "a")}]
+        # the old weight of a diverged network can be NaN: spelled, or the answer is no JSON
+        return [FRAME, spelled({"type": "weight_set", "old": old, "run": msg.get("run", "a")})]
 
     # -- take it with you -------------------------------------------------------------------
     def on_export(self) -> list[Any]:
@@ -351,9 +352,10 @@ class Driver:
             lesson = _lessons.parse_lesson(found[key], key, self.limits)
             return [_lessons.lesson_message(lesson, key)]
         raw_name = msg.get("name")
-        name = raw_name if isinstance(raw_name, str) and raw_name else "lesson"
+        # cut before it names anything: a refusal quoted the whole name (a megabyte of it)
+        name = raw_name[:100] if isinstance(raw_name, str) and raw_name else "lesson"
         lesson = _lessons.parse_lesson(msg.get("text"), name, self.limits)
-        return [_lessons.lesson_message(lesson, name[:100])]
+        return [_lessons.lesson_message(lesson, name)]
 
     def on_tune(self, msg: dict[str, Any]) -> list[Any]:
         """Each setup's best learning rate of a grid for a setup (a lesson step's ``tune``):

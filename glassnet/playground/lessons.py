@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import did_you_mean
+from glassnet._validation import Underflow, did_you_mean, read_float
 from glassnet.playground.controls import Config, parse_config
 from glassnet.playground.limits import Limits, ProtocolError
 
@@ -334,7 +334,13 @@ def parse_lesson(text: Any, name: str, limits: Limits) -> dict[str, Any]:
             f"a lesson file is at most {MAX_LESSON_BYTES // 1000} kB, got {size / 1000:.1f} kB",
         )
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+        data = (
+            json.loads(text, parse_float=read_float)
+            if text.lstrip().startswith("{")
+            else tomllib.loads(text, parse_float=read_float)
+        )
+    except Underflow as exc:
+        raise _refuse(name, str(exc)) from None
     except (ValueError, RecursionError) as exc:
         kind = "JSON" if text.lstrip().startswith("{") else "TOML"
         raise _refuse(name, f"not valid {kind} ({str(exc)[:200]})") from None

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import UNDERFLOW, underflows
 from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS
 from glassnet.playground.controls import (
     B_KEYS,
@@ -202,6 +203,10 @@ def parse_csv(text: Any, limits: Limits) -> Table:
                 raise ProtocolError(
                     f"CSV row {i + offset}, column {j + 1}: expected a finite number, got {cell!r}",
                     "csv",
+                )
+            if underflows(cell, v):  # 1e-400 was read as 0 (a class 0 label, too)
+                raise ProtocolError(
+                    f"CSV row {i + offset}, column {j + 1}: {UNDERFLOW.format(cell)}", "csv"
                 )
             values[i, j] = v
     names = header if header is not None else ["x1", "x2", "y"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import json
 import logging
@@ -22,6 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from glassnet._validation import Underflow, read_float
 from glassnet.playground.driver import FRAME, Driver, Pacer
 from glassnet.playground.frames import Encoder
 from glassnet.playground.limits import DEFAULT_LIMITS, Limits, ProtocolError
@@ -147,7 +149,10 @@ class Connection:
         """Answer one message from the page: every message gets an answer, a refusal an
         ``error`` naming what is wrong (never a dropped connection)."""
         try:
-            msg = json.loads(text)
+            msg = json.loads(text, parse_float=read_float)
+        except Underflow as exc:  # 1e-400 was read as 0 and refused as "got 0.0"
+            await self.error(f"Message has a number too small for float64: {exc}")
+            return
         except RecursionError:
             await self.error("Message is nested too deeply")
             return
@@ -427,7 +432,10 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ValueError(f"port: cannot listen on {host}:{port} ({exc.strerror})") from None
+        # a port taken or privileged is the port's fault; an address that cannot be bound
+        # ("::1%eth0": a loopback address with a scope no interface has) is the host's
+        blame = "port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "host"
+        raise ValueError(f"{blame}: cannot listen on {host}:{port} ({exc.strerror})") from None
     sock.listen(128)
     sock.setblocking(False)
     return sock

@@ -27,6 +27,7 @@ import numpy as np
 import glassnet as gn
 from glassnet.datasets import recipes
 from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS, quadrants, regression
+from glassnet.metrics import fraction_right
 from glassnet.playground.controls import CONTROLS, LIVE, TWO_SETUPS, Config
 from glassnet.playground.grid import Extent, plane_extent, plane_inputs
 from glassnet.playground.limits import Limits, ProtocolError
@@ -179,8 +180,17 @@ def build_data(config: Config, table: Table | None) -> Data:
         if table is None:
             raise ProtocolError("No CSV uploaded yet: upload a file first", "dataset")
         X, y, kind, columns = table.X, table.y, table.kind, list(table.columns)
-        mean = X.mean(axis=0)
-        scale = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+        # the library's statistics: a column of +-1e308 has a finite spread (its plain
+        # X.std() overflowed, scaled every value to 0 or NaN, and warned on the server)
+        try:
+            fitted = gn.datasets.Standardizer().fit(X)
+            fitted.transform(X)
+        except ValueError as exc:
+            raise ProtocolError(
+                f"The uploaded features cannot be standardized: {exc}", "csv"
+            ) from None
+        assert fitted.mean is not None and fitted.scale is not None
+        mean, scale = fitted.mean, fitted.scale
         note = "Features are standardized (mean 0, standard deviation 1) before training."
         X_tr, y_tr, X_te, y_te = recipes.split_data(X, y, config.split, config.seed)
     else:
@@ -204,6 +214,12 @@ def build_data(config: Config, table: Table | None) -> Data:
         if config.dataset in recipes.FIXED_SETS:
             note = (note + f" All {len(X)} cases are used for training (no test set).").strip()
     fill = [float(v) for v in X[:, 2:].mean(axis=0)]
+    try:
+        extent = plane_extent(X)
+    except ValueError as exc:  # data near +-1.8e308: no grid over it has a finite cell
+        raise ProtocolError(
+            f"The data cannot be drawn: {exc}", "csv" if recipe is None else "dataset"
+        ) from None
     return Data(
         X_train=np.asarray(X_tr, dtype=float),
         y_train=np.asarray(y_tr, dtype=float),
@@ -211,7 +227,7 @@ def build_data(config: Config, table: Table | None) -> Data:
         y_test=np.asarray(y_te, dtype=float),
         kind=kind,
         columns=columns,
-        extent=plane_extent(X),
+        extent=extent,
         fill=fill,
         mean=mean,
         scale=scale,
@@ -219,6 +235,19 @@ def build_data(config: Config, table: Table | None) -> Data:
         features=tuple(config.features),
         recipe=recipe,
     )
+
+
+def first_overflow(net: Any, X: np.ndarray, y: np.ndarray, loss: str) -> str | None:
+    """Where ``net``'s loss on ``(X, y)`` overflows, in words (:meth:`Network.overflow`);
+    None when it is finite. Computed quietly: the caller says it to the page."""
+    lf = net.check_loss(loss)
+    yc = net.check_targets(y, lf, len(X))
+    with np.errstate(all="ignore"):
+        fwd = net.apply(net.params, X)
+        cost = net.cost(fwd, yc, lf)
+    if np.isfinite(cost).all():
+        return None
+    return net.overflow(fwd, yc, lf, cost) or "the loss is not finite"
 
 
 def _finite(x: Any) -> bool:
@@ -499,9 +528,19 @@ class Session:
                 init=cfg.init,
                 seed=seed,
             )
+            # a fresh network's loss is finite unless the data overflow it (an uploaded
+            # regression target of 1e300): refused, rather than drawn as a run that
+            # "diverged at epoch 0" for a learning rate too high
+            where = first_overflow(net, data.transform(data.X_train), data.y_train, cfg.loss)
         except (ValueError, TypeError) as exc:
             self.net = None
             raise ProtocolError(f"The engine refused this setup: {exc}") from None
+        if where is not None:
+            self.net = None
+            raise ProtocolError(
+                f"The loss of this data is not finite before any training: {where}",
+                "csv" if data.recipe is None else "dataset",
+            )
         self.adopt(net)
 
     def adopt(self, net: Any) -> None:
@@ -791,8 +830,9 @@ class Session:
         """Set ``W^(layer)[source, unit]`` of the drawn network (every member's, in seeds
         mode, is left alone but the drawn one's) by hand; return the old value.
 
-        Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices;
-        ``source`` may be ``"b"`` for the bias.
+        Parameters are 1-based ``layer`` (as in the formulas) and 0-based unit indices
+        (``source`` is a unit of the layer below; a bias is not set by hand: ``"b"`` is refused
+        as any other non-index).
         """
         cfg, _ = self.ready()
         if self.net is None:
@@ -909,6 +949,20 @@ class Session:
         cfg, _ = self.ready()
         out: list[dict[str, str]] = []
         loss = np.asarray(self.member_curve(self.train_loss))
+        if not np.isfinite(loss[0]):  # before any step: no learning rate is to blame
+            _, data = self.ready()
+            net = self.view()
+            where = first_overflow(net, self.Xn_train, data.y_train, cfg.loss)
+            out.append(
+                {
+                    "kind": "diverged",
+                    "text": f"The loss was not finite from the start (epoch "
+                    f"{self.loss_epochs[0]}), before any training step: "
+                    f"{where or 'the network gives no finite answer'}. A lower learning rate "
+                    "will not help: load other weights or reset.",
+                }
+            )
+            return out
         if self.stopped == "diverged" or not np.isfinite(loss[-1]):
             bad = ~np.isfinite(loss)
             first = (
@@ -1034,11 +1088,8 @@ class Session:
             return None
         net = self.view() if net is None else net
         p = np.asarray(net.predict(Xn))
-        if data.kind == "multiclass":
-            right = np.argmax(p, axis=-1) == np.argmax(y, axis=-1)
-        else:
-            right = (p[..., 0] > 0.5) == (y[:, 0] > 0.5)
-        return float(np.mean(right)) if p.ndim == 2 else np.mean(right, axis=-1)
+        right = fraction_right(p, y)  # a diverged member's NaN prediction counts as wrong
+        return float(right) if p.ndim == 2 else right
 
     def frame(self) -> dict[str, Any]:
         """A snapshot for the page: new loss points, pictures, weights, gradients, notes (and
@@ -1287,12 +1338,12 @@ class Session:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ProtocolError(f"{name}: expected a whole number, got {_short(value)}")
         if not 1 <= layer <= L:
-            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {layer}")
+            raise ProtocolError(f"layer: expected a layer between 1 and {L}, got {_short(layer)}")
         n_out = net.sizes[layer]
         if not 0 <= unit < n_out:
-            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {unit}")
+            raise ProtocolError(f"unit: expected 0 to {n_out - 1}, got {_short(unit)}")
         if not 0 <= sample < n_train:
-            raise ProtocolError(f"sample: expected 0 to {n_train - 1}, got {sample}")
+            raise ProtocolError(f"sample: expected 0 to {n_train - 1}, got {_short(sample)}")
         with np.errstate(all="ignore"):
             tr = net.trace(
                 self.Xn_train, data.y_train, loss=cfg.loss, optimizer="gd", lr=cfg.lr,
@@ -1337,7 +1388,8 @@ class Session:
                 formulas["delta"] = f"δ{s} = dC/da{s} · {f}'(z{s}) = {g:.6g} · {fp:.6g} = {d:.6g}"
         else:
             nxt = tr.layer(layer + 1)
-            back = float(nxt.delta[0] @ nxt.W[unit])
+            with np.errstate(all="ignore"):  # an overflowed network's: shown as it is
+                back = float(nxt.delta[0] @ nxt.W[unit])
             formulas["delta"] = (
                 f"δ{s} = (Σ_j δ^({layer + 1})_j W^({layer + 1})_{unit + 1}j) · {f}'(z{s}) = "
                 f"{back:.6g} · {fp:.6g} = {d:.6g}"
@@ -1346,23 +1398,25 @@ class Session:
             f"\n  k={k + 1}: {par(c['a_prev'])} · {par(d)} = {c['dW']:.4g}"
             for k, c in enumerate(incoming)
         )
-        return {
-            "type": "inside",
-            "layer": layer,
-            "unit": unit,
-            "sample": sample,
-            "x": [float(v) for v in data.X_train[sample]],
-            "y": [float(v) for v in data.y_train[sample]],
-            "activation": f,
-            "z": z,
-            "a": a,
-            "fprime": fp,
-            "delta": d,
-            "bias": bias,
-            "incoming": incoming,
-            "formulas": formulas,
-            "cost": float(tr.cost),
-        }
+        return spelled(
+            {
+                "type": "inside",
+                "layer": layer,
+                "unit": unit,
+                "sample": sample,
+                "x": [float(v) for v in data.X_train[sample]],
+                "y": [float(v) for v in data.y_train[sample]],
+                "activation": f,
+                "z": z,
+                "a": a,
+                "fprime": fp,
+                "delta": d,
+                "bias": bias,
+                "incoming": incoming,
+                "formulas": formulas,
+                "cost": float(tr.cost),
+            }
+        )
 
 
 ORIGINAL_CHUNK = 25  # epochs of the paper's rules between two looks at the clock
@@ -1421,6 +1475,21 @@ def check_rules(config: Config, data: Data, field: str = "rules") -> None:
             + "; ".join(problems),
             field,
         )
+
+
+def spelled(value: Any) -> Any:
+    """``value`` (a message's dicts, lists and numbers) with every float that is not finite
+    written as JavaScript spells it, ``"Infinity"``, ``"-Infinity"`` or ``"NaN"``: JSON has
+    no such numbers (the server's encoder refused the whole message, so the glass box of an
+    overflowed network answered with a server error), and the page's ``+v`` reads them back
+    as the numbers they are, shown in words, not as a blank."""
+    if isinstance(value, dict):
+        return {k: spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [spelled(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    return value
 
 
 def jsonable(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ class Study:
         self.directory = Path(directory)
         with Store.open(self.directory) as store:
             meta = store.meta()
-        norm = json.loads(meta["spec_json"])
+            norm = store.stored_spec()
         # axes added after this study was stored hold their defaults (see Axis)
         axes = {a.name: norm["axes"].get(a.name, [a.default]) for a in AXIS_TABLE}
         self.spec = Spec(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from glassnet._extras import install_hint
-from glassnet._files import atomic_path, unwritable
+from glassnet._files import atomic_path, readable_file, unwritable
 from glassnet._validation import known_keywords
 from glassnet.study.spec import AXIS_TABLE, activation_label, hidden_label
 
@@ -118,7 +118,9 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
         The output file.
     format : {"csv", "parquet"}
         CSV stores loss curves as JSON lists (exact: shortest round-trip floats); Parquet
-        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64.
+        (needs the ``parquet`` extra, i.e. pyarrow) stores them as lists of float64. A path
+        ending in the other format's extension is refused (:func:`read_export` reads a file
+        by its extension).
 
     Returns
     -------
@@ -128,6 +130,12 @@ def export_frame(df: pd.DataFrame, path: str | os.PathLike[str], format: str = "
     p = Path(path)
     if format not in ("csv", "parquet"):
         raise ValueError(f"format: expected 'csv' or 'parquet', got {format!r}")
+    other = {"csv": ".parquet", "parquet": ".csv"}[format]
+    if p.suffix.lower() == other:  # read_export reads by the suffix: it would misread it
+        raise ValueError(
+            f"path: {str(p)!r} ends in {p.suffix!r} but the format is {format}; name it "
+            f"{p.stem}.{format} or write {other[1:]}"
+        )
     _check_target(p)
     out = df.copy()
     if format == "parquet":
@@ -176,9 +184,7 @@ def _check_target(p: Path) -> None:
 def read_export(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV or Parquet file written by :func:`export_frame` (by its suffix) back into
     the DataFrame of :func:`results_frame`."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"path: no such file {str(p)!r}")
+    p = readable_file(path, "path", "CSV or Parquet file")
     if p.suffix.lower() == ".parquet":
         df = pd.read_parquet(p, engine="pyarrow")
         for col in CURVES:

@@ -484,7 +484,10 @@ def write_report(
                 }
                 for r in rows
             ],
-            caption=f"Pooled over every other axis and all seeds. Data: `data/by_{a}.csv`.",
+            caption=f"Pooled over every other axis and all seeds; the median final loss is of "
+            "the runs that did not diverge, the mean final accuracy of the runs whose "
+            "predictions are finite (a diverged run's NaN outputs have none: n/a when no run "
+            f"has). Data: `data/by_{a}.csv`.",
         )
         rep.add_data(f"by_{a}", rows)
         values = _values(df, col)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from glassnet._extras import install_hint
-from glassnet._validation import known_keywords
+from glassnet._validation import Interval, check, known_keywords
 from glassnet.study.data import split_dataset
 from glassnet.study.directory import Study
 from glassnet.study.spec import Group, Spec, config_hash, group_key, load_spec, plan
@@ -691,6 +691,27 @@ def _interrupted(
     )
 
 
+#: The most attempts after the first of a group that failed.
+MAX_RETRIES = 100
+
+
+def max_jobs() -> int:
+    """The most local worker processes a study may start: 4 per core (``os.cpu_count()``)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def check_workers(jobs: int | None, retries: int) -> tuple[int, int]:
+    """``jobs`` (None: the cores) and ``retries`` as :func:`run` takes them, checked: the
+    command line checks them before it creates the study directory."""
+    # bounded: a group that fails every time was tried again a billion times
+    retries = check(retries, "retries", Interval(int, 0, MAX_RETRIES))
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    # bounded by the machine: 10**5 --jobs started a process (and its NumPy) per group, up
+    # to the number of groups, far past the memory, for no speed beyond the cores
+    return check(jobs, "jobs", Interval(int, 1, max_jobs())), retries
+
+
 @known_keywords
 def run(
     spec: Spec | str | os.PathLike[str],
@@ -713,13 +734,15 @@ def run(
         The study directory. Created if missing; if it already holds this study, only the
         missing runs are trained; if it holds another spec's study, :class:`SpecMismatchError`.
     jobs : int, optional
-        Local worker processes (default: all cores, ``os.cpu_count()``). ``1`` trains in
-        this process. Ignored when ``scheduler`` is given.
+        Local worker processes (default: all cores, ``os.cpu_count()``; at most
+        :func:`max_jobs`, 4 per core). ``1`` trains in this process. Ignored when
+        ``scheduler`` is given.
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``"tcp://host:8786"``) or a connected client: groups run
         on that cluster; needs the ``dask`` extra.
     retries : int
-        Extra attempts of a group whose worker died or which raised.
+        Extra attempts of a group whose worker died or which raised (at most
+        :data:`MAX_RETRIES`).
     progress : callable, optional
         Called with a :class:`Progress` at the start, after each stored group, on retries and
         at the end.
@@ -747,12 +770,7 @@ def run(
 
     if not isinstance(spec, Spec):
         spec = load_spec(spec)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries: expected an integer >= 0, got {retries!r}")
-    if jobs is None:
-        jobs = os.cpu_count() or 1
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
+    jobs, retries = check_workers(jobs, retries)
     if scheduler is not None and not (
         (isinstance(scheduler, str) and "://" in scheduler) or hasattr(scheduler, "submit")
     ):

@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import Any
 
 from glassnet._extras import install_hint
+from glassnet._files import readable_file, unreadable
 from glassnet._validation import (
     BIAS_MODES,
     DTYPES,
@@ -93,8 +94,10 @@ from glassnet._validation import (
     Instance,
     Interval,
     Options,
+    Underflow,
     check,
     known_keywords,
+    read_float,
     unknown_name,
 )
 
@@ -711,9 +714,9 @@ class _Checker:
         """A finite number (returned as a float) >= ``lo`` (> when ``lo_open``), <= ``hi``."""
         return self.constraint(Interval(float, lo, hi, closed="right" if lo_open else "both"))
 
-    def integer(self, lo: int) -> Callable[[str, Any], Any]:
-        """An integer >= ``lo``."""
-        return self.constraint(Interval(int, lo, None))
+    def integer(self, lo: int, hi: int | None = None) -> Callable[[str, Any], Any]:
+        """An integer >= ``lo`` (and <= ``hi``)."""
+        return self.constraint(Interval(int, lo, hi))
 
 
 def _table(ck: _Checker, doc: Mapping[str, Any], section: str) -> dict[str, Any]:
@@ -753,9 +756,17 @@ def parse_spec(text: str, source: str = "<string>", base_dir: str | Path | None 
     """
     ck = _Checker(source)
     try:
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(text, parse_float=read_float)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(source, [f"{source}: invalid TOML: {exc}"]) from None
+    except Underflow as exc:
+        raise SpecError(source, [f"{source}: {exc}"]) from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise SpecError(
+            source,
+            [f"{source}: invalid TOML: values are nested too deeply (a study spec nests a "
+             "few levels: tables of lists of lists)"],
+        ) from None  # fmt: skip
     for section in doc:
         if section not in _KEYS:
             ck.unknown("table", section, section, _KEYS)
@@ -840,9 +851,7 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     SpecError
         If the spec has problems (all of them are reported).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"spec: no such file {str(p)!r}")
+    p = readable_file(path, "spec", "study spec (a TOML file)")
     size = p.stat().st_size
     if size > MAX_SPEC_BYTES:
         raise SpecError(
@@ -923,11 +932,9 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
                 return None
             path = Path(out["csv"])
             path = path if path.is_absolute() else (base / path)
-            if path.is_dir():
-                ck.bad(f"{key}.csv", f"{str(path)!r} is a directory; expected a CSV file")
-                return None
-            if not path.is_file():
-                ck.bad(f"{key}.csv", f"no such file {str(path)!r}")
+            why = unreadable(path, "CSV file")
+            if why is not None:  # a device or a pipe was "no such file"
+                ck.bad(f"{key}.csv", str(why))
                 return None
             out["csv"] = str(path.resolve())
             if "target" not in out:
@@ -1064,6 +1071,10 @@ def _batch_check(ck: _Checker) -> Callable[[str, Any], Any]:
     return check
 
 
+#: The largest seed a study stores: its results keep seeds as 64-bit signed integers.
+MAX_STUDY_SEED = 2**63 - 1
+
+
 def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
     raw = ck.constraint(Interval(int, 1, None), Instance(list, "a list of seeds"))(
         "train.seeds", train.get("seeds", 1)
@@ -1079,7 +1090,9 @@ def _seed_axis(ck: _Checker, train: Mapping[str, Any]) -> list[int]:
             )
             return []
         return list(range(raw))
-    return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0))
+    # a seed is a column of the results (int64): 2**64 was stored and read back as -2**63,
+    # and 2**63 made every reading of the results fail
+    return ck.axis({"seeds": raw}, "train", "seeds", _REQUIRED, ck.integer(0, MAX_STUDY_SEED))
 
 
 def _check_size(ck: _Checker, axes: Mapping[str, list[Any]]) -> bool:

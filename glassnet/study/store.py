@@ -229,13 +229,20 @@ class Store:
         meta = store.meta("out")
         if "spec_hash" in meta:
             if meta["spec_hash"] != spec.hash:
-                conn.close()
-                old = json.loads(meta["spec_json"])
+                try:
+                    old = store.stored_spec("out")
+                finally:
+                    conn.close()
                 raise SpecMismatchError(
                     f"out: {str(d)!r} holds the study {old.get('name')!r} made from a different "
                     f"spec ({_diff(old, spec.normalized)}); refusing to mix results: use another "
                     f"--out directory, or delete {str(d)!r} to start over"
                 )
+            try:  # the same spec's study: its record read back whole before it is resumed
+                store.stored_spec("out")
+            except ValueError:
+                conn.close()
+                raise
             return store
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         conn.execute("BEGIN IMMEDIATE")
@@ -283,6 +290,7 @@ class Store:
         try:
             if "meta" not in store._tables("dir") or "spec_hash" not in store.meta():
                 raise ValueError(f"dir: {str(path)!r} is not a complete study database")
+            store.stored_spec("dir")
             store._read("SELECT COUNT(*) FROM runs")
         except BaseException:
             conn.close()
@@ -337,6 +345,32 @@ class Store:
     def meta(self, argument: str = "dir") -> dict[str, str]:
         """The ``meta`` table as a dict."""
         return dict(self._read("SELECT key, value FROM meta", argument))
+
+    def stored_spec(self, argument: str = "dir") -> dict[str, Any]:
+        """The spec this study was made from, as stored (``spec_json``: its ``name``, ``axes``
+        and ``fixed`` settings), checked: a damaged record is a ValueError naming the
+        database (it was a KeyError, or JSON's own words about no file)."""
+        meta = self.meta(argument)
+        where = f"{argument}: {str(self.directory / DB_NAME)!r}"
+        try:
+            norm = json.loads(meta["spec_json"])
+        except KeyError:
+            raise ValueError(f"{where} is damaged: it holds no spec_json record") from None
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"{where} is damaged: its spec_json is not JSON ({exc})") from None
+        if not (
+            isinstance(norm, dict)
+            and isinstance(norm.get("name"), str)
+            and isinstance(norm.get("axes"), dict)
+            and all(isinstance(v, list) for v in norm["axes"].values())
+            and isinstance(norm.get("fixed"), dict)
+            and isinstance(meta.get("spec_text"), str)
+        ):
+            raise ValueError(
+                f"{where} is damaged: its spec record is not a study's (expected a name, axes "
+                "of lists and fixed settings, and the spec's text)"
+            )
+        return norm
 
     def done_hashes(self) -> set[str]:
         """Config hashes of every run already stored."""

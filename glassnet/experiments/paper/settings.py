@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import MAX_POPULATION, Interval, Options, check, positive_int
+from glassnet._validation import (
+    MAX_POPULATION,
+    UNDERFLOW,
+    Interval,
+    Options,
+    check,
+    positive_int,
+    underflows,
+)
 from glassnet.experiments.original import ACTIVATIONS
 from glassnet.run import BACKEND_NAMES
 
@@ -151,13 +159,18 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
                 if len(parts) != 3:
                     raise ValueError
                 lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+                _typed(parts[:2], [lo, hi])
                 if n < 1 or not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
                     raise ValueError
                 if n > MAX_LR_GRID:  # checked before the grid is made
                     raise OverflowError
                 values = [lo] if n == 1 else list(_log_grid(lo, hi, n))
             else:
-                values = [float(p) for p in s.split(",")]  # "3,,2": a typo, refused
+                items = s.split(",")
+                values = [float(p) for p in items]  # "3,,2": a typo, refused
+                _typed(items, values)
+        except _Underflow as exc:
+            raise ValueError(f"lr-grid: {UNDERFLOW.format(str(exc))}") from None
         except OverflowError:
             raise ValueError(
                 f"lr-grid: expected at most {MAX_LR_GRID} learning rates "
@@ -182,6 +195,18 @@ def parse_lr_grid(text: str | Sequence[float]) -> tuple[float, ...]:
     for v in values:
         check(v, "lr-grid", _LR)
     return tuple(sorted(set(values)))
+
+
+class _Underflow(Exception):
+    """A rate written nonzero that float64 reads as 0 (its text is the argument)."""
+
+
+def _typed(texts: Sequence[str], values: Sequence[float]) -> None:
+    """Refuse a rate written nonzero and read as 0 (``1e-400``): "got 0.0" named a value the
+    user never typed."""
+    for text, value in zip(texts, values, strict=True):
+        if underflows(text, value):
+            raise _Underflow(text.strip())
 
 
 _LR = Interval(float, 0, None, closed="neither")

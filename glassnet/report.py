@@ -457,7 +457,9 @@ class Report:
 
         Everything is written into a temporary sibling directory first, which is renamed to
         ``out_dir`` only when complete. An existing glassnet report (or empty directory) at
-        ``out_dir`` is replaced; anything else there is an error.
+        ``out_dir`` is replaced, files the earlier report wrote and this one does not included;
+        anything else there is an error, a file added to a report's directory too (it would
+        be lost).
 
         Parameters
         ----------
@@ -470,7 +472,8 @@ class Report:
         Raises
         ------
         ValueError
-            If ``out_dir`` is a file or a non-empty directory that is not a glassnet report.
+            If ``out_dir`` is a file, a non-empty directory that is not a glassnet report, or a
+        report holding files it did not write.
         PermissionError
             If the parent directory is not writable.
         """
@@ -491,7 +494,10 @@ class Report:
             for fname, content in self.data.items():
                 (tmp / "data" / fname).write_bytes(content)
             (tmp / "report.html").write_text(self.to_html(), encoding="utf-8")
-            (tmp / MARKER).write_text("glassnet report\n", encoding="utf-8")
+            # the marker lists what this report wrote: a later report replaces those, and
+            # refuses to replace a file someone added beside them
+            written = "".join(f"{name}\n" for name in _files_in(tmp))
+            (tmp / MARKER).write_text(f"glassnet report\n{written}", encoding="utf-8")
             _replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -530,7 +536,9 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     Raises
     ------
     ValueError
-        ``out_dir`` is a file, or a non-empty directory that is not a glassnet report.
+        ``out_dir`` is a file, a non-empty directory that is not a glassnet report, or a
+        report holding files it did not write (someone's notes beside it: replacing the
+        report would lose them).
     PermissionError
         No file can be created in ``out_dir`` or its nearest existing parent (tried, not
         read from the permission bits: a read-only mount or ``/proc`` says yes to those).
@@ -546,6 +554,14 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
                 f"out: {out} is a non-empty directory that is not a glassnet report; "
                 "refusing to replace it (choose another --out)"
             )
+        added = _added(out) if (out / MARKER).exists() else []
+        if added:
+            shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+            raise ValueError(
+                f"out: {out} is a glassnet report holding files the report did not write "
+                f"({shown}); refusing to replace it and lose them (move them out, or choose "
+                "another --out)"
+            )
     probe = out.parent
     while not probe.exists():
         probe = probe.parent
@@ -555,6 +571,35 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     if why is not None:
         raise PermissionError(f"out: cannot write {out}: {why}")
     return out
+
+
+def _files_in(root: Path) -> list[str]:
+    # every file (or link) under root, as relative POSIX paths, the marker left out
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if (p.is_symlink() or not p.is_dir()) and p.name != MARKER
+    )
+
+
+def _added(out: Path) -> list[str]:
+    """The files in the report directory ``out`` that its report did not write.
+
+    Its marker lists what the report wrote; a marker without a list (a report from before
+    the list) vouches for the layout a report has: ``report.html``, ``figures/*``, ``data/*``.
+    """
+    try:
+        listed = set((out / MARKER).read_text(encoding="utf-8").splitlines()[1:])
+    except (OSError, UnicodeDecodeError):
+        listed = set()
+
+    def written(name: str) -> bool:
+        if listed:
+            return name in listed
+        parts = name.split("/")
+        return name == "report.html" or (len(parts) == 2 and parts[0] in ("figures", "data"))
+
+    return [name for name in _files_in(out) if not written(name)]
 
 
 def _figure_html(f: _Figure, number: int) -> str:

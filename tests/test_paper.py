@@ -351,3 +351,23 @@ def test_evolution_section_is_opt_in(tmp_path, monkeypatch):
 def test_make_config_names_setting_expectation_and_value(kwargs, exc, pattern):
     with pytest.raises(exc, match=pattern):
         paper.make_config(quick=True, **kwargs)
+
+
+def test_a_note_added_to_a_report_folder_is_not_replaced_with_the_report(tmp_path, capsys):
+    # an earlier report (its marker lists its files) with the user's notes beside it: paper
+    # refuses before computing anything, one line naming --out and the note, the note kept
+    from glassnet.report import MARKER
+
+    out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    (out / "report.html").write_text("<html></html>")
+    (out / "figures" / "a.png").write_bytes(b"png")
+    (out / MARKER).write_text("glassnet report\nfigures/a.png\nreport.html\n")
+    (out / "notes.md").write_text("what I saw")
+    with pytest.raises(SystemExit) as exc:
+        main(["paper", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1
+    assert "--out" in err and "(notes.md)" in err and "refusing to replace it" in err
+    assert (out / "notes.md").read_text() == "what I saw"
+    assert (out / "report.html").read_text() == "<html></html>"

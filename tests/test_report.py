@@ -62,9 +62,38 @@ def test_same_content_same_bytes(tmp_path):
 def test_replaces_previous_report_but_not_other_dirs(tmp_path):
     out = tmp_path / "r"
     _report().write(out)
-    (out / "stale.txt").write_text("old")
+    # a file the earlier report wrote and this one does not is replaced with the rest
+    smaller = Report("Smaller")
+    smaller.section("Only").text("no figure, no data")
+    smaller.write(out)
+    assert not (out / "figures" / "loss.png").exists()
+    assert not (out / "data" / "curves.csv").exists()
+    assert (out / "report.html").is_file()
     _report().write(out)
-    assert not (out / "stale.txt").exists()
+    # ... but a file someone added beside a report's own is never lost with it
+    (out / "notes.txt").write_text("precious")
+    (out / "figures" / "mine.png").write_bytes(b"png")
+    with pytest.raises(ValueError) as err:
+        _report().write(out)
+    assert str(err.value) == (
+        f"out: {out} is a glassnet report holding files the report did not write "
+        "(figures/mine.png, notes.txt); refusing to replace it and lose them (move them "
+        "out, or choose another --out)"
+    )
+    assert (out / "notes.txt").read_text() == "precious"
+    (out / "notes.txt").unlink()
+    (out / "figures" / "mine.png").unlink()
+    _report().write(out)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "data", "figures", "report.html"]
+    # a report written before its marker listed its files: its layout is vouched for
+    (out / MARKER).write_text("glassnet report\n")
+    (out / "figures" / "old.svg").write_text("<svg/>")
+    (out / "mine.txt").write_text("x")
+    with pytest.raises(ValueError, match=r"\(mine\.txt\)"):
+        _report().write(out)
+    (out / "mine.txt").unlink()
+    _report().write(out)
+    assert not (out / "figures" / "old.svg").exists()
     other = tmp_path / "mine"
     other.mkdir()
     (other / "thesis.tex").write_text("precious")

@@ -344,6 +344,7 @@ class Checkpoint(Callback):
         self.best = math.inf
         self.block = 0  # the multiples of `every` the run has reached
 
+    @known_keywords
     def check_files(self, planned: int, start: int = 0) -> None:
         """Refuse (ValueError naming ``every``) a fit of ``planned`` epochs, continuing a run
         at epoch ``start``, that would write more than :data:`MAX_CHECKPOINT_FILES` files:

@@ -4,7 +4,7 @@ import signal
 import numpy as np
 import pytest
 
-# XLA's LLVM optimizations off while testing: the suite compiles some 400 small programs, and
+# XLA's LLVM optimizations off while testing: the suite compiles many small programs, and
 # compiling them is most of the JAX tests' time (a third of it goes at level 0); the programs
 # compute the same numbers (test_compiled.py's
 # test_the_default_optimization_computes_what_the_tests_saw checks that in a process of its

@@ -346,6 +346,7 @@ class Store:
         """The ``meta`` table as a dict."""
         return dict(self._read("SELECT key, value FROM meta", argument))
 
+    @known_keywords
     def stored_spec(self, argument: str = "dir") -> dict[str, Any]:
         """The spec this study was made from, as stored (``spec_json``: its ``name``, ``axes``
         and ``fixed`` settings), checked: a damaged record is a ValueError naming the

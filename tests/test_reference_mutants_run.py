@@ -1188,3 +1188,10 @@ def test_names_given_as_numpy_strings_are_plain_strings_in_the_config():
         "optimizer_options={}, backend='numpy', chunk_epochs=None, divergence='none', warn=True)"
     )
     assert [type(cfg.to_dict()[n]) for n in names] == [str] * 6
+
+
+def test_a_view_of_an_unknown_kind_is_refused_naming_the_kinds():
+    with pytest.raises(ValueError) as err:
+        _views.register(object, "pdf", str)
+    assert str(err.value) == "kind: expected one of html, markdown, text, got 'pdf'"
+    assert _views.render(object(), "pdf") is None

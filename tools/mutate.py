@@ -203,6 +203,10 @@ TESTS: dict[str, list[str]] = {
     # every writer goes through _files: the modes under three umasks, atomic replacement,
     # the refusals of paths that cannot be written
     "_files": ["test_file_modes.py", "test_hostile_files.py", "test_unwritable_places.py"],
+    # the install hints of the optional parts (metadata, a clone or a wheel)
+    "_extras": ["test_extras.py", "test_reference_mutants_extras.py"],
+    # the table of views the faces register for the engine's objects
+    "_views": ["test_reference_mutants_run.py", "test_display.py", "test_reprs.py"],
     # the glass box: the reference traces (a hand-computed pass), the trace and chain tests,
     # the inspect command's tables and JSON (in process), the overflow notes
     "trace": [
@@ -254,6 +258,11 @@ _POPULATION_JAX = (
     "its_single_network"
 )
 DESELECT: dict[str, list[str]] = {
+    # the README and docs/ are not in the scratch copy; these tests read them (no hint in them)
+    "_extras": [
+        "tests/test_extras.py::test_no_hint_that_fails_from_a_clone_is_left",
+        "tests/test_extras.py::test_users_are_pointed_to_the_paper_they_have",
+    ],
     # mutmut calls a mutated function through its trampoline, a frame outside glassnet, so a
     # warning attributed to the first caller outside glassnet points at the trampoline
     "_validation": [
@@ -330,7 +339,12 @@ DESELECT: dict[str, list[str]] = {
 # (counted as a timeout, that is as killed), so the BLAS libraries run on one thread
 _ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
+# the project's name makes the scratch copy a clone to _extras.source_checkout, as it is to the
+# tests of the install hints (tools/mutate_subprocess.py writes the same)
 CONFIG = """\
+[project]
+name = "glassnet"
+
 [tool.mutmut]
 source_paths = ["glassnet"]
 only_mutate = ["glassnet/{module}.py"]

@@ -225,6 +225,17 @@ TESTS: dict[str, list[str]] = {
         "test_plots.py::test_loss_surface_centre_path_and_flatten",
         "test_plot_defects.py::test_the_plane_of_two_chosen_inputs_is_the_networks_output_there",
     ],
+    # the faces' tables: the inspect command in process (test_inspect_cli.py, the CLI's
+    # inspect tests of test_trace.py), a Trace's repr, HTML and Markdown, the overflow notes
+    # (the notebook's own test starts a kernel, a process of its own: left out)
+    "tables": [
+        "test_reference_mutants_tables.py",
+        "test_inspect_cli.py",
+        "test_trace.py",
+        "test_reprs.py",
+        "test_reference_mutants_trace.py::test_a_traces_repr_is_its_tables",
+        "test_hostile_messages.py::test_inspect_says_what_overflowed_in_every_format",
+    ],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",

@@ -188,7 +188,10 @@ def _column_groups(
 
 
 def _sup(name: str, l: int, latex: bool) -> str:
-    return f"{name}^{{({l})}}" if latex else f"{name}^({l})"
+    if latex:  # delta is the Greek letter in LaTeX, as in the formulas above each table
+        symbol = r"\delta" if name == "delta" else name
+        return f"{symbol}^{{({l})}}"
+    return f"{name}^({l})"
 
 
 def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:

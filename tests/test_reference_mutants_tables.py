@@ -694,6 +694,7 @@ def test_every_format_of_render(monkeypatch):
     ],
 )
 def test_the_refusals_of_render_name_the_argument(kwargs, error, message):
+    kwargs = dict(kwargs)  # the parameters are shared by every run of the test in a process
     fmt = kwargs.pop("fmt", "md")
     with pytest.raises(error) as err:
         render(t3(), fmt, **kwargs)

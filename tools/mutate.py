@@ -236,6 +236,15 @@ TESTS: dict[str, list[str]] = {
         "test_reference_mutants_trace.py::test_a_traces_repr_is_its_tables",
         "test_hostile_messages.py::test_inspect_says_what_overflowed_in_every_format",
     ],
+    # the command line's shared options, in process (click's CliRunner and main): the errors
+    # that name an option, the hostile values, the everyday commands, inspect's defaults
+    "cli/options": [
+        "test_reference_mutants_cli_options.py",
+        "test_cli_errors_name_options.py",
+        "test_hostile_cli_more.py",
+        "test_cli_everyday.py",
+        "test_inspect_cli.py",
+    ],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",
@@ -305,6 +314,12 @@ DESELECT: dict[str, list[str]] = {
         # JAX (the hang above)
         "tests/test_reference_mutants_sklearn.py::test_an_infinite_loss_with_finite_weights_goes_"
         "on_as_in_mlp[jax]",
+    ],
+    "cli/options": [
+        # a process of its own (the worker pool crash above)
+        "tests/test_cli_everyday.py::test_terminal_progress_has_bar_eta_and_loss",
+        # JAX: the hang in forked workers
+        "tests/test_cli_everyday.py::test_train_backend_option",
     ],
     "run": [
         # a process of their own (the worker pool crash above)

@@ -365,6 +365,11 @@ def test_a_cell_wider_than_the_terminal_is_cut_not_wrapped(monkeypatch):
     lines = [line for line in doc.rich(styled=False).splitlines() if line.strip()]
     assert len(lines) == 3  # header, rule, the row on one line: cut, with an ellipsis
     assert lines[2].rstrip().endswith("9…") and len(lines[2]) == 100
+    # words too (a chain's rule column: "0.160 x 0.180 + ..."), which rich would wrap
+    doc = tables._Doc()
+    doc.table([("k", "$k$"), ("v", "$v$")], [["1", "0.160 x 0.180 + " * 10]])
+    lines = [line for line in doc.rich(styled=False).splitlines() if line.strip()]
+    assert len(lines) == 3 and lines[2].rstrip().endswith("…") and len(lines[2]) == 100
 
 
 def test_styles_in_a_terminal_and_none_in_text(monkeypatch):
@@ -437,17 +442,18 @@ def test_digits_must_be_an_integer_and_1_and_17_are_taken():
 @pytest.mark.parametrize(
     "width, groups",
     [
-        # need = widest of header and cells + 3: k 4, W_a 7 (a 4-character cell), W_b 7, W_c 7
-        (100, [[0, 1, 2, 3]]),
-        (25, [[0, 1, 2, 3]]),  # 4 + 7 + 7 + 7 = 25 fits exactly
-        (18, [[0, 1, 2], [0, 3]]),  # 4 + 7 + 7 = 18 fits, the fourth starts a group led by k
-        (12, [[0, 1], [0, 2], [0, 3]]),
-        (10, [[0, 1], [0, 2], [0, 3]]),  # a group holds one column past k even if too wide
+        # need = widest of header and cells + 3: k 4, each W 7 (its 4-character cells)
+        (100, [[0, 1, 2, 3, 4]]),
+        (32, [[0, 1, 2, 3, 4]]),  # 4 + 4 * 7 = 32 fits exactly
+        # 4 + 7 + 7 = 18 fits; the fourth starts a group led by k, 4 + 7 + 7 again
+        (18, [[0, 1, 2], [0, 3, 4]]),
+        (12, [[0, 1], [0, 2], [0, 3], [0, 4]]),
+        (10, [[0, 1], [0, 2], [0, 3], [0, 4]]),  # one column past k even if too wide
     ],
 )
 def test_wide_tables_split_into_groups_led_by_the_first_column(width, groups):
-    columns = [("k", ""), ("W_a", ""), ("W_b", ""), ("W_c", "")]
-    rows = [["1", "-1.5", "2", "3"], ["2", "4", "5", "6"]]
+    columns = [("k", ""), ("W_a", ""), ("W_b", ""), ("W_c", ""), ("W_d", "")]
+    rows = [["1", "-1.5", "-2.5", "-3.5", "-4.5"], ["2", "4", "5", "6", "7"]]
     assert tables._column_groups(columns, rows, width) == groups
 
 
@@ -667,6 +673,20 @@ def test_ten_rows_by_default_and_six_digits(monkeypatch):
     assert forward[1][2] == "... and 1 more rows (use --max-rows or --samples)"
     ten = parts(t4(rows=10), monkeypatch)[9]
     assert len(ten[1][1]) == 10 and ten[1][2] == ""
+    # the softmax layer's table of the columns of its delta says so too
+    coupled = [p for p in got if p[0] == "table" and ("s", "$s$") in p[1][0]]
+    assert len(coupled) == 1 and len(coupled[0][1][1]) == 10
+    assert coupled[0][1][2] == "... and 1 more rows (use --max-rows or --samples)"
+
+
+def test_a_chain_has_six_digits_by_default_and_lists_three_uses_whole(monkeypatch):
+    nodes = [node("x_1", "a^(0)_1", "input", None, 0, 2.0, 0.5)]
+    nodes += [node(f"m1_1{j}", f"m^(1)_1{j}", "product", "*", 1, j, 0.25) for j in range(1, 4)]
+    edges = [edge("x_1", f"m1_1{j}", j / 4) for j in range(1, 4)]
+    c = Chain(nodes=nodes, edges=edges, sizes=[1, 3], loss="sse", cost=0.0, fused=False)
+    rows = chain_parts(c, monkeypatch)[-1][1][1]
+    assert rows[0] == ["a^(0)_1", "(data)", "2.000000", "0.500000",
+                       "0.250000 x 0.250000 + 0.500000 x 0.250000 + 0.750000 x 0.250000"]  # fmt: skip
 
 
 def test_every_format_of_render(monkeypatch):

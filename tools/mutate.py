@@ -245,6 +245,14 @@ TESTS: dict[str, list[str]] = {
         "test_cli_everyday.py",
         "test_inspect_cli.py",
     ],
+    # the study specification: its parser and checks (test_study_spec.py), the hostile
+    # specs, the axes (without JAX's group, DESELECT)
+    "study/spec": [
+        "test_reference_mutants_spec.py",
+        "test_study_spec.py",
+        "test_study_hostile.py",
+        "test_study_axes.py",
+    ],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",
@@ -314,6 +322,10 @@ DESELECT: dict[str, list[str]] = {
         # JAX (the hang above)
         "tests/test_reference_mutants_sklearn.py::test_an_infinite_loss_with_finite_weights_goes_"
         "on_as_in_mlp[jax]",
+    ],
+    "study/spec": [
+        # JAX: the hang in forked workers
+        "tests/test_study_axes.py::test_backend_jax_trains_a_group_like_numpy",
     ],
     "cli/options": [
         # a process of its own (the worker pool crash above)

@@ -610,3 +610,46 @@ def test_the_options_in_order_and_errors_named_by_the_option_that_fed_them():
     assert bad(run, probe(), "--model", "/nonexistent/m.npz")[0] == (
         "--model: /nonexistent/m.npz: no such model file"
     )
+
+
+# --- the reruns' survivors ------------------------------------------------------------------------
+
+
+def test_a_finite_options_error_names_the_option_and_keeps_the_commands_context():
+    for value, message in [
+        ("nan", "expected a finite number, got 'nan'"),
+        ("1e-400", "'1e-400' is smaller than float64 holds: it would be read as 0"),
+        ("abc", "'abc' is not a valid float."),
+    ]:
+        with pytest.raises(click.BadParameter) as err:
+            run(probe(), "--lr", value)
+        assert err.value.format_message() == f"Invalid value for '--lr': {message}"
+        assert err.value.ctx is not None and err.value.ctx.command.name == "command"
+
+
+def test_a_long_decimal_without_exponent_read_as_zero_underflows():
+    text = "0." + "0" * 400 + "1"  # 10^-401, no "e" in it
+    assert float(text) == 0.0 and underflows(text, 0.0)
+
+
+def test_the_data_files_errors_name_the_option_that_gave_it(tmp_path):
+    path = write_csv(tmp_path)
+    missing = str(tmp_path / "missing.csv")
+    assert bad(Options(csv=missing).load_data)[0] == f"--csv: no such file {missing!r}"
+    assert bad(Options(csv=path, target="zz").load_data)[0] == (
+        f"--target: no column named 'zz' in {path!r}; its columns are: a, b, t"
+    )
+    assert bad(Options(model="/nonexistent/m.npz").build, XOR_X, XOR_Y)[0] == (
+        "--model: /nonexistent/m.npz: no such model file"
+    )
+    assert bad(Options(output="nope").output_and_loss, XOR_Y)[0].startswith(
+        "--output: unknown activation 'nope'; expected one of elu, gelu, identity"
+    )
+
+
+def test_the_memory_bound_counts_the_rows_not_the_columns(monkeypatch):
+    # 2-2-1 on XOR's 4 rows (2 columns): 8 (5 * 9 + 4 * 4 * 5) = 1000 bytes
+    monkeypatch.setattr(opt, "MEMORY_LIMIT", 999)
+    assert bad(Options().build, XOR_X, XOR_Y)[0].startswith(
+        "a 2-2-1 network has 9 parameters; training it on 4 samples needs about 1e+03 bytes"
+    )

@@ -653,3 +653,40 @@ def test_the_memory_bound_counts_the_rows_not_the_columns(monkeypatch):
     assert bad(Options().build, XOR_X, XOR_Y)[0].startswith(
         "a 2-2-1 network has 9 parameters; training it on 4 samples needs about 1e+03 bytes"
     )
+
+
+def test_the_second_reruns_survivors(tmp_path):
+    assert _fmt_bytes(1.5 * 2**20) == "1.5 MiB"
+    # no hidden layer: --sizes of two layers is a network of inputs and outputs
+    same_network(Options(sizes="2,1").build(XOR_X, XOR_Y),
+                 gn.Network([2, 1], output="sigmoid", seed=0))  # fmt: skip
+    # the output activation of a deeper network is its last layer's
+    deep = gn.Network([2, 3, 4, 1], activation=["tanh", "relu"], output="identity", seed=0)
+    assert Options().output_and_loss(XOR_Y, deep) == ("identity", "mse")
+    # a run's batch size wins over the notes' when the run had one
+    net = gn.Network([2, 2, 1], seed=0)
+    net.fit(XOR_X, XOR_Y, loss="mse", batch_size=2, epochs=1)
+    path = str(tmp_path / "run.npz")
+    net.save(path, extra={"training": {"batch_size": 8}})
+    assert opt._recorded(path)["batch_size"] == 2
+    # a CSV column whose name starts with X is a name, not an index
+    csv = tmp_path / "x.csv"
+    csv.write_text("X1,b\n0.5,1.5\n2.5,3.5\n")
+    X, y, _ = Options(csv=str(csv), target="X1").load_data(standardize=False)
+    np.testing.assert_array_equal(y, [[0.5], [2.5]])
+    np.testing.assert_array_equal(X, [[1.5], [3.5]])
+
+
+def test_a_default_of_none_is_not_written_and_every_flag():
+    helps = {p.name: p.help for p in probe(opt.DEFAULTS | {"hidden": None}).params}
+    assert helps["hidden"] == "Hidden layer sizes, e.g. 8,8 (0: none)."
+    flags = {p.name: p.opts for p in probe().params}
+    assert flags == {
+        "model": ["--model"], "dataset": ["--dataset", "-d"], "csv": ["--csv"],
+        "target": ["--target"], "xs": ["--x"], "ys": ["--y"], "hidden": ["--hidden"],
+        "sizes": ["--sizes"], "activation": ["--activation"], "output": ["--output"],
+        "loss": ["--loss"], "bias": ["--bias"], "init": ["--init"], "seed": ["--seed"],
+        "dtype": ["--dtype"], "optimizer": ["--optimizer"], "lr": ["--lr"],
+        "batch_size": ["--batch-size"], "backend": ["--backend"],
+    }  # fmt: skip
+    assert run(probe(), "--target", "t", "--csv", "d.csv").target == "t"

@@ -690,3 +690,10 @@ def test_a_default_of_none_is_not_written_and_every_flag():
         "batch_size": ["--batch-size"], "backend": ["--backend"],
     }  # fmt: skip
     assert run(probe(), "--target", "t", "--csv", "d.csv").target == "t"
+
+
+def test_a_model_path_the_library_refuses_is_named_once_by_its_option():
+    # the library names its argument "path"; the option that fed it is --model, said once
+    assert bad(Options(model="").build, XOR_X, XOR_Y)[0] == (
+        "--model: expected a model file name, got ''"
+    )

@@ -188,7 +188,10 @@ def _column_groups(
 
 
 def _sup(name: str, l: int, latex: bool) -> str:
-    return f"{name}^{{({l})}}" if latex else f"{name}^({l})"
+    if latex:  # delta is the Greek letter in LaTeX, as in the formulas above each table
+        symbol = r"\delta" if name == "delta" else name
+        return f"{symbol}^{{({l})}}"
+    return f"{name}^({l})"
 
 
 def _cols(name: str, l: int, n: int, base: int = 1) -> list[tuple[str, str]]:
@@ -282,13 +285,14 @@ def render(t: Any, fmt: str, digits: int = 6, max_rows: int = 10, title: str = "
         doc.table(cols, rows, note_rows)
 
     doc.heading("Cost", 2)
+    tex_loss = t.loss.replace("_", r"\_")  # a bare "_" would subscript the rest of the name
     cost_text = {
         "sse": ("C = sum_n sum_j (a_j^(L) - y_j)^2", r"C = \sum_n \sum_j (a^{(L)}_j - y_j)^2"),
         "mse": (
             "C = (1/(N n_L)) sum_n sum_j (a_j^(L) - y_j)^2",
             r"C = \frac{1}{N n_L} \sum_n \sum_j (a^{(L)}_j - y_j)^2",
         ),
-    }.get(t.loss, (f"C = {t.loss}(a^(L), y)", rf"C = \mathrm{{{t.loss}}}(a^{{(L)}}, y)"))
+    }.get(t.loss, (f"C = {t.loss}(a^(L), y)", rf"C = \mathrm{{{tex_loss}}}(a^{{(L)}}, y)"))
     doc.formula(cost_text[0].replace("(L)", f"({L})"), cost_text[1].replace("(L)", f"({L})"))
     doc.text(f"C = {F(t.cost)}")
     n_out = t.sizes[-1]

@@ -229,6 +229,34 @@ TESTS: dict[str, list[str]] = {
         "test_plots.py::test_loss_surface_centre_path_and_flatten",
         "test_plot_defects.py::test_the_plane_of_two_chosen_inputs_is_the_networks_output_there",
     ],
+    # the faces' tables: the inspect command in process (test_inspect_cli.py, the CLI's
+    # inspect tests of test_trace.py), a Trace's repr, HTML and Markdown, the overflow notes
+    # (the notebook's own test starts a kernel, a process of its own: left out)
+    "tables": [
+        "test_reference_mutants_tables.py",
+        "test_inspect_cli.py",
+        "test_trace.py",
+        "test_reprs.py",
+        "test_reference_mutants_trace.py::test_a_traces_repr_is_its_tables",
+        "test_hostile_messages.py::test_inspect_says_what_overflowed_in_every_format",
+    ],
+    # the command line's shared options, in process (click's CliRunner and main): the errors
+    # that name an option, the hostile values, the everyday commands, inspect's defaults
+    "cli/options": [
+        "test_reference_mutants_cli_options.py",
+        "test_cli_errors_name_options.py",
+        "test_hostile_cli_more.py",
+        "test_cli_everyday.py",
+        "test_inspect_cli.py",
+    ],
+    # the study specification: its parser and checks (test_study_spec.py), the hostile
+    # specs, the axes (without JAX's group, DESELECT)
+    "study/spec": [
+        "test_reference_mutants_spec.py",
+        "test_study_spec.py",
+        "test_study_hostile.py",
+        "test_study_axes.py",
+    ],
     "study/store": [
         "test_reference_store.py",
         "test_reference_mutants_store.py",
@@ -303,6 +331,19 @@ DESELECT: dict[str, list[str]] = {
         # JAX (the hang above)
         "tests/test_reference_mutants_sklearn.py::test_an_infinite_loss_with_finite_weights_goes_"
         "on_as_in_mlp[jax]",
+    ],
+    "study/spec": [
+        # JAX: the hang in forked workers
+        "tests/test_study_axes.py::test_backend_jax_trains_a_group_like_numpy",
+        # the example specs live in examples/, which the scratch copy does not hold
+        "tests/test_study_spec.py::test_example_specs_are_valid[paper_at_scale.toml-2800-4]",
+        "tests/test_study_spec.py::test_example_specs_are_valid[vanishing_gradients.toml-576-36]",
+    ],
+    "cli/options": [
+        # a process of its own (the worker pool crash above)
+        "tests/test_cli_everyday.py::test_terminal_progress_has_bar_eta_and_loss",
+        # JAX: the hang in forked workers
+        "tests/test_cli_everyday.py::test_train_backend_option",
     ],
     "run": [
         # a process of their own (the worker pool crash above)

@@ -35,7 +35,8 @@ def _typed_command() -> str | None:
     show_default=True,
     type=click.Path(path_type=str),
     help="Report directory (an earlier glassnet report there is replaced, and the summary "
-    "says so; any other non-empty directory is refused).",
+    "says so; a report folder holding a file the report did not write, or any other "
+    "non-empty directory, is refused).",
 )
 @click.option(
     "--seeds",

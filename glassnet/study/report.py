@@ -387,7 +387,8 @@ def write_report(
         An open study (complete or not: the report covers the runs stored so far).
     out : path, optional
         Report directory (default ``<study dir>/report``); replaced if it is a previous
-        glassnet report, refused if it is anything else.
+        glassnet report, refused if it is anything else or holds a file the report did not
+        write.
     n_boot : int
         Bootstrap resamples per confidence interval.
 

@@ -1,7 +1,9 @@
-"""glassnet.study.spec against references written out by hand: a few survivors of its first
-mutation run (tests/mutation/survivors.md; the rest are not itemized yet): the labels of the
-docstrings' examples, the axis lookup's refusal, the rule that a target of 0s and 1s whose rows
-hold one 1 (or a single column) is a classification.
+"""glassnet.study.spec against references written out by hand, for the survivors of its
+mutation run (tests/mutation/survivors.md): the labels of the docstrings' examples, the axis
+lookup's refusal, the rule that a target of 0s and 1s whose rows hold one 1 (or a single column)
+is a classification; every problem of a spec word for word (the format's
+``"<file>: <key>: <what is wrong>"``), the memory bound against its formula computed by hand,
+the documented defaults, the normalised values, CSV paths and load_spec's refusals.
 """
 
 from __future__ import annotations
@@ -43,3 +45,363 @@ def test_an_axis_by_name_and_an_unknown_one_refused():
 )
 def test_a_classification_target_is_0_1_with_one_1_per_row(y, want):
     assert gs._is_classification(np.array(y, dtype=float)) is want
+
+
+# -- parse_spec's problems, word for word (the spec format's "<file>: <key>: <what is wrong>")
+
+_XOR = '[data]\ndataset = "xor"\n[train]\nlr = 0.1\nepochs = 5\n'
+_NO_DATA = "[train]\nlr = 0.1\nepochs = 5\n"
+_DIGITS = '[data]\ndataset = "digits"\n[train]\nlr = 0.1\nepochs = 5\n'
+_ONE_OF_MODEL = "activation, backend, bias, depth, dtype, hidden, init, kernel, output, width"
+_DATA_SETS = "and, blobs, circles, diabetes, digits, meals, moons, or, paper, spirals, xor"
+
+
+def _problems(text, base_dir=None):
+    with pytest.raises(gs.SpecError) as err:
+        gs.parse_spec(text, source="s.toml", base_dir=base_dir)
+    return err.value.problems
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # the architecture: hidden, or width and depth
+        (
+            _XOR + "[model]\nhidden = 2\nwidth = 2\n",
+            ["model.hidden: give either hidden or width and depth, not both"],
+        ),
+        (_XOR + "[model]\nwidth = 2\n", ["model.depth: missing (required)"]),
+        (_XOR + "[model]\ndepth = 2\n", ["model.width: missing (required)"]),
+        (
+            _XOR + "[model]\nwidth = 2\ndepth = 1000\n",
+            ["model.depth: expected an integer in [0, 998], got 1000 (int)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = 0\n",
+            ["model.hidden[0][0]: expected an integer >= 1, got 0 (int)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = [[2, 0]]\n",
+            ["model.hidden[0][1]: expected an integer >= 1, got 0 (int)"],
+        ),
+        (
+            _XOR + '[model]\nhidden = "a"\n',
+            ["model.hidden: expected an integer >= 1 or a list of widths, got 'a' (str)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = true\n",
+            ["model.hidden: expected an integer >= 1 or a list of widths, got True (bool)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = []\n",
+            ["model.hidden: empty list: an axis needs at least one value"],
+        ),
+        (
+            _XOR + "[model]\nhidden = [2, 2]\n",
+            ["model.hidden[1]: duplicate value 2: the same runs would train twice"],
+        ),
+        # the data sets
+        (
+            "[data]\ndataset = 3\n" + _NO_DATA,
+            ["data.dataset: expected a data set name or a table {name = ..., ...}, got 3"],
+        ),
+        (
+            '[data]\ndataset = {name = "xor", csv = "a.csv"}\n' + _NO_DATA,
+            ["data.dataset: give either name or csv, not both"],
+        ),
+        (
+            "[data]\ndataset = {csv = 3}\n" + _NO_DATA,
+            ["data.dataset.csv: expected a file path, got 3"],
+        ),
+        (
+            "[data]\ndataset = {noise = 0.1}\n" + _NO_DATA,
+            ["data.dataset: expected name = <data set name>, got None"],
+        ),
+        (
+            '[data]\ndataset = "xo"\n' + _NO_DATA,
+            [
+                f"data.dataset: unknown data set 'xo'; expected one of {_DATA_SETS} "
+                "(did you mean 'xor'?)"
+            ],
+        ),
+        (
+            '[data]\ndataset = {name = "moons", noise = nan}\n' + _NO_DATA,
+            ["data.dataset.noise: expected a finite number, got nan"],
+        ),
+        (
+            "[data]\ndataset = []\n" + _NO_DATA,
+            ["data.dataset: empty list: an axis needs at least one value"],
+        ),
+        (
+            "",
+            [
+                "data.dataset: missing (required)",
+                "train.epochs: missing (required)",
+                "train.lr: missing (required)",
+            ],
+        ),
+        (
+            "data = 3\n" + _NO_DATA,
+            ["data: expected a table [data], got int", "data.dataset: missing (required)"],
+        ),
+        (
+            _XOR + "[foo]\nx = 1\n",
+            [
+                "foo: unknown table 'foo'; expected one of convergence, data, model, run, study, train"
+            ],
+        ),
+        (
+            _XOR + "[model]\nhiden = 1\n",
+            [
+                f"model.hiden: unknown key 'hiden'; expected one of {_ONE_OF_MODEL} (did you mean 'hidden'?)"
+            ],
+        ),
+        # the settings that are not axes
+        (_XOR + '[study]\nname = ""\n', ["study.name: expected a non-empty string, got ''"]),
+        (_XOR + "[study]\nname = 3\n", ["study.name: expected a non-empty string, got 3"]),
+        (
+            _XOR + "[study]\ndescription = 3\n",
+            ["study.description: expected a string, got 3 (int)"],
+        ),
+        (
+            _XOR.replace('"xor"\n', '"xor"\nvalidation = 0.95\nsplit_seed = -1\n'),
+            [
+                "data.validation: expected a finite number in [0, 0.9], got 0.95 (float)",
+                "data.split_seed: expected an integer >= 0, got -1 (int)",
+            ],
+        ),
+        (
+            _XOR + '[model]\ndtype = "float16"\nkernel = "x"\n',
+            [
+                "model.dtype: unknown dtype 'float16'; expected one of float32, float64 "
+                "(did you mean 'float64'?)",
+                "model.kernel: unknown kernel 'x'; expected one of blas, broadcast",
+            ],
+        ),
+        (
+            _XOR + "[convergence]\nthreshold = 0\npaper_tol = 0\npaper_slope_tol = -1\n"
+            "paper_window = 0\n[run]\nmax_population = -1\n",
+            [
+                "convergence.threshold: expected a finite number > 0, got 0 (int)",
+                "convergence.paper_tol: expected a finite number > 0, got 0 (int)",
+                "convergence.paper_slope_tol: expected a finite number > 0, got -1 (int)",
+                "convergence.paper_window: expected an integer >= 1, got 0 (int)",
+                "run.max_population: expected an integer >= 0, got -1 (int)",
+            ],
+        ),
+        # the activations and initializers
+        (
+            _XOR + '[model]\nactivation = "softmax"\n',
+            ["model.activation: softmax is an output activation only"],
+        ),
+        (
+            _XOR + '[model]\nactivation = [["tanh", "softmax"]]\nhidden = [[2, 2]]\n',
+            ["model.activation[0][1]: softmax is an output activation only"],
+        ),
+        (
+            _XOR + "[model]\nactivation = [[]]\n",
+            ["model.activation[0]: empty list of per-layer activations"],
+        ),
+        # the combinations
+        (
+            _XOR + '[model]\nhidden = [2]\nactivation = [["tanh", "tanh"]]\n',
+            [
+                "model.activation[0]: 2 per-layer activations cannot go with the 1 hidden "
+                "layers [2] of model.hidden[0]"
+            ],
+        ),
+        (
+            _XOR + '[model]\noutput = "softmax"\n',
+            ["model.output: a softmax output needs >= 2 target columns; xor has 1"],
+        ),
+        (
+            _XOR + "batch_size = [2, 100]\n",
+            ["train.batch_size[1]: batch size 100 exceeds the 4 training samples of xor"],
+        ),
+        (
+            _XOR.replace('"xor"\n', '"xor"\nvalidation = 0.9\n'),
+            ["data.validation: 0.9 of xor's 4 samples leaves an empty split"],
+        ),
+        (
+            '[data]\ndataset = "diabetes"\n[train]\nlr = 0.1\nepochs = 5\nloss = ["mse", "bce"]\n',
+            ["train.loss[1]: bce needs 0/1 or one-hot targets; diabetes is a regression data set"],
+        ),
+        # the bounds: runs, stored loss values, seeds
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nseeds = 100000\nl2 = [0.0, 0.1, 0.2]"),
+            [
+                "train.seeds: the grid has 300,000 runs (3 l2 x 100000 seed), more than the "
+                "200,000 one study holds; split it into several studies"
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 10000000\nseeds = 100"),
+            [
+                "train.epochs: 100 runs of up to 10,000,000 epochs store 1,000,000,000 loss "
+                "values (7.5 GiB), more than the 200,000,000 one study holds; fewer epochs or runs"
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nseeds = 300000"),
+            [
+                "train.seeds: 300,000 seeds make at least 300,000 runs, more than the 200,000 "
+                "one study holds; split it into several studies"
+            ],
+        ),
+        # memory: digits is 1797 samples of 64 features and 10 targets; a member needs
+        # 8 bytes x (4 x parameters + 3 x samples x units). [20000, 20000]: 401,520,010
+        # parameters and 40,074 units, 14,576,951,792 bytes = 13.6 GiB
+        (
+            _DIGITS + "[model]\nhidden = [[20000, 20000]]\n",
+            [
+                "model: one network on digits with hidden layers [20000, 20000] needs about "
+                "13.6 GiB to train, more than 4 GiB; choose smaller layers"
+            ],
+        ),
+        # [3000]: 225,010 parameters, 3,074 units: 139,775,792 bytes a member; 1000 of them
+        # 130.2 GiB, 800 of them 104.1 GiB; 4 GiB holds 30 (float32: half, 65.1 GiB and 61)
+        (
+            _DIGITS.replace("epochs = 5", "epochs = 5\nseeds = 1000") + "[model]\nhidden = 3000\n",
+            [
+                "train.seeds: a group of 1,000 members (learning rates x seeds) on digits with "
+                "hidden layers [3000] needs about 130.2 GiB to train, more than 4 GiB; set [run] "
+                "max_population = 30 (or less) to train it in chunks"
+            ],
+        ),
+        (
+            _DIGITS.replace("epochs = 5", "epochs = 5\nseeds = 1000")
+            + "[model]\nhidden = 3000\n[run]\nmax_population = 800\n",
+            [
+                "run.max_population: a group of 800 members (learning rates x seeds) on digits "
+                "with hidden layers [3000] needs about 104.1 GiB to train, more than 4 GiB; set "
+                "[run] max_population = 30 (or less) to train it in chunks"
+            ],
+        ),
+        (
+            _DIGITS.replace("epochs = 5", "epochs = 5\nseeds = 1000")
+            + '[model]\nhidden = 3000\ndtype = "float32"\n',
+            [
+                "train.seeds: a group of 1,000 members (learning rates x seeds) on digits with "
+                "hidden layers [3000] needs about 65.1 GiB to train, more than 4 GiB; set [run] "
+                "max_population = 61 (or less) to train it in chunks"
+            ],
+        ),
+    ],
+)
+def test_every_problem_of_a_spec_word_for_word(text, want):
+    assert _problems(text) == [f"s.toml: {w}" for w in want]
+
+
+def test_a_groups_memory_under_the_bound_passes():
+    # [3000] on digits: 30 members need 4,193,273,760 bytes (< 4 GiB), 31 need 4,333,049,552;
+    # 1000 seeds in chunks of 30 pass
+    ok = _DIGITS.replace("epochs = 5", "epochs = 5\nseeds = 30") + "[model]\nhidden = 3000\n"
+    assert gs.parse_spec(ok).axes["seed"] == list(range(30))
+    capped = ok.replace("seeds = 30", "seeds = 1000") + "[run]\nmax_population = 30\n"
+    assert gs.parse_spec(capped).fixed["max_population"] == 30
+    assert _problems(ok.replace("seeds = 30", "seeds = 31"))[0].startswith(
+        "s.toml: train.seeds: a group of 31 members"
+    )
+
+
+def test_the_documented_defaults():
+    s = gs.parse_spec(_XOR)
+    assert s.name == "study" and s.description == ""
+    assert s.axes == {
+        "dataset": [{"name": "xor"}],
+        "hidden": [[2]],
+        "activation": ["sigmoid"],
+        "output": ["sigmoid"],
+        "bias": ["neuron"],
+        "init": ["xavier"],
+        "loss": ["mse"],
+        "optimizer": ["gd"],
+        "schedule": ["constant"],
+        "l2": [0.0],
+        "batch_size": [None],
+        "epochs": [5],
+        "backend": ["numpy"],
+        "lr": [0.1],
+        "seed": [0],
+    }
+    assert s.fixed == {
+        "validation": 0.0,
+        "split_seed": 0,
+        "dtype": "float64",
+        "kernel": "blas",
+        "threshold": 0.01,
+        "paper": {},
+        "max_population": 0,
+    }
+
+
+def test_values_normalised_as_documented():
+    text = _XOR.replace('"xor"', '["XOR", {name = "Moons", noise = 0.2}]') + (
+        'batch_size = ["FULL", 2]\nseeds = [7, 3]\n[model]\nwidth = [3, 4]\ndepth = [0, 2]\n'
+        'activation = "TANH"\ninit = "normal(0.5)"\n[study]\nname = "n"\n'
+        "[convergence]\npaper_tol = 0.5\npaper_slope_tol = 0.25\npaper_window = 3\n"
+    )
+    s = gs.parse_spec(text)
+    assert s.name == "n"
+    assert s.axes["dataset"] == [{"name": "xor"}, {"name": "moons", "noise": 0.2}]
+    assert s.axes["hidden"] == [[], [], [3, 3], [4, 4]]
+    assert s.axes["batch_size"] == [None, 2]
+    assert s.axes["seed"] == [7, 3]
+    assert s.axes["activation"] == ["tanh"] and s.axes["init"] == ["normal(0.5)"]
+    assert s.fixed["paper"] == {"tol": 0.5, "slope_tol": 0.25, "window": 3}
+    assert gs.parse_spec(_XOR + "[model]\nhidden = [2, 3]\n").axes["hidden"] == [[2], [3]]
+    assert gs.parse_spec(_XOR + "[model]\nhidden = [[2, 3]]\n").axes["hidden"] == [[2, 3]]
+    assert gs.parse_spec(_XOR.replace("epochs = 5", "epochs = 5\nseeds = 3")).axes["seed"] == [
+        0,
+        1,
+        2,
+    ]
+    assert gs.parse_spec(_XOR, source="dir/my.toml").name == "my"
+
+
+def test_a_csv_data_set_relative_to_the_spec(tmp_path):
+    (tmp_path / "t.csv").write_text("a,y\n1,0\n2,1\n3,0\n")
+    base = '[data]\ndataset = {csv = "t.csv"%s}\n' + _NO_DATA
+    s = gs.parse_spec(base % ', target = "y"', base_dir=tmp_path)
+    assert s.axes["dataset"] == [{"csv": str((tmp_path / "t.csv").resolve()), "target": "y"}]
+    assert _problems(base % "", base_dir=tmp_path) == [
+        "s.toml: data.dataset: a csv data set needs target = <column>"
+    ]
+    where = tmp_path / "no.csv"
+    assert _problems(base.replace("t.csv", "no.csv") % ', target = "y"', base_dir=tmp_path) == [
+        f"s.toml: data.dataset.csv: no such file '{where}'"
+    ]
+    assert _problems(base % ', target = "z"', base_dir=tmp_path) == [
+        f"s.toml: data.dataset: cannot load data set csv:t.csv: target: no column named 'z' in "
+        f"'{(tmp_path / 't.csv').resolve()}'; its columns are: a, y"
+    ]
+    spec = tmp_path / "s.toml"
+    spec.write_text(base % ', target = "y"')
+    assert gs.load_spec(spec).axes["dataset"][0]["csv"] == str((tmp_path / "t.csv").resolve())
+
+
+def test_load_spec_refuses_what_is_not_a_short_text_file(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_bytes(b"#" * 1_000_001)
+    with pytest.raises(gs.SpecError) as err:
+        gs.load_spec(p)
+    assert err.value.problems == [
+        f"{p}: 1000001 bytes; a study spec is a short text file (at most 1000000)"
+    ]
+    p.write_bytes(b"#" * 999_999 + b"\n")  # exactly at the bound: read (then refused as a spec)
+    with pytest.raises(gs.SpecError) as err:
+        gs.load_spec(p)
+    assert err.value.problems[0] == f"{p}: data.dataset: missing (required)"
+    p.write_bytes(b"ab\xff")
+    with pytest.raises(gs.SpecError) as err:
+        gs.load_spec(p)
+    assert err.value.problems == [
+        f"{p}: not a text file (byte 2 is not UTF-8); a study spec is TOML text"
+    ]
+    p.write_bytes(b"a\x00")
+    with pytest.raises(gs.SpecError) as err:
+        gs.load_spec(p)
+    assert err.value.problems == [
+        f"{p}: not a text file (it holds NUL bytes); a study spec is TOML text"
+    ]
+    assert err.value.source == str(p)

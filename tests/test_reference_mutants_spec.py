@@ -405,3 +405,114 @@ def test_load_spec_refuses_what_is_not_a_short_text_file(tmp_path):
         f"{p}: not a text file (it holds NUL bytes); a study spec is TOML text"
     ]
     assert err.value.source == str(p)
+
+
+_ACTS = "elu, gelu, identity, leaky_relu, relu, sigmoid, silu, softmax, softplus, tanh, tanh01"
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (
+            _XOR + '[model]\noutput = "x"\n',
+            [
+                "model.output: unknown output activation 'x'; expected one of elu, gelu, "
+                "identity, leaky_relu, relu, same, sigmoid, silu, softmax, softplus, tanh, tanh01"
+            ],
+        ),
+        (
+            _XOR + "[model]\noutput = 3\n",
+            [f"model.output: expected one of {_ACTS}, same, got 3 (int)"],
+        ),
+        (
+            _XOR + '[model]\nbias = "x"\n',
+            ["model.bias: unknown bias 'x'; expected one of layer, neuron, none"],
+        ),
+        (
+            _XOR.replace(
+                "epochs = 5", 'epochs = 5\nloss = "x"\noptimizer = "x"\nschedule = "x"\nl2 = -1\n'
+            ),
+            [
+                "train.loss: unknown loss 'x'; expected one of bce, cross_entropy, huber, mae, mse, sse",
+                "train.optimizer: unknown optimizer 'x'; expected one of adam, adamw, gd, momentum, "
+                "nesterov, rmsprop",
+                "train.schedule: unknown schedule 'x'; expected one of constant, cosine, "
+                "exponential, step",
+                "train.l2: expected a finite number >= 0, got -1 (int)",
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 0"),
+            ["train.epochs: expected an integer >= 1, got 0 (int)"],
+        ),
+        (
+            _XOR.replace("lr = 0.1", "lr = 0"),
+            ["train.lr: expected a finite number > 0, got 0 (int)"],
+        ),
+        (
+            _XOR + '[model]\nbackend = "x"\n',
+            ["model.backend: unknown backend 'x'; expected one of jax, numpy"],
+        ),
+        (
+            _XOR + '[model]\nactivation = "x"\n',
+            [f"model.activation: unknown activation 'x'; expected one of {_ACTS}"],
+        ),
+        (
+            _XOR + '[model]\nactivation = [["x", "y"]]\nhidden = [[2, 2]]\n',
+            [
+                f"model.activation[0][0]: unknown activation 'x'; expected one of {_ACTS}",
+                f"model.activation[0][1]: unknown activation 'y'; expected one of {_ACTS}",
+            ],
+        ),
+        (_XOR + "[model]\ninit = 3\n", ["model.init: expected an initializer name, got 3 (int)"]),
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nbatch_size = -1"),
+            ["train.batch_size: expected one of full or an integer >= 0, got -1 (int)"],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nseeds = 0"),
+            ["train.seeds: expected an integer >= 1 or a list of seeds, got 0 (int)"],
+        ),
+        (
+            _XOR.replace("epochs = 5", 'epochs = 5\nseeds = "a"'),
+            ["train.seeds: expected an integer >= 1 or a list of seeds, got 'a' (str)"],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nseeds = [-1, 9223372036854775807]"),
+            ["train.seeds[0]: expected an integer in [0, 9223372036854775807], got -1 (int)"],
+        ),
+        (
+            "[data]\ndataset = [{name = 3}]\n" + _NO_DATA,
+            ["data.dataset[0]: expected name = <data set name>, got 3"],
+        ),
+        ("x = \n", ["invalid TOML: Invalid value (at line 1, column 5)"]),
+        (
+            _XOR.replace("lr = 0.1", "lr = 1e-400"),
+            ["'1e-400' is smaller than float64 holds: it would be read as 0"],
+        ),
+        (
+            "x = " + "[" * 2000 + "]" * 2000 + "\n",
+            [
+                "invalid TOML: values are nested too deeply (a study spec nests a few levels: "
+                "tables of lists of lists)"
+            ],
+        ),
+    ],
+)
+def test_every_value_check_word_for_word(text, want):
+    assert _problems(text) == [f"s.toml: {w}" for w in want]
+
+
+def test_a_spec_error_with_several_problems_lists_them_under_one_line():
+    with pytest.raises(gs.SpecError) as err:
+        gs.parse_spec("", source="s.toml")
+    assert str(err.value) == (
+        "s.toml: 3 problems in the study spec:\n"
+        "  s.toml: data.dataset: missing (required)\n"
+        "  s.toml: train.epochs: missing (required)\n"
+        "  s.toml: train.lr: missing (required)"
+    )
+    assert err.value.source == "s.toml"
+    with pytest.raises(gs.SpecError) as err:
+        gs.parse_spec(_XOR.replace("epochs = 5", "epochs = 0"), source="s.toml")
+    assert str(err.value) == "s.toml: train.epochs: expected an integer >= 1, got 0 (int)"

@@ -516,3 +516,70 @@ def test_a_spec_error_with_several_problems_lists_them_under_one_line():
     with pytest.raises(gs.SpecError) as err:
         gs.parse_spec(_XOR.replace("epochs = 5", "epochs = 0"), source="s.toml")
     assert str(err.value) == "s.toml: train.epochs: expected an integer >= 1, got 0 (int)"
+
+
+def test_an_axis_value_is_its_results_column():
+    cfg = {
+        "dataset": {"name": "moons", "noise": 0.2, "n": 50},
+        "hidden": [8, 8],
+        "activation": ["tanh", "relu"],
+        "output": "same",
+        "lr": 0.5,
+    }
+    assert gs.axis("dataset").value(cfg) == "moons(n=50, noise=0.2)"
+    assert gs.axis("dataset").value({"dataset": {"name": "xor"}}) == "xor"
+    assert (
+        gs.axis("dataset").value({"dataset": {"csv": "/a/b/t.csv", "target": "y"}}) == "csv:t.csv"
+    )
+    assert gs.axis("hidden").value(cfg) == "8-8"
+    assert gs.axis("activation").value(cfg) == "tanh,relu"
+    assert gs.axis("output").value(cfg) == "relu"
+    assert gs.axis("output").value({"output": "same", "activation": "tanh"}) == "tanh01"
+    assert gs.axis("output").value({"output": "same", "activation": ["relu", "tanh"]}) == "tanh01"
+    assert gs.axis("output").value({"output": "softmax", "activation": "tanh"}) == "softmax"
+    assert gs.axis("lr").value(cfg) == 0.5
+    assert gs.axis("backend").value(cfg) == "numpy"  # absent: its default
+    assert gs.axis("seed").column == "seed"
+
+
+def _hash(obj):  # the documented hash: SHA-256 of sorted, spaceless JSON, 16 hex digits
+    import hashlib
+    import json
+
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_the_plan_groups_lr_and_seed_in_chunks_of_max_population():
+    text = _XOR.replace("lr = 0.1", "lr = [0.1, 0.2]").replace(
+        "epochs = 5", "epochs = 5\nseeds = 2"
+    )
+    text += '[model]\nactivation = ["sigmoid", "tanh"]\n[run]\nmax_population = 3\n'
+    s = gs.parse_spec(text)
+    configs, hashes, keys = s.index()
+    assert [(c["activation"], c["lr"], c["seed"]) for c in configs] == [
+        (a, lr, seed) for a in ("sigmoid", "tanh") for lr in (0.1, 0.2) for seed in (0, 1)
+    ]
+    assert configs[0]["threshold"] == 0.01 and configs[0]["paper"] == {}
+    assert "backend" in configs[0] and "max_population" not in configs[0]
+    assert hashes == [_hash({k: v for k, v in c.items() if k != "backend"}) for c in configs]
+    shared = [
+        _hash({k: v for k, v in c.items() if k not in ("lr", "seed", "backend")}) for c in configs
+    ]
+    assert keys == shared and keys[0] == keys[3] != keys[4] == keys[7]
+    groups = gs.plan(s)
+    assert [g.run_ids for g in groups] == [[0, 1, 2], [3], [4, 5, 6], [7]]
+    assert [g.key for g in groups] == [keys[0], keys[0], keys[4], keys[4]]
+    assert [g.hashes for g in groups] == [[hashes[i] for i in g.run_ids] for g in groups]
+    assert groups[0].shared == {k: v for k, v in configs[0].items() if k not in ("lr", "seed")}
+    assert [g.size for g in groups] == [3, 1, 3, 1]
+    assert [g.run_ids for g in gs.plan(s, done=[hashes[0], hashes[5]])] == [[1, 2, 3], [4, 6, 7]]
+    assert [[c["seed"] for c in g.configs] for g in s.groups()] == [[0, 1, 0], [1], [0, 1, 0], [1]]
+    again = s.groups(configs[4:])
+    assert [len(g.configs) for g in again] == [3, 1] and again[0].run_ids == [] == again[0].hashes
+    assert s.n_runs == 8 and s.varying_axes == ["activation", "lr"]
+    assert s.index() is s.index()
+    assert s.hash == _hash(s.normalized) and "backend" not in s.normalized["axes"]
+    assert gs.config_hash({"a": 1, "backend": "jax"}) == _hash({"a": 1, "backend": "jax"})
+    assert gs.config_hash({"a": 1, "backend": "numpy"}) == _hash({"a": 1})
+    assert gs.group_key({"a": 1, "lr": 2, "seed": 3}) == _hash({"a": 1})

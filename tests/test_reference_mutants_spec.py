@@ -583,3 +583,99 @@ def test_the_plan_groups_lr_and_seed_in_chunks_of_max_population():
     assert gs.config_hash({"a": 1, "backend": "jax"}) == _hash({"a": 1, "backend": "jax"})
     assert gs.config_hash({"a": 1, "backend": "numpy"}) == _hash({"a": 1})
     assert gs.group_key({"a": 1, "lr": 2, "seed": 3}) == _hash({"a": 1})
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # a refused value leaves the keys of the others as they were written
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nbatch_size = [-1, 2, 100]"),
+            [
+                "train.batch_size[0]: expected one of full or an integer >= 0, got -1 (int)",
+                "train.batch_size[2]: batch size 100 exceeds the 4 training samples of xor",
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 5\nbatch_size = 5"),
+            ["train.batch_size: batch size 5 exceeds the 4 training samples of xor"],
+        ),
+        (
+            '[data]\ndataset = ["xor", {name = "XOR"}]\n[train]\nlr = [0.1, 0.1]\nepochs = 5\n',
+            [
+                "data.dataset[1]: duplicate value {'name': 'XOR'}: the same runs would train twice",
+                "train.lr[1]: duplicate value 0.1: the same runs would train twice",
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = [1000, 2000]\nseeds = 100000"),
+            [
+                "train.epochs: 200,000 runs of up to 2,000 epochs store 300,000,000 loss values "
+                "(2.2 GiB), more than the 200,000,000 one study holds; fewer epochs or runs"
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 1000\nseeds = 200001"),
+            [
+                "train.seeds: 200,001 seeds make at least 200,001 runs, more than the 200,000 one "
+                "study holds; split it into several studies"
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 2000001\nseeds = 100"),
+            [
+                "train.epochs: 100 runs of up to 2,000,001 epochs store 200,000,100 loss values "
+                "(1.5 GiB), more than the 200,000,000 one study holds; fewer epochs or runs"
+            ],
+        ),
+        # one problem per architecture
+        (
+            _XOR + "[model]\nhidden = [[0, 0]]\n",
+            ["model.hidden[0][0]: expected an integer >= 1, got 0 (int)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = 2.5\n",
+            ["model.hidden: expected an integer >= 1 or a list of widths, got 2.5 (float)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = [[2.5]]\n",
+            ["model.hidden[0][0]: expected an integer >= 1, got 2.5 (float)"],
+        ),
+        (
+            '[data]\ndataset = {name = "moons", noise = inf}\n' + _NO_DATA,
+            ["data.dataset.noise: expected a finite number, got inf"],
+        ),
+    ],
+)
+def test_more_problems_word_for_word(text, want):
+    assert _problems(text) == [f"s.toml: {w}" for w in want]
+
+
+def test_the_bounds_themselves_pass():
+    # 200,000 runs of 1000 epochs: 200,000,000 loss values, both bounds exactly
+    s = gs.parse_spec(_XOR.replace("epochs = 5", "epochs = 1000\nseeds = 200000"))
+    assert s.axes["seed"][-1] == 199_999 and s.n_runs == 200_000
+    assert gs.parse_spec(_XOR.replace("epochs = 5", "epochs = 2000000\nseeds = 100")).n_runs == 100
+    # the batch size of the whole training set, "full" in any case and 0
+    bs = _XOR.replace("epochs = 5", 'epochs = 5\nbatch_size = ["Full", 4]')
+    assert gs.parse_spec(bs).axes["batch_size"] == [None, 4]
+    assert gs.parse_spec(bs.replace('["Full", 4]', "0")).axes["batch_size"] == [None]
+
+
+def test_names_in_any_case_and_settings_kept():
+    text = _XOR.replace('"xor"\n', '"xor"\nvalidation = 0.5\nsplit_seed = 3\n') + (
+        '[model]\nactivation = [["TANH", "relu"]]\nhidden = [[2, 2]]\nkernel = "BROADCAST"\n'
+        'dtype = "FLOAT32"\nbackend = "NumPy"\noutput = "same"\n[study]\ndescription = "d"\n'
+    )
+    s = gs.parse_spec(text)
+    assert s.axes["activation"] == [["tanh", "relu"]] and s.axes["backend"] == ["numpy"]
+    assert s.axes["output"] == ["same"] and s.description == "d"
+    assert s.fixed["validation"] == 0.5 and s.fixed["split_seed"] == 3
+    assert s.fixed["kernel"] == "broadcast" and s.fixed["dtype"] == "float32"
+    zero = gs.parse_spec(_XOR.replace('"xor"\n', '"xor"\nvalidation = 0\n'))
+    assert zero.fixed["validation"] == 0.0 and isinstance(zero.fixed["validation"], float)
+    moons = '[data]\ndataset = {name = "moons", n_samples = 20}\n' + _NO_DATA
+    assert gs.parse_spec(moons).axes["dataset"] == [{"name": "moons", "n_samples": 20}]
+    assert gs._canonical({"b": 1, "a": [1, 2.5]}) == '{"a":[1,2.5],"b":1}'
+    with pytest.raises(ValueError):
+        gs._canonical({"a": float("nan")})

@@ -679,3 +679,78 @@ def test_names_in_any_case_and_settings_kept():
     assert gs._canonical({"b": 1, "a": [1, 2.5]}) == '{"a":[1,2.5],"b":1}'
     with pytest.raises(ValueError):
         gs._canonical({"a": float("nan")})
+
+
+def _seeds(text, line):
+    return text.replace("epochs = 5", f"epochs = 5\n{line}")
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # bce with two outputs outside (0, 1): one problem, for the first (sorted) output
+        (
+            _seeds(_XOR, 'loss = "bce"')
+            + '[model]\noutput = "same"\nactivation = ["relu", "identity"]\n',
+            [
+                "train.loss: model.output = 'same' gives identity: loss: bce needs every output "
+                "in (0, 1); the output activation 'identity' gives values outside [0, 1]. Use an "
+                "output of sigmoid, softmax, tanh01, or another loss (mse, huber, ...)"
+            ],
+        ),
+        # 0.3 of 4 samples: ceil(1.2) = 2 held out, 2 left to train on
+        (
+            _seeds(_XOR.replace('"xor"\n', '"xor"\nvalidation = 0.3\n'), "batch_size = [2, 3]"),
+            ["train.batch_size[1]: batch size 3 exceeds the 2 training samples of xor"],
+        ),
+        # members are learning rates x seeds: 2 x 16 = 32 of 139,775,792 bytes, 4.2 GiB
+        (
+            _seeds(_DIGITS.replace("lr = 0.1", "lr = [0.1, 0.2]"), "seeds = 16")
+            + "[model]\nhidden = [2, 3000]\n",
+            [
+                "train.seeds: a group of 32 members (learning rates x seeds) on digits with "
+                "hidden layers [3000] needs about 4.2 GiB to train, more than 4 GiB; set [run] "
+                "max_population = 30 (or less) to train it in chunks"
+            ],
+        ),
+        # a cap above the members: the members (31: 4.0 GiB, over 4 GiB by 38,082,256 bytes)
+        (
+            _seeds(_DIGITS, "seeds = 31")
+            + "[model]\nhidden = 3000\n[run]\nmax_population = 1000\n",
+            [
+                "run.max_population: a group of 31 members (learning rates x seeds) on digits "
+                "with hidden layers [3000] needs about 4.0 GiB to train, more than 4 GiB; set "
+                "[run] max_population = 30 (or less) to train it in chunks"
+            ],
+        ),
+        # [16000, 3000]: 49,073,010 parameters, 19,074 units, 2,392,959,792 bytes: one fits
+        (
+            _seeds(_DIGITS, "seeds = 2") + "[model]\nhidden = [[16000, 3000]]\n",
+            [
+                "train.seeds: a group of 2 members (learning rates x seeds) on digits with hidden "
+                "layers [16000, 3000] needs about 4.5 GiB to train, more than 4 GiB; set [run] "
+                "max_population = 1 (or less) to train it in chunks"
+            ],
+        ),
+        (
+            '[data]\ndataset = ["xor", {name = "digits", n_samples = 100}]\n' + _NO_DATA,
+            [
+                "data.dataset[1]: cannot load data set digits(n_samples=100): load('digits'): "
+                "unexpected keyword argument 'n_samples'; expected one of dtype, return_info, "
+                "classes"
+            ],
+        ),
+    ],
+)
+def test_the_combinations_word_for_word(text, want):
+    assert _problems(text) == [f"s.toml: {w}" for w in want]
+
+
+def test_combinations_that_fit_pass():
+    ok = _seeds(_DIGITS, 'loss = "cross_entropy"') + '[model]\noutput = "softmax"\n'
+    assert gs.parse_spec(ok).axes["output"] == ["softmax"]
+    # 0.2 of 4 samples: ceil(0.8) = 1 held out, 3 to train on
+    val = _seeds(_XOR.replace('"xor"\n', '"xor"\nvalidation = 0.2\n'), "batch_size = 3")
+    assert gs.parse_spec(val).axes["batch_size"] == [3]
+    bce = _seeds(_XOR, 'loss = "bce"') + '[model]\noutput = "same"\nactivation = "tanh"\n'
+    assert gs.parse_spec(bce).axes["loss"] == ["bce"]

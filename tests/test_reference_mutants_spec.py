@@ -754,3 +754,72 @@ def test_combinations_that_fit_pass():
     assert gs.parse_spec(val).axes["batch_size"] == [3]
     bce = _seeds(_XOR, 'loss = "bce"') + '[model]\noutput = "same"\nactivation = "tanh"\n'
     assert gs.parse_spec(bce).axes["loss"] == ["bce"]
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # a refused grid is not checked further (batch size 100 exceeds xor's 4 samples)
+        (
+            _seeds(_XOR, "seeds = 100001\nl2 = [0.0, 0.1]\nbatch_size = 100"),
+            [
+                "train.seeds: the grid has 200,002 runs (2 l2 x 100001 seed), more than the "
+                "200,000 one study holds; split it into several studies"
+            ],
+        ),
+        (
+            _XOR.replace("epochs = 5", "epochs = 2000001\nseeds = 100\nbatch_size = 100"),
+            [
+                "train.epochs: 100 runs of up to 2,000,001 epochs store 200,000,100 loss values "
+                "(1.5 GiB), more than the 200,000,000 one study holds; fewer epochs or runs"
+            ],
+        ),
+        (
+            _XOR + "[model]\nwidth = 0\ndepth = 1\n",
+            ["model.width: expected an integer >= 1, got 0 (int)"],
+        ),
+        (
+            _XOR + "[model]\nhidden = [2, 0]\n",
+            ["model.hidden[1]: expected an integer >= 1 or a list of widths, got 0 (int)"],
+        ),
+        (
+            _XOR + '[model]\ninit = "foo"\n',
+            [
+                "model.init: unknown initializer 'foo'; expected one of glorot, glorot_normal, "
+                "glorot_uniform, he, he_normal, he_uniform, kaiming, kaiming_normal, "
+                "kaiming_uniform, lecun, lecun_normal, lecun_uniform, normal, normal(std), paper, "
+                "uniform, xavier, xavier_normal, xavier_uniform"
+            ],
+        ),
+        (
+            '[data]\ndataset = "diabetes"\n[train]\nlr = 0.1\nepochs = 5\nloss = "cross_entropy"\n'
+            '[model]\noutput = "softmax"\n',
+            [
+                "model.output: a softmax output needs >= 2 target columns; diabetes has 1",
+                "train.loss: cross_entropy needs 0/1 or one-hot targets; diabetes is a regression "
+                "data set",
+            ],
+        ),
+    ],
+)
+def test_the_last_survivors_word_for_word(text, want):
+    assert _problems(text) == [f"s.toml: {w}" for w in want]
+
+
+def test_a_csv_path_that_is_a_directory_and_a_spec_that_is_missing(tmp_path):
+    (tmp_path / "sub").mkdir()
+    text = '[data]\ndataset = {csv = "sub", target = "y"}\n' + _NO_DATA
+    assert _problems(text, base_dir=tmp_path) == [
+        f"s.toml: data.dataset.csv: '{tmp_path / 'sub'}' is a directory; expected a CSV file"
+    ]
+    with pytest.raises(IsADirectoryError) as err:
+        gs.load_spec(tmp_path)
+    assert (
+        str(err.value) == f"spec: '{tmp_path}' is a directory; expected a study spec (a TOML file)"
+    )
+
+
+def test_the_smallest_architectures_and_splits_pass():
+    assert gs.parse_spec(_XOR + "[model]\nwidth = 1\ndepth = 2\n").axes["hidden"] == [[1, 1]]
+    # 0.75 of 4 samples: 3 held out, 1 to train on
+    assert gs.parse_spec(_XOR.replace('"xor"\n', '"xor"\nvalidation = 0.75\n')).n_runs == 1

@@ -388,6 +388,7 @@ def test_load_spec_refuses_what_is_not_a_short_text_file(tmp_path):
     assert err.value.problems == [
         f"{p}: 1000001 bytes; a study spec is a short text file (at most 1000000)"
     ]
+    assert err.value.source == str(p)
     p.write_bytes(b"#" * 999_999 + b"\n")  # exactly at the bound: read (then refused as a spec)
     with pytest.raises(gs.SpecError) as err:
         gs.load_spec(p)
@@ -398,6 +399,7 @@ def test_load_spec_refuses_what_is_not_a_short_text_file(tmp_path):
     assert err.value.problems == [
         f"{p}: not a text file (byte 2 is not UTF-8); a study spec is TOML text"
     ]
+    assert err.value.source == str(p)
     p.write_bytes(b"a\x00")
     with pytest.raises(gs.SpecError) as err:
         gs.load_spec(p)
@@ -823,3 +825,26 @@ def test_the_smallest_architectures_and_splits_pass():
     assert gs.parse_spec(_XOR + "[model]\nwidth = 1\ndepth = 2\n").axes["hidden"] == [[1, 1]]
     # 0.75 of 4 samples: 3 held out, 1 to train on
     assert gs.parse_spec(_XOR.replace('"xor"\n', '"xor"\nvalidation = 0.75\n')).n_runs == 1
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("x = \n", "s.toml: invalid TOML: Invalid value (at line 1, column 5)"),
+        ("x = 1e-400\n", "s.toml: '1e-400' is smaller than float64 holds: it would be read as 0"),
+        (
+            "x = " + "[" * 2000 + "]" * 2000 + "\n",
+            "s.toml: invalid TOML: values are nested too deeply (a study spec nests a few "
+            "levels: tables of lists of lists)",
+        ),
+        (
+            "[study]\nnam = 1\n" + _XOR,
+            "s.toml: study.nam: unknown key 'nam'; expected one of description, name "
+            "(did you mean 'name'?)",
+        ),
+    ],
+)
+def test_a_spec_that_does_not_parse_names_its_source(text, want):
+    with pytest.raises(gs.SpecError) as err:
+        gs.parse_spec(text, source="s.toml")
+    assert err.value.problems == [want] and err.value.source == "s.toml"

@@ -848,3 +848,30 @@ def test_a_spec_that_does_not_parse_names_its_source(text, want):
     with pytest.raises(gs.SpecError) as err:
         gs.parse_spec(text, source="s.toml")
     assert err.value.problems == [want] and err.value.source == "s.toml"
+
+
+def test_unknown_keys_of_convergence_and_run_and_values_after_a_duplicate():
+    text = _XOR.replace("lr = 0.1", "lr = [0.1, 0.1, 0]") + (
+        "[convergence]\nthreshol = 1\n[run]\nmax_pop = 1\n"
+    )
+    assert _problems(text) == [
+        "s.toml: convergence.threshol: unknown key 'threshol'; expected one of paper_slope_tol, "
+        "paper_tol, paper_window, threshold (did you mean 'threshold'?)",
+        "s.toml: run.max_pop: unknown key 'max_pop'; expected one of max_population "
+        "(did you mean 'max_population'?)",
+        "s.toml: train.lr[1]: duplicate value 0.1: the same runs would train twice",
+        "s.toml: train.lr[2]: expected a finite number > 0, got 0 (int)",
+    ]
+
+
+def test_a_one_run_plan_and_the_last_of_three_activations(tmp_path):
+    s = gs.parse_spec(_XOR)
+    (group,) = gs.plan(s)
+    assert group.run_ids == [0] and group.size == 1
+    assert group.shared == {k: v for k, v in s.runs()[0].items() if k not in ("lr", "seed")}
+    assert s.index()[2] == [gs.group_key(s.runs()[0])]
+    assert gs.resolve_output("same", ["relu", "tanh", "relu"]) == "relu"
+    assert gs.resolve_output("same", ["relu", "identity", "tanh"]) == "tanh01"
+    with pytest.raises(FileNotFoundError) as err:
+        gs.load_spec(tmp_path / "no.toml")
+    assert str(err.value) == f"spec: no such file '{tmp_path / 'no.toml'}'"

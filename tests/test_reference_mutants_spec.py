@@ -875,3 +875,14 @@ def test_a_one_run_plan_and_the_last_of_three_activations(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         gs.load_spec(tmp_path / "no.toml")
     assert str(err.value) == f"spec: no such file '{tmp_path / 'no.toml'}'"
+
+
+def test_a_network_of_exactly_4_gib_passes():
+    # xor (4 samples, 2 inputs, 1 output) with [527, 252283]: 133,459,289 parameters and
+    # 252,813 units, 8 x (4 x 133,459,289 + 3 x 4 x 252,813) = 8 x 2**29 = 2**32 bytes
+    s = gs.parse_spec(_XOR + "[model]\nhidden = [[527, 252283]]\n")
+    assert s.axes["hidden"] == [[527, 252283]]
+    assert _problems(_XOR + "[model]\nhidden = [[527, 252284]]\n") == [
+        "s.toml: model: one network on xor with hidden layers [527, 252284] needs about 4.0 GiB "
+        "to train, more than 4 GiB; choose smaller layers"
+    ]

@@ -41,7 +41,7 @@ def test_load_csv_refusals_name_the_file_and_what_is_wrong(tmp_path):
     with pytest.raises(ValueError) as info:
         load_csv(plain, delimiter=5)
     assert str(info.value) == (
-        "delimiter: expected a single character other than a quote or a line break, got 5 (int)"
+        "delimiter: expected 'auto' or a single character other than a quote or a line break, got 5 (int)"
     )
     # a carriage return alone inside a quoted field is a line break too
     cr = tmp_path / "cr.csv"

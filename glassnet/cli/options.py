@@ -372,12 +372,19 @@ def _not_ambiguous(path: str, text: str, index: int) -> None:
     1: the index was taken, silently, though the name was meant as often."""
     import csv
 
+    from glassnet.datasets.csv import is_data_row, sniff_delimiter
+
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            first = f.readline(1_000_000)  # the header; load_csv reads and checks the rest
+            # the header, as load_csv finds it (which reads and checks the rest); bounded
+            # reads: load_csv checks the file's size, later
+            lines = (f.readline(1_000_000) for _ in range(1000))
+            first = next((line for line in lines if line.strip()), "")
     except (OSError, UnicodeDecodeError):
         return  # load_csv says what is wrong with the file
-    header = [h.strip() for h in next(csv.reader([first]), [])]
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sniff_delimiter(first)), [])]
+    if is_data_row(header):  # no header line: the columns have no names to mistake
+        return
     named = [i for i, h in enumerate(header) if h == text.strip()]
     if not named or not -len(header) <= index < len(header):
         return

@@ -26,7 +26,6 @@ from glassnet.datasets._base import Dataset, FloatArray, _float_dtype
 from glassnet.datasets.encoding import _fmt_label, encode_labels
 
 _CONSTRAINTS: dict[str, list[Constraint]] = {
-    "header": [Boolean()],
     "return_info": [Boolean()],
 }
 #: The largest CSV file read (256 MiB).
@@ -35,16 +34,61 @@ MAX_CSV_BYTES = 256 * 2**20
 _MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
+#: The field separators ``delimiter="auto"`` chooses from.
+DELIMITERS = (",", ";", "\t", "|")
 
 
 # --------------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------------
-def _parse_number(token: str) -> float | None:
+def parse_number(token: str) -> float | None:
+    """``token`` as a number, or ``None`` when it is not one.
+
+    What Python's ``float`` reads, except its own literal syntax that is no CSV number:
+    digit-group underscores (``1_000``) and digits of other scripts (``١٢``); a spreadsheet or
+    pandas reads those as text, so they are refused here rather than read as 1000 or 12.
+    """
+    if "_" in token or not token.isascii():
+        return None
     try:
         return float(token)
     except ValueError:
         return None
+
+
+def sniff_delimiter(line: str) -> str:
+    """The field separator of a CSV file, from its first non-blank ``line``.
+
+    The one of :data:`DELIMITERS` (comma, semicolon, tab, bar) found most often outside
+    double quotes; the comma on a tie or when none is there (a file of one column).
+    """
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=counts.__getitem__)  # max keeps the first of equals: ","
+    return best if counts[best] else ","
+
+
+def is_data_row(fields: Sequence[str]) -> bool:
+    """Whether a file's first row is data rather than a header (``header="auto"``).
+
+    Data when every field is a number or a missing-value mark (``NA``, empty, ...) and at
+    least one is a number: column names are words, and a headerless table of numbers must not
+    lose its first sample to them.
+    """
+    stripped = [f.strip() for f in fields]
+    numbers = [f.lower() not in _MISSING and parse_number(f) is not None for f in stripped]
+    return any(numbers) and all(
+        n or f.lower() in _MISSING for n, f in zip(numbers, stripped, strict=True)
+    )
+
+
+def _split_at(delimiter: str, detected: bool) -> str:
+    return f"{delimiter!r}, detected from the first line" if detected else repr(delimiter)
 
 
 def _resolve_column(target: Any, header: list[str], path: str) -> int:
@@ -82,7 +126,7 @@ def load_csv(
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
-    header: bool = ...,
+    header: bool | Literal["auto"] = ...,
     dtype: DTypeLike = ...,
     return_info: Literal[False] = ...,
 ) -> tuple[FloatArray, FloatArray]: ...
@@ -93,7 +137,7 @@ def load_csv(
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
-    header: bool = ...,
+    header: bool | Literal["auto"] = ...,
     dtype: DTypeLike = ...,
     return_info: Literal[True],
 ) -> Dataset: ...
@@ -104,7 +148,7 @@ def load_csv(
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
-    header: bool = ...,
+    header: bool | Literal["auto"] = ...,
     dtype: DTypeLike = ...,
     return_info: bool,
 ) -> tuple[FloatArray, FloatArray] | Dataset: ...
@@ -114,8 +158,8 @@ def load_csv(
     target: str | int | Sequence[str | int] = -1,
     *,
     task: Literal["auto", "classification", "regression"] = "auto",
-    delimiter: str = ",",
-    header: bool = True,
+    delimiter: str = "auto",
+    header: bool | Literal["auto"] = "auto",
     dtype: DTypeLike = "float64",
     return_info: bool = False,
 ) -> tuple[FloatArray, FloatArray] | Dataset:
@@ -140,10 +184,14 @@ def load_csv(
         every value is an integer and there are between 2 and 10 distinct values
         (``AUTO_MAX_CLASSES``); regression otherwise.
     delimiter : str
-        Field separator.
-    header : bool
+        Field separator, one character; ``"auto"`` (default): the one of comma, semicolon,
+        tab and bar (:data:`DELIMITERS`) found most often, outside quotes, in the first
+        non-blank line (:func:`sniff_delimiter`).
+    header : bool or "auto"
         Whether the first non-blank line holds column names (otherwise the columns are named
-        ``col0``, ``col1``, ...).
+        ``col0``, ``col1``, ...). ``"auto"`` (default): it does unless every field of it is a
+        number or a missing-value mark (:func:`is_data_row`), so a table of numbers without a
+        header keeps its first row; pass ``True`` for a header of numbers.
     dtype : {"float64", "float32"}
     return_info : bool
         Return a :class:`Dataset` (with feature names, class names and task) instead of
@@ -173,11 +221,18 @@ def load_csv(
         raise error(
             f"task: expected 'auto', 'classification' or 'regression', got {describe(task)}"
         )
-    validate(_CONSTRAINTS, header=header, return_info=return_info)
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+    validate(_CONSTRAINTS, return_info=return_info)
+    if not (header == "auto" if isinstance(header, str) else Boolean().fits(header)):
+        raise (ValueError if isinstance(header, str) else TypeError)(
+            f"header: expected True, False or 'auto', got {describe(header)}"
+        )
+    detected = delimiter == "auto"
+    if not detected and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+    ):
         raise ValueError(
-            f"delimiter: expected a single character other than a quote or a line break, "
-            f"got {describe(delimiter)}"
+            f"delimiter: expected 'auto' or a single character other than a quote or a line "
+            f"break, got {describe(delimiter)}"
         )
     dt = _float_dtype(dtype)
     if not os.path.exists(p):
@@ -198,6 +253,9 @@ def load_csv(
     last = 0  # the line the previous row ended on: a row that fails began just after it
     try:
         with open(p, newline="", encoding="utf-8-sig") as fh:
+            if detected:
+                delimiter = sniff_delimiter(next((ln for ln in fh if ln.strip()), ""))
+                fh.seek(0)
             # strict: an unclosed quote is an error, not a field swallowing the rest of the file
             reader = csv.reader(fh, delimiter=delimiter, strict=True)
             for fields in reader:
@@ -218,7 +276,8 @@ def load_csv(
 
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
-    if header:
+    named = not is_data_row(rows[0][1]) if header == "auto" else header
+    if named:
         cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
         data = rows[1:]
     else:
@@ -233,12 +292,13 @@ def load_csv(
         if len(fields) != ncol:
             raise ValueError(
                 f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
-                f"(fields split at delimiter={delimiter!r})"
+                f"(fields split at {_split_at(delimiter, detected)})"
             )
     if ncol < 2:
         raise ValueError(
             f"{p!r}: only {ncol} column; expected at least one feature column and a target "
-            f"(is delimiter={delimiter!r} the file's separator?)"
+            f"(fields split at {_split_at(delimiter, detected)}; is that the file's separator? "
+            "pass delimiter=)"
         )
 
     targets = list(target) if isinstance(target, (list, tuple)) else [target]
@@ -263,7 +323,7 @@ def load_csv(
     X = np.empty((len(data), len(f_idx)), dtype=np.float64)
     for r, (line, fields) in enumerate(data):
         for c, i in enumerate(f_idx):
-            v = _parse_number(fields[i])
+            v = parse_number(fields[i])
             if v is None:
                 raise ValueError(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
@@ -271,7 +331,7 @@ def load_csv(
                     "the column"
                     + (
                         "; or is this line a header? header=False was given)"
-                        if not header and r == 0
+                        if header != "auto" and not header and r == 0
                         else ")"
                     )
                 )
@@ -288,7 +348,7 @@ def load_csv(
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]
-    parsed = [[_parse_number(tok) for tok in col] for col in tokens]
+    parsed = [[parse_number(tok) for tok in col] for col in tokens]
     for c, i in enumerate(t_idx):  # a label 1e-400 was class 0, a target 1e-400 was 0
         for r, v in enumerate(parsed[c]):
             if v is not None and underflows(tokens[c][r], v):

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import UNDERFLOW, underflows
+from glassnet.datasets.csv import is_data_row, parse_number, sniff_delimiter
 from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS
 from glassnet.playground.controls import (
     B_KEYS,
@@ -127,7 +128,8 @@ def parse_csv(text: Any, limits: Limits) -> Table:
     """Parse an uploaded CSV file held in memory.
 
     The file has two numeric feature columns and one target column, separated by commas,
-    semicolons or tabs, with or without a header row. The target is the column named
+    semicolons, tabs or bars, with or without a header row, read as
+    :func:`glassnet.datasets.load_csv` reads a file (its separator, header and numbers). The target is the column named
     ``label``, ``target``, ``y`` or ``class`` if there is one, else the last column. A target of
     at most 10 distinct whole numbers is a classification (2 values: binary, 0/1 in sorted
     order; more: one-hot); anything else is a regression.
@@ -161,18 +163,11 @@ def parse_csv(text: Any, limits: Limits) -> Table:
     if not lines:
         raise ProtocolError("CSV file is empty", "csv")
     first = lines[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    # the library's reading of a CSV file (glassnet.datasets.load_csv): its separator, whether
+    # its first row is a header, and what a number is
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(first)))
     header: list[str] | None = None
-
-    def numeric(cell: str) -> bool:
-        try:
-            float(cell)
-        except ValueError:
-            return False
-        return True
-
-    if not all(numeric(c) for c in rows[0]):
+    if not is_data_row(rows[0]):
         header = [c.strip() for c in rows[0]]
         rows = rows[1:]
     width = len(header) if header is not None else len(rows[0]) if rows else 0
@@ -193,12 +188,11 @@ def parse_csv(text: Any, limits: Limits) -> Table:
         if len(row) != 3:
             raise ProtocolError(f"CSV row {i + offset}: expected 3 values, got {len(row)}", "csv")
         for j, cell in enumerate(row):
-            try:
-                v = float(cell)
-            except ValueError:
+            v = parse_number(cell.strip())
+            if v is None:
                 raise ProtocolError(
                     f"CSV row {i + offset}, column {j + 1}: expected a number, got {cell!r}", "csv"
-                ) from None
+                )
             if not math.isfinite(v):
                 raise ProtocolError(
                     f"CSV row {i + offset}, column {j + 1}: expected a finite number, got {cell!r}",

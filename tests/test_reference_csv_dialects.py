@@ -1,0 +1,217 @@
+"""CSV files as people write them: separators other than the comma, tables of numbers without
+a header line, and tokens Python reads as numbers though no spreadsheet does.
+
+The reference is the file's own content, read back by independent readers: Python's ``csv``
+module with the separator the file was written with, and ``numpy.loadtxt``, which takes no
+header unless told to skip it. ``glassnet.datasets.load_csv``, ``glassnet train --csv`` and
+the playground's upload must all read the same table from the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glassnet.cli import cli
+from glassnet.datasets import load_csv
+from glassnet.datasets.csv import DELIMITERS, is_data_row, sniff_delimiter
+from glassnet.playground.limits import Limits
+from glassnet.playground.protocol import parse_csv
+
+ROWS = [[0.5, 0.25, 0], [0.125, 1.0, 1], [1.0, 0.75, 1], [2.5, -1.5, 0], [3.0, 0.0, 1]]
+
+
+def _text(rows, delimiter=",", header=None, quote_all=False):
+    buf = io.StringIO()
+    w = csv.writer(
+        buf, delimiter=delimiter, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
+    if header is not None:
+        w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("delimiter", DELIMITERS)
+@pytest.mark.parametrize("header", [None, ["x one", "x two", "label"]])
+def test_every_separator_and_both_header_forms_read_the_written_table(tmp_path, delimiter, header):
+    path = tmp_path / "t.csv"
+    path.write_text(_text(ROWS, delimiter, header))
+    ds = load_csv(path, return_info=True)
+    # numpy's reader, told the separator and whether to skip a header line
+    ref = np.loadtxt(path, delimiter=delimiter, skiprows=0 if header is None else 1)
+    np.testing.assert_array_equal(ds.X, ref[:, :2])
+    np.testing.assert_array_equal(ds.y, ref[:, 2:])
+    assert ds.X.shape == (5, 2)  # the first row is a sample, not the names of the columns
+    assert ds.feature_names == (("col0", "col1") if header is None else ("x one", "x two"))
+
+
+def test_a_headerless_table_keeps_its_first_row_through_the_cli(tmp_path):
+    path = tmp_path / "nohead.csv"
+    path.write_text(_text([[0, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0]]))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        cli, ["train", "--csv", str(path), "--epochs", "3", "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(4 samples)" in result.output  # was 3: the first row read as the column names
+    # a number as --target is the column's index: no header, so no name to mistake it for
+    # (the header [0, 1, 1] had names "1" twice, and the CLI refused the index as ambiguous)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "--csv",
+            str(path),
+            "--target",
+            "1",
+            "--epochs",
+            "3",
+            "-o",
+            str(tmp_path / "run2"),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_semicolon_file_trains_through_the_cli(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(_text(ROWS, ";", ["a", "b", "label"]))
+    result = CliRunner().invoke(
+        cli, ["train", "--csv", str(path), "--target", "label", "--epochs", "3", "-o",
+               str(tmp_path / "run"), "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(5 samples)" in result.output
+
+
+def test_separators_inside_quotes_are_not_counted(tmp_path):
+    # the header's names hold commas; the fields are separated by semicolons
+    text = '"a, in m";"b, in s";"label"\n1,5;2;0\n3;4;1\n5;6;0\n'
+    path = tmp_path / "q.csv"
+    path.write_text(text)
+    assert sniff_delimiter(text.splitlines()[0]) == ";"
+    with pytest.raises(ValueError, match=r"line 2, column 'a, in m': expected a number, got '1,5'"):
+        load_csv(path)  # a decimal comma is text, said where
+    path.write_text(text.replace("1,5", "1.5"))
+    ds = load_csv(path, return_info=True)
+    assert ds.feature_names == ("a, in m", "b, in s")
+    np.testing.assert_array_equal(ds.X, [[1.5, 2], [3, 4], [5, 6]])
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("a,b,c", ","),
+        ("a;b;c", ";"),
+        ("a\tb\tc", "\t"),
+        ("a|b|c", "|"),
+        ("a;b,c;d", ";"),  # the most frequent
+        ("a,b;c", ","),  # a tie: the comma
+        ("abc", ","),  # one column: the comma
+        ('"x;y";"z;w",v', ","),  # only what is outside quotes counts
+        ("", ","),
+    ],
+)
+def test_the_separator_is_the_most_frequent_outside_quotes(line, expected):
+    assert sniff_delimiter(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "data"),
+    [
+        (["1", "2", "0"], True),
+        (["-1.5e3", " 2 ", "0"], True),
+        (["1", "NA", "0"], True),  # a missing value in the first row: data (and refused there)
+        (["", "", "1"], True),
+        (["", "", ""], False),  # nothing is a number: not data
+        (["NA", "nan", "?"], False),
+        (["a", "2", "0"], False),
+        (["x1", "x2", "y"], False),
+        (["1_000", "2", "0"], False),  # not a number (see below): a name
+    ],
+)
+def test_a_first_row_is_data_when_every_field_is_a_number_or_missing(fields, data):
+    assert is_data_row(fields) is data
+
+
+def test_a_first_row_with_a_missing_value_is_refused_at_its_line(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("1,NA,0\n2,3,1\n4,5,0\n")
+    with pytest.raises(ValueError, match=r"line 1, column 'col1': missing value 'NA'"):
+        load_csv(path)
+
+
+def test_a_header_of_numbers_is_kept_when_asked(tmp_path):
+    path = tmp_path / "years.csv"
+    path.write_text("2020,2021,2022\n1,2,0\n3,4,1\n5,6,0\n")
+    auto = load_csv(path, task="regression", return_info=True)
+    assert auto.X.shape == (4, 2)  # read as data: numbers carry no names
+    named = load_csv(path, header=True, return_info=True)
+    assert named.feature_names == ("2020", "2021")
+    np.testing.assert_array_equal(named.X, [[1, 2], [3, 4], [5, 6]])
+    bare = load_csv(path, header=False, task="regression", return_info=True)
+    np.testing.assert_array_equal(bare.X, auto.X)
+
+
+@pytest.mark.parametrize("token", ["1_000", "0_5", "١٢", "１"])
+def test_python_only_number_syntax_is_text(tmp_path, token):
+    # float() reads "1_000" as 1000 and "١٢" as 12; a CSV reader (a spreadsheet, pandas) reads
+    # them as text: refused where they are, never a silent 1000
+    assert float(token) > 0
+    path = tmp_path / "u.csv"
+    path.write_text(f"a,b,label\n{token},0,0\n1,1,1\n")
+    with pytest.raises(ValueError, match=f"line 2, column 'a': expected a number, got '{token}'"):
+        load_csv(path)
+
+
+LIMITS = Limits()
+
+
+def _same_table(text, tmp_path):
+    path = tmp_path / "up.csv"
+    path.write_text(text)
+    ds = load_csv(path, task="classification", return_info=True)
+    table = parse_csv(text, LIMITS)
+    np.testing.assert_array_equal(table.X, ds.X)
+    np.testing.assert_array_equal(table.y, ds.y)
+
+
+@pytest.mark.parametrize("delimiter", DELIMITERS)
+@pytest.mark.parametrize("header", [None, ["a", "b", "label"]])
+def test_the_playground_reads_an_upload_as_the_library_reads_the_file(tmp_path, delimiter, header):
+    _same_table(_text(ROWS, delimiter, header, quote_all=delimiter == "|"), tmp_path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.floats(-1e6, 1e6, allow_nan=False, width=32),
+            st.floats(-1e6, 1e6, allow_nan=False, width=32),
+            st.integers(0, 1),
+        ),
+        min_size=4,
+        max_size=12,
+    ).filter(lambda rows: len({r[2] for r in rows}) == 2),
+    delimiter=st.sampled_from(DELIMITERS),
+    with_header=st.booleans(),
+)
+def test_any_table_reads_the_same_in_the_library_the_playground_and_numpy(
+    tmp_path_factory, values, delimiter, with_header
+):
+    rows = [[repr(float(a)), repr(float(b)), str(c)] for a, b, c in values]
+    text = _text(rows, delimiter, ["x1", "x2", "label"] if with_header else None)
+    tmp = tmp_path_factory.mktemp("t")
+    _same_table(text, tmp)
+    ds = load_csv(tmp / "up.csv", task="classification", return_info=True)
+    ref = np.loadtxt(io.StringIO(text), delimiter=delimiter, skiprows=int(with_header), ndmin=2)
+    np.testing.assert_array_equal(ds.X, ref[:, :2])
+    assert ds.X.shape[0] == len(values)

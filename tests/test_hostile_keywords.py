@@ -62,6 +62,7 @@ HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
 HOT_PATH = {
     "Network.apply", "Network.cost", "Network.backprop", "Network.fused_loss",
     "Activation.backprop", "broadcast_matmul",
+    "parse_number",  # once per field of a CSV file
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import glassnet as gn
 from glassnet.cli import cli
 from glassnet.datasets import load_csv
 from glassnet.datasets.csv import DELIMITERS, is_data_row, sniff_delimiter
@@ -215,3 +216,43 @@ def test_any_table_reads_the_same_in_the_library_the_playground_and_numpy(
     ref = np.loadtxt(io.StringIO(text), delimiter=delimiter, skiprows=int(with_header), ndmin=2)
     np.testing.assert_array_equal(ds.X, ref[:, :2])
     assert ds.X.shape[0] == len(values)
+
+
+# --- a table's row numbers read as a feature ---------------------------------------------------
+
+FRAME = {"a": [0.5, 0.2, 0.3, 0.1, 0.9], "b": [1.0, 2.0, 1.0, 0.0, 3.0], "label": [0, 1, 1, 0, 1]}
+
+
+def test_pandas_index_column_is_named_in_a_warning(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "frame.csv"
+    pd.DataFrame(FRAME).to_csv(path)  # pandas' default: the index first, with no name
+    with pytest.warns(
+        gn.datasets.IndexColumnWarning, match=r"column 0 \(no name\) holds the row numbers 0\.\.4"
+    ) as caught:
+        ds = load_csv(path, target="label", return_info=True)
+    assert len(caught) == 1
+    np.testing.assert_array_equal(ds.X[:, 0], np.arange(5))  # still read: it could be data
+    # read and written again, pandas names the old index "Unnamed: 0" and adds a new one
+    again = tmp_path / "again.csv"
+    pd.read_csv(path).to_csv(again)
+    with pytest.warns(gn.datasets.IndexColumnWarning) as caught:
+        load_csv(again, target="label")
+    assert sorted(str(w.message).split(": column ")[1][:20] for w in caught) == [
+        "0 (no name) holds th",
+        "1 (Unnamed: 0) holds",
+    ]
+
+
+def test_no_warning_without_an_index_or_for_a_named_or_unnumbered_column(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "frame.csv"
+    pd.DataFrame(FRAME).to_csv(path, index=False)
+    load_csv(path, target="label")  # warnings are errors in this suite
+    pd.DataFrame({"id": range(5), **FRAME}).to_csv(path, index=False)
+    load_csv(path, target="label")  # named by its writer: data
+    frame = pd.DataFrame(FRAME, index=[4, 3, 2, 1, 0])
+    frame.to_csv(path)  # an unnamed column, but not the row numbers in order
+    load_csv(path, target="label")
+    pd.DataFrame(FRAME).iloc[:2].to_csv(path)  # two rows: 0, 1 is as often a binary feature
+    load_csv(path, target="label")

@@ -59,7 +59,7 @@ from glassnet.datasets._base import FloatArray as FloatArray
 from glassnet.datasets._base import SeedLike as SeedLike
 from glassnet.datasets.catalog import describe, info, load, names
 from glassnet.datasets.csv import AUTO_MAX_CLASSES as AUTO_MAX_CLASSES
-from glassnet.datasets.csv import load_csv
+from glassnet.datasets.csv import IndexColumnWarning, load_csv
 from glassnet.datasets.encoding import encode_labels, labels, one_hot
 
 # the meals formula's constants, public names of the module before it became a package
@@ -74,6 +74,7 @@ from glassnet.datasets.split import Standardizer, standardized_split, train_test
 __all__ = [
     "Dataset",
     "DatasetInfo",
+    "IndexColumnWarning",
     "Standardizer",
     "check_recipe",
     "describe",

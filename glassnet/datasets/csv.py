@@ -7,6 +7,7 @@ import math
 import numbers
 import os
 import stat
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
@@ -56,6 +57,7 @@ def parse_number(token: str) -> float | None:
         return None
 
 
+@known_keywords
 def sniff_delimiter(line: str) -> str:
     """The field separator of a CSV file, from its first non-blank ``line``.
 
@@ -73,6 +75,7 @@ def sniff_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
+@known_keywords
 def is_data_row(fields: Sequence[str]) -> bool:
     """Whether a file's first row is data rather than a header (``header="auto"``).
 
@@ -85,6 +88,36 @@ def is_data_row(fields: Sequence[str]) -> bool:
     return any(numbers) and all(
         n or f.lower() in _MISSING for n, f in zip(numbers, stripped, strict=True)
     )
+
+
+class IndexColumnWarning(UserWarning):
+    """A feature column of a CSV file looks like a table's row numbers, not data.
+
+    pandas' ``DataFrame.to_csv`` writes the index as a first column with no name (``""``;
+    ``"Unnamed: 0"`` once read and written again) unless given ``index=False``. Read as a
+    feature, the row number is something a network can fit and a split leaks; the column is
+    still read (it could be data), with this warning naming it.
+    """
+
+
+def _warn_of_row_numbers(X: np.ndarray, f_idx: list[int], names: list[str], path: str) -> None:
+    n = X.shape[0]
+    if n < 3:  # two rows numbered 0, 1 are as often a binary feature
+        return
+    for c, i in enumerate(f_idx):
+        name = names[i] if i < len(names) else ""
+        if name and not name.startswith("Unnamed:"):
+            continue
+        for first in (0, 1):
+            if np.array_equal(X[:, c], np.arange(first, first + n)):
+                warnings.warn(
+                    f"{path!r}: column {i} ({name or 'no name'}) holds the row numbers "
+                    f"{first}..{first + n - 1}: the index pandas writes (DataFrame.to_csv "
+                    "without index=False)? It is read as a feature; drop it from the file",
+                    IndexColumnWarning,
+                    stacklevel=3,
+                )
+                break
 
 
 def _split_at(delimiter: str, detected: bool) -> str:
@@ -345,6 +378,8 @@ def load_csv(
                     f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
                 )
             X[r, c] = v
+    if named:
+        _warn_of_row_numbers(X, f_idx, rows[0][1], p)
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]

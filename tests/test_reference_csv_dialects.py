@@ -99,8 +99,16 @@ def test_separators_inside_quotes_are_not_counted(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text(text)
     assert sniff_delimiter(text.splitlines()[0]) == ";"
-    with pytest.raises(ValueError, match=r"line 2, column 'a, in m': expected a number, got '1,5'"):
-        load_csv(path)  # a decimal comma is text, said where
+    with pytest.raises(ValueError) as info:
+        load_csv(path)  # a decimal comma is text (1,5 or a thousand?), said where and how to fix
+    assert str(info.value) == (
+        f"{str(path)!r}, line 2, column 'a, in m': expected a number, got '1,5' (a decimal comma? "
+        "numbers are read with a decimal point: convert the file, e.g. pandas.read_csv(path, "
+        "sep=';', decimal=',').to_csv(new_path, index=False))"
+    )
+    pd = pytest.importorskip("pandas")  # the fix the message gives works
+    pd.read_csv(path, sep=";", decimal=",").to_csv(tmp_path / "fixed.csv", index=False)
+    np.testing.assert_array_equal(load_csv(tmp_path / "fixed.csv")[0], [[1.5, 2], [3, 4], [5, 6]])
     path.write_text(text.replace("1,5", "1.5"))
     ds = load_csv(path, return_info=True)
     assert ds.feature_names == ("a, in m", "b, in s")

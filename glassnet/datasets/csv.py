@@ -6,6 +6,7 @@ import csv
 import math
 import numbers
 import os
+import re
 import stat
 import warnings
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ MAX_CSV_BYTES = 256 * 2**20
 _MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 #: The field separators ``delimiter="auto"`` chooses from.
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -118,6 +120,20 @@ def _warn_of_row_numbers(X: np.ndarray, f_idx: list[int], names: list[str], path
                     stacklevel=3,
                 )
                 break
+
+
+def _why_not_a_number(token: str, header: Any, row: int) -> str:
+    if _DECIMAL_COMMA.fullmatch(token):
+        # a spreadsheet in many locales writes 1,5 with ; between fields; 1,000 is a thousand
+        # elsewhere: which one is meant cannot be known, so nothing is guessed
+        return (
+            "a decimal comma? numbers are read with a decimal point: convert the file, e.g. "
+            "pandas.read_csv(path, sep=';', decimal=',').to_csv(new_path, index=False)"
+        )
+    why = "non-numeric features are not supported; encode or drop the column"
+    if header != "auto" and not header and row == 0:
+        why += "; or is this line a header? header=False was given"
+    return why
 
 
 def _split_at(delimiter: str, detected: bool) -> str:
@@ -360,13 +376,7 @@ def load_csv(
             if v is None:
                 raise ValueError(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
-                    f"{fields[i]!r} (non-numeric features are not supported; encode or drop "
-                    "the column"
-                    + (
-                        "; or is this line a header? header=False was given)"
-                        if header != "auto" and not header and r == 0
-                        else ")"
-                    )
+                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r)})"
                 )
             if not math.isfinite(v):
                 raise ValueError(

@@ -199,6 +199,12 @@ def test_the_playground_reads_an_upload_as_the_library_reads_the_file(tmp_path, 
     _same_table(_text(ROWS, delimiter, header, quote_all=delimiter == "|"), tmp_path)
 
 
+@pytest.mark.parametrize("header", [None, ["a", "b", "label"]])
+def test_a_byte_order_mark_is_no_part_of_the_first_field(tmp_path, header):
+    _same_table("\ufeff" + _text(ROWS, ";", header), tmp_path)
+    assert parse_csv("\ufeff" + _text(ROWS, ";", header), LIMITS).X.shape == (5, 2)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     values=st.lists(

@@ -159,7 +159,9 @@ def parse_csv(text: Any, limits: Limits) -> Table:
             f"got {size / 1000:.1f} kB",
             "csv",
         )
-    lines = [line for line in text.splitlines() if line.strip()]
+    # a byte-order mark, as load_csv's utf-8-sig drops it (else a headerless file's first
+    # number reads as text, and its row as a header)
+    lines = [line for line in text.removeprefix("\ufeff").splitlines() if line.strip()]
     if not lines:
         raise ProtocolError("CSV file is empty", "csv")
     first = lines[0]

@@ -270,3 +270,61 @@ def test_no_warning_without_an_index_or_for_a_named_or_unnumbered_column(tmp_pat
     load_csv(path, target="label")
     pd.DataFrame(FRAME).iloc[:2].to_csv(path)  # two rows: 0, 1 is as often a binary feature
     load_csv(path, target="label")
+
+
+# --- which column is the target when none is named ---------------------------------------------
+
+COLUMNS = {"label": [0, 1, 1, 0, 1], "a": [0.5, 0.2, 0.3, 0.1, 0.9], "b": [1.0, 2.0, 1.0, 0.0, 3.0]}
+
+
+@pytest.mark.parametrize("name", ["label", "target", "y", "class", "Label", "TARGET", " Class "])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_a_column_named_as_a_target_is_the_target_wherever_it_stands(tmp_path, name, where):
+    order = ["a", "b"]
+    order.insert(where, "label")
+    header = [name if c == "label" else c for c in order]
+    rows = list(zip(*(COLUMNS[c] for c in order), strict=True))
+    path = tmp_path / "t.csv"
+    path.write_text(_text(rows, ",", header))
+    X, y = load_csv(path)
+    # the hand-made split: the named column is y, the others are X in their order
+    np.testing.assert_array_equal(y[:, 0], COLUMNS["label"])
+    np.testing.assert_array_equal(X, np.column_stack([COLUMNS["a"], COLUMNS["b"]]))
+    # the playground reads the same file the same way
+    table = parse_csv(path.read_text(), LIMITS)
+    np.testing.assert_array_equal(table.X, X)
+    np.testing.assert_array_equal(table.y, y)
+    # and so does the command line: a perfect score would say the label leaked into X
+    result = CliRunner().invoke(
+        cli, ["train", "--csv", str(path), "--hidden", "0", "--epochs", "2", "-q",
+              "-o", str(tmp_path / "run")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[2, 1]" in result.output  # two features, one output: the label is not an input
+
+
+def test_without_a_target_name_the_last_column_is_the_target(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(_text(ROWS, ",", ["p", "q", "r"]))
+    _, y = load_csv(path)
+    np.testing.assert_array_equal(y[:, 0], [r[2] for r in ROWS])
+    path.write_text(_text(ROWS))  # no header: no names at all
+    np.testing.assert_array_equal(load_csv(path)[1][:, 0], [r[2] for r in ROWS])
+
+
+def test_two_columns_named_as_targets_are_refused_until_one_is_named(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(_text(ROWS, ",", ["y", "x", "label"]))
+    message = "target: the columns 'y', 'label' could each be the target; name the one to predict"
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert str(info.value) == message
+    X, _ = load_csv(path, target="label")
+    np.testing.assert_array_equal(X[:, 0], [r[0] for r in ROWS])
+    result = CliRunner().invoke(cli, ["train", "--csv", str(path), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "--target: the columns 'y', 'label' could each be the target" in result.output
+    from glassnet.playground.limits import ProtocolError
+
+    with pytest.raises(ProtocolError, match="CSV the columns 'y', 'label' could each be"):
+        parse_csv(path.read_text(), LIMITS)

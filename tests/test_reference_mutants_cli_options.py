@@ -559,7 +559,7 @@ def test_the_help_of_every_option():
         "dataset": "A built-in data set (see `glassnet datasets`) [default: paper; with "
                    "--model, the one it was trained on].",
         "csv": "Data from a CSV file instead.",
-        "target": "CSV target column (name or index) [default: last].",
+        "target": "CSV target column (name or index) [default: the column named label, target, y or class, else the last].",
         "xs": 'Data from the command line: one input row, e.g. --x "0,0,1" (repeat; one --y '
               "each).",
         "ys": "The target of the --x before.",

@@ -222,7 +222,9 @@ class Options:
         if self.csv is not None:
             target = self.target
             tgt: Any = (
-                -1 if target is None else (int(target) if target.lstrip("-").isdigit() else target)
+                None
+                if target is None
+                else (int(target) if target.lstrip("-").isdigit() else target)
             )
             if isinstance(tgt, int) and target is not None:
                 _not_ambiguous(self.csv, target, tgt)
@@ -468,7 +470,8 @@ def shared_options(
         click.option("--csv", type=click.Path(dir_okay=False), default=None,
                      help="Data from a CSV file instead."),
         click.option("--target", default=None,
-                     help="CSV target column (name or index) [default: last]."),
+                     help="CSV target column (name or index) [default: the column named "
+                          "label, target, y or class, else the last]."),
         click.option("--x", "xs", multiple=True, metavar="ROW",
                      help='Data from the command line: one input row, e.g. --x "0,0,1" '
                           "(repeat; one --y each)."),

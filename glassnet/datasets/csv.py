@@ -37,6 +37,8 @@ _MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+#: The column names taken as the target when none is given (in any case).
+TARGET_NAMES = ("label", "target", "y", "class")
 #: The field separators ``delimiter="auto"`` chooses from.
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -90,6 +92,29 @@ def is_data_row(fields: Sequence[str]) -> bool:
     return any(numbers) and all(
         n or f.lower() in _MISSING for n, f in zip(numbers, stripped, strict=True)
     )
+
+
+@known_keywords
+def default_target(columns: Sequence[str]) -> int | None:
+    """The target column of a table when none is given: the index of the column named one of
+    :data:`TARGET_NAMES` (``label``, ``target``, ``y``, ``class``, in any case), or ``None``
+    when no column is (the caller's default then applies: the last column).
+
+    A ``label`` column that is not the last must not become a feature: a network would learn
+    it, and score perfectly, without a word.
+
+    Raises
+    ------
+    ValueError
+        Several columns have such a name: which one is the target is the user's to say.
+    """
+    hits = [i for i, c in enumerate(columns) if c.strip().lower() in TARGET_NAMES]
+    if len(hits) > 1:
+        names = ", ".join(repr(columns[i]) for i in hits)
+        raise ValueError(
+            f"target: the columns {names} could each be the target; name the one to predict"
+        )
+    return hits[0] if hits else None
 
 
 class IndexColumnWarning(UserWarning):
@@ -171,7 +196,7 @@ def _resolve_column(target: Any, header: list[str], path: str) -> int:
 @overload
 def load_csv(
     path: str | os.PathLike[str],
-    target: str | int | Sequence[str | int] = ...,
+    target: str | int | Sequence[str | int] | None = ...,
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
@@ -182,7 +207,7 @@ def load_csv(
 @overload
 def load_csv(
     path: str | os.PathLike[str],
-    target: str | int | Sequence[str | int] = ...,
+    target: str | int | Sequence[str | int] | None = ...,
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
@@ -193,7 +218,7 @@ def load_csv(
 @overload
 def load_csv(
     path: str | os.PathLike[str],
-    target: str | int | Sequence[str | int] = ...,
+    target: str | int | Sequence[str | int] | None = ...,
     *,
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
@@ -204,7 +229,7 @@ def load_csv(
 @known_keywords
 def load_csv(
     path: str | os.PathLike[str],
-    target: str | int | Sequence[str | int] = -1,
+    target: str | int | Sequence[str | int] | None = None,
     *,
     task: Literal["auto", "classification", "regression"] = "auto",
     delimiter: str = "auto",
@@ -223,8 +248,10 @@ def load_csv(
     path : str or path
         The CSV file. Blank lines are skipped.
     target : str, int or sequence of them
-        The target column, by header name or by index (negative counts from the end); default
-        the last column. Several columns (regression only) give y of shape (N, m).
+        The target column, by header name or by index (negative counts from the end). Default
+        (``None``): the column named ``label``, ``target``, ``y`` or ``class`` in any case
+        (:data:`TARGET_NAMES`, :func:`default_target`), else the last column. Several columns
+        (regression only) give y of shape (N, m).
     task : {"auto", "classification", "regression"}
         ``classification``: each distinct target value is a class (sorted numerically, or as
         text when a label is not a number); two classes give y (N, 1) of 0/1 (1 = the second
@@ -350,6 +377,10 @@ def load_csv(
             "pass delimiter=)"
         )
 
+    if target is None:
+        target = default_target(cols if named else [])  # no header: no names, the last
+        if target is None:
+            target = -1
     targets = list(target) if isinstance(target, (list, tuple)) else [target]
     if not targets:
         raise ValueError("target: expected at least one column, got an empty sequence")

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import UNDERFLOW, underflows
-from glassnet.datasets.csv import is_data_row, parse_number, sniff_delimiter
+from glassnet.datasets.csv import default_target, is_data_row, parse_number, sniff_delimiter
 from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS
 from glassnet.playground.controls import (
     B_KEYS,
@@ -119,9 +119,6 @@ class Table:
     kind: str
     columns: list[str]
     classes: list[Any] = field(default_factory=list)
-
-
-TARGET_NAMES = ("label", "target", "y", "class")
 
 
 def parse_csv(text: Any, limits: Limits) -> Table:
@@ -206,11 +203,11 @@ def parse_csv(text: Any, limits: Limits) -> Table:
                 )
             values[i, j] = v
     names = header if header is not None else ["x1", "x2", "y"]
-    target = 2
-    for j, name in enumerate(names):
-        if name.lower() in TARGET_NAMES:
-            target = j
-            break
+    try:  # the library's rule: a column named label, target, y or class, else the last
+        found = default_target(names if header is not None else [])
+    except ValueError as exc:
+        raise ProtocolError(f"CSV {exc}".replace("target: ", "", 1), "csv") from None
+    target = 2 if found is None else found
     feats = [j for j in range(3) if j != target]
     X = values[:, feats]
     t = values[:, target]

@@ -1,4 +1,4 @@
-"""Classification accuracy, for one network or a population."""
+"""Classification accuracy and the regression R^2, for one network or a population."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from glassnet._validation import Interval, check, known_keywords, numeric_array
 
-__all__ = ["accuracy", "fraction_right", "is_classification"]
+__all__ = ["accuracy", "fraction_right", "is_classification", "r2"]
 
 
 def _targets(y: Any, argument: str = "y") -> np.ndarray:
@@ -69,3 +69,35 @@ def fraction_right(y_hat: Any, y: Any, threshold: float = 0.5) -> Any:
         right = y_hat.argmax(axis=-1) == y.argmax(axis=-1)
     right = right & decided
     return (right * 1.0).mean(axis=-1)  # the default float: float64 in NumPy and under x64
+
+
+@known_keywords
+def r2(y_hat: Any, y: Any) -> np.ndarray | float:
+    r"""The coefficient of determination of a regression, ``R^2``.
+
+    Per output column ``k``::
+
+        R^2_k = 1 - sum_i (y_ik - y_hat_ik)^2 / sum_i (y_ik - mean_i y_ik)^2
+
+    averaged over the columns (scikit-learn's ``r2_score`` with its default
+    ``multioutput="uniform_average"``). 1 is a perfect fit; 0 is what predicting each column's
+    mean scores; below 0 is worse than that. A column whose targets are all equal scores 1 if
+    predicted exactly and 0 otherwise (scikit-learn's ``force_finite``). ``y_hat`` is
+    ``(n_samples, n_out)`` or ``(P, n_samples, n_out)``; ``y`` is ``(n_samples, n_out)``. The
+    result is a float or one per member, shape ``(P,)``; NaN for a prediction with a NaN (a
+    diverged network's), which fits nothing.
+    """
+    y = _targets(y)
+    y_hat = numeric_array(y_hat, "y_hat")
+    if y_hat.ndim not in (2, 3) or y_hat.shape[-2:] != y.shape:
+        raise ValueError(
+            f"y_hat: expected shape {y.shape} or (P, *{y.shape}) to match y, got {y_hat.shape}"
+        )
+    y64 = y.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = ((y64 - y_hat.astype(np.float64)) ** 2).sum(axis=-2)  # ([P,] n_out)
+        total = ((y64 - y64.mean(axis=0)) ** 2).sum(axis=0)  # (n_out,)
+        safe = np.where(total > 0, total, 1.0)
+        score = np.where(total > 0, 1.0 - residual / safe, np.where(residual == 0, 1.0, 0.0))
+    score = np.where(np.isnan(residual), np.nan, score).mean(axis=-1)
+    return float(score) if np.ndim(score) == 0 else score

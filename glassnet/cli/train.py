@@ -416,15 +416,28 @@ def train(
         v = float(value)
         return f"{v:.6g}" if math.isfinite(v) else f"{v:.6g} (not finite)"
 
+    def score_line(part: str, inputs: Any, targets: Any) -> str:
+        # accuracy for classes; R^2 for a regression, whose loss alone (5e10 for prices in
+        # dollars) does not say whether anything was learned
+        if gn.metrics.is_classification(targets):
+            acc = gn.metrics.accuracy(net.predict(inputs), targets)
+            return f"{part + ' acc':<13}{acc:.4f}"
+        r2 = gn.metrics.r2(net.predict(inputs), targets)
+        line = f"{part + ' R²':<13}{r2:.4f}"
+        if not math.isfinite(r2):
+            return line + " (not finite)"
+        if r2 <= 0:
+            line += (
+                " (no better than predicting the mean; the targets are used unscaled: "
+                "standardize them, or train longer or with another --lr)"
+            )
+        return line
+
     click.echo(f"train loss   {loss_line(net.loss(X, y, loss=loss_name))}")
-    if gn.metrics.is_classification(y):
-        click.echo(f"train acc    {gn.metrics.accuracy(net.predict(X), y):.4f}")
+    click.echo(score_line("train", X, y))
     if validation is not None:
         click.echo(f"val loss     {loss_line(net.loss(*validation, loss=loss_name))}")
-        if gn.metrics.is_classification(validation[1]):
-            click.echo(
-                f"val acc      {gn.metrics.accuracy(net.predict(validation[0]), validation[1]):.4f}"
-            )
+        click.echo(score_line("val", *validation))
     click.echo(f"saved        {out_dir / 'model.npz'}")
     if checkpoint_every is not None:
         click.echo(f"checkpoints  {len(set(checkpoint.saved))} in {out_dir / 'checkpoints'}")

@@ -216,6 +216,26 @@ def test_the_default_cache_says_it_is_the_default(monkeypatch, tmp_path, env):
 
 
 @pytest.mark.parametrize(
+    "env", [None, "", "auto", " AUTO "], ids=["unset", "empty", "auto", "AUTO"]
+)
+def test_the_default_threads_say_they_are_the_default(monkeypatch, env):
+    # nothing configured and GLASSNET_JAX_THREADS unset, empty or "auto" (any case): "auto",
+    # set by "default", up to every core (sample 7's survivor: "configure" for the default)
+    if env is None:
+        monkeypatch.delenv(compiled.THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(compiled.THREADS_ENV, env)
+    with compiled.configure(threads="auto"):
+        info = compiled.threads_info()
+    assert (info["threads"], info["set_by"], info["most"], info["error"]) == (
+        "auto",
+        "default",
+        info["cores"],
+        None,
+    )
+
+
+@pytest.mark.parametrize(
     ("platform", "env", "want"),
     [
         # platformdirs' user cache directories, written out

@@ -151,6 +151,38 @@ def test_a_first_row_is_data_when_every_field_is_a_number_or_missing(fields, dat
     assert is_data_row(fields) is data
 
 
+IRIS_LIKE = "5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n7.0,3.2,4.7,1.4,Iris-versicolor\n6.4,3.2,4.5,1.5,Iris-versicolor\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "header"),
+    [
+        # UCI's iris.data: no header, class labels as words that recur below
+        (IRIS_LIKE, False),
+        ("a,b,label\n1,2,yes\n3,4,no\n5,6,yes\n", True),  # names over numbers and words
+        ("2020,2021,label\n1,2,yes\n3,4,no\n5,6,yes\n", True),  # numbers as names: "label"
+        ("2020,2021,2022\n1,2,0\n3,4,1\n5,6,0\n", False),  # all numbers: data (header=True)
+        ("x,2,3\n1,2,0\n3,4,1\n", True),  # a word above numbers
+        ("1,2,yes\n3,4,yes\n5,6,no\n", False),  # the word recurs: a label
+        ("1,2,yes\n3,4,no\n5,6,maybe\n7,8,no\n", True),  # a word seen once: a name
+    ],
+)
+def test_a_first_row_is_a_header_when_a_word_in_it_names_its_column(tmp_path, text, header):
+    rows = [line.split(",") for line in text.splitlines()]
+    assert is_data_row(rows[0], rows[1:]) is not header
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    ds = load_csv(path, return_info=True)
+    assert ds.X.shape[0] == len(rows) - header
+    if not header:
+        assert ds.feature_names[0] == "col0"
+    if text == IRIS_LIKE:  # every sample kept, the labels as written, features as numpy reads
+        assert ds.target_names == ("Iris-setosa", "Iris-versicolor")
+        np.testing.assert_array_equal(
+            ds.X, np.loadtxt(io.StringIO(text), delimiter=",", usecols=range(4))
+        )
+
+
 def test_a_first_row_with_a_missing_value_is_refused_at_its_line(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("1,NA,0\n2,3,1\n4,5,0\n")
@@ -328,3 +360,17 @@ def test_two_columns_named_as_targets_are_refused_until_one_is_named(tmp_path):
 
     with pytest.raises(ProtocolError, match="CSV the columns 'y', 'label' could each be"):
         parse_csv(path.read_text(), LIMITS)
+
+
+@pytest.mark.parametrize("delimiter", DELIMITERS)
+def test_the_cli_sees_an_index_that_is_also_a_name_whatever_the_separator(tmp_path, delimiter):
+    # --target 1 is column 1 ('a') by index and column 0 by name: refused as ambiguous, with
+    # the file's own separator (the check read the header as comma-separated)
+    rows = [["1", "a", "y"], ["5", "0", "0"], ["6", "1", "1"], ["7", "1", "1"], ["8", "0", "0"]]
+    path = tmp_path / "d.csv"
+    path.write_text(_text(rows, delimiter))
+    result = CliRunner().invoke(
+        cli, ["train", "--csv", str(path), "--target", "1", "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "'1' is both the index of column 'a' and the name of column 0" in result.output

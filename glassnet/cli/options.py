@@ -376,16 +376,23 @@ def _not_ambiguous(path: str, text: str, index: int) -> None:
 
     from glassnet.datasets.csv import is_data_row, sniff_delimiter
 
+    lines: list[str] = []
+    budget = 1_000_000  # characters: the first lines, bounded (load_csv checks the file's size)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            # the header, as load_csv finds it (which reads and checks the rest); bounded
-            # reads: load_csv checks the file's size, later
-            lines = (f.readline(1_000_000) for _ in range(1000))
-            first = next((line for line in lines if line.strip()), "")
-    except (OSError, UnicodeDecodeError):
+            while budget > 0 and len(lines) < 1000 and (line := f.readline(budget)):
+                budget -= len(line)
+                if line.strip():
+                    lines.append(line)
+        # the header as load_csv finds it (which reads and checks the whole file)
+        rows = [
+            [h.strip() for h in row]
+            for row in csv.reader(lines, delimiter=sniff_delimiter(lines[0]))
+        ]
+    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
         return  # load_csv says what is wrong with the file
-    header = [h.strip() for h in next(csv.reader([first], delimiter=sniff_delimiter(first)), [])]
-    if is_data_row(header):  # no header line: the columns have no names to mistake
+    header = rows[0]
+    if is_data_row(header, rows[1:]):  # no header line: the columns have no names to mistake
         return
     named = [i for i, h in enumerate(header) if h == text.strip()]
     if not named or not -len(header) <= index < len(header):

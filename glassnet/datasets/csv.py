@@ -80,18 +80,30 @@ def sniff_delimiter(line: str) -> str:
 
 
 @known_keywords
-def is_data_row(fields: Sequence[str]) -> bool:
+def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> bool:
     """Whether a file's first row is data rather than a header (``header="auto"``).
 
-    Data when every field is a number or a missing-value mark (``NA``, empty, ...) and at
-    least one is a number: column names are words, and a headerless table of numbers must not
-    lose its first sample to them.
+    ``fields`` is the first row; ``below``, the rows after it. The first row is a header when
+    one of its fields is a word (not a number, nor a missing-value mark such as ``NA``) that
+    is a column's name: a word above a column of numbers, or a word its column never holds
+    again (``label`` above ``yes``/``no``). It is data when it has a number and none of its
+    words is a name: a headerless table of numbers, or one whose class labels are words
+    (``5.1,3.5,1.4,0.2,Iris-setosa``), keeps its first sample. Without ``below``, every word
+    is a name.
     """
-    stripped = [f.strip() for f in fields]
-    numbers = [f.lower() not in _MISSING and parse_number(f) is not None for f in stripped]
-    return any(numbers) and all(
-        n or f.lower() in _MISSING for n, f in zip(numbers, stripped, strict=True)
-    )
+    rows = [[f.strip() for f in row] for row in below]
+    number = False
+    for j, f in enumerate(fields):
+        f = f.strip()
+        if f.lower() in _MISSING:
+            continue
+        if parse_number(f) is not None:
+            number = True
+            continue
+        column = [r[j] for r in rows if j < len(r) and r[j].lower() not in _MISSING]
+        if f not in column or all(parse_number(v) is not None for v in column):
+            return False
+    return number
 
 
 @known_keywords
@@ -352,7 +364,7 @@ def load_csv(
 
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
-    named = not is_data_row(rows[0][1]) if header == "auto" else header
+    named = not is_data_row(rows[0][1], [f for _, f in rows[1:]]) if header == "auto" else header
     if named:
         cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
         data = rows[1:]

@@ -166,7 +166,7 @@ def parse_csv(text: Any, limits: Limits) -> Table:
     # its first row is a header, and what a number is
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(first)))
     header: list[str] | None = None
-    if not is_data_row(rows[0]):
+    if not is_data_row(rows[0], rows[1:]):
         header = [c.strip() for c in rows[0]]
         rows = rows[1:]
     width = len(header) if header is not None else len(rows[0]) if rows else 0

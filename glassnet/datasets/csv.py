@@ -277,9 +277,10 @@ def load_csv(
         non-blank line (:func:`sniff_delimiter`).
     header : bool or "auto"
         Whether the first non-blank line holds column names (otherwise the columns are named
-        ``col0``, ``col1``, ...). ``"auto"`` (default): it does unless every field of it is a
-        number or a missing-value mark (:func:`is_data_row`), so a table of numbers without a
-        header keeps its first row; pass ``True`` for a header of numbers.
+        ``col0``, ``col1``, ...). ``"auto"`` (default): it does when a word in it names its
+        column (a word above numbers, or one its column never holds again; see
+        :func:`is_data_row`), so a table without a header, of numbers or with word labels,
+        keeps its first row; pass ``True`` for a header of numbers alone.
     dtype : {"float64", "float32"}
     return_info : bool
         Return a :class:`Dataset` (with feature names, class names and task) instead of

@@ -291,25 +291,94 @@ def _initializer(init: Any, activations: Sequence[str]) -> Any:
     return _initializers.get(init)
 
 
-class _Rate:
-    """The learning rate's factor that scikit-learn's schedules change between epochs
-    (``invscaling``: ``1 / (t + 1)^power_t``; ``adaptive``: divided by 5 when stuck), times
-    glassnet's named schedules (step, exponential, cosine), per epoch.
+class _Optimizer:
+    """MLP's ``_optimizer``: the learning rate a stochastic fit goes on with, held as
+    scikit-learn's ``SGDOptimizer`` / ``AdamOptimizer`` hold it.
 
-    The factor is applied on the host to the rate each epoch's ``fit`` is given, so the rate
-    is a number the compiled program takes as an argument, never part of the program.
+    ``learning_rate`` is, as in scikit-learn, the current rate: for the gradient-descent
+    solvers the rate of the next update (``invscaling`` sets it to
+    ``learning_rate_init / (t_ + 1)^power_t`` after each epoch, ``adaptive`` divides it by 5
+    when stuck; with glassnet's named schedules, step, exponential and cosine, each epoch is
+    given it times the schedule's factor of the epoch); for adam (and adamw), the
+    bias-corrected rate of the last step, ``learning_rate_init sqrt(1 - beta_2^t) /
+    (1 - beta_1^t)`` after ``t`` updates; for rmsprop, ``learning_rate_init``. The rate is
+    given to each epoch's ``fit`` on the host, so it is a number the compiled program takes
+    as an argument, never part of the program.
+
+    The estimator keeps it across ``partial_fit`` calls (``fit`` makes a new one, as MLP), with
+    the engine's :class:`~glassnet.run.TrainState` the calls continue (``state``); setting
+    ``learning_rate`` by hand between calls sets the next call's rate of the gradient-descent
+    solvers, as it does MLP's.
     """
 
-    def __init__(self, inner: Any = None, steps_per_epoch: int = 1) -> None:
-        self.factor = 1.0
-        self.inner = inner  # a glassnet schedule of the update count, or None
-        self.steps_per_epoch = steps_per_epoch
+    def __init__(
+        self, solver: str, learning_rate_init: float, schedule: str, est: _GlassnetBase
+    ) -> None:
+        self.solver = solver
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = schedule
+        self.sgd = solver in _SGD_FAMILY
+        self.t = 0  # updates taken (MLP's AdamOptimizer.t)
+        self.state: TrainState | None = None  # what the next partial_fit continues
+        self.inner: Any = None  # a glassnet schedule of the update count, or None
+        self.steps_per_epoch = 1
+        if self.sgd:
+            self.momentum = float(est.momentum)
+            self.nesterov = bool(est.nesterovs_momentum)
+            self.power_t = float(est.power_t)
+        else:
+            self.beta_1, self.beta_2 = float(est.beta_1), float(est.beta_2)
+            self.epsilon = float(est.epsilon)
 
-    def rate(self, lr0: float, epoch: int) -> float:
-        """The rate of epoch ``epoch`` (0-based) of this fit."""
+    def __getstate__(self) -> dict[str, Any]:
+        # a named schedule is a closure, made again by every fit and partial_fit
+        return {**self.__dict__, "inner": None}
+
+    def restart(self, learning_rate_init: float) -> None:
+        """A ``partial_fit`` given another ``learning_rate_init`` (``set_params`` between calls)
+        goes on at that rate, scaled as far as the schedule had scaled the old one."""
+        lr0 = float(learning_rate_init)
+        if lr0 != self.learning_rate_init:
+            if self.learning_rate == self.learning_rate_init:
+                self.learning_rate = lr0
+            else:
+                self.learning_rate *= lr0 / self.learning_rate_init
+            self.learning_rate_init = lr0
+
+    def rate(self, epoch: int) -> float:
+        """The rate the engine is given for epoch ``epoch`` (0-based) of the run."""
+        if not self.sgd:  # adam's own factor is in its update
+            return self.learning_rate_init
         if self.inner is None:
-            return lr0 * self.factor
-        return lr0 * (self.factor * self.inner(epoch * self.steps_per_epoch))
+            return self.learning_rate
+        return self.learning_rate * self.inner(epoch * self.steps_per_epoch)
+
+    def stepped(self, state: TrainState | None) -> None:
+        """After an epoch: the engine's update count, and adam's rate of its last step."""
+        self.state = state
+        if state is not None:
+            self.t = _update_count(state.opt_state)
+        if not self.sgd and self.solver in ("adam", "adamw") and self.t:
+            # scikit-learn's AdamOptimizer._get_updates, operation for operation
+            self.learning_rate = (
+                self.learning_rate_init
+                * np.sqrt(1 - self.beta_2**self.t)
+                / (1 - self.beta_1**self.t)
+            )
+
+
+def _update_count(opt_state: Any) -> int:
+    """The updates an optimizer state has taken: the ``count`` its transformations keep."""
+    stack = [opt_state]
+    while stack:
+        s = stack.pop(0)
+        fields = getattr(s, "_fields", None)
+        if fields is not None and "count" in fields:
+            return int(s.count)
+        if isinstance(s, tuple | list):
+            stack.extend(s)
+    return 0
 
 
 class _SklearnStopping:
@@ -322,8 +391,8 @@ class _SklearnStopping:
     are the training state as in scikit-learn: setting one by hand changes what happens next.
     """
 
-    def __init__(self, est: _GlassnetBase, rate: _Rate, lr0: float, n_train: int) -> None:
-        self.est, self.rate, self.lr0, self.n_train = est, rate, lr0, n_train
+    def __init__(self, est: _GlassnetBase, rate: _Optimizer, n_train: int) -> None:
+        self.est, self.rate, self.n_train = est, rate, n_train
         self.val: tuple[Array, Array, Array | None] | None = None
         self.schedule = "constant"
 
@@ -363,7 +432,8 @@ class _SklearnStopping:
             if value < est.best_loss_:
                 est.best_loss_ = value
         if self.schedule == "invscaling":  # eta = eta_0 / (t + 1)^power_t, t = samples seen
-            self.rate.factor = 1.0 / (est.t_ + 1) ** est.power_t
+            # scikit-learn's SGDOptimizer.iteration_ends, operation for operation
+            self.rate.learning_rate = self.rate.learning_rate_init / (est.t_ + 1) ** est.power_t
         if est._no_improvement_count > est.n_iter_no_change:
             what = "Validation score" if self.val is not None else "Training loss"
             msg = (
@@ -374,15 +444,66 @@ class _SklearnStopping:
                 if verbose:
                     print(msg + " Stopping.")
                 return True
-            if self.lr0 * self.rate.factor <= 1e-6:
+            if self.rate.learning_rate <= 1e-6:
                 if verbose:
                     print(msg + " Learning rate too small. Stopping.")
                 return True
-            self.rate.factor /= 5.0
+            self.rate.learning_rate /= 5.0
             est._no_improvement_count = 0
             if verbose:
-                print(msg + f" Setting learning rate to {self.lr0 * self.rate.factor:f}")
+                print(msg + f" Setting learning rate to {self.rate.learning_rate:f}")
         return False
+
+
+class _FullBatchObjective:
+    r"""MLP's full-batch objective and its gradient, computed by the engine, over the
+    parameters packed as MLP packs them (every ``coefs_[l]`` raveled, then every
+    ``intercepts_[l]``):
+
+    ``C(theta) = (1/sum w) sum_i w_i c_i + alpha / (2 sum w) sum_l ||W^(l)||^2``.
+
+    The one place ``"lbfgs"`` (:meth:`_GlassnetBase._fit_lbfgs`) and MLP's private
+    ``_loss_grad_lbfgs`` get it from. Calling it writes ``theta`` into the network.
+    """
+
+    def __init__(
+        self, est: _GlassnetBase, X: Array, Y: Array, sample_weight: Array | None, loss: Any
+    ) -> None:
+        net = self.net = est.network_
+        self.X = X
+        self.loss = _losses.get(loss)
+        self.Y = net.check_targets(Y, self.loss, X.shape[0])
+        w_mean = 1.0 if sample_weight is None else mean_weight(sample_weight)
+        self.weight = None if sample_weight is None else mean_one(sample_weight)[:, None]
+        self.l2 = float(est.alpha) / X.shape[0] / w_mean  # one by one: the product may overflow
+        L = range(len(net.params))
+        self.keys = [(l, "W") for l in L] + [(l, "b") for l in L if "b" in net.params[l]]
+
+    def pack(self) -> Array:
+        return np.concatenate([self.net.params[l][k].ravel() for l, k in self.keys])
+
+    def unpack(self, theta: Array) -> None:
+        start = 0
+        for l, k in self.keys:
+            target = self.net.params[l][k]
+            target[...] = theta[start : start + target.size].reshape(target.shape)
+            start += target.size
+
+    def __call__(self, theta: Array) -> tuple[float, Array, Any, Any, Any, Any]:
+        """``C`` and its packed gradient at ``theta``, with the engine's pass they came from
+        (forward pass, unpenalized cost, gradients and deltas)."""
+        net, Y, loss, weight, l2 = self.net, self.Y, self.loss, self.weight, self.l2
+        self.unpack(theta)
+        fwd = net.apply(net.params, self.X)
+        cost = net.cost(fwd, Y, loss, weight)
+        value = float(cost)
+        value += 0.5 * l2 * sum(float((p["W"] * p["W"]).sum()) for p in net.params)
+        grads, deltas = net.backprop(net.params, fwd, Y, loss, weight)
+        flat = np.concatenate([
+            (grads[l][k] + l2 * net.params[l][k] if k == "W" else grads[l][k]).ravel()
+            for l, k in self.keys
+        ])  # fmt: skip
+        return value, flat, fwd, cost, grads, deltas
 
 
 # --- the shared estimator -------------------------------------------------------------------
@@ -552,7 +673,7 @@ class _GlassnetBase(BaseEstimator):
             "init_activation": init_activation,
         }
 
-    def _optimizer(self, solver: str) -> tuple[str, dict[str, float]]:
+    def _engine_optimizer(self, solver: str) -> tuple[str, dict[str, float]]:
         """The glassnet optimizer of ``solver`` and its options, as plain data."""
         if solver == "sgd":
             if self.momentum == 0:
@@ -595,8 +716,9 @@ class _GlassnetBase(BaseEstimator):
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
         cfg = self._check_params()
-        fitted = hasattr(self, "network_")
-        first = not fitted or (not self.warm_start and not incremental)
+        # MLP's rule: coefs_ (fitted or set by hand) are the model a warm_start fit or a
+        # partial_fit continues from
+        first = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = validate_data(
             self,
             X,
@@ -609,9 +731,13 @@ class _GlassnetBase(BaseEstimator):
         )
         if hasattr(X, "toarray"):
             X = X.toarray()
+        hand_set = not first and not hasattr(self, "network_")
         if not first:  # continuing: the model keeps its dtype and its (maybe hand-set) weights
+            if hand_set:  # set by hand on an estimator never fitted, as MLP's tests do
+                self._network_from_attributes()
             X = X.astype(self.network_.dtype, copy=False)
             self._adopt_attributes()
+            self._adopt_training_state()
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             if not mean_weight(sample_weight) > 0:
@@ -637,8 +763,7 @@ class _GlassnetBase(BaseEstimator):
             self.t_ = 0
             self.loss_curve_: list[Any] = []
             self._no_improvement_count = 0
-            self._train_state: TrainState | None = None
-            self._rate_factor = 1.0
+            self.__dict__.pop("_optimizer", None)  # fit starts a new one
             self._best_params = _copy_params(self.network_)
             if self.early_stopping:
                 self.validation_scores_: Any = []
@@ -649,9 +774,11 @@ class _GlassnetBase(BaseEstimator):
                 self.best_validation_score_ = None
                 self.best_loss_ = np.inf
         else:
-            self._check_warm_network(cfg, output, n_out)
+            self._check_warm_network(cfg, output, n_out, X.shape[1], hand_set)
             if self.early_stopping and self.validation_scores_ is None:
-                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+                self.validation_scores_ = []
+            if self.early_stopping and self.best_validation_score_ is None:
+                self.best_validation_score_ = -np.inf
             if not self.early_stopping and self.best_loss_ is None:
                 self.best_loss_ = np.inf
         self.n_outputs_ = n_out
@@ -707,9 +834,15 @@ class _GlassnetBase(BaseEstimator):
             inner = _optimizers.schedule(
                 schedule, epochs=int(self.max_iter), steps_per_epoch=steps_per_epoch
             )
-        rate = _Rate(inner, steps_per_epoch)
-        name, options = self._optimizer(solver)
+        name, options = self._engine_optimizer(solver)
         lr0 = float(self.learning_rate_init)
+        # as MLP: fit makes a new optimizer, partial_fit goes on with the one there is
+        rate = self.__dict__.get("_optimizer") if incremental else None
+        if not isinstance(rate, _Optimizer):
+            rate = _Optimizer(solver, lr0, schedule, self)
+        rate.restart(lr0)
+        rate.inner, rate.steps_per_epoch = inner, steps_per_epoch
+        self._optimizer = rate
         # the run as data: one TrainConfig, and the TrainState partial_fit continues
         # (scikit-learn keeps the optimizer across partial_fit calls; fit starts a new one)
         train = TrainConfig(
@@ -729,11 +862,9 @@ class _GlassnetBase(BaseEstimator):
             divergence="none",
             warn=False,
         )
-        state = self._train_state if incremental else None
-        if incremental:
-            rate.factor = self._rate_factor
+        state = rate.state
 
-        stopper = _SklearnStopping(self, rate, lr0, n_train)
+        stopper = _SklearnStopping(self, rate, n_train)
         stopper.val = val
         stopper.schedule = schedule
         self.n_iter_ = 0  # as scikit-learn: the no-improvement count carries over, not this
@@ -764,11 +895,12 @@ class _GlassnetBase(BaseEstimator):
                     # partial_fit's call is the run's next epoch of a named schedule (each
                     # call was its epoch 0: a cosine schedule did nothing across calls), up
                     # to fit's last (past it, cosine's factor 0 would be a rate of 0)
-                    train.replace(lr=rate.rate(lr0, min(start, horizon) + epoch)),
+                    train.replace(lr=rate.rate(min(start, horizon) + epoch)),
                     sample_weight=sw_train,
                     resume=state,
                 )
                 state = one.state
+                rate.stepped(state)
                 history = state.history if state is not None else one
                 finite = _finite(self.network_)
                 last = float(one.loss[-1])
@@ -800,8 +932,6 @@ class _GlassnetBase(BaseEstimator):
         if history is None:  # max_iter epochs of nothing: scikit-learn refuses max_iter=0
             history = History(loss=np.zeros(0))
         self.history_ = history
-        self._train_state = state
-        self._rate_factor = rate.factor
         if went_nan:
             # The epoch's step went to weights that are not finite (from a NaN loss or
             # gradient). scikit-learn goes on with them: that epoch's validation score and
@@ -945,20 +1075,8 @@ class _GlassnetBase(BaseEstimator):
         """
         from scipy.optimize import minimize
 
-        net = self.network_
-        loss = _losses.get(loss)
-        Y = net.check_targets(Y, loss, X.shape[0])
-        w_mean = 1.0 if sample_weight is None else mean_weight(sample_weight)
-        weight = None if sample_weight is None else mean_one(sample_weight)[:, None]
-        l2 = float(self.alpha) / X.shape[0] / w_mean  # one by one: the product may overflow
-        keys = [(l, k) for l, layer in enumerate(net.params) for k in layer]
-
-        def unpack(theta: Array) -> None:
-            start = 0
-            for l, k in keys:
-                target = net.params[l][k]
-                target[...] = theta[start : start + target.size].reshape(target.shape)
-                start += target.size
+        objective_of = _FullBatchObjective(self, X, Y, sample_weight, loss)
+        net, loss, Y = objective_of.net, objective_of.loss, objective_of.Y
 
         # the first overflow of a finite point, in the engine's words (NumPy's own warnings are
         # silenced below): said once after the run, where MLP prints NumPy's at every call
@@ -966,16 +1084,7 @@ class _GlassnetBase(BaseEstimator):
         largest: list[float] = []  # the largest gradient entry at the last finite point
 
         def objective(theta: Array) -> tuple[float, Array]:
-            unpack(theta)
-            fwd = net.apply(net.params, X)
-            cost = net.cost(fwd, Y, loss, weight)
-            value = float(cost)
-            value += 0.5 * l2 * sum(float((p["W"] * p["W"]).sum()) for p in net.params)
-            grads, deltas = net.backprop(net.params, fwd, Y, loss, weight)
-            flat = np.concatenate([
-                (grads[l][k] + l2 * net.params[l][k] if k == "W" else grads[l][k]).ravel()
-                for l, k in keys
-            ])  # fmt: skip
+            value, flat, fwd, cost, grads, deltas = objective_of(theta)
             finite = math.isfinite(value) and bool(np.isfinite(flat).all())
             if overflowed:
                 pass
@@ -1003,7 +1112,7 @@ class _GlassnetBase(BaseEstimator):
         def step(intermediate_result: Any) -> None:
             curve.append(float(intermediate_result.fun))
 
-        theta0 = np.concatenate([net.params[l][k].ravel() for l, k in keys])
+        theta0 = objective_of.pack()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             result = minimize(
                 objective,
@@ -1035,11 +1144,78 @@ class _GlassnetBase(BaseEstimator):
             loss=np.asarray(curve),
             epochs_run=len(curve),
             settings={"loss": loss.name, "optimizer": "lbfgs", "epochs": int(self.max_iter),
-                      "batch_size": None, "l2": l2},
+                      "batch_size": None, "l2": objective_of.l2},
         )  # fmt: skip
         self._expose()
         if not all(np.isfinite(p).all() for layer in net.params for p in layer.values()):
             raise ValueError(_NON_FINITE)
+
+    def _loss_grad_lbfgs(
+        self,
+        packed_coef_inter: Any,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        activations: list[Any],
+        deltas: list[Any],
+        coef_grads: list[Any],
+        intercept_grads: list[Any],
+    ) -> tuple[float, Array]:
+        """MLP's private ``_loss_grad_lbfgs``, with its signature and meaning, for parity with
+        code (scikit-learn's own tests among it) that calls it on an MLP.
+
+        Writes ``packed_coef_inter`` (every ``coefs_[l]`` raveled, then every
+        ``intercepts_[l]``) into the model, as MLP's ``_unpack`` does, and returns MLP's loss
+        there (the cost plus ``alpha / (2 sum w) sum_l ||W^(l)||^2``) and its gradient packed
+        the same way. ``y`` is the network's target rows (a classifier's binarized labels).
+        Both come from the engine's pass, the objective ``solver="lbfgs"`` minimizes; the
+        pass is also written into MLP's work lists as MLP fills them: ``activations[l + 1]``
+        (each layer's output; ``activations[0]`` is ``X``), ``deltas[l]`` (``dC/dz`` of layer
+        ``l + 1`` times the weight sum ``sum w``, MLP's unscaled deltas), ``coef_grads[l]``
+        (penalty included) and ``intercept_grads[l]``.
+        """
+        if not hasattr(self, "network_") and hasattr(self, "coefs_"):
+            self._network_from_attributes()
+        check_is_fitted(self, "network_")
+        self._adopt_attributes()
+        net = self.network_
+        if net.bias != "neuron":
+            raise ValueError(
+                f"_loss_grad_lbfgs: packs MLP's intercepts (one per unit), expected "
+                f"bias='neuron', got bias={net.bias!r}"
+            )
+        X = X.toarray() if hasattr(X, "toarray") else X
+        X = np.asarray(X, dtype=net.dtype)
+        Y = np.asarray(y, dtype=net.dtype)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        loss = self._default_head()[1]
+        objective = _FullBatchObjective(self, X, Y, sample_weight, loss)
+        theta = np.asarray(packed_coef_inter, dtype=np.float64).ravel()
+        if theta.size != objective.pack().size:
+            raise ValueError(
+                f"packed_coef_inter: expected {objective.pack().size} numbers (coefs_ raveled, "
+                f"then intercepts_), got {theta.size}"
+            )
+        value, grad, fwd, _, _, engine_deltas = objective(theta)
+        L = len(net.params)
+        sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        start = 0
+        for l in range(L):  # the packed gradient, unpacked into MLP's lists
+            shape = net.params[l]["W"].shape
+            coef_grads[l] = grad[start : start + shape[0] * shape[1]].reshape(shape)
+            start += shape[0] * shape[1]
+        for l in range(L):
+            n_out = net.params[l]["W"].shape[1]
+            intercept_grads[l] = grad[start : start + n_out]
+            start += n_out
+        activations[0] = X
+        for l in range(L):
+            activations[l + 1] = fwd.a[l + 1]
+            deltas[l] = engine_deltas[l + 1] * sw_sum
+        return value, grad
 
     def _check_solver(self) -> bool:
         if self.solver == "lbfgs":
@@ -1049,15 +1225,68 @@ class _GlassnetBase(BaseEstimator):
             )
         return True
 
-    def _check_warm_network(self, cfg: dict[str, Any], output: str, n_out: int) -> None:
+    def _check_warm_network(
+        self, cfg: dict[str, Any], output: str, n_out: int, n_features: int, hand_set: bool
+    ) -> None:
         net = self.network_
-        want = [net.sizes[0], *cfg["hidden"], n_out]
+        want = [n_features, *cfg["hidden"], n_out]
         if net.sizes != want or net.activations[-1].name != output:
+            what = "the fitted network has"
+            if hand_set:
+                what = "the hand-set coefs_ and out_activation_ make"
             raise ValueError(
-                "warm_start: the fitted network has layers "
-                f"{net.sizes} ({net.activations[-1].name} output), the parameters now ask for "
-                f"{want} ({output} output); set warm_start=False to start over"
+                f"warm_start: {what} layers "
+                f"{net.sizes} ({net.activations[-1].name} output), the parameters "
+                f"now ask for {want} ({output} output); set warm_start=False to start over"
             )
+
+    def _adopt_training_state(self) -> None:
+        """Check the training state a fit continues from (fitted, or set by hand on an
+        estimator never fitted, as MLP's tests set it) and fill in what was not set with
+        MLP's starting values: ``t_`` 0, ``loss_curve_`` empty, ``_no_improvement_count`` 0,
+        ``best_loss_`` infinite, ``validation_scores_`` empty and ``best_validation_score_``
+        -inf with early stopping. MLP reads these as they are; one of another type or
+        inconsistent with ``coefs_`` is refused here, naming it, rather than failing midway.
+        """
+        n = len(self.network_.params)
+        layers = self.__dict__.get("n_layers_")
+        if layers is not None and layers != n + 1:
+            raise ValueError(
+                f"n_layers_: expected {n + 1} (coefs_ has {n} arrays: input, hidden and output "
+                f"layers), got {layers!r}"
+            )
+        outputs = self.__dict__.get("n_outputs_")
+        if outputs is not None and outputs != self.network_.sizes[-1]:
+            raise ValueError(
+                f"n_outputs_: expected {self.network_.sizes[-1]} (the columns of coefs_[-1]), "
+                f"got {outputs!r}"
+            )
+        for name, default in (("t_", 0), ("_no_improvement_count", 0)):
+            value = self.__dict__.get(name, default)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name}: expected an integer >= 0, got {value!r}")
+            setattr(self, name, int(value))
+        curve = self.__dict__.get("loss_curve_", [])
+        if not isinstance(curve, list):
+            if isinstance(curve, str) or not isinstance(curve, Sequence | np.ndarray):
+                raise ValueError(
+                    f"loss_curve_: expected a list of the losses so far, got {curve!r}"
+                )
+            curve = list(curve)
+        self.loss_curve_ = curve
+        for name in ("best_loss_", "best_validation_score_"):
+            value = self.__dict__.get(name)
+            if value is not None and not isinstance(value, numbers.Real):
+                raise ValueError(f"{name}: expected a number or None, got {value!r}")
+            setattr(self, name, value)
+        scores = self.__dict__.get("validation_scores_")
+        if scores is not None and not isinstance(scores, list):
+            raise ValueError(
+                f"validation_scores_: expected a list of the scores so far or None, got {scores!r}"
+            )
+        self.validation_scores_ = scores
+        if "_best_params" not in self.__dict__:  # the weights early stopping falls back on
+            self._best_params = _copy_params(self.network_)
 
     def _expose(self) -> None:
         """``coefs_`` and ``intercepts_``: views of the network's own parameters."""
@@ -1125,8 +1354,19 @@ class _GlassnetBase(BaseEstimator):
 
     def _network_from_attributes(self) -> None:
         """Build ``network_`` from hand-set ``coefs_``, ``intercepts_`` and
-        ``out_activation_`` on an estimator never fitted, as MLP predicts from those alone."""
-        coefs = [np.asarray(c) for c in self.coefs_]
+        ``out_activation_`` on an estimator never fitted, as MLP predicts from those alone
+        (and a ``warm_start`` fit or a ``partial_fit`` continues from them)."""
+        given = self.coefs_
+        if isinstance(given, np.ndarray | str) or not isinstance(given, Sequence) or not given:
+            raise ValueError(
+                f"coefs_: expected a list of 2-D weight arrays, one per layer, got {given!r}"
+            )
+        coefs = [np.asarray(c) for c in given]
+        for l, c in enumerate(coefs):
+            if c.ndim != 2 or c.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"coefs_[{l}]: expected a 2-D array of numbers (n_in, n_out), got {given[l]!r}"
+                )
         sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
         acts = self.activation
         n_hidden = len(sizes) - 2
@@ -1142,6 +1382,7 @@ class _GlassnetBase(BaseEstimator):
             sizes,
             activation=[_ACTIVATION_ALIASES.get(a, a) for a in names],
             output=_output_unit(_ACTIVATION_ALIASES.get(output, output)),
+            bias=self.bias,
             init="uniform",  # replaced by the hand-set weights in _adopt_attributes
             seed=0,
             dtype=dtype,

@@ -208,6 +208,8 @@ def test_n_iter_no_change_inf_never_stops_and_warm_starts():
         with pytest.warns(ConvergenceWarning):
             est.fit(X, s)
         assert est.n_iter_ == 4 and len(est.loss_curve_) == 8
+        # every epoch after the first fails to improve by tol=1e9, across the warm start
+        assert est._no_improvement_count == len(est.loss_curve_) - 1
 
 
 def test_float32_flows_through_like_mlp():

@@ -297,6 +297,54 @@ def test_the_program_key_names_the_device_kind(monkeypatch):
     assert prints[0] != prints[1] and prints[0] == prints[2]
 
 
+def test_a_device_without_a_kind_still_has_a_fingerprint(monkeypatch):
+    # device_kind is read with a default: a device that does not set it (sample 7's survivor
+    # read it without one) keys its entries by the rest, as a device of kind "" would
+    real = jax.devices()[0]
+
+    class Bare:
+        def __init__(self, **kind):
+            self.platform, self.client = real.platform, real.client
+            self.__dict__.update(kind)
+
+    prints = []
+    for device in (Bare(), Bare(device_kind="")):
+        monkeypatch.setattr(jax, "devices", lambda device=device: [device])
+        compiled._fingerprint.cache_clear()
+        prints.append(compiled._fingerprint())
+    compiled._fingerprint.cache_clear()
+    assert prints[0] == prints[1]
+
+
+CPUINFO = (
+    "processor\t: 0\nmodel name\t: Some CPU @ 2.0GHz\ncpu MHz\t\t: {mhz}\n"
+    "flags\t\t: fpu sse2 {extra}\nprocessor\t: 1\nmodel name\t: Some CPU @ 2.0GHz\n"
+    "cpu MHz\t\t: {mhz}\nflags\t\t: fpu sse2 {extra}\n"
+)
+
+
+def test_the_fingerprint_follows_the_cpus_model_and_flags_not_its_clock(monkeypatch):
+    # an executable compiled for one CPU's instructions may not run on another: its model name
+    # and flags are in the fingerprint (sample 7's survivor dropped them); its clock, which
+    # /proc/cpuinfo reports anew on every read, is not, or no entry would ever be found again
+    real = Path.read_text
+
+    def prints(**fields):
+        text = CPUINFO.format(**fields)
+        monkeypatch.setattr(
+            Path, "read_text", lambda p, *a, **k: text if str(p) == "/proc/cpuinfo" else real(p)
+        )
+        compiled._fingerprint.cache_clear()
+        try:
+            return compiled._fingerprint()
+        finally:
+            compiled._fingerprint.cache_clear()
+
+    base = prints(mhz="2000.000", extra="avx2")
+    assert prints(mhz="3412.517", extra="avx2") == base
+    assert prints(mhz="2000.000", extra="avx512f") != base
+
+
 # --- chunks, stretches and the schedule ----------------------------------------------------------
 
 

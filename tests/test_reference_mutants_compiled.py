@@ -345,6 +345,26 @@ def test_the_fingerprint_follows_the_cpus_model_and_flags_not_its_clock(monkeypa
     assert prints(mhz="2000.000", extra="avx512f") != base
 
 
+@pytest.mark.parametrize(("n", "batch"), [(10, 3), (12, 4), (7, 6), (7, 7), (100, 32), (5, 1)])
+def test_a_chunks_sample_orders_hold_the_fewest_whole_batches(n, batch):
+    # an epoch's order is padded to whole batches: ceil(rows / batch) of them, never more
+    # (sample 7's survivor made it ceil(rows * batch): the same results, from orders
+    # batch^2 times as large, an allocation no bound checked)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 2)), rng.uniform(size=(n, 1))
+    net = gn.Network([2, 3, 1], seed=0)
+    plan = gn.training.plan(net, X, y, gn.TrainConfig(epochs=4, batch_size=batch, lr=0.1))
+    shape = compiled._shape(net, plan, 4)
+    if batch >= n:  # a full batch: one, and no order
+        assert (shape.full, shape.n_batches) == (True, 1)
+        assert compiled._orders(plan, shape, [np.random.default_rng(1)], None, 4) is None
+        return
+    assert shape.n_batches == -(-shape.rows // batch)  # ceil, by hand
+    assert shape.rows <= shape.n_batches * batch < shape.rows + batch
+    orders = compiled._orders(plan, shape, [np.random.default_rng(1)], None, 4)
+    assert orders.shape == (4, shape.n_batches * batch)
+
+
 # --- chunks, stretches and the schedule ----------------------------------------------------------
 
 

@@ -365,6 +365,28 @@ def test_a_chunks_sample_orders_hold_the_fewest_whole_batches(n, batch):
     assert orders.shape == (4, shape.n_batches * batch)
 
 
+def _minibatch_plan(n, **settings):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 2)), rng.uniform(size=(n, 1))
+    net = gn.Network([2, 3, 1], seed=0)
+    cfg = gn.TrainConfig(epochs=6, batch_size=2, lr=0.1, stats_every=None, **settings)
+    return gn.training.plan(net, X, y, cfg)
+
+
+def test_a_callback_of_a_shuffled_minibatch_run_gets_every_epoch(monkeypatch):
+    # callbacks run after each chunk: with one, a chunk is one epoch, shuffled mini-batches
+    # included (sample 7's survivor made the least chunk 2: a callback then saw every other
+    # epoch); the bound on a chunk's sample orders also comes down to one epoch, never 0
+    plan = _minibatch_plan(10)
+    assert compiled._chunk(plan, [gn.training.Callback()], 1) == 1
+    assert compiled._chunk(plan, [], 1) == 6  # no callback: the whole run
+    # orders of 4 bytes x members x n over the bound: one epoch a chunk, never none
+    monkeypatch.setattr(compiled, "MAX_ORDER_BYTES", 4 * 10 * 3 - 1)
+    assert compiled._chunk(plan, [], 3) == 1
+    monkeypatch.setattr(compiled, "MAX_ORDER_BYTES", 4 * 10 * 3 * 4)
+    assert compiled._chunk(plan, [], 3) == 4  # four epochs' orders fit
+
+
 # --- chunks, stretches and the schedule ----------------------------------------------------------
 
 

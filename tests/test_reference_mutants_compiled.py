@@ -387,6 +387,22 @@ def test_a_callback_of_a_shuffled_minibatch_run_gets_every_epoch(monkeypatch):
     assert compiled._chunk(plan, [], 3) == 4  # four epochs' orders fit
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_data_is_padded_to_its_bucket_only_within_the_byte_bound(monkeypatch, dtype):
+    # 13 rows pad to bucket(13) = 14 (the docstring's table) while X and y of 14 rows fit
+    # PAD_MAX_BYTES: a row is (2 inputs + 1 target) x itemsize bytes; one byte less and the
+    # data keeps its 13 rows (sample 7's survivor divided by the itemsize: padded past the bound)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(13, 2)), rng.uniform(size=(13, 1))
+    net = gn.Network([2, 3, 1], seed=0, dtype=dtype)
+    plan = gn.training.plan(net, X, y, gn.TrainConfig(epochs=2, lr=0.1))
+    row = 3 * np.dtype(dtype).itemsize
+    monkeypatch.setattr(compiled, "PAD_MAX_BYTES", 14 * row)
+    assert compiled._shape(net, plan, 2).rows == 14
+    monkeypatch.setattr(compiled, "PAD_MAX_BYTES", 14 * row - 1)
+    assert compiled._shape(net, plan, 2).rows == 13
+
+
 # --- chunks, stretches and the schedule ----------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 import os
@@ -33,7 +34,12 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
 #: The largest CSV file read (256 MiB).
 MAX_CSV_BYTES = 256 * 2**20
 # CSV tokens read as a missing value
-_MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
+_MISSING = frozenset(
+    {"", "na", "nan", "n/a", "null", "none", "?", "-nan"}
+    # pandas.read_csv's other default na_values, and the error values a spreadsheet writes
+    | {"#n/a", "#n/a n/a", "#na", "<na>", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "+nan"}
+    | {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
+)
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
@@ -61,22 +67,64 @@ def parse_number(token: str) -> float | None:
         return None
 
 
-@known_keywords
-def sniff_delimiter(line: str) -> str:
-    """The field separator of a CSV file, from its first non-blank ``line``.
+#: How much of a file :func:`sniff_delimiter` and :func:`is_data_row` see: its first lines.
+SNIFF_LINES = 50
+SNIFF_CHARS = 2**20
 
-    The one of :data:`DELIMITERS` (comma, semicolon, tab, bar) found most often outside
-    double quotes; the comma on a tie or when none is there (a file of one column).
-    """
+
+def _outside_quotes(line: str) -> dict[str, int]:
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
-    for ch in line:
+    for ch in line[:SNIFF_CHARS]:  # bounded: a first line of 200 MB is not walked in Python
         if ch == '"':
             quoted = not quoted
         elif not quoted and ch in counts:
             counts[ch] += 1
-    best = max(DELIMITERS, key=counts.__getitem__)  # max keeps the first of equals: ","
-    return best if counts[best] else ","
+    return counts
+
+
+def _splits_evenly(line: str, below: Sequence[str], delimiter: str) -> bool:
+    try:
+        widths = {len(r) for r in csv.reader([line, *below], delimiter=delimiter) if r}
+    except csv.Error:
+        return False
+    return len(widths) == 1
+
+
+@known_keywords
+def sniff_delimiter(line: str, below: Sequence[str] = ()) -> str:
+    """The field separator of a CSV file, from its first non-blank ``line`` and the lines
+    ``below`` it (a few suffice; blank ones are skipped).
+
+    Of :data:`DELIMITERS` (comma, semicolon, tab, bar) found outside double quotes in
+    ``line``, those that split it and every line below into the same number of fields; of
+    these, the one found most often in ``line``. When none splits the lines evenly, the one
+    found most often (a line that then has too many or too few fields is refused where it
+    is); the comma when none is there (a file of one column).
+
+    Raises
+    ------
+    ValueError
+        Two separators are found equally often and both split every line evenly: ``0,5;yes``
+        is a decimal comma between ``;`` fields or ``,`` between ``0`` and ``5;yes``. Which
+        one is meant cannot be told; the message names both (pass ``delimiter=``).
+    """
+    counts = _outside_quotes(line)
+    rest = [b for b in below[:SNIFF_LINES] if b.strip()]
+    found = [d for d in DELIMITERS if counts[d]]
+    even = [d for d in found if _splits_evenly(line[:SNIFF_CHARS], rest, d)] or found
+    if not even:
+        return ","
+    top = max(counts[d] for d in even)
+    best = [d for d in even if counts[d] == top]
+    if len(best) > 1:
+        names = " and ".join(repr(d) for d in best)
+        raise ValueError(
+            f"the separator could be {names}: the first line holds {top} of each, and the "
+            f"lines below split as evenly at either; pass delimiter={best[0]!r} or "
+            f"delimiter={best[1]!r}"
+        )
+    return best[0]
 
 
 @known_keywords
@@ -90,9 +138,18 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
     words is a name: a headerless table of numbers, or one whose class labels are words
     (``5.1,3.5,1.4,0.2,Iris-setosa``), keeps its first sample. Without ``below``, every word
     is a name.
+
+    Raises
+    ------
+    ValueError
+        The first row has numbers, and its words stand above columns of words without being
+        in them (``1,2,maybe`` over ``yes``/``no``): a sample whose class is seen once, or a
+        header whose names are numbers. Unless a word is a target's name (:data:`TARGET_NAMES`:
+        ``2020,2021,label`` is a header), which one it is cannot be told.
     """
     rows = [[f.strip() for f in row] for row in below]
     number = False
+    unseen: list[str] = []  # words above a column of words that never holds them again
     for j, f in enumerate(fields):
         f = f.strip()
         if f.lower() in _MISSING:
@@ -101,9 +158,22 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
             number = True
             continue
         column = [r[j] for r in rows if j < len(r) and r[j].lower() not in _MISSING]
-        if f not in column or all(parse_number(v) is not None for v in column):
-            return False
-    return number
+        if all(parse_number(v) is not None for v in column):
+            return False  # a word above numbers (or above nothing): a name
+        if f not in column:
+            unseen.append(f)
+    if not unseen or not number:
+        return number
+    if any(w.lower() in TARGET_NAMES for w in unseen):
+        return False  # 2020,2021,label: numbers as names, and a target's name
+    # 1,2,maybe over yes/no: a sample whose class is seen once, or a header whose names are
+    # numbers? Nothing in the file tells; a guess loses a sample or reads names as one
+    raise ValueError(
+        f"the first row {', '.join(f.strip() for f in fields)} may be column names or a "
+        f"sample: its numbers could be either, and {', '.join(map(repr, unseen))} never "
+        "appears again in its column of words; say which (load_csv's header=True or "
+        "header=False, or a header line added to the file)"
+    )
 
 
 @known_keywords
@@ -127,6 +197,86 @@ def default_target(columns: Sequence[str]) -> int | None:
             f"target: the columns {names} could each be the target; name the one to predict"
         )
     return hits[0] if hits else None
+
+
+_SEP_LINE = re.compile(r"sep=(.)")
+
+
+@known_keywords
+def read_rows(
+    text: str, delimiter: str = "auto", source: str = "the file"
+) -> tuple[list[tuple[int, list[str]]], str]:
+    """The rows of a CSV file's ``text`` as :func:`load_csv`, ``glassnet train --csv`` and the
+    playground's upload read them: ``(rows, delimiter)``, each row a ``(line, fields)`` pair
+    (the line it begins on, its fields stripped of spaces), blank rows left out.
+
+    A byte-order mark is dropped. A first line ``sep=;`` (which Excel writes, and reads as
+    the separator) gives the separator and is no row. ``delimiter="auto"``: see
+    :func:`sniff_delimiter`, from the first lines. A last column that is empty in every row,
+    its name too, is dropped: the separator a spreadsheet writes at the end of each line.
+
+    Raises
+    ------
+    ValueError
+        Naming ``source`` and the line: a first line beginning with ``#`` (a comment, which
+        is read as no other line is), a separator that cannot be told (:func:`sniff_delimiter`),
+        a ``sep=`` line that contradicts ``delimiter``, a quote never closed, a quoted field
+        over several lines.
+    """
+    text = text.removeprefix("\ufeff")
+    head: list[tuple[int, str]] = []  # the first non-blank lines, bounded
+    size = 0
+    for n, line in enumerate(io.StringIO(text, newline=""), 1):
+        if line.strip():
+            head.append((n, line))
+            size += len(line)
+            if len(head) > SNIFF_LINES or size > SNIFF_CHARS:
+                break
+    if not head:
+        return [], "," if delimiter == "auto" else delimiter
+    first_line, first = head[0]
+    bare = first.rstrip("\r\n")
+    sep = _SEP_LINE.fullmatch(bare)
+    if sep:
+        if delimiter not in ("auto", sep.group(1)):
+            raise ValueError(
+                f"{source}, line {first_line}: the file names its separator {sep.group(1)!r} "
+                f"({bare!r}), but delimiter={delimiter!r} was given"
+            )
+        delimiter = sep.group(1)
+    elif first.lstrip().startswith("#"):
+        raise ValueError(
+            f"{source}, line {first_line}: expected column names or a first row, got a line "
+            f"beginning with '#' ({first.strip()[:60]!r}): a comment? Comment lines are not "
+            "read (a '#' line further down would be data): delete them; a header "
+            "numpy.savetxt wrote: pass it comments=''"
+        )
+    elif delimiter == "auto":
+        try:
+            delimiter = sniff_delimiter(first, [line for _, line in head[1:]])
+        except ValueError as exc:
+            raise ValueError(f"{source}, line {first_line}: {exc}") from None
+    rows: list[tuple[int, list[str]]] = []
+    last = 0  # the line the previous row ended on: a row that fails began just after it
+    # strict: an unclosed quote is an error, not a field swallowing the rest of the file
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for fields in lines:
+            if any("\n" in f or "\r" in f for f in fields):
+                raise ValueError(
+                    f"{source}, line {last + 1}: a quoted field runs over several lines "
+                    f"(to line {lines.line_num}); is a closing quote missing?"
+                )
+            last = lines.line_num
+            if not fields or all(not f.strip() for f in fields) or (sep and last == first_line):
+                continue
+            rows.append((lines.line_num, [f.strip() for f in fields]))
+    except csv.Error as exc:
+        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
+        raise ValueError(f"{source}, line {last + 1}: not a readable CSV row ({why})") from None
+    while rows and all(len(f) > 1 and not f[-1] for _, f in rows):
+        rows = [(n, f[:-1]) for n, f in rows]  # a;b;label; over 1;2;0;
+    return rows, delimiter
 
 
 class IndexColumnWarning(UserWarning):
@@ -157,6 +307,19 @@ def _warn_of_row_numbers(X: np.ndarray, f_idx: list[int], names: list[str], path
                     stacklevel=3,
                 )
                 break
+
+
+def _one_spelling(labels: list[Any], lines: list[int], path: str, column: str) -> None:
+    """Refuse class labels that differ only in case (``Yes`` and ``yes``): one class or two?"""
+    seen: dict[str, tuple[str, int]] = {}
+    for label, line in zip(labels, lines, strict=True):
+        first = seen.setdefault(label.casefold(), (label, line))
+        if first[0] != label:
+            raise ValueError(
+                f"{path!r}, column {column!r}: the class labels {first[0]!r} (line {first[1]}) "
+                f"and {label!r} (line {line}) differ only in case: one class or two? Spell each "
+                "class one way in the file"
+            )
 
 
 def _why_not_a_number(token: str, header: Any, row: int) -> str:
@@ -272,15 +435,20 @@ def load_csv(
         every value is an integer and there are between 2 and 10 distinct values
         (``AUTO_MAX_CLASSES``); regression otherwise.
     delimiter : str
-        Field separator, one character; ``"auto"`` (default): the one of comma, semicolon,
-        tab and bar (:data:`DELIMITERS`) found most often, outside quotes, in the first
-        non-blank line (:func:`sniff_delimiter`).
+        Field separator, one character; ``"auto"`` (default): the one named by a first line
+        ``sep=;`` (as Excel writes), else the one of comma, semicolon, tab and bar
+        (:data:`DELIMITERS`) found most often, outside quotes, in the first non-blank line
+        among those that split the first lines evenly; a tie is refused
+        (:func:`sniff_delimiter`). A separator ending every line (an empty last column) is
+        dropped, and a first line beginning with ``#`` is refused (:func:`read_rows`).
     header : bool or "auto"
         Whether the first non-blank line holds column names (otherwise the columns are named
         ``col0``, ``col1``, ...). ``"auto"`` (default): it does when a word in it names its
         column (a word above numbers, or one its column never holds again; see
         :func:`is_data_row`), so a table without a header, of numbers or with word labels,
-        keeps its first row; pass ``True`` for a header of numbers alone.
+        keeps its first row; pass ``True`` for a header of numbers alone. A first row of
+        numbers and a word its column of words never holds again (``1,2,maybe``) is
+        refused: a sample or names, pass ``header=``.
     dtype : {"float64", "float32"}
     return_info : bool
         Return a :class:`Dataset` (with feature names, class names and task) instead of
@@ -300,7 +468,8 @@ def load_csv(
         Naming the file, and the line and column where it applies: no data rows, only one
         data row, a row with the wrong number of fields, a missing value (empty, ``NA``,
         ``nan``, ``?``, ...), a non-numeric or infinite feature, an unknown target column,
-        a non-numeric target with ``task="regression"``, or a single class.
+        a non-numeric target with ``task="regression"``, a single class, or class labels
+        that differ only in case (``Yes`` and ``yes``).
     """
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
@@ -338,34 +507,25 @@ def load_csv(
             "parsed as Python text, a table takes about ten times its file size)"
         )
 
-    rows: list[tuple[int, list[str]]] = []
-    last = 0  # the line the previous row ended on: a row that fails began just after it
     try:
         with open(p, newline="", encoding="utf-8-sig") as fh:
-            if detected:
-                delimiter = sniff_delimiter(next((ln for ln in fh if ln.strip()), ""))
-                fh.seek(0)
-            # strict: an unclosed quote is an error, not a field swallowing the rest of the file
-            reader = csv.reader(fh, delimiter=delimiter, strict=True)
-            for fields in reader:
-                if any("\n" in f or "\r" in f for f in fields):
-                    raise ValueError(
-                        f"{p!r}, line {last + 1}: a quoted field runs over several lines "
-                        f"(to line {reader.line_num}); is a closing quote missing?"
-                    )
-                last = reader.line_num
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                rows.append((reader.line_num, [f.strip() for f in fields]))
+            text = fh.read()
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason})") from None
-    except csv.Error as exc:
-        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
-        raise ValueError(f"{p!r}, line {last + 1}: not a readable CSV row ({why})") from None
-
+        hint = ""
+        if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+            hint = "; it is UTF-16: save it as 'CSV UTF-8', or re-encode it"
+        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason}){hint}") from None
+    rows, delimiter = read_rows(text, delimiter, repr(p))
+    del text
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
-    named = not is_data_row(rows[0][1], [f for _, f in rows[1:]]) if header == "auto" else header
+    if header == "auto":
+        try:
+            named = not is_data_row(rows[0][1], [f for _, f in rows[1:]])
+        except ValueError as exc:
+            raise ValueError(f"{p!r}, line {rows[0][0]}: {exc}") from None
+    else:
+        named = header
     if named:
         cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
         data = rows[1:]
@@ -475,6 +635,7 @@ def load_csv(
             raw: list[Any] = vals
         else:
             raw = tokens[0]
+            _one_spelling(raw, lines, p, col)
         if len(set(raw)) < 2:
             raise ValueError(
                 f"{p!r}, column {col!r}: classification needs at least 2 classes, got only "

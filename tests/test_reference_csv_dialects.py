@@ -574,3 +574,40 @@ def test_number_forms_and_line_ends_read_as_numpy_reads_them(tmp_path, newline):
     np.testing.assert_array_equal(X, ref[:, :2])
     np.testing.assert_array_equal(np.signbit(X), np.signbit(ref[:, :2]))
     np.testing.assert_array_equal(y[:, 0], ref[:, 2])
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs"),
+    [
+        ("a;b;price\n1;2;10,5\n3;4;11,25\n5;6;9\n", {"sep": ";", "decimal": ","}),  # Excel
+        ('a,b,pop\n1,2,"1,000"\n3,4,"2,500"\n5,6,"12,000"\n', {"thousands": ","}),
+        ("a,b,price\n1,2,$10\n3,4,$12.5\n5,6,$9\n", None),
+        ("a,b,rate\n1,2,5%\n3,4,7.5%\n5,6,1%\n", None),
+    ],
+)
+def test_a_target_of_numbers_written_as_text_is_refused_not_made_classes(tmp_path, text, kwargs):
+    # the target column was text, so task="auto" made each value a class of its own
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert f"{str(path)!r}, line 2, column " in str(info.value)
+    assert "a number written as text" in str(info.value)
+    told = load_csv(path, task="classification", return_info=True)  # labels, if the user says
+    assert told.n_classes == 3
+    if kwargs is not None:  # the fix named: pandas told the format reads plain numbers
+        pd = pytest.importorskip("pandas")
+        pd.read_csv(path, **kwargs).to_csv(tmp_path / "fixed.csv", index=False)
+        ref = pd.read_csv(path, **kwargs).to_numpy(dtype=float)
+        X, y = load_csv(tmp_path / "fixed.csv", task="regression")
+        np.testing.assert_array_equal(y[:, 0], ref[:, 2])
+        np.testing.assert_array_equal(X, ref[:, :2])
+
+
+def test_r_row_names_without_a_header_name_are_named_as_the_likely_cause(tmp_path):
+    # write.table(sep=",") writes row names in every row but no name for them in the header
+    path = tmp_path / "r.csv"
+    path.write_text('"a","b","label"\n"1",1.5,2,0\n"2",2.5,3,1\n"3",3.5,4,0\n')
+    with pytest.raises(ValueError, match=r"line 2: expected 3 fields .* got 4 .*; every row has "
+                       r"one field more than the header line \(line 1\): row names"):  # fmt: skip
+        load_csv(path)

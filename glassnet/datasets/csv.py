@@ -322,6 +322,28 @@ def _one_spelling(labels: list[Any], lines: list[int], path: str, column: str) -
             )
 
 
+_DRESSED = re.compile(r"[-+]?[$€£¥]?[-+]?[\d.,' ]*\d[\d.,' ]*%?")
+
+
+def _not_numbers_in_disguise(
+    tokens: list[list[str]], parsed: list[list[float | None]], lines: list[int], path: str,
+    columns: list[str],
+) -> None:  # fmt: skip
+    """Refuse a target of numbers written as text (``10,5``, ``1,000``, ``$12``, ``5%``) for
+    ``task="auto"``: read as class labels, each value would be a class of its own."""
+    for toks, vals, column in zip(tokens, parsed, columns, strict=True):
+        odd = [(t, n) for t, v, n in zip(toks, vals, lines, strict=True) if v is None]
+        if all(_DRESSED.fullmatch(t) for t, _ in odd):
+            token, line = odd[0]
+            raise ValueError(
+                f"{path!r}, line {line}, column {column!r}: expected a number or a class label, "
+                f"got {token!r}, a number written as text (a decimal comma, a thousands "
+                "separator, a currency or percent sign?): read as labels, each value would be "
+                "a class. Write the column as plain numbers (pandas.read_csv's decimal= and "
+                "thousands= read them), or pass task='classification' if they are labels"
+            )
+
+
 def _why_not_a_number(token: str, header: Any, row: int) -> str:
     if _DECIMAL_COMMA.fullmatch(token):
         # a spreadsheet in many locales writes 1,5 with ; between fields; 1,000 is a thousand
@@ -539,9 +561,16 @@ def load_csv(
         raise ValueError(f"{p!r}: only one data row (line {data[0][0]}); at least 2 are needed")
     for line, fields in data:
         if len(fields) != ncol:
+            hint = ""
+            if named and len(fields) == ncol + 1 and all(len(f) == ncol + 1 for _, f in data):
+                hint = (
+                    f"; every row has one field more than the header line (line {rows[0][0]}): "
+                    "row names without a column name (R's write.table)? Add a name for them to "
+                    "the header line"
+                )
             raise ValueError(
                 f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
-                f"(fields split at {_split_at(delimiter, detected)})"
+                f"(fields split at {_split_at(delimiter, detected)}){hint}"
             )
     if ncol < 2:
         raise ValueError(
@@ -605,6 +634,8 @@ def load_csv(
                     f"{p!r}, line {lines[r]}, column {cols[i]!r}: {UNDERFLOW.format(tokens[c][r])}"
                 )
     numeric = all(v is not None for col in parsed for v in col)
+    if task == "auto" and not numeric:
+        _not_numbers_in_disguise(tokens, parsed, lines, p, [cols[i] for i in t_idx])
 
     if task == "auto":
         if len(t_idx) > 1 or not numeric:

@@ -528,8 +528,11 @@ def test_class_labels_differing_only_in_case_are_refused(tmp_path):
         load_csv(path)  # was 4 classes: Yes, yes, No, no
     assert str(info.value) == (
         f"{str(path)!r}, column 'label': the class labels 'Yes' (line 2) and 'yes' (line 3) "
-        "differ only in case: one class or two? Spell each class one way in the file"
+        "differ only in case: one class or two? Spell each class one way in the file, or pass "
+        "task='classification' if they are two"
     )
+    told = load_csv(path, task="classification", return_info=True)  # said: four classes
+    assert told.target_names == ("No", "Yes", "no", "yes")
     path.write_text("a,b,label\n1,2,yes\n3,4, yes \n5,6,no\n7,8,no\n")  # spaces: one class
     ds = load_csv(path, return_info=True)
     assert ds.target_names == ("no", "yes")
@@ -583,6 +586,7 @@ def test_number_forms_and_line_ends_read_as_numpy_reads_them(tmp_path, newline):
         ('a,b,pop\n1,2,"1,000"\n3,4,"2,500"\n5,6,"12,000"\n', {"thousands": ","}),
         ("a,b,price\n1,2,$10\n3,4,$12.5\n5,6,$9\n", None),
         ("a,b,rate\n1,2,5%\n3,4,7.5%\n5,6,1%\n", None),
+        ("a;b;pop\n1;2;1\xa0000,5\n3;4;2\xa0500\n5;6;12\xa0000\n", None),  # French Excel
     ],
 )
 def test_a_target_of_numbers_written_as_text_is_refused_not_made_classes(tmp_path, text, kwargs):
@@ -611,3 +615,23 @@ def test_r_row_names_without_a_header_name_are_named_as_the_likely_cause(tmp_pat
     with pytest.raises(ValueError, match=r"line 2: expected 3 fields .* got 4 .*; every row has "
                        r"one field more than the header line \(line 1\): row names"):  # fmt: skip
         load_csv(path)
+
+
+@pytest.mark.parametrize("where", ["first", "rest"])
+def test_a_trailing_separator_on_some_lines_only_is_dropped(tmp_path, where):
+    # "expected 4 fields, got 3": the separator Excel or a hand edit left on one side only
+    lines = [",".join(r) for r in EXCEL]
+    lines = (
+        [lines[0] + ",", *lines[1:]]
+        if where == "first"
+        else [lines[0], *(x + "," for x in lines[1:])]
+    )
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    ref = np.array([r[:3] for r in _reference(text, ",")[1:]], dtype=float)
+    ds = load_csv(path, return_info=True)
+    assert ds.feature_names == ("a", "b")
+    np.testing.assert_array_equal(np.column_stack([ds.X, ds.y]), ref)
+    table = parse_csv(text, LIMITS)
+    np.testing.assert_array_equal(table.X, ds.X)

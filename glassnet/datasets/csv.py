@@ -213,7 +213,8 @@ def read_rows(
     A byte-order mark is dropped. A first line ``sep=;`` (which Excel writes, and reads as
     the separator) gives the separator and is no row. ``delimiter="auto"``: see
     :func:`sniff_delimiter`, from the first lines. A last column that is empty in every row,
-    its name too, is dropped: the separator a spreadsheet writes at the end of each line.
+    its name too, is dropped: the separator a spreadsheet writes at the end of each line (or
+    of the first line alone, or of every line but the first).
 
     Raises
     ------
@@ -276,6 +277,12 @@ def read_rows(
         raise ValueError(f"{source}, line {last + 1}: not a readable CSV row ({why})") from None
     while rows and all(len(f) > 1 and not f[-1] for _, f in rows):
         rows = [(n, f[:-1]) for n, f in rows]  # a;b;label; over 1;2;0;
+    if len(rows) > 1:  # the trailing separator on the first line alone, or on all but it
+        width = len(rows[0][1])
+        if rows[0][1][-1:] == [""] and all(len(f) == width - 1 for _, f in rows[1:]):
+            rows[0] = (rows[0][0], rows[0][1][:-1])
+        elif all(len(f) == width + 1 and not f[-1] for _, f in rows[1:]):
+            rows[1:] = [(n, f[:-1]) for n, f in rows[1:]]
     return rows, delimiter
 
 
@@ -318,11 +325,11 @@ def _one_spelling(labels: list[Any], lines: list[int], path: str, column: str) -
             raise ValueError(
                 f"{path!r}, column {column!r}: the class labels {first[0]!r} (line {first[1]}) "
                 f"and {label!r} (line {line}) differ only in case: one class or two? Spell each "
-                "class one way in the file"
+                "class one way in the file, or pass task='classification' if they are two"
             )
 
 
-_DRESSED = re.compile(r"[-+]?[$€£¥]?[-+]?[\d.,' ]*\d[\d.,' ]*%?")
+_DRESSED = re.compile(r"[-+]?[$€£¥]?[-+]?[\d.,' \xa0\u202f]*\d[\d.,' \xa0\u202f]*%?")
 
 
 def _not_numbers_in_disguise(
@@ -490,8 +497,9 @@ def load_csv(
         Naming the file, and the line and column where it applies: no data rows, only one
         data row, a row with the wrong number of fields, a missing value (empty, ``NA``,
         ``nan``, ``?``, ...), a non-numeric or infinite feature, an unknown target column,
-        a non-numeric target with ``task="regression"``, a single class, or class labels
-        that differ only in case (``Yes`` and ``yes``).
+        a non-numeric target with ``task="regression"``, a single class; with
+        ``task="auto"``, class labels that differ only in case (``Yes`` and ``yes``) or a
+        target of numbers written as text (``10,5``, ``$12``).
     """
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
@@ -666,7 +674,8 @@ def load_csv(
             raw: list[Any] = vals
         else:
             raw = tokens[0]
-            _one_spelling(raw, lines, p, col)
+            if task == "auto":
+                _one_spelling(raw, lines, p, col)
         if len(set(raw)) < 2:
             raise ValueError(
                 f"{p!r}, column {col!r}: classification needs at least 2 classes, got only "

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import glassnet as gn
 from glassnet.cli import cli
 from glassnet.datasets import load_csv
-from glassnet.datasets.csv import DELIMITERS, is_data_row, sniff_delimiter
+from glassnet.datasets.csv import DELIMITERS, is_data_row, read_rows, sniff_delimiter
 from glassnet.playground.limits import Limits
 from glassnet.playground.protocol import parse_csv
 
@@ -481,8 +481,15 @@ def test_a_separator_tie_is_refused_unless_the_lines_below_decide(tmp_path, a, b
     assert str(info.value) == (
         f"{str(path)!r}, line 1: the separator could be {a!r} and {b!r}: the first line holds "
         f"1 of each, and the lines below split as evenly at either; pass delimiter={a!r} or "
-        f"delimiter={b!r}"
+        f"delimiter={b!r}, or make the file's first line sep={a} or sep={b} (as Excel writes)"
     )
+    if "\t" not in (a, b):  # the fix named, in the file: the library, the playground, the CLI
+        for sep in (a, b):
+            fixed = f"sep={sep}\n{text}"
+            assert {len(r) for r in _reference(fixed, sep, skip=1)} == {2}
+            assert read_rows(fixed)[0] == [
+                (n, [f.strip() for f in r]) for n, r in enumerate(_reference(fixed, sep, 1), 2)
+            ]
     # genuinely two tables: the csv module splits every line into two fields at either
     assert {len(r) for r in _reference(text, a)} == {len(r) for r in _reference(text, b)} == {2}
     with pytest.raises(gn.playground.protocol.ProtocolError, match="CSV row 1: the separator"):
@@ -635,3 +642,20 @@ def test_a_trailing_separator_on_some_lines_only_is_dropped(tmp_path, where):
     np.testing.assert_array_equal(np.column_stack([ds.X, ds.y]), ref)
     table = parse_csv(text, LIMITS)
     np.testing.assert_array_equal(table.X, ds.X)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("0,5;1\n1,5;0\n2,5;1\n3,5;0\n", "make the file's first line sep=, or sep=;"),
+        ("1,2,maybe\n3,4,no\n5,6,yes\n7,8,no\n", "a line of column names above it"),
+    ],
+)
+def test_the_cli_refuses_what_cannot_be_told_with_a_fix_in_the_file(tmp_path, text, says):
+    # the command line has no --delimiter nor --header: the fix it is given is in the file
+    path = tmp_path / "f.csv"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["train", "--csv", str(path), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert f"--csv: {str(path)!r}, line 1: " in result.output
+    assert says in " ".join(result.output.split())

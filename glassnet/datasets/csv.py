@@ -122,7 +122,8 @@ def sniff_delimiter(line: str, below: Sequence[str] = ()) -> str:
         raise ValueError(
             f"the separator could be {names}: the first line holds {top} of each, and the "
             f"lines below split as evenly at either; pass delimiter={best[0]!r} or "
-            f"delimiter={best[1]!r}"
+            f"delimiter={best[1]!r}, or make the file's first line sep={best[0]} or "
+            f"sep={best[1]} (as Excel writes)"
         )
     return best[0]
 
@@ -171,8 +172,9 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
     raise ValueError(
         f"the first row {', '.join(f.strip() for f in fields)} may be column names or a "
         f"sample: its numbers could be either, and {', '.join(map(repr, unseen))} never "
-        "appears again in its column of words; say which (load_csv's header=True or "
-        "header=False, or a header line added to the file)"
+        "appears again in its column of words; say which: load_csv's header=True or "
+        "header=False, or in the file a line of column names above it if it is a sample, "
+        "a name that is no number if it is a header"
     )
 
 

@@ -659,3 +659,25 @@ def test_the_cli_refuses_what_cannot_be_told_with_a_fix_in_the_file(tmp_path, te
     assert result.exit_code == 2
     assert f"--csv: {str(path)!r}, line 1: " in result.output
     assert says in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        ("1 000", "a number written as text"),
+        ("1.000,5", "a number written as text"),
+        ("$12", "a number written as text"),
+        ("5%", "a number written as text"),
+        ("1\xa0000", "a number written as text"),
+        ("True", "a boolean: write the column as 1 and 0"),
+        ("0x1A", "non-numeric features are not supported"),  # hex: text, as pandas reads it
+    ],
+)
+def test_a_feature_written_as_text_is_refused_with_its_likely_cause(tmp_path, token, why):
+    path = tmp_path / "f.csv"
+    path.write_text(_text([["a", "b", "label"], [token, "1", "0"], ["2", "3", "1"]]))
+    pd = pytest.importorskip("pandas")
+    column = pd.read_csv(path)["a"]  # pandas reads the column as text (or booleans) too
+    assert column.dtype == bool or not pd.api.types.is_numeric_dtype(column)
+    with pytest.raises(ValueError, match=f"line 2, column 'a': expected a number, got .*{why}"):
+        load_csv(path)

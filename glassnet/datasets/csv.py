@@ -361,6 +361,14 @@ def _why_not_a_number(token: str, header: Any, row: int) -> str:
             "a decimal comma? numbers are read with a decimal point: convert the file, e.g. "
             "pandas.read_csv(path, sep=';', decimal=',').to_csv(new_path, index=False)"
         )
+    if _DRESSED.fullmatch(token):  # 1 000, 1.000,5, $12, 5%
+        return (
+            "a number written as text: a thousands separator, a currency or percent sign? "
+            "write the column as plain numbers (pandas.read_csv's decimal= and thousands= "
+            "read them)"
+        )
+    if token.lower() in ("true", "false"):  # pandas writes a bool column so
+        return "a boolean: write the column as 1 and 0, e.g. df[column].astype(int)"
     why = "non-numeric features are not supported; encode or drop the column"
     if header != "auto" and not header and row == 0:
         why += "; or is this line a header? header=False was given"

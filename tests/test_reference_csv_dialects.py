@@ -681,3 +681,20 @@ def test_a_feature_written_as_text_is_refused_with_its_likely_cause(tmp_path, to
     assert column.dtype == bool or not pd.api.types.is_numeric_dtype(column)
     with pytest.raises(ValueError, match=f"line 2, column 'a': expected a number, got .*{why}"):
         load_csv(path)
+
+
+def test_quoted_fields_after_a_separator_and_a_space_are_quoted(tmp_path):
+    # "p, q, label" by hand: the quotes of ' "yes, really"' were text, the comma in it a
+    # separator ("expected 3 fields, got 4"); pandas' skipinitialspace=True reads the table
+    text = 'p, q, label\n1.5, 2, "yes, really"\n2, "3", "no"\n3, 4, "yes, really"\n'
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    pd = pytest.importorskip("pandas")
+    ref = pd.read_csv(path, skipinitialspace=True)
+    ds = load_csv(path, return_info=True)
+    assert ds.feature_names == ("p", "q")
+    np.testing.assert_array_equal(ds.X, ref[["p", "q"]].to_numpy(dtype=float))
+    assert ds.target_names == tuple(sorted(set(ref["label"])))
+    path.write_text("p,q,label\n\u22121,2,0\n3,4,1\n")  # a typographic minus
+    with pytest.raises(ValueError, match="a number written as text"):
+        load_csv(path)

@@ -85,7 +85,8 @@ def _outside_quotes(line: str) -> dict[str, int]:
 
 def _splits_evenly(line: str, below: Sequence[str], delimiter: str) -> bool:
     try:
-        widths = {len(r) for r in csv.reader([line, *below], delimiter=delimiter) if r}
+        rows = csv.reader([line, *below], delimiter=delimiter, skipinitialspace=True)
+        widths = {len(r) for r in rows if r}
     except csv.Error:
         return False
     return len(widths) == 1
@@ -261,8 +262,11 @@ def read_rows(
             raise ValueError(f"{source}, line {first_line}: {exc}") from None
     rows: list[tuple[int, list[str]]] = []
     last = 0  # the line the previous row ended on: a row that fails began just after it
-    # strict: an unclosed quote is an error, not a field swallowing the rest of the file
-    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # strict: an unclosed quote is an error, not a field swallowing the rest of the file;
+    # skipinitialspace: in 1, "a, b" the quotes after ", " quote a field, as a person means
+    lines = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=True
+    )
     try:
         for fields in lines:
             if any("\n" in f or "\r" in f for f in fields):
@@ -331,7 +335,7 @@ def _one_spelling(labels: list[Any], lines: list[int], path: str, column: str) -
             )
 
 
-_DRESSED = re.compile(r"[-+]?[$€£¥]?[-+]?[\d.,' \xa0\u202f]*\d[\d.,' \xa0\u202f]*%?")
+_DRESSED = re.compile(r"[-+\u2212]?[$€£¥]?[-+\u2212]?[\d.,' \xa0\u202f]*\d[\d.,' \xa0\u202f]*%?")
 
 
 def _not_numbers_in_disguise(

@@ -698,3 +698,11 @@ def test_quoted_fields_after_a_separator_and_a_space_are_quoted(tmp_path):
     path.write_text("p,q,label\n\u22121,2,0\n3,4,1\n")  # a typographic minus
     with pytest.raises(ValueError, match="a number written as text"):
         load_csv(path)
+
+
+def test_a_separator_tie_over_uneven_lines_says_so(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("a,b;c\n1\n2,3\n")
+    with pytest.raises(ValueError, match="holds 1 of each, and the lines below split evenly at "
+                       "neither; pass delimiter=','"):  # fmt: skip
+        load_csv(path)

@@ -113,16 +113,18 @@ def sniff_delimiter(line: str, below: Sequence[str] = ()) -> str:
     counts = _outside_quotes(line)
     rest = [b for b in below[:SNIFF_LINES] if b.strip()]
     found = [d for d in DELIMITERS if counts[d]]
-    even = [d for d in found if _splits_evenly(line[:SNIFF_CHARS], rest, d)] or found
-    if not even:
+    even = [d for d in found if _splits_evenly(line[:SNIFF_CHARS], rest, d)]
+    pool = even or found
+    if not pool:
         return ","
-    top = max(counts[d] for d in even)
-    best = [d for d in even if counts[d] == top]
+    top = max(counts[d] for d in pool)
+    best = [d for d in pool if counts[d] == top]
     if len(best) > 1:
         names = " and ".join(repr(d) for d in best)
+        how = "split as evenly at either" if even else "split evenly at neither"
         raise ValueError(
             f"the separator could be {names}: the first line holds {top} of each, and the "
-            f"lines below split as evenly at either; pass delimiter={best[0]!r} or "
+            f"lines below {how}; pass delimiter={best[0]!r} or "
             f"delimiter={best[1]!r}, or make the file's first line sep={best[0]} or "
             f"sep={best[1]} (as Excel writes)"
         )

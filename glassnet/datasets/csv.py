@@ -209,9 +209,10 @@ _SEP_LINE = re.compile(r"sep=(.)")
 
 @known_keywords
 def read_rows(
-    text: str, delimiter: str = "auto", source: str = "the file"
+    text: str | io.TextIOBase, delimiter: str = "auto", source: str = "the file"
 ) -> tuple[list[tuple[int, list[str]]], str]:
-    """The rows of a CSV file's ``text`` as :func:`load_csv`, ``glassnet train --csv`` and the
+    """The rows of a CSV file's ``text`` (a string, or a seekable text file opened with
+    ``newline=""``, read from its start) as :func:`load_csv`, ``glassnet train --csv`` and the
     playground's upload read them: ``(rows, delimiter)``, each row a ``(line, fields)`` pair
     (the line it begins on, its fields stripped of spaces), blank rows left out.
 
@@ -229,10 +230,12 @@ def read_rows(
         a ``sep=`` line that contradicts ``delimiter``, a quote never closed, a quoted field
         over several lines.
     """
-    text = text.removeprefix("\ufeff")
+    fh = io.StringIO(text.removeprefix("\ufeff"), newline="") if isinstance(text, str) else text
     head: list[tuple[int, str]] = []  # the first non-blank lines, bounded
     size = 0
-    for n, line in enumerate(io.StringIO(text, newline=""), 1):
+    for n, line in enumerate(fh, 1):
+        if n == 1:
+            line = line.removeprefix("\ufeff")
         if line.strip():
             head.append((n, line))
             size += len(line)
@@ -266,9 +269,8 @@ def read_rows(
     last = 0  # the line the previous row ended on: a row that fails began just after it
     # strict: an unclosed quote is an error, not a field swallowing the rest of the file;
     # skipinitialspace: in 1, "a, b" the quotes after ", " quote a field, as a person means
-    lines = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=True
-    )
+    fh.seek(0)
+    lines = csv.reader(fh, delimiter=delimiter, strict=True, skipinitialspace=True)
     try:
         for fields in lines:
             if any("\n" in f or "\r" in f for f in fields):
@@ -555,14 +557,12 @@ def load_csv(
 
     try:
         with open(p, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
+            rows, delimiter = read_rows(fh, delimiter, repr(p))
     except UnicodeDecodeError as exc:
         hint = ""
         if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
             hint = "; it is UTF-16: save it as 'CSV UTF-8', or re-encode it"
         raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason}){hint}") from None
-    rows, delimiter = read_rows(text, delimiter, repr(p))
-    del text
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
     if header == "auto":

@@ -706,3 +706,30 @@ def test_a_separator_tie_over_uneven_lines_says_so(tmp_path):
     with pytest.raises(ValueError, match="holds 1 of each, and the lines below split evenly at "
                        "neither; pass delimiter=','"):  # fmt: skip
         load_csv(path)
+
+
+def test_a_title_line_over_a_table_is_named(tmp_path):
+    # "Sales report" over a ;-table: sniffed as a one-column comma file ("only 1 column")
+    path = tmp_path / "t.csv"
+    path.write_text("Sales report 2024\n\n" + _excel(";"))
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert str(info.value) == (
+        f"{str(path)!r}, line 1: expected column names or a first row, got 'Sales report "
+        "2024', one field over lines split at ';': a title line? Delete it"
+    )
+    path.write_text("value\n1\n2\n3\n")  # a table of one column is still that
+    with pytest.raises(ValueError, match="only 1 column"):
+        load_csv(path)
+
+
+def test_a_first_line_with_another_separator_than_the_rest_is_named(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("a,b,label\n1;2;0\n3;4;1\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert str(info.value) == (
+        f"{str(path)!r}, line 2: expected 3 fields (one per column), got 1 (fields split at ',', "
+        "detected from the first line); it has 3 fields split at ';': do the first line and "
+        "this one use different separators?"
+    )

@@ -261,8 +261,17 @@ def read_rows(
             "numpy.savetxt wrote: pass it comments=''"
         )
     elif delimiter == "auto":
+        below = [line for _, line in head[1:]]
         try:
-            delimiter = sniff_delimiter(first, [line for _, line in head[1:]])
+            delimiter = sniff_delimiter(first, below)
+            title = not any(_outside_quotes(first).values()) and first.count('"') % 2 == 0
+            if below and title:  # (an unclosed quote is said where it opens, below)
+                under = sniff_delimiter(below[0], below[1:])
+                if any(_outside_quotes(below[0]).values()):  # a one-field line over a table
+                    raise ValueError(
+                        f"expected column names or a first row, got {first.strip()[:60]!r}, "
+                        f"one field over lines split at {under!r}: a title line? Delete it"
+                    )
         except ValueError as exc:
             raise ValueError(f"{source}, line {first_line}: {exc}") from None
     rows: list[tuple[int, list[str]]] = []
@@ -592,6 +601,14 @@ def load_csv(
                     "row names without a column name (R's write.table)? Add a name for them to "
                     "the header line"
                 )
+            joined = delimiter.join(fields)
+            for other in DELIMITERS:
+                if other != delimiter and len(joined.split(other)) == ncol:
+                    hint = (
+                        f"; it has {ncol} fields split at {other!r}: do the first line and this "
+                        "one use different separators?"
+                    )
+                    break
             raise ValueError(
                 f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
                 f"(fields split at {_split_at(delimiter, detected)}){hint}"

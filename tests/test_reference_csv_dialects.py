@@ -733,3 +733,45 @@ def test_a_first_line_with_another_separator_than_the_rest_is_named(tmp_path):
         "detected from the first line); it has 3 fields split at ';': do the first line and "
         "this one use different separators?"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        # a stray word in a first sample of fractions: was a header, the sample lost
+        ("5.1,oops,1.4,0\n4.9,3.0,1.4,0\n7.0,3.2,4.7,1\n", "'oops' stands above a column of"),
+        (
+            "0.5,2,maybe\n0.25,4,no\n0.75,6,yes\n0.5,8,no\n",
+            "its numbers could be either, and 'maybe' never",
+        ),
+    ],
+)
+def test_a_first_row_that_may_be_names_or_a_sample_is_refused(tmp_path, text, why):
+    path = tmp_path / "f.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=f"line 1: the first row .* may be column names or a "
+                       f"sample: {why}"):  # fmt: skip
+        load_csv(path)
+    # told it is a sample: read as the csv module reads every row
+    if "oops" not in text:
+        ds = load_csv(path, header=False, task="classification", return_info=True)
+        ref = _reference(text, ",")
+        np.testing.assert_array_equal(ds.X, np.array([r[:-1] for r in ref], dtype=float))
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("x,2,3\n1,2,0\n3,4,1\n", 2),  # a name over numbers, integers as names: a header
+        ("1,2,+\n3,4,-\n5,6,+\n7,8,-\n", 4),  # "+" and "-" are labels, not missing values
+        ("5.1,.,1.4,0\n4.9,3.0,1.4,0\n", None),  # SAS's "." is missing: refused where it is
+    ],
+)
+def test_first_rows_that_can_be_told(tmp_path, text, rows):
+    path = tmp_path / "f.csv"
+    path.write_text(text)
+    if rows is None:
+        with pytest.raises(ValueError, match=r"line 1, column 'col1': missing value '\.'"):
+            load_csv(path)
+    else:
+        assert load_csv(path, task="classification")[0].shape[0] == rows

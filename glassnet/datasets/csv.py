@@ -39,10 +39,12 @@ _MISSING = frozenset(
     # pandas.read_csv's other default na_values, and the error values a spreadsheet writes
     | {"#n/a", "#n/a n/a", "#na", "<na>", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "+nan"}
     | {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
+    | {".", "n.a."}  # SAS's missing value; by hand (not "-": "+" and "-" are labels)
 )
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_INTEGER = re.compile(r"[-+]?\d+")
 #: The column names taken as the target when none is given (in any case).
 TARGET_NAMES = ("label", "target", "y", "class")
 #: The field separators ``delimiter="auto"`` chooses from.
@@ -148,11 +150,15 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
     ValueError
         The first row has numbers, and its words stand above columns of words without being
         in them (``1,2,maybe`` over ``yes``/``no``): a sample whose class is seen once, or a
-        header whose names are numbers. Unless a word is a target's name (:data:`TARGET_NAMES`:
-        ``2020,2021,label`` is a header), which one it is cannot be told.
+        header whose names are numbers; or a word stands above numbers in a row that holds a
+        fraction (``5.1,oops,0``: a stray word in a sample, as ``5.1`` is hardly a column's
+        name). Unless a word is a target's name (:data:`TARGET_NAMES`: ``2020,2021,label`` is
+        a header), which one it is cannot be told.
     """
     rows = [[f.strip() for f in row] for row in below]
     number = False
+    fraction = ""  # a number such as 5.1 or 1e-3: a sample's, hardly a column's name
+    above: list[str] = []  # words above a column of numbers
     unseen: list[str] = []  # words above a column of words that never holds them again
     for j, f in enumerate(fields):
         f = f.strip()
@@ -160,24 +166,40 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
             continue
         if parse_number(f) is not None:
             number = True
+            if not fraction and not _INTEGER.fullmatch(f):
+                fraction = f
             continue
         column = [r[j] for r in rows if j < len(r) and r[j].lower() not in _MISSING]
         if all(parse_number(v) is not None for v in column):
-            return False  # a word above numbers (or above nothing): a name
-        if f not in column:
+            above.append(f)  # a word above numbers (or above nothing): a name
+        elif f not in column:
             unseen.append(f)
-    if not unseen or not number:
-        return number
-    if any(w.lower() in TARGET_NAMES for w in unseen):
+    if not number:
+        return False
+    if not above and not unseen:
+        return True
+    if any(w.lower() in TARGET_NAMES for w in above + unseen):
         return False  # 2020,2021,label: numbers as names, and a target's name
+    if above and not fraction:
+        return False  # x,2,3: a name, and numbers as names
     # 1,2,maybe over yes/no: a sample whose class is seen once, or a header whose names are
-    # numbers? Nothing in the file tells; a guess loses a sample or reads names as one
+    # numbers? 5.1,N.A.,0 over numbers: a sample with a stray word, or names? Nothing in the
+    # file tells; a guess loses a sample or reads names as one
+    if above:
+        why = (
+            f"{above[0]!r} stands above a column of numbers as a name does, but {fraction!r} "
+            "is a sample's value rather than a column's name"
+        )
+    else:
+        why = (
+            f"its numbers could be either, and {', '.join(map(repr, unseen))} never appears "
+            "again in its column of words"
+        )
     raise ValueError(
         f"the first row {', '.join(f.strip() for f in fields)} may be column names or a "
-        f"sample: its numbers could be either, and {', '.join(map(repr, unseen))} never "
-        "appears again in its column of words; say which: load_csv's header=True or "
-        "header=False, or in the file a line of column names above it if it is a sample, "
-        "a name that is no number if it is a header"
+        f"sample: {why}; say which: load_csv's header=True or header=False, or in the file "
+        "a line of column names above it if it is a sample, a name that is no number if it "
+        "is a header"
     )
 
 

@@ -775,3 +775,37 @@ def test_first_rows_that_can_be_told(tmp_path, text, rows):
             load_csv(path)
     else:
         assert load_csv(path, task="classification")[0].shape[0] == rows
+
+
+def test_a_wide_file_and_a_long_first_line_read_as_numpy_reads_them(tmp_path):
+    # 10,000 columns, the header over 1 MiB (the sniffer sees a bounded part of it)
+    rng = np.random.default_rng(0)
+    data = rng.integers(-50, 50, size=(4, 10_000)).astype(float) / 4
+    data[:, -1] = [0, 1, 0, 1]
+    names = [f"feature_{'x' * 100}_{i}" for i in range(9_999)] + ["label"]
+    path = tmp_path / "wide.csv"
+    np.savetxt(path, data, delimiter=";", header=";".join(names), comments="", fmt="%g")
+    assert len(path.read_text().splitlines()[0]) > 2**20
+    ds = load_csv(path, return_info=True)
+    ref = np.loadtxt(path, delimiter=";", skiprows=1)
+    np.testing.assert_array_equal(ds.X, ref[:, :-1])
+    np.testing.assert_array_equal(ds.y[:, 0], ref[:, -1])
+    assert ds.feature_names[-1] == names[-2]
+
+
+@pytest.mark.parametrize(
+    ("labels", "classes"),
+    [
+        (["0.0", "1.0", "1", "0"], (0.0, 1.0)),  # floats and integers: the same two classes
+        (["yes", " yes", "no ", "no"], ("no", "yes")),  # spaces around a label: no new class
+    ],
+)
+def test_labels_as_spreadsheets_and_pandas_write_them(tmp_path, labels, classes):
+    rows = [["a", "b", "label"]] + [[str(i), str(2 * i), lab] for i, lab in enumerate(labels)]
+    path = tmp_path / "l.csv"
+    path.write_text(_text(rows))
+    ds = load_csv(path, return_info=True)
+    assert ds.task == "classification" and ds.n_classes == 2
+    expected = [classes.index(float(v) if isinstance(classes[0], float) else v.strip())
+                for v in labels]  # fmt: skip
+    np.testing.assert_array_equal(ds.y[:, 0], expected)

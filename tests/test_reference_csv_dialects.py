@@ -809,3 +809,16 @@ def test_labels_as_spreadsheets_and_pandas_write_them(tmp_path, labels, classes)
     expected = [classes.index(float(v) if isinstance(classes[0], float) else v.strip())
                 for v in labels]  # fmt: skip
     np.testing.assert_array_equal(ds.y[:, 0], expected)
+
+
+def test_the_decimal_comma_fix_names_the_files_own_separator(tmp_path):
+    # the hint said sep=';' for a tab-separated file too: pandas then read one column
+    path = tmp_path / "t.tsv"
+    path.write_text("a\tb\tlabel\n1,5\t2\t0\n3\t4,25\t1\n5\t6\t0\n")
+    with pytest.raises(ValueError, match=r"pandas\.read_csv\(path, sep='\\t', decimal=','\)"):
+        load_csv(path)
+    pd = pytest.importorskip("pandas")
+    pd.read_csv(path, sep="\t", decimal=",").to_csv(tmp_path / "fixed.csv", index=False)
+    np.testing.assert_array_equal(
+        load_csv(tmp_path / "fixed.csv")[0], [[1.5, 2], [3, 4.25], [5, 6]]
+    )

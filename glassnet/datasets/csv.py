@@ -392,13 +392,14 @@ def _not_numbers_in_disguise(
             )
 
 
-def _why_not_a_number(token: str, header: Any, row: int) -> str:
+def _why_not_a_number(token: str, header: Any, row: int, delimiter: str = ";") -> str:
     if _DECIMAL_COMMA.fullmatch(token):
         # a spreadsheet in many locales writes 1,5 with ; between fields; 1,000 is a thousand
         # elsewhere: which one is meant cannot be known, so nothing is guessed
         return (
             "a decimal comma? numbers are read with a decimal point: convert the file, e.g. "
-            "pandas.read_csv(path, sep=';', decimal=',').to_csv(new_path, index=False)"
+            f"pandas.read_csv(path, sep={delimiter!r}, decimal=',').to_csv(new_path, "
+            "index=False)"
         )
     if _DRESSED.fullmatch(token):  # 1 000, 1.000,5, $12, 5%
         return (
@@ -672,7 +673,7 @@ def load_csv(
             if v is None:
                 raise ValueError(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
-                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r)})"
+                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r, delimiter)})"
                 )
             if not math.isfinite(v):
                 raise ValueError(

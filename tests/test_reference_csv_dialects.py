@@ -822,3 +822,16 @@ def test_the_decimal_comma_fix_names_the_files_own_separator(tmp_path):
     np.testing.assert_array_equal(
         load_csv(tmp_path / "fixed.csv")[0], [[1.5, 2], [3, 4.25], [5, 6]]
     )
+
+
+def test_the_cli_target_check_survives_its_read_budget_cutting_a_quoted_field(tmp_path):
+    # the check reads the first 1,000,000 characters; the row they cut had an open quote, the
+    # check's reader failed on it and the check was skipped: --target 1 taken as an index
+    rows = [["1", "a", "y"]] + [["5" * 1000, str(i % 2), str(i % 2)] for i in range(1200)]
+    path = tmp_path / "long.csv"
+    path.write_text(_text(rows, quote_all=True))
+    result = CliRunner().invoke(
+        cli, ["train", "--csv", str(path), "--target", "1", "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "'1' is both the index of column 'a' and the name of column 0" in result.output

@@ -381,6 +381,8 @@ def _not_ambiguous(path: str, text: str, index: int) -> None:
             while budget > 0 and len(lines) < 1000 and (line := f.readline(budget)):
                 budget -= len(line)
                 lines.append(line)
+        if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")) and budget <= 0:
+            lines.pop()  # cut by the budget: a part of a row is not a row
         # the header as load_csv finds it (which reads and checks the whole file), by its rules
         rows = [fields for _, fields in read_rows("".join(lines))[0]]
         if not rows or is_data_row(rows[0], rows[1:]):

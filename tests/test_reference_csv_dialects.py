@@ -835,3 +835,16 @@ def test_the_cli_target_check_survives_its_read_budget_cutting_a_quoted_field(tm
     )
     assert result.exit_code == 2
     assert "'1' is both the index of column 'a' and the name of column 0" in result.output
+
+
+def test_pandas_index_in_a_headerless_file_is_named_in_a_warning(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "frame.csv"
+    pd.DataFrame(FRAME).to_csv(path, header=False)  # the index is kept, with no header line
+    with pytest.warns(
+        gn.datasets.IndexColumnWarning, match=r"column 0 \(no name\) holds the row numbers 0\.\.4"
+    ):
+        X, _ = load_csv(path)
+    np.testing.assert_array_equal(X, pd.read_csv(path, header=None).to_numpy()[:, :-1])
+    pd.DataFrame(FRAME).to_csv(path, header=False, index=False)
+    load_csv(path)  # no index: no warning (warnings are errors in this suite)

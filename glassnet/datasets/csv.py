@@ -331,7 +331,8 @@ class IndexColumnWarning(UserWarning):
     """A feature column of a CSV file looks like a table's row numbers, not data.
 
     pandas' ``DataFrame.to_csv`` writes the index as a first column with no name (``""``;
-    ``"Unnamed: 0"`` once read and written again) unless given ``index=False``. Read as a
+    ``"Unnamed: 0"`` once read and written again; with ``header=False``, a first column
+    among others without names) unless given ``index=False``. Read as a
     feature, the row number is something a network can fit and a split leaks; the column is
     still read (it could be data), with this warning naming it.
     """
@@ -685,8 +686,8 @@ def load_csv(
                     f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
                 )
             X[r, c] = v
-    if named:
-        _warn_of_row_numbers(X, f_idx, rows[0][1], p)
+    # pandas' to_csv(header=False) keeps the index: a headerless file's columns have no names
+    _warn_of_row_numbers(X, f_idx, rows[0][1] if named else [], p)
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]

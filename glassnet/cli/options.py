@@ -372,9 +372,7 @@ class Options:
 def _not_ambiguous(path: str, text: str, index: int) -> None:
     """Refuse ``--target 1`` when the CSV also has a column named ``1`` elsewhere than index
     1: the index was taken, silently, though the name was meant as often."""
-    import csv
-
-    from glassnet.datasets.csv import is_data_row, sniff_delimiter
+    from glassnet.datasets.csv import is_data_row, read_rows
 
     lines: list[str] = []
     budget = 1_000_000  # characters: the first lines, bounded (load_csv checks the file's size)
@@ -382,18 +380,16 @@ def _not_ambiguous(path: str, text: str, index: int) -> None:
         with open(path, newline="", encoding="utf-8-sig") as f:
             while budget > 0 and len(lines) < 1000 and (line := f.readline(budget)):
                 budget -= len(line)
-                if line.strip():
-                    lines.append(line)
-        # the header as load_csv finds it (which reads and checks the whole file)
-        rows = [
-            [h.strip() for h in row]
-            for row in csv.reader(lines, delimiter=sniff_delimiter(lines[0]))
-        ]
-    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
+                lines.append(line)
+        if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")) and budget <= 0:
+            lines.pop()  # cut by the budget: a part of a row is not a row
+        # the header as load_csv finds it (which reads and checks the whole file), by its rules
+        rows = [fields for _, fields in read_rows("".join(lines))[0]]
+        if not rows or is_data_row(rows[0], rows[1:]):
+            return  # no header line: the columns have no names to mistake
+    except (OSError, UnicodeDecodeError, ValueError):
         return  # load_csv says what is wrong with the file
     header = rows[0]
-    if is_data_row(header, rows[1:]):  # no header line: the columns have no names to mistake
-        return
     named = [i for i, h in enumerate(header) if h == text.strip()]
     if not named or not -len(header) <= index < len(header):
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 import os
@@ -33,10 +34,17 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
 #: The largest CSV file read (256 MiB).
 MAX_CSV_BYTES = 256 * 2**20
 # CSV tokens read as a missing value
-_MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-nan"})
+_MISSING = frozenset(
+    {"", "na", "nan", "n/a", "null", "none", "?", "-nan"}
+    # pandas.read_csv's other default na_values, and the error values a spreadsheet writes
+    | {"#n/a", "#n/a n/a", "#na", "<na>", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "+nan"}
+    | {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"}
+    | {".", "n.a."}  # SAS's missing value; by hand (not "-": "+" and "-" are labels)
+)
 # auto-detection: an integer-valued target with at most this many distinct values is a class label
 AUTO_MAX_CLASSES = 10
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_INTEGER = re.compile(r"[-+]?\d+")
 #: The column names taken as the target when none is given (in any case).
 TARGET_NAMES = ("label", "target", "y", "class")
 #: The field separators ``delimiter="auto"`` chooses from.
@@ -61,22 +69,68 @@ def parse_number(token: str) -> float | None:
         return None
 
 
-@known_keywords
-def sniff_delimiter(line: str) -> str:
-    """The field separator of a CSV file, from its first non-blank ``line``.
+#: How much of a file :func:`sniff_delimiter` and :func:`is_data_row` see: its first lines.
+SNIFF_LINES = 50
+SNIFF_CHARS = 2**20
 
-    The one of :data:`DELIMITERS` (comma, semicolon, tab, bar) found most often outside
-    double quotes; the comma on a tie or when none is there (a file of one column).
-    """
+
+def _outside_quotes(line: str) -> dict[str, int]:
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
-    for ch in line:
+    for ch in line[:SNIFF_CHARS]:  # bounded: a first line of 200 MB is not walked in Python
         if ch == '"':
             quoted = not quoted
         elif not quoted and ch in counts:
             counts[ch] += 1
-    best = max(DELIMITERS, key=counts.__getitem__)  # max keeps the first of equals: ","
-    return best if counts[best] else ","
+    return counts
+
+
+def _splits_evenly(line: str, below: Sequence[str], delimiter: str) -> bool:
+    try:
+        rows = csv.reader([line, *below], delimiter=delimiter, skipinitialspace=True)
+        widths = {len(r) for r in rows if r}
+    except csv.Error:
+        return False
+    return len(widths) == 1
+
+
+@known_keywords
+def sniff_delimiter(line: str, below: Sequence[str] = ()) -> str:
+    """The field separator of a CSV file, from its first non-blank ``line`` and the lines
+    ``below`` it (a few suffice; blank ones are skipped).
+
+    Of :data:`DELIMITERS` (comma, semicolon, tab, bar) found outside double quotes in
+    ``line``, those that split it and every line below into the same number of fields; of
+    these, the one found most often in ``line``. When none splits the lines evenly, the one
+    found most often (a line that then has too many or too few fields is refused where it
+    is); the comma when none is there (a file of one column).
+
+    Raises
+    ------
+    ValueError
+        Two separators are found equally often and both split every line evenly: ``0,5;yes``
+        is a decimal comma between ``;`` fields or ``,`` between ``0`` and ``5;yes``. Which
+        one is meant cannot be told; the message names both (pass ``delimiter=``).
+    """
+    counts = _outside_quotes(line)
+    rest = [b for b in below[:SNIFF_LINES] if b.strip()]
+    found = [d for d in DELIMITERS if counts[d]]
+    even = [d for d in found if _splits_evenly(line[:SNIFF_CHARS], rest, d)]
+    pool = even or found
+    if not pool:
+        return ","
+    top = max(counts[d] for d in pool)
+    best = [d for d in pool if counts[d] == top]
+    if len(best) > 1:
+        names = " and ".join(repr(d) for d in best)
+        how = "split as evenly at either" if even else "split evenly at neither"
+        raise ValueError(
+            f"the separator could be {names}: the first line holds {top} of each, and the "
+            f"lines below {how}; pass delimiter={best[0]!r} or "
+            f"delimiter={best[1]!r}, or make the file's first line sep={best[0]} or "
+            f"sep={best[1]} (as Excel writes)"
+        )
+    return best[0]
 
 
 @known_keywords
@@ -90,20 +144,63 @@ def is_data_row(fields: Sequence[str], below: Sequence[Sequence[str]] = ()) -> b
     words is a name: a headerless table of numbers, or one whose class labels are words
     (``5.1,3.5,1.4,0.2,Iris-setosa``), keeps its first sample. Without ``below``, every word
     is a name.
+
+    Raises
+    ------
+    ValueError
+        The first row has numbers, and its words stand above columns of words without being
+        in them (``1,2,maybe`` over ``yes``/``no``): a sample whose class is seen once, or a
+        header whose names are numbers; or a word stands above numbers in a row that holds a
+        fraction (``5.1,oops,0``: a stray word in a sample, as ``5.1`` is hardly a column's
+        name). Unless a word is a target's name (:data:`TARGET_NAMES`: ``2020,2021,label`` is
+        a header), which one it is cannot be told.
     """
     rows = [[f.strip() for f in row] for row in below]
     number = False
+    fraction = ""  # a number such as 5.1 or 1e-3: a sample's, hardly a column's name
+    above: list[str] = []  # words above a column of numbers
+    unseen: list[str] = []  # words above a column of words that never holds them again
     for j, f in enumerate(fields):
         f = f.strip()
         if f.lower() in _MISSING:
             continue
         if parse_number(f) is not None:
             number = True
+            if not fraction and not _INTEGER.fullmatch(f):
+                fraction = f
             continue
         column = [r[j] for r in rows if j < len(r) and r[j].lower() not in _MISSING]
-        if f not in column or all(parse_number(v) is not None for v in column):
-            return False
-    return number
+        if all(parse_number(v) is not None for v in column):
+            above.append(f)  # a word above numbers (or above nothing): a name
+        elif f not in column:
+            unseen.append(f)
+    if not number:
+        return False
+    if not above and not unseen:
+        return True
+    if any(w.lower() in TARGET_NAMES for w in above + unseen):
+        return False  # 2020,2021,label: numbers as names, and a target's name
+    if above and not fraction:
+        return False  # x,2,3: a name, and numbers as names
+    # 1,2,maybe over yes/no: a sample whose class is seen once, or a header whose names are
+    # numbers? 5.1,N.A.,0 over numbers: a sample with a stray word, or names? Nothing in the
+    # file tells; a guess loses a sample or reads names as one
+    if above:
+        why = (
+            f"{above[0]!r} stands above a column of numbers as a name does, but {fraction!r} "
+            "is a sample's value rather than a column's name"
+        )
+    else:
+        why = (
+            f"its numbers could be either, and {', '.join(map(repr, unseen))} never appears "
+            "again in its column of words"
+        )
+    raise ValueError(
+        f"the first row {', '.join(f.strip() for f in fields)} may be column names or a "
+        f"sample: {why}; say which: load_csv's header=True or header=False, or in the file "
+        "a line of column names above it if it is a sample, a name that is no number if it "
+        "is a header"
+    )
 
 
 @known_keywords
@@ -129,11 +226,113 @@ def default_target(columns: Sequence[str]) -> int | None:
     return hits[0] if hits else None
 
 
+_SEP_LINE = re.compile(r"sep=(.)")
+
+
+@known_keywords
+def read_rows(
+    text: str | io.TextIOBase, delimiter: str = "auto", source: str = "the file"
+) -> tuple[list[tuple[int, list[str]]], str]:
+    """The rows of a CSV file's ``text`` (a string, or a seekable text file opened with
+    ``newline=""``, read from its start) as :func:`load_csv`, ``glassnet train --csv`` and the
+    playground's upload read them: ``(rows, delimiter)``, each row a ``(line, fields)`` pair
+    (the line it begins on, its fields stripped of spaces), blank rows left out.
+
+    A byte-order mark is dropped. A first line ``sep=;`` (which Excel writes, and reads as
+    the separator) gives the separator and is no row. ``delimiter="auto"``: see
+    :func:`sniff_delimiter`, from the first lines. A last column that is empty in every row,
+    its name too, is dropped: the separator a spreadsheet writes at the end of each line (or
+    of the first line alone, or of every line but the first).
+
+    Raises
+    ------
+    ValueError
+        Naming ``source`` and the line: a first line beginning with ``#`` (a comment, which
+        is read as no other line is), a separator that cannot be told (:func:`sniff_delimiter`),
+        a ``sep=`` line that contradicts ``delimiter``, a quote never closed, a quoted field
+        over several lines.
+    """
+    fh = io.StringIO(text.removeprefix("\ufeff"), newline="") if isinstance(text, str) else text
+    head: list[tuple[int, str]] = []  # the first non-blank lines, bounded
+    size = 0
+    for n, line in enumerate(fh, 1):
+        if n == 1:
+            line = line.removeprefix("\ufeff")
+        if line.strip():
+            head.append((n, line))
+            size += len(line)
+            if len(head) > SNIFF_LINES or size > SNIFF_CHARS:
+                break
+    if not head:
+        return [], "," if delimiter == "auto" else delimiter
+    first_line, first = head[0]
+    bare = first.rstrip("\r\n")
+    sep = _SEP_LINE.fullmatch(bare)
+    if sep:
+        if delimiter not in ("auto", sep.group(1)):
+            raise ValueError(
+                f"{source}, line {first_line}: the file names its separator {sep.group(1)!r} "
+                f"({bare!r}), but delimiter={delimiter!r} was given"
+            )
+        delimiter = sep.group(1)
+    elif first.lstrip().startswith("#"):
+        raise ValueError(
+            f"{source}, line {first_line}: expected column names or a first row, got a line "
+            f"beginning with '#' ({first.strip()[:60]!r}): a comment? Comment lines are not "
+            "read (a '#' line further down would be data): delete them; a header "
+            "numpy.savetxt wrote: pass it comments=''"
+        )
+    elif delimiter == "auto":
+        below = [line for _, line in head[1:]]
+        try:
+            delimiter = sniff_delimiter(first, below)
+            title = not any(_outside_quotes(first).values()) and first.count('"') % 2 == 0
+            if below and title:  # (an unclosed quote is said where it opens, below)
+                under = sniff_delimiter(below[0], below[1:])
+                if any(_outside_quotes(below[0]).values()):  # a one-field line over a table
+                    raise ValueError(
+                        f"expected column names or a first row, got {first.strip()[:60]!r}, "
+                        f"one field over lines split at {under!r}: a title line? Delete it"
+                    )
+        except ValueError as exc:
+            raise ValueError(f"{source}, line {first_line}: {exc}") from None
+    rows: list[tuple[int, list[str]]] = []
+    last = 0  # the line the previous row ended on: a row that fails began just after it
+    # strict: an unclosed quote is an error, not a field swallowing the rest of the file;
+    # skipinitialspace: in 1, "a, b" the quotes after ", " quote a field, as a person means
+    fh.seek(0)
+    lines = csv.reader(fh, delimiter=delimiter, strict=True, skipinitialspace=True)
+    try:
+        for fields in lines:
+            if any("\n" in f or "\r" in f for f in fields):
+                raise ValueError(
+                    f"{source}, line {last + 1}: a quoted field runs over several lines "
+                    f"(to line {lines.line_num}); is a closing quote missing?"
+                )
+            last = lines.line_num
+            if not fields or all(not f.strip() for f in fields) or (sep and last == first_line):
+                continue
+            rows.append((lines.line_num, [f.strip() for f in fields]))
+    except csv.Error as exc:
+        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
+        raise ValueError(f"{source}, line {last + 1}: not a readable CSV row ({why})") from None
+    while rows and all(len(f) > 1 and not f[-1] for _, f in rows):
+        rows = [(n, f[:-1]) for n, f in rows]  # a;b;label; over 1;2;0;
+    if len(rows) > 1:  # the trailing separator on the first line alone, or on all but it
+        width = len(rows[0][1])
+        if rows[0][1][-1:] == [""] and all(len(f) == width - 1 for _, f in rows[1:]):
+            rows[0] = (rows[0][0], rows[0][1][:-1])
+        elif all(len(f) == width + 1 and not f[-1] for _, f in rows[1:]):
+            rows[1:] = [(n, f[:-1]) for n, f in rows[1:]]
+    return rows, delimiter
+
+
 class IndexColumnWarning(UserWarning):
     """A feature column of a CSV file looks like a table's row numbers, not data.
 
     pandas' ``DataFrame.to_csv`` writes the index as a first column with no name (``""``;
-    ``"Unnamed: 0"`` once read and written again) unless given ``index=False``. Read as a
+    ``"Unnamed: 0"`` once read and written again; with ``header=False``, a first column
+    among others without names) unless given ``index=False``. Read as a
     feature, the row number is something a network can fit and a split leaks; the column is
     still read (it could be data), with this warning naming it.
     """
@@ -159,14 +358,58 @@ def _warn_of_row_numbers(X: np.ndarray, f_idx: list[int], names: list[str], path
                 break
 
 
-def _why_not_a_number(token: str, header: Any, row: int) -> str:
+def _one_spelling(labels: list[Any], lines: list[int], path: str, column: str) -> None:
+    """Refuse class labels that differ only in case (``Yes`` and ``yes``): one class or two?"""
+    seen: dict[str, tuple[str, int]] = {}
+    for label, line in zip(labels, lines, strict=True):
+        first = seen.setdefault(label.casefold(), (label, line))
+        if first[0] != label:
+            raise ValueError(
+                f"{path!r}, column {column!r}: the class labels {first[0]!r} (line {first[1]}) "
+                f"and {label!r} (line {line}) differ only in case: one class or two? Spell each "
+                "class one way in the file, or pass task='classification' if they are two"
+            )
+
+
+_DRESSED = re.compile(r"[-+\u2212]?[$€£¥]?[-+\u2212]?[\d.,' \xa0\u202f]*\d[\d.,' \xa0\u202f]*%?")
+
+
+def _not_numbers_in_disguise(
+    tokens: list[list[str]], parsed: list[list[float | None]], lines: list[int], path: str,
+    columns: list[str],
+) -> None:  # fmt: skip
+    """Refuse a target of numbers written as text (``10,5``, ``1,000``, ``$12``, ``5%``) for
+    ``task="auto"``: read as class labels, each value would be a class of its own."""
+    for toks, vals, column in zip(tokens, parsed, columns, strict=True):
+        odd = [(t, n) for t, v, n in zip(toks, vals, lines, strict=True) if v is None]
+        if all(_DRESSED.fullmatch(t) for t, _ in odd):
+            token, line = odd[0]
+            raise ValueError(
+                f"{path!r}, line {line}, column {column!r}: expected a number or a class label, "
+                f"got {token!r}, a number written as text (a decimal comma, a thousands "
+                "separator, a currency or percent sign?): read as labels, each value would be "
+                "a class. Write the column as plain numbers (pandas.read_csv's decimal= and "
+                "thousands= read them), or pass task='classification' if they are labels"
+            )
+
+
+def _why_not_a_number(token: str, header: Any, row: int, delimiter: str = ";") -> str:
     if _DECIMAL_COMMA.fullmatch(token):
         # a spreadsheet in many locales writes 1,5 with ; between fields; 1,000 is a thousand
         # elsewhere: which one is meant cannot be known, so nothing is guessed
         return (
             "a decimal comma? numbers are read with a decimal point: convert the file, e.g. "
-            "pandas.read_csv(path, sep=';', decimal=',').to_csv(new_path, index=False)"
+            f"pandas.read_csv(path, sep={delimiter!r}, decimal=',').to_csv(new_path, "
+            "index=False)"
         )
+    if _DRESSED.fullmatch(token):  # 1 000, 1.000,5, $12, 5%
+        return (
+            "a number written as text: a thousands separator, a currency or percent sign? "
+            "write the column as plain numbers (pandas.read_csv's decimal= and thousands= "
+            "read them)"
+        )
+    if token.lower() in ("true", "false"):  # pandas writes a bool column so
+        return "a boolean: write the column as 1 and 0, e.g. df[column].astype(int)"
     why = "non-numeric features are not supported; encode or drop the column"
     if header != "auto" and not header and row == 0:
         why += "; or is this line a header? header=False was given"
@@ -272,15 +515,20 @@ def load_csv(
         every value is an integer and there are between 2 and 10 distinct values
         (``AUTO_MAX_CLASSES``); regression otherwise.
     delimiter : str
-        Field separator, one character; ``"auto"`` (default): the one of comma, semicolon,
-        tab and bar (:data:`DELIMITERS`) found most often, outside quotes, in the first
-        non-blank line (:func:`sniff_delimiter`).
+        Field separator, one character; ``"auto"`` (default): the one named by a first line
+        ``sep=;`` (as Excel writes), else the one of comma, semicolon, tab and bar
+        (:data:`DELIMITERS`) found most often, outside quotes, in the first non-blank line
+        among those that split the first lines evenly; a tie is refused
+        (:func:`sniff_delimiter`). A separator ending every line (an empty last column) is
+        dropped, and a first line beginning with ``#`` is refused (:func:`read_rows`).
     header : bool or "auto"
         Whether the first non-blank line holds column names (otherwise the columns are named
         ``col0``, ``col1``, ...). ``"auto"`` (default): it does when a word in it names its
         column (a word above numbers, or one its column never holds again; see
         :func:`is_data_row`), so a table without a header, of numbers or with word labels,
-        keeps its first row; pass ``True`` for a header of numbers alone.
+        keeps its first row; pass ``True`` for a header of numbers alone. A first row of
+        numbers and a word its column of words never holds again (``1,2,maybe``) is
+        refused: a sample or names, pass ``header=``.
     dtype : {"float64", "float32"}
     return_info : bool
         Return a :class:`Dataset` (with feature names, class names and task) instead of
@@ -300,7 +548,9 @@ def load_csv(
         Naming the file, and the line and column where it applies: no data rows, only one
         data row, a row with the wrong number of fields, a missing value (empty, ``NA``,
         ``nan``, ``?``, ...), a non-numeric or infinite feature, an unknown target column,
-        a non-numeric target with ``task="regression"``, or a single class.
+        a non-numeric target with ``task="regression"``, a single class; with
+        ``task="auto"``, class labels that differ only in case (``Yes`` and ``yes``) or a
+        target of numbers written as text (``10,5``, ``$12``).
     """
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
@@ -338,34 +588,23 @@ def load_csv(
             "parsed as Python text, a table takes about ten times its file size)"
         )
 
-    rows: list[tuple[int, list[str]]] = []
-    last = 0  # the line the previous row ended on: a row that fails began just after it
     try:
         with open(p, newline="", encoding="utf-8-sig") as fh:
-            if detected:
-                delimiter = sniff_delimiter(next((ln for ln in fh if ln.strip()), ""))
-                fh.seek(0)
-            # strict: an unclosed quote is an error, not a field swallowing the rest of the file
-            reader = csv.reader(fh, delimiter=delimiter, strict=True)
-            for fields in reader:
-                if any("\n" in f or "\r" in f for f in fields):
-                    raise ValueError(
-                        f"{p!r}, line {last + 1}: a quoted field runs over several lines "
-                        f"(to line {reader.line_num}); is a closing quote missing?"
-                    )
-                last = reader.line_num
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                rows.append((reader.line_num, [f.strip() for f in fields]))
+            rows, delimiter = read_rows(fh, delimiter, repr(p))
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason})") from None
-    except csv.Error as exc:
-        why = "a quote opened there is never closed" if "end of data" in str(exc) else str(exc)
-        raise ValueError(f"{p!r}, line {last + 1}: not a readable CSV row ({why})") from None
-
+        hint = ""
+        if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+            hint = "; it is UTF-16: save it as 'CSV UTF-8', or re-encode it"
+        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason}){hint}") from None
     if not rows:
         raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
-    named = not is_data_row(rows[0][1], [f for _, f in rows[1:]]) if header == "auto" else header
+    if header == "auto":
+        try:
+            named = not is_data_row(rows[0][1], [f for _, f in rows[1:]])
+        except ValueError as exc:
+            raise ValueError(f"{p!r}, line {rows[0][0]}: {exc}") from None
+    else:
+        named = header
     if named:
         cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
         data = rows[1:]
@@ -379,9 +618,24 @@ def load_csv(
         raise ValueError(f"{p!r}: only one data row (line {data[0][0]}); at least 2 are needed")
     for line, fields in data:
         if len(fields) != ncol:
+            hint = ""
+            if named and len(fields) == ncol + 1 and all(len(f) == ncol + 1 for _, f in data):
+                hint = (
+                    f"; every row has one field more than the header line (line {rows[0][0]}): "
+                    "row names without a column name (R's write.table)? Add a name for them to "
+                    "the header line"
+                )
+            joined = delimiter.join(fields)
+            for other in DELIMITERS:
+                if other != delimiter and len(joined.split(other)) == ncol:
+                    hint = (
+                        f"; it has {ncol} fields split at {other!r}: do the first line and this "
+                        "one use different separators?"
+                    )
+                    break
             raise ValueError(
                 f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
-                f"(fields split at {_split_at(delimiter, detected)})"
+                f"(fields split at {_split_at(delimiter, detected)}){hint}"
             )
     if ncol < 2:
         raise ValueError(
@@ -420,7 +674,7 @@ def load_csv(
             if v is None:
                 raise ValueError(
                     f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
-                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r)})"
+                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r, delimiter)})"
                 )
             if not math.isfinite(v):
                 raise ValueError(
@@ -432,8 +686,8 @@ def load_csv(
                     f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
                 )
             X[r, c] = v
-    if named:
-        _warn_of_row_numbers(X, f_idx, rows[0][1], p)
+    # pandas' to_csv(header=False) keeps the index: a headerless file's columns have no names
+    _warn_of_row_numbers(X, f_idx, rows[0][1] if named else [], p)
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]
@@ -445,6 +699,8 @@ def load_csv(
                     f"{p!r}, line {lines[r]}, column {cols[i]!r}: {UNDERFLOW.format(tokens[c][r])}"
                 )
     numeric = all(v is not None for col in parsed for v in col)
+    if task == "auto" and not numeric:
+        _not_numbers_in_disguise(tokens, parsed, lines, p, [cols[i] for i in t_idx])
 
     if task == "auto":
         if len(t_idx) > 1 or not numeric:
@@ -475,6 +731,8 @@ def load_csv(
             raw: list[Any] = vals
         else:
             raw = tokens[0]
+            if task == "auto":
+                _one_spelling(raw, lines, p, col)
         if len(set(raw)) < 2:
             raise ValueError(
                 f"{p!r}, column {col!r}: classification needs at least 2 classes, got only "

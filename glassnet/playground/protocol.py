@@ -43,8 +43,6 @@ when a setting is at fault, ``field``).
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import UNDERFLOW, underflows
-from glassnet.datasets.csv import default_target, is_data_row, parse_number, sniff_delimiter
+from glassnet.datasets.csv import default_target, is_data_row, parse_number, read_rows
 from glassnet.datasets.recipes import FEATURES, REGRESSION_SETS
 from glassnet.playground.controls import (
     B_KEYS,
@@ -156,19 +154,24 @@ def parse_csv(text: Any, limits: Limits) -> Table:
             f"got {size / 1000:.1f} kB",
             "csv",
         )
-    # a byte-order mark, as load_csv's utf-8-sig drops it (else a headerless file's first
-    # number reads as text, and its row as a header)
-    lines = [line for line in text.removeprefix("\ufeff").splitlines() if line.strip()]
-    if not lines:
+    # the library's reading of a CSV file (glassnet.datasets.load_csv): its byte-order mark,
+    # separator, blank and comment lines, whether its first row is a header, what a number is
+    try:
+        read, _ = read_rows(text, source="CSV")
+    except ValueError as exc:
+        raise ProtocolError(str(exc).replace("CSV, line ", "CSV row ", 1), "csv") from None
+    if not read:
         raise ProtocolError("CSV file is empty", "csv")
-    first = lines[0]
-    # the library's reading of a CSV file (glassnet.datasets.load_csv): its separator, whether
-    # its first row is a header, and what a number is
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(first)))
+    try:
+        head = not is_data_row(read[0][1], [f for _, f in read[1:]])
+    except ValueError as exc:
+        raise ProtocolError(f"CSV row {read[0][0]}: {exc}", "csv") from None
     header: list[str] | None = None
-    if not is_data_row(rows[0], rows[1:]):
-        header = [c.strip() for c in rows[0]]
-        rows = rows[1:]
+    if head:
+        header = read[0][1]
+        read = read[1:]
+    rows = [fields for _, fields in read]
+    where = [line for line, _ in read]
     width = len(header) if header is not None else len(rows[0]) if rows else 0
     if width != 3:
         raise ProtocolError(
@@ -181,25 +184,24 @@ def parse_csv(text: Any, limits: Limits) -> Table:
             f"Too many rows: at most {limits.max_samples} samples are allowed, got {len(rows)}",
             "csv",
         )
-    offset = 2 if header is not None else 1
     values = np.empty((len(rows), 3))
     for i, row in enumerate(rows):
         if len(row) != 3:
-            raise ProtocolError(f"CSV row {i + offset}: expected 3 values, got {len(row)}", "csv")
+            raise ProtocolError(f"CSV row {where[i]}: expected 3 values, got {len(row)}", "csv")
         for j, cell in enumerate(row):
             v = parse_number(cell.strip())
             if v is None:
                 raise ProtocolError(
-                    f"CSV row {i + offset}, column {j + 1}: expected a number, got {cell!r}", "csv"
+                    f"CSV row {where[i]}, column {j + 1}: expected a number, got {cell!r}", "csv"
                 )
             if not math.isfinite(v):
                 raise ProtocolError(
-                    f"CSV row {i + offset}, column {j + 1}: expected a finite number, got {cell!r}",
+                    f"CSV row {where[i]}, column {j + 1}: expected a finite number, got {cell!r}",
                     "csv",
                 )
             if underflows(cell, v):  # 1e-400 was read as 0 (a class 0 label, too)
                 raise ProtocolError(
-                    f"CSV row {i + offset}, column {j + 1}: {UNDERFLOW.format(cell)}", "csv"
+                    f"CSV row {where[i]}, column {j + 1}: {UNDERFLOW.format(cell)}", "csv"
                 )
             values[i, j] = v
     names = header if header is not None else ["x1", "x2", "y"]

@@ -403,6 +403,22 @@ def test_data_is_padded_to_its_bucket_only_within_the_byte_bound(monkeypatch, dt
     assert compiled._shape(net, plan, 2).rows == 13
 
 
+@pytest.mark.parametrize(
+    ("asked", "every", "chunk"), [(100, 10, 100), (95, 10, 90), (7, 10, 10), (250, 3, 249)]
+)
+def test_a_chunk_is_the_asked_length_cut_to_whole_strides_of_records(asked, every, chunk):
+    # chunks start on recorded epochs: chunk_epochs rounded down to a multiple of stats_every,
+    # at least one stride (sample 7's survivor divided by the stride again: 10-epoch chunks
+    # for 100 asked, ten times the calls, the same results)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.uniform(size=(8, 1))
+    net = gn.Network([2, 3, 1], seed=0)
+    cfg = gn.TrainConfig(epochs=1000, lr=0.1, stats_every=every, chunk_epochs=asked)
+    plan = gn.training.plan(net, X, y, cfg)
+    got = compiled._chunk(plan, [], 1)
+    assert got == chunk and isinstance(got, int)
+
+
 # --- chunks, stretches and the schedule ----------------------------------------------------------
 
 

@@ -848,3 +848,57 @@ def test_pandas_index_in_a_headerless_file_is_named_in_a_warning(tmp_path):
     np.testing.assert_array_equal(X, pd.read_csv(path, header=None).to_numpy()[:, :-1])
     pd.DataFrame(FRAME).to_csv(path, header=False, index=False)
     load_csv(path)  # no index: no warning (warnings are errors in this suite)
+
+
+# --- the command line's way to say what load_csv cannot tell ------------------------------------
+
+
+def _cli(*args):
+    return CliRunner().invoke(cli, ["train", *args, "--epochs", "2", "-q", "--force"])
+
+
+def test_the_cli_says_how_to_read_an_ambiguous_file_in_its_own_options(tmp_path):
+    # each refusal's advice names the option to give, and giving it reads the file as told,
+    # the same table the library reads with the keyword the option passes on
+    out = str(tmp_path / "run")
+    cases = [
+        ("1,2,maybe\n3,4,no\n5,6,no\n7,8,yes\n", "--header yes or --header no", ["--header", "no"],
+         {"header": False}),
+        ("a,b,label\n1,2,Yes\n3,4,yes\n5,6,no\n", "--task classification",
+         ["--task", "classification"], {"task": "classification"}),
+        ("a,b;label\n0,5;1\n1,5;2\n", "--delimiter ',' or --delimiter ';'", ["--delimiter", ";"],
+         {"delimiter": ";", "task": "regression"}),
+    ]  # fmt: skip
+    for k, (text, advice, options, keywords) in enumerate(cases):
+        path = tmp_path / f"f{k}.csv"
+        path.write_text(text)
+        refused = _cli("--csv", str(path), "-o", out)
+        assert refused.exit_code == 2 and advice in refused.output, refused.output
+        assert "load_csv" not in refused.output
+        assert not re.search(r"\b(header|task|delimiter)=", refused.output)  # library words
+        extra = ["--task", "regression"] if "delimiter" in keywords else []
+        done = _cli("--csv", str(path), "-o", out, *options, *extra)
+        if "delimiter" in keywords:  # 0,5 is a decimal comma: refused, with its own advice
+            assert done.exit_code == 2 and "a decimal comma?" in done.output
+            continue
+        assert done.exit_code == 0, done.output
+        n = load_csv(path, **keywords)[0].shape[0]
+        assert f"({n} samples)" in done.output
+
+
+@pytest.mark.parametrize(("given", "char"), [("tab", "\t"), ("\\t", "\t"), ("semicolon", ";"),
+                                             ("bar", "|"), ("comma", ","), (";", ";")])  # fmt: skip
+def test_the_delimiter_option_takes_a_character_or_its_name(tmp_path, given, char):
+    path = tmp_path / "t.csv"
+    path.write_text(_text(ROWS, char, ["a", "b", "label"]))
+    result = _cli("--csv", str(path), "--delimiter", given, "-o", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert "(5 samples)" in result.output
+
+
+@pytest.mark.parametrize("option", [["--delimiter", ";"], ["--header", "no"],
+                                    ["--task", "regression"]])  # fmt: skip
+def test_a_csv_reading_option_without_csv_is_refused_naming_it(tmp_path, option):
+    result = _cli("-d", "xor", *option, "-o", str(tmp_path / "r"))
+    assert result.exit_code == 2
+    assert f"{option[0]}: reads a --csv file; give --csv, or drop {option[0]}" in result.output

@@ -18,10 +18,12 @@ train`` recorded in it; a command trains it only when ``--epochs`` asks.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -170,6 +172,9 @@ class Options:
     dataset: str | None = None
     csv: str | None = None
     target: str | None = None
+    delimiter: str | None = None
+    header: str | None = None
+    task: str | None = None
     xs: tuple[str, ...] = ()
     ys: tuple[str, ...] = ()
     hidden: str | None = None
@@ -212,10 +217,14 @@ class Options:
                                  ("--x/--y", self.xs or self.ys)) if v]  # fmt: skip
         if len(chosen) > 1:
             raise click.UsageError(f"{' and '.join(chosen)}: give one source of data, not both")
-        if self.target is not None and self.csv is None:  # it would be ignored
-            raise click.UsageError(
-                "--target: names a column of --csv; give --csv, or drop --target"
-            )
+        for opt, value, what in (
+            ("--target", self.target, "names a column of --csv"),
+            ("--delimiter", self.delimiter, "reads a --csv file"),
+            ("--header", self.header, "reads a --csv file"),
+            ("--task", self.task, "reads a --csv file"),
+        ):
+            if value is not None and self.csv is None:  # it would be ignored
+                raise click.UsageError(f"{opt}: {what}; give --csv, or drop {opt}")
         if self.xs or self.ys:
             X, y = _rows(self.xs, self.ys)
             return X, y, "command line"
@@ -228,8 +237,17 @@ class Options:
             )
             if isinstance(tgt, int) and target is not None:
                 _not_ambiguous(self.csv, target, tgt)
-            with fed_by({"path": "--csv", "target": "--target"}, default="--csv"):
-                X, y = gn.datasets.load_csv(self.csv, target=tgt)
+            header: Any = {"yes": True, "no": False}.get(self.header or "auto", "auto")
+            task: Any = self.task or "auto"
+            fed = {"path": "--csv", "target": "--target", "delimiter": "--delimiter"}
+            with fed_by(fed, default="--csv"), as_options():
+                X, y = gn.datasets.load_csv(
+                    self.csv,
+                    target=tgt,
+                    delimiter=_delimiter(self.delimiter),
+                    header=header,
+                    task=task,
+                )
             X, y = np.asarray(X, float), np.asarray(y, float)
             if standardize:
                 X = self.standardize_like_training(X)
@@ -369,6 +387,42 @@ class Options:
         return self.model is not None and getattr(net, "train_state", None) is not None
 
 
+def _delimiter(text: str | None) -> str:
+    """``--delimiter`` as load_csv takes it: ``auto`` (default), a character, or the names of
+    those a shell makes awkward (``tab``, ``\\t``, ``semicolon``, ``comma``, ``bar``)."""
+    if text is None or text.strip().lower() == "auto":
+        return "auto"
+    named = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "bar": "|", "pipe": "|"}
+    return named.get(text.strip().lower(), text)
+
+
+# load_csv's advice, in the options that give it on the command line
+_READ_ADVICE = [
+    (re.compile(r"load_csv's header=True or header=False"), "--header yes or --header no"),
+    (re.compile(r"header=True"), "--header yes"),
+    (re.compile(r"header=False"), "--header no"),
+    (re.compile(r"task='(classification|regression)'"), r"--task \1"),
+    (re.compile(r"delimiter='\\t'"), "--delimiter tab"),
+    (re.compile(r"delimiter='(.)'"), r"--delimiter '\1'"),
+    (re.compile(r"pass delimiter=\)"), "give --delimiter)"),
+]
+
+
+@contextlib.contextmanager
+def as_options() -> Iterator[None]:
+    """Around load_csv: the keyword arguments its advice names (``pass header=False``,
+    ``task='classification'``) written as the options that pass them on the command line."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        for pattern, option in _READ_ADVICE:
+            text = pattern.sub(option, text)
+        if text == str(exc):
+            raise
+        raise type(exc)(text) from None
+
+
 def _not_ambiguous(path: str, text: str, index: int) -> None:
     """Refuse ``--target 1`` when the CSV also has a column named ``1`` elsewhere than index
     1: the index was taken, silently, though the name was meant as often."""
@@ -475,6 +529,15 @@ def shared_options(
         click.option("--target", default=None,
                      help="CSV target column (name or index) [default: the column named "
                           "label, target, y or class, else the last]."),
+        click.option("--delimiter", default=None, metavar="CHAR",
+                     help="CSV field separator: one character, or tab, semicolon, comma, bar "
+                          "[default: auto, found in the file]."),
+        click.option("--header", type=click.Choice(["auto", "yes", "no"]), default=None,
+                     help="Whether the CSV's first line names its columns [default: auto]."),
+        click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
+                     default=None,
+                     help="The CSV target: class labels or numbers [default: auto, from its "
+                          "values]."),
         click.option("--x", "xs", multiple=True, metavar="ROW",
                      help='Data from the command line: one input row, e.g. --x "0,0,1" '
                           "(repeat; one --y each)."),

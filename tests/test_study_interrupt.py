@@ -200,3 +200,26 @@ def test_a_study_run_in_process_leaves_the_signal_handlers_as_they_were(tmp_path
     main(["study", "run", str(spec_path), "--out", str(tmp_path / "s"), "--jobs", "1", "--quiet"])
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert _stored(tmp_path / "s") == N_RUNS
+
+
+@pytest.mark.parametrize(("raised", "said"), [
+    (type("Terminated", (KeyboardInterrupt,), {"signum": signal.SIGTERM}), "SIGTERM"),
+    (KeyboardInterrupt, "SIGINT"),
+])  # fmt: skip
+def test_an_interrupt_raised_while_done_is_reported_names_its_signal(tmp_path, raised, said):
+    """The CLI's SIGTERM handler is back in place once gs.run's own stretch ends, while "done"
+    is reported: its interrupt carries ``signum``, and the study says SIGTERM (exit 143). It
+    said Ctrl-C (SIGINT), exit 130, whenever a SIGTERM landed in that window (a flaky
+    ``test_a_signal_while_a_finished_study_exits_leaves_no_warning[SIGTERM]`` showed it)."""
+    spec = gs.parse_spec(
+        "[data]\ndataset = 'xor'\n[train]\nlr = 0.5\nepochs = 3\nseeds = 2\n", "s.toml"
+    )
+
+    def progress(p):
+        if p.event == "done":
+            raise raised
+
+    with pytest.raises(gs.StudyInterrupted) as info:
+        gs.run(spec, tmp_path / "out", jobs=1, progress=progress)
+    assert info.value.signal == said
+    assert (info.value.groups_stored, info.value.groups_total) == (1, 1)  # all of it stored

@@ -127,7 +127,9 @@ def run_cmd(
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C."""
+    """SIGTERM, raised like Ctrl-C; ``signum`` tells gs.run which signal it was."""
+
+    signum = signal.SIGTERM
 
 
 def _terminated(signum: int, frame: Any) -> None:

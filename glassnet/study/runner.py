@@ -816,7 +816,10 @@ def run(
                 f"the other results are stored, run again to retry: " + "; ".join(lines)
             )
     except (_Stop, KeyboardInterrupt) as stop:  # KeyboardInterrupt: outside the main thread
-        signum = stop.signum if isinstance(stop, _Stop) else signal.SIGINT
+        # or raised by the caller's own handler outside the stretch this run handles signals
+        # in (the CLI's SIGTERM before the run and after it, while "done" is reported): such
+        # an interrupt says its signal in ``signum``, as _Stop does; a plain one is a Ctrl-C
+        signum = getattr(stop, "signum", signal.SIGINT)
         raise _interrupted(spec, store, driver, signum) from None
     finally:
         if store is not None:

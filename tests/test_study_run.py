@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures.process as cfp
 import itertools
+import multiprocessing
 import os
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -284,9 +287,18 @@ def _count(out: Path) -> int:
         return 0
 
 
+def _pool_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if isinstance(t, cfp._ExecutorManagerThread)}
+
+
 def test_parallel_workers_give_the_same_numbers(tmp_path, reference):
     out = tmp_path / "par"
+    threads, children = _pool_threads(), set(multiprocessing.active_children())
     gs.run(gs.parse_spec(SPEC + "\n[run]\nmax_population = 4\n", "small.toml"), out, jobs=2)
+    # the pools are shut down whole when run returns: a manager thread still running at exit
+    # races Python's exit hook ("Exception ignored ... Bad file descriptor" after a success)
+    assert _pool_threads() <= threads
+    assert set(multiprocessing.active_children()) <= children
     df = gs.open(out).results()
     assert sorted(set(df["group_size"])) == [2, 4]  # groups of 6 cut into 4 + 2
     assert len(set(df["worker"])) >= 1

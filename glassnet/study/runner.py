@@ -589,8 +589,11 @@ def _run_local(driver: _Driver, fn: GroupFn, jobs: int, retries: int) -> None:
             pool.shutdown(wait=True, cancel_futures=True)
         raise
     else:
+        # wait: a pool's manager thread still running at exit races Python's own exit hook,
+        # which can then write to a pipe the thread has just closed and print "Exception
+        # ignored ... Bad file descriptor" after a study that succeeded (CPython 3.11)
         for pool in idle:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _identity(x: Any) -> Any:

@@ -563,6 +563,9 @@ def test_the_help_of_every_option():
         "delimiter": "CSV field separator: one character, or tab, semicolon, comma, bar [default: auto, found in the file].",
         "header": "Whether the CSV's first line names its columns [default: auto].",
         "task": "The CSV target: class labels or numbers [default: auto, from its values].",
+        "scale_target": "Standardize a CSV regression target with its training part's mean and "
+                        "deviation, recorded in the model file [default: auto, yes when the "
+                        "output is identity].",
         "xs": 'Data from the command line: one input row, e.g. --x "0,0,1" (repeat; one --y '
               "each).",
         "ys": "The target of the --x before.",
@@ -597,7 +600,8 @@ def test_the_help_of_every_option():
 
 def test_the_options_in_order_and_errors_named_by_the_option_that_fed_them():
     assert [p.name for p in probe().params] == [
-        "model", "dataset", "csv", "target", "delimiter", "header", "task", "xs", "ys", "hidden",
+        "model", "dataset", "csv", "target", "delimiter", "header", "task", "scale_target", "xs",
+        "ys", "hidden",
         "sizes", "activation",
         "output", "loss", "bias", "init", "seed", "dtype", "optimizer", "lr", "batch_size",
         "backend",
@@ -688,7 +692,8 @@ def test_a_default_of_none_is_not_written_and_every_flag():
     assert flags == {
         "model": ["--model"], "dataset": ["--dataset", "-d"], "csv": ["--csv"],
         "target": ["--target"], "delimiter": ["--delimiter"], "header": ["--header"],
-        "task": ["--task"], "xs": ["--x"], "ys": ["--y"], "hidden": ["--hidden"],
+        "task": ["--task"], "scale_target": ["--scale-target"], "xs": ["--x"], "ys": ["--y"],
+        "hidden": ["--hidden"],
         "sizes": ["--sizes"], "activation": ["--activation"], "output": ["--output"],
         "loss": ["--loss"], "bias": ["--bias"], "init": ["--init"], "seed": ["--seed"],
         "dtype": ["--dtype"], "optimizer": ["--optimizer"], "lr": ["--lr"],

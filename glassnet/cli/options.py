@@ -175,6 +175,7 @@ class Options:
     delimiter: str | None = None
     header: str | None = None
     task: str | None = None
+    scale_target: str | None = None
     xs: tuple[str, ...] = ()
     ys: tuple[str, ...] = ()
     hidden: str | None = None
@@ -222,6 +223,7 @@ class Options:
             ("--delimiter", self.delimiter, "reads a --csv file"),
             ("--header", self.header, "reads a --csv file"),
             ("--task", self.task, "reads a --csv file"),
+            ("--scale-target", self.scale_target, "scales a --csv file's target"),
         ):
             if value is not None and self.csv is None:  # it would be ignored
                 raise click.UsageError(f"{opt}: {what}; give --csv, or drop {opt}")
@@ -251,6 +253,9 @@ class Options:
             X, y = np.asarray(X, float), np.asarray(y, float)
             if standardize:
                 X = self.standardize_like_training(X)
+                scaler = self.target_scaler(y)
+                if scaler is not None:
+                    y = self.scale_target_values(scaler, y)
             return X, y, self.csv
         name = self.dataset
         recipe = self.training.get("recipe")
@@ -293,6 +298,63 @@ class Options:
         scaler.mean, scaler.scale = mean, scale
         with fed_by({"X": "--csv"}):
             return scaler.transform(X)
+
+    def target_scaler(self, y: np.ndarray) -> Any:
+        """The :class:`~glassnet.datasets.Standardizer` of a CSV regression target, or None.
+
+        A model file's own (``target_standardize``, recorded by ``glassnet train``; a model
+        trained on raw targets has none), else by ``--scale-target``: ``auto`` standardizes a
+        regression target when the output is ``identity`` (unbounded, as standardized values
+        are; a bounded output such as ``sigmoid`` or ``relu`` was chosen for the target's own
+        range), fitted on ``y`` (``glassnet train`` passes its training part only).
+        """
+        import glassnet as gn
+
+        if self.csv is None:
+            return None
+        if self.model is not None:
+            if self.scale_target is not None:
+                raise click.UsageError(
+                    "--scale-target and --model: the model's targets are scaled as it was "
+                    "trained (recorded in the file); drop --scale-target"
+                )
+            rec = self.training.get("target_standardize")
+            if not rec:
+                return None
+            mean, scale = np.asarray(rec["mean"], float), np.asarray(rec["scale"], float)
+            if mean.shape != (y.shape[1],) or scale.shape != (y.shape[1],):
+                raise click.BadParameter(
+                    f"the model was trained on {mean.size} target column(s), the file has "
+                    f"{y.shape[1]}",
+                    param_hint="--csv",
+                )
+            scaler = gn.datasets.Standardizer()
+            scaler.mean, scaler.scale = mean, scale
+            return scaler
+        how = self.scale_target or "auto"
+        regression = self.task == "regression" or (
+            self.task is None and not gn.metrics.is_classification(y)
+        )
+        if how == "no":
+            return None
+        if not regression:
+            if how == "yes":
+                raise click.BadParameter(
+                    "the target holds class labels, which are not scaled; drop --scale-target "
+                    "(or give --task regression if its values are numbers to fit)",
+                    param_hint="--scale-target",
+                )
+            return None
+        if how == "auto" and (self.output or "auto") not in ("auto", "identity"):
+            return None  # a bounded output was chosen for the target's own range
+        with fed_by({"X": "--csv"}):
+            return gn.datasets.Standardizer().fit(y)
+
+    @staticmethod
+    def scale_target_values(scaler: Any, y: np.ndarray) -> np.ndarray:
+        """``(y - mean) / scale`` with a target scaler from :meth:`target_scaler`."""
+        with fed_by({"X": "--csv"}):
+            return np.asarray(scaler.transform(y), dtype=float)
 
     # --- network ------------------------------------------------------------------------------
     def build(self, X: np.ndarray, y: np.ndarray, population: int | None = None) -> Any:
@@ -538,6 +600,10 @@ def shared_options(
                      default=None,
                      help="The CSV target: class labels or numbers [default: auto, from its "
                           "values]."),
+        click.option("--scale-target", type=click.Choice(["auto", "yes", "no"]), default=None,
+                     help="Standardize a CSV regression target with its training part's mean "
+                          "and deviation, recorded in the model file [default: auto, yes when "
+                          "the output is identity]."),
         click.option("--x", "xs", multiple=True, metavar="ROW",
                      help='Data from the command line: one input row, e.g. --x "0,0,1" '
                           "(repeat; one --y each)."),

@@ -98,6 +98,7 @@ def _record(
     seed: int,
     source: str,
     scaler: Any,
+    target_scaler: Any = None,
 ) -> dict[str, Any]:
     """What a model file keeps of the command that trained it, so that ``train --model``
     continues on the same data, split and scaling (``epochs`` is set when training ends)."""
@@ -122,6 +123,11 @@ def _record(
         }
     elif opts.training.get("standardize") and opts.csv is not None:
         record["standardize"] = opts.training["standardize"]
+    if target_scaler is not None:  # the network's outputs map back as y * scale + mean
+        record["target_standardize"] = {
+            "mean": np.asarray(target_scaler.mean).tolist(),
+            "scale": np.asarray(target_scaler.scale).tolist(),
+        }
     if opts.model is not None and opts.dataset is None and opts.csv is None:
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:
@@ -293,6 +299,13 @@ def train(
         else:
             scaler = gn.datasets.Standardizer().fit(X)
             X = scaler.transform(X)
+    # a regression target too, fitted on the training part (or the model's own): prices in
+    # dollars trained raw gave a loss of 5e10 and learned nothing at the default rates
+    target_scaler = opts.target_scaler(y)
+    if target_scaler is not None:
+        y = opts.scale_target_values(target_scaler, y)
+        if validation is not None:
+            validation = (validation[0], opts.scale_target_values(target_scaler, validation[1]))
 
     if trainer == "evolution" and opts.model is not None:
         raise click.UsageError(
@@ -332,7 +345,7 @@ def train(
     progress.stage = f"{what}, loss {loss_name}"
     started = time.perf_counter()
     record = _record(opts, loss_name, optimizer, lr, fit, trainer, validation_split, seed,
-                     source, scaler)  # fmt: skip
+                     source, scaler, target_scaler)  # fmt: skip
     extra: dict[str, Any] = {"training": record}
     recipe = opts.training.get("recipe")
     if recipe is not None and opts.model is not None and opts.dataset is None and opts.csv is None:
@@ -414,30 +427,43 @@ def train(
 
     def loss_line(value: Any) -> str:
         v = float(value)
-        return f"{v:.6g}" if math.isfinite(v) else f"{v:.6g} (not finite)"
+        line = f"{v:.6g}" if math.isfinite(v) else f"{v:.6g} (not finite)"
+        return line + (" (of the standardized targets)" if target_scaler is not None else "")
 
-    def score_line(part: str, inputs: Any, targets: Any) -> str:
+    def score_lines(part: str, inputs: Any, targets: Any) -> list[str]:
         # accuracy for classes; R^2 for a regression, whose loss alone (5e10 for prices in
         # dollars) does not say whether anything was learned
-        if gn.metrics.is_classification(targets):
+        if gn.metrics.is_classification(targets) and target_scaler is None:
             acc = gn.metrics.accuracy(net.predict(inputs), targets)
-            return f"{part + ' acc':<13}{acc:.4f}"
-        r2 = gn.metrics.r2(net.predict(inputs), targets)
+            return [f"{part + ' acc':<13}{acc:.4f}"]
+        predicted = net.predict(inputs)
+        # R^2 is the same in standardized units and in the target's own
+        r2 = gn.metrics.r2(predicted, targets)
         line = f"{part + ' R²':<13}{r2:.4f}"
         if not math.isfinite(r2):
-            return line + " (not finite)"
+            return [line + " (not finite)"]
         if r2 <= 0:
-            line += (
-                " (no better than predicting the mean; the targets are used unscaled: "
-                "standardize them, or train longer or with another --lr)"
+            line += " (no better than predicting the mean; " + (
+                "train longer or with another --lr)"
+                if target_scaler is not None or opts.csv is None
+                else "the targets are used unscaled: --scale-target yes standardizes them, or "
+                "train longer or with another --lr)"
             )
-        return line
+        lines = [line]
+        if target_scaler is not None:
+            with np.errstate(all="ignore"):  # a diverged network's outputs: said as not finite
+                err = target_scaler.scale * (np.asarray(predicted, float) - targets)
+                rmse = float(np.sqrt(np.mean(err**2)))
+            lines.append(f"{part + ' RMSE':<13}{rmse:.6g} (in the target's units)")
+        return lines
 
     click.echo(f"train loss   {loss_line(net.loss(X, y, loss=loss_name))}")
-    click.echo(score_line("train", X, y))
+    for line in score_lines("train", X, y):
+        click.echo(line)
     if validation is not None:
         click.echo(f"val loss     {loss_line(net.loss(*validation, loss=loss_name))}")
-        click.echo(score_line("val", *validation))
+        for line in score_lines("val", *validation):
+            click.echo(line)
     click.echo(f"saved        {out_dir / 'model.npz'}")
     if checkpoint_every is not None:
         click.echo(f"checkpoints  {len(set(checkpoint.saved))} in {out_dir / 'checkpoints'}")

@@ -207,3 +207,22 @@ def test_the_option_needs_a_csv_file(tmp_path, capsys):
     assert error(
         capsys, "train", "-d", "xor", "--scale-target", "yes", "-o", str(tmp_path / "r")
     ) == ("error: --scale-target: scales a --csv file's target; give --csv, or drop --scale-target")
+
+
+def test_a_constant_target_stays_a_regression_target(tmp_path):
+    # standardized, one value is all 0: read as a class label, it got a sigmoid and bce
+    csv = tmp_path / "const.csv"
+    rows = [f"{i},{(3 * i) % 7},5.5" for i in range(12)]
+    csv.write_text("a,b,t\n" + "\n".join(rows) + "\n")
+    out = train(tmp_path, csv, "--epochs", "3")
+    assert "target_standardize" not in record(tmp_path)
+    net = gn.load(tmp_path / "run" / "model.npz")
+    assert net.activations[-1].name == "identity" and record(tmp_path)["loss"] == "mse"
+    X = np.array([[i, (3 * i) % 7] for i in range(12)], float)
+    predicted = net.predict((X - X.mean(axis=0)) / X.std(axis=0))
+    assert r2_score(np.full(12, 5.5), predicted[:, 0]) == 0.0  # scikit-learn's rule
+    line = next(x for x in out.splitlines() if x.startswith("train R²"))
+    assert (
+        line
+        == "train R²     0.0000 (the target holds one value: R² is 1 for a perfect fit, else 0)"
+    )

@@ -347,6 +347,10 @@ class Options:
             return None
         if how == "auto" and (self.output or "auto") not in ("auto", "identity"):
             return None  # a bounded output was chosen for the target's own range
+        if not np.ptp(y, axis=0).any():
+            # one value: standardized it is all 0, which reads as a class label (a sigmoid
+            # output and bce were chosen for a constant 5.5); there is no spread to scale
+            return None
         with fed_by({"X": "--csv"}):
             return gn.datasets.Standardizer().fit(y)
 

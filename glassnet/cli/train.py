@@ -442,7 +442,9 @@ def train(
         line = f"{part + ' R²':<13}{r2:.4f}"
         if not math.isfinite(r2):
             return [line + " (not finite)"]
-        if r2 <= 0:
+        if not np.ptp(targets, axis=0).any():  # scikit-learn's rule for a constant target
+            line += " (the target holds one value: R² is 1 for a perfect fit, else 0)"
+        elif r2 <= 0:
             line += " (no better than predicting the mean; " + (
                 "train longer or with another --lr)"
                 if target_scaler is not None or opts.csv is None

@@ -25,12 +25,20 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def outcome(capsys, *args: str) -> tuple[int, str]:
+    """The exit status and standard error of the command line run as from a shell."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    return code, capsys.readouterr().err
+
+
 def error(capsys, *args: str) -> str:
     """The one line (and exit 2) the command line gives for a bad input, without 'error: '."""
-    with pytest.raises(SystemExit) as exit_:
-        main(list(args))
-    out, err = capsys.readouterr()
-    assert exit_.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, (out, err)
+    code, err = outcome(capsys, *args)
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
     assert "Traceback" not in err
     return err[len("error: ") :].rstrip("\n")
 
@@ -185,18 +193,7 @@ def test_a_model_that_records_no_classes_writes_indices_and_raw_rows(tmp_path):
     assert [r[0] for r in got[1:]] == [str(int(v >= 0.5)) for v in p]
 
 
-# --- regression ------------------------------------------------------------------------------
-@pytest.fixture
-def prices(tmp_path):
-    """Prices in dollars, linear in two inputs."""
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(80, 2))
-    y = 200_000 + 1000 * (X @ [3.0, 1.0]) + 50 * rng.normal(size=80)
-    csv_path = tmp_path / "prices.csv"
-    write(csv_path, ["a", "b", "price"], *X.T, y)
-    return csv_path, X, y
-
-
+# --- regression (the prices of conftest.py) -------------------------------------------------
 def test_a_regression_comes_back_in_the_targets_units(tmp_path, prices):
     csv_path, X, y = prices
     model = train(tmp_path, csv_path, "--hidden", "0", "--epochs", "300", *ADAM)
@@ -325,12 +322,7 @@ def test_a_sweep_of_hostile_values_names_the_option_given(
             args = ["predict", "--model", model, option, value]
         if option == "--model":
             args += ["--x", "1,2"]
-        try:
-            main(args)
-        except SystemExit as exc:
-            _, err = capsys.readouterr()
-            if exc.code in (0, None):
-                continue
-            assert exc.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+        code, err = outcome(capsys, *args)
+        if code != 0:
+            assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
             assert option in err, (option, value, err)
-        capsys.readouterr()

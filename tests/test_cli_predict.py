@@ -326,3 +326,23 @@ def test_a_sweep_of_hostile_values_names_the_option_given(
         if code != 0:
             assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
             assert option in err, (option, value, err)
+
+
+def test_memory_is_checked_first_and_rows_go_through_in_chunks(tmp_path, prices, capsys,
+                                                               monkeypatch):  # fmt: skip
+    import glassnet.cli.predict as predict
+
+    csv_path, X, y = prices
+    model = train(tmp_path, csv_path, "--hidden", "3", "--epochs", "5")
+    by_hand = gn.load(model).predict(standardized(X, X))[:, 0] * y.std() + y.mean()
+    # a chunk of 80 bytes holds one row's layers of this 2-3-1 network at a time (not two)
+    monkeypatch.setattr(predict, "CHUNK_BYTES", 2 * 8 * 6 + 1)
+    code, out, _ = invoke("predict", "--model", model, "--csv", str(csv_path))
+    assert code == 0
+    assert [float(r[0]) for r in table(out)[1:]] == pytest.approx(by_hand, rel=1e-12)
+    monkeypatch.setattr(predict, "MEMORY_LIMIT", 1000)  # 80 rows need about 3.8 KiB
+    out_file = tmp_path / "p.csv"
+    message = error(capsys, "predict", "--model", model, "--csv", str(csv_path), "-o",
+                    str(out_file))  # fmt: skip
+    assert message.startswith("Invalid value for --csv: 80 rows") and "memory" in message
+    assert not out_file.exists()

@@ -98,7 +98,7 @@ def predict(
 
     A class is written as the training file wrote it, with the probability of each class; a
     regression value in the target's units.
-    """  # fmt: skip
+    """
     if bool(csv) == bool(xs):
         raise click.UsageError("--csv and --x: give the rows to predict one way: --csv or --x")
     for opt, value in (("--target", target), ("--delimiter", delimiter), ("--header", header)):

@@ -55,3 +55,14 @@ def paper_data():
     X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=float)
     y = np.array([[0], [1], [1], [0]], dtype=float)
     return X, y
+
+
+@pytest.fixture
+def prices(tmp_path):
+    """Prices in dollars, linear in two inputs: raw, a loss of 1e10 at the first epoch."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 2))
+    y = 200_000 + 1000 * (X @ [3.0, 1.0]) + 50 * rng.normal(size=80)
+    csv = tmp_path / "prices.csv"
+    np.savetxt(csv, np.column_stack([X, y]), delimiter=",", header="a,b,price", comments="")
+    return csv, X, y

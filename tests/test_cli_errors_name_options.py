@@ -34,8 +34,8 @@ def _commands(group=cli, path=()):
 
 def test_every_command_translates_the_librarys_errors():
     commands = dict(_commands())
-    assert len(commands) == 17  # train, gradcheck, datasets, info, inspect, paper, playground,
-    # plot (6), study (4)
+    assert len(commands) == 18  # train, gradcheck, datasets, info, inspect, paper, playground,
+    # plot (6), predict, study (4)
     for path, command in commands.items():
         assert getattr(command, "_names_options", False), " ".join(path)
 
@@ -106,6 +106,8 @@ CASES = [
     (["paper", "--threshold", "2"], "--threshold"),
     (["playground", "--port", "99999", "--no-browser"], "--port"),
     (["playground", "--host", "8.8.8.8", "--no-browser"], "--host"),
+    (["predict", "--model", "NOWHERE", "--x", "1,2"], "--model"),
+    (["predict", "--model", "NOWHERE", "--csv", "NOWHERE"], "--model"),
     (["study", "status", "NOWHERE"], "DIRECTORY"),
     (["study", "export", "NOWHERE"], "DIRECTORY"),
 ]  # fmt: skip

@@ -49,17 +49,6 @@ def number(output: str, label: str) -> float:
 ADAM = ("--optimizer", "adam", "--lr", "0.01")
 
 
-@pytest.fixture
-def prices(tmp_path):
-    """Prices in dollars, linear in two inputs: raw, a loss of 1e10 at the first epoch."""
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(80, 2))
-    y = 200_000 + 1000 * (X @ [3.0, 1.0]) + 50 * rng.normal(size=80)
-    csv = tmp_path / "prices.csv"
-    np.savetxt(csv, np.column_stack([X, y]), delimiter=",", header="a,b,price", comments="")
-    return csv, X, y
-
-
 def test_the_target_is_standardized_with_its_own_mean_and_deviation(tmp_path, prices):
     csv, X, y = prices
     out = train(tmp_path, csv, "--hidden", "0", "--epochs", "300", *ADAM)

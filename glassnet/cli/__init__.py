@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "study": "glassnet.cli.study:study",
     "playground": "glassnet.cli.playground:playground",
     "info": "glassnet.cli.info:info",
+    "predict": "glassnet.cli.predict:predict",
 }
 
 

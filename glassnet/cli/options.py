@@ -193,6 +193,8 @@ class Options:
     backend: str | None = None
     given: set[str] = field(default_factory=set)
     training: dict[str, Any] = field(default_factory=dict)
+    #: The :class:`~glassnet.datasets.Dataset` of a --csv file, once read (its class names)
+    csv_info: Any = None
 
     # --- data ---------------------------------------------------------------------------------
     def data_options(self) -> dict[str, str]:
@@ -243,14 +245,15 @@ class Options:
             task: Any = self.task or "auto"
             fed = {"path": "--csv", "target": "--target", "delimiter": "--delimiter"}
             with fed_by(fed, default="--csv"), as_options():
-                X, y = gn.datasets.load_csv(
+                self.csv_info = gn.datasets.load_csv(
                     self.csv,
                     target=tgt,
                     delimiter=_delimiter(self.delimiter),
                     header=header,
                     task=task,
+                    return_info=True,
                 )
-            X, y = np.asarray(X, float), np.asarray(y, float)
+            X, y = np.asarray(self.csv_info.X, float), np.asarray(self.csv_info.y, float)
             if standardize:
                 X = self.standardize_like_training(X)
                 scaler = self.target_scaler(y)
@@ -557,6 +560,18 @@ def _rows(xs: Sequence[str], ys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]
     return np.array(X, dtype=float), np.array(Y, dtype=float)
 
 
+#: How a --csv file is read (train's options, and predict's).
+DELIMITER_OPTION = click.option(
+    "--delimiter", default=None, metavar="CHAR",
+    help="CSV field separator: one character, or tab, semicolon, comma, bar [default: auto, "
+         "found in the file].",
+)  # fmt: skip
+HEADER_OPTION = click.option(
+    "--header", type=click.Choice(["auto", "yes", "no"]), default=None,
+    help="Whether the CSV's first line names its columns [default: auto].",
+)  # fmt: skip
+
+
 def shared_options(
     defaults: dict[str, Any] = DEFAULTS, model: bool = True, training: Sequence[str] = TRAINING
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -595,11 +610,8 @@ def shared_options(
         click.option("--target", default=None,
                      help="CSV target column (name or index) [default: the column named "
                           "label, target, y or class, else the last]."),
-        click.option("--delimiter", default=None, metavar="CHAR",
-                     help="CSV field separator: one character, or tab, semicolon, comma, bar "
-                          "[default: auto, found in the file]."),
-        click.option("--header", type=click.Choice(["auto", "yes", "no"]), default=None,
-                     help="Whether the CSV's first line names its columns [default: auto]."),
+        DELIMITER_OPTION,
+        HEADER_OPTION,
         click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
                      default=None,
                      help="The CSV target: class labels or numbers [default: auto, from its "
@@ -653,7 +665,7 @@ def shared_options(
     opts += [offered[name] for name in training]
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        names = {fl.name for fl in fields(Options)} - {"given", "training"}
+        names = {fl.name for fl in fields(Options)} - {"given", "training", "csv_info"}
         names -= {n for n in TRAINING if n not in training}
 
         @functools.wraps(f)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shlex
 import signal
 import sys
@@ -128,6 +129,15 @@ def _record(
             "mean": np.asarray(target_scaler.mean).tolist(),
             "scale": np.asarray(target_scaler.scale).tolist(),
         }
+    info = opts.csv_info
+    if info is not None and info.task == "classification":
+        # the labels as the file wrote them (setosa, or 0 and 1): class i is output i (binary:
+        # an output >= 0.5 is the second), so glassnet predict can say them back
+        record["classes"] = list(info.target_names)
+    elif info is not None and not all(
+        re.fullmatch(r"col\d+", n) for n in (*info.feature_names, *info.target_names)
+    ):  # named by a header line (col0, col1, ... are load_csv's names for a file without one)
+        record["target_names"] = list(info.target_names)
     if opts.model is not None and opts.dataset is None and opts.csv is None:
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:

@@ -11,6 +11,7 @@ import re
 import stat
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -20,6 +21,8 @@ from glassnet._validation import (
     UNDERFLOW,
     Boolean,
     Constraint,
+    Interval,
+    check,
     describe,
     known_keywords,
     underflows,
@@ -353,7 +356,7 @@ def _warn_of_row_numbers(X: np.ndarray, f_idx: list[int], names: list[str], path
                     f"{first}..{first + n - 1}: the index pandas writes (DataFrame.to_csv "
                     "without index=False)? It is read as a feature; drop it from the file",
                     IndexColumnWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
                 break
 
@@ -446,6 +449,154 @@ def _resolve_column(target: Any, header: list[str], path: str) -> int:
             )
         return hits[0]
     raise TypeError(f"target: expected a column name (str) or index (int), got {target!r}")
+
+
+def _path(path: Any) -> str:
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
+    return os.fspath(path)
+
+
+def _check_format(header: Any, delimiter: Any) -> bool:
+    """Check ``header`` and ``delimiter``; whether the separator is to be detected."""
+    if not (header == "auto" if isinstance(header, str) else Boolean().fits(header)):
+        raise (ValueError if isinstance(header, str) else TypeError)(
+            f"header: expected True, False or 'auto', got {describe(header)}"
+        )
+    detected = delimiter == "auto"
+    if not detected and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+    ):
+        raise ValueError(
+            f"delimiter: expected 'auto' or a single character other than a quote or a line "
+            f"break, got {describe(delimiter)}"
+        )
+    return detected
+
+
+def _target_columns(
+    target: Any, cols: list[str], named: bool, p: str
+) -> tuple[list[Any], list[int]]:
+    """The target columns as given (``None``: the default's) and their indices."""
+    if target is None:
+        target = default_target(cols if named else [])  # no header: no names, the last
+        if target is None:
+            target = -1
+    targets = list(target) if isinstance(target, (list, tuple)) else [target]
+    if not targets:
+        raise ValueError("target: expected at least one column, got an empty sequence")
+    t_idx = [_resolve_column(t, cols, p) for t in targets]
+    if len(set(t_idx)) != len(t_idx):
+        raise ValueError(f"target: the same column is named twice in {targets!r}")
+    return targets, t_idx
+
+
+def _read_table(
+    p: str, delimiter: str, header: Any, detected: bool, min_rows: int = 2
+) -> tuple[list[str], list[tuple[int, list[str]]], list[str], str]:
+    """The checked table of the CSV file ``p`` (arguments already validated): its column
+    names, its data rows as ``(line, fields)``, the header line's fields as written (``[]``:
+    no header) and the separator. Refused: a missing, special or too large file, one not
+    UTF-8, fewer than ``min_rows`` data rows, a row of another width than the first."""
+    if not os.path.exists(p):
+        raise FileNotFoundError(f"path: no such file {p!r}")
+    if os.path.isdir(p):
+        raise ValueError(f"path: expected a CSV file, got the directory {p!r}")
+    info = os.stat(p)
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device could be read forever
+        raise ValueError(f"path: expected a regular CSV file, got {p!r} (a device, pipe or socket)")
+    if info.st_size > MAX_CSV_BYTES:
+        raise ValueError(
+            f"path: {p!r} holds {info.st_size / 2**20:.0f} MiB; at most "
+            f"{MAX_CSV_BYTES // 2**20} MiB of CSV are read (glassnet.datasets.csv.MAX_CSV_BYTES: "
+            "parsed as Python text, a table takes about ten times its file size)"
+        )
+
+    try:
+        with open(p, newline="", encoding="utf-8-sig") as fh:
+            rows, delimiter = read_rows(fh, delimiter, repr(p))
+    except UnicodeDecodeError as exc:
+        hint = ""
+        if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+            hint = "; it is UTF-16: save it as 'CSV UTF-8', or re-encode it"
+        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason}){hint}") from None
+    if not rows:
+        raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
+    if header == "auto":
+        try:
+            named = not is_data_row(rows[0][1], [f for _, f in rows[1:]])
+        except ValueError as exc:
+            raise ValueError(f"{p!r}, line {rows[0][0]}: {exc}") from None
+    else:
+        named = header
+    if named:
+        cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
+        data = rows[1:]
+    else:
+        cols = [f"col{i}" for i in range(len(rows[0][1]))]
+        data = rows
+    ncol = len(cols)
+    if not data:
+        raise ValueError(f"{p!r}: no data rows (only a header line was found)")
+    if len(data) == 1 and min_rows > 1:
+        raise ValueError(f"{p!r}: only one data row (line {data[0][0]}); at least 2 are needed")
+    for line, fields in data:
+        if len(fields) != ncol:
+            hint = ""
+            if named and len(fields) == ncol + 1 and all(len(f) == ncol + 1 for _, f in data):
+                hint = (
+                    f"; every row has one field more than the header line (line {rows[0][0]}): "
+                    "row names without a column name (R's write.table)? Add a name for them to "
+                    "the header line"
+                )
+            joined = delimiter.join(fields)
+            for other in DELIMITERS:
+                if other != delimiter and len(joined.split(other)) == ncol:
+                    hint = (
+                        f"; it has {ncol} fields split at {other!r}: do the first line and this "
+                        "one use different separators?"
+                    )
+                    break
+            raise ValueError(
+                f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
+                f"(fields split at {_split_at(delimiter, detected)}){hint}"
+            )
+    return cols, data, rows[0][1] if named else [], delimiter
+
+
+def _features(
+    data: list[tuple[int, list[str]]],
+    f_idx: list[int],
+    cols: list[str],
+    p: str,
+    header: Any,
+    delimiter: str,
+    heading: list[str],
+) -> np.ndarray:
+    """The feature columns ``f_idx`` of the rows ``data`` as float64 numbers, each checked
+    (a number, finite, not underflowing), naming the line and column of one that is not."""
+    X = np.empty((len(data), len(f_idx)), dtype=np.float64)
+    for r, (line, fields) in enumerate(data):
+        for c, i in enumerate(f_idx):
+            v = parse_number(fields[i])
+            if v is None:
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
+                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r, delimiter)})"
+                )
+            if not math.isfinite(v):
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: expected a finite number, got "
+                    f"{fields[i]!r}"
+                )
+            if underflows(fields[i], v):  # 1e-400 was read as 0, silently
+                raise ValueError(
+                    f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
+                )
+            X[r, c] = v
+    # pandas' to_csv(header=False) keeps the index: a headerless file's columns have no names
+    _warn_of_row_numbers(X, f_idx, heading, p)
+    return X
 
 
 @overload
@@ -552,91 +703,18 @@ def load_csv(
         ``task="auto"``, class labels that differ only in case (``Yes`` and ``yes``) or a
         target of numbers written as text (``10,5``, ``$12``).
     """
-    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
-    p = os.fspath(path)
+    p = _path(path)
     if not isinstance(task, str) or task not in ("auto", "classification", "regression"):
         error = ValueError if isinstance(task, str) else TypeError
         raise error(
             f"task: expected 'auto', 'classification' or 'regression', got {describe(task)}"
         )
     validate(_CONSTRAINTS, return_info=return_info)
-    if not (header == "auto" if isinstance(header, str) else Boolean().fits(header)):
-        raise (ValueError if isinstance(header, str) else TypeError)(
-            f"header: expected True, False or 'auto', got {describe(header)}"
-        )
-    detected = delimiter == "auto"
-    if not detected and (
-        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
-    ):
-        raise ValueError(
-            f"delimiter: expected 'auto' or a single character other than a quote or a line "
-            f"break, got {describe(delimiter)}"
-        )
+    detected = _check_format(header, delimiter)
     dt = _float_dtype(dtype)
-    if not os.path.exists(p):
-        raise FileNotFoundError(f"path: no such file {p!r}")
-    if os.path.isdir(p):
-        raise ValueError(f"path: expected a CSV file, got the directory {p!r}")
-    info = os.stat(p)
-    if not stat.S_ISREG(info.st_mode):  # a pipe or device could be read forever
-        raise ValueError(f"path: expected a regular CSV file, got {p!r} (a device, pipe or socket)")
-    if info.st_size > MAX_CSV_BYTES:
-        raise ValueError(
-            f"path: {p!r} holds {info.st_size / 2**20:.0f} MiB; at most "
-            f"{MAX_CSV_BYTES // 2**20} MiB of CSV are read (glassnet.datasets.csv.MAX_CSV_BYTES: "
-            "parsed as Python text, a table takes about ten times its file size)"
-        )
-
-    try:
-        with open(p, newline="", encoding="utf-8-sig") as fh:
-            rows, delimiter = read_rows(fh, delimiter, repr(p))
-    except UnicodeDecodeError as exc:
-        hint = ""
-        if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
-            hint = "; it is UTF-16: save it as 'CSV UTF-8', or re-encode it"
-        raise ValueError(f"{p!r}: not a UTF-8 text file ({exc.reason}){hint}") from None
-    if not rows:
-        raise ValueError(f"{p!r}: the file is empty; expected a header and data rows")
-    if header == "auto":
-        try:
-            named = not is_data_row(rows[0][1], [f for _, f in rows[1:]])
-        except ValueError as exc:
-            raise ValueError(f"{p!r}, line {rows[0][0]}: {exc}") from None
-    else:
-        named = header
-    if named:
-        cols = [h or f"col{i}" for i, h in enumerate(rows[0][1])]
-        data = rows[1:]
-    else:
-        cols = [f"col{i}" for i in range(len(rows[0][1]))]
-        data = rows
+    cols, data, heading, delimiter = _read_table(p, delimiter, header, detected)
+    named = bool(heading)
     ncol = len(cols)
-    if not data:
-        raise ValueError(f"{p!r}: no data rows (only a header line was found)")
-    if len(data) == 1:
-        raise ValueError(f"{p!r}: only one data row (line {data[0][0]}); at least 2 are needed")
-    for line, fields in data:
-        if len(fields) != ncol:
-            hint = ""
-            if named and len(fields) == ncol + 1 and all(len(f) == ncol + 1 for _, f in data):
-                hint = (
-                    f"; every row has one field more than the header line (line {rows[0][0]}): "
-                    "row names without a column name (R's write.table)? Add a name for them to "
-                    "the header line"
-                )
-            joined = delimiter.join(fields)
-            for other in DELIMITERS:
-                if other != delimiter and len(joined.split(other)) == ncol:
-                    hint = (
-                        f"; it has {ncol} fields split at {other!r}: do the first line and this "
-                        "one use different separators?"
-                    )
-                    break
-            raise ValueError(
-                f"{p!r}, line {line}: expected {ncol} fields (one per column), got {len(fields)} "
-                f"(fields split at {_split_at(delimiter, detected)}){hint}"
-            )
     if ncol < 2:
         raise ValueError(
             f"{p!r}: only {ncol} column; expected at least one feature column and a target "
@@ -644,16 +722,7 @@ def load_csv(
             "pass delimiter=)"
         )
 
-    if target is None:
-        target = default_target(cols if named else [])  # no header: no names, the last
-        if target is None:
-            target = -1
-    targets = list(target) if isinstance(target, (list, tuple)) else [target]
-    if not targets:
-        raise ValueError("target: expected at least one column, got an empty sequence")
-    t_idx = [_resolve_column(t, cols, p) for t in targets]
-    if len(set(t_idx)) != len(t_idx):
-        raise ValueError(f"target: the same column is named twice in {targets!r}")
+    targets, t_idx = _target_columns(target, cols, named, p)
     if len(t_idx) == ncol:
         raise ValueError(f"target: every column of {p!r} is a target; no features are left")
     f_idx = [i for i in range(ncol) if i not in t_idx]
@@ -667,27 +736,7 @@ def load_csv(
                     "fill or drop it before loading"
                 )
 
-    X = np.empty((len(data), len(f_idx)), dtype=np.float64)
-    for r, (line, fields) in enumerate(data):
-        for c, i in enumerate(f_idx):
-            v = parse_number(fields[i])
-            if v is None:
-                raise ValueError(
-                    f"{p!r}, line {line}, column {cols[i]!r}: expected a number, got "
-                    f"{fields[i]!r} ({_why_not_a_number(fields[i], header, r, delimiter)})"
-                )
-            if not math.isfinite(v):
-                raise ValueError(
-                    f"{p!r}, line {line}, column {cols[i]!r}: expected a finite number, got "
-                    f"{fields[i]!r}"
-                )
-            if underflows(fields[i], v):  # 1e-400 was read as 0, silently
-                raise ValueError(
-                    f"{p!r}, line {line}, column {cols[i]!r}: {UNDERFLOW.format(fields[i])}"
-                )
-            X[r, c] = v
-    # pandas' to_csv(header=False) keeps the index: a headerless file's columns have no names
-    _warn_of_row_numbers(X, f_idx, rows[0][1] if named else [], p)
+    X = _features(data, f_idx, cols, p, header, delimiter, heading)
 
     tokens = [[fields[i] for line, fields in data] for i in t_idx]
     lines = [line for line, _ in data]
@@ -786,3 +835,85 @@ def load_csv(
     if return_info:
         return ds
     return ds.X, ds.y
+
+
+@known_keywords
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """The rows of a CSV file a trained model is to be applied to (see :func:`load_inputs`).
+
+    Attributes
+    ----------
+    X : ndarray, shape (N, d), float64
+        The input columns, in the file's order, as numbers.
+    feature_names : tuple of str, length d
+        Their names (``col0``, ``col1``, ... when the file has no header line).
+    target : tuple of tuple of str, or None
+        The target columns' fields as the file writes them, one tuple of N per column, or
+        ``None`` when the file holds the inputs alone. Text: whether they are numbers or class
+        labels, and which, is the model's to say.
+    target_names : tuple of str
+        The target columns' names (empty when there is no target).
+    lines : tuple of int, length N
+        The file's line each row begins on.
+    """
+
+    X: FloatArray
+    feature_names: tuple[str, ...]
+    target: tuple[tuple[str, ...], ...] | None
+    target_names: tuple[str, ...]
+    lines: tuple[int, ...]
+
+
+@known_keywords
+def load_inputs(
+    path: str | os.PathLike[str],
+    n_features: int,
+    target: str | int | Sequence[str | int] | None = None,
+    *,
+    delimiter: str = "auto",
+    header: bool | Literal["auto"] = "auto",
+) -> Inputs:
+    """Read the rows of a CSV file to apply a model of ``n_features`` inputs to.
+
+    The file holds the ``n_features`` input columns alone, or these and the target column(s)
+    where :func:`load_csv` finds them (``target`` as load_csv takes it; default: the column
+    named ``label``, ``target``, ``y`` or ``class``, else the last); its number of columns
+    tells which. The file and its input columns are read and checked as load_csv reads and
+    checks them (``delimiter`` and ``header`` alike); one data row suffices. The target's
+    fields are returned as text, unchecked: class labels are compared with the model's own,
+    numbers parsed, by the caller.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        What load_csv refuses of a file and its feature columns (naming the line and column);
+        a number of columns that is neither ``n_features`` nor ``n_features`` plus the number
+        of target columns; a target column that is not in the file.
+    """
+    p = _path(path)
+    n = check(n_features, "n_features", Interval(int, 1, None))
+    detected = _check_format(header, delimiter)
+    cols, data, heading, delimiter = _read_table(p, delimiter, header, detected, min_rows=1)
+    if len(cols) == n:
+        t_idx: list[int] = []
+    else:
+        k = len(target) if isinstance(target, list | tuple) else 1
+        if len(cols) != n + k:
+            raise ValueError(
+                f"{p!r}: expected {n} columns (the inputs) or {n + k} (the inputs and the "
+                f"target{'s' if k > 1 else ''}), got {len(cols)} (fields split at "
+                f"{_split_at(delimiter, detected)})"
+            )
+        _, t_idx = _target_columns(target, cols, bool(heading), p)
+    f_idx = [i for i in range(len(cols)) if i not in t_idx]
+    X = _features(data, f_idx, cols, p, header, delimiter, heading)
+    return Inputs(
+        X,
+        tuple(cols[i] for i in f_idx),
+        tuple(tuple(fields[i] for _, fields in data) for i in t_idx) if t_idx else None,
+        tuple(cols[i] for i in t_idx),
+        tuple(line for line, _ in data),
+    )

@@ -217,3 +217,16 @@ def test_the_notebook_widget_uses_a_regression_target_as_it_is():
     _, data = _setup(net, X, y, None, "adam", None, None, 0.0, 10.0, LIMITS)
     np.testing.assert_array_equal(data.y_train, y)
     assert data.target_mean is None
+
+
+def test_a_bounded_output_that_cannot_reach_the_standardized_target_gets_a_note():
+    text = prices_csv()
+    _, y = file_columns(text)
+    low = (y.min() - y.mean()) / y.std()  # NumPy's, of the whole file
+    s = session(text, out="sigmoid")
+    s.train(2)
+    notes = [n for n in s.frame()["notes"] if n["kind"] == "output_range"]
+    assert len(notes) == 1 and "The sigmoid output gives values from 0 to 1" in notes[0]["text"]
+    train_low = float(s.data.y_train.min())
+    assert train_low >= low and f"runs from {train_low:.3g}" in notes[0]["text"]
+    assert not [n for n in session(text).frame()["notes"] if n["kind"] == "output_range"]

@@ -1062,6 +1062,7 @@ class Session:
                 }
             )
             return out
+        out += self._reach_note()
         big = [i + 1 for i, w in enumerate(stats["weight_norm"]) if not w < RUNAWAY]
         if big:
             out.append(
@@ -1158,6 +1159,29 @@ class Session:
                     }
                 )
         return out
+
+    def _reach_note(self) -> list[dict[str, str]]:
+        """A note when the output activation cannot reach a standardized target (half of it
+        is below its mean: a sigmoid or relu output stops at 0). ``glassnet train`` scales
+        the target for an identity output only; the page scales every upload's, so that the
+        two setups of a comparison share one loss, and says what to choose."""
+        cfg, data = self.ready()
+        if data.target_mean is None:
+            return []
+        with np.errstate(all="ignore"):
+            ends = gn.activations.get(cfg.out).value(np.array([[-1e4], [1e4]]))
+        lo, hi = float(np.min(ends)), float(np.max(ends))
+        need_lo, need_hi = float(data.y_train.min()), float(data.y_train.max())
+        if lo <= need_lo and need_hi <= hi:
+            return []
+        return [
+            {
+                "kind": "output_range",
+                "text": f"The {cfg.out} output gives values from {lo:.3g} to {hi:.3g}, but the "
+                f"standardized target runs from {need_lo:.3g} to {need_hi:.3g}: the network "
+                "cannot reach part of it. Choose the identity output for this target.",
+            }
+        ]
 
     def accuracy(self, Xn: np.ndarray, y: np.ndarray, net: Any = None) -> Any:
         """Fraction of points classified right (None for a regression or no points); one per

@@ -8,10 +8,8 @@ and ``glassnet inspect`` through click's CliRunner on the downloaded model file.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 from typing import Any
 
 import numpy as np
@@ -21,6 +19,7 @@ pytest.importorskip("aiohttp")
 
 from click.testing import CliRunner
 from sklearn.metrics import r2_score
+from test_playground import _run_script
 
 import glassnet as gn
 from glassnet.cli import cli
@@ -191,14 +190,7 @@ def test_the_script_reproduces_an_upload_run_and_the_command_says_why_it_cannot(
     s.train(12)
     script = export.script(s)
     assert "the target too: (y - mean) / scale" in script
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        ns: dict[str, Any] = {}
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(script, "playground_run.py", "exec"), ns)
-    finally:
-        os.chdir(cwd)
+    ns = _run_script(script, tmp_path)
     np.testing.assert_allclose(ns["y_train"][:, 0], s.data.y_train[:, 0], rtol=0)
     for mine, theirs in zip(s.net.params, ns["net"].params, strict=True):
         np.testing.assert_array_equal(mine["W"], theirs["W"])

@@ -183,6 +183,28 @@ def test_upload_a_csv(page: Any) -> None:
     assert len(data["train"]["x"]) + len(data["test"]["x"]) == 7
 
 
+def test_an_uploaded_price_is_shown_as_prices_and_its_loss_is_said_standardized(page: Any) -> None:
+    prices = [200_000 + 7_910 * (i * 37 % 23) for i in range(20)]  # 5 digits, as sent
+    text = "area,rooms,price\n" + "\n".join(
+        f"{50 + 3 * i},{i % 5},{p}" for i, p in enumerate(prices)
+    )
+    page.set_input_files(
+        "#csv-file", files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    page.wait_for_function(
+        "window.playground.data.kind === 'regression' && window.playground.frame.epoch === 0",
+        timeout=WAIT,
+    )
+    data = page.evaluate("window.playground.data")
+    assert data["config"]["out"] == "identity"
+    labels = data["train"]["label"] + data["test"]["label"]
+    assert sorted(labels) == sorted(prices)  # the raw prices colour the points
+    assert data["y_range"] == [min(data["train"]["label"]), max(data["train"]["label"])]
+    assert "The target is standardized too (mean " in page.inner_text("#data-note")
+    assert "loss of the standardized target" in page.inner_text("#loss-legend")
+    assert "standardized target" in page.get_attribute("#train-loss", "title")
+
+
 def test_the_shown_data_keeps_its_setup_until_the_answer(page: Any) -> None:
     """The controls' setup is the page's copy: a change waiting for the server's answer must
     not rewrite the setup the drawn data and networks were made for."""

@@ -33,7 +33,7 @@ import glassnet as gn
 from glassnet.datasets import recipes
 from glassnet.playground.controls import CONTROLS, Config
 from glassnet.playground.limits import ProtocolError
-from glassnet.playground.session import TRAINING_KEYS, Session
+from glassnet.playground.session import TRAINING_KEYS, Session, target_record
 
 #: Data sets ``glassnet train --dataset`` makes by itself (the engine's).
 ENGINE_SETS = (*recipes.ENGINE_SETS, *recipes.FIXED_SETS)
@@ -70,9 +70,21 @@ def _data_lines(session: Session) -> list[str]:
     if data.recipe is not None:
         lines.append(f"X_train, y_train, X_test, y_test = gn.datasets.from_recipe({data.recipe!r})")
         return lines
-    lines.append("# (your CSV: the training points as the network saw them, standardized)")
+    scaled = scaling_record(session)
+    lines.append(
+        "# (your CSV: the training points as the network saw them, the inputs standardized"
+        + (
+            " and the target too: (y - mean) / scale with the mean and scale of\n"
+            "# TRAINING['target_standardize']; a prediction in the target's units is\n"
+            "# net.predict(X) * scale + mean)"
+            if "target_standardize" in scaled
+            else ")"
+        )
+    )
     lines.append(f"X_train = {_arr(session.Xn_train)}")
     lines.append(f"y_train = {_arr(data.y_train)}")
+    # the scaling glassnet train records: `glassnet inspect --model` reads the saved file's
+    lines.append(f"TRAINING = {scaled!r}")
     return lines
 
 
@@ -165,7 +177,7 @@ def _original_lines(run: Session, net: str, entry: dict[str, Any]) -> list[str]:
 
 def script(session: Session) -> str:
     """A Python script that reproduces the session's run(s) exactly."""
-    cfg, _ = session.ready()
+    cfg, data = session.ready()
     original = any(r.get("rules") == "original" for run in session.runs() for r in run.log)
     head = [
         '"""A glassnet playground run, reproduced exactly.',
@@ -184,9 +196,11 @@ def script(session: Session) -> str:
     if session.b is not None:
         body += ["", "# setup B of the comparison: the same data, the same seed"]
         body += _run_lines(session.b, "_b")
-    body += ["", 'net.save("playground-model.npz")']
+    # an upload's scaling goes into the file, as the page's own download records it
+    extra = ', extra={"training": TRAINING}' if data.recipe is None else ""
+    body += ["", f'net.save("playground-model.npz"{extra})']
     if session.b is not None:
-        body += ['net_b.save("playground-model-b.npz")']
+        body += [f'net_b.save("playground-model-b.npz"{extra})']
     return "\n".join([*head, *body, ""])
 
 
@@ -215,6 +229,12 @@ def command(session: Session) -> tuple[str | None, str]:
         return None, f"{cfg.mode} mode trains several networks; the script reproduces them."
     if cfg.rules != "corrected":
         return None, "glassnet train runs exact gradients; the script runs the paper's rules."
+    if cfg.dataset == "csv":
+        return None, (
+            "glassnet train --csv splits the file its own way and standardizes the inputs "
+            "(and a regression target) on its training part; the page standardized them on "
+            "the whole file. The script reproduces this run."
+        )
     if cfg.dataset not in ENGINE_SETS:
         return None, f"glassnet train cannot make the {cfg.dataset!r} data; the script can."
     if cfg.features:
@@ -257,11 +277,31 @@ def command(session: Session) -> tuple[str | None, str]:
     return " ".join(parts), ""
 
 
+def scaling_record(run: Session) -> dict[str, Any]:
+    """How an upload was standardized, as ``glassnet train`` records it: ``standardize``
+    (the inputs' means and scales) and, for a regression target, ``target_standardize``
+    (the network's outputs map back as ``z * scale + mean``); empty for a recipe's data,
+    which is used as it is. With them ``glassnet inspect --model FILE --csv SAME.csv`` and
+    ``train --model`` see the inputs and targets the page trained on."""
+    _, data = run.ready()
+    if data.recipe is not None:
+        return {}
+    out: dict[str, Any] = {
+        "standardize": {"mean": data.mean.tolist(), "scale": data.scale.tolist()}
+    }
+    target = target_record(data)
+    if target is not None:
+        out["target_standardize"] = target
+    return out
+
+
 def _training_record(run: Session) -> dict[str, Any]:
     """What ``glassnet train`` writes about a run (``extra["training"]``), so that
-    ``glassnet inspect --model`` and ``train --model`` read the page's loss and optimizer."""
+    ``glassnet inspect --model`` and ``train --model`` read the page's loss, optimizer and
+    scaling."""
     cfg, data = run.ready()
     return {
+        **scaling_record(run),
         "loss": cfg.loss,
         "optimizer": cfg.opt,
         "lr": cfg.lr,

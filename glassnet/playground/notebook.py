@@ -180,7 +180,12 @@ def widget(
         With ``net``: at least two inputs (the pictures show the plane of the first two, the
         others held at their mean).
     y : array, shape (n_samples, n_outputs)
-        Or integer class labels ``(n_samples,)`` for several outputs.
+        Or integer class labels ``(n_samples,)`` for several outputs. ``X`` and ``y`` are
+        used as they are: the widget trains your network on exactly these arrays, so its
+        predictions afterwards are in their units. (The page standardizes an uploaded CSV,
+        its inputs and a regression target; do the same to yours first when a target is
+        large, e.g. prices: ``glassnet.datasets.Standardizer().fit_transform(y)``, the
+        network's outputs mapping back as ``z * scale + mean``.)
     setup : str or dict, optional
         Without ``net``: the first setup, a preset's name (``"paper-race"``), an address
         (``"dataset=xor&layers=4"``) or a dict of settings.

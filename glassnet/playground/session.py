@@ -101,6 +101,28 @@ class Data:
     note: str = ""
     features: tuple[str, ...] = ()
     recipe: dict[str, Any] | None = None  # how to make this data again (None: an upload)
+    #: An uploaded regression target's standardization: ``y_train`` and ``y_test`` hold
+    #: ``(y - target_mean) / target_scale``, what the network trains on (None: used as it is)
+    target_mean: np.ndarray | None = None
+    target_scale: np.ndarray | None = None
+    #: The raw targets of a standardized one, split as ``y_train`` and ``y_test`` are: what
+    #: the page shows (mapping the standardized values back would be off by a rounding)
+    raw_targets: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def targets(self) -> tuple[np.ndarray, np.ndarray]:
+        """The training and test targets in their own units, as the page shows them."""
+        return (self.y_train, self.y_test) if self.raw_targets is None else self.raw_targets
+
+    def to_target(self, values: Any) -> np.ndarray:
+        """Outputs as the network has them (its last axis: the outputs) in the target's own
+        units: ``values * target_scale + target_mean`` (unchanged when the target is not
+        standardized). What the page shows of a prediction goes through this (of a target:
+        :attr:`targets`); a loss, a delta or an activation stays in the network's units."""
+        arr = np.asarray(values, dtype=float)
+        if self.target_mean is None or self.target_scale is None:
+            return arr
+        return arr * self.target_scale + self.target_mean
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Return ``X`` as the network sees it: ``(X - mean) / scale``, then the chosen input
@@ -192,7 +214,23 @@ def build_data(config: Config, table: Table | None) -> Data:
         assert fitted.mean is not None and fitted.scale is not None
         mean, scale = fitted.mean, fitted.scale
         note = "Features are standardized (mean 0, standard deviation 1) before training."
-        X_tr, y_tr, X_te, y_te = recipes.split_data(X, y, config.split, config.seed)
+        raw = y
+        target_mean, target_scale, y = _standardized_target(y, kind)
+        if target_mean is not None and target_scale is not None:
+            note += (
+                f" The target is standardized too (mean {target_mean[0]:.6g}, standard "
+                f"deviation {target_scale[0]:.6g}): the loss is in those units; colours, "
+                "values and predictions are shown in the target's own."
+            )
+        # one split of the standardized and the raw target side by side: the same rows
+        width = y.shape[1]
+        X_tr, y_tr, X_te, y_te = recipes.split_data(
+            X, np.hstack([y, raw]), config.split, config.seed
+        )
+        raw_targets = None
+        if target_mean is not None:
+            raw_targets = (np.asarray(y_tr[:, width:], float), np.asarray(y_te[:, width:], float))
+        y_tr, y_te = y_tr[:, :width], y_te[:, :width]
     else:
         X, y = recipes.recipe_data(recipe)
         kind = (
@@ -205,6 +243,8 @@ def build_data(config: Config, table: Table | None) -> Data:
         columns = [f"x{i + 1}" for i in range(X.shape[1])] + ["y"]
         mean = np.zeros(X.shape[1])
         scale = np.ones(X.shape[1])
+        # the recipes' targets are already in small units
+        target_mean = target_scale = raw_targets = None
         if X.shape[1] > 2:
             note = (
                 f"This data has {X.shape[1]} inputs; the pictures show the plane of the first "
@@ -234,7 +274,43 @@ def build_data(config: Config, table: Table | None) -> Data:
         note=note,
         features=tuple(config.features),
         recipe=recipe,
+        target_mean=target_mean,
+        target_scale=target_scale,
+        raw_targets=raw_targets,
     )
+
+
+def _standardized_target(
+    y: np.ndarray, kind: str
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """``(mean, scale, y standardized)`` of an uploaded regression target, or ``(None, None,
+    y)``: class labels are not scaled, and neither is a constant target (standardized it is
+    all 0, and there is no spread to scale; ``glassnet train`` does the same).
+
+    A price around 200000 used raw gave an mse of 1e10 at the first epoch: the page's
+    learning rates diverged or learned nothing. Fitted on the whole table, as the features
+    are (not on the training rows, as ``glassnet train`` fits both): the page's inputs and
+    target then share one rule, and their units do not change with the test share or the
+    seed, so losses of one upload stay comparable across setups. The model file records both
+    (:func:`glassnet.playground.export.model_file`), so ``glassnet inspect --model --csv``
+    of the same file sees the same numbers."""
+    if kind != "regression" or (y == y[:1]).all():  # (np.ptp overflows for +-1e308)
+        return None, None, y
+    try:
+        fitted = gn.datasets.Standardizer().fit(y)
+        scaled = fitted.transform(y)
+    except ValueError as exc:
+        raise ProtocolError(f"The uploaded target cannot be standardized: {exc}", "csv") from None
+    assert fitted.mean is not None and fitted.scale is not None
+    return np.asarray(fitted.mean, float), np.asarray(fitted.scale, float), scaled
+
+
+def target_record(data: Data) -> dict[str, list[float]] | None:
+    """The target's standardization as ``glassnet train`` records it (``{"mean": [...],
+    "scale": [...]}``, outputs map back as ``z * scale + mean``), or None."""
+    if data.target_mean is None or data.target_scale is None:
+        return None
+    return {"mean": data.target_mean.tolist(), "scale": data.target_scale.tolist()}
 
 
 def first_overflow(net: Any, X: np.ndarray, y: np.ndarray, loss: str) -> str | None:
@@ -876,6 +952,8 @@ class Session:
     def data_message(self) -> dict[str, Any]:
         """The ``ready`` message: the setup as understood and the points to draw."""
         cfg, data = self.ready()
+        # the targets in their own units: the points' colours and the colour scale
+        y_train, y_test = data.targets
         msg = {
             "type": "ready",
             "config": cfg.to_dict(),
@@ -883,11 +961,12 @@ class Session:
             "columns": data.columns,
             "extent": list(data.extent),
             "n_outputs": int(data.y_train.shape[1]),
-            "train": self._points(data.X_train, data.y_train, data.kind),
-            "test": self._points(data.X_test, data.y_test, data.kind),
+            "train": self._points(data.X_train, y_train, data.kind),
+            "test": self._points(data.X_test, y_test, data.kind),
             "note": data.note,
             "classes": list(self.table.classes) if cfg.dataset == "csv" and self.table else [],
-            "y_range": [float(data.y_train.min()), float(data.y_train.max())],
+            "y_range": [float(y_train.min()), float(y_train.max())],
+            "target_standardize": target_record(data),
             "sizes": [data.n_inputs, *cfg.layers, int(data.y_train.shape[1])],
             "inputs": data.input_names,
             "baseline": self.baseline,
@@ -983,6 +1062,7 @@ class Session:
                 }
             )
             return out
+        out += self._reach_note()
         big = [i + 1 for i, w in enumerate(stats["weight_norm"]) if not w < RUNAWAY]
         if big:
             out.append(
@@ -1079,6 +1159,29 @@ class Session:
                     }
                 )
         return out
+
+    def _reach_note(self) -> list[dict[str, str]]:
+        """A note when the output activation cannot reach a standardized target (half of it
+        is below its mean: a sigmoid or relu output stops at 0). ``glassnet train`` scales
+        the target for an identity output only; the page scales every upload's, so that the
+        two setups of a comparison share one loss, and says what to choose."""
+        cfg, data = self.ready()
+        if data.target_mean is None:
+            return []
+        with np.errstate(all="ignore"):
+            ends = gn.activations.get(cfg.out).value(np.array([[-1e4], [1e4]]))
+        lo, hi = float(np.min(ends)), float(np.max(ends))
+        need_lo, need_hi = float(data.y_train.min()), float(data.y_train.max())
+        if lo <= need_lo and need_hi <= hi:
+            return []
+        return [
+            {
+                "kind": "output_range",
+                "text": f"The {cfg.out} output gives values from {lo:.3g} to {hi:.3g}, but the "
+                f"standardized target runs from {need_lo:.3g} to {need_hi:.3g}: the network "
+                "cannot reach part of it. Choose the identity output for this target.",
+            }
+        ]
 
     def accuracy(self, Xn: np.ndarray, y: np.ndarray, net: Any = None) -> Any:
         """Fraction of points classified right (None for a regression or no points); one per
@@ -1225,8 +1328,10 @@ class Session:
             boundary["data"] = _u8(np.max(out, axis=2), 0.0, 1.0)
             boundary["lo"], boundary["hi"] = 0.0, 1.0
         elif data.kind == "regression":
-            lo, hi = float(data.y_train.min()), float(data.y_train.max())
-            boundary["data"] = _u8(out[:, :, 0], lo, hi)
+            # the surface in the target's units, on the scale of the points' colours
+            y_train = data.targets[0]
+            lo, hi = float(y_train.min()), float(y_train.max())
+            boundary["data"] = _u8(data.to_target(out)[:, :, 0], lo, hi)
             boundary["lo"], boundary["hi"] = lo, hi
         else:
             boundary["data"] = _u8(out[:, :, 0], 0.0, 1.0)
@@ -1375,7 +1480,14 @@ class Session:
             "z": f"z{s} = Σ_k a^({layer - 1})_k W{s}_k{unit + 1} + b{s} = {terms}"
             + (f" + {par(bias)}" if bias is not None else "")
             + f" = {z:.6g}",
-            "a": f"a{s} = {f}(z{s}) = {f}({z:.6g}) = {a:.6g}",
+            "a": f"a{s} = {f}(z{s}) = {f}({z:.6g}) = {a:.6g}"
+            + (  # the output compared with the standardized target, and what it predicts
+                f" (standardized; in the target's units {a:.6g} · {data.target_scale[unit]:.6g}"
+                f" + {data.target_mean[unit]:.6g} = "
+                f"{a * data.target_scale[unit] + data.target_mean[unit]:.6g})"
+                if layer == L and data.target_scale is not None and data.target_mean is not None
+                else ""
+            ),
             "fprime": f"{f}'(z{s}) = {f}'({z:.6g}) = {fp:.6g}",
         }
         if layer == L:
@@ -1405,7 +1517,12 @@ class Session:
                 "unit": unit,
                 "sample": sample,
                 "x": [float(v) for v in data.X_train[sample]],
-                "y": [float(v) for v in data.y_train[sample]],
+                # the target in its own units (as x is), and as the network compares its
+                # output with it (standardized; None when it is used as it is)
+                "y": [float(v) for v in data.targets[0][sample]],
+                "y_scaled": None
+                if data.target_mean is None
+                else [float(v) for v in data.y_train[sample]],
                 "activation": f,
                 "z": z,
                 "a": a,

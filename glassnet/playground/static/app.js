@@ -122,6 +122,7 @@
       showControls();
     }
     $("data-note").textContent = msg.note || "";
+    for (const id of ["train-loss", "test-loss"]) $(id).title = msg.target_standardize ? "of the standardized target (see the data note)" : "";
     const names = msg.classes && msg.classes.length ? msg.classes : null;
     $("scale-lo").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[0]) : `class ${names ? names[0] : 0}`;
     $("scale-hi").textContent = msg.kind === "regression" ? GN.fmt(msg.y_range[1]) : `class ${names ? names[1] : 1}`;
@@ -331,6 +332,8 @@
         (compare && f.b.population ? `A ${Math.round(p.converged * n)} of ${n}, B ${Math.round(f.b.population.converged * n)} of ${n}` : `${Math.round(p.converged * n)} of ${n} (${Math.round(p.converged * 100)}%)`) +
         (p.diverged ? `; ${p.diverged} diverged` : "");
     } else $("population-line").textContent = "";
+    // the loss is the network's: of the standardized target when the upload's is scaled
+    if (d.target_standardize) legend += '<span class="muted">loss of the standardized target</span>';
     $("loss-legend").innerHTML = legend;
     // the threshold is on the loss per case: on the chart of a summed loss, times the cases
     const thr = f.race ? f.race.threshold * (f.race.summed ? d.train.x.length : 1) : undefined;
@@ -363,7 +366,7 @@
     const L = (m.run === "b" ? state.data.sizes_b : state.data.sizes).length - 1;
     const where = `${m.layer === L ? "Output" : "Hidden layer " + m.layer} unit ${m.unit + 1} (${esc(m.activation)})` + (m.run === "b" ? " of setup B" : "");
     const rows = m.incoming.map((c, k) => `<tr><td>${k + 1}</td><td>${num(c.a_prev)}</td><td>${num(c.w)}</td><td>${num(c.dW)}</td></tr>`).join("");
-    $("inside").innerHTML = `<b>${where}</b>, training sample ${m.sample} (x = ${m.x.map((v) => num(v, 4)).join(", ")}; y = ${m.y.map((v) => num(v, 4)).join(", ")})
+    $("inside").innerHTML = `<b>${where}</b>, training sample ${m.sample} (x = ${m.x.map((v) => num(v, 4)).join(", ")}; y = ${m.y.map((v) => num(v, 4)).join(", ")}${m.y_scaled ? `; standardized, as the output is compared with it: ${m.y_scaled.map((v) => num(v, 4)).join(", ")}` : ""})
       <table><tr><th>z</th><th>a = f(z)</th><th>f'(z)</th><th>δ = dC/dz</th></tr>
       <tr><td id="in-z">${num(m.z)}</td><td id="in-a">${num(m.a)}</td><td id="in-fp">${num(m.fprime)}</td><td id="in-delta">${num(m.delta)}</td></tr></table>
       <pre>${esc(m.formulas.z)}\n${esc(m.formulas.a)}\n${esc(m.formulas.fprime)}\n${esc(m.formulas.delta)}\n${esc(m.formulas.dW)}</pre>

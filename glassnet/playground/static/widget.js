@@ -131,6 +131,7 @@ function render({ model, el }) {
     if (f.b && f.b.population) { lines.unshift({ x: st.popB.epochs, y: st.popB.median, lo: st.popB.lo, hi: st.popB.hi, color: "#9467bd", width: 2 }); legend += ", purple: B's"; }
     const thr = f.race ? f.race.threshold * (f.race.summed ? d.train.x.length : 1) : undefined;
     GN.drawChart(q(".loss"), lines, { log: true, threshold: thr });
+    if (d.target_standardize) legend += " (of the standardized target)";
     q(".loss-legend").textContent = legend;
     const nl = (runB ? d.sizes_b : d.sizes).length - 1, norms = runB ? st.normsB : st.norms, series = [];
     for (let l = 0; l < nl; l++) series.push({ x: norms.epochs, y: norms.values.map((v) => v[l]), color: GN.LAYER_COLORS[l % 8] });

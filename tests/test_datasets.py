@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.preprocessing import LabelBinarizer
 
+import glassnet as gn
 from glassnet import datasets as ds
 from glassnet._validation import MAX_CLASSES, MAX_GENERATOR_PARAMETER, MAX_SAMPLES
 
@@ -275,7 +277,12 @@ def test_one_hot_and_labels_round_trip():
     np.testing.assert_array_equal(Y, [[0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
     np.testing.assert_array_equal(ds.labels(Y), lab)
     assert ds.one_hot(lab).shape == (4, 3)
-    np.testing.assert_array_equal(ds.labels(np.array([[0.2], [0.5], [0.9]])), [0, 1, 1])
+    # a probability of exactly 0.5 is class 0, as accuracy and scikit-learn decide
+    p = np.array([[0.2], [0.5], [0.9]])
+    want = LabelBinarizer().fit([0, 1]).inverse_transform(p)
+    np.testing.assert_array_equal(want, [0, 0, 1])
+    np.testing.assert_array_equal(ds.labels(p), want)
+    assert gn.metrics.accuracy(p, want[:, None].astype(float)) == 1.0
     np.testing.assert_array_equal(ds.labels(np.array([3, 1])), [3, 1])
 
 

@@ -81,7 +81,8 @@ def labels(y: ArrayLike) -> NDArray[np.int64]:
     ----------
     y : array_like
         ``(N,)`` integer labels (returned as they are), ``(N, 1)`` binary targets or
-        probabilities (class 1 where ``y >= 0.5``), or ``(N, k)`` one-hot targets or scores
+        probabilities (class 1 where ``y > 0.5``, as :func:`glassnet.metrics.accuracy`
+        and scikit-learn's ``LabelBinarizer`` decide), or ``(N, k)`` one-hot targets or scores
         (the arg-max of each row).
 
     Returns
@@ -98,7 +99,7 @@ def labels(y: ArrayLike) -> NDArray[np.int64]:
     if arr.ndim != 2:
         raise ValueError(f"y: expected shape (N,), (N, 1) or (N, k), got {arr.shape}")
     if arr.shape[1] == 1:
-        return (arr[:, 0] >= 0.5).astype(np.int64)
+        return (arr[:, 0] > 0.5).astype(np.int64)
     return np.argmax(arr, axis=1).astype(np.int64)
 
 

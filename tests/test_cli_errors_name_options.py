@@ -181,3 +181,17 @@ def test_a_sweep_of_hostile_values_names_the_option_given(capsys, tmp_path, comm
             assert exc.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
             assert option in err or (p.name == "xs" and "--x" in err), (option, value, err)
         capsys.readouterr()
+
+
+def test_a_file_named_like_an_argument_is_still_said_by_its_option(tmp_path, monkeypatch, capsys):
+    # the library's message starts with the file's name ("zzz: not a readable glassnet model
+    # file"), which read as an argument no option feeds: the option was left out
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "zzz").write_text("not a model\n")
+    bad = "zzz: not a readable glassnet model file (corrupt or truncated: not an npz (zip) archive)"
+    commands = [["train", "-o", "out"], ["inspect"], ["gradcheck"], ["plot", "network", "-o",
+                "n.png"], ["predict", "--x", "1,2"]]  # fmt: skip
+    for command in commands:
+        for given in ("zzz", "./zzz"):
+            assert _error(capsys, *command, "--model", given) == f"--model: {bad}", command
+        assert _error(capsys, *command, "--model", "nan") == "--model: nan: no such model file"

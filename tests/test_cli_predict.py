@@ -92,7 +92,7 @@ def by_hand_classes(model: str, X: np.ndarray, X_train: np.ndarray, labels) -> t
     probs = net.predict(standardized(X, X_train))
     classes = np.unique(labels)  # load_csv numbers the labels in sorted order
     if probs.shape[1] == 1:
-        return classes[(probs[:, 0] >= 0.5).astype(int)], np.hstack([1 - probs, probs])
+        return classes[(probs[:, 0] > 0.5).astype(int)], np.hstack([1 - probs, probs])
     return classes[probs.argmax(axis=1)], probs
 
 
@@ -190,7 +190,7 @@ def test_a_model_that_records_no_classes_writes_indices_and_raw_rows(tmp_path):
     got = table(out)
     assert got[0] == ["label", "p(0)", "p(1)"]
     assert [float(r[2]) for r in got[1:]] == pytest.approx(p, rel=1e-12)
-    assert [r[0] for r in got[1:]] == [str(int(v >= 0.5)) for v in p]
+    assert [r[0] for r in got[1:]] == [str(int(v > 0.5)) for v in p]
 
 
 # --- regression (the prices of conftest.py) -------------------------------------------------
@@ -346,3 +346,35 @@ def test_memory_is_checked_first_and_rows_go_through_in_chunks(tmp_path, prices,
                     str(out_file))  # fmt: skip
     assert message.startswith("Invalid value for --csv: 80 rows") and "memory" in message
     assert not out_file.exists()
+
+
+def test_columns_are_matched_by_name_when_both_files_name_them(tmp_path, prices, capsys):
+    csv_path, X, y = prices
+    model = train(tmp_path, csv_path, "--hidden", "0", "--epochs", "300", *ADAM)
+    rows = np.array([[0.5, -1.0], [2.0, 0.1], [-3.0, 4.0]])
+    by_hand = gn.load(model).predict(standardized(rows, X))[:, 0] * y.std() + y.mean()
+    swapped = tmp_path / "swapped.csv"  # b before a: by position, a's values would be b's
+    write(swapped, ["b", "a"], rows[:, 1], rows[:, 0])
+    code, out, err = invoke("predict", "--model", model, "--csv", str(swapped))
+    assert code == 0, err
+    assert [float(r[0]) for r in table(out)[1:]] == pytest.approx(by_hand, rel=1e-12)
+    assert err == ""
+    # with the target too, in a third order
+    full = tmp_path / "full.csv"
+    write(full, ["price", "b", "a"], y[:3], X[:3, 1], X[:3, 0])
+    code, out, err = invoke("predict", "--model", model, "--csv", str(full))
+    expect = gn.load(model).predict(standardized(X[:3], X))[:, 0] * y.std() + y.mean()
+    assert code == 0 and [float(r[0]) for r in table(out)[1:]] == pytest.approx(expect, rel=1e-12)
+    # other names: refused, not taken by position
+    other = tmp_path / "other.csv"
+    write(other, ["a", "c"], rows[:, 0], rows[:, 1])
+    assert error(capsys, "predict", "--model", model, "--csv", str(other)) == (
+        f"--csv: {str(other)!r}: no column named 'b'; the model's inputs are "
+        "a, b, the file's columns a, c (name them as the model's, or leave out the header line "
+        "to take the columns by position)"
+    )
+    # a file without a header line is taken by position
+    bare = tmp_path / "bare.csv"
+    write(bare, None, rows[:, 0], rows[:, 1])
+    code, out, _ = invoke("predict", "--model", model, "--csv", str(bare))
+    assert code == 0 and [float(r[0]) for r in table(out)[1:]] == pytest.approx(by_hand, rel=1e-12)

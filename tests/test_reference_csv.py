@@ -119,7 +119,7 @@ def test_several_numeric_targets_are_a_regression_even_with_few_values(tmp_path)
     d = ds.load_csv(path, target=["t1", "t2"], return_info=True)
     assert d.task == "regression" and d.y.shape == (3, 2) and d.n_classes is None
     assert d.target_names == ("t1", "t2")
-    assert d.meta == {"path": str(path), "target_columns": ("t1", "t2")}
+    assert d.meta == {"path": str(path), "target_columns": ("t1", "t2"), "header": True}
     assert d.feature_names == ("x",) and d.name == "t"
 
 

@@ -100,7 +100,10 @@ def test_a_loaded_csv_says_where_it_came_from(tmp_path):
     path.write_text("x,y\n1,0.5\n2,1.5\n")
     ds = load_csv(path, return_info=True)
     assert ds.description == f"loaded from {path}"
-    assert ds.meta == {"path": str(path), "target_columns": ("y",)}
+    assert ds.meta == {"path": str(path), "target_columns": ("y",), "header": True}
+    path.write_text("1,0.5\n2,1.5\n")  # numbers alone: no header, the columns named col0, ...
+    ds = load_csv(path, return_info=True)
+    assert ds.meta["header"] is False and ds.feature_names == ("col0",)
 
 
 # --- encoding --------------------------------------------------------------------------------

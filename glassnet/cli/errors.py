@@ -87,7 +87,7 @@ def rename(
     with the arguments its text bounds written as options too (:func:`mentions`); a message
     naming no argument, or one no option feeds, is prefixed with ``default``; None when
     neither applies (the message is left to an outer table)."""
-    if message.startswith("-"):  # already an option's
+    if re.match(r"--?[A-Za-z]", message):  # already an option's (not a file named -1)
         return message
     m = _ARGUMENT.match(message)
     if m is not None:
@@ -158,11 +158,47 @@ def names_options(
                     return callback(*args, **kwargs)
             except OptionError as exc:  # renamed by an inner fed_by: its text by the command's
                 raise OptionError(mentions(exc.message, table)) from None
+            except ERRORS as exc:
+                # a message that starts with a value the user gave (a model file named zzz or
+                # nan: "zzz: not a readable glassnet model file") read as an argument's name
+                # no option feeds, and was said without the option
+                option = _option_of_value(str(exc), kwargs, table)
+                if option is None:
+                    raise
+                raise OptionError(f"{option}: {exc}") from None
 
         command.callback = run
         return command
 
     return decorate
+
+
+def _option_of_value(
+    message: str, kwargs: Mapping[str, Any], table: Mapping[str, str]
+) -> str | None:
+    """The option whose value ``message`` starts with (``zzz: ...`` for ``--model zzz``, also
+    written as the library writes a path: ``./zzz`` as ``zzz``), or None. Options only: a
+    study's SPEC starts its messages with the file, then the key at fault."""
+    from dataclasses import fields, is_dataclass
+    from pathlib import Path
+
+    given: list[tuple[str, Any]] = []
+    for name, value in kwargs.items():
+        if is_dataclass(value) and not isinstance(value, type):  # the shared options' Options
+            given += [(f.name, getattr(value, f.name)) for f in fields(value)]
+        else:
+            given.append((name, value))
+    for name, value in given:
+        if isinstance(value, Path):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip() or name not in table:
+            continue
+        if not table[name].startswith("-"):  # SPEC's messages name the file and then the key
+            continue
+        for spelling in {value, str(Path(value))}:
+            if message.startswith(f"{spelling}: "):
+                return table[name]
+    return None
 
 
 class NamedPath(click.Path):

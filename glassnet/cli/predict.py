@@ -28,7 +28,7 @@ import numpy as np
 
 import glassnet as gn
 from glassnet.cli import note
-from glassnet.cli.errors import ERRORS, NamedPath, OptionError, fed_by
+from glassnet.cli.errors import NamedPath, fed_by
 from glassnet.cli.options import (
     DELIMITER_OPTION,
     HEADER_OPTION,
@@ -105,9 +105,8 @@ def predict(
         if value is not None and csv is None:  # it would be ignored
             raise click.UsageError(f"{opt}: reads a --csv file; give --csv, or drop {opt}")
     path = _writable(out, force) if out is not None else None
-    with _about("--model"):
-        training = _recorded(model)
-        net = gn.load(model, run=False)
+    training = _recorded(model)  # its errors start with the file's name: said as --model's
+    net = gn.load(model, run=False)
     if net.population is not None:
         raise click.BadParameter(
             f"{model} holds a population of {net.population} networks; predict applies one "
@@ -297,29 +296,21 @@ def _read(
         column = int(text) if text.lstrip("-").isdigit() else text
         if isinstance(column, int) and target is not None:
             _not_ambiguous(path, text, column)
-    fed = {"path": "--csv", "target": option, "delimiter": "--delimiter", "header": "--header"}
+    # the model's input columns by name, where both files name them
+    names = training.get("features")
+    features = names if isinstance(names, list) and len(names) == n_in else None
+    fed = {"path": "--csv", "target": option, "delimiter": "--delimiter", "header": "--header",
+           "features": "--model (its recorded input columns)"}  # fmt: skip
     with fed_by(fed, default="--csv", override=True), as_options():
         inputs = gn.datasets.csv.load_inputs(
             path,
             n_in,
             column,
+            features=features,
             delimiter=_delimiter(delimiter),
             header={"yes": True, "no": False}.get(header or "auto", "auto"),
         )
     return inputs
-
-
-@contextlib.contextmanager
-def _about(option: str) -> Iterator[None]:
-    """Around reading the file ``option`` names: its errors start with the option. The
-    library's start with the file's name, which fed_by takes for an argument's when it looks
-    like one (a model file named ``zzz`` or ``nan``)."""
-    try:
-        yield
-    except OptionError:
-        raise
-    except ERRORS as exc:
-        raise OptionError(f"{option}: {exc}") from None
 
 
 def _writable(out: str, force: bool) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import shlex
 import signal
 import sys
@@ -132,12 +131,13 @@ def _record(
     info = opts.csv_info
     if info is not None and info.task == "classification":
         # the labels as the file wrote them (setosa, or 0 and 1): class i is output i (binary:
-        # an output >= 0.5 is the second), so glassnet predict can say them back
+        # an output > 0.5 is the second), so glassnet predict can say them back
         record["classes"] = list(info.target_names)
-    elif info is not None and not all(
-        re.fullmatch(r"col\d+", n) for n in (*info.feature_names, *info.target_names)
-    ):  # named by a header line (col0, col1, ... are load_csv's names for a file without one)
+    elif info is not None and info.meta.get("header"):  # named by the file's header line
         record["target_names"] = list(info.target_names)
+    if info is not None and info.meta.get("header"):
+        # the input columns by name: glassnet predict matches a file's columns by them
+        record["features"] = list(info.feature_names)
     if opts.model is not None and opts.dataset is None and opts.csv is None:
         record["dataset"] = opts.training.get("dataset")
     if record["dataset"] is None and opts.csv is None and not opts.xs and opts.model is None:

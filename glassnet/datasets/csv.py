@@ -830,7 +830,7 @@ def load_csv(
         tuple(cols[i] for i in f_idx),
         tuple(target_names),
         f"loaded from {p}",
-        {"path": p, "target_columns": tuple(cols[i] for i in t_idx)},
+        {"path": p, "target_columns": tuple(cols[i] for i in t_idx), "header": bool(heading)},
     )
     if return_info:
         return ds
@@ -856,6 +856,8 @@ class Inputs:
         The target columns' names (empty when there is no target).
     lines : tuple of int, length N
         The file's line each row begins on.
+    header : bool
+        Whether the names are the file's own (a header line), not ``col0``, ``col1``, ...
     """
 
     X: FloatArray
@@ -863,6 +865,7 @@ class Inputs:
     target: tuple[tuple[str, ...], ...] | None
     target_names: tuple[str, ...]
     lines: tuple[int, ...]
+    header: bool = False
 
 
 @known_keywords
@@ -871,6 +874,7 @@ def load_inputs(
     n_features: int,
     target: str | int | Sequence[str | int] | None = None,
     *,
+    features: Sequence[str] | None = None,
     delimiter: str = "auto",
     header: bool | Literal["auto"] = "auto",
 ) -> Inputs:
@@ -879,7 +883,10 @@ def load_inputs(
     The file holds the ``n_features`` input columns alone, or these and the target column(s)
     where :func:`load_csv` finds them (``target`` as load_csv takes it; default: the column
     named ``label``, ``target``, ``y`` or ``class``, else the last); its number of columns
-    tells which. The file and its input columns are read and checked as load_csv reads and
+    tells which. With ``features`` (the names of the model's inputs, in its order) and a file
+    whose header names its columns, the inputs are those columns by name, in that order,
+    wherever they stand, and the target is the column left; a name the file lacks is refused.
+    A file without a header line is read by position. The file and its input columns are read and checked as load_csv reads and
     checks them (``delimiter`` and ``header`` alike); one data row suffices. The target's
     fields are returned as text, unchecked: class labels are compared with the model's own,
     numbers parsed, by the caller.
@@ -891,24 +898,56 @@ def load_inputs(
     ValueError
         What load_csv refuses of a file and its feature columns (naming the line and column);
         a number of columns that is neither ``n_features`` nor ``n_features`` plus the number
-        of target columns; a target column that is not in the file.
+        of target columns; a target column that is not in the file; with ``features``, a
+        name the file's header lacks, or more columns besides them than the target's.
+    TypeError
+        ``features`` that is not a sequence of names.
     """
     p = _path(path)
     n = check(n_features, "n_features", Interval(int, 1, None))
     detected = _check_format(header, delimiter)
     cols, data, heading, delimiter = _read_table(p, delimiter, header, detected, min_rows=1)
-    if len(cols) == n:
-        t_idx: list[int] = []
-    else:
-        k = len(target) if isinstance(target, list | tuple) else 1
-        if len(cols) != n + k:
+    k = len(target) if isinstance(target, list | tuple) else 1
+    if features is not None:
+        wanted = [] if isinstance(features, str | bytes) else list(features)
+        if isinstance(features, str | bytes) or not all(isinstance(f, str) for f in wanted):
+            raise TypeError(f"features: expected a sequence of column names, got {features!r}")
+        if len(wanted) != n or len(set(wanted)) != n:
+            raise ValueError(f"features: expected {n} different names (n_features), got {wanted!r}")
+    if len(cols) not in (n, n + k):
+        raise ValueError(
+            f"{p!r}: expected {n} columns (the inputs) or {n + k} (the inputs and the "
+            f"target{'s' if k > 1 else ''}), got {len(cols)} (fields split at "
+            f"{_split_at(delimiter, detected)})"
+        )
+    if features is not None and heading:
+        missing = [f for f in wanted if f not in cols]
+        if missing:
             raise ValueError(
-                f"{p!r}: expected {n} columns (the inputs) or {n + k} (the inputs and the "
-                f"target{'s' if k > 1 else ''}), got {len(cols)} (fields split at "
-                f"{_split_at(delimiter, detected)})"
+                f"{p!r}: no column named {', '.join(map(repr, missing))}; the model's inputs are "
+                f"{', '.join(wanted)}, the file's columns {', '.join(cols)} (name them as the "
+                "model's, or leave out the header line to take the columns by position)"
             )
+        twice = [f for f in wanted if cols.count(f) > 1]
+        if twice:
+            raise ValueError(
+                f"{p!r}: the header names {', '.join(map(repr, twice))} more than once: which "
+                "column is the model's input is not said"
+            )
+        f_idx = [cols.index(f) for f in wanted]
+        t_idx = [i for i in range(len(cols)) if i not in f_idx]  # none, or the target's k
+        given = [] if target is None or not t_idx else _target_columns(target, cols, True, p)[1]
+        if given and sorted(given) != t_idx:
+            raise ValueError(
+                f"target: {target!r} is not the column left besides the inputs "
+                f"({', '.join(cols[i] for i in t_idx)})"
+            )
+    elif len(cols) == n:
+        t_idx = []
+    else:
         _, t_idx = _target_columns(target, cols, bool(heading), p)
-    f_idx = [i for i in range(len(cols)) if i not in t_idx]
+    if features is None or not heading:
+        f_idx = [i for i in range(len(cols)) if i not in t_idx]
     X = _features(data, f_idx, cols, p, header, delimiter, heading)
     return Inputs(
         X,
@@ -916,4 +955,5 @@ def load_inputs(
         tuple(tuple(fields[i] for _, fields in data) for i in t_idx) if t_idx else None,
         tuple(cols[i] for i in t_idx),
         tuple(line for line, _ in data),
+        bool(heading),
     )

@@ -199,7 +199,8 @@ def test_encode_labels_is_scikit_learns_label_binarizer(values):
 
 
 def test_labels_reads_each_target_layout():
-    np.testing.assert_array_equal(ds.labels(np.array([[0.49], [0.5], [0.51], [1.0]])), [0, 1, 1, 1])
+    # class 1 above 0.5, as scikit-learn's LabelBinarizer().fit([0, 1]).inverse_transform
+    np.testing.assert_array_equal(ds.labels(np.array([[0.49], [0.5], [0.51], [1.0]])), [0, 0, 1, 1])
     np.testing.assert_array_equal(ds.labels(np.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]])), [1, 0])
     np.testing.assert_array_equal(ds.labels(np.array([4, 0, 2])), [4, 0, 2])
     np.testing.assert_array_equal(ds.labels(np.array([2.0, 1.0])), [2, 1])

@@ -132,6 +132,7 @@ def test_every_command_that_writes_refuses_a_read_only_place_by_its_option(
         ("study", "run"): [str(spec)],
         ("study", "export"): [str(study)],
         ("study", "report"): [str(study)],
+        ("predict",): ["--model", str(tmp_path / "m.npz"), "--x", "0,0,1"],  # checked first
     }
     assert set(cases) == _writers()  # a new command that writes joins this test
 
@@ -140,8 +141,9 @@ def test_every_command_that_writes_refuses_a_read_only_place_by_its_option(
 
     monkeypatch.setattr(gn.Network, "fit", trained)
     for path, args in cases.items():
-        name = {"animation": "x.gif", "export": "x.csv"}.get(path[-1], "x.png")
-        target = read_only / (name if path[0] == "plot" or "export" in path else "o")
+        name = {"animation": "x.gif", "export": "x.csv", "predict": "x.csv"}.get(path[-1], "x.png")
+        writes_a_file = path[0] in ("plot", "predict") or "export" in path
+        target = read_only / (name if writes_a_file else "o")
         with pytest.raises(SystemExit) as exit_:
             main([*path, *args, "--out", str(target)])
         out, err = capsys.readouterr()

@@ -215,3 +215,31 @@ def test_a_constant_target_stays_a_regression_target(tmp_path):
         line
         == "train R²     0.0000 (the target holds one value: R² is 1 for a perfect fit, else 0)"
     )
+
+
+def test_a_model_file_reads_its_csv_as_training_did(tmp_path):
+    # trained with --target a (not the last column): given --model, inspect took the last
+    # column as the target and a file with the columns reordered by position
+    X = np.array([[2.0, 3.0], [1.0, 0.0], [0.0, 1.0], [5.0, 2.0], [4.0, 4.0]])
+    a = np.array([1.5, 2.5, 3.5, 4.5, 6.5])
+    csv = tmp_path / "t.csv"
+    np.savetxt(csv, np.column_stack([a, X]), delimiter=",", header="a,b,c", comments="")
+    train(tmp_path, csv, "--target", "a", "--hidden", "0", "--epochs", "3")
+    rec = record(tmp_path)
+    assert rec["target"] == "a" and rec["features"] == ["b", "c"]
+    model = str(tmp_path / "run" / "model.npz")
+    z = (a - a.mean()) / a.std()
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    other = tmp_path / "reordered.csv"  # the same table, its columns in another order
+    np.savetxt(other, np.column_stack([X[:, 1], a, X[:, 0]]), delimiter=",", header="c,a,b",
+               comments="")  # fmt: skip
+    for path in (csv, other):
+        code, output = invoke("inspect", "--model", model, "--csv", str(path), "--format", "json")
+        assert code == 0, output
+        shown = json.loads(output)
+        np.testing.assert_allclose(np.array(shown["y"])[:, 0], z, rtol=1e-12)
+        np.testing.assert_allclose(np.array(shown["X"]), Xs, rtol=1e-12)
+    # continued on the reordered file: the same target, and it is recorded again
+    train(tmp_path, other, "--model", model, "--epochs", "1", out="more")
+    assert record(tmp_path, "more")["target"] == "a"
+    assert record(tmp_path, "more")["features"] == ["b", "c"]

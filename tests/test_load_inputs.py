@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glassnet.datasets.csv import load_inputs
+from glassnet.datasets.csv import load_csv, load_inputs
 
 
 def table(tmp_path, text: str, name: str = "t.csv") -> str:
@@ -86,3 +86,52 @@ def test_by_name_what_cannot_be_matched_is_refused(tmp_path):
         with pytest.raises(kind) as err:
             load_inputs(path, 2, features=bad)
         assert str(err.value) == message
+
+
+# --- load_csv's features= : a trained model's inputs by name ----------------------------------
+
+
+def test_load_csv_takes_the_features_by_name_and_the_column_left_as_target(tmp_path):
+    path = table(tmp_path, "price,b,a\n10.5,2,1\n20.5,4,3\n30.5,5,7\n")
+    X, y = load_csv(path, features=["a", "b"])
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4], [7, 5]])
+    np.testing.assert_array_equal(y, [[10.5], [20.5], [30.5]])
+    # by position the last column (a) would have been the target
+    np.testing.assert_array_equal(load_csv(path, task="regression")[1], [[1], [3], [7]])
+    # a given target must be the column left
+    np.testing.assert_array_equal(
+        load_csv(path, "price", features=["a", "b"])[1][:, 0], [10.5, 20.5, 30.5]
+    )
+    with pytest.raises(ValueError) as err:
+        load_csv(path, "a", features=["a", "b"])
+    assert str(err.value) == "target: 'a' is not the column(s) left besides the features (price)"
+
+
+def test_load_csv_features_without_a_header_are_counted_by_position(tmp_path):
+    path = table(tmp_path, "1,2,10.5\n3,4,20.5\n5,7,30.5\n")
+    X, y = load_csv(path, features=["b", "a"])  # no names to match: by position
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4], [5, 7]])
+    np.testing.assert_array_equal(y, [[10.5], [20.5], [30.5]])
+    with pytest.raises(ValueError) as err:
+        load_csv(path, features=["a", "b", "c"])
+    assert str(err.value) == (
+        f"{path!r}: expected 3 feature columns (a, b, c) besides the target, got 2"
+    )
+
+
+def test_load_csv_refuses_features_it_cannot_match(tmp_path):
+    path = table(tmp_path, "a,c,t\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError) as err:
+        load_csv(path, features=["a", "b"])
+    assert str(err.value).startswith(f"{path!r}: no column named 'b'; the model's inputs are a, b")
+    with pytest.raises(ValueError) as err:
+        load_csv(path, features=["a", "c", "t"])
+    assert str(err.value) == f"features: every column of {path!r} is a feature; no target is left"
+    for bad, kind in [
+        ("ac", TypeError),
+        ([], ValueError),
+        (["a", "a"], ValueError),
+        ([0], TypeError),
+    ]:
+        with pytest.raises(kind):
+            load_csv(path, features=bad)

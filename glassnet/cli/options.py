@@ -233,24 +233,36 @@ class Options:
             X, y = _rows(self.xs, self.ys)
             return X, y, "command line"
         if self.csv is not None:
-            target = self.target
+            read = self.csv_reading()
+            target = read["target"]
             tgt: Any = (
                 None
                 if target is None
                 else (int(target) if target.lstrip("-").isdigit() else target)
             )
-            if isinstance(tgt, int) and target is not None:
+            if isinstance(tgt, int) and self.target is not None:
                 _not_ambiguous(self.csv, target, tgt)
-            header: Any = {"yes": True, "no": False}.get(self.header or "auto", "auto")
-            task: Any = self.task or "auto"
-            fed = {"path": "--csv", "target": "--target", "delimiter": "--delimiter"}
-            with fed_by(fed, default="--csv"), as_options():
+            header: Any = {"yes": True, "no": False}.get(read["header"] or "auto", "auto")
+            names = self.training.get("features") if self.model is not None else None
+            given = {"target": self.target, "delimiter": self.delimiter, "header": self.header,
+                     "task": self.task}  # fmt: skip
+            fed = {
+                # a value the model file gave is the file's to answer for, not the option's
+                name: "--model (as it was trained)"
+                if value is None and read[name] is not None
+                else f"--{name}"
+                for name, value in given.items()
+            }
+            fed |= {"path": "--csv", "features": "--model (as it was trained)"}
+            with fed_by(fed, default="--csv", override=True), as_options():
                 self.csv_info = gn.datasets.load_csv(
                     self.csv,
                     target=tgt,
-                    delimiter=_delimiter(self.delimiter),
+                    delimiter=_delimiter(read["delimiter"]),
                     header=header,
-                    task=task,
+                    task=read["task"] or "auto",
+                    # the model's input columns by name, where both files name them
+                    features=names if isinstance(names, list) and names else None,
                     return_info=True,
                 )
             X, y = np.asarray(self.csv_info.X, float), np.asarray(self.csv_info.y, float)
@@ -279,6 +291,19 @@ class Options:
         name = name or "paper"
         X, y = gn.datasets.load(name)
         return np.asarray(X, dtype=float), np.asarray(y, dtype=float), name
+
+    def csv_reading(self) -> dict[str, str | None]:
+        """How --csv is read: ``target``, ``task``, ``delimiter`` and ``header`` as given, else
+        (with --model) as ``glassnet train`` read the file it was trained on: a model trained
+        with ``--target price`` was otherwise applied to the file's last column."""
+        recorded = self.training if self.model is not None else {}
+        out: dict[str, str | None] = {}
+        for name in ("target", "task", "delimiter", "header"):
+            value = getattr(self, name)
+            if value is None and isinstance(recorded.get(name), str):
+                value = recorded[name]
+            out[name] = value
+        return out
 
     def standardize_like_training(self, X: np.ndarray) -> np.ndarray:
         """``X`` standardized with the means and scales the model file recorded (else with its

@@ -116,6 +116,8 @@ def _record(
         "csv": opts.csv,
         "target": opts.target,
     }
+    if opts.csv is not None:  # how the file was read, for the commands given the model
+        record.update(opts.csv_reading())
     if scaler is not None:
         record["standardize"] = {
             "mean": np.asarray(scaler.mean).tolist(),

@@ -451,6 +451,36 @@ def _resolve_column(target: Any, header: list[str], path: str) -> int:
     raise TypeError(f"target: expected a column name (str) or index (int), got {target!r}")
 
 
+def _feature_names(features: Any, n: int | None) -> list[str]:
+    """``features`` checked: a sequence of ``n`` (any number when None) different names."""
+    wanted = [] if isinstance(features, str | bytes) else list(features)
+    if isinstance(features, str | bytes) or not all(isinstance(f, str) for f in wanted):
+        raise TypeError(f"features: expected a sequence of column names, got {features!r}")
+    count = len(wanted) if n is None else n
+    if not wanted or len(wanted) != count or len(set(wanted)) != count:
+        what = "different names" if n is None else f"{count} different names (n_features)"
+        raise ValueError(f"features: expected {what}, got {wanted!r}")
+    return wanted
+
+
+def _named_columns(wanted: list[str], cols: list[str], p: str) -> list[int]:
+    """The indices of the columns named ``wanted``, in that order, in a file's header."""
+    missing = [f for f in wanted if f not in cols]
+    if missing:
+        raise ValueError(
+            f"{p!r}: no column named {', '.join(map(repr, missing))}; the model's inputs are "
+            f"{', '.join(wanted)}, the file's columns {', '.join(cols)} (name them as the "
+            "model's, or leave out the header line to take the columns by position)"
+        )
+    twice = [f for f in wanted if cols.count(f) > 1]
+    if twice:
+        raise ValueError(
+            f"{p!r}: the header names {', '.join(map(repr, twice))} more than once: which "
+            "column is the model's input is not said"
+        )
+    return [cols.index(f) for f in wanted]
+
+
 def _path(path: Any) -> str:
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         raise TypeError(f"path: expected a file path (str or os.PathLike), got {describe(path)}")
@@ -607,6 +637,7 @@ def load_csv(
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
     header: bool | Literal["auto"] = ...,
+    features: Sequence[str] | None = ...,
     dtype: DTypeLike = ...,
     return_info: Literal[False] = ...,
 ) -> tuple[FloatArray, FloatArray]: ...
@@ -618,6 +649,7 @@ def load_csv(
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
     header: bool | Literal["auto"] = ...,
+    features: Sequence[str] | None = ...,
     dtype: DTypeLike = ...,
     return_info: Literal[True],
 ) -> Dataset: ...
@@ -629,6 +661,7 @@ def load_csv(
     task: Literal["auto", "classification", "regression"] = ...,
     delimiter: str = ...,
     header: bool | Literal["auto"] = ...,
+    features: Sequence[str] | None = ...,
     dtype: DTypeLike = ...,
     return_info: bool,
 ) -> tuple[FloatArray, FloatArray] | Dataset: ...
@@ -640,6 +673,7 @@ def load_csv(
     task: Literal["auto", "classification", "regression"] = "auto",
     delimiter: str = "auto",
     header: bool | Literal["auto"] = "auto",
+    features: Sequence[str] | None = None,
     dtype: DTypeLike = "float64",
     return_info: bool = False,
 ) -> tuple[FloatArray, FloatArray] | Dataset:
@@ -680,6 +714,12 @@ def load_csv(
         keeps its first row; pass ``True`` for a header of numbers alone. A first row of
         numbers and a word its column of words never holds again (``1,2,maybe``) is
         refused: a sample or names, pass ``header=``.
+    features : sequence of str, optional
+        The feature columns by name, in this order (a trained model's inputs, say), where the
+        file has a header line: wherever they stand, X's columns come in this order, and the
+        target is the column(s) left (``target``, if given, must name them); a name the header
+        lacks is refused. A file without a header line is read by position, its non-target
+        columns counted against ``features``.
     dtype : {"float64", "float32"}
     return_info : bool
         Return a :class:`Dataset` (with feature names, class names and task) instead of
@@ -722,10 +762,32 @@ def load_csv(
             "pass delimiter=)"
         )
 
-    targets, t_idx = _target_columns(target, cols, named, p)
-    if len(t_idx) == ncol:
-        raise ValueError(f"target: every column of {p!r} is a target; no features are left")
-    f_idx = [i for i in range(ncol) if i not in t_idx]
+    wanted = None if features is None else _feature_names(features, None)
+    if wanted is not None and named:
+        f_idx = _named_columns(wanted, cols, p)
+        left = [i for i in range(ncol) if i not in f_idx]
+        if not left:
+            raise ValueError(f"features: every column of {p!r} is a feature; no target is left")
+        targets, t_idx = (
+            ([cols[i] for i in left], left)
+            if target is None
+            else _target_columns(target, cols, named, p)
+        )
+        if sorted(t_idx) != left:
+            raise ValueError(
+                f"target: {target!r} is not the column(s) left besides the features "
+                f"({', '.join(cols[i] for i in left)})"
+            )
+    else:
+        targets, t_idx = _target_columns(target, cols, named, p)
+        if len(t_idx) == ncol:
+            raise ValueError(f"target: every column of {p!r} is a target; no features are left")
+        f_idx = [i for i in range(ncol) if i not in t_idx]
+        if wanted is not None and len(f_idx) != len(wanted):
+            raise ValueError(
+                f"{p!r}: expected {len(wanted)} feature columns ({', '.join(wanted)}) besides "
+                f"the target, got {len(f_idx)}"
+            )
 
     # missing values, anywhere
     for line, fields in data:
@@ -909,11 +971,7 @@ def load_inputs(
     cols, data, heading, delimiter = _read_table(p, delimiter, header, detected, min_rows=1)
     k = len(target) if isinstance(target, list | tuple) else 1
     if features is not None:
-        wanted = [] if isinstance(features, str | bytes) else list(features)
-        if isinstance(features, str | bytes) or not all(isinstance(f, str) for f in wanted):
-            raise TypeError(f"features: expected a sequence of column names, got {features!r}")
-        if len(wanted) != n or len(set(wanted)) != n:
-            raise ValueError(f"features: expected {n} different names (n_features), got {wanted!r}")
+        wanted = _feature_names(features, n)
     if len(cols) not in (n, n + k):
         raise ValueError(
             f"{p!r}: expected {n} columns (the inputs) or {n + k} (the inputs and the "
@@ -921,20 +979,7 @@ def load_inputs(
             f"{_split_at(delimiter, detected)})"
         )
     if features is not None and heading:
-        missing = [f for f in wanted if f not in cols]
-        if missing:
-            raise ValueError(
-                f"{p!r}: no column named {', '.join(map(repr, missing))}; the model's inputs are "
-                f"{', '.join(wanted)}, the file's columns {', '.join(cols)} (name them as the "
-                "model's, or leave out the header line to take the columns by position)"
-            )
-        twice = [f for f in wanted if cols.count(f) > 1]
-        if twice:
-            raise ValueError(
-                f"{p!r}: the header names {', '.join(map(repr, twice))} more than once: which "
-                "column is the model's input is not said"
-            )
-        f_idx = [cols.index(f) for f in wanted]
+        f_idx = _named_columns(wanted, cols, p)
         t_idx = [i for i in range(len(cols)) if i not in f_idx]  # none, or the target's k
         given = [] if target is None or not t_idx else _target_columns(target, cols, True, p)[1]
         if given and sorted(given) != t_idx:

@@ -241,9 +241,10 @@ class Options:
                 else (int(target) if target.lstrip("-").isdigit() else target)
             )
             if isinstance(tgt, int) and self.target is not None:
-                _not_ambiguous(self.csv, target, tgt)
+                _not_ambiguous(self.csv, self.target, tgt)
             header: Any = {"yes": True, "no": False}.get(read["header"] or "auto", "auto")
             names = self.training.get("features") if self.model is not None else None
+            task: Any = read["task"] or "auto"
             given = {"target": self.target, "delimiter": self.delimiter, "header": self.header,
                      "task": self.task}  # fmt: skip
             fed = {
@@ -260,7 +261,7 @@ class Options:
                     target=tgt,
                     delimiter=_delimiter(read["delimiter"]),
                     header=header,
-                    task=read["task"] or "auto",
+                    task=task,
                     # the model's input columns by name, where both files name them
                     features=names if isinstance(names, list) and names else None,
                     return_info=True,

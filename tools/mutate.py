@@ -41,6 +41,7 @@ _DATA = [
     "test_datasets.py",
     "test_reference_mutants_datasets.py",
     "test_reference_data_edges_more.py",
+    "test_load_inputs.py",
 ]
 
 # module -> the test files that exercise it (the reference tests first)
@@ -248,6 +249,16 @@ TESTS: dict[str, list[str]] = {
         "test_hostile_cli_more.py",
         "test_cli_everyday.py",
         "test_inspect_cli.py",
+    ],
+    # glassnet predict, in process (CliRunner): its outputs, columns and scores, the --csv
+    # reader it calls (load_inputs), the errors named by their option, the refusal of an
+    # unwritable --out before any work
+    "cli/predict": [
+        "test_reference_mutants_predict.py",
+        "test_cli_predict.py",
+        "test_load_inputs.py",
+        "test_cli_errors_name_options.py",
+        "test_unwritable_places.py",
     ],
     # the study specification: its parser and checks (test_study_spec.py), the hostile
     # specs, the axes (without JAX's group, DESELECT)

@@ -15,6 +15,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from test_cli_predict import error, invoke, table
 
 import glassnet as gn
+import glassnet.cli
 import glassnet.cli.predict as predict
 from glassnet.cli import main
 
@@ -337,7 +338,14 @@ def diverging_file(tmp_path, training) -> str:
 
 def shell(capsys, *args: str) -> tuple[int, str, str]:
     """The exit status, standard output and error of the command line run as from a shell
-    (the network's overflow warning is then a line of its own)."""
+    (the network's overflow warning is then a line of its own), every note said afresh (the
+    command line says a note once a process)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(glassnet.cli, "_SAID", set())
+        return _shell(capsys, *args)
+
+
+def _shell(capsys, *args: str) -> tuple[int, str, str]:
     try:
         main(list(args))
         code = 0
@@ -465,3 +473,20 @@ def test_standard_output_is_written_in_pieces_of_64_kib(tmp_path, monkeypatch):
     assert code == 0, err
     assert out == "ab3\n" + "0.5\n" * 40000
     assert pieces == [65540, 65540, 28924]
+
+
+def test_a_model_whose_run_cannot_be_restored_still_predicts(tmp_path):
+    """predict reads the network alone (load's run=False): the run of a custom loss, which a
+    file cannot hold, is no obstacle to applying the network."""
+    half = gn.losses.Loss(
+        "half", lambda p, t, w=None: 0.5 * np.mean((p - t) ** 2), lambda p, t, w=None: p - t
+    )
+    net = gn.Network([2, 1], output="sigmoid")
+    net.fit(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]]), epochs=1, loss=half)
+    net.save(tmp_path / "m.npz")
+    with pytest.raises(ValueError, match="cannot be restored"):
+        gn.load(tmp_path / "m.npz")
+    code, out, err = invoke("predict", "--model", str(tmp_path / "m.npz"), "--x", "0,1")
+    assert code == 0, err
+    W, b = net.params[0]["W"], net.params[0]["b"]
+    assert float(table(out)[1][0]) == pytest.approx(by_hand([[0, 1]], W, b)[0, 0], rel=1e-12)

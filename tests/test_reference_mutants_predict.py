@@ -490,3 +490,66 @@ def test_a_model_whose_run_cannot_be_restored_still_predicts(tmp_path):
     assert code == 0, err
     W, b = net.params[0]["W"], net.params[0]["b"]
     assert float(table(out)[1][0]) == pytest.approx(by_hand([[0, 1]], W, b)[0, 0], rel=1e-12)
+
+
+# --- the second run's survivors --------------------------------------------------------------
+def test_a_delimiter_the_reader_refuses_is_said_as_delimiter(tmp_path, capsys):
+    model = model_file(tmp_path, {})
+    rows = tmp_path / "rows.csv"
+    rows.write_text("0.5,-1\n")
+    assert error(capsys, "predict", "--model", model, "--csv", str(rows), "--delimiter", "ab") == (
+        "--delimiter: expected 'auto' or a single character other than a quote or a line break, "
+        "got 'ab' (str)"
+    )
+
+
+def test_a_target_named_like_a_sign_and_digits_is_a_name(tmp_path):
+    """--target X1 is the column named X1 (no sign or digits to strip: not an index)."""
+    model = model_file(tmp_path, {})
+    rows = tmp_path / "rows.csv"
+    rows.write_text("X1,a,b\n9,0.5,-1\n")
+    code, out, err = invoke("predict", "--model", model, "--csv", str(rows), "--target", "X1")
+    assert code == 0, err
+    assert values(out)[:, 0] == pytest.approx(by_hand([[0.5, -1]])[:, 0], rel=1e-12)
+
+
+def test_recorded_input_names_that_do_not_fit_the_network_are_not_used(tmp_path):
+    """Three recorded names for a network of two inputs: not the model's inputs; the file is
+    read by position."""
+    model = model_file(tmp_path, {"features": ["c", "d", "e"]})
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a,b\n0.5,-1\n")
+    code, out, err = invoke("predict", "--model", model, "--csv", str(rows))
+    assert code == 0, err
+    assert values(out)[:, 0] == pytest.approx(by_hand([[0.5, -1]])[:, 0], rel=1e-12)
+
+
+def test_an_rmse_that_overflows_is_inf_without_a_python_warning(tmp_path):
+    # mapped back: 0.5 1e308 + 1e308 = 1.5e308 against a target of -1e308: a difference of
+    # 2.5e308, past the largest float (1.8e308); a Python warning is an error in the tests
+    training = {"target": "t", "target_standardize": {"mean": [1e308], "scale": [1e308]}}
+    model = model_file(tmp_path, training, b=0.0)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a,b,t\n0,0,-1e308\n")
+    code, out, err = invoke("predict", "--model", model, "--csv", str(rows))
+    assert code == 0, err
+    assert values(out)[:, 0] == pytest.approx([1.5e308], rel=1e-12)
+    assert err.splitlines()[1] == "RMSE         inf (in the target's units)"
+
+
+def test_a_full_disk_while_writing_is_said_as_out_and_leaves_no_file(tmp_path, capsys,
+                                                                    monkeypatch):  # fmt: skip
+    import errno
+    import io
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(predict, "open", lambda *args, **kwargs: Full(), raising=False)
+    model = model_file(tmp_path, {})
+    out_file = tmp_path / "p.csv"
+    assert error(capsys, "predict", "--model", model, "--x", "1,2", "-o", str(out_file)) == (
+        "--out: [Errno 28] No space left on device"
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / "m.npz"]  # no --out, no temporary file

@@ -41,6 +41,7 @@ _DATA = [
     "test_datasets.py",
     "test_reference_mutants_datasets.py",
     "test_reference_data_edges_more.py",
+    "test_load_inputs.py",
 ]
 
 # module -> the test files that exercise it (the reference tests first)
@@ -249,6 +250,16 @@ TESTS: dict[str, list[str]] = {
         "test_cli_everyday.py",
         "test_inspect_cli.py",
     ],
+    # glassnet predict, in process (CliRunner): its outputs, columns and scores, the --csv
+    # reader it calls (load_inputs), the errors named by their option, the refusal of an
+    # unwritable --out before any work
+    "cli/predict": [
+        "test_reference_mutants_predict.py",
+        "test_cli_predict.py",
+        "test_load_inputs.py",
+        "test_cli_errors_name_options.py",
+        "test_unwritable_places.py",
+    ],
     # the study specification: its parser and checks (test_study_spec.py), the hostile
     # specs, the axes (without JAX's group, DESELECT)
     "study/spec": [
@@ -420,7 +431,8 @@ def _prepare(module: str, deselect: list[str]) -> Path:
         pytest_args += ["--deselect", test]
     n = _undecorate(work / "glassnet" / f"{module}.py")
     print(
-        f"{module}: {n} functions' @known_keywords or @contextmanager moved below them for mutmut",
+        f"{module}: {n} functions' @known_keywords, @contextmanager or click command decorators "
+        "moved below them for mutmut",
         file=sys.stderr,
     )
     (work / "pyproject.toml").write_text(
@@ -432,28 +444,38 @@ def _prepare(module: str, deselect: list[str]) -> Path:
 def _undecorate(path: Path) -> int:
     """Turn ``@known_keywords def f`` into ``def f`` followed by ``f = known_keywords(f)``
     (and ``@classmethod @known_keywords def f`` into ``@classmethod def f`` followed by
-    ``f = classmethod(known_keywords(f.__func__))``, the same for ``@staticmethod``).
+    ``f = classmethod(known_keywords(f.__func__))``, the same for ``@staticmethod``); the same
+    for ``@contextmanager`` (or ``@contextlib.contextmanager``), and for a click command's
+    decorators (``@click.command() @click.option(...) ... def f``: ``f = click.command()(
+    click.option(...)(... f))``, the decorators' own text, in their order).
 
     mutmut (3.8) leaves every decorated function unmutated, and nearly every public function
     of glassnet carries ``@known_keywords``; written as an assignment after the function (in
-    the scratch copy only), the function is mutated and still checks its keywords.
+    the scratch copy only), the function is mutated and still checks its keywords. A command
+    made this way calls the mutated function when it runs, after mutmut's workers fork (the
+    decorators run at import; only the options' texts, which are not mutated, are theirs).
     """
     source = path.read_text()
     lines = source.splitlines(keepends=True)
-    # (decorator line, end line, indent, the assignment written after the function)
-    edits: list[tuple[int, int, str, str]] = []
+    # (first and last decorator line removed, end line, indent, the assignment written after)
+    edits: list[tuple[int, int, int, str, str]] = []
 
-    def visit(body: list[ast.stmt]) -> None:
+    def visit(body: list[ast.stmt], top: bool) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
-                visit(node.body)
+                visit(node.body, False)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                decos = [d.id if isinstance(d, ast.Name) else None for d in node.decorator_list]
+                decos = [
+                    ast.unparse(d) if isinstance(d, ast.Name | ast.Attribute) else None
+                    for d in node.decorator_list
+                ]
                 name = node.name
+                first = last = node.decorator_list[-1].lineno if decos else 0
                 if decos == ["known_keywords"]:
                     wrapped = f"known_keywords({name})"
-                elif decos == ["contextmanager"]:  # the same for a generator made a context
-                    wrapped = f"contextmanager({name})"
+                elif decos in (["contextmanager"], ["contextlib.contextmanager"]):
+                    # the same for a generator made a context
+                    wrapped = f"{decos[0]}({name})"
                 elif decos in (
                     ["classmethod", "known_keywords"],
                     ["staticmethod", "known_keywords"],
@@ -462,20 +484,32 @@ def _undecorate(path: Path) -> int:
                     # @staticmethod (and keeps it on the mutants); the keyword check goes
                     # back between that decorator and the function, as in the source
                     wrapped = f"{decos[0]}(known_keywords({name}.__func__))"
+                elif top and decos and _is_click_command(node.decorator_list[0]):
+                    texts = [ast.get_source_segment(source, d) for d in node.decorator_list]
+                    wrapped = "".join(f"{t}(" for t in texts) + name + ")" * len(texts)
+                    first = node.decorator_list[0].lineno
+                    last = node.lineno - 1  # the decorators (and any comment between them)
                 else:
                     continue
                 assert node.end_lineno is not None
                 indent = lines[node.lineno - 1][: node.col_offset]
-                deco = node.decorator_list[-1].lineno
-                edits.append((deco, node.end_lineno, indent, f"{name} = {wrapped}"))
+                edits.append((first, last, node.end_lineno, indent, f"{name} = {wrapped}"))
 
-    visit(ast.parse(source).body)
-    for deco, end, indent, assignment in sorted(edits, reverse=True):
+    visit(ast.parse(source).body, True)
+    for first, last, end, indent, assignment in sorted(edits, reverse=True):
         lines.insert(end, f"{indent}{assignment}\n")
-        assert lines[deco - 1].strip() in ("@known_keywords", "@contextmanager"), lines[deco - 1]
-        del lines[deco - 1]
+        assert lines[first - 1].lstrip().startswith("@"), lines[first - 1]
+        del lines[first - 1 : last]
     path.write_text("".join(lines))
     return len(edits)
+
+
+def _is_click_command(decorator: ast.expr) -> bool:
+    """``@click.command(...)`` or ``@click.group(...)`` (the outermost decorator)."""
+    return isinstance(decorator, ast.Call) and ast.unparse(decorator.func) in (
+        "click.command",
+        "click.group",
+    )
 
 
 def _mutmut() -> list[str]:

@@ -158,7 +158,6 @@ class Task:
     when none are recorded) or numbers (in the target's units)."""
 
     def __init__(self, training: dict[str, Any], net: Any) -> None:
-        self.net = net
         n_out = net.sizes[-1]
         output = net.activations[-1].name
         classes = training.get("classes")

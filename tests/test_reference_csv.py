@@ -131,17 +131,18 @@ def test_the_largest_float32_fits_float32(tmp_path):
 
 
 def test_the_size_limit_is_inclusive_and_its_message_counts_mebibytes(tmp_path, monkeypatch):
-    monkeypatch.setattr(gcsv, "MAX_CSV_BYTES", 4 * 2**20)
+    # 1 MiB: a limit of 4 read a million rows at the boundary, 20 s of the suite
+    monkeypatch.setattr(gcsv, "MAX_CSV_BYTES", 2**20)
     row = "1,2\n"
     path = tmp_path / "big.csv"
-    path.write_text("a,b\n" + row * ((4 * 2**20 - 4) // len(row)))
-    assert path.stat().st_size == 4 * 2**20  # exactly the limit: read
-    assert ds.load_csv(path, task="regression")[0].shape == ((4 * 2**20 - 4) // 4, 1)
-    path.write_text("a,b\n" + row * (5 * 2**20 // len(row)))
+    path.write_text("a,b\n" + row * ((2**20 - 4) // len(row)))
+    assert path.stat().st_size == 2**20  # exactly the limit: read
+    assert ds.load_csv(path, task="regression")[0].shape == ((2**20 - 4) // 4, 1)
+    path.write_text("a,b\n" + row * (2 * 2**20 // len(row)))
     with pytest.raises(ValueError) as info:
         ds.load_csv(path)
     assert str(info.value) == (
-        f"path: {str(path)!r} holds 5 MiB; at most 4 MiB of CSV are read "
+        f"path: {str(path)!r} holds 2 MiB; at most 1 MiB of CSV are read "
         "(glassnet.datasets.csv.MAX_CSV_BYTES: parsed as Python text, a table takes about ten "
         "times its file size)"
     )

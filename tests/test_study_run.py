@@ -628,3 +628,45 @@ def test_local_workers_share_the_cores_among_their_compiled_populations(
         runner.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False
     )
     assert runner._worker_threads(jobs) == threads
+
+
+def test_csv_data_standardized_with_the_training_parts_statistics(tmp_path):
+    # inputs in the thousands: standardize = true z-scores them as glassnet train does,
+    # with the training part's means and deviations (NumPy's, by hand below)
+    rows = [(1000 + 37 * i % 500, 2 + (i * 7) % 5, float(i % 2)) for i in range(16)]
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(f"{a},{b},{y}\n" for a, b, y in rows))
+    spec_path = write(
+        tmp_path,
+        """
+[data]
+dataset = {csv = "d.csv", target = "y", standardize = true}
+validation = 0.25
+split_seed = 1
+
+[model]
+hidden = 3
+
+[train]
+lr = 0.5
+epochs = 20
+""",
+    )
+    df = gs.run(spec_path, tmp_path / "out", jobs=1).results()
+    assert df["dataset"].tolist() == ["csv:d.csv(standardize=True)"]
+    X, y = gn.datasets.load_csv(tmp_path / "d.csv", target="y")
+    Xtr, Xva, ytr, yva = gn.datasets.train_test_split(X, y, test_size=0.25, seed=1)
+    mean, std = Xtr.mean(axis=0), Xtr.std(axis=0)
+    net = gn.Network([2, 3, 1], seed=[0])
+    hist = net.fit((Xtr - mean) / std, ytr, lr=[0.5], epochs=20,
+                   validation=((Xva - mean) / std, yva), stats_every=0)  # fmt: skip
+    np.testing.assert_allclose(df.iloc[0]["loss_curve"], hist.loss[0], rtol=1e-12)
+    np.testing.assert_allclose(df.iloc[0]["val_loss_curve"], hist.val_loss[0], rtol=1e-12)
+    # false is the default, one study; anything else is refused by its key
+    text = spec_path.read_text()
+    off = gs.load_spec(write(tmp_path, text.replace("= true", "= false"), "off.toml"))
+    bare = gs.load_spec(write(tmp_path, text.replace(", standardize = true", ""), "bare.toml"))
+    assert off.index() == bare.index()
+    with pytest.raises(
+        ValueError, match=r"dataset\.standardize: expected true or false, got 'yes'"
+    ):
+        gs.load_spec(write(tmp_path, text.replace("= true", '= "yes"'), "bad.toml"))

@@ -20,7 +20,7 @@ def _load(entry_json: str) -> tuple[np.ndarray, np.ndarray]:
 
     entry = json.loads(entry_json)
     if "csv" in entry:
-        params = {k: v for k, v in entry.items() if k != "csv"}
+        params = {k: v for k, v in entry.items() if k not in ("csv", "standardize")}
         X, y = gn.datasets.load_csv(entry["csv"], **params)
     else:
         params = {k: v for k, v in entry.items() if k != "name"}
@@ -62,14 +62,22 @@ def split_dataset(
     -------
     X_train, y_train, X_val, y_val
         ``X_val`` and ``y_val`` are None when ``validation`` is 0. The split is
-        ``gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)``.
+        ``gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)``. A CSV
+        entry with ``standardize = true`` has both inputs transformed with the means and
+        standard deviations of ``X_train`` (:class:`glassnet.datasets.Standardizer`).
     """
-    X, y = load_dataset(entry)
-    if not validation:
-        return X, y, None, None
     import glassnet as gn
 
-    Xtr, Xva, ytr, yva = gn.datasets.train_test_split(X, y, test_size=validation, seed=split_seed)
+    X, y = load_dataset(entry)
+    Xtr, ytr, Xva, yva = X, y, None, None
+    if validation:
+        Xtr, Xva, ytr, yva = gn.datasets.train_test_split(
+            X, y, test_size=validation, seed=split_seed
+        )
+    if entry.get("standardize"):  # fitted on the training part only: nothing of X_val leaks
+        scaler = gn.datasets.Standardizer().fit(Xtr)
+        Xtr = scaler.transform(Xtr)
+        Xva = None if Xva is None else scaler.transform(Xva)
     return Xtr, ytr, Xva, yva
 
 

@@ -38,7 +38,9 @@ Keys (a list makes an axis unless noted; defaults in brackets):
 ``[data]``         ``dataset`` (required): a name of ``gn.datasets`` or a table
                    ``{name = "moons", noise = 0.2, ...}`` (options of ``gn.datasets.load``) or
                    ``{csv = "file.csv", target = "y"}`` (``gn.datasets.load_csv``, path relative
-                   to the spec); ``validation`` [0]: held-out fraction, ``split_seed`` [0]
+                   to the spec; ``standardize = true``: the inputs z-scored with the training
+                   part's statistics, as ``glassnet train`` does, the target as it is);
+                   ``validation`` [0]: held-out fraction, ``split_seed`` [0]
 ``[model]``        ``hidden`` [[2]]: hidden layer sizes (``[[8], [8, 8]]``; a flat list of ints is
                    an axis of one-layer widths) *or* ``width`` and ``depth`` (``width`` units in
                    each of ``depth`` layers); ``activation`` [sigmoid]: a name, or a list of
@@ -940,6 +942,11 @@ def _dataset_check(ck: _Checker, base: Path) -> Callable[[str, Any], Any]:
             if "target" not in out:
                 ck.bad(key, "a csv data set needs target = <column>")
                 return None
+            if "standardize" in out and not isinstance(out["standardize"], bool):
+                ck.bad(f"{key}.standardize", f"expected true or false, got {out['standardize']!r}")
+                return None
+            if out.get("standardize") is False:
+                del out["standardize"]  # the default: one spelling, one study
             return out
         name = out.get("name")
         if not isinstance(name, str):
@@ -1259,7 +1266,9 @@ def _resolved_outputs(output: str, activations: Sequence[Any]) -> set[str]:
 def _label(ds: Mapping[str, Any]) -> str:
     """Short label of a data set entry: ``moons(noise=0.2)``, ``csv:file.csv``."""
     if "csv" in ds:
-        return f"csv:{Path(ds['csv']).name}"
+        return f"csv:{Path(ds['csv']).name}" + (
+            "(standardize=True)" if ds.get("standardize") else ""
+        )
     extra = ", ".join(f"{k}={v!r}" for k, v in sorted(ds.items()) if k != "name")
     return f"{ds['name']}({extra})" if extra else str(ds["name"])
 
